@@ -1,0 +1,37 @@
+/** The kinds of file a repository holds; each lives in its own folder of the backend. */
+export type FileType = 'config' | 'data' | 'index' | 'snapshot' | 'key' | 'lock';
+
+/** A stored file's name and size. */
+export interface FileInfo {
+  readonly name: string;
+  readonly size: number;
+}
+
+/** A byte range of a stored file. */
+export interface ByteRange {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * Where a repository's files live. Every write is atomic and never replaces a file:
+ * writing a name that exists succeeds only when the stored bytes are the same
+ * (content-addressed files), otherwise it fails with ERR_EXISTS.
+ * Errors are CairnErrors: ERR_NOT_FOUND, ERR_NO_SPACE, ERR_PERMISSION, ERR_TRANSIENT, ERR_IO.
+ */
+export interface Backend {
+  /** Where the backend points, for messages (a folder path, a URL). */
+  readonly location: string;
+  /** Creates the backend's folders; fails with ERR_EXISTS when `location` is a file. */
+  create(): Promise<void>;
+  /** Writes a new file atomically (temporary name, sync, rename). */
+  write(type: FileType, name: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
+  /** Reads a whole file, or `range` of it (a short read is ERR_INTEGRITY). */
+  read(type: FileType, name: string, range?: ByteRange): Promise<Uint8Array>;
+  /** Size of a file; ERR_NOT_FOUND when it is not there. */
+  stat(type: FileType, name: string): Promise<FileInfo>;
+  /** Every file of a type, in no particular order. */
+  list(type: FileType): AsyncIterable<FileInfo>;
+  /** Removes a file; removing one that is not there is not an error. */
+  remove(type: FileType, name: string): Promise<void>;
+}

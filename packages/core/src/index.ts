@@ -1,0 +1,13 @@
+/**
+ * @cairn/core — the types, interfaces and error model every cairn package shares.
+ * It imports nothing of cairn's own: ids, the Backend / Source / Target interfaces,
+ * and CairnError with its closed set of codes.
+ */
+export { CairnError, isCairnError, fromSystemError } from './errors.js';
+export type { ErrorCode, CairnErrorOptions } from './errors.js';
+export { ID_LENGTH, toHex, fromHex, isHexId, idEquals } from './hex.js';
+export type { Id } from './hex.js';
+export type { Backend, FileType, FileInfo, ByteRange } from './backend.js';
+export type { NodeType, EntryStat, EntryMetadata } from './node.js';
+export type { Source, SourceFile, Target } from './source.js';
+export type { BlobType, CodecName, PackedBlob } from './blob.js';

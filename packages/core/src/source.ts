@@ -1,0 +1,55 @@
+import type { EntryMetadata, EntryStat, NodeType } from './node.js';
+
+/** An open regular file of a Source. */
+export interface SourceFile {
+  /** Metadata of the open file (an fstat). */
+  stat(): Promise<EntryStat>;
+  /** The file's bytes from the start, in pieces of at most `bufferSize` bytes. */
+  chunks(bufferSize: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * What a backup reads: a local folder, a device's filesystem. Paths are the source's
+ * own ('/'-separated); errors are CairnErrors (ERR_NOT_FOUND, ERR_PERMISSION, ERR_IO).
+ */
+export interface Source {
+  /** What the source is, for messages and snapshot records ("local", "device:/dev/ttyACM0"). */
+  readonly name: string;
+  /** The absolute, normalised form of a path given by the user. */
+  resolve(path: string): string;
+  /** Joins a folder path and an entry name. */
+  join(dir: string, name: string): string;
+  /** Metadata of the entry itself (symlinks are not followed). */
+  lstat(path: string): Promise<EntryStat>;
+  /** Names in a folder, sorted by their UTF-8 bytes. */
+  readdir(path: string): Promise<string[]>;
+  /** Target of a symlink. */
+  readlink(path: string): Promise<string>;
+  /** Opens a regular file without following a symlink and without blocking on a fifo. */
+  openFile(path: string): Promise<SourceFile>;
+}
+
+/**
+ * Where a restore writes: a local folder, a device. Paths are arrays of entry names
+ * below the target's root; a target never follows a symlink in them and refuses
+ * names that are empty, '.', '..' or contain '/' or NUL.
+ */
+export interface Target {
+  /** Where the target points, for messages. */
+  readonly location: string;
+  /** Metadata of the entry at `path`, or null when there is none. */
+  lstat(path: readonly string[]): Promise<EntryStat | null>;
+  /** Creates a folder (its parent exists); an existing real folder is fine, anything else is ERR_EXISTS. */
+  mkdir(path: readonly string[]): Promise<void>;
+  /** Writes a file under a temporary name, then renames it over `path`. */
+  writeFile(path: readonly string[], data: AsyncIterable<Uint8Array>): Promise<void>;
+  /** Creates a symlink (replacing what is at `path`, never following it). */
+  symlink(path: readonly string[], linkTarget: string): Promise<void>;
+  /** Makes `path` a hardlink of `existing` (replacing what is at `path`). */
+  link(existing: readonly string[], path: readonly string[]): Promise<void>;
+  /** Removes a file, symlink or whole folder at `path`. */
+  remove(path: readonly string[]): Promise<void>;
+  /** Sets mode, owner (where permitted) and mtime; for a symlink only what the OS allows. */
+  setMetadata(path: readonly string[], type: NodeType, meta: EntryMetadata): Promise<void>;
+}
