@@ -64,6 +64,12 @@ export function fromSystemError(error: unknown, what: string): CairnError {
   if (error instanceof CairnError) return error;
   const errno = (error as { code?: unknown } | null)?.code;
   const code = typeof errno === 'string' ? (errnoCodes[errno] ?? 'ERR_IO') : 'ERR_IO';
-  const reason = error instanceof Error ? error.message : String(error);
-  return new CairnError(code, `${what}: ${reason}`, { cause: error });
+  return new CairnError(code, `${what}: ${systemReason(error)}`, { cause: error });
+}
+
+/** Node's message without the code and the path it repeats: "ENOENT: no such file or directory, open '/x'" -> "no such file or directory". */
+function systemReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /^[A-Z0-9_]+: (.*?)(?:, \w+(?: '.*')?)?$/.exec(message);
+  return match?.[1] ?? message;
 }

@@ -30,3 +30,12 @@ describe('hex ids', () => {
     expect(() => fromHex('AB'.repeat(32))).toThrow(/not a 64-digit hex id/);
   });
 });
+
+describe('fromSystemError messages', () => {
+  it('names the path once', () => {
+    const node = Object.assign(new Error("ENOENT: no such file or directory, lstat '/tmp/x/y'"), { code: 'ENOENT' });
+    expect(fromSystemError(node, '/tmp/x/y').message).toBe('/tmp/x/y: no such file or directory');
+    const plain = Object.assign(new Error('disk on fire'), { code: 'EIO' });
+    expect(fromSystemError(plain, 'repo').message).toBe('repo: disk on fire');
+  });
+});

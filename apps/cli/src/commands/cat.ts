@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { CAT_KINDS, catObject } from '@cairn/repository';
+import { globals, openRepo, printJson } from '../context.js';
+
+/** `cairn cat <config|snapshot|tree|index|pack> [id]` */
+export function registerCat(program: Command): void {
+  program
+    .command('cat')
+    .description('show a repository object as JSON')
+    .argument('<kind>', CAT_KINDS.join(' | '))
+    .argument('[id]', 'the object\'s id (a snapshot: also a prefix or "latest"; index/pack: a prefix)')
+    .action(async (kind: string, id: string | undefined, _flags: unknown, command: Command) => {
+      const found = CAT_KINDS.find((k) => k === kind);
+      if (found === undefined) throw new TypeError(`cat wants one of ${CAT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+      if (found !== 'config' && (id === undefined || id === '')) throw new TypeError(`cat ${found} needs an id`);
+      const repo = await openRepo(globals(command));
+      printJson(await catObject(repo, found, id));
+    });
+}

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { restore } from '@cairn/repository';
+import type { OverwritePolicy } from '@cairn/repository';
+import { createLocalTarget } from '@cairn/transport';
+import { EXIT, globals, openRepo, printJson } from '../context.js';
+import { formatBytes } from '../format.js';
+
+const POLICIES: readonly OverwritePolicy[] = ['always', 'never', 'if-changed'];
+
+/** `cairn restore <snapshot> --target <dir> [paths…]` */
+export function registerRestore(program: Command): void {
+  program
+    .command('restore')
+    .description('restore a snapshot, or selected paths of it, into a folder')
+    .argument('<snapshot>', 'snapshot id, unique id prefix, or "latest"')
+    .argument('[paths...]', 'paths or globs in the snapshot to restore (default: everything)')
+    .requiredOption('-t, --target <dir>', 'the folder to restore into (created if missing)')
+    .option('--overwrite <policy>', 'what to do with existing files: always, never, if-changed (size or mtime differ)', 'always')
+    .option('-n, --dry-run', 'list what would be done, change nothing')
+    .option('-v, --verbose', 'list every entry restored')
+    .action(async (ref: string, paths: string[], flags: { target: string; overwrite: string; dryRun?: boolean; verbose?: boolean }, command: Command) => {
+      const options = globals(command);
+      const overwrite = POLICIES.find((p) => p === flags.overwrite);
+      if (overwrite === undefined) throw new TypeError(`--overwrite wants one of ${POLICIES.join(', ')}, got ${JSON.stringify(flags.overwrite)}`);
+      const repo = await openRepo(options);
+      const dryRun = flags.dryRun === true;
+      const actions: unknown[] = [];
+      const result = await restore(repo, ref, {
+        target: createLocalTarget(flags.target),
+        include: paths,
+        overwrite,
+        dryRun,
+        onAction: (a) => {
+          if (options.json === true) actions.push(a);
+          else if (dryRun || flags.verbose === true) process.stdout.write(`${dryRun ? 'would ' : ''}${a.action} ${a.type} ${a.path}${a.type === 'file' ? ` (${formatBytes(a.size)})` : ''}\n`);
+        },
+        onProblem: (p) => {
+          if (options.json !== true) process.stderr.write(`error: ${p.path}: ${p.message}\n`);
+        },
+      });
+      for (const path of result.notRestored) if (options.json !== true) process.stderr.write(`warning: ${path}: fifos, sockets and devices are not restored\n`);
+      if (options.json === true) printJson({ ...result, ...(dryRun ? { actions } : {}) });
+      else {
+        const verb = dryRun ? 'would restore' : 'restored';
+        process.stdout.write(`${verb} ${result.files} files, ${result.dirs} folders, ${result.symlinks} symlinks, ${result.hardlinks} hardlinks (${formatBytes(result.bytesWritten)}) from ${result.snapshotId.slice(0, 12)} to ${flags.target}; ${result.skipped} skipped\n`);
+        if (result.problems.length > 0) process.stdout.write(`${result.problems.length} entries could not be restored (see above); exit code ${EXIT.partial}\n`);
+      }
+      if (result.problems.length > 0) process.exitCode = EXIT.partial;
+    });
+}

@@ -1,0 +1,76 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { CairnError, isCairnError } from '@cairn/core';
+import { initRepository, openRepository } from '@cairn/repository';
+import type { Repository } from '@cairn/repository';
+import { createLocalBackend } from '@cairn/transport';
+
+/** Exit codes of the cairn command. */
+export const EXIT = { ok: 0, error: 1, partial: 3 } as const;
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  readonly repo?: string;
+  readonly json?: boolean;
+}
+
+/** The options of a command merged with the program's global ones. */
+export function globals(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+/** The per-user repository used when neither --repo nor CAIRN_REPO names one. */
+export function defaultRepoLocation(): string {
+  const dataHome = process.env['XDG_DATA_HOME'] || join(homedir(), '.local', 'share');
+  return join(dataHome, 'cairn', 'repo');
+}
+
+/** Where the repository is and whether the user named it (--repo, then CAIRN_REPO) or it is the default. */
+export function repoLocation(options: GlobalOptions): { path: string; isDefault: boolean } {
+  const named = options.repo ?? process.env['CAIRN_REPO'];
+  return named !== undefined && named !== '' ? { path: named, isDefault: false } : { path: defaultRepoLocation(), isDefault: true };
+}
+
+/** Opens the repository the options name. */
+export async function openRepo(options: GlobalOptions): Promise<Repository> {
+  return openRepository(createLocalBackend(repoLocation(options).path));
+}
+
+/**
+ * Opens the repository; the default location is created when it does not exist yet
+ * (saying so on stderr). A location the user named must already hold a repository.
+ */
+export async function openOrCreateRepo(options: GlobalOptions): Promise<Repository> {
+  const { path, isDefault } = repoLocation(options);
+  const backend = createLocalBackend(path);
+  try {
+    return await openRepository(backend);
+  } catch (error) {
+    if (!isDefault || !isCairnError(error, 'ERR_NOT_REPOSITORY')) throw error;
+  }
+  const repo = await initRepository(backend);
+  process.stderr.write(`created a new repository at ${path} (the default; choose another with --repo or CAIRN_REPO)\n`);
+  return repo;
+}
+
+/** Prints `value` as JSON on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+}
+
+/** Turns an error into a message on stderr (JSON with --json) and returns the exit code. */
+export function reportError(error: unknown, json: boolean): number {
+  const cairn = isCairnError(error) ? error : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) {
+    process.stderr.write(`${JSON.stringify({ error: { code: cairn?.code ?? 'ERR_USAGE', message, hint: cairn?.hint } })}\n`);
+  } else {
+    process.stderr.write(`cairn: ${message}\n`);
+    if (cairn?.hint !== undefined) process.stderr.write(`hint: ${cairn.hint}\n`);
+    if (!(error instanceof CairnError) && !(error instanceof TypeError) && !(error instanceof RangeError) && error instanceof Error && process.env['CAIRN_DEBUG']) {
+      process.stderr.write(`${error.stack ?? ''}\n`);
+    }
+  }
+  return EXIT.error;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * The `cairn` command: parses arguments, calls @cairn/repository, prints results,
+ * and turns errors into messages and exit codes (0 ok, 1 error, 3 partial).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerBackup } from './commands/backup.js';
+import { registerCat } from './commands/cat.js';
+import { registerCheck } from './commands/check.js';
+import { registerInit } from './commands/init.js';
+import { registerLs } from './commands/ls.js';
+import { registerRestore } from './commands/restore.js';
+import { registerSnapshots } from './commands/snapshots.js';
+import { registerStats } from './commands/stats.js';
+import { defaultRepoLocation, EXIT, reportError } from './context.js';
+
+// A reader that stops early (`cairn ls … | head`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+  throw error;
+});
+
+const program = new Command('cairn')
+  .description('cairn: content-addressed, deduplicating, incremental backups')
+  .version('0.1.0')
+  .option('-r, --repo <path>', 'the repository folder (default: $CAIRN_REPO, else the per-user default)')
+  .option('--json', 'print machine-readable JSON on stdout')
+  .addHelpText('after', `
+Repository: --repo, else $CAIRN_REPO, else ${defaultRepoLocation()}
+(the default is created by the first backup; any other location by \`cairn init\`).
+
+Exit codes:
+  0  success
+  1  error (nothing was changed, or check found damage)
+  3  partial: the command finished but some files could not be read or restored`)
+  .exitOverride()
+  .showHelpAfterError();
+
+registerInit(program);
+registerBackup(program);
+registerSnapshots(program);
+registerLs(program);
+registerRestore(program);
+registerCheck(program);
+registerCat(program);
+registerStats(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.error;
+  } else {
+    process.exitCode = reportError(error, process.argv.includes('--json'));
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * @cairn/index — the bytes of a repository's metadata, and the blob index in memory.
+ * Encoders and decoders for index files, trees, snapshots (msgpack) and the config (JSON),
+ * plain-JSON views of them for `cairn cat --json`, and `createBlobIndex`, a compact
+ * typed-array hash index from blob id to pack location. It never touches a filesystem
+ * or a network: callers pass bytes in and get bytes out.
+ */
+export { createBlobIndex } from './blob-index.js';
+export type { BlobIndex, BlobLocation } from './blob-index.js';
+export { encodeIndexFile, decodeIndexFile } from './index-file.js';
+export type { IndexPack } from './index-file.js';
+export { encodeTree, decodeTree } from './tree.js';
+export type { TreeNode } from './tree-node.js';
+export { encodeSnapshot, decodeSnapshot } from './snapshot.js';
+export type { Snapshot, SnapshotSummary } from './snapshot.js';
+export { encodeConfig, decodeConfig } from './config.js';
+export type { RepoConfig } from './config.js';
+export { treeToJson, snapshotToJson, indexFileToJson } from './json-views.js';
+export type { TreeNodeJson, SnapshotJson, IndexPackJson } from './json-views.js';
+export { nsToIso } from './ns-time.js';
+export { FORMAT_VERSION } from './format-version.js';

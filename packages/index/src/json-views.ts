@@ -1,0 +1,110 @@
+import { toHex } from '@cairn/core';
+import type { BlobType, CodecName, NodeType } from '@cairn/core';
+import type { IndexPack } from './index-file.js';
+import { nsToIso } from './ns-time.js';
+import type { Snapshot, SnapshotSummary } from './snapshot.js';
+import type { TreeNode } from './tree-node.js';
+
+/** A tree node as plain JSON: ids in hex, times as ISO 8601 plus raw nanoseconds, mode in octal. */
+export interface TreeNodeJson {
+  name: string;
+  type: NodeType;
+  /** Octal, at least 4 digits: "0755". */
+  mode: string;
+  uid: number;
+  gid: number;
+  mtime: string;
+  /** Nanoseconds since 1970, decimal. */
+  mtimeNs: string;
+  ctime: string;
+  ctimeNs: string;
+  ino: string;
+  dev: string;
+  nlink: number;
+  size: number;
+  content?: string[];
+  subtree?: string;
+  linkTarget?: string;
+  rdev?: number;
+}
+
+/** A snapshot as plain JSON. */
+export interface SnapshotJson {
+  time: string;
+  /** Nanoseconds since 1970, decimal. */
+  timeNs: string;
+  tree: string;
+  paths: string[];
+  hostname: string;
+  username: string;
+  tags: string[];
+  description: string;
+  meta: Record<string, string>;
+  parent: string | null;
+  program: string;
+  summary: SnapshotSummary;
+}
+
+/** A pack of an index file as plain JSON. */
+export interface IndexPackJson {
+  id: string;
+  blobs: { id: string; type: BlobType; offset: number; length: number; rawLength: number; codec: CodecName }[];
+}
+
+/** Tree nodes as plain JSON-safe objects, for `cairn cat --json` and `cairn ls --json`. */
+export function treeToJson(nodes: readonly TreeNode[]): TreeNodeJson[] {
+  return nodes.map((node) => ({
+    name: node.name,
+    type: node.type,
+    mode: node.mode.toString(8).padStart(4, '0'),
+    uid: node.uid,
+    gid: node.gid,
+    mtime: nsToIso(node.mtimeNs),
+    mtimeNs: node.mtimeNs.toString(),
+    ctime: nsToIso(node.ctimeNs),
+    ctimeNs: node.ctimeNs.toString(),
+    ino: node.ino.toString(),
+    dev: node.dev.toString(),
+    nlink: node.nlink,
+    size: node.size,
+    ...(node.content === undefined ? {} : { content: node.content.map(toHex) }),
+    ...(node.subtree === undefined ? {} : { subtree: toHex(node.subtree) }),
+    ...(node.linkTarget === undefined ? {} : { linkTarget: node.linkTarget }),
+    ...(node.rdev === undefined ? {} : { rdev: node.rdev }),
+  }));
+}
+
+/** A snapshot as a plain JSON-safe object. */
+export function snapshotToJson(snapshot: Snapshot): SnapshotJson {
+  return {
+    time: nsToIso(snapshot.time),
+    timeNs: snapshot.time.toString(),
+    tree: toHex(snapshot.tree),
+    paths: [...snapshot.paths],
+    hostname: snapshot.hostname,
+    username: snapshot.username,
+    tags: [...snapshot.tags],
+    description: snapshot.description,
+    meta: { ...snapshot.meta },
+    parent: snapshot.parent === null ? null : toHex(snapshot.parent),
+    program: snapshot.program,
+    summary: { ...snapshot.summary },
+  };
+}
+
+/** The packs of an index file (or one pack's header) as plain JSON-safe objects. */
+export function indexFileToJson(packs: readonly IndexPack[]): { packs: IndexPackJson[] } {
+  return {
+    packs: packs.map((pack) => ({
+      id: toHex(pack.id),
+      blobs: pack.blobs.map((blob) => ({
+        id: toHex(blob.id),
+        type: blob.type,
+        offset: blob.offset,
+        length: blob.length,
+        rawLength: blob.rawLength,
+        codec: blob.codec,
+      })),
+    })),
+  };
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { decodeConfig, encodeConfig } from '@cairn/index';
+import type { RepoConfig } from '@cairn/index';
+import { expectCairnError } from './helpers.js';
+
+const config: RepoConfig = {
+  version: 1,
+  id: 'ab'.repeat(32),
+  createdAt: '2024-01-02T03:04:05.678Z',
+  chunker: { algorithm: 'fastcdc', min: 524_288, avg: 1_048_576, max: 8_388_608 },
+  hash: 'sha256',
+  compression: { codec: 'zstd', level: 3 },
+  encryption: 'none',
+  packSize: 16 * 2 ** 20,
+};
+const WHERE = '/srv/backup/config';
+
+/** Config bytes from a JSON value, changed by `change`. */
+function edited(change: (value: Record<string, unknown>) => void): Uint8Array {
+  const value = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
+  change(value);
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+describe('config', () => {
+  it('round-trips as pretty-printed JSON with the keys in format order', () => {
+    const bytes = encodeConfig(config);
+    const text = new TextDecoder().decode(bytes);
+    expect(text).toBe(`${JSON.stringify(config, null, 2)}\n`);
+    expect(Object.keys(JSON.parse(text))).toEqual(['version', 'id', 'createdAt', 'chunker', 'hash', 'compression', 'encryption', 'packSize']);
+    expect(decodeConfig(bytes, WHERE)).toEqual(config);
+    const { packSize, ...rest } = config;
+    const reordered: RepoConfig = { packSize, ...rest };
+    expect(encodeConfig(reordered)).toEqual(bytes);
+  });
+
+  it('refuses version 99 with ERR_VERSION and a hint', () => {
+    const error = expectCairnError(() => decodeConfig(edited((v) => (v['version'] = 99)), WHERE), 'ERR_VERSION');
+    expect(error.message).toBe(`${WHERE} has format version 99; this cairn reads version 1`);
+    expect(error.hint).toMatch(/upgrade cairn/);
+  });
+
+  it('refuses what it cannot read safely with ERR_UNSUPPORTED naming the value', () => {
+    expectCairnError(() => decodeConfig(edited((v) => (v['encryption'] = 'aes')), WHERE), 'ERR_UNSUPPORTED', WHERE, 'encryption "aes"');
+    expectCairnError(() => decodeConfig(edited((v) => (v['hash'] = 'blake3')), WHERE), 'ERR_UNSUPPORTED', 'hash "blake3"');
+    expectCairnError(() => decodeConfig(edited((v) => ((v['compression'] as Record<string, unknown>)['codec'] = 'lz4')), WHERE), 'ERR_UNSUPPORTED', 'compression.codec "lz4"');
+    expectCairnError(() => decodeConfig(edited((v) => ((v['chunker'] as Record<string, unknown>)['algorithm'] = 'rabin')), WHERE), 'ERR_UNSUPPORTED', 'chunker.algorithm "rabin"');
+    expectCairnError(() => decodeConfig(edited((v) => (v['dedupSeed'] = 7)), WHERE), 'ERR_UNSUPPORTED', '"dedupSeed"');
+    // An encrypted config need not have the other fields in the clear: encryption is named first.
+    expectCairnError(() => decodeConfig(new TextEncoder().encode('{"version":1,"encryption":"aes"}'), WHERE), 'ERR_UNSUPPORTED', '"aes"');
+  });
+
+  it('refuses what is not a complete config with ERR_FORMAT', () => {
+    const cases: [Uint8Array, string][] = [
+      [new TextEncoder().encode('{"version":1,'), 'not UTF-8 JSON'],
+      [new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]), 'not UTF-8 JSON'],
+      [new TextEncoder().encode('[1]'), 'expected an object'],
+      [new TextEncoder().encode('null'), 'expected an object'],
+      [edited((v) => delete v['version']), 'version is missing'],
+      [edited((v) => (v['version'] = '1')), 'version is "1"'],
+      [edited((v) => delete v['packSize']), 'packSize is missing'],
+      [edited((v) => delete (v['chunker'] as Record<string, unknown>)['avg']), 'chunker.avg is missing'],
+      [edited((v) => ((v['chunker'] as Record<string, unknown>)['max'] = 1)), 'chunker.max is 1'],
+      [edited((v) => (v['id'] = 'xyz')), 'id is "xyz"'],
+      [edited((v) => (v['createdAt'] = 'yesterday')), 'createdAt is "yesterday"'],
+      [edited((v) => (v['compression'] = 'zstd')), 'compression is "zstd"'],
+    ];
+    for (const [bytes, message] of cases) expectCairnError(() => decodeConfig(bytes, WHERE), 'ERR_FORMAT', WHERE, message);
+  });
+
+  it('refuses to encode a config it would not read', () => {
+    expect(() => encodeConfig({ ...config, encryption: 'aes' as 'none' })).toThrow(TypeError);
+    expect(() => encodeConfig({ ...config, packSize: 0 })).toThrow(/packSize is 0/);
+  });
+});

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { CairnError } from '@cairn/core';
+import type { ErrorCode, Id } from '@cairn/core';
+import { Packr } from 'msgpackr';
+import { expect } from 'vitest';
+
+/** The msgpack settings of the format, for crafting files by hand. */
+export const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
+
+/** A random 32-byte id. */
+export function randomId(): Id {
+  return new Uint8Array(randomBytes(32));
+}
+
+/** An id of 32 copies of `byte`. */
+export function fixedId(byte: number): Id {
+  return new Uint8Array(32).fill(byte);
+}
+
+/** The error `fn` throws (fails the test when it throws none). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error, but none was thrown');
+}
+
+/** Asserts `fn` throws a CairnError with `code` whose message contains every fragment. */
+export function expectCairnError(fn: () => unknown, code: ErrorCode, ...fragments: string[]): CairnError {
+  const error = thrown(fn);
+  expect(error).toBeInstanceOf(CairnError);
+  const cairn = error as CairnError;
+  expect(cairn.code, cairn.message).toBe(code);
+  for (const fragment of fragments) expect(cairn.message).toContain(fragment);
+  return cairn;
+}

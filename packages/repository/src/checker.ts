@@ -1,0 +1,138 @@
+import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
+import type { Id, PackedBlob } from '@cairn/core';
+import { blobId } from '@cairn/chunker';
+import { decodeBlob, decodePack, decodePackHeader, PACK_TRAILER_LENGTH, parsePackTrailer } from '@cairn/pack';
+import { packFileName, snapshotPath } from './names.js';
+import { listSnapshots } from './snapshots.js';
+import type { Repository } from './repository.js';
+
+/** One thing `check` found wrong, naming the file (or snapshot path) where it is. */
+export interface CheckProblem {
+  /** The repository file concerned: "index/…", "data/ab/…", "snapshots/…", or a snapshot path. */
+  readonly file: string;
+  readonly message: string;
+}
+
+/** Options of check(). */
+export interface CheckOptions {
+  /** Read every pack whole and verify every blob (slow); otherwise only pack headers. */
+  readonly readData?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: { phase: string; done: number; total: number }) => void;
+}
+
+/** What check() verified and what it found. */
+export interface CheckResult {
+  readonly problems: CheckProblem[];
+  /** Findings that are not damage (packs no index names: left by an interrupted backup). */
+  readonly notes: string[];
+  readonly verified: { snapshots: number; trees: number; packs: number; blobs: number; bytesRead: number };
+}
+
+/**
+ * Verifies a repository: index files, pack headers against the index, snapshots, every
+ * tree they reach and that every data blob is indexed; with readData every byte of
+ * every pack against its id.
+ */
+export async function check(repo: Repository, options: CheckOptions = {}): Promise<CheckResult> {
+  const problems: CheckProblem[] = repo.indexProblems.map((p) => ({ file: p.file, message: p.error.message }));
+  const notes: string[] = [];
+  const verified = { snapshots: 0, trees: 0, packs: 0, blobs: 0, bytesRead: 0 };
+  const report = (file: string, error: unknown): void => {
+    if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED') throw error;
+    problems.push({ file, message: error.message });
+  };
+
+  // Packs: every indexed pack exists and its header agrees with the index.
+  const stored = new Map<string, number>();
+  for await (const file of repo.backend.list('data')) stored.set(file.name, file.size);
+  const indexed = repo.index.packIds().map(toHex);
+  for (const [i, hex] of indexed.entries()) {
+    options.onProgress?.({ phase: 'packs', done: i, total: indexed.length });
+    const where = packFileName(hex);
+    const size = stored.get(hex);
+    if (size === undefined) {
+      problems.push({ file: where, message: `${where} is missing (the index lists it)` });
+      continue;
+    }
+    try {
+      if (options.readData === true) verified.blobs += await verifyWholePack(repo, hex, where);
+      else await verifyPackHeader(repo, hex, size, where);
+      verified.bytesRead += options.readData === true ? size : 0;
+      verified.packs += 1;
+    } catch (error) {
+      report(where, error);
+    }
+  }
+  const indexedSet = new Set(indexed);
+  for (const hex of stored.keys()) if (!indexedSet.has(hex)) notes.push(`${packFileName(hex)} is in no index (left by an interrupted backup?)`);
+
+  // Snapshots and the trees they reach.
+  const { snapshots, problems: snapshotProblems } = await listSnapshots(repo);
+  for (const p of snapshotProblems) problems.push({ file: p.file, message: p.error.message });
+  const seenTrees = new Set<string>();
+  const walk = async (tree: Id, parts: string[], snapshotId: string): Promise<void> => {
+    const hex = toHex(tree);
+    if (seenTrees.has(hex)) return;
+    seenTrees.add(hex);
+    const where = `snapshot ${snapshotId.slice(0, 12)}: ${snapshotPath(parts) || '/'}`;
+    let nodes;
+    try {
+      nodes = await repo.loadTree(tree, `tree ${hex} (${where})`);
+    } catch (error) {
+      report(where, error);
+      return;
+    }
+    verified.trees += 1;
+    for (const node of nodes) {
+      if (options.signal?.aborted) return;
+      if (node.subtree !== undefined) await walk(node.subtree, [...parts, node.name], snapshotId);
+      for (const id of node.content ?? []) {
+        if (!repo.index.has(id)) {
+          problems.push({ file: `snapshot ${snapshotId.slice(0, 12)}: ${snapshotPath([...parts, node.name])}`, message: `data blob ${toHex(id)} is not in the index` });
+          break;
+        }
+      }
+    }
+  };
+  for (const { id, snapshot } of snapshots) {
+    options.onProgress?.({ phase: 'snapshots', done: verified.snapshots, total: snapshots.length });
+    await walk(snapshot.tree, [], id);
+    verified.snapshots += 1;
+  }
+  return { problems, notes, verified };
+}
+
+async function verifyPackHeader(repo: Repository, hex: string, size: number, where: string): Promise<void> {
+  if (size < PACK_TRAILER_LENGTH) throw new CairnError('ERR_INTEGRITY', `${where} is ${size} bytes, too short to be a pack`);
+  const trailer = await repo.backend.read('data', hex, { offset: size - PACK_TRAILER_LENGTH, length: PACK_TRAILER_LENGTH });
+  const { headerOffset, headerLength } = parsePackTrailer(trailer, size, where);
+  const header = await repo.backend.read('data', hex, { offset: headerOffset, length: headerLength });
+  compareWithIndex(repo, hex, decodePackHeader(header, size, where), where);
+}
+
+/** Reads a whole pack: its hash must be its name and every blob must decode to its id. */
+async function verifyWholePack(repo: Repository, hex: string, where: string): Promise<number> {
+  const bytes = await repo.backend.read('data', hex);
+  const blobs = decodePack(bytes, where);
+  for (const blob of blobs) {
+    const blobWhere = `${blob.type} blob ${toHex(blob.id)} in ${where}`;
+    const plain = decodeBlob(bytes.subarray(blob.offset, blob.offset + blob.length), blob.codec, blob.rawLength, repo.zstd, blobWhere);
+    if (!idEquals(blobId(plain), blob.id)) throw new CairnError('ERR_INTEGRITY', `${blobWhere} is damaged: its content does not match its id`);
+  }
+  const actual = toHex(blobId(bytes));
+  if (actual !== hex) throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its bytes hash to ${actual}`);
+  compareWithIndex(repo, hex, blobs, where);
+  return blobs.length;
+}
+
+/** The index must place each of the pack's blobs where the pack header does. */
+function compareWithIndex(repo: Repository, hex: string, blobs: readonly PackedBlob[], where: string): void {
+  for (const blob of blobs) {
+    const location = repo.index.lookup(blob.id);
+    if (location === undefined || toHex(location.packId) !== hex) continue; // a duplicate indexed elsewhere
+    if (location.offset !== blob.offset || location.length !== blob.length) {
+      throw new CairnError('ERR_INTEGRITY', `${where}: blob ${toHex(blob.id)} is at ${blob.offset}+${blob.length} in the pack but at ${location.offset}+${location.length} in the index`);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { CairnError, isCairnError, toHex } from '@cairn/core';
+import type { Backend, BlobType, Id } from '@cairn/core';
+import { blobId, DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
+import type { ChunkerParams } from '@cairn/chunker';
+import { createBlobIndex, decodeConfig, decodeIndexFile, decodeTree, encodeConfig } from '@cairn/index';
+import type { BlobIndex, RepoConfig, TreeNode } from '@cairn/index';
+import { decodeBlob, loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
+import type { ZstdCodec } from '@cairn/pack';
+import { packFileName } from './names.js';
+
+/** An open repository: its config, its blob index and the codec to read and write blobs. */
+export interface Repository {
+  readonly backend: Backend;
+  readonly config: RepoConfig;
+  readonly index: BlobIndex;
+  readonly zstd: ZstdCodec;
+  /** Index files that could not be read when the repository was opened (`cairn check` names them). */
+  readonly indexProblems: readonly IndexProblem[];
+  /** Reads a blob, checks its id and returns its plaintext. */
+  loadBlob(id: Id, type: BlobType): Promise<Uint8Array>;
+  /** Reads and decodes a tree blob; `where` names it in errors. */
+  loadTree(id: Id, where: string): Promise<TreeNode[]>;
+}
+
+/** An index file that failed to load. */
+export interface IndexProblem {
+  readonly file: string;
+  readonly error: CairnError;
+}
+
+/** Options of initRepository. */
+export interface InitOptions {
+  readonly chunker?: ChunkerParams;
+  readonly compressionLevel?: number;
+  readonly compression?: 'zstd' | 'none';
+  readonly packSize?: number;
+}
+
+/** Creates a new, empty repository on `backend`; ERR_EXISTS when one is already there. */
+export async function initRepository(backend: Backend, options: InitOptions = {}): Promise<Repository> {
+  const chunker = options.chunker ?? DEFAULT_CHUNKER_PARAMS;
+  const config: RepoConfig = {
+    version: 1,
+    id: randomBytes(32).toString('hex'),
+    createdAt: new Date().toISOString(),
+    chunker: { algorithm: 'fastcdc', min: chunker.min, avg: chunker.avg, max: chunker.max },
+    hash: 'sha256',
+    compression: { codec: options.compression ?? 'zstd', level: options.compressionLevel ?? 3 },
+    encryption: 'none',
+    packSize: options.packSize ?? TARGET_PACK_SIZE,
+  };
+  await backend.create();
+  const existing = await readConfigBytes(backend);
+  if (existing !== null) {
+    throw new CairnError('ERR_EXISTS', `a repository already exists at ${backend.location}`, {
+      hint: 'use it as it is, or choose another location',
+    });
+  }
+  try {
+    await backend.write('config', 'config', encodeConfig(config));
+  } catch (error) {
+    if (isCairnError(error, 'ERR_EXISTS')) {
+      throw new CairnError('ERR_EXISTS', `a repository already exists at ${backend.location}`, { cause: error });
+    }
+    throw error;
+  }
+  return openRepository(backend);
+}
+
+/** Opens the repository on `backend`: reads its config and loads every index file. */
+export async function openRepository(backend: Backend): Promise<Repository> {
+  const bytes = await readConfigBytes(backend);
+  if (bytes === null) {
+    throw new CairnError('ERR_NOT_REPOSITORY', `no cairn repository at ${backend.location} (it has no config file)`, {
+      hint: 'create one with `cairn init`, or point --repo / CAIRN_REPO at an existing repository',
+    });
+  }
+  const config = decodeConfig(bytes, `${backend.location}/config`);
+  const zstd = await loadZstd();
+  const index = createBlobIndex();
+  const indexProblems: IndexProblem[] = [];
+  for await (const file of backend.list('index')) {
+    const where = `index/${file.name}`;
+    try {
+      const data = await backend.read('index', file.name);
+      checkContentName(data, file.name, where);
+      for (const pack of decodeIndexFile(data, where)) index.addPack(pack.id, pack.blobs);
+    } catch (error) {
+      if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+      indexProblems.push({ file: where, error });
+    }
+  }
+  const loadBlob = async (id: Id, type: BlobType): Promise<Uint8Array> => {
+    const location = index.lookup(id);
+    const hex = toHex(id);
+    if (location === undefined) {
+      throw new CairnError('ERR_NOT_FOUND', `${type} blob ${hex} is not in the index`, {
+        hint: 'run `cairn check` to see what is damaged',
+      });
+    }
+    const packFile = packFileName(location.packId);
+    const where = `${type} blob ${hex} in ${packFile}`;
+    let stored: Uint8Array;
+    try {
+      stored = await backend.read('data', toHex(location.packId), { offset: location.offset, length: location.length });
+    } catch (error) {
+      if (isCairnError(error) && error.code !== 'ERR_TRANSIENT') {
+        throw new CairnError(error.code === 'ERR_NOT_FOUND' ? 'ERR_NOT_FOUND' : 'ERR_INTEGRITY', `${where}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+    const plain = decodeBlob(stored, location.codec, location.rawLength, zstd, where);
+    if (Buffer.compare(blobId(plain), id) !== 0) {
+      throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content does not match its id`);
+    }
+    return plain;
+  };
+  return {
+    backend,
+    config,
+    index,
+    zstd,
+    indexProblems,
+    loadBlob,
+    loadTree: async (id, where) => decodeTree(await loadBlob(id, 'tree'), where),
+  };
+}
+
+/** Throws ERR_INTEGRITY unless `data` hashes to `name` (index and snapshot files are named by their hash). */
+export function checkContentName(data: Uint8Array, name: string, where: string): void {
+  const actual = toHex(blobId(data));
+  if (actual !== name) {
+    throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content hashes to ${actual}`);
+  }
+}
+
+async function readConfigBytes(backend: Backend): Promise<Uint8Array | null> {
+  try {
+    return await backend.read('config', 'config');
+  } catch (error) {
+    if (isCairnError(error, 'ERR_NOT_FOUND')) return null;
+    throw error;
+  }
+}

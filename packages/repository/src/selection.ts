@@ -1,0 +1,29 @@
+import picomatch from 'picomatch';
+
+/** Decides which snapshot paths a restore takes: those matching a pattern, and everything below them. */
+export interface Selection {
+  /** True when `path` itself matches one of the patterns (or there are no patterns). */
+  matches(path: string): boolean;
+  /** Patterns that matched nothing so far. */
+  unmatched(): string[];
+}
+
+/** Builds a Selection from paths or globs relative to the snapshot root ("proj/src", "**\/*.ts"). */
+export function createSelection(patterns: readonly string[]): Selection {
+  const cleaned = patterns.map((pattern) => pattern.replace(/^\/+/, '').replace(/\/+$/, ''));
+  if (cleaned.length === 0) return { matches: () => true, unmatched: () => [] };
+  const matchers = cleaned.map((pattern) => ({ pattern, test: picomatch(pattern, { dot: true }), hit: false }));
+  return {
+    matches(path) {
+      let any = false;
+      for (const matcher of matchers) {
+        if (matcher.test(path)) {
+          matcher.hit = true;
+          any = true;
+        }
+      }
+      return any;
+    },
+    unmatched: () => matchers.filter((m) => !m.hit).map((m) => m.pattern),
+  };
+}

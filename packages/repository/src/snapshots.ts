@@ -1,0 +1,90 @@
+import { CairnError, isCairnError, toHex } from '@cairn/core';
+import { blobId } from '@cairn/chunker';
+import { decodeSnapshot, encodeSnapshot } from '@cairn/index';
+import type { Snapshot } from '@cairn/index';
+import { checkContentName } from './repository.js';
+import type { Repository } from './repository.js';
+
+/** A snapshot with its id (the hex SHA-256 of its file). */
+export interface SnapshotEntry {
+  readonly id: string;
+  readonly snapshot: Snapshot;
+}
+
+/** A snapshot file that could not be read. */
+export interface SnapshotProblem {
+  readonly file: string;
+  readonly error: CairnError;
+}
+
+/** Every readable snapshot, oldest first, and the snapshot files that could not be read. */
+export async function listSnapshots(
+  repo: Pick<Repository, 'backend'>,
+): Promise<{ snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }> {
+  const snapshots: SnapshotEntry[] = [];
+  const problems: SnapshotProblem[] = [];
+  for await (const file of repo.backend.list('snapshot')) {
+    try {
+      snapshots.push({ id: file.name, snapshot: await readSnapshot(repo, file.name) });
+    } catch (error) {
+      if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+      problems.push({ file: `snapshots/${file.name}`, error });
+    }
+  }
+  snapshots.sort((a, b) => (a.snapshot.time < b.snapshot.time ? -1 : a.snapshot.time > b.snapshot.time ? 1 : a.id.localeCompare(b.id)));
+  return { snapshots, problems };
+}
+
+/** Reads one snapshot file and checks it against its name. */
+export async function readSnapshot(repo: Pick<Repository, 'backend'>, id: string): Promise<Snapshot> {
+  const where = `snapshots/${id}`;
+  const bytes = await repo.backend.read('snapshot', id);
+  checkContentName(bytes, id, where);
+  return decodeSnapshot(bytes, where);
+}
+
+/** Writes a snapshot file (named by its hash) and returns its id. */
+export async function saveSnapshot(repo: Pick<Repository, 'backend'>, snapshot: Snapshot): Promise<string> {
+  const bytes = encodeSnapshot(snapshot);
+  const id = toHex(blobId(bytes));
+  await repo.backend.write('snapshot', id, bytes);
+  return id;
+}
+
+/**
+ * Finds a snapshot by full id, unique id prefix, or `latest` (the newest of all, or of
+ * those matching `filter`). ERR_NOT_FOUND / ERR_AMBIGUOUS name the reference.
+ */
+export async function findSnapshot(
+  repo: Pick<Repository, 'backend'>,
+  ref: string,
+  filter: (snapshot: Snapshot) => boolean = () => true,
+): Promise<SnapshotEntry> {
+  const { snapshots } = await listSnapshots(repo);
+  if (ref === 'latest') {
+    const matching = snapshots.filter((entry) => filter(entry.snapshot));
+    const newest = matching[matching.length - 1];
+    if (newest === undefined) throw new CairnError('ERR_NOT_FOUND', 'there is no snapshot yet, so there is no "latest"');
+    return newest;
+  }
+  if (!/^[0-9a-f]+$/.test(ref)) {
+    throw new CairnError('ERR_NOT_FOUND', `"${ref}" is not a snapshot id: give hex digits of an id, or "latest"`);
+  }
+  const found = snapshots.filter((entry) => entry.id.startsWith(ref));
+  if (found.length > 1) {
+    throw new CairnError('ERR_AMBIGUOUS', `snapshot id prefix "${ref}" matches ${found.length} snapshots: ${found.map((e) => e.id.slice(0, 12)).join(', ')}`, {
+      hint: 'give more digits of the id',
+    });
+  }
+  const [entry] = found;
+  if (entry === undefined) throw new CairnError('ERR_NOT_FOUND', `no snapshot has an id starting with "${ref}"`, { hint: 'list them with `cairn snapshots`' });
+  return entry;
+}
+
+/** True when two snapshots were taken of the same paths on the same host (parent candidates). */
+export function sameOrigin(a: Pick<Snapshot, 'paths' | 'hostname'>, b: Pick<Snapshot, 'paths' | 'hostname'>): boolean {
+  if (a.hostname !== b.hostname || a.paths.length !== b.paths.length) return false;
+  const sortedA = [...a.paths].sort();
+  const sortedB = [...b.paths].sort();
+  return sortedA.every((path, i) => path === sortedB[i]);
+}

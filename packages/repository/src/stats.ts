@@ -1,0 +1,88 @@
+import { toHex } from '@cairn/core';
+import type { Id } from '@cairn/core';
+import { listSnapshots } from './snapshots.js';
+import type { Repository } from './repository.js';
+
+/** Sizes and counts of a repository. */
+export interface RepositoryStats {
+  readonly snapshots: number;
+  readonly packs: number;
+  /** Bytes of all pack files. */
+  readonly packBytes: number;
+  readonly dataBlobs: number;
+  readonly treeBlobs: number;
+  /** Plaintext bytes of the unique data blobs. */
+  readonly uniqueBytes: number;
+  /** Stored (compressed) bytes of the unique data blobs. */
+  readonly storedBytes: number;
+  /** Files and bytes a restore of every snapshot would write. */
+  readonly restoreFiles: number;
+  readonly restoreBytes: number;
+  /** uniqueBytes / storedBytes. */
+  readonly compressionRatio: number;
+  /** restoreBytes / uniqueBytes. */
+  readonly dedupRatio: number;
+}
+
+/** Counts what the repository holds and what its snapshots would restore. */
+export async function stats(repo: Repository): Promise<RepositoryStats> {
+  let packs = 0;
+  let packBytes = 0;
+  for await (const file of repo.backend.list('data')) {
+    packs += 1;
+    packBytes += file.size;
+  }
+  let dataBlobs = 0;
+  let treeBlobs = 0;
+  let uniqueBytes = 0;
+  let storedBytes = 0;
+  for (const [, location] of repo.index.entries()) {
+    if (location.type === 'tree') {
+      treeBlobs += 1;
+      continue;
+    }
+    dataBlobs += 1;
+    uniqueBytes += location.rawLength;
+    storedBytes += location.length;
+  }
+  const { snapshots } = await listSnapshots(repo);
+  const sizes = new Map<string, { files: number; bytes: number }>();
+  const treeSize = async (id: Id): Promise<{ files: number; bytes: number }> => {
+    const hex = toHex(id);
+    const known = sizes.get(hex);
+    if (known !== undefined) return known;
+    const total = { files: 0, bytes: 0 };
+    for (const node of await repo.loadTree(id, `tree ${hex}`)) {
+      if (node.subtree !== undefined) {
+        const sub = await treeSize(node.subtree);
+        total.files += sub.files;
+        total.bytes += sub.bytes;
+      } else if (node.type === 'file') {
+        total.files += 1;
+        total.bytes += node.size;
+      }
+    }
+    sizes.set(hex, total);
+    return total;
+  };
+  let restoreFiles = 0;
+  let restoreBytes = 0;
+  for (const { snapshot } of snapshots) {
+    const size = await treeSize(snapshot.tree);
+    restoreFiles += size.files;
+    restoreBytes += size.bytes;
+  }
+  return {
+    snapshots: snapshots.length,
+    packs,
+    packBytes,
+    dataBlobs,
+    treeBlobs,
+    uniqueBytes,
+    storedBytes,
+    restoreFiles,
+    restoreBytes,
+    compressionRatio: storedBytes === 0 ? 1 : uniqueBytes / storedBytes,
+    dedupRatio: uniqueBytes === 0 ? 1 : restoreBytes / uniqueBytes,
+  };
+}

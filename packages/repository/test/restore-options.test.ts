@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { lstat, readFile, readlink, symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Packr } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { blobId } from '@cairn/chunker';
+import { encodeSnapshot } from '@cairn/index';
+import { backup, createBlobWriter, initRepository, restore } from '@cairn/repository';
+import type { RestoreAction } from '@cairn/repository';
+import { toHex } from '@cairn/core';
+import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
+import { buildSampleTree, tempDir } from './helpers.js';
+
+async function sampleRepo() {
+  const work = await tempDir();
+  const source = join(work, 'proj');
+  await buildSampleTree(source, { bigFileSize: 4096 });
+  const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+  const { id } = await backup(repo, { source: createLocalSource(), paths: [source] });
+  return { work, source, repo, id };
+}
+
+describe('restore options', () => {
+  it('restores only selected paths and globs, with their parent folders', async () => {
+    const { work, repo, id } = await sampleRepo();
+    const out = join(work, 'out');
+    const result = await restore(repo, id, { target: createLocalTarget(out), include: ['proj/src/deep', '**/*.key'] });
+    expect(result.problems).toEqual([]);
+    expect(await readFile(join(out, 'proj/src/deep/deeper/leaf.md'), 'utf8')).toBe('# leaf\n');
+    expect(existsSync(join(out, 'proj/secret.key'))).toBe(true);
+    expect(existsSync(join(out, 'proj/src/main.ts'))).toBe(false);
+    expect(existsSync(join(out, 'proj/big.bin'))).toBe(false);
+    expect(result.files).toBe(2);
+  });
+
+  it('fails clearly when nothing matches the selection', async () => {
+    const { work, repo, id } = await sampleRepo();
+    await expect(restore(repo, id, { target: createLocalTarget(join(work, 'out')), include: ['proj/nothing-here'] }))
+      .rejects.toThrow(/nothing in snapshot [0-9a-f]{12} matches "proj\/nothing-here"/);
+  });
+
+  it('dry run lists what would happen and writes nothing', async () => {
+    const { work, repo, id } = await sampleRepo();
+    const out = join(work, 'out');
+    const actions: RestoreAction[] = [];
+    const result = await restore(repo, id, { target: createLocalTarget(out), dryRun: true, onAction: (a) => actions.push(a) });
+    expect(existsSync(out)).toBe(false);
+    expect(actions).toContainEqual({ action: 'create', path: 'proj/src/main.ts', type: 'file', size: 13000 });
+    expect(actions).toContainEqual({ action: 'link', path: 'proj/src/hard-b.txt', type: 'file', size: 20 });
+    expect(result.bytesWritten).toBe(0);
+  });
+
+  it('overwrite policies: never keeps, if-changed compares size and mtime, always replaces', async () => {
+    const { work, repo, id } = await sampleRepo();
+    const out = join(work, 'out');
+    await restore(repo, id, { target: createLocalTarget(out) });
+    const main = join(out, 'proj/src/main.ts');
+    const crlf = join(out, 'proj/crlf.txt');
+    await writeFile(main, 'local edit\n');
+    const keptTime = (await lstat(crlf)).mtime;
+
+    const never = await restore(repo, id, { target: createLocalTarget(out), overwrite: 'never' });
+    expect(await readFile(main, 'utf8')).toBe('local edit\n');
+    expect(never.files).toBe(0);
+
+    const ifChanged = await restore(repo, id, { target: createLocalTarget(out), overwrite: 'if-changed' });
+    expect(await readFile(main, 'utf8')).toBe('export const answer = 42;\n'.repeat(500));
+    expect(ifChanged.files).toBe(1); // only main.ts differed
+    expect((await lstat(crlf)).mtime).toEqual(keptTime);
+
+    await utimes(crlf, new Date(), new Date());
+    await writeFile(join(out, 'proj/run.sh'), 'changed');
+    const always = await restore(repo, id, { target: createLocalTarget(out), overwrite: 'always' });
+    expect(always.skipped).toBe(0);
+    expect(await readFile(join(out, 'proj/run.sh'), 'utf8')).toBe('#!/bin/sh\necho hi\n');
+  });
+
+  it('replaces a symlink in the target instead of writing through it', async () => {
+    const { work, repo, id } = await sampleRepo();
+    const out = join(work, 'out');
+    const elsewhere = join(work, 'elsewhere.txt');
+    await writeFile(elsewhere, 'must stay');
+    await restore(repo, id, { target: createLocalTarget(out), include: ['proj/zero.bin'] });
+    await symlink(elsewhere, join(out, 'proj/crlf.txt'));
+    await restore(repo, id, { target: createLocalTarget(out), include: ['proj/crlf.txt'] });
+    expect(await readFile(elsewhere, 'utf8')).toBe('must stay');
+    expect((await lstat(join(out, 'proj/crlf.txt'))).isFile()).toBe(true);
+    await restore(repo, id, { target: createLocalTarget(out), include: ['proj/link-to-dir'] });
+    expect(await readlink(join(out, 'proj/link-to-dir'))).toBe('src');
+  });
+
+  it('refuses tree entries named "..", "." or containing "/" (path traversal)', async () => {
+    const work = await tempDir();
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const writer = createBlobWriter(repo);
+    const content = await writer.save('data', new TextEncoder().encode('owned\n'));
+    // A hostile tree, written by hand: one entry climbs out of the target.
+    const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+    const node = (name: string) => ({ name, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, ctime: 0, ino: 1, dev: 1, nlink: 1, size: 6, content: [content] });
+    for (const name of ['..', '.', 'a/../../escape']) {
+      const tree = await writer.save('tree', packr.pack({ v: 1, nodes: [node(name)] }));
+      await writer.finish();
+      const snapshot = encodeSnapshot({
+        time: 1n, tree, paths: ['/x'], hostname: 'h', username: 'u', tags: [], description: '', meta: {}, parent: null, program: 'test',
+        summary: { filesNew: 0, filesChanged: 0, filesUnchanged: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0, bytesAdded: 0, dataBlobsAdded: 0, treeBlobsAdded: 0, packsAdded: 0, warnings: 0, durationMs: 0 },
+      });
+      const snapshotId = toHex(blobId(snapshot));
+      await repo.backend.write('snapshot', snapshotId, snapshot);
+      const out = join(work, 'out', 'inner');
+      const result = await restore(repo, snapshotId, { target: createLocalTarget(out) });
+      expect(result.files).toBe(0);
+      expect(result.problems[0]?.message).toMatch(/name/i);
+      expect(existsSync(join(work, 'out', 'escape'))).toBe(false);
+      expect(existsSync(join(work, 'escape'))).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, rm, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { CairnError } from '@cairn/core';
+import { samePieces, totalLength } from './bytes.js';
+import { errnoOf, readFully, syncDir, writeAll } from './file-io.js';
+
+/** Prefix of the temporary files a local backend writes next to the final name (list() skips them). */
+const TEMP_PREFIX = '.tmp-';
+
+/**
+ * Writes `pieces` to `file` without ever replacing it or showing a partial file under
+ * its name: a synced temporary file in the same folder is hard-linked into place
+ * (link fails when the name exists), then the folder is synced. When `file` exists
+ * with the same bytes this succeeds; with other bytes it is ERR_EXISTS. With
+ * `makeFolder`, a missing parent folder (not its parents) is created. Throws OS errors
+ * untranslated; the temporary file is removed on every path.
+ */
+export async function writeExclusive(file: string, pieces: readonly Uint8Array[], makeFolder: boolean): Promise<void> {
+  const dir = dirname(file);
+  const temp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await openTemp(temp, makeFolder);
+    await writeAll(handle, pieces);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    try {
+      await link(temp, file);
+    } catch (error) {
+      if (errnoOf(error) !== 'EEXIST') throw error;
+      await unlink(temp);
+      await assertSameContent(file, pieces);
+      return;
+    }
+    await unlink(temp);
+    await syncDir(dir);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function openTemp(temp: string, makeFolder: boolean): Promise<FileHandle> {
+  try {
+    return await open(temp, 'wx', 0o644);
+  } catch (error) {
+    if (!makeFolder || errnoOf(error) !== 'ENOENT') throw error;
+    await mkdir(dirname(temp)).catch((mkdirError: unknown) => {
+      if (errnoOf(mkdirError) !== 'EEXIST') throw mkdirError;
+    });
+    return await open(temp, 'wx', 0o644);
+  }
+}
+
+/** Succeeds when `file` is a regular file holding exactly `pieces`; ERR_EXISTS otherwise. */
+async function assertSameContent(file: string, pieces: readonly Uint8Array[]): Promise<void> {
+  const differs = new CairnError('ERR_EXISTS', `${file} already exists with different content`, {
+    hint: 'a file of this name was written before with other bytes; run `cairn check`',
+  });
+  const handle = await open(file, 'r');
+  try {
+    const stat = await handle.stat();
+    const size = totalLength(pieces);
+    if (!stat.isFile() || stat.size !== size) throw differs;
+    const stored = new Uint8Array(size);
+    if ((await readFully(handle, stored, 0)) !== size || !samePieces(stored, pieces)) throw differs;
+  } finally {
+    await handle.close();
+  }
+}

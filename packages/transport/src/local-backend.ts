@@ -1,0 +1,145 @@
+import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CairnError, fromSystemError } from '@cairn/core';
+import type { Backend, ByteRange, FileInfo } from '@cairn/core';
+import { assertRange, truncatedError } from './byte-range.js';
+import { toPieces } from './bytes.js';
+import { writeExclusive } from './exclusive-write.js';
+import { assertFileName, assertFileType, isFileName } from './file-names.js';
+import { errnoOf, readFully } from './file-io.js';
+import { filePath, repositoryFolders, typeFolder } from './local-layout.js';
+
+/**
+ * A repository in a local folder: `config`, `data/<2 hex>/<name>`, `index/`, `snapshots/`,
+ * `keys/`, `locks/`. Writes are exclusive and atomic (synced temporary file, hard link).
+ */
+export function createLocalBackend(path: string): Backend {
+  if (typeof path !== 'string' || path === '') {
+    throw new TypeError(`repository path must be a non-empty string, got ${JSON.stringify(path)}`);
+  }
+  const root = resolve(path);
+  const translate = (error: unknown, file: string): CairnError => {
+    const translated = fromSystemError(error, file);
+    if (translated.code !== 'ERR_NO_SPACE' || translated === error) return translated;
+    return new CairnError('ERR_NO_SPACE', `no space left for repository ${root} (writing ${file})`, {
+      hint: 'free some space on the device holding the repository, or use another one',
+      cause: error,
+    });
+  };
+
+  return {
+    location: root,
+
+    async create() {
+      const existing = await stat(root).catch((error: unknown) => {
+        if (errnoOf(error) === 'ENOENT') return undefined;
+        throw translate(error, root);
+      });
+      if (existing !== undefined && !existing.isDirectory()) {
+        throw new CairnError('ERR_EXISTS', `${root} exists and is not a folder`, { hint: 'choose another repository location' });
+      }
+      await makeFolder(root);
+      for (const folder of repositoryFolders) await makeFolder(join(root, folder));
+    },
+
+    async write(type, name, data) {
+      assertFileName(type, name);
+      const pieces = toPieces(data);
+      const file = filePath(root, type, name);
+      try {
+        await writeExclusive(file, pieces, type === 'data');
+      } catch (error) {
+        throw translate(error, file);
+      }
+    },
+
+    async read(type, name, range?: ByteRange) {
+      assertFileName(type, name);
+      if (range !== undefined) assertRange(range);
+      const file = filePath(root, type, name);
+      let handle: FileHandle | undefined;
+      try {
+        handle = await open(file, 'r');
+        const size = (await handle.stat()).size;
+        const wanted = range ?? { offset: 0, length: size };
+        if (wanted.offset + wanted.length > size) throw truncatedError(file, wanted, size);
+        const bytes = new Uint8Array(wanted.length);
+        const got = await readFully(handle, bytes, wanted.offset);
+        if (got < wanted.length) throw truncatedError(file, wanted, wanted.offset + got);
+        return bytes;
+      } catch (error) {
+        throw translate(error, file);
+      } finally {
+        await handle?.close();
+      }
+    },
+
+    async stat(type, name): Promise<FileInfo> {
+      assertFileName(type, name);
+      const file = filePath(root, type, name);
+      try {
+        return { name, size: (await stat(file)).size };
+      } catch (error) {
+        throw translate(error, file);
+      }
+    },
+
+    async *list(type) {
+      assertFileType(type);
+      const top = typeFolder(root, type);
+      const folders = type === 'data'
+        ? (await entries(top)).filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name)).map((e) => join(top, e.name))
+        : [top];
+      for (const folder of folders) {
+        for (const entry of await entries(folder)) {
+          if (!entry.isFile() || !isFileName(type, entry.name)) continue;
+          if (type === 'data' && !folder.endsWith(entry.name.slice(0, 2))) continue;
+          const info = await sizeOf(join(folder, entry.name));
+          if (info !== undefined) yield { name: entry.name, size: info };
+        }
+      }
+    },
+
+    async remove(type, name) {
+      assertFileName(type, name);
+      const file = filePath(root, type, name);
+      try {
+        await unlink(file);
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT') throw translate(error, file);
+      }
+    },
+  };
+
+  async function makeFolder(folder: string): Promise<void> {
+    try {
+      await mkdir(folder, { recursive: true });
+    } catch (error) {
+      if (errnoOf(error) === 'EEXIST' || errnoOf(error) === 'ENOTDIR') {
+        throw new CairnError('ERR_EXISTS', `${folder} exists and is not a folder`, { cause: error });
+      }
+      throw translate(error, folder);
+    }
+  }
+
+  /** A folder's entries; none when the folder does not exist. */
+  async function entries(folder: string) {
+    try {
+      return await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return [];
+      throw translate(error, folder);
+    }
+  }
+
+  /** A file's size, or undefined when it vanished since it was listed. */
+  async function sizeOf(file: string): Promise<number | undefined> {
+    try {
+      return (await stat(file)).size;
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return undefined;
+      throw translate(error, file);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import type { FileType } from '@cairn/core';
+
+const typeFolders: Readonly<Record<Exclude<FileType, 'config'>, string>> = {
+  data: 'data',
+  index: 'index',
+  snapshot: 'snapshots',
+  key: 'keys',
+  lock: 'locks',
+};
+
+/** The folders of a local repository below its root, data's 256 prefix folders included. */
+export const repositoryFolders: readonly string[] = [
+  ...Object.values(typeFolders),
+  ...Array.from({ length: 256 }, (_, i) => join('data', i.toString(16).padStart(2, '0'))),
+];
+
+/** The folder holding files of `type` (the root for config; data's files sit one level further down). */
+export function typeFolder(root: string, type: FileType): string {
+  return type === 'config' ? root : join(root, typeFolders[type]);
+}
+
+/** Where a (checked) file name of `type` lives: `config`, `data/<first 2 hex digits>/<name>`, `index/<name>`, … */
+export function filePath(root: string, type: FileType, name: string): string {
+  if (type === 'config') return join(root, 'config');
+  if (type === 'data') return join(root, 'data', name.slice(0, 2), name);
+  return join(typeFolder(root, type), name);
+}

@@ -1,0 +1,51 @@
+import { chmod, lchown, lstat, lutimes } from 'node:fs/promises';
+import { CairnError, fromSystemError } from '@cairn/core';
+import type { EntryMetadata, NodeType } from '@cairn/core';
+import { nodeTypeOf } from './entry-stat.js';
+import { errnoOf } from './file-io.js';
+
+/**
+ * The mtime argument for fs.lutimes that lands on the right microsecond. Node hands libuv
+ * a double of seconds and libuv truncates it to microseconds (towards zero), so aim at the
+ * middle of the microsecond. A numeric string, because Node turns a negative number
+ * (a time before 1970) into "now" but takes a negative numeric string as it is.
+ */
+export function utimeArgument(ns: bigint): string {
+  const micros = ns >= 0n ? ns / 1000n : -((-ns + 999n) / 1000n);
+  const seconds = micros / 1_000_000n;
+  const rest = micros % 1_000_000n;
+  return String(Number(seconds) + (Number(rest) + (micros >= 0n ? 0.5 : -0.5)) / 1e6);
+}
+
+/** Throws TypeError / RangeError naming the value unless `meta` is well-formed. */
+export function assertMetadata(meta: EntryMetadata): void {
+  const id = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (typeof meta !== 'object' || meta === null) throw new TypeError(`metadata must be an object, got ${String(meta)}`);
+  if (!Number.isInteger(meta.mode) || meta.mode < 0 || meta.mode > 0o7777) throw new RangeError(`mode must be within 0..0o7777, got ${String(meta.mode)}`);
+  if (typeof meta.mtimeNs !== 'bigint') throw new TypeError(`mtimeNs must be a bigint, got ${typeof meta.mtimeNs}`);
+  if (!id(meta.uid) || !id(meta.gid)) throw new RangeError(`uid and gid must be non-negative integers, got ${String(meta.uid)}:${String(meta.gid)}`);
+}
+
+/**
+ * Applies owner (only as root; EPERM/EINVAL ignored), mode (not for a symlink) and mtime
+ * (atime becomes now) to the entry at `file` without following it: lchown, lutimes, and
+ * chmod only once lstat showed the entry is not a symlink. ERR_EXISTS when the entry is
+ * a symlink but `type` is not, or the other way round.
+ */
+export async function applyMetadata(file: string, type: NodeType, meta: EntryMetadata): Promise<void> {
+  try {
+    const actual = nodeTypeOf(await lstat(file, { bigint: true }));
+    if ((actual === 'symlink') !== (type === 'symlink')) {
+      throw new CairnError('ERR_EXISTS', `${file} is a ${actual ?? 'unknown entry'}, not a ${type}: its metadata was not set`);
+    }
+    if (process.getuid?.() === 0) {
+      await lchown(file, meta.uid, meta.gid).catch((error: unknown) => {
+        if (errnoOf(error) !== 'EPERM' && errnoOf(error) !== 'EINVAL') throw error;
+      });
+    }
+    if (type !== 'symlink') await chmod(file, meta.mode);
+    await lutimes(file, Date.now() / 1000, utimeArgument(meta.mtimeNs));
+  } catch (error) {
+    throw fromSystemError(error, file);
+  }
+}

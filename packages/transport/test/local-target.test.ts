@@ -1,0 +1,172 @@
+import { link as hardlink, lstat, mkdir, readFile, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CairnError } from '@cairn/core';
+import { createLocalTarget } from '@cairn/transport';
+import { rejection } from './backend-contract.js';
+import { tempDir } from './temp-dir.js';
+
+async function* pieces(...texts: string[]): AsyncGenerator<Uint8Array> {
+  for (const text of texts) yield new TextEncoder().encode(text);
+}
+
+async function newTarget() {
+  const root = join(await tempDir(), 'restore', 'here');
+  return { root, target: createLocalTarget(root) };
+}
+
+const isTemp = (name: string): boolean => name.includes('.cairn-');
+
+describe('createLocalTarget: files, folders, links', () => {
+  it('creates its root when first used and writes files from pieces', async () => {
+    const { root, target } = await newTarget();
+    expect(target.location).toBe(root);
+    expect(await target.lstat(['f'])).toBeNull();
+    await target.writeFile(['f'], pieces('hello ', '', 'world'));
+    expect(await readFile(join(root, 'f'), 'utf8')).toBe('hello world');
+    const stat = await target.lstat(['f']);
+    expect(stat?.type).toBe('file');
+    expect(stat?.size).toBe(11);
+    expect((await lstat(join(root, 'f'))).mode & 0o777).toBe(0o600);
+    await target.writeFile(['f'], pieces('replaced'));
+    expect(await readFile(join(root, 'f'), 'utf8')).toBe('replaced');
+    expect(await readdir(root)).toEqual(['f']);
+  });
+
+  it('rejects bad names with TypeError', async () => {
+    const { target } = await newTarget();
+    for (const path of [[], [''], ['.'], ['..'], ['a', '..'], ['a/b'], ['a\0b']]) {
+      await expect(target.lstat(path), JSON.stringify(path)).rejects.toThrow(TypeError);
+      await expect(target.mkdir(path), JSON.stringify(path)).rejects.toThrow(TypeError);
+      await expect(target.writeFile(path, pieces('x')), JSON.stringify(path)).rejects.toThrow(TypeError);
+      await expect(target.remove(path), JSON.stringify(path)).rejects.toThrow(TypeError);
+    }
+  });
+
+  it('keeps the old file and no temporary file when the data fails midway', async () => {
+    const { root, target } = await newTarget();
+    await target.writeFile(['f'], pieces('old'));
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(10_000);
+      throw new CairnError('ERR_INTEGRITY', 'blob 00ff is damaged');
+    }
+    expect((await rejection(target.writeFile(['f'], failing()), 'ERR_INTEGRITY')).message).toBe('blob 00ff is damaged');
+    expect(await readFile(join(root, 'f'), 'utf8')).toBe('old');
+    expect(await readdir(root)).toEqual(['f']);
+  });
+
+  it('mkdir: a real folder is fine, a file or a symlink to a folder is ERR_EXISTS naming the path', async () => {
+    const { root, target } = await newTarget();
+    await target.mkdir(['d']);
+    await target.mkdir(['d']);
+    await target.mkdir(['d', 'e']);
+    expect((await stat(join(root, 'd', 'e'))).isDirectory()).toBe(true);
+    await target.writeFile(['file'], pieces('x'));
+    expect((await rejection(target.mkdir(['file']), 'ERR_EXISTS')).message).toContain(join(root, 'file'));
+    await symlink(join(root, 'd'), join(root, 'dirlink'));
+    expect((await rejection(target.mkdir(['dirlink']), 'ERR_EXISTS')).message).toContain(join(root, 'dirlink'));
+    await rejection(target.mkdir(['nowhere', 'x']), 'ERR_NOT_FOUND');
+  });
+
+  it('symlink() creates a link and replaces what was there', async () => {
+    const { root, target } = await newTarget();
+    await target.writeFile(['f'], pieces('file'));
+    await target.symlink(['f'], '../somewhere/else');
+    expect(await readlink(join(root, 'f'))).toBe('../somewhere/else');
+    await target.symlink(['f'], 'other');
+    expect(await readlink(join(root, 'f'))).toBe('other');
+    expect((await target.lstat(['f']))?.type).toBe('symlink');
+    expect(await readdir(root)).toEqual(['f']);
+  });
+
+  it('link() makes a hardlink, also when the path already is one (no temporary name left)', async () => {
+    const { root, target } = await newTarget();
+    await target.writeFile(['a'], pieces('shared'));
+    await target.writeFile(['b'], pieces('replaced by the link'));
+    await target.link(['a'], ['b']);
+    await target.link(['a'], ['b']);
+    const [a, b] = [await target.lstat(['a']), await target.lstat(['b'])];
+    expect(b?.ino).toBe(a?.ino);
+    expect(b?.nlink).toBe(2);
+    expect((await readdir(root)).sort()).toEqual(['a', 'b']);
+  });
+
+  it('remove() removes files and whole folders, and a symlink without touching what it points to', async () => {
+    const { root, target } = await newTarget();
+    const outside = await tempDir();
+    await writeFile(join(outside, 'precious'), 'keep me');
+    await target.mkdir(['d']);
+    await target.writeFile(['d', 'f'], pieces('x'));
+    await symlink(outside, join(root, 'link'));
+    await target.remove(['d']);
+    await target.remove(['link']);
+    await target.remove(['missing']);
+    expect(await readdir(root)).toEqual([]);
+    expect(await readFile(join(outside, 'precious'), 'utf8')).toBe('keep me');
+  });
+});
+
+describe('createLocalTarget: never through a symlink', () => {
+  it('refuses a folder that is a symlink and writes nothing where it points', async () => {
+    const { root, target } = await newTarget();
+    const other = await tempDir();
+    await writeFile(join(other, 'victim'), 'untouched');
+    await target.mkdir(['ok']);
+    await symlink(other, join(root, 'evil'));
+    expect((await rejection(target.mkdir(['evil']), 'ERR_EXISTS')).message).toContain(join(root, 'evil'));
+    await expect(target.writeFile(['evil', 'x'], pieces('payload'))).rejects.toThrow(CairnError);
+    await expect(target.symlink(['evil', 'y'], '/etc/passwd')).rejects.toThrow(CairnError);
+    await expect(target.link(['ok'], ['evil', 'z'])).rejects.toThrow(CairnError);
+    await expect(target.writeFile(['evil', 'victim'], pieces('overwritten'))).rejects.toThrow(CairnError);
+    await expect(target.setMetadata(['evil', 'victim'], 'file', { mode: 0o777, mtimeNs: 0n, uid: 0, gid: 0 })).rejects.toThrow(CairnError);
+    await target.remove(['evil', 'victim']);
+    expect(await target.lstat(['evil', 'victim'])).toBeNull();
+    expect(await readdir(other)).toEqual(['victim']);
+    expect(await readFile(join(other, 'victim'), 'utf8')).toBe('untouched');
+    expect((await stat(join(other, 'victim'))).mode & 0o777).not.toBe(0o777);
+  });
+
+  it('checks a folder again after remove(), so a symlink put in its place is refused', async () => {
+    const { root, target } = await newTarget();
+    const other = await tempDir();
+    await target.mkdir(['d']);
+    await target.remove(['d']);
+    await symlink(other, join(root, 'd'));
+    await expect(target.writeFile(['d', 'x'], pieces('payload'))).rejects.toThrow(CairnError);
+    expect(await readdir(other)).toEqual([]);
+  });
+
+  it('writeFile over a symlink replaces the link and leaves its old destination untouched', async () => {
+    const { root, target } = await newTarget();
+    const other = await tempDir();
+    await writeFile(join(other, 'dest'), 'original');
+    await mkdir(root, { recursive: true });
+    await symlink(join(other, 'dest'), join(root, 'f'));
+    await target.writeFile(['f'], pieces('restored'));
+    expect((await lstat(join(root, 'f'))).isFile()).toBe(true);
+    expect(await readFile(join(root, 'f'), 'utf8')).toBe('restored');
+    expect(await readFile(join(other, 'dest'), 'utf8')).toBe('original');
+  });
+
+  it('link() does not follow a symlink given as the existing entry', async () => {
+    const { root, target } = await newTarget();
+    const other = await tempDir();
+    await writeFile(join(other, 'dest'), 'x');
+    await mkdir(root, { recursive: true });
+    await symlink(join(other, 'dest'), join(root, 's'));
+    await target.link(['s'], ['t']);
+    expect((await lstat(join(root, 't'))).isSymbolicLink()).toBe(true);
+    expect((await stat(join(other, 'dest'))).nlink).toBe(1);
+  });
+
+  it('leaves no temporary names behind after any of its writes', async () => {
+    const { root, target } = await newTarget();
+    await target.mkdir(['d']);
+    await target.writeFile(['d', 'f'], pieces('x'));
+    await target.symlink(['d', 's'], 'f');
+    await target.link(['d', 'f'], ['d', 'h']);
+    await hardlink(join(root, 'd', 'f'), join(root, 'd', 'h2'));
+    await target.link(['d', 'f'], ['d', 'h2']);
+    expect((await readdir(join(root, 'd'))).filter(isTemp)).toEqual([]);
+  });
+});

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryBackend } from '@cairn/transport';
+import { backendContract } from './backend-contract.js';
+
+backendContract('memory', async () => {
+  const backend = createMemoryBackend();
+  await backend.create();
+  return backend;
+});
+
+describe('createMemoryBackend', () => {
+  it('uses the location it is given, and rejects an empty one', () => {
+    expect(createMemoryBackend('memory:test').location).toBe('memory:test');
+    expect(() => createMemoryBackend('')).toThrow(TypeError);
+  });
+});
