@@ -23,6 +23,9 @@ describe('golden repository of format version 1', () => {
     await cp(join(golden, 'repo'), join(work, 'repo'), { recursive: true });
     const repo = await openRepository(createLocalBackend(join(work, 'repo')));
     expect(repo.config.chunker).toEqual({ algorithm: 'fastcdc', min: 1024, avg: 4096, max: 16384 });
+    // The fixture pins every decode path: stored and zstd blobs, data and trees.
+    const kinds = new Set([...repo.index.entries()].map(([, at]) => `${at.type}/${at.codec}`));
+    expect([...kinds].sort()).toEqual(['data/none', 'data/zstd', 'tree/none', 'tree/zstd']);
 
     const { snapshots } = await listSnapshots(repo);
     expect(snapshots.map((s) => s.id)).toEqual([manifest.snapshot]);

@@ -1,0 +1,78 @@
+import fastcdc from 'fastcdc-wasm';
+import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams } from './chunker-params.js';
+import type { ChunkerParams } from './chunker-params.js';
+
+/** Splits one stream of bytes into content-defined chunks, whatever the sizes of the pieces it is fed. */
+export interface StreamingChunker {
+  /** Adds the next piece of the stream; returns the chunks it completed (possibly none). */
+  push(data: Uint8Array): Uint8Array[];
+  /**
+   * Ends the stream: returns the chunks still held (none for an empty stream, else at least the
+   * last one) and readies the chunker for a new stream, keeping its buffer.
+   */
+  finish(): Uint8Array[];
+}
+
+/** The window is at least this large, so that one WASM call covers many chunks. */
+const MIN_WINDOW = 16 * 1024 * 1024;
+/** The first buffer of a stream; it grows with the stream, so small files stay cheap. */
+const FIRST_BUFFER = 256 * 1024;
+
+/**
+ * A FastCDC chunker (fastcdc-wasm). Input is copied into a window of max(2 * max, 16 MiB) bytes;
+ * each time it fills, the window is cut, every complete chunk is returned and the unfinished tail
+ * (at most `max` bytes) moves to the front. A cut depends only on the bytes from the start of its
+ * chunk to the cut, and each chunk is at most `max` long, so the boundaries are those of one pass
+ * over the whole stream, however the input was split. Returned chunks are copies the caller owns.
+ */
+export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS): StreamingChunker {
+  const { min, avg, max } = validateChunkerParams(params);
+  const windowSize = Math.max(2 * max, MIN_WINDOW);
+  let buffer = new Uint8Array(0);
+  let fill = 0;
+
+  function reserve(needed: number): void {
+    if (needed <= buffer.length) return;
+    const grown = new Uint8Array(Math.min(windowSize, Math.max(needed, 2 * buffer.length, FIRST_BUFFER)));
+    grown.set(buffer.subarray(0, fill));
+    buffer = grown;
+  }
+
+  // Cuts buffer[0, fill): emits every chunk, or all but the last one (which may not be a real
+  // boundary) when more input follows. fastcdc returns the cut offsets including 0 and `fill`.
+  function cut(out: Uint8Array[], final: boolean): void {
+    const offsets = fastcdc.get_chunks(buffer.subarray(0, fill), min, avg, max);
+    const complete = offsets.length - (final ? 1 : 2);
+    if (!final && complete < 1) throw new Error(`fastcdc made no cut in a ${fill}-byte window (max ${max})`);
+    for (let i = 0; i < complete; i++) out.push(buffer.slice(offsets[i], offsets[i + 1]));
+    const tail = offsets[complete] ?? fill;
+    buffer.copyWithin(0, tail, fill);
+    fill -= tail;
+  }
+
+  return {
+    push(data: Uint8Array): Uint8Array[] {
+      if (!(data instanceof Uint8Array)) throw new TypeError('chunker push: data must be a Uint8Array');
+      const out: Uint8Array[] = [];
+      let offset = 0;
+      while (offset < data.length) {
+        const take = Math.min(data.length - offset, windowSize - fill);
+        reserve(fill + take);
+        buffer.set(data.subarray(offset, offset + take), fill);
+        fill += take;
+        offset += take;
+        if (fill === windowSize) cut(out, false);
+      }
+      return out;
+    },
+
+    finish(): Uint8Array[] {
+      const out: Uint8Array[] = [];
+      // fastcdc returns anything up to `min` bytes as one chunk: no need to ask it.
+      if (fill > min) cut(out, true);
+      else if (fill > 0) out.push(buffer.slice(0, fill));
+      fill = 0;
+      return out;
+    },
+  };
+}

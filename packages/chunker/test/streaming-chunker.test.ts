@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import fastcdc from 'fastcdc-wasm';
+import { DEFAULT_CHUNKER_PARAMS, blobId, chunkStream, createChunker } from '@cairn/chunker';
+import { toHex } from '@cairn/core';
+import { chunkInPieces, concat, lengths, pseudoRandomBytes, sameBytes, seededRandom } from './helpers.js';
+
+const MiB = 1024 * 1024;
+const { min, avg, max } = DEFAULT_CHUNKER_PARAMS;
+const input = pseudoRandomBytes(40_000_000, 42);
+
+// What one fastcdc pass over the whole input cuts: the reference for every way of feeding it.
+function referenceLengths(data: Uint8Array): number[] {
+  const offsets = fastcdc.get_chunks(new Uint8Array(data), min, avg, max);
+  return Array.from(offsets.subarray(1), (end, i) => end - offsets[i]!);
+}
+
+describe('createChunker', () => {
+  const whole = chunkInPieces(createChunker(), input, () => input.length);
+  const expected = referenceLengths(input);
+
+  it('cuts like one fastcdc pass over the whole input', () => {
+    expect(expected.length).toBeGreaterThan(20);
+    expect(lengths(whole)).toEqual(expected);
+  });
+
+  it.each([
+    ['64 KiB', () => 64 * 1024],
+    ['8 MiB', () => 8 * MiB],
+    ['20 MiB (larger than the window)', () => 20 * MiB],
+    ['1 byte, then large', (() => { let first = true; return () => (first ? ((first = false), 1) : 9 * MiB + 7); })()],
+  ])('finds the same boundaries when fed in %s pieces', (_name, nextSize) => {
+    expect(lengths(chunkInPieces(createChunker(), input, nextSize))).toEqual(expected);
+  });
+
+  it('finds the same boundaries when fed in random-sized pieces, empty ones included', () => {
+    const rng = seededRandom(7);
+    const sizes = [0, 1, 100, 4096, 300_000, 2 * MiB, 17 * MiB];
+    const chunks = chunkInPieces(createChunker(), input, () => sizes[rng.next() % sizes.length]! + (rng.next() % 1000));
+    expect(lengths(chunks)).toEqual(expected);
+  });
+
+  it('returns chunks that concatenate to the input, each but the last within [min, max]', () => {
+    expect(sameBytes(concat(whole), input)).toBe(true);
+    for (const chunk of whole.slice(0, -1)) {
+      expect(chunk.length).toBeGreaterThanOrEqual(min);
+      expect(chunk.length).toBeLessThanOrEqual(max);
+    }
+    expect(whole.at(-1)!.length).toBeGreaterThan(0);
+  });
+
+  it('hands out chunks it never overwrites, even when they came from a reused input buffer', () => {
+    const chunker = createChunker();
+    const piece = new Uint8Array(MiB);
+    const chunks: Uint8Array[] = [];
+    for (let offset = 0; offset < input.length; offset += piece.length) {
+      const part = input.subarray(offset, offset + piece.length);
+      piece.set(part);
+      chunks.push(...chunker.push(piece.subarray(0, part.length)));
+      piece.fill(0xee);
+    }
+    chunks.push(...chunker.finish());
+    expect(sameBytes(concat(chunks), input)).toBe(true);
+  });
+
+  it('changes only the chunks around a 1-byte edit (dedup)', () => {
+    const edited = new Uint8Array(input);
+    edited[20_000_000]! ^= 0xff;
+    const before = new Set(whole.map((chunk) => toHex(blobId(chunk))));
+    const after = chunkInPieces(createChunker(), edited, () => 3 * MiB).map((chunk) => toHex(blobId(chunk)));
+    const changed = after.filter((id) => !before.has(id));
+    expect(changed.length).toBeGreaterThanOrEqual(1);
+    expect(changed.length).toBeLessThanOrEqual(2);
+    expect(after.length - changed.length).toBeGreaterThanOrEqual(whole.length - 3);
+  });
+
+  it('gives no chunk for empty input', () => {
+    const chunker = createChunker();
+    expect(chunker.push(new Uint8Array(0))).toEqual([]);
+    expect(chunker.finish()).toEqual([]);
+  });
+
+  it('gives one chunk, equal to the input, for input shorter than min', () => {
+    const small = pseudoRandomBytes(min - 1, 3);
+    const chunker = createChunker();
+    expect(chunker.push(small.subarray(0, 1000))).toEqual([]);
+    expect(chunker.push(small.subarray(1000))).toEqual([]);
+    const chunks = chunker.finish();
+    expect(chunks.length).toBe(1);
+    expect(sameBytes(chunks[0]!, small)).toBe(true);
+  });
+
+  it('is ready for a new stream after finish', () => {
+    const chunker = createChunker();
+    const first = chunkInPieces(chunker, input, () => 5 * MiB);
+    const second = chunkInPieces(chunker, input.subarray(0, 3 * MiB), () => MiB);
+    expect(lengths(first)).toEqual(expected);
+    expect(lengths(second)).toEqual(referenceLengths(input.subarray(0, 3 * MiB)));
+  });
+
+  it('honours small custom params across many window refills', () => {
+    const params = { min: 64, avg: 256, max: 1024 };
+    const data = input.subarray(0, 20 * MiB);
+    const chunks = chunkInPieces(createChunker(params), data, () => 333_333);
+    const offsets = fastcdc.get_chunks(new Uint8Array(data), params.min, params.avg, params.max);
+    expect(chunks.length).toBe(offsets.length - 1);
+    expect(sameBytes(concat(chunks), data)).toBe(true);
+    expect(Math.max(...lengths(chunks))).toBeLessThanOrEqual(1024);
+  });
+
+  it('rejects bad params with a RangeError naming the value', () => {
+    expect(() => createChunker({ min: 32, avg: 256, max: 1024 })).toThrow(/min.*32/);
+    expect(() => createChunker({ min: 64, avg: 100, max: 1024 })).toThrow(RangeError);
+  });
+});
+
+describe('chunkStream', () => {
+  it('yields the same chunks as createChunker from an async source', async () => {
+    const data = input.subarray(0, 12 * MiB);
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let offset = 0; offset < data.length; offset += 1_000_003) yield data.subarray(offset, offset + 1_000_003);
+    }
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of chunkStream(source())) chunks.push(chunk);
+    expect(lengths(chunks)).toEqual(referenceLengths(data));
+    expect(sameBytes(concat(chunks), data)).toBe(true);
+  });
+});

@@ -1,0 +1,55 @@
+import { CairnError } from '@cairn/core';
+import type { CodecName } from '@cairn/core';
+import { checkRawLength, checkZstdLevel } from './zstd-codec.js';
+import type { ZstdCodec } from './zstd-codec.js';
+
+/** A blob as it is stored in a pack: its bytes, how they are encoded and the plaintext length. */
+export interface EncodedBlob {
+  readonly codec: CodecName;
+  readonly data: Uint8Array;
+  readonly rawLength: number;
+}
+
+/** Blobs shorter than this are stored as they are: a zstd frame's own overhead eats the gain. */
+export const MIN_COMPRESSED_BLOB = 64;
+
+/**
+ * Encodes a blob for a pack. It is zstd-compressed at `level` and kept so when the frame is at
+ * most 98% of the raw size; otherwise (and when `zstd` is null or the blob is shorter than
+ * MIN_COMPRESSED_BLOB) it is stored as is, with codec 'none' and `data` being `raw` itself.
+ */
+export function encodeBlob(raw: Uint8Array, zstd: ZstdCodec | null, level: number): EncodedBlob {
+  if (!(raw instanceof Uint8Array)) throw new TypeError('encodeBlob: raw must be a Uint8Array');
+  checkZstdLevel(level);
+  if (zstd !== null && raw.length >= MIN_COMPRESSED_BLOB) {
+    const frame = zstd.compress(raw, level);
+    if (frame.length * 50 <= raw.length * 49) return { codec: 'zstd', data: frame, rawLength: raw.length };
+  }
+  return { codec: 'none', data: raw, rawLength: raw.length };
+}
+
+/**
+ * The plaintext of a stored blob (for codec 'none', `stored` itself). Any mismatch — a length
+ * that is not `rawLength`, a frame that does not decompress — is ERR_INTEGRITY naming `where`.
+ * The blob's id is not checked here: that is the repository's job.
+ */
+export function decodeBlob(stored: Uint8Array, codec: CodecName, rawLength: number, zstd: ZstdCodec, where: string): Uint8Array {
+  if (!(stored instanceof Uint8Array)) throw new TypeError(`decodeBlob: the bytes of ${where} must be a Uint8Array`);
+  checkRawLength(rawLength);
+  switch (codec) {
+    case 'none':
+      if (stored.length !== rawLength) {
+        throw new CairnError('ERR_INTEGRITY', `${where}: stored blob has ${stored.length} bytes, expected ${rawLength}`);
+      }
+      return stored;
+    case 'zstd':
+      try {
+        return zstd.decompress(stored, rawLength);
+      } catch (error) {
+        if (!(error instanceof CairnError)) throw error;
+        throw new CairnError(error.code, `${where}: ${error.message}`, { cause: error, hint: error.hint });
+      }
+    default:
+      throw new CairnError('ERR_FORMAT', `${where}: unknown codec ${JSON.stringify(codec)}`);
+  }
+}

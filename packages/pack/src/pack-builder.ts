@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { ID_LENGTH } from '@cairn/core';
+import type { BlobType, Id, PackedBlob } from '@cairn/core';
+import type { EncodedBlob } from './blob-codec.js';
+import { blobTypeCode, codecCode } from './codes.js';
+import { encodePackHeader } from './pack-header.js';
+import { PACK_TRAILER_LENGTH, encodePackTrailer } from './pack-trailer.js';
+
+/** A complete pack: its bytes in order, its id and what it holds. */
+export interface FinishedPack {
+  /** SHA-256 of all the pack's bytes (blobs, header, trailer): its name in the repository. */
+  readonly id: Id;
+  /** The pack's bytes, to be written back to back: the blobs, then header and trailer. */
+  readonly parts: readonly Uint8Array[];
+  readonly size: number;
+  readonly blobs: readonly PackedBlob[];
+}
+
+/** Collects encoded blobs into one pack. */
+export interface PackBuilder {
+  /** Appends a blob. Its bytes are kept, not copied: do not change them afterwards. */
+  add(id: Id, type: BlobType, blob: EncodedBlob): void;
+  /** Bytes of the blobs added so far (header and trailer not counted). */
+  readonly size: number;
+  /** Number of blobs added so far. */
+  readonly count: number;
+  /** Writes header and trailer and returns the pack; the builder takes no more blobs. */
+  finish(): FinishedPack;
+}
+
+/**
+ * A pack builder. Layout (version 1): the stored blobs back to back from offset 0, then the
+ * msgpack header, then its length as uint32 little-endian and the magic "CAIRNPK1". The bytes
+ * are hashed as they arrive, so finishing costs only the header.
+ */
+export function createPackBuilder(): PackBuilder {
+  const hash = createHash('sha256');
+  const parts: Uint8Array[] = [];
+  const blobs: PackedBlob[] = [];
+  let size = 0;
+  let finished = false;
+
+  return {
+    add(id: Id, type: BlobType, blob: EncodedBlob): void {
+      if (finished) throw new TypeError('this pack is finished: start a new builder');
+      if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) throw new TypeError(`a blob id must be ${ID_LENGTH} bytes`);
+      blobTypeCode(type);
+      codecCode(blob.codec);
+      const { data, rawLength, codec } = blob;
+      if (!(data instanceof Uint8Array)) throw new TypeError('blob data must be a Uint8Array');
+      if (!Number.isSafeInteger(rawLength) || rawLength < 0) throw new RangeError(`blob rawLength must be a byte count, got ${rawLength}`);
+      if (codec === 'none' && data.length !== rawLength) {
+        throw new RangeError(`a blob stored as is must have rawLength ${data.length}, got ${rawLength}`);
+      }
+      parts.push(data);
+      hash.update(data);
+      blobs.push({ id: new Uint8Array(id), type, offset: size, length: data.length, rawLength, codec });
+      size += data.length;
+    },
+
+    get size(): number {
+      return size;
+    },
+
+    get count(): number {
+      return blobs.length;
+    },
+
+    finish(): FinishedPack {
+      if (finished) throw new TypeError('this pack is already finished');
+      finished = true;
+      const header = encodePackHeader(blobs);
+      const trailer = encodePackTrailer(header.length);
+      hash.update(header).update(trailer);
+      const digest = hash.digest();
+      return {
+        id: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength),
+        parts: [...parts, header, trailer],
+        size: size + header.length + PACK_TRAILER_LENGTH,
+        blobs,
+      };
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { CairnError, ID_LENGTH } from '@cairn/core';
+import type { PackedBlob } from '@cairn/core';
+import { blobTypeCode, blobTypeFromCode, codecCode, codecFromCode } from './codes.js';
+import { packValue, unpackValue, wireUint } from './msgpack.js';
+import { PACK_FORMAT_VERSION, PACK_TRAILER_LENGTH } from './pack-trailer.js';
+
+/** The msgpack header listing `blobs`: `{ v: 1, blobs: [[type, id, offset, length, rawLength, codec], …] }`. */
+export function encodePackHeader(blobs: readonly PackedBlob[]): Uint8Array {
+  const entries = blobs.map((blob) => [
+    blobTypeCode(blob.type),
+    blob.id,
+    wireUint(blob.offset),
+    wireUint(blob.length),
+    wireUint(blob.rawLength),
+    codecCode(blob.codec),
+  ]);
+  return packValue({ v: PACK_FORMAT_VERSION, blobs: entries });
+}
+
+function uint(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'bigint') return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
+  return undefined;
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/**
+ * Decodes and strictly checks the header of a pack of `packSize` bytes. ERR_VERSION for a
+ * version other than 1; ERR_FORMAT naming `where` (and the entry number) for anything else
+ * amiss: unreadable msgpack, unknown keys, a malformed entry, an id that is not 32 bytes, an
+ * unknown type or codec, a blob outside [0, headerOffset) or overlapping the one before it.
+ */
+export function decodePackHeader(header: Uint8Array, packSize: number, where: string): PackedBlob[] {
+  if (!(header instanceof Uint8Array)) throw new TypeError(`the header of ${where} must be a Uint8Array`);
+  if (!Number.isSafeInteger(packSize) || packSize < 0) throw new RangeError(`packSize must be a byte count, got ${packSize}`);
+  const fail = (problem: string): CairnError => new CairnError('ERR_FORMAT', `${where}: pack header ${problem}`);
+  const headerOffset = packSize - PACK_TRAILER_LENGTH - header.length;
+  if (headerOffset < 0) throw fail(`of ${header.length} bytes does not fit in a ${packSize}-byte pack`);
+  let root: unknown;
+  try {
+    root = unpackValue(header);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CairnError('ERR_FORMAT', `${where}: pack header is not valid msgpack (${reason.slice(0, 80)})`, { cause: error });
+  }
+  if (!isPlainMap(root)) throw fail('is not a map');
+  const version = uint(root['v']);
+  if (version === undefined) throw fail('has no version');
+  if (version !== PACK_FORMAT_VERSION) {
+    throw new CairnError('ERR_VERSION', `${where}: pack format version ${version} is not supported (this cairn reads version ${PACK_FORMAT_VERSION})`, {
+      hint: 'a newer cairn wrote this repository; upgrade cairn to read it',
+    });
+  }
+  const extra = Object.keys(root).filter((key) => key !== 'v' && key !== 'blobs');
+  if (extra.length > 0) throw fail(`has unknown keys ${JSON.stringify(extra)}`);
+  const entries = root['blobs'];
+  if (!Array.isArray(entries)) throw fail('has no blob list');
+
+  const blobs: PackedBlob[] = [];
+  let previousEnd = 0;
+  for (const [i, entry] of entries.entries()) {
+    const bad = (problem: string): CairnError => fail(`entry ${i}: ${problem}`);
+    if (!Array.isArray(entry) || entry.length !== 6) throw bad('is not a list of 6 fields');
+    const [typeCode, id, offsetField, lengthField, rawLengthField, codecField] = entry as unknown[];
+    const typeNumber = uint(typeCode);
+    const type = typeNumber === undefined ? undefined : blobTypeFromCode(typeNumber);
+    if (type === undefined) throw bad(`has unknown blob type ${String(typeCode)}`);
+    if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) throw bad(`has an id that is not ${ID_LENGTH} bytes`);
+    const offset = uint(offsetField);
+    const length = uint(lengthField);
+    const rawLength = uint(rawLengthField);
+    if (offset === undefined || length === undefined || rawLength === undefined) {
+      throw bad('has an offset, length or raw length that is not an unsigned integer');
+    }
+    const codecNumber = uint(codecField);
+    const codec = codecNumber === undefined ? undefined : codecFromCode(codecNumber);
+    if (codec === undefined) throw bad(`has unknown codec ${String(codecField)}`);
+    if (offset < previousEnd) throw bad(`at offset ${offset} overlaps the blob before it (which ends at ${previousEnd})`);
+    if (offset + length > headerOffset) throw bad(`at [${offset}, ${offset + length}) lies outside the blob area [0, ${headerOffset})`);
+    if (codec === 'none' && length !== rawLength) throw bad(`is stored as is, yet its length ${length} is not its raw length ${rawLength}`);
+    blobs.push({ id: new Uint8Array(id), type, offset, length, rawLength, codec });
+    previousEnd = offset + length;
+  }
+  return blobs;
+}

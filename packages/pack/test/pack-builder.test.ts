@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { BlobType } from '@cairn/core';
+import {
+  PACK_MAGIC,
+  PACK_TRAILER_LENGTH,
+  TARGET_PACK_SIZE,
+  createPackBuilder,
+  decodeBlob,
+  decodePack,
+  encodeBlob,
+  loadNativeZstd,
+  loadWasmZstd,
+} from '@cairn/pack';
+import { pseudoRandomBytes, sameBytes, sha256, sourceText } from './helpers.js';
+
+const native = await loadNativeZstd();
+const wasm = await loadWasmZstd();
+
+const raws: [BlobType, Uint8Array][] = [
+  ['data', sourceText(1_500_000, 1)],
+  ['data', pseudoRandomBytes(700_000, 2)],
+  ['tree', new TextEncoder().encode(JSON.stringify({ nodes: [{ name: 'a.txt', type: 'file' }] }).repeat(40))],
+  ['tree', new TextEncoder().encode('{}')],
+  ['data', sourceText(3_000_000, 3)],
+];
+
+function build() {
+  const builder = createPackBuilder();
+  for (const [type, raw] of raws) builder.add(sha256(raw), type, encodeBlob(raw, native, 3));
+  return { builder, pack: builder.finish() };
+}
+
+describe('createPackBuilder', () => {
+  const { builder, pack } = build();
+  const bytes = new Uint8Array(Buffer.concat(pack.parts));
+
+  it('lays out blobs, header and trailer, and names the pack by the SHA-256 of all of it', () => {
+    expect(pack.size).toBe(bytes.length);
+    expect(pack.id).toEqual(sha256(bytes));
+    expect(Buffer.from(bytes.subarray(-8)).toString('latin1')).toBe(PACK_MAGIC);
+    const headerLength = new DataView(bytes.buffer, bytes.length - PACK_TRAILER_LENGTH).getUint32(0, true);
+    const blobBytes = pack.blobs.reduce((sum, blob) => sum + blob.length, 0);
+    expect(blobBytes + headerLength + PACK_TRAILER_LENGTH).toBe(pack.size);
+    expect(builder.count).toBe(raws.length);
+    expect(builder.size).toBe(blobBytes);
+    expect(TARGET_PACK_SIZE).toBe(16 * 1024 * 1024);
+  });
+
+  it('round-trips data and tree blobs: compressible ones as zstd, random and tiny ones as they are', () => {
+    const decoded = decodePack(bytes, 'pack under test');
+    expect(decoded).toEqual(pack.blobs);
+    expect(decoded.map((blob) => [blob.type, blob.codec])).toEqual([
+      ['data', 'zstd'],
+      ['data', 'none'],
+      ['tree', 'zstd'],
+      ['tree', 'none'],
+      ['data', 'zstd'],
+    ]);
+    let offset = 0;
+    for (const [i, blob] of decoded.entries()) {
+      const [type, raw] = raws[i]!;
+      expect(blob.type).toBe(type);
+      expect(blob.offset).toBe(offset);
+      expect(blob.rawLength).toBe(raw.length);
+      expect(blob.id).toEqual(sha256(raw));
+      const stored = bytes.subarray(blob.offset, blob.offset + blob.length);
+      // A pack written with the native codec reads back with the WASM one.
+      expect(sameBytes(decodeBlob(stored, blob.codec, blob.rawLength, wasm, `blob ${i}`), raw)).toBe(true);
+      offset += blob.length;
+    }
+  });
+
+  it('gives the same pack for the same blobs (deterministic bytes and id)', () => {
+    expect(build().pack.id).toEqual(pack.id);
+  });
+
+  it('copies ids, so a caller reusing its id buffer does not change the pack', () => {
+    const other = createPackBuilder();
+    const id = new Uint8Array(32).fill(1);
+    other.add(id, 'data', encodeBlob(new Uint8Array(5), null, 3));
+    id.fill(2);
+    expect(other.finish().blobs[0]!.id).toEqual(new Uint8Array(32).fill(1));
+  });
+
+  it('writes a valid pack with no blobs', () => {
+    const empty = createPackBuilder().finish();
+    expect(decodePack(new Uint8Array(Buffer.concat(empty.parts)), 'empty pack')).toEqual([]);
+  });
+
+  it('rejects bad blobs and use after finish', () => {
+    const other = createPackBuilder();
+    const blob = encodeBlob(new Uint8Array(10), null, 3);
+    expect(() => other.add(new Uint8Array(31), 'data', blob)).toThrow(TypeError);
+    expect(() => other.add(new Uint8Array(32), 'file' as BlobType, blob)).toThrow(TypeError);
+    expect(() => other.add(new Uint8Array(32), 'data', { ...blob, codec: 'gzip' as 'none' })).toThrow(TypeError);
+    expect(() => other.add(new Uint8Array(32), 'data', { ...blob, rawLength: 11 })).toThrow(RangeError);
+    expect(other.count).toBe(0);
+    other.finish();
+    expect(() => other.add(new Uint8Array(32), 'data', blob)).toThrow(TypeError);
+    expect(() => other.finish()).toThrow(TypeError);
+  });
+});
