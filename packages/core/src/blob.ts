@@ -18,3 +18,28 @@ export interface PackedBlob {
   readonly rawLength: number;
   readonly codec: CodecName;
 }
+
+// The wire codes of pack headers and index files: a code is the position in its list.
+// New codes only ever go at the end.
+const BLOB_TYPES: readonly BlobType[] = ['data', 'tree'];
+const CODECS: readonly CodecName[] = ['none', 'zstd'];
+
+/** The wire code of a blob type (0 data, 1 tree), or -1 when `type` is not one. */
+export function blobTypeCode(type: unknown): number {
+  return BLOB_TYPES.indexOf(type as BlobType);
+}
+
+/** The wire code of a codec (0 none, 1 zstd), or -1 when `codec` is not one. */
+export function codecCode(codec: unknown): number {
+  return CODECS.indexOf(codec as CodecName);
+}
+
+/** The blob type of a wire code, or undefined for an unknown code. */
+export function blobTypeFromCode(code: number): BlobType | undefined {
+  return Number.isInteger(code) ? BLOB_TYPES[code] : undefined;
+}
+
+/** The codec of a wire code, or undefined for an unknown code. */
+export function codecFromCode(code: number): CodecName | undefined {
+  return Number.isInteger(code) ? CODECS[code] : undefined;
+}

@@ -1,7 +1,7 @@
 import { ID_LENGTH, toHex } from '@cairn/core';
 import type { BlobType, CodecName, Id, PackedBlob } from '@cairn/core';
 import { checkId, checkUint } from './argument-checks.js';
-import { blobTypeCode, blobTypeOf, codecCode, codecOf } from './blob-codes.js';
+import { blobTypeCode, blobTypeFromCode, codecCode, codecFromCode } from '@cairn/core';
 import { describeValue } from './describe-value.js';
 
 /** Where a blob is stored: its pack and its place in it. */
@@ -101,11 +101,11 @@ export function createBlobIndex(): BlobIndex {
     const f = entry * FIELDS;
     return {
       packId: packs[fields[f]!]!,
-      type: blobTypeOf(kind & 1)!,
+      type: blobTypeFromCode(kind & 1)!,
       offset: fields[f + 1]!,
       length: fields[f + 2]!,
       rawLength: fields[f + 3]!,
-      codec: codecOf(kind >>> 1)!,
+      codec: codecFromCode(kind >>> 1)!,
     };
   };
 

@@ -1,6 +1,6 @@
 import type { Id, PackedBlob } from '@cairn/core';
 import { checkId, checkUint } from './argument-checks.js';
-import { blobTypeCode, blobTypeOf, codecCode, codecOf } from './blob-codes.js';
+import { blobTypeCode, blobTypeFromCode, codecCode, codecFromCode } from '@cairn/core';
 import { describeValue } from './describe-value.js';
 import { createFieldReader, own } from './field-reader.js';
 import type { FieldReader } from './field-reader.js';
@@ -57,12 +57,12 @@ function readBlobEntry(read: FieldReader, value: unknown, path: string): PackedB
   const entry = read.array(value, path);
   if (entry.length !== 6) read.fail(path, `has ${entry.length} fields, expected 6 [type, id, offset, length, rawLength, codec]`);
   const typeCode = read.uint(entry[0], `${path}[0] (type)`);
-  const type = blobTypeOf(typeCode) ?? read.fail(`${path}[0] (type)`, `is ${typeCode}, expected 0 (data) or 1 (tree)`);
+  const type = blobTypeFromCode(typeCode) ?? read.fail(`${path}[0] (type)`, `is ${typeCode}, expected 0 (data) or 1 (tree)`);
   const id = read.id(entry[1], `${path}[1] (id)`);
   const offset = read.uint(entry[2], `${path}[2] (offset)`);
   const length = read.uint(entry[3], `${path}[3] (length)`);
   const rawLength = read.uint(entry[4], `${path}[4] (rawLength)`);
   const codecNumber = read.uint(entry[5], `${path}[5] (codec)`);
-  const codec = codecOf(codecNumber) ?? read.fail(`${path}[5] (codec)`, `is ${codecNumber}, expected 0 (none) or 1 (zstd)`);
+  const codec = codecFromCode(codecNumber) ?? read.fail(`${path}[5] (codec)`, `is ${codecNumber}, expected 0 (none) or 1 (zstd)`);
   return { id, type, offset, length, rawLength, codec };
 }

@@ -12,7 +12,6 @@ export { createPackBuilder } from './pack-builder.js';
 export type { PackBuilder, FinishedPack } from './pack-builder.js';
 export { encodeBlob, decodeBlob, MIN_COMPRESSED_BLOB } from './blob-codec.js';
 export type { EncodedBlob } from './blob-codec.js';
-export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './codes.js';
 export { MIN_ZSTD_LEVEL, MAX_ZSTD_LEVEL, DEFAULT_ZSTD_LEVEL } from './zstd-codec.js';
 export type { ZstdCodec } from './zstd-codec.js';
 export { loadNativeZstd } from './zstd-native.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ID_LENGTH } from '@cairn/core';
 import type { BlobType, Id, PackedBlob } from '@cairn/core';
 import type { EncodedBlob } from './blob-codec.js';
-import { blobTypeCode, codecCode } from './codes.js';
+import { requireBlobTypeCode, requireCodecCode } from './codes.js';
 import { encodePackHeader } from './pack-header.js';
 import { PACK_TRAILER_LENGTH, encodePackTrailer } from './pack-trailer.js';
 
@@ -44,8 +44,8 @@ export function createPackBuilder(): PackBuilder {
     add(id: Id, type: BlobType, blob: EncodedBlob): void {
       if (finished) throw new TypeError('this pack is finished: start a new builder');
       if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) throw new TypeError(`a blob id must be ${ID_LENGTH} bytes`);
-      blobTypeCode(type);
-      codecCode(blob.codec);
+      requireBlobTypeCode(type);
+      requireCodecCode(blob.codec);
       const { data, rawLength, codec } = blob;
       if (!(data instanceof Uint8Array)) throw new TypeError('blob data must be a Uint8Array');
       if (!Number.isSafeInteger(rawLength) || rawLength < 0) throw new RangeError(`blob rawLength must be a byte count, got ${rawLength}`);

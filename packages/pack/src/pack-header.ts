@@ -1,18 +1,19 @@
 import { CairnError, ID_LENGTH } from '@cairn/core';
 import type { PackedBlob } from '@cairn/core';
-import { blobTypeCode, blobTypeFromCode, codecCode, codecFromCode } from './codes.js';
+import { blobTypeFromCode, codecFromCode } from '@cairn/core';
+import { requireBlobTypeCode, requireCodecCode } from './codes.js';
 import { packValue, unpackValue, wireUint } from './msgpack.js';
 import { PACK_FORMAT_VERSION, PACK_TRAILER_LENGTH } from './pack-trailer.js';
 
 /** The msgpack header listing `blobs`: `{ v: 1, blobs: [[type, id, offset, length, rawLength, codec], …] }`. */
 export function encodePackHeader(blobs: readonly PackedBlob[]): Uint8Array {
   const entries = blobs.map((blob) => [
-    blobTypeCode(blob.type),
+    requireBlobTypeCode(blob.type),
     blob.id,
     wireUint(blob.offset),
     wireUint(blob.length),
     wireUint(blob.rawLength),
-    codecCode(blob.codec),
+    requireCodecCode(blob.codec),
   ]);
   return packValue({ v: PACK_FORMAT_VERSION, blobs: entries });
 }

@@ -2,6 +2,7 @@ import { hostname as osHostname, userInfo } from 'node:os';
 import { CairnError, fromHex, idEquals, isCairnError } from '@cairn/core';
 import type { EntryStat, Id, Source } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
+import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
 import type { Snapshot, SnapshotSummary, TreeNode } from '@cairn/index';
 import { createBlobWriter } from './blob-writer.js';
@@ -186,6 +187,8 @@ class Walker {
   readonly counts: Counts = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0 };
   private readonly hardlinks = new Map<string, { content: Id[]; size: number }>();
   private readonly bufferSize: number;
+  /** One chunker for the whole walk: finish() resets it, and its window is kept. */
+  private readonly chunker: StreamingChunker;
 
   constructor(
     private readonly repo: Repository,
@@ -193,6 +196,7 @@ class Walker {
     readonly writer: BlobWriter,
   ) {
     this.bufferSize = options.readBufferSize ?? DEFAULT_READ_BUFFER;
+    this.chunker = createChunker(repo.config.chunker);
   }
 
   async saveEntry(path: string, name: string, stat: EntryStat, previous: TreeNode | undefined): Promise<TreeNode | null> {
@@ -241,18 +245,19 @@ class Walker {
     try {
       const before = await this.fromSource(path, () => file.stat());
       if (before === null) return null;
-      const chunker = createChunker(this.repo.config.chunker);
       const content: Id[] = [];
-      const pieces = file.chunks(this.bufferSize, this.options.signal)[Symbol.asyncIterator]();
+      // A buffer the size of the file (plus one byte, to see the end) rather than a large one for every small file.
+      const bufferSize = Math.min(this.bufferSize, before.size + 1);
+      const pieces = file.chunks(bufferSize, this.options.signal)[Symbol.asyncIterator]();
       let size = 0;
       for (;;) {
         const next = await this.fromSource(path, () => pieces.next());
         if (next === null) return null;
         if (next.done === true) break;
         size += next.value.byteLength;
-        for (const chunk of chunker.push(next.value)) content.push(await this.writer.save('data', chunk));
+        for (const chunk of this.chunker.push(next.value)) content.push(await this.writer.save('data', chunk));
       }
-      for (const chunk of chunker.finish()) content.push(await this.writer.save('data', chunk));
+      for (const chunk of this.chunker.finish()) content.push(await this.writer.save('data', chunk));
       const after = await this.fromSource(path, () => file.stat());
       if (after === null) return null;
       this.counts.bytesRead += size;
@@ -264,6 +269,7 @@ class Walker {
       this.progress(path);
       return makeNode(name, before, { content, size });
     } finally {
+      this.chunker.finish(); // drops what a file abandoned part-way left (empty otherwise)
       await file.close().catch(() => undefined);
     }
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -57,6 +57,7 @@ export async function buildSampleTree(root: string, options: { bigFileSize?: num
   await link(join(root, 'hard-a.txt'), join(root, 'src', 'hard-b.txt'));
   await writeFile(join(root, 'secret.key'), 'private\n');
   await chmod(join(root, 'secret.key'), 0o600);
+  if (process.getuid?.() === 0) await chown(join(root, 'secret.key'), 1234, 5678);
   await writeFile(join(root, 'run.sh'), '#!/bin/sh\necho hi\n');
   await chmod(join(root, 'run.sh'), 0o755);
   await chmod(join(root, 'empty'), 0o700);
@@ -71,7 +72,7 @@ export async function describeTree(root: string): Promise<Map<string, string>> {
   const visit = async (rel: string): Promise<void> => {
     const full = join(root, rel);
     const st = await lstat(full, { bigint: true });
-    const mode = (Number(st.mode) & 0o7777).toString(8);
+    const mode = `${(Number(st.mode) & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
     const mtime = (st.mtimeNs / 1000n).toString();
     let what: string;
     if (st.isSymbolicLink()) what = `symlink -> ${await readlink(full)}`;

@@ -60,7 +60,8 @@ function wrapHandle(handle: FileHandle, path: string): SourceFile {
         if (signal?.aborted === true) {
           throw new CairnError('ERR_ABORTED', `reading ${path} was aborted`, { cause: signal.reason });
         }
-        const buffer = new Uint8Array(bufferSize);
+        // Not zero-filled: read() overwrites what is yielded, and the rest is cut off.
+        const buffer = Buffer.allocUnsafe(bufferSize);
         let bytesRead: number;
         try {
           ({ bytesRead } = await handle.read(buffer, 0, bufferSize, position));

@@ -95,7 +95,8 @@ export function createLocalTarget(root: string): Target {
             if (!(piece instanceof Uint8Array)) throw new TypeError(`file data must be Uint8Arrays, got ${typeof piece}`);
             await writeAll(handle, [piece]);
           }
-          await handle.sync();
+          // No fsync per file: like restic and borg, a restore relies on the rename for
+          // atomicity, not durability (one fsync per file made restores 5x slower).
           await handle.close();
           handle = undefined;
         } finally {
