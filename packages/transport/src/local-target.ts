@@ -1,4 +1,4 @@
-import { link, lstat, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, rename, rm, stat, symlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
@@ -24,18 +24,24 @@ export function createLocalTarget(root: string): Target {
   const full = (path: readonly string[]): string => join(base, ...path);
   let ready: Promise<void> | undefined;
 
+  /** Creates the root folder; it may be a symlink to a folder (the user chose it), but it must be a folder. */
+  const makeRoot = async (): Promise<void> => {
+    try {
+      await mkdir(base, { recursive: true });
+      if (!(await stat(base)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'EEXIST' });
+    } catch (error) {
+      ready = undefined;
+      const code = errnoOf(error);
+      throw code === 'EEXIST' || code === 'ENOTDIR'
+        ? new CairnError('ERR_EXISTS', `cannot restore into ${base}: it exists and is not a folder`, { cause: error })
+        : fromSystemError(error, base);
+    }
+  };
+
   /** Checks `path`, creates the root once, and checks the folders above `path`. */
   const prepare = async (path: readonly string[]): Promise<string> => {
     assertTargetPath(path);
-    ready ??= mkdir(base, { recursive: true }).then(
-      () => undefined,
-      (error: unknown) => {
-        ready = undefined;
-        throw errnoOf(error) === 'EEXIST'
-          ? new CairnError('ERR_EXISTS', `${base} exists and is not a folder`, { cause: error })
-          : fromSystemError(error, base);
-      },
-    );
+    ready ??= makeRoot();
     await ready;
     await guard.requireParents(path);
     return full(path);

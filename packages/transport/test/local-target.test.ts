@@ -170,3 +170,14 @@ describe('createLocalTarget: never through a symlink', () => {
     expect((await readdir(join(root, 'd'))).filter(isTemp)).toEqual([]);
   });
 });
+
+describe('a target root that is a file', () => {
+  it('is refused with a message naming it', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'keep me');
+    const target = createLocalTarget(file);
+    await expect(target.mkdir(['x'])).rejects.toMatchObject({ code: 'ERR_EXISTS', message: `cannot restore into ${file}: it exists and is not a folder` });
+    expect(await readFile(file, 'utf8')).toBe('keep me');
+  });
+});
