@@ -100,16 +100,20 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   const hostname = options.hostname ?? osHostname();
   const paths = roots.map((root) => root.path);
   const parent = await pickParent(repo, options.parent, { paths, hostname });
-  const parentRoot = parent === null ? new Map<string, TreeNode>() : await loadNodeMap(repo, fromHex(parent.tree));
+  // A snapshot of "/" alone has the tree of "/" as its root: its parent's root is the previous "/".
+  const wholeRoot = roots.length === 1 && roots[0]?.name === '';
+  const parentTree = parent === null ? undefined : fromHex(parent.tree);
+  const parentRoot = parentTree === undefined || wholeRoot ? new Map<string, TreeNode>() : await loadNodeMap(repo, parentTree);
 
   const walker = new Walker(repo, options, createBlobWriter(repo));
   const rootNodes: TreeNode[] = [];
   for (const root of roots) {
-    const node = await walker.saveEntry(root.path, root.name, root.stat, parentRoot.get(root.name));
+    const previous: Previous | undefined = wholeRoot ? parentTree && { type: 'dir', subtree: parentTree } : parentRoot.get(root.name);
+    const node = await walker.saveEntry(root.path, root.name, root.stat, previous);
     if (node !== null) rootNodes.push(node);
   }
   const single = rootNodes[0];
-  const tree = roots.length === 1 && roots[0]?.name === '' && single?.subtree !== undefined
+  const tree = wholeRoot && single?.subtree !== undefined
     ? single.subtree
     : await walker.writer.save('tree', encodeTree(rootNodes));
   await walker.writer.finish();
@@ -179,6 +183,9 @@ function safeUsername(): string {
   }
 }
 
+/** What the walk needs of the parent snapshot's node at the same path. */
+type Previous = Pick<TreeNode, 'type' | 'content' | 'subtree'>;
+
 type Counts = { -readonly [K in 'filesNew' | 'filesChanged' | 'filesUnchanged' | 'dirs' | 'symlinks' | 'others' | 'bytesRead']: SnapshotSummary[K] };
 
 /** Walks a source depth-first, storing file content and writing trees bottom-up. */
@@ -199,7 +206,7 @@ class Walker {
     this.chunker = createChunker(repo.config.chunker);
   }
 
-  async saveEntry(path: string, name: string, stat: EntryStat, previous: TreeNode | undefined): Promise<TreeNode | null> {
+  async saveEntry(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
     if (this.options.signal?.aborted) throw new CairnError('ERR_ABORTED', `backup interrupted at ${path}`);
     switch (stat.type) {
       case 'dir':
@@ -215,7 +222,7 @@ class Walker {
     }
   }
 
-  private async saveDir(path: string, name: string, stat: EntryStat, previous: TreeNode | undefined): Promise<TreeNode> {
+  private async saveDir(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode> {
     const names = (await this.fromSource(path, () => this.options.source.readdir(path))) ?? [];
     const before = previous?.type === 'dir' && previous.subtree !== undefined ? await loadNodeMap(this.repo, previous.subtree) : new Map<string, TreeNode>();
     const nodes: TreeNode[] = [];
@@ -232,7 +239,7 @@ class Walker {
     return makeNode(name, stat, { subtree, size: 0 });
   }
 
-  private async saveFile(path: string, name: string, stat: EntryStat, previous: TreeNode | undefined): Promise<TreeNode | null> {
+  private async saveFile(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
     const linkKey = stat.nlink > 1 ? `${stat.dev}:${stat.ino}` : undefined;
     const linked = linkKey === undefined ? undefined : this.hardlinks.get(linkKey);
     if (linked !== undefined) {
@@ -291,7 +298,7 @@ class Walker {
     return makeNode(name, stat, { linkTarget, size: 0 });
   }
 
-  private countFile(content: readonly Id[], previous: TreeNode | undefined): void {
+  private countFile(content: readonly Id[], previous: Previous | undefined): void {
     if (previous?.type !== 'file' || previous.content === undefined) this.counts.filesNew += 1;
     else if (sameContent(previous.content, content)) this.counts.filesUnchanged += 1;
     else this.counts.filesChanged += 1;
