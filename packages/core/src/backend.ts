@@ -17,12 +17,13 @@ export interface ByteRange {
  * Where a repository's files live. Every write is atomic and never replaces a file:
  * writing a name that exists succeeds only when the stored bytes are the same
  * (content-addressed files), otherwise it fails with ERR_EXISTS.
- * Errors are CairnErrors: ERR_NOT_FOUND, ERR_NO_SPACE, ERR_PERMISSION, ERR_TRANSIENT, ERR_IO.
+ * Errors are CairnErrors: ERR_NOT_FOUND, ERR_EXISTS, ERR_INTEGRITY (a short read),
+ * ERR_NO_SPACE, ERR_PERMISSION, ERR_UNSUPPORTED, ERR_TRANSIENT, ERR_IO.
  */
 export interface Backend {
   /** Where the backend points, for messages (a folder path, a URL). */
   readonly location: string;
-  /** Creates the backend's folders; fails with ERR_EXISTS when `location` is a file. */
+  /** Creates the backend's folders (succeeding when they exist); ERR_EXISTS when `location` is a file. */
   create(): Promise<void>;
   /** Writes a new file atomically (temporary name, sync, rename). */
   write(type: FileType, name: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;

@@ -8,11 +8,15 @@ export interface Selection {
   unmatched(): string[];
 }
 
-/** Builds a Selection from paths or globs relative to the snapshot root ("proj/src", "**\/*.ts"). */
+/** Builds a Selection from paths or globs relative to the snapshot root ("proj/src", "proj/**\/*.ts", "*.md"). */
 export function createSelection(patterns: readonly string[]): Selection {
   const cleaned = patterns.map((pattern) => pattern.replace(/^\/+/, '').replace(/\/+$/, ''));
   if (cleaned.length === 0) return { matches: () => true, unmatched: () => [] };
-  const matchers = cleaned.map((pattern) => ({ pattern, test: picomatch(pattern, { dot: true }), hit: false }));
+  // A glob without '/' ("*.md") matches names at any depth, as in .gitignore; a path ("proj/src") is exact.
+  const matchers = cleaned.map((pattern) => {
+    const anyDepth = picomatch.scan(pattern).isGlob && !pattern.includes('/');
+    return { pattern, test: picomatch(pattern, { dot: true, basename: anyDepth }), hit: false };
+  });
   return {
     matches(path) {
       let any = false;

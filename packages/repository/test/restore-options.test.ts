@@ -33,6 +33,15 @@ describe('restore options', () => {
     expect(result.files).toBe(2);
   });
 
+  it('a glob without "/" matches names at any depth; a plain name only at the top', async () => {
+    const { work, repo, id } = await sampleRepo();
+    const out = join(work, 'out');
+    const result = await restore(repo, id, { target: createLocalTarget(out), include: ['*.md'] });
+    expect(result.files).toBe(1);
+    expect(existsSync(join(out, 'proj/src/deep/deeper/leaf.md'))).toBe(true);
+    await expect(restore(repo, id, { target: createLocalTarget(join(work, 'out2')), include: ['src'] })).rejects.toThrow(/matches "src"/);
+  });
+
   it('fails clearly when nothing matches the selection', async () => {
     const { work, repo, id } = await sampleRepo();
     await expect(restore(repo, id, { target: createLocalTarget(join(work, 'out')), include: ['proj/nothing-here'] }))

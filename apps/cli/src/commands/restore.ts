@@ -13,7 +13,7 @@ export function registerRestore(program: Command): void {
     .command('restore')
     .description('restore a snapshot, or selected paths of it, into a folder')
     .argument('<snapshot>', 'snapshot id, unique id prefix, or "latest"')
-    .argument('[paths...]', 'paths or globs in the snapshot to restore (default: everything)')
+    .argument('[paths...]', 'paths or globs in the snapshot to restore, e.g. proj/src or "*.md" (a glob without / matches at any depth); default: everything')
     .requiredOption('-t, --target <dir>', 'the folder to restore into (created if missing)')
     .option('--overwrite <policy>', 'what to do with existing files: always, never, if-changed (size or mtime differ)', 'always')
     .option('-n, --dry-run', 'list what would be done, change nothing')
