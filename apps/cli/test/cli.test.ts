@@ -66,6 +66,19 @@ describe('cairn command', () => {
     expect(summary.summary).toMatchObject({ filesUnchanged: 3, bytesAdded: 0 });
   });
 
+  it('never backs the repository up into itself', async () => {
+    const home = await tempDir();
+    await project(join(home, 'proj'));
+    expect((await cairn(['backup', join(home, 'proj')], { home })).code).toBe(0); // creates home/data/cairn/repo
+    const run = await cairn(['backup', home], { home });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`note: not backing up the repository itself (${join(home, 'data', 'cairn', 'repo')})`);
+    const ls = (await cairn(['ls', 'latest'], { home })).stdout.split('\n');
+    expect(ls).toContain(`${home.split('/').pop()}/proj/src/index.ts`);
+    expect(ls).toContain(`${home.split('/').pop()}/data/cairn/`);
+    expect(ls.filter((line) => line.includes('cairn/repo'))).toEqual([]);
+  });
+
   it('documents its exit codes and the default repository in --help', async () => {
     const home = await tempDir();
     const help = await cairn(['--help'], { home });

@@ -44,6 +44,8 @@ export interface BackupOptions {
   readonly parent?: string;
   /** Bytes read from a file at a time. */
   readonly readBufferSize?: number;
+  /** Source paths (absolute, as `source.resolve` gives them) left out with everything below them: the repository's own folder, say. */
+  readonly skip?: readonly string[];
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: BackupProgress) => void;
   readonly onWarning?: (warning: BackupWarning) => void;

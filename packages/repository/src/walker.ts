@@ -35,6 +35,7 @@ export class Walker {
   private readonly bufferSize: number;
   /** One chunker for the whole walk: finish() resets it, and its window is kept. */
   private readonly chunker: StreamingChunker;
+  private readonly skip: ReadonlySet<string>;
 
   constructor(
     private readonly repo: Repository,
@@ -43,6 +44,7 @@ export class Walker {
   ) {
     this.bufferSize = options.readBufferSize ?? DEFAULT_READ_BUFFER;
     this.chunker = createChunker(repo.config.chunker);
+    this.skip = new Set(options.skip ?? []);
   }
 
   async saveEntry(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
@@ -67,6 +69,7 @@ export class Walker {
     const nodes: TreeNode[] = [];
     for (const child of names) {
       const childPath = this.options.source.join(path, child);
+      if (this.skip.has(childPath)) continue;
       const childStat = await this.fromSource(childPath, () => this.options.source.lstat(childPath));
       if (childStat === null) continue;
       const node = await this.saveEntry(childPath, child, childStat, before.get(child));

@@ -1,7 +1,8 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { backup, resolveBackupPaths } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
-import { EXIT, globals, openOrCreateRepo, printJson } from '../context.js';
+import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
 import { shorten, startStatus } from '../progress.js';
 
@@ -33,10 +34,16 @@ export function registerBackup(program: Command): void {
       const source = createLocalSource();
       await resolveBackupPaths(source, paths); // fail on a missing path before anything is written
       const repo = await openOrCreateRepo(options);
+      // Never back the repository up into itself (`cairn backup ~` with the default repository).
+      const repoPath = resolve(repoLocation(options).path);
+      if (paths.some((p) => repoPath.startsWith(`${resolve(p)}/`)) && flags.quiet !== true) {
+        process.stderr.write(`note: not backing up the repository itself (${repoPath})\n`);
+      }
       const status = startStatus('{files} files, {dirs} dirs, {read} read, {added} added  {path}', flags.quiet !== true);
       const result = await backup(repo, {
         source,
         paths,
+        skip: [repoPath],
         tags: flags.tag,
         meta: parseMeta(flags.meta),
         ...(flags.description === undefined ? {} : { description: flags.description }),
