@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, lstat, readFile, readlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -7,12 +8,36 @@ import { check, listSnapshots, openRepository, restore } from '@cairn/repository
 import { createLocalBackend, createLocalTarget } from '@cairn/transport';
 import { tempDir } from './helpers.js';
 
-const golden = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'golden-v1');
+const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const golden = join(top, 'fixtures', 'golden-v1');
+const docs = join(top, 'docs');
 
 interface Manifest {
   snapshot: string;
   mtime: string;
   entries: Record<string, { type: string; sha256?: string; size?: number; mode?: string; target?: string; hardlinkOf?: string }>;
+}
+
+/** Checks a restored folder against the fixture's manifest: content, size, mtime, mode, links. */
+async function expectManifest(out: string, manifest: Manifest): Promise<void> {
+  const mtime = new Date(manifest.mtime).getTime();
+  for (const [path, want] of Object.entries(manifest.entries)) {
+    const full = join(out, path);
+    const st = await lstat(full);
+    if (want.type === 'symlink') {
+      expect(st.isSymbolicLink(), path).toBe(true);
+      expect(await readlink(full)).toBe(want.target);
+    } else if (want.type === 'dir') {
+      expect(st.isDirectory(), path).toBe(true);
+    } else {
+      const data = await readFile(full);
+      expect(createHash('sha256').update(data).digest('hex'), path).toBe(want.sha256);
+      expect(data.byteLength).toBe(want.size);
+      expect(st.mtime.getTime(), path).toBe(mtime);
+      if (want.mode !== undefined) expect((st.mode & 0o777).toString(8), path).toBe(want.mode);
+      if (want.hardlinkOf !== undefined) expect(st.ino).toBe((await lstat(join(out, want.hardlinkOf))).ino);
+    }
+  }
 }
 
 describe('golden repository of format version 1', () => {
@@ -37,23 +62,24 @@ describe('golden repository of format version 1', () => {
     const out = join(work, 'out');
     const result = await restore(repo, manifest.snapshot, { target: createLocalTarget(out) });
     expect(result.problems).toEqual([]);
-    const mtime = new Date(manifest.mtime).getTime();
-    for (const [path, want] of Object.entries(manifest.entries)) {
-      const full = join(out, path);
-      const st = await lstat(full);
-      if (want.type === 'symlink') {
-        expect(st.isSymbolicLink(), path).toBe(true);
-        expect(await readlink(full)).toBe(want.target);
-      } else if (want.type === 'dir') {
-        expect(st.isDirectory(), path).toBe(true);
-      } else {
-        const data = await readFile(full);
-        expect(createHash('sha256').update(data).digest('hex'), path).toBe(want.sha256);
-        expect(data.byteLength).toBe(want.size);
-        expect(st.mtime.getTime(), path).toBe(mtime);
-        if (want.mode !== undefined) expect((st.mode & 0o777).toString(8), path).toBe(want.mode);
-        if (want.hardlinkOf !== undefined) expect(st.ino).toBe((await lstat(join(out, want.hardlinkOf))).ino);
-      }
-    }
+    await expectManifest(out, manifest);
+  });
+
+  // docs/read_cairn.py knows only docs/FORMAT.md (Python's standard library and the zstd
+  // command): if the document and the bytes drift apart, this fails.
+  it.skipIf(!hasCommand('zstd') || !hasCommand('python3'))('is readable from docs/FORMAT.md alone (an independent reader)', async () => {
+    const manifest = JSON.parse(await readFile(join(golden, 'manifest.json'), 'utf8')) as Manifest;
+    const out = join(await tempDir(), 'out');
+    execFileSync('python3', [join(docs, 'read_cairn.py'), join(golden, 'repo'), manifest.snapshot, out], { stdio: 'pipe' });
+    await expectManifest(out, manifest);
   });
 });
+
+function hasCommand(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
