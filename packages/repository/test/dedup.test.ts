@@ -1,10 +1,10 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backup, initRepository, restore, stats } from '@cairn/repository';
+import { backup, restore, stats } from '@cairn/repository';
 import type { Repository } from '@cairn/repository';
-import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
-import { buildSampleTree, describeTree, tempDir } from './helpers.js';
+import { createLocalSource, createLocalTarget } from '@cairn/transport';
+import { describeTree, sampleRepo } from './helpers.js';
 
 async function packCount(repo: Repository): Promise<number> {
   let n = 0;
@@ -14,10 +14,7 @@ async function packCount(repo: Repository): Promise<number> {
 
 describe('deduplication', () => {
   it('a second backup of the same tree adds no pack and no blob', async () => {
-    const work = await tempDir();
-    const source = join(work, 'tree');
-    await buildSampleTree(source);
-    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const { source, repo } = await sampleRepo();
     const first = await backup(repo, { source: createLocalSource(), paths: [source] });
     const packsAfterFirst = await packCount(repo);
     expect(packsAfterFirst).toBeGreaterThan(0);
@@ -31,10 +28,7 @@ describe('deduplication', () => {
   });
 
   it('changing one byte of the 50 MB file adds only the chunk around it', async () => {
-    const work = await tempDir();
-    const source = join(work, 'tree');
-    await buildSampleTree(source);
-    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const { work, source, repo } = await sampleRepo();
     const first = await backup(repo, { source: createLocalSource(), paths: [source] });
     const blobsBefore = repo.index.size;
 

@@ -3,6 +3,9 @@ import { chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { initRepository } from '@cairn/repository';
+import type { Repository } from '@cairn/repository';
+import { createLocalBackend } from '@cairn/transport';
 
 const made: string[] = [];
 
@@ -95,4 +98,13 @@ export async function describeTree(root: string): Promise<Map<string, string>> {
   };
   await visit('');
   return out;
+}
+
+/** A temp folder with the sample tree at `<work>/<name>` and a new, empty repository at `<work>/repo`. */
+export async function sampleRepo(name = 'tree', options: { bigFileSize?: number } = {}): Promise<{ work: string; source: string; repo: Repository }> {
+  const work = await tempDir();
+  const source = join(work, name);
+  await buildSampleTree(source, options);
+  const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+  return { work, source, repo };
 }

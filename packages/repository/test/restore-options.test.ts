@@ -9,20 +9,17 @@ import { backup, createBlobWriter, initRepository, restore } from '@cairn/reposi
 import type { RestoreAction } from '@cairn/repository';
 import { toHex } from '@cairn/core';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
-import { buildSampleTree, tempDir } from './helpers.js';
+import { sampleRepo, tempDir } from './helpers.js';
 
-async function sampleRepo() {
-  const work = await tempDir();
-  const source = join(work, 'proj');
-  await buildSampleTree(source, { bigFileSize: 4096 });
-  const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+async function backedUp() {
+  const { work, source, repo } = await sampleRepo('proj', { bigFileSize: 4096 });
   const { id } = await backup(repo, { source: createLocalSource(), paths: [source] });
-  return { work, source, repo, id };
+  return { work, repo, id };
 }
 
 describe('restore options', () => {
   it('restores only selected paths and globs, with their parent folders', async () => {
-    const { work, repo, id } = await sampleRepo();
+    const { work, repo, id } = await backedUp();
     const out = join(work, 'out');
     const result = await restore(repo, id, { target: createLocalTarget(out), include: ['proj/src/deep', '**/*.key'] });
     expect(result.problems).toEqual([]);
@@ -34,7 +31,7 @@ describe('restore options', () => {
   });
 
   it('a glob without "/" matches names at any depth; a plain name only at the top', async () => {
-    const { work, repo, id } = await sampleRepo();
+    const { work, repo, id } = await backedUp();
     const out = join(work, 'out');
     const result = await restore(repo, id, { target: createLocalTarget(out), include: ['*.md'] });
     expect(result.files).toBe(1);
@@ -43,13 +40,13 @@ describe('restore options', () => {
   });
 
   it('fails clearly when nothing matches the selection', async () => {
-    const { work, repo, id } = await sampleRepo();
+    const { work, repo, id } = await backedUp();
     await expect(restore(repo, id, { target: createLocalTarget(join(work, 'out')), include: ['proj/nothing-here'] }))
       .rejects.toThrow(/nothing in snapshot [0-9a-f]{12} matches "proj\/nothing-here"/);
   });
 
   it('dry run lists what would happen and writes nothing', async () => {
-    const { work, repo, id } = await sampleRepo();
+    const { work, repo, id } = await backedUp();
     const out = join(work, 'out');
     const actions: RestoreAction[] = [];
     const result = await restore(repo, id, { target: createLocalTarget(out), dryRun: true, onAction: (a) => actions.push(a) });
@@ -60,7 +57,7 @@ describe('restore options', () => {
   });
 
   it('overwrite policies: never keeps, if-changed compares size and mtime, always replaces', async () => {
-    const { work, repo, id } = await sampleRepo();
+    const { work, repo, id } = await backedUp();
     const out = join(work, 'out');
     await restore(repo, id, { target: createLocalTarget(out) });
     const main = join(out, 'proj/src/main.ts');
@@ -85,7 +82,7 @@ describe('restore options', () => {
   });
 
   it('replaces a symlink in the target instead of writing through it', async () => {
-    const { work, repo, id } = await sampleRepo();
+    const { work, repo, id } = await backedUp();
     const out = join(work, 'out');
     const elsewhere = join(work, 'elsewhere.txt');
     await writeFile(elsewhere, 'must stay');

@@ -2,14 +2,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backup, check, initRepository, listSnapshot, openRepository, restore } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
-import { buildSampleTree, describeTree, tempDir } from './helpers.js';
+import { buildSampleTree, describeTree, sampleRepo, tempDir } from './helpers.js';
 
 describe('backup and restore round trip', () => {
   it('restores the sample tree identical in content, type, mode, mtime, link targets and hardlinks', async () => {
-    const work = await tempDir();
-    const source = join(work, 'tree');
-    await buildSampleTree(source);
-    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const { work, source, repo } = await sampleRepo();
 
     const result = await backup(repo, { source: createLocalSource(), paths: [source], tags: ['t1'], description: 'first', meta: { client: 'acme' } });
     expect(result.partial).toBe(false);

@@ -1,4 +1,4 @@
-import { lstat, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLocalTarget } from '@cairn/transport';
