@@ -1,10 +1,11 @@
 import { hostname as osHostname, userInfo } from 'node:os';
-import { CairnError, fromHex, isCairnError, toHex } from '@cairn/core';
+import { CairnError, fromHex, isCairnError } from '@cairn/core';
 import type { EntryStat, Source } from '@cairn/core';
 import { encodeTree } from '@cairn/index';
 import type { Snapshot, SnapshotSummary, TreeNode } from '@cairn/index';
 import { createBlobWriter } from './blob-writer.js';
 import { findSnapshot, listSnapshots, sameOrigin, saveSnapshot } from './snapshots.js';
+import type { SnapshotEntry } from './snapshots.js';
 import type { Repository } from './repository.js';
 import { loadNodeMap, Walker } from './walker.js';
 import type { Previous } from './walker.js';
@@ -101,7 +102,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   const parent = await pickParent(repo, options.parent, { paths, hostname });
   // A snapshot of "/" alone has the tree of "/" as its root: its parent's root is the previous "/".
   const wholeRoot = roots.length === 1 && roots[0]?.name === '';
-  const parentTree = parent === null ? undefined : fromHex(parent.tree);
+  const parentTree = parent?.snapshot.tree;
   const parentRoot = parentTree === undefined || wholeRoot ? new Map<string, TreeNode>() : await loadNodeMap(repo, parentTree);
 
   const walker = new Walker(repo, options, createBlobWriter(repo));
@@ -149,14 +150,10 @@ async function pickParent(
   repo: Repository,
   ref: string | undefined,
   origin: { paths: string[]; hostname: string },
-): Promise<{ id: string; tree: string } | null> {
-  if (ref !== undefined) {
-    const entry = await findSnapshot(repo, ref);
-    return { id: entry.id, tree: toHex(entry.snapshot.tree) };
-  }
+): Promise<SnapshotEntry | null> {
+  if (ref !== undefined) return findSnapshot(repo, ref);
   const { snapshots } = await listSnapshots(repo);
-  const latest = snapshots.filter((entry) => sameOrigin(entry.snapshot, origin)).pop();
-  return latest === undefined ? null : { id: latest.id, tree: toHex(latest.snapshot.tree) };
+  return snapshots.filter((entry) => sameOrigin(entry.snapshot, origin)).pop() ?? null;
 }
 
 function safeUsername(): string {

@@ -57,9 +57,9 @@ export function createBlobWriter(repo: Repository): BlobWriter {
 
   const has = (id: Id): boolean => index.has(id) || pending.has(toHex(id));
 
-  const saveEncoded = async (type: BlobType, id: Id, blob: EncodedBlob): Promise<void> => {
-    if (has(id)) return;
-    pending.add(toHex(id));
+  /** Adds a blob known to be new (its hex id already computed) to the pack of its type. */
+  const add = async (type: BlobType, id: Id, hex: string, blob: EncodedBlob): Promise<void> => {
+    pending.add(hex);
     builders[type].add(id, type, blob);
     stats.bytesAdded += blob.data.byteLength;
     if (type === 'data') stats.dataBlobsAdded += 1;
@@ -67,13 +67,24 @@ export function createBlobWriter(repo: Repository): BlobWriter {
     if (builders[type].size >= config.packSize) await flush(type);
   };
 
+  /** The hex id of a blob the repository does not hold yet, or null (one index lookup, one hex). */
+  const unknownHex = (id: Id): string | null => {
+    if (index.has(id)) return null;
+    const hex = toHex(id);
+    return pending.has(hex) ? null : hex;
+  };
+
   return {
     stats,
     has,
-    saveEncoded,
+    async saveEncoded(type, id, blob) {
+      const hex = unknownHex(id);
+      if (hex !== null) await add(type, id, hex, blob);
+    },
     async save(type, plain) {
       const id = blobId(plain);
-      if (!has(id)) await saveEncoded(type, id, encodeBlob(plain, codec, config.compression.level));
+      const hex = unknownHex(id);
+      if (hex !== null) await add(type, id, hex, encodeBlob(plain, codec, config.compression.level));
       return id;
     },
     async finish() {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CairnError, isCairnError, toHex } from '@cairn/core';
+import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
 import type { Backend, BlobType, Id } from '@cairn/core';
 import { blobId, DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
 import type { ChunkerParams } from '@cairn/chunker';
@@ -51,17 +51,15 @@ export async function initRepository(backend: Backend, options: InitOptions = {}
     packSize: options.packSize ?? TARGET_PACK_SIZE,
   };
   await backend.create();
-  const existing = await readConfigBytes(backend);
-  if (existing !== null) {
-    throw new CairnError('ERR_EXISTS', `a repository already exists at ${backend.location}`, {
-      hint: 'use it as it is, or choose another location',
-    });
-  }
   try {
+    // Exclusive: an existing config (another random id, so other bytes) is never replaced.
     await backend.write('config', 'config', encodeConfig(config));
   } catch (error) {
     if (isCairnError(error, 'ERR_EXISTS')) {
-      throw new CairnError('ERR_EXISTS', `a repository already exists at ${backend.location}`, { cause: error });
+      throw new CairnError('ERR_EXISTS', `a repository already exists at ${backend.location}`, {
+        hint: 'use it as it is, or choose another location',
+        cause: error,
+      });
     }
     throw error;
   }
@@ -111,7 +109,7 @@ export async function openRepository(backend: Backend): Promise<Repository> {
       throw error;
     }
     const plain = decodeBlob(stored, location.codec, location.rawLength, zstd, where);
-    if (Buffer.compare(blobId(plain), id) !== 0) {
+    if (!idEquals(blobId(plain), id)) {
       throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content does not match its id`);
     }
     return plain;
