@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { CairnError, isCairnError } from '@cairn/core';
+import { isCairnError } from '@cairn/core';
 import { initRepository, openRepository } from '@cairn/repository';
 import type { Repository } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
@@ -62,15 +62,17 @@ export function printJson(value: unknown): void {
 /** Turns an error into a message on stderr (JSON with --json) and returns the exit code. */
 export function reportError(error: unknown, json: boolean): number {
   const cairn = isCairnError(error) ? error : undefined;
+  const usage = error instanceof TypeError || error instanceof RangeError;
+  const code = cairn?.code ?? (usage ? 'ERR_USAGE' : 'ERR_INTERNAL');
   const message = error instanceof Error ? error.message : String(error);
+  // Anything else is a bug in cairn: say so, and how to get the stack.
+  const hint = cairn?.hint ?? (cairn === undefined && !usage ? 'this is a bug in cairn; run again with CAIRN_DEBUG=1 for the stack and report it' : undefined);
   if (json) {
-    process.stderr.write(`${JSON.stringify({ error: { code: cairn?.code ?? 'ERR_USAGE', message, hint: cairn?.hint } })}\n`);
+    process.stderr.write(`${JSON.stringify({ error: { code, message, hint } })}\n`);
   } else {
     process.stderr.write(`cairn: ${message}\n`);
-    if (cairn?.hint !== undefined) process.stderr.write(`hint: ${cairn.hint}\n`);
-    if (!(error instanceof CairnError) && !(error instanceof TypeError) && !(error instanceof RangeError) && error instanceof Error && process.env['CAIRN_DEBUG']) {
-      process.stderr.write(`${error.stack ?? ''}\n`);
-    }
+    if (hint !== undefined) process.stderr.write(`hint: ${hint}\n`);
+    if (code === 'ERR_INTERNAL' && process.env['CAIRN_DEBUG']) process.stderr.write(`${error instanceof Error ? (error.stack ?? '') : ''}\n`);
   }
   return EXIT.error;
 }

@@ -17,6 +17,7 @@ export type BackupWarningKind = 'unreadable' | 'changed' | 'special';
 export interface BackupWarning {
   readonly kind: BackupWarningKind;
   readonly path: string;
+  /** A sentence naming `path` and what happened. */
   readonly message: string;
 }
 
@@ -57,7 +58,7 @@ export interface BackupResult {
   readonly id: string;
   readonly snapshot: Snapshot;
   readonly warnings: readonly BackupWarning[];
-  /** True when some file could not be read, or changed while it was read. */
+  /** True when some file could not be read, or changed while it was read (see `warnings`). */
   readonly partial: boolean;
 }
 

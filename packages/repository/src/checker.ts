@@ -2,7 +2,7 @@ import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
 import type { Id, PackedBlob } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { decodeBlob, decodePack, decodePackHeader, PACK_TRAILER_LENGTH, parsePackTrailer } from '@cairn/pack';
-import { packFileName, snapshotPath } from './names.js';
+import { naming, packFileName, snapshotPath } from './names.js';
 import { listSnapshots } from './snapshots.js';
 import type { Repository } from './repository.js';
 
@@ -10,6 +10,7 @@ import type { Repository } from './repository.js';
 export interface CheckProblem {
   /** The repository file concerned: "index/…", "data/ab/…", "snapshots/…", or a snapshot path. */
   readonly file: string;
+  /** A sentence naming `file` and what is wrong. */
   readonly message: string;
 }
 
@@ -35,12 +36,12 @@ export interface CheckResult {
  * every pack against its id.
  */
 export async function check(repo: Repository, options: CheckOptions = {}): Promise<CheckResult> {
-  const problems: CheckProblem[] = repo.indexProblems.map((p) => ({ file: p.file, message: p.error.message }));
+  const problems: CheckProblem[] = repo.indexProblems.map((p) => ({ file: p.file, message: naming(p.file, p.error.message) }));
   const notes: string[] = [];
   const verified = { snapshots: 0, trees: 0, packs: 0, blobs: 0, bytesRead: 0 };
   const report = (file: string, error: unknown): void => {
     if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED') throw error;
-    problems.push({ file, message: error.message });
+    problems.push({ file, message: naming(file, error.message) });
   };
 
   // Packs: every indexed pack exists and its header agrees with the index.
@@ -69,7 +70,7 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
 
   // Snapshots and the trees they reach.
   const { snapshots, problems: snapshotProblems } = await listSnapshots(repo);
-  for (const p of snapshotProblems) problems.push({ file: p.file, message: p.error.message });
+  for (const p of snapshotProblems) problems.push({ file: p.file, message: naming(p.file, p.error.message) });
   const seenTrees = new Set<string>();
   const walk = async (tree: Id, parts: string[], snapshotId: string): Promise<void> => {
     const hex = toHex(tree);
@@ -89,7 +90,8 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
       if (node.subtree !== undefined) await walk(node.subtree, [...parts, node.name], snapshotId);
       for (const id of node.content ?? []) {
         if (!repo.index.has(id)) {
-          problems.push({ file: `snapshot ${snapshotId.slice(0, 12)}: ${snapshotPath([...parts, node.name])}`, message: `data blob ${toHex(id)} is not in the index` });
+          const file = `snapshot ${snapshotId.slice(0, 12)}: ${snapshotPath([...parts, node.name])}`;
+          problems.push({ file, message: `${file}: data blob ${toHex(id)} is not in the index` });
           break;
         }
       }

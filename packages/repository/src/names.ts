@@ -11,3 +11,8 @@ export function packFileName(packId: Id | string): string {
 export function snapshotPath(parts: readonly string[]): string {
   return parts.join('/');
 }
+
+/** `message` as a sentence naming `where`: as it is when it already does, else prefixed with it. */
+export function naming(where: string, message: string): string {
+  return message.includes(where) ? message : `${where}: ${message}`;
+}

@@ -1,7 +1,7 @@
 import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Id, NodeType, Target } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
-import { snapshotPath } from './names.js';
+import { naming, snapshotPath } from './names.js';
 import { createSelection } from './selection.js';
 import type { Selection } from './selection.js';
 import { findSnapshot } from './snapshots.js';
@@ -21,6 +21,7 @@ export interface RestoreAction {
 /** An entry a restore could not restore, and why. */
 export interface RestoreProblem {
   readonly path: string;
+  /** A sentence naming `path` and what went wrong. */
   readonly message: string;
 }
 
@@ -226,7 +227,7 @@ class RestoreRun {
   }
 
   problem(path: string, message: string): void {
-    const problem = { path, message };
+    const problem = { path, message: naming(path, message) };
     this.result.problems.push(problem);
     this.options.onProblem?.(problem);
   }

@@ -6,6 +6,7 @@ import { encodeTree } from '@cairn/index';
 import type { SnapshotSummary, TreeNode } from '@cairn/index';
 import type { BackupOptions, BackupWarning, BackupWarningKind } from './archiver.js';
 import type { BlobWriter } from './blob-writer.js';
+import { naming } from './names.js';
 import type { Repository } from './repository.js';
 
 const DEFAULT_READ_BUFFER = 4 * 1024 * 1024;
@@ -58,7 +59,7 @@ export class Walker {
         return this.saveSymlink(path, name, stat);
       default:
         this.counts.others += 1;
-        this.warn('special', path, `${stat.type} recorded without content`);
+        this.warn('special', path, `${path}: ${stat.type} recorded without content`);
         return makeNode(name, stat, { rdev: stat.rdev });
     }
   }
@@ -111,7 +112,7 @@ export class Walker {
       if (after === null) return null;
       this.counts.bytesRead += size;
       if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || size !== before.size) {
-        this.warn('changed', path, `changed while it was read (size ${before.size} -> ${after.size}, ${size} bytes read); the stored copy may be inconsistent`);
+        this.warn('changed', path, `${path} changed while it was read (size ${before.size} -> ${after.size}, ${size} bytes read); the stored copy may be inconsistent`);
       }
       if (linkKey !== undefined) this.hardlinks.set(linkKey, { content, size });
       this.countFile(content, previous);
@@ -148,7 +149,7 @@ export class Walker {
 
   private warnError(kind: BackupWarningKind, path: string, error: unknown): void {
     if (!isCairnError(error) || error.code === 'ERR_ABORTED') throw error;
-    this.warn(kind, path, error.message);
+    this.warn(kind, path, naming(path, error.message));
   }
 
   private warn(kind: BackupWarningKind, path: string, message: string): void {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { backup, resolveBackupPaths } from '@cairn/repository';
+import type { BackupWarning } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
 import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
@@ -52,7 +53,7 @@ export function registerBackup(program: Command): void {
         ...(flags.time === undefined ? {} : { time: parseTime(flags.time) }),
         onProgress: (p) => status.update({ files: String(p.files), dirs: String(p.dirs), read: formatBytes(p.bytesRead), added: formatBytes(p.bytesAdded), path: shorten(p.path) }),
         onWarning: (w) => {
-          if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+          if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.message}\n`);
         },
       });
       status.stop();
@@ -65,12 +66,17 @@ export function registerBackup(program: Command): void {
             `snapshot ${result.id} saved`,
             `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged; ${s.dirs} folders, ${s.symlinks} symlinks, ${s.others} other`,
             `read ${formatBytes(s.bytesRead)}, added ${formatBytes(s.bytesAdded)} in ${s.dataBlobsAdded + s.treeBlobsAdded} blobs (${s.packsAdded} packs) in ${(s.durationMs / 1000).toFixed(2)} s`,
-            ...(result.partial ? [`partial: ${result.warnings.length} warnings (see above); exit code ${EXIT.partial}`] : []),
+            ...(result.partial ? [`partial: ${partialSummary(result.warnings)} (see the warnings); exit code ${EXIT.partial}`] : []),
           ].join('\n') + '\n',
         );
       }
       if (result.partial) process.exitCode = EXIT.partial;
     });
+}
+
+function partialSummary(warnings: readonly BackupWarning[]): string {
+  const n = warnings.filter((w) => w.kind !== 'special').length;
+  return `${n} ${n === 1 ? 'file' : 'files'} could not be read, or changed while read`;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -22,7 +22,7 @@ export function registerCheck(program: Command): void {
       if (options.json === true) printJson(result);
       else {
         for (const note of result.notes) process.stdout.write(`note: ${note}\n`);
-        for (const problem of result.problems) process.stdout.write(`error: ${problem.file}: ${problem.message}\n`);
+        for (const problem of result.problems) process.stdout.write(`error: ${problem.message}\n`);
         const v = result.verified;
         process.stdout.write(`checked ${v.snapshots} snapshots, ${v.trees} trees, ${v.packs} packs${flags.readData === true ? ` (${v.blobs} blobs, ${formatBytes(v.bytesRead)} read)` : ' (headers)'}: `);
         process.stdout.write(result.problems.length === 0 ? 'no errors found\n' : `${result.problems.length} errors\n`);

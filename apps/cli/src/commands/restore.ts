@@ -35,7 +35,7 @@ export function registerRestore(program: Command): void {
           else if (dryRun || flags.verbose === true) process.stdout.write(`${dryRun ? 'would ' : ''}${a.action} ${a.type} ${a.path}${a.type === 'file' ? ` (${formatBytes(a.size)})` : ''}\n`);
         },
         onProblem: (p) => {
-          if (options.json !== true) process.stderr.write(`error: ${p.path}: ${p.message}\n`);
+          if (options.json !== true) process.stderr.write(`error: ${p.message}\n`);
         },
       });
       for (const path of result.notRestored) if (options.json !== true) process.stderr.write(`warning: ${path}: fifos, sockets and devices are not restored\n`);

@@ -17,7 +17,7 @@ export function registerSnapshots(program: Command): void {
       const { snapshots, problems } = await listSnapshots(repo);
       const shown = snapshots.filter(({ snapshot }) =>
         (flags.tag === undefined || snapshot.tags.includes(flags.tag)) && (flags.host === undefined || snapshot.hostname === flags.host));
-      for (const p of problems) process.stderr.write(`warning: ${p.file} cannot be read: ${p.error.message}\n`);
+      for (const p of problems) process.stderr.write(`warning: skipped ${p.file}, which cannot be read: ${p.error.message}\n`);
       if (options.json === true) {
         printJson(shown.map(({ id, snapshot }) => ({ id, ...snapshotToJson(snapshot) })));
         return;
