@@ -1,8 +1,9 @@
-import { CairnError, fromHex, isHexId } from '@cairn/core';
+import { fromHex, isHexId } from '@cairn/core';
 import type { FileType } from '@cairn/core';
 import { decodeIndexFile, indexFileToJson, snapshotToJson, treeToJson } from '@cairn/index';
 import { decodePack } from '@cairn/pack';
 import { packFileName } from './names.js';
+import { matchIdPrefix } from './prefix.js';
 import { checkContentName } from './repository.js';
 import type { Repository } from './repository.js';
 import { findSnapshot } from './snapshots.js';
@@ -43,11 +44,7 @@ export async function catObject(repo: Repository, kind: CatKind, ref = ''): Prom
 
 /** Finds the one file of `type` whose name starts with `prefix`. */
 async function resolveName(repo: Repository, type: FileType, prefix: string): Promise<string> {
-  if (!/^[0-9a-f]+$/.test(prefix)) throw new TypeError(`not a hex id or id prefix: ${JSON.stringify(prefix)}`);
-  const found: string[] = [];
-  for await (const file of repo.backend.list(type)) if (file.name.startsWith(prefix)) found.push(file.name);
-  const [name, second] = found;
-  if (name === undefined) throw new CairnError('ERR_NOT_FOUND', `no ${type === 'data' ? 'pack' : type} file has an id starting with "${prefix}"`);
-  if (second !== undefined) throw new CairnError('ERR_AMBIGUOUS', `"${prefix}" matches ${found.length} ${type} files`, { hint: 'give more digits' });
-  return name;
+  const names: string[] = [];
+  for await (const file of repo.backend.list(type)) names.push(file.name);
+  return matchIdPrefix(names, (name) => name, prefix, type === 'data' ? 'pack' : 'index file', `look in ${repo.backend.location}/${type}`);
 }

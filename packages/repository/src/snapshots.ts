@@ -2,6 +2,7 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { decodeSnapshot, encodeSnapshot } from '@cairn/index';
 import type { Snapshot } from '@cairn/index';
+import { matchIdPrefix } from './prefix.js';
 import { checkContentName } from './repository.js';
 import type { Repository } from './repository.js';
 
@@ -52,33 +53,17 @@ export async function saveSnapshot(repo: Pick<Repository, 'backend'>, snapshot: 
 }
 
 /**
- * Finds a snapshot by full id, unique id prefix, or `latest` (the newest of all, or of
- * those matching `filter`). ERR_NOT_FOUND / ERR_AMBIGUOUS name the reference.
+ * Finds a snapshot by full id, unique id prefix, or `latest` (the newest).
+ * ERR_NOT_FOUND / ERR_AMBIGUOUS name the reference; TypeError when it is not hex.
  */
-export async function findSnapshot(
-  repo: Pick<Repository, 'backend'>,
-  ref: string,
-  filter: (snapshot: Snapshot) => boolean = () => true,
-): Promise<SnapshotEntry> {
+export async function findSnapshot(repo: Pick<Repository, 'backend'>, ref: string): Promise<SnapshotEntry> {
   const { snapshots } = await listSnapshots(repo);
   if (ref === 'latest') {
-    const matching = snapshots.filter((entry) => filter(entry.snapshot));
-    const newest = matching[matching.length - 1];
+    const newest = snapshots[snapshots.length - 1];
     if (newest === undefined) throw new CairnError('ERR_NOT_FOUND', 'there is no snapshot yet, so there is no "latest"');
     return newest;
   }
-  if (!/^[0-9a-f]+$/.test(ref)) {
-    throw new CairnError('ERR_NOT_FOUND', `"${ref}" is not a snapshot id: give hex digits of an id, or "latest"`);
-  }
-  const found = snapshots.filter((entry) => entry.id.startsWith(ref));
-  if (found.length > 1) {
-    throw new CairnError('ERR_AMBIGUOUS', `snapshot id prefix "${ref}" matches ${found.length} snapshots: ${found.map((e) => e.id.slice(0, 12)).join(', ')}`, {
-      hint: 'give more digits of the id',
-    });
-  }
-  const [entry] = found;
-  if (entry === undefined) throw new CairnError('ERR_NOT_FOUND', `no snapshot has an id starting with "${ref}"`, { hint: 'list them with `cairn snapshots`' });
-  return entry;
+  return matchIdPrefix(snapshots, (entry) => entry.id, ref, 'snapshot', 'list them with `cairn snapshots`');
 }
 
 /** True when two snapshots were taken of the same paths on the same host (parent candidates). */

@@ -1,7 +1,7 @@
+import { isHexId } from '@cairn/core';
 import type { FileType } from '@cairn/core';
 
 const fileTypes: readonly FileType[] = ['config', 'data', 'index', 'snapshot', 'key', 'lock'];
-const hexName = /^[0-9a-f]{64}$/;
 const plainName = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 /** Throws TypeError naming `type` unless it is one of the backend file types. */
@@ -18,7 +18,7 @@ export function isFileName(type: FileType, name: string): boolean {
     case 'data':
     case 'index':
     case 'snapshot':
-      return hexName.test(name);
+      return isHexId(name);
     case 'key':
     case 'lock':
       return name.length <= 200 && plainName.test(name);
