@@ -7,7 +7,8 @@ import { blobId } from '@cairn/chunker';
 import { encodeSnapshot } from '@cairn/index';
 import { backup, createBlobWriter, initRepository, restore } from '@cairn/repository';
 import type { RestoreAction } from '@cairn/repository';
-import { toHex } from '@cairn/core';
+import { CairnError, isCairnError, toHex } from '@cairn/core';
+import type { Target } from '@cairn/core';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { sampleRepo, tempDir } from './helpers.js';
 
@@ -119,5 +120,26 @@ describe('restore options', () => {
       expect(existsSync(join(work, 'out', 'escape'))).toBe(false);
       expect(existsSync(join(work, 'escape'))).toBe(false);
     }
+  });
+});
+
+describe('a failing target', () => {
+  it('ends the restore with its error instead of listing files as damaged', async () => {
+    const { work, repo, id } = await backedUp();
+    const local = createLocalTarget(join(work, 'out'));
+    let written = 0;
+    // A disk that fills up after two files: the repository is fine, the target is not.
+    const full: Target = {
+      ...local,
+      async writeFile(path, data) {
+        if (written === 2) throw new CairnError('ERR_NO_SPACE', `${join(work, 'out', ...path)}: no space left on device`);
+        written += 1;
+        await local.writeFile(path, data);
+      },
+    };
+    const problems: string[] = [];
+    const error = await restore(repo, id, { target: full, onProblem: (p) => problems.push(p.message) }).catch((e: unknown) => e);
+    expect(isCairnError(error, 'ERR_NO_SPACE')).toBe(true);
+    expect(problems).toEqual([]);
   });
 });
