@@ -28,6 +28,17 @@ export interface Source {
   readlink(path: string): Promise<string>;
   /** Opens a regular file without following a symlink and without blocking on a fifo. */
   openFile(path: string): Promise<SourceFile>;
+  /**
+   * False when size and mtime cannot show that a file changed (a board without a clock):
+   * a backup then never trusts them and compares `digest` with the parent's content instead.
+   * Default true.
+   */
+  readonly metadataShowsChanges?: boolean;
+  /**
+   * The SHA-256 of a whole regular file, computed where the file lives (a board's own
+   * hashlib), so that an unchanged file need not cross a slow link. Optional.
+   */
+  digest?(path: string): Promise<Uint8Array>;
 }
 
 /**

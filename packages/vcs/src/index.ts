@@ -1,0 +1,1 @@
+export const VCS_PACKAGE = '@cairn/vcs';
