@@ -6,6 +6,11 @@ export interface SourceFile {
   stat(): Promise<EntryStat>;
   /** The file's bytes from the start, in pieces of at most `bufferSize` bytes. */
   chunks(bufferSize: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  /**
+   * Reads up to `buffer.length` bytes at `position` into the caller's buffer; returns how many
+   * (0 at the end). Optional: it lets a backup reuse one buffer instead of allocating per piece.
+   */
+  readInto?(buffer: Uint8Array, position: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -42,6 +47,19 @@ export interface Source {
 }
 
 /**
+ * A file a restore writes by position under a temporary name (from Target.createFile): it
+ * appears under its real name only when committed.
+ */
+export interface TargetFile {
+  /** Writes all of `data` at byte `position`; writes may come in any order. */
+  write(data: Uint8Array, position: number): Promise<void>;
+  /** Closes the file and renames it over its final path (replacing what is there, never following it). */
+  commit(): Promise<void>;
+  /** Closes the file and removes it, leaving the final path as it was; does nothing after commit(). */
+  abort(): Promise<void>;
+}
+
+/**
  * Where a restore writes: a local folder, a device. Paths are arrays of entry names
  * below the target's root; a target never follows a symlink in them and refuses
  * names that are empty, '.', '..' or contain '/' or NUL.
@@ -55,6 +73,12 @@ export interface Target {
   mkdir(path: readonly string[]): Promise<void>;
   /** Writes a file under a temporary name, then renames it over `path`. */
   writeFile(path: readonly string[], data: AsyncIterable<Uint8Array>): Promise<void>;
+  /**
+   * Optional: creates a file of `size` bytes under a temporary name next to `path`, to be
+   * written by position and then committed over `path` or aborted. A restore uses it to
+   * write several files at once in pack order; without it, it streams each file to writeFile.
+   */
+  createFile?(path: readonly string[], size: number): Promise<TargetFile>;
   /** Creates a symlink (replacing what is at `path`, never following it). */
   symlink(path: readonly string[], linkTarget: string): Promise<void>;
   /** Makes `path` a hardlink of `existing` (replacing what is at `path`). */

@@ -13,19 +13,41 @@ export interface EncodedBlob {
 /** Blobs shorter than this are stored as they are: a zstd frame's own overhead eats the gain. */
 export const MIN_COMPRESSED_BLOB = 64;
 
+/** Blobs at least this long are probed before they are compressed whole (see encodeBlob). */
+export const PROBE_MIN_BLOB = 128 * 1024;
+const PROBE_LENGTH = 32 * 1024;
+
+/** How encodeBlob decides. */
+export interface EncodeOptions {
+  /**
+   * Compress a 32 KiB sample from the middle of a blob of PROBE_MIN_BLOB bytes or more at level 1
+   * first, and store the blob as is when the sample does not shrink below 97%: already-compressed
+   * data (media, archives, random bytes) then costs no full compression. Default false.
+   */
+  readonly probe?: boolean;
+}
+
 /**
  * Encodes a blob for a pack. It is zstd-compressed at `level` and kept so when the frame is at
- * most 98% of the raw size; otherwise (and when `zstd` is null or the blob is shorter than
- * MIN_COMPRESSED_BLOB) it is stored as is, with codec 'none' and `data` being `raw` itself.
+ * most 98% of the raw size; otherwise (and when `zstd` is null, the blob is shorter than
+ * MIN_COMPRESSED_BLOB, or a probe says it will not shrink) it is stored as is, with codec 'none'
+ * and `data` being `raw` itself.
  */
-export function encodeBlob(raw: Uint8Array, zstd: ZstdCodec | null, level: number): EncodedBlob {
+export function encodeBlob(raw: Uint8Array, zstd: ZstdCodec | null, level: number, options: EncodeOptions = {}): EncodedBlob {
   if (!(raw instanceof Uint8Array)) throw new TypeError('encodeBlob: raw must be a Uint8Array');
   checkZstdLevel(level);
-  if (zstd !== null && raw.length >= MIN_COMPRESSED_BLOB) {
+  if (zstd !== null && raw.length >= MIN_COMPRESSED_BLOB && !(options.probe === true && incompressible(raw, zstd))) {
     const frame = zstd.compress(raw, level);
     if (frame.length * 50 <= raw.length * 49) return { codec: 'zstd', data: frame, rawLength: raw.length };
   }
   return { codec: 'none', data: raw, rawLength: raw.length };
+}
+
+function incompressible(raw: Uint8Array, zstd: ZstdCodec): boolean {
+  if (raw.length < PROBE_MIN_BLOB) return false;
+  const start = (raw.length - PROBE_LENGTH) >> 1;
+  const sample = raw.subarray(start, start + PROBE_LENGTH);
+  return zstd.compress(sample, 1).length * 100 > sample.length * 97;
 }
 
 /**

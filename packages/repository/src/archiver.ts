@@ -4,6 +4,8 @@ import type { EntryStat, Source } from '@cairn/core';
 import { encodeTree } from '@cairn/index';
 import type { Snapshot, SnapshotSummary, TreeNode } from '@cairn/index';
 import { createBlobWriter } from './blob-writer.js';
+import { compressionSetting } from './compression.js';
+import type { CompressionMode } from './compression.js';
 import { findSnapshot, listSnapshots, sameOrigin, saveSnapshot } from './snapshots.js';
 import type { SnapshotEntry } from './snapshots.js';
 import type { Repository } from './repository.js';
@@ -44,6 +46,12 @@ export interface BackupOptions {
   readonly time?: Date;
   /** The parent snapshot (id, prefix or `latest`); default: the latest of the same paths and host. */
   readonly parent?: string;
+  /** Read every file, even those whose size, mtime, ctime and inode are the parent's. */
+  readonly force?: boolean;
+  /** How new data is compressed (default: the repository's setting, normally `auto`). */
+  readonly compression?: CompressionMode;
+  /** Threads compressing data; 0 compresses in the calling thread. Default: the CPUs. */
+  readonly threads?: number;
   /** Bytes read from a file at a time. */
   readonly readBufferSize?: number;
   /** Source paths (absolute, as `source.resolve` gives them) left out with everything below them: the repository's own folder, say. */
@@ -106,18 +114,29 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   const parentTree = parent?.snapshot.tree;
   const parentRoot = parentTree === undefined || wholeRoot ? new Map<string, TreeNode>() : await loadNodeMap(repo, parentTree);
 
-  const walker = new Walker(repo, options, createBlobWriter(repo));
-  const rootNodes: TreeNode[] = [];
-  for (const root of roots) {
-    const previous: Previous | undefined = wholeRoot ? parentTree && { type: 'dir', subtree: parentTree } : parentRoot.get(root.name);
-    const node = await walker.saveEntry(root.path, root.name, root.stat, previous);
-    if (node !== null) rootNodes.push(node);
+  const writer = createBlobWriter(repo, {
+    ...(options.compression === undefined ? {} : { compression: compressionSetting(options.compression) }),
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
+  const walker = new Walker(repo, options, writer);
+  let tree: Uint8Array;
+  try {
+    const rootNodes: TreeNode[] = [];
+    for (const root of roots) {
+      const previous: Previous | undefined = wholeRoot ? parentTree && { type: 'dir', subtree: parentTree } : parentRoot.get(root.name);
+      const node = await walker.saveEntry(root.path, root.name, root.stat, previous);
+      if (node !== null) rootNodes.push(node);
+    }
+    const single = rootNodes[0];
+    tree = wholeRoot && single?.subtree !== undefined
+      ? single.subtree
+      : await writer.save('tree', encodeTree(rootNodes));
+    await writer.finish();
+  } catch (error) {
+    // What was written stays indexed (a later backup reuses it); no snapshot refers to it yet.
+    await writer.abort().catch(() => undefined);
+    throw error;
   }
-  const single = rootNodes[0];
-  const tree = wholeRoot && single?.subtree !== undefined
-    ? single.subtree
-    : await walker.writer.save('tree', encodeTree(rootNodes));
-  await walker.writer.finish();
 
   const ws = walker.writer.stats;
   const summary: SnapshotSummary = {

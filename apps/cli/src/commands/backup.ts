@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { backup, resolveBackupPaths } from '@cairn/repository';
+import { backup, COMPRESSION_MODES, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
 import type { BackupWarning } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
 import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../context.js';
@@ -15,6 +15,8 @@ interface BackupFlags {
   readonly parent?: string;
   readonly time?: string;
   readonly quiet?: boolean;
+  readonly force?: boolean;
+  readonly compression?: string;
 }
 
 /** `cairn backup <paths…>` */
@@ -29,9 +31,12 @@ export function registerBackup(program: Command): void {
     .option('--host <name>', 'record this host name instead of the machine\'s')
     .option('--parent <snapshot>', 'compare against this snapshot (default: the latest of the same paths and host)')
     .option('--time <iso-time>', 'record this time instead of now')
+    .option('--force', 'read every file, even those whose size, mtime, ctime and inode match the parent snapshot')
+    .option('--compression <mode>', `compression of new data: ${COMPRESSION_MODES.join(', ')} (default: the repository's, normally auto)`)
     .option('-q, --quiet', 'print no progress and no warnings')
     .action(async (paths: string[], flags: BackupFlags, command: Command) => {
       const options = globals(command);
+      const compression = flags.compression === undefined ? undefined : parseCompressionMode(flags.compression);
       const source = createLocalSource();
       await resolveBackupPaths(source, paths); // fail on a missing path before anything is written
       const repo = await openOrCreateRepo(options);
@@ -40,6 +45,14 @@ export function registerBackup(program: Command): void {
       if (paths.some((p) => repoPath.startsWith(`${resolve(p)}/`)) && flags.quiet !== true) {
         process.stderr.write(`note: not backing up the repository itself (${repoPath})\n`);
       }
+      // Ctrl-C (or SIGTERM) stops cleanly: packs already written get indexed, no snapshot is made.
+      // A second one ends the process at once.
+      const stop = new AbortController();
+      const interrupt = (): void => {
+        if (stop.signal.aborted) process.exit(130);
+        stop.abort();
+      };
+      process.on('SIGINT', interrupt).on('SIGTERM', interrupt);
       const status = startStatus('{files} files, {dirs} dirs, {read} read, {added} added  {path}', flags.quiet !== true);
       const result = await backup(repo, {
         source,
@@ -51,12 +64,17 @@ export function registerBackup(program: Command): void {
         ...(flags.host === undefined ? {} : { hostname: flags.host }),
         ...(flags.parent === undefined ? {} : { parent: flags.parent }),
         ...(flags.time === undefined ? {} : { time: parseTime(flags.time) }),
+        ...(compression === undefined ? {} : { compression }),
+        force: flags.force === true,
+        signal: stop.signal,
         onProgress: (p) => status.update({ files: String(p.files), dirs: String(p.dirs), read: formatBytes(p.bytesRead), added: formatBytes(p.bytesAdded), path: shorten(p.path) }),
         onWarning: (w) => {
           if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.message}\n`);
         },
+      }).finally(() => {
+        status.stop();
+        process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
       });
-      status.stop();
       const s = result.snapshot.summary;
       if (options.json === true) {
         printJson({ id: result.id, partial: result.partial, warnings: result.warnings, summary: s, paths: result.snapshot.paths });

@@ -1,0 +1,17 @@
+/** A batch of blobs for the compression pool: `spans` holds (offset, length) pairs into `buffer`. */
+export interface CompressTask {
+  readonly buffer: ArrayBuffer;
+  readonly spans: Uint32Array;
+  readonly codec: 'zstd' | 'none';
+  readonly level: number;
+}
+
+/**
+ * The encoded batch. `meta` holds four numbers per span, in order: where the stored bytes are
+ * (0: in `input`, stored as is; 1: in `out`), their offset, their length and the codec's wire code.
+ */
+export interface CompressResult {
+  readonly input: ArrayBuffer;
+  readonly out: ArrayBuffer;
+  readonly meta: Int32Array;
+}

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Backend, Source } from '@cairn/core';
+import { backup, initRepository, openRepository, restore } from '@cairn/repository';
+import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
+import { seededBytes, tempDir } from './helpers.js';
+
+const smallChunks = { min: 1024, avg: 4096, max: 16384 };
+
+/** A local source that counts the files it opens. */
+function countingSource(extra: Partial<Source> = {}): Source & { opened: string[] } {
+  const local = createLocalSource();
+  const opened: string[] = [];
+  return {
+    ...local,
+    ...extra,
+    opened,
+    openFile: (path) => {
+      opened.push(path);
+      return local.openFile(path);
+    },
+  };
+}
+
+async function project(): Promise<{ work: string; dir: string }> {
+  const work = await tempDir();
+  const dir = join(work, 'proj');
+  await mkdir(join(dir, 'src'), { recursive: true });
+  await writeFile(join(dir, 'src', 'a.ts'), 'export const a = 1;\n'.repeat(200));
+  await writeFile(join(dir, 'src', 'b.ts'), 'export const b = 2;\n'.repeat(200));
+  await writeFile(join(dir, 'data.bin'), seededBytes(200_000, 3));
+  return { work, dir };
+}
+
+describe('the unchanged-file shortcut', () => {
+  it('reads nothing when nothing changed, and everything with force', async () => {
+    const { work, dir } = await project();
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')), { chunker: smallChunks });
+    await backup(repo, { source: createLocalSource(), paths: [dir] });
+    const source = countingSource();
+    const again = await backup(repo, { source, paths: [dir] });
+    expect(source.opened).toEqual([]);
+    expect(again.snapshot.summary).toMatchObject({ filesUnchanged: 3, filesNew: 0, filesChanged: 0, bytesRead: 0, dataBlobsAdded: 0, treeBlobsAdded: 0 });
+    const forced = countingSource();
+    const third = await backup(repo, { source: forced, paths: [dir], force: true });
+    expect(forced.opened).toHaveLength(3);
+    expect(third.snapshot.summary.bytesRead).toBe(200_000 + 2 * 20 * 200);
+    expect(third.snapshot.tree).toEqual(again.snapshot.tree);
+  });
+
+  it('finds a file rewritten with its old mtime when its size or its ctime differs', async () => {
+    const { work, dir } = await project();
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')), { chunker: smallChunks });
+    await backup(repo, { source: createLocalSource(), paths: [dir] });
+    const a = join(dir, 'src', 'a.ts');
+    const b = join(dir, 'src', 'b.ts');
+    const { mtime: aTime } = await stat(a);
+    const { mtime: bTime } = await stat(b);
+    await writeFile(a, 'export const a = 3;\n'.repeat(200)); // same size: only the ctime shows it
+    await utimes(a, aTime, aTime);
+    await writeFile(b, 'export const b = 22;\n'.repeat(200)); // another size
+    await utimes(b, bTime, bTime);
+    const source = countingSource();
+    const second = await backup(repo, { source, paths: [dir] });
+    expect(source.opened.sort()).toEqual([a, b]);
+    expect(second.snapshot.summary).toMatchObject({ filesChanged: 2, filesUnchanged: 1 });
+    await restore(repo, second.id, { target: createLocalTarget(join(work, 'out')) });
+    expect(await readFile(join(work, 'out', 'proj', 'src', 'a.ts'), 'utf8')).toContain('a = 3');
+    expect(await readFile(join(work, 'out', 'proj', 'src', 'b.ts'), 'utf8')).toContain('b = 22');
+  });
+
+  it('compares digests instead when the source says its metadata cannot show changes', async () => {
+    const { work, dir } = await project();
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')), { chunker: { min: 256 * 1024, avg: 512 * 1024, max: 1024 * 1024 } });
+    const digest = async (path: string): Promise<Uint8Array> => createHash('sha256').update(await readFile(path)).digest();
+    await backup(repo, { source: createLocalSource(), paths: [dir] });
+    // A source whose mtimes cannot be trusted: same size is not enough, the digest decides.
+    await writeFile(join(dir, 'src', 'a.ts'), 'export const a = 9;\n'.repeat(200));
+    const source = countingSource({ metadataShowsChanges: false, digest });
+    const second = await backup(repo, { source, paths: [dir] });
+    expect(source.opened).toEqual([join(dir, 'src', 'a.ts')]);
+    expect(second.snapshot.summary).toMatchObject({ filesChanged: 1, filesUnchanged: 2 });
+  });
+
+  it('re-reads a file whose chunks a prune removed from the index', async () => {
+    const { work, dir } = await project();
+    const backend = createLocalBackend(join(work, 'repo'));
+    await initRepository(backend, { chunker: smallChunks });
+    const first = await backup(await openRepository(backend), { source: createLocalSource(), paths: [dir] });
+    // Simulate the loss: drop every index file, so no chunk is known any more.
+    for await (const file of backend.list('index')) await backend.remove('index', file.name);
+    const source = countingSource();
+    const second = await backup(await openRepository(backend), { source, paths: [dir], parent: first.id });
+    expect(source.opened).toHaveLength(3);
+    expect(second.snapshot.summary.bytesRead).toBe(200_000 + 2 * 20 * 200);
+  });
+});
+
+describe('compression modes', () => {
+  it('off stores every blob as is; auto compresses text and stores random bytes as they are', async () => {
+    const { work, dir } = await project();
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const off = await backup(repo, { source: createLocalSource(), paths: [dir], compression: 'off' });
+    expect(off.snapshot.summary.bytesAdded).toBeGreaterThanOrEqual(200_000 + 8000);
+    const repo2 = await initRepository(createLocalBackend(join(work, 'repo2')));
+    const auto = await backup(repo2, { source: createLocalSource(), paths: [dir], compression: 'auto' });
+    // The 200 kB of random bytes stay 200 kB; the two 4 kB text files shrink to a few dozen bytes.
+    expect(auto.snapshot.summary.bytesAdded).toBeLessThan(200_000 + 1000);
+    const codecs = new Map<string, string>();
+    const reopened = await openRepository(createLocalBackend(join(work, 'repo2')));
+    for (const [file, want] of [['data.bin', 'none'], ['src/a.ts', 'zstd']] as const) {
+      const id = createHash('sha256').update(await readFile(join(dir, file))).digest();
+      codecs.set(file, reopened.index.lookup(id)?.codec ?? 'missing');
+      expect(codecs.get(file)).toBe(want);
+    }
+  });
+});
+
+describe('the compression pool', () => {
+  it('a repository that fails mid-backup ends the backup with its error and the pool stops', async () => {
+    const { work, dir } = await project();
+    await writeFile(join(dir, 'big.bin'), seededBytes(12 * 1024 * 1024, 5)); // several batches through the workers
+    const real = createLocalBackend(join(work, 'repo'));
+    await initRepository(real, { chunker: smallChunks, packSize: 1024 * 1024 });
+    let packs = 0;
+    const failing: Backend = {
+      ...real,
+      async write(type, name, data) {
+        if (type === 'data' && ++packs === 3) throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
+        return real.write(type, name, data);
+      },
+    };
+    const repo = await openRepository(failing);
+    await expect(backup(repo, { source: createLocalSource(), paths: [dir] })).rejects.toThrow('disk on fire');
+    // The packs written before the failure are indexed (a later backup reuses them); no snapshot was made.
+    const reopened = await openRepository(real);
+    expect(reopened.index.packCount).toBeGreaterThan(0);
+    expect(await readdir(join(work, 'repo', 'snapshots'))).toEqual([]);
+    const retry = await backup(reopened, { source: createLocalSource(), paths: [dir] });
+    expect(retry.snapshot.summary.bytesAdded).toBeLessThan(12 * 1024 * 1024 - 1024 * 1024);
+  });
+});
