@@ -1,0 +1,143 @@
+import { stat } from 'node:fs/promises';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { CairnError } from '@cairn/core';
+import { addCommonOptions, numberAbove } from '../cli-options.js';
+import type { CommonOptions } from '../cli-options.js';
+import { commandLine } from '../command-line.js';
+import { runComparison } from '../compare.js';
+import { ensureGeneratedCorpus } from '../corpus-cache.js';
+import { formatMegabytes } from '../format.js';
+import { corpusPreset } from '../generate-corpus.js';
+import { computeHistoryMedians, historyTable } from '../history-report.js';
+import { runHistory } from '../history.js';
+import { formatMachine } from '../machine-info.js';
+import { comparisonTable, computeMedians } from '../report.js';
+import { openSession, writeJson } from '../session.js';
+import type { Session } from '../session.js';
+
+interface CompareFlags extends CommonOptions {
+  readonly generate?: boolean;
+  readonly small?: boolean;
+  readonly largeMb?: number;
+  readonly corpus?: string;
+  readonly history?: string;
+}
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** The default command: cairn beside restic and borg on a generated corpus, a folder or a history of versions. */
+export function registerCompare(program: Command): void {
+  addCommonOptions(program, 'cairn,restic,borg', 3)
+    .addOption(new Option('--generate', 'back up a generated corpus (the default)').conflicts(['corpus', 'history']))
+    .addOption(new Option('--small', 'a generated corpus of a few MB, for quick checks').conflicts(['corpus', 'history']))
+    .addOption(new Option('--large-mb <n>', 'size of the generated large file in MB (default 256; 2 with --small)').argParser(numberAbove(0)).conflicts(['corpus', 'history']))
+    .addOption(new Option('--corpus <dir>', 'back up a copy of this folder instead (e.g. /usr/share)').conflicts('history'))
+    .option('--history <dir>', 'back up the version folders of <dir> one after the other (sorted by name) into one repository per tool')
+    .action(async (flags: CompareFlags) => {
+      if (flags.corpus !== undefined) await checkFolder(flags.corpus, 'corpus', flags.work);
+      if (flags.history !== undefined) await checkFolder(flags.history, 'history', flags.work);
+      const session = await openSession(flags, log);
+      try {
+        process.exitCode = flags.history === undefined ? await compare(session, flags) : await history(session, flags);
+      } finally {
+        await session.close();
+      }
+    });
+}
+
+/** Throws CairnError ERR_NOT_FOUND unless `path` is a folder, RangeError when the work folder is in it. */
+async function checkFolder(path: string, what: string, work: string): Promise<void> {
+  const inside = relative(resolve(path), resolve(work));
+  if (!inside.startsWith('..') && !isAbsolute(inside)) {
+    throw new RangeError(`--work ${resolve(work)} is inside the ${what} folder ${resolve(path)}: choose a work folder outside it.`);
+  }
+  const info = await stat(path).catch((error: unknown) => {
+    throw new CairnError('ERR_NOT_FOUND', `The ${what} folder ${resolve(path)} does not exist.`, { cause: error });
+  });
+  if (!info.isDirectory()) throw new CairnError('ERR_NOT_FOUND', `The ${what} ${resolve(path)} is not a folder.`);
+}
+
+function header(session: Session): string[] {
+  return [`command: ${commandLine(process.argv)}`, formatMachine(session.machine)];
+}
+
+function notes(session: Session, failures: readonly { rep: number; tool: string; step: string; message: string }[]): string[] {
+  return [
+    ...session.missing.map((m) => `left out: ${m.reason}`),
+    ...session.notes.map((n) => `note: ${n}`),
+    ...failures.map((f) => `FAILED: rep ${f.rep}, ${f.tool} ${f.step}: ${f.message}`),
+  ];
+}
+
+async function compare(session: Session, flags: CompareFlags): Promise<number> {
+  let source: string;
+  let description: string;
+  if (flags.corpus !== undefined) {
+    source = resolve(flags.corpus);
+    description = `folder ${source}`;
+  } else {
+    const params = corpusPreset(flags.small === true ? 'small' : 'default', flags.seed, flags.largeMb);
+    const cached = await ensureGeneratedCorpus(session.work, params);
+    const m = cached.manifest;
+    log(cached.reused ? `reusing the generated corpus ${cached.root}` : `generated ${cached.root} in ${m.seconds.toFixed(1)} s`);
+    source = cached.root;
+    description = `generated (seed ${flags.seed}${flags.small === true ? ', --small' : ''}): ${m.text.files} text files (${formatMegabytes(m.text.bytes)}), ${m.tiny.files} tiny files (${formatMegabytes(m.tiny.bytes)}), ${m.random.files} random files (${formatMegabytes(m.random.bytes)}), one large file (${formatMegabytes(m.large.bytes)})`;
+  }
+  const result = await runComparison({
+    source,
+    runDir: session.runDir,
+    name: flags.corpus === undefined ? 'corpus' : basename(source) || 'root',
+    tools: session.tools,
+    reps: flags.reps,
+    seed: flags.seed,
+    cairnArgs: flags.cairnArgs,
+    settings: session.settings,
+    keep: flags.keep === true,
+    log,
+  });
+  const toolNames = session.tools.map((t) => t.name);
+  const medians = computeMedians(result.samples, toolNames);
+  const table = comparisonTable(medians, result.samples, toolNames, flags.cairnArgs);
+  const c = result.corpus;
+  const change = result.change;
+  const lines = [
+    ...header(session),
+    `corpus: ${description}; ${formatMegabytes(c.bytes)} in ${c.files.toLocaleString('en')} files, ${c.dirs.toLocaleString('en')} folders, backed up as ${result.path}`,
+    ...(change === undefined ? [] : [`change: ${change.edited.length} files edited, ${change.added.length} added, ${change.removed.length} removed, ${change.insertedBytes / 2 ** 20} MiB inserted in the middle of ${change.large ?? '(no file)'}`]),
+    `reps: ${flags.reps}, medians; tools alternate in each phase, the first one rotating${flags.dropCaches === true ? '; page cache dropped before each command' : ''}${flags.cairnArgs.length > 0 ? `; cairn backup args: ${flags.cairnArgs.join(' ')}` : ''}`,
+    '',
+    table,
+    '',
+    ...notes(session, result.failures),
+  ];
+  process.stdout.write(`${lines.join('\n').trimEnd()}\n`);
+  if (flags.json !== undefined) {
+    await writeJson(flags.json, { command: commandLine(process.argv), machine: session.machine, mode: 'compare', dropCaches: flags.dropCaches === true, corpus: { description, ...c, path: result.path }, change, reps: flags.reps, cairnArgs: flags.cairnArgs, samples: result.samples, medians, failures: result.failures, missing: session.missing, notes: session.notes, table });
+  }
+  const unverified = result.samples.some((s) => s.verified === false);
+  return result.failures.length > 0 || unverified ? 1 : 0;
+}
+
+async function history(session: Session, flags: CompareFlags): Promise<number> {
+  const historyDir = resolve(flags.history!);
+  const result = await runHistory({ historyDir, runDir: session.runDir, tools: session.tools, reps: flags.reps, cairnArgs: flags.cairnArgs, settings: session.settings, keep: flags.keep === true, log });
+  const toolNames = session.tools.map((t) => t.name);
+  const medians = computeHistoryMedians(result.samples, toolNames, result.versions);
+  const table = historyTable(medians, toolNames, result.versions);
+  const lines = [
+    ...header(session),
+    `history: ${historyDir}, ${result.versions.length} versions (${result.versions[0]} … ${result.versions[result.versions.length - 1]}), each mirrored to ${result.path} and backed up by every tool`,
+    `reps: ${flags.reps}, medians${flags.dropCaches === true ? '; page cache dropped before each command' : ''}`,
+    '',
+    table,
+    '',
+    ...notes(session, result.failures),
+  ];
+  process.stdout.write(`${lines.join('\n').trimEnd()}\n`);
+  if (flags.json !== undefined) {
+    await writeJson(flags.json, { command: commandLine(process.argv), machine: session.machine, mode: 'history', dropCaches: flags.dropCaches === true, history: historyDir, versions: result.versions, reps: flags.reps, cairnArgs: flags.cairnArgs, samples: result.samples, medians, failures: result.failures, missing: session.missing, notes: session.notes, table });
+  }
+  return result.failures.length > 0 ? 1 : 0;
+}
