@@ -1,0 +1,89 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isCairnError } from '@cairn/core';
+import { copyFolderFiles, copyRegular, withTempDir } from '../fs-util.js';
+import { splitLines, stderrOf } from '../run.js';
+import type { ExtrasManifest, VcsStatus } from '../types.js';
+import { git, gitCommonDir } from './git-dirs.js';
+
+/** Name of the bundle in an extras folder. */
+export const GIT_BUNDLE = 'git.bundle';
+/** Refs the bundle carries besides branches and tags: the detached HEAD, each stash entry, the index. */
+export const CAIRN_REF_PREFIX = 'refs/cairn/';
+
+// The index commit is made with fixed metadata, so the same index gives the same commit.
+const FIXED_IDENT: Record<string, string> = {
+  GIT_AUTHOR_NAME: 'cairn', GIT_AUTHOR_EMAIL: 'cairn@localhost', GIT_AUTHOR_DATE: '@0 +0000',
+  GIT_COMMITTER_NAME: 'cairn', GIT_COMMITTER_EMAIL: 'cairn@localhost', GIT_COMMITTER_DATE: '@0 +0000',
+};
+
+/**
+ * Writes what a git working copy holds that its remote cannot give back into `outDir`: a bundle of
+ * every commit no remote-tracking ref reaches (local branches and tags, a detached HEAD, the stash
+ * entries, and a commit of the index so staged changes survive), the repository's config,
+ * info/exclude and its hooks (not the samples). The user's repository is not written to: the
+ * bundle is made in a temporary repository that borrows its objects.
+ */
+export async function saveGitExtras(status: VcsStatus, outDir: string, signal?: AbortSignal): Promise<ExtrasManifest> {
+  const { copy, state } = status;
+  const common = await gitCommonDir(copy);
+  await mkdir(outDir, { recursive: true });
+  const files: string[] = [];
+  const warnings: string[] = [];
+  if (await copyRegular(join(common, 'config'), join(outDir, 'config'))) files.push('config');
+  if (await copyRegular(join(common, 'info', 'exclude'), join(outDir, 'info', 'exclude'))) files.push('info/exclude');
+  for (const hook of await copyFolderFiles(join(common, 'hooks'), join(outDir, 'hooks'), (name) => !name.endsWith('.sample'))) files.push(`hooks/${hook}`);
+
+  const bundled = await withTempDir('cairn-git-bundle-', async (tmp) => {
+    const scratch = join(tmp, 'scratch.git');
+    await git(tmp, ['init', '-q', '--bare', scratch], { signal });
+    await writeFile(join(scratch, 'objects', 'info', 'alternates'), `${join(common, 'objects')}\n`);
+    const run = (args: readonly string[], options: { input?: string; env?: Record<string, string>; okCodes?: number[] } = {}) =>
+      git(scratch, args, { signal, ...options });
+
+    const refs = await git(copy.root, ['for-each-ref', '--format=create %(refname) %(objectname)', 'refs/heads', 'refs/tags', 'refs/remotes'], { signal });
+    const updates = splitLines(refs.stdout);
+    if (state.head !== null) updates.push(`create ${CAIRN_REF_PREFIX}head ${state.head}`);
+    state.stashes.forEach((stash, i) => updates.push(`create ${CAIRN_REF_PREFIX}stash/${i} ${stash.commit}`));
+    const index = await indexCommit(copy.metaDir, state.head, tmp, run);
+    if (index === 'failed') warnings.push(`the index of ${copy.root} could not be captured (it has conflicts or an unusual format): staged changes are restored as plain working-tree changes`);
+    else if (index !== 'same') updates.push(`create ${CAIRN_REF_PREFIX}index ${index}`);
+    await run(['update-ref', '--stdin'], { input: updates.map((line) => `${line}\n`).join('') });
+
+    const bundle = join(tmp, GIT_BUNDLE);
+    try {
+      await run(['bundle', 'create', '-q', bundle, '--branches', '--tags', `--glob=${CAIRN_REF_PREFIX}*`, '--not', '--remotes']);
+    } catch (error) {
+      if (isCairnError(error, 'ERR_IO') && /empty bundle/i.test(stderrOf(error))) return [];
+      throw error;
+    }
+    const heads = await run(['bundle', 'list-heads', bundle]);
+    await copyFile(bundle, join(outDir, GIT_BUNDLE));
+    files.push(GIT_BUNDLE);
+    return splitLines(heads.stdout).map((line) => line.slice(line.indexOf(' ') + 1));
+  });
+  return { files, bundled, warnings };
+}
+
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+type Run = (args: readonly string[], options?: { input?: string; env?: Record<string, string>; okCodes?: number[] }) => Promise<{ stdout: Buffer }>;
+
+/**
+ * A commit of the index's tree, written into the scratch repository from a copy of the index;
+ * 'same' when the index holds HEAD's tree (nothing staged) or there is no index, 'failed' when git cannot write it.
+ */
+async function indexCommit(gitDir: string, head: string | null, tmp: string, run: Run): Promise<string> {
+  const indexCopy = join(tmp, 'index');
+  if (!(await copyRegular(join(gitDir, 'index'), indexCopy))) return 'same';
+  try {
+    const tree = (await run(['write-tree'], { env: { GIT_INDEX_FILE: indexCopy } })).stdout.toString().trim();
+    const headTree = head === null ? EMPTY_TREE : (await run(['rev-parse', `${head}^{tree}`])).stdout.toString().trim();
+    if (tree === headTree) return 'same';
+    const commit = await run(['commit-tree', tree, '-m', 'cairn: the index'], { env: FIXED_IDENT });
+    return commit.stdout.toString().trim();
+  } catch (error) {
+    if (isCairnError(error, 'ERR_IO')) return 'failed';
+    throw error;
+  }
+}

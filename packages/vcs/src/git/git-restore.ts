@@ -1,0 +1,173 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CairnError, isCairnError } from '@cairn/core';
+import { workingCopyAt } from '../detect.js';
+import { copyRegular, exists } from '../fs-util.js';
+import { remoteUnreachable } from '../remote-error.js';
+import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
+import { firstLines, splitLines, splitNul, stderrOf } from '../run.js';
+import type { RestoreReport, RestoreWorkingCopyOptions, VcsRemote, VcsState } from '../types.js';
+import { git, gitCommonDir } from './git-dirs.js';
+import { GIT_BUNDLE } from './git-extras.js';
+
+/** Where the bundle's refs are fetched to before they are put in place. */
+const RESTORE_NS = 'refs/cairn-restore/';
+const LITERAL = { GIT_LITERAL_PATHSPECS: '1' };
+
+/**
+ * Rebuilds a git working copy in `target` from a recorded state: fetches the recorded remote
+ * (every other remote too, best effort), applies the bundle, puts branches, tags, HEAD, the index
+ * and the stash back, restores config, hooks and info/exclude, and checks out HEAD. An existing
+ * clone in `target` is reused (refused when it has uncommitted changes, unless `force`). When the
+ * main remote cannot be reached and the bundle alone cannot rebuild HEAD, throws the remote's
+ * CairnError and leaves `target` without a .git, ready for the stored files.
+ */
+export async function restoreGit(target: string, state: VcsState, options: RestoreWorkingCopyOptions = {}): Promise<RestoreReport> {
+  const dir = resolve(target);
+  await mkdir(dir, { recursive: true });
+  const existing = await workingCopyAt(dir);
+  if (existing !== null && existing.vcs !== 'git') {
+    throw new CairnError('ERR_EXISTS', `cannot restore the git working copy ${state.root} into ${dir}: a ${existing.vcs} working copy is there`);
+  }
+  if (existing !== null && options.force !== true) {
+    const status = await git(dir, ['status', '--porcelain', '-z', '--untracked-files=normal'], { signal: options.signal });
+    if (status.stdout.length > 0) {
+      throw new CairnError('ERR_EXISTS', `cannot restore the git working copy ${state.root} into ${dir}: the working copy there has uncommitted changes`, {
+        hint: 'Commit or move those changes first, or restore with force to overwrite them.',
+      });
+    }
+  }
+  if (existing === null) await git(dir, ['init', '-q'], { signal: options.signal });
+  try {
+    return await rebuild(dir, state, options, existing !== null);
+  } catch (error) {
+    if (existing === null) await rm(join(dir, '.git'), { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopyOptions, reused: boolean): Promise<RestoreReport> {
+  const signal = options.signal;
+  const run = (args: readonly string[], more: { input?: string; okCodes?: number[] } = {}) => git(dir, args, { signal, ...more });
+  const warnings: string[] = [];
+  const remote = mainRemote(state, options.remoteUrl);
+  let unreachable: CairnError | null = null;
+  let fetched = false;
+  if (state.head !== null) {
+    const others = state.remotes.filter((r) => r.name !== remote?.name);
+    for (const each of await withSavedUrls([...others, ...(remote === null ? [] : [remote])], remote?.name, options)) {
+      try {
+        await run(['fetch', '-q', '--no-tags', each.url, `+refs/heads/*:refs/remotes/${each.name}/*`, '+refs/tags/*:refs/tags/*']);
+        fetched ||= each.name === remote?.name;
+      } catch (error) {
+        if (!isCairnError(error, 'ERR_IO')) throw error;
+        if (each.name === remote?.name) unreachable = remoteUnreachable('git', state.root, each.url, error);
+        else warnings.push(`the remote ${each.name} (${each.url}) could not be reached: ${firstLines(stderrOf(error), 1)}`);
+      }
+    }
+  }
+  const bundle = options.extras === undefined ? null : join(options.extras, GIT_BUNDLE);
+  if (bundle !== null && (await exists(bundle))) {
+    try {
+      await run(['fetch', '-q', '--no-tags', resolve(bundle), `+refs/*:${RESTORE_NS}*`]);
+    } catch (error) {
+      if (unreachable !== null) throw unreachable;
+      throw new CairnError('ERR_INTEGRITY', `cannot restore the git working copy ${state.root}: its bundle ${bundle} cannot be applied (${firstLines(stderrOf(error), 2)})`, { cause: error });
+    }
+  }
+  const wanted = [...state.refs.map((ref) => ref.commit), ...state.stashes.map((stash) => stash.commit), ...(state.head === null ? [] : [state.head])];
+  const present = await presentObjects(dir, wanted, signal);
+  if (state.head !== null && !present.has(state.head)) {
+    if (unreachable !== null) throw unreachable;
+    throw new CairnError('ERR_NOT_FOUND', `cannot restore the git working copy ${state.root}: its HEAD ${state.head} is neither on the remote ${remote?.url ?? '(none recorded)'} nor in the bundle`);
+  }
+  if (unreachable !== null) warnings.push(`${unreachable.message}; the repository was rebuilt from the bundle alone`);
+
+  const updates: string[] = [];
+  for (const ref of state.refs) {
+    if (present.has(ref.commit)) updates.push(`update ${ref.name} ${ref.commit}\n`);
+    else warnings.push(`${ref.name} (${ref.commit}) is neither on the remote nor in the bundle: not restored`);
+  }
+  if (updates.length > 0) await run(['update-ref', '--stdin'], { input: updates.join('') });
+  await restoreRepoFiles(dir, state, options.extras, reused, remote);
+
+  if (state.branch !== null) await run(['symbolic-ref', 'HEAD', `refs/heads/${state.branch}`]);
+  if (state.head !== null) {
+    if (state.branch === null) await run(['update-ref', '--no-deref', 'HEAD', state.head]);
+    await run(['reset', '-q', '--hard', state.head]);
+  }
+  const restoreRefs = splitLines((await run(['for-each-ref', '--format=%(refname)', RESTORE_NS])).stdout);
+  if (restoreRefs.includes(`${RESTORE_NS}cairn/index`)) await run(['read-tree', `${RESTORE_NS}cairn/index`]);
+  for (const stash of [...state.stashes].reverse()) {
+    if (present.has(stash.commit)) await run(['stash', 'store', '-q', '-m', stash.message, stash.commit]);
+    else warnings.push(`the stash entry "${stash.message}" (${stash.commit}) is not in the bundle: not restored`);
+  }
+  if (restoreRefs.length > 0) await run(['update-ref', '--stdin'], { input: restoreRefs.map((ref) => `delete ${ref}\n`).join('') });
+  return { fetched, reused, warnings };
+}
+
+/**
+ * The remotes with the URLs of the saved config where it has them: the recorded ones lost their
+ * credentials, the saved config is the repository's own. An explicit remoteUrl wins for the main remote.
+ */
+async function withSavedUrls(remotes: readonly VcsRemote[], main: string | undefined, options: RestoreWorkingCopyOptions): Promise<VcsRemote[]> {
+  const config = options.extras === undefined ? null : join(options.extras, 'config');
+  if (config === null || !(await exists(config))) return [...remotes];
+  return Promise.all(remotes.map(async (remote) => {
+    if (options.remoteUrl !== undefined && remote.name === main) return remote;
+    const saved = await git(options.extras as string, ['config', '-f', config, '--get', `remote.${remote.name}.url`], { okCodes: [0, 1] });
+    const url = saved.stdout.toString().trim();
+    return url === '' ? remote : { name: remote.name, url };
+  }));
+}
+
+/** Which of `commits` the repository in `dir` has. */
+async function presentObjects(dir: string, commits: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
+  if (commits.length === 0) return new Set();
+  const out = await git(dir, ['cat-file', '--batch-check'], { signal, input: commits.map((commit) => `${commit}\n`).join('') });
+  const present = new Set<string>();
+  for (const line of splitLines(out.stdout)) if (!line.endsWith(' missing')) present.add(line.split(' ')[0] as string);
+  return present;
+}
+
+/** Puts config, info/exclude and hooks back (a reused clone keeps its own); without a stored config, records the remote. */
+async function restoreRepoFiles(dir: string, state: VcsState, extras: string | undefined, reused: boolean, remote: { name: string; url: string } | null): Promise<void> {
+  const copy = await workingCopyAt(dir);
+  const common = copy === null ? join(dir, '.git') : await gitCommonDir(copy);
+  const put = async (from: string, to: string) => (reused && (await exists(to)) ? false : copyRegular(from, to));
+  let configRestored = false;
+  if (extras !== undefined) {
+    configRestored = await put(join(extras, 'config'), join(common, 'config'));
+    await put(join(extras, 'info', 'exclude'), join(common, 'info', 'exclude'));
+    const hooks = join(extras, 'hooks');
+    for (const name of await readdir(hooks).catch(() => [] as string[])) await put(join(hooks, name), join(common, 'hooks', name));
+  }
+  if (configRestored) {
+    // A submodule's or worktree's config may name its working tree relative to the old git dir.
+    await git(dir, ['config', '--unset', 'core.worktree'], { okCodes: [0, 5] });
+    await git(dir, ['config', '--unset', 'core.bare'], { okCodes: [0, 5] });
+  } else if (!reused && remote !== null) {
+    await git(dir, ['remote', 'add', remote.name, remote.url], { okCodes: [0, 3] });
+    if (state.branch !== null && state.upstream?.startsWith(`${remote.name}/`) === true) {
+      await git(dir, ['config', `branch.${state.branch}.remote`, remote.name]);
+      await git(dir, ['config', `branch.${state.branch}.merge`, `refs/heads/${state.upstream.slice(remote.name.length + 1)}`]);
+    }
+  }
+}
+
+/**
+ * Completes a git restore once the stored files are in place: deletes tracked files that were
+ * absent, stages recorded additions and removals the restored index lacks, refreshes the index.
+ */
+export async function finishGit(target: string, state: VcsState, signal?: AbortSignal): Promise<void> {
+  const dir = resolve(target);
+  await removeMissing(dir, state);
+  for (const path of [...state.changes.added, ...state.changes.removed]) insideRoot(dir, path, state);
+  const indexed = new Set(splitNul((await git(dir, ['ls-files', '-z'], { signal })).stdout));
+  const toAdd = state.changes.added.filter((path) => !indexed.has(path));
+  const toRemove = state.changes.removed.filter((path) => indexed.has(path));
+  const nul = (paths: readonly string[]) => paths.map((path) => `${path}\0`).join('');
+  if (toAdd.length > 0) await git(dir, ['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], { signal, input: nul(toAdd), env: LITERAL });
+  if (toRemove.length > 0) await git(dir, ['rm', '-q', '--cached', '--ignore-unmatch', '--pathspec-from-file=-', '--pathspec-file-nul'], { signal, input: nul(toRemove), env: LITERAL });
+  await git(dir, ['update-index', '-q', '--refresh'], { signal, okCodes: [0, 1] });
+}

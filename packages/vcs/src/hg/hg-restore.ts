@@ -1,0 +1,108 @@
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CairnError, isCairnError } from '@cairn/core';
+import { workingCopyAt } from '../detect.js';
+import { copyRegular, exists, withTempDir } from '../fs-util.js';
+import { remoteUnreachable } from '../remote-error.js';
+import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
+import { firstLines, stderrOf } from '../run.js';
+import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../types.js';
+import { HG_BUNDLE } from './hg-extras.js';
+import { hg } from './hg-state.js';
+
+/**
+ * Rebuilds a Mercurial working copy in `target` from a recorded state: pulls the recorded remote,
+ * unbundles the draft changesets, restores hgrc and shelves, updates to the recorded parent,
+ * branch and bookmarks. Reuses an existing clean repository in `target`. When the remote cannot
+ * be reached and the bundle alone cannot rebuild the parent, throws the remote's CairnError and
+ * leaves `target` without a .hg.
+ */
+export async function restoreHg(target: string, state: VcsState, options: RestoreWorkingCopyOptions = {}): Promise<RestoreReport> {
+  const dir = resolve(target);
+  const signal = options.signal;
+  await mkdir(dir, { recursive: true });
+  const existing = await workingCopyAt(dir);
+  if (existing !== null && existing.vcs !== 'hg') {
+    throw new CairnError('ERR_EXISTS', `cannot restore the Mercurial working copy ${state.root} into ${dir}: a ${existing.vcs} working copy is there`);
+  }
+  if (existing !== null && options.force !== true && (await hg(dir, ['status', '-mardu'], { signal })).stdout.length > 0) {
+    throw new CairnError('ERR_EXISTS', `cannot restore the Mercurial working copy ${state.root} into ${dir}: the working copy there has uncommitted changes`, {
+      hint: 'Commit or move those changes first, or restore with force to overwrite them.',
+    });
+  }
+  if (existing === null) await hg(dir, ['init', '.'], { signal });
+  try {
+    return await rebuild(dir, state, options, existing !== null);
+  } catch (error) {
+    if (existing === null) await rm(join(dir, '.hg'), { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopyOptions, reused: boolean): Promise<RestoreReport> {
+  const signal = options.signal;
+  const run = (args: readonly string[], okCodes?: number[]) => hg(dir, args, { signal, ...(okCodes === undefined ? {} : { okCodes }) });
+  const warnings: string[] = [];
+  const remote = mainRemote(state, options.remoteUrl);
+  let unreachable: CairnError | null = null;
+  let fetched = false;
+  if (remote !== null && state.head !== null) {
+    try {
+      await run(['pull', '-q', remote.url]);
+      fetched = true;
+    } catch (error) {
+      if (!isCairnError(error, 'ERR_IO')) throw error;
+      unreachable = remoteUnreachable('hg', state.root, remote.url, error);
+    }
+  }
+  const bundle = options.extras === undefined ? null : join(options.extras, HG_BUNDLE);
+  if (bundle !== null && (await exists(bundle))) {
+    try {
+      await run(['unbundle', '-q', resolve(bundle)]);
+    } catch (error) {
+      if (unreachable !== null) throw unreachable;
+      throw new CairnError('ERR_INTEGRITY', `cannot restore the Mercurial working copy ${state.root}: its bundle ${bundle} cannot be applied (${firstLines(stderrOf(error), 2)})`, { cause: error });
+    }
+  }
+  const has = async (node: string) => (await run(['log', '-q', '-r', `id(${node})`, '-T', 'x'], [0, 255])).stdout.length > 0;
+  if (state.head !== null && !(await has(state.head))) {
+    if (unreachable !== null) throw unreachable;
+    throw new CairnError('ERR_NOT_FOUND', `cannot restore the Mercurial working copy ${state.root}: its parent ${state.head} is neither on the remote ${remote?.url ?? '(none recorded)'} nor in the bundle`);
+  }
+  if (unreachable !== null) warnings.push(`${unreachable.message}; the repository was rebuilt from the bundle alone`);
+
+  const hgrc = join(dir, '.hg', 'hgrc');
+  const restored = options.extras !== undefined && !(reused && (await exists(hgrc))) && (await copyRegular(join(options.extras, 'hgrc'), hgrc));
+  if (!restored && !reused && remote !== null) await writeFile(hgrc, `[paths]\n${remote.name} = ${remote.url}\n`);
+  if (options.extras !== undefined) {
+    const shelved = join(options.extras, 'shelved');
+    for (const name of await readdir(shelved).catch(() => [] as string[])) await copyRegular(join(shelved, name), join(dir, '.hg', 'shelved', name));
+  }
+  if (state.head !== null) await run(['update', '-q', '-C', '-r', state.head]);
+  for (const ref of state.refs) {
+    if (await has(ref.commit)) await run(['bookmark', '-q', '-f', '-r', ref.commit, ref.name]);
+    else warnings.push(`the bookmark ${ref.name} (${ref.commit}) is neither on the remote nor in the bundle: not restored`);
+  }
+  if (state.bookmark !== undefined) await run(['bookmark', '-q', '-f', state.bookmark]);
+  if (state.branch !== null) {
+    const current = (await run(['branch'])).stdout.toString().trim();
+    if (current !== state.branch) await run(['branch', '-q', '-f', state.branch]);
+  }
+  return { fetched, reused, warnings };
+}
+
+/** Completes a Mercurial restore once the stored files are in place: deletes what was absent, re-schedules additions and removals. */
+export async function finishHg(target: string, state: VcsState, signal?: AbortSignal): Promise<void> {
+  const dir = resolve(target);
+  await removeMissing(dir, state);
+  await withTempDir('cairn-hg-list-', async (tmp) => {
+    const list = async (name: string, paths: readonly string[]) => {
+      for (const path of paths) insideRoot(dir, path, state);
+      const file = join(tmp, name);
+      await writeFile(file, paths.map((path) => `${path}\0`).join(''));
+      return `listfile0:${file}`;
+    };
+    if (state.changes.added.length > 0) await hg(dir, ['add', '-q', await list('added', state.changes.added)], { signal });
+    if (state.changes.removed.length > 0) await hg(dir, ['remove', '-q', '-A', await list('removed', state.changes.removed)], { signal });
+  });
+}

@@ -1,0 +1,15 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+/** What a policy reads of the tree it decides for: folder listings (markers) and .gitignore files. */
+export interface PolicyFs {
+  /** Names in the folder at the absolute path; [] when it cannot be read. */
+  readdir(path: string): Promise<string[]>;
+  /** The text of the file at the absolute path, or null when there is none. */
+  readText(path: string): Promise<string | null>;
+}
+
+/** A PolicyFs over the local filesystem. */
+export const localPolicyFs: PolicyFs = {
+  readdir: (path) => readdir(path).catch(() => []),
+  readText: (path) => readFile(path, 'utf8').catch(() => null),
+};

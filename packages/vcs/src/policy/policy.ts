@@ -1,0 +1,146 @@
+import { resolve } from 'node:path';
+import picomatch from 'picomatch';
+import { checkRelativePath } from '../status.js';
+import { classifyName } from './classify.js';
+import { GitignoreTree } from './gitignore.js';
+import { DEFAULT_SECRET_PATTERNS, DEFAULT_SKIP_CLASSES, policyOptionErrors } from './options.js';
+import type { PolicyOptions } from './options.js';
+import { localPolicyFs } from './policy-fs.js';
+import type { PolicyFs } from './policy-fs.js';
+import { matchRule, presetsFor, STACK_NAMES } from './presets.js';
+import type { FileClass, PresetRule, StackPreset } from './presets.js';
+
+/** What a policy says about one path. For a folder, 'store' means: walk into it and decide its entries one by one. */
+export interface PolicyDecision {
+  readonly class: FileClass;
+  readonly action: 'store' | 'skip';
+  /** A sentence naming the rule that decided ("node preset (package.json in web): node_modules is dependency"). */
+  readonly reason: string;
+  readonly rule: 'include' | 'exclude' | 'preset' | 'gitignore' | 'secret' | 'default';
+}
+
+/** Decides, path by path, what a backup of one folder stores. */
+export interface Policy {
+  /** The absolute folder paths are relative to. */
+  readonly root: string;
+  /** The decision for `path` (relative to the root, '/'-separated), a file unless `kind` is 'dir'. */
+  decide(path: string, kind?: 'file' | 'dir'): Promise<PolicyDecision>;
+}
+
+interface Glob {
+  readonly pattern: string;
+  readonly test: (path: string) => boolean;
+}
+
+function globs(patterns: readonly string[]): Glob[] {
+  return patterns.map((pattern) => ({ pattern, test: picomatch(pattern, { dot: true, basename: !pattern.includes('/') }) }));
+}
+
+/** The first glob matching `path` or one of its folders. */
+function firstMatch(list: readonly Glob[], path: string): Glob | undefined {
+  if (list.length === 0) return undefined;
+  for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
+    const prefix = path.slice(0, end);
+    const hit = list.find((glob) => glob.test(prefix));
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
+
+/**
+ * A policy for the tree at `root`. In order: user include globs store (over everything), user
+ * exclude globs skip, stack presets (chosen by marker files in each folder) class generated and
+ * dependency folders and files, .gitignore rules class what they exclude as generated — except
+ * secrets (.env, keys), kept by default — and everything else is classed by name (source, config,
+ * asset) and stored. Classes in `skipClasses` are skipped, with the reason, never silently.
+ */
+export function createPolicy(root: string, options: PolicyOptions & { readonly fs?: PolicyFs } = {}): Policy {
+  if (typeof root !== 'string' || root === '') throw new TypeError(`createPolicy: root must be a folder path, got ${JSON.stringify(root)}`);
+  const { fs = localPolicyFs, ...policyOptions } = options;
+  const errors = policyOptionErrors(policyOptions, 'options');
+  if (errors.length > 0) throw new TypeError(`createPolicy: ${errors.join('; ')}`);
+  const top = resolve(root);
+  const enabled = policyOptions.presets === false ? [] : policyOptions.presets === true || policyOptions.presets === undefined ? STACK_NAMES : policyOptions.presets;
+  const skipClasses = new Set(policyOptions.skipClasses ?? DEFAULT_SKIP_CLASSES);
+  const includes = globs(policyOptions.include ?? []);
+  const excludes = globs(policyOptions.exclude ?? []);
+  const secrets = picomatch([...(policyOptions.secrets ?? DEFAULT_SECRET_PATTERNS)], { dot: true, basename: true });
+  const keepSecrets = policyOptions.keepIgnoredSecrets !== false;
+  const gitignore = policyOptions.gitignore === false ? null : new GitignoreTree(fs, top);
+  const folderPresets = new Map<string, Promise<{ presets: StackPreset[]; names: string[] }>>();
+
+  function presetsAt(folder: string) {
+    let found = folderPresets.get(folder);
+    if (found === undefined) {
+      found = fs.readdir(folder === '' ? top : `${top}/${folder}`).then((names) => ({
+        names,
+        presets: presetsFor(names).filter((preset) => enabled.includes(preset.stack)),
+      }));
+      folderPresets.set(folder, found);
+    }
+    return found;
+  }
+
+  /** The outermost preset rule covering `path`, with the folder whose marker chose it. */
+  async function presetRule(path: string, isDir: boolean): Promise<{ rule: PresetRule; preset: StackPreset; folder: string; marker: string } | undefined> {
+    const segments = path.split('/');
+    for (let depth = 0; depth < segments.length; depth++) {
+      const folder = segments.slice(0, depth).join('/');
+      const { presets, names } = await presetsAt(folder);
+      for (const preset of presets) {
+        const rule = matchRule(preset, segments.slice(depth), isDir);
+        if (rule === undefined) continue;
+        const test = picomatch(preset.markers as string[], { dot: true });
+        return { rule, preset, folder, marker: names.find((name) => test(name)) ?? preset.markers[0] ?? '' };
+      }
+    }
+    return undefined;
+  }
+
+  /** An include glob that may match something inside folder `dir` (globs without '/' do not reach into skipped folders). */
+  function reachesInside(dir: string): string | undefined {
+    for (const { pattern } of includes) {
+      if (!pattern.includes('/')) continue;
+      const base = picomatch.scan(pattern).base;
+      if (base === '' || base === dir || base.startsWith(`${dir}/`) || dir.startsWith(`${base}/`)) return pattern;
+    }
+    return undefined;
+  }
+
+  async function decide(path: string, kind: 'file' | 'dir' = 'file'): Promise<PolicyDecision> {
+    checkRelativePath(path, 'decide');
+    if (kind !== 'file' && kind !== 'dir') throw new RangeError(`decide: kind must be 'file' or 'dir', got ${JSON.stringify(kind)}`);
+    const isDir = kind === 'dir';
+    if (path === '') return { class: 'source', action: 'store', reason: 'the root of the backup', rule: 'default' };
+    const preset = await presetRule(path, isDir);
+    const natural: FileClass = preset?.rule.class ?? (isDir ? 'source' : classifyName(path.slice(path.lastIndexOf('/') + 1)));
+    const included = firstMatch(includes, path);
+    if (included !== undefined) return { class: natural, action: 'store', reason: `included by the glob "${included.pattern}"`, rule: 'include' };
+    const inside = isDir ? reachesInside(path) : undefined;
+    const excluded = firstMatch(excludes, path);
+    if (excluded !== undefined) {
+      if (inside !== undefined) return { class: natural, action: 'store', reason: `excluded by the glob "${excluded.pattern}", entered because "${inside}" may include paths inside`, rule: 'exclude' };
+      return { class: natural, action: 'skip', reason: `excluded by the glob "${excluded.pattern}"`, rule: 'exclude' };
+    }
+    if (preset !== undefined) {
+      const where = preset.folder === '' ? preset.marker : `${preset.folder}/${preset.marker}`;
+      const what = `${preset.preset.stack} preset (${where}): ${preset.rule.name} is ${preset.rule.class}`;
+      if (!skipClasses.has(preset.rule.class)) return { class: natural, action: 'store', reason: `${what}, a class that is kept`, rule: 'preset' };
+      if (inside !== undefined) return { class: natural, action: 'store', reason: `${what}, entered because "${inside}" may include paths inside`, rule: 'preset' };
+      return { class: natural, action: 'skip', reason: what, rule: 'preset' };
+    }
+    if (gitignore !== null) {
+      const verdict = await gitignore.test(path, isDir);
+      if (verdict.ignored) {
+        const by = `ignored by ${verdict.source ?? '.gitignore'} ("${verdict.pattern ?? ''}")`;
+        if (keepSecrets && !isDir && secrets(path)) return { class: 'config', action: 'store', reason: `${by}, kept: a secret the remote does not have`, rule: 'secret' };
+        if (!skipClasses.has('generated')) return { class: 'generated', action: 'store', reason: `${by}, a class that is kept`, rule: 'gitignore' };
+        if (keepSecrets && isDir) return { class: 'generated', action: 'store', reason: `${by}, entered to keep the secrets it may hold`, rule: 'gitignore' };
+        return { class: 'generated', action: 'skip', reason: by, rule: 'gitignore' };
+      }
+    }
+    return { class: natural, action: 'store', reason: `stored as ${natural}`, rule: 'default' };
+  }
+
+  return { root: top, decide };
+}

@@ -1,0 +1,66 @@
+import { chmod, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { git, tempDir, writeFiles } from './helpers.js';
+
+/** The git scenario of issue 6, built in a temp folder with a bare repository as the remote. */
+export interface GitScenario {
+  readonly base: string;
+  readonly remote: string;
+  readonly wc: string;
+}
+
+/**
+ * A clone with: clean pushed files, a modified file (partly staged), a staged new file, an untracked file, an
+ * ignored .env, an ignored node_modules/, two unpushed commits on a branch, a stash, a hook.
+ */
+export async function makeGitScenario(): Promise<GitScenario> {
+  const base = await tempDir();
+  const remote = join(base, 'remote.git');
+  const wc = join(base, 'wc');
+  git(base, 'init', '-q', '--bare', remote);
+  git(base, 'clone', '-q', remote, wc);
+  await writeFiles(wc, {
+    'README.md': '# demo\n',
+    'package.json': '{ "name": "demo" }\n',
+    'src/index.js': 'export const one = 1;\n',
+    'assets/logo.svg': '<svg/>\n',
+    '.gitignore': '.env\nnode_modules/\n',
+  });
+  git(wc, 'add', '-A');
+  git(wc, 'commit', '-q', '-m', 'first');
+  git(wc, 'push', '-q', '-u', 'origin', 'main');
+
+  git(wc, 'checkout', '-q', '-b', 'feature');
+  await writeFiles(wc, { 'src/feature.js': 'export const feature = 1;\n' });
+  git(wc, 'add', 'src/feature.js');
+  git(wc, 'commit', '-q', '-m', 'feature, part one');
+  await writeFiles(wc, { 'src/feature.js': 'export const feature = 2;\n' });
+  git(wc, 'commit', '-q', '-am', 'feature, part two');
+  git(wc, 'checkout', '-q', 'main');
+
+  await writeFiles(wc, { 'README.md': '# demo\n\nwork in progress\n' });
+  git(wc, 'stash', 'push', '-q', '-m', 'readme draft');
+
+  // src/index.js is partly staged: the index holds one version, the working tree a later one.
+  await writeFiles(wc, { 'src/index.js': 'export const one = 1;\nexport const two = 2;\n' });
+  git(wc, 'add', 'src/index.js');
+  await writeFiles(wc, {
+    'src/index.js': 'export const one = 1;\nexport const two = 2;\nexport const three = 3;\n',
+    'src/new.js': 'export const fresh = true;\n',
+    'notes.txt': 'remember the milk\n',
+    '.env': 'API_TOKEN=s3cret\n',
+    'node_modules/pkg/index.js': 'module.exports = 1;\n',
+  });
+  git(wc, 'add', 'src/new.js');
+  const hook = join(wc, '.git', 'hooks', 'pre-commit');
+  await writeFile(hook, '#!/bin/sh\nexit 0\n');
+  await chmod(hook, 0o755);
+  return { base, remote, wc };
+}
+
+/** Moves the scenario's remote away (a remote that has gone); returns where it went. */
+export async function loseRemote(scenario: GitScenario): Promise<string> {
+  const gone = `${scenario.remote}.gone`;
+  await rename(scenario.remote, gone);
+  return gone;
+}

@@ -1,0 +1,100 @@
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createPolicy, finishWorkingCopy, readWorkingCopy, restoreWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
+import type { VcsStatus } from '@cairn/vcs';
+import { hg, layFiles, readTree, rejection, tempDir, writeFiles } from './helpers.js';
+import { planBackup } from './plan.js';
+
+async function read(dir: string): Promise<VcsStatus> {
+  const copy = await workingCopyAt(dir);
+  if (copy === null) throw new Error(`no working copy at ${dir}`);
+  return readWorkingCopy(copy);
+}
+
+/** A clone of a local Mercurial repository with pushed (public) and draft changesets and local changes. */
+async function makeHgScenario() {
+  const base = await tempDir();
+  const remote = join(base, 'remote');
+  const wc = join(base, 'wc');
+  hg(base, 'init', remote);
+  hg(base, 'clone', '-q', remote, wc);
+  await writeFiles(wc, { 'a.txt': 'a\n', 'lib/b.txt': 'b\n', 'gone.txt': 'soon removed\n', 'lost.txt': 'soon missing\n', '.hgignore': 'syntax: glob\n*.log\n' });
+  hg(wc, 'add', '-q');
+  hg(wc, 'commit', '-q', '-m', 'first');
+  hg(wc, 'push', '-q');
+  const pushed = hg(wc, 'log', '-r', '.', '-T', '{node}');
+  hg(wc, 'bookmark', '-q', 'feature');
+  await writeFiles(wc, { 'feature.txt': 'one\n' });
+  hg(wc, 'add', '-q', 'feature.txt');
+  hg(wc, 'commit', '-q', '-m', 'draft one');
+  await writeFiles(wc, { 'feature.txt': 'two\n' });
+  hg(wc, 'commit', '-q', '-m', 'draft two');
+  hg(wc, 'update', '-q', '-r', pushed);
+  await writeFiles(wc, { 'a.txt': 'a changed\n', 'new.txt': 'added\n', 'untracked.txt': 'mine\n', 'debug.log': 'noise\n' });
+  hg(wc, 'add', '-q', 'new.txt');
+  hg(wc, 'remove', '-q', 'gone.txt');
+  await rename(join(wc, 'lost.txt'), join(base, 'lost.txt'));
+  return { base, remote, wc, pushed };
+}
+
+describe('Mercurial', () => {
+  it('records the state: parent, branch, bookmarks, drafts, file statuses and ids', async () => {
+    const { wc, remote, pushed } = await makeHgScenario();
+    const status = await read(wc);
+    const feature = hg(wc, 'log', '-r', 'feature', '-T', '{node}');
+    expect(status.state).toEqual({
+      vcs: 'hg', root: wc, kind: 'repository', head: pushed, branch: 'default', upstream: 'default', ahead: null, behind: null,
+      remotes: [{ name: 'default', url: remote }], dirty: true, pushed: true, unpushed: 2, stashes: [],
+      refs: [{ name: 'feature', commit: feature }],
+      changes: { added: ['new.txt'], removed: ['gone.txt'], missing: ['gone.txt', 'lost.txt'] },
+    });
+    expect(status.lookup('a.txt').status).toBe('modified');
+    expect(status.lookup('new.txt').status).toBe('added');
+    expect(status.lookup('untracked.txt').status).toBe('untracked');
+    expect(status.lookup('debug.log').status).toBe('ignored');
+    expect(status.lookup('lost.txt').status).toBe('deleted');
+    const fileNode = hg(wc, 'manifest', '--debug', '-r', '.').split('\n').find((line) => line.endsWith(' lib/b.txt'))?.slice(0, 40);
+    expect(status.reference('lib/b.txt')).toEqual({ path: 'lib/b.txt', id: fileNode, commit: pushed });
+    expect(status.reference('a.txt')).toBeNull();
+  });
+
+  it('restores drafts, bookmarks, the parent and the working files', async () => {
+    const { wc, base } = await makeHgScenario();
+    const status = await read(wc);
+    const plan = await planBackup(status, createPolicy(wc, { gitignore: false }));
+    expect(plan.stored).toEqual(['a.txt', 'debug.log', 'new.txt', 'untracked.txt']);
+    const extras = join(base, 'extras');
+    const manifest = await saveExtras(status, extras);
+    expect(manifest.files).toEqual(['hgrc', 'hg.bundle']);
+
+    const target = join(await tempDir(), 'restored');
+    const report = await restoreWorkingCopy(target, JSON.parse(JSON.stringify(status.state)), { extras });
+    expect(report).toEqual({ fetched: true, reused: false, warnings: [] });
+    await layFiles(wc, target, plan.stored);
+    await finishWorkingCopy(target, status.state);
+
+    const facts = (dir: string) => ({
+      drafts: hg(dir, 'log', '-r', 'draft()', '-T', '{node} {desc}\n'),
+      parent: hg(dir, 'identify', '--debug', '-i'),
+      bookmarks: hg(dir, 'bookmarks', '-T', '{bookmark} {node}\n'),
+      status: hg(dir, 'status'),
+    });
+    expect(facts(target)).toEqual(facts(wc));
+    expect(await readTree(target)).toEqual(await readTree(wc));
+  });
+
+  it('stops with an error naming the repository and URL when the remote is gone', async () => {
+    const { wc, base, remote } = await makeHgScenario();
+    const status = await read(wc);
+    const extras = join(base, 'extras');
+    await saveExtras(status, extras);
+    await rename(remote, `${remote}.gone`);
+    const target = join(await tempDir(), 'restored');
+    const error = await rejection(restoreWorkingCopy(target, status.state, { extras }));
+    expect(error.code).toBe('ERR_NOT_FOUND');
+    expect(error.message).toContain(wc);
+    expect(error.message).toContain(remote);
+    expect(await workingCopyAt(target)).toBeNull();
+  });
+});

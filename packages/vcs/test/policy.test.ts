@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { classifyName, createPolicy } from '@cairn/vcs';
+import type { Policy, PolicyOptions } from '@cairn/vcs';
+import { tempDir, writeFiles } from './helpers.js';
+
+/** A tree with several stacks side by side, nested .gitignore files and secrets. */
+async function makeTree(): Promise<string> {
+  const root = await tempDir();
+  await writeFiles(root, {
+    'package.json': '{}\n',
+    '.gitignore': '*.log\n.env\nsecrets/\n',
+    '.env': 'TOKEN=1\n',
+    'debug.log': 'noise\n',
+    'src/index.ts': 'export {};\n',
+    'src/dist/keep.ts': 'not build output: dist is only generated next to package.json\n',
+    'dist/app.js': 'built\n',
+    'node_modules/left-pad/index.js': 'x\n',
+    'node_modules/patched/index.js': 'x\n',
+    'images/logo.png': 'png\n',
+    'secrets/server.key': 'key\n',
+    'secrets/notes.txt': 'notes\n',
+    'web/package.json': '{}\n',
+    'web/.next/cache/x': 'x\n',
+    'web/coverage/lcov.info': 'x\n',
+    'services/api/pyproject.toml': '[project]\n',
+    'services/api/.gitignore': '!keep.log\n*.tmp\n',
+    'services/api/keep.log': 'kept by a negation\n',
+    'services/api/scratch.tmp': 'x\n',
+    'services/api/.venv/lib/site.py': 'x\n',
+    'services/api/app/main.py': 'print()\n',
+    'services/api/app/util.pyc': 'x\n',
+    'services/api/app/__pycache__/main.cpython-312.pyc': 'x\n',
+    'crates/core/Cargo.toml': '[package]\n',
+    'crates/core/target/debug/core': 'x\n',
+    'crates/core/src/lib.rs': 'x\n',
+    'dotnet/App.csproj': '<Project/>\n',
+    'dotnet/bin/Debug/App.dll': 'x\n',
+    'dotnet/obj/project.assets.json': 'x\n',
+    'native/CMakeLists.txt': 'x\n',
+    'native/build/out.o': 'x\n',
+    'jvm/build.gradle': 'x\n',
+    'jvm/.gradle/cache': 'x\n',
+    'jvm/build/classes/A.class': 'x\n',
+    'gomod/go.mod': 'module x\n',
+    'gomod/vendor/x/y.go': 'package y\n',
+  });
+  return root;
+}
+
+async function decisions(policy: Policy, paths: readonly string[]) {
+  const out: Record<string, string> = {};
+  for (const path of paths) {
+    const kind = path.endsWith('/') ? 'dir' : 'file';
+    const decision = await policy.decide(kind === 'dir' ? path.slice(0, -1) : path, kind);
+    out[path] = `${decision.action} ${decision.class} ${decision.rule}`;
+  }
+  return out;
+}
+
+describe('policy presets', () => {
+  it('classes and skips per stack, each preset below its own marker', async () => {
+    const root = await makeTree();
+    const policy = createPolicy(root);
+    expect(await decisions(policy, [
+      'node_modules/', 'node_modules/left-pad/index.js', 'dist/', 'dist/app.js', 'src/', 'src/index.ts', 'src/dist/', 'src/dist/keep.ts',
+      'web/.next/', 'web/coverage/', 'services/api/.venv/', 'services/api/app/__pycache__/', 'services/api/app/util.pyc',
+      'services/api/app/main.py', 'crates/core/target/', 'crates/core/src/lib.rs', 'dotnet/bin/', 'dotnet/obj/', 'native/build/',
+      'jvm/build/', 'jvm/.gradle/', 'gomod/vendor/x/y.go', 'images/logo.png', 'package.json',
+    ])).toEqual({
+      'node_modules/': 'skip dependency preset',
+      'node_modules/left-pad/index.js': 'skip dependency preset',
+      'dist/': 'skip generated preset',
+      'dist/app.js': 'skip generated preset',
+      'src/': 'store source default',
+      'src/index.ts': 'store source default',
+      'src/dist/': 'store source default',
+      'src/dist/keep.ts': 'store source default',
+      'web/.next/': 'skip generated preset',
+      'web/coverage/': 'skip generated preset',
+      'services/api/.venv/': 'skip dependency preset',
+      'services/api/app/__pycache__/': 'skip generated preset',
+      'services/api/app/util.pyc': 'skip generated preset',
+      'services/api/app/main.py': 'store source default',
+      'crates/core/target/': 'skip generated preset',
+      'crates/core/src/lib.rs': 'store source default',
+      'dotnet/bin/': 'skip generated preset',
+      'dotnet/obj/': 'skip generated preset',
+      'native/build/': 'skip generated preset',
+      'jvm/build/': 'skip generated preset',
+      'jvm/.gradle/': 'skip generated preset',
+      'gomod/vendor/x/y.go': 'store source default',
+      'images/logo.png': 'store asset default',
+      'package.json': 'store config default',
+    });
+    const reason = (await policy.decide('web/.next', 'dir')).reason;
+    expect(reason).toBe('node preset (web/package.json): .next is generated');
+  });
+
+  it('applies nested .gitignore files and keeps ignored secrets, never silently skipping', async () => {
+    const root = await makeTree();
+    const policy = createPolicy(root);
+    expect(await decisions(policy, ['.env', 'debug.log', 'services/api/keep.log', 'services/api/scratch.tmp', 'secrets/', 'secrets/server.key', 'secrets/notes.txt'])).toEqual({
+      '.env': 'store config secret',
+      'debug.log': 'skip generated gitignore',
+      'services/api/keep.log': 'store source default',
+      'services/api/scratch.tmp': 'skip generated gitignore',
+      'secrets/': 'store generated gitignore',
+      'secrets/server.key': 'store config secret',
+      'secrets/notes.txt': 'skip generated gitignore',
+    });
+    expect((await policy.decide('debug.log')).reason).toBe('ignored by .gitignore ("*.log")');
+    expect((await policy.decide('services/api/scratch.tmp')).reason).toBe('ignored by services/api/.gitignore ("*.tmp")');
+    const strict = createPolicy(root, { keepIgnoredSecrets: false });
+    expect(await decisions(strict, ['.env', 'secrets/'])).toEqual({ '.env': 'skip generated gitignore', 'secrets/': 'skip generated gitignore' });
+    expect((await createPolicy(root, { gitignore: false }).decide('debug.log')).action).toBe('store');
+  });
+});
+
+describe('policy globs and options', () => {
+  it('lets user globs override presets, both ways', async () => {
+    const root = await makeTree();
+    const options: PolicyOptions = { include: ['dist/**', 'node_modules/patched/**'], exclude: ['*.png', 'src/dist'] };
+    const policy = createPolicy(root, options);
+    expect(await decisions(policy, [
+      'dist/', 'dist/app.js', 'node_modules/', 'node_modules/left-pad/', 'node_modules/patched/index.js', 'images/logo.png', 'src/dist/', 'src/dist/keep.ts',
+    ])).toEqual({
+      'dist/': 'store generated include',
+      'dist/app.js': 'store generated include',
+      'node_modules/': 'store dependency preset',
+      'node_modules/left-pad/': 'skip dependency preset',
+      'node_modules/patched/index.js': 'store dependency include',
+      'images/logo.png': 'skip asset exclude',
+      'src/dist/': 'skip source exclude',
+      'src/dist/keep.ts': 'skip source exclude',
+    });
+    expect((await policy.decide('images/logo.png')).reason).toBe('excluded by the glob "*.png"');
+    // An include wins over an exclude.
+    const both = createPolicy(root, { include: ['images/logo.png'], exclude: ['images'] });
+    expect((await both.decide('images/logo.png')).action).toBe('store');
+  });
+
+  it('keeps skipped classes only when asked, and applies only the named presets', async () => {
+    const root = await makeTree();
+    expect((await createPolicy(root, { skipClasses: [] }).decide('node_modules', 'dir')).action).toBe('store');
+    const pythonOnly = createPolicy(root, { presets: ['python'] });
+    expect((await pythonOnly.decide('node_modules', 'dir')).action).toBe('store');
+    expect((await pythonOnly.decide('services/api/.venv', 'dir')).action).toBe('skip');
+    expect((await createPolicy(root, { presets: false }).decide('services/api/.venv', 'dir')).action).toBe('store');
+  });
+
+  it('rejects bad options and bad paths', async () => {
+    const root = await tempDir();
+    expect(() => createPolicy(root, { include: 'x' as unknown as string[] })).toThrow(/options\.include must be an array/);
+    expect(() => createPolicy(root, { presets: ['cobol' as 'node'] })).toThrow(/options\.presets/);
+    expect(() => createPolicy(root, { skipClasses: ['junk' as 'source'] })).toThrow(TypeError);
+    expect(() => createPolicy('')).toThrow(TypeError);
+    const policy = createPolicy(root);
+    await expect(policy.decide('../etc/passwd')).rejects.toThrow(RangeError);
+    await expect(policy.decide('/abs')).rejects.toThrow(RangeError);
+    await expect(policy.decide('a', 'pipe' as 'file')).rejects.toThrow(RangeError);
+  });
+
+  it('classes files by name', () => {
+    expect(['main.rs', 'README.md', 'tsconfig.json', 'Dockerfile', '.env.local', '.eslintrc', 'font.woff2', 'photo.JPG', 'src'].map(classifyName)).toEqual([
+      'source', 'source', 'config', 'config', 'config', 'config', 'asset', 'asset', 'source',
+    ]);
+  });
+});

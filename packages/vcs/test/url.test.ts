@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { stripCredentials } from '@cairn/vcs';
+
+describe('stripCredentials', () => {
+  it.each([
+    ['https://alice:hunter2@git.example.com/app.git', 'https://git.example.com/app.git'],
+    ['https://ghp_0123456789abcdef@github.com/o/r.git', 'https://github.com/o/r.git'],
+    ['http://x-access-token:abc@host:8080/r', 'http://host:8080/r'],
+    ['https://gitlab.example.com/r.git?private_token=abc&ref=main#frag', 'https://gitlab.example.com/r.git?ref=main#frag'],
+    ['https://host/r.git?access_token=abc', 'https://host/r.git'],
+    ['ssh://git:secret@host.example.com:2222/r.git', 'ssh://git@host.example.com:2222/r.git'],
+    ['svn+ssh://bob:pw@svn.example.com/repo/trunk', 'svn+ssh://bob@svn.example.com/repo/trunk'],
+    ['svn://bob:pw@svn.example.com/repo', 'svn://svn.example.com/repo'],
+    ['git@github.com:owner/repo.git', 'git@github.com:owner/repo.git'],
+    ['deploy:t0ken@host.example.com:repo.git', 'deploy@host.example.com:repo.git'],
+    ['/srv/git/app.git', '/srv/git/app.git'],
+    ['file:///srv/svn/repo', 'file:///srv/svn/repo'],
+    ['../relative/repo', '../relative/repo'],
+  ])('%s -> %s', (url, expected) => {
+    expect(stripCredentials(url)).toBe(expected);
+  });
+
+  it('rejects a non-string', () => {
+    expect(() => stripCredentials(42 as unknown as string)).toThrow(TypeError);
+  });
+});
