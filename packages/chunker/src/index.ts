@@ -6,6 +6,6 @@
 export { DEFAULT_CHUNKER_PARAMS, validateChunkerParams } from './chunker-params.js';
 export type { ChunkerParams } from './chunker-params.js';
 export { createChunker } from './streaming-chunker.js';
-export type { StreamingChunker } from './streaming-chunker.js';
+export type { StreamingChunker, ChunkerOptions } from './streaming-chunker.js';
 export { chunkStream } from './chunk-stream.js';
 export { blobId } from './blob-id.js';

@@ -13,6 +13,15 @@ export interface StreamingChunker {
   finish(): Uint8Array[];
 }
 
+/** Options of createChunker. */
+export interface ChunkerOptions {
+  /**
+   * Return views into the chunker's window instead of copies: no allocation per chunk, but a
+   * chunk is only valid until the next push() or finish(). Default false (copies).
+   */
+  readonly views?: boolean;
+}
+
 /** The window is at least this large, so that one WASM call covers many chunks. */
 const MIN_WINDOW = 16 * 1024 * 1024;
 /** The first buffer of a stream; it grows with the stream, so small files stay cheap. */
@@ -23,13 +32,25 @@ const FIRST_BUFFER = 256 * 1024;
  * each time it fills, the window is cut, every complete chunk is returned and the unfinished tail
  * (at most `max` bytes) moves to the front. A cut depends only on the bytes from the start of its
  * chunk to the cut, and each chunk is at most `max` long, so the boundaries are those of one pass
- * over the whole stream, however the input was split. Returned chunks are copies the caller owns.
+ * over the whole stream, however the input was split. Returned chunks are copies the caller owns
+ * (or, with `views`, views valid until the next call).
  */
-export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS): StreamingChunker {
+export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, options: ChunkerOptions = {}): StreamingChunker {
   const { min, avg, max } = validateChunkerParams(params);
+  const views = options.views === true;
+  const emit = views ? (from: number, to: number) => buffer.subarray(from, to) : (from: number, to: number) => buffer.slice(from, to);
   const windowSize = Math.max(2 * max, MIN_WINDOW);
   let buffer = new Uint8Array(0);
   let fill = 0;
+  /** Bytes at the front already emitted: moved out only when more input comes, so views stay valid until then. */
+  let consumed = 0;
+
+  function compact(): void {
+    if (consumed === 0) return;
+    buffer.copyWithin(0, consumed, fill);
+    fill -= consumed;
+    consumed = 0;
+  }
 
   function reserve(needed: number): void {
     if (needed <= buffer.length) return;
@@ -44,10 +65,8 @@ export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS): S
     const offsets = fastcdc.get_chunks(buffer.subarray(0, fill), min, avg, max);
     const complete = offsets.length - (final ? 1 : 2);
     if (!final && complete < 1) throw new Error(`fastcdc made no cut in a ${fill}-byte window (max ${max})`);
-    for (let i = 0; i < complete; i++) out.push(buffer.slice(offsets[i], offsets[i + 1]));
-    const tail = offsets[complete] ?? fill;
-    buffer.copyWithin(0, tail, fill);
-    fill -= tail;
+    for (let i = 0; i < complete; i++) out.push(emit(offsets[i] ?? 0, offsets[i + 1] ?? 0));
+    consumed = offsets[complete] ?? fill;
   }
 
   return {
@@ -55,23 +74,33 @@ export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS): S
       if (!(data instanceof Uint8Array)) throw new TypeError('chunker push: data must be a Uint8Array');
       const out: Uint8Array[] = [];
       let offset = 0;
+      compact();
       while (offset < data.length) {
         const take = Math.min(data.length - offset, windowSize - fill);
         reserve(fill + take);
         buffer.set(data.subarray(offset, offset + take), fill);
         fill += take;
         offset += take;
-        if (fill === windowSize) cut(out, false);
+        if (fill === windowSize) {
+          cut(out, false);
+          if (offset < data.length) {
+            // More input must go where these chunks are: views become copies (rare: pieces > window).
+            if (views) out.forEach((chunk, i) => (out[i] = chunk.slice()));
+            compact();
+          }
+        }
       }
       return out;
     },
 
     finish(): Uint8Array[] {
       const out: Uint8Array[] = [];
+      compact();
       // fastcdc returns anything up to `min` bytes as one chunk: no need to ask it.
       if (fill > min) cut(out, true);
-      else if (fill > 0) out.push(buffer.slice(0, fill));
-      fill = 0;
+      else if (fill > 0) out.push(emit(0, fill));
+      fill = 0; // everything is emitted; the bytes stay until the next push overwrites them
+      consumed = 0;
       return out;
     },
   };

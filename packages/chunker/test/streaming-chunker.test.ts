@@ -125,3 +125,20 @@ describe('chunkStream', () => {
     expect(sameBytes(concat(chunks), data)).toBe(true);
   });
 });
+
+describe('createChunker with views', () => {
+  it.each([
+    ['4 MiB pieces', 4 * MiB],
+    ['20 MiB pieces (larger than the window)', 20 * MiB],
+  ])('gives the same chunks as copies when each is used before the next call (%s)', (_name, piece) => {
+    const chunker = createChunker(DEFAULT_CHUNKER_PARAMS, { views: true });
+    const ids: string[] = [];
+    for (let at = 0; at < input.length; at += piece) {
+      for (const chunk of chunker.push(input.subarray(at, at + piece))) ids.push(toHex(blobId(chunk)));
+    }
+    for (const chunk of chunker.finish()) ids.push(toHex(blobId(chunk)));
+    const copies = chunkInPieces(createChunker(), input, () => piece).map((chunk) => toHex(blobId(chunk)));
+    expect(ids).toEqual(copies);
+    expect(new Set(ids).size).toBeGreaterThan(20);
+  });
+});

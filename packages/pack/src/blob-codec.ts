@@ -43,6 +43,21 @@ export function encodeBlob(raw: Uint8Array, zstd: ZstdCodec | null, level: numbe
   return { codec: 'none', data: raw, rawLength: raw.length };
 }
 
+/**
+ * encodeBlob, writing a compressed frame into `destination` (at least the codec's
+ * compressBound of `raw.length` bytes) instead of a new buffer when the codec can. A blob
+ * stored as is has `data` = `raw`; a compressed one a view of `destination`.
+ */
+export function encodeBlobInto(raw: Uint8Array, zstd: ZstdCodec | null, level: number, destination: Uint8Array, options: EncodeOptions = {}): EncodedBlob {
+  if (zstd?.compressInto === undefined) return encodeBlob(raw, zstd, level, options);
+  checkZstdLevel(level);
+  if (raw.length >= MIN_COMPRESSED_BLOB && !(options.probe === true && incompressible(raw, zstd))) {
+    const length = zstd.compressInto(destination, raw, level);
+    if (length * 50 <= raw.length * 49) return { codec: 'zstd', data: destination.subarray(0, length), rawLength: raw.length };
+  }
+  return { codec: 'none', data: raw, rawLength: raw.length };
+}
+
 function incompressible(raw: Uint8Array, zstd: ZstdCodec): boolean {
   if (raw.length < PROBE_MIN_BLOB) return false;
   const start = (raw.length - PROBE_LENGTH) >> 1;

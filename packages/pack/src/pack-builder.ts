@@ -16,9 +16,19 @@ export interface FinishedPack {
   readonly blobs: readonly PackedBlob[];
 }
 
+/** Options of createPackBuilder. */
+export interface PackBuilderOptions {
+  /**
+   * Copy each blob into this buffer (grown when it is too small) instead of keeping a
+   * reference to it: the caller may then reuse the blob's memory at once, and reuse this
+   * buffer for another pack once the finished one is written. Default: keep references.
+   */
+  readonly storage?: Uint8Array;
+}
+
 /** Collects encoded blobs into one pack. */
 export interface PackBuilder {
-  /** Appends a blob. Its bytes are kept, not copied: do not change them afterwards. */
+  /** Appends a blob. Without `storage` its bytes are kept, not copied: do not change them afterwards. */
   add(id: Id, type: BlobType, blob: EncodedBlob): void;
   /** Bytes of the blobs added so far (header and trailer not counted). */
   readonly size: number;
@@ -33,9 +43,10 @@ export interface PackBuilder {
  * msgpack header, then its length as uint32 little-endian and the magic "CAIRNPK1". The bytes
  * are hashed as they arrive, so finishing costs only the header.
  */
-export function createPackBuilder(): PackBuilder {
+export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder {
   const hash = createHash('sha256');
   const parts: Uint8Array[] = [];
+  let storage = options.storage ?? null;
   const blobs: PackedBlob[] = [];
   let size = 0;
   let finished = false;
@@ -52,7 +63,16 @@ export function createPackBuilder(): PackBuilder {
       if (codec === 'none' && data.length !== rawLength) {
         throw new RangeError(`a blob stored as is must have rawLength ${data.length}, got ${rawLength}`);
       }
-      parts.push(data);
+      if (storage === null) {
+        parts.push(data);
+      } else {
+        if (size + data.length > storage.length) {
+          const grown = new Uint8Array(Math.max(size + data.length, storage.length * 2));
+          grown.set(storage.subarray(0, size));
+          storage = grown;
+        }
+        storage.set(data, size);
+      }
       hash.update(data);
       blobs.push({ id: new Uint8Array(id), type, offset: size, length: data.length, rawLength, codec });
       size += data.length;
@@ -75,7 +95,7 @@ export function createPackBuilder(): PackBuilder {
       const digest = hash.digest();
       return {
         id: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength),
-        parts: [...parts, header, trailer],
+        parts: storage === null ? [...parts, header, trailer] : [storage.subarray(0, size), header, trailer],
         size: size + header.length + PACK_TRAILER_LENGTH,
         blobs,
       };

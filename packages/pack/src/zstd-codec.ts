@@ -3,6 +3,13 @@ export interface ZstdCodec {
   readonly name: 'zstd-napi' | 'zstd-codec';
   /** Compresses `data` into one zstd frame at `level` (an integer in [MIN_ZSTD_LEVEL, MAX_ZSTD_LEVEL]). */
   compress(data: Uint8Array, level: number): Uint8Array;
+  /**
+   * Optional: compresses `data` into `destination` (at least `compressBound(data.length)` bytes
+   * long) and returns the frame's length; no allocation per call.
+   */
+  compressInto?(destination: Uint8Array, data: Uint8Array, level: number): number;
+  /** Optional, with compressInto: the largest frame `length` bytes can compress into. */
+  compressBound?(length: number): number;
   /** Decompresses one frame that must hold exactly `rawLength` bytes; ERR_INTEGRITY otherwise. */
   decompress(data: Uint8Array, rawLength: number): Uint8Array;
 }

@@ -14,6 +14,9 @@ interface NapiIndex {
 }
 interface NapiBinding {
   DCtx: new () => { decompress(destination: Uint8Array, source: Uint8Array): number };
+  CCtx: new () => { setParameter(parameter: number, value: number): void; compress2(destination: Uint8Array, source: Uint8Array): number };
+  CParameter: { compressionLevel: number; checksumFlag: number };
+  compressBound(length: number): number;
 }
 
 /**
@@ -37,7 +40,10 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
   }
   const compressor = new napi.Compressor();
   const dctx = new binding.DCtx();
+  const cctx = new binding.CCtx();
+  cctx.setParameter(binding.CParameter.checksumFlag, 1);
   let currentLevel = 0;
+  let cctxLevel = 0;
 
   return {
     name: 'zstd-napi',
@@ -53,6 +59,17 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
       // A plain Uint8Array view, not a Buffer (whose slice() would alias).
       return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
     },
+
+    compressInto(destination: Uint8Array, data: Uint8Array, level: number): number {
+      checkZstdLevel(level);
+      if (level !== cctxLevel) {
+        cctx.setParameter(binding.CParameter.compressionLevel, level);
+        cctxLevel = level;
+      }
+      return cctx.compress2(destination, data);
+    },
+
+    compressBound: (length: number) => binding.compressBound(length),
 
     decompress(data: Uint8Array, rawLength: number): Uint8Array {
       checkRawLength(rawLength);

@@ -66,7 +66,10 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   const codec = compression.codec === 'zstd' ? zstd : null;
   const checkpointPacks = options.checkpointPacks ?? 16;
   const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0 };
-  const builders: Record<BlobType, PackBuilder> = { data: createPackBuilder(), tree: createPackBuilder() };
+  // Pack buffers are reused once their pack is written, so a long backup makes no garbage of them.
+  const spare: Uint8Array[] = [];
+  const newBuilder = (): PackBuilder => createPackBuilder({ storage: spare.pop() ?? new Uint8Array(config.packSize + 1024 * 1024) });
+  const builders: Record<BlobType, PackBuilder> = { data: newBuilder(), tree: newBuilder() };
   const pending = new Set<string>();
   let unindexed: IndexPack[] = [];
   const packWrites = new Set<Promise<void>>();
@@ -82,9 +85,11 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   const flush = async (type: BlobType): Promise<void> => {
     const builder = builders[type];
     if (builder.count === 0) return;
-    builders[type] = createPackBuilder();
+    builders[type] = newBuilder();
     const pack = builder.finish();
     await backend.write('data', toHex(pack.id), pack.parts);
+    const storage = pack.parts[0];
+    if (storage !== undefined && spare.length < 1 && storage.byteOffset === 0) spare.push(new Uint8Array(storage.buffer));
     const blobs: PackedBlob[] = [...pack.blobs];
     index.addPack(pack.id, blobs);
     for (const blob of blobs) pending.delete(toHex(blob.id));
@@ -116,6 +121,7 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
     zstd,
     ...(options.threads === undefined ? {} : { threads: options.threads }),
     store: (id, hex, blob) => add('data', id, hex, blob),
+    recycle: true, // the pack builders copy every blob into their own buffer
   });
 
   /** The hex id of a blob the repository does not hold yet, or null (one index lookup, one hex). */

@@ -25,6 +25,8 @@ export interface CompressPoolOptions {
   /** Worker threads; 0 compresses in the main thread. Default: the number of CPUs. */
   readonly threads?: number;
   readonly store: StoreEncoded;
+  /** True when `store` copies what it is given (so batch buffers may be reused once stored). */
+  readonly recycle?: boolean;
 }
 
 /**
@@ -44,23 +46,14 @@ export interface CompressPool {
 
 const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCH_BLOBS = 2048;
-const MAX_IN_FLIGHT = 48 * 1024 * 1024;
+const MAX_IN_FLIGHT = 24 * 1024 * 1024;
 
 /** The compiled worker: dist/compress-worker.js next to this file, also when this file runs from src/ (tests). */
 function workerUrl(): URL {
+  // (The worker gets no execArgv: the process's may hold export conditions that point at src/,
+  // or flags a worker refuses, like --expose-gc.)
   const here = import.meta.url;
   return here.endsWith('.ts') ? new URL('../dist/compress-worker.js', here) : new URL('./compress-worker.js', here);
-}
-
-/** The process's Node options minus export conditions: the worker is compiled JS and must load compiled packages. */
-function workerExecArgv(): string[] {
-  const args: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const arg = process.execArgv[i] ?? '';
-    if (arg === '--conditions' || arg === '-C') i += 1;
-    else if (!arg.startsWith('--conditions=') && !arg.startsWith('-C=')) args.push(arg);
-  }
-  return args;
 }
 
 /** Creates a CompressPool; threads start with the first full batch, not before. */
@@ -71,6 +64,8 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
   let batchBytes = 0;
   /** The open batch's blobs, back to back; copied in at `add`, so callers may reuse their buffers. */
   let arena = new Uint8Array(0);
+  /** Batch buffers back from the workers, whose blobs the pack builders have copied: reused, not collected. */
+  const spareArenas: ArrayBuffer[] = [];
   let inFlight = 0;
   let failure: unknown = null;
   const running = new Set<Promise<void>>();
@@ -113,7 +108,7 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       track(inline(queued), bytes);
       return;
     }
-    pool ??= new Piscina({ filename: workerUrl().href, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv: workerExecArgv() });
+    pool ??= new Piscina({ filename: workerUrl().href, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv: [] });
     const spans = new Uint32Array(queued.length * 2);
     queued.forEach((blob, i) => spans.set([blob.plain.byteOffset, blob.plain.length], i * 2));
     const task: CompressTask = { buffer, spans, codec: options.codec, level: options.level };
@@ -126,6 +121,8 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
         const codec = codecFromCode(code);
         if (codec === undefined) throw new Error(`compression worker answered codec code ${code}`);
         return { codec, data: (where === 0 ? input : out).subarray(offset, offset + length), rawLength: spans[i * 2 + 1] ?? 0 };
+      }).then(() => {
+        if (options.recycle === true && result.input.byteLength === BATCH_BYTES && spareArenas.length < 6) spareArenas.push(result.input);
       });
     });
     track(work, buffer.byteLength); // the whole batch buffer is held until the answer is stored
@@ -139,7 +136,10 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     async add(id, hex, plain) {
       rethrow();
       if (batchBytes + plain.length > arena.length && batch.length > 0) dispatch();
-      if (arena.length === 0) arena = new Uint8Array(Math.max(BATCH_BYTES, plain.length));
+      if (arena.length === 0) {
+        const spare = plain.length <= BATCH_BYTES ? spareArenas.pop() : undefined;
+        arena = spare === undefined ? new Uint8Array(Math.max(BATCH_BYTES, plain.length)) : new Uint8Array(spare);
+      }
       const copy = arena.subarray(batchBytes, batchBytes + plain.length);
       copy.set(plain);
       batch.push({ id, hex, plain: copy });

@@ -3,7 +3,7 @@
  * of blobs packed back to back in one transferred buffer and sends both buffers back.
  */
 import { codecCode } from '@cairn/core';
-import { encodeBlob, loadZstd } from '@cairn/pack';
+import { encodeBlobInto, loadZstd } from '@cairn/pack';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { CompressResult, CompressTask } from './compress-task.js';
 
@@ -13,27 +13,25 @@ const zstd = await loadZstd();
 export default function compressBatch(task: CompressTask): unknown {
   const input = new Uint8Array(task.buffer);
   const codec = task.codec === 'zstd' ? zstd : null;
-  const frames: Uint8Array[] = [];
-  const meta = new Int32Array(task.spans.length / 2 * 4);
-  let outLength = 0;
-  for (let i = 0; i < task.spans.length; i += 2) {
-    const offset = task.spans[i] ?? 0;
-    const length = task.spans[i + 1] ?? 0;
-    const blob = encodeBlob(input.subarray(offset, offset + length), codec, task.level, { probe: true });
+  const spans = task.spans;
+  // One output buffer for the batch, frames written straight into it (no buffer per blob).
+  let bound = 0;
+  for (let i = 1; i < spans.length; i += 2) bound += zstd.compressBound?.(spans[i] ?? 0) ?? (spans[i] ?? 0) + 1024;
+  const out = new Uint8Array(codec === null ? 0 : bound);
+  const meta = new Int32Array((spans.length / 2) * 4);
+  let at = 0;
+  for (let i = 0; i < spans.length; i += 2) {
+    const offset = spans[i] ?? 0;
+    const length = spans[i + 1] ?? 0;
+    const blob = encodeBlobInto(input.subarray(offset, offset + length), codec, task.level, out.subarray(at), { probe: true });
     const m = (i / 2) * 4;
     if (blob.codec === 'none') {
       meta.set([0, offset, length, codecCode('none')], m);
     } else {
-      meta.set([1, outLength, blob.data.length, codecCode(blob.codec)], m);
-      frames.push(blob.data);
-      outLength += blob.data.length;
+      if (blob.data.buffer !== out.buffer) out.set(blob.data, at); // a codec without compressInto
+      meta.set([1, at, blob.data.length, codecCode(blob.codec)], m);
+      at += blob.data.length;
     }
-  }
-  const out = new Uint8Array(outLength);
-  let at = 0;
-  for (const frame of frames) {
-    out.set(frame, at);
-    at += frame.length;
   }
   const result: CompressResult = { input: task.buffer, out: out.buffer, meta };
   return move({

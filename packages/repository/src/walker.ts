@@ -51,7 +51,8 @@ export class Walker {
     readonly writer: BlobWriter,
   ) {
     this.bufferSize = options.readBufferSize ?? DEFAULT_READ_BUFFER;
-    this.chunker = createChunker(repo.config.chunker);
+    // Views, not copies: saveData hashes a chunk and copies it into a batch before the next push.
+    this.chunker = createChunker(repo.config.chunker, { views: true });
     this.chunkerMin = repo.config.chunker.min;
     this.skip = new Set(options.skip ?? []);
   }
