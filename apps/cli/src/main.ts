@@ -7,11 +7,15 @@ import { Command, CommanderError } from 'commander';
 import { registerBackup } from './commands/backup.js';
 import { registerCat } from './commands/cat.js';
 import { registerCheck } from './commands/check.js';
+import { registerForget } from './commands/forget.js';
 import { registerInit } from './commands/init.js';
 import { registerLs } from './commands/ls.js';
+import { registerPrune } from './commands/prune.js';
+import { registerRepair } from './commands/repair.js';
 import { registerRestore } from './commands/restore.js';
 import { registerSnapshots } from './commands/snapshots.js';
 import { registerStats } from './commands/stats.js';
+import { registerUnlock } from './commands/unlock.js';
 import { defaultRepoLocation, EXIT, reportError } from './context.js';
 
 // A reader that stops early (`cairn ls … | head`) is not an error.
@@ -44,6 +48,10 @@ registerRestore(program);
 registerCheck(program);
 registerCat(program);
 registerStats(program);
+registerForget(program);
+registerPrune(program);
+registerRepair(program);
+registerUnlock(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,7 @@ import type { Snapshot, SnapshotSummary, TreeNode } from '@cairn/index';
 import { createBlobWriter } from './blob-writer.js';
 import { compressionSetting } from './compression.js';
 import type { CompressionMode } from './compression.js';
+import { withLease } from './lease.js';
 import { findSnapshot, listSnapshots, sameOrigin, saveSnapshot } from './snapshots.js';
 import type { SnapshotEntry } from './snapshots.js';
 import type { Repository } from './repository.js';
@@ -102,8 +103,15 @@ export async function resolveBackupPaths(source: Source, paths: readonly string[
   return resolved;
 }
 
-/** Backs up `options.paths` into the repository and writes the snapshot last. */
+/**
+ * Backs up `options.paths` into the repository and writes the snapshot last. It holds a lease
+ * (locks/) for the whole run, so a concurrent prune never deletes what it uses.
+ */
 export async function backup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
+  return withLease(repo, { purpose: 'backup', ...(options.signal === undefined ? {} : { signal: options.signal }) }, () => runBackup(repo, options));
+}
+
+async function runBackup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const roots = await resolveBackupPaths(options.source, options.paths);
   const hostname = options.hostname ?? osHostname();

@@ -1,8 +1,10 @@
+import { randomInt } from 'node:crypto';
 import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
 import type { Id, PackedBlob } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { decodeBlob, decodePack, decodePackHeader, PACK_TRAILER_LENGTH, parsePackTrailer } from '@cairn/pack';
 import { naming, packFileName, snapshotPath } from './names.js';
+import { readPruneRecords } from './prune-record.js';
 import { listSnapshots } from './snapshots.js';
 import type { Repository } from './repository.js';
 
@@ -14,10 +16,15 @@ export interface CheckProblem {
   readonly message: string;
 }
 
+/** Which packs `check` reads whole: a random share of them, or part `part` of `of` fixed groups (by pack id). */
+export type DataSubset = { readonly percent: number } | { readonly part: number; readonly of: number };
+
 /** Options of check(). */
 export interface CheckOptions {
   /** Read every pack whole and verify every blob (slow); otherwise only pack headers. */
   readonly readData?: boolean;
+  /** Read only these packs whole (and the headers of the others); ignored with readData. */
+  readonly readDataSubset?: DataSubset;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: { phase: string; done: number; total: number }) => void;
 }
@@ -27,18 +34,19 @@ export interface CheckResult {
   readonly problems: CheckProblem[];
   /** Findings that are not damage (packs no index names: left by an interrupted backup). */
   readonly notes: string[];
-  readonly verified: { snapshots: number; trees: number; packs: number; blobs: number; bytesRead: number };
+  /** packs: checked (header or whole); packsRead: read whole, their `blobs` verified against their ids, `bytesRead` in all. */
+  readonly verified: { snapshots: number; trees: number; packs: number; packsRead: number; blobs: number; bytesRead: number };
 }
 
 /**
  * Verifies a repository: index files, pack headers against the index, snapshots, every
  * tree they reach and that every data blob is indexed; with readData every byte of
- * every pack against its id.
+ * every pack against its id (with readDataSubset, of the packs it selects).
  */
 export async function check(repo: Repository, options: CheckOptions = {}): Promise<CheckResult> {
   const problems: CheckProblem[] = repo.indexProblems.map((p) => ({ file: p.file, message: naming(p.file, p.error.message) }));
   const notes: string[] = [];
-  const verified = { snapshots: 0, trees: 0, packs: 0, blobs: 0, bytesRead: 0 };
+  const verified = { snapshots: 0, trees: 0, packs: 0, packsRead: 0, blobs: 0, bytesRead: 0 };
   const report = (file: string, error: unknown): void => {
     if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED') throw error;
     problems.push({ file, message: naming(file, error.message) });
@@ -48,6 +56,7 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
   const stored = new Map<string, number>();
   for await (const file of repo.backend.list('data')) stored.set(file.name, file.size);
   const indexed = repo.index.packIds().map(toHex);
+  const readWhole = options.readData === true ? new Set(indexed) : selectSubset(indexed, options.readDataSubset);
   for (const [i, hex] of indexed.entries()) {
     options.onProgress?.({ phase: 'packs', done: i, total: indexed.length });
     const where = packFileName(hex);
@@ -57,16 +66,28 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
       continue;
     }
     try {
-      if (options.readData === true) verified.blobs += await verifyWholePack(repo, hex, where);
-      else await verifyPackHeader(repo, hex, size, where);
-      verified.bytesRead += options.readData === true ? size : 0;
+      if (readWhole.has(hex)) {
+        verified.blobs += await verifyWholePack(repo, hex, where);
+        verified.bytesRead += size;
+        verified.packsRead += 1;
+      } else {
+        await verifyPackHeader(repo, hex, size, where);
+      }
       verified.packs += 1;
     } catch (error) {
       report(where, error);
     }
   }
   const indexedSet = new Set(indexed);
-  for (const hex of stored.keys()) if (!indexedSet.has(hex)) notes.push(`${packFileName(hex)} is in no index (left by an interrupted backup?)`);
+  const marked = new Map<string, number>();
+  for (const record of (await readPruneRecords(repo.backend)).records) for (const pack of record.packs) marked.set(pack.id, record.created);
+  for (const hex of stored.keys()) {
+    if (indexedSet.has(hex)) continue;
+    const since = marked.get(hex);
+    notes.push(since === undefined
+      ? `${packFileName(hex)} is in no index (left by an interrupted backup or prune? \`cairn prune\` removes it)`
+      : `${packFileName(hex)} is in no index: prune marked it for deletion on ${new Date(since).toISOString()}`);
+  }
 
   // Snapshots and the trees they reach.
   const { snapshots, problems: snapshotProblems } = await listSnapshots(repo);
@@ -103,6 +124,40 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
     verified.snapshots += 1;
   }
   return { problems, notes, verified };
+}
+
+/**
+ * Parses --read-data-subset: "N%" (0 < N <= 100, a random share of the packs) or "K/M"
+ * (1 <= K <= M <= 256: the packs whose id's first byte modulo M is K-1, restic's groups).
+ */
+export function parseDataSubset(text: string): DataSubset {
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  if (percent !== null) {
+    const value = Number(percent[1]);
+    if (value > 0 && value <= 100) return { percent: value };
+  }
+  const group = /^(\d+)\/(\d+)$/.exec(text);
+  if (group !== null) {
+    const part = Number(group[1]);
+    const of = Number(group[2]);
+    if (part >= 1 && part <= of && of <= 256) return { part, of };
+  }
+  throw new RangeError(`--read-data-subset wants N% (0 < N <= 100) or K/M (1 <= K <= M <= 256), not ${JSON.stringify(text)}`);
+}
+
+/** The packs (hex ids) a subset selects: a random N% (at least one when there are packs), or group K of M by first id byte. */
+export function selectSubset(packs: readonly string[], subset: DataSubset | undefined): Set<string> {
+  if (subset === undefined) return new Set();
+  if ('percent' in subset) {
+    const shuffled = [...packs];
+    const count = Math.min(shuffled.length, Math.max(shuffled.length > 0 ? 1 : 0, Math.floor((shuffled.length * subset.percent) / 100)));
+    for (let i = 0; i < count; i += 1) {
+      const j = i + randomInt(shuffled.length - i);
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    return new Set(shuffled.slice(0, count));
+  }
+  return new Set(packs.filter((hex) => Number.parseInt(hex.slice(0, 2), 16) % subset.of === subset.part - 1));
 }
 
 async function verifyPackHeader(repo: Repository, hex: string, size: number, where: string): Promise<void> {

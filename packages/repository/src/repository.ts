@@ -3,11 +3,13 @@ import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
 import type { Backend, BlobType, Id } from '@cairn/core';
 import { blobId, DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
 import type { ChunkerParams } from '@cairn/chunker';
-import { createBlobIndex, decodeConfig, decodeIndexFile, decodeTree, encodeConfig } from '@cairn/index';
+import { createBlobIndex, decodeConfig, decodeTree, encodeConfig } from '@cairn/index';
 import type { BlobIndex, RepoConfig, TreeNode } from '@cairn/index';
 import { decodeBlob, loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
+import { readIndexFiles } from './index-files.js';
 import { packFileName } from './names.js';
+import { createPackCache } from './pack-cache.js';
 
 /** An open repository: its config, its blob index and the codec to read and write blobs. */
 export interface Repository {
@@ -17,6 +19,10 @@ export interface Repository {
   readonly zstd: ZstdCodec;
   /** Index files that could not be read when the repository was opened (`cairn check` names them). */
   readonly indexProblems: readonly IndexProblem[];
+  /** The index files `index` was loaded from. */
+  readonly indexFiles: readonly string[];
+  /** Loads the index again from the index files there are now (a prune may have replaced some). */
+  reloadIndex(): Promise<void>;
   /** Reads a blob, checks its id and returns its plaintext. */
   loadBlob(id: Id, type: BlobType): Promise<Uint8Array>;
   /** Reads and decodes a tree blob; `where` names it in errors. */
@@ -76,21 +82,10 @@ export async function openRepository(backend: Backend): Promise<Repository> {
   }
   const config = decodeConfig(bytes, `${backend.location}/config`);
   const zstd = await loadZstd();
-  const index = createBlobIndex();
-  const indexProblems: IndexProblem[] = [];
-  for await (const file of backend.list('index')) {
-    const where = `index/${file.name}`;
-    try {
-      const data = await backend.read('index', file.name);
-      checkContentName(data, file.name, where);
-      for (const pack of decodeIndexFile(data, where)) index.addPack(pack.id, pack.blobs);
-    } catch (error) {
-      if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
-      indexProblems.push({ file: where, error });
-    }
-  }
+  let loaded = await loadIndex(backend);
+  const treePacks = createPackCache(backend);
   const loadBlob = async (id: Id, type: BlobType): Promise<Uint8Array> => {
-    const location = index.lookup(id);
+    const location = loaded.index.lookup(id);
     const hex = toHex(id);
     if (location === undefined) {
       throw new CairnError('ERR_NOT_FOUND', `${type} blob ${hex} is not in the index`, {
@@ -101,7 +96,9 @@ export async function openRepository(backend: Backend): Promise<Repository> {
     const where = `${type} blob ${hex} in ${packFile}`;
     let stored: Uint8Array;
     try {
-      stored = await backend.read('data', toHex(location.packId), { offset: location.offset, length: location.length });
+      stored = type === 'tree'
+        ? await treePacks.read(location.packId, location.offset, location.length)
+        : await backend.read('data', toHex(location.packId), { offset: location.offset, length: location.length });
     } catch (error) {
       if (isCairnError(error) && error.code !== 'ERR_TRANSIENT') {
         throw new CairnError(error.code === 'ERR_NOT_FOUND' ? 'ERR_NOT_FOUND' : 'ERR_INTEGRITY', `${where}: ${error.message}`, { cause: error });
@@ -117,9 +114,19 @@ export async function openRepository(backend: Backend): Promise<Repository> {
   return {
     backend,
     config,
-    index,
+    get index() {
+      return loaded.index;
+    },
     zstd,
-    indexProblems,
+    get indexProblems() {
+      return loaded.problems;
+    },
+    get indexFiles() {
+      return loaded.names;
+    },
+    async reloadIndex() {
+      loaded = await loadIndex(backend);
+    },
     loadBlob,
     loadTree: async (id, where) => decodeTree(await loadBlob(id, 'tree'), where),
   };
@@ -131,6 +138,15 @@ export function checkContentName(data: Uint8Array, name: string, where: string):
   if (actual !== name) {
     throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content hashes to ${actual}`);
   }
+}
+
+/** A blob index of every index file there is now (files a prune removes meanwhile are tolerated). */
+async function loadIndex(backend: Backend): Promise<{ index: BlobIndex; names: string[]; problems: IndexProblem[] }> {
+  const index = createBlobIndex();
+  const { names, problems } = await readIndexFiles(backend, (_name, packs) => {
+    for (const pack of packs) index.addPack(pack.id, pack.blobs);
+  });
+  return { index, names, problems };
 }
 
 async function readConfigBytes(backend: Backend): Promise<Uint8Array | null> {

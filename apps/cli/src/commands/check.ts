@@ -1,32 +1,52 @@
 import type { Command } from 'commander';
-import { check } from '@cairn/repository';
+import { isCairnError } from '@cairn/core';
+import { check, parseDataSubset, withLease } from '@cairn/repository';
+import type { CheckResult, Repository } from '@cairn/repository';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
 import { formatBytes } from '../format.js';
 import { startStatus } from '../progress.js';
 
-/** `cairn check [--read-data]` */
+/** `cairn check [--read-data | --read-data-subset N%|K/M]` */
 export function registerCheck(program: Command): void {
   program
     .command('check')
     .description('verify the repository: index, pack headers, snapshots and trees; with --read-data every byte')
     .option('--read-data', 'also read every pack and verify every blob against its id')
-    .action(async (flags: { readData?: boolean }, command: Command) => {
+    .option('--read-data-subset <subset>', 'read only some packs whole: N% (a random share) or K/M (group K of M, by pack id)')
+    .action(async (flags: { readData?: boolean; readDataSubset?: string }, command: Command) => {
       const options = globals(command);
+      const subset = flags.readDataSubset === undefined ? undefined : parseDataSubset(flags.readDataSubset);
       const repo = await openRepo(options);
       const status = startStatus('checking {phase}: {done}/{total}', options.json !== true);
-      const result = await check(repo, {
+      const run = (): Promise<CheckResult> => check(repo, {
         readData: flags.readData === true,
+        ...(subset === undefined ? {} : { readDataSubset: subset }),
         onProgress: (p) => status.update({ phase: p.phase, done: String(p.done), total: String(p.total) }),
       });
+      const result = await underLease(repo, run);
       status.stop();
       if (options.json === true) printJson(result);
       else {
         for (const note of result.notes) process.stdout.write(`note: ${note}\n`);
         for (const problem of result.problems) process.stdout.write(`error: ${problem.message}\n`);
         const v = result.verified;
-        process.stdout.write(`checked ${v.snapshots} snapshots, ${v.trees} trees, ${v.packs} packs${flags.readData === true ? ` (${v.blobs} blobs, ${formatBytes(v.bytesRead)} read)` : ' (headers)'}: `);
+        const read = flags.readData === true || subset !== undefined
+          ? ` (read ${v.packsRead} of them whole: ${v.blobs} blobs, ${formatBytes(v.bytesRead)})`
+          : ' (headers)';
+        process.stdout.write(`checked ${v.snapshots} snapshots, ${v.trees} trees, ${v.packs} packs${read}: `);
         process.stdout.write(result.problems.length === 0 ? 'no errors found\n' : `${result.problems.length} errors\n`);
       }
       if (result.problems.length > 0) process.exitCode = EXIT.error;
     });
+}
+
+/** Checks under a lease (so no prune deletes meanwhile); a repository this user cannot write to is checked without one. */
+async function underLease(repo: Repository, run: () => Promise<CheckResult>): Promise<CheckResult> {
+  try {
+    return await withLease(repo, { purpose: 'check' }, run);
+  } catch (error) {
+    if (!isCairnError(error, 'ERR_PERMISSION')) throw error;
+    process.stderr.write(`note: cannot write a lease into ${repo.backend.location} (${error.message}); checking without one\n`);
+    return run();
+  }
 }

@@ -1,0 +1,152 @@
+import type { Command } from 'commander';
+import { nsToIso } from '@cairn/index';
+import { forget, GROUP_KEYS, groupText, parseCalendarDuration, prune } from '@cairn/repository';
+import type { ForgetResult, GroupKey, PruneResult, RetentionPolicy, SnapshotEntry } from '@cairn/repository';
+import { globals, openRepo, printJson } from '../context.js';
+import { formatTable, formatTime } from '../format.js';
+import { addPruneFlags, describePrune, pruneOptions } from './prune.js';
+import type { PruneFlags } from './prune.js';
+
+interface ForgetFlags extends PruneFlags {
+  readonly keepLast?: string;
+  readonly keepHourly?: string;
+  readonly keepDaily?: string;
+  readonly keepWeekly?: string;
+  readonly keepMonthly?: string;
+  readonly keepYearly?: string;
+  readonly keepWithin?: string;
+  readonly keepTag: string[];
+  readonly groupBy: string;
+  readonly host?: string;
+  readonly tag: string[];
+  readonly path: string[];
+  readonly unsafeAllowRemoveAll?: boolean;
+  readonly dryRun?: boolean;
+  readonly prune?: boolean;
+  readonly utc?: boolean;
+}
+
+/** `cairn forget [ids…] --keep-…` */
+export function registerForget(program: Command): void {
+  addPruneFlags(
+    program
+      .command('forget')
+      .description('remove snapshots by a retention policy (or by id); their data goes with the next `cairn prune`')
+      .argument('[snapshots...]', 'snapshot ids (or unique prefixes) to forget, instead of a policy')
+      .option('--keep-last <n>', 'keep the n newest snapshots ("unlimited": all)')
+      .option('--keep-hourly <n>', 'keep the newest snapshot of each of the last n hours that have one')
+      .option('--keep-daily <n>', 'keep the newest snapshot of each of the last n days that have one')
+      .option('--keep-weekly <n>', 'keep the newest snapshot of each of the last n ISO weeks that have one')
+      .option('--keep-monthly <n>', 'keep the newest snapshot of each of the last n months that have one')
+      .option('--keep-yearly <n>', 'keep the newest snapshot of each of the last n years that have one')
+      .option('--keep-within <duration>', 'keep every snapshot within this long of the newest (e.g. 1y6m, 14d, 36h)')
+      .option('--keep-tag <tags>', 'keep every snapshot with all these tags (comma-separated; repeatable; "" for untagged)', collect, [])
+      .option('--group-by <keys>', 'apply the policy per group of host, paths and/or tags ("" for one group)', 'host,paths')
+      .option('--host <name>', 'only consider snapshots of this host')
+      .option('--tag <tags>', 'only consider snapshots with all these tags (comma-separated; repeatable: any of the lists)', collect, [])
+      .option('--path <path>', 'only consider snapshots that include this path (repeatable)', collect, [])
+      .option('--unsafe-allow-remove-all', 'allow forgetting every snapshot selected (needs --host, --tag or --path)')
+      .option('--utc', 'count hours, days, weeks, months and years in UTC instead of local time')
+      .option('--dry-run', 'say what would be forgotten, remove nothing')
+      .option('--prune', 'run `cairn prune` afterwards'),
+  ).action(async (snapshots: string[], flags: ForgetFlags, command: Command) => {
+    const options = globals(command);
+    const policy = parsePolicy(flags);
+    const repo = await openRepo(options);
+    const result = await forget(repo, {
+      policy,
+      snapshots,
+      groupBy: parseGroupBy(flags.groupBy),
+      ...(flags.host === undefined ? {} : { host: flags.host }),
+      tags: flags.tag.map(splitTags),
+      paths: flags.path,
+      allowRemoveAll: flags.unsafeAllowRemoveAll === true,
+      dryRun: flags.dryRun === true,
+      timeZone: flags.utc === true ? 'utc' : 'local',
+    });
+    const pruned: PruneResult | undefined = flags.prune === true && (result.removed.length > 0 || flags.dryRun === true)
+      ? await prune(repo, pruneOptions(flags, flags.dryRun === true))
+      : undefined;
+    if (options.json === true) {
+      printJson({ ...jsonOf(result), ...(pruned === undefined ? {} : { prune: pruned }) });
+      return;
+    }
+    process.stdout.write(describeForget(result));
+    if (pruned !== undefined) process.stdout.write(describePrune(pruned));
+  });
+}
+
+function parsePolicy(flags: ForgetFlags): RetentionPolicy {
+  const count = (value: string | undefined, flag: string): number | undefined => {
+    if (value === undefined) return undefined;
+    if (value === 'unlimited' || value === '-1') return Infinity;
+    if (!/^\d+$/.test(value)) throw new RangeError(`--keep-${flag} wants a number of snapshots or "unlimited", not ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+  const entries = Object.entries({
+    last: count(flags.keepLast, 'last'),
+    hourly: count(flags.keepHourly, 'hourly'),
+    daily: count(flags.keepDaily, 'daily'),
+    weekly: count(flags.keepWeekly, 'weekly'),
+    monthly: count(flags.keepMonthly, 'monthly'),
+    yearly: count(flags.keepYearly, 'yearly'),
+    within: flags.keepWithin === undefined ? undefined : parseCalendarDuration(flags.keepWithin),
+    tags: flags.keepTag.length === 0 ? undefined : flags.keepTag.map(splitTags),
+  }).filter(([, value]) => value !== undefined);
+  return Object.fromEntries(entries) as RetentionPolicy;
+}
+
+function parseGroupBy(text: string): GroupKey[] {
+  const keys = text.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  for (const key of keys) {
+    if (!GROUP_KEYS.includes(key as GroupKey)) throw new RangeError(`--group-by takes host, paths and/or tags (or ""), not ${JSON.stringify(key)}`);
+  }
+  return keys as GroupKey[];
+}
+
+/** "a,b" -> ["a", "b"]; "" -> [""] (untagged). */
+function splitTags(list: string): string[] {
+  return list === '' ? [''] : list.split(',').map((t) => t.trim()).filter((t) => t !== '');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function describeForget(result: ForgetResult): string {
+  const out: string[] = [`applying policy: ${result.policy}`];
+  const row = (entry: SnapshotEntry, reasons?: readonly string[]): string[] => [
+    entry.id.slice(0, 12),
+    formatTime(entry.snapshot.time),
+    entry.snapshot.hostname,
+    entry.snapshot.tags.join(','),
+    ...(reasons === undefined ? [] : [reasons.join(', ')]),
+    entry.snapshot.paths.join(' '),
+  ];
+  for (const group of result.groups) {
+    out.push('', `${groupText(group.key)}:`);
+    if (group.keep.length > 0) {
+      out.push(`keep ${group.keep.length} snapshot${group.keep.length === 1 ? '' : 's'}:`);
+      out.push(formatTable(['ID', 'Time', 'Host', 'Tags', 'Reasons', 'Paths'], group.keep.map((k) => row(k.entry, k.reasons))));
+    }
+    if (group.remove.length > 0) {
+      out.push(`remove ${group.remove.length} snapshot${group.remove.length === 1 ? '' : 's'}:`);
+      out.push(formatTable(['ID', 'Time', 'Host', 'Tags', 'Paths'], group.remove.map((e) => row(e))));
+    }
+  }
+  const count = result.groups.reduce((sum, g) => sum + g.remove.length, 0);
+  out.push('', result.dryRun
+    ? `would remove ${count} snapshot${count === 1 ? '' : 's'} (dry run: nothing changed)`
+    : `removed ${result.removed.length} snapshot${result.removed.length === 1 ? '' : 's'}${result.removed.length > 0 ? '; `cairn prune` frees the data only they used' : ''}`);
+  return `${out.join('\n')}\n`;
+}
+
+function jsonOf(result: ForgetResult): Record<string, unknown> {
+  const brief = (entry: SnapshotEntry) => ({ id: entry.id, time: nsToIso(entry.snapshot.time), hostname: entry.snapshot.hostname, paths: entry.snapshot.paths, tags: entry.snapshot.tags });
+  return {
+    policy: result.policy,
+    dryRun: result.dryRun,
+    groups: result.groups.map((g) => ({ key: g.key, keep: g.keep.map((k) => ({ ...brief(k.entry), reasons: k.reasons })), remove: g.remove.map(brief) })),
+    removed: result.removed,
+  };
+}

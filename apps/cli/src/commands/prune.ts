@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { DEFAULT_GRACE_MS, DEFAULT_MAX_UNUSED, parseInterval, parseMaxUnused, prune } from '@cairn/repository';
+import type { PruneOptions, PruneResult } from '@cairn/repository';
+import { globals, openRepo, printJson } from '../context.js';
+import { formatBytes, formatTime } from '../format.js';
+
+/** The prune flags `prune` and `forget --prune` share. */
+export interface PruneFlags {
+  readonly grace?: string;
+  readonly maxUnused?: string;
+}
+
+/** Adds --grace and --max-unused to a command. */
+export function addPruneFlags(command: Command): Command {
+  return command
+    .option('--grace <interval>', `how long marked data waits before a prune may delete it (e.g. 0, 30m, 2h; default ${DEFAULT_GRACE_MS / 3_600_000}h)`)
+    .option('--max-unused <limit>', `unused share of the repository to tolerate in partly used packs: N% or "unlimited" (default ${DEFAULT_MAX_UNUSED * 100}%)`);
+}
+
+/** PruneOptions from the shared flags. */
+export function pruneOptions(flags: PruneFlags, dryRun: boolean): PruneOptions {
+  return {
+    dryRun,
+    ...(flags.grace === undefined ? {} : { graceMs: parseInterval(flags.grace) }),
+    ...(flags.maxUnused === undefined ? {} : { maxUnused: parseMaxUnused(flags.maxUnused) }),
+  };
+}
+
+/** `cairn prune` */
+export function registerPrune(program: Command): void {
+  addPruneFlags(
+    program
+      .command('prune')
+      .description('remove data no snapshot uses: safe while other processes back up (see docs/FORMAT.md, "Locks and prune")')
+      .option('--dry-run', 'say what would be done, change nothing'),
+  ).action(async (flags: PruneFlags & { dryRun?: boolean }, command: Command) => {
+    const options = globals(command);
+    const repo = await openRepo(options);
+    const result = await prune(repo, pruneOptions(flags, flags.dryRun === true));
+    if (options.json === true) printJson(result);
+    else process.stdout.write(describePrune(result));
+  });
+}
+
+/** The lines `cairn prune` prints for a result. */
+export function describePrune(result: PruneResult): string {
+  const lines: string[] = [];
+  const d = result.deleted;
+  const deleted = result.dryRun ? 'would delete' : 'deleted';
+  lines.push(d.packs === 0 ? `${deleted} no packs` : `${deleted} ${plural(d.packs, 'pack')}, freeing ${formatBytes(d.bytes)}`);
+  if (result.keptAgain > 0) lines.push(`kept ${plural(result.keptAgain, 'marked pack')}: a snapshot uses ${result.keptAgain === 1 ? 'it' : 'them'} again`);
+  const m = result.marked;
+  const markedPacks = m.unused.packs + m.repacked.packs + m.unindexed.packs;
+  if (markedPacks > 0) {
+    const parts = [`${m.unused.packs} unused`];
+    if (m.repacked.packs > 0) parts.push(`${m.repacked.packs} repacked${result.dryRun ? '' : ` (their used data copied into ${plural(m.repacked.newPacks, 'new pack')}, ${formatBytes(m.repacked.newBytes)})`}`);
+    if (m.unindexed.packs > 0) parts.push(`${m.unindexed.packs} in no index`);
+    lines.push(`${result.dryRun ? 'would mark' : 'marked'} ${plural(markedPacks, 'pack')} (${formatBytes(m.unused.bytes + m.repacked.bytes + m.unindexed.bytes)}) for deletion: ${parts.join(', ')}`);
+  } else {
+    lines.push('nothing new to mark: every pack is in use');
+  }
+  const p = result.pending;
+  if (p.packs > 0) {
+    const when = p.waitingFor.length > 0
+      ? `once no backup runs; waiting for:\n${p.waitingFor.map((w) => `  ${w}`).join('\n')}`
+      : `by a prune run after ${formatTime(BigInt(p.dueAt ?? Date.now()) * 1_000_000n)} (the grace period; --grace 0 deletes at once when no backup runs)`;
+    lines.push(`pending: ${plural(p.packs, 'pack')} (${formatBytes(p.bytes)}) will be deleted ${when}`);
+  }
+  for (const note of result.notes) lines.push(`note: ${note}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,68 @@
+import { CairnError, isCairnError, toHex } from '@cairn/core';
+import type { Backend } from '@cairn/core';
+import { blobId } from '@cairn/chunker';
+import { decodeIndexFile, encodeIndexFile } from '@cairn/index';
+import type { IndexPack } from '@cairn/index';
+import type { IndexProblem } from './repository.js';
+
+/** What readIndexFiles read. */
+export interface ReadIndexResult {
+  /** The index files read, in the order they were read. */
+  readonly names: string[];
+  /** The ones that could not be read or decoded. */
+  readonly problems: IndexProblem[];
+}
+
+/** Rounds of re-listing when index files vanish between list and read (a prune superseding them). */
+const MAX_ROUNDS = 8;
+
+/**
+ * Reads every index file and hands each one's packs to `onFile`. A file removed between
+ * list and read (a prune superseded it) is skipped, and the folder is listed again, so the
+ * file that replaced it is read too. Unreadable files become problems; ERR_TRANSIENT is thrown.
+ */
+export async function readIndexFiles(backend: Backend, onFile: (name: string, packs: IndexPack[]) => void): Promise<ReadIndexResult> {
+  const names: string[] = [];
+  const problems: IndexProblem[] = [];
+  const done = new Set<string>();
+  for (let round = 0; round < MAX_ROUNDS; round += 1) {
+    let vanished = false;
+    for await (const file of backend.list('index')) {
+      if (done.has(file.name)) continue;
+      const where = `index/${file.name}`;
+      let data: Uint8Array;
+      try {
+        data = await backend.read('index', file.name);
+      } catch (error) {
+        if (isCairnError(error, 'ERR_NOT_FOUND')) {
+          vanished = true;
+          continue;
+        }
+        if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+        done.add(file.name);
+        problems.push({ file: where, error });
+        continue;
+      }
+      done.add(file.name);
+      try {
+        const actual = toHex(blobId(data));
+        if (actual !== file.name) throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content hashes to ${actual}`);
+        onFile(file.name, decodeIndexFile(data, where));
+        names.push(file.name);
+      } catch (error) {
+        if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+        problems.push({ file: where, error });
+      }
+    }
+    if (!vanished) break;
+  }
+  return { names, problems };
+}
+
+/** Writes an index file naming `packs` (named by its hash, never replacing one) and returns its name. */
+export async function writeIndexFile(backend: Backend, packs: readonly IndexPack[]): Promise<string> {
+  const bytes = encodeIndexFile(packs);
+  const name = toHex(blobId(bytes));
+  await backend.write('index', name, bytes);
+  return name;
+}
