@@ -53,8 +53,12 @@ export interface Source {
 export interface TargetFile {
   /** Writes all of `data` at byte `position`; writes may come in any order. */
   write(data: Uint8Array, position: number): Promise<void>;
-  /** Closes the file and renames it over its final path (replacing what is there, never following it). */
-  commit(): Promise<void>;
+  /**
+   * Gives the file its `metadata` when given (owner where permitted, mode, then mtime), closes
+   * it and renames it over its final path (replacing what is there, never following it).
+   * When it fails, the temporary file is removed.
+   */
+  commit(metadata?: EntryMetadata): Promise<void>;
   /** Closes the file and removes it, leaving the final path as it was; does nothing after commit(). */
   abort(): Promise<void>;
 }
@@ -74,9 +78,10 @@ export interface Target {
   /** Writes a file under a temporary name, then renames it over `path`. */
   writeFile(path: readonly string[], data: AsyncIterable<Uint8Array>): Promise<void>;
   /**
-   * Optional: creates a file of `size` bytes under a temporary name next to `path`, to be
-   * written by position and then committed over `path` or aborted. A restore uses it to
-   * write several files at once in pack order; without it, it streams each file to writeFile.
+   * Optional: creates a file of `size` bytes (bytes never written are zeros) under a temporary
+   * name next to `path`, to be written by position and then committed over `path` or aborted.
+   * A restore uses it to write several files at once in pack order; without it, it streams
+   * each file to writeFile (so a wrapper that overrides writeFile must override this too).
    */
   createFile?(path: readonly string[], size: number): Promise<TargetFile>;
   /** Creates a symlink (replacing what is at `path`, never following it). */

@@ -2,18 +2,20 @@ import { link, lstat, mkdir, open, rename, rm, stat, symlink } from 'node:fs/pro
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
-import type { Target } from '@cairn/core';
+import type { EntryMetadata, Target, TargetFile } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { errnoOf, writeAll } from './file-io.js';
 import { createFolderGuard } from './folder-guard.js';
-import { applyMetadata, assertMetadata } from './set-metadata.js';
+import { applyMetadata, assertMetadata, utimeArgument } from './set-metadata.js';
 import { assertTargetPath, tempNameFor } from './target-path.js';
 
 /**
  * A Target writing a restore below the local folder `root` (created when first used).
  * Files, symlinks and hardlinks are made under a temporary name and renamed over their
  * final name, so an existing symlink is replaced, never written through; a folder above
- * a path is used only when it is a real folder.
+ * a path is used only when it is a real folder. It has createFile (positional writes), as
+ * a non-enumerable property: a wrapper built by spreading it (`{ ...target, writeFile }`)
+ * does not inherit it, so such a wrapper still sees every file through its own writeFile.
  */
 export function createLocalTarget(root: string): Target {
   if (typeof root !== 'string' || root === '') {
@@ -63,7 +65,21 @@ export function createLocalTarget(root: string): Target {
     }
   };
 
-  return {
+  /** Opens a new temporary file next to `path` for positional writes; see TargetFile. */
+  const createFile = async (path: readonly string[], size: number): Promise<TargetFile> => {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`file size must be a non-negative integer, got ${String(size)}`);
+    const final = await prepare(path);
+    const temp = full([...path.slice(0, -1), tempNameFor(path[path.length - 1] ?? '')]);
+    let handle: FileHandle;
+    try {
+      handle = await open(temp, 'wx', 0o600);
+    } catch (error) {
+      throw fromSystemError(error, final);
+    }
+    return localTargetFile(handle, temp, final, size);
+  };
+
+  const target: Target = {
     location: base,
 
     async lstat(path) {
@@ -140,4 +156,73 @@ export function createLocalTarget(root: string): Target {
       await applyMetadata(await prepare(path), type, meta);
     },
   };
+  Object.defineProperty(target, 'createFile', { value: createFile, enumerable: false, writable: true, configurable: true });
+  return target;
+}
+
+/**
+ * The TargetFile of an open temporary file `temp`, committed by renaming it over `final`. The
+ * file gets its `size` at commit (an ftruncate, only when the writes did not reach it): an
+ * ftruncate up front would not preallocate on Linux filesystems, and it cost a system call
+ * for every small file of a restore.
+ */
+function localTargetFile(handle: FileHandle, temp: string, final: string, size: number): TargetFile {
+  let state: 'open' | 'committed' | 'aborted' = 'open';
+  let end = 0;
+  const requireOpen = (what: string): void => {
+    if (state !== 'open') throw new CairnError('ERR_IO', `cannot ${what} ${final}: its temporary file was already ${state}`);
+  };
+  return {
+    async write(data, position) {
+      requireOpen('write to');
+      if (!(data instanceof Uint8Array)) throw new TypeError(`file data must be a Uint8Array, got ${typeof data}`);
+      if (!Number.isSafeInteger(position) || position < 0) throw new RangeError(`write position must be a non-negative integer, got ${String(position)}`);
+      try {
+        let done = 0;
+        while (done < data.byteLength) {
+          const { bytesWritten } = await handle.write(data, done, data.byteLength - done, position + done);
+          done += bytesWritten;
+        }
+      } catch (error) {
+        throw fromSystemError(error, final);
+      }
+      end = Math.max(end, position + data.byteLength);
+    },
+    async commit(metadata) {
+      requireOpen('commit');
+      state = 'committed';
+      try {
+        if (metadata !== undefined) assertMetadata(metadata);
+        if (end !== size) await handle.truncate(size);
+        if (metadata !== undefined) await applyHandleMetadata(handle, metadata);
+        await handle.close();
+        await rename(temp, final);
+      } catch (error) {
+        await handle.close().catch(() => undefined);
+        await rm(temp, { force: true }).catch(() => undefined);
+        throw errnoOf(error) === undefined ? error : fromSystemError(error, final);
+      }
+    },
+    async abort() {
+      if (state !== 'open') return;
+      state = 'aborted';
+      await handle.close().catch(() => undefined);
+      try {
+        await rm(temp, { force: true });
+      } catch (error) {
+        throw fromSystemError(error, temp);
+      }
+    },
+  };
+}
+
+/** applyMetadata for an open regular file: owner (only as root; EPERM/EINVAL ignored), mode, then mtime. */
+async function applyHandleMetadata(handle: FileHandle, meta: EntryMetadata): Promise<void> {
+  if (process.getuid?.() === 0) {
+    await handle.chown(meta.uid, meta.gid).catch((error: unknown) => {
+      if (errnoOf(error) !== 'EPERM' && errnoOf(error) !== 'EINVAL') throw error;
+    });
+  }
+  await handle.chmod(meta.mode);
+  await handle.utimes(Date.now() / 1000, utimeArgument(meta.mtimeNs));
 }

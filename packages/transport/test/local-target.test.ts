@@ -171,6 +171,113 @@ describe('createLocalTarget: never through a symlink', () => {
   });
 });
 
+describe('createLocalTarget: createFile (positional writes)', () => {
+  it('writes out of order at positions, and appears under its name only when committed', async () => {
+    const { root, target } = await newTarget();
+    await target.mkdir(['d']);
+    const file = await target.createFile!(['d', 'f'], 12);
+    expect(await readdir(join(root, 'd'))).toHaveLength(1);
+    expect((await readdir(join(root, 'd'))).every(isTemp)).toBe(true);
+    expect(await target.lstat(['d', 'f'])).toBeNull();
+    await file.write(new TextEncoder().encode('world!'), 6);
+    await file.write(new TextEncoder().encode('hello '), 0);
+    await file.commit();
+    expect(await readFile(join(root, 'd', 'f'), 'utf8')).toBe('hello world!');
+    expect((await lstat(join(root, 'd', 'f'))).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(root, 'd'))).toEqual(['f']);
+    await file.abort(); // after commit: nothing to do
+    expect(await readFile(join(root, 'd', 'f'), 'utf8')).toBe('hello world!');
+    await expect(file.write(new Uint8Array(1), 0)).rejects.toThrow(CairnError);
+  });
+
+  it('has the size it was created with (holes are zeros), and writes large pieces whole', async () => {
+    const { root, target } = await newTarget();
+    const sparse = await target.createFile!(['sparse'], 10);
+    await sparse.write(new Uint8Array([7]), 4);
+    await sparse.commit();
+    expect([...(await readFile(join(root, 'sparse')))]).toEqual([0, 0, 0, 0, 7, 0, 0, 0, 0, 0]);
+    const big = new Uint8Array(5 * 1024 * 1024).map((_, i) => i % 251);
+    const file = await target.createFile!(['big'], big.byteLength + 3);
+    await file.write(big.subarray(1000), 1003);
+    await file.write(new Uint8Array([1, 2, 3]), 0);
+    await file.write(big.subarray(0, 1000), 3);
+    await file.commit();
+    const got = await readFile(join(root, 'big'));
+    expect(got.subarray(0, 3)).toEqual(Buffer.from([1, 2, 3]));
+    expect(Buffer.compare(got.subarray(3), Buffer.from(big))).toBe(0);
+    const empty = await target.createFile!(['empty'], 0);
+    await empty.commit();
+    expect((await stat(join(root, 'empty'))).size).toBe(0);
+  });
+
+  it('commit(metadata) sets mode and mtime (to the microsecond) before the file appears', async () => {
+    const { root, target } = await newTarget();
+    const file = await target.createFile!(['run.sh'], 5);
+    await file.write(new TextEncoder().encode('echo\n'), 0);
+    const mtimeNs = 981_173_106_789_123_000n;
+    await expect(file.commit({ mode: 0o10000, mtimeNs, uid: 0, gid: 0 })).rejects.toThrow(RangeError);
+    expect(await readdir(root)).toEqual([]); // a failed commit leaves no temporary file
+    const again = await target.createFile!(['run.sh'], 5);
+    await again.write(new TextEncoder().encode('echo\n'), 0);
+    await again.commit({ mode: 0o751, mtimeNs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    const st = await lstat(join(root, 'run.sh'), { bigint: true });
+    expect(Number(st.mode & 0o7777n)).toBe(0o751);
+    expect(st.mtimeNs / 1000n).toBe(mtimeNs / 1000n);
+    expect(await readFile(join(root, 'run.sh'), 'utf8')).toBe('echo\n');
+    expect(await readdir(root)).toEqual(['run.sh']);
+  });
+
+  it('abort removes the temporary file and leaves what was at the path untouched', async () => {
+    const { root, target } = await newTarget();
+    await target.writeFile(['f'], pieces('old content'));
+    const file = await target.createFile!(['f'], 3);
+    await file.write(new TextEncoder().encode('new'), 0);
+    await file.abort();
+    await file.abort();
+    expect(await readFile(join(root, 'f'), 'utf8')).toBe('old content');
+    expect(await readdir(root)).toEqual(['f']);
+    await expect(file.commit()).rejects.toThrow(/already aborted/);
+  });
+
+  it('commit replaces a symlink at the path instead of writing through it', async () => {
+    const { root, target } = await newTarget();
+    const other = await tempDir();
+    await writeFile(join(other, 'dest'), 'original');
+    await mkdir(root, { recursive: true });
+    await symlink(join(other, 'dest'), join(root, 'f'));
+    const file = await target.createFile!(['f'], 8);
+    await file.write(new TextEncoder().encode('restored'), 0);
+    await file.commit();
+    expect((await lstat(join(root, 'f'))).isFile()).toBe(true);
+    expect(await readFile(join(other, 'dest'), 'utf8')).toBe('original');
+  });
+
+  it('refuses a parent folder that is a symlink, bad names and bad sizes or positions', async () => {
+    const { root, target } = await newTarget();
+    const other = await tempDir();
+    await target.mkdir(['ok']);
+    await symlink(other, join(root, 'evil'));
+    await expect(target.createFile!(['evil', 'x'], 3)).rejects.toMatchObject({ code: 'ERR_EXISTS', message: expect.stringContaining(join(root, 'evil')) });
+    expect(await readdir(other)).toEqual([]);
+    await rejection(target.createFile!(['missing', 'x'], 3), 'ERR_NOT_FOUND');
+    for (const path of [[], [''], ['..'], ['a/b']]) await expect(target.createFile!(path, 1), JSON.stringify(path)).rejects.toThrow(TypeError);
+    for (const size of [-1, 1.5, Number.NaN]) await expect(target.createFile!(['ok', 'f'], size)).rejects.toThrow(RangeError);
+    const file = await target.createFile!(['ok', 'f'], 1);
+    await expect(file.write(new Uint8Array(1), -1)).rejects.toThrow(RangeError);
+    await expect(file.write('x' as unknown as Uint8Array, 0)).rejects.toThrow(TypeError);
+    await file.abort();
+    expect(await readdir(join(root, 'ok'))).toEqual([]);
+  });
+
+  it('is not copied by a spread wrapper, so a wrapper overriding writeFile sees every file', async () => {
+    const { target } = await newTarget();
+    expect(typeof target.createFile).toBe('function');
+    expect(Object.keys(target)).not.toContain('createFile');
+    const wrapper = { ...target };
+    expect(wrapper.createFile).toBeUndefined();
+  });
+});
+
 describe('a target root that is a file', () => {
   it('is refused with a message naming it', async () => {
     const dir = await tempDir();

@@ -1,0 +1,202 @@
+import { CairnError } from '@cairn/core';
+import type { Target, TargetFile } from '@cairn/core';
+import type { StepData } from './pack-reader.js';
+import type { PlannedFile, RestoreContext } from './restore-context.js';
+import { scheduleReads } from './restore-schedule.js';
+import type { ReadStep, ScheduleLimits } from './read-steps.js';
+import { StepPrefetch } from './step-prefetch.js';
+import { createTaskPool } from './task-pool.js';
+import type { TaskPool } from './task-pool.js';
+
+const MiB = 1024 * 1024;
+
+/** How a positional restore bounds its reads, open files and memory. */
+export interface WriterLimits extends ScheduleLimits {
+  /** Memory of the reads done ahead of (or still held by) their writes (see ReadStep.memoryBytes). */
+  readonly readAhead: number;
+  /** File operations (create, write, commit, metadata) running at once. */
+  readonly fileTasks: number;
+}
+
+/** The limits restore() uses: at most 64 MiB of blob data in memory (48 for reads, 16 cached), 32 files open between reads. */
+export const RESTORE_LIMITS: WriterLimits = Object.freeze({
+  maxGap: 256 * 1024,
+  maxReadBytes: 16 * MiB,
+  maxStepBytes: 16 * MiB,
+  maxOpenFiles: 32,
+  cacheBytes: 16 * MiB,
+  readAhead: 48 * MiB,
+  fileTasks: 16,
+});
+
+/** A file being restored: its open temporary file and its operations, chained one after the other. */
+interface FileJob {
+  readonly file: PlannedFile;
+  readonly size: number;
+  handle: TargetFile | undefined;
+  failed: boolean;
+  done: boolean;
+  chain: Promise<void>;
+}
+
+/** One write resolved to bytes. */
+interface ResolvedWrite {
+  readonly position: number;
+  readonly pieces: Uint8Array[];
+}
+
+/**
+ * Writes planned files by position through Target.createFile: each pack range is read once
+ * (see scheduleReads), its blobs decoded and verified, and written to every file that uses
+ * them, several files at once. A file with a damaged blob is aborted and named as a problem;
+ * any other failure (the target's, a transient read, ERR_ABORTED) aborts every temporary
+ * file still open and is thrown.
+ */
+export async function writeByPosition(ctx: RestoreContext, files: readonly PlannedFile[], limits: WriterLimits = RESTORE_LIMITS): Promise<void> {
+  const createFile = ctx.target.createFile;
+  if (createFile === undefined) throw new TypeError(`target ${ctx.target.location} cannot write by position (it has no createFile)`);
+  await new PositionalWriter(ctx, files, limits, createFile.bind(ctx.target)).run();
+}
+
+class PositionalWriter {
+  private readonly schedule;
+  private readonly jobs: FileJob[];
+  private readonly pool: TaskPool;
+  private readonly prefetch: StepPrefetch;
+  private fatal: { error: unknown } | undefined;
+  private readonly damaged = new Map<number, CairnError>();
+  private readonly cache = new Map<number, { data: Uint8Array; refs: number }>();
+
+  constructor(
+    private readonly ctx: RestoreContext,
+    files: readonly PlannedFile[],
+    limits: WriterLimits,
+    private readonly createFile: NonNullable<Target['createFile']>,
+  ) {
+    this.schedule = scheduleReads(files.map((file) => file.node.content ?? []), ctx.repo.index, limits);
+    this.jobs = files.map((file, i) => ({ file, size: this.schedule.sizes[i]!, handle: undefined, failed: false, done: false, chain: Promise.resolve() }));
+    this.pool = createTaskPool(limits.fileTasks);
+    this.prefetch = new StepPrefetch(ctx.repo, this.schedule, limits.readAhead);
+  }
+
+  async run(): Promise<void> {
+    const { steps } = this.schedule;
+    try {
+      for (const job of this.jobs) if ((job.file.node.content ?? []).length === 0) this.enqueue(job, () => this.write(job, [], true));
+      for (let i = 0; i < steps.length && this.fatal === undefined; i += 1) {
+        this.ctx.checkAbort();
+        const data = await this.prefetch.take(i);
+        if (this.fatal !== undefined) break;
+        const tasks = this.launch(steps[i]!, data);
+        void Promise.all(tasks).then(() => this.prefetch.release(i));
+      }
+    } catch (error) {
+      this.setFatal(error);
+    }
+    await Promise.all(this.jobs.map((job) => job.chain));
+    if (this.fatal !== undefined) {
+      for (const job of this.jobs) await job.handle?.abort().catch(() => undefined);
+      throw this.fatal.error;
+    }
+    const lost = this.jobs.find((job) => !job.done && !job.failed);
+    if (lost !== undefined) throw new Error(`restore: ${lost.file.path} was never completed (internal error)`);
+  }
+
+  /** Hands a step's blobs to the files that use them (in step order, so cache references stay in step). */
+  private launch(step: ReadStep, data: StepData): Promise<void>[] {
+    for (const [blob, value] of data) if (value instanceof CairnError) this.damaged.set(blob, value);
+    for (const { blob, uses } of step.keep) {
+      const entry = this.cache.get(blob);
+      const value = data.get(blob);
+      if (entry !== undefined) entry.refs += uses;
+      // A copy when the blob is a view of its whole read: the cache must not pin the read.
+      else if (value instanceof Uint8Array) this.cache.set(blob, { data: value.byteLength < value.buffer.byteLength ? value.slice() : value, refs: uses });
+    }
+    const tasks: Promise<void>[] = [];
+    for (const work of step.files) {
+      const job = this.jobs[work.file]!;
+      let damage: CairnError | undefined;
+      const writes = work.writes.map((write): ResolvedWrite => ({
+        position: write.position,
+        pieces: write.pieces.map((piece) => {
+          const value = piece.cached ? this.takeCached(piece.blob) : data.get(piece.blob);
+          if (value instanceof Uint8Array) return value;
+          const error = value ?? this.damaged.get(piece.blob);
+          if (error === undefined) throw new Error(`restore: a blob of ${job.file.path} was neither read nor cached (internal error)`);
+          damage ??= error;
+          return new Uint8Array(0);
+        }),
+      }));
+      if (job.failed) continue;
+      if (damage !== undefined) this.fail(job, damage);
+      else tasks.push(this.enqueue(job, () => this.write(job, writes, work.last)));
+    }
+    return tasks;
+  }
+
+  /** The plaintext of a cached blob, dropping one reference; undefined when it was never cached (damaged). */
+  private takeCached(blob: number): Uint8Array | undefined {
+    const entry = this.cache.get(blob);
+    if (entry === undefined) return undefined;
+    entry.refs -= 1;
+    if (entry.refs === 0) this.cache.delete(blob);
+    return entry.data;
+  }
+
+  /** Runs `task` for `job` after its earlier tasks, within the pool; a failure ends the restore. */
+  private enqueue(job: FileJob, task: () => Promise<void>): Promise<void> {
+    const run = job.chain
+      .then(() => {
+        if (this.fatal !== undefined || job.failed) return undefined;
+        return this.pool.run(async () => {
+          if (this.fatal !== undefined || job.failed) return;
+          this.ctx.checkAbort();
+          await task();
+        });
+      })
+      .catch((error: unknown) => this.setFatal(error));
+    job.chain = run;
+    return run;
+  }
+
+  private async write(job: FileJob, writes: readonly ResolvedWrite[], last: boolean): Promise<void> {
+    job.handle ??= await this.createFile(job.file.parts, job.size);
+    for (const write of writes) await job.handle.write(joinPieces(write.pieces), write.position);
+    if (!last) return;
+    await job.handle.commit(this.ctx.metadataOf(job.file.node));
+    job.handle = undefined;
+    job.done = true;
+    await this.ctx.fileWritten(job.file, true);
+  }
+
+  /** A file with a damaged blob: named as a problem, its temporary file removed once its earlier writes are done. */
+  private fail(job: FileJob, damage: CairnError): void {
+    job.failed = true;
+    this.ctx.fileFailed(job.file, damage);
+    job.chain = job.chain
+      .then(async () => {
+        const handle = job.handle;
+        job.handle = undefined;
+        await handle?.abort();
+      })
+      .catch((error: unknown) => this.setFatal(error));
+  }
+
+  private setFatal(error: unknown): void {
+    this.fatal ??= { error };
+  }
+}
+
+/** One buffer holding `pieces` back to back: a view when they already lie so in one buffer, else a copy. */
+export function joinPieces(pieces: readonly Uint8Array[]): Uint8Array {
+  const first = pieces[0];
+  if (first === undefined) return new Uint8Array(0);
+  if (pieces.length === 1) return first;
+  let end = first.byteOffset + first.byteLength;
+  for (let i = 1; i < pieces.length; i += 1) {
+    const piece = pieces[i]!;
+    if (piece.buffer !== first.buffer || piece.byteOffset !== end) return Buffer.concat(pieces);
+    end += piece.byteLength;
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+}

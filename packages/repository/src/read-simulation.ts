@@ -1,0 +1,179 @@
+import type { Id } from '@cairn/core';
+import type { FileWork, NeededBlob, PlannedWrite, ReadStep, ScheduleLimits, WritePiece } from './read-steps.js';
+
+const PENDING = 0;
+const CACHED = 1;
+const DONE = 2;
+
+/** Every chunk use of the files of a restore, and the uses of each blob (compressed lists over use numbers). */
+export interface Uses {
+  /** The uses of file f are useStart[f] .. useStart[f + 1]. */
+  readonly useStart: Int32Array;
+  readonly useBlob: Int32Array;
+  readonly useFile: Int32Array;
+  /** Byte position of each use in its file. */
+  readonly usePos: Float64Array;
+  /** The uses of blob b are blobUses[blobUseStart[b] .. blobUseStart[b + 1]). */
+  readonly blobUseStart: Int32Array;
+  readonly blobUses: Int32Array;
+}
+
+/** Plays a restore through, one read at a time, tracking what is written, open and cached; collects the steps. */
+export class ReadSimulation {
+  readonly steps: ReadStep[] = [];
+  /** Grows whenever a use is written or cached. */
+  progress = 0;
+  private readonly status: Uint8Array;
+  private readonly pendingLeft: Int32Array;
+  private readonly cachedLeft: Int32Array;
+  /** 0: not opened yet, 1: open, 2: complete. */
+  private readonly state: Uint8Array;
+  private readonly open = new Set<number>();
+  /** Per file: no use before it is pending. */
+  private readonly cursor: Int32Array;
+  private readonly cacheRefs = new Map<number, number>();
+  private cacheUsed = 0;
+
+  constructor(
+    private readonly blobs: readonly NeededBlob[],
+    private readonly uses: Uses,
+    private readonly limits: ScheduleLimits,
+  ) {
+    const files = uses.useStart.length - 1;
+    this.status = new Uint8Array(uses.useBlob.length);
+    this.pendingLeft = new Int32Array(files);
+    this.cachedLeft = new Int32Array(files);
+    this.state = new Uint8Array(files);
+    for (let f = 0; f < files; f += 1) this.pendingLeft[f] = uses.useStart[f + 1]! - uses.useStart[f]!;
+    this.cursor = uses.useStart.slice(0, files);
+  }
+
+  /** The blob of the next pending use of the first open file, or -1 when no file is open. */
+  urgentBlob(): number {
+    let first = -1;
+    for (const file of this.open) if (first < 0 || file < first) first = file;
+    if (first < 0) return -1;
+    let use = this.cursor[first]!;
+    while (this.status[use] !== PENDING) use += 1;
+    this.cursor[first] = use;
+    return this.uses.useBlob[use]!;
+  }
+
+  /** True when some file still waits for `blob` to be read. */
+  hasPending(blob: number): boolean {
+    const { blobUseStart, blobUses } = this.uses;
+    for (let i = blobUseStart[blob]!; i < blobUseStart[blob + 1]!; i += 1) if (this.status[blobUses[i]!] === PENDING) return true;
+    return false;
+  }
+
+  /** Adds the step reading `range` (blobs of one pack by offset): who is served, who waits. */
+  step(packId: Id, range: readonly number[]): void {
+    const { blobUseStart, blobUses, useFile } = this.uses;
+    const touched = new Map<number, number[]>();
+    for (const b of range) {
+      for (let i = blobUseStart[b]!; i < blobUseStart[b + 1]!; i += 1) {
+        const use = blobUses[i]!;
+        if (this.status[use] !== PENDING) continue;
+        const file = useFile[use]!;
+        const list = touched.get(file);
+        if (list === undefined) touched.set(file, [use]);
+        else list.push(use);
+      }
+    }
+    const files = [...touched.keys()].sort((a, b) => a - b);
+    const served: number[] = [];
+    const waiting: number[] = [];
+    // Files this read completes first: the open ones among them free their place for others.
+    for (const file of files) {
+      if (this.pendingLeft[file] !== touched.get(file)!.length) continue;
+      this.open.delete(file);
+      this.state[file] = 2;
+      served.push(file);
+    }
+    for (const file of files) {
+      if (this.state[file] === 1) served.push(file);
+      else if (this.state[file] !== 0) continue;
+      else if (this.open.size < this.limits.maxOpenFiles) {
+        this.state[file] = 1;
+        this.open.add(file);
+        served.push(file);
+      } else waiting.push(file);
+    }
+    served.sort((a, b) => a - b);
+    const keep = new Map<number, number>();
+    for (const file of waiting) for (const use of touched.get(file)!) this.cacheUse(use, keep);
+    const first = this.blobs[range[0]!]!.location;
+    let end = first.offset;
+    let decoded = 0;
+    for (const b of range) {
+      const { offset, length, rawLength, codec } = this.blobs[b]!.location;
+      end = Math.max(end, offset + length);
+      if (codec !== 'none') decoded += rawLength;
+    }
+    this.steps.push({
+      packId,
+      offset: first.offset,
+      length: end - first.offset,
+      blobs: [...range],
+      memoryBytes: end - first.offset + decoded,
+      keep: [...keep].map(([blob, uses]) => ({ blob, uses })),
+      files: served.map((file) => this.serve(file, touched.get(file)!)),
+    });
+  }
+
+  /** Keeps a waiting file's use in the cache when there is room; else it stays pending (the pack is read again). */
+  private cacheUse(use: number, keep: Map<number, number>): void {
+    const blob = this.uses.useBlob[use]!;
+    const refs = this.cacheRefs.get(blob);
+    if (refs === undefined) {
+      const size = this.blobs[blob]!.location.rawLength;
+      if (this.cacheUsed + size > this.limits.cacheBytes) return;
+      this.cacheUsed += size;
+    }
+    this.cacheRefs.set(blob, (refs ?? 0) + 1);
+    keep.set(blob, (keep.get(blob) ?? 0) + 1);
+    const file = this.uses.useFile[use]!;
+    this.status[use] = CACHED;
+    this.pendingLeft[file]! -= 1;
+    this.cachedLeft[file]! += 1;
+    this.progress += 1;
+  }
+
+  /** Writes a file's uses of this read, and whatever of it waits in the cache. */
+  private serve(file: number, here: readonly number[]): FileWork {
+    const { useStart, useBlob, usePos } = this.uses;
+    const pieces: { position: number; piece: WritePiece }[] = [];
+    for (const use of here) {
+      this.status[use] = DONE;
+      pieces.push({ position: usePos[use]!, piece: { blob: useBlob[use]!, cached: false } });
+    }
+    this.pendingLeft[file]! -= here.length;
+    if (this.cachedLeft[file]! > 0) {
+      for (let use = useStart[file]!; use < useStart[file + 1]!; use += 1) {
+        if (this.status[use] !== CACHED) continue;
+        this.status[use] = DONE;
+        const blob = useBlob[use]!;
+        pieces.push({ position: usePos[use]!, piece: { blob, cached: true } });
+        const refs = this.cacheRefs.get(blob)! - 1;
+        if (refs > 0) this.cacheRefs.set(blob, refs);
+        else {
+          this.cacheRefs.delete(blob);
+          this.cacheUsed -= this.blobs[blob]!.location.rawLength;
+        }
+      }
+      this.cachedLeft[file] = 0;
+    }
+    this.progress += here.length;
+    const last = this.pendingLeft[file] === 0;
+    pieces.sort((a, b) => a.position - b.position);
+    const writes: PlannedWrite[] = [];
+    let next = -1;
+    for (const { position, piece } of pieces) {
+      const current = writes[writes.length - 1];
+      if (current !== undefined && position === next) current.pieces.push(piece);
+      else writes.push({ position, pieces: [piece] });
+      next = position + this.blobs[piece.blob]!.location.rawLength;
+    }
+    return { file, writes, last };
+  }
+}

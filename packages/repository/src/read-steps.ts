@@ -1,0 +1,64 @@
+import type { Id } from '@cairn/core';
+import type { BlobLocation } from '@cairn/index';
+
+/** Bounds of a read schedule. */
+export interface ScheduleLimits {
+  /** Blobs of one pack closer than this are read together, gap included. */
+  readonly maxGap: number;
+  /** Stored bytes per read (a larger blob gets a read of its own). */
+  readonly maxReadBytes: number;
+  /** Plaintext bytes per read. */
+  readonly maxStepBytes: number;
+  /** Files open at once between reads (partly written). */
+  readonly maxOpenFiles: number;
+  /** Plaintext kept between reads for files that cannot be opened yet. */
+  readonly cacheBytes: number;
+}
+
+/** A distinct blob the restore needs and where it is stored. */
+export interface NeededBlob {
+  readonly id: Id;
+  readonly location: BlobLocation;
+}
+
+/** One blob's plaintext within a write: from the step's own read, or from the cache. */
+export interface WritePiece {
+  readonly blob: number;
+  readonly cached: boolean;
+}
+
+/** Chunks of one file that follow each other, written at `position` in one write. */
+export interface PlannedWrite {
+  readonly position: number;
+  readonly pieces: WritePiece[];
+}
+
+/** What one step writes to one file; `last` when the file is complete after it. */
+export interface FileWork {
+  readonly file: number;
+  readonly writes: PlannedWrite[];
+  readonly last: boolean;
+}
+
+/** One range read of a pack and the writes it feeds. */
+export interface ReadStep {
+  readonly packId: Id;
+  readonly offset: number;
+  readonly length: number;
+  /** The blobs in the range, by offset. */
+  readonly blobs: number[];
+  /** What the step holds in memory: the bytes read, plus the plaintext of its compressed blobs. */
+  readonly memoryBytes: number;
+  /** Blobs to add references to in the cache (taking the data from this read when it is not cached yet). */
+  readonly keep: { readonly blob: number; readonly uses: number }[];
+  /** Files written by this step, in file order. */
+  readonly files: FileWork[];
+}
+
+/** The reads of a restore in order, and what each writes. */
+export interface ReadSchedule {
+  readonly blobs: NeededBlob[];
+  /** Per file: its size, the sum of its chunks' plaintext lengths. */
+  readonly sizes: number[];
+  readonly steps: ReadStep[];
+}

@@ -1,0 +1,78 @@
+import { CairnError } from '@cairn/core';
+import type { EntryMetadata, Target } from '@cairn/core';
+import type { TreeNode } from '@cairn/index';
+import { naming } from './names.js';
+import type { Repository } from './repository.js';
+import type { RestoreOptions, RestoreResult } from './restore-types.js';
+
+/** Another name of a hardlinked file, linked once the file itself is written. */
+export interface PlannedLink {
+  readonly parts: readonly string[];
+  readonly path: string;
+}
+
+/** A file the walk decided to write, with the other names it gets as hardlinks. */
+export interface PlannedFile {
+  readonly parts: readonly string[];
+  readonly path: string;
+  readonly node: TreeNode;
+  readonly links: PlannedLink[];
+}
+
+/** What the parts of one restore share: the repository, its options and the result being counted. */
+export class RestoreContext {
+  readonly target: Target;
+  readonly dryRun: boolean;
+
+  constructor(
+    readonly repo: Repository,
+    readonly options: RestoreOptions,
+    readonly result: RestoreResult,
+  ) {
+    this.target = options.target;
+    this.dryRun = options.dryRun === true;
+  }
+
+  /** Throws ERR_ABORTED once the restore's signal has fired. */
+  checkAbort(): void {
+    if (this.options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'restore interrupted');
+  }
+
+  /** Records (and reports) an entry that could not be restored. */
+  problem(path: string, message: string): void {
+    const problem = { path, message: naming(path, message) };
+    this.result.problems.push(problem);
+    this.options.onProblem?.(problem);
+  }
+
+  /** The metadata a restore gives `node`'s entry. */
+  metadataOf(node: TreeNode): EntryMetadata {
+    return { mode: node.mode, mtimeNs: node.mtimeNs, uid: node.uid, gid: node.gid };
+  }
+
+  /** Sets mode, owner and mtime of a restored entry (nothing in a dry run). */
+  async setMetadata(parts: readonly string[], node: TreeNode): Promise<void> {
+    if (this.dryRun) return;
+    await this.target.setMetadata(parts, node.type, this.metadataOf(node));
+  }
+
+  /**
+   * After a file is in place under its name: sets its metadata (unless `metadataSet`: it was
+   * given at commit), counts it and makes its hardlinks.
+   */
+  async fileWritten(file: PlannedFile, metadataSet = false): Promise<void> {
+    if (!metadataSet) await this.setMetadata(file.parts, file.node);
+    this.result.files += 1;
+    this.result.bytesWritten += file.node.size;
+    for (const link of file.links) {
+      await this.target.link(file.parts, link.parts);
+      this.result.hardlinks += 1;
+    }
+  }
+
+  /** Names a file whose data is damaged, and each of its hardlinks, as not restored. */
+  fileFailed(file: PlannedFile, error: CairnError): void {
+    this.problem(file.path, error.message);
+    for (const link of file.links) this.problem(link.path, error.message);
+  }
+}

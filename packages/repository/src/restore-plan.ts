@@ -1,0 +1,162 @@
+import { isCairnError, toHex } from '@cairn/core';
+import type { Id } from '@cairn/core';
+import type { TreeNode } from '@cairn/index';
+import { snapshotPath } from './names.js';
+import type { PlannedFile } from './restore-context.js';
+import type { RestoreContext } from './restore-context.js';
+import type { OverwritePolicy, RestoreAction } from './restore-types.js';
+import { createSelection } from './selection.js';
+import type { Selection } from './selection.js';
+
+/** A folder whose metadata is set once everything below it is written. */
+export interface PlannedFolder {
+  readonly parts: readonly string[];
+  readonly node: TreeNode;
+}
+
+/** What the walk leaves to write: files (in snapshot order) and folders (deepest first, as the walk left them). */
+export interface RestorePlan {
+  readonly files: PlannedFile[];
+  readonly folders: PlannedFolder[];
+  readonly selection: Selection;
+}
+
+/**
+ * Walks the selected trees of a snapshot: makes folders and symlinks, applies the overwrite
+ * policy, reports actions and problems, and returns the files still to write (their data,
+ * metadata and hardlinks) and the folders whose metadata comes last.
+ */
+export async function planRestore(ctx: RestoreContext, tree: Id): Promise<RestorePlan> {
+  const walk = new RestoreWalk(ctx);
+  await walk.restoreTree(tree, [], false);
+  return { files: walk.files, folders: walk.folders, selection: walk.selection };
+}
+
+class RestoreWalk {
+  readonly selection: Selection;
+  readonly files: PlannedFile[] = [];
+  readonly folders: PlannedFolder[] = [];
+  private readonly created = new Set<string>();
+  /** Folders this restore made where nothing was: their entries need no lstat. */
+  private readonly fresh = new Set<string>();
+  private readonly refused = new Set<string>();
+  /** The first planned name of each hardlinked inode ("dev:ino"). */
+  private readonly hardlinks = new Map<string, PlannedFile>();
+  private readonly policy: OverwritePolicy;
+
+  constructor(private readonly ctx: RestoreContext) {
+    this.selection = createSelection(ctx.options.include ?? []);
+    this.policy = ctx.options.overwrite ?? 'always';
+  }
+
+  async restoreTree(tree: Id, parts: readonly string[], selected: boolean): Promise<void> {
+    let nodes: TreeNode[];
+    try {
+      nodes = await this.ctx.repo.loadTree(tree, `tree ${toHex(tree)} (${snapshotPath(parts) || '/'})`);
+    } catch (error) {
+      if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+      this.ctx.problem(snapshotPath(parts) || '/', error.message);
+      return;
+    }
+    for (const node of nodes) {
+      this.ctx.checkAbort();
+      const childParts = [...parts, node.name];
+      const childSelected = selected || this.selection.matches(snapshotPath(childParts));
+      if (node.type === 'dir') {
+        if (childSelected && !(await this.ensureDir(childParts, false))) continue;
+        if (node.subtree !== undefined) await this.restoreTree(node.subtree, childParts, childSelected);
+        if (this.created.has(snapshotPath(childParts)) && !this.ctx.dryRun) this.folders.push({ parts: childParts, node });
+      } else if (childSelected) {
+        await this.restoreLeaf(node, childParts, parts);
+      }
+    }
+  }
+
+  private async restoreLeaf(node: TreeNode, parts: string[], parent: readonly string[]): Promise<void> {
+    const path = snapshotPath(parts);
+    if (node.type !== 'file' && node.type !== 'symlink') {
+      this.ctx.result.notRestored.push(path);
+      return;
+    }
+    if (!(await this.ensureDir(parent, true))) return;
+    const { target } = this.ctx;
+    const existing = this.fresh.has(snapshotPath(parent)) ? null : await target.lstat(parts);
+    if (existing !== null) {
+      const keep = this.policy === 'never'
+        || (this.policy === 'if-changed' && node.type === 'file' && existing.type === 'file' && existing.size === node.size
+          && existing.mtimeNs / 1000n === node.mtimeNs / 1000n);
+      if (keep) {
+        this.ctx.result.skipped += 1;
+        this.act('skip', path, node);
+        return;
+      }
+      if (existing.type === 'dir' && !this.ctx.dryRun) await target.remove(parts);
+    }
+    const action = existing === null ? 'create' : 'overwrite';
+    if (node.type === 'symlink') {
+      this.act(action, path, node);
+      if (this.ctx.dryRun) return;
+      await target.symlink(parts, node.linkTarget ?? '');
+      await this.ctx.setMetadata(parts, node);
+      this.ctx.result.symlinks += 1;
+      return;
+    }
+    this.planFile(node, parts, path, action);
+  }
+
+  private planFile(node: TreeNode, parts: string[], path: string, action: 'create' | 'overwrite'): void {
+    const linkKey = node.nlink > 1 ? `${node.dev}:${node.ino}` : undefined;
+    const first = linkKey === undefined ? undefined : this.hardlinks.get(linkKey);
+    if (first !== undefined) {
+      this.act('link', path, node);
+      // In a dry run nothing is linked later: count it now. Otherwise it is counted when made.
+      if (this.ctx.dryRun) this.ctx.result.hardlinks += 1;
+      else first.links.push({ parts, path });
+      return;
+    }
+    const missing = (node.content ?? []).find((id) => !this.ctx.repo.index.has(id));
+    if (missing !== undefined) {
+      this.ctx.problem(path, `data blob ${toHex(missing)} is not in the index (the pack holding it is missing or unindexed)`);
+      return;
+    }
+    this.act(action, path, node);
+    const file: PlannedFile = { parts, path, node, links: [] };
+    if (linkKey !== undefined) this.hardlinks.set(linkKey, file);
+    if (!this.ctx.dryRun) this.files.push(file);
+  }
+
+  /** Makes sure the folder at `parts` exists in the target (creating its parents); false when it cannot. */
+  private async ensureDir(parts: readonly string[], asParent: boolean): Promise<boolean> {
+    const path = snapshotPath(parts);
+    if (parts.length === 0 || this.created.has(path)) return true;
+    if (this.refused.has(path) || !(await this.ensureDir(parts.slice(0, -1), true))) return false;
+    if (!this.ctx.dryRun) {
+      const { target } = this.ctx;
+      let fresh = (await target.lstat(parts)) === null;
+      try {
+        await target.mkdir(parts);
+      } catch (error) {
+        if (!isCairnError(error, 'ERR_EXISTS')) throw error;
+        if (this.policy !== 'always') {
+          this.ctx.problem(path, `${error.message}; not replaced (overwrite policy "${this.policy}")`);
+          this.refused.add(path);
+          return false;
+        }
+        await target.remove(parts);
+        await target.mkdir(parts);
+        fresh = true;
+      }
+      if (fresh) this.fresh.add(path);
+    }
+    this.created.add(path);
+    if (!asParent) {
+      this.ctx.result.dirs += 1;
+      this.ctx.options.onAction?.({ action: 'create', path, type: 'dir', size: 0 });
+    }
+    return true;
+  }
+
+  private act(action: RestoreAction['action'], path: string, node: TreeNode): void {
+    this.ctx.options.onAction?.({ action, path, type: node.type, size: node.size });
+  }
+}

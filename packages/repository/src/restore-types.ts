@@ -1,0 +1,46 @@
+import type { NodeType, Target } from '@cairn/core';
+
+/** What a restore does with an entry that is already in the target. */
+export type OverwritePolicy = 'always' | 'never' | 'if-changed';
+
+/** One thing a restore does (or, with dryRun, would do). */
+export interface RestoreAction {
+  readonly action: 'create' | 'overwrite' | 'skip' | 'link';
+  readonly path: string;
+  readonly type: NodeType;
+  readonly size: number;
+}
+
+/** An entry a restore could not restore, and why. */
+export interface RestoreProblem {
+  readonly path: string;
+  /** A sentence naming `path` and what went wrong. */
+  readonly message: string;
+}
+
+/** Options of restore(). */
+export interface RestoreOptions {
+  readonly target: Target;
+  /** Snapshot paths or globs to restore (with everything below them); all when empty. */
+  readonly include?: readonly string[];
+  /** Default 'always'. 'if-changed' keeps a file of the same size and mtime. */
+  readonly overwrite?: OverwritePolicy;
+  readonly dryRun?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onAction?: (action: RestoreAction) => void;
+  readonly onProblem?: (problem: RestoreProblem) => void;
+}
+
+/** What restore() did. */
+export interface RestoreResult {
+  readonly snapshotId: string;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  hardlinks: number;
+  skipped: number;
+  bytesWritten: number;
+  readonly problems: RestoreProblem[];
+  /** Entries that cannot be restored (fifos, sockets, devices). */
+  readonly notRestored: string[];
+}

@@ -1,0 +1,36 @@
+import { isCairnError } from '@cairn/core';
+import type { CairnError, Id } from '@cairn/core';
+import type { PlannedFile, RestoreContext } from './restore-context.js';
+
+/**
+ * Writes planned files one at a time through Target.writeFile, streaming each file's blobs
+ * in order (for targets without createFile). A file whose blob is damaged is not written
+ * (its problem is named, the restore goes on); any other failure ends the restore.
+ */
+export async function writeByStreaming(ctx: RestoreContext, files: readonly PlannedFile[]): Promise<void> {
+  for (const file of files) {
+    ctx.checkAbort();
+    const damage: { error?: CairnError } = {};
+    try {
+      await ctx.target.writeFile(file.parts, blobStream(ctx, file.node.content ?? [], damage));
+    } catch (error) {
+      if (damage.error === undefined) throw error;
+      ctx.fileFailed(file, damage.error);
+      continue;
+    }
+    await ctx.fileWritten(file);
+  }
+}
+
+/** The plaintext of `content`, blob by blob; records in `damage` a failure that is the repository's damage. */
+async function* blobStream(ctx: RestoreContext, content: readonly Id[], damage: { error?: CairnError }): AsyncGenerator<Uint8Array> {
+  for (const id of content) {
+    ctx.checkAbort();
+    try {
+      yield await ctx.repo.loadBlob(id, 'data');
+    } catch (error) {
+      if (isCairnError(error) && error.code !== 'ERR_TRANSIENT') damage.error = error;
+      throw error;
+    }
+  }
+}
