@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { isCairnError } from '@cairn/core';
 import { registerBigfile } from './commands/bigfile-command.js';
 import { registerCompare } from './commands/compare-command.js';
+import { registerDevice } from './commands/device-command.js';
 import { registerIndexMemory } from './commands/index-memory-command.js';
 import { registerScale } from './commands/scale-command.js';
 
@@ -20,6 +21,7 @@ registerCompare(program);
 registerScale(program);
 registerBigfile(program);
 registerIndexMemory(program);
+registerDevice(program);
 
 // `pnpm bench -- --small` passes the "--" on: drop it.
 const args = process.argv.slice(2);

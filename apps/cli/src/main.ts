@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBackup } from './commands/backup.js';
 import { registerCat } from './commands/cat.js';
 import { registerCheck } from './commands/check.js';
+import { registerConfig } from './commands/config.js';
 import { registerDevice } from './commands/device.js';
 import { registerForget } from './commands/forget.js';
 import { registerInit } from './commands/init.js';
@@ -53,6 +54,7 @@ registerForget(program);
 registerPrune(program);
 registerRepair(program);
 registerUnlock(program);
+registerConfig(program);
 registerDevice(program);
 
 try {

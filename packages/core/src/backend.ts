@@ -35,4 +35,16 @@ export interface Backend {
   list(type: FileType): AsyncIterable<FileInfo>;
   /** Removes a file; removing one that is not there is not an error. */
   remove(type: FileType, name: string): Promise<void>;
+  /** Optional: replaces the config file atomically (the one file that may change: `cairn config`). */
+  replaceConfig?(data: Uint8Array): Promise<void>;
+  /** Optional: the size of the storage holding the backend and the bytes free on it. */
+  space?(): Promise<StorageSpace>;
+  /** Optional: removes temporary files that writers which died left behind; returns their names. */
+  removeStaleTemporaries?(): Promise<string[]>;
+}
+
+/** The capacity of the storage a backend writes to, in bytes. */
+export interface StorageSpace {
+  readonly total: number;
+  readonly free: number;
 }

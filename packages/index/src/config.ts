@@ -15,9 +15,32 @@ export interface RepoConfig {
   readonly encryption: 'none';
   /** A pack is closed once it holds at least this many bytes. */
   readonly packSize: number;
+  /** Optional (absent when unset): the most the repository may hold; backups keep it under this. */
+  readonly maxSize?: ConfigMaxSize;
+  /** Optional (absent when unset): the retention policy `forget` and the quota apply when given none. */
+  readonly retention?: ConfigRetention;
 }
 
-const KEYS = ['version', 'id', 'createdAt', 'chunker', 'hash', 'compression', 'encryption', 'packSize'];
+/** A size limit: bytes, or a percentage of the filesystem holding the repository. */
+export type ConfigMaxSize = { readonly bytes: number } | { readonly percent: number };
+
+/** A count of a retention rule: snapshots, or all of them. */
+export type RetentionCount = number | 'unlimited';
+
+/** A stored retention policy, as the `forget --keep-*` flags give it ("within" is a duration such as "1y6m"). */
+export interface ConfigRetention {
+  readonly last?: RetentionCount;
+  readonly hourly?: RetentionCount;
+  readonly daily?: RetentionCount;
+  readonly weekly?: RetentionCount;
+  readonly monthly?: RetentionCount;
+  readonly yearly?: RetentionCount;
+  readonly within?: string;
+  readonly tags?: readonly (readonly string[])[];
+}
+
+const KEYS = ['version', 'id', 'createdAt', 'chunker', 'hash', 'compression', 'encryption', 'packSize', 'maxSize', 'retention'];
+const COUNT_KEYS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 type Fail = (code: 'ERR_FORMAT' | 'ERR_UNSUPPORTED', message: string) => never;
@@ -94,6 +117,8 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
   const level = field(compression, 'level', 'compression.level');
   if (!Number.isSafeInteger(level)) expected('compression.level', level, 'an integer');
   const packSize = count(value, 'packSize', 'packSize', 1);
+  const maxSize = Object.hasOwn(value, 'maxSize') ? checkMaxSize(value['maxSize'], expected, fail) : undefined;
+  const retention = Object.hasOwn(value, 'retention') ? checkRetention(value['retention'], expected, fail) : undefined;
   return {
     version: FORMAT_VERSION,
     id: id as string,
@@ -103,7 +128,50 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
     compression: { codec, level: level as number },
     encryption,
     packSize,
+    ...(maxSize === undefined ? {} : { maxSize }),
+    ...(retention === undefined ? {} : { retention }),
   };
+}
+
+type Expected = (path: string, found: unknown, what: string) => never;
+
+/** `{ "bytes": n }` (n >= 1) or `{ "percent": p }` (0 < p <= 100). */
+function checkMaxSize(found: unknown, expected: Expected, fail: Fail): ConfigMaxSize {
+  if (!isObject(found)) return expected('maxSize', found, 'an object');
+  refuseUnknownKeys(found, ['bytes', 'percent'], 'maxSize.', fail);
+  const keys = Object.keys(found);
+  if (keys.length !== 1) return expected('maxSize', found, 'exactly one of bytes, percent');
+  if (keys[0] === 'bytes') {
+    const bytes = found['bytes'];
+    return Number.isSafeInteger(bytes) && (bytes as number) >= 1 ? { bytes: bytes as number } : expected('maxSize.bytes', bytes, 'an integer >= 1');
+  }
+  const percent = found['percent'];
+  return typeof percent === 'number' && percent > 0 && percent <= 100 ? { percent } : expected('maxSize.percent', percent, 'a number above 0, at most 100');
+}
+
+/** Counts (integers >= 0 or "unlimited"), `within` (a duration such as "1y6m"), `tags` (lists of strings). */
+function checkRetention(found: unknown, expected: Expected, fail: Fail): ConfigRetention {
+  if (!isObject(found)) return expected('retention', found, 'an object');
+  refuseUnknownKeys(found, [...COUNT_KEYS, 'within', 'tags'], 'retention.', fail);
+  const out: Record<string, unknown> = {};
+  for (const key of COUNT_KEYS) {
+    if (!Object.hasOwn(found, key)) continue;
+    const n = found[key];
+    if (n !== 'unlimited' && !(Number.isSafeInteger(n) && (n as number) >= 0)) expected(`retention.${key}`, n, 'an integer >= 0 or "unlimited"');
+    out[key] = n;
+  }
+  if (Object.hasOwn(found, 'within')) {
+    const within = found['within'];
+    if (typeof within !== 'string' || !/^(\d+[ymdh])+$/.test(within)) expected('retention.within', within, 'a duration such as "1y6m" or "36h"');
+    out['within'] = within;
+  }
+  if (Object.hasOwn(found, 'tags')) {
+    const tags = found['tags'];
+    const lists = Array.isArray(tags) && tags.every((list) => Array.isArray(list) && list.every((tag) => typeof tag === 'string'));
+    if (!lists) expected('retention.tags', tags, 'a list of lists of tags');
+    out['tags'] = (tags as string[][]).map((list) => [...list]);
+  }
+  return out as ConfigRetention;
 }
 
 /** A key this cairn does not know may change what the repository means: refuse it. */

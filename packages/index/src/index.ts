@@ -14,7 +14,7 @@ export type { TreeNode } from './tree-node.js';
 export { encodeSnapshot, decodeSnapshot } from './snapshot.js';
 export type { Snapshot, SnapshotSummary } from './snapshot.js';
 export { encodeConfig, decodeConfig } from './config.js';
-export type { RepoConfig } from './config.js';
+export type { RepoConfig, ConfigMaxSize, ConfigRetention, RetentionCount } from './config.js';
 export { treeToJson, snapshotToJson, indexFileToJson } from './json-views.js';
 export type { TreeNodeJson, SnapshotJson, IndexPackJson } from './json-views.js';
 export { nsToIso } from './ns-time.js';

@@ -73,3 +73,38 @@ describe('config', () => {
     expect(() => encodeConfig({ ...config, packSize: 0 })).toThrow(/packSize is 0/);
   });
 });
+
+describe('config: optional maxSize and retention', () => {
+  const full: RepoConfig = {
+    ...config,
+    maxSize: { bytes: 500 * 2 ** 20 },
+    retention: { last: 3, daily: 'unlimited', within: '1y6m', tags: [['keep'], ['']] },
+  };
+
+  it('are absent when unset and follow packSize when set; they round-trip', () => {
+    expect(Object.keys(JSON.parse(new TextDecoder().decode(encodeConfig(config))))).not.toContain('maxSize');
+    const bytes = encodeConfig(full);
+    expect(Object.keys(JSON.parse(new TextDecoder().decode(bytes))).slice(-3)).toEqual(['packSize', 'maxSize', 'retention']);
+    expect(decodeConfig(bytes, WHERE)).toEqual(full);
+    const percent: RepoConfig = { ...config, maxSize: { percent: 12.5 } };
+    expect(decodeConfig(encodeConfig(percent), WHERE)).toEqual(percent);
+  });
+
+  it('refuses malformed values with ERR_FORMAT and unknown keys inside them with ERR_UNSUPPORTED', () => {
+    const cases: [(v: Record<string, unknown>) => void, string][] = [
+      [(v) => (v['maxSize'] = 1000), 'maxSize is 1000, expected an object'],
+      [(v) => (v['maxSize'] = {}), 'exactly one of bytes, percent'],
+      [(v) => (v['maxSize'] = { bytes: 1, percent: 2 }), 'exactly one of bytes, percent'],
+      [(v) => (v['maxSize'] = { bytes: 0 }), 'maxSize.bytes is 0'],
+      [(v) => (v['maxSize'] = { percent: 101 }), 'maxSize.percent is 101'],
+      [(v) => (v['retention'] = { last: -1 }), 'retention.last is -1'],
+      [(v) => (v['retention'] = { daily: 'all' }), 'retention.daily is "all"'],
+      [(v) => (v['retention'] = { within: '2 weeks' }), 'retention.within is "2 weeks"'],
+      [(v) => (v['retention'] = { tags: ['keep'] }), 'retention.tags is an array of 1'],
+    ];
+    for (const [change, message] of cases) expectCairnError(() => decodeConfig(edited(change), WHERE), 'ERR_FORMAT', WHERE, message);
+    expectCairnError(() => decodeConfig(edited((v) => (v['maxSize'] = { gigabytes: 2 })), WHERE), 'ERR_UNSUPPORTED', '"maxSize.gigabytes"');
+    expectCairnError(() => decodeConfig(edited((v) => (v['retention'] = { keepForever: true })), WHERE), 'ERR_UNSUPPORTED', '"retention.keepForever"');
+    expect(() => encodeConfig({ ...config, maxSize: { bytes: -5 } })).toThrow(/maxSize.bytes is -5/);
+  });
+});

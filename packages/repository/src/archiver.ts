@@ -7,6 +7,8 @@ import { createBlobWriter } from './blob-writer.js';
 import { compressionSetting } from './compression.js';
 import type { CompressionMode } from './compression.js';
 import { withLease } from './lease.js';
+import { quotaAfterBackup, quotaBeforeBackup } from './quota-backup.js';
+import type { QuotaResult } from './quota.js';
 import { findSnapshot, listSnapshots, sameOrigin, saveSnapshot } from './snapshots.js';
 import type { SnapshotEntry } from './snapshots.js';
 import type { Repository } from './repository.js';
@@ -69,6 +71,8 @@ export interface BackupResult {
   readonly warnings: readonly BackupWarning[];
   /** True when some file could not be read, or changed while it was read (see `warnings`). */
   readonly partial: boolean;
+  /** With a size limit: what keeping the repository under it took (snapshots forgotten, bytes freed). */
+  readonly quota?: QuotaResult;
 }
 
 /** Checks that every path exists; returns their absolute forms and root names (before anything is written). */
@@ -108,7 +112,13 @@ export async function resolveBackupPaths(source: Source, paths: readonly string[
  * (locks/) for the whole run, so a concurrent prune never deletes what it uses.
  */
 export async function backup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
-  return withLease(repo, { purpose: 'backup', ...(options.signal === undefined ? {} : { signal: options.signal }) }, () => runBackup(repo, options));
+  await repo.backend.removeStaleTemporaries?.(); // what killed writers left (docs/FORMAT.md, "Layout")
+  // The quota prunes outside the lease: a prune deletes nothing while a lease is live.
+  const before = await quotaBeforeBackup(repo, options);
+  const result = await withLease(repo, { purpose: 'backup', ...(options.signal === undefined ? {} : { signal: options.signal }) }, () => runBackup(repo, options));
+  const after = await quotaAfterBackup(repo, result.id);
+  if (before === null || after === null) return result;
+  return { ...result, quota: { ...after, sizeBefore: before.sizeBefore, forgotten: [...before.forgotten, ...after.forgotten], freed: before.freed + after.freed } };
 }
 
 async function runBackup(repo: Repository, options: BackupOptions): Promise<BackupResult> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rm, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError } from '@cairn/core';
@@ -7,7 +8,31 @@ import { samePieces, totalLength } from './bytes.js';
 import { errnoOf, readFully, syncDir, writeAll } from './file-io.js';
 
 /** Prefix of the temporary files a local backend writes next to the final name (list() skips them). */
-const TEMP_PREFIX = '.tmp-';
+export const TEMP_PREFIX = '.tmp-';
+
+/** Who wrote a temporary file, read from its name. */
+export interface TempOwner {
+  /** The writer's host name as its name carries it (characters other than [A-Za-z0-9._] become "_"). */
+  readonly host: string;
+  readonly pid: number;
+}
+
+/** This host's name as temporary file names carry it. */
+export function tempHost(name = hostname()): string {
+  return name.replace(/[^A-Za-z0-9._]/g, '_') || '_';
+}
+
+/** A new temporary file name: `.tmp-<host>-<pid>-<16 random hex>`, so a later writer can tell whose it is. */
+export function tempFileName(): string {
+  return `${TEMP_PREFIX}${tempHost()}-${process.pid}-${randomBytes(8).toString('hex')}`;
+}
+
+/** The host and pid of a temporary file name, or null for other names (and for the `.tmp-<hex>` of older cairn). */
+export function parseTempFileName(name: string): TempOwner | null {
+  const match = /^\.tmp-([A-Za-z0-9._]+)-(\d{1,10})-[0-9a-f]{16}$/.exec(name);
+  if (match === null) return null;
+  return { host: match[1] ?? '', pid: Number(match[2]) };
+}
 
 /**
  * Writes `pieces` to `file` without ever replacing it or showing a partial file under
@@ -19,7 +44,7 @@ const TEMP_PREFIX = '.tmp-';
  */
 export async function writeExclusive(file: string, pieces: readonly Uint8Array[], makeFolder: boolean): Promise<void> {
   const dir = dirname(file);
-  const temp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+  const temp = join(dir, tempFileName());
   let handle: FileHandle | undefined;
   try {
     handle = await openTemp(temp, makeFolder);

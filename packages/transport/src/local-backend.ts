@@ -1,18 +1,22 @@
-import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
-import type { Backend, ByteRange, FileInfo } from '@cairn/core';
+import type { Backend, ByteRange, FileInfo, StorageSpace } from '@cairn/core';
 import { assertRange, truncatedError } from './byte-range.js';
 import { toPieces } from './bytes.js';
-import { writeExclusive } from './exclusive-write.js';
+import { parseTempFileName, TEMP_PREFIX, tempFileName, tempHost, writeExclusive } from './exclusive-write.js';
 import { assertFileName, assertFileType, isFileName } from './file-names.js';
-import { errnoOf, readFully } from './file-io.js';
+import { errnoOf, readFully, syncDir, writeAll } from './file-io.js';
 import { filePath, repositoryFolders, typeFolder } from './local-layout.js';
+
+/** A temporary file older than this is removed by removeStaleTemporaries whoever wrote it. */
+export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 /**
  * A repository in a local folder: `config`, `data/<2 hex>/<name>`, `index/`, `snapshots/`,
- * `keys/`, `locks/`. Writes are exclusive and atomic (synced temporary file, hard link).
+ * `keys/`, `locks/`. Writes are exclusive and atomic (synced temporary file
+ * `.tmp-<host>-<pid>-<random>`, hard link); only `replaceConfig` renames over a file.
  */
 export function createLocalBackend(path: string): Backend {
   if (typeof path !== 'string' || path === '') {
@@ -110,6 +114,61 @@ export function createLocalBackend(path: string): Backend {
         if (errnoOf(error) !== 'ENOENT') throw translate(error, file);
       }
     },
+
+    async replaceConfig(data) {
+      if (!(data instanceof Uint8Array)) throw new TypeError('replaceConfig wants the config bytes as a Uint8Array');
+      const file = filePath(root, 'config', 'config');
+      const temp = join(root, tempFileName());
+      let handle: FileHandle | undefined;
+      try {
+        handle = await open(temp, 'wx', 0o644);
+        await writeAll(handle, [data]);
+        await handle.sync();
+        await handle.close();
+        handle = undefined;
+        await rename(temp, file);
+        await syncDir(root);
+      } catch (error) {
+        await handle?.close().catch(() => undefined);
+        await rm(temp, { force: true }).catch(() => undefined);
+        throw translate(error, file);
+      }
+    },
+
+    async space(): Promise<StorageSpace> {
+      try {
+        const fs = await statfs(root);
+        return { total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize };
+      } catch (error) {
+        throw translate(error, root);
+      }
+    },
+
+    async removeStaleTemporaries() {
+      const removed: string[] = [];
+      const host = tempHost();
+      const now = Date.now();
+      const folders = ['', ...repositoryFolders];
+      for (const folder of folders) {
+        for (const entry of await entries(join(root, folder))) {
+          if (!entry.name.startsWith(TEMP_PREFIX)) continue;
+          const file = join(root, folder, entry.name);
+          const owner = parseTempFileName(entry.name);
+          const dead = owner !== null && owner.host === host && !processAlive(owner.pid);
+          if (!dead) {
+            const mtime = await stat(file).then((s) => s.mtimeMs, () => undefined);
+            if (mtime === undefined || now - mtime < STALE_TEMP_MS) continue;
+          }
+          try {
+            await rm(file, { force: true, recursive: true });
+          } catch (error) {
+            throw translate(error, file);
+          }
+          removed.push(folder === '' ? entry.name : `${folder}/${entry.name}`);
+        }
+      }
+      return removed;
+    },
   };
 
   async function makeFolder(folder: string): Promise<void> {
@@ -141,5 +200,16 @@ export function createLocalBackend(path: string): Backend {
       if (errnoOf(error) === 'ENOENT') return undefined;
       throw translate(error, file);
     }
+  }
+}
+
+/** True unless no process has `pid` on this host (EPERM: it exists, owned by another user). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoOf(error) !== 'ESRCH';
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { nsToIso } from '@cairn/index';
-import { forget, GROUP_KEYS, groupText, parseCalendarDuration, prune } from '@cairn/repository';
+import { forget, GROUP_KEYS, groupText, parseCalendarDuration, policyFromConfig, prune } from '@cairn/repository';
 import type { ForgetResult, GroupKey, PruneResult, RetentionPolicy, SnapshotEntry } from '@cairn/repository';
 import { globals, openRepo, printJson } from '../context.js';
 import { formatTable, formatTime } from '../format.js';
@@ -51,8 +51,11 @@ export function registerForget(program: Command): void {
       .option('--prune', 'run `cairn prune` afterwards'),
   ).action(async (snapshots: string[], flags: ForgetFlags, command: Command) => {
     const options = globals(command);
-    const policy = parsePolicy(flags);
+    const given = parsePolicy(flags);
     const repo = await openRepo(options);
+    // No --keep-* and no ids: the policy stored with `cairn config retention`, if there is one.
+    const stored = repo.config.retention;
+    const policy = Object.keys(given).length === 0 && snapshots.length === 0 && stored !== undefined ? policyFromConfig(stored) : given;
     const result = await forget(repo, {
       policy,
       snapshots,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { compressionSetting, COMPRESSION_MODES, initRepository, parseCompressionMode } from '@cairn/repository';
+import { compressionSetting, COMPRESSION_MODES, describeMaxSize, initRepository, parseCompressionMode, parseMaxSize, updateConfig } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
 import { globals, printJson, repoLocation } from '../context.js';
 
@@ -10,14 +10,20 @@ export function registerInit(program: Command): void {
     .description('create a new, empty repository')
     .option('--compression <mode>', `compression of new data: ${COMPRESSION_MODES.join(', ')}`, 'auto')
     .option('--compression-level <n>', 'zstd level for new blobs (1-19; overrides the level of --compression)')
-    .action(async (flags: { compression: string; compressionLevel?: string }, command: Command) => {
+    .option('--max-size <size>', 'keep the repository under this size: 500M, 2G, bytes, or N% of its filesystem (change it with `cairn config max-size`)')
+    .action(async (flags: { compression: string; compressionLevel?: string; maxSize?: string }, command: Command) => {
       const options = globals(command);
       const setting = compressionSetting(parseCompressionMode(flags.compression));
       const level = flags.compressionLevel === undefined ? setting.level : Number(flags.compressionLevel);
       if (!Number.isInteger(level) || level < 1 || level > 19) throw new RangeError(`--compression-level wants 1 to 19, got ${flags.compressionLevel}`);
+      const maxSize = flags.maxSize === undefined ? undefined : parseMaxSize(flags.maxSize);
       const { path } = repoLocation(options);
       const repo = await initRepository(createLocalBackend(path), { compression: setting.codec, compressionLevel: level });
-      if (options.json === true) printJson({ location: path, config: repo.config });
-      else process.stdout.write(`created repository ${repo.config.id.slice(0, 12)} at ${path}\n`);
+      const config = maxSize === undefined ? repo.config : await updateConfig(repo, { maxSize });
+      if (options.json === true) printJson({ location: path, config });
+      else {
+        process.stdout.write(`created repository ${config.id.slice(0, 12)} at ${path}\n`);
+        if (config.maxSize !== undefined) process.stdout.write(`size limit: ${describeMaxSize(config.maxSize)}\n`);
+      }
     });
 }

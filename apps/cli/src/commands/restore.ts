@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { restore } from '@cairn/repository';
-import type { OverwritePolicy } from '@cairn/repository';
-import { createLocalTarget } from '@cairn/transport';
-import { EXIT, globals, openRepo, printJson } from '../context.js';
+import { resolve } from 'node:path';
+import { restore, restoreUndoable } from '@cairn/repository';
+import type { OverwritePolicy, RestoreOptions, RestoreResult } from '@cairn/repository';
+import { createLocalSource, createLocalTarget } from '@cairn/transport';
+import { EXIT, globals, openRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
 
 const POLICIES: readonly OverwritePolicy[] = ['always', 'never', 'if-changed'];
@@ -18,14 +19,15 @@ export function registerRestore(program: Command): void {
     .option('--overwrite <policy>', 'what to do with existing files: always, never, if-changed (size or mtime differ)', 'always')
     .option('-n, --dry-run', 'list what would be done, change nothing')
     .option('-v, --verbose', 'list every entry restored')
-    .action(async (ref: string, paths: string[], flags: { target: string; overwrite: string; dryRun?: boolean; verbose?: boolean }, command: Command) => {
+    .option('--backup-existing', 'first back up the files the restore overwrites, as a snapshot tagged pre-restore: restoring it into the same target undoes the restore')
+    .action(async (ref: string, paths: string[], flags: { target: string; overwrite: string; dryRun?: boolean; verbose?: boolean; backupExisting?: boolean }, command: Command) => {
       const options = globals(command);
       const overwrite = POLICIES.find((p) => p === flags.overwrite);
       if (overwrite === undefined) throw new TypeError(`--overwrite wants one of ${POLICIES.join(', ')}, got ${JSON.stringify(flags.overwrite)}`);
       const repo = await openRepo(options);
       const dryRun = flags.dryRun === true;
       const actions: unknown[] = [];
-      const result = await restore(repo, ref, {
+      const restoreOptions: RestoreOptions = {
         target: createLocalTarget(flags.target),
         include: paths,
         overwrite,
@@ -37,10 +39,26 @@ export function registerRestore(program: Command): void {
         onProblem: (p) => {
           if (options.json !== true) process.stderr.write(`error: ${p.message}\n`);
         },
-      });
+      };
+      let result: RestoreResult;
+      let preRestore: string | null = null;
+      if (flags.backupExisting === true && !dryRun) {
+        const undoable = await restoreUndoable(repo, ref, {
+          ...restoreOptions,
+          source: createLocalSource(),
+          targetPath: flags.target,
+          skip: [resolve(repoLocation(options).path)],
+        });
+        result = undoable.restore;
+        preRestore = undoable.backup?.id ?? null;
+      } else {
+        result = await restore(repo, ref, restoreOptions);
+      }
       for (const path of result.notRestored) if (options.json !== true) process.stderr.write(`warning: ${path}: fifos, sockets and devices are not restored\n`);
-      if (options.json === true) printJson({ ...result, ...(dryRun ? { actions } : {}) });
+      if (options.json === true) printJson({ ...result, ...(dryRun ? { actions } : {}), ...(flags.backupExisting === true && !dryRun ? { preRestore } : {}) });
       else {
+        if (preRestore !== null) process.stdout.write(`saved what the restore overwrites as snapshot ${preRestore} (tag pre-restore); undo with: cairn restore ${preRestore.slice(0, 12)} --target ${flags.target}\n`);
+        else if (flags.backupExisting === true && !dryRun) process.stdout.write('the restore overwrote nothing: no pre-restore snapshot was needed\n');
         const verb = dryRun ? 'would restore' : 'restored';
         process.stdout.write(`${verb} ${result.files} files, ${result.dirs} folders, ${result.symlinks} symlinks, ${result.hardlinks} hardlinks (${formatBytes(result.bytesWritten)}) from ${result.snapshotId.slice(0, 12)} to ${flags.target}; ${result.skipped} skipped\n`);
         if (result.problems.length > 0) process.stdout.write(`${result.problems.length} entries could not be restored (see above); exit code ${EXIT.partial}\n`);

@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { describeMaxSize, describePolicy, parseCalendarDuration, parseMaxSize, policyFromConfig, updateConfig } from '@cairn/repository';
+import type { RetentionPolicy } from '@cairn/repository';
+import type { RepoConfig } from '@cairn/index';
+import { globals, openRepo, printJson } from '../context.js';
+
+interface RetentionFlags {
+  readonly keepLast?: string;
+  readonly keepHourly?: string;
+  readonly keepDaily?: string;
+  readonly keepWeekly?: string;
+  readonly keepMonthly?: string;
+  readonly keepYearly?: string;
+  readonly keepWithin?: string;
+  readonly keepTag: string[];
+  readonly none?: boolean;
+}
+
+/** `cairn config [max-size <size|none>] [retention --keep-… | --none]` */
+export function registerConfig(program: Command): void {
+  const config = program
+    .command('config')
+    .description('show or change the repository settings that may change: the size limit and the stored retention policy')
+    .action(async (_flags: unknown, command: Command) => {
+      const options = globals(command);
+      const repo = await openRepo(options);
+      show(repo.config, options.json === true);
+    });
+
+  config
+    .command('max-size')
+    .description('set the size limit backups keep the repository under (500M, 2G, bytes, N% of its filesystem), or "none"')
+    .argument('<size>', 'a size such as 500M, 2G, 80%, or none')
+    .action(async (text: string, _flags: unknown, command: Command) => {
+      const options = globals(command);
+      const maxSize = text === 'none' ? null : parseMaxSize(text);
+      const repo = await openRepo(options);
+      show(await updateConfig(repo, { maxSize }), options.json === true);
+    });
+
+  config
+    .command('retention')
+    .description('store the retention policy that `cairn forget` (given no --keep-*) and the size limit apply')
+    .option('--keep-last <n>', 'keep the n newest snapshots ("unlimited": all)')
+    .option('--keep-hourly <n>', 'keep the newest snapshot of each of the last n hours that have one')
+    .option('--keep-daily <n>', 'keep the newest snapshot of each of the last n days that have one')
+    .option('--keep-weekly <n>', 'keep the newest snapshot of each of the last n ISO weeks that have one')
+    .option('--keep-monthly <n>', 'keep the newest snapshot of each of the last n months that have one')
+    .option('--keep-yearly <n>', 'keep the newest snapshot of each of the last n years that have one')
+    .option('--keep-within <duration>', 'keep every snapshot within this long of the newest (e.g. 1y6m, 14d, 36h)')
+    .option('--keep-tag <tags>', 'keep every snapshot with all these tags (comma-separated; repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--none', 'remove the stored policy')
+    .action(async (flags: RetentionFlags, command: Command) => {
+      const options = globals(command);
+      const policy = parseRetention(flags);
+      const repo = await openRepo(options);
+      show(await updateConfig(repo, { retention: policy }), options.json === true);
+    });
+}
+
+function show(config: RepoConfig, json: boolean): void {
+  if (json) {
+    printJson({ maxSize: config.maxSize ?? null, retention: config.retention ?? null });
+    return;
+  }
+  process.stdout.write(`max-size: ${config.maxSize === undefined ? 'none' : describeMaxSize(config.maxSize)}\n`);
+  process.stdout.write(`retention: ${config.retention === undefined ? 'none' : describePolicy(policyFromConfig(config.retention))}\n`);
+}
+
+/** The policy the flags give; null for --none. RangeError for a bad count, no rule, or rules with --none. */
+function parseRetention(flags: RetentionFlags): RetentionPolicy | null {
+  const count = (value: string | undefined, flag: string): number | undefined => {
+    if (value === undefined) return undefined;
+    if (value === 'unlimited') return Infinity;
+    if (!/^\d+$/.test(value)) throw new RangeError(`--keep-${flag} wants a number of snapshots or "unlimited", not ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+  const rules = Object.entries({
+    last: count(flags.keepLast, 'last'),
+    hourly: count(flags.keepHourly, 'hourly'),
+    daily: count(flags.keepDaily, 'daily'),
+    weekly: count(flags.keepWeekly, 'weekly'),
+    monthly: count(flags.keepMonthly, 'monthly'),
+    yearly: count(flags.keepYearly, 'yearly'),
+    within: flags.keepWithin === undefined ? undefined : parseCalendarDuration(flags.keepWithin),
+    tags: flags.keepTag.length === 0 ? undefined : flags.keepTag.map((list) => (list === '' ? [''] : list.split(',').map((t) => t.trim()).filter(Boolean))),
+  }).filter(([, value]) => value !== undefined);
+  if (flags.none === true) {
+    if (rules.length > 0) throw new RangeError('give either --none or --keep-* rules, not both');
+    return null;
+  }
+  if (rules.length === 0) throw new RangeError('cairn config retention needs --keep-* rules (or --none to remove the stored policy)');
+  return Object.fromEntries(rules) as RetentionPolicy;
+}
