@@ -6,7 +6,7 @@ import type { Backend, FileInfo } from '@cairn/core';
 import { toHex } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { decodeIndexFile, encodeIndexFile } from '@cairn/index';
-import { check, forget, listSnapshots, openRepository, prune } from '@cairn/repository';
+import { acquireLease, check, forget, listSnapshots, openRepository, prune } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
 import type { PruneResult } from '@cairn/repository';
 import { tempDir } from './helpers.js';
@@ -37,10 +37,13 @@ describe('concurrent writers and prune', () => {
       trees.push(tree);
     }
 
+    // A fifth backup, held by the test, is still running when the first prune starts, however fast
+    // the four writers are: that prune must mark and leave the sweep for later.
+    const slowWriter = await acquireLease(await reopen(work));
     const writers = trees.map((tree) => startCli(['--repo', repoPath, 'backup', tree, '--json']));
     // Start pruning once every writer holds its lease, and keep pruning while any of them runs.
     const leases = async (): Promise<number> => (await readdir(join(repoPath, 'locks'))).filter((n) => n.startsWith('lease-')).length;
-    for (let i = 0; i < 1000 && (await leases()) < WRITERS; i += 1) await sleep(10);
+    for (let i = 0; i < 1000 && (await leases()) < WRITERS + 1; i += 1) await sleep(10);
     let running = true;
     void Promise.all(writers.map((w) => w.done)).then(() => (running = false));
     const prunes: PruneResult[] = [];
@@ -49,6 +52,7 @@ describe('concurrent writers and prune', () => {
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       prunes.push(JSON.parse(run.stdout) as PruneResult);
+      if (prunes.length === 1) await slowWriter.release();
     } while (running);
 
     const results = await Promise.all(writers.map((w) => w.done));
@@ -56,7 +60,7 @@ describe('concurrent writers and prune', () => {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
     }
-    // The first prune ran while writers held leases: it marked, and its sweep waited for them.
+    // The first prune ran while backups held leases: it marked, and its sweep waited for them.
     expect(prunes[0]?.marked.unused.packs).toBeGreaterThan(0);
     expect(prunes[0]?.pending.waitingFor.length).toBeGreaterThan(0);
     const ids = results.map((r) => (JSON.parse(r.stdout) as { id: string }).id);
