@@ -46,7 +46,7 @@ export interface CompressPool {
 
 const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCH_BLOBS = 2048;
-const MAX_IN_FLIGHT = 24 * 1024 * 1024;
+const MAX_IN_FLIGHT = 16 * 1024 * 1024;
 
 /** The compiled worker: dist/compress-worker.js next to this file, also when this file runs from src/ (tests). */
 function workerUrl(): URL {
@@ -66,6 +66,8 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
   let arena = new Uint8Array(0);
   /** Batch buffers back from the workers, whose blobs the pack builders have copied: reused, not collected. */
   const spareArenas: ArrayBuffer[] = [];
+  /** Output buffers back from the workers, sent with the next batches for their frames. */
+  const spareOuts: ArrayBuffer[] = [];
   let inFlight = 0;
   let failure: unknown = null;
   const running = new Set<Promise<void>>();
@@ -111,8 +113,9 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     pool ??= new Piscina({ filename: workerUrl().href, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv: [] });
     const spans = new Uint32Array(queued.length * 2);
     queued.forEach((blob, i) => spans.set([blob.plain.byteOffset, blob.plain.length], i * 2));
-    const task: CompressTask = { buffer, spans, codec: options.codec, level: options.level };
-    const work = (pool.run(task, { transferList: [buffer] }) as Promise<CompressResult>).then((result) => {
+    const out = options.recycle === true ? spareOuts.pop() : undefined;
+    const task: CompressTask = { buffer, spans, codec: options.codec, level: options.level, ...(out === undefined ? {} : { out }) };
+    const work = (pool.run(task, { transferList: out === undefined ? [buffer] : [buffer, out] }) as Promise<CompressResult>).then((result) => {
       const input = new Uint8Array(result.input);
       const out = new Uint8Array(result.out);
       return storeAll(queued, (i) => {
@@ -122,7 +125,8 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
         if (codec === undefined) throw new Error(`compression worker answered codec code ${code}`);
         return { codec, data: (where === 0 ? input : out).subarray(offset, offset + length), rawLength: spans[i * 2 + 1] ?? 0 };
       }).then(() => {
-        if (options.recycle === true && result.input.byteLength === BATCH_BYTES && spareArenas.length < 6) spareArenas.push(result.input);
+        if (options.recycle === true && result.input.byteLength === BATCH_BYTES && spareArenas.length < 3) spareArenas.push(result.input);
+        if (options.recycle === true && result.out.byteLength > 0 && spareOuts.length < 3) spareOuts.push(result.out);
       });
     });
     track(work, buffer.byteLength); // the whole batch buffer is held until the answer is stored

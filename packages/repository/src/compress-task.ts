@@ -4,6 +4,8 @@ export interface CompressTask {
   readonly spans: Uint32Array;
   readonly codec: 'zstd' | 'none';
   readonly level: number;
+  /** A buffer from an earlier answer the worker may write its frames into (when large enough): reused, not garbage. */
+  readonly out?: ArrayBuffer;
 }
 
 /**

@@ -17,7 +17,8 @@ export default function compressBatch(task: CompressTask): unknown {
   // One output buffer for the batch, frames written straight into it (no buffer per blob).
   let bound = 0;
   for (let i = 1; i < spans.length; i += 2) bound += zstd.compressBound?.(spans[i] ?? 0) ?? (spans[i] ?? 0) + 1024;
-  const out = new Uint8Array(codec === null ? 0 : bound);
+  const needed = codec === null ? 0 : bound;
+  const out = task.out !== undefined && task.out.byteLength >= needed ? new Uint8Array(task.out) : new Uint8Array(needed);
   const meta = new Int32Array((spans.length / 2) * 4);
   let at = 0;
   for (let i = 0; i < spans.length; i += 2) {
