@@ -1,18 +1,12 @@
 import type { Command } from 'commander';
-import { describeMaxSize, describePolicy, parseCalendarDuration, parseMaxSize, policyFromConfig, updateConfig } from '@cairn/repository';
+import { describeMaxSize, describePolicy, parseMaxSize, policyFromConfig, updateConfig } from '@cairn/repository';
 import type { RetentionPolicy } from '@cairn/repository';
 import type { RepoConfig } from '@cairn/index';
 import { globals, openRepo, printJson } from '../context.js';
+import { policyFromFlags } from '../retention-flags.js';
+import type { KeepFlags } from '../retention-flags.js';
 
-interface RetentionFlags {
-  readonly keepLast?: string;
-  readonly keepHourly?: string;
-  readonly keepDaily?: string;
-  readonly keepWeekly?: string;
-  readonly keepMonthly?: string;
-  readonly keepYearly?: string;
-  readonly keepWithin?: string;
-  readonly keepTag: string[];
+interface RetentionFlags extends KeepFlags {
   readonly none?: boolean;
 }
 
@@ -69,26 +63,11 @@ function show(config: RepoConfig, json: boolean): void {
 
 /** The policy the flags give; null for --none. RangeError for a bad count, no rule, or rules with --none. */
 function parseRetention(flags: RetentionFlags): RetentionPolicy | null {
-  const count = (value: string | undefined, flag: string): number | undefined => {
-    if (value === undefined) return undefined;
-    if (value === 'unlimited') return Infinity;
-    if (!/^\d+$/.test(value)) throw new RangeError(`--keep-${flag} wants a number of snapshots or "unlimited", not ${JSON.stringify(value)}`);
-    return Number(value);
-  };
-  const rules = Object.entries({
-    last: count(flags.keepLast, 'last'),
-    hourly: count(flags.keepHourly, 'hourly'),
-    daily: count(flags.keepDaily, 'daily'),
-    weekly: count(flags.keepWeekly, 'weekly'),
-    monthly: count(flags.keepMonthly, 'monthly'),
-    yearly: count(flags.keepYearly, 'yearly'),
-    within: flags.keepWithin === undefined ? undefined : parseCalendarDuration(flags.keepWithin),
-    tags: flags.keepTag.length === 0 ? undefined : flags.keepTag.map((list) => (list === '' ? [''] : list.split(',').map((t) => t.trim()).filter(Boolean))),
-  }).filter(([, value]) => value !== undefined);
+  const rules = Object.keys(policyFromFlags(flags)).length;
   if (flags.none === true) {
-    if (rules.length > 0) throw new RangeError('give either --none or --keep-* rules, not both');
+    if (rules > 0) throw new RangeError('give either --none or --keep-* rules, not both');
     return null;
   }
-  if (rules.length === 0) throw new RangeError('cairn config retention needs --keep-* rules (or --none to remove the stored policy)');
-  return Object.fromEntries(rules) as RetentionPolicy;
+  if (rules === 0) throw new RangeError('cairn config retention needs --keep-* rules (or --none to remove the stored policy)');
+  return policyFromFlags(flags);
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { nsToIso } from '@cairn/index';
-import { forget, GROUP_KEYS, groupText, parseCalendarDuration, policyFromConfig, prune } from '@cairn/repository';
-import type { ForgetResult, GroupKey, PruneResult, RetentionPolicy, SnapshotEntry } from '@cairn/repository';
+import { forget, GROUP_KEYS, groupText, policyFromConfig, prune } from '@cairn/repository';
+import type { ForgetResult, GroupKey, PruneResult, SnapshotEntry } from '@cairn/repository';
 import { globals, openRepo, printJson } from '../context.js';
+import { policyFromFlags, splitTags } from '../retention-flags.js';
 import { formatTable, formatTime } from '../format.js';
 import { addPruneFlags, describePrune, pruneOptions } from './prune.js';
 import type { PruneFlags } from './prune.js';
@@ -51,7 +52,7 @@ export function registerForget(program: Command): void {
       .option('--prune', 'run `cairn prune` afterwards'),
   ).action(async (snapshots: string[], flags: ForgetFlags, command: Command) => {
     const options = globals(command);
-    const given = parsePolicy(flags);
+    const given = policyFromFlags(flags);
     const repo = await openRepo(options);
     // No --keep-* and no ids: the policy stored with `cairn config retention`, if there is one.
     const stored = repo.config.retention;
@@ -79,37 +80,12 @@ export function registerForget(program: Command): void {
   });
 }
 
-function parsePolicy(flags: ForgetFlags): RetentionPolicy {
-  const count = (value: string | undefined, flag: string): number | undefined => {
-    if (value === undefined) return undefined;
-    if (value === 'unlimited' || value === '-1') return Infinity;
-    if (!/^\d+$/.test(value)) throw new RangeError(`--keep-${flag} wants a number of snapshots or "unlimited", not ${JSON.stringify(value)}`);
-    return Number(value);
-  };
-  const entries = Object.entries({
-    last: count(flags.keepLast, 'last'),
-    hourly: count(flags.keepHourly, 'hourly'),
-    daily: count(flags.keepDaily, 'daily'),
-    weekly: count(flags.keepWeekly, 'weekly'),
-    monthly: count(flags.keepMonthly, 'monthly'),
-    yearly: count(flags.keepYearly, 'yearly'),
-    within: flags.keepWithin === undefined ? undefined : parseCalendarDuration(flags.keepWithin),
-    tags: flags.keepTag.length === 0 ? undefined : flags.keepTag.map(splitTags),
-  }).filter(([, value]) => value !== undefined);
-  return Object.fromEntries(entries) as RetentionPolicy;
-}
-
 function parseGroupBy(text: string): GroupKey[] {
   const keys = text.split(',').map((k) => k.trim()).filter((k) => k !== '');
   for (const key of keys) {
     if (!GROUP_KEYS.includes(key as GroupKey)) throw new RangeError(`--group-by takes host, paths and/or tags (or ""), not ${JSON.stringify(key)}`);
   }
   return keys as GroupKey[];
-}
-
-/** "a,b" -> ["a", "b"]; "" -> [""] (untagged). */
-function splitTags(list: string): string[] {
-  return list === '' ? [''] : list.split(',').map((t) => t.trim()).filter((t) => t !== '');
 }
 
 function collect(value: string, previous: string[]): string[] {
