@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { parseCalendarDuration } from '@cairn/repository';
 import type { RetentionPolicy } from '@cairn/repository';
 
@@ -37,4 +38,17 @@ export function policyFromFlags(flags: KeepFlags): RetentionPolicy {
     tags: flags.keepTag.length === 0 ? undefined : flags.keepTag.map(splitTags),
   }).filter(([, value]) => value !== undefined);
   return Object.fromEntries(entries) as RetentionPolicy;
+}
+
+/** Declares the --keep-* options on a command (`forget`, `config retention`). */
+export function addKeepOptions(command: Command): Command {
+  return command
+    .option('--keep-last <n>', 'keep the n newest snapshots ("unlimited": all)')
+    .option('--keep-hourly <n>', 'keep the newest snapshot of each of the last n hours that have one')
+    .option('--keep-daily <n>', 'keep the newest snapshot of each of the last n days that have one')
+    .option('--keep-weekly <n>', 'keep the newest snapshot of each of the last n ISO weeks that have one')
+    .option('--keep-monthly <n>', 'keep the newest snapshot of each of the last n months that have one')
+    .option('--keep-yearly <n>', 'keep the newest snapshot of each of the last n years that have one')
+    .option('--keep-within <duration>', 'keep every snapshot within this long of the newest (e.g. 1y6m, 14d, 36h)')
+    .option('--keep-tag <tags>', 'keep every snapshot with all these tags (comma-separated; repeatable; "" for untagged)', (value: string, previous: string[]) => [...previous, value], []);
 }

@@ -4,7 +4,7 @@ import { decodeIndexFile, indexFileToJson, snapshotToJson, treeToJson } from '@c
 import { decodePack } from '@cairn/pack';
 import { packFileName } from './names.js';
 import { matchIdPrefix } from './prefix.js';
-import { checkContentName } from './repository.js';
+import { checkContentName } from './blob-check.js';
 import type { Repository } from './repository.js';
 import { findSnapshot } from './snapshots.js';
 

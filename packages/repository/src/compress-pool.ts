@@ -50,8 +50,6 @@ const MAX_IN_FLIGHT = 16 * 1024 * 1024;
 
 /** The compiled worker: dist/compress-worker.js next to this file, also when this file runs from src/ (tests). */
 function workerUrl(): URL {
-  // (The worker gets no execArgv: the process's may hold export conditions that point at src/,
-  // or flags a worker refuses, like --expose-gc.)
   const here = import.meta.url;
   return here.endsWith('.ts') ? new URL('../dist/compress-worker.js', here) : new URL('./compress-worker.js', here);
 }
@@ -110,9 +108,14 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       track(inline(queued), bytes);
       return;
     }
+    // No execArgv for the worker: the process's may hold export conditions that point at src/,
+    // or flags a worker refuses (--expose-gc).
     pool ??= new Piscina({ filename: workerUrl().href, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv: [] });
     const spans = new Uint32Array(queued.length * 2);
-    queued.forEach((blob, i) => spans.set([blob.plain.byteOffset, blob.plain.length], i * 2));
+    queued.forEach((blob, i) => {
+      spans[i * 2] = blob.plain.byteOffset;
+      spans[i * 2 + 1] = blob.plain.length;
+    });
     const out = options.recycle === true ? spareOuts.pop() : undefined;
     const task: CompressTask = { buffer, spans, codec: options.codec, level: options.level, ...(out === undefined ? {} : { out }) };
     const work = (pool.run(task, { transferList: out === undefined ? [buffer] : [buffer, out] }) as Promise<CompressResult>).then((result) => {

@@ -1,8 +1,9 @@
-import { CairnError, isCairnError, toHex } from '@cairn/core';
+import { isCairnError, toHex } from '@cairn/core';
 import type { Backend } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { decodeIndexFile, encodeIndexFile } from '@cairn/index';
 import type { IndexPack } from '@cairn/index';
+import { checkContentName } from './blob-check.js';
 import type { IndexProblem } from './repository.js';
 
 /** What readIndexFiles read. */
@@ -45,8 +46,7 @@ export async function readIndexFiles(backend: Backend, onFile: (name: string, pa
       }
       done.add(file.name);
       try {
-        const actual = toHex(blobId(data));
-        if (actual !== file.name) throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content hashes to ${actual}`);
+        checkContentName(data, file.name, where);
         onFile(file.name, decodeIndexFile(data, where));
         names.push(file.name);
       } catch (error) {

@@ -1,6 +1,5 @@
-import { blobId } from '@cairn/chunker';
-import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
-import { decodeBlob } from '@cairn/pack';
+import { CairnError, isCairnError, toHex } from '@cairn/core';
+import { unpackBlob } from './blob-check.js';
 import { packFileName } from './names.js';
 import type { Repository } from './repository.js';
 import type { NeededBlob, ReadStep } from './read-steps.js';
@@ -31,9 +30,7 @@ export async function readStep(repo: Repository, blobs: readonly NeededBlob[], s
     const where = `data blob ${toHex(id)} in ${packFile}`;
     const start = location.offset - step.offset;
     try {
-      const plain = decodeBlob(bytes.subarray(start, start + location.length), location.codec, location.rawLength, repo.zstd, where);
-      if (!idEquals(blobId(plain), id)) throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content does not match its id`);
-      data.set(b, plain);
+      data.set(b, unpackBlob(bytes.subarray(start, start + location.length), { id, codec: location.codec, rawLength: location.rawLength }, repo.zstd, where));
     } catch (error) {
       if (!isCairnError(error)) throw error;
       data.set(b, error);

@@ -1,8 +1,7 @@
-import { CairnError, idEquals, toHex } from '@cairn/core';
+import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { BlobType, Id, PackedBlob } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
-import { decodeBlob } from '@cairn/pack';
 import type { EncodedBlob } from '@cairn/pack';
+import { unpackBlob } from './blob-check.js';
 import { readIndexFiles, writeIndexFile } from './index-files.js';
 import { naming, packFileName } from './names.js';
 import { listPacks } from './pack-headers.js';
@@ -113,10 +112,13 @@ async function copyUsedBlobs(
   for (const blob of usage.used) {
     const blobWhere = `${blob.type} blob ${toHex(blob.id)} in ${where}`;
     const stored = bytes.slice(blob.offset, blob.offset + blob.length);
-    const plain = decodeBlob(stored, blob.codec, blob.rawLength, repo.zstd, blobWhere);
-    if (!idEquals(blobId(plain), blob.id)) {
-      throw new CairnError('ERR_INTEGRITY', `${blobWhere} is damaged: its content does not match its id; prune stops`, {
+    try {
+      unpackBlob(stored, blob, repo.zstd, blobWhere);
+    } catch (error) {
+      if (!isCairnError(error, 'ERR_INTEGRITY')) throw error;
+      throw new CairnError('ERR_INTEGRITY', `${error.message}; prune stops`, {
         hint: 'nothing was deleted; run `cairn check --read-data` to see the damage',
+        cause: error,
       });
     }
     await add(blob.id, blob.type, { codec: blob.codec, data: stored, rawLength: blob.rawLength });

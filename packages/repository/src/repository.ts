@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
+import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Backend, BlobType, Id } from '@cairn/core';
-import { blobId, DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
+import { DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
 import type { ChunkerParams } from '@cairn/chunker';
 import { createBlobIndex, decodeConfig, decodeTree, encodeConfig } from '@cairn/index';
 import type { BlobIndex, RepoConfig, TreeNode } from '@cairn/index';
-import { decodeBlob, loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
+import { loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
+import { unpackBlob } from './blob-check.js';
 import { readIndexFiles } from './index-files.js';
 import { packFileName } from './names.js';
 import { createPackCache } from './pack-cache.js';
@@ -105,11 +106,7 @@ export async function openRepository(backend: Backend): Promise<Repository> {
       }
       throw error;
     }
-    const plain = decodeBlob(stored, location.codec, location.rawLength, zstd, where);
-    if (!idEquals(blobId(plain), id)) {
-      throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content does not match its id`);
-    }
-    return plain;
+    return unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, zstd, where);
   };
   return {
     backend,
@@ -132,13 +129,6 @@ export async function openRepository(backend: Backend): Promise<Repository> {
   };
 }
 
-/** Throws ERR_INTEGRITY unless `data` hashes to `name` (index and snapshot files are named by their hash). */
-export function checkContentName(data: Uint8Array, name: string, where: string): void {
-  const actual = toHex(blobId(data));
-  if (actual !== name) {
-    throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content hashes to ${actual}`);
-  }
-}
 
 /** A blob index of every index file there is now (files a prune removes meanwhile are tolerated). */
 async function loadIndex(backend: Backend): Promise<{ index: BlobIndex; names: string[]; problems: IndexProblem[] }> {

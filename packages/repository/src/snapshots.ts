@@ -3,7 +3,7 @@ import { blobId } from '@cairn/chunker';
 import { decodeSnapshot, encodeSnapshot } from '@cairn/index';
 import type { Snapshot } from '@cairn/index';
 import { matchIdPrefix } from './prefix.js';
-import { checkContentName } from './repository.js';
+import { checkContentName } from './blob-check.js';
 import type { Repository } from './repository.js';
 
 /** A snapshot with its id (the hex SHA-256 of its file). */

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
 import { backup, check, initRepository, listSnapshot, listSnapshots, openRepository, packFileName, restore } from '@cairn/repository';
 import type { Repository } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
-import { seededBytes, tempDir } from './helpers.js';
+import { flipByte, seededBytes, tempDir } from './helpers.js';
 
 interface Damaged {
   work: string;
@@ -31,15 +31,6 @@ async function setup(): Promise<Damaged> {
   const location = first === undefined ? undefined : repo.index.lookup(first);
   if (location === undefined) throw new Error('setup: a.bin has no indexed chunk');
   return { work, repoDir, snapshotId: id, pack: toHex(location.packId), offset: location.offset };
-}
-
-async function flipByte(file: string, at: number): Promise<void> {
-  const handle = await open(file, 'r+');
-  const one = Buffer.alloc(1);
-  await handle.read(one, 0, 1, at);
-  one[0] = (one[0] ?? 0) ^ 0xff;
-  await handle.write(one, 0, 1, at);
-  await handle.close();
 }
 
 async function reopen(d: Damaged): Promise<Repository> {
@@ -101,6 +92,24 @@ describe('damaged repositories', () => {
     const paths = restored.problems.map((p) => p.path);
     expect(paths).toContain('tree/a.bin');
     expect(restored.problems.find((p) => p.path === 'tree/a.bin')?.message).toContain(packFileName(d.pack));
+  });
+
+  it('a truncated tree pack (read whole, through the tree-pack cache): the restore names the tree and the pack', async () => {
+    const d = await setup();
+    const repo = await reopen(d);
+    const { snapshots } = await listSnapshots(repo);
+    const root = snapshots[0]?.snapshot.tree;
+    const location = root === undefined ? undefined : repo.index.lookup(root);
+    if (root === undefined || location === undefined) throw new Error('setup: the root tree is not indexed');
+    const treePack = toHex(location.packId);
+    await truncate(join(d.repoDir, packFileName(treePack)), location.offset + 1);
+    await expect(reopen(d).then((r) => r.loadTree(root, 'the root tree'))).rejects.toMatchObject({
+      code: 'ERR_INTEGRITY',
+      message: expect.stringMatching(new RegExp(`tree blob ${toHex(root)} in ${packFileName(treePack)}.*places a blob`)),
+    });
+    const restored = await restore(await reopen(d), d.snapshotId, { target: createLocalTarget(join(d.work, 'out')) });
+    expect(restored.problems.map((p) => p.message).join('\n')).toContain(packFileName(treePack));
+    expect(restored.files).toBe(0);
   });
 
   it('a damaged snapshot file: check names it, listing skips it', async () => {

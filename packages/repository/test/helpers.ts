@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -31,6 +31,16 @@ export function seededBytes(length: number, seed = 1): Buffer {
     words[i] = x >>> 0;
   }
   return Buffer.from(words.buffer, 0, length);
+}
+
+/** Inverts the byte at `at` of a file in place (damage for corruption tests). */
+export async function flipByte(file: string, at: number): Promise<void> {
+  const handle = await open(file, 'r+');
+  const one = Buffer.alloc(1);
+  await handle.read(one, 0, 1, at);
+  one[0] = (one[0] ?? 0) ^ 0xff;
+  await handle.write(one, 0, 1, at);
+  await handle.close();
 }
 
 const OLD = new Date('2001-02-03T04:05:06.789Z');

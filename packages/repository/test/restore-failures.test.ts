@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { open, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CairnError, isCairnError, toHex } from '@cairn/core';
@@ -7,18 +7,9 @@ import type { Id, Target } from '@cairn/core';
 import { listSnapshot, packFileName, restore } from '@cairn/repository';
 import type { Repository } from '@cairn/repository';
 import { createLocalTarget } from '@cairn/transport';
-import { describeTree } from './helpers.js';
+import { describeTree, flipByte } from './helpers.js';
 import { backedUpTree, fileContents, openCounting, tempFilesBelow } from './restore-fixture.js';
 import type { BackedUp } from './restore-fixture.js';
-
-async function flipByte(file: string, at: number): Promise<void> {
-  const handle = await open(file, 'r+');
-  const one = Buffer.alloc(1);
-  await handle.read(one, 0, 1, at);
-  one[0] = (one[0] ?? 0) ^ 0xff;
-  await handle.write(one, 0, 1, at);
-  await handle.close();
-}
 
 /** A chunk that only the files at `paths` use (all of them), and nothing else in the snapshot. */
 function chunkOnlyIn(contents: Map<string, Id[]>, paths: readonly string[]): Id {

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { openDevice } from '../src/device/index.js';
 import type { Device, DeviceOptions, SimBoardOptions } from '../src/device/index.js';
+import { seededBytes } from '../../repository/test/helpers.js';
+
+export { seededBytes };
 
 const open: Device[] = [];
 
@@ -19,19 +22,6 @@ export async function simDevice(sim: SimBoardOptions = {}, options: Partial<Devi
 afterEach(async () => {
   await Promise.all(open.splice(0).map((device) => device.close().catch(() => undefined)));
 });
-
-/** Deterministic pseudo-random bytes (xorshift32). */
-export function seededBytes(length: number, seed = 1): Buffer {
-  const words = new Uint32Array(Math.ceil(length / 4));
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i += 1) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return Buffer.from(words.buffer, 0, length);
-}
 
 /** The tree the issue names: nested folders, every byte value, an empty file, a 200 KB file, text. */
 export async function seedBoardTree(root: string, bigSize = 200 * 1024): Promise<void> {

@@ -3,7 +3,7 @@ import { describeMaxSize, describePolicy, parseMaxSize, policyFromConfig, update
 import type { RetentionPolicy } from '@cairn/repository';
 import type { RepoConfig } from '@cairn/index';
 import { globals, openRepo, printJson } from '../context.js';
-import { policyFromFlags } from '../retention-flags.js';
+import { addKeepOptions, policyFromFlags } from '../retention-flags.js';
 import type { KeepFlags } from '../retention-flags.js';
 
 interface RetentionFlags extends KeepFlags {
@@ -32,17 +32,9 @@ export function registerConfig(program: Command): void {
       show(await updateConfig(repo, { maxSize }), options.json === true);
     });
 
-  config
+  addKeepOptions(config
     .command('retention')
-    .description('store the retention policy that `cairn forget` (given no --keep-*) and the size limit apply')
-    .option('--keep-last <n>', 'keep the n newest snapshots ("unlimited": all)')
-    .option('--keep-hourly <n>', 'keep the newest snapshot of each of the last n hours that have one')
-    .option('--keep-daily <n>', 'keep the newest snapshot of each of the last n days that have one')
-    .option('--keep-weekly <n>', 'keep the newest snapshot of each of the last n ISO weeks that have one')
-    .option('--keep-monthly <n>', 'keep the newest snapshot of each of the last n months that have one')
-    .option('--keep-yearly <n>', 'keep the newest snapshot of each of the last n years that have one')
-    .option('--keep-within <duration>', 'keep every snapshot within this long of the newest (e.g. 1y6m, 14d, 36h)')
-    .option('--keep-tag <tags>', 'keep every snapshot with all these tags (comma-separated; repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .description('store the retention policy that `cairn forget` (given no --keep-*) and the size limit apply'))
     .option('--none', 'remove the stored policy')
     .action(async (flags: RetentionFlags, command: Command) => {
       const options = globals(command);

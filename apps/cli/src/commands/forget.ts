@@ -3,20 +3,13 @@ import { nsToIso } from '@cairn/index';
 import { forget, GROUP_KEYS, groupText, policyFromConfig, prune } from '@cairn/repository';
 import type { ForgetResult, GroupKey, PruneResult, SnapshotEntry } from '@cairn/repository';
 import { globals, openRepo, printJson } from '../context.js';
-import { policyFromFlags, splitTags } from '../retention-flags.js';
+import { addKeepOptions, policyFromFlags, splitTags } from '../retention-flags.js';
+import type { KeepFlags } from '../retention-flags.js';
 import { formatTable, formatTime } from '../format.js';
 import { addPruneFlags, describePrune, pruneOptions } from './prune.js';
 import type { PruneFlags } from './prune.js';
 
-interface ForgetFlags extends PruneFlags {
-  readonly keepLast?: string;
-  readonly keepHourly?: string;
-  readonly keepDaily?: string;
-  readonly keepWeekly?: string;
-  readonly keepMonthly?: string;
-  readonly keepYearly?: string;
-  readonly keepWithin?: string;
-  readonly keepTag: string[];
+interface ForgetFlags extends PruneFlags, KeepFlags {
   readonly groupBy: string;
   readonly host?: string;
   readonly tag: string[];
@@ -30,18 +23,10 @@ interface ForgetFlags extends PruneFlags {
 /** `cairn forget [ids…] --keep-…` */
 export function registerForget(program: Command): void {
   addPruneFlags(
-    program
+    addKeepOptions(program
       .command('forget')
       .description('remove snapshots by a retention policy (or by id); their data goes with the next `cairn prune`')
-      .argument('[snapshots...]', 'snapshot ids (or unique prefixes) to forget, instead of a policy')
-      .option('--keep-last <n>', 'keep the n newest snapshots ("unlimited": all)')
-      .option('--keep-hourly <n>', 'keep the newest snapshot of each of the last n hours that have one')
-      .option('--keep-daily <n>', 'keep the newest snapshot of each of the last n days that have one')
-      .option('--keep-weekly <n>', 'keep the newest snapshot of each of the last n ISO weeks that have one')
-      .option('--keep-monthly <n>', 'keep the newest snapshot of each of the last n months that have one')
-      .option('--keep-yearly <n>', 'keep the newest snapshot of each of the last n years that have one')
-      .option('--keep-within <duration>', 'keep every snapshot within this long of the newest (e.g. 1y6m, 14d, 36h)')
-      .option('--keep-tag <tags>', 'keep every snapshot with all these tags (comma-separated; repeatable; "" for untagged)', collect, [])
+      .argument('[snapshots...]', 'snapshot ids (or unique prefixes) to forget, instead of a policy'))
       .option('--group-by <keys>', 'apply the policy per group of host, paths and/or tags ("" for one group)', 'host,paths')
       .option('--host <name>', 'only consider snapshots of this host')
       .option('--tag <tags>', 'only consider snapshots with all these tags (comma-separated; repeatable: any of the lists)', collect, [])
