@@ -77,24 +77,33 @@ export async function markGarbage(repo: Repository, refs: References, options: M
   const bytes = (list: readonly { size: number }[]): number => list.reduce((sum, p) => sum + p.size, 0);
   let newPacks = 0;
   let newBytes = 0;
+  // A pack is named by its content: a prune killed while repacking may have left (unindexed,
+  // or indexed but not yet recorded) the very pack this repack writes again. Marking it
+  // would doom the copies just made, so what this run writes is never marked.
+  const rewritten = new Set<string>();
   if (!options.dryRun && plan.repack.length > 0) {
     const sink = createPackSink(backend, repo.config.packSize);
     for (const usage of plan.repack) await copyUsedBlobs(repo, usage, sink.add, options.signal);
     const written = await sink.finish();
     if (written.length > 0) await writeIndexFile(backend, written);
+    for (const pack of written) rewritten.add(toHex(pack.id));
     newPacks = written.length;
     newBytes = sink.bytesWritten;
   }
+  const keep = <T extends { id: string }>(list: readonly T[]): T[] => list.filter((pack) => !rewritten.has(pack.id));
+  const unused = keep(plan.unused);
+  const repacked = keep(plan.repack);
+  const unindexed = keep(plan.unindexed);
   const marked: PendingPack[] = [
-    ...plan.unused.map((u) => ({ id: u.id, size: u.size, reason: 'unused' as const })),
-    ...plan.repack.map((u) => ({ id: u.id, size: u.size, reason: 'repacked' as const })),
-    ...plan.unindexed.map((u) => ({ id: u.id, size: u.size, reason: 'unindexed' as const })),
+    ...unused.map((u) => ({ id: u.id, size: u.size, reason: 'unused' as const })),
+    ...repacked.map((u) => ({ id: u.id, size: u.size, reason: 'repacked' as const })),
+    ...unindexed.map((u) => ({ id: u.id, size: u.size, reason: 'unindexed' as const })),
   ];
   const record = options.dryRun || marked.length === 0 ? null : await writePruneRecord(backend, marked);
   return {
-    unused: { packs: plan.unused.length, bytes: bytes(plan.unused) },
-    repacked: { packs: plan.repack.length, bytes: bytes(plan.repack), newPacks, newBytes },
-    unindexed: { packs: plan.unindexed.length, bytes: bytes(plan.unindexed) },
+    unused: { packs: unused.length, bytes: bytes(unused) },
+    repacked: { packs: repacked.length, bytes: bytes(repacked), newPacks, newBytes },
+    unindexed: { packs: unindexed.length, bytes: bytes(unindexed) },
     record,
   };
 }

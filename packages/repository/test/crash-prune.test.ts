@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CairnError } from '@cairn/core';
 import type { Backend } from '@cairn/core';
 import { forget, listSnapshots, openRepository, prune, readLocks } from '@cairn/repository';
+import type { PruneResult } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
 import { tempDir } from './helpers.js';
 import { backupDir, checkProblems, fileHashes, reopen, restoredHashes, smallRepo, startCli, writeFiles } from './lifecycle-helpers.js';
@@ -69,7 +70,7 @@ describe('crash safety of prune', () => {
     const final = await prune(await reopen(work), { graceMs: 0, maxUnused: 0 });
     expect(final.pending.records).toBe(0);
     const settled = await prune(await reopen(work), { graceMs: 0, maxUnused: 0 });
-    expect(settled.marked.unused.packs + settled.marked.repacked.packs + settled.marked.unindexed.packs).toBe(0);
+    expect(marked(settled)).toBe(0);
     expect((await readLocks(repo.backend)).locks).toEqual([]);
     expect(await checkProblems(work)).toEqual([]);
     const fresh = await reopen(work);
@@ -107,13 +108,21 @@ describe('crash safety of prune', () => {
       for (const name of await readdir(join(work, 'repo', 'locks'))) if (!name.startsWith('pending-')) await rm(join(work, 'repo', 'locks', name));
       expect(await checkProblems(work), `after dying after ${stop} of ${total} operations`).toEqual([]);
       expect(await restoredHashes(await reopen(work), trimmed.id, 'tree')).toEqual(expected);
-      // The next prune finishes the work.
-      await prune(await reopen(work), { graceMs: 0, maxUnused: 0 });
+      // The next prune finishes the work, all of it: one more finds nothing to do.
+      const next = await prune(await reopen(work), { graceMs: 0, maxUnused: 0 });
+      expect(next.keptAgain, `kept after dying after ${stop} operations`).toBe(0);
+      const after = await prune(await reopen(work), { graceMs: 0, maxUnused: 0 });
+      expect(marked(after), `marked again after dying after ${stop} operations`).toBe(0);
       expect(await checkProblems(work)).toEqual([]);
       expect(await restoredHashes(await reopen(work), trimmed.id, 'tree')).toEqual(expected);
     }
   });
 });
+
+/** Packs a prune marked, for any reason. */
+function marked(result: PruneResult): number {
+  return result.marked.unused.packs + result.marked.repacked.packs + result.marked.unindexed.packs;
+}
 
 /** A backend that performs its first `survive` writes and deletes, then fails every call, as if its process died. */
 function faulty(inner: Backend, survive: number): { backend: Backend; operations: () => number } {
