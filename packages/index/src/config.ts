@@ -66,7 +66,7 @@ export function decodeConfig(bytes: Uint8Array, where: string): RepoConfig {
   } catch (error) {
     throw new CairnError('ERR_FORMAT', `${where} is not a readable config: it is not UTF-8 JSON`, { cause: error });
   }
-  if (isObject(value) && Object.hasOwn(value, 'version') && !checkFormatVersion(value['version'], where)) {
+  if (isObject(value) && Object.hasOwn(value, 'version') && checkFormatVersion(value['version'], where) === null) {
     throw new CairnError('ERR_FORMAT', `${where}: malformed config: version is ${describeValue(value['version'])}, expected a number`);
   }
   return checkConfig(value, (code, message) => {

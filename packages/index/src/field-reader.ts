@@ -26,7 +26,11 @@ export interface FieldReader {
   /** A bin of 32 bytes, copied (it never aliases the file's bytes). */
   id(value: unknown, path: string): Id;
   /** The top-level map with its `v` checked: ERR_VERSION for another version. */
-  root(value: unknown, keys: readonly string[]): WireMap;
+  /**
+   * The top-level map, after checking its format version `v` (1 to `newest`) and that its keys
+   * are among `keys`; `version` is what it says.
+   */
+  root(value: unknown, keys: readonly string[], newest?: number): WireMap & { readonly v: number };
 }
 
 /** A FieldReader for the file `where`, a `kind` ("index file", "tree", "snapshot"). */
@@ -71,10 +75,12 @@ export function createFieldReader(where: string, kind: string): FieldReader {
       value instanceof Uint8Array && value.byteLength === ID_LENGTH
         ? new Uint8Array(value)
         : expected(value, path, `a bin of ${ID_LENGTH} bytes`),
-    root: (value, keys) => {
+    root: (value, keys, newest) => {
       if (!isPlainObject(value)) return fail('the top level', `is ${describeValue(value)}, expected a map`);
-      if (!checkFormatVersion(own(value, 'v'), where)) expected(own(value, 'v'), 'v', 'the format version number');
-      return map(value, 'the top level', keys);
+      const version = checkFormatVersion(own(value, 'v'), where, newest);
+      if (version === null) return expected(own(value, 'v'), 'v', 'the format version number');
+      map(value, 'the top level', keys);
+      return Object.assign(value, { v: version });
     },
   };
 }

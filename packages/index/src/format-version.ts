@@ -1,20 +1,28 @@
 import { CairnError } from '@cairn/core';
 import { describeValue } from './describe-value.js';
 
-/** The format version this code writes and the only one it reads. */
+/** The repository format version (config, index files): what this code writes and the only one it reads. */
 export const FORMAT_VERSION = 1;
 
 /**
- * Throws ERR_VERSION when `found` is a version other than FORMAT_VERSION; returns
- * false (for the caller's ERR_FORMAT) when it is not a version number at all.
+ * The newest version of tree and snapshot files this code reads. Version 2 adds optional keys
+ * (a file recorded by reference, working copies, skipped entries, file classes); a file that
+ * uses none of them is still written as version 1, which every cairn reads.
  */
-export function checkFormatVersion(found: unknown, where: string): boolean {
+export const NEWEST_FILE_VERSION = 2;
+
+/**
+ * The version `found`, when it is one from 1 to `newest`; throws ERR_VERSION for any other
+ * version; returns null (for the caller's ERR_FORMAT) when it is not a version number at all.
+ */
+export function checkFormatVersion(found: unknown, where: string, newest: number = FORMAT_VERSION): number | null {
   const version = typeof found === 'bigint' ? Number(found) : found;
-  if (typeof version !== 'number' || !Number.isInteger(version)) return false;
-  if (version !== FORMAT_VERSION) {
-    throw new CairnError('ERR_VERSION', `${where} has format version ${describeValue(version)}; this cairn reads version ${FORMAT_VERSION}`, {
+  if (typeof version !== 'number' || !Number.isInteger(version)) return null;
+  if (version < 1 || version > newest) {
+    const reads = newest === 1 ? 'version 1' : `versions 1 to ${newest}`;
+    throw new CairnError('ERR_VERSION', `${where} has format version ${describeValue(version)}; this cairn reads ${reads}`, {
       hint: 'upgrade cairn to read it',
     });
   }
-  return true;
+  return version;
 }

@@ -26,6 +26,7 @@ export interface TreeNodeJson {
   subtree?: string;
   linkTarget?: string;
   rdev?: number;
+  ref?: { id: string; commit: string };
 }
 
 /** A snapshot as plain JSON. */
@@ -43,6 +44,9 @@ export interface SnapshotJson {
   parent: string | null;
   program: string;
   summary: SnapshotSummary;
+  vcs?: { path: string; mode: 'full' | 'changes'; state: unknown; extras: string | null }[];
+  skipped?: { path: string; class: string; reason: string }[];
+  classes?: Record<string, { files: number; bytes: number }>;
 }
 
 /** A pack of an index file as plain JSON. */
@@ -71,6 +75,7 @@ export function treeToJson(nodes: readonly TreeNode[]): TreeNodeJson[] {
     ...(node.subtree === undefined ? {} : { subtree: toHex(node.subtree) }),
     ...(node.linkTarget === undefined ? {} : { linkTarget: node.linkTarget }),
     ...(node.rdev === undefined ? {} : { rdev: node.rdev }),
+    ...(node.ref === undefined ? {} : { ref: { ...node.ref } }),
   }));
 }
 
@@ -89,6 +94,11 @@ export function snapshotToJson(snapshot: Snapshot): SnapshotJson {
     parent: snapshot.parent === null ? null : toHex(snapshot.parent),
     program: snapshot.program,
     summary: { ...snapshot.summary },
+    ...(snapshot.vcs === undefined ? {} : {
+      vcs: snapshot.vcs.map((copy) => ({ path: copy.path, mode: copy.mode, state: parseState(copy.state), extras: copy.extras === null ? null : toHex(copy.extras) })),
+    }),
+    ...(snapshot.skipped === undefined ? {} : { skipped: snapshot.skipped.map((entry) => ({ ...entry })) }),
+    ...(snapshot.classes === undefined ? {} : { classes: Object.fromEntries(Object.entries(snapshot.classes).map(([name, count]) => [name, { ...count }])) }),
   };
 }
 
@@ -107,4 +117,13 @@ export function indexFileToJson(packs: readonly IndexPack[]): { packs: IndexPack
       })),
     })),
   };
+}
+
+/** A working copy's state as JSON, or the text itself when it is not JSON. */
+function parseState(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }

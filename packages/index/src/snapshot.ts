@@ -2,7 +2,8 @@ import type { Id } from '@cairn/core';
 import { checkBigInt, checkId, checkString, checkStrings, checkUint, INT64_MAX, INT64_MIN } from './argument-checks.js';
 import { describeValue } from './describe-value.js';
 import { createFieldReader, own } from './field-reader.js';
-import { FORMAT_VERSION } from './format-version.js';
+import type { FieldReader, WireMap } from './field-reader.js';
+import { NEWEST_FILE_VERSION } from './format-version.js';
 import { packValue, unpackValue, wireInt } from './msgpack.js';
 
 /** The counts a backup records in its snapshot. */
@@ -36,6 +37,39 @@ export interface Snapshot {
   readonly parent: Id | null;
   readonly program: string;
   readonly summary: SnapshotSummary;
+  /** Working copies (git, hg, svn) found in the backed-up paths and their state (format version 2). */
+  readonly vcs?: readonly SnapshotWorkingCopy[];
+  /** What the backup's policy left out, folders as one entry each (format version 2). */
+  readonly skipped?: readonly SkippedEntry[];
+  /** Files stored (or recorded by reference) per class: source, config, asset… (format version 2). */
+  readonly classes?: Readonly<Record<string, ClassCount>>;
+}
+
+/** A working copy in a snapshot: where it is, how it was backed up, and its VCS state. */
+export interface SnapshotWorkingCopy {
+  /** Its root folder in the snapshot ("/app", "/work/site"). */
+  readonly path: string;
+  /** `full`: every file stored; `changes`: clean pushed files recorded by reference, the VCS folder left out. */
+  readonly mode: 'full' | 'changes';
+  /** The state as JSON text (a @cairn/vcs VcsState: VCS, HEAD, branch, remotes, pending changes…). */
+  readonly state: string;
+  /** The tree of what the remote cannot give back (bundle, stashes, config, hooks); null in `full` mode. */
+  readonly extras: Id | null;
+}
+
+/** A path a backup's policy left out, and why. */
+export interface SkippedEntry {
+  /** The snapshot path; a folder ends with "/". */
+  readonly path: string;
+  readonly class: string;
+  /** The sentence naming the rule that decided. */
+  readonly reason: string;
+}
+
+/** Files and bytes of one class. */
+export interface ClassCount {
+  readonly files: number;
+  readonly bytes: number;
 }
 
 /** The keys of SnapshotSummary, in the order they are written. */
@@ -45,6 +79,9 @@ export const SUMMARY_KEYS: readonly (keyof SnapshotSummary)[] = [
 ];
 
 const SNAPSHOT_KEYS = ['v', 'time', 'tree', 'paths', 'hostname', 'username', 'tags', 'description', 'meta', 'parent', 'program', 'summary'];
+/** Optional keys of format version 2. */
+const SNAPSHOT_KEYS_V2 = ['vcs', 'skipped', 'classes'];
+const WORKING_COPY_KEYS = ['path', 'mode', 'state', 'extras'];
 
 /** Encodes a snapshot file; `meta` is written with its keys sorted, so equal snapshots give equal bytes. */
 export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
@@ -65,8 +102,9 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
   const summary = snapshot.summary;
   if (typeof summary !== 'object' || summary === null) throw new TypeError(`snapshot.summary must be a SnapshotSummary, not ${describeValue(summary)}`);
   for (const key of SUMMARY_KEYS) checkUint(summary[key], `snapshot.summary.${key}`);
+  const v2 = wireV2(snapshot);
   return packValue({
-    v: FORMAT_VERSION,
+    v: Object.keys(v2).length > 0 ? 2 : 1,
     time: snapshot.time,
     tree: snapshot.tree,
     paths: snapshot.paths,
@@ -78,7 +116,43 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
     parent: snapshot.parent,
     program: snapshot.program,
     summary: Object.fromEntries(SUMMARY_KEYS.map((key) => [key, wireInt(summary[key])])),
+    ...v2,
   });
+}
+
+/** The version-2 keys of a snapshot that has them, checked. */
+function wireV2(snapshot: Snapshot): Record<string, unknown> {
+  const wire: Record<string, unknown> = {};
+  if (snapshot.vcs !== undefined) {
+    if (!Array.isArray(snapshot.vcs)) throw new TypeError(`snapshot.vcs must be an array, not ${describeValue(snapshot.vcs)}`);
+    wire['vcs'] = snapshot.vcs.map((copy: SnapshotWorkingCopy, i) => {
+      const at = `snapshot.vcs[${i}]`;
+      checkString(copy?.path, `${at}.path`);
+      if (copy.mode !== 'full' && copy.mode !== 'changes') throw new TypeError(`${at}.mode must be "full" or "changes", not ${describeValue(copy.mode)}`);
+      checkString(copy.state, `${at}.state`);
+      if (copy.extras !== null) checkId(copy.extras, `${at}.extras`);
+      return { path: copy.path, mode: copy.mode, state: copy.state, extras: copy.extras };
+    });
+  }
+  if (snapshot.skipped !== undefined) {
+    if (!Array.isArray(snapshot.skipped)) throw new TypeError(`snapshot.skipped must be an array, not ${describeValue(snapshot.skipped)}`);
+    wire['skipped'] = snapshot.skipped.map((entry: SkippedEntry, i) => {
+      for (const key of ['path', 'class', 'reason'] as const) checkString(entry?.[key], `snapshot.skipped[${i}].${key}`);
+      return [entry.path, entry.class, entry.reason];
+    });
+  }
+  if (snapshot.classes !== undefined) {
+    const classes = snapshot.classes;
+    if (typeof classes !== 'object' || classes === null || Array.isArray(classes)) throw new TypeError(`snapshot.classes must be a map, not ${describeValue(classes)}`);
+    const names = Object.keys(classes).sort();
+    wire['classes'] = Object.fromEntries(names.map((name) => {
+      const count = classes[name];
+      checkUint(count?.files, `snapshot.classes[${JSON.stringify(name)}].files`);
+      checkUint(count?.bytes, `snapshot.classes[${JSON.stringify(name)}].bytes`);
+      return [name, [wireInt(count!.files), wireInt(count!.bytes)]];
+    }));
+  }
+  return wire;
 }
 
 /**
@@ -87,7 +161,8 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
  */
 export function decodeSnapshot(bytes: Uint8Array, where: string): Snapshot {
   const read = createFieldReader(where, 'snapshot');
-  const root = read.root(unpackValue(bytes, where, 'snapshot'), SNAPSHOT_KEYS);
+  const root = read.root(unpackValue(bytes, where, 'snapshot'), [...SNAPSHOT_KEYS, ...SNAPSHOT_KEYS_V2], NEWEST_FILE_VERSION);
+  if (root.v < 2) for (const key of SNAPSHOT_KEYS_V2) if (own(root, key) !== undefined) read.fail(key, `is not a key of format version ${root.v}`);
   for (const key of SNAPSHOT_KEYS) if (own(root, key) === undefined) read.fail(key, 'is missing');
   const strings = (key: string): string[] => read.array(own(root, key), key).map((item, i) => read.string(item, `${key}[${i}]`));
   const metaMap = read.map(own(root, 'meta'), 'meta');
@@ -111,5 +186,45 @@ export function decodeSnapshot(bytes: Uint8Array, where: string): Snapshot {
     parent: parent === null ? null : read.id(parent, 'parent'),
     program: read.string(own(root, 'program'), 'program'),
     summary,
+    ...readV2(read, root),
   };
+}
+
+/** The version-2 keys a snapshot has. */
+function readV2(read: FieldReader, root: WireMap): Pick<Snapshot, 'vcs' | 'skipped' | 'classes'> {
+  const out: { vcs?: SnapshotWorkingCopy[]; skipped?: SkippedEntry[]; classes?: Record<string, ClassCount> } = {};
+  const vcs = own(root, 'vcs');
+  if (vcs !== undefined) {
+    out.vcs = read.array(vcs, 'vcs').map((item, i) => {
+      const at = `vcs[${i}]`;
+      const map = read.map(item, at, WORKING_COPY_KEYS);
+      const mode = own(map, 'mode');
+      if (mode !== 'full' && mode !== 'changes') read.fail(`${at}.mode`, `is ${describeValue(mode)}, expected "full" or "changes"`);
+      const extras = own(map, 'extras');
+      return {
+        path: read.string(own(map, 'path'), `${at}.path`),
+        mode: mode as 'full' | 'changes',
+        state: read.string(own(map, 'state'), `${at}.state`),
+        extras: extras === null ? null : read.id(extras, `${at}.extras`),
+      };
+    });
+  }
+  const skipped = own(root, 'skipped');
+  if (skipped !== undefined) {
+    out.skipped = read.array(skipped, 'skipped').map((item, i) => {
+      const [path, cls, reason] = read.array(item, `skipped[${i}]`).map((text, j) => read.string(text, `skipped[${i}][${j}]`));
+      if (path === undefined || cls === undefined || reason === undefined) read.fail(`skipped[${i}]`, 'is not [path, class, reason]');
+      return { path: path!, class: cls!, reason: reason! };
+    });
+  }
+  const classes = own(root, 'classes');
+  if (classes !== undefined) {
+    const map = read.map(classes, 'classes');
+    out.classes = Object.fromEntries(Object.entries(map).map(([name, value]) => {
+      const [files, bytes] = read.array(value, `classes.${name}`).map((n, j) => read.uint(n, `classes.${name}[${j}]`));
+      if (files === undefined || bytes === undefined) read.fail(`classes.${name}`, 'is not [files, bytes]');
+      return [name, { files: files!, bytes: bytes! }];
+    }));
+  }
+  return out;
 }

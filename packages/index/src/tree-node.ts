@@ -22,6 +22,18 @@ export interface TreeNode {
   readonly linkTarget?: string;
   /** Devices (and other special files): the device number. */
   readonly rdev?: number;
+  /**
+   * Files only, instead of `content` (format version 2): the file is recorded by reference, as
+   * the content its version control system holds under `id` in `commit`; the snapshot's working
+   * copy record for the enclosing folder says which VCS and remote.
+   */
+  readonly ref?: FileRef;
+}
+
+/** A file's content as its VCS holds it: a git blob id, an hg file node, an svn "r<revision>". */
+export interface FileRef {
+  readonly id: string;
+  readonly commit: string;
 }
 
 /** Every NodeType, in the order of core's union. */
@@ -29,8 +41,11 @@ export const NODE_TYPES: readonly NodeType[] = ['file', 'dir', 'symlink', 'fifo'
 
 /** The keys of a node map, in the order they are written. */
 export const NODE_KEYS: readonly string[] = [
-  'name', 'type', 'mode', 'uid', 'gid', 'mtime', 'ctime', 'ino', 'dev', 'nlink', 'size', 'content', 'subtree', 'target', 'rdev',
+  'name', 'type', 'mode', 'uid', 'gid', 'mtime', 'ctime', 'ino', 'dev', 'nlink', 'size', 'content', 'subtree', 'target', 'rdev', 'ref',
 ];
+
+/** Keys of a node that version 1 of the tree format does not have. */
+export const NODE_KEYS_V2: readonly string[] = ['ref'];
 
 /** The optional wire keys of a node. */
 export type NodeExtraKey = 'content' | 'subtree' | 'target' | 'rdev';

@@ -3,15 +3,16 @@ import { checkBigInt, checkId, checkString, checkUint, INT64_MAX, INT64_MIN, UIN
 import { describeValue } from './describe-value.js';
 import { createFieldReader, own } from './field-reader.js';
 import type { FieldReader, WireMap } from './field-reader.js';
-import { FORMAT_VERSION } from './format-version.js';
+import { NEWEST_FILE_VERSION } from './format-version.js';
 import { packValue, unpackValue, wireInt } from './msgpack.js';
-import { EXTRA_KEY_OWNER, extraKeyRule, MAX_MODE, nameProblem, NODE_KEYS, NODE_TYPES } from './tree-node.js';
-import type { NodeExtraKey, TreeNode } from './tree-node.js';
+import { EXTRA_KEY_OWNER, extraKeyRule, MAX_MODE, nameProblem, NODE_KEYS, NODE_KEYS_V2, NODE_TYPES } from './tree-node.js';
+import type { FileRef, NodeExtraKey, TreeNode } from './tree-node.js';
 
 /**
- * Encodes a tree `{ v: 1, nodes: [...] }` with the nodes sorted by the UTF-8 bytes of their
- * names, so the same listing always gives the same bytes. TypeError / RangeError on a bad
- * node, a name a reader would refuse, or a duplicate name.
+ * Encodes a tree `{ v, nodes: [...] }` with the nodes sorted by the UTF-8 bytes of their
+ * names, so the same listing always gives the same bytes; `v` is 2 when a node is recorded by
+ * reference, else 1. TypeError / RangeError on a bad node, a name a reader would refuse, or a
+ * duplicate name.
  */
 export function encodeTree(nodes: readonly TreeNode[]): Uint8Array {
   if (!Array.isArray(nodes)) throw new TypeError(`nodes must be an array, not ${describeValue(nodes)}`);
@@ -26,7 +27,8 @@ export function encodeTree(nodes: readonly TreeNode[]): Uint8Array {
       throw new TypeError(`two nodes are named ${JSON.stringify(entry.name)}: names in a tree must be unique`);
     }
   });
-  return packValue({ v: FORMAT_VERSION, nodes: keyed.map((entry) => entry.wire) });
+  const v = keyed.some((entry) => entry.wire['ref'] !== undefined) ? 2 : 1;
+  return packValue({ v, nodes: keyed.map((entry) => entry.wire) });
 }
 
 /**
@@ -35,10 +37,11 @@ export function encodeTree(nodes: readonly TreeNode[]): Uint8Array {
  */
 export function decodeTree(bytes: Uint8Array, where: string): TreeNode[] {
   const read = createFieldReader(where, 'tree');
-  const root = read.root(unpackValue(bytes, where, 'tree'), ['v', 'nodes']);
+  const root = read.root(unpackValue(bytes, where, 'tree'), ['v', 'nodes'], NEWEST_FILE_VERSION);
   let previous: { name: string; utf8: Buffer } | undefined;
+  const keys = root.v >= 2 ? NODE_KEYS : NODE_KEYS.filter((key) => !NODE_KEYS_V2.includes(key));
   return read.array(own(root, 'nodes'), 'nodes').map((value, i) => {
-    const node = readNode(read, read.map(value, `nodes[${i}]`, NODE_KEYS), `nodes[${i}]`);
+    const node = readNode(read, read.map(value, `nodes[${i}]`, keys), `nodes[${i}]`);
     const utf8 = Buffer.from(node.name, 'utf8');
     if (previous !== undefined) {
       const order = Buffer.compare(previous.utf8, utf8);
@@ -78,9 +81,17 @@ function wireNode(node: TreeNode, path: string): Record<string, unknown> {
     size: wireInt(node.size),
   };
   const extras: Record<NodeExtraKey, unknown> = { content: node.content, subtree: node.subtree, target: node.linkTarget, rdev: node.rdev };
+  const ref = node.ref;
+  if (ref !== undefined) {
+    if (node.type !== 'file') throw new TypeError(`${at} is a ${node.type}: ref is only for files`);
+    if (node.content !== undefined) throw new TypeError(`${at} has both content and ref: a file is stored or recorded by reference, not both`);
+    if (typeof ref !== 'object' || ref === null) throw new TypeError(`${at}.ref must be { id, commit }, not ${describeValue(ref)}`);
+    checkRefText(ref.id, `${at}.ref.id`);
+    checkRefText(ref.commit, `${at}.ref.commit`);
+  }
   for (const [key, value] of Object.entries(extras) as [NodeExtraKey, unknown][]) {
     const field = key === 'target' ? 'linkTarget' : key;
-    const rule = extraKeyRule(node.type, key);
+    const rule = key === 'content' && ref !== undefined ? 'forbidden' : extraKeyRule(node.type, key);
     if (value === undefined) {
       if (rule === 'required') throw new TypeError(`${at} is a ${node.type} without ${field}`);
       continue;
@@ -94,7 +105,13 @@ function wireNode(node: TreeNode, path: string): Record<string, unknown> {
     else checkUint(value, `${at}.rdev`);
     wire[key] = key === 'rdev' ? wireInt(value as number) : value;
   }
+  if (ref !== undefined) wire['ref'] = { id: ref.id, commit: ref.commit };
   return wire;
+}
+
+function checkRefText(value: unknown, path: string): void {
+  checkString(value, path);
+  if (value === '') throw new TypeError(`${path} is empty`);
 }
 
 /** Reads one node map (its keys already checked against NODE_KEYS). */
@@ -121,15 +138,27 @@ function readNode(read: FieldReader, map: WireMap, path: string): TreeNode {
     nlink: read.uint(own(map, 'nlink'), `${at}.nlink`),
     size: read.uint(own(map, 'size'), `${at}.size`),
   };
-  const extras: { content?: Id[]; subtree?: Id; linkTarget?: string; rdev?: number } = {};
+  const extras: { content?: Id[]; subtree?: Id; linkTarget?: string; rdev?: number; ref?: FileRef } = {};
+  const refValue = own(map, 'ref');
+  if (refValue !== undefined) {
+    if (type !== 'file') read.fail(`${at}.ref`, `is only for files, not a ${type}`);
+    const refMap = read.map(refValue, `${at}.ref`, ['id', 'commit']);
+    const text = (key: 'id' | 'commit'): string => {
+      const value = read.string(own(refMap, key), `${at}.ref.${key}`);
+      return value === '' ? read.fail(`${at}.ref.${key}`, 'is empty') : value;
+    };
+    extras.ref = { id: text('id'), commit: text('commit') };
+  }
   for (const key of ['content', 'subtree', 'target', 'rdev'] as const) {
     const value = own(map, key);
-    const rule = extraKeyRule(type, key);
+    const rule = key === 'content' && extras.ref !== undefined ? 'forbidden' : extraKeyRule(type, key);
     if (value === undefined) {
       if (rule === 'required') read.fail(at, `is a ${type} without ${key}`);
       continue;
     }
-    if (rule === 'forbidden') read.fail(`${at}.${key}`, `is only for ${EXTRA_KEY_OWNER[key]}, not a ${type}`);
+    if (rule === 'forbidden') {
+      read.fail(`${at}.${key}`, extras.ref !== undefined && key === 'content' ? 'is beside ref: a file is stored or recorded by reference, not both' : `is only for ${EXTRA_KEY_OWNER[key]}, not a ${type}`);
+    }
     if (key === 'content') extras.content = read.array(value, `${at}.content`).map((id, i) => read.id(id, `${at}.content[${i}]`));
     else if (key === 'subtree') extras.subtree = read.id(value, `${at}.subtree`);
     else if (key === 'target') extras.linkTarget = read.string(value, `${at}.target`);

@@ -79,8 +79,8 @@ describe('snapshots', () => {
   });
 
   it('refuses another version and a truncated file', () => {
-    const wire = { ...wireOf(snapshot), v: 2 };
-    expectCairnError(() => decodeSnapshot(packr.pack(wire), WHERE), 'ERR_VERSION', WHERE, 'version 2', 'reads version 1');
+    const wire = { ...wireOf(snapshot), v: 3 };
+    expectCairnError(() => decodeSnapshot(packr.pack(wire), WHERE), 'ERR_VERSION', WHERE, 'version 3', 'reads versions 1 to 2');
     const bytes = encodeSnapshot(snapshot);
     for (const cut of [1, 10, bytes.length / 2, bytes.length - 1]) {
       expectCairnError(() => decodeSnapshot(bytes.subarray(0, Math.floor(cut)), WHERE), 'ERR_FORMAT', WHERE);
