@@ -11,6 +11,8 @@ export interface SnapshotSummary {
   readonly filesNew: number;
   readonly filesChanged: number;
   readonly filesUnchanged: number;
+  /** Files recorded by reference to their VCS (not read). */
+  readonly filesReferenced: number;
   readonly dirs: number;
   readonly symlinks: number;
   readonly others: number;
@@ -74,7 +76,7 @@ export interface ClassCount {
 
 /** The keys of SnapshotSummary, in the order they are written. */
 export const SUMMARY_KEYS: readonly (keyof SnapshotSummary)[] = [
-  'filesNew', 'filesChanged', 'filesUnchanged', 'dirs', 'symlinks', 'others', 'bytesRead', 'bytesAdded',
+  'filesNew', 'filesChanged', 'filesUnchanged', 'filesReferenced', 'dirs', 'symlinks', 'others', 'bytesRead', 'bytesAdded',
   'dataBlobsAdded', 'treeBlobsAdded', 'packsAdded', 'warnings', 'durationMs',
 ];
 

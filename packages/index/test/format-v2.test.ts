@@ -11,7 +11,7 @@ const referenced: TreeNode = { ...base, name: 'pushed.ts', type: 'file', ref: { 
 const snapshot: Snapshot = {
   time: 1_000n, tree: fixedId(2), paths: ['/home/ana/app'], hostname: 'laptop', username: 'ana', tags: [], description: '',
   meta: { project: 'app' }, parent: null, program: 'cairn', summary: {
-    filesNew: 1, filesChanged: 0, filesUnchanged: 0, dirs: 1, symlinks: 0, others: 0, bytesRead: 12, bytesAdded: 12,
+    filesNew: 1, filesChanged: 0, filesUnchanged: 0, filesReferenced: 4, dirs: 1, symlinks: 0, others: 0, bytesRead: 12, bytesAdded: 12,
     dataBlobsAdded: 1, treeBlobsAdded: 1, packsAdded: 1, warnings: 0, durationMs: 3,
   },
 };

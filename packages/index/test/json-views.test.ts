@@ -34,7 +34,7 @@ describe('JSON views', () => {
   });
 
   it('turns a snapshot and index packs into JSON-safe objects', () => {
-    const summary = { filesNew: 1, filesChanged: 0, filesUnchanged: 0, dirs: 1, symlinks: 0, others: 0, bytesRead: 5, bytesAdded: 5, dataBlobsAdded: 1, treeBlobsAdded: 1, packsAdded: 2, warnings: 0, durationMs: 9 };
+    const summary = { filesNew: 1, filesChanged: 0, filesUnchanged: 0, filesReferenced: 0, dirs: 1, symlinks: 0, others: 0, bytesRead: 5, bytesAdded: 5, dataBlobsAdded: 1, treeBlobsAdded: 1, packsAdded: 2, warnings: 0, durationMs: 9 };
     const snapshot: Snapshot = {
       time: 1_704_164_645_000_000_001n, tree: fixedId(3), paths: ['/p'], hostname: 'h', username: 'u', tags: ['t'],
       description: '', meta: { k: 'v' }, parent: null, program: 'cairn 0.1.0', summary,

@@ -4,7 +4,7 @@ import type { Snapshot, SnapshotSummary } from '@cairn/index';
 import { expectCairnError, fixedId, packr } from './helpers.js';
 
 const summary: SnapshotSummary = {
-  filesNew: 10, filesChanged: 2, filesUnchanged: 300, dirs: 40, symlinks: 3, others: 1, bytesRead: 6 * 2 ** 30,
+  filesNew: 10, filesChanged: 2, filesUnchanged: 300, filesReferenced: 0, dirs: 40, symlinks: 3, others: 1, bytesRead: 6 * 2 ** 30,
   bytesAdded: 123_456, dataBlobsAdded: 12, treeBlobsAdded: 5, packsAdded: 1, warnings: 0, durationMs: 4321,
 };
 const snapshot: Snapshot = {

@@ -33,9 +33,11 @@ export function createStatus(copy: WorkingCopy, state: VcsState, files: Readonly
 
   function reference(path: string): FileReference | null {
     checkRelativePath(path, 'reference');
-    if (!state.pushed || state.head === null) return null;
+    if (state.head === null) return null;
     const file = files.get(path);
     if (file?.status !== 'clean' || file.id === undefined) return null;
+    // A file of an unpushed HEAD is referenced only when pinned to a pushed commit (file.commit).
+    if (!state.pushed && file.commit === undefined) return null;
     return { path, id: file.id, commit: file.commit ?? state.head };
   }
 

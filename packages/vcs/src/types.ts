@@ -28,7 +28,7 @@ export interface VcsFile {
    * present only when the working file's bytes are known to be exactly that content.
    */
   readonly id?: string;
-  /** The commit or revision `id` is from, when it is not the head (svn: an item of a mixed-revision working copy). */
+  /** The commit or revision `id` is from, when it is not the head (svn: an item of a mixed-revision working copy; git: the pushed commit an unpushed HEAD descends from). */
   readonly commit?: string;
   /** True when the entry stands for a whole folder (an untracked or ignored folder, collapsed). */
   readonly folder?: boolean;

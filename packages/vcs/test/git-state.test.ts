@@ -79,14 +79,30 @@ describe('git state', () => {
     expect(wc).not.toBe(clone);
   });
 
-  it('stores everything when HEAD is not pushed, and bundles a detached HEAD', async () => {
+  it('with HEAD not pushed, references only files as they are in the pushed commit HEAD starts from', async () => {
     const { wc } = await makeGitScenario();
     git(wc, 'checkout', '-q', '--detach', 'feature');
+    const base = git(wc, 'rev-parse', 'main').trim();
     const status: VcsStatus = await readWorkingCopy(await copyAt(wc));
     expect(status.state.branch).toBeNull();
     expect(status.state.pushed).toBe(false);
     expect(status.lookup('README.md').status).toBe('clean');
-    expect(status.reference('README.md')).toBeNull();
+    expect(status.reference('README.md')).toMatchObject({ path: 'README.md', commit: base });
+    // Only in the unpushed commits: stored.
+    expect(status.lookup('src/feature.js').status).toBe('clean');
+    expect(status.reference('src/feature.js')).toBeNull();
+  });
+
+  it('with no pushed commit at all, references nothing', async () => {
+    const dir = await tempDir();
+    git(dir, 'init', '-q');
+    await writeFiles(dir, { 'a.txt': 'a\n' });
+    git(dir, 'add', 'a.txt');
+    git(dir, 'commit', '-q', '-m', 'one');
+    git(dir, 'remote', 'add', 'origin', join(dir, 'nowhere.git'));
+    const status = await readWorkingCopy(await copyAt(dir));
+    expect(status.lookup('a.txt').status).toBe('clean');
+    expect(status.reference('a.txt')).toBeNull();
   });
 
   it('strips credentials from remote URLs', async () => {

@@ -52,7 +52,32 @@ export async function readGitStatus(copy: WorkingCopy, signal?: AbortSignal): Pr
     refs,
     changes,
   };
+  if (!state.pushed && head !== null && localCommits !== null && localCommits.size > 0) await pinToPushedBase(copy.root, files, signal);
   return createStatus(copy, state, files, 'untracked');
+}
+
+/**
+ * With HEAD not on any remote, a clean file can still be recorded by reference when its content is
+ * the same in the newest pushed commit HEAD descends from: such files get that commit; the other
+ * clean files lose their id (they must be stored). Without a pushed ancestor, every id goes.
+ */
+async function pinToPushedBase(root: string, files: Map<string, VcsFile>, signal?: AbortSignal): Promise<void> {
+  // The boundary of HEAD's local commits: the pushed commits they start from ("-<id>"), first-parent first.
+  const listed = await git(root, ['rev-list', '--boundary', '--first-parent', 'HEAD', '--not', '--remotes'], { signal });
+  const base = splitLines(listed.stdout).find((line) => line.startsWith('-'))?.slice(1) ?? '';
+  const pushed = new Map<string, string>();
+  if (base !== '') {
+    const tree = await git(root, ['ls-tree', '-r', '-z', '--full-tree', base], { signal });
+    for (const record of splitNul(tree.stdout)) {
+      const tab = record.indexOf('\t');
+      const [, type, oid] = record.slice(0, tab).split(' ');
+      if (type === 'blob' && oid !== undefined) pushed.set(record.slice(tab + 1), oid);
+    }
+  }
+  for (const file of files.values()) {
+    if (file.status !== 'clean' || file.id === undefined) continue;
+    files.set(file.path, pushed.get(file.path) === file.id ? { ...file, commit: base } : { path: file.path, status: 'clean' });
+  }
 }
 
 /**
