@@ -2,8 +2,9 @@ import { hostname as osHostname, userInfo } from 'node:os';
 import { CairnError, fromHex, isCairnError } from '@cairn/core';
 import type { EntryStat, Source } from '@cairn/core';
 import { encodeTree } from '@cairn/index';
-import type { Snapshot, SnapshotSummary, TreeNode } from '@cairn/index';
+import type { Snapshot, SnapshotSummary, SnapshotWorkingCopy, TreeNode } from '@cairn/index';
 import { createBlobWriter } from './blob-writer.js';
+import type { EntrySelector } from './entry-selector.js';
 import { compressionSetting } from './compression.js';
 import type { CompressionMode } from './compression.js';
 import { withLease } from './lease.js';
@@ -59,6 +60,8 @@ export interface BackupOptions {
   readonly readBufferSize?: number;
   /** Source paths (absolute, as `source.resolve` gives them) left out with everything below them: the repository's own folder, say. */
   readonly skip?: readonly string[];
+  /** Decides entry by entry what is stored, skipped or recorded by reference (policies, the VCS bridge: createProjectSelector). */
+  readonly selector?: EntrySelector;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: BackupProgress) => void;
   readonly onWarning?: (warning: BackupWarning) => void;
@@ -137,7 +140,9 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
   const walker = new Walker(repo, options, writer);
+  const inSnapshot = (path: string): string => snapshotPathOf(roots, path);
   let tree: Uint8Array;
+  let vcs: SnapshotWorkingCopy[] | undefined;
   try {
     const rootNodes: TreeNode[] = [];
     for (const root of roots) {
@@ -149,11 +154,25 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     tree = wholeRoot && single?.subtree !== undefined
       ? single.subtree
       : await writer.save('tree', encodeTree(rootNodes));
+    if (options.selector !== undefined) {
+      vcs = [];
+      for (const copy of await options.selector.finish(options.signal)) {
+        let extras = null;
+        if (copy.extras !== null) {
+          const stat = await options.source.lstat(copy.extras);
+          extras = (await walker.saveEntry(copy.extras, 'extras', stat, undefined))?.subtree ?? null;
+          if (extras === null) throw new CairnError('ERR_IO', `the extras of the working copy at ${copy.root} (${copy.extras}) could not be stored`);
+        }
+        vcs.push({ path: inSnapshot(copy.root), mode: copy.mode, state: copy.state, extras });
+      }
+    }
     await writer.finish();
   } catch (error) {
     // What was written stays indexed (a later backup reuses it); no snapshot refers to it yet.
     await writer.abort().catch(() => undefined);
     throw error;
+  } finally {
+    await options.selector?.close();
   }
 
   const ws = walker.writer.stats;
@@ -178,10 +197,23 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     parent: parent === null ? null : fromHex(parent.id),
     program: 'cairn 0.1.0',
     summary,
+    ...(vcs === undefined || vcs.length === 0 ? {} : { vcs }),
+    ...(walker.skipped.length === 0 ? {} : { skipped: walker.skipped.map((entry) => ({ ...entry, path: inSnapshot(entry.path) })) }),
+    ...(walker.classes.size === 0 ? {} : { classes: Object.fromEntries(walker.classes) }),
   };
   const id = await saveSnapshot(repo, snapshot);
   const partial = walker.warnings.some((w) => w.kind !== 'special');
   return { id, snapshot, warnings: walker.warnings, partial };
+}
+
+/** Where a source path under one of the backup's paths is in the snapshot ("/app/src/a.ts"). */
+function snapshotPathOf(roots: readonly { path: string; name: string }[], path: string): string {
+  for (const root of roots) {
+    if (root.name === '') return path;
+    if (path === root.path) return `/${root.name}`;
+    if (path.startsWith(`${root.path}/`)) return `/${root.name}${path.slice(root.path.length)}`;
+  }
+  return path;
 }
 
 async function pickParent(

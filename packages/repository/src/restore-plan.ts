@@ -6,6 +6,7 @@ import type { PlannedFile } from './restore-context.js';
 import type { RestoreContext } from './restore-context.js';
 import type { OverwritePolicy, RestoreAction } from './restore-types.js';
 import { createSelection } from './selection.js';
+import type { WorkingCopies } from './working-copies.js';
 import type { Selection } from './selection.js';
 
 /** A folder whose metadata is set once everything below it is written. */
@@ -26,8 +27,8 @@ export interface RestorePlan {
  * policy, reports actions and problems, and returns the files still to write (their data,
  * metadata and hardlinks) and the folders whose metadata comes last.
  */
-export async function planRestore(ctx: RestoreContext, tree: Id): Promise<RestorePlan> {
-  const walk = new RestoreWalk(ctx);
+export async function planRestore(ctx: RestoreContext, tree: Id, copies?: WorkingCopies): Promise<RestorePlan> {
+  const walk = new RestoreWalk(ctx, copies);
   await walk.restoreTree(tree, [], false);
   return { files: walk.files, folders: walk.folders, selection: walk.selection };
 }
@@ -44,7 +45,10 @@ class RestoreWalk {
   private readonly hardlinks = new Map<string, PlannedFile>();
   private readonly policy: OverwritePolicy;
 
-  constructor(private readonly ctx: RestoreContext) {
+  constructor(
+    private readonly ctx: RestoreContext,
+    private readonly copies: WorkingCopies | undefined,
+  ) {
     this.selection = createSelection(ctx.options.include ?? []);
     this.policy = ctx.options.overwrite ?? 'always';
   }
@@ -76,6 +80,10 @@ class RestoreWalk {
     const path = snapshotPath(parts);
     if (node.type !== 'file' && node.type !== 'symlink') {
       this.ctx.result.notRestored.push(path);
+      return;
+    }
+    if (node.ref !== undefined) {
+      this.referenced(node, path);
       return;
     }
     if (!(await this.ensureDir(parent, true))) return;
@@ -123,6 +131,19 @@ class RestoreWalk {
     const file: PlannedFile = { parts, path, node, links: [] };
     if (linkKey !== undefined) this.hardlinks.set(linkKey, file);
     if (!this.ctx.dryRun) this.files.push(file);
+  }
+
+  /** A file recorded by reference: the rebuilt working copy's checkout wrote it (or, not rebuilt, it is counted there). */
+  private referenced(node: TreeNode, path: string): void {
+    const copy = this.copies?.copyOf(path);
+    if (copy === undefined) {
+      this.ctx.problem(path, `recorded by reference (${node.ref?.id} in ${node.ref?.commit}) outside any working copy the snapshot records`);
+      return;
+    }
+    copy.referenced += 1;
+    if (copy.failure !== null) return; // one problem for the working copy, at its end
+    this.ctx.result.checkedOut += 1;
+    this.act('checkout', path, node);
   }
 
   /** Makes sure the folder at `parts` exists in the target (creating its parents); false when it cannot. */

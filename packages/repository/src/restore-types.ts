@@ -5,7 +5,8 @@ export type OverwritePolicy = 'always' | 'never' | 'if-changed';
 
 /** One thing a restore does (or, with dryRun, would do). */
 export interface RestoreAction {
-  readonly action: 'create' | 'overwrite' | 'skip' | 'link';
+  /** `checkout`: a file recorded by reference, which the rebuilt working copy's checkout wrote. */
+  readonly action: 'create' | 'overwrite' | 'skip' | 'link' | 'checkout';
   readonly path: string;
   readonly type: NodeType;
   readonly size: number;
@@ -26,6 +27,12 @@ export interface RestoreOptions {
   /** Default 'always'. 'if-changed' keeps a file of the same size and mtime. */
   readonly overwrite?: OverwritePolicy;
   readonly dryRun?: boolean;
+  /**
+   * The local folder `target` writes into. With it, working copies backed up with `--vcs changes`
+   * are rebuilt: cloned from their remote at the recorded commit (extras applied), then the
+   * stored files laid on top; without it their files recorded by reference are problems.
+   */
+  readonly localRoot?: string;
   readonly signal?: AbortSignal;
   readonly onAction?: (action: RestoreAction) => void;
   readonly onProblem?: (problem: RestoreProblem) => void;
@@ -39,6 +46,8 @@ export interface RestoreResult {
   symlinks: number;
   hardlinks: number;
   skipped: number;
+  /** Files recorded by reference that a rebuilt working copy's checkout wrote. */
+  checkedOut: number;
   bytesWritten: number;
   readonly problems: RestoreProblem[];
   /** Entries that cannot be restored (fifos, sockets, devices). */

@@ -2,7 +2,8 @@ import { CairnError } from '@cairn/core';
 import { writeByPosition } from './file-writer.js';
 import { RestoreContext } from './restore-context.js';
 import { planRestore } from './restore-plan.js';
-import type { PlannedFolder } from './restore-plan.js';
+import type { PlannedFolder, RestorePlan } from './restore-plan.js';
+import { prepareWorkingCopies } from './working-copies.js';
 import type { Repository } from './repository.js';
 import type { RestoreOptions, RestoreResult } from './restore-types.js';
 import { findSnapshot } from './snapshots.js';
@@ -21,14 +22,26 @@ export type { OverwritePolicy, RestoreAction, RestoreOptions, RestoreProblem, Re
  */
 export async function restore(repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
   const { id, snapshot } = await findSnapshot(repo, snapshotRef);
-  const result: RestoreResult = { snapshotId: id, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, skipped: 0, bytesWritten: 0, problems: [], notRestored: [] };
+  const result: RestoreResult = { snapshotId: id, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, skipped: 0, checkedOut: 0, bytesWritten: 0, problems: [], notRestored: [] };
   const ctx = new RestoreContext(repo, options, result);
-  const plan = await planRestore(ctx, snapshot.tree);
-  if (plan.files.length > 0) {
-    if (options.target.createFile === undefined) await writeByStreaming(ctx, plan.files);
-    else await writeByPosition(ctx, plan.files);
+  const copies = await prepareWorkingCopies(ctx, snapshot);
+  try {
+    const plan = await planRestore(ctx, snapshot.tree, copies);
+    if (plan.files.length > 0) {
+      if (options.target.createFile === undefined) await writeByStreaming(ctx, plan.files);
+      else await writeByPosition(ctx, plan.files);
+    }
+    if (!ctx.dryRun) await copies.finish();
+    await setFolderMetadata(ctx, plan.folders);
+    reportUnmatched(ctx, plan, id);
+  } finally {
+    await copies.close();
   }
-  await setFolderMetadata(ctx, plan.folders);
+  return result;
+}
+
+function reportUnmatched(ctx: RestoreContext, plan: RestorePlan, id: string): void {
+  const { result } = ctx;
   const unmatched = plan.selection.unmatched();
   if (unmatched.length > 0 && result.files + result.dirs + result.symlinks + result.skipped === 0) {
     throw new CairnError('ERR_NOT_FOUND', `nothing in snapshot ${id.slice(0, 12)} matches ${unmatched.map((p) => JSON.stringify(p)).join(', ')}`, {
@@ -36,7 +49,6 @@ export async function restore(repo: Repository, snapshotRef: string, options: Re
     });
   }
   for (const pattern of unmatched) ctx.problem(pattern, 'nothing in the snapshot matches this path');
-  return result;
 }
 
 /**

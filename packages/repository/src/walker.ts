@@ -3,9 +3,10 @@ import type { EntryStat, Id, SourceFile } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
-import type { SnapshotSummary, TreeNode } from '@cairn/index';
+import type { FileRef, SkippedEntry, SnapshotSummary, TreeNode } from '@cairn/index';
 import type { BackupOptions, BackupWarning, BackupWarningKind } from './archiver.js';
 import type { BlobWriter } from './blob-writer.js';
+import type { EntryDecision } from './entry-selector.js';
 import { naming } from './names.js';
 import type { Repository } from './repository.js';
 
@@ -29,12 +30,16 @@ export type Previous = Pick<TreeNode, 'type' | 'content' | 'subtree'> & Partial<
 /** The event loop gets a turn at least this often (ms): the local source's calls are synchronous. */
 const YIELD_EVERY_MS = 10;
 
-type Counts = { -readonly [K in 'filesNew' | 'filesChanged' | 'filesUnchanged' | 'dirs' | 'symlinks' | 'others' | 'bytesRead']: SnapshotSummary[K] };
+type Counts = { -readonly [K in 'filesNew' | 'filesChanged' | 'filesUnchanged' | 'filesReferenced' | 'dirs' | 'symlinks' | 'others' | 'bytesRead']: SnapshotSummary[K] };
 
 /** Walks a source depth-first, storing file content and writing trees bottom-up. */
 export class Walker {
   readonly warnings: BackupWarning[] = [];
-  readonly counts: Counts = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0 };
+  readonly counts: Counts = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, filesReferenced: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0 };
+  /** What the selector left out (source paths; folders end with '/'). */
+  readonly skipped: SkippedEntry[] = [];
+  /** Files kept per class, when the selector classes them. */
+  readonly classes = new Map<string, { files: number; bytes: number }>();
   private readonly hardlinks = new Map<string, { content: Id[]; size: number }>();
   private readonly bufferSize: number;
   /** One chunker for the whole walk: finish() resets it, and its window is kept. */
@@ -81,13 +86,25 @@ export class Walker {
   private async saveDir(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode> {
     const names = (await this.fromSource(path, () => this.options.source.readdir(path))) ?? [];
     const before = previous?.type === 'dir' && previous.subtree !== undefined ? await loadNodeMap(this.repo, previous.subtree) : new Map<string, TreeNode>();
+    const selector = this.options.selector;
+    await selector?.enterDir(path, names);
     const nodes: TreeNode[] = [];
     for (const child of names) {
       const childPath = this.options.source.join(path, child);
       if (this.skip.has(childPath)) continue;
       const childStat = await this.fromSource(childPath, () => this.options.source.lstat(childPath));
       if (childStat === null) continue;
-      const node = await this.saveEntry(childPath, child, childStat, before.get(child));
+      const decision = selector === undefined ? undefined : await selector.decide(childPath, childStat.type);
+      let node: TreeNode | null;
+      if (decision?.action === 'skip') {
+        this.skipped.push({ path: childStat.type === 'dir' ? `${childPath}/` : childPath, class: decision.class, reason: decision.reason });
+        continue;
+      } else if (decision?.action === 'reference' && childStat.type === 'file') {
+        node = this.saveReference(childPath, child, childStat, decision.ref);
+      } else {
+        node = await this.saveEntry(childPath, child, childStat, before.get(child));
+      }
+      if (node !== null && node.type === 'file') this.countClass(decision, node.size);
       if (node !== null) nodes.push(node);
     }
     // A folder whose every entry is the parent's has the parent's tree: no encoding, no hashing.
@@ -211,6 +228,22 @@ export class Walker {
     }
   }
 
+  /** A file recorded by reference: its metadata, and where its VCS holds its content. */
+  private saveReference(path: string, name: string, stat: EntryStat, ref: FileRef): TreeNode {
+    this.counts.filesReferenced += 1;
+    this.progress(path);
+    return makeNode(name, stat, { ref, size: stat.size });
+  }
+
+  private countClass(decision: EntryDecision | undefined, size: number): void {
+    if (decision?.class === undefined) return;
+    const name = decision.class;
+    const count = this.classes.get(name) ?? { files: 0, bytes: 0 };
+    count.files += 1;
+    count.bytes += size;
+    this.classes.set(name, count);
+  }
+
   private async saveSymlink(path: string, name: string, stat: EntryStat): Promise<TreeNode | null> {
     const linkTarget = await this.fromSource(path, () => this.options.source.readlink(path));
     if (linkTarget === null) return null;
@@ -262,6 +295,8 @@ function sameNode(a: TreeNode, b: TreeNode): boolean {
       if (!idEquals(x, y)) return false;
     } else if (Array.isArray(x) && Array.isArray(y)) {
       if (!sameContent(x, y)) return false;
+    } else if (key === 'ref' && a.ref !== undefined && b.ref !== undefined) {
+      if (a.ref.id !== b.ref.id || a.ref.commit !== b.ref.commit) return false;
     } else {
       return false;
     }
@@ -276,7 +311,7 @@ function sameContent(a: readonly Id[], b: readonly Id[]): boolean {
   });
 }
 
-function makeNode(name: string, stat: EntryStat, extra: { content?: Id[]; subtree?: Id; linkTarget?: string; size?: number; rdev?: number }): TreeNode {
+function makeNode(name: string, stat: EntryStat, extra: { content?: Id[]; subtree?: Id; linkTarget?: string; size?: number; rdev?: number; ref?: FileRef }): TreeNode {
   return {
     name,
     type: stat.type,
@@ -293,5 +328,6 @@ function makeNode(name: string, stat: EntryStat, extra: { content?: Id[]; subtre
     ...(extra.subtree === undefined ? {} : { subtree: extra.subtree }),
     ...(extra.linkTarget === undefined ? {} : { linkTarget: extra.linkTarget }),
     ...(extra.rdev === undefined ? {} : { rdev: extra.rdev }),
+    ...(extra.ref === undefined ? {} : { ref: extra.ref }),
   };
 }

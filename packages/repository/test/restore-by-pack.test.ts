@@ -83,7 +83,7 @@ describe('restore by pack (Target.createFile)', () => {
       const { repo, backend } = await openCounting(repoDir);
       const out = join(work, `out${i}`);
       const ctx = new RestoreContext(repo, { target: createLocalTarget(out) }, {
-        snapshotId, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, skipped: 0, bytesWritten: 0, problems: [], notRestored: [],
+        snapshotId, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, skipped: 0, checkedOut: 0, bytesWritten: 0, problems: [], notRestored: [],
       });
       const plan = await planRestore(ctx, (await findSnapshot(repo, snapshotId)).snapshot.tree);
       backend.packReads.clear();

@@ -109,7 +109,7 @@ describe('restore options', () => {
       await writer.finish();
       const snapshot = encodeSnapshot({
         time: 1n, tree, paths: ['/x'], hostname: 'h', username: 'u', tags: [], description: '', meta: {}, parent: null, program: 'test',
-        summary: { filesNew: 0, filesChanged: 0, filesUnchanged: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0, bytesAdded: 0, dataBlobsAdded: 0, treeBlobsAdded: 0, packsAdded: 0, warnings: 0, durationMs: 0 },
+        summary: { filesNew: 0, filesChanged: 0, filesUnchanged: 0, filesReferenced: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0, bytesAdded: 0, dataBlobsAdded: 0, treeBlobsAdded: 0, packsAdded: 0, warnings: 0, durationMs: 0 },
       });
       const snapshotId = toHex(blobId(snapshot));
       await repo.backend.write('snapshot', snapshotId, snapshot);

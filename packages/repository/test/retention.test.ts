@@ -3,7 +3,7 @@ import { applyPolicy, describePolicy, groupSnapshots, isEmptyPolicy, parseCalend
 import type { RetentionPolicy, SnapshotEntry } from '@cairn/repository';
 
 const ZERO_SUMMARY = {
-  filesNew: 0, filesChanged: 0, filesUnchanged: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0, bytesAdded: 0,
+  filesNew: 0, filesChanged: 0, filesUnchanged: 0, filesReferenced: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0, bytesAdded: 0,
   dataBlobsAdded: 0, treeBlobsAdded: 0, packsAdded: 0, warnings: 0, durationMs: 0,
 };
 

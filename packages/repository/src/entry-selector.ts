@@ -1,0 +1,36 @@
+import type { NodeType } from '@cairn/core';
+import type { FileRef } from '@cairn/index';
+
+/** What a backup does with one entry. */
+export type EntryDecision =
+  | { readonly action: 'store'; readonly class?: string }
+  /** Left out with everything below it, and listed in the snapshot as skipped. */
+  | { readonly action: 'skip'; readonly class: string; readonly reason: string }
+  /** Files only: recorded by reference to the content its VCS holds, not read. */
+  | { readonly action: 'reference'; readonly ref: FileRef; readonly class?: string };
+
+/** A working copy a selector found, as the snapshot records it. */
+export interface SelectedWorkingCopy {
+  /** Its root, as a source path; the archiver turns it into a snapshot path. */
+  readonly root: string;
+  readonly mode: 'full' | 'changes';
+  /** The VCS state as JSON text. */
+  readonly state: string;
+  /** A local folder of what the remote cannot give back (bundle, stash, config, hooks), to store; null in `full` mode. */
+  readonly extras: string | null;
+}
+
+/**
+ * Decides, entry by entry, what a backup stores: the hook through which policies (skip what is
+ * generated) and the VCS bridge (record clean pushed files by reference) act on a walk.
+ */
+export interface EntrySelector {
+  /** Called with a folder's entry names before any of them is decided: where working copies are found. */
+  enterDir(path: string, names: readonly string[]): Promise<void>;
+  /** The decision for the entry at `path` (never called for the backup's own paths). */
+  decide(path: string, type: NodeType): Promise<EntryDecision>;
+  /** After the walk: every working copy found, with its extras written to local folders. */
+  finish(signal?: AbortSignal): Promise<SelectedWorkingCopy[]>;
+  /** Removes what finish() wrote; called whether the backup succeeded or not. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,164 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NodeType } from '@cairn/core';
+import { createPolicy, enclosingWorkingCopy, readWorkingCopy, saveExtras, VCS_META_NAMES, workingCopyAt } from '@cairn/vcs';
+import type { Policy, PolicyDecision, PolicyOptions, VcsStatus, WorkingCopy } from '@cairn/vcs';
+import type { EntryDecision, EntrySelector, SelectedWorkingCopy } from './entry-selector.js';
+
+/** How a backup treats working copies: not at all, everything plus their state, or only what the remote lacks. */
+export type VcsBackupMode = 'off' | 'full' | 'changes';
+
+/** Options of createProjectSelector. */
+export interface ProjectSelectorOptions {
+  /** The backup's paths, absolute (as the local source resolves them). */
+  readonly roots: readonly string[];
+  /** Default 'full'. */
+  readonly vcs?: VcsBackupMode;
+  /** The policy of each root folder, or null to store everything under it. Default: none. */
+  readonly policy?: (root: string) => PolicyOptions | null;
+  /** Called when a working copy is found and read (for progress and messages). */
+  readonly onWorkingCopy?: (copy: WorkingCopy, status: VcsStatus) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** A working copy met during the walk. */
+interface Scope {
+  readonly copy: WorkingCopy;
+  readonly status: VcsStatus;
+  /** 'full' for a copy the backup starts inside of: its files are not all in the snapshot. */
+  readonly mode: 'full' | 'changes';
+  /** Where the record says it is: its root, or the backup path inside it. */
+  readonly at: string;
+  /** Folders (relative to the root) that hold tracked files: a policy never skips them. */
+  trackedDirs?: Set<string>;
+}
+
+const STORE: EntryDecision = { action: 'store' };
+
+/**
+ * An EntrySelector for local folders: applies each root's policy (presets, .gitignore, globs;
+ * skipped entries are reported, never silent), and reads every working copy it meets through
+ * its VCS. In `changes` mode the VCS folder is replaced by the extras (bundle of local commits,
+ * stashes, config, hooks) and clean files whose commit a remote has are recorded by reference.
+ * Files the VCS tracks are never skipped by a policy.
+ */
+export function createProjectSelector(options: ProjectSelectorOptions): EntrySelector {
+  const mode = options.vcs ?? 'full';
+  const roots = options.roots.map((root) => ({ root, policy: policyFor(root, options.policy) }));
+  const scopes: Scope[] = [];
+  const temporary: string[] = [];
+  const rootsEntered = new Set<string>();
+
+  const scopeOf = (path: string): Scope | undefined => {
+    for (let i = scopes.length - 1; i >= 0; i -= 1) {
+      const scope = scopes[i]!;
+      if (path.startsWith(`${scope.copy.root}/`) || (scope.copy.root === '/' && path.startsWith('/'))) return scope;
+    }
+    return undefined;
+  };
+  const rootOf = (path: string): { root: string; policy: Policy | null } | undefined =>
+    roots.find(({ root }) => path === root || path.startsWith(root === '/' ? '/' : `${root}/`));
+
+  const addScope = async (copy: WorkingCopy, scopeMode: 'full' | 'changes', at: string): Promise<void> => {
+    if (scopes.some((scope) => scope.copy.root === copy.root)) return;
+    const status = await readWorkingCopy(copy, options.signal === undefined ? {} : { signal: options.signal });
+    scopes.push({ copy, status, mode: scopeMode, at });
+    options.onWorkingCopy?.(copy, status);
+  };
+
+  return {
+    async enterDir(path, names) {
+      if (mode === 'off') return;
+      if (!rootsEntered.has(path) && roots.some(({ root }) => root === path)) {
+        rootsEntered.add(path);
+        // A backup that starts inside a working copy records its state; its files are stored.
+        const enclosing = await enclosingWorkingCopy(path);
+        if (enclosing !== null && enclosing.root !== path) await addScope(enclosing, 'full', path);
+      }
+      if (names.some((name) => VCS_META_NAMES.has(name))) {
+        const copy = await workingCopyAt(path);
+        if (copy !== null) await addScope(copy, mode, path);
+      }
+    },
+
+    async decide(path, type) {
+      const scope = mode === 'off' ? undefined : scopeOf(path);
+      const owner = rootOf(path);
+      if (scope === undefined) return owner?.policy == null ? STORE : policyDecision(owner.policy, owner.root, path, type);
+      const rel = path.slice(scope.copy.root.length + 1);
+      if (scope.mode === 'changes' && !rel.includes('/') && VCS_META_NAMES.has(rel)) {
+        return { action: 'skip', class: 'vcs', reason: `the ${scope.copy.vcs} data of ${scope.copy.root}: what the remote lacks is stored as extras` };
+      }
+      if (rel.split('/').some((part) => VCS_META_NAMES.has(part))) return STORE; // inside .git in full mode
+      const decision: RuledDecision = owner?.policy == null ? STORE : await policyDecision(owner.policy, owner.root, path, type);
+      // The user's own exclude globs win; presets and .gitignore never drop what the VCS tracks.
+      const byUser = decision.action === 'skip' && decision.rule === 'exclude';
+      if (type === 'file') {
+        if (byUser) return decision;
+        const ref = scope.mode === 'changes' ? scope.status.reference(rel) : null;
+        if (ref !== null) return { action: 'reference', ref: { id: ref.id, commit: ref.commit }, ...classOf(decision) };
+        if (decision.action === 'skip' && tracked(scope.status.lookup(rel).status)) return { action: 'store', ...classOf(decision) };
+        return decision;
+      }
+      if (type === 'dir' && decision.action === 'skip' && !byUser && trackedDirs(scope).has(rel)) return { action: 'store', ...classOf(decision) };
+      return decision;
+    },
+
+    async finish(signal) {
+      const found: SelectedWorkingCopy[] = [];
+      for (const scope of scopes) {
+        let extras: string | null = null;
+        if (scope.mode === 'changes') {
+          extras = await mkdtemp(join(tmpdir(), 'cairn-extras-'));
+          temporary.push(extras);
+          await saveExtras(scope.status, extras, signal === undefined ? {} : { signal });
+        }
+        found.push({ root: scope.at, mode: scope.mode, state: JSON.stringify(scope.status.state), extras });
+      }
+      return found;
+    },
+
+    async close() {
+      await Promise.all(temporary.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+    },
+  };
+}
+
+function policyFor(root: string, choose: ProjectSelectorOptions['policy']): Policy | null {
+  const options = choose?.(root) ?? null;
+  return options === null ? null : createPolicy(root, options);
+}
+
+/** An EntryDecision with the policy rule that made it. */
+type RuledDecision = EntryDecision & { readonly rule?: PolicyDecision['rule'] };
+
+/** A policy's decision as an EntryDecision, with the rule that made it. */
+async function policyDecision(policy: Policy, root: string, path: string, type: NodeType): Promise<RuledDecision> {
+  if (path === root) return STORE;
+  const rel = path.slice(root === '/' ? 1 : root.length + 1);
+  const decision = await policy.decide(rel, type === 'dir' ? 'dir' : 'file');
+  return decision.action === 'skip'
+    ? { action: 'skip', class: decision.class, reason: decision.reason, rule: decision.rule }
+    : { action: 'store', class: decision.class };
+}
+
+function classOf(decision: EntryDecision): { class?: string } {
+  return decision.class === undefined ? {} : { class: decision.class };
+}
+
+function tracked(status: string): boolean {
+  return status !== 'untracked' && status !== 'ignored';
+}
+
+function trackedDirs(scope: Scope): Set<string> {
+  if (scope.trackedDirs === undefined) {
+    const dirs = new Set<string>();
+    for (const [path, file] of scope.status.files) {
+      if (!tracked(file.status)) continue;
+      for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) dirs.add(path.slice(0, end));
+    }
+    scope.trackedDirs = dirs;
+  }
+  return scope.trackedDirs;
+}

@@ -1,0 +1,199 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { toHex } from '@cairn/core';
+import type { Id } from '@cairn/core';
+import type { TreeNode } from '@cairn/index';
+import { backup, createProjectSelector, initRepository, restore } from '@cairn/repository';
+import type { Repository, VcsBackupMode } from '@cairn/repository';
+import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
+import { loseRemote, makeGitScenario } from '../../vcs/test/git-scenario.js';
+import { makeHgScenario } from '../../vcs/test/hg-scenario.js';
+import { git, hg, readTree } from '../../vcs/test/helpers.js';
+import { makeSvnScenario, svn } from '../../vcs/test/svn-scenario.js';
+import { tempDir } from './helpers.js';
+
+/** Backs up one working copy folder with the VCS bridge and the default policy. */
+async function backupCopy(repo: Repository, dir: string, vcs: VcsBackupMode) {
+  return backup(repo, { source: createLocalSource(), paths: [dir], selector: createProjectSelector({ roots: [dir], vcs, policy: () => ({}) }) });
+}
+
+/** Every file of a snapshot tree: path -> 'stored' (content) or 'ref' (recorded by reference). */
+async function filesOf(repo: Repository, tree: Id, prefix = ''): Promise<Map<string, 'stored' | 'ref'>> {
+  const out = new Map<string, 'stored' | 'ref'>();
+  const nodes: TreeNode[] = await repo.loadTree(tree, 'test');
+  for (const node of nodes) {
+    const path = `${prefix}${node.name}`;
+    if (node.type === 'dir' && node.subtree !== undefined) for (const [p, k] of await filesOf(repo, node.subtree, `${path}/`)) out.set(p, k);
+    else if (node.type === 'file') out.set(path, node.ref === undefined ? 'stored' : 'ref');
+  }
+  return out;
+}
+
+/** What must come back of a git working copy. */
+function gitFacts(dir: string) {
+  return {
+    head: git(dir, 'rev-parse', 'HEAD'),
+    branch: git(dir, 'symbolic-ref', '--short', 'HEAD'),
+    branches: git(dir, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads'),
+    unpushed: git(dir, 'log', '--format=%H %s', 'main..feature'),
+    stash: git(dir, 'stash', 'list', '--format=%H %gs'),
+    status: git(dir, 'status', '--porcelain=v2', '--untracked-files=all'),
+  };
+}
+
+async function newRepo(): Promise<{ repo: Repository; out: string }> {
+  const work = await tempDir();
+  return { repo: await initRepository(createLocalBackend(join(work, 'repo'))), out: join(work, 'out') };
+}
+
+describe('backups of working copies (--vcs)', () => {
+  it('changes: stores only what the remote lacks, and a restore into an empty folder gives the same tree, HEAD, unpushed commits and stash', async () => {
+    const { wc } = await makeGitScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const { snapshot } = result;
+
+    // Stored: modified, added, untracked, the ignored .env (a secret); by reference: clean pushed files.
+    const files = await filesOf(repo, snapshot.tree);
+    expect(Object.fromEntries(files)).toEqual({
+      'wc/.env': 'stored', 'wc/.gitignore': 'ref', 'wc/README.md': 'ref', 'wc/assets/logo.svg': 'ref', 'wc/notes.txt': 'stored',
+      'wc/package.json': 'ref', 'wc/src/index.js': 'stored', 'wc/src/new.js': 'stored',
+    });
+    expect(snapshot.summary.filesReferenced).toBe(4);
+    expect(snapshot.skipped?.map((s) => [s.path, s.class])).toEqual([['/wc/.git/', 'vcs'], ['/wc/node_modules/', 'dependency']]);
+    expect(snapshot.classes?.['source']?.files).toBeGreaterThan(0);
+    const [record] = snapshot.vcs ?? [];
+    expect(record).toMatchObject({ path: '/wc', mode: 'changes' });
+    const state = JSON.parse(record!.state) as { head: string; branch: string; unpushed: number; stashes: unknown[]; dirty: boolean };
+    expect(state).toMatchObject({ head: git(wc, 'rev-parse', 'HEAD').trim(), branch: 'main', unpushed: 2, dirty: true });
+    expect(state.stashes).toHaveLength(1);
+    const extras = await filesOf(repo, record!.extras!);
+    expect([...extras.keys()]).toContain('git.bundle');
+
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    expect(restored.checkedOut).toBe(4);
+    const back = join(out, 'wc');
+    expect(await readTree(back)).toEqual(await readTree(wc, ['node_modules']));
+    expect(gitFacts(back)).toEqual(gitFacts(wc));
+  });
+
+  it('changes, remote gone: a problem naming the working copy and the URL, and everything stored is restored', async () => {
+    const scenario = await makeGitScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, scenario.wc, 'changes');
+    await loseRemote(scenario);
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const messages = restored.problems.map((p) => p.message).join('\n');
+    expect(messages).toContain(scenario.wc);
+    expect(messages).toContain(scenario.remote);
+    expect(messages).toContain('4 file(s) recorded by reference to git were not restored');
+    expect(restored.checkedOut).toBe(0);
+    const back = await readTree(join(out, 'wc'));
+    expect([...back.keys()].sort()).toEqual(['.env', 'notes.txt', 'src/index.js', 'src/new.js']);
+    expect(back.get('src/new.js')).toBe('export const fresh = true;\n');
+  });
+
+  it('full: stores everything, .git included, records the state, and skips what the policy says, listing it', async () => {
+    const { wc } = await makeGitScenario();
+    const { repo, out } = await newRepo();
+    const { id, snapshot } = await backupCopy(repo, wc, 'full');
+    const files = await filesOf(repo, snapshot.tree);
+    expect([...files.values()].every((kind) => kind === 'stored')).toBe(true);
+    expect(files.has('wc/.git/HEAD')).toBe(true);
+    expect(files.has('wc/node_modules/pkg/index.js')).toBe(false);
+    expect(snapshot.skipped).toEqual([{ path: '/wc/node_modules/', class: 'dependency', reason: expect.stringContaining('node preset') as string }]);
+    expect(snapshot.vcs).toEqual([{ path: '/wc', mode: 'full', state: expect.stringContaining('"vcs":"git"') as string, extras: null }]);
+    await restore(repo, id, { target: createLocalTarget(out), localRoot: out });
+    expect(gitFacts(join(out, 'wc'))).toEqual(gitFacts(wc));
+  });
+
+  it('off: no state, no policy unless one is given; the snapshot stays format version 1', async () => {
+    const { wc } = await makeGitScenario();
+    const { repo } = await newRepo();
+    const { snapshot } = await backup(repo, { source: createLocalSource(), paths: [wc], selector: createProjectSelector({ roots: [wc], vcs: 'off' }) });
+    expect(snapshot.vcs).toBeUndefined();
+    expect(snapshot.skipped).toBeUndefined();
+    expect((await filesOf(repo, snapshot.tree)).has('wc/node_modules/pkg/index.js')).toBe(true);
+  });
+
+  it('a backup of a folder inside a working copy records the enclosing copy\'s state, in full mode', async () => {
+    const { wc } = await makeGitScenario();
+    const { repo } = await newRepo();
+    const src = join(wc, 'src');
+    const { snapshot } = await backupCopy(repo, src, 'changes');
+    expect(snapshot.vcs?.map((record) => [record.path, record.mode])).toEqual([['/src', 'full']]);
+    expect(JSON.parse(snapshot.vcs![0]!.state)).toMatchObject({ root: wc });
+    expect([...(await filesOf(repo, snapshot.tree)).values()].every((kind) => kind === 'stored')).toBe(true);
+  });
+
+  it('Mercurial, changes: state recorded, changed and untracked files stored, the rest by reference; restore matches', async () => {
+    const { wc } = await makeHgScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const files = await filesOf(repo, result.snapshot.tree);
+    expect(files.get('wc/a.txt')).toBe('stored');
+    expect(files.get('wc/new.txt')).toBe('stored');
+    expect(files.get('wc/untracked.txt')).toBe('stored');
+    expect(files.get('wc/lib/b.txt')).toBe('ref');
+    expect(JSON.parse(result.snapshot.vcs![0]!.state)).toMatchObject({ vcs: 'hg', unpushed: 2 });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    // debug.log, which .hgignore ignores, is kept: the policy reads .gitignore files, and a .log is no build output.
+    expect(await readTree(back)).toEqual(await readTree(wc));
+    expect(hg(back, 'status')).toBe(hg(wc, 'status'));
+    expect(hg(back, 'log', '-r', 'draft()', '-T', '{node}\n')).toBe(hg(wc, 'log', '-r', 'draft()', '-T', '{node}\n'));
+  });
+
+  it('Subversion, changes: state recorded, changed and unversioned files stored, the rest by reference; restore matches', async () => {
+    const { wc } = await makeSvnScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const files = await filesOf(repo, result.snapshot.tree);
+    expect(files.get('wc/a.txt')).toBe('stored');
+    expect(files.get('wc/untracked.txt')).toBe('stored');
+    expect(files.get('wc/tmp/x.txt')).toBe('stored');
+    expect(files.get('wc/lib/b.txt')).toBe('ref');
+    expect(JSON.parse(result.snapshot.vcs![0]!.state)).toMatchObject({ vcs: 'svn' });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await readTree(back)).toEqual(await readTree(wc));
+    const status = (dir: string) => svn(dir, 'status', '--no-ignore').split('\n').sort().join('\n');
+    expect(status(back)).toBe(status(wc));
+  });
+
+  it('without a local folder to rebuild in, files recorded by reference are named as not restored', async () => {
+    const { wc } = await makeGitScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out) });
+    expect(restored.problems.map((p) => p.message)).toEqual([expect.stringContaining('4 file(s) recorded by reference to git were not restored') as string]);
+    expect(toHex(result.snapshot.tree)).toHaveLength(64);
+  });
+});
+
+describe('a branch with unpushed commits (--vcs changes)', () => {
+  it('records by reference the files whose content is in the pushed commit the branch starts from, stores the rest, and restores the branch', async () => {
+    const { wc } = await makeGitScenario();
+    git(wc, 'stash', 'pop', '-q');
+    git(wc, 'stash', 'push', '-q', '--include-untracked', '-m', 'everything');
+    git(wc, 'checkout', '-q', 'feature');
+    const base = git(wc, 'rev-parse', 'main').trim();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const files = await filesOf(repo, result.snapshot.tree);
+    // src/feature.js exists only in the unpushed commits: stored. The rest is as on main, which is pushed.
+    expect(files.get('wc/src/feature.js')).toBe('stored');
+    expect(files.get('wc/README.md')).toBe('ref');
+    expect(files.get('wc/src/index.js')).toBe('ref');
+    const readme = (await repo.loadTree((await repo.loadTree(result.snapshot.tree, 't'))[0]!.subtree!, 't')).find((n) => n.name === 'README.md');
+    expect(readme?.ref?.commit).toBe(base);
+    expect(JSON.parse(result.snapshot.vcs![0]!.state)).toMatchObject({ pushed: false, unpushed: 2 });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    expect(await readTree(join(out, 'wc'))).toEqual(await readTree(wc, ['node_modules']));
+    expect(gitFacts(join(out, 'wc'))).toEqual(gitFacts(wc));
+  });
+});
