@@ -12,6 +12,7 @@ import { registerDevice } from './commands/device.js';
 import { registerForget } from './commands/forget.js';
 import { registerInit } from './commands/init.js';
 import { registerLs } from './commands/ls.js';
+import { registerProjects } from './commands/projects.js';
 import { registerPrune } from './commands/prune.js';
 import { registerRepair } from './commands/repair.js';
 import { registerRestore } from './commands/restore.js';
@@ -45,6 +46,7 @@ Exit codes:
 registerInit(program);
 registerBackup(program);
 registerSnapshots(program);
+registerProjects(program);
 registerLs(program);
 registerRestore(program);
 registerCheck(program);

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { backup, COMPRESSION_MODES, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
-import type { BackupWarning } from '@cairn/repository';
+import { backup, COMPRESSION_MODES, createProjectSelector, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
+import type { BackupResult, BackupWarning, VcsBackupMode } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
 import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
 import { shorten, startStatus } from '../progress.js';
+import { backupPlan } from '../backup-plan.js';
 
 interface BackupFlags {
   readonly tag: string[];
@@ -17,6 +18,8 @@ interface BackupFlags {
   readonly quiet?: boolean;
   readonly force?: boolean;
   readonly compression?: string;
+  readonly vcs?: string;
+  readonly policy: boolean;
 }
 
 /** `cairn backup <paths…>` */
@@ -33,12 +36,15 @@ export function registerBackup(program: Command): void {
     .option('--time <iso-time>', 'record this time instead of now')
     .option('--force', 'read every file, even those whose size, mtime, ctime and inode match the parent snapshot')
     .option('--compression <mode>', `compression of new data: ${COMPRESSION_MODES.join(', ')} (default: the repository's, normally auto)`)
+    .option('--vcs <mode>', 'working copies (git, hg, svn): off; full (everything, plus their state); changes (only what their remote lacks, the rest recorded by reference). Default: the config\'s, else full')
+    .option('--no-policy', 'store everything: no stack presets, no .gitignore, no configured globs (generated and dependency files are skipped by default, and listed)')
     .option('-q, --quiet', 'print no progress and no warnings')
     .action(async (paths: string[], flags: BackupFlags, command: Command) => {
       const options = globals(command);
       const compression = flags.compression === undefined ? undefined : parseCompressionMode(flags.compression);
       const source = createLocalSource();
-      await resolveBackupPaths(source, paths); // fail on a missing path before anything is written
+      const roots = await resolveBackupPaths(source, paths); // fail on a missing path before anything is written
+      const plan = await backupPlan(roots, { vcs: flags.vcs === undefined ? undefined : parseVcsMode(flags.vcs), policy: flags.policy });
       const repo = await openOrCreateRepo(options);
       // Never back the repository up into itself (`cairn backup ~` with the default repository).
       const repoPath = resolve(repoLocation(options).path);
@@ -58,8 +64,9 @@ export function registerBackup(program: Command): void {
         source,
         paths,
         skip: [repoPath],
-        tags: flags.tag,
-        meta: parseMeta(flags.meta),
+        tags: [...new Set([...plan.tags, ...flags.tag])],
+        meta: { ...plan.meta, ...parseMeta(flags.meta) },
+        selector: createProjectSelector({ roots: roots.map((root) => root.path), vcs: plan.vcs, policy: plan.policy, signal: stop.signal }),
         ...(flags.description === undefined ? {} : { description: flags.description }),
         ...(flags.host === undefined ? {} : { hostname: flags.host }),
         ...(flags.parent === undefined ? {} : { parent: flags.parent }),
@@ -77,12 +84,17 @@ export function registerBackup(program: Command): void {
       });
       const s = result.snapshot.summary;
       if (options.json === true) {
-        printJson({ id: result.id, partial: result.partial, warnings: result.warnings, summary: s, paths: result.snapshot.paths });
+        const { skipped = [], classes = {}, vcs = [] } = result.snapshot;
+        printJson({
+          id: result.id, partial: result.partial, warnings: result.warnings, summary: s, paths: result.snapshot.paths, meta: result.snapshot.meta,
+          skipped, classes, workingCopies: vcs.map((copy) => ({ path: copy.path, mode: copy.mode, state: JSON.parse(copy.state) as unknown })),
+        });
       } else {
         process.stdout.write(
           [
             `snapshot ${result.id} saved`,
-            `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged; ${s.dirs} folders, ${s.symlinks} symlinks, ${s.others} other`,
+            `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged${s.filesReferenced > 0 ? `, ${s.filesReferenced} by reference` : ''}; ${s.dirs} folders, ${s.symlinks} symlinks, ${s.others} other`,
+            ...projectLines(result),
             `read ${formatBytes(s.bytesRead)}, added ${formatBytes(s.bytesAdded)} in ${s.dataBlobsAdded + s.treeBlobsAdded} blobs (${s.packsAdded} packs) in ${(s.durationMs / 1000).toFixed(2)} s`,
             ...(result.partial ? [`partial: ${partialSummary(result.warnings)} (see the warnings); exit code ${EXIT.partial}`] : []),
           ].join('\n') + '\n',
@@ -90,6 +102,39 @@ export function registerBackup(program: Command): void {
       }
       if (result.partial) process.exitCode = EXIT.partial;
     });
+}
+
+/** Lines on the working copies, classes and skipped entries of a backup. */
+function projectLines(result: BackupResult): string[] {
+  const { skipped = [], classes = {}, vcs = [], meta } = result.snapshot;
+  const lines: string[] = [];
+  if (meta['project'] !== undefined) lines.push(`project: ${meta['project']}${meta['client'] === undefined ? '' : ` (client ${meta['client']})`}${meta['stack'] === undefined ? '' : `, stack ${meta['stack']}`}`);
+  for (const copy of vcs) lines.push(`working copy ${copy.path}: ${describeState(copy.state)}; ${copy.mode === 'changes' ? 'stored what its remote lacks' : 'stored whole'}`);
+  const counted = Object.entries(classes);
+  if (counted.length > 0) lines.push(`classes: ${counted.map(([name, c]) => `${name} ${c.files} (${formatBytes(c.bytes)})`).join(', ')}`);
+  // The VCS folders left out in `changes` mode are told by the working copy line above.
+  const byPolicy = skipped.filter((entry) => entry.class !== 'vcs');
+  if (byPolicy.length > 0) {
+    lines.push(`skipped by policy (--no-policy keeps everything): ${byPolicy.length}`);
+    for (const entry of byPolicy.slice(0, 10)) lines.push(`  ${entry.path}  [${entry.class}] ${entry.reason}`);
+    if (byPolicy.length > 10) lines.push(`  … and ${byPolicy.length - 10} more (cairn cat snapshot <id> lists them all)`);
+  }
+  return lines;
+}
+
+/** "git, main at 1a2b3c4d, 2 unpushed, 1 stash, dirty" from a recorded state. */
+function describeState(text: string): string {
+  const state = JSON.parse(text) as { vcs: string; branch: string | null; head: string | null; unpushed: number; stashes: unknown[]; dirty: boolean };
+  const parts = [state.vcs, `${state.branch ?? 'detached'} at ${(state.head ?? 'no commit').slice(0, 8)}`];
+  if (state.unpushed > 0) parts.push(`${state.unpushed} unpushed`);
+  if (state.stashes.length > 0) parts.push(`${state.stashes.length} stash${state.stashes.length === 1 ? '' : 'es'}`);
+  parts.push(state.dirty ? 'dirty' : 'clean');
+  return parts.join(', ');
+}
+
+function parseVcsMode(text: string): VcsBackupMode {
+  if (text === 'off' || text === 'full' || text === 'changes') return text;
+  throw new TypeError(`--vcs wants off, full or changes, not ${JSON.stringify(text)}`);
 }
 
 function partialSummary(warnings: readonly BackupWarning[]): string {

@@ -1,34 +1,48 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { restore, restoreUndoable } from '@cairn/repository';
-import type { OverwritePolicy, RestoreOptions, RestoreResult } from '@cairn/repository';
+import { listSnapshots, restore, restoreUndoable } from '@cairn/repository';
+import type { OverwritePolicy, Repository, RestoreOptions, RestoreResult } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
 import { EXIT, globals, openRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
+import { latestProjectSnapshot } from '../projects.js';
 
 const POLICIES: readonly OverwritePolicy[] = ['always', 'never', 'if-changed'];
 
-/** `cairn restore <snapshot> --target <dir> [paths…]` */
+interface RestoreFlags {
+  readonly target: string;
+  readonly overwrite: string;
+  readonly project?: string;
+  readonly dryRun?: boolean;
+  readonly verbose?: boolean;
+  readonly backupExisting?: boolean;
+}
+
+/** `cairn restore <snapshot> --target <dir> [paths…]`, or `cairn restore --project <name> --target <dir>` */
 export function registerRestore(program: Command): void {
   program
     .command('restore')
     .description('restore a snapshot, or selected paths of it, into a folder')
-    .argument('<snapshot>', 'snapshot id, unique id prefix, or "latest"')
+    .argument('[snapshot]', 'snapshot id, unique id prefix, or "latest" (leave out with --project)')
     .argument('[paths...]', 'paths or globs in the snapshot to restore, e.g. proj/src or "*.md" (a glob without / matches at any depth); default: everything')
     .requiredOption('-t, --target <dir>', 'the folder to restore into (created if missing)')
+    .option('--project <name>', 'restore the latest snapshot of this project (instead of naming a snapshot)')
     .option('--overwrite <policy>', 'what to do with existing files: always, never, if-changed (size or mtime differ)', 'always')
     .option('-n, --dry-run', 'list what would be done, change nothing')
     .option('-v, --verbose', 'list every entry restored')
     .option('--backup-existing', 'first back up the files the restore overwrites, as a snapshot tagged pre-restore: restoring it into the same target undoes the restore')
-    .action(async (ref: string, paths: string[], flags: { target: string; overwrite: string; dryRun?: boolean; verbose?: boolean; backupExisting?: boolean }, command: Command) => {
+    .action(async (given: string | undefined, paths: string[], flags: RestoreFlags, command: Command) => {
       const options = globals(command);
       const overwrite = POLICIES.find((p) => p === flags.overwrite);
       if (overwrite === undefined) throw new TypeError(`--overwrite wants one of ${POLICIES.join(', ')}, got ${JSON.stringify(flags.overwrite)}`);
+      const choice = chooseSnapshot(given, flags.project);
       const repo = await openRepo(options);
+      const ref = 'ref' in choice ? choice.ref : await projectLatest(repo, choice.project);
       const dryRun = flags.dryRun === true;
       const actions: unknown[] = [];
       const restoreOptions: RestoreOptions = {
         target: createLocalTarget(flags.target),
+        localRoot: resolve(flags.target),
         include: paths,
         overwrite,
         dryRun,
@@ -61,8 +75,28 @@ export function registerRestore(program: Command): void {
         else if (flags.backupExisting === true && !dryRun) process.stdout.write('the restore overwrote nothing: no pre-restore snapshot was needed\n');
         const verb = dryRun ? 'would restore' : 'restored';
         process.stdout.write(`${verb} ${result.files} files, ${result.dirs} folders, ${result.symlinks} symlinks, ${result.hardlinks} hardlinks (${formatBytes(result.bytesWritten)}) from ${result.snapshotId.slice(0, 12)} to ${flags.target}; ${result.skipped} skipped\n`);
+        if (result.checkedOut > 0) process.stdout.write(`${result.checkedOut} files recorded by reference ${dryRun ? 'would come' : 'came'} from their working copy's remote\n`);
         if (result.problems.length > 0) process.stdout.write(`${result.problems.length} entries could not be restored (see above); exit code ${EXIT.partial}\n`);
       }
       if (result.problems.length > 0) process.exitCode = EXIT.partial;
     });
+}
+
+/** What names the snapshot to restore: the argument or --project, exactly one of them (TypeError otherwise). */
+function chooseSnapshot(given: string | undefined, project: string | undefined): { ref: string } | { project: string } {
+  if (project === undefined) {
+    if (given === undefined) throw new TypeError('restore needs a snapshot (id, unique id prefix or "latest") or --project <name>');
+    return { ref: given };
+  }
+  if (given !== undefined) {
+    throw new TypeError(`give a snapshot or --project, not both: --project ${project} restores the latest snapshot of project ${JSON.stringify(project)}, and ${JSON.stringify(given)} names a snapshot too`);
+  }
+  return { project };
+}
+
+/** The id of the latest snapshot of project `name`; ERR_NOT_FOUND naming the projects there are. */
+async function projectLatest(repo: Repository, name: string): Promise<string> {
+  const { snapshots, problems } = await listSnapshots(repo);
+  for (const p of problems) process.stderr.write(`warning: skipped ${p.file}, which cannot be read: ${p.error.message}\n`);
+  return latestProjectSnapshot(snapshots, name).id;
 }
