@@ -11,6 +11,7 @@ import { registerCompare } from './commands/compare-command.js';
 import { registerDevice } from './commands/device-command.js';
 import { registerIndexMemory } from './commands/index-memory-command.js';
 import { registerScale } from './commands/scale-command.js';
+import { registerVcs } from './vcs.js';
 
 const program = new Command('cairn-bench')
   .description('cairn beside restic and borg: first, no-op and incremental backups, restore, repository size, peak RSS')
@@ -22,6 +23,7 @@ registerScale(program);
 registerBigfile(program);
 registerIndexMemory(program);
 registerDevice(program);
+registerVcs(program);
 
 // `pnpm bench -- --small` passes the "--" on: drop it.
 const args = process.argv.slice(2);

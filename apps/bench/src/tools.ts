@@ -65,7 +65,8 @@ export function createToolDriver(name: ToolName, options: DriverOptions): ToolDr
       return {
         name, repo, folders,
         init: () => run('init', '-r', repo),
-        backup: (paths) => run('backup', '-r', repo, '-q', ...paths, ...(options.cairnArgs ?? [])),
+        // The same data as the peers: no policy skipping node_modules, no VCS state to read.
+        backup: (paths) => run('backup', '-r', repo, '-q', '--no-policy', '--vcs', 'off', ...paths, ...(options.cairnArgs ?? [])),
         restore: (_name, target) => run('restore', '-r', repo, 'latest', '-t', target),
         restoredRoot: (target, source) => join(target, basename(source)),
         version: () => run('--version'),
