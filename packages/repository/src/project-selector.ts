@@ -32,6 +32,8 @@ interface Scope {
   readonly at: string;
   /** Folders (relative to the root) that hold tracked files: a policy never skips them. */
   trackedDirs?: Set<string>;
+  /** `changes` mode: the extras being written (started when the copy is found, so git works while the walk goes on). */
+  readonly extras: Promise<string> | null;
 }
 
 const STORE: EntryDecision = { action: 'store' };
@@ -62,8 +64,18 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
 
   const addScope = async (copy: WorkingCopy, scopeMode: 'full' | 'changes', at: string): Promise<void> => {
     if (scopes.some((scope) => scope.copy.root === copy.root)) return;
-    const status = await readWorkingCopy(copy, options.signal === undefined ? {} : { signal: options.signal });
-    scopes.push({ copy, status, mode: scopeMode, at });
+    const signal = options.signal === undefined ? {} : { signal: options.signal };
+    const status = await readWorkingCopy(copy, signal);
+    let extras: Promise<string> | null = null;
+    if (scopeMode === 'changes') {
+      extras = mkdtemp(join(tmpdir(), 'cairn-extras-')).then(async (dir) => {
+        temporary.push(dir);
+        await saveExtras(status, dir, signal);
+        return dir;
+      });
+      extras.catch(() => undefined); // awaited in finish(); a walk that fails first must not leave it unhandled
+    }
+    scopes.push({ copy, status, mode: scopeMode, at, extras });
     options.onWorkingCopy?.(copy, status);
   };
 
@@ -105,21 +117,16 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       return decision;
     },
 
-    async finish(signal) {
+    async finish() {
       const found: SelectedWorkingCopy[] = [];
       for (const scope of scopes) {
-        let extras: string | null = null;
-        if (scope.mode === 'changes') {
-          extras = await mkdtemp(join(tmpdir(), 'cairn-extras-'));
-          temporary.push(extras);
-          await saveExtras(scope.status, extras, signal === undefined ? {} : { signal });
-        }
-        found.push({ root: scope.at, mode: scope.mode, state: JSON.stringify(scope.status.state), extras });
+        found.push({ root: scope.at, mode: scope.mode, state: JSON.stringify(scope.status.state), extras: await scope.extras });
       }
       return found;
     },
 
     async close() {
+      await Promise.allSettled(scopes.map((scope) => scope.extras));
       await Promise.all(temporary.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
     },
   };

@@ -36,12 +36,17 @@ export async function saveGitExtras(status: VcsStatus, outDir: string, signal?: 
 
   const bundled = await withTempDir('cairn-git-bundle-', async (tmp) => {
     const scratch = join(tmp, 'scratch.git');
-    await git(tmp, ['init', '-q', '--bare', scratch], { signal });
-    await writeFile(join(scratch, 'objects', 'info', 'alternates'), `${join(common, 'objects')}\n`);
+    // Independent steps run at once: each is a process start. No template: no sample hooks to copy.
+    const [refs] = await Promise.all([
+      git(copy.root, ['for-each-ref', '--format=create %(refname) %(objectname)', 'refs/heads', 'refs/tags', 'refs/remotes'], { signal }),
+      git(tmp, ['init', '-q', '--bare', '--template=', scratch], { signal }).then(async () => {
+        await mkdir(join(scratch, 'objects', 'info'), { recursive: true });
+        await writeFile(join(scratch, 'objects', 'info', 'alternates'), `${join(common, 'objects')}\n`);
+      }),
+    ]);
     const run = (args: readonly string[], options: { input?: string; env?: Record<string, string>; okCodes?: number[] } = {}) =>
       git(scratch, args, { signal, ...options });
 
-    const refs = await git(copy.root, ['for-each-ref', '--format=create %(refname) %(objectname)', 'refs/heads', 'refs/tags', 'refs/remotes'], { signal });
     const updates = splitLines(refs.stdout);
     if (state.head !== null) updates.push(`create ${CAIRN_REF_PREFIX}head ${state.head}`);
     state.stashes.forEach((stash, i) => updates.push(`create ${CAIRN_REF_PREFIX}stash/${i} ${stash.commit}`));
