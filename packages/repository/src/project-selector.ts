@@ -1,9 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { NodeType } from '@cairn/core';
 import { createPolicy, enclosingWorkingCopy, readWorkingCopy, saveExtras, VCS_META_NAMES, workingCopyAt } from '@cairn/vcs';
-import type { Policy, PolicyDecision, PolicyOptions, VcsStatus, WorkingCopy } from '@cairn/vcs';
+import type { Policy, PolicyDecision, PolicyFs, PolicyOptions, VcsStatus, WorkingCopy } from '@cairn/vcs';
 import type { EntryDecision, EntrySelector, SelectedWorkingCopy } from './entry-selector.js';
 
 /** How a backup treats working copies: not at all, everything plus their state, or only what the remote lacks. */
@@ -47,7 +48,9 @@ const STORE: EntryDecision = { action: 'store' };
  */
 export function createProjectSelector(options: ProjectSelectorOptions): EntrySelector {
   const mode = options.vcs ?? 'full';
-  const roots = options.roots.map((root) => ({ root, policy: policyFor(root, options.policy) }));
+  const listings = new Map<string, readonly string[]>();
+  const fs = walkedFs(listings);
+  const roots = options.roots.map((root) => ({ root, policy: policyFor(root, options.policy, fs) }));
   const scopes: Scope[] = [];
   const temporary: string[] = [];
   const rootsEntered = new Set<string>();
@@ -81,6 +84,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
 
   return {
     async enterDir(path, names) {
+      listings.set(path, names);
       if (mode === 'off') return;
       if (!rootsEntered.has(path) && roots.some(({ root }) => root === path)) {
         rootsEntered.add(path);
@@ -132,9 +136,36 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   };
 }
 
-function policyFor(root: string, choose: ProjectSelectorOptions['policy']): Policy | null {
+function policyFor(root: string, choose: ProjectSelectorOptions['policy'], fs: PolicyFs): Policy | null {
   const options = choose?.(root) ?? null;
-  return options === null ? null : createPolicy(root, options);
+  return options === null ? null : createPolicy(root, { ...options, fs });
+}
+
+/**
+ * What a policy reads, answered from the listings the walk already made: a folder's names are
+ * not read twice, and a .gitignore is read (synchronously, like the local source) only where
+ * the listing has one.
+ */
+function walkedFs(listings: ReadonlyMap<string, readonly string[]>): PolicyFs {
+  return {
+    readdir: async (path) => {
+      const known = listings.get(path);
+      if (known !== undefined) return [...known];
+      try {
+        return readdirSync(path);
+      } catch {
+        return [];
+      }
+    },
+    readText: async (path) => {
+      if (listings.get(dirname(path))?.includes(basename(path)) === false) return null;
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return null;
+      }
+    },
+  };
 }
 
 /** An EntryDecision with the policy rule that made it. */
