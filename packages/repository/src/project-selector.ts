@@ -68,7 +68,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   const addScope = async (copy: WorkingCopy, scopeMode: 'full' | 'changes', at: string): Promise<void> => {
     if (scopes.some((scope) => scope.copy.root === copy.root)) return;
     const signal = options.signal === undefined ? {} : { signal: options.signal };
-    const status = await readWorkingCopy(copy, signal);
+    const status = await readWorkingCopy(copy, { ...signal, references: scopeMode === 'changes' });
     let extras: Promise<string> | null = null;
     if (scopeMode === 'changes') {
       extras = mkdtemp(join(tmpdir(), 'cairn-extras-')).then(async (dir) => {

@@ -16,10 +16,13 @@ function checkVcs(vcs: unknown, what: string): asserts vcs is 'git' | 'hg' | 'sv
 /**
  * Reads a working copy's state and per-file status through its VCS's own CLI (git, hg with
  * HGPLAIN, svn --xml). Read-only: git runs without optional locks, so the index is not refreshed.
+ * `references: false` (for a backup that stores every file) skips the work that only
+ * `reference()` needs: with an unpushed git HEAD, finding which clean files the pushed commit
+ * it starts from holds; `reference()` then answers null for them.
  */
-export function readWorkingCopy(copy: WorkingCopy, options: { signal?: AbortSignal } = {}): Promise<VcsStatus> {
+export function readWorkingCopy(copy: WorkingCopy, options: { signal?: AbortSignal; references?: boolean } = {}): Promise<VcsStatus> {
   checkVcs(copy?.vcs, 'readWorkingCopy');
-  if (copy.vcs === 'git') return readGitStatus(copy, options.signal);
+  if (copy.vcs === 'git') return readGitStatus(copy, options.signal, options.references !== false);
   if (copy.vcs === 'hg') return readHgStatus(copy, options.signal);
   return readSvnStatus(copy, options.signal);
 }

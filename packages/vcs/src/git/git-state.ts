@@ -12,7 +12,7 @@ import type { PorcelainEntry } from './parse.js';
 const GITLINK = '160000';
 
 /** Reads a git working copy's state through git itself: status, ls-files, for-each-ref, config, rev-list. */
-export async function readGitStatus(copy: WorkingCopy, signal?: AbortSignal): Promise<VcsStatus> {
+export async function readGitStatus(copy: WorkingCopy, signal?: AbortSignal, references = true): Promise<VcsStatus> {
   const run = (args: readonly string[], okCodes?: readonly number[]) => git(copy.root, args, { signal, ...(okCodes === undefined ? {} : { okCodes }) });
   const [status, index, refsAndCommits, urls] = await Promise.all([
     run(['status', '--porcelain=v2', '-z', '--branch', '--show-stash', '--ignored=traditional', '--untracked-files=normal']),
@@ -52,31 +52,30 @@ export async function readGitStatus(copy: WorkingCopy, signal?: AbortSignal): Pr
     refs,
     changes,
   };
-  if (!state.pushed && head !== null && localCommits !== null && localCommits.size > 0) await pinToPushedBase(copy.root, files, signal);
+  if (references && !state.pushed && head !== null && localCommits !== null && localCommits.size > 0) {
+    // The boundary commits ("-<id>") are the pushed ones HEAD's local commits start from, first parent first.
+    const boundary = await run(['rev-list', '--boundary', '--first-parent', 'HEAD', '--not', '--remotes']);
+    const base = splitLines(boundary.stdout).find((line) => line.startsWith('-'))?.slice(1) ?? '';
+    await pinToPushedBase(copy.root, base, files, signal);
+  }
   return createStatus(copy, state, files, 'untracked');
 }
 
 /**
  * With HEAD not on any remote, a clean file can still be recorded by reference when its content is
- * the same in the newest pushed commit HEAD descends from: such files get that commit; the other
- * clean files lose their id (they must be stored). Without a pushed ancestor, every id goes.
+ * the same in `base`, the newest pushed commit HEAD descends from: such files get that commit; the
+ * clean files the local commits changed lose their id (they must be stored). Without a pushed
+ * ancestor (`base` empty), every id goes.
  */
-async function pinToPushedBase(root: string, files: Map<string, VcsFile>, signal?: AbortSignal): Promise<void> {
-  // The boundary of HEAD's local commits: the pushed commits they start from ("-<id>"), first-parent first.
-  const listed = await git(root, ['rev-list', '--boundary', '--first-parent', 'HEAD', '--not', '--remotes'], { signal });
-  const base = splitLines(listed.stdout).find((line) => line.startsWith('-'))?.slice(1) ?? '';
-  const pushed = new Map<string, string>();
+async function pinToPushedBase(root: string, base: string, files: Map<string, VcsFile>, signal?: AbortSignal): Promise<void> {
+  let changed: Set<string> | null = null;
   if (base !== '') {
-    const tree = await git(root, ['ls-tree', '-r', '-z', '--full-tree', base], { signal });
-    for (const record of splitNul(tree.stdout)) {
-      const tab = record.indexOf('\t');
-      const [, type, oid] = record.slice(0, tab).split(' ');
-      if (type === 'blob' && oid !== undefined) pushed.set(record.slice(tab + 1), oid);
-    }
+    const diff = await git(root, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--no-commit-id', base, 'HEAD'], { signal });
+    changed = new Set(splitNul(diff.stdout));
   }
   for (const file of files.values()) {
     if (file.status !== 'clean' || file.id === undefined) continue;
-    files.set(file.path, pushed.get(file.path) === file.id ? { ...file, commit: base } : { path: file.path, status: 'clean' });
+    files.set(file.path, changed !== null && !changed.has(file.path) ? { ...file, commit: base } : { path: file.path, status: 'clean' });
   }
 }
 
