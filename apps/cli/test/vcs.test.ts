@@ -17,6 +17,13 @@ describe('cairn backup --vcs and policies', () => {
     expect(run.stdout).toMatch(/skipped by policy \(--no-policy keeps everything\): 1\n {2}\/wc\/node_modules\/ {2}\[dependency\] node preset/);
     expect(run.stdout).toMatch(/classes: .*source \d+/);
 
+    const stats = await cairn(['stats', 'latest'], { home });
+    expect(stats.code, stats.stderr).toBe(0);
+    expect(stats.stdout).toMatch(/files: +\d+ new, 0 changed, 0 unchanged, 4 by reference/);
+    expect(stats.stdout).toMatch(/\n {2}source +\d+ files/);
+    expect(stats.stdout).toContain('/wc/node_modules/  [dependency]');
+    expect(stats.stdout).toMatch(/working copy: +\/wc \(git, main at [0-9a-f]{8}; changes\)/);
+
     const out = join(home, 'out');
     const restored = await cairn(['restore', 'latest', '--target', out], { home });
     expect(restored.code, restored.stderr).toBe(0);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { stats } from '@cairn/repository';
+import { findSnapshot, stats } from '@cairn/repository';
+import type { Snapshot } from '@cairn/index';
 import { globals, openRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
 
@@ -7,10 +8,17 @@ import { formatBytes } from '../format.js';
 export function registerStats(program: Command): void {
   program
     .command('stats')
-    .description('show what the repository holds: sizes, compression and deduplication')
-    .action(async (_flags: unknown, command: Command) => {
+    .description('show what the repository holds: sizes, compression and deduplication; with a snapshot, what that backup stored, by class')
+    .argument('[snapshot]', 'a snapshot (id, prefix or "latest"): its counts, file classes, skipped entries and working copies')
+    .action(async (ref: string | undefined, _flags: unknown, command: Command) => {
       const options = globals(command);
       const repo = await openRepo(options);
+      if (ref !== undefined) {
+        const { id, snapshot } = await findSnapshot(repo, ref);
+        if (options.json === true) printJson(snapshotStats(id, snapshot));
+        else process.stdout.write(`${snapshotLines(id, snapshot).join('\n')}\n`);
+        return;
+      }
       const s = await stats(repo);
       if (options.json === true) {
         printJson(s);
@@ -28,4 +36,36 @@ export function registerStats(program: Command): void {
         ].join('\n') + '\n',
       );
     });
+}
+
+/** What one backup stored, as JSON. */
+function snapshotStats(id: string, snapshot: Snapshot) {
+  return {
+    id,
+    summary: snapshot.summary,
+    classes: snapshot.classes ?? {},
+    skipped: snapshot.skipped ?? [],
+    workingCopies: (snapshot.vcs ?? []).map((copy) => ({ path: copy.path, mode: copy.mode, state: JSON.parse(copy.state) as unknown })),
+  };
+}
+
+/** What one backup stored, as lines. */
+function snapshotLines(id: string, snapshot: Snapshot): string[] {
+  const s = snapshot.summary;
+  const lines = [
+    `snapshot:          ${id}`,
+    `files:             ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged, ${s.filesReferenced} by reference`,
+    `read, added:       ${formatBytes(s.bytesRead)}, ${formatBytes(s.bytesAdded)}`,
+  ];
+  const classes = Object.entries(snapshot.classes ?? {});
+  if (classes.length === 0) lines.push('classes:           not recorded (a backup without a policy)');
+  for (const [name, count] of classes) lines.push(`  ${name.padEnd(17)}${String(count.files).padStart(8)} files  ${formatBytes(count.bytes)}`);
+  const skipped = snapshot.skipped ?? [];
+  lines.push(`skipped:           ${skipped.length}`);
+  for (const entry of skipped) lines.push(`  ${entry.path}  [${entry.class}] ${entry.reason}`);
+  for (const copy of snapshot.vcs ?? []) {
+    const state = JSON.parse(copy.state) as { vcs: string; head: string | null; branch: string | null };
+    lines.push(`working copy:      ${copy.path} (${state.vcs}, ${state.branch ?? 'detached'} at ${(state.head ?? 'none').slice(0, 8)}; ${copy.mode})`);
+  }
+  return lines;
 }
