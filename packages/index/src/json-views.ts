@@ -44,7 +44,7 @@ export interface SnapshotJson {
   parent: string | null;
   program: string;
   summary: SnapshotSummary;
-  vcs?: { path: string; mode: 'full' | 'changes'; state: unknown; extras: string | null }[];
+  vcs?: { path: string; mode: 'full' | 'changes'; state: unknown; extras: string | null; extrasKey?: string }[];
   skipped?: { path: string; class: string; reason: string }[];
   classes?: Record<string, { files: number; bytes: number }>;
 }
@@ -95,7 +95,10 @@ export function snapshotToJson(snapshot: Snapshot): SnapshotJson {
     program: snapshot.program,
     summary: { ...snapshot.summary },
     ...(snapshot.vcs === undefined ? {} : {
-      vcs: snapshot.vcs.map((copy) => ({ path: copy.path, mode: copy.mode, state: parseState(copy.state), extras: copy.extras === null ? null : toHex(copy.extras) })),
+      vcs: snapshot.vcs.map((copy) => ({
+        path: copy.path, mode: copy.mode, state: parseState(copy.state), extras: copy.extras === null ? null : toHex(copy.extras),
+        ...(copy.extrasKey === undefined ? {} : { extrasKey: copy.extrasKey }),
+      })),
     }),
     ...(snapshot.skipped === undefined ? {} : { skipped: snapshot.skipped.map((entry) => ({ ...entry })) }),
     ...(snapshot.classes === undefined ? {} : { classes: Object.fromEntries(Object.entries(snapshot.classes).map(([name, count]) => [name, { ...count }])) }),

@@ -57,6 +57,8 @@ export interface SnapshotWorkingCopy {
   readonly state: string;
   /** The tree of what the remote cannot give back (bundle, stashes, config, hooks); null in `full` mode. */
   readonly extras: Id | null;
+  /** A fingerprint of what the extras were made from: a later backup with the same one reuses `extras`. */
+  readonly extrasKey?: string;
 }
 
 /** A path a backup's policy left out, and why. */
@@ -83,7 +85,7 @@ export const SUMMARY_KEYS: readonly (keyof SnapshotSummary)[] = [
 const SNAPSHOT_KEYS = ['v', 'time', 'tree', 'paths', 'hostname', 'username', 'tags', 'description', 'meta', 'parent', 'program', 'summary'];
 /** Optional keys of format version 2. */
 const SNAPSHOT_KEYS_V2 = ['vcs', 'skipped', 'classes'];
-const WORKING_COPY_KEYS = ['path', 'mode', 'state', 'extras'];
+const WORKING_COPY_KEYS = ['path', 'mode', 'state', 'extras', 'extrasKey'];
 
 /** Encodes a snapshot file; `meta` is written with its keys sorted, so equal snapshots give equal bytes. */
 export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
@@ -133,7 +135,8 @@ function wireV2(snapshot: Snapshot): Record<string, unknown> {
       if (copy.mode !== 'full' && copy.mode !== 'changes') throw new TypeError(`${at}.mode must be "full" or "changes", not ${describeValue(copy.mode)}`);
       checkString(copy.state, `${at}.state`);
       if (copy.extras !== null) checkId(copy.extras, `${at}.extras`);
-      return { path: copy.path, mode: copy.mode, state: copy.state, extras: copy.extras };
+      if (copy.extrasKey !== undefined) checkString(copy.extrasKey, `${at}.extrasKey`);
+      return { path: copy.path, mode: copy.mode, state: copy.state, extras: copy.extras, ...(copy.extrasKey === undefined ? {} : { extrasKey: copy.extrasKey }) };
     });
   }
   if (snapshot.skipped !== undefined) {
@@ -203,11 +206,13 @@ function readV2(read: FieldReader, root: WireMap): Pick<Snapshot, 'vcs' | 'skipp
       const mode = own(map, 'mode');
       if (mode !== 'full' && mode !== 'changes') read.fail(`${at}.mode`, `is ${describeValue(mode)}, expected "full" or "changes"`);
       const extras = own(map, 'extras');
+      const key = own(map, 'extrasKey');
       return {
         path: read.string(own(map, 'path'), `${at}.path`),
         mode: mode as 'full' | 'changes',
         state: read.string(own(map, 'state'), `${at}.state`),
         extras: extras === null ? null : read.id(extras, `${at}.extras`),
+        ...(key === undefined ? {} : { extrasKey: read.string(key, `${at}.extrasKey`) }),
       };
     });
   }

@@ -17,7 +17,7 @@ const snapshot: Snapshot = {
 };
 const withVcs: Snapshot = {
   ...snapshot,
-  vcs: [{ path: '/app', mode: 'changes', state: JSON.stringify({ vcs: 'git', head: 'a'.repeat(40) }), extras: fixedId(3) }, { path: '/app/vendor/lib', mode: 'full', state: '{}', extras: null }],
+  vcs: [{ path: '/app', mode: 'changes', state: JSON.stringify({ vcs: 'git', head: 'a'.repeat(40) }), extras: fixedId(3), extrasKey: 'f'.repeat(64) }, { path: '/app/vendor/lib', mode: 'full', state: '{}', extras: null }],
   skipped: [{ path: '/app/node_modules/', class: 'dependency', reason: 'node preset (package.json in /app): node_modules is dependency' }],
   classes: { source: { files: 10, bytes: 2_000 }, config: { files: 2, bytes: 90 } },
 };

@@ -141,6 +141,11 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
   });
   const walker = new Walker(repo, options, writer);
   const inSnapshot = (path: string): string => snapshotPathOf(roots, path);
+  const parentCopies = new Map((parent?.snapshot.vcs ?? []).map((record) => [record.path, record]));
+  options.selector?.begin?.((root) => {
+    const record = parentCopies.get(inSnapshot(root));
+    return record?.extras != null && record.extrasKey !== undefined && writer.has(record.extras) ? { extras: record.extras, extrasKey: record.extrasKey } : undefined;
+  });
   let tree: Uint8Array;
   let vcs: SnapshotWorkingCopy[] | undefined;
   try {
@@ -157,13 +162,13 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     if (options.selector !== undefined) {
       vcs = [];
       for (const copy of await options.selector.finish(options.signal)) {
-        let extras = null;
-        if (copy.extras !== null) {
+        let extras = copy.reuse ?? null;
+        if (extras === null && copy.extras !== null) {
           const stat = await options.source.lstat(copy.extras);
           extras = (await walker.saveEntry(copy.extras, 'extras', stat, undefined))?.subtree ?? null;
           if (extras === null) throw new CairnError('ERR_IO', `the extras of the working copy at ${copy.root} (${copy.extras}) could not be stored`);
         }
-        vcs.push({ path: inSnapshot(copy.root), mode: copy.mode, state: copy.state, extras });
+        vcs.push({ path: inSnapshot(copy.root), mode: copy.mode, state: copy.state, extras, ...(copy.extrasKey === undefined ? {} : { extrasKey: copy.extrasKey }) });
       }
     }
     await writer.finish();

@@ -1,4 +1,4 @@
-import type { NodeType } from '@cairn/core';
+import type { Id, NodeType } from '@cairn/core';
 import type { FileRef } from '@cairn/index';
 
 /** What a backup does with one entry. */
@@ -16,8 +16,18 @@ export interface SelectedWorkingCopy {
   readonly mode: 'full' | 'changes';
   /** The VCS state as JSON text. */
   readonly state: string;
-  /** A local folder of what the remote cannot give back (bundle, stash, config, hooks), to store; null in `full` mode. */
+  /** A local folder of what the remote cannot give back (bundle, stash, config, hooks), to store; null in `full` mode or when `reuse` is set. */
   readonly extras: string | null;
+  /** The parent snapshot's extras tree, to keep as it is: nothing they are made from changed. */
+  readonly reuse?: Id;
+  /** The fingerprint of what the extras are made from, to record. */
+  readonly extrasKey?: string;
+}
+
+/** What the parent snapshot recorded of a working copy (its extras still in the repository). */
+export interface PreviousWorkingCopy {
+  readonly extras: Id;
+  readonly extrasKey: string;
 }
 
 /**
@@ -25,6 +35,8 @@ export interface SelectedWorkingCopy {
  * generated) and the VCS bridge (record clean pushed files by reference) act on a walk.
  */
 export interface EntrySelector {
+  /** Called once before the walk: how the parent snapshot recorded the working copy at a source path, if it did. */
+  begin?(previous: (root: string) => PreviousWorkingCopy | undefined): void;
   /** Called with a folder's entry names before any of them is decided: where working copies are found. */
   enterDir(path: string, names: readonly string[]): Promise<void>;
   /** The decision for the entry at `path` (never called for the backup's own paths). */

@@ -11,7 +11,7 @@ export { backup, resolveBackupPaths } from './archiver.js';
 export { compressionSetting, COMPRESSION_MODES, parseCompressionMode } from './compression.js';
 export type { CompressionMode } from './compression.js';
 export type { BackupOptions, BackupResult, BackupProgress, BackupWarning, BackupWarningKind } from './archiver.js';
-export type { EntrySelector, EntryDecision, SelectedWorkingCopy } from './entry-selector.js';
+export type { EntrySelector, EntryDecision, SelectedWorkingCopy, PreviousWorkingCopy } from './entry-selector.js';
 export { createProjectSelector } from './project-selector.js';
 export type { ProjectSelectorOptions, VcsBackupMode } from './project-selector.js';
 export { restore } from './restorer.js';

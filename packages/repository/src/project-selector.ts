@@ -3,9 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { NodeType } from '@cairn/core';
-import { createPolicy, enclosingWorkingCopy, readWorkingCopy, saveExtras, VCS_META_NAMES, workingCopyAt } from '@cairn/vcs';
+import { createPolicy, enclosingWorkingCopy, extrasFingerprint, readWorkingCopy, saveExtras, VCS_META_NAMES, workingCopyAt } from '@cairn/vcs';
 import type { Policy, PolicyDecision, PolicyFs, PolicyOptions, VcsStatus, WorkingCopy } from '@cairn/vcs';
-import type { EntryDecision, EntrySelector, SelectedWorkingCopy } from './entry-selector.js';
+import type { Id } from '@cairn/core';
+import type { EntryDecision, EntrySelector, PreviousWorkingCopy, SelectedWorkingCopy } from './entry-selector.js';
 
 /** How a backup treats working copies: not at all, everything plus their state, or only what the remote lacks. */
 export type VcsBackupMode = 'off' | 'full' | 'changes';
@@ -35,6 +36,9 @@ interface Scope {
   trackedDirs?: Set<string>;
   /** `changes` mode: the extras being written (started when the copy is found, so git works while the walk goes on). */
   readonly extras: Promise<string> | null;
+  /** `changes` mode: the parent's extras, kept because their fingerprint is unchanged. */
+  readonly reuse?: Id;
+  readonly extrasKey?: string;
 }
 
 const STORE: EntryDecision = { action: 'store' };
@@ -54,6 +58,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   const scopes: Scope[] = [];
   const temporary: string[] = [];
   const rootsEntered = new Set<string>();
+  let previous: (root: string) => PreviousWorkingCopy | undefined = () => undefined;
 
   const scopeOf = (path: string): Scope | undefined => {
     for (let i = scopes.length - 1; i >= 0; i -= 1) {
@@ -70,19 +75,31 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
     const signal = options.signal === undefined ? {} : { signal: options.signal };
     const status = await readWorkingCopy(copy, { ...signal, references: scopeMode === 'changes' });
     let extras: Promise<string> | null = null;
-    if (scopeMode === 'changes') {
-      extras = mkdtemp(join(tmpdir(), 'cairn-extras-')).then(async (dir) => {
-        temporary.push(dir);
-        await saveExtras(status, dir, signal);
-        return dir;
-      });
-      extras.catch(() => undefined); // awaited in finish(); a walk that fails first must not leave it unhandled
+    if (scopeMode !== 'changes') {
+      scopes.push({ copy, status, mode: scopeMode, at, extras });
+      return;
     }
-    scopes.push({ copy, status, mode: scopeMode, at, extras });
+    const extrasKey = await extrasFingerprint(status);
+    const before = previous(at);
+    if (extrasKey !== null && before !== undefined && before.extrasKey === extrasKey) {
+      scopes.push({ copy, status, mode: scopeMode, at, extras, reuse: before.extras, extrasKey });
+      return;
+    }
+    extras = mkdtemp(join(tmpdir(), 'cairn-extras-')).then(async (dir) => {
+      temporary.push(dir);
+      await saveExtras(status, dir, signal);
+      return dir;
+    });
+    extras.catch(() => undefined); // awaited in finish(); a walk that fails first must not leave it unhandled
+    scopes.push({ copy, status, mode: scopeMode, at, extras, ...(extrasKey === null ? {} : { extrasKey }) });
     options.onWorkingCopy?.(copy, status);
   };
 
   return {
+    begin(lookup) {
+      previous = lookup;
+    },
+
     async enterDir(path, names) {
       listings.set(path, names);
       if (mode === 'off') return;
@@ -124,7 +141,11 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
     async finish() {
       const found: SelectedWorkingCopy[] = [];
       for (const scope of scopes) {
-        found.push({ root: scope.at, mode: scope.mode, state: JSON.stringify(scope.status.state), extras: await scope.extras });
+        found.push({
+          root: scope.at, mode: scope.mode, state: JSON.stringify(scope.status.state), extras: await scope.extras,
+          ...(scope.reuse === undefined ? {} : { reuse: scope.reuse }),
+          ...(scope.extrasKey === undefined ? {} : { extrasKey: scope.extrasKey }),
+        });
       }
       return found;
     },

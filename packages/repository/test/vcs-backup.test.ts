@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
@@ -195,5 +196,27 @@ describe('a branch with unpushed commits (--vcs changes)', () => {
     expect(restored.problems).toEqual([]);
     expect(await readTree(join(out, 'wc'))).toEqual(await readTree(wc, ['node_modules']));
     expect(gitFacts(join(out, 'wc'))).toEqual(gitFacts(wc));
+  });
+});
+
+describe('extras kept from the parent (--vcs changes)', () => {
+  it('an unchanged working copy keeps the parent\'s extras; a new commit or a changed hook writes them again', async () => {
+    const { wc } = await makeGitScenario();
+    const { repo } = await newRepo();
+    const extrasOf = (snapshot: { vcs?: readonly { extras: Id | null; extrasKey?: string }[] }) => snapshot.vcs?.[0];
+    const first = extrasOf((await backupCopy(repo, wc, 'changes')).snapshot);
+    expect(first?.extrasKey).toMatch(/^[0-9a-f]{64}$/);
+    const again = extrasOf((await backupCopy(repo, wc, 'changes')).snapshot);
+    expect(again).toEqual(first);
+
+    await writeFile(join(wc, '.git', 'hooks', 'pre-push'), '#!/bin/sh\nexit 0\n');
+    const hooked = extrasOf((await backupCopy(repo, wc, 'changes')).snapshot);
+    expect(hooked?.extrasKey).not.toBe(first?.extrasKey);
+    expect([...(await filesOf(repo, hooked!.extras!)).keys()]).toContain('hooks/pre-push');
+
+    git(wc, 'commit', '-q', '-m', 'index as a commit');
+    const committed = extrasOf((await backupCopy(repo, wc, 'changes')).snapshot);
+    expect(committed?.extrasKey).not.toBe(hooked?.extrasKey);
+    expect(toHex(committed!.extras!)).not.toBe(toHex(hooked!.extras!));
   });
 });

@@ -1,5 +1,5 @@
 import { CairnError } from '@cairn/core';
-import { saveGitExtras } from './git/git-extras.js';
+import { gitExtrasFingerprint, saveGitExtras } from './git/git-extras.js';
 import { finishGit, restoreGit } from './git/git-restore.js';
 import { readGitStatus } from './git/git-state.js';
 import { saveHgExtras } from './hg/hg-extras.js';
@@ -38,6 +38,16 @@ export async function saveExtras(status: VcsStatus, outDir: string, options: { s
   if (status.state.vcs === 'git') return saveGitExtras(status, outDir, options.signal);
   if (status.state.vcs === 'hg') return saveHgExtras(status, outDir, options.signal);
   return { files: [], bundled: [], warnings: [] };
+}
+
+/**
+ * A fingerprint of what saveExtras would write for `status` (git: the state and the stat of config,
+ * hooks, info/exclude and the index), or null when there is none to rely on (hg, svn): equal
+ * fingerprints mean equal extras, so a backup can keep the previous snapshot's.
+ */
+export function extrasFingerprint(status: VcsStatus): Promise<string | null> {
+  checkVcs(status?.state?.vcs, 'extrasFingerprint');
+  return status.state.vcs === 'git' ? gitExtrasFingerprint(status) : Promise.resolve(null);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCairnError } from '@cairn/core';
 import { copyFolderFiles, copyRegular, withTempDir } from '../fs-util.js';
@@ -91,4 +92,19 @@ async function indexCommit(gitDir: string, head: string | null, tmp: string, run
     if (isCairnError(error, 'ERR_IO')) return 'failed';
     throw error;
   }
+}
+
+/**
+ * A fingerprint of everything saveGitExtras reads: the state (HEAD, refs, stashes…) and the size,
+ * mtime and inode of config, info/exclude, the hooks and the index. Equal fingerprints mean equal
+ * extras, so a backup may keep the previous snapshot's instead of writing them again.
+ */
+export async function gitExtrasFingerprint(status: VcsStatus): Promise<string> {
+  const common = await gitCommonDir(status.copy);
+  const hooks = join(common, 'hooks');
+  const names = (await readdir(hooks).catch(() => [] as string[])).filter((name) => !name.endsWith('.sample')).sort();
+  const paths = [join(common, 'config'), join(common, 'info', 'exclude'), join(status.copy.metaDir, 'index'), ...names.map((name) => join(hooks, name))];
+  const stats = await Promise.all(paths.map((path) => lstat(path, { bigint: true }).then((s) => `${path} ${s.size} ${s.mtimeNs} ${s.ino} ${s.mode}`, () => `${path} -`)));
+  const { root: _root, ...state } = status.state;
+  return createHash('sha256').update(JSON.stringify(state)).update('\n').update(stats.join('\n')).digest('hex');
 }
