@@ -51,7 +51,7 @@ describe('format version 2 of trees and snapshots', () => {
     expect(decodeSnapshot(bytes, 'snapshots/x')).toEqual(withVcs);
     expect((packr.unpack(encodeSnapshot(snapshot)) as { v: number }).v).toBe(1);
     const json = snapshotToJson(decodeSnapshot(bytes, 'snapshots/x'));
-    expect(json.vcs?.[0]).toEqual({ path: '/app', mode: 'changes', state: { vcs: 'git', head: 'a'.repeat(40) }, extras: '03'.repeat(32) });
+    expect(json.vcs?.[0]).toEqual({ path: '/app', mode: 'changes', state: { vcs: 'git', head: 'a'.repeat(40) }, extras: '03'.repeat(32), extrasKey: 'f'.repeat(64) });
     expect(json.classes).toEqual(withVcs.classes);
   });
 

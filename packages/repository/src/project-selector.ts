@@ -74,25 +74,24 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
     if (scopes.some((scope) => scope.copy.root === copy.root)) return;
     const signal = options.signal === undefined ? {} : { signal: options.signal };
     const status = await readWorkingCopy(copy, { ...signal, references: scopeMode === 'changes' });
-    let extras: Promise<string> | null = null;
+    options.onWorkingCopy?.(copy, status);
     if (scopeMode !== 'changes') {
-      scopes.push({ copy, status, mode: scopeMode, at, extras });
+      scopes.push({ copy, status, mode: scopeMode, at, extras: null });
       return;
     }
     const extrasKey = await extrasFingerprint(status);
     const before = previous(at);
     if (extrasKey !== null && before !== undefined && before.extrasKey === extrasKey) {
-      scopes.push({ copy, status, mode: scopeMode, at, extras, reuse: before.extras, extrasKey });
+      scopes.push({ copy, status, mode: scopeMode, at, extras: null, reuse: before.extras, extrasKey });
       return;
     }
-    extras = mkdtemp(join(tmpdir(), 'cairn-extras-')).then(async (dir) => {
+    const extras = mkdtemp(join(tmpdir(), 'cairn-extras-')).then(async (dir) => {
       temporary.push(dir);
       await saveExtras(status, dir, signal);
       return dir;
     });
     extras.catch(() => undefined); // awaited in finish(); a walk that fails first must not leave it unhandled
     scopes.push({ copy, status, mode: scopeMode, at, extras, ...(extrasKey === null ? {} : { extrasKey }) });
-    options.onWorkingCopy?.(copy, status);
   };
 
   return {
@@ -120,10 +119,13 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       const owner = rootOf(path);
       if (scope === undefined) return owner?.policy == null ? STORE : policyDecision(owner.policy, owner.root, path, type);
       const rel = path.slice(scope.copy.root.length + 1);
-      if (scope.mode === 'changes' && !rel.includes('/') && VCS_META_NAMES.has(rel)) {
-        return { action: 'skip', class: 'vcs', reason: `the ${scope.copy.vcs} data of ${scope.copy.root}: what the remote lacks is stored as extras` };
+      const slash = rel.indexOf('/');
+      if (VCS_META_NAMES.has(slash < 0 ? rel : rel.slice(0, slash))) {
+        if (scope.mode === 'changes' && slash < 0) {
+          return { action: 'skip', class: 'vcs', reason: `the ${scope.copy.vcs} data of ${scope.copy.root}: what the remote lacks is stored as extras` };
+        }
+        return STORE; // the VCS folder and what it holds, in full mode
       }
-      if (rel.split('/').some((part) => VCS_META_NAMES.has(part))) return STORE; // inside .git in full mode
       const decision: RuledDecision = owner?.policy == null ? STORE : await policyDecision(owner.policy, owner.root, path, type);
       // The user's own exclude globs win; presets and .gitignore never drop what the VCS tracks.
       const byUser = decision.action === 'skip' && decision.rule === 'exclude';
