@@ -117,7 +117,7 @@ function projectLines(result: BackupResult): string[] {
   if (byPolicy.length > 0) {
     lines.push(`skipped by policy (--no-policy keeps everything): ${byPolicy.length}`);
     for (const entry of byPolicy.slice(0, 10)) lines.push(`  ${entry.path}  [${entry.class}] ${entry.reason}`);
-    if (byPolicy.length > 10) lines.push(`  … and ${byPolicy.length - 10} more (`cairn stats ${result.id.slice(0, 12)}` lists them all)`);
+    if (byPolicy.length > 10) lines.push(`  … and ${byPolicy.length - 10} more (cairn stats ${result.id.slice(0, 12)} lists them all)`);
   }
   return lines;
 }
