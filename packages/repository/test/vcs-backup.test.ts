@@ -7,7 +7,7 @@ import type { TreeNode } from '@cairn/index';
 import { backup, createProjectSelector, initRepository, restore } from '@cairn/repository';
 import type { Repository, VcsBackupMode } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
-import { loseRemote, makeGitScenario } from '../../vcs/test/git-scenario.js';
+import { gitFacts, loseRemote, makeGitScenario } from '../../vcs/test/git-scenario.js';
 import { makeHgScenario } from '../../vcs/test/hg-scenario.js';
 import { git, hg, readTree } from '../../vcs/test/helpers.js';
 import { makeSvnScenario, svn } from '../../vcs/test/svn-scenario.js';
@@ -30,17 +30,6 @@ async function filesOf(repo: Repository, tree: Id, prefix = ''): Promise<Map<str
   return out;
 }
 
-/** What must come back of a git working copy. */
-function gitFacts(dir: string) {
-  return {
-    head: git(dir, 'rev-parse', 'HEAD'),
-    branch: git(dir, 'symbolic-ref', '--short', 'HEAD'),
-    branches: git(dir, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads'),
-    unpushed: git(dir, 'log', '--format=%H %s', 'main..feature'),
-    stash: git(dir, 'stash', 'list', '--format=%H %gs'),
-    status: git(dir, 'status', '--porcelain=v2', '--untracked-files=all'),
-  };
-}
 
 async function newRepo(): Promise<{ repo: Repository; out: string }> {
   const work = await tempDir();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPolicy, finishWorkingCopy, readWorkingCopy, restoreWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
 import type { VcsStatus } from '@cairn/vcs';
-import { loseRemote, makeGitScenario } from './git-scenario.js';
+import { gitFacts as repoFacts, loseRemote, makeGitScenario } from './git-scenario.js';
 import { git, layFiles, readTree, rejection, tempDir, writeFiles } from './helpers.js';
 import { planBackup } from './plan.js';
 
@@ -13,19 +13,6 @@ async function read(dir: string): Promise<VcsStatus> {
   return readWorkingCopy(copy);
 }
 
-/** What must come back: working tree, HEAD, branch, branches, stash, index (porcelain v2 holds the index's blob ids). */
-function repoFacts(dir: string) {
-  return {
-    head: git(dir, 'rev-parse', 'HEAD'),
-    branch: git(dir, 'symbolic-ref', '--short', 'HEAD'),
-    branches: git(dir, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads'),
-    unpushed: git(dir, 'log', '--format=%H %s', 'main..feature'),
-    stash: git(dir, 'stash', 'list', '--format=%H %gs'),
-    stashDiff: git(dir, 'stash', 'show', '-p', 'stash@{0}'),
-    status: git(dir, 'status', '--porcelain=v2', '--untracked-files=all'),
-    upstream: git(dir, 'rev-parse', '--abbrev-ref', 'main@{upstream}'),
-  };
-}
 
 describe('git restore', () => {
   it('rebuilds the scenario of issue 6 in an empty folder: same tree, HEAD, unpushed commits, stash, index', async () => {

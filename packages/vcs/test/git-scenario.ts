@@ -64,3 +64,17 @@ export async function loseRemote(scenario: GitScenario): Promise<string> {
   await rename(scenario.remote, gone);
   return gone;
 }
+
+/** What must come back: working tree, HEAD, branch, branches, stash, index (porcelain v2 holds the index's blob ids). */
+export function gitFacts(dir: string): Record<string, string> {
+  return {
+    head: git(dir, 'rev-parse', 'HEAD'),
+    branch: git(dir, 'symbolic-ref', '--short', 'HEAD'),
+    branches: git(dir, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads'),
+    unpushed: git(dir, 'log', '--format=%H %s', 'main..feature'),
+    stash: git(dir, 'stash', 'list', '--format=%H %gs'),
+    stashDiff: git(dir, 'stash', 'show', '-p', 'stash@{0}'),
+    status: git(dir, 'status', '--porcelain=v2', '--untracked-files=all'),
+    upstream: git(dir, 'rev-parse', '--abbrev-ref', 'main@{upstream}'),
+  };
+}
