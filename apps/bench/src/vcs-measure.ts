@@ -8,7 +8,7 @@ import type { CommandSpec } from './run-measured.js';
 import { runTool } from './run-tool.js';
 import type { RunSettings } from './run-tool.js';
 import { createToolDriver } from './tools.js';
-import type { BridgeStatus, VcsBridge } from './vcs-bridge.js';
+import { readWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
 import type { VcsRepo } from './vcs-repo.js';
 
 /** The `cairn backup --vcs` modes, in the order the bench runs them first. */
@@ -66,10 +66,10 @@ export function checkCliVcs(cli: string): void {
  * and what that run saw is checked against the repository as built: a CairnError ERR_FORMAT
  * names what differs.
  */
-export async function libraryMeasurements(bridge: VcsBridge, repo: VcsRepo, scratch: string): Promise<{ measurements: Measurement[]; probe: LibraryProbe }> {
-  const copy = await bridge.workingCopyAt(repo.root);
+export async function libraryMeasurements(repo: VcsRepo, scratch: string): Promise<{ measurements: Measurement[]; probe: LibraryProbe }> {
+  const copy = await workingCopyAt(repo.root);
   if (copy === null || copy.vcs !== 'git') throw new CairnError('ERR_FORMAT', `workingCopyAt(${repo.root}) found no git working copy there.`);
-  const status: BridgeStatus = await bridge.readWorkingCopy(copy);
+  const status = await readWorkingCopy(copy);
   const { state } = status;
   const problems = [
     state.head === repo.head ? '' : `head ${String(state.head)}, not ${repo.head}`,
@@ -84,7 +84,7 @@ export async function libraryMeasurements(bridge: VcsBridge, repo: VcsRepo, scra
   const saveOnce = async (): Promise<{ ms: number; files: readonly string[]; bundled: readonly string[] }> => {
     const out = join(scratch, `extras-${runs++}`);
     const started = performance.now();
-    const manifest = await bridge.saveExtras(status, out);
+    const manifest = await saveExtras(status, out);
     const ms = performance.now() - started;
     await rm(out, { recursive: true, force: true });
     return { ms, ...manifest };
@@ -96,7 +96,7 @@ export async function libraryMeasurements(bridge: VcsBridge, repo: VcsRepo, scra
       name: 'readWorkingCopy',
       run: async () => {
         const started = performance.now();
-        await bridge.readWorkingCopy(copy);
+        await readWorkingCopy(copy);
         return performance.now() - started;
       },
     },

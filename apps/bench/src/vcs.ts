@@ -8,7 +8,6 @@ import { commandLine } from './command-line.js';
 import { formatMachine, machineInfo } from './machine-info.js';
 import { writeJson } from './session.js';
 import { createToolDriver } from './tools.js';
-import { loadVcsBridge } from './vcs-bridge.js';
 import { backupMeasurements, checkCliVcs, libraryMeasurements, runAlternating } from './vcs-measure.js';
 import { summarizeVcs, VCS_GOAL_MS, vcsTable } from './vcs-report.js';
 import { buildVcsRepo, VCS_REPO_MIN_FILES } from './vcs-repo.js';
@@ -43,7 +42,6 @@ export function registerVcs(program: Command): void {
       const cli = resolve(flags.cairnCli);
       const endToEnd = flags.libraryOnly !== true;
       if (endToEnd) checkCliVcs(cli);
-      const bridge = loadVcsBridge();
       const work = resolve(flags.work);
       await mkdir(work, { recursive: true });
       const runDir = await mkdtemp(join(work, 'vcs-'));
@@ -52,7 +50,7 @@ export function registerVcs(program: Command): void {
         const started = performance.now();
         const repo = await buildVcsRepo({ dir: join(runDir, 'git'), files: flags.files, seed: flags.seed, log });
         log(`built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-        const library = await libraryMeasurements(bridge, repo, join(runDir, 'extras'));
+        const library = await libraryMeasurements(repo, join(runDir, 'extras'));
         const measurements = [...library.measurements, ...(endToEnd ? await backupMeasurements(cli, repo, join(runDir, 'cairn'), log) : [])];
         const samples = await runAlternating(measurements, flags.reps, log);
         const summary = summarizeVcs(samples);

@@ -5,9 +5,9 @@
 import { basename, dirname } from 'node:path';
 import type { EntryStat } from '@cairn/core';
 import type { VcsBackupMode } from '@cairn/repository';
-import { detectStacks, loadConfig, projectOf, resolveProjects, workingCopyAt } from '@cairn/vcs';
+import { detectStacks, projectOf, workingCopyAt } from '@cairn/vcs';
 import type { PolicyOptions } from '@cairn/vcs';
-import { projectMeta } from './projects.js';
+import { loadProjects, projectMeta } from './projects.js';
 
 /** The settings of one backup. */
 export interface BackupPlan {
@@ -31,8 +31,8 @@ export async function backupPlan(
 ): Promise<BackupPlan> {
   const first = roots[0];
   const dir = first === undefined ? process.cwd() : first.stat.type === 'dir' ? first.path : dirname(first.path);
-  const loaded = await loadConfig({ dir });
-  const projects = await resolveProjects(loaded);
+  const loaded = await loadProjects(dir);
+  const { projects } = loaded;
   const policy = (root: string): PolicyOptions | null => (flags.policy ? projectOf(projects, root)?.policy ?? loaded.policy : null);
   const plan = { vcs: flags.vcs ?? loaded.vcs, policy, meta: {}, tags: [] };
   if (roots.length !== 1 || first === undefined) return plan;

@@ -2,8 +2,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isCairnError } from '@cairn/core';
-import { initRepository, openRepository } from '@cairn/repository';
-import type { Repository } from '@cairn/repository';
+import { initRepository, listSnapshots, openRepository } from '@cairn/repository';
+import type { Repository, SnapshotEntry } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
 
 /** Exit codes of the cairn command. */
@@ -52,6 +52,13 @@ export async function openOrCreateRepo(options: GlobalOptions): Promise<Reposito
   const repo = await initRepository(backend);
   process.stderr.write(`created a new repository at ${path} (the default; choose another with --repo or CAIRN_REPO)\n`);
   return repo;
+}
+
+/** The repository's snapshots, oldest first; snapshot files that cannot be read are named on stderr and skipped. */
+export async function readableSnapshots(repo: Repository): Promise<SnapshotEntry[]> {
+  const { snapshots, problems } = await listSnapshots(repo);
+  for (const p of problems) process.stderr.write(`warning: skipped ${p.file}, which cannot be read: ${p.error.message}\n`);
+  return snapshots;
 }
 
 /** Prints `value` as JSON on stdout. */

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -9,24 +8,12 @@ import { createLocalBackend, createLocalSource } from '@cairn/transport';
 import { loadConfig, resolveProjects } from '@cairn/vcs';
 import { formatBytes } from '../src/format.js';
 import { matchesProjectFilter, projectMeta, snapshotProject } from '../src/projects.js';
-import { CLI, cairn, tempDir } from './run-cli.js';
+import { cairn, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
 /** Runs `cairn args…` in folder `cwd`, HOME (so the user config) and the default repository in `home`. */
 function cairnIn(cwd: string, args: readonly string[], home: string, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { PATH: process.env['PATH'] ?? '', HOME: home, XDG_DATA_HOME: join(home, 'data'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return cairn(args, { home, env, cwd });
 }
 
 async function writeAll(root: string, files: Record<string, string | Buffer>): Promise<void> {

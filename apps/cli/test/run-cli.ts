@@ -15,13 +15,14 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs `cairn args…` with an environment that points the default repository into `home`. */
-export function cairn(args: readonly string[], options: { home: string; env?: Record<string, string>; uid?: number; gid?: number }): Promise<Run> {
+/** Runs `cairn args…` (in `cwd` when given) with an environment that points HOME and the default repository into `home`. */
+export function cairn(args: readonly string[], options: { home: string; env?: Record<string, string>; uid?: number; gid?: number; cwd?: string }): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: options.home, XDG_DATA_HOME: join(options.home, 'data'), ...options.env };
     const child = spawn(process.execPath, [CLI, ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
       ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
     });
     let stdout = '';

@@ -24,6 +24,8 @@ export { listSnapshot } from './ls.js';
 export type { ListEntry } from './ls.js';
 export { stats } from './stats.js';
 export type { RepositoryStats } from './stats.js';
+export { createTreeSizer } from './tree-size.js';
+export type { TreeSize } from './tree-size.js';
 export { catObject, CAT_KINDS } from './cat.js';
 export type { CatKind } from './cat.js';
 export { packFileName } from './names.js';

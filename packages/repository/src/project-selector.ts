@@ -55,6 +55,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   const listings = new Map<string, readonly string[]>();
   const fs = walkedFs(listings);
   const roots = options.roots.map((root) => ({ root, policy: policyFor(root, options.policy, fs) }));
+  const policed = roots.some(({ policy }) => policy !== null);
   const scopes: Scope[] = [];
   const temporary: string[] = [];
   const rootsEntered = new Set<string>();
@@ -100,7 +101,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
     },
 
     async enterDir(path, names) {
-      listings.set(path, names);
+      if (policed) listings.set(path, names); // what the policies read, kept only when there are some
       if (mode === 'off') return;
       if (!rootsEntered.has(path) && roots.some(({ root }) => root === path)) {
         rootsEntered.add(path);

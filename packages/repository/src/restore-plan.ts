@@ -137,7 +137,7 @@ class RestoreWalk {
   private referenced(node: TreeNode, path: string): void {
     const copy = this.copies?.copyOf(path);
     if (copy === undefined) {
-      this.ctx.problem(path, `recorded by reference (${node.ref?.id} in ${node.ref?.commit}) outside any working copy the snapshot records`);
+      this.ctx.problem(path, `recorded by reference (${node.ref?.id} in ${node.ref?.commit}), but the snapshot records no working copy holding it, so there is nothing to rebuild it from; run \`cairn check\``);
       return;
     }
     copy.referenced += 1;

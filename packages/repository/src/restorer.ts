@@ -1,13 +1,11 @@
 import { CairnError } from '@cairn/core';
-import { writeByPosition } from './file-writer.js';
 import { RestoreContext } from './restore-context.js';
-import { planRestore } from './restore-plan.js';
 import type { PlannedFolder, RestorePlan } from './restore-plan.js';
+import { emptyRestoreResult, writeTree } from './restore-tree.js';
 import { prepareWorkingCopies } from './working-copies.js';
 import type { Repository } from './repository.js';
 import type { RestoreOptions, RestoreResult } from './restore-types.js';
 import { findSnapshot } from './snapshots.js';
-import { writeByStreaming } from './stream-writer.js';
 import { createTaskPool } from './task-pool.js';
 
 export type { OverwritePolicy, RestoreAction, RestoreOptions, RestoreProblem, RestoreResult } from './restore-types.js';
@@ -22,15 +20,11 @@ export type { OverwritePolicy, RestoreAction, RestoreOptions, RestoreProblem, Re
  */
 export async function restore(repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
   const { id, snapshot } = await findSnapshot(repo, snapshotRef);
-  const result: RestoreResult = { snapshotId: id, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, skipped: 0, checkedOut: 0, bytesWritten: 0, problems: [], notRestored: [] };
+  const result = emptyRestoreResult(id);
   const ctx = new RestoreContext(repo, options, result);
   const copies = await prepareWorkingCopies(ctx, snapshot);
   try {
-    const plan = await planRestore(ctx, snapshot.tree, copies);
-    if (plan.files.length > 0) {
-      if (options.target.createFile === undefined) await writeByStreaming(ctx, plan.files);
-      else await writeByPosition(ctx, plan.files);
-    }
+    const plan = await writeTree(ctx, snapshot.tree, copies);
     if (!ctx.dryRun) await copies.finish();
     await setFolderMetadata(ctx, plan.folders);
     reportUnmatched(ctx, plan, id);

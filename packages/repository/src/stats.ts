@@ -1,6 +1,5 @@
-import { toHex } from '@cairn/core';
-import type { Id } from '@cairn/core';
 import { listSnapshots } from './snapshots.js';
+import { createTreeSizer } from './tree-size.js';
 import type { Repository } from './repository.js';
 
 /** Sizes and counts of a repository. */
@@ -46,25 +45,7 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
     storedBytes += location.length;
   }
   const { snapshots } = await listSnapshots(repo);
-  const sizes = new Map<string, { files: number; bytes: number }>();
-  const treeSize = async (id: Id): Promise<{ files: number; bytes: number }> => {
-    const hex = toHex(id);
-    const known = sizes.get(hex);
-    if (known !== undefined) return known;
-    const total = { files: 0, bytes: 0 };
-    for (const node of await repo.loadTree(id, `tree ${hex}`)) {
-      if (node.subtree !== undefined) {
-        const sub = await treeSize(node.subtree);
-        total.files += sub.files;
-        total.bytes += sub.bytes;
-      } else if (node.type === 'file') {
-        total.files += 1;
-        total.bytes += node.size;
-      }
-    }
-    sizes.set(hex, total);
-    return total;
-  };
+  const treeSize = createTreeSizer(repo);
   let restoreFiles = 0;
   let restoreBytes = 0;
   for (const { snapshot } of snapshots) {

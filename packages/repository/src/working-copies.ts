@@ -1,12 +1,14 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CairnError, isCairnError, toHex } from '@cairn/core';
+import { createLocalTarget } from '@cairn/transport';
 import type { Id } from '@cairn/core';
 import type { Snapshot, SnapshotWorkingCopy } from '@cairn/index';
 import { finishWorkingCopy, restoreWorkingCopy } from '@cairn/vcs';
 import type { VcsState } from '@cairn/vcs';
-import type { RestoreContext } from './restore-context.js';
+import { RestoreContext } from './restore-context.js';
+import { emptyRestoreResult, writeTree } from './restore-tree.js';
 import { createSelection } from './selection.js';
 
 /** A working copy of the snapshot that the restore rebuilds (or could not). */
@@ -57,13 +59,13 @@ export async function prepareWorkingCopies(ctx: RestoreContext, snapshot: Snapsh
       continue;
     }
     if (localRoot === undefined) {
-      copy.failure = `the working copy ${record.path} is rebuilt from its ${state.vcs} remote only in a local folder`;
+      copy.failure = `the working copy ${record.path} is rebuilt from its ${state.vcs} remote only when restoring into a local folder (give the target's folder as localRoot)`;
       continue;
     }
     if (ctx.dryRun) continue;
     const dir = join(localRoot, ...path.split('/').filter(Boolean));
     try {
-      const extras = record.extras === null ? undefined : await writeExtras(ctx, record.extras, temporary);
+      const extras = record.extras === null ? undefined : await writeExtras(ctx, record, record.extras, temporary);
       const report = await restoreWorkingCopy(dir, state, {
         ...(extras === undefined ? {} : { extras }),
         ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }),
@@ -112,26 +114,22 @@ function parseState(record: SnapshotWorkingCopy, ctx: RestoreContext): VcsState 
   return null;
 }
 
-/** Writes the extras tree (small: a bundle, config, hooks) into a new temporary folder. */
-async function writeExtras(ctx: RestoreContext, tree: Id, temporary: string[]): Promise<string> {
+/**
+ * Restores the extras tree (a bundle, config, hooks) into a new temporary folder, through the
+ * restore's own reading and verifying; ERR_INTEGRITY naming the working copy when part of it
+ * cannot be restored.
+ */
+async function writeExtras(ctx: RestoreContext, record: SnapshotWorkingCopy, tree: Id, temporary: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-extras-'));
   temporary.push(dir);
-  const write = async (id: Id, into: string): Promise<void> => {
-    for (const node of await ctx.repo.loadTree(id, `extras tree ${toHex(id)}`)) {
-      const path = join(into, node.name);
-      if (node.type === 'dir' && node.subtree !== undefined) {
-        await mkdir(path);
-        await write(node.subtree, path);
-      } else if (node.type === 'file') {
-        const parts: Uint8Array[] = [];
-        for (const blob of node.content ?? []) parts.push(await ctx.repo.loadBlob(blob, 'data'));
-        await writeFile(path, parts);
-        await chmod(path, node.mode);
-      } else {
-        throw new CairnError('ERR_FORMAT', `extras tree ${toHex(id)}: ${node.name} is a ${node.type}; extras hold only files and folders`);
-      }
-    }
-  };
-  await write(tree, dir);
+  const result = emptyRestoreResult(ctx.result.snapshotId);
+  const options = { target: createLocalTarget(dir), ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }) };
+  await writeTree(new RestoreContext(ctx.repo, options, result), tree);
+  const problem = result.problems[0];
+  if (problem !== undefined) {
+    throw new CairnError('ERR_INTEGRITY', `the saved VCS data of the working copy ${record.path} (extras tree ${toHex(tree)}) cannot be restored: ${problem.message}`, {
+      hint: 'its stored files are restored; run `cairn check --read-data` to see the damage',
+    });
+  }
   return dir;
 }

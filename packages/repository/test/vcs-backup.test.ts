@@ -11,7 +11,7 @@ import { gitFacts, loseRemote, makeGitScenario } from '../../vcs/test/git-scenar
 import { makeHgScenario } from '../../vcs/test/hg-scenario.js';
 import { git, hg, readTree } from '../../vcs/test/helpers.js';
 import { makeSvnScenario, svn } from '../../vcs/test/svn-scenario.js';
-import { tempDir } from './helpers.js';
+import { flipByte, tempDir } from './helpers.js';
 
 /** Backs up one working copy folder with the VCS bridge and the default policy. */
 async function backupCopy(repo: Repository, dir: string, vcs: VcsBackupMode) {
@@ -96,6 +96,16 @@ describe('backups of working copies (--vcs)', () => {
     expect(snapshot.vcs).toEqual([{ path: '/wc', mode: 'full', state: expect.stringContaining('"vcs":"git"') as string, extras: null }]);
     await restore(repo, id, { target: createLocalTarget(out), localRoot: out });
     expect(gitFacts(join(out, 'wc'))).toEqual(gitFacts(wc));
+  });
+
+  it('tells onWorkingCopy of each working copy it reads, the enclosing one of a backup started inside it too', async () => {
+    const { wc } = await makeGitScenario();
+    const { repo } = await newRepo();
+    const seen: string[] = [];
+    const onWorkingCopy = (copy: { root: string }, status: { state: { vcs: string } }) => seen.push(`${status.state.vcs} ${copy.root}`);
+    await backup(repo, { source: createLocalSource(), paths: [wc], selector: createProjectSelector({ roots: [wc], vcs: 'full', onWorkingCopy }) });
+    await backup(repo, { source: createLocalSource(), paths: [join(wc, 'src')], selector: createProjectSelector({ roots: [join(wc, 'src')], vcs: 'changes', onWorkingCopy }) });
+    expect(seen).toEqual([`git ${wc}`, `git ${wc}`]);
   });
 
   it('off: no state, no policy unless one is given; the snapshot stays format version 1', async () => {
@@ -207,5 +217,26 @@ describe('extras kept from the parent (--vcs changes)', () => {
     const committed = extrasOf((await backupCopy(repo, wc, 'changes')).snapshot);
     expect(committed?.extrasKey).not.toBe(hooked?.extrasKey);
     expect(toHex(committed!.extras!)).not.toBe(toHex(hooked!.extras!));
+  });
+});
+
+describe('damaged extras', () => {
+  it('a bundle that cannot be read: a problem naming the working copy, and the stored files still restored', async () => {
+    const { wc } = await makeGitScenario();
+    const work = await tempDir();
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const result = await backupCopy(repo, wc, 'changes');
+    const extras = await repo.loadTree(result.snapshot.vcs![0]!.extras!, 'test');
+    const bundle = extras.find((node) => node.name === 'git.bundle')?.content?.[0];
+    const at = repo.index.lookup(bundle!)!;
+    const pack = toHex(at.packId);
+    await flipByte(join(work, 'repo', 'data', pack.slice(0, 2), pack), at.offset + 5);
+
+    const out = join(work, 'out');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const messages = restored.problems.map((p) => p.message).join('\n');
+    expect(messages).toContain('the saved VCS data of the working copy /wc');
+    expect(messages).toContain('4 file(s) recorded by reference to git were not restored');
+    expect([...(await readTree(join(out, 'wc'))).keys()].sort()).toEqual(['.env', 'notes.txt', 'src/index.js', 'src/new.js']);
   });
 });

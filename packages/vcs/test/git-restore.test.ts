@@ -2,16 +2,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPolicy, finishWorkingCopy, readWorkingCopy, restoreWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
-import type { VcsStatus } from '@cairn/vcs';
 import { gitFacts as repoFacts, loseRemote, makeGitScenario } from './git-scenario.js';
-import { git, layFiles, readTree, rejection, tempDir, writeFiles } from './helpers.js';
+import { git, layFiles, readTree, rejection, tempDir, writeFiles, readCopy as read } from './helpers.js';
 import { planBackup } from './plan.js';
-
-async function read(dir: string): Promise<VcsStatus> {
-  const copy = await workingCopyAt(dir);
-  if (copy === null) throw new Error(`no working copy at ${dir}`);
-  return readWorkingCopy(copy);
-}
 
 
 describe('git restore', () => {

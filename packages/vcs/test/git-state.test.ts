@@ -1,16 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPolicy, readWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
-import type { VcsStatus, WorkingCopy } from '@cairn/vcs';
+import { createPolicy, readWorkingCopy, saveExtras } from '@cairn/vcs';
+import type { VcsStatus } from '@cairn/vcs';
 import { makeGitScenario } from './git-scenario.js';
-import { git, sh, tempDir, writeFiles } from './helpers.js';
+import { copyAt, git, sh, tempDir, writeFiles } from './helpers.js';
 import { planBackup } from './plan.js';
-
-async function copyAt(dir: string): Promise<WorkingCopy> {
-  const copy = await workingCopyAt(dir);
-  if (copy === null) throw new Error(`no working copy at ${dir}`);
-  return copy;
-}
 
 describe('git state', () => {
   it('records the scenario of issue 6 exactly', async () => {

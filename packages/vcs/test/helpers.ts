@@ -3,6 +3,8 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll } from 'vitest';
+import { readWorkingCopy, workingCopyAt } from '@cairn/vcs';
+import type { VcsStatus, WorkingCopy } from '@cairn/vcs';
 
 const made: string[] = [];
 afterAll(async () => {
@@ -86,4 +88,16 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & { co
     return error as Error & { code?: string };
   }
   throw new Error('expected a rejection, but the promise resolved');
+}
+
+/** The working copy whose top folder is `dir` (an error when there is none). */
+export async function copyAt(dir: string): Promise<WorkingCopy> {
+  const copy = await workingCopyAt(dir);
+  if (copy === null) throw new Error(`no working copy at ${dir}`);
+  return copy;
+}
+
+/** The state of the working copy at `dir`, as readWorkingCopy reads it. */
+export async function readCopy(dir: string): Promise<VcsStatus> {
+  return readWorkingCopy(await copyAt(dir));
 }

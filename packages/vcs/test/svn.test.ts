@@ -1,19 +1,12 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPolicy, finishWorkingCopy, readWorkingCopy, restoreWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
-import type { VcsStatus } from '@cairn/vcs';
-import { layFiles, readTree, rejection, tempDir } from './helpers.js';
+import { createPolicy, finishWorkingCopy, restoreWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
+import { layFiles, readTree, rejection, tempDir, readCopy as read } from './helpers.js';
 import { planBackup } from './plan.js';
 import { makeSvnScenario, svn } from './svn-scenario.js';
 
 
-
-async function read(dir: string): Promise<VcsStatus> {
-  const copy = await workingCopyAt(dir);
-  if (copy === null) throw new Error(`no working copy at ${dir}`);
-  return readWorkingCopy(copy);
-}
 
 
 describe('Subversion', () => {

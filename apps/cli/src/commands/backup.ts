@@ -7,6 +7,7 @@ import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../con
 import { formatBytes } from '../format.js';
 import { shorten, startStatus } from '../progress.js';
 import { backupPlan } from '../backup-plan.js';
+import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 
 interface BackupFlags {
   readonly tag: string[];
@@ -66,7 +67,10 @@ export function registerBackup(program: Command): void {
         skip: [repoPath],
         tags: [...new Set([...plan.tags, ...flags.tag])],
         meta: { ...plan.meta, ...parseMeta(flags.meta) },
-        selector: createProjectSelector({ roots: roots.map((root) => root.path), vcs: plan.vcs, policy: plan.policy, signal: stop.signal }),
+        // With no VCS work and no policy, the walk asks nobody about its entries.
+        ...(plan.vcs === 'off' && !flags.policy ? {} : {
+          selector: createProjectSelector({ roots: roots.map((root) => root.path), vcs: plan.vcs, policy: plan.policy, signal: stop.signal }),
+        }),
         ...(flags.description === undefined ? {} : { description: flags.description }),
         ...(flags.host === undefined ? {} : { hostname: flags.host }),
         ...(flags.parent === undefined ? {} : { parent: flags.parent }),
@@ -84,10 +88,10 @@ export function registerBackup(program: Command): void {
       });
       const s = result.snapshot.summary;
       if (options.json === true) {
-        const { skipped = [], classes = {}, vcs = [] } = result.snapshot;
+        const { skipped = [], classes = {} } = result.snapshot;
         printJson({
           id: result.id, partial: result.partial, warnings: result.warnings, summary: s, paths: result.snapshot.paths, meta: result.snapshot.meta,
-          skipped, classes, workingCopies: vcs.map((copy) => ({ path: copy.path, mode: copy.mode, state: JSON.parse(copy.state) as unknown })),
+          skipped, classes, workingCopies: workingCopiesJson(result.snapshot),
         });
       } else {
         process.stdout.write(
@@ -109,27 +113,20 @@ function projectLines(result: BackupResult): string[] {
   const { skipped = [], classes = {}, vcs = [], meta } = result.snapshot;
   const lines: string[] = [];
   if (meta['project'] !== undefined) lines.push(`project: ${meta['project']}${meta['client'] === undefined ? '' : ` (client ${meta['client']})`}${meta['stack'] === undefined ? '' : `, stack ${meta['stack']}`}`);
-  for (const copy of vcs) lines.push(`working copy ${copy.path}: ${describeState(copy.state)}; ${copy.mode === 'changes' ? 'stored what its remote lacks' : 'stored whole'}`);
+  for (const copy of vcs) {
+    const view = viewState(copy);
+    lines.push(`working copy ${copy.path}: ${[view.vcs, view.at, ...view.details].join(', ')}; ${copy.mode === 'changes' ? 'stored what its remote lacks' : 'stored whole'}`);
+  }
   const counted = Object.entries(classes);
   if (counted.length > 0) lines.push(`classes: ${counted.map(([name, c]) => `${name} ${c.files} (${formatBytes(c.bytes)})`).join(', ')}`);
   // The VCS folders left out in `changes` mode are told by the working copy line above.
   const byPolicy = skipped.filter((entry) => entry.class !== 'vcs');
   if (byPolicy.length > 0) {
     lines.push(`skipped by policy (--no-policy keeps everything): ${byPolicy.length}`);
-    for (const entry of byPolicy.slice(0, 10)) lines.push(`  ${entry.path}  [${entry.class}] ${entry.reason}`);
+    for (const entry of byPolicy.slice(0, 10)) lines.push(skippedLine(entry));
     if (byPolicy.length > 10) lines.push(`  … and ${byPolicy.length - 10} more (cairn stats ${result.id.slice(0, 12)} lists them all)`);
   }
   return lines;
-}
-
-/** "git, main at 1a2b3c4d, 2 unpushed, 1 stash, dirty" from a recorded state. */
-function describeState(text: string): string {
-  const state = JSON.parse(text) as { vcs: string; branch: string | null; head: string | null; unpushed: number; stashes: unknown[]; dirty: boolean };
-  const parts = [state.vcs, `${state.branch ?? 'detached'} at ${(state.head ?? 'no commit').slice(0, 8)}`];
-  if (state.unpushed > 0) parts.push(`${state.unpushed} unpushed`);
-  if (state.stashes.length > 0) parts.push(`${state.stashes.length} stash${state.stashes.length === 1 ? '' : 'es'}`);
-  parts.push(state.dirty ? 'dirty' : 'clean');
-  return parts.join(', ');
 }
 
 function parseVcsMode(text: string): VcsBackupMode {

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { isCairnError, toHex } from '@cairn/core';
+import { isCairnError } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import { nsToIso } from '@cairn/index';
-import { listSnapshots } from '@cairn/repository';
+import { createTreeSizer } from '@cairn/repository';
 import type { Repository, SnapshotEntry } from '@cairn/repository';
 import { projectOf } from '@cairn/vcs';
 import type { Project } from '@cairn/vcs';
-import { globals, openRepo, printJson, repoLocation } from '../context.js';
+import { globals, openRepo, printJson, readableSnapshots, repoLocation } from '../context.js';
 import type { GlobalOptions } from '../context.js';
 import { formatBytes, formatTable, formatTime } from '../format.js';
 import { loadProjects, snapshotProject } from '../projects.js';
@@ -45,9 +45,7 @@ export function registerProjects(program: Command): void {
       if (repo === null) {
         process.stderr.write(`note: no repository at ${repoLocation(options).path} yet: no project has a backup\n`);
       } else {
-        const listed = await listSnapshots(repo);
-        snapshots = listed.snapshots;
-        for (const p of listed.problems) process.stderr.write(`warning: skipped ${p.file}, which cannot be read: ${p.error.message}\n`);
+        snapshots = await readableSnapshots(repo);
       }
       const rows = await projectRows(repo, projects, snapshots);
       if (options.json === true) {
@@ -105,7 +103,11 @@ export async function projectRows(repo: Repository | null, projects: readonly Pr
     if (owner === undefined) ofName.set(name, list);
   }
 
-  const size = treeSizer(repo);
+  const sizer = repo === null ? null : createTreeSizer(repo);
+  const size = async (tree: Id): Promise<number> => {
+    if (sizer === null) throw new TypeError('a snapshot was listed without a repository');
+    return (await sizer(tree)).bytes;
+  };
   const rows: ProjectRow[] = [];
   for (const [project, entries] of ofConfigured) {
     const { path, client, stack, phase, tags } = project;
@@ -142,28 +144,4 @@ async function backupFields(
     size: latest === undefined ? null : await size(latest.snapshot.tree),
     added: entries.reduce((sum, { snapshot }) => sum + snapshot.summary.bytesAdded, 0),
   };
-}
-
-/** Bytes of the files below a tree (the sum of file node sizes), each tree read once. */
-function treeSizer(repo: Repository | null): (tree: Id) => Promise<number> {
-  const known = new Map<string, Promise<number>>();
-  const size = (tree: Id): Promise<number> => {
-    const hex = toHex(tree);
-    let total = known.get(hex);
-    if (total === undefined) {
-      if (repo === null) throw new TypeError('a snapshot was listed without a repository');
-      const open = repo;
-      total = (async () => {
-        let bytes = 0;
-        for (const node of await open.loadTree(tree, `tree ${hex}`)) {
-          if (node.subtree !== undefined) bytes += await size(node.subtree);
-          else if (node.type === 'file') bytes += node.size;
-        }
-        return bytes;
-      })();
-      known.set(hex, total);
-    }
-    return total;
-  };
-  return size;
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { listSnapshots, restore, restoreUndoable } from '@cairn/repository';
+import { restore, restoreUndoable } from '@cairn/repository';
 import type { OverwritePolicy, Repository, RestoreOptions, RestoreResult } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
-import { EXIT, globals, openRepo, printJson, repoLocation } from '../context.js';
+import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
 import { latestProjectSnapshot } from '../projects.js';
 
@@ -96,7 +96,5 @@ function chooseSnapshot(given: string | undefined, project: string | undefined):
 
 /** The id of the latest snapshot of project `name`; ERR_NOT_FOUND naming the projects there are. */
 async function projectLatest(repo: Repository, name: string): Promise<string> {
-  const { snapshots, problems } = await listSnapshots(repo);
-  for (const p of problems) process.stderr.write(`warning: skipped ${p.file}, which cannot be read: ${p.error.message}\n`);
-  return latestProjectSnapshot(snapshots, name).id;
+  return latestProjectSnapshot(await readableSnapshots(repo), name).id;
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { listSnapshots } from '@cairn/repository';
 import { snapshotToJson } from '@cairn/index';
-import { globals, openRepo, printJson } from '../context.js';
+import { globals, openRepo, printJson, readableSnapshots } from '../context.js';
 import { formatBytes, formatTable, formatTime } from '../format.js';
 import { matchesProjectFilter, snapshotProject } from '../projects.js';
 
@@ -24,7 +23,7 @@ export function registerSnapshots(program: Command): void {
     .action(async (flags: SnapshotsFlags, command: Command) => {
       const options = globals(command);
       const repo = await openRepo(options);
-      const { snapshots, problems } = await listSnapshots(repo);
+      const snapshots = await readableSnapshots(repo);
       const filter = {
         tags: flags.tag,
         ...(flags.project === undefined ? {} : { project: flags.project }),
@@ -32,7 +31,6 @@ export function registerSnapshots(program: Command): void {
       };
       const shown = snapshots.filter(({ snapshot }) =>
         matchesProjectFilter(snapshot, filter) && (flags.host === undefined || snapshot.hostname === flags.host));
-      for (const p of problems) process.stderr.write(`warning: skipped ${p.file}, which cannot be read: ${p.error.message}\n`);
       if (options.json === true) {
         printJson(shown.map(({ id, snapshot }) => ({ id, ...snapshotToJson(snapshot) })));
         return;

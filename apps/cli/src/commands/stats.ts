@@ -3,6 +3,7 @@ import { findSnapshot, stats } from '@cairn/repository';
 import type { Snapshot } from '@cairn/index';
 import { globals, openRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
+import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 
 /** `cairn stats` */
 export function registerStats(program: Command): void {
@@ -45,7 +46,7 @@ function snapshotStats(id: string, snapshot: Snapshot) {
     summary: snapshot.summary,
     classes: snapshot.classes ?? {},
     skipped: snapshot.skipped ?? [],
-    workingCopies: (snapshot.vcs ?? []).map((copy) => ({ path: copy.path, mode: copy.mode, state: JSON.parse(copy.state) as unknown })),
+    workingCopies: workingCopiesJson(snapshot),
   };
 }
 
@@ -62,10 +63,10 @@ function snapshotLines(id: string, snapshot: Snapshot): string[] {
   for (const [name, count] of classes) lines.push(`  ${name.padEnd(17)}${String(count.files).padStart(8)} files  ${formatBytes(count.bytes)}`);
   const skipped = snapshot.skipped ?? [];
   lines.push(`skipped:           ${skipped.length}`);
-  for (const entry of skipped) lines.push(`  ${entry.path}  [${entry.class}] ${entry.reason}`);
+  for (const entry of skipped) lines.push(skippedLine(entry));
   for (const copy of snapshot.vcs ?? []) {
-    const state = JSON.parse(copy.state) as { vcs: string; head: string | null; branch: string | null };
-    lines.push(`working copy:      ${copy.path} (${state.vcs}, ${state.branch ?? 'detached'} at ${(state.head ?? 'none').slice(0, 8)}; ${copy.mode})`);
+    const view = viewState(copy);
+    lines.push(`working copy:      ${copy.path} (${view.vcs}, ${view.at}; ${copy.mode})`);
   }
   return lines;
 }
