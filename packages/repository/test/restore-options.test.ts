@@ -7,7 +7,7 @@ import { blobId } from '@cairn/chunker';
 import { encodeSnapshot } from '@cairn/index';
 import { backup, createBlobWriter, initRepository, restore } from '@cairn/repository';
 import type { RestoreAction } from '@cairn/repository';
-import { CairnError, isCairnError, toHex } from '@cairn/core';
+import { CairnError, toHex } from '@cairn/core';
 import type { Target } from '@cairn/core';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { sampleRepo, tempDir } from './helpers.js';
