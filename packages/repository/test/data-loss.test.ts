@@ -14,7 +14,7 @@ import { encodeSnapshot, encodeTree } from '@cairn/index';
 import type { TreeNode } from '@cairn/index';
 import {
   backup, check, createBlobWriter, createProjectSelector, forget, listSnapshot, listSnapshots, prune, readLocks, repositorySize, restore,
-  restoreUndoable, updateConfig,
+  restoreUndoable, stats, updateConfig,
 } from '@cairn/repository';
 import type { Repository } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
@@ -39,6 +39,10 @@ describe('prune keeps what only the saved VCS data of a --vcs changes snapshot r
     await prune(await reopen(work), { graceMs: 0, maxUnused: 0 });
     const fresh = await reopen(work);
     expect((await check(fresh, { readData: true })).problems).toEqual([]);
+    // stats counts the saved VCS data as in use, like prune.
+    const numbers = await stats(fresh);
+    expect(numbers.unusedBytes).toBe(0);
+    expect(numbers.usedBytes).toBeGreaterThan(0);
     const out = join(work, 'out');
     const restored = await restore(fresh, result.id, { target: createLocalTarget(out), localRoot: out });
     expect(restored.problems).toEqual([]);
