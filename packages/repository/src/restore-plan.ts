@@ -185,7 +185,7 @@ class RestoreWalk {
       }
       if (fresh) {
         this.fresh.add(path);
-        this.ctx.changed = true;
+        this.ctx.madeFolders.push(parts);
       }
     }
     this.created.add(path);
