@@ -28,8 +28,10 @@ export function compareUtf8(a: string, b: string): number {
  * In 'descriptor' mode the folder is opened with O_DIRECTORY | O_NOFOLLOW and its entries are
  * reached as /proc/self/fd/<fd>/<name>, which the kernel resolves from the open folder (as
  * openat would): renaming or swapping any folder above it cannot redirect them. In 'path' mode
- * (no /proc) entries are reached by path, and the folder's identity is checked before and after
- * its listing is read; files are opened with O_NOFOLLOW and checked against their lstat in both.
+ * (no /proc) entries are reached by path, and the folder's identity is checked when it is opened
+ * and again after its listing and after each entry's lstat or readlink (this narrows the window
+ * to a swap and a swap back between two calls, but cannot close it); files are opened with
+ * O_NOFOLLOW and checked against their lstat in both modes.
  * The calls are synchronous (see createLocalSource).
  */
 export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMode = defaultLocalDirMode): SourceDir {
@@ -105,8 +107,17 @@ function openByPath(path: string, expected: EntryStat): SourceDir {
       verify(); // a folder swapped in while the listing was read would have given its names
       return names;
     },
-    lstat: async (name) => lstatEntry(child(name), child(name)),
-    readlink: async (name) => readlinkEntry(child(name), child(name)),
+    // Checked again after each entry's lstat and readlink: they must have come from this folder.
+    async lstat(name) {
+      const stat = lstatEntry(child(name), child(name));
+      verify();
+      return stat;
+    },
+    async readlink(name) {
+      const target = readlinkEntry(child(name), child(name));
+      verify();
+      return target;
+    },
     openFile: async (name, expectedFile) => openLocalFile(child(name), child(name), expectedFile),
     openDir: async (name, expectedDir) => openByPath(child(name), expectedDir),
     close: async () => undefined,
@@ -148,6 +159,8 @@ function readlinkEntry(path: string, at: string): string {
   try {
     return readlinkSync(fsPath(at));
   } catch (error) {
+    // EINVAL: what the walk saw as a symlink is something else now.
+    if (errnoOf(error) === 'EINVAL') throw replacedEntry(path, 'symlink');
     throw fromSystemError(error, path);
   }
 }

@@ -43,7 +43,7 @@ function notRegular(path: string, type: string, cause?: unknown): CairnError {
 }
 
 /** ERR_NOT_FOUND: the entry a backup decided on was swapped for another one before it was opened. */
-export function replacedEntry(path: string, what: 'file' | 'folder'): CairnError {
+export function replacedEntry(path: string, what: 'file' | 'folder' | 'symlink'): CairnError {
   return new CairnError('ERR_NOT_FOUND', `${path}: the ${what} was replaced while it was read (renamed, or swapped for another entry); it is left out`, {
     hint: 'something changed the source during the backup; run the backup again when it is quiet',
   });
