@@ -92,9 +92,17 @@ export class Walker {
     }
   }
 
-  private async saveDir(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode> {
-    // A folder that cannot be opened (or was replaced since its lstat) is stored empty, with a warning.
-    const dir = await this.fromSource(path, () => parent.openDir(name, stat));
+  private async saveDir(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+    let dir: SourceDir | null;
+    try {
+      dir = await parent.openDir(name, stat);
+    } catch (error) {
+      this.warnError('unreadable', path, error);
+      // Gone, or replaced since its lstat (a symlink swapped in): left out, as a file that vanished is.
+      // Any other failure (no permission) keeps the folder, empty, with its metadata.
+      if (isCairnError(error, 'ERR_NOT_FOUND')) return null;
+      dir = null;
+    }
     try {
       return await this.saveOpenDir(dir, path, name, stat, previous);
     } finally {
@@ -110,7 +118,7 @@ export class Walker {
     const nodes: TreeNode[] = [];
     for (const child of names) {
       const childPath = this.options.source.join(path, child);
-      if (this.skip.has(childPath) || dir === null) continue;
+      if (dir === null || this.skip.has(childPath)) continue;
       const childStat = await this.fromSource(childPath, () => dir.lstat(child));
       if (childStat === null) continue;
       if (childStat.type === 'dir' && this.skipFolders.has(identity(childStat))) continue;

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { lstat, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Source } from '@cairn/core';
 import { backup, initRepository, listSnapshot } from '@cairn/repository';
 import { createLocalBackend, createLocalSource } from '@cairn/transport';
 import { seededBytes, tempDir } from './helpers.js';
@@ -83,4 +84,37 @@ describe.runIf(process.platform === 'linux')('a folder swapped for a symlink whi
       child.kill();
     }
   }, 120_000);
+});
+
+describe('a folder swapped for a symlink between its lstat and its opening', () => {
+  it('is left out with a warning naming it, and nothing from outside is stored', async () => {
+    const { work, src } = await layout();
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const local = createLocalSource();
+    const openDir = local.openDir;
+    if (openDir === undefined) throw new Error('the local source has no openDir');
+    // The root opens as usual; just before the walk opens its "d", d is swapped for the symlink to outside/.
+    const racing: Source = {
+      ...local,
+      async openDir(path, expected) {
+        const root = await openDir.call(local, path, expected);
+        return {
+          ...root,
+          async openDir(name, stat) {
+            if (name === 'd') {
+              await rename(join(src, 'd'), join(src, 'd.moved'));
+              await symlink(join(work, 'outside'), join(src, 'd'));
+            }
+            return root.openDir(name, stat);
+          },
+        };
+      },
+    };
+    const result = await backup(repo, { source: racing, paths: [src], threads: 0 });
+    expect(result.partial).toBe(true);
+    expect(result.warnings.map((w) => w.message)).toEqual([`${join(src, 'd')}: the folder was replaced while it was read (renamed, or swapped for another entry); it is left out`]);
+    const paths: string[] = [];
+    for await (const entry of listSnapshot(repo, result.id, '', { recursive: true })) paths.push(entry.path);
+    expect(paths).toEqual(['src', 'src/d-link']);
+  });
 });
