@@ -15,6 +15,33 @@ export interface SourceFile {
 }
 
 /**
+ * An open folder of a Source: its entries are reached relative to the folder itself, so that a
+ * folder above it renamed or swapped for a symlink while a backup runs cannot redirect them.
+ * Arguments are entry names (never '/'); errors name full paths.
+ */
+export interface SourceDir {
+  /** The folder's path in the source, for messages. */
+  readonly path: string;
+  /** Names in the folder, sorted by their UTF-8 bytes. */
+  names(): Promise<string[]>;
+  /** Metadata of the entry itself (symlinks are not followed). */
+  lstat(name: string): Promise<EntryStat>;
+  /** Target of a symlink. */
+  readlink(name: string): Promise<string>;
+  /**
+   * Opens a regular file without following a symlink and without blocking on a fifo; where the
+   * source can tell, refuses (ERR_NOT_FOUND) a file that is no longer the entry `expected` describes.
+   */
+  openFile(name: string, expected: EntryStat): Promise<SourceFile>;
+  /** Opens a child folder, refusing (ERR_NOT_FOUND) one that is no longer the folder `expected` describes. */
+  openDir(name: string, expected: EntryStat): Promise<SourceDir>;
+  /** The source's own SHA-256 of a whole regular file (see Source.digest). Optional. */
+  digest?(name: string): Promise<Uint8Array>;
+  /** Releases the folder; its children stay usable only until then. */
+  close(): Promise<void>;
+}
+
+/**
  * What a backup reads: a local folder, a device's filesystem. Paths are the source's
  * own ('/'-separated); errors are CairnErrors (ERR_NOT_FOUND, ERR_PERMISSION, ERR_IO).
  */
@@ -33,6 +60,12 @@ export interface Source {
   readlink(path: string): Promise<string>;
   /** Opens a regular file without following a symlink and without blocking on a fifo. */
   openFile(path: string): Promise<SourceFile>;
+  /**
+   * Opens the folder at `path` without following a symlink in its last component, refusing
+   * (ERR_NOT_FOUND, "replaced while it was read") one whose type, device and inode are not
+   * `expected`'s. Optional: a backup reaches the entries of a source without it by their paths.
+   */
+  openDir?(path: string, expected: EntryStat): Promise<SourceDir>;
   /**
    * False when size and mtime cannot show that a file changed (a board without a clock):
    * a backup then never trusts them and compares `digest` with the parent's content instead.
