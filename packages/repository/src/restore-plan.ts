@@ -4,6 +4,7 @@ import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from './names.js';
 import type { PlannedFile } from './restore-context.js';
 import type { RestoreContext } from './restore-context.js';
+import { holdsContent } from './restore-unchanged.js';
 import type { OverwritePolicy, RestoreAction } from './restore-types.js';
 import { createSelection } from './selection.js';
 import type { WorkingCopies } from './working-copies.js';
@@ -29,6 +30,8 @@ export interface RestorePlan {
  */
 export async function planRestore(ctx: RestoreContext, tree: Id, copies?: WorkingCopies): Promise<RestorePlan> {
   const walk = new RestoreWalk(ctx, copies);
+  // The whole snapshot is restored: its root is the target's, which exists afterwards even when empty.
+  if (!ctx.dryRun && (ctx.options.include ?? []).length === 0) await ctx.target.mkdir([]);
   await walk.restoreTree(tree, [], false);
   return { files: walk.files, folders: walk.folders, selection: walk.selection };
 }
@@ -96,6 +99,13 @@ class RestoreWalk {
       if (keep) {
         this.ctx.result.skipped += 1;
         this.act('skip', path, node);
+        return;
+      }
+      if (await holdsContent(this.ctx, node, parts, existing)) {
+        // Already there (a target that digests its own files said so): only the metadata may differ.
+        this.ctx.result.skipped += 1;
+        this.act('skip', path, node);
+        await this.ctx.setMetadata(parts, node);
         return;
       }
       if (existing.type === 'dir' && !this.ctx.dryRun) await target.remove(parts);
