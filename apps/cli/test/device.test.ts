@@ -170,14 +170,23 @@ describe('cairn device', () => {
         const out = JSON.parse(backup.stdout) as { wireBytes: number; wire: { sent: number; received: number }; summary: { filesUnchanged: number } };
         const after = await settled(sim);
         if (run === 'unchanged') expect(out.summary.filesUnchanged).toBe(4);
+        // Everything the board counted but its friendly banner after leaving, which nobody waits for.
+        const counted = after.toBoard - before.toBoard + after.fromBoard - before.fromBoard;
+        expect(out.wireBytes, run).toBeLessThanOrEqual(counted);
+        expect(out.wireBytes, run).toBeGreaterThan(counted - 200);
         expect(out.wire.sent, run).toBe(after.toBoard - before.toBoard);
-        // All the board sent but its friendly banner after leaving, which nobody waits for.
-        const unread = after.fromBoard - before.fromBoard - out.wire.received;
-        expect(unread, run).toBeGreaterThanOrEqual(0);
-        expect(unread, run).toBeLessThan(200);
         expect(out.wireBytes).toBe(out.wire.sent + out.wire.received);
-        expect(out.wireBytes).toBeGreaterThan(2500); // the helper alone is about 2.5 KB
       }
+      const before = await settled(sim);
+      const restore = await cairn(['device', 'restore', 'latest', '--port', port, '--to', '/copy', '--json'], { home });
+      expect(restore.code, restore.stderr).toBe(0);
+      const out = JSON.parse(restore.stdout) as { files: number; wireBytes: number; wire: { sent: number; received: number } };
+      const after = await settled(sim);
+      expect(out.files).toBe(4);
+      const counted = after.toBoard - before.toBoard + after.fromBoard - before.fromBoard;
+      expect(out.wireBytes).toBeLessThanOrEqual(counted);
+      expect(out.wireBytes).toBeGreaterThan(counted - 200);
+      expect(out.wire.sent).toBe(after.toBoard - before.toBoard);
     } finally {
       server.close();
       await sim.close();
