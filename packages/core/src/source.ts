@@ -106,7 +106,10 @@ export interface Target {
   readonly location: string;
   /** Metadata of the entry at `path`, or null when there is none. */
   lstat(path: readonly string[]): Promise<EntryStat | null>;
-  /** Creates a folder (its parent exists); an existing real folder is fine, anything else is ERR_EXISTS. */
+  /**
+   * Creates a folder (its parent exists); an existing real folder is fine, anything else is
+   * ERR_EXISTS. `[]` is the target's own root, created with its parents when missing.
+   */
   mkdir(path: readonly string[]): Promise<void>;
   /** Writes a file under a temporary name, then renames it over `path`. */
   writeFile(path: readonly string[], data: AsyncIterable<Uint8Array>): Promise<void>;
@@ -125,4 +128,10 @@ export interface Target {
   remove(path: readonly string[]): Promise<void>;
   /** Sets mode, owner (where permitted) and mtime; for a symlink only what the OS allows. */
   setMetadata(path: readonly string[], type: NodeType, meta: EntryMetadata): Promise<void>;
+  /**
+   * The SHA-256 of the whole regular file at `path`, computed where the file lives (a board's
+   * own hashlib), so that a restore can leave a file that already holds the snapshot's content
+   * in place instead of sending it over a slow link. Optional.
+   */
+  digest?(path: readonly string[]): Promise<Uint8Array>;
 }
