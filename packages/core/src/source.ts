@@ -27,9 +27,9 @@ export interface Source {
   join(dir: string, name: string): string;
   /** Metadata of the entry itself (symlinks are not followed). */
   lstat(path: string): Promise<EntryStat>;
-  /** Names in a folder, sorted by their UTF-8 bytes. */
+  /** Names in a folder, sorted by their bytes (bytes that are not valid UTF-8 held as U+DC80–U+DCFF, see nameFromBytes). */
   readdir(path: string): Promise<string[]>;
-  /** Target of a symlink. */
+  /** Target of a symlink (bytes that are not valid UTF-8 held as U+DC80–U+DCFF). */
   readlink(path: string): Promise<string>;
   /** Opens a regular file without following a symlink and without blocking on a fifo. */
   openFile(path: string): Promise<SourceFile>;

@@ -4,6 +4,7 @@ import { CairnError, fromSystemError } from '@cairn/core';
 import type { SourceFile } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { errnoOf } from './file-io.js';
+import { fsPath } from './fs-path.js';
 
 const openFlags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
@@ -15,7 +16,7 @@ const openFlags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.
 export function openLocalFile(path: string): SourceFile {
   let fd: number;
   try {
-    fd = openSync(path, openFlags);
+    fd = openSync(fsPath(path), openFlags);
   } catch (error) {
     // O_NOFOLLOW on a symlink gives ELOOP; opening a socket gives ENXIO.
     const code = errnoOf(error);
@@ -41,7 +42,7 @@ function notRegular(path: string, type: string, cause?: unknown): CairnError {
 function refuseIfSpecial(path: string, cause: unknown): void {
   let type: string | undefined;
   try {
-    type = nodeTypeOf(lstatSync(path, { bigint: true }));
+    type = nodeTypeOf(lstatSync(fsPath(path), { bigint: true }));
   } catch {
     return;
   }

@@ -1,14 +1,10 @@
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
-import { fromSystemError } from '@cairn/core';
+import { fromSystemError, nameFromBytes } from '@cairn/core';
 import type { Source } from '@cairn/core';
 import { toEntryStat } from './entry-stat.js';
+import { fsPath } from './fs-path.js';
 import { openLocalFile } from './local-source-file.js';
-
-/** Orders names by their UTF-8 bytes (not by UTF-16 code units, as Array#sort would). */
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
 
 /**
  * A Source reading the local filesystem; errors are CairnErrors naming the path.
@@ -25,21 +21,22 @@ export function createLocalSource(): Source {
     join: (dir, name) => posix.join(dir, name),
     async lstat(path) {
       try {
-        return toEntryStat(lstatSync(path, { bigint: true }), path);
+        return toEntryStat(lstatSync(fsPath(path), { bigint: true }), path);
       } catch (error) {
         throw fromSystemError(error, path);
       }
     },
     async readdir(path) {
       try {
-        return readdirSync(path).sort(compareUtf8);
+        // As bytes: a name that is not valid UTF-8 keeps its bytes (see nameFromBytes), sorted by them.
+        return readdirSync(fsPath(path), { encoding: 'buffer' }).sort(Buffer.compare).map(nameFromBytes);
       } catch (error) {
         throw fromSystemError(error, path);
       }
     },
     async readlink(path) {
       try {
-        return readlinkSync(path);
+        return nameFromBytes(readlinkSync(fsPath(path), { encoding: 'buffer' }));
       } catch (error) {
         throw fromSystemError(error, path);
       }

@@ -6,6 +6,7 @@ import type { EntryMetadata, Target, TargetFile } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { errnoOf, writeAll } from './file-io.js';
 import { createFolderGuard } from './folder-guard.js';
+import { fsPath } from './fs-path.js';
 import { applyMetadata, assertMetadata, utimeArgument } from './set-metadata.js';
 import { assertTargetPath, tempNameFor } from './target-path.js';
 
@@ -29,8 +30,8 @@ export function createLocalTarget(root: string): Target {
   /** Creates the root folder; it may be a symlink to a folder (the user chose it), but it must be a folder. */
   const makeRoot = async (): Promise<void> => {
     try {
-      await mkdir(base, { recursive: true });
-      if (!(await stat(base)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'EEXIST' });
+      await mkdir(fsPath(base), { recursive: true });
+      if (!(await stat(fsPath(base))).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'EEXIST' });
     } catch (error) {
       ready = undefined;
       const code = errnoOf(error);
@@ -49,13 +50,13 @@ export function createLocalTarget(root: string): Target {
     return full(path);
   };
 
-  /** Makes an entry at a temporary name next to `final` with `make`, then renames it over `final`. */
-  const replaceWith = async (path: readonly string[], make: (temp: string) => Promise<void>, hardlink = false): Promise<void> => {
+  /** Makes an entry at a temporary name next to `final` with `make` (given the temporary path for node:fs), then renames it over `final`. */
+  const replaceWith = async (path: readonly string[], make: (temp: string | Buffer) => Promise<void>, hardlink = false): Promise<void> => {
     const final = await prepare(path);
-    const temp = full([...path.slice(0, -1), tempNameFor(path[path.length - 1] ?? '')]);
+    const temp = fsPath(full([...path.slice(0, -1), tempNameFor(path[path.length - 1] ?? '')]));
     try {
       await make(temp);
-      await rename(temp, final);
+      await rename(temp, fsPath(final));
       // rename() does nothing when both names are already links of one file: drop the temporary name.
       if (hardlink) await rm(temp, { force: true });
     } catch (error) {
@@ -72,7 +73,7 @@ export function createLocalTarget(root: string): Target {
     const temp = full([...path.slice(0, -1), tempNameFor(path[path.length - 1] ?? '')]);
     let handle: FileHandle;
     try {
-      handle = await open(temp, 'wx', 0o600);
+      handle = await open(fsPath(temp), 'wx', 0o600);
     } catch (error) {
       throw fromSystemError(error, final);
     }
@@ -86,7 +87,7 @@ export function createLocalTarget(root: string): Target {
       assertTargetPath(path);
       if ((await guard.parents(path)).state !== 'ok') return null;
       try {
-        return toEntryStat(await lstat(full(path), { bigint: true }), full(path));
+        return toEntryStat(await lstat(fsPath(full(path)), { bigint: true }), full(path));
       } catch (error) {
         if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return null;
         throw fromSystemError(error, full(path));
@@ -96,10 +97,10 @@ export function createLocalTarget(root: string): Target {
     async mkdir(path) {
       const dir = await prepare(path);
       try {
-        await mkdir(dir);
+        await mkdir(fsPath(dir));
       } catch (error) {
         if (errnoOf(error) !== 'EEXIST') throw fromSystemError(error, dir);
-        const type = await lstat(dir, { bigint: true }).then(nodeTypeOf, (e: unknown) => {
+        const type = await lstat(fsPath(dir), { bigint: true }).then(nodeTypeOf, (e: unknown) => {
           throw fromSystemError(e, dir);
         });
         if (type !== 'dir') {
@@ -131,19 +132,20 @@ export function createLocalTarget(root: string): Target {
       if (typeof linkTarget !== 'string' || linkTarget === '' || linkTarget.includes('\0')) {
         throw new TypeError(`a symlink target must be a non-empty string without NUL, got ${JSON.stringify(linkTarget)}`);
       }
-      await replaceWith(path, (temp) => symlink(linkTarget, temp));
+      // From its bytes: a target that is not valid UTF-8 holds them as U+DC80–U+DCFF.
+      await replaceWith(path, (temp) => symlink(fsPath(linkTarget), temp));
     },
 
     async link(existing, path) {
       const source = await prepare(existing);
-      await replaceWith(path, (temp) => link(source, temp), true);
+      await replaceWith(path, (temp) => link(fsPath(source), temp), true);
     },
 
     async remove(path) {
       assertTargetPath(path);
       if ((await guard.parents(path)).state !== 'ok') return;
       try {
-        await rm(full(path), { recursive: true, force: true });
+        await rm(fsPath(full(path)), { recursive: true, force: true });
       } catch (error) {
         throw fromSystemError(error, full(path));
       } finally {
@@ -196,10 +198,10 @@ function localTargetFile(handle: FileHandle, temp: string, final: string, size: 
         if (end !== size) await handle.truncate(size);
         if (metadata !== undefined) await applyHandleMetadata(handle, metadata);
         await handle.close();
-        await rename(temp, final);
+        await rename(fsPath(temp), fsPath(final));
       } catch (error) {
         await handle.close().catch(() => undefined);
-        await rm(temp, { force: true }).catch(() => undefined);
+        await rm(fsPath(temp), { force: true }).catch(() => undefined);
         throw errnoOf(error) === undefined ? error : fromSystemError(error, final);
       }
     },
@@ -208,7 +210,7 @@ function localTargetFile(handle: FileHandle, temp: string, final: string, size: 
       state = 'aborted';
       await handle.close().catch(() => undefined);
       try {
-        await rm(temp, { force: true });
+        await rm(fsPath(temp), { force: true });
       } catch (error) {
         throw fromSystemError(error, temp);
       }
