@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { backup, check, initRepository, restore } from '@cairn/repository';
+import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
+import { tempDir } from './helpers.js';
+
+/** Bytes 66 ff 6f: "f", a byte that is not UTF-8, "o". */
+const RAW = Buffer.from([0x66, 0xff, 0x6f]);
+/** "../été" in Latin-1: not UTF-8. */
+const RAW_TARGET = Buffer.from([0x2e, 0x2e, 0x2f, 0xe9, 0x74, 0xe9]);
+
+/** A path below `dir` made of raw name bytes. */
+export function rawPath(dir: string, ...names: Buffer[]): Buffer {
+  return Buffer.concat([Buffer.from(dir), ...names.flatMap((name) => [Buffer.from('/'), name])]);
+}
+
+/** A tree with a file and a folder named by bytes that are not UTF-8, a file inside, and a symlink whose target is not UTF-8. */
+export function buildRawTree(root: string): void {
+  mkdirSync(root, { recursive: true });
+  mkdirSync(rawPath(root, RAW));
+  writeFileSync(rawPath(root, RAW, RAW), 'inside a raw folder\n');
+  writeFileSync(rawPath(root, Buffer.concat([RAW, Buffer.from('.txt')])), 'raw file\n');
+  symlinkSync(RAW_TARGET, rawPath(root, Buffer.from('link')));
+  writeFileSync(join(root, 'plain.txt'), 'plain\n');
+}
+
+/** Every entry below `root` by its name's bytes (hex): type, and content hash or link target bytes. */
+export function describeBytes(root: string | Buffer): Map<string, string> {
+  const out = new Map<string, string>();
+  const visit = (dir: Buffer, rel: string): void => {
+    for (const name of readdirSync(dir, { encoding: 'buffer' }).sort(Buffer.compare)) {
+      const full = Buffer.concat([dir, Buffer.from('/'), name]);
+      const key = `${rel}/${name.toString('hex')}`;
+      const st = lstatSync(full);
+      if (st.isSymbolicLink()) out.set(key, `symlink ${readlinkSync(full, { encoding: 'buffer' }).toString('hex')}`);
+      else if (st.isDirectory()) {
+        out.set(key, 'dir');
+        visit(full, key);
+      } else out.set(key, `file ${createHash('sha256').update(readFileSync(full)).digest('hex')}`);
+    }
+  };
+  visit(Buffer.from(root), '');
+  return out;
+}
+
+describe('names that are not valid UTF-8', () => {
+  it('are backed up and restored with their bytes, a symlink target too, and check is clean', async () => {
+    const work = await tempDir();
+    const source = join(work, 'src');
+    buildRawTree(source);
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const result = await backup(repo, { source: createLocalSource(), paths: [source] });
+    expect(result.warnings).toEqual([]);
+    expect(result.partial).toBe(false);
+    const out = join(work, 'out');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out) });
+    expect(restored.problems).toEqual([]);
+    const want = describeBytes(source);
+    expect(want.size).toBe(5);
+    expect([...describeBytes(join(out, 'src'))]).toEqual([...want]);
+    expect(readlinkSync(rawPath(out, Buffer.from('src'), Buffer.from('link')), { encoding: 'buffer' })).toEqual(RAW_TARGET);
+    expect((await check(repo, { readData: true })).problems).toEqual([]);
+    // The next backup finds the folder unchanged (same tree) and reads nothing again.
+    const again = await backup(repo, { source: createLocalSource(), paths: [source] });
+    expect(again.snapshot.tree).toEqual(result.snapshot.tree);
+    expect(again.snapshot.summary.filesUnchanged).toBe(3);
+  });
+});
