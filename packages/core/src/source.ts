@@ -1,4 +1,4 @@
-import type { EntryMetadata, EntryStat, NodeType } from './node.js';
+import type { EntryMetadata, EntryStat, NodeType, Xattr } from './node.js';
 
 /** An open regular file of a Source. */
 export interface SourceFile {
@@ -44,6 +44,11 @@ export interface Source {
    * hashlib), so that an unchanged file need not cross a slow link. Optional.
    */
   digest?(path: string): Promise<Uint8Array>;
+  /**
+   * The entry's extended attributes (a symlink's own, never its target's), sorted by name; empty
+   * when it has none. Optional: a source without them records none.
+   */
+  xattrs?(path: string): Promise<readonly Xattr[]>;
 }
 
 /**
@@ -92,4 +97,10 @@ export interface Target {
   remove(path: readonly string[]): Promise<void>;
   /** Sets mode, owner (where permitted) and mtime; for a symlink only what the OS allows. */
   setMetadata(path: readonly string[], type: NodeType, meta: EntryMetadata): Promise<void>;
+  /**
+   * Optional: sets the extended attributes of the entry at `path` (never following a symlink).
+   * A restore calls it before setMetadata (a read-only mode could forbid it afterwards). It tries
+   * every attribute, then throws one CairnError naming the entry and each one it could not set.
+   */
+  setXattrs?(path: readonly string[], xattrs: readonly Xattr[]): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
-import type { EntryStat, Id, SourceFile } from '@cairn/core';
+import type { EntryStat, Id, SourceFile, Xattr } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
@@ -63,6 +63,28 @@ export class Walker {
   }
 
   async saveEntry(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+    const node = await this.saveNode(path, name, stat, previous);
+    return node === null ? null : this.withXattrs(path, node);
+  }
+
+  /**
+   * `node` with the entry's extended attributes when the source reads them and it has some. When
+   * they cannot be read the entry is kept without them and a warning says so (ERR_UNSUPPORTED,
+   * such as no xattr module or a name the OS call cannot take, does not make the backup partial).
+   */
+  private async withXattrs(path: string, node: TreeNode): Promise<TreeNode> {
+    const read = this.options.source.xattrs;
+    if (read === undefined) return node;
+    try {
+      const xattrs = await read.call(this.options.source, path);
+      return xattrs.length === 0 ? node : { ...node, xattrs };
+    } catch (error) {
+      this.warnError(isCairnError(error, 'ERR_UNSUPPORTED') ? 'special' : 'unreadable', path, error);
+      return node;
+    }
+  }
+
+  private async saveNode(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
     if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
       // Lets pack writes complete, compressed batches come back, progress draw and signals arrive.
       await new Promise((resolve) => setImmediate(resolve));
@@ -291,6 +313,10 @@ function sameNode(a: TreeNode, b: TreeNode): boolean {
     const x = a[key];
     const y = b[key];
     if (x === y) continue;
+    if (key === 'xattrs') {
+      if (!sameXattrs(a.xattrs ?? [], b.xattrs ?? [])) return false;
+      continue;
+    }
     if (x instanceof Uint8Array && y instanceof Uint8Array) {
       if (!idEquals(x, y)) return false;
     } else if (Array.isArray(x) && Array.isArray(y)) {
@@ -302,6 +328,13 @@ function sameNode(a: TreeNode, b: TreeNode): boolean {
     }
   }
   return true;
+}
+
+function sameXattrs(a: readonly Xattr[], b: readonly Xattr[]): boolean {
+  return a.length === b.length && a.every((xattr, i) => {
+    const other = b[i];
+    return other !== undefined && xattr.name === other.name && idEquals(xattr.value, other.value);
+  });
 }
 
 function sameContent(a: readonly Id[], b: readonly Id[]): boolean {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nameToBytes } from '@cairn/core';
 import { backup, check, initRepository, restore } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { tempDir } from './helpers.js';
@@ -52,7 +53,13 @@ describe('names that are not valid UTF-8', () => {
     buildRawTree(source);
     const repo = await initRepository(createLocalBackend(join(work, 'repo')));
     const result = await backup(repo, { source: createLocalSource(), paths: [source] });
-    expect(result.warnings).toEqual([]);
+    // Only the extended attributes of a file whose own name is not UTF-8 cannot be read (the module takes
+    // string paths): said, but the backup is complete.
+    expect(result.warnings.map((w) => [w.kind, Buffer.from(nameToBytes(w.path)).subarray(source.length + 1).toString('hex')])).toEqual([
+      ['special', Buffer.concat([RAW, Buffer.from('/'), RAW]).toString('hex')],
+      ['special', Buffer.concat([RAW, Buffer.from('.txt')]).toString('hex')],
+    ]);
+    expect(result.warnings[0]?.message).toContain('extended attributes cannot be reached');
     expect(result.partial).toBe(false);
     const out = join(work, 'out');
     const restored = await restore(repo, result.id, { target: createLocalTarget(out) });

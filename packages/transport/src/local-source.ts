@@ -1,10 +1,11 @@
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
-import { fromSystemError, nameFromBytes } from '@cairn/core';
+import { CairnError, fromSystemError, nameFromBytes } from '@cairn/core';
 import type { Source } from '@cairn/core';
 import { toEntryStat } from './entry-stat.js';
 import { fsPath } from './fs-path.js';
 import { openLocalFile } from './local-source-file.js';
+import { readXattrs, xattrModule, xattrsSupported } from './xattrs.js';
 
 /**
  * A Source reading the local filesystem; errors are CairnErrors naming the path.
@@ -15,6 +16,7 @@ import { openLocalFile } from './local-source-file.js';
  * /usr/share: 62k entries walked in 0.35 s sync vs 1.7 s async; read in 1.2 s vs 10.5 s).
  */
 export function createLocalSource(): Source {
+  let unavailableReported = false;
   return {
     name: 'local',
     resolve: (path) => resolve(path),
@@ -42,5 +44,16 @@ export function createLocalSource(): Source {
       }
     },
     openFile: async (path) => openLocalFile(path),
+    async xattrs(path) {
+      if (!xattrsSupported) return [];
+      const lib = xattrModule();
+      if (lib instanceof CairnError) {
+        // Said once per source (one backup), not for every entry.
+        if (unavailableReported) return [];
+        unavailableReported = true;
+        throw lib;
+      }
+      return readXattrs(lib, path);
+    },
   };
 }
