@@ -41,6 +41,11 @@ export function nameToBytes(name: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** `text` for display and text-only records: each byte that is not UTF-8 shown as U+FFFD (lossy). */
+export function wellFormedText(text: string): string {
+  return holdsRawBytes(text) ? text.replace(/\p{Surrogate}/gu, '\uFFFD') : text;
+}
+
 /** Orders two names by their bytes (what a filesystem and a tree sort by). */
 export function compareNames(a: string, b: string): number {
   return compareBytes(nameToBytes(a), nameToBytes(b));

@@ -1,4 +1,4 @@
-import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
+import { CairnError, idEquals, isCairnError, toHex, wellFormedText } from '@cairn/core';
 import type { EntryStat, Id, SourceFile, Xattr } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
@@ -119,7 +119,9 @@ export class Walker {
       const decision = selector === undefined ? undefined : await selector.decide(childPath, childStat.type);
       let node: TreeNode | null;
       if (decision?.action === 'skip') {
-        this.skipped.push({ path: childStat.type === 'dir' ? `${childPath}/` : childPath, class: decision.class, reason: decision.reason });
+        // A text record (the snapshot's `skipped` is str): bytes that are not UTF-8 show as U+FFFD.
+        const shown = wellFormedText(childStat.type === 'dir' ? `${childPath}/` : childPath);
+        this.skipped.push({ path: shown, class: decision.class, reason: wellFormedText(decision.reason) });
         continue;
       } else if (decision?.action === 'reference' && childStat.type === 'file') {
         node = this.saveReference(childPath, child, childStat, decision.ref);

@@ -3,7 +3,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkS
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nameToBytes } from '@cairn/core';
-import { backup, check, initRepository, restore } from '@cairn/repository';
+import { backup, check, createProjectSelector, initRepository, restore } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { tempDir } from './helpers.js';
 
@@ -73,5 +73,24 @@ describe('names that are not valid UTF-8', () => {
     const again = await backup(repo, { source: createLocalSource(), paths: [source] });
     expect(again.snapshot.tree).toEqual(result.snapshot.tree);
     expect(again.snapshot.summary.filesUnchanged).toBe(3);
+  });
+});
+
+describe('names that are not valid UTF-8 under a policy', () => {
+  it('a skipped one is listed (its bytes that are not UTF-8 shown as U+FFFD) and the backup completes', async () => {
+    const work = await tempDir();
+    const root = join(work, 'web');
+    mkdirSync(root);
+    writeFileSync(join(root, 'package.json'), '{}');
+    writeFileSync(join(root, '.gitignore'), '*.tmp\n');
+    writeFileSync(rawPath(root, Buffer.concat([RAW, Buffer.from('.tmp')])), 'ignored');
+    writeFileSync(rawPath(root, Buffer.concat([RAW, Buffer.from('.ts')])), 'kept');
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const result = await backup(repo, { source: createLocalSource(), paths: [root], selector: createProjectSelector({ roots: [root], vcs: 'full', policy: () => ({}) }) });
+    expect(result.snapshot.skipped?.map((entry) => entry.path)).toEqual(['/web/f\ufffdo.tmp']);
+    const [top] = await repo.loadTree(result.snapshot.tree, 'root');
+    const names = (await repo.loadTree(top!.subtree!, 'web')).map((node) => Buffer.from(nameToBytes(node.name)));
+    expect(names).toContainEqual(Buffer.concat([RAW, Buffer.from('.ts')]));
+    expect(names).not.toContainEqual(Buffer.concat([RAW, Buffer.from('.tmp')]));
   });
 });
