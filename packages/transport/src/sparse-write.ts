@@ -2,12 +2,15 @@ import type { FileHandle } from 'node:fs/promises';
 
 /** The block size holes are made of: a block of zeros aligned to it is not written. */
 const BLOCK = 4096;
+/** Zeros between two runs of data shorter than this are written: a hole there would cost a write call for little space. */
+const MIN_GAP = 64 * 1024;
 const ZEROS = Buffer.alloc(BLOCK);
 
 /**
- * The ranges `[start, end)` of `data` (to be written at file offset `position`) that hold a byte
- * other than zero, in BLOCK-sized pieces aligned to the file offset, merged where they touch.
- * What they leave out is all zeros: a new file that skips it keeps holes there (a sparse file).
+ * The ranges `[start, end)` of `data` (to be written at file offset `position`) to write: its
+ * BLOCK-sized pieces (aligned to the file offset) that hold a byte other than zero, merged when
+ * less than MIN_GAP of zeros lies between them. What they leave out is all zeros: a new file
+ * that skips it keeps holes there (a sparse file).
  */
 export function dataRuns(data: Uint8Array, position: number): [number, number][] {
   const runs: [number, number][] = [];
@@ -16,7 +19,7 @@ export function dataRuns(data: Uint8Array, position: number): [number, number][]
     const end = Math.min(data.byteLength, start + BLOCK - ((position + start) % BLOCK));
     if (!isZero(data, start, end)) {
       const last = runs[runs.length - 1];
-      if (last !== undefined && last[1] === start) last[1] = end;
+      if (last !== undefined && start - last[1] < MIN_GAP) last[1] = end;
       else runs.push([start, end]);
     }
     start = end;

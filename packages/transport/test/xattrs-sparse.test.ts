@@ -68,13 +68,16 @@ describe('extended attributes of the local source and target', () => {
 });
 
 describe('sparse restores', () => {
-  it('finds the data runs of a buffer in 4 KiB blocks aligned to the file offset', () => {
-    const data = new Uint8Array(5 * 4096);
-    data[4096 + 7] = 1;
-    data[2 * 4096] = 2;
-    data[5 * 4096 - 1] = 3;
-    expect(dataRuns(data, 0)).toEqual([[4096, 3 * 4096], [4 * 4096, 5 * 4096]]);
-    expect(dataRuns(data, 100)).toEqual([[3996, 3 * 4096 - 100], [5 * 4096 - 100, 5 * 4096]]);
+  it('finds the data runs of a buffer in 4 KiB blocks aligned to the file offset, writing through gaps under 64 KiB', () => {
+    const K = 4096;
+    const data = new Uint8Array(40 * K);
+    data[K + 7] = 1;
+    data[2 * K] = 2;
+    data[20 * K] = 3; // 17 blocks (68 KiB) of zeros before it: a hole
+    data[22 * K] = 4; // 1 block of zeros before it: written through
+    data[40 * K - 1] = 5;
+    expect(dataRuns(data, 0)).toEqual([[K, 3 * K], [20 * K, 23 * K], [39 * K, 40 * K]]);
+    expect(dataRuns(data, 100)).toEqual([[K - 100, 3 * K - 100], [20 * K - 100, 23 * K - 100], [40 * K - 100, 40 * K]]);
     expect(dataRuns(new Uint8Array(10_000), 0)).toEqual([]);
     expect(dataRuns(Uint8Array.from([0, 0, 1]), 4095)).toEqual([[1, 3]]);
   });
