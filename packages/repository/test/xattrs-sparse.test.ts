@@ -74,6 +74,13 @@ describe('extended attributes', () => {
     for await (const entry of listSnapshot(repo, changed.id)) entries.push(entry);
     const big = entries.find((entry) => entry.path === 'src/folder/b.bin');
     expect(big?.node.xattrs?.map((x) => [x.name, Buffer.from(x.value).toString()])).toEqual([['user.big', 'changed']]);
+
+    // A target that cannot hold them: every other byte is restored, and each entry that had some is named.
+    const { setXattrs: _, ...plain } = createLocalTarget(join(work, 'plain'));
+    const partial = await restore(repo, changed.id, { target: plain });
+    expect(partial.files).toBe(3);
+    expect(partial.problems.map((problem) => problem.path).sort()).toEqual(['src/a.txt', 'src/folder', 'src/folder/b.bin', ...(linkName === undefined ? [] : ['src/link'])]);
+    expect(partial.problems[0]?.message).toContain('extended attributes not restored');
   });
 });
 
