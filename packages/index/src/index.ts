@@ -18,4 +18,4 @@ export type { RepoConfig, ConfigMaxSize, ConfigRetention, RetentionCount } from 
 export { treeToJson, snapshotToJson, indexFileToJson } from './json-views.js';
 export type { TreeNodeJson, SnapshotJson, IndexPackJson } from './json-views.js';
 export { nsToIso } from './ns-time.js';
-export { FORMAT_VERSION, NEWEST_FILE_VERSION } from './format-version.js';
+export { FORMAT_VERSION, NEWEST_FILE_VERSION, NEWEST_TREE_VERSION } from './format-version.js';

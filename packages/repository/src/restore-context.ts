@@ -1,7 +1,7 @@
 import { CairnError, isCairnError } from '@cairn/core';
 import type { EntryMetadata, Target } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
-import { naming } from './names.js';
+import { naming, snapshotPath } from './names.js';
 import type { Repository } from './repository.js';
 import type { RestoreOptions, RestoreResult } from './restore-types.js';
 
@@ -76,10 +76,35 @@ export class RestoreContext {
     return { mode: node.mode, mtimeNs: node.mtimeNs, uid: node.uid, gid: node.gid };
   }
 
-  /** Sets mode, owner and mtime of a restored entry (nothing in a dry run). */
+  /**
+   * The metadata a file gets when it is committed; undefined when it has extended attributes:
+   * those go first (a read-only mode could forbid them), so its metadata is set after, by path.
+   */
+  commitMetadataOf(node: TreeNode): EntryMetadata | undefined {
+    return node.xattrs === undefined ? this.metadataOf(node) : undefined;
+  }
+
+  /** Sets extended attributes, then mode, owner and mtime of a restored entry (nothing in a dry run). */
   async setMetadata(parts: readonly string[], node: TreeNode): Promise<void> {
     if (this.dryRun) return;
+    if (node.xattrs !== undefined) await this.setXattrs(parts, node.xattrs);
     await this.target.setMetadata(parts, node.type, this.metadataOf(node));
+  }
+
+  /** Sets an entry's extended attributes; those the target cannot set are named as a problem (the restore goes on). */
+  private async setXattrs(parts: readonly string[], xattrs: NonNullable<TreeNode['xattrs']>): Promise<void> {
+    const path = snapshotPath(parts);
+    const set = this.target.setXattrs;
+    if (set === undefined) {
+      this.problem(path, `extended attributes not restored (${xattrs.map((x) => x.name).join(', ')}): ${this.target.location} cannot hold them`);
+      return;
+    }
+    try {
+      await set.call(this.target, parts, xattrs);
+    } catch (error) {
+      if (!isCairnError(error) || error.code === 'ERR_ABORTED' || error.code === 'ERR_TRANSIENT') throw error;
+      this.problem(path, error.message);
+    }
   }
 
   /**
