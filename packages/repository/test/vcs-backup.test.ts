@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
@@ -7,7 +7,7 @@ import type { TreeNode } from '@cairn/index';
 import { backup, createProjectSelector, initRepository, restore } from '@cairn/repository';
 import type { Repository, VcsBackupMode } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
-import { gitFacts, loseRemote, makeGitScenario } from '../../vcs/test/git-scenario.js';
+import { gitFacts, loseRemote, makeGitScenario, makeSubmoduleScenario } from '../../vcs/test/git-scenario.js';
 import { makeHgScenario } from '../../vcs/test/hg-scenario.js';
 import { git, hg, readTree } from '../../vcs/test/helpers.js';
 import { makeSvnScenario, svn } from '../../vcs/test/svn-scenario.js';
@@ -238,5 +238,26 @@ describe('damaged extras', () => {
     expect(messages).toContain('the saved VCS data of the working copy /wc');
     expect(messages).toContain('4 file(s) recorded by reference to git were not restored');
     expect([...(await readTree(join(out, 'wc'))).keys()].sort()).toEqual(['.env', 'notes.txt', 'src/index.js', 'src/new.js']);
+  });
+});
+
+describe('a working copy with a submodule (--vcs changes)', () => {
+  it('comes back whole: the same HEAD in the parent and the submodule, the submodule\'s files, both clean', async () => {
+    const { wc } = await makeSubmoduleScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    expect(result.snapshot.vcs?.map((record) => [record.path, record.mode])).toEqual([['/app', 'changes'], ['/app/lib', 'changes']]);
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'app');
+    expect(await readTree(back)).toEqual(await readTree(wc));
+    for (const dir of ['', 'lib']) {
+      expect(git(join(back, dir), 'rev-parse', 'HEAD')).toBe(git(join(wc, dir), 'rev-parse', 'HEAD'));
+      expect(git(join(back, dir), 'status', '--porcelain=v2', '--untracked-files=all')).toBe('');
+    }
+    expect(git(back, 'submodule', 'status')).toBe(git(wc, 'submodule', 'status'));
+    // Laid out as git lays out a submodule: its git dir inside the parent's, a .git file in its folder.
+    expect((await stat(join(back, 'lib', '.git'))).isFile()).toBe(true);
+    expect(git(join(back, 'lib'), 'remote', 'get-url', 'origin')).toBe(git(join(wc, 'lib'), 'remote', 'get-url', 'origin'));
   });
 });

@@ -78,3 +78,26 @@ export function gitFacts(dir: string): Record<string, string> {
     upstream: git(dir, 'rev-parse', '--abbrev-ref', 'main@{upstream}'),
   };
 }
+
+/** A parent repository with a submodule, both committed and pushed to local bare remotes (protocol.file allowed for the submodule). */
+export async function makeSubmoduleScenario(): Promise<{ base: string; remote: string; subRemote: string; wc: string }> {
+  const base = await tempDir();
+  const subRemote = join(base, 'lib.git');
+  const remote = join(base, 'app.git');
+  const seed = join(base, 'lib-seed');
+  const wc = join(base, 'app');
+  git(base, 'init', '-q', '--bare', subRemote);
+  git(base, 'init', '-q', '--bare', remote);
+  git(base, 'clone', '-q', subRemote, seed);
+  await writeFiles(seed, { 'lib.js': 'export const lib = 1;\n', 'docs/lib.md': '# lib\n' });
+  git(seed, 'add', '-A');
+  git(seed, 'commit', '-q', '-m', 'lib');
+  git(seed, 'push', '-q', '-u', 'origin', 'main');
+  git(base, 'clone', '-q', remote, wc);
+  await writeFiles(wc, { 'README.md': '# app\n', 'src/app.js': 'import "../lib/lib.js";\n' });
+  git(wc, 'submodule', 'add', '-q', subRemote, 'lib');
+  git(wc, 'add', '-A');
+  git(wc, 'commit', '-q', '-m', 'app with lib');
+  git(wc, 'push', '-q', '-u', 'origin', 'main');
+  return { base, remote, subRemote, wc };
+}

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CairnError, isCairnError } from '@cairn/core';
-import { workingCopyAt } from '../detect.js';
+import { enclosingWorkingCopy, workingCopyAt } from '../detect.js';
 import { copyRegular, exists } from '../fs-util.js';
 import { remoteUnreachable } from '../remote-error.js';
 import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
@@ -143,9 +143,12 @@ async function restoreRepoFiles(dir: string, state: VcsState, extras: string | u
     for (const name of await readdir(hooks).catch(() => [] as string[])) await put(join(hooks, name), join(common, 'hooks', name));
   }
   if (configRestored) {
-    // A submodule's or worktree's config may name its working tree relative to the old git dir.
-    await git(dir, ['config', '--unset', 'core.worktree'], { okCodes: [0, 5] });
-    await git(dir, ['config', '--unset', 'core.bare'], { okCodes: [0, 5] });
+    // A submodule's or worktree's config may name its working tree relative to the old git dir
+    // (core.worktree = ../../../lib): edited as a file, from the extras folder, since git would
+    // follow that setting out of the target before it could unset it.
+    const file = ['config', '-f', join(common, 'config'), '--unset'];
+    await git(extras as string, [...file, 'core.worktree'], { okCodes: [0, 5] });
+    await git(extras as string, [...file, 'core.bare'], { okCodes: [0, 5] });
   } else if (!reused && remote !== null) {
     await git(dir, ['remote', 'add', remote.name, remote.url], { okCodes: [0, 3] });
     if (state.branch !== null && state.upstream?.startsWith(`${remote.name}/`) === true) {
@@ -170,4 +173,21 @@ export async function finishGit(target: string, state: VcsState, signal?: AbortS
   if (toAdd.length > 0) await git(dir, ['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], { signal, input: nul(toAdd), env: LITERAL });
   if (toRemove.length > 0) await git(dir, ['rm', '-q', '--cached', '--ignore-unmatch', '--pathspec-from-file=-', '--pathspec-file-nul'], { signal, input: nul(toRemove), env: LITERAL });
   await git(dir, ['update-index', '-q', '--refresh'], { signal, okCodes: [0, 1] });
+  if (state.kind === 'submodule') await absorbIntoParent(dir, signal);
+}
+
+/**
+ * A restored submodule has its own .git folder; when its parent was restored around it, git moves
+ * that folder into the parent's .git/modules/ and leaves a .git file, as `git submodule update`
+ * would have. Best effort: a submodule the parent does not know keeps its own .git folder.
+ */
+async function absorbIntoParent(dir: string, signal?: AbortSignal): Promise<void> {
+  const parent = await enclosingWorkingCopy(dirname(dir));
+  if (parent?.vcs !== 'git') return;
+  const path = relative(parent.root, dir).split(sep).join('/');
+  try {
+    await git(parent.root, ['submodule', '--quiet', 'absorbgitdirs', '--', path], { signal });
+  } catch (error) {
+    if (!isCairnError(error, 'ERR_IO')) throw error;
+  }
 }
