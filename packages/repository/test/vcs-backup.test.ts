@@ -10,7 +10,7 @@ import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn
 import { gitFacts, loseRemote, makeGitScenario, makeSubmoduleScenario } from '../../vcs/test/git-scenario.js';
 import { makeHgScenario } from '../../vcs/test/hg-scenario.js';
 import { git, hg, readTree } from '../../vcs/test/helpers.js';
-import { makeSvnScenario, svn } from '../../vcs/test/svn-scenario.js';
+import { editProperties, makeSvnScenario, svn, svnPropFacts } from '../../vcs/test/svn-scenario.js';
 import { flipByte, tempDir } from './helpers.js';
 
 /** Backs up one working copy folder with the VCS bridge and the default policy. */
@@ -162,6 +162,16 @@ describe('backups of working copies (--vcs)', () => {
     expect(await readTree(back)).toEqual(await readTree(wc));
     const status = (dir: string) => svn(dir, 'status', '--no-ignore').split('\n').sort().join('\n');
     expect(status(back)).toBe(status(wc));
+  });
+
+  it('Subversion, changes: uncommitted property edits come back (svn proplist -v and svn status as before)', async () => {
+    const { wc, base } = await makeSvnScenario();
+    await editProperties(base, wc);
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    expect(svnPropFacts(join(out, 'wc'))).toEqual(svnPropFacts(wc));
   });
 
   it('without a local folder to rebuild in, files recorded by reference are named as not restored', async () => {

@@ -12,7 +12,7 @@ export { readWorkingCopy, saveExtras, extrasFingerprint, restoreWorkingCopy, fin
 export { stripCredentials } from './url.js';
 export type {
   VcsKind, WorkingCopy, FileStatus, VcsFile, FileReference, VcsRemote, VcsRef, VcsStash, PendingChanges,
-  VcsState, VcsStatus, ExtrasManifest, RestoreWorkingCopyOptions, RestoreReport,
+  VcsState, VcsStatus, VcsProperties, ExtrasManifest, RestoreWorkingCopyOptions, RestoreReport,
 } from './types.js';
 
 export { createPolicy } from './policy/policy.js';

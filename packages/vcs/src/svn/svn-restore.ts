@@ -6,12 +6,12 @@ import { withTempDir } from '../fs-util.js';
 import { remoteUnreachable } from '../remote-error.js';
 import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
 import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../types.js';
+import { applyProperties, svnArg } from './svn-props.js';
 import { svn } from './svn-state.js';
 
 const CHUNK = 200;
 
-/** A path as an svn argument: a trailing '@' keeps an '@' inside the name from reading as a peg revision. */
-const arg = (path: string) => `${path === '' ? '.' : path}@`;
+const arg = svnArg;
 
 /**
  * Rebuilds a Subversion working copy in `target`: checks out the recorded URL at the recorded
@@ -71,5 +71,6 @@ export async function finishSvn(target: string, state: VcsState, signal?: AbortS
     if (state.changes.removed.length > 0) await svn(dir, ['delete', '-q', '--force', '--targets', await targets('removed', state.changes.removed)], { signal });
     await removeMissing(dir, state);
     if (state.changes.added.length > 0) await svn(dir, ['add', '-q', '--force', '--parents', '--depth', 'empty', '--targets', await targets('added', state.changes.added)], { signal });
+    await applyProperties(dir, state, tmp, signal);
   });
 }
