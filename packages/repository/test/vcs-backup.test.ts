@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
@@ -269,5 +269,44 @@ describe('a working copy with a submodule (--vcs changes)', () => {
     // Laid out as git lays out a submodule: its git dir inside the parent's, a .git file in its folder.
     expect((await stat(join(back, 'lib', '.git'))).isFile()).toBe(true);
     expect(git(join(back, 'lib'), 'remote', 'get-url', 'origin')).toBe(git(join(wc, 'lib'), 'remote', 'get-url', 'origin'));
+  });
+});
+
+describe('a removed file\'s folder (--vcs changes)', () => {
+  /** The folders below `root`, VCS folders left out. */
+  async function foldersOf(root: string, prefix = ''): Promise<string[]> {
+    const found: string[] = [];
+    for (const entry of await readdir(join(root, prefix), { withFileTypes: true })) {
+      if (!entry.isDirectory() || ['.git', '.hg', '.svn'].includes(entry.name)) continue;
+      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      found.push(path, ...(await foldersOf(root, path)));
+    }
+    return found.sort();
+  }
+
+  it('Mercurial: the folder `hg rm` emptied stays away, an empty folder of the snapshot comes back', async () => {
+    const { wc } = await makeHgScenario();
+    hg(wc, 'rm', '-q', 'lib/b.txt');
+    await mkdir(join(wc, 'empty'));
+    expect(await foldersOf(wc)).toEqual(['empty']);
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await foldersOf(back)).toEqual(['empty']);
+    expect(hg(back, 'status')).toBe(hg(wc, 'status'));
+  });
+
+  it('git: the folder `git rm` emptied stays away', async () => {
+    const { wc } = await makeGitScenario();
+    git(wc, 'rm', '-q', 'assets/logo.svg');
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await foldersOf(back)).toEqual((await foldersOf(wc)).filter((path) => !path.startsWith('node_modules')));
+    expect(gitFacts(back)).toEqual(gitFacts(wc));
   });
 });

@@ -1,5 +1,5 @@
-import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { rm, rmdir } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { CairnError } from '@cairn/core';
 import type { VcsRemote, VcsState } from './types.js';
 
@@ -11,9 +11,23 @@ export function insideRoot(root: string, path: string, state: VcsState): string 
   return join(resolve(root), ...path.split('/'));
 }
 
-/** Deletes the recorded missing paths (tracked files absent from the working tree) after a checkout brought them back. */
-export async function removeMissing(root: string, state: VcsState): Promise<void> {
-  for (const path of state.changes.missing) await rm(insideRoot(root, path, state), { force: true, recursive: true });
+/**
+ * Deletes the recorded missing paths (tracked files absent from the working tree) after a checkout
+ * brought them back. `emptied: true` (git, hg: VCSs that keep no folders) also removes the folders
+ * that the deletions left empty, up to the root, as `git rm` and `hg rm` did; run it before the
+ * stored files are laid down, so that an empty folder the snapshot holds is written back after it.
+ */
+export async function removeMissing(root: string, state: VcsState, options: { emptied?: boolean } = {}): Promise<void> {
+  const top = resolve(root);
+  const paths = state.changes.missing.map((path) => insideRoot(top, path, state));
+  for (const full of paths) {
+    await rm(full, { force: true, recursive: true });
+    if (options.emptied !== true) continue;
+    for (let dir = dirname(full); dir !== top && dir.startsWith(`${top}${sep}`); dir = dirname(dir)) {
+      // rmdir refuses a folder that still holds something: the walk up stops there.
+      if (!(await rmdir(dir).then(() => true, () => false))) break;
+    }
+  }
 }
 
 /** The remote a restore fetches from: the upstream's, else origin/default, else the first; `url` overrides its address. */

@@ -103,6 +103,7 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
     else warnings.push(`the stash entry "${stash.message}" (${stash.commit}) is not in the bundle: not restored`);
   }
   if (restoreRefs.length > 0) await run(['update-ref', '--stdin'], { input: restoreRefs.map((ref) => `delete ${ref}\n`).join('') });
+  await removeMissing(dir, state, { emptied: true });
   return { fetched, reused, warnings };
 }
 
@@ -159,13 +160,12 @@ async function restoreRepoFiles(dir: string, state: VcsState, extras: string | u
 }
 
 /**
- * Completes a git restore once the stored files are in place: deletes tracked files that were
- * absent, stages recorded additions and removals the restored index lacks, refreshes the index.
+ * Completes a git restore once the stored files are in place (the tracked files that were absent
+ * went with the checkout, in restoreGit): stages recorded additions and removals the restored index lacks, refreshes the index.
  */
 export async function finishGit(target: string, state: VcsState, signal?: AbortSignal): Promise<void> {
   const dir = resolve(target);
-  await removeMissing(dir, state);
-  for (const path of [...state.changes.added, ...state.changes.removed]) insideRoot(dir, path, state);
+  for (const path of [...state.changes.added, ...state.changes.removed, ...state.changes.missing]) insideRoot(dir, path, state);
   const indexed = new Set(splitNul((await git(dir, ['ls-files', '-z'], { signal })).stdout));
   const toAdd = state.changes.added.filter((path) => !indexed.has(path));
   const toRemove = state.changes.removed.filter((path) => indexed.has(path));

@@ -88,13 +88,14 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
     const current = (await run(['branch'])).stdout.toString().trim();
     if (current !== state.branch) await run(['branch', '-q', '-f', state.branch]);
   }
+  await removeMissing(dir, state, { emptied: true });
   return { fetched, reused, warnings };
 }
 
-/** Completes a Mercurial restore once the stored files are in place: deletes what was absent, re-schedules additions and removals. */
+/** Completes a Mercurial restore once the stored files are in place (what was absent went with the update, in restoreHg): re-schedules additions and removals. */
 export async function finishHg(target: string, state: VcsState, signal?: AbortSignal): Promise<void> {
   const dir = resolve(target);
-  await removeMissing(dir, state);
+  for (const path of state.changes.missing) insideRoot(dir, path, state);
   await withTempDir('cairn-hg-list-', async (tmp) => {
     const list = async (name: string, paths: readonly string[]) => {
       for (const path of paths) insideRoot(dir, path, state);
