@@ -1,4 +1,4 @@
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
@@ -78,6 +78,7 @@ describe('backups of working copies (--vcs)', () => {
     expect(messages).toContain(scenario.wc);
     expect(messages).toContain(scenario.remote);
     expect(messages).toContain('4 file(s) recorded by reference to git were not restored');
+    expect(messages).toContain(`restore again with --vcs-remote ${scenario.remote}=NEW_URL`);
     expect(restored.checkedOut).toBe(0);
     const back = await readTree(join(out, 'wc'));
     expect([...back.keys()].sort()).toEqual(['.env', 'notes.txt', 'src/index.js', 'src/new.js']);
@@ -308,5 +309,48 @@ describe('a removed file\'s folder (--vcs changes)', () => {
     const back = join(out, 'wc');
     expect(await foldersOf(back)).toEqual((await foldersOf(wc)).filter((path) => !path.startsWith('node_modules')));
     expect(gitFacts(back)).toEqual(gitFacts(wc));
+  });
+});
+
+describe('a remote that moved (vcsRemotes, --vcs-remote OLD=NEW)', () => {
+  it('git: the rewritten URL rebuilds the clone whole, and the rebuilt repository points to it', async () => {
+    const scenario = await makeGitScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, scenario.wc, 'changes');
+    const moved = await loseRemote(scenario);
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, vcsRemotes: [{ from: scenario.remote, to: moved }] });
+    expect(restored.problems).toEqual([]);
+    expect(restored.checkedOut).toBe(4);
+    const back = join(out, 'wc');
+    expect(await readTree(back)).toEqual(await readTree(scenario.wc, ['node_modules']));
+    expect(gitFacts(back)).toEqual(gitFacts(scenario.wc));
+    expect(git(back, 'remote', 'get-url', 'origin').trim()).toBe(moved);
+  });
+
+  it('Mercurial: pulled from the rewritten URL (a prefix), the default path rewritten', async () => {
+    const { wc, remote, base } = await makeHgScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    await rename(base, `${base}-moved`);
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, vcsRemotes: [{ from: `${base}/`, to: `${base}-moved/` }] });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await readTree(back)).toEqual(await readTree(`${base}-moved/wc`));
+    expect(hg(back, 'paths', 'default').trim()).toBe(`${base}-moved/${remote.slice(base.length + 1)}`);
+    expect(hg(back, 'log', '-r', 'draft()', '-T', '{node}\n')).toBe(hg(`${base}-moved/wc`, 'log', '-r', 'draft()', '-T', '{node}\n'));
+  });
+
+  it('Subversion: checked out from the rewritten URL', async () => {
+    const { wc, repo: svnRepo, url } = await makeSvnScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    await rename(svnRepo, `${svnRepo}-moved`);
+    const gone = await restore(repo, result.id, { target: createLocalTarget(join(out, 'gone')), localRoot: join(out, 'gone') });
+    expect(gone.problems.map((p) => p.message).join('\n')).toContain(`--vcs-remote ${url}=NEW_URL`);
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, vcsRemotes: [{ from: url, to: `${url}-moved` }] });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await readTree(back)).toEqual(await readTree(wc));
+    expect(svn(back, 'info', '--show-item', 'url').trim()).toBe(`${url}-moved`);
   });
 });

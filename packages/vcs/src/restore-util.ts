@@ -1,7 +1,8 @@
 import { rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { CairnError } from '@cairn/core';
-import type { VcsRemote, VcsState } from './types.js';
+import type { RestoreWorkingCopyOptions, VcsRemote, VcsState } from './types.js';
+import { rewriteUrl } from './url.js';
 
 /** `path` from a recorded state joined onto `root`, refusing anything that would leave it. */
 export function insideRoot(root: string, path: string, state: VcsState): string {
@@ -30,14 +31,28 @@ export async function removeMissing(root: string, state: VcsState, options: { em
   }
 }
 
-/** The remote a restore fetches from: the upstream's, else origin/default, else the first; `url` overrides its address. */
-export function mainRemote(state: VcsState, url: string | undefined): VcsRemote | null {
+/** A recorded remote as a restore uses it: its URL rewritten, the recorded one kept for messages. */
+export interface RestoreRemote extends VcsRemote {
+  readonly recorded: string;
+}
+
+/**
+ * The remote a restore fetches from: the upstream's, else origin/default, else the first;
+ * `options.remoteUrl` overrides its address, else `options.rewrites` apply.
+ */
+export function mainRemote(state: VcsState, options: RestoreWorkingCopyOptions): RestoreRemote | null {
+  const chosen = recordedMain(state);
+  const url = options.remoteUrl;
+  if (url !== undefined) return { name: chosen?.name ?? (state.vcs === 'hg' ? 'default' : 'origin'), url, recorded: chosen?.url ?? url };
+  return chosen === null ? null : { ...chosen, url: rewriteUrl(chosen.url, options.rewrites), recorded: chosen.url };
+}
+
+function recordedMain(state: VcsState): VcsRemote | null {
   const byUpstream = state.upstream === null
     ? []
     : state.remotes.filter((remote) => state.upstream === remote.name || state.upstream?.startsWith(`${remote.name}/`) === true);
   const chosen = byUpstream.sort((a, b) => b.name.length - a.name.length)[0]
     ?? state.remotes.find((remote) => remote.name === 'origin' || remote.name === 'default')
     ?? state.remotes[0];
-  if (url !== undefined) return { name: chosen?.name ?? (state.vcs === 'hg' ? 'default' : 'origin'), url };
   return chosen ?? null;
 }

@@ -1,3 +1,5 @@
+import type { RemoteRewrite } from './url.js';
+
 /** The version control systems the bridge understands. */
 export type VcsKind = 'git' | 'hg' | 'svn';
 
@@ -144,6 +146,8 @@ export interface RestoreWorkingCopyOptions {
   readonly extras?: string;
   /** Clone from this URL instead of the recorded one (whose credentials were stripped). */
   readonly remoteUrl?: string;
+  /** Rewrites of the recorded remote URLs (a remote that moved); the rebuilt working copy keeps the rewritten URLs. */
+  readonly rewrites?: readonly RemoteRewrite[];
   /** Allow resetting an existing working copy that has uncommitted changes. */
   readonly force?: boolean;
   readonly signal?: AbortSignal;

@@ -5,8 +5,10 @@ import { enclosingWorkingCopy, workingCopyAt } from '../detect.js';
 import { copyRegular, exists } from '../fs-util.js';
 import { remoteUnreachable } from '../remote-error.js';
 import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
+import type { RestoreRemote } from '../restore-util.js';
 import { firstLines, splitLines, splitNul, stderrOf } from '../run.js';
-import type { RestoreReport, RestoreWorkingCopyOptions, VcsRemote, VcsState } from '../types.js';
+import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../types.js';
+import { rewriteUrl } from '../url.js';
 import { git, gitCommonDir } from './git-dirs.js';
 import { GIT_BUNDLE } from './git-extras.js';
 
@@ -50,18 +52,19 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
   const signal = options.signal;
   const run = (args: readonly string[], more: { input?: string; okCodes?: number[] } = {}) => git(dir, args, { signal, ...more });
   const warnings: string[] = [];
-  const remote = mainRemote(state, options.remoteUrl);
+  const remote = mainRemote(state, options);
   let unreachable: CairnError | null = null;
   let fetched = false;
+  const others = state.remotes.filter((r) => r.name !== remote?.name).map((r) => ({ ...r, recorded: r.url }));
+  const remotes = await withSavedUrls([...others, ...(remote === null ? [] : [remote])], remote?.name, options);
   if (state.head !== null) {
-    const others = state.remotes.filter((r) => r.name !== remote?.name);
-    for (const each of await withSavedUrls([...others, ...(remote === null ? [] : [remote])], remote?.name, options)) {
+    for (const each of remotes) {
       try {
         await run(['fetch', '-q', '--no-tags', each.url, `+refs/heads/*:refs/remotes/${each.name}/*`, '+refs/tags/*:refs/tags/*']);
         fetched ||= each.name === remote?.name;
       } catch (error) {
         if (!isCairnError(error, 'ERR_IO')) throw error;
-        if (each.name === remote?.name) unreachable = remoteUnreachable('git', state.root, each.url, error);
+        if (each.name === remote?.name) unreachable = remoteUnreachable('git', state.root, each.url, error, each.recorded);
         else warnings.push(`the remote ${each.name} (${each.url}) could not be reached: ${firstLines(stderrOf(error), 1)}`);
       }
     }
@@ -89,7 +92,12 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
     else warnings.push(`${ref.name} (${ref.commit}) is neither on the remote nor in the bundle: not restored`);
   }
   if (updates.length > 0) await run(['update-ref', '--stdin'], { input: updates.join('') });
-  await restoreRepoFiles(dir, state, options.extras, reused, remote);
+  await restoreRepoFiles(dir, state, options.extras, reused, remotes.find((each) => each.name === remote?.name) ?? null);
+  for (const each of remotes) {
+    // A remote that moved (--vcs-remote): the rebuilt repository points to where it is now.
+    const known = each.rewritten && (await run(['config', '--get', `remote.${each.name}.url`], { okCodes: [0, 1] })).stdout.length > 0;
+    if (known) await run(['config', `remote.${each.name}.url`, each.url]);
+  }
 
   if (state.branch !== null) await run(['symbolic-ref', 'HEAD', `refs/heads/${state.branch}`]);
   if (state.head !== null) {
@@ -107,18 +115,28 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
   return { fetched, reused, warnings };
 }
 
+/** A remote as the git restore fetches it; `rewritten` when a rewrite (--vcs-remote) changed its URL. */
+interface FetchRemote extends RestoreRemote {
+  readonly rewritten: boolean;
+}
+
 /**
- * The remotes with the URLs of the saved config where it has them: the recorded ones lost their
- * credentials, the saved config is the repository's own. An explicit remoteUrl wins for the main remote.
+ * The remotes with the URLs of the saved config where it has them (the recorded ones lost their
+ * credentials, the saved config is the repository's own), then rewritten by `options.rewrites`.
+ * An explicit remoteUrl wins for the main remote.
  */
-async function withSavedUrls(remotes: readonly VcsRemote[], main: string | undefined, options: RestoreWorkingCopyOptions): Promise<VcsRemote[]> {
+async function withSavedUrls(remotes: readonly RestoreRemote[], main: string | undefined, options: RestoreWorkingCopyOptions): Promise<FetchRemote[]> {
   const config = options.extras === undefined ? null : join(options.extras, 'config');
-  if (config === null || !(await exists(config))) return [...remotes];
+  const hasConfig = config !== null && (await exists(config));
   return Promise.all(remotes.map(async (remote) => {
-    if (options.remoteUrl !== undefined && remote.name === main) return remote;
-    const saved = await git(options.extras as string, ['config', '-f', config, '--get', `remote.${remote.name}.url`], { okCodes: [0, 1] });
-    const url = saved.stdout.toString().trim();
-    return url === '' ? remote : { name: remote.name, url };
+    if (options.remoteUrl !== undefined && remote.name === main) return { ...remote, rewritten: false };
+    let url = remote.recorded;
+    if (hasConfig) {
+      const saved = await git(options.extras as string, ['config', '-f', config, '--get', `remote.${remote.name}.url`], { okCodes: [0, 1] });
+      url = saved.stdout.toString().trim() || url;
+    }
+    const rewritten = rewriteUrl(url, options.rewrites);
+    return { name: remote.name, url: rewritten, recorded: remote.recorded, rewritten: rewritten !== url };
   }));
 }
 

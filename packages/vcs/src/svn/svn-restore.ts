@@ -32,7 +32,7 @@ export async function restoreSvn(target: string, state: VcsState, options: Resto
       hint: 'Commit or move those changes first, or restore with force to overwrite them.',
     });
   }
-  const remote = mainRemote(state, options.remoteUrl);
+  const remote = mainRemote(state, options);
   if (remote === null || state.head === null) {
     throw new CairnError('ERR_FORMAT', `cannot restore the Subversion working copy ${state.root}: its state records no URL or revision`);
   }
@@ -42,7 +42,7 @@ export async function restoreSvn(target: string, state: VcsState, options: Resto
     else await svn(dir, ['update', '-q', '--force', '-r', revision], { signal });
   } catch (error) {
     if (existing === null) await rm(join(dir, '.svn'), { recursive: true, force: true });
-    if (isCairnError(error, 'ERR_IO')) throw remoteUnreachable('svn', state.root, remote.url, error);
+    if (isCairnError(error, 'ERR_IO')) throw remoteUnreachable('svn', state.root, remote.url, error, remote.recorded);
     throw error;
   }
   const byRevision = new Map<number, string[]>();
