@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import type { TreeNode } from '@cairn/index';
 import { backup, createProjectSelector, initRepository, restore } from '@cairn/repository';
 import type { Repository, VcsBackupMode } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
-import { gitFacts, loseRemote, makeGitScenario, makeSubmoduleScenario } from '../../vcs/test/git-scenario.js';
+import { gitFacts, loseRemote, makeGitScenario, makeOperationScenario, makeSubmoduleScenario, operationFacts } from '../../vcs/test/git-scenario.js';
 import { makeHgScenario } from '../../vcs/test/hg-scenario.js';
 import { git, hg, readTree } from '../../vcs/test/helpers.js';
 import { editProperties, makeSvnScenario, svn, svnPropFacts } from '../../vcs/test/svn-scenario.js';
@@ -352,5 +353,27 @@ describe('a remote that moved (vcsRemotes, --vcs-remote OLD=NEW)', () => {
     const back = join(out, 'wc');
     expect(await readTree(back)).toEqual(await readTree(wc));
     expect(svn(back, 'info', '--show-item', 'url').trim()).toBe(`${url}-moved`);
+  });
+});
+
+describe('an operation in progress (--vcs changes)', () => {
+  it.each(['merge', 'rebase'] as const)('a %s stopped on conflicts comes back: status, index stages, state files; it can be finished', async (operation) => {
+    const { wc } = await makeOperationScenario(operation);
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await readTree(back)).toEqual(await readTree(wc));
+    expect(operationFacts(back)).toEqual(operationFacts(wc));
+    expect(operationFacts(wc).status).toContain(operation === 'merge' ? 'You have unmerged paths' : 'rebase in progress');
+    // Finished in both the same way, the results are the same commits.
+    for (const dir of [wc, back]) {
+      await writeFile(join(dir, 'f.txt'), 'f resolved\n');
+      git(dir, 'add', 'f.txt');
+      const env = { GIT_EDITOR: 'true', GIT_AUTHOR_DATE: '@1700000000 +0000', GIT_COMMITTER_DATE: '@1700000000 +0000' };
+      execFileSync('git', operation === 'merge' ? ['commit', '-q', '--no-edit'] : ['rebase', '--continue'], { cwd: dir, env: { ...process.env, ...env }, stdio: 'ignore' });
+    }
+    expect(git(back, 'rev-parse', 'HEAD')).toBe(git(wc, 'rev-parse', 'HEAD'));
   });
 });

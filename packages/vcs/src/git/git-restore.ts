@@ -11,6 +11,7 @@ import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../type
 import { rewriteUrl } from '../url.js';
 import { git, gitCommonDir } from './git-dirs.js';
 import { GIT_BUNDLE } from './git-extras.js';
+import { restoreOperation } from './git-operation.js';
 
 /** Where the bundle's refs are fetched to before they are put in place. */
 const RESTORE_NS = 'refs/cairn-restore/';
@@ -110,6 +111,8 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
     if (present.has(stash.commit)) await run(['stash', 'store', '-q', '-m', stash.message, stash.commit]);
     else warnings.push(`the stash entry "${stash.message}" (${stash.commit}) is not in the bundle: not restored`);
   }
+  const copy = await workingCopyAt(dir);
+  await restoreOperation(options.extras, copy?.metaDir ?? join(dir, '.git'));
   if (restoreRefs.length > 0) await run(['update-ref', '--stdin'], { input: restoreRefs.map((ref) => `delete ${ref}\n`).join('') });
   await removeMissing(dir, state, { emptied: true });
   return { fetched, reused, warnings };
