@@ -377,3 +377,37 @@ describe('an operation in progress (--vcs changes)', () => {
     expect(git(back, 'rev-parse', 'HEAD')).toBe(git(wc, 'rev-parse', 'HEAD'));
   });
 });
+
+describe('what a changes backup cannot keep', () => {
+  it('Mercurial: a merge in progress is a backup warning naming the working copy and what is lost; the backup is not partial', async () => {
+    const base = await tempDir();
+    const remote = join(base, 'remote');
+    const wc = join(base, 'wc');
+    hg(base, 'init', remote);
+    hg(base, 'clone', '-q', remote, wc);
+    await writeFile(join(wc, 'a.txt'), 'a\n');
+    hg(wc, 'add', '-q', 'a.txt');
+    hg(wc, 'commit', '-q', '-m', 'base');
+    hg(wc, 'push', '-q');
+    await writeFile(join(wc, 'a.txt'), 'a, one way\n');
+    hg(wc, 'commit', '-q', '-m', 'one way');
+    hg(wc, 'update', '-q', '-r', '0');
+    await writeFile(join(wc, 'a.txt'), 'a, the other way\n');
+    hg(wc, 'commit', '-q', '-m', 'the other way');
+    try {
+      hg(wc, 'merge', '-q', '--tool', ':merge', '-r', '1');
+    } catch {
+      // Stopped on the conflict, as intended.
+    }
+    const { repo } = await newRepo();
+    const seen: string[] = [];
+    const result = await backup(repo, {
+      source: createLocalSource(), paths: [wc], onWarning: (w) => seen.push(w.message),
+      selector: createProjectSelector({ roots: [wc], vcs: 'changes', policy: () => ({}) }),
+    });
+    expect(result.warnings).toEqual([{ kind: 'vcs', path: wc, message: expect.stringContaining(`${wc}: an uncommitted merge or unresolved conflicts (.hg/merge/`) as string }]);
+    expect(result.warnings[0]?.message).toContain('--vcs full');
+    expect(seen).toEqual([result.warnings[0]?.message]);
+    expect(result.partial).toBe(false);
+  });
+});

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCairnError } from '@cairn/core';
-import { copyFolderFiles, copyRegular, withTempDir } from '../fs-util.js';
+import { copyFolderFiles, copyRegular, exists, withTempDir } from '../fs-util.js';
 import { splitLines, stderrOf } from '../run.js';
 import type { ExtrasManifest, VcsStatus } from '../types.js';
 import { FIXED_IDENT, git, gitCommonDir } from './git-dirs.js';
@@ -50,6 +50,9 @@ export async function saveGitExtras(status: VcsStatus, outDir: string, signal?: 
     state.stashes.forEach((stash, i) => updates.push(`create ${CAIRN_REF_PREFIX}stash/${i} ${stash.commit}`));
     const index = await indexCommit(copy.metaDir, state.head, tmp, run);
     const operation = await saveOperation(copy.metaDir, copy.root, outDir, run, signal);
+    if (await exists(join(copy.metaDir, 'BISECT_LOG'))) {
+      warnings.push(`${copy.root}: a bisection (.git/BISECT_LOG) is not kept when only what the remote lacks is stored; finish it (git bisect reset) first, or back up this working copy with --vcs full`);
+    }
     files.push(...operation.files);
     updates.push(...operation.updates);
     // A merge stopped on conflicts: its index is kept whole, conflict stages included, with the operation.
