@@ -8,7 +8,7 @@ import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
 import type { RestoreRemote } from '../restore-util.js';
 import { firstLines, splitLines, splitNul, stderrOf } from '../run.js';
 import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../types.js';
-import { rewriteUrl } from '../url.js';
+import { rewriteUrl, stripCredentials } from '../url.js';
 import { git, gitCommonDir } from './git-dirs.js';
 import { GIT_BUNDLE } from './git-extras.js';
 import { restoreOperation } from './git-operation.js';
@@ -66,7 +66,7 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
       } catch (error) {
         if (!isCairnError(error, 'ERR_IO')) throw error;
         if (each.name === remote?.name) unreachable = remoteUnreachable('git', state.root, each.url, error, each.recorded);
-        else warnings.push(`the remote ${each.name} (${each.url}) could not be reached: ${firstLines(stderrOf(error), 1)}`);
+        else warnings.push(`the remote ${each.name} (${stripCredentials(each.url)}) could not be reached: ${firstLines(stderrOf(error), 1)}`);
       }
     }
   }
@@ -182,7 +182,8 @@ async function restoreRepoFiles(dir: string, state: VcsState, extras: string | u
 
 /**
  * Completes a git restore once the stored files are in place (the tracked files that were absent
- * went with the checkout, in restoreGit): stages recorded additions and removals the restored index lacks, refreshes the index.
+ * went with the checkout, in restoreGit): stages recorded additions and removals the restored
+ * index lacks, refreshes the index; a submodule's git dir moves into its restored parent's.
  */
 export async function finishGit(target: string, state: VcsState, signal?: AbortSignal): Promise<void> {
   const dir = resolve(target);
