@@ -145,7 +145,7 @@ function parseVcsMode(text: string): VcsBackupMode {
 }
 
 function partialSummary(warnings: readonly BackupWarning[]): string {
-  const n = warnings.filter((w) => w.kind !== 'special').length;
+  const n = warnings.filter((w) => w.kind === 'unreadable' || w.kind === 'changed').length;
   return `${n} ${n === 1 ? 'file' : 'files'} could not be read, or changed while read`;
 }
 
