@@ -230,6 +230,8 @@ describe('bad input through the cairn command', () => {
       [['ls', 'zz'], ['"zz"', 'snapshot id']],
       [['cat', 'tree', 'zz'], ['"zz"']],
       [['device', 'ls', '--port', 'sim', '--timeout', '-1'], ['--timeout', '"-1"']],
+      [['device', 'ls', '--port', 'sim', '--timeout', '1e10'], ['--timeout', '"1e10"']],
+      [['device', 'ls', '--port', 'sim', '--baud', 'fast'], ['--baud', '"fast"']],
       [['device', 'ls', '--port', 'sim', '--chunk-size', '1e9'], ['--chunk-size', '"1e9"']],
     ];
     for (const [args, fragments] of cases) expectRefused(await run(...args), ...fragments);

@@ -18,7 +18,8 @@ export async function connect(flags: DeviceFlags, options: { compress?: boolean;
   const baud = flags.baud === undefined ? undefined : Number(flags.baud);
   if (baud !== undefined && (!Number.isSafeInteger(baud) || baud <= 0)) throw usageError(`--baud wants a positive integer, got ${JSON.stringify(flags.baud)}`);
   const seconds = flags.timeout === undefined ? 10 : Number(flags.timeout);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw usageError(`--timeout wants a positive number of seconds, got ${JSON.stringify(flags.timeout)}`);
+  // Longer than a day would overflow Node's timers (which then fire at once).
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) throw usageError(`--timeout wants a positive number of seconds, got ${JSON.stringify(flags.timeout)}; at most 86400 (a day)`);
   const chunkSize = flags.chunkSize === undefined ? undefined : Number(flags.chunkSize);
   if (chunkSize !== undefined && (!Number.isSafeInteger(chunkSize) || chunkSize < 64 || chunkSize > 65536)) {
     throw usageError(`--chunk-size wants a number of bytes within 64..65536, got ${JSON.stringify(flags.chunkSize)}`);
