@@ -28,11 +28,10 @@ export function parseCount(flag: string, value: string, what: string): number {
   return n;
 }
 
-/** A number within [min, max] (integers only unless `fraction`); ERR_USAGE naming the flag and value otherwise. */
-export function parseNumber(flag: string, value: string, range: { min: number; max: number; integer?: boolean; what: string }): number {
+/** An integer within [min, max]; ERR_USAGE naming the flag and value otherwise. */
+export function parseNumber(flag: string, value: string, range: { min: number; max: number; what: string }): number {
   const n = /^\s*$/.test(value) ? Number.NaN : Number(value);
-  const whole = range.integer !== false;
-  if (!Number.isFinite(n) || (whole && !Number.isSafeInteger(n)) || n < range.min || n > range.max) {
+  if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
     throw usageError(`${flag} wants ${range.what}, not ${JSON.stringify(value)}`);
   }
   return n;

@@ -30,6 +30,13 @@ async function setup(): Promise<{ home: string; repo: string; run: (...args: str
   return { home, repo, run, ids };
 }
 
+/** The config fields the tests below spoil. */
+interface EditableConfig {
+  packSize: number;
+  compression: { level: number };
+  chunker: { min: number; avg: number; max: number };
+}
+
 /** Every file of the repository with a hash of its bytes: equal before and after means nothing changed. */
 async function state(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -104,14 +111,14 @@ describe('bad input through the cairn command', () => {
   it('a config with a value no backup can use is refused by backup and by check, naming the file, key and value', async () => {
     const { home, repo, run } = await setup();
     const original = await readFile(join(repo, 'config'), 'utf8');
-    const cases: [(config: Record<string, any>) => void, string][] = [
-      [(c) => (c['packSize'] = 1e12), 'packSize is 1000000000000'],
-      [(c) => (c['compression']['level'] = 99), 'compression.level is 99'],
-      [(c) => (c['chunker']['max'] = 2 ** 31), 'chunker.max is 2147483648'],
-      [(c) => (c['chunker']['avg'] = c['chunker']['min'] - 1), 'chunker.avg is 524287'],
+    const cases: [(config: EditableConfig) => void, string][] = [
+      [(c) => (c.packSize = 1e12), 'packSize is 1000000000000'],
+      [(c) => (c.compression.level = 99), 'compression.level is 99'],
+      [(c) => (c.chunker.max = 2 ** 31), 'chunker.max is 2147483648'],
+      [(c) => (c.chunker.avg = c.chunker.min - 1), 'chunker.avg is 524287'],
     ];
     for (const [change, fragment] of cases) {
-      const config = JSON.parse(original) as Record<string, any>;
+      const config = JSON.parse(original) as EditableConfig;
       change(config);
       await writeFile(join(repo, 'config'), JSON.stringify(config, null, 2));
       const before = await state(repo);
