@@ -239,6 +239,7 @@ describe('bad input through the cairn command', () => {
       [['device', 'ls', '--port', 'sim', '--timeout', '-1'], ['--timeout', '"-1"']],
       [['device', 'ls', '--port', 'sim', '--timeout', '1e10'], ['--timeout', '"1e10"']],
       [['device', 'ls', '--port', 'sim', '--baud', 'fast'], ['--baud', '"fast"']],
+      [['device', 'ls', '--port', ''], ['--port', '""']],
       [['device', 'ls', '--port', 'sim', '--chunk-size', '1e9'], ['--chunk-size', '"1e9"']],
     ];
     for (const [args, fragments] of cases) expectRefused(await run(...args), ...fragments);

@@ -24,6 +24,7 @@ export async function connect(flags: DeviceFlags, options: { compress?: boolean;
   if (chunkSize !== undefined && (!Number.isSafeInteger(chunkSize) || chunkSize < 64 || chunkSize > 65536)) {
     throw usageError(`--chunk-size wants a number of bytes within 64..65536, got ${JSON.stringify(flags.chunkSize)}`);
   }
+  if (flags.port === '') throw usageError('--port: an empty name ("") names no board; give a serial port, tcp:HOST:PORT or sim');
   if (flags.simRoot !== undefined && flags.port !== 'sim') throw usageError(`--sim-root is for --port sim, not ${JSON.stringify(flags.port)}`);
   if (flags.simRoot !== undefined && options.create === true) await mkdir(flags.simRoot, { recursive: true });
   return openDevice({
