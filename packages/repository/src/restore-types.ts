@@ -41,7 +41,7 @@ export interface RestoreOptions {
   readonly onProblem?: (problem: RestoreProblem) => void;
 }
 
-/** What restore() did. */
+/** What restore() did; with dryRun, what it would do (the same counts a restore of the same target gives). */
 export interface RestoreResult {
   readonly snapshotId: string;
   files: number;

@@ -4,9 +4,10 @@ import { restore, restoreUndoable } from '@cairn/repository';
 import type { OverwritePolicy, Repository, RestoreOptions, RestoreResult } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
 import type { RemoteRewrite } from '@cairn/vcs';
-import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation } from '../context.js';
+import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation, resolveSnapshot } from '../context.js';
 import { formatBytes } from '../format.js';
 import { latestProjectSnapshot } from '../projects.js';
+import { usageError } from '../usage.js';
 
 const POLICIES: readonly OverwritePolicy[] = ['always', 'never', 'if-changed'];
 
@@ -37,10 +38,11 @@ export function registerRestore(program: Command): void {
     .action(async (given: string | undefined, paths: string[], flags: RestoreFlags, command: Command) => {
       const options = globals(command);
       const overwrite = POLICIES.find((p) => p === flags.overwrite);
-      if (overwrite === undefined) throw new TypeError(`--overwrite wants one of ${POLICIES.join(', ')}, got ${JSON.stringify(flags.overwrite)}`);
+      if (overwrite === undefined) throw usageError(`--overwrite wants one of ${POLICIES.join(', ')}, got ${JSON.stringify(flags.overwrite)}`);
+      if (flags.target === '') throw usageError('--target: an empty path ("") names no folder; give "." for the current folder');
       const choice = chooseSnapshot(given, flags.project);
       const repo = await openRepo(options);
-      const ref = 'ref' in choice ? choice.ref : await projectLatest(repo, choice.project);
+      const ref = 'ref' in choice ? (await resolveSnapshot(repo, choice.ref)).id : await projectLatest(repo, choice.project);
       const vcsRemotes = flags.vcsRemote.map(parseRewrite);
       const dryRun = flags.dryRun === true;
       const actions: unknown[] = [];
@@ -91,23 +93,23 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** `--vcs-remote OLD=NEW` as a rewrite (split at the first '='); TypeError naming the value when a side is empty. */
+/** `--vcs-remote OLD=NEW` as a rewrite (split at the first '='); ERR_USAGE naming the value when a side is empty. */
 function parseRewrite(text: string): RemoteRewrite {
   const at = text.indexOf('=');
   if (at <= 0 || at === text.length - 1) {
-    throw new TypeError(`--vcs-remote wants OLD=NEW (the recorded remote URL, or its start, and where the remote is now), got ${JSON.stringify(text)}`);
+    throw usageError(`--vcs-remote wants OLD=NEW (the recorded remote URL, or its start, and where the remote is now), got ${JSON.stringify(text)}`);
   }
   return { from: text.slice(0, at), to: text.slice(at + 1) };
 }
 
-/** What names the snapshot to restore: the argument or --project, exactly one of them (TypeError otherwise). */
+/** What names the snapshot to restore: the argument or --project, exactly one of them (ERR_USAGE otherwise). */
 function chooseSnapshot(given: string | undefined, project: string | undefined): { ref: string } | { project: string } {
   if (project === undefined) {
-    if (given === undefined) throw new TypeError('restore needs a snapshot (id, unique id prefix or "latest") or --project <name>');
+    if (given === undefined) throw usageError('restore needs a snapshot (id, unique id prefix or "latest") or --project <name>');
     return { ref: given };
   }
   if (given !== undefined) {
-    throw new TypeError(`give a snapshot or --project, not both: --project ${project} restores the latest snapshot of project ${JSON.stringify(project)}, and ${JSON.stringify(given)} names a snapshot too`);
+    throw usageError(`give a snapshot or --project, not both: --project ${project} restores the latest snapshot of project ${JSON.stringify(project)}, and ${JSON.stringify(given)} names a snapshot too`);
   }
   return { project };
 }
