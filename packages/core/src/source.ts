@@ -1,3 +1,4 @@
+import type { CairnError } from './errors.js';
 import type { EntryMetadata, EntryStat, NodeType, Xattr } from './node.js';
 
 /** An open regular file of a Source. */
@@ -147,4 +148,10 @@ export interface Target {
    * every attribute, then throws one CairnError naming the entry and each one it could not set.
    */
   setXattrs?(path: readonly string[], xattrs: readonly Xattr[]): Promise<void>;
+  /**
+   * Optional: the error that ended the target as a whole (a board's link that closed), after
+   * which nothing more can be written. A restore that meets an entry's error asks it: with one,
+   * the restore stops with that error instead of going on to the next entries.
+   */
+  failure?(): CairnError | undefined;
 }

@@ -56,10 +56,13 @@ export class RestoreContext {
   /**
    * Records a target's failure to write one entry as a problem of that entry and returns, so the
    * restore goes on with the others; a full target also stops further writes. Rethrows what is
-   * not the target refusing one entry: an abort, a transient error, a bug.
+   * not the target refusing one entry: an abort, a transient error, a bug, or the target's own
+   * failure as a whole (Target.failure: a board's link that closed).
    */
   entryFailed(path: string, error: unknown): void {
     if (!isCairnError(error) || error.code === 'ERR_ABORTED' || error.code === 'ERR_TRANSIENT') throw error;
+    if (this.target.failure?.() !== undefined) throw error; // the target as a whole is gone
+
     if (error.code === 'ERR_NO_SPACE') this.full ??= error;
     else this.targetErrors += 1;
     this.problem(path, error.message);
