@@ -52,6 +52,8 @@ describe('names that are not valid UTF-8', () => {
     expect(readFileSync(under(dir, RAW, RAW), 'utf8')).toBe('streamed');
     expect(readlinkSync(under(dir, RAW, Buffer.from('link')), { encoding: 'buffer' })).toEqual(RAW_TARGET);
     expect(await target.lstat([name, `${name}2`])).toMatchObject({ type: 'file', nlink: 2 });
+    await expect(target.remove([name])).rejects.toMatchObject({ code: 'ERR_EXISTS' }); // never a folder that is not empty
+    for (const entry of [name, `${name}2`, 'link', 'positional']) await target.remove([name, entry]);
     await target.remove([name]);
     expect(readdirSync(dir)).toEqual([]);
   });
