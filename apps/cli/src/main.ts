@@ -30,7 +30,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const program = new Command('cairn')
   .description('cairn: content-addressed, deduplicating, incremental backups')
-  .version('0.1.0')
+  .version('0.2.0')
   .option('-r, --repo <path>', 'the repository folder (default: $CAIRN_REPO, else the per-user default)')
   .option('--json', 'print machine-readable JSON on stdout')
   .addHelpText('after', `

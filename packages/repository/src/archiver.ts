@@ -10,7 +10,7 @@ import type { CompressionMode } from './compression.js';
 import { withLease } from './lease.js';
 import { quotaAfterBackup, quotaBeforeBackup } from './quota-backup.js';
 import type { QuotaResult } from './quota.js';
-import { findSnapshot, latestOfOrigin, listSnapshots, saveSnapshot } from './snapshots.js';
+import { findSnapshot, latestOfOrigin, listSnapshots, PROGRAM, recordedXattrs, saveSnapshot } from './snapshots.js';
 import { rootEntry } from './source-dir.js';
 import type { SnapshotEntry } from './snapshots.js';
 import type { Repository } from './repository.js';
@@ -144,7 +144,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     ...(options.compression === undefined ? {} : { compression: compressionSetting(options.compression) }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
-  const walker = new Walker(repo, options, writer, await skippedFolders(options.source, options.skip ?? []));
+  const walker = new Walker(repo, options, writer, await skippedFolders(options.source, options.skip ?? []), parent !== null && recordedXattrs(parent.snapshot));
   const inSnapshot = (path: string): string => snapshotPathOf(roots, path);
   const parentCopies = new Map((parent?.snapshot.vcs ?? []).map((record) => [record.path, record]));
   options.selector?.begin?.((root) => {
@@ -210,7 +210,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     description: options.description ?? '',
     meta: { ...(options.meta ?? {}) },
     parent: parent === null ? null : fromHex(parent.id),
-    program: 'cairn 0.1.0',
+    program: PROGRAM,
     summary,
     ...(vcs === undefined || vcs.length === 0 ? {} : { vcs }),
     ...(walker.skipped.length === 0 ? {} : { skipped: walker.skipped.map((entry) => ({ ...entry, path: inSnapshot(entry.path) })) }),

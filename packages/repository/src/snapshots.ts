@@ -88,6 +88,18 @@ export async function findSnapshot(repo: Pick<Repository, 'backend'>, ref: strin
   }
 }
 
+/** What a snapshot's `program` says this cairn is. */
+export const PROGRAM = 'cairn 0.2.0';
+
+/**
+ * True when the backup that made `snapshot` read extended attributes (every cairn after 0.1.0):
+ * a node without `xattrs` then has none, and a later backup may keep them for unchanged entries.
+ */
+export function recordedXattrs(snapshot: Pick<Snapshot, 'program'>): boolean {
+  const match = /^cairn (\d+)\.(\d+)\.(\d+)/.exec(snapshot.program);
+  return match !== null && (Number(match[1]) > 0 || Number(match[2]) >= 2);
+}
+
 /** The tag of the snapshots restoreUndoable takes of what a restore overwrites. */
 export const PRE_RESTORE_TAG = 'pre-restore';
 

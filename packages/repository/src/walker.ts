@@ -25,7 +25,7 @@ export async function loadNodeMap(repo: Repository, tree: Id): Promise<Map<strin
 }
 
 /** What the walk needs of the parent snapshot's node at the same path. */
-export type Previous = Pick<TreeNode, 'type' | 'content' | 'subtree'> & Partial<Pick<TreeNode, 'size' | 'mtimeNs' | 'ctimeNs' | 'ino'>>;
+export type Previous = Pick<TreeNode, 'type' | 'content' | 'subtree'> & Partial<Pick<TreeNode, 'size' | 'mtimeNs' | 'ctimeNs' | 'ino' | 'xattrs'>>;
 
 /** The event loop gets a turn at least this often (ms): the local source's calls are synchronous. */
 const YIELD_EVERY_MS = 10;
@@ -58,6 +58,8 @@ export class Walker {
     readonly writer: BlobWriter,
     /** The `skip` folders as lstat saw them: left out by identity, not only by path. */
     skipFolders: readonly EntryStat[] = [],
+    /** The parent snapshot read extended attributes (see recordedXattrs): its unchanged entries' attributes are reused. */
+    private readonly parentRecordedXattrs = false,
   ) {
     this.bufferSize = options.readBufferSize ?? DEFAULT_READ_BUFFER;
     // Views, not copies: saveData hashes a chunk and copies it into a batch before the next push.
@@ -73,17 +75,23 @@ export class Walker {
    */
   async saveEntry(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
     const node = await this.saveNode(parent, path, name, stat, previous);
-    return node === null ? null : this.withXattrs(parent, path, name, node);
+    return node === null ? null : this.withXattrs(parent, path, name, stat, node, previous);
   }
 
   /**
-   * `node` with the entry's extended attributes when the source reads them and it has some. When
+   * `node` with the entry's extended attributes when the source reads them and it has some. An
+   * entry whose inode, ctime, mtime and size are the parent's keeps the parent's attributes
+   * without asking (setting an attribute changes the ctime), when the parent read them. When
    * they cannot be read the entry is kept without them and a warning says so (ERR_UNSUPPORTED,
    * such as no xattr module or a name the OS call cannot take, does not make the backup partial).
    */
-  private async withXattrs(parent: SourceDir, path: string, name: string, node: TreeNode): Promise<TreeNode> {
+  private async withXattrs(parent: SourceDir, path: string, name: string, stat: EntryStat, node: TreeNode, previous: Previous | undefined): Promise<TreeNode> {
     const read = parent.xattrs;
     if (read === undefined) return node;
+    if (this.parentRecordedXattrs && previous !== undefined && previous.type === stat.type && previous.ino === stat.ino
+      && previous.ctimeNs === stat.ctimeNs && previous.mtimeNs === stat.mtimeNs && (stat.type === 'dir' || previous.size === stat.size)) {
+      return previous.xattrs === undefined ? node : { ...node, xattrs: previous.xattrs };
+    }
     try {
       const xattrs = await read.call(parent, name);
       return xattrs.length === 0 ? node : { ...node, xattrs };

@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
 import { fromSystemError, nameFromBytes } from '@cairn/core';
@@ -6,6 +6,7 @@ import type { EntryStat, SourceDir, Xattr } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
+import { listFolder } from './list-names.js';
 import { openLocalFile, replacedEntry } from './local-source-file.js';
 
 /** How a local folder's entries are reached: through its open descriptor (/proc/self/fd), or by path. */
@@ -146,8 +147,7 @@ function entryName(name: string): string {
 
 function listNames(path: string, at: string): string[] {
   try {
-    // As bytes: a name that is not valid UTF-8 keeps its bytes (see nameFromBytes), sorted by them.
-    return readdirSync(fsPath(at), { encoding: 'buffer' }).sort(Buffer.compare).map(nameFromBytes);
+    return listFolder(at);
   } catch (error) {
     throw fromSystemError(error, path);
   }

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { CairnError, fromSystemError, nameFromBytes } from '@cairn/core';
 import type { Source, Xattr } from '@cairn/core';
@@ -6,6 +6,7 @@ import { toEntryStat } from './entry-stat.js';
 import { fsPath } from './fs-path.js';
 import { defaultLocalDirMode, openLocalDir } from './local-source-dir.js';
 import { openLocalFile } from './local-source-file.js';
+import { listFolder } from './list-names.js';
 import { readXattrs, xattrModule, xattrsSupported } from './xattrs.js';
 
 /**
@@ -42,8 +43,7 @@ export function createLocalSource(): Source {
     },
     async readdir(path) {
       try {
-        // As bytes: a name that is not valid UTF-8 keeps its bytes (see nameFromBytes), sorted by them.
-        return readdirSync(fsPath(path), { encoding: 'buffer' }).sort(Buffer.compare).map(nameFromBytes);
+        return listFolder(path);
       } catch (error) {
         throw fromSystemError(error, path);
       }
