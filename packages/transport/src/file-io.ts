@@ -1,3 +1,5 @@
+import { closeSync } from 'node:fs';
+import { fromSystemError } from '@cairn/core';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
@@ -50,4 +52,18 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle?.close();
   }
+}
+
+/** A close() for descriptor `fd` that closes it once (later calls do nothing); CairnError naming `path` when it fails. */
+export function closeOnce(fd: number, path: string): () => Promise<void> {
+  let closed = false;
+  return async () => {
+    if (closed) return;
+    closed = true;
+    try {
+      closeSync(fd);
+    } catch (error) {
+      throw fromSystemError(error, path);
+    }
+  };
 }

@@ -4,7 +4,7 @@ import { posix } from 'node:path';
 import { fromSystemError, nameFromBytes } from '@cairn/core';
 import type { EntryStat, SourceDir, Xattr } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
-import { errnoOf } from './file-io.js';
+import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 import { listFolder } from './list-names.js';
 import { openLocalFile, replacedEntry } from './local-source-file.js';
@@ -55,7 +55,6 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
   }
   const self = `/proc/self/fd/${fd}`;
   const child = (name: string): { path: string; at: string } => ({ path: posix.join(path, entryName(name)), at: `${self}/${name}` });
-  let closed = false;
   return {
     path,
     names: async () => listNames(path, self),
@@ -81,15 +80,7 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
         return xattrs(entry.at, entry.path);
       },
     }),
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        closeSync(fd);
-      } catch (error) {
-        throw fromSystemError(error, path);
-      }
-    },
+    close: closeOnce(fd, path),
   };
 }
 

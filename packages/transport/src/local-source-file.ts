@@ -3,7 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import { CairnError, fromSystemError } from '@cairn/core';
 import type { EntryStat, SourceFile } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
-import { errnoOf } from './file-io.js';
+import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 
 const openFlags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
@@ -61,7 +61,6 @@ function refuseIfSpecial(path: string, at: string, cause: unknown): void {
 
 /** `opened` is the fstat made at open: the first stat() returns it instead of asking again. */
 function wrapDescriptor(fd: number, path: string, opened: BigIntStats): SourceFile {
-  let closed = false;
   let first: BigIntStats | null = opened;
   return {
     async stat() {
@@ -105,14 +104,6 @@ function wrapDescriptor(fd: number, path: string, opened: BigIntStats): SourceFi
         throw fromSystemError(error, path);
       }
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        closeSync(fd);
-      } catch (error) {
-        throw fromSystemError(error, path);
-      }
-    },
+    close: closeOnce(fd, path),
   };
 }
