@@ -78,7 +78,12 @@ async function clearFor(root: string, rel: string): Promise<void> {
       await mkdir(dir);
     }
   }
-  await rm(join(root, rel), { recursive: true, force: true });
+  await remove(join(root, rel));
+}
+
+/** Removes what is at `full` (nothing when there is nothing, or when a parent is a file). */
+async function remove(full: string): Promise<void> {
+  if ((await kind(full)) !== null) await rm(full, { recursive: true, force: true });
 }
 
 /** Applies one edit below `root`. */
@@ -103,7 +108,7 @@ export async function applyEdit(root: string, edit: Edit): Promise<void> {
       return;
     }
     case 'delete':
-      await rm(full, { recursive: true, force: true });
+      await remove(full);
       return;
     case 'chmod': {
       // A folder keeps its owner's rwx, so a test run as another user than root can still walk it.

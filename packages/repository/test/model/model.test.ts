@@ -8,7 +8,9 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { commandArbs } from './generators.js';
+import { KNOWN_SEQUENCES } from './known-sequences.js';
 import { newModel } from './model-state.js';
+import type { Model } from './model-state.js';
 import { COUNTS, SETTINGS } from './settings.js';
 import { World } from './world.js';
 
@@ -19,7 +21,7 @@ function summary(started: number): string {
 
 describe('every sequence of operations keeps every snapshot (model-based)', () => {
   const timeout = SETTINGS.long ? SETTINGS.runs * SETTINGS.steps * 60_000 + 600_000 : 300_000;
-  it(`${SETTINGS.runs} runs of up to ${SETTINGS.steps} commands: every snapshot no forget removed restores exactly, check --read-data is clean`, { timeout }, async () => {
+  it(`the issue's sequences, then ${SETTINGS.runs} random runs of up to ${SETTINGS.steps} commands: every snapshot no forget removed restores exactly, check --read-data is clean`, { timeout }, async () => {
     const started = Date.now();
     console.log(`model test: seed ${SETTINGS.seed}, ${SETTINGS.runs} runs of up to ${SETTINGS.steps} commands${SETTINGS.path === undefined ? '' : `, replaying path ${SETTINGS.path}`}${SETTINGS.skip.length === 0 ? '' : `, leaving out ${SETTINGS.skip.join(', ')}`}`);
     const property = fc.asyncProperty(
@@ -34,10 +36,13 @@ describe('every sequence of operations keeps every snapshot (model-based)', () =
         }
       },
     );
+    // The issue's sequences first (not when a command they use is left out); they count as runs.
+    const examples = SETTINGS.skip.length > 0 ? [] : KNOWN_SEQUENCES.map((known) => [known.commands] as [Iterable<fc.AsyncCommand<Model, World>>]);
     try {
       await fc.assert(property, {
         seed: SETTINGS.seed,
-        numRuns: SETTINGS.runs,
+        numRuns: SETTINGS.runs + examples.length,
+        examples,
         endOnFailure: !SETTINGS.shrink,
         ...(SETTINGS.path === undefined ? {} : { path: SETTINGS.path }),
         ...(SETTINGS.timeLimitMs > 0 ? { skipAllAfterTimeLimit: SETTINGS.timeLimitMs } : {}),
