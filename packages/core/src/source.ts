@@ -88,7 +88,7 @@ export interface Target {
   symlink(path: readonly string[], linkTarget: string): Promise<void>;
   /** Makes `path` a hardlink of `existing` (replacing what is at `path`). */
   link(existing: readonly string[], path: readonly string[]): Promise<void>;
-  /** Removes a file, symlink or whole folder at `path`. */
+  /** Removes a file, symlink or empty folder at `path` (nothing there is fine); a folder that is not empty is ERR_EXISTS: a restore never deletes what it did not write. */
   remove(path: readonly string[]): Promise<void>;
   /** Sets mode, owner (where permitted) and mtime; for a symlink only what the OS allows. */
   setMetadata(path: readonly string[], type: NodeType, meta: EntryMetadata): Promise<void>;

@@ -10,7 +10,7 @@ import type { CompressionMode } from './compression.js';
 import { withLease } from './lease.js';
 import { quotaAfterBackup, quotaBeforeBackup } from './quota-backup.js';
 import type { QuotaResult } from './quota.js';
-import { findSnapshot, listSnapshots, sameOrigin, saveSnapshot } from './snapshots.js';
+import { findSnapshot, latestOfOrigin, listSnapshots, saveSnapshot } from './snapshots.js';
 import type { SnapshotEntry } from './snapshots.js';
 import type { Repository } from './repository.js';
 import { loadNodeMap, Walker } from './walker.js';
@@ -227,8 +227,7 @@ async function pickParent(
   origin: { paths: string[]; hostname: string },
 ): Promise<SnapshotEntry | null> {
   if (ref !== undefined) return findSnapshot(repo, ref);
-  const { snapshots } = await listSnapshots(repo);
-  return snapshots.filter((entry) => sameOrigin(entry.snapshot, origin)).pop() ?? null;
+  return latestOfOrigin((await listSnapshots(repo)).snapshots, origin);
 }
 
 function safeUsername(): string {

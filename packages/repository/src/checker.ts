@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { CairnError, isCairnError, toHex } from '@cairn/core';
-import type { Id, PackedBlob } from '@cairn/core';
+import type { PackedBlob } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { decodePack, decodePackHeader, PACK_TRAILER_LENGTH, parsePackTrailer } from '@cairn/pack';
 import { unpackBlob } from './blob-check.js';
 import { naming, packFileName, snapshotPath } from './names.js';
 import { readPruneRecords } from './prune-record.js';
+import { nodeProblem, snapshotRoots, walkTrees, whereIn } from './reachability.js';
 import { listSnapshots } from './snapshots.js';
 import type { Repository } from './repository.js';
 
@@ -90,38 +91,27 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
       : `${packFileName(hex)} is in no index: prune marked it for deletion on ${new Date(since).toISOString()}`);
   }
 
-  // Snapshots and the trees they reach.
+  // Snapshots and everything they reference (reachability.ts): every tree readable, every node sound.
   const { snapshots, problems: snapshotProblems } = await listSnapshots(repo);
   for (const p of snapshotProblems) problems.push({ file: p.file, message: naming(p.file, p.error.message) });
-  const seenTrees = new Set<string>();
-  const walk = async (tree: Id, parts: string[], snapshotId: string): Promise<void> => {
-    const hex = toHex(tree);
-    if (seenTrees.has(hex)) return;
-    seenTrees.add(hex);
-    const where = `snapshot ${snapshotId.slice(0, 12)}: ${snapshotPath(parts) || '/'}`;
-    let nodes;
-    try {
-      nodes = await repo.loadTree(tree, `tree ${hex} (${where})`);
-    } catch (error) {
-      report(where, error);
-      return;
-    }
-    verified.trees += 1;
-    for (const node of nodes) {
-      if (options.signal?.aborted) return;
-      if (node.subtree !== undefined) await walk(node.subtree, [...parts, node.name], snapshotId);
-      for (const id of node.content ?? []) {
-        if (!repo.index.has(id)) {
-          const file = `snapshot ${snapshotId.slice(0, 12)}: ${snapshotPath([...parts, node.name])}`;
-          problems.push({ file, message: `${file}: data blob ${toHex(id)} is not in the index` });
-          break;
-        }
-      }
-    }
-  };
+  const seen = new Set<string>();
   for (const { id, snapshot } of snapshots) {
     options.onProgress?.({ phase: 'snapshots', done: verified.snapshots, total: snapshots.length });
-    await walk(snapshot.tree, [], id);
+    const copies = (snapshot.vcs ?? []).filter((copy) => copy.mode === 'changes').map((copy) => copy.path.replace(/^\/+/, ''));
+    await walkTrees(repo, snapshotRoots(snapshot), (tree) => {
+      verified.trees += 1;
+      for (const node of tree.nodes) {
+        const parts = [...tree.parts, node.name];
+        const problem = nodeProblem(node, repo.index)
+          ?? (node.ref !== undefined && tree.root.kind === 'tree' && !copies.some((copy) => copy === '' || snapshotPath(parts).startsWith(`${copy}/`))
+            ? `is recorded by reference (${node.ref.id} in ${node.ref.commit}) but the snapshot records no working copy holding it`
+            : undefined);
+        if (problem !== undefined) {
+          const file = whereIn(id, tree.root, parts);
+          problems.push({ file, message: `${file} ${problem}` });
+        }
+      }
+    }, { seen, snapshotId: id, onUnreadable: report, ...(options.signal === undefined ? {} : { signal: options.signal }) });
     verified.snapshots += 1;
   }
   return { problems, notes, verified };

@@ -83,8 +83,7 @@ class PositionalWriter {
     const { steps } = this.schedule;
     try {
       for (const job of this.jobs) if ((job.file.node.content ?? []).length === 0) this.enqueue(job, () => this.write(job, [], true));
-      for (let i = 0; i < steps.length && this.fatal === undefined; i += 1) {
-        this.ctx.checkAbort();
+      for (let i = 0; i < steps.length && this.fatal === undefined && !this.ctx.stopped(); i += 1) {
         const data = await this.prefetch.take(i);
         if (this.fatal !== undefined) break;
         const tasks = this.launch(steps[i]!, data);
@@ -98,7 +97,14 @@ class PositionalWriter {
       for (const job of this.jobs) await job.handle?.abort().catch(() => undefined);
       throw this.fatal.error;
     }
-    const lost = this.jobs.find((job) => !job.done && !job.failed);
+    // A full target: what was not written is named once, the temporary files removed.
+    const unwritten = this.jobs.filter((job) => !job.done && !job.failed);
+    if (unwritten.length > 0 && this.ctx.full !== undefined) {
+      for (const job of unwritten) await job.handle?.abort().catch(() => undefined);
+      this.ctx.problem(unwritten[0]!.file.path, `${unwritten.length} file(s) were not restored, this one and those after it, because the target is full (${this.ctx.full.message})`);
+      return;
+    }
+    const lost = unwritten[0];
     if (lost !== undefined) throw new Error(`restore: ${lost.file.path} was never completed (internal error)`);
   }
 
@@ -143,20 +149,34 @@ class PositionalWriter {
     return entry.data;
   }
 
-  /** Runs `task` for `job` after its earlier tasks, within the pool; a failure ends the restore. */
+  /** Runs `task` for `job` after its earlier tasks, within the pool; the target refusing the file fails the file, anything else ends the restore. */
   private enqueue(job: FileJob, task: () => Promise<void>): Promise<void> {
     const run = job.chain
       .then(() => {
-        if (this.fatal !== undefined || job.failed) return undefined;
+        if (this.fatal !== undefined || job.failed || this.ctx.full !== undefined) return undefined;
         return this.pool.run(async () => {
-          if (this.fatal !== undefined || job.failed) return;
+          if (this.fatal !== undefined || job.failed || this.ctx.full !== undefined) return;
           this.ctx.checkAbort();
-          await task();
+          try {
+            await task();
+          } catch (error) {
+            if (job.done) throw error;
+            await this.refuse(job, error);
+          }
         });
       })
       .catch((error: unknown) => this.setFatal(error));
     job.chain = run;
     return run;
+  }
+
+  /** The target refused a file (rethrown when it is not that): named as not restored, its temporary file removed. */
+  private async refuse(job: FileJob, error: unknown): Promise<void> {
+    job.failed = true;
+    const handle = job.handle;
+    job.handle = undefined;
+    await handle?.abort().catch(() => undefined);
+    this.ctx.fileRefused(job.file, error);
   }
 
   private async write(job: FileJob, writes: readonly ResolvedWrite[], last: boolean): Promise<void> {

@@ -114,6 +114,7 @@ export function groupText(key: SnapshotGroup['key']): string {
   if (key.hostname !== undefined) parts.push(`host ${key.hostname || '(none)'}`);
   if (key.paths !== undefined) parts.push(`paths ${key.paths.join(' ') || '(none)'}`);
   if (key.tags !== undefined) parts.push(`tags ${key.tags.join(',') || '(none)'}`);
+  if (key.kind !== undefined) parts.push(`${key.kind} snapshots`);
   return parts.length === 0 ? 'all snapshots' : parts.join(', ');
 }
 

@@ -67,7 +67,30 @@ export async function acquireLease(repo: Repository, options: LeaseOptions = {})
 
 /** Runs `work` holding a lease (see acquireLease), and releases it however `work` ends. */
 export async function withLease<T>(repo: Repository, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
-  const lease = await acquireLease(repo, options);
+  return runLeased(await acquireLease(repo, options), work);
+}
+
+/**
+ * withLease for work that only reads (restore, ls, stats): the lease keeps a prune from deleting
+ * a pack the work is about to read. A repository whose locks/ this process may not write (a
+ * read-only copy) is read without one: whoever may prune it is not this process.
+ */
+export async function withReadLease<T>(repo: Repository, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
+  const lease = await acquireReadLease(repo, options.purpose ?? 'read', options);
+  return lease === null ? work() : runLeased(lease, work);
+}
+
+/** The lease of withReadLease, or null when the repository's locks/ cannot be written. */
+export async function acquireReadLease(repo: Repository, purpose: string, options: LeaseOptions = {}): Promise<Lease | null> {
+  try {
+    return await acquireLease(repo, { ...options, purpose });
+  } catch (error) {
+    if (!isCairnError(error, 'ERR_PERMISSION')) throw error;
+    return null;
+  }
+}
+
+async function runLeased<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
   let result: T;
   try {
     result = await work();

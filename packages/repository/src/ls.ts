@@ -2,6 +2,7 @@ import { CairnError } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from './names.js';
+import { acquireReadLease } from './lease.js';
 import { findSnapshot } from './snapshots.js';
 import type { Repository } from './repository.js';
 
@@ -19,6 +20,16 @@ export async function* listSnapshot(
   path = '',
   options: { recursive?: boolean } = {},
 ): AsyncGenerator<ListEntry> {
+  // A lease for the whole listing: no prune deletes a tree pack while it is read.
+  const lease = await acquireReadLease(repo, 'ls');
+  try {
+    yield* list(repo, ref, path, options);
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function* list(repo: Repository, ref: string, path: string, options: { recursive?: boolean }): AsyncGenerator<ListEntry> {
   const { id, snapshot } = await findSnapshot(repo, ref);
   const parts = path.split('/').filter((part) => part !== '' && part !== '.');
   let tree: Id = snapshot.tree;

@@ -1,10 +1,12 @@
-import { CairnError } from '@cairn/core';
+import { CairnError, fromHex } from '@cairn/core';
 import type { Backend, FileType } from '@cairn/core';
+import type { Snapshot } from '@cairn/index';
 import { forget } from './forget.js';
 import { prune } from './prune.js';
 import { describeMaxSize, humanBytes, policyFromConfig } from './quota-settings.js';
 import { applyPolicy, describePolicy, groupSnapshots, isEmptyPolicy } from './retention.js';
 import type { RetentionPolicy } from './retention.js';
+import { collectBlobs } from './reachability.js';
 import { listSnapshots } from './snapshots.js';
 import type { SnapshotEntry } from './snapshots.js';
 import type { Repository } from './repository.js';
@@ -15,6 +17,12 @@ export interface QuotaOptions {
   readonly incoming?: number;
   /** Snapshot ids never forgotten (the backup that just ended). */
   readonly keep?: readonly string[];
+  /**
+   * A backup about to run: the policy judges the snapshots as if it already were the newest of its
+   * group, and enforceQuota only checks that forgetting what the policy then lets go would make
+   * room: it forgets nothing (snapshots go once the new one is saved, never before).
+   */
+  readonly coming?: Pick<Snapshot, 'hostname' | 'paths' | 'tags' | 'meta'>;
   /** Calendar of the policy's buckets (default local time). */
   readonly timeZone?: 'local' | 'utc';
   readonly now?: Date;
@@ -30,9 +38,16 @@ export interface QuotaResult {
   readonly forgotten: string[];
   /** Bytes the prunes it ran deleted. */
   readonly freed: number;
+  /**
+   * Set when the repository is still over its limit after forgetting what the estimate said was
+   * enough (the estimate was short): the new snapshot is kept all the same, and this says so.
+   */
+  readonly warning?: string;
 }
 
 const COUNTED: readonly FileType[] = ['data', 'index', 'snapshot', 'lock'];
+/** What a blob costs besides its stored bytes (its entries in a pack header and an index file), for estimates. */
+const BLOB_OVERHEAD = 100;
 
 /** Bytes the repository's files take (packs, index files, snapshots, locks). */
 export async function repositorySize(backend: Backend): Promise<number> {
@@ -55,13 +70,14 @@ export async function quotaLimit(repo: Pick<Repository, 'backend' | 'config'>): 
 }
 
 /**
- * Keeps the repository under its `maxSize` (nothing to do without one): when its size plus
- * `incoming` is over the limit, it prunes what no snapshot uses, then forgets the snapshots its
- * stored retention policy does not keep, oldest first, one at a time, pruning after each, until
- * there is room. It never forgets the newest snapshot of a host and paths group, nor one of
- * `keep`. When the policy allows no more (or there is none, or running backups keep the prune
- * from deleting), it throws ERR_NO_SPACE naming the repository, its size and limit; snapshots
- * the policy let go stay forgotten. Prunes run with grace 0 and repack every partly used pack.
+ * Keeps the repository under its `maxSize` (nothing to do without one). When its size plus
+ * `incoming` is over the limit, it prunes what no snapshot uses; when that is not enough, it
+ * estimates (through what each snapshot references alone) how many of the snapshots its stored
+ * retention policy lets go, oldest first, must go to make room. It forgets them only when that
+ * is enough: otherwise it throws ERR_NO_SPACE (naming the repository, its size and limit, and
+ * why) having forgotten nothing. It never forgets the newest snapshot of a group nor one of
+ * `keep`; with `coming` it forgets nothing at all (see QuotaOptions). Prunes run with grace 0
+ * and repack every partly used pack.
  */
 export async function enforceQuota(repo: Repository, options: QuotaOptions = {}): Promise<QuotaResult> {
   const incoming = options.incoming ?? 0;
@@ -73,8 +89,6 @@ export async function enforceQuota(repo: Repository, options: QuotaOptions = {})
   let freed = 0;
   if (size + incoming <= limit) return { limit, sizeBefore, sizeAfter: size, forgotten, freed };
 
-  const stored = repo.config.retention;
-  const policy = stored === undefined ? undefined : policyFromConfig(stored);
   let waitingFor: string[] = [];
   const reclaim = async (): Promise<void> => {
     const result = await prune(repo, { graceMs: 0, maxUnused: 0 });
@@ -83,39 +97,100 @@ export async function enforceQuota(repo: Repository, options: QuotaOptions = {})
     size = await repositorySize(repo.backend);
   };
   await reclaim();
-  const candidates = size + incoming > limit && policy !== undefined ? await removable(repo, policy, options) : [];
-  while (size + incoming > limit && waitingFor.length === 0) {
-    const next = candidates.shift();
-    if (next === undefined) break;
-    await forget(repo, { snapshots: [next.id] });
-    forgotten.push(next.id);
-    await reclaim();
-  }
   if (size + incoming <= limit) return { limit, sizeBefore, sizeAfter: size, forgotten, freed };
 
-  const need = incoming > 0 ? ` plus about ${humanBytes(incoming)} this backup adds` : '';
-  const why = waitingFor.length > 0
-    ? `data it could free waits for running backups (${waitingFor.join('; ')})`
-    : policy === undefined ? 'it has no retention policy saying which snapshots may go'
-    : `its retention policy (${describePolicy(policy)}) lets no more snapshots go`;
-  throw new CairnError('ERR_NO_SPACE', `repository ${repo.backend.location} holds ${humanBytes(size)}${need}, over its size limit of ${describeMaxSize(repo.config.maxSize ?? { bytes: limit })}, and ${why}${forgotten.length > 0 ? ` (forgot ${forgotten.length} snapshot(s) it allows to go)` : ''}`, {
-    hint: 'raise the limit (`cairn config max-size`), store a policy that keeps less (`cairn config retention --keep-…`), or forget snapshots by hand',
-  });
+  const stored = repo.config.retention;
+  const policy = stored === undefined ? undefined : policyFromConfig(stored);
+  const candidates = policy === undefined || waitingFor.length > 0 ? [] : await removable(repo, policy, options);
+  const plan = await planForgets(repo, candidates, size + incoming - limit);
+  if (plan.chosen === null) {
+    const need = incoming > 0 ? ` plus about ${humanBytes(incoming)} this backup adds` : '';
+    const why = waitingFor.length > 0
+      ? `data it could free waits for running backups (${waitingFor.join('; ')})`
+      : policy === undefined ? 'it has no retention policy saying which snapshots may go'
+      : candidates.length === 0 ? `its retention policy (${describePolicy(policy)}) lets no more snapshots go`
+      : `forgetting all ${candidates.length} snapshot(s) its retention policy (${describePolicy(policy)}) lets go would free only about ${humanBytes(plan.freed)}; none was forgotten`;
+    throw new CairnError('ERR_NO_SPACE', `repository ${repo.backend.location} holds ${humanBytes(size)}${need}, over its size limit of ${describeMaxSize(repo.config.maxSize ?? { bytes: limit })}, and ${why}`, {
+      hint: 'raise the limit (`cairn config max-size`), store a policy that keeps less (`cairn config retention --keep-…`), or forget snapshots by hand',
+    });
+  }
+  if (options.coming !== undefined) return { limit, sizeBefore, sizeAfter: size, forgotten, freed };
+
+  // Forget what the estimate says is enough, then (should it fall short) the next ones the policy lets go.
+  const queue = [...candidates];
+  let batch = queue.splice(0, plan.chosen.length);
+  while (batch.length > 0 && waitingFor.length === 0) {
+    await forget(repo, { snapshots: batch.map((entry) => entry.id) });
+    forgotten.push(...batch.map((entry) => entry.id));
+    await reclaim();
+    if (size + incoming <= limit) break;
+    batch = queue.splice(0, 1);
+  }
+  const over = size + incoming - limit;
+  return {
+    limit,
+    sizeBefore,
+    sizeAfter: size,
+    forgotten,
+    freed,
+    ...(over <= 0 ? {} : { warning: `repository ${repo.backend.location} is still ${humanBytes(over)} over its size limit after forgetting ${forgotten.length} snapshot(s) (the estimate of what they held was short); the newest snapshots were kept` }),
+  };
 }
 
-/** Snapshots the policy does not keep, never the newest of a group nor one of `keep`, oldest first. */
+/**
+ * The shortest run of `candidates` (oldest first) whose forgetting frees at least `need` bytes,
+ * by estimate: the stored bytes of the blobs that they reference and no other snapshot does
+ * (reachability.ts). null when even all of them free less; `freed` is what all of them free.
+ */
+async function planForgets(repo: Repository, candidates: readonly SnapshotEntry[], need: number): Promise<{ chosen: SnapshotEntry[] | null; freed: number }> {
+  if (candidates.length === 0) return { chosen: null, freed: 0 };
+  const going = new Set(candidates.map((entry) => entry.id));
+  const { snapshots } = await listSnapshots(repo);
+  const seen = new Set<string>();
+  const kept = new Set<string>();
+  await collectBlobs(repo, snapshots.filter((entry) => !going.has(entry.id)), kept, { seen });
+  let freed = 0;
+  for (const [i, candidate] of candidates.entries()) {
+    const blobs = new Set<string>();
+    // Trees in `seen` were counted already: kept (their blobs stay) or freed by an earlier candidate.
+    await collectBlobs(repo, [candidate], blobs, { seen });
+    for (const hex of blobs) {
+      if (kept.has(hex)) continue;
+      const location = repo.index.lookup(fromHex(hex));
+      freed += (location?.length ?? 0) + BLOB_OVERHEAD;
+    }
+    if (freed >= need) return { chosen: candidates.slice(0, i + 1), freed };
+  }
+  return { chosen: null, freed };
+}
+
+/**
+ * Snapshots the policy does not keep, never the newest of a group nor one of `keep`, oldest
+ * first. With `coming`, the policy judges each group as if that backup were already its newest.
+ */
 async function removable(repo: Repository, policy: RetentionPolicy, options: QuotaOptions): Promise<SnapshotEntry[]> {
   if (isEmptyPolicy(policy)) return [];
   const keep = new Set(options.keep ?? []);
   const { snapshots } = await listSnapshots(repo);
+  const now = options.now ?? new Date();
+  const coming: SnapshotEntry | undefined = options.coming === undefined ? undefined : {
+    id: '',
+    snapshot: { ...(snapshots[snapshots.length - 1]?.snapshot ?? PLACEHOLDER), ...options.coming, time: BigInt(now.getTime()) * 1_000_000n },
+  };
   const out: SnapshotEntry[] = [];
-  for (const group of groupSnapshots(snapshots, ['host', 'paths'])) {
+  for (const group of groupSnapshots(coming === undefined ? snapshots : [...snapshots, coming], ['host', 'paths'])) {
     const newest = group.entries[group.entries.length - 1];
     const { remove } = applyPolicy(group.entries, policy, {
       ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
-      ...(options.now === undefined ? {} : { now: options.now }),
+      now,
     });
-    out.push(...remove.filter((entry) => entry !== newest && !keep.has(entry.id)));
+    out.push(...remove.filter((entry) => entry !== newest && entry !== coming && !keep.has(entry.id)));
   }
   return out.sort((a, b) => (a.snapshot.time < b.snapshot.time ? -1 : a.snapshot.time > b.snapshot.time ? 1 : a.id.localeCompare(b.id)));
 }
+
+/** The fields of a snapshot that the policy does not read, for the backup about to run when the repository has none yet. */
+const PLACEHOLDER: Snapshot = {
+  time: 0n, tree: new Uint8Array(32), paths: [], hostname: '', username: '', tags: [], description: '', meta: {}, parent: null, program: '',
+  summary: { filesNew: 0, filesChanged: 0, filesUnchanged: 0, filesReferenced: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0, bytesAdded: 0, dataBlobsAdded: 0, treeBlobsAdded: 0, packsAdded: 0, warnings: 0, durationMs: 0 },
+};

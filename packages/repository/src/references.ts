@@ -1,6 +1,5 @@
-import { CairnError, isCairnError, toHex } from '@cairn/core';
-import type { Id } from '@cairn/core';
-import type { TreeNode } from '@cairn/index';
+import { CairnError, isCairnError } from '@cairn/core';
+import { collectBlobs } from './reachability.js';
 import { listSnapshots } from './snapshots.js';
 import type { Repository } from './repository.js';
 
@@ -24,32 +23,6 @@ export function createReferences(repo: Repository, signal?: AbortSignal): Refere
   const blobs = new Set<string>();
   const walked = new Set<string>();
   const seenTrees = new Set<string>();
-
-  const walk = async (root: Id, snapshotId: string): Promise<void> => {
-    const stack: { id: Id; path: string }[] = [{ id: root, path: '/' }];
-    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-      const hex = toHex(next.id);
-      if (seenTrees.has(hex)) continue;
-      if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'stopped while reading snapshots');
-      let nodes: TreeNode[];
-      try {
-        nodes = await repo.loadTree(next.id, `tree ${hex} (snapshot ${snapshotId.slice(0, 12)}: ${next.path})`);
-      } catch (error) {
-        if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
-        throw new CairnError('ERR_INTEGRITY', `cannot read what snapshot ${snapshotId.slice(0, 12)} holds at ${next.path}: ${error.message}`, {
-          hint: 'nothing was deleted; run `cairn check`, then `cairn repair index` or `cairn repair snapshots`',
-          cause: error,
-        });
-      }
-      seenTrees.add(hex);
-      blobs.add(hex);
-      for (const node of nodes) {
-        for (const id of node.content ?? []) blobs.add(toHex(id));
-        if (node.subtree !== undefined) stack.push({ id: node.subtree, path: `${next.path === '/' ? '' : next.path}/${node.name}` });
-      }
-    }
-  };
-
   return {
     blobs,
     snapshots: walked,
@@ -62,10 +35,18 @@ export function createReferences(repo: Repository, signal?: AbortSignal): Refere
         });
       }
       await repo.reloadIndex();
-      for (const { id, snapshot } of snapshots) {
-        if (walked.has(id)) continue;
-        await walk(snapshot.tree, id);
-        walked.add(id);
+      for (const entry of snapshots) {
+        if (walked.has(entry.id)) continue;
+        try {
+          await collectBlobs(repo, [entry], blobs, { seen: seenTrees, ...(signal === undefined ? {} : { signal }) });
+        } catch (error) {
+          if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED') throw error;
+          throw new CairnError('ERR_INTEGRITY', `cannot read all that snapshot ${entry.id.slice(0, 12)} references: ${error.message}`, {
+            hint: 'nothing was deleted; run `cairn check`, then `cairn repair index` or `cairn repair snapshots`',
+            cause: error,
+          });
+        }
+        walked.add(entry.id);
       }
     },
   };

@@ -79,22 +79,37 @@ export async function repairSnapshots(repo: Repository, options: RepairSnapshots
       })).values()];
     const present = new Set((await listPacks(repo.backend)).keys());
     const rewriter = createRewriter(repo, present, dryRun ? null : createPackSink(repo.backend, repo.config.packSize));
-    const found: { entry: SnapshotEntry; result: Rewritten }[] = [];
+    const found: { entry: SnapshotEntry; result: Rewritten; vcs: Snapshot['vcs']; droppedExtras: string[] }[] = [];
     const unrepairable: { id: string; message: string }[] = [];
     for (const entry of chosen) {
+      let result: Rewritten;
       try {
-        const result = await rewriter.rewrite(entry.snapshot.tree);
-        if (result.changed) found.push({ entry, result });
+        result = await rewriter.rewrite(entry.snapshot.tree);
       } catch (error) {
         if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
         unrepairable.push({ id: entry.id, message: `snapshot ${entry.id.slice(0, 12)}: its root folder cannot be read (${error.message})` });
+        continue;
       }
+      // The other roots (reachability.ts): a working copy's saved VCS data is useful only whole, so damaged data is dropped.
+      const droppedExtras: string[] = [];
+      const vcs = entry.snapshot.vcs === undefined ? undefined : await Promise.all(entry.snapshot.vcs.map(async (copy) => {
+        if (copy.extras === null) return copy;
+        const extras = await rewriter.rewrite(copy.extras).catch((error: unknown) => {
+          if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+          return null;
+        });
+        if (extras !== null && !extras.changed) return copy;
+        droppedExtras.push(copy.path);
+        const { extrasKey: _dropped, ...rest } = copy;
+        return { ...rest, extras: null };
+      }));
+      if (result.changed || droppedExtras.length > 0) found.push({ entry, result, vcs, droppedExtras });
     }
     const packs = await rewriter.finish();
     if (packs.length > 0) await writeIndexFile(repo.backend, packs);
     const repaired: RepairedSnapshot[] = [];
-    for (const { entry, result } of found) {
-      const id = dryRun ? null : await saveSnapshot(repo, repairedSnapshot(entry, result));
+    for (const { entry, result, vcs, droppedExtras } of found) {
+      const id = dryRun ? null : await saveSnapshot(repo, repairedSnapshot(entry, result, vcs, droppedExtras));
       const forget = !dryRun && options.forget === true && id !== entry.id;
       if (forget) await repo.backend.remove('snapshot', entry.id);
       repaired.push({ original: entry.id, repaired: id, damagedFiles: result.damaged, emptiedFolders: result.emptied, forgotten: forget });
@@ -172,14 +187,16 @@ function createRewriter(repo: Repository, present: ReadonlySet<string>, sink: Pa
   return { rewrite, finish: async () => (sink === null ? [] : sink.finish()) };
 }
 
-function repairedSnapshot(entry: SnapshotEntry, result: Rewritten): Snapshot {
+function repairedSnapshot(entry: SnapshotEntry, result: Rewritten, vcs: Snapshot['vcs'], droppedExtras: readonly string[]): Snapshot {
   const s = entry.snapshot;
-  const lost = `repaired by cairn: ${result.damaged.length} file(s) lost data, ${result.emptied.length} folder(s) could not be read`;
-  const paths = [...result.damaged, ...result.emptied.map((path) => `${path}/`)];
+  const dropped = droppedExtras.length === 0 ? '' : `, the saved VCS data of ${droppedExtras.length} working cop${droppedExtras.length === 1 ? 'y' : 'ies'} was damaged and dropped`;
+  const lost = `repaired by cairn: ${result.damaged.length} file(s) lost data, ${result.emptied.length} folder(s) could not be read${dropped}`;
+  const paths = [...result.damaged, ...result.emptied.map((path) => `${path}/`), ...droppedExtras.map((path) => `${path} (saved VCS data)`)];
   const listed = paths.length > MAX_LISTED_PATHS ? [...paths.slice(0, MAX_LISTED_PATHS), `… and ${paths.length - MAX_LISTED_PATHS} more`] : paths;
   return {
     ...s,
     tree: result.id,
+    ...(vcs === undefined ? {} : { vcs }),
     tags: s.tags.includes('repaired') ? [...s.tags] : [...s.tags, 'repaired'],
     description: s.description === '' ? lost : `${s.description}\n${lost}`,
     meta: { ...s.meta, 'repaired-from': entry.id, 'repaired-damaged': listed.join('\n') },

@@ -1,4 +1,4 @@
-import { CairnError } from '@cairn/core';
+import { CairnError, isCairnError } from '@cairn/core';
 import type { EntryMetadata, Target } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { naming } from './names.js';
@@ -23,6 +23,12 @@ export interface PlannedFile {
 export class RestoreContext {
   readonly target: Target;
   readonly dryRun: boolean;
+  /** True once the restore changed something in the target (an entry made, replaced or removed). */
+  changed = false;
+  /** The target is full: nothing more is written (the rest is named as not restored at the end). */
+  full: CairnError | undefined;
+  /** Entries the target refused (other than a full target), for the "nothing changed" verdict. */
+  targetErrors = 0;
 
   constructor(
     readonly repo: Repository,
@@ -45,6 +51,24 @@ export class RestoreContext {
     this.options.onProblem?.(problem);
   }
 
+  /**
+   * Records a target's failure to write one entry as a problem of that entry and returns, so the
+   * restore goes on with the others; a full target also stops further writes. Rethrows what is
+   * not the target refusing one entry: an abort, a transient error, a bug.
+   */
+  entryFailed(path: string, error: unknown): void {
+    if (!isCairnError(error) || error.code === 'ERR_ABORTED' || error.code === 'ERR_TRANSIENT') throw error;
+    if (error.code === 'ERR_NO_SPACE') this.full ??= error;
+    else this.targetErrors += 1;
+    this.problem(path, error.message);
+  }
+
+  /** Throws ERR_ABORTED once the restore's signal has fired; true when the target is full (write nothing more). */
+  stopped(): boolean {
+    this.checkAbort();
+    return this.full !== undefined;
+  }
+
   /** The metadata a restore gives `node`'s entry. */
   metadataOf(node: TreeNode): EntryMetadata {
     return { mode: node.mode, mtimeNs: node.mtimeNs, uid: node.uid, gid: node.gid };
@@ -61,18 +85,30 @@ export class RestoreContext {
    * given at commit), counts it and makes its hardlinks.
    */
   async fileWritten(file: PlannedFile, metadataSet = false): Promise<void> {
-    if (!metadataSet) await this.setMetadata(file.parts, file.node);
+    this.changed = true;
     this.result.files += 1;
     this.result.bytesWritten += file.node.size;
+    if (!metadataSet) await this.setMetadata(file.parts, file.node).catch((error: unknown) => this.entryFailed(file.path, error));
     for (const link of file.links) {
-      await this.target.link(file.parts, link.parts);
-      this.result.hardlinks += 1;
+      try {
+        await this.target.link(file.parts, link.parts);
+        this.result.hardlinks += 1;
+      } catch (error) {
+        this.entryFailed(link.path, error);
+      }
     }
   }
 
-  /** Names a file whose data is damaged, and each of its hardlinks, as not restored. */
+  /** Names a file whose data is damaged (or that the target refused), and each of its hardlinks, as not restored. */
   fileFailed(file: PlannedFile, error: CairnError): void {
     this.problem(file.path, error.message);
     for (const link of file.links) this.problem(link.path, error.message);
+  }
+
+  /** A file the target refused: named as not restored with its hardlinks (rethrows what is not the target's refusal). */
+  fileRefused(file: PlannedFile, error: unknown): void {
+    this.entryFailed(file.path, error);
+    const reason = error instanceof Error ? error.message : String(error);
+    for (const link of file.links) this.problem(link.path, `${link.path} is a hardlink of ${file.path}, which was not restored (${reason})`);
   }
 }

@@ -1,4 +1,5 @@
 import { isCairnError, toHex } from '@cairn/core';
+import { nodeProblem } from './reachability.js';
 import type { Id } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from './names.js';
@@ -86,6 +87,11 @@ class RestoreWalk {
       this.referenced(node, path);
       return;
     }
+    const unsound = nodeProblem(node, this.ctx.repo.index);
+    if (unsound !== undefined) {
+      this.ctx.problem(path, `${path} ${unsound}; not restored (\`cairn check\` reports it too)`);
+      return;
+    }
     if (!(await this.ensureDir(parent, true))) return;
     const { target } = this.ctx;
     const existing = this.fresh.has(snapshotPath(parent)) ? null : await target.lstat(parts);
@@ -98,14 +104,21 @@ class RestoreWalk {
         this.act('skip', path, node);
         return;
       }
-      if (existing.type === 'dir' && !this.ctx.dryRun) await target.remove(parts);
+      // A folder where the snapshot has a file goes only when it is empty: a user's files are never deleted.
+      if (existing.type === 'dir' && !this.ctx.dryRun && !(await this.removeEmptyFolder(parts, path, node))) return;
     }
     const action = existing === null ? 'create' : 'overwrite';
     if (node.type === 'symlink') {
       this.act(action, path, node);
       if (this.ctx.dryRun) return;
-      await target.symlink(parts, node.linkTarget ?? '');
-      await this.ctx.setMetadata(parts, node);
+      try {
+        await target.symlink(parts, node.linkTarget ?? '');
+        this.ctx.changed = true;
+        await this.ctx.setMetadata(parts, node);
+      } catch (error) {
+        this.ctx.entryFailed(path, error);
+        return;
+      }
       this.ctx.result.symlinks += 1;
       return;
     }
@@ -120,11 +133,6 @@ class RestoreWalk {
       // In a dry run nothing is linked later: count it now. Otherwise it is counted when made.
       if (this.ctx.dryRun) this.ctx.result.hardlinks += 1;
       else first.links.push({ parts, path });
-      return;
-    }
-    const missing = (node.content ?? []).find((id) => !this.ctx.repo.index.has(id));
-    if (missing !== undefined) {
-      this.ctx.problem(path, `data blob ${toHex(missing)} is not in the index (the pack holding it is missing or unindexed)`);
       return;
     }
     this.act(action, path, node);
@@ -153,21 +161,32 @@ class RestoreWalk {
     if (this.refused.has(path) || !(await this.ensureDir(parts.slice(0, -1), true))) return false;
     if (!this.ctx.dryRun) {
       const { target } = this.ctx;
-      let fresh = (await target.lstat(parts)) === null;
+      let fresh = false;
       try {
-        await target.mkdir(parts);
-      } catch (error) {
-        if (!isCairnError(error, 'ERR_EXISTS')) throw error;
-        if (this.policy !== 'always') {
-          this.ctx.problem(path, `${error.message}; not replaced (overwrite policy "${this.policy}")`);
-          this.refused.add(path);
-          return false;
+        fresh = (await target.lstat(parts)) === null;
+        try {
+          await target.mkdir(parts);
+        } catch (error) {
+          if (!isCairnError(error, 'ERR_EXISTS')) throw error;
+          if (this.policy !== 'always') {
+            this.ctx.problem(path, `${error.message}; not replaced (overwrite policy "${this.policy}")`);
+            this.refused.add(path);
+            return false;
+          }
+          // Not a folder (mkdir takes an existing real folder): a file or symlink, replaced like any file.
+          await target.remove(parts);
+          await target.mkdir(parts);
+          fresh = true;
         }
-        await target.remove(parts);
-        await target.mkdir(parts);
-        fresh = true;
+      } catch (error) {
+        this.ctx.entryFailed(path, error);
+        this.refused.add(path);
+        return false;
       }
-      if (fresh) this.fresh.add(path);
+      if (fresh) {
+        this.fresh.add(path);
+        this.ctx.changed = true;
+      }
     }
     this.created.add(path);
     if (!asParent) {
@@ -175,6 +194,23 @@ class RestoreWalk {
       this.ctx.options.onAction?.({ action: 'create', path, type: 'dir', size: 0 });
     }
     return true;
+  }
+
+  /** Removes the folder at `parts` where the snapshot has `node` (not a folder); false (a problem) when it is not empty or cannot go. */
+  private async removeEmptyFolder(parts: readonly string[], path: string, node: TreeNode): Promise<boolean> {
+    try {
+      await this.ctx.target.remove(parts);
+      this.ctx.changed = true;
+      return true;
+    } catch (error) {
+      if (isCairnError(error, 'ERR_EXISTS')) {
+        this.ctx.problem(path, `${path} is a folder that is not empty in ${this.ctx.target.location}, where the snapshot has a ${node.type}: not replaced (move the folder away, or restore elsewhere)`);
+        this.ctx.targetErrors += 1;
+      } else {
+        this.ctx.entryFailed(path, error);
+      }
+      return false;
+    }
   }
 
   private act(action: RestoreAction['action'], path: string, node: TreeNode): void {

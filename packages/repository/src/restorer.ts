@@ -1,4 +1,5 @@
 import { CairnError } from '@cairn/core';
+import { withReadLease } from './lease.js';
 import { RestoreContext } from './restore-context.js';
 import type { PlannedFolder, RestorePlan } from './restore-plan.js';
 import { emptyRestoreResult, writeTree } from './restore-tree.js';
@@ -19,6 +20,11 @@ export type { OverwritePolicy, RestoreAction, RestoreOptions, RestoreProblem, Re
  * metadata is set last, once everything inside is written.
  */
 export async function restore(repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
+  // The lease keeps a prune from deleting a pack this restore is about to read.
+  return withReadLease(repo, { purpose: 'restore', ...(options.signal === undefined ? {} : { signal: options.signal }) }, () => runRestore(repo, snapshotRef, options));
+}
+
+async function runRestore(repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
   const { id, snapshot } = await findSnapshot(repo, snapshotRef);
   const result = emptyRestoreResult(id);
   const ctx = new RestoreContext(repo, options, result);
@@ -31,7 +37,21 @@ export async function restore(repo: Repository, snapshotRef: string, options: Re
   } finally {
     await copies.close();
   }
+  refuseIfUnchanged(ctx);
   return result;
+}
+
+/**
+ * A restore that the target refused from the start and that changed nothing is an error (exit 1:
+ * nothing changed), not a partial restore: it names the first refusal and how many there were.
+ */
+function refuseIfUnchanged(ctx: RestoreContext): void {
+  const refusals = ctx.targetErrors + (ctx.full === undefined ? 0 : 1);
+  const first = ctx.result.problems[0];
+  if (ctx.dryRun || ctx.changed || refusals === 0 || first === undefined) return;
+  throw new CairnError(ctx.full?.code ?? 'ERR_IO', `nothing was restored into ${ctx.target.location}: ${first.message}${ctx.result.problems.length > 1 ? ` (and ${ctx.result.problems.length - 1} more)` : ''}`, {
+    hint: 'the target is as it was; fix what is named and run the restore again',
+  });
 }
 
 function reportUnmatched(ctx: RestoreContext, plan: RestorePlan, id: string): void {
@@ -57,7 +77,9 @@ async function setFolderMetadata(ctx: RestoreContext, folders: readonly PlannedF
     const settled = await Promise.allSettled(
       folders.filter((folder) => folder.parts.length === depth).map((folder) => pool.run(() => ctx.setMetadata(folder.parts, folder.node))),
     );
-    const failed = settled.find((outcome) => outcome.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
+    // A folder whose metadata cannot be set is named; the rest goes on (a bug or an abort still ends the restore).
+    settled.forEach((outcome, i) => {
+      if (outcome.status === 'rejected') ctx.entryFailed(folders.filter((folder) => folder.parts.length === depth)[i]!.parts.join('/'), outcome.reason);
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { formatCalendarDuration, isZeroDuration } from './durations.js';
 import type { CalendarDuration } from './durations.js';
-import type { SnapshotEntry } from './snapshots.js';
+import { snapshotKind } from './snapshots.js';
+import type { SnapshotEntry, SnapshotKind } from './snapshots.js';
 
 /**
  * Which snapshots to keep, with restic's semantics. Counts keep the newest snapshot of each of
@@ -47,7 +48,8 @@ export const GROUP_KEYS: readonly GroupKey[] = ['host', 'paths', 'tags'];
 
 /** One group of snapshots: what they share, oldest first. */
 export interface SnapshotGroup {
-  readonly key: { readonly hostname?: string; readonly paths?: readonly string[]; readonly tags?: readonly string[] };
+  /** `kind` is set for snapshots that are not backups (pre-restore): they always form groups of their own. */
+  readonly key: { readonly hostname?: string; readonly paths?: readonly string[]; readonly tags?: readonly string[]; readonly kind?: SnapshotKind };
   readonly entries: SnapshotEntry[];
 }
 
@@ -122,7 +124,10 @@ export function applyPolicy(entries: readonly SnapshotEntry[], policy: Retention
   return { keep, remove };
 }
 
-/** Splits snapshots into groups by host, paths and/or tags (none: one group); each group oldest first. */
+/**
+ * Splits snapshots into groups by host, paths and/or tags (none: one group); each group oldest
+ * first. Snapshots that are not backups (pre-restore) are grouped apart, whatever `by` says.
+ */
 export function groupSnapshots(entries: readonly SnapshotEntry[], by: readonly GroupKey[]): SnapshotGroup[] {
   for (const key of by) {
     if (!GROUP_KEYS.includes(key)) throw new RangeError(`cannot group snapshots by ${JSON.stringify(key)}: use host, paths and/or tags`);
@@ -131,12 +136,14 @@ export function groupSnapshots(entries: readonly SnapshotEntry[], by: readonly G
   const ordered = [...entries].sort((a, b) => -newestFirst(a, b));
   for (const entry of ordered) {
     const s = entry.snapshot;
+    const kind = snapshotKind(s);
     const key: SnapshotGroup['key'] = {
       ...(by.includes('host') ? { hostname: s.hostname } : {}),
       ...(by.includes('paths') ? { paths: [...s.paths].sort() } : {}),
       ...(by.includes('tags') ? { tags: [...s.tags].sort() } : {}),
+      ...(kind === 'backup' ? {} : { kind }),
     };
-    const text = JSON.stringify([key.hostname, key.paths, key.tags]);
+    const text = JSON.stringify([key.hostname, key.paths, key.tags, key.kind]);
     let group = groups.get(text);
     if (group === undefined) groups.set(text, (group = { key, entries: [] }));
     group.entries.push(entry);

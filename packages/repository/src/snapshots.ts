@@ -66,6 +66,34 @@ export async function findSnapshot(repo: Pick<Repository, 'backend'>, ref: strin
   return matchIdPrefix(snapshots, (entry) => entry.id, ref, 'snapshot', 'list them with `cairn snapshots`');
 }
 
+/** The tag of the snapshots restoreUndoable takes of what a restore overwrites. */
+export const PRE_RESTORE_TAG = 'pre-restore';
+
+/**
+ * What a snapshot is: `backup`, a backup of its paths; `pre-restore`, the copy of what a restore
+ * overwrote (restoreUndoable: tagged pre-restore, its meta naming the restore). A pre-restore
+ * snapshot holds only the entries a restore replaced, so it is never a parent, and retention and
+ * the size limit group it apart from the backups of the same paths: it never counts as one of them.
+ */
+export type SnapshotKind = 'backup' | 'pre-restore';
+
+/** The kind of a snapshot (see SnapshotKind): the one place it is decided. */
+export function snapshotKind(snapshot: Pick<Snapshot, 'tags' | 'meta'>): SnapshotKind {
+  return snapshot.tags.includes(PRE_RESTORE_TAG) && Object.hasOwn(snapshot.meta, 'restore.snapshot') ? 'pre-restore' : 'backup';
+}
+
+/**
+ * The parent a backup of `origin` compares with: the newest backup (not a pre-restore snapshot)
+ * of the same paths on the same host, or null. The one home of that choice.
+ */
+export function latestOfOrigin<T extends { readonly snapshot: Snapshot }>(snapshots: readonly T[], origin: Pick<Snapshot, 'paths' | 'hostname'>): T | null {
+  for (let i = snapshots.length - 1; i >= 0; i -= 1) {
+    const entry = snapshots[i]!;
+    if (snapshotKind(entry.snapshot) === 'backup' && sameOrigin(entry.snapshot, origin)) return entry;
+  }
+  return null;
+}
+
 /** True when two snapshots were taken of the same paths on the same host (parent candidates). */
 export function sameOrigin(a: Pick<Snapshot, 'paths' | 'hostname'>, b: Pick<Snapshot, 'paths' | 'hostname'>): boolean {
   if (a.hostname !== b.hostname || a.paths.length !== b.paths.length) return false;

@@ -1,3 +1,6 @@
+import { toHex } from '@cairn/core';
+import { withReadLease } from './lease.js';
+import { collectBlobs } from './reachability.js';
 import { listSnapshots } from './snapshots.js';
 import { createTreeSizer } from './tree-size.js';
 import type { Repository } from './repository.js';
@@ -21,6 +24,10 @@ export interface RepositoryStats {
   readonly compressionRatio: number;
   /** restoreBytes / uniqueBytes. */
   readonly dedupRatio: number;
+  /** Stored bytes of the blobs some snapshot references (its trees, files and saved VCS data): what prune keeps. */
+  readonly usedBytes: number;
+  /** Stored bytes of indexed blobs no snapshot references: what a prune frees (packs no index names aside). */
+  readonly unusedBytes: number;
 }
 
 /** Counts what the repository holds and what its snapshots would restore. */
@@ -35,9 +42,11 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
   let treeBlobs = 0;
   let uniqueBytes = 0;
   let storedBytes = 0;
+  let treeStoredBytes = 0;
   for (const [, location] of repo.index.entries()) {
     if (location.type === 'tree') {
       treeBlobs += 1;
+      treeStoredBytes += location.length;
       continue;
     }
     dataBlobs += 1;
@@ -45,6 +54,10 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
     storedBytes += location.length;
   }
   const { snapshots } = await listSnapshots(repo);
+  const used = new Set<string>();
+  await withReadLease(repo, { purpose: 'stats' }, () => collectBlobs(repo, snapshots, used));
+  let usedBytes = 0;
+  for (const [id, location] of repo.index.entries()) if (used.has(toHex(id))) usedBytes += location.length;
   const treeSize = createTreeSizer(repo);
   let restoreFiles = 0;
   let restoreBytes = 0;
@@ -65,5 +78,7 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
     restoreBytes,
     compressionRatio: storedBytes === 0 ? 1 : uniqueBytes / storedBytes,
     dedupRatio: uniqueBytes === 0 ? 1 : restoreBytes / uniqueBytes,
+    usedBytes,
+    unusedBytes: storedBytes + treeStoredBytes - usedBytes,
   };
 }

@@ -4,18 +4,22 @@ import type { PlannedFile, RestoreContext } from './restore-context.js';
 
 /**
  * Writes planned files one at a time through Target.writeFile, streaming each file's blobs
- * in order (for targets without createFile). A file whose blob is damaged is not written
- * (its problem is named, the restore goes on); any other failure ends the restore.
+ * in order (for targets without createFile). A file whose blob is damaged, or that the target
+ * refuses, is not written (its problem is named, the restore goes on); a full target stops the
+ * writes (the files left are named at once); any other failure ends the restore.
  */
 export async function writeByStreaming(ctx: RestoreContext, files: readonly PlannedFile[]): Promise<void> {
-  for (const file of files) {
-    ctx.checkAbort();
+  for (const [i, file] of files.entries()) {
+    if (ctx.stopped()) {
+      ctx.problem(file.path, `${files.length - i} file(s) were not restored, this one and those after it, because the target is full (${ctx.full?.message ?? ''})`);
+      return;
+    }
     const damage: { error?: CairnError } = {};
     try {
       await ctx.target.writeFile(file.parts, blobStream(ctx, file.node.content ?? [], damage));
     } catch (error) {
-      if (damage.error === undefined) throw error;
-      ctx.fileFailed(file, damage.error);
+      if (damage.error === undefined) ctx.fileRefused(file, error);
+      else ctx.fileFailed(file, damage.error);
       continue;
     }
     await ctx.fileWritten(file);

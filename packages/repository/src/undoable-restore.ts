@@ -4,11 +4,9 @@ import { backup } from './archiver.js';
 import type { BackupResult } from './archiver.js';
 import { restore } from './restorer.js';
 import type { RestoreOptions, RestoreResult } from './restore-types.js';
-import { findSnapshot } from './snapshots.js';
+import { findSnapshot, PRE_RESTORE_TAG } from './snapshots.js';
 import type { Repository } from './repository.js';
 
-/** The tag of the snapshots restoreUndoable takes of what a restore overwrites. */
-export const PRE_RESTORE_TAG = 'pre-restore';
 
 /** Options of restoreUndoable: those of restore() (no dryRun), and where the target lives as a Source path. */
 export interface UndoableRestoreOptions extends Omit<RestoreOptions, 'dryRun'> {

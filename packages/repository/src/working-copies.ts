@@ -71,6 +71,7 @@ export async function prepareWorkingCopies(ctx: RestoreContext, snapshot: Snapsh
         ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }),
       });
       copy.dir = dir;
+      ctx.changed = true;
       for (const warning of report.warnings) ctx.problem(record.path, warning);
     } catch (error) {
       if (!isCairnError(error) || error.code === 'ERR_ABORTED') throw error;

@@ -144,23 +144,41 @@ function failingTarget(root: string, afterFiles: number, error: () => CairnError
   };
 }
 
-describe('restore by pack: a failing target or an abort ends the restore', () => {
+describe('restore by pack: a failing target, an abort', () => {
   for (const on of ['create', 'write', 'commit'] as const) {
-    it(`a target error at ${on} ends the restore with it: no problems listed, no temporary file left`, async () => {
+    it(`a full target at ${on} (after 5 files): the restore stops writing, names the file and how many more were not restored, and returns partial; no temporary file left`, async () => {
       const d = await backedUpTree();
       const out = join(d.work, 'out');
       const { repo } = await openCounting(d.repoDir);
       const full = () => new CairnError('ERR_NO_SPACE', `${out}: no space left on device`);
       const problems: string[] = [];
-      const error = await restore(repo, d.snapshotId, { target: failingTarget(out, 5, full, on), onProblem: (p) => problems.push(p.message) }).catch((e: unknown) => e);
-      expect(isCairnError(error, 'ERR_NO_SPACE')).toBe(true);
-      expect(problems).toEqual([]);
+      const result = await restore(repo, d.snapshotId, { target: failingTarget(out, 5, full, on), onProblem: (p) => problems.push(p.message) });
+      expect(result.problems.length).toBeGreaterThan(0);
+      expect(problems.join('\n')).toMatch(/no space left on device/);
+      expect(problems.join('\n')).toMatch(/file\(s\) were not restored, this one and those after it, because the target is full/);
+      expect(result.files).toBeGreaterThanOrEqual(1);
       expect(await tempFilesBelow(out)).toEqual([]);
       // Whatever was committed is whole; nothing is half-written under its real name.
       const want = await describeTree(d.source);
       for (const [path, what] of await describeTree(join(out, 'tree'))) if (what.startsWith('file ')) expect(what.split(' ').slice(4, 6)).toEqual(want.get(path)?.split(' ').slice(4, 6));
     });
   }
+
+  it('a target that refuses every file and folder changed nothing: the restore fails (exit 1: nothing changed) naming the first refusal', async () => {
+    const d = await backedUpTree();
+    const out = join(d.work, 'out');
+    const { repo } = await openCounting(d.repoDir);
+    const local = createLocalTarget(out);
+    const denied = (what: string) => new CairnError('ERR_PERMISSION', `${what}: permission denied`);
+    const target: Target = {
+      ...local,
+      mkdir: async (path) => Promise.reject(denied(path.join('/'))),
+      symlink: async (path) => Promise.reject(denied(path.join('/'))),
+    };
+    const error = await restore(repo, d.snapshotId, { target }).catch((e: unknown) => e);
+    expect(isCairnError(error, 'ERR_IO')).toBe(true);
+    expect((error as Error).message).toMatch(/^nothing was restored into .*: tree: permission denied/);
+  });
 
   it('a target root that is a file fails before anything is written', async () => {
     const d = await backedUpTree();

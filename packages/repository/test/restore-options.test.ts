@@ -7,7 +7,7 @@ import { blobId } from '@cairn/chunker';
 import { encodeSnapshot } from '@cairn/index';
 import { backup, createBlobWriter, initRepository, restore } from '@cairn/repository';
 import type { RestoreAction } from '@cairn/repository';
-import { CairnError, isCairnError, toHex } from '@cairn/core';
+import { CairnError, toHex } from '@cairn/core';
 import type { Target } from '@cairn/core';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { sampleRepo, tempDir } from './helpers.js';
@@ -124,7 +124,7 @@ describe('restore options', () => {
 });
 
 describe('a failing target', () => {
-  it('ends the restore with its error instead of listing files as damaged', async () => {
+  it('a full target (streaming writes): stops writing, names the file and the rest as not restored, returns partial; not listed as damaged data', async () => {
     const { work, repo, id } = await backedUp();
     const local = createLocalTarget(join(work, 'out'));
     let written = 0;
@@ -138,8 +138,10 @@ describe('a failing target', () => {
       },
     };
     const problems: string[] = [];
-    const error = await restore(repo, id, { target: full, onProblem: (p) => problems.push(p.message) }).catch((e: unknown) => e);
-    expect(isCairnError(error, 'ERR_NO_SPACE')).toBe(true);
-    expect(problems).toEqual([]);
+    const result = await restore(repo, id, { target: full, onProblem: (p) => problems.push(p.message) });
+    expect(result.files).toBe(2);
+    expect(problems[0]).toMatch(/no space left on device/);
+    expect(problems.at(-1)).toMatch(/file\(s\) were not restored, this one and those after it, because the target is full/);
+    expect(problems.join('\n')).not.toMatch(/blob|pack/);
   });
 });

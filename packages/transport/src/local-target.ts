@@ -1,4 +1,4 @@
-import { link, lstat, mkdir, open, rename, rm, stat, symlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
@@ -142,10 +142,16 @@ export function createLocalTarget(root: string): Target {
     async remove(path) {
       assertTargetPath(path);
       if ((await guard.parents(path)).state !== 'ok') return;
+      const at = full(path);
       try {
-        await rm(full(path), { recursive: true, force: true });
+        const stats = await lstat(at);
+        if (stats.isDirectory()) await rmdir(at);
+        else await rm(at, { force: true });
       } catch (error) {
-        throw fromSystemError(error, full(path));
+        const code = errnoOf(error);
+        if (code === 'ENOENT') return;
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new CairnError('ERR_EXISTS', `${at} is a folder that is not empty: cairn does not remove it`, { cause: error });
+        throw fromSystemError(error, at);
       } finally {
         guard.forget(path);
       }

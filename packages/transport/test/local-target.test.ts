@@ -91,13 +91,16 @@ describe('createLocalTarget: files, folders, links', () => {
     expect((await readdir(root)).sort()).toEqual(['a', 'b']);
   });
 
-  it('remove() removes files and whole folders, and a symlink without touching what it points to', async () => {
+  it('remove() removes files, empty folders, and a symlink without touching what it points to; never a folder that is not empty', async () => {
     const { root, target } = await newTarget();
     const outside = await tempDir();
     await writeFile(join(outside, 'precious'), 'keep me');
     await target.mkdir(['d']);
     await target.writeFile(['d', 'f'], pieces('x'));
     await symlink(outside, join(root, 'link'));
+    await expect(target.remove(['d'])).rejects.toMatchObject({ code: 'ERR_EXISTS', message: expect.stringContaining('is a folder that is not empty') as string });
+    expect(await readFile(join(root, 'd', 'f'), 'utf8')).toBe('x');
+    await target.remove(['d', 'f']);
     await target.remove(['d']);
     await target.remove(['link']);
     await target.remove(['missing']);

@@ -91,7 +91,7 @@ export function registerBackup(program: Command): void {
         const { skipped = [], classes = {} } = result.snapshot;
         printJson({
           id: result.id, partial: result.partial, warnings: result.warnings, summary: s, paths: result.snapshot.paths, meta: result.snapshot.meta,
-          skipped, classes, workingCopies: workingCopiesJson(result.snapshot),
+          skipped, classes, workingCopies: workingCopiesJson(result.snapshot), ...(result.quota === undefined ? {} : { quota: result.quota }),
         });
       } else {
         process.stdout.write(
@@ -100,6 +100,7 @@ export function registerBackup(program: Command): void {
             `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged${s.filesReferenced > 0 ? `, ${s.filesReferenced} by reference` : ''}; ${s.dirs} folders, ${s.symlinks} symlinks, ${s.others} other`,
             ...projectLines(result),
             `read ${formatBytes(s.bytesRead)}, added ${formatBytes(s.bytesAdded)} in ${s.dataBlobsAdded + s.treeBlobsAdded} blobs (${s.packsAdded} packs) in ${(s.durationMs / 1000).toFixed(2)} s`,
+            ...quotaLines(result),
             ...(result.partial ? [`partial: ${partialSummary(result.warnings)} (see the warnings); exit code ${EXIT.partial}`] : []),
           ].join('\n') + '\n',
         );
@@ -157,4 +158,16 @@ function parseTime(value: string): Date {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw new TypeError(`--time wants an ISO 8601 time, got ${JSON.stringify(value)}`);
   return date;
+}
+
+/** What keeping the repository under its size limit took: snapshots forgotten (as the retention policy allows), bytes freed. */
+function quotaLines(result: BackupResult): string[] {
+  const quota = result.quota;
+  if (quota === undefined || quota.limit === null) return [];
+  const lines: string[] = [];
+  if (quota.forgotten.length > 0 || quota.freed > 0) {
+    lines.push(`size limit: forgot ${quota.forgotten.length} snapshot(s) the retention policy lets go${quota.forgotten.length > 0 ? ` (${quota.forgotten.map((id) => id.slice(0, 12)).join(', ')})` : ''}, freed ${formatBytes(quota.freed)}; the repository holds ${formatBytes(quota.sizeAfter)} of ${formatBytes(quota.limit)}`);
+  }
+  if (quota.warning !== undefined) lines.push(`warning: ${quota.warning}`);
+  return lines;
 }

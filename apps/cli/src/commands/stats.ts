@@ -32,6 +32,7 @@ export function registerStats(program: Command): void {
           `restore size:      ${formatBytes(s.restoreBytes)} in ${s.restoreFiles} files (all snapshots)`,
           `unique data:       ${formatBytes(s.uniqueBytes)} in ${s.dataBlobs} blobs (+ ${s.treeBlobs} trees)`,
           `stored:            ${formatBytes(s.packBytes)} in ${s.packs} packs`,
+          `in use:            ${formatBytes(s.usedBytes)} (${formatBytes(s.unusedBytes)} no snapshot uses: \`cairn prune\` frees it)`,
           `compression:       ${s.compressionRatio.toFixed(2)}x`,
           `deduplication:     ${s.dedupRatio.toFixed(2)}x`,
         ].join('\n') + '\n',
