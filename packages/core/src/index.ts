@@ -9,6 +9,6 @@ export { ID_LENGTH, toHex, fromHex, isHexId, idEquals } from './hex.js';
 export type { Id } from './hex.js';
 export type { Backend, FileType, FileInfo, ByteRange, StorageSpace } from './backend.js';
 export type { NodeType, EntryStat, EntryMetadata } from './node.js';
-export type { Source, SourceFile, Target, TargetFile } from './source.js';
+export type { Source, SourceDir, SourceFile, Target, TargetFile } from './source.js';
 export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './blob.js';
 export type { BlobType, CodecName, PackedBlob } from './blob.js';

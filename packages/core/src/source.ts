@@ -15,6 +15,33 @@ export interface SourceFile {
 }
 
 /**
+ * An open folder of a Source: its entries are reached relative to the folder itself, so that a
+ * folder above it renamed or swapped for a symlink while a backup runs cannot redirect them.
+ * Arguments are entry names (never '/'); errors name full paths.
+ */
+export interface SourceDir {
+  /** The folder's path in the source, for messages. */
+  readonly path: string;
+  /** Names in the folder, sorted by their UTF-8 bytes. */
+  names(): Promise<string[]>;
+  /** Metadata of the entry itself (symlinks are not followed). */
+  lstat(name: string): Promise<EntryStat>;
+  /** Target of a symlink. */
+  readlink(name: string): Promise<string>;
+  /**
+   * Opens a regular file without following a symlink and without blocking on a fifo; where the
+   * source can tell, refuses (ERR_NOT_FOUND) a file that is no longer the entry `expected` describes.
+   */
+  openFile(name: string, expected: EntryStat): Promise<SourceFile>;
+  /** Opens a child folder, refusing (ERR_NOT_FOUND) one that is no longer the folder `expected` describes. */
+  openDir(name: string, expected: EntryStat): Promise<SourceDir>;
+  /** The source's own SHA-256 of a whole regular file (see Source.digest). Optional. */
+  digest?(name: string): Promise<Uint8Array>;
+  /** Releases the folder; its children stay usable only until then. */
+  close(): Promise<void>;
+}
+
+/**
  * What a backup reads: a local folder, a device's filesystem. Paths are the source's
  * own ('/'-separated); errors are CairnErrors (ERR_NOT_FOUND, ERR_PERMISSION, ERR_IO).
  */
@@ -33,6 +60,12 @@ export interface Source {
   readlink(path: string): Promise<string>;
   /** Opens a regular file without following a symlink and without blocking on a fifo. */
   openFile(path: string): Promise<SourceFile>;
+  /**
+   * Opens the folder at `path` without following a symlink in its last component, refusing
+   * (ERR_NOT_FOUND, "replaced while it was read") one whose type, device and inode are not
+   * `expected`'s. Optional: a backup reaches the entries of a source without it by their paths.
+   */
+  openDir?(path: string, expected: EntryStat): Promise<SourceDir>;
   /**
    * False when size and mtime cannot show that a file changed (a board without a clock):
    * a backup then never trusts them and compares `digest` with the parent's content instead.
@@ -73,7 +106,10 @@ export interface Target {
   readonly location: string;
   /** Metadata of the entry at `path`, or null when there is none. */
   lstat(path: readonly string[]): Promise<EntryStat | null>;
-  /** Creates a folder (its parent exists); an existing real folder is fine, anything else is ERR_EXISTS. */
+  /**
+   * Creates a folder (its parent exists); an existing real folder is fine, anything else is
+   * ERR_EXISTS. `[]` is the target's own root, created with its parents when missing.
+   */
   mkdir(path: readonly string[]): Promise<void>;
   /** Writes a file under a temporary name, then renames it over `path`. */
   writeFile(path: readonly string[], data: AsyncIterable<Uint8Array>): Promise<void>;
@@ -92,4 +128,10 @@ export interface Target {
   remove(path: readonly string[]): Promise<void>;
   /** Sets mode, owner (where permitted) and mtime; for a symlink only what the OS allows. */
   setMetadata(path: readonly string[], type: NodeType, meta: EntryMetadata): Promise<void>;
+  /**
+   * The SHA-256 of the whole regular file at `path`, computed where the file lives (a board's
+   * own hashlib), so that a restore can leave a file that already holds the snapshot's content
+   * in place instead of sending it over a slow link. Optional.
+   */
+  digest?(path: readonly string[]): Promise<Uint8Array>;
 }

@@ -11,6 +11,7 @@ import { withLease } from './lease.js';
 import { quotaAfterBackup, quotaBeforeBackup } from './quota-backup.js';
 import type { QuotaResult } from './quota.js';
 import { findSnapshot, latestOfOrigin, listSnapshots, saveSnapshot } from './snapshots.js';
+import { rootEntry } from './source-dir.js';
 import type { SnapshotEntry } from './snapshots.js';
 import type { Repository } from './repository.js';
 import { loadNodeMap, Walker } from './walker.js';
@@ -58,7 +59,11 @@ export interface BackupOptions {
   readonly threads?: number;
   /** Bytes read from a file at a time. */
   readonly readBufferSize?: number;
-  /** Source paths (absolute, as `source.resolve` gives them) left out with everything below them: the repository's own folder, say. */
+  /**
+   * Source paths (absolute, as `source.resolve` gives them) left out with everything below them: the
+   * repository's own folder, say. A folder is left out wherever the walk meets it (same device and
+   * inode), also through a symlinked parent or a bind mount; paths that do not exist are ignored.
+   */
   readonly skip?: readonly string[];
   /** Decides entry by entry what is stored, skipped or recorded by reference (policies, the VCS bridge: createProjectSelector). */
   readonly selector?: EntrySelector;
@@ -139,7 +144,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     ...(options.compression === undefined ? {} : { compression: compressionSetting(options.compression) }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
-  const walker = new Walker(repo, options, writer);
+  const walker = new Walker(repo, options, writer, await skippedFolders(options.source, options.skip ?? []));
   const inSnapshot = (path: string): string => snapshotPathOf(roots, path);
   const parentCopies = new Map((parent?.snapshot.vcs ?? []).map((record) => [record.path, record]));
   options.selector?.begin?.((root) => {
@@ -152,7 +157,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     const rootNodes: TreeNode[] = [];
     for (const root of roots) {
       const previous: Previous | undefined = wholeRoot ? parentTree && { type: 'dir', subtree: parentTree } : parentRoot.get(root.name);
-      const node = await walker.saveEntry(root.path, root.name, root.stat, previous);
+      const node = await walker.saveEntry(rootEntry(options.source, root.path), root.path, root.name, root.stat, previous);
       if (node !== null) rootNodes.push(node);
     }
     const single = rootNodes[0];
@@ -165,7 +170,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
         let extras = copy.reuse ?? null;
         if (extras === null && copy.extras !== null) {
           const stat = await options.source.lstat(copy.extras);
-          extras = (await walker.saveEntry(copy.extras, 'extras', stat, undefined))?.subtree ?? null;
+          extras = (await walker.saveEntry(rootEntry(options.source, copy.extras), copy.extras, 'extras', stat, undefined))?.subtree ?? null;
           if (extras === null) throw new CairnError('ERR_IO', `the extras of the working copy at ${copy.root} (${copy.extras}) could not be stored`);
         }
         vcs.push({ path: inSnapshot(copy.root), mode: copy.mode, state: copy.state, extras, ...(copy.extrasKey === undefined ? {} : { extrasKey: copy.extrasKey }) });
@@ -209,6 +214,19 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
   const id = await saveSnapshot(repo, snapshot);
   const partial = walker.warnings.some((w) => w.kind !== 'special');
   return { id, snapshot, warnings: walker.warnings, partial };
+}
+
+/** The lstat of each `skip` path that exists (the walk compares folders with them by identity). */
+async function skippedFolders(source: Source, skip: readonly string[]): Promise<EntryStat[]> {
+  const found: EntryStat[] = [];
+  for (const path of skip) {
+    try {
+      found.push(await source.lstat(path));
+    } catch (error) {
+      if (!isCairnError(error, 'ERR_NOT_FOUND')) throw error;
+    }
+  }
+  return found;
 }
 
 /** Where a source path under one of the backup's paths is in the snapshot ("/app/src/a.ts"). */

@@ -23,8 +23,10 @@ export interface PlannedFile {
 export class RestoreContext {
   readonly target: Target;
   readonly dryRun: boolean;
-  /** True once the restore changed something in the target (an entry made, replaced or removed). */
+  /** True once the restore changed something in the target other than making new folders (an entry written, replaced or removed). */
   changed = false;
+  /** Folders this restore made where nothing was, in the order made. */
+  readonly madeFolders: (readonly string[])[] = [];
   /** The target is full: nothing more is written (the rest is named as not restored at the end). */
   full: CairnError | undefined;
   /** Entries the target refused (other than a full target), for the "nothing changed" verdict. */

@@ -5,6 +5,7 @@ import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from './names.js';
 import type { PlannedFile } from './restore-context.js';
 import type { RestoreContext } from './restore-context.js';
+import { holdsContent } from './restore-unchanged.js';
 import type { OverwritePolicy, RestoreAction } from './restore-types.js';
 import { createSelection } from './selection.js';
 import type { WorkingCopies } from './working-copies.js';
@@ -30,6 +31,8 @@ export interface RestorePlan {
  */
 export async function planRestore(ctx: RestoreContext, tree: Id, copies?: WorkingCopies): Promise<RestorePlan> {
   const walk = new RestoreWalk(ctx, copies);
+  // The whole snapshot is restored: its root is the target's, which exists afterwards even when empty.
+  if (!ctx.dryRun && (ctx.options.include ?? []).length === 0) await ctx.target.mkdir([]);
   await walk.restoreTree(tree, [], false);
   return { files: walk.files, folders: walk.folders, selection: walk.selection };
 }
@@ -102,6 +105,13 @@ class RestoreWalk {
       if (keep) {
         this.ctx.result.skipped += 1;
         this.act('skip', path, node);
+        return;
+      }
+      if (await holdsContent(this.ctx, node, parts, existing)) {
+        // Already there (a target that digests its own files said so): only the metadata may differ.
+        this.ctx.result.skipped += 1;
+        this.act('skip', path, node);
+        await this.ctx.setMetadata(parts, node).catch((error: unknown) => this.ctx.entryFailed(path, error));
         return;
       }
       // A folder where the snapshot has a file goes only when it is empty: a user's files are never deleted.
@@ -185,7 +195,7 @@ class RestoreWalk {
       }
       if (fresh) {
         this.fresh.add(path);
-        this.ctx.changed = true;
+        this.ctx.madeFolders.push(parts);
       }
     }
     this.created.add(path);

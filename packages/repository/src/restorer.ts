@@ -37,18 +37,20 @@ async function runRestore(repo: Repository, snapshotRef: string, options: Restor
   } finally {
     await copies.close();
   }
-  refuseIfUnchanged(ctx);
+  await refuseIfUnchanged(ctx);
   return result;
 }
 
 /**
- * A restore that the target refused from the start and that changed nothing is an error (exit 1:
- * nothing changed), not a partial restore: it names the first refusal and how many there were.
+ * A restore that the target refused from the start and that wrote nothing is an error (exit 1:
+ * nothing changed), not a partial restore: the empty folders it made are removed again, and the
+ * error names the first refusal and how many there were.
  */
-function refuseIfUnchanged(ctx: RestoreContext): void {
+async function refuseIfUnchanged(ctx: RestoreContext): Promise<void> {
   const refusals = ctx.targetErrors + (ctx.full === undefined ? 0 : 1);
   const first = ctx.result.problems[0];
   if (ctx.dryRun || ctx.changed || refusals === 0 || first === undefined) return;
+  for (const parts of [...ctx.madeFolders].reverse()) await ctx.target.remove(parts).catch(() => undefined);
   throw new CairnError(ctx.full?.code ?? 'ERR_IO', `nothing was restored into ${ctx.target.location}: ${first.message}${ctx.result.problems.length > 1 ? ` (and ${ctx.result.problems.length - 1} more)` : ''}`, {
     hint: 'the target is as it was; fix what is named and run the restore again',
   });

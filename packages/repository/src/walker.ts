@@ -1,5 +1,5 @@
 import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
-import type { EntryStat, Id, SourceFile } from '@cairn/core';
+import type { EntryStat, Id, SourceDir, SourceFile } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
@@ -45,6 +45,8 @@ export class Walker {
   /** One chunker for the whole walk: finish() resets it, and its window is kept. */
   private readonly chunker: StreamingChunker;
   private readonly skip: ReadonlySet<string>;
+  /** Folders left out wherever they are reached ("dev:ino"): the repository through a symlink or a bind mount. */
+  private readonly skipFolders: ReadonlySet<string>;
   private lastYield = performance.now();
   /** Reused for every file whose source offers readInto. */
   private readBuffer: Uint8Array | null = null;
@@ -54,15 +56,22 @@ export class Walker {
     private readonly repo: Repository,
     private readonly options: BackupOptions,
     readonly writer: BlobWriter,
+    /** The `skip` folders as lstat saw them: left out by identity, not only by path. */
+    skipFolders: readonly EntryStat[] = [],
   ) {
     this.bufferSize = options.readBufferSize ?? DEFAULT_READ_BUFFER;
     // Views, not copies: saveData hashes a chunk and copies it into a batch before the next push.
     this.chunker = createChunker(repo.config.chunker, { views: true });
     this.chunkerMin = repo.config.chunker.min;
     this.skip = new Set(options.skip ?? []);
+    this.skipFolders = new Set(skipFolders.filter((stat) => stat.type === 'dir').map(identity));
   }
 
-  async saveEntry(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+  /**
+   * Stores the entry `name` of the open folder `parent` (a root through rootEntry); `path` is its
+   * full path, for the selector and messages. Every entry is reached through its parent's SourceDir.
+   */
+  async saveEntry(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
     if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
       // Lets pack writes complete, compressed batches come back, progress draw and signals arrive.
       await new Promise((resolve) => setImmediate(resolve));
@@ -71,11 +80,11 @@ export class Walker {
     if (this.options.signal?.aborted) throw new CairnError('ERR_ABORTED', `backup interrupted at ${path}`);
     switch (stat.type) {
       case 'dir':
-        return this.saveDir(path, name, stat, previous);
+        return this.saveDir(parent, path, name, stat, previous);
       case 'file':
-        return this.saveFile(path, name, stat, previous);
+        return this.saveFile(parent, path, name, stat, previous);
       case 'symlink':
-        return this.saveSymlink(path, name, stat);
+        return this.saveSymlink(parent, path, name, stat);
       default:
         this.counts.others += 1;
         this.warn('special', path, `${path}: ${stat.type} recorded without content`);
@@ -83,17 +92,36 @@ export class Walker {
     }
   }
 
-  private async saveDir(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode> {
-    const names = (await this.fromSource(path, () => this.options.source.readdir(path))) ?? [];
+  private async saveDir(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+    let dir: SourceDir | null;
+    try {
+      dir = await parent.openDir(name, stat);
+    } catch (error) {
+      this.warnError('unreadable', path, error);
+      // Gone, or replaced since its lstat (a symlink swapped in): left out, as a file that vanished is.
+      // Any other failure (no permission) keeps the folder, empty, with its metadata.
+      if (isCairnError(error, 'ERR_NOT_FOUND')) return null;
+      dir = null;
+    }
+    try {
+      return await this.saveOpenDir(dir, path, name, stat, previous);
+    } finally {
+      await dir?.close().catch(() => undefined);
+    }
+  }
+
+  private async saveOpenDir(dir: SourceDir | null, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode> {
+    const names = (dir === null ? null : await this.fromSource(path, () => dir.names())) ?? [];
     const before = previous?.type === 'dir' && previous.subtree !== undefined ? await loadNodeMap(this.repo, previous.subtree) : new Map<string, TreeNode>();
     const selector = this.options.selector;
     await selector?.enterDir(path, names);
     const nodes: TreeNode[] = [];
     for (const child of names) {
       const childPath = this.options.source.join(path, child);
-      if (this.skip.has(childPath)) continue;
-      const childStat = await this.fromSource(childPath, () => this.options.source.lstat(childPath));
+      if (dir === null || this.skip.has(childPath)) continue;
+      const childStat = await this.fromSource(childPath, () => dir.lstat(child));
       if (childStat === null) continue;
+      if (childStat.type === 'dir' && this.skipFolders.has(identity(childStat))) continue;
       const decision = selector === undefined ? undefined : await selector.decide(childPath, childStat.type);
       let node: TreeNode | null;
       if (decision?.action === 'skip') {
@@ -102,7 +130,7 @@ export class Walker {
       } else if (decision?.action === 'reference' && childStat.type === 'file') {
         node = this.saveReference(childPath, child, childStat, decision.ref);
       } else {
-        node = await this.saveEntry(childPath, child, childStat, before.get(child));
+        node = await this.saveEntry(dir, childPath, child, childStat, before.get(child));
       }
       if (node !== null && node.type === 'file') this.countClass(decision, node.size);
       if (node !== null) nodes.push(node);
@@ -116,14 +144,14 @@ export class Walker {
     return makeNode(name, stat, { subtree, size: 0 });
   }
 
-  private async saveFile(path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
-    const linkKey = stat.nlink > 1 ? `${stat.dev}:${stat.ino}` : undefined;
+  private async saveFile(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+    const linkKey = stat.nlink > 1 ? identity(stat) : undefined;
     const linked = linkKey === undefined ? undefined : this.hardlinks.get(linkKey);
     if (linked !== undefined) {
       this.countFile(linked.content, previous);
       return makeNode(name, stat, { content: linked.content, size: linked.size });
     }
-    const reused = await this.unchangedContent(path, stat, previous);
+    const reused = await this.unchangedContent(parent, path, name, stat, previous);
     if (reused !== null) {
       this.counts.filesUnchanged += 1;
       if (linkKey !== undefined) this.hardlinks.set(linkKey, { content: reused, size: stat.size });
@@ -131,7 +159,7 @@ export class Walker {
       return makeNode(name, stat, { content: reused, size: stat.size });
     }
     // Errors of the source (the file) only warn; errors of the repository end the backup.
-    const file = await this.fromSource(path, () => this.options.source.openFile(path));
+    const file = await this.fromSource(path, () => parent.openFile(name, stat));
     if (file === null) return null;
     try {
       const before = await this.fromSource(path, () => file.stat());
@@ -203,7 +231,7 @@ export class Walker {
    * source's own digest of it equals the parent's single chunk. Never with `force`, and never
    * when a chunk is gone from the index (a prune removed it).
    */
-  private async unchangedContent(path: string, stat: EntryStat, previous: Previous | undefined): Promise<Id[] | null> {
+  private async unchangedContent(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<Id[] | null> {
     if (this.options.force === true || previous?.type !== 'file' || previous.content === undefined || previous.size !== stat.size) return null;
     const content = previous.content;
     if (!content.every((id) => this.writer.has(id))) return null;
@@ -211,10 +239,10 @@ export class Walker {
       const same = previous.mtimeNs === stat.mtimeNs && previous.ctimeNs === stat.ctimeNs && previous.ino === stat.ino;
       if (same) return content;
     }
-    const digest = this.options.source.digest;
+    const digest = parent.digest;
     if (digest === undefined || content.length > 1) return null;
     if (content.length === 0) return stat.size === 0 ? content : null;
-    const sum = await this.fromSource(path, () => digest.call(this.options.source, path));
+    const sum = await this.fromSource(path, () => digest.call(parent, name));
     return sum !== null && content[0] !== undefined && idEquals(sum, content[0]) ? content : null;
   }
 
@@ -244,8 +272,8 @@ export class Walker {
     this.classes.set(name, count);
   }
 
-  private async saveSymlink(path: string, name: string, stat: EntryStat): Promise<TreeNode | null> {
-    const linkTarget = await this.fromSource(path, () => this.options.source.readlink(path));
+  private async saveSymlink(parent: SourceDir, path: string, name: string, stat: EntryStat): Promise<TreeNode | null> {
+    const linkTarget = await this.fromSource(path, () => parent.readlink(name));
     if (linkTarget === null) return null;
     this.counts.symlinks += 1;
     return makeNode(name, stat, { linkTarget, size: 0 });
@@ -272,6 +300,11 @@ export class Walker {
     const { filesNew, filesChanged, filesUnchanged, dirs, bytesRead } = this.counts;
     this.options.onProgress?.({ files: filesNew + filesChanged + filesUnchanged, dirs, bytesRead, bytesAdded: this.writer.stats.bytesAdded, path });
   }
+}
+
+/** What names an entry on its machine: its device and inode. */
+function identity(stat: EntryStat): string {
+  return `${stat.dev}:${stat.ino}`;
 }
 
 /** True when both lists hold the same nodes, field for field, in the same order (so they encode to the same tree). */

@@ -8,9 +8,12 @@ import { backup, initRepository, restore } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { seededBytes, tempDir } from './helpers.js';
 
-/** The local filesystem, except that reading `victim` goes through `tamper` (another writer, a failing disk). */
+/**
+ * The local filesystem, except that reading `victim` goes through `tamper` (another writer, a failing
+ * disk). Without openDir, so that the walk opens every file through openFile by its path.
+ */
 function tamperedSource(victim: string, tamper: (pieces: AsyncIterable<Uint8Array>) => AsyncGenerator<Uint8Array>): Source {
-  const local = createLocalSource();
+  const { openDir: _byPaths, ...local } = createLocalSource();
   return {
     ...local,
     async openFile(path: string): Promise<SourceFile> {

@@ -9,9 +9,9 @@ import { seededBytes, tempDir } from './helpers.js';
 
 const smallChunks = { min: 1024, avg: 4096, max: 16384 };
 
-/** A local source that counts the files it opens. */
+/** A local source that counts the files it opens (without openDir: the walk opens every file by its path). */
 function countingSource(extra: Partial<Source> = {}): Source & { opened: string[] } {
-  const local = createLocalSource();
+  const { openDir: _byPaths, ...local } = createLocalSource();
   const opened: string[] = [];
   return {
     ...local,

@@ -10,9 +10,9 @@ import { checkProblems, fileHashes, reopen, restoredHashes, startCli, writeFiles
 const mounts: string[] = [];
 
 /** Mounts a 24 MiB tmpfs at `dir`; the reason it could not (not root, no mount), or null. */
-function mountSmallFs(dir: string): string | null {
+function mountSmallFs(dir: string, size = '24m'): string | null {
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', dir], { stdio: 'pipe' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (error) {
     return `cannot mount a size-limited tmpfs (needs root): ${(error as { stderr?: Buffer }).stderr?.toString().trim() || String(error)}`;
   }
@@ -75,5 +75,38 @@ describe('a full disk', () => {
     expect(after.code, after.stderr).toBe(0);
     expect(await checkProblems(mnt)).toEqual([]);
     expect(await restoredHashes(await reopen(mnt), (JSON.parse(after.stdout) as { id: string }).id, 'tree')).toEqual(await fileHashes(fits));
+  });
+
+  it('a restore that fills the target stops, names what was not restored and exits 3; one that can write nothing exits 1 and changes nothing', { timeout: 120_000 }, async (context) => {
+    const work = await tempDir();
+    const repoPath = join(work, 'repo');
+    await initRepository(createLocalBackend(repoPath), { packSize: 1024 * 1024 });
+    const tree = join(work, 'tree');
+    await writeFiles(tree, 1, 30, 100_000); // ~3 MB of incompressible files
+    const saved = await startCli(['--repo', repoPath, 'backup', tree, '--json', '--quiet']).done;
+    expect(saved.code, saved.stderr).toBe(0);
+    const id = (JSON.parse(saved.stdout) as { id: string }).id;
+    const mnt = join(work, 'mnt');
+    await mkdir(mnt);
+    const reason = mountSmallFs(mnt, '1m');
+    if (reason !== null) {
+      context.skip(reason);
+      return;
+    }
+    const partial = await startCli(['--repo', repoPath, 'restore', id.slice(0, 12), '--target', join(mnt, 'out')]).done;
+    expect(partial.code, partial.stderr).toBe(3);
+    expect(partial.stderr).toMatch(/file\(s\) were not restored, this one and those after it, because the target is full/);
+    expect(await tempFiles(mnt)).toEqual([]);
+    const restored = await readdir(join(mnt, 'out', 'tree'));
+    expect(restored.length).toBeGreaterThan(0);
+    expect(restored.length).toBeLessThan(30);
+    // Now the target is full from the start (a filler takes what the aborted files freed): nothing can be written, nothing changes, exit 1.
+    execFileSync('sh', ['-c', `dd if=/dev/zero of=${join(mnt, 'filler')} bs=4k 2>/dev/null || true`]);
+    const before = (await readdir(mnt, { recursive: true })).sort();
+    const none = await startCli(['--repo', repoPath, 'restore', id.slice(0, 12), '--target', join(mnt, 'again')]).done;
+    expect(none.code, none.stderr).toBe(1);
+    expect(none.stderr).toMatch(/nothing was restored into/);
+    expect((await readdir(mnt, { recursive: true })).filter((path) => path !== 'again').sort()).toEqual(before);
+    expect(await readdir(join(mnt, 'again'))).toEqual([]); // the folders it made for nothing are gone again
   });
 });

@@ -172,7 +172,7 @@ describe('restore by pack: a failing target, an abort', () => {
     const denied = (what: string) => new CairnError('ERR_PERMISSION', `${what}: permission denied`);
     const target: Target = {
       ...local,
-      mkdir: async (path) => Promise.reject(denied(path.join('/'))),
+      mkdir: async (path) => (path.length === 0 ? local.mkdir(path) : Promise.reject(denied(path.join('/')))),
       symlink: async (path) => Promise.reject(denied(path.join('/'))),
     };
     const error = await restore(repo, d.snapshotId, { target }).catch((e: unknown) => e);

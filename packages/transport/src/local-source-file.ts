@@ -1,25 +1,28 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { CairnError, fromSystemError } from '@cairn/core';
-import type { SourceFile } from '@cairn/core';
+import type { EntryStat, SourceFile } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { errnoOf } from './file-io.js';
+import { fsPath } from './fs-path.js';
 
 const openFlags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /**
  * Opens the regular file at `path` without following a symlink and without blocking on
  * a fifo; anything that is not a regular file is ERR_UNSUPPORTED naming the path and its type.
+ * `at` is where the file system finds it (`path` itself, or a name under an open folder);
+ * with `expected`, a file that is not that entry (another device or inode) is ERR_NOT_FOUND.
  * The calls are synchronous (see createLocalSource).
  */
-export function openLocalFile(path: string): SourceFile {
+export function openLocalFile(path: string, at: string = path, expected?: EntryStat): SourceFile {
   let fd: number;
   try {
-    fd = openSync(path, openFlags);
+    fd = openSync(fsPath(at), openFlags);
   } catch (error) {
     // O_NOFOLLOW on a symlink gives ELOOP; opening a socket gives ENXIO.
     const code = errnoOf(error);
-    if (code === 'ELOOP' || code === 'ENXIO' || code === 'ENODEV') refuseIfSpecial(path, error);
+    if (code === 'ELOOP' || code === 'ENXIO' || code === 'ENODEV') refuseIfSpecial(path, at, error);
     throw fromSystemError(error, path);
   }
   let opened: BigIntStats;
@@ -27,6 +30,7 @@ export function openLocalFile(path: string): SourceFile {
     opened = fstatSync(fd, { bigint: true });
     const type = nodeTypeOf(opened);
     if (type !== 'file') throw notRegular(path, type ?? 'unknown entry');
+    if (expected !== undefined && (opened.dev !== expected.dev || opened.ino !== expected.ino)) throw replacedEntry(path, 'file');
   } catch (error) {
     closeSync(fd);
     throw fromSystemError(error, path);
@@ -38,10 +42,17 @@ function notRegular(path: string, type: string, cause?: unknown): CairnError {
   return new CairnError('ERR_UNSUPPORTED', `${path} is a ${type}, not a regular file`, { cause });
 }
 
-function refuseIfSpecial(path: string, cause: unknown): void {
+/** ERR_NOT_FOUND: the entry a backup decided on was swapped for another one before it was opened. */
+export function replacedEntry(path: string, what: 'file' | 'folder' | 'symlink'): CairnError {
+  return new CairnError('ERR_NOT_FOUND', `${path}: the ${what} was replaced while it was read (renamed, or swapped for another entry); it is left out`, {
+    hint: 'something changed the source during the backup; run the backup again when it is quiet',
+  });
+}
+
+function refuseIfSpecial(path: string, at: string, cause: unknown): void {
   let type: string | undefined;
   try {
-    type = nodeTypeOf(lstatSync(path, { bigint: true }));
+    type = nodeTypeOf(lstatSync(fsPath(at), { bigint: true }));
   } catch {
     return;
   }

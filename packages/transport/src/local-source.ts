@@ -3,12 +3,9 @@ import { posix, resolve } from 'node:path';
 import { fromSystemError } from '@cairn/core';
 import type { Source } from '@cairn/core';
 import { toEntryStat } from './entry-stat.js';
+import { fsPath } from './fs-path.js';
+import { compareUtf8, openLocalDir } from './local-source-dir.js';
 import { openLocalFile } from './local-source-file.js';
-
-/** Orders names by their UTF-8 bytes (not by UTF-16 code units, as Array#sort would). */
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
 
 /**
  * A Source reading the local filesystem; errors are CairnErrors naming the path.
@@ -25,25 +22,27 @@ export function createLocalSource(): Source {
     join: (dir, name) => posix.join(dir, name),
     async lstat(path) {
       try {
-        return toEntryStat(lstatSync(path, { bigint: true }), path);
+        return toEntryStat(lstatSync(fsPath(path), { bigint: true }), path);
       } catch (error) {
         throw fromSystemError(error, path);
       }
     },
     async readdir(path) {
       try {
-        return readdirSync(path).sort(compareUtf8);
+        return readdirSync(fsPath(path)).sort(compareUtf8);
       } catch (error) {
         throw fromSystemError(error, path);
       }
     },
     async readlink(path) {
       try {
-        return readlinkSync(path);
+        return readlinkSync(fsPath(path));
       } catch (error) {
         throw fromSystemError(error, path);
       }
     },
     openFile: async (path) => openLocalFile(path),
+    // A backup walks through open folders, so a folder swapped for a symlink is never followed.
+    openDir: async (path, expected) => openLocalDir(path, expected),
   };
 }

@@ -94,6 +94,10 @@ export function createLocalTarget(root: string): Target {
     },
 
     async mkdir(path) {
+      if (Array.isArray(path) && path.length === 0) {
+        ready ??= makeRoot(); // the root itself
+        return ready;
+      }
       const dir = await prepare(path);
       try {
         await mkdir(dir);

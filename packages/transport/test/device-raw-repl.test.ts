@@ -106,6 +106,32 @@ describe('raw REPL on a real MicroPython', () => {
     } });
     const error = await connectDevice(echo, { port: '/dev/ttyECHO', timeoutMs: 300 }).catch((e: unknown) => e);
     expect(isCairnError(error, 'ERR_IO')).toBe(true);
-    expect((error as Error).message).toMatch(/^could not enter the raw REPL of the board at \/dev\/ttyECHO: it answered .* but never with the raw REPL banner$/);
+    expect((error as Error).message).toMatch(/^could not enter the raw REPL of the board at \/dev\/ttyECHO: no raw REPL prompt came within 0.3 s; it sent \d+ bytes of other text, ending ".*"$/);
+  });
+
+  it('gives up entering within the timeout when a port keeps sending other text, however long it goes on', async () => {
+    // A program that ignores Ctrl-C and prints on a slow line: 36 bytes every 20 ms, forever
+    // (no read ever waits long enough to time out; 64 KiB of it takes half a minute).
+    let timer: NodeJS.Timeout | undefined;
+    const chatty = new Duplex({
+      read: () => undefined,
+      write: (_chunk, _encoding, done) => done(),
+      destroy: (error, done) => {
+        clearInterval(timer);
+        done(error);
+      },
+    });
+    timer = setInterval(() => chatty.push(Buffer.from('temperature 21.5 C, humidity 40 %\r\n', 'latin1')), 20);
+    const started = Date.now();
+    const error = await connectDevice(chatty, { port: '/dev/ttyCHATTY', timeoutMs: 700 }).catch((e: unknown) => e);
+    const took = Date.now() - started;
+    clearInterval(timer);
+    expect(took).toBeLessThan(700 + 500);
+    expect(isCairnError(error, 'ERR_IO')).toBe(true);
+    expect((error as Error).message).toMatch(
+      /^could not enter the raw REPL of the board at \/dev\/ttyCHATTY: no raw REPL prompt came within 0.7 s; it sent \d+ bytes of other text, ending ".*humidity 40 %\\r\\n"$/,
+    );
+    expect((error as Error).message.length).toBeLessThan(300);
+    expect(chatty.destroyed).toBe(true);
   });
 });

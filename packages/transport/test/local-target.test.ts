@@ -37,7 +37,7 @@ describe('createLocalTarget: files, folders, links', () => {
     const { target } = await newTarget();
     for (const path of [[], [''], ['.'], ['..'], ['a', '..'], ['a/b'], ['a\0b']]) {
       await expect(target.lstat(path), JSON.stringify(path)).rejects.toThrow(TypeError);
-      await expect(target.mkdir(path), JSON.stringify(path)).rejects.toThrow(TypeError);
+      if (path.length > 0) await expect(target.mkdir(path), JSON.stringify(path)).rejects.toThrow(TypeError); // [] is the root
       await expect(target.writeFile(path, pieces('x')), JSON.stringify(path)).rejects.toThrow(TypeError);
       await expect(target.remove(path), JSON.stringify(path)).rejects.toThrow(TypeError);
     }

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { backup, COMPRESSION_MODES, createProjectSelector, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
@@ -47,9 +48,17 @@ export function registerBackup(program: Command): void {
       const roots = await resolveBackupPaths(source, paths); // fail on a missing path before anything is written
       const plan = await backupPlan(roots, { vcs: flags.vcs === undefined ? undefined : parseVcsMode(flags.vcs), policy: flags.policy });
       const repo = await openOrCreateRepo(options);
-      // Never back the repository up into itself (`cairn backup ~` with the default repository).
+      // Never back the repository up into itself (`cairn backup ~` with the default repository):
+      // the walk leaves its folder out by identity, also when a symlink or a bind mount leads there.
       const repoPath = resolve(repoLocation(options).path);
-      if (paths.some((p) => repoPath.startsWith(`${resolve(p)}/`)) && flags.quiet !== true) {
+      const real = (path: string): string => {
+        try {
+          return realpathSync(path);
+        } catch {
+          return resolve(path);
+        }
+      };
+      if (paths.some((p) => real(repoPath).startsWith(`${real(p)}/`)) && flags.quiet !== true) {
         process.stderr.write(`note: not backing up the repository itself (${repoPath})\n`);
       }
       // Ctrl-C (or SIGTERM) stops cleanly: packs already written get indexed, no snapshot is made.

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { backup, resolveBackupPaths } from '@cairn/repository';
+import type { BackupResult } from '@cairn/repository';
 import { createDeviceSource } from '@cairn/transport/device';
+import type { Device } from '@cairn/transport/device';
 import { EXIT, globals, openOrCreateRepo, printJson } from '../context.js';
+import type { GlobalOptions } from '../context.js';
 import { formatBytes } from '../format.js';
 import { shorten, startStatus } from '../progress.js';
 import { boardHostname, connect, wireRatio } from './device-connect.js';
@@ -22,60 +25,67 @@ interface BackupFlags extends DeviceFlags {
 export async function deviceBackup(flags: BackupFlags, command: Command): Promise<void> {
   const options = globals(command);
   const device = await connect(flags, { compress: flags.compress });
+  let result: BackupResult;
   try {
-    const source = createDeviceSource(device, flags.trustMtime === undefined ? {} : { trustMtime: flags.trustMtime });
-    const paths = flags.path.length > 0 ? flags.path : ['/'];
-    await resolveBackupPaths(source, paths); // a missing board path fails before anything is written
-    const repo = await openOrCreateRepo(options);
-    const scan = await source.scan(paths);
-    const progress = new TransferProgress(scan.files, scan.bytes);
-    const status = startStatus(TRANSFER_FORMAT, flags.quiet !== true);
-    status.update({ ...progress.payload(), path: '' });
-    const wireBefore = device.wire;
-    // Ctrl-C (or SIGTERM) stops cleanly: no snapshot is made; a second one ends the process at once.
-    const stop = new AbortController();
-    const interrupt = (): void => {
-      if (stop.signal.aborted) process.exit(130);
-      stop.abort();
-    };
-    process.on('SIGINT', interrupt).on('SIGTERM', interrupt);
-    const result = await backup(repo, {
-      source,
-      paths,
-      signal: stop.signal,
-      tags: flags.tag,
-      hostname: flags.host ?? boardHostname(device),
-      meta: { device: device.port, platform: device.info.platform },
-      ...(flags.description === undefined ? {} : { description: flags.description }),
-      onProgress: (p) => {
-        const size = scan.sizes.get(p.path);
-        if (size !== undefined) progress.fileDone(size);
-        status.update({ ...progress.payload(), path: shorten(p.path, 40) });
-      },
-      onWarning: (w) => {
-        if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.message}\n`);
-      },
-    }).finally(() => {
-      status.stop();
-      process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
-    });
-    const wire = device.wire.sent - wireBefore.sent + device.wire.received - wireBefore.received;
-    const s = result.snapshot.summary;
-    if (options.json === true) {
-      printJson({ id: result.id, partial: result.partial, warnings: result.warnings, summary: s, paths: result.snapshot.paths, hostname: result.snapshot.hostname, wireBytes: wire });
-    } else {
-      process.stdout.write(
-        [
-          `snapshot ${result.id} saved`,
-          `board ${device.port} (${device.info.platform}): ${result.snapshot.paths.join(' ')}`,
-          `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged; ${s.dirs} folders`,
-          `read ${formatBytes(s.bytesRead)} with ${formatBytes(wire)} on the link (${wireRatio(wire, s.bytesRead)} per byte read), added ${formatBytes(s.bytesAdded)} in ${(s.durationMs / 1000).toFixed(2)} s`,
-          ...(result.partial ? [`partial: some files could not be read (see the warnings); exit code ${EXIT.partial}`] : []),
-        ].join('\n') + '\n',
-      );
-    }
-    if (result.partial) process.exitCode = EXIT.partial;
+    result = await backupBoard(device, flags, options);
   } finally {
     await device.close();
   }
+  // Every byte of the session: entering the raw REPL, the helper, listings, reads, digests, leaving.
+  const wire = { sent: device.wire.sent, received: device.wire.received };
+  const wireBytes = wire.sent + wire.received;
+  const s = result.snapshot.summary;
+  if (options.json === true) {
+    printJson({ id: result.id, partial: result.partial, warnings: result.warnings, summary: s, paths: result.snapshot.paths, hostname: result.snapshot.hostname, wireBytes, wire });
+  } else {
+    process.stdout.write(
+      [
+        `snapshot ${result.id} saved`,
+        `board ${device.port} (${device.info.platform}): ${result.snapshot.paths.join(' ')}`,
+        `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged; ${s.dirs} folders`,
+        `read ${formatBytes(s.bytesRead)} with ${formatBytes(wireBytes)} on the link (${wireRatio(wireBytes, s.bytesRead)} per byte read), added ${formatBytes(s.bytesAdded)} in ${(s.durationMs / 1000).toFixed(2)} s`,
+        ...(result.partial ? [`partial: some files could not be read (see the warnings); exit code ${EXIT.partial}`] : []),
+      ].join('\n') + '\n',
+    );
+  }
+  if (result.partial) process.exitCode = EXIT.partial;
+}
+
+/** Snapshots the board (the connection stays open): paths checked first, then a scan for progress totals, then the backup. */
+async function backupBoard(device: Device, flags: BackupFlags, options: GlobalOptions): Promise<BackupResult> {
+  const source = createDeviceSource(device, flags.trustMtime === undefined ? {} : { trustMtime: flags.trustMtime });
+  const paths = flags.path.length > 0 ? flags.path : ['/'];
+  await resolveBackupPaths(source, paths); // a missing board path fails before anything is written
+  const repo = await openOrCreateRepo(options);
+  const scan = await source.scan(paths);
+  const progress = new TransferProgress(scan.files, scan.bytes);
+  const status = startStatus(TRANSFER_FORMAT, flags.quiet !== true);
+  status.update({ ...progress.payload(), path: '' });
+  // Ctrl-C (or SIGTERM) stops cleanly: no snapshot is made; a second one ends the process at once.
+  const stop = new AbortController();
+  const interrupt = (): void => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+  };
+  process.on('SIGINT', interrupt).on('SIGTERM', interrupt);
+  return backup(repo, {
+    source,
+    paths,
+    signal: stop.signal,
+    tags: flags.tag,
+    hostname: flags.host ?? boardHostname(device),
+    meta: { device: device.port, platform: device.info.platform },
+    ...(flags.description === undefined ? {} : { description: flags.description }),
+    onProgress: (p) => {
+      const size = scan.sizes.get(p.path);
+      if (size !== undefined) progress.fileDone(size);
+      status.update({ ...progress.payload(), path: shorten(p.path, 40) });
+    },
+    onWarning: (w) => {
+      if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.message}\n`);
+    },
+  }).finally(() => {
+    status.stop();
+    process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
+  });
 }

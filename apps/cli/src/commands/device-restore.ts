@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { restore } from '@cairn/repository';
+import type { Repository, RestoreResult } from '@cairn/repository';
 import { createDeviceTarget } from '@cairn/transport/device';
+import type { Device } from '@cairn/transport/device';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
+import type { GlobalOptions } from '../context.js';
 import { formatBytes } from '../format.js';
 import { shorten, startStatus } from '../progress.js';
 import { connect, wireRatio } from './device-connect.js';
@@ -25,54 +28,75 @@ export async function deviceRestore(ref: string, flags: RestoreFlags, command: C
   const options = globals(command);
   const repo = await openRepo(options);
   const device = await connect(flags, { compress: flags.compress, create: true });
+  let outcome: { result: RestoreResult; totalFiles: number; totalBytes: number };
   try {
-    // What the restore will write, for the progress line: a dry run (it asks the board what exists).
-    let totalFiles = 0;
-    let totalBytes = 0;
-    const planned = await restore(repo, ref, {
-      target: createDeviceTarget(device, flags.to),
-      include: flags.path,
-      dryRun: true,
-      onAction: (a) => {
-        if (a.type !== 'file' || a.action === 'skip') return;
-        totalFiles += 1;
-        totalBytes += a.size;
-      },
-    });
-    const progress = new TransferProgress(totalFiles, totalBytes);
-    const status = startStatus(TRANSFER_FORMAT, flags.quiet !== true && flags.dryRun !== true);
-    status.update({ ...progress.payload(), path: '' });
-    const wireBefore = device.wire;
-    const result = flags.dryRun === true ? planned : await restore(repo, planned.snapshotId, {
-      target: createDeviceTarget(device, flags.to, {
-        onBytes: (bytes, path) => {
-          progress.addBytes(bytes);
-          status.update({ ...progress.payload(), path: shorten(path, 40) });
-        },
-        onFile: (path) => {
-          progress.fileDone();
-          status.update({ ...progress.payload(), path: shorten(path, 40) });
-        },
-      }),
+    outcome = await restoreBoard(repo, ref, device, flags, options);
+    if (flags.simRoot !== undefined && flags.dryRun !== true) await device.sim?.saveFlash(flags.simRoot);
+  } finally {
+    await device.close();
+  }
+  const { result, totalFiles, totalBytes } = outcome;
+  // Every byte of the session: entering the raw REPL, the helper, what was asked of the board, the files, leaving.
+  const wire = { sent: device.wire.sent, received: device.wire.received };
+  const wireBytes = wire.sent + wire.received;
+  const where = `${device.port}:${flags.to}`;
+  if (flags.dryRun === true && options.json !== true) {
+    const unchanged = result.skipped > 0 ? `; ${result.skipped} files already on the board are left as they are` : '';
+    process.stdout.write(`would restore ${totalFiles} files (${formatBytes(totalBytes)}) from ${result.snapshotId.slice(0, 12)} to ${where}${unchanged}\n`);
+    return;
+  }
+  if (options.json === true) printJson({ ...result, wireBytes, wire });
+  else {
+    const unchanged = result.skipped > 0 ? `, ${result.skipped} unchanged files left as they are` : '';
+    process.stdout.write(`restored ${result.files} files, ${result.dirs} folders (${formatBytes(result.bytesWritten)}) from ${result.snapshotId.slice(0, 12)} to ${where}${unchanged}, each verified by the board; ${formatBytes(wireBytes)} on the link (${wireRatio(wireBytes, result.bytesWritten)} per byte written)\n`);
+    if (result.problems.length > 0) process.stdout.write(`${result.problems.length} entries could not be restored (see above); exit code ${EXIT.partial}\n`);
+  }
+  if (result.problems.length > 0) process.exitCode = EXIT.partial;
+}
+
+/**
+ * A dry run for the progress totals (it asks the board what exists and which files already
+ * hold their content), then the restore, through one target: what the board said is asked once.
+ */
+async function restoreBoard(repo: Repository, ref: string, device: Device, flags: RestoreFlags, options: GlobalOptions): Promise<{ result: RestoreResult; totalFiles: number; totalBytes: number }> {
+  let progress: TransferProgress | undefined;
+  let status: ReturnType<typeof startStatus> | undefined;
+  const target = createDeviceTarget(device, flags.to, {
+    onBytes: (bytes, path) => {
+      progress?.addBytes(bytes);
+      if (progress !== undefined) status?.update({ ...progress.payload(), path: shorten(path, 40) });
+    },
+    onFile: (path) => {
+      progress?.fileDone();
+      if (progress !== undefined) status?.update({ ...progress.payload(), path: shorten(path, 40) });
+    },
+  });
+  let totalFiles = 0;
+  let totalBytes = 0;
+  const planned = await restore(repo, ref, {
+    target,
+    include: flags.path,
+    dryRun: true,
+    onAction: (a) => {
+      if (a.type !== 'file' || a.action === 'skip') return;
+      totalFiles += 1;
+      totalBytes += a.size;
+    },
+  });
+  if (flags.dryRun === true) return { result: planned, totalFiles, totalBytes };
+  progress = new TransferProgress(totalFiles, totalBytes);
+  status = startStatus(TRANSFER_FORMAT, flags.quiet !== true);
+  status.update({ ...progress.payload(), path: '' });
+  try {
+    const result = await restore(repo, planned.snapshotId, {
+      target,
       include: flags.path,
       onProblem: (p) => {
         if (options.json !== true) process.stderr.write(`error: ${p.message}\n`);
       },
     });
-    status.stop();
-    if (flags.dryRun === true && options.json !== true) {
-      process.stdout.write(`would restore ${totalFiles} files (${formatBytes(totalBytes)}) from ${planned.snapshotId.slice(0, 12)} to ${device.port}:${flags.to}\n`);
-      return;
-    }
-    if (flags.simRoot !== undefined) await device.sim?.saveFlash(flags.simRoot);
-    const wire = device.wire.sent - wireBefore.sent + device.wire.received - wireBefore.received;
-    if (options.json === true) printJson({ ...result, wireBytes: wire });
-    else {
-      process.stdout.write(`restored ${result.files} files, ${result.dirs} folders (${formatBytes(result.bytesWritten)}) from ${result.snapshotId.slice(0, 12)} to ${device.port}:${flags.to}, each verified by the board; ${formatBytes(wire)} on the link (${wireRatio(wire, result.bytesWritten)} per byte written)\n`);
-      if (result.problems.length > 0) process.stdout.write(`${result.problems.length} entries could not be restored (see above); exit code ${EXIT.partial}\n`);
-    }
-    if (result.problems.length > 0) process.exitCode = EXIT.partial;
+    return { result, totalFiles, totalBytes };
   } finally {
-    await device.close();
+    status.stop();
   }
 }

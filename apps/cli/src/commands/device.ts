@@ -14,7 +14,7 @@ function withPort(command: Command): Command {
   return command
     .requiredOption('-p, --port <port>', PORT_HELP)
     .option('--baud <rate>', 'serial baud rate (default 115200; USB boards ignore it)')
-    .option('--timeout <seconds>', 'how long to wait for the board\'s next byte (default 10)')
+    .option('--timeout <seconds>', 'how long to wait for the board\'s next byte, and at most for its raw REPL prompt when connecting (default 10)')
     .option('--soft-reset', 'soft-reset the board first (a clean interpreter with the most free RAM)')
     .option('--chunk-size <bytes>', 'file bytes per transfer (default 4096; less for boards short of RAM)')
     .option('--sim-root <dir>', 'with --port sim: the folder the simulated board\'s flash is loaded from (a restore writes it back)');

@@ -60,8 +60,11 @@ export class ByteChannel {
     });
   }
 
-  /** Reads up to and including `delimiter`; returns the bytes before it. `what` names what was expected, for the timeout message. */
-  async readUntil(delimiter: Uint8Array | string, what: string): Promise<Buffer> {
+  /**
+   * Reads up to and including `delimiter`; returns the bytes before it. `what` names what was
+   * expected, for the timeout message; `until` (ms since the epoch) ends the wait even while bytes keep coming.
+   */
+  async readUntil(delimiter: Uint8Array | string, what: string, until?: number): Promise<Buffer> {
     const needle = typeof delimiter === 'string' ? Buffer.from(delimiter, 'latin1') : Buffer.from(delimiter);
     let searchFrom = 0;
     for (;;) {
@@ -72,21 +75,21 @@ export class ByteChannel {
         return before;
       }
       searchFrom = Math.max(0, this.pending.byteLength - needle.byteLength + 1);
-      await this.waitForData(what);
+      await this.waitForData(what, until);
     }
   }
 
-  /** Reads exactly `n` bytes. */
-  async readExactly(n: number, what: string): Promise<Buffer> {
-    while (this.pending.byteLength < n) await this.waitForData(what);
+  /** Reads exactly `n` bytes (by `until` at the latest, when given). */
+  async readExactly(n: number, what: string, until?: number): Promise<Buffer> {
+    while (this.pending.byteLength < n) await this.waitForData(what, until);
     const out = this.pending.subarray(0, n);
     this.pending = this.pending.subarray(n);
     return out;
   }
 
-  /** Reads whatever has arrived, waiting for at least one byte. */
-  async readSome(what: string): Promise<Buffer> {
-    while (this.pending.byteLength === 0) await this.waitForData(what);
+  /** Reads whatever has arrived, waiting for at least one byte (until `until` at the latest, when given). */
+  async readSome(what: string, until?: number): Promise<Buffer> {
+    while (this.pending.byteLength === 0) await this.waitForData(what, until);
     const out = this.pending;
     this.pending = Buffer.alloc(0);
     return out;
@@ -149,24 +152,30 @@ export class ByteChannel {
     wake?.();
   }
 
-  private async waitForData(what: string): Promise<void> {
+  private timedOut(what: string): CairnError {
+    return new CairnError('ERR_TRANSIENT', `the board at ${this.port} did not answer within ${this.timeoutMs / 1000} s: expected ${what}`, {
+      hint: 'check that the board is connected and its REPL is free (press its reset button if a program holds it), or raise --timeout',
+    });
+  }
+
+  /** Waits for the next bytes: at most `timeoutMs`, and never past `until` (a deadline that bytes arriving do not move). */
+  private async waitForData(what: string, until?: number): Promise<void> {
     if (this.broken !== undefined) {
       throw new CairnError(this.broken.code, `${this.broken.message} while waiting for ${what}`, { cause: this.broken, ...(this.broken.hint === undefined ? {} : { hint: this.broken.hint }) });
     }
     const before = this.receivedBytes;
+    const wait = until === undefined ? this.timeoutMs : Math.min(this.timeoutMs, until - Date.now());
+    if (wait <= 0) throw this.fail(this.timedOut(what));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.wake = undefined;
-        const seconds = this.timeoutMs / 1000;
-        reject(this.fail(new CairnError('ERR_TRANSIENT', `the board at ${this.port} did not answer within ${seconds} s: expected ${what}`, {
-          hint: 'check that the board is connected and its REPL is free (press its reset button if a program holds it), or raise --timeout',
-        })));
-      }, this.timeoutMs);
+        reject(this.fail(this.timedOut(what)));
+      }, wait);
       this.wake = () => {
         clearTimeout(timer);
         resolve();
       };
     });
-    if (this.receivedBytes === before && this.broken !== undefined) await this.waitForData(what);
+    if (this.receivedBytes === before && this.broken !== undefined) await this.waitForData(what, until);
   }
 }

@@ -26,12 +26,19 @@ export function deviceTempName(name: string): string {
  * interrupted restore never leaves a partial file under the real name; running it again
  * completes it. Hardlinks become board-side copies; symlinks are refused (MicroPython
  * filesystems have none); mode and mtime cannot be set on a board and are left as they are.
+ * With hashlib on the board it has `digest`, so a file already holding its content is not sent
+ * again; the digests are kept (a dry run and the restore after it ask once), until the path changes.
  */
 export function createDeviceTarget(device: Device, root = '/', options: DeviceTargetOptions = {}): Target {
   const base = resolveBoardPath(root);
   const fs = device.fs;
   const full = (path: readonly string[]): string => posix.join(base, ...path);
   let ready: Promise<void> | undefined;
+  /** The board's digests asked for so far, by board path; a change to a path drops its own. */
+  const digests = new Map<string, Uint8Array>();
+  const changed = (at: string): void => {
+    for (const key of digests.keys()) if (key === at || key.startsWith(`${at}/`)) digests.delete(key);
+  };
 
   const ensureFolder = async (path: string): Promise<void> => {
     if (path === '/') return;
@@ -51,13 +58,18 @@ export function createDeviceTarget(device: Device, root = '/', options: DeviceTa
     }
   };
 
-  const prepare = async (path: readonly string[]): Promise<string> => {
-    assertTargetPath(path);
+  /** Creates the root folder once (again after a failure). */
+  const makeRoot = (): Promise<void> => {
     ready ??= ensureFolder(base).catch((error: unknown) => {
       ready = undefined;
       throw error;
     });
-    await ready;
+    return ready;
+  };
+
+  const prepare = async (path: readonly string[]): Promise<string> => {
+    assertTargetPath(path);
+    await makeRoot();
     return full(path);
   };
 
@@ -76,6 +88,7 @@ export function createDeviceTarget(device: Device, root = '/', options: DeviceTa
     },
 
     async mkdir(path) {
+      if (Array.isArray(path) && path.length === 0) return makeRoot();
       const at = await prepare(path);
       try {
         await fs.mkdir(at);
@@ -90,6 +103,7 @@ export function createDeviceTarget(device: Device, root = '/', options: DeviceTa
       const at = await prepare(path);
       const temp = posix.join(posix.dirname(at), deviceTempName(posix.basename(at)));
       const onBytes = options.onBytes;
+      changed(at);
       await fs.writeFile(temp, at, data, onBytes === undefined ? undefined : (bytes) => onBytes(bytes, at));
       options.onFile?.(at);
     },
@@ -103,11 +117,13 @@ export function createDeviceTarget(device: Device, root = '/', options: DeviceTa
     async link(existing, path) {
       const from = await prepare(existing);
       const at = await prepare(path);
+      changed(at);
       await fs.copy(from, posix.join(posix.dirname(at), deviceTempName(posix.basename(at))), at);
     },
 
     async remove(path) {
       const at = await prepare(path);
+      changed(at);
       try {
         await fs.remove(at);
       } catch (error) {
@@ -119,5 +135,18 @@ export function createDeviceTarget(device: Device, root = '/', options: DeviceTa
       assertTargetPath(path);
       assertMetadata(meta);
     },
+
+    // The board's hashlib.sha256: a restore leaves files that already hold their content alone.
+    ...(device.info.hasHashlib ? {
+      async digest(path: readonly string[]): Promise<Uint8Array> {
+        assertTargetPath(path);
+        const at = full(path);
+        const known = digests.get(at);
+        if (known !== undefined) return known;
+        const sum = await fs.hash(at);
+        digests.set(at, sum);
+        return sum;
+      },
+    } : {}),
   };
 }

@@ -15,7 +15,7 @@ export interface DeviceOptions {
   readonly port: string;
   /** Serial baud rate (default 115200; USB CDC boards ignore it). */
   readonly baud?: number;
-  /** How long to wait for the board's next byte, in ms (default 10000). */
+  /** How long to wait for the board's next byte, and at most for the raw REPL prompt when connecting, in ms (default 10000). */
   readonly timeoutMs?: number;
   /** Soft-reset the board after entering the raw REPL (a clean interpreter, more free RAM). */
   readonly softReset?: boolean;

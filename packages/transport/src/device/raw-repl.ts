@@ -1,4 +1,4 @@
-import { CairnError } from '@cairn/core';
+import { CairnError, isCairnError } from '@cairn/core';
 import type { ByteChannel } from './byte-channel.js';
 import { RAW_BANNER, requestRawPaste, sendWindowed } from './raw-paste.js';
 
@@ -16,7 +16,8 @@ export interface RawReplOptions {
 }
 
 const CLASSIC_LIMIT = 256;
-const ENTER_LIMIT = 64 * 1024;
+/** How much of what a port sent instead of the raw REPL banner an error shows. */
+const ENTER_SAMPLE = 80;
 const encoder = new TextEncoder();
 
 /**
@@ -36,54 +37,60 @@ export class RawRepl {
     if (!['auto', 'always', 'never'].includes(this.mode)) throw new TypeError(`rawPaste must be auto, always or never, got ${JSON.stringify(this.mode)}`);
   }
 
-  /** Interrupts what runs (Ctrl-C twice), enters the raw REPL and waits for its prompt; soft-resets first when asked. */
+  /**
+   * Interrupts what runs (Ctrl-C twice), enters the raw REPL and waits for its prompt; soft-resets
+   * first when asked. All of it must be done within the channel's timeout, counted from the start:
+   * a port that keeps sending other text (which no read's timeout would end) fails then.
+   */
   async enter(options: { softReset?: boolean } = {}): Promise<void> {
     const { channel } = this;
+    const until = Date.now() + channel.timeoutMs;
     await channel.write(Buffer.from('\r\x03\x03', 'latin1'));
-    await channel.drain(50, 1000);
+    // Half the time at most for a running program's last output to stop, half for the banner.
+    await channel.drain(50, Math.min(1000, channel.timeoutMs / 2));
     await channel.write(Buffer.from('\r\x01', 'latin1'));
-    await this.awaitBanner();
-    await this.expect('>', 'the raw REPL prompt');
-    if (options.softReset === true) await this.softReset();
+    await this.awaitBanner(until);
+    await this.expect('>', 'the raw REPL prompt', until);
+    if (options.softReset === true) await this.softReset(until);
   }
 
-  /** Reads up to the raw REPL banner; output before it (the friendly REPL's) is dropped. */
-  private async awaitBanner(): Promise<void> {
+  /** Reads up to the raw REPL banner by `until`; output before it (the friendly REPL's) is dropped. */
+  private async awaitBanner(until: number): Promise<void> {
     const { channel } = this;
-    let seen = '';
+    let received = 0;
+    let tail = ''; // the last bytes received: where the banner may begin, and a sample for the error
     for (;;) {
       let piece: Buffer;
       try {
-        piece = await channel.readSome('the raw REPL banner ("raw REPL; CTRL-B to exit")');
+        piece = await channel.readSome('the raw REPL banner ("raw REPL; CTRL-B to exit")', until);
       } catch (error) {
-        if (seen === '') throw error;
-        throw new CairnError('ERR_IO', `could not enter the raw REPL of the board at ${channel.port}: it answered ${JSON.stringify(seen.slice(-120))} but never with the raw REPL banner`, {
+        if (received === 0 || !isCairnError(error, 'ERR_TRANSIENT')) throw error;
+        const sample = tail.slice(-ENTER_SAMPLE);
+        // The channel already failed with the timeout; this says what happened instead.
+        throw new CairnError('ERR_IO', `could not enter the raw REPL of the board at ${channel.port}: no raw REPL prompt came within ${channel.timeoutMs / 1000} s; it sent ${received} bytes of other text, ending ${JSON.stringify(sample)}`, {
           cause: error,
-          hint: 'check that the port is a MicroPython board, and that no program on it has disabled Ctrl-C',
+          hint: 'check that the port is a MicroPython board (and the baud rate), and that no program on it ignores Ctrl-C: press its reset button and try again',
         });
       }
-      seen += piece.toString('latin1');
-      const at = seen.indexOf(RAW_BANNER);
+      received += piece.byteLength;
+      const text = tail + piece.toString('latin1');
+      const at = text.indexOf(RAW_BANNER);
       if (at >= 0) {
-        channel.unread(Buffer.from(seen.slice(at + RAW_BANNER.length), 'latin1'));
+        channel.unread(Buffer.from(text.slice(at + RAW_BANNER.length), 'latin1'));
         return;
       }
-      if (seen.length > ENTER_LIMIT) {
-        throw channel.fail(new CairnError('ERR_IO', `could not enter the raw REPL of the board at ${channel.port}: it kept sending output (${seen.length} bytes) without the raw REPL banner`, {
-          hint: 'a program on the board may ignore Ctrl-C: press its reset button, or soft-reset it, and try again',
-        }));
-      }
+      tail = text.slice(-Math.max(ENTER_SAMPLE, RAW_BANNER.length));
     }
   }
 
-  /** Soft-resets the board from the raw prompt (a fresh interpreter; main.py does not run) and waits for the raw prompt again. */
-  async softReset(): Promise<void> {
+  /** Soft-resets the board from the raw prompt (a fresh interpreter; main.py does not run) and waits for the raw prompt again (by `until`, when given). */
+  async softReset(until?: number): Promise<void> {
     await this.exclusive(async () => {
       await this.channel.write(Uint8Array.of(0x04));
-      await this.expect('OK', 'OK for the soft reset');
-      await this.expect('soft reboot\r\n', 'the soft reboot message');
-      await this.expect(RAW_BANNER, 'the raw REPL banner after the soft reset');
-      await this.expect('>', 'the raw REPL prompt after the soft reset');
+      await this.expect('OK', 'OK for the soft reset', until);
+      await this.expect('soft reboot\r\n', 'the soft reboot message', until);
+      await this.expect(RAW_BANNER, 'the raw REPL banner after the soft reset', until);
+      await this.expect('>', 'the raw REPL prompt after the soft reset', until);
     });
   }
 
@@ -176,8 +183,8 @@ export class RawRepl {
     }
   }
 
-  private async expect(text: string, what: string): Promise<void> {
-    const skipped = await this.channel.readUntil(text, what);
+  private async expect(text: string, what: string, until?: number): Promise<void> {
+    const skipped = await this.channel.readUntil(text, what, until);
     if (text === '>' && skipped.byteLength > 0) {
       throw this.channel.fail(new CairnError('ERR_IO', `the board at ${this.channel.port} sent ${JSON.stringify(skipped.toString('latin1').slice(0, 200))} before ${what}`));
     }

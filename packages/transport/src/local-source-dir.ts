@@ -1,0 +1,166 @@
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import { posix } from 'node:path';
+import { fromSystemError } from '@cairn/core';
+import type { EntryStat, SourceDir } from '@cairn/core';
+import { nodeTypeOf, toEntryStat } from './entry-stat.js';
+import { errnoOf } from './file-io.js';
+import { fsPath } from './fs-path.js';
+import { openLocalFile, replacedEntry } from './local-source-file.js';
+
+/** How a local folder's entries are reached: through its open descriptor (/proc/self/fd), or by path. */
+export type LocalDirMode = 'descriptor' | 'path';
+
+/** 'descriptor' where the kernel offers /proc/self/fd (Linux), 'path' elsewhere. */
+export const defaultLocalDirMode: LocalDirMode = process.platform === 'linux' && existsSync('/proc/self/fd') ? 'descriptor' : 'path';
+
+const dirFlags = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+/** Orders names by their UTF-8 bytes (not by UTF-16 code units, as Array#sort would). */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * Opens the local folder at `path` as a SourceDir, refusing (ERR_NOT_FOUND) anything that is not
+ * the folder `expected` describes (same device and inode): a symlink put in its place is never followed.
+ *
+ * In 'descriptor' mode the folder is opened with O_DIRECTORY | O_NOFOLLOW and its entries are
+ * reached as /proc/self/fd/<fd>/<name>, which the kernel resolves from the open folder (as
+ * openat would): renaming or swapping any folder above it cannot redirect them. In 'path' mode
+ * (no /proc) entries are reached by path, and the folder's identity is checked when it is opened
+ * and again after its listing and after each entry's lstat or readlink (this narrows the window
+ * to a swap and a swap back between two calls, but cannot close it); files are opened with
+ * O_NOFOLLOW and checked against their lstat in both modes.
+ * The calls are synchronous (see createLocalSource).
+ */
+export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMode = defaultLocalDirMode): SourceDir {
+  return mode === 'descriptor' ? openByDescriptor(path, path, expected) : openByPath(path, expected);
+}
+
+function openByDescriptor(path: string, at: string, expected: EntryStat): SourceDir {
+  let fd: number;
+  try {
+    fd = openSync(fsPath(at), dirFlags);
+  } catch (error) {
+    // O_NOFOLLOW on a symlink gives ELOOP, O_DIRECTORY on anything else ENOTDIR.
+    const code = errnoOf(error);
+    if (code === 'ELOOP' || code === 'ENOTDIR') throw replacedEntry(path, 'folder');
+    throw fromSystemError(error, path);
+  }
+  try {
+    checkFolder(path, fstatSync(fd, { bigint: true }), expected);
+  } catch (error) {
+    closeSync(fd);
+    throw fromSystemError(error, path);
+  }
+  const self = `/proc/self/fd/${fd}`;
+  const child = (name: string): { path: string; at: string } => ({ path: posix.join(path, entryName(name)), at: `${self}/${name}` });
+  let closed = false;
+  return {
+    path,
+    names: async () => listNames(path, self),
+    async lstat(name) {
+      const entry = child(name);
+      return lstatEntry(entry.path, entry.at);
+    },
+    async readlink(name) {
+      const entry = child(name);
+      return readlinkEntry(entry.path, entry.at);
+    },
+    async openFile(name, expectedFile) {
+      const entry = child(name);
+      return openLocalFile(entry.path, entry.at, expectedFile);
+    },
+    async openDir(name, expectedDir) {
+      const entry = child(name);
+      return openByDescriptor(entry.path, entry.at, expectedDir);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        closeSync(fd);
+      } catch (error) {
+        throw fromSystemError(error, path);
+      }
+    },
+  };
+}
+
+function openByPath(path: string, expected: EntryStat): SourceDir {
+  const verify = (): void => {
+    let stats: BigIntStats;
+    try {
+      stats = lstatSync(fsPath(path), { bigint: true });
+    } catch (error) {
+      throw fromSystemError(error, path);
+    }
+    checkFolder(path, stats, expected);
+  };
+  verify();
+  const child = (name: string): string => posix.join(path, entryName(name));
+  return {
+    path,
+    async names() {
+      const names = listNames(path, path);
+      verify(); // a folder swapped in while the listing was read would have given its names
+      return names;
+    },
+    // Checked again after each entry's lstat and readlink: they must have come from this folder.
+    async lstat(name) {
+      const stat = lstatEntry(child(name), child(name));
+      verify();
+      return stat;
+    },
+    async readlink(name) {
+      const target = readlinkEntry(child(name), child(name));
+      verify();
+      return target;
+    },
+    openFile: async (name, expectedFile) => openLocalFile(child(name), child(name), expectedFile),
+    openDir: async (name, expectedDir) => openByPath(child(name), expectedDir),
+    close: async () => undefined,
+  };
+}
+
+/** Throws ERR_NOT_FOUND ("replaced") unless `stats` is the folder `expected` describes. */
+function checkFolder(path: string, stats: BigIntStats, expected: EntryStat): void {
+  if (nodeTypeOf(stats) !== 'dir' || expected.type !== 'dir' || stats.dev !== expected.dev || stats.ino !== expected.ino) {
+    throw replacedEntry(path, 'folder');
+  }
+}
+
+/** An entry name as a folder lists it; anything that could climb or descend is a caller's bug. */
+function entryName(name: string): string {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw new TypeError(`not an entry name: ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+function listNames(path: string, at: string): string[] {
+  try {
+    return readdirSync(fsPath(at)).sort(compareUtf8);
+  } catch (error) {
+    throw fromSystemError(error, path);
+  }
+}
+
+function lstatEntry(path: string, at: string): EntryStat {
+  try {
+    return toEntryStat(lstatSync(fsPath(at), { bigint: true }), path);
+  } catch (error) {
+    throw fromSystemError(error, path);
+  }
+}
+
+function readlinkEntry(path: string, at: string): string {
+  try {
+    return readlinkSync(fsPath(at));
+  } catch (error) {
+    // EINVAL: what the walk saw as a symlink is something else now.
+    if (errnoOf(error) === 'EINVAL') throw replacedEntry(path, 'symlink');
+    throw fromSystemError(error, path);
+  }
+}

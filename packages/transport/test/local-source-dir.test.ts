@@ -1,0 +1,148 @@
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SourceDir } from '@cairn/core';
+import { createLocalSource } from '@cairn/transport';
+import { openLocalDir } from '../src/local-source-dir.js';
+import type { LocalDirMode } from '../src/local-source-dir.js';
+import { rejection } from './backend-contract.js';
+import { tempDir } from './temp-dir.js';
+
+const source = createLocalSource();
+
+/** src/ with d/ (a file and a folder) next to outside/ (what a swapped-in symlink points at). */
+async function layout(): Promise<{ src: string; outside: string }> {
+  const work = await tempDir();
+  const src = join(work, 'src');
+  const outside = join(work, 'outside');
+  await mkdir(join(src, 'd', 'sub'), { recursive: true });
+  await writeFile(join(src, 'd', 'inside.txt'), 'inside\n');
+  await writeFile(join(src, 'd', 'sub', 'deep.txt'), 'deep\n');
+  await mkdir(join(outside, 'sub'), { recursive: true });
+  await writeFile(join(outside, 'OUTSIDE'), 'outside\n');
+  await writeFile(join(outside, 'inside.txt'), 'outside\n');
+  await writeFile(join(outside, 'sub', 'deep.txt'), 'outside\n');
+  return { src, outside };
+}
+
+/** Puts a symlink to `outside` where `path` was (what was there moves to `path`.moved). */
+async function swapForSymlink(path: string, outside: string): Promise<void> {
+  await rename(path, `${path}.moved`);
+  await symlink(outside, path);
+}
+
+async function collect(pieces: AsyncIterable<Uint8Array>): Promise<string> {
+  let text = '';
+  for await (const piece of pieces) text += Buffer.from(piece).toString();
+  return text;
+}
+
+const modes: LocalDirMode[] = process.platform === 'linux' ? ['descriptor', 'path'] : ['path'];
+
+describe.each(modes)('the local SourceDir (%s mode)', (mode) => {
+  it('lists, stats, reads and opens its entries relative to itself', async () => {
+    const { src } = await layout();
+    const d = openLocalDir(join(src, 'd'), await source.lstat(join(src, 'd')), mode);
+    try {
+      expect(d.path).toBe(join(src, 'd'));
+      expect(await d.names()).toEqual(['inside.txt', 'sub']);
+      const stat = await d.lstat('inside.txt');
+      expect(stat).toEqual(await source.lstat(join(src, 'd', 'inside.txt')));
+      const file = await d.openFile('inside.txt', stat);
+      expect(await collect(file.chunks(64))).toBe('inside\n');
+      await file.close();
+      const sub = await d.openDir('sub', await d.lstat('sub'));
+      expect(sub.path).toBe(join(src, 'd', 'sub'));
+      expect(await sub.names()).toEqual(['deep.txt']);
+      await sub.close();
+      await expect(d.lstat('../d')).rejects.toThrow(TypeError);
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('refuses a folder swapped for a symlink after the walk\'s lstat, naming it', async () => {
+    const { src, outside } = await layout();
+    const path = join(src, 'd');
+    const expected = await source.lstat(path);
+    await swapForSymlink(path, outside);
+    const error = await rejection(Promise.resolve().then(() => openLocalDir(path, expected, mode)), 'ERR_NOT_FOUND');
+    expect(error.message).toContain(path);
+    expect(error.message).toContain('replaced while it was read');
+  });
+
+  it('refuses a child folder swapped for a symlink, and a file swapped for another file', async () => {
+    const { src, outside } = await layout();
+    const d = openLocalDir(join(src, 'd'), await source.lstat(join(src, 'd')), mode);
+    try {
+      const subStat = await d.lstat('sub');
+      const fileStat = await d.lstat('inside.txt');
+      await swapForSymlink(join(src, 'd', 'sub'), join(outside, 'sub'));
+      await writeFile(join(src, 'd', 'other.txt'), 'other\n');
+      await rename(join(src, 'd', 'other.txt'), join(src, 'd', 'inside.txt'));
+      const dirError = await rejection(d.openDir('sub', subStat), 'ERR_NOT_FOUND');
+      expect(dirError.message).toContain(join(src, 'd', 'sub'));
+      const fileError = await rejection(d.openFile('inside.txt', fileStat), 'ERR_NOT_FOUND');
+      expect(fileError.message).toContain(`${join(src, 'd', 'inside.txt')}: the file was replaced`);
+      // A symlink in a file's place is never opened either.
+      await swapForSymlink(join(src, 'd', 'inside.txt'), join(outside, 'inside.txt'));
+      await rejection(d.openFile('inside.txt', fileStat), 'ERR_UNSUPPORTED');
+    } finally {
+      await d.close();
+    }
+  });
+});
+
+describe.runIf(process.platform === 'linux')('the local SourceDir through its descriptor', () => {
+  it('keeps reading the folder it opened when a folder above it is swapped for a symlink', async () => {
+    const { src, outside } = await layout();
+    const sub = join(src, 'd', 'sub');
+    const d: SourceDir = openLocalDir(join(src, 'd'), await source.lstat(join(src, 'd')), 'descriptor');
+    const opened = await d.openDir('sub', await d.lstat('sub'));
+    try {
+      await swapForSymlink(join(src, 'd'), outside);
+      // By path, d/sub/deep.txt is now outside's; through the open folders it is still the real one.
+      expect(await source.readdir(join(src, 'd'))).toContain('OUTSIDE');
+      expect(await d.names()).toEqual(['inside.txt', 'sub']);
+      const stat = await opened.lstat('deep.txt');
+      expect(stat.ino).not.toBe((await source.lstat(join(sub, 'deep.txt'))).ino);
+      const file = await opened.openFile('deep.txt', stat);
+      expect(await collect(file.chunks(64))).toBe('deep\n');
+      await file.close();
+    } finally {
+      await opened.close();
+      await d.close();
+    }
+  });
+
+  it('is what createLocalSource opens', async () => {
+    const { src, outside } = await layout();
+    const path = join(src, 'd');
+    const expected = await source.lstat(path);
+    const open = source.openDir;
+    if (open === undefined) throw new Error('the local source has no openDir');
+    await swapForSymlink(path, outside);
+    await rejection(open.call(source, path, expected), 'ERR_NOT_FOUND');
+  });
+});
+
+describe('the local SourceDir by path', () => {
+  it('refuses a listing when the folder was swapped while it was read', async () => {
+    const { src, outside } = await layout();
+    const path = join(src, 'd');
+    const d = openLocalDir(path, await source.lstat(path), 'path');
+    await swapForSymlink(path, outside);
+    const error = await rejection(d.names(), 'ERR_NOT_FOUND');
+    expect(error.message).toContain(path);
+  });
+
+  it('refuses an entry whose lstat went through a folder swapped in after it was opened', async () => {
+    const { src, outside } = await layout();
+    const path = join(src, 'd');
+    const d = openLocalDir(path, await source.lstat(path), 'path');
+    await swapForSymlink(path, outside);
+    // outside/inside.txt exists: the lstat itself succeeds, the folder's check after it does not.
+    const error = await rejection(d.lstat('inside.txt'), 'ERR_NOT_FOUND');
+    expect(error.message).toContain(`${path}: the folder was replaced`);
+  });
+});
