@@ -2,9 +2,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isCairnError } from '@cairn/core';
-import { initRepository, listSnapshots, openRepository } from '@cairn/repository';
+import { findSnapshot, initRepository, listSnapshots, openRepository } from '@cairn/repository';
 import type { Repository, SnapshotEntry } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
+import { usageError } from './usage.js';
 
 /** Exit codes of the cairn command. */
 export const EXIT = { ok: 0, error: 1, partial: 3 } as const;
@@ -26,8 +27,10 @@ export function defaultRepoLocation(): string {
   return join(dataHome, 'cairn', 'repo');
 }
 
-/** Where the repository is and whether the user named it (--repo, then CAIRN_REPO) or it is the default. */
+/** Where the repository is and whether the user named it (--repo, then CAIRN_REPO) or it is the default; ERR_USAGE for `--repo ""`. */
 export function repoLocation(options: GlobalOptions): { path: string; isDefault: boolean } {
+  // An empty CAIRN_REPO counts as unset, as environment variables go; an empty --repo is a mistake.
+  if (options.repo === '') throw usageError('--repo: an empty path ("") names no repository; leave --repo out for $CAIRN_REPO or the default');
   const named = options.repo ?? process.env['CAIRN_REPO'];
   return named !== undefined && named !== '' ? { path: named, isDefault: false } : { path: defaultRepoLocation(), isDefault: true };
 }
@@ -61,19 +64,28 @@ export async function readableSnapshots(repo: Repository): Promise<SnapshotEntry
   return snapshots;
 }
 
+/** The snapshot `ref` names (id, prefix or "latest"); unreadable snapshot files that "latest" passed over are named on stderr. */
+export async function resolveSnapshot(repo: Repository, ref: string): Promise<SnapshotEntry> {
+  return findSnapshot(repo, ref, {
+    onUnreadable: (p) => process.stderr.write(`warning: ${p.file} cannot be read (${p.error.message}); "latest" is the newest snapshot that can\n`),
+  });
+}
+
 /** Prints `value` as JSON on stdout. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
 }
 
-/** Turns an error into a message on stderr (JSON with --json) and returns the exit code. */
+/**
+ * Turns an error into a message on stderr (JSON with --json) and returns the exit code.
+ * A CairnError is the user's to act on (ERR_USAGE: an argument the CLI or engine refused);
+ * anything else, a stray TypeError or RangeError included, is a bug in cairn and says so.
+ */
 export function reportError(error: unknown, json: boolean): number {
   const cairn = isCairnError(error) ? error : undefined;
-  const usage = error instanceof TypeError || error instanceof RangeError;
-  const code = cairn?.code ?? (usage ? 'ERR_USAGE' : 'ERR_INTERNAL');
+  const code = cairn?.code ?? 'ERR_INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
-  // Anything else is a bug in cairn: say so, and how to get the stack.
-  const hint = cairn?.hint ?? (cairn === undefined && !usage ? 'this is a bug in cairn; run again with CAIRN_DEBUG=1 for the stack and report it' : undefined);
+  const hint = cairn === undefined ? 'this is a bug in cairn; run again with CAIRN_DEBUG=1 for the stack and report it' : cairn.hint;
   if (json) {
     process.stderr.write(`${JSON.stringify({ error: { code, message, hint } })}\n`);
   } else {

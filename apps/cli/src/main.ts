@@ -20,6 +20,7 @@ import { registerSnapshots } from './commands/snapshots.js';
 import { registerStats } from './commands/stats.js';
 import { registerUnlock } from './commands/unlock.js';
 import { defaultRepoLocation, EXIT, reportError } from './context.js';
+import { refuseExcessArguments } from './usage.js';
 
 // A reader that stops early (`cairn ls … | head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -58,6 +59,7 @@ registerRepair(program);
 registerUnlock(program);
 registerConfig(program);
 registerDevice(program);
+refuseExcessArguments(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseCalendarDuration } from '@cairn/repository';
 import type { RetentionPolicy } from '@cairn/repository';
+import { parseCount, parseFlag } from './usage.js';
 
 /** The --keep-* flags as commander gives them (`forget` and `config retention`). */
 export interface KeepFlags {
@@ -19,13 +20,12 @@ export function splitTags(list: string): string[] {
   return list === '' ? [''] : list.split(',').map((t) => t.trim()).filter((t) => t !== '');
 }
 
-/** The rules the --keep-* flags give (empty when none); RangeError naming a bad count. */
+/** The rules the --keep-* flags give (empty when none); ERR_USAGE naming a bad count (negative, fractional) or duration. */
 export function policyFromFlags(flags: KeepFlags): RetentionPolicy {
   const count = (value: string | undefined, flag: string): number | undefined => {
     if (value === undefined) return undefined;
-    if (value === 'unlimited' || value === '-1') return Infinity;
-    if (!/^\d+$/.test(value)) throw new RangeError(`--keep-${flag} wants a number of snapshots or "unlimited", not ${JSON.stringify(value)}`);
-    return Number(value);
+    if (value === 'unlimited') return Infinity;
+    return parseCount(`--keep-${flag}`, value, 'a whole number of snapshots (0 or more) or "unlimited"');
   };
   const entries = Object.entries({
     last: count(flags.keepLast, 'last'),
@@ -34,7 +34,7 @@ export function policyFromFlags(flags: KeepFlags): RetentionPolicy {
     weekly: count(flags.keepWeekly, 'weekly'),
     monthly: count(flags.keepMonthly, 'monthly'),
     yearly: count(flags.keepYearly, 'yearly'),
-    within: flags.keepWithin === undefined ? undefined : parseCalendarDuration(flags.keepWithin),
+    within: flags.keepWithin === undefined ? undefined : parseFlag('--keep-within', flags.keepWithin, parseCalendarDuration),
     tags: flags.keepTag.length === 0 ? undefined : flags.keepTag.map(splitTags),
   }).filter(([, value]) => value !== undefined);
   return Object.fromEntries(entries) as RetentionPolicy;

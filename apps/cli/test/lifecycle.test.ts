@@ -84,7 +84,7 @@ describe('cairn forget, prune, unlock, repair, check --read-data-subset', () => 
     expect(badGrace.stderr).toContain('not a time interval: "soon"');
     const badKeep = await run('forget', '--keep-daily', 'many');
     expect(badKeep.code).toBe(1);
-    expect(badKeep.stderr).toContain('--keep-daily wants a number of snapshots or "unlimited", not "many"');
+    expect(badKeep.stderr).toContain('--keep-daily wants a whole number of snapshots (0 or more) or "unlimited", not "many"');
     const empty = await run('forget');
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('no policy given');

@@ -45,6 +45,28 @@ describe('cairn backup --vcs and policies', () => {
     expect([...(await readTree(join(out, 'wc'))).keys()].sort()).toEqual(['.env', 'notes.txt', 'src/index.js', 'src/new.js']);
   });
 
+  it('--vcs-remote OLD=NEW: the hint names it with the recorded URL, and it rebuilds the clone from where the remote went', async () => {
+    const scenario = await makeGitScenario();
+    const home = await tempDir();
+    expect((await cairn(['backup', '--vcs', 'changes', scenario.wc], { home })).code).toBe(0);
+    const moved = await loseRemote(scenario);
+    const gone = await cairn(['restore', 'latest', '--target', join(home, 'gone')], { home });
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toContain(`restore again with --vcs-remote ${scenario.remote}=NEW_URL`);
+
+    const out = join(home, 'out');
+    const restored = await cairn(['restore', 'latest', '--target', out, '--vcs-remote', `${scenario.remote}=${moved}`], { home });
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toContain('4 files recorded by reference came from their working copy\'s remote');
+    expect(await readTree(join(out, 'wc'))).toEqual(await readTree(scenario.wc, ['node_modules']));
+    expect(git(join(out, 'wc'), 'remote', 'get-url', 'origin').trim()).toBe(moved);
+
+    const bad = await cairn(['restore', 'latest', '--target', join(home, 'bad'), '--vcs-remote', scenario.remote], { home });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`--vcs-remote wants OLD=NEW`);
+    expect(bad.stderr).toContain(scenario.remote);
+  });
+
   it('--no-policy stores everything; a config file sets the mode, a user glob and the project; bad values are refused', async () => {
     const { wc } = await makeGitScenario();
     const home = await tempDir();

@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'ERR_NO_SPACE'
   | 'ERR_UNSUPPORTED'
   | 'ERR_ABORTED'
-  | 'ERR_IO';
+  | 'ERR_IO'
+  /** An argument or option the user gave is not valid (the message names it and its value). */
+  | 'ERR_USAGE';
 
 /** Options of a CairnError besides its message. */
 export interface CairnErrorOptions {

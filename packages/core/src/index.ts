@@ -6,9 +6,10 @@
 export { CairnError, isCairnError, fromSystemError } from './errors.js';
 export type { ErrorCode, CairnErrorOptions } from './errors.js';
 export { ID_LENGTH, toHex, fromHex, isHexId, idEquals } from './hex.js';
+export { nameFromBytes, nameToBytes, holdsRawBytes, compareNames, wellFormedText } from './names.js';
 export type { Id } from './hex.js';
 export type { Backend, FileType, FileInfo, ByteRange, StorageSpace } from './backend.js';
-export type { NodeType, EntryStat, EntryMetadata } from './node.js';
+export type { NodeType, EntryStat, EntryMetadata, Xattr } from './node.js';
 export type { Source, SourceDir, SourceFile, Target, TargetFile } from './source.js';
 export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './blob.js';
 export type { BlobType, CodecName, PackedBlob } from './blob.js';

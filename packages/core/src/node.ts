@@ -25,3 +25,9 @@ export interface EntryMetadata {
   readonly uid: number;
   readonly gid: number;
 }
+
+/** One extended attribute of an entry: its name ("user.comment") and its value's bytes. */
+export interface Xattr {
+  readonly name: string;
+  readonly value: Uint8Array;
+}

@@ -1,4 +1,5 @@
-import type { EntryMetadata, EntryStat, NodeType } from './node.js';
+import type { CairnError } from './errors.js';
+import type { EntryMetadata, EntryStat, NodeType, Xattr } from './node.js';
 
 /** An open regular file of a Source. */
 export interface SourceFile {
@@ -37,6 +38,8 @@ export interface SourceDir {
   openDir(name: string, expected: EntryStat): Promise<SourceDir>;
   /** The source's own SHA-256 of a whole regular file (see Source.digest). Optional. */
   digest?(name: string): Promise<Uint8Array>;
+  /** The entry's extended attributes, sorted by name (see Source.xattrs). Optional. */
+  xattrs?(name: string): Promise<readonly Xattr[]>;
   /** Releases the folder; its children stay usable only until then. */
   close(): Promise<void>;
 }
@@ -54,9 +57,9 @@ export interface Source {
   join(dir: string, name: string): string;
   /** Metadata of the entry itself (symlinks are not followed). */
   lstat(path: string): Promise<EntryStat>;
-  /** Names in a folder, sorted by their UTF-8 bytes. */
+  /** Names in a folder, sorted by their bytes (bytes that are not valid UTF-8 held as U+DC80–U+DCFF, see nameFromBytes). */
   readdir(path: string): Promise<string[]>;
-  /** Target of a symlink. */
+  /** Target of a symlink (bytes that are not valid UTF-8 held as U+DC80–U+DCFF). */
   readlink(path: string): Promise<string>;
   /** Opens a regular file without following a symlink and without blocking on a fifo. */
   openFile(path: string): Promise<SourceFile>;
@@ -77,6 +80,11 @@ export interface Source {
    * hashlib), so that an unchanged file need not cross a slow link. Optional.
    */
   digest?(path: string): Promise<Uint8Array>;
+  /**
+   * The entry's extended attributes (a symlink's own, never its target's), sorted by name; empty
+   * when it has none. Optional: a source without them records none.
+   */
+  xattrs?(path: string): Promise<readonly Xattr[]>;
 }
 
 /**
@@ -134,4 +142,16 @@ export interface Target {
    * in place instead of sending it over a slow link. Optional.
    */
   digest?(path: readonly string[]): Promise<Uint8Array>;
+  /**
+   * Optional: sets the extended attributes of the entry at `path` (never following a symlink).
+   * A restore calls it before setMetadata (a read-only mode could forbid it afterwards). It tries
+   * every attribute, then throws one CairnError naming the entry and each one it could not set.
+   */
+  setXattrs?(path: readonly string[], xattrs: readonly Xattr[]): Promise<void>;
+  /**
+   * Optional: the error that ended the target as a whole (a board's link that closed), after
+   * which nothing more can be written. A restore that meets an entry's error asks it: with one,
+   * the restore stops with that error instead of going on to the next entries.
+   */
+  failure?(): CairnError | undefined;
 }

@@ -1,6 +1,7 @@
 import { CairnError, isHexId } from '@cairn/core';
 import { describeValue } from './describe-value.js';
 import { checkFormatVersion, FORMAT_VERSION } from './format-version.js';
+import { MAX_DURATION_YEARS, parseCalendarDuration } from './calendar-duration.js';
 
 /** A repository's settings: the file `config`, JSON. */
 export interface RepoConfig {
@@ -38,6 +39,21 @@ export interface ConfigRetention {
   readonly within?: string;
   readonly tags?: readonly (readonly string[])[];
 }
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * The ranges a config's numbers must lie in (docs/FORMAT.md, "config"): what the writers
+ * can honour. The chunker's are the limits of the fastcdc crate (breaking one panics inside
+ * WASM), the level is zstd's range the WASM reader can read, and a pack of up to 1 GiB
+ * (plus its last blob) keeps every offset within 32 bits.
+ */
+export const CONFIG_LIMITS = {
+  packSize: { min: 16 * KiB, max: 1024 * MiB },
+  compressionLevel: { min: 1, max: 19 },
+  chunker: { min: { min: 64, max: 64 * MiB }, avg: { min: 256, max: 256 * MiB }, max: { min: 1024, max: 1024 * MiB } },
+} as const;
 
 const KEYS = ['version', 'id', 'createdAt', 'chunker', 'hash', 'compression', 'encryption', 'packSize', 'maxSize', 'retention'];
 const COUNT_KEYS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
@@ -87,9 +103,11 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
     if (!values.includes(found as T)) return fail('ERR_UNSUPPORTED', `${path} ${JSON.stringify(found)} is not supported (this cairn knows ${values.join(', ')})`);
     return found as T;
   };
-  const count = (object: Record<string, unknown>, key: string, path: string, min: number): number => {
+  const count = (object: Record<string, unknown>, key: string, path: string, min: number, max: number, also = ''): number => {
     const found = field(object, key, path);
-    return Number.isSafeInteger(found) && (found as number) >= min ? (found as number) : expected(path, found, `an integer >= ${min}`);
+    return Number.isSafeInteger(found) && (found as number) >= min && (found as number) <= max
+      ? (found as number)
+      : expected(path, found, `an integer from ${min} to ${max}${also}`);
   };
   const section = (key: string, keys: readonly string[]): Record<string, unknown> => {
     const found = field(value, key);
@@ -108,15 +126,15 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
   if (typeof createdAt !== 'string' || !ISO_8601.test(createdAt) || Number.isNaN(Date.parse(createdAt))) expected('createdAt', createdAt, 'an ISO 8601 time');
   const chunker = section('chunker', ['algorithm', 'min', 'avg', 'max']);
   const algorithm = known('chunker.algorithm', field(chunker, 'algorithm', 'chunker.algorithm'), ['fastcdc'] as const);
-  const min = count(chunker, 'min', 'chunker.min', 1);
-  const avg = count(chunker, 'avg', 'chunker.avg', min);
-  const max = count(chunker, 'max', 'chunker.max', avg);
+  const limits = CONFIG_LIMITS.chunker;
+  const min = count(chunker, 'min', 'chunker.min', limits.min.min, limits.min.max);
+  const avg = count(chunker, 'avg', 'chunker.avg', Math.max(min, limits.avg.min), limits.avg.max, min > limits.avg.min ? ' (at least chunker.min)' : '');
+  const max = count(chunker, 'max', 'chunker.max', Math.max(avg, limits.max.min), limits.max.max, avg > limits.max.min ? ' (at least chunker.avg)' : '');
   const hash = known('hash', field(value, 'hash'), ['sha256'] as const);
   const compression = section('compression', ['codec', 'level']);
   const codec = known('compression.codec', field(compression, 'codec', 'compression.codec'), ['zstd', 'none'] as const);
-  const level = field(compression, 'level', 'compression.level');
-  if (!Number.isSafeInteger(level)) expected('compression.level', level, 'an integer');
-  const packSize = count(value, 'packSize', 'packSize', 1);
+  const level = count(compression, 'level', 'compression.level', CONFIG_LIMITS.compressionLevel.min, CONFIG_LIMITS.compressionLevel.max);
+  const packSize = count(value, 'packSize', 'packSize', CONFIG_LIMITS.packSize.min, CONFIG_LIMITS.packSize.max);
   const maxSize = Object.hasOwn(value, 'maxSize') ? checkMaxSize(value['maxSize'], expected, fail) : undefined;
   const retention = Object.hasOwn(value, 'retention') ? checkRetention(value['retention'], expected, fail) : undefined;
   return {
@@ -125,7 +143,7 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
     createdAt: createdAt as string,
     chunker: { algorithm, min, avg, max },
     hash,
-    compression: { codec, level: level as number },
+    compression: { codec, level },
     encryption,
     packSize,
     ...(maxSize === undefined ? {} : { maxSize }),
@@ -162,7 +180,7 @@ function checkRetention(found: unknown, expected: Expected, fail: Fail): ConfigR
   }
   if (Object.hasOwn(found, 'within')) {
     const within = found['within'];
-    if (typeof within !== 'string' || !/^(\d+[ymdh])+$/.test(within)) expected('retention.within', within, 'a duration such as "1y6m" or "36h"');
+    if (typeof within !== 'string' || !isDuration(within)) expected('retention.within', within, `a duration such as "1y6m" or "36h" (at most ${MAX_DURATION_YEARS} years)`);
     out['within'] = within;
   }
   if (Object.hasOwn(found, 'tags')) {
@@ -178,6 +196,15 @@ function checkRetention(found: unknown, expected: Expected, fail: Fail): ConfigR
 function refuseUnknownKeys(object: Record<string, unknown>, keys: readonly string[], prefix: string, fail: Fail): void {
   for (const key of Object.keys(object)) {
     if (!keys.includes(key)) fail('ERR_UNSUPPORTED', `setting ${JSON.stringify(prefix + key)} is not known to this cairn`);
+  }
+}
+
+function isDuration(text: string): boolean {
+  try {
+    parseCalendarDuration(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -5,11 +5,18 @@ import { describeValue } from './describe-value.js';
 export const FORMAT_VERSION = 1;
 
 /**
- * The newest version of tree and snapshot files this code reads. Version 2 adds optional keys
- * (a file recorded by reference, working copies, skipped entries, file classes); a file that
- * uses none of them is still written as version 1, which every cairn reads.
+ * The newest version of snapshot files this code reads. Version 2 adds optional keys (working
+ * copies, skipped entries, file classes); a snapshot that uses none of them is still written as
+ * version 1, which every cairn reads.
  */
 export const NEWEST_FILE_VERSION = 2;
+
+/**
+ * The newest version of tree files this code reads. Version 2 adds a file recorded by reference;
+ * version 3 names and symlink targets that are not valid UTF-8 (as bin) and extended attributes.
+ * A tree is written with the lowest version that holds what it uses.
+ */
+export const NEWEST_TREE_VERSION = 3;
 
 /**
  * The version `found`, when it is one from 1 to `newest`; throws ERR_VERSION for any other

@@ -27,6 +27,8 @@ export interface TreeNodeJson {
   linkTarget?: string;
   rdev?: number;
   ref?: { id: string; commit: string };
+  /** Extended attributes, values in hex. */
+  xattrs?: { name: string; value: string }[];
 }
 
 /** A snapshot as plain JSON. */
@@ -76,6 +78,7 @@ export function treeToJson(nodes: readonly TreeNode[]): TreeNodeJson[] {
     ...(node.linkTarget === undefined ? {} : { linkTarget: node.linkTarget }),
     ...(node.rdev === undefined ? {} : { rdev: node.rdev }),
     ...(node.ref === undefined ? {} : { ref: { ...node.ref } }),
+    ...(node.xattrs === undefined ? {} : { xattrs: node.xattrs.map((xattr) => ({ name: xattr.name, value: toHex(xattr.value) })) }),
   }));
 }
 

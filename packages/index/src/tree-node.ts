@@ -1,6 +1,10 @@
-import type { Id, NodeType } from '@cairn/core';
+import type { Id, NodeType, Xattr } from '@cairn/core';
 
-/** One entry of a tree (a folder listing). Times are nanoseconds since 1970. */
+/**
+ * One entry of a tree (a folder listing). Times are nanoseconds since 1970. A name (or a
+ * symlink target) whose bytes are not valid UTF-8 holds them as U+DC80–U+DCFF (see
+ * nameFromBytes in @cairn/core).
+ */
 export interface TreeNode {
   readonly name: string;
   readonly type: NodeType;
@@ -28,6 +32,8 @@ export interface TreeNode {
    * copy record for the enclosing folder says which VCS and remote.
    */
   readonly ref?: FileRef;
+  /** Extended attributes (format version 3), sorted by name; absent when the entry has none. */
+  readonly xattrs?: readonly Xattr[];
 }
 
 /** A file's content as its VCS holds it: a git blob id, an hg file node, an svn "r<revision>". */
@@ -41,11 +47,14 @@ export const NODE_TYPES: readonly NodeType[] = ['file', 'dir', 'symlink', 'fifo'
 
 /** The keys of a node map, in the order they are written. */
 export const NODE_KEYS: readonly string[] = [
-  'name', 'type', 'mode', 'uid', 'gid', 'mtime', 'ctime', 'ino', 'dev', 'nlink', 'size', 'content', 'subtree', 'target', 'rdev', 'ref',
+  'name', 'type', 'mode', 'uid', 'gid', 'mtime', 'ctime', 'ino', 'dev', 'nlink', 'size', 'content', 'subtree', 'target', 'rdev', 'ref', 'xattrs',
 ];
 
 /** Keys of a node that version 1 of the tree format does not have. */
 export const NODE_KEYS_V2: readonly string[] = ['ref'];
+
+/** Keys of a node that versions 1 and 2 of the tree format do not have. */
+export const NODE_KEYS_V3: readonly string[] = ['xattrs'];
 
 /** The optional wire keys of a node. */
 export type NodeExtraKey = 'content' | 'subtree' | 'target' | 'rdev';

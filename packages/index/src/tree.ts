@@ -1,33 +1,36 @@
-import type { Id, NodeType } from '@cairn/core';
+import { holdsRawBytes, nameFromBytes, nameToBytes } from '@cairn/core';
+import type { Id, NodeType, Xattr } from '@cairn/core';
 import { checkBigInt, checkId, checkString, checkUint, INT64_MAX, INT64_MIN, UINT64_MAX } from './argument-checks.js';
 import { describeValue } from './describe-value.js';
 import { createFieldReader, own } from './field-reader.js';
 import type { FieldReader, WireMap } from './field-reader.js';
-import { NEWEST_FILE_VERSION } from './format-version.js';
+import { NEWEST_TREE_VERSION } from './format-version.js';
 import { packValue, unpackValue, wireInt } from './msgpack.js';
-import { EXTRA_KEY_OWNER, extraKeyRule, MAX_MODE, nameProblem, NODE_KEYS, NODE_KEYS_V2, NODE_TYPES } from './tree-node.js';
+import { EXTRA_KEY_OWNER, extraKeyRule, MAX_MODE, nameProblem, NODE_KEYS, NODE_KEYS_V2, NODE_KEYS_V3, NODE_TYPES } from './tree-node.js';
 import type { FileRef, NodeExtraKey, TreeNode } from './tree-node.js';
 
 /**
- * Encodes a tree `{ v, nodes: [...] }` with the nodes sorted by the UTF-8 bytes of their
- * names, so the same listing always gives the same bytes; `v` is 2 when a node is recorded by
- * reference, else 1. TypeError / RangeError on a bad node, a name a reader would refuse, or a
+ * Encodes a tree `{ v, nodes: [...] }` with the nodes sorted by the bytes of their names, so
+ * the same listing always gives the same bytes; `v` is 3 when a name or symlink target is not
+ * valid UTF-8 (written as bin) or a node has extended attributes, else 2 when a node is recorded
+ * by reference, else 1. TypeError / RangeError on a bad node, a name a reader would refuse, or a
  * duplicate name.
  */
 export function encodeTree(nodes: readonly TreeNode[]): Uint8Array {
   if (!Array.isArray(nodes)) throw new TypeError(`nodes must be an array, not ${describeValue(nodes)}`);
   const keyed = nodes.map((node: TreeNode, i) => {
     const wire = wireNode(node, `nodes[${i}]`);
-    return { name: node.name, utf8: Buffer.from(node.name, 'utf8'), wire };
+    return { name: node.name, bytes: Buffer.from(nameToBytes(node.name)), wire };
   });
-  keyed.sort((a, b) => Buffer.compare(a.utf8, b.utf8));
+  keyed.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
   keyed.forEach((entry, i) => {
     const before = keyed[i - 1];
-    if (before !== undefined && Buffer.compare(before.utf8, entry.utf8) === 0) {
+    if (before !== undefined && Buffer.compare(before.bytes, entry.bytes) === 0) {
       throw new TypeError(`two nodes are named ${JSON.stringify(entry.name)}: names in a tree must be unique`);
     }
   });
-  const v = keyed.some((entry) => entry.wire['ref'] !== undefined) ? 2 : 1;
+  const v3 = keyed.some(({ wire }) => wire['name'] instanceof Uint8Array || wire['target'] instanceof Uint8Array || wire['xattrs'] !== undefined);
+  const v = v3 ? 3 : keyed.some((entry) => entry.wire['ref'] !== undefined) ? 2 : 1;
   return packValue({ v, nodes: keyed.map((entry) => entry.wire) });
 }
 
@@ -37,18 +40,19 @@ export function encodeTree(nodes: readonly TreeNode[]): Uint8Array {
  */
 export function decodeTree(bytes: Uint8Array, where: string): TreeNode[] {
   const read = createFieldReader(where, 'tree');
-  const root = read.root(unpackValue(bytes, where, 'tree'), ['v', 'nodes'], NEWEST_FILE_VERSION);
-  let previous: { name: string; utf8: Buffer } | undefined;
-  const keys = root.v >= 2 ? NODE_KEYS : NODE_KEYS.filter((key) => !NODE_KEYS_V2.includes(key));
+  const root = read.root(unpackValue(bytes, where, 'tree'), ['v', 'nodes'], NEWEST_TREE_VERSION);
+  let previous: { name: string; bytes: Buffer } | undefined;
+  const unknown = root.v >= 3 ? [] : root.v === 2 ? NODE_KEYS_V3 : [...NODE_KEYS_V2, ...NODE_KEYS_V3];
+  const keys = NODE_KEYS.filter((key) => !unknown.includes(key));
   return read.array(own(root, 'nodes'), 'nodes').map((value, i) => {
-    const node = readNode(read, read.map(value, `nodes[${i}]`, keys), `nodes[${i}]`);
-    const utf8 = Buffer.from(node.name, 'utf8');
+    const node = readNode(read, read.map(value, `nodes[${i}]`, keys), `nodes[${i}]`, root.v);
+    const nameBytes = Buffer.from(nameToBytes(node.name));
     if (previous !== undefined) {
-      const order = Buffer.compare(previous.utf8, utf8);
+      const order = Buffer.compare(previous.bytes, nameBytes);
       if (order === 0) read.fail(`nodes[${i}].name`, `${JSON.stringify(node.name)} is repeated: names in a tree must be unique`);
       if (order > 0) read.fail(`nodes[${i}].name`, `${JSON.stringify(node.name)} comes after ${JSON.stringify(previous.name)}: names are not sorted`);
     }
-    previous = { name: node.name, utf8 };
+    previous = { name: node.name, bytes: nameBytes };
     return node;
   });
 }
@@ -56,7 +60,7 @@ export function decodeTree(bytes: Uint8Array, where: string): TreeNode[] {
 /** The wire map of a node, keys in format order, after checking every field. */
 function wireNode(node: TreeNode, path: string): Record<string, unknown> {
   if (typeof node !== 'object' || node === null) throw new TypeError(`${path} must be a TreeNode, not ${describeValue(node)}`);
-  checkString(node.name, `${path}.name`);
+  checkName(node.name, `${path}.name`);
   const problem = nameProblem(node.name);
   if (problem !== undefined) throw new TypeError(`${path}.name ${problem}: a reader would refuse it`);
   const at = `${path} (${JSON.stringify(node.name)})`;
@@ -68,7 +72,7 @@ function wireNode(node: TreeNode, path: string): Record<string, unknown> {
   checkBigInt(node.ino, `${at}.ino`, 0n, UINT64_MAX);
   checkBigInt(node.dev, `${at}.dev`, 0n, UINT64_MAX);
   const wire: Record<string, unknown> = {
-    name: node.name,
+    name: textOrBytes(node.name),
     type: node.type,
     mode: node.mode,
     uid: wireInt(node.uid),
@@ -101,12 +105,57 @@ function wireNode(node: TreeNode, path: string): Record<string, unknown> {
       if (!Array.isArray(value)) throw new TypeError(`${at}.content must be an array of ids, not ${describeValue(value)}`);
       value.forEach((id, i) => checkId(id, `${at}.content[${i}]`));
     } else if (key === 'subtree') checkId(value, `${at}.subtree`);
-    else if (key === 'target') checkString(value, `${at}.linkTarget`);
-    else checkUint(value, `${at}.rdev`);
-    wire[key] = key === 'rdev' ? wireInt(value as number) : value;
+    else if (key === 'target') {
+      checkName(value, `${at}.linkTarget`);
+    } else checkUint(value, `${at}.rdev`);
+    wire[key] = key === 'rdev' ? wireInt(value as number) : key === 'target' ? textOrBytes(value as string) : value;
   }
   if (ref !== undefined) wire['ref'] = { id: ref.id, commit: ref.commit };
+  const xattrs = wireXattrs(node.xattrs, `${at}.xattrs`);
+  if (xattrs !== undefined) wire['xattrs'] = xattrs;
   return wire;
+}
+
+/** Throws TypeError unless `value` is a string, RangeError when it holds a lone surrogate that stands for no byte. */
+function checkName(value: unknown, path: string): asserts value is string {
+  if (typeof value !== 'string') throw new TypeError(`${path} must be a string, not ${describeValue(value)}`);
+  try {
+    nameToBytes(value);
+  } catch (error) {
+    throw new RangeError(`${path}: ${(error as Error).message}`);
+  }
+}
+
+/** A name or target as written: str when its bytes are valid UTF-8, else bin of its bytes (tree version 3). */
+function textOrBytes(text: string): string | Uint8Array {
+  return holdsRawBytes(text) ? nameToBytes(text) : text;
+}
+
+/** Extended attributes as written: `[[name, value], …]` sorted by the names' bytes; undefined for none. */
+function wireXattrs(xattrs: readonly Xattr[] | undefined, path: string): [string, Uint8Array][] | undefined {
+  if (xattrs === undefined) return undefined;
+  if (!Array.isArray(xattrs)) throw new TypeError(`${path} must be an array of { name, value }, not ${describeValue(xattrs)}`);
+  if (xattrs.length === 0) return undefined;
+  const sorted = xattrs.map((xattr: Xattr, i) => {
+    if (typeof xattr !== 'object' || xattr === null) throw new TypeError(`${path}[${i}] must be { name, value }, not ${describeValue(xattr)}`);
+    const problem = xattrNameProblem(xattr.name);
+    if (problem !== undefined) throw new TypeError(`${path}[${i}].name ${problem}`);
+    if (!(xattr.value instanceof Uint8Array)) throw new TypeError(`${path}[${i}].value must be a Uint8Array, not ${describeValue(xattr.value)}`);
+    return { name: xattr.name, bytes: Buffer.from(xattr.name, 'utf8'), value: xattr.value };
+  }).sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+  sorted.forEach((entry, i) => {
+    if (i > 0 && entry.name === sorted[i - 1]?.name) throw new TypeError(`${path} names ${JSON.stringify(entry.name)} twice`);
+  });
+  return sorted.map((entry) => [entry.name, entry.value]);
+}
+
+/** Why `name` cannot name an extended attribute (undefined when it can): empty, NUL, not valid UTF-8. */
+function xattrNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return `is ${describeValue(name)}, not a string`;
+  if (name === '') return 'is empty';
+  if (name.includes('\0')) return `${JSON.stringify(name)} contains NUL`;
+  if (holdsRawBytes(name)) return `${JSON.stringify(name)} is not valid UTF-8`;
+  return undefined;
 }
 
 function checkRefText(value: unknown, path: string): void {
@@ -114,9 +163,9 @@ function checkRefText(value: unknown, path: string): void {
   if (value === '') throw new TypeError(`${path} is empty`);
 }
 
-/** Reads one node map (its keys already checked against NODE_KEYS). */
-function readNode(read: FieldReader, map: WireMap, path: string): TreeNode {
-  const name = read.string(own(map, 'name'), `${path}.name`);
+/** Reads one node map of a tree of `version` (its keys already checked against NODE_KEYS). */
+function readNode(read: FieldReader, map: WireMap, path: string, version: number): TreeNode {
+  const name = readText(read, own(map, 'name'), `${path}.name`, version);
   const problem = nameProblem(name);
   if (problem !== undefined) read.fail(`${path}.name`, `${problem}, which a tree never holds (it could escape the restore folder)`);
   const at = `${path} (${JSON.stringify(name)})`;
@@ -138,7 +187,7 @@ function readNode(read: FieldReader, map: WireMap, path: string): TreeNode {
     nlink: read.uint(own(map, 'nlink'), `${at}.nlink`),
     size: read.uint(own(map, 'size'), `${at}.size`),
   };
-  const extras: { content?: Id[]; subtree?: Id; linkTarget?: string; rdev?: number; ref?: FileRef } = {};
+  const extras: { content?: Id[]; subtree?: Id; linkTarget?: string; rdev?: number; ref?: FileRef; xattrs?: Xattr[] } = {};
   const refValue = own(map, 'ref');
   if (refValue !== undefined) {
     if (type !== 'file') read.fail(`${at}.ref`, `is only for files, not a ${type}`);
@@ -161,8 +210,37 @@ function readNode(read: FieldReader, map: WireMap, path: string): TreeNode {
     }
     if (key === 'content') extras.content = read.array(value, `${at}.content`).map((id, i) => read.id(id, `${at}.content[${i}]`));
     else if (key === 'subtree') extras.subtree = read.id(value, `${at}.subtree`);
-    else if (key === 'target') extras.linkTarget = read.string(value, `${at}.target`);
+    else if (key === 'target') extras.linkTarget = readText(read, value, `${at}.target`, version);
     else extras.rdev = read.uint(value, `${at}.rdev`);
   }
+  const xattrs = own(map, 'xattrs');
+  if (xattrs !== undefined) extras.xattrs = readXattrs(read, xattrs, `${at}.xattrs`);
   return { ...base, ...extras };
+}
+
+/** A name or target: a str, or (version 3) a bin of bytes that are not valid UTF-8. */
+function readText(read: FieldReader, value: unknown, path: string, version: number): string {
+  if (!(value instanceof Uint8Array) || version < 3) return read.string(value, path);
+  const text = nameFromBytes(value);
+  return holdsRawBytes(text) ? text : read.fail(path, `is a bin of valid UTF-8 (${JSON.stringify(text)}), which is written as a str`);
+}
+
+/** Extended attributes: a non-empty array of `[name, value]` sorted by the names' bytes, names unique. */
+function readXattrs(read: FieldReader, value: unknown, path: string): Xattr[] {
+  const list = read.array(value, path);
+  if (list.length === 0) read.fail(path, 'is empty: a node without extended attributes has no xattrs key');
+  let previous: Buffer | undefined;
+  return list.map((item, i) => {
+    const pair = read.array(item, `${path}[${i}]`);
+    if (pair.length !== 2) read.fail(`${path}[${i}]`, `has ${pair.length} items, expected [name, value]`);
+    const name = read.string(pair[0], `${path}[${i}][0]`);
+    const problem = xattrNameProblem(name);
+    if (problem !== undefined) read.fail(`${path}[${i}][0]`, problem);
+    const bytes = Buffer.from(name, 'utf8');
+    if (previous !== undefined && Buffer.compare(previous, bytes) >= 0) read.fail(`${path}[${i}][0]`, `${JSON.stringify(name)} is repeated or out of order: names are sorted and unique`);
+    previous = bytes;
+    const raw = pair[1];
+    if (!(raw instanceof Uint8Array)) read.fail(`${path}[${i}][1]`, `is ${describeValue(raw)}, expected a bin`);
+    return { name, value: new Uint8Array(raw as Uint8Array) };
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeConfig, encodeConfig } from '@cairn/index';
+import { CONFIG_LIMITS, decodeConfig, encodeConfig } from '@cairn/index';
 import type { RepoConfig } from '@cairn/index';
 import { expectCairnError } from './helpers.js';
 
@@ -66,6 +66,36 @@ describe('config', () => {
       [edited((v) => (v['compression'] = 'zstd')), 'compression is "zstd"'],
     ];
     for (const [bytes, message] of cases) expectCairnError(() => decodeConfig(bytes, WHERE), 'ERR_FORMAT', WHERE, message);
+  });
+
+  it('refuses numbers no writer can honour with ERR_FORMAT naming the file, key and value', () => {
+    const set = (section: string | null, key: string, value: unknown) => edited((v) => {
+      const target = section === null ? v : (v[section] as Record<string, unknown>);
+      target[key] = value;
+    });
+    const cases: [Uint8Array, string][] = [
+      [set(null, 'packSize', 1e12), 'packSize is 1000000000000, expected an integer from 16384 to 1073741824'],
+      [set(null, 'packSize', 1024), 'packSize is 1024'],
+      [set(null, 'packSize', 2 ** 20 + 0.5), 'packSize is 1048576.5'],
+      [set('compression', 'level', 99), 'compression.level is 99, expected an integer from 1 to 19'],
+      [set('compression', 'level', 0), 'compression.level is 0'],
+      [set('compression', 'level', 2.5), 'compression.level is 2.5'],
+      [set('chunker', 'min', 8), 'chunker.min is 8, expected an integer from 64 to 67108864'],
+      [set('chunker', 'avg', 256), 'chunker.avg is 256, expected an integer from 524288 to 268435456 (at least chunker.min)'],
+      [set('chunker', 'max', 2 ** 31), 'chunker.max is 2147483648, expected an integer from 1048576 to 1073741824'],
+      [edited((v) => (v['retention'] = { within: '99999999999y' })), 'retention.within is "99999999999y", expected a duration'],
+      [edited((v) => (v['retention'] = { within: '1d1d' })), 'retention.within is "1d1d"'],
+      [edited((v) => (v['retention'] = { last: -1 })), 'retention.last is -1'],
+    ];
+    for (const [bytes, message] of cases) expectCairnError(() => decodeConfig(bytes, WHERE), 'ERR_FORMAT', WHERE, message);
+    // The bounds themselves are accepted.
+    const edges = decodeConfig(edited((v) => {
+      v['packSize'] = CONFIG_LIMITS.packSize.max;
+      v['compression'] = { codec: 'zstd', level: CONFIG_LIMITS.compressionLevel.max };
+      v['chunker'] = { algorithm: 'fastcdc', min: 64, avg: 256, max: 1024 };
+      v['retention'] = { within: '10000y' };
+    }), WHERE);
+    expect(edges.packSize).toBe(2 ** 30);
   });
 
   it('refuses to encode a config it would not read', () => {

@@ -108,7 +108,7 @@ describe('trees', () => {
   });
 
   it('refuses another version, a truncated tree, and what is not a tree', () => {
-    expectCairnError(() => decodeTree(packr.pack({ v: 3, nodes: [] }), WHERE), 'ERR_VERSION', WHERE, 'version 3', 'reads versions 1 to 2');
+    expectCairnError(() => decodeTree(packr.pack({ v: 4, nodes: [] }), WHERE), 'ERR_VERSION', WHERE, 'version 4', 'reads versions 1 to 3');
     const bytes = encodeTree(nodes);
     expectCairnError(() => decodeTree(bytes.subarray(0, bytes.length - 10), WHERE), 'ERR_FORMAT', WHERE, 'truncated');
     expectCairnError(() => decodeTree(packr.pack('hello'), WHERE), 'ERR_FORMAT', 'the top level is "hello"');

@@ -17,8 +17,8 @@ import type { Repository } from './repository.js';
 import { loadNodeMap, Walker } from './walker.js';
 import type { Previous } from './walker.js';
 
-/** Why a backup warned about an entry. */
-export type BackupWarningKind = 'unreadable' | 'changed' | 'special';
+/** Why a backup warned about an entry; `vcs`: a working copy's VCS state a `--vcs changes` backup cannot keep (an hg merge in progress…). */
+export type BackupWarningKind = 'unreadable' | 'changed' | 'special' | 'vcs';
 
 /** Something a backup could not store exactly; `unreadable` and `changed` make it partial. */
 export interface BackupWarning {
@@ -174,6 +174,11 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
           if (extras === null) throw new CairnError('ERR_IO', `the extras of the working copy at ${copy.root} (${copy.extras}) could not be stored`);
         }
         vcs.push({ path: inSnapshot(copy.root), mode: copy.mode, state: copy.state, extras, ...(copy.extrasKey === undefined ? {} : { extrasKey: copy.extrasKey }) });
+        for (const message of copy.warnings ?? []) {
+          const warning: BackupWarning = { kind: 'vcs', path: copy.root, message };
+          walker.warnings.push(warning);
+          options.onWarning?.(warning);
+        }
       }
     }
     await writer.finish();
@@ -212,7 +217,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     ...(walker.classes.size === 0 ? {} : { classes: Object.fromEntries(walker.classes) }),
   };
   const id = await saveSnapshot(repo, snapshot);
-  const partial = walker.warnings.some((w) => w.kind !== 'special');
+  const partial = walker.warnings.some((w) => w.kind === 'unreadable' || w.kind === 'changed');
   return { id, snapshot, warnings: walker.warnings, partial };
 }
 

@@ -1,4 +1,4 @@
-import { fromHex, isHexId } from '@cairn/core';
+import { CairnError, fromHex, isHexId } from '@cairn/core';
 import type { FileType } from '@cairn/core';
 import { decodeIndexFile, indexFileToJson, snapshotToJson, treeToJson } from '@cairn/index';
 import { decodePack } from '@cairn/pack';
@@ -24,7 +24,7 @@ export async function catObject(repo: Repository, kind: CatKind, ref = ''): Prom
       return { id, ...snapshotToJson(snapshot) };
     }
     case 'tree': {
-      if (!isHexId(ref)) throw new TypeError(`a tree is named by its full 64-digit id, not ${JSON.stringify(ref)}`);
+      if (!isHexId(ref)) throw new CairnError('ERR_USAGE', `a tree is named by its full 64-digit id, not ${JSON.stringify(ref)}`);
       return { id: ref, nodes: treeToJson(await repo.loadTree(fromHex(ref), `tree ${ref}`)) };
     }
     case 'index': {

@@ -1,31 +1,8 @@
-/** A calendar duration as restic writes it ("1y5m7d2h"): years, months, days and hours. */
-export interface CalendarDuration {
-  readonly years: number;
-  readonly months: number;
-  readonly days: number;
-  readonly hours: number;
-}
+import type { CalendarDuration } from '@cairn/index';
 
-const CALENDAR_UNITS = { y: 'years', m: 'months', d: 'days', h: 'hours' } as const;
-
-/**
- * Parses a calendar duration such as "2y5m7d3h" or "36h" (each unit at most once, in any
- * order; m is months). RangeError naming the text when it is not one.
- */
-export function parseCalendarDuration(text: string): CalendarDuration {
-  const bad = (): RangeError => new RangeError(`not a duration: ${JSON.stringify(text)} (write a number of years, months, days and hours, e.g. 1y6m, 7d or 2y5m7d3h)`);
-  if (typeof text !== 'string' || !/^(\d+[ymdh])+$/.test(text)) throw bad();
-  const parts = { years: 0, months: 0, days: 0, hours: 0 };
-  const seen = new Set<string>();
-  for (const [, digits, unit] of text.matchAll(/(\d+)([ymdh])/g)) {
-    if (digits === undefined || unit === undefined || seen.has(unit)) throw bad();
-    seen.add(unit);
-    const value = Number(digits);
-    if (!Number.isSafeInteger(value)) throw bad();
-    parts[CALENDAR_UNITS[unit as keyof typeof CALENDAR_UNITS]] = value;
-  }
-  return parts;
-}
+// The calendar duration is a config value too (retention.within): its parser lives with the config's decoder.
+export { parseCalendarDuration, MAX_DURATION_YEARS } from '@cairn/index';
+export type { CalendarDuration } from '@cairn/index';
 
 /** "2y5m7d3h" for a calendar duration; "0h" when it is empty. */
 export function formatCalendarDuration(duration: CalendarDuration): string {

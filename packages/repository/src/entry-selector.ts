@@ -22,6 +22,8 @@ export interface SelectedWorkingCopy {
   readonly reuse?: Id;
   /** The fingerprint of what the extras are made from, to record. */
   readonly extrasKey?: string;
+  /** What the backup cannot keep of the working copy, as sentences naming it (become `vcs` backup warnings). */
+  readonly warnings?: readonly string[];
 }
 
 /** What the parent snapshot recorded of a working copy (its extras still in the repository). */

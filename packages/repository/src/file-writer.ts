@@ -183,10 +183,11 @@ class PositionalWriter {
     job.handle ??= await this.createFile(job.file.parts, job.size);
     for (const write of writes) await job.handle.write(joinPieces(write.pieces), write.position);
     if (!last) return;
-    await job.handle.commit(this.ctx.metadataOf(job.file.node));
+    const metadata = this.ctx.commitMetadataOf(job.file.node);
+    await job.handle.commit(metadata);
     job.handle = undefined;
     job.done = true;
-    await this.ctx.fileWritten(job.file, true);
+    await this.ctx.fileWritten(job.file, metadata !== undefined);
   }
 
   /** A file with a damaged blob: named as a problem, its temporary file removed once its earlier writes are done. */

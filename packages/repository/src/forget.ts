@@ -1,4 +1,4 @@
-import { isCairnError } from '@cairn/core';
+import { CairnError, isCairnError } from '@cairn/core';
 import { matchIdPrefix } from './prefix.js';
 import { applyPolicy, describePolicy, groupSnapshots, isEmptyPolicy } from './retention.js';
 import type { GroupKey, RetentionPolicy, SnapshotGroup } from './retention.js';
@@ -55,7 +55,7 @@ export interface ForgetResult {
 export async function forget(repo: Pick<Repository, 'backend'>, options: ForgetOptions): Promise<ForgetResult> {
   const named = options.snapshots ?? [];
   if (named.length > 0 && options.policy !== undefined && !isEmptyPolicy(options.policy)) {
-    throw new TypeError('give either snapshot ids or a --keep-* policy, not both');
+    throw new CairnError('ERR_USAGE', 'give either snapshot ids or a --keep-* policy, not both');
   }
   const { snapshots } = await listSnapshots(repo);
   const selected = snapshots.filter((entry) => matchesFilters(entry, options));
@@ -88,10 +88,10 @@ function applyToGroups(selected: readonly SnapshotEntry[], options: ForgetOption
   const filtered = options.host !== undefined || (options.tags?.length ?? 0) > 0 || (options.paths?.length ?? 0) > 0;
   if (isEmptyPolicy(policy)) {
     if (options.allowRemoveAll !== true) {
-      throw new RangeError('no policy given (every --keep-* is zero or missing): refusing to forget every snapshot; name what to keep, e.g. --keep-last 1');
+      throw new CairnError('ERR_USAGE', 'no policy given (every --keep-* is zero or missing): refusing to forget every snapshot; name what to keep, e.g. --keep-last 1');
     }
     if (!filtered) {
-      throw new RangeError('removing every snapshot needs a filter: add --host, --tag or --path to say which snapshots go');
+      throw new CairnError('ERR_USAGE', 'removing every snapshot needs a filter: add --host, --tag or --path to say which snapshots go');
     }
     return { policy: 'forget every snapshot selected', groups: [{ key: {}, keep: [], remove: [...selected].reverse() }] };
   }
@@ -101,7 +101,7 @@ function applyToGroups(selected: readonly SnapshotEntry[], options: ForgetOption
       ...(options.now === undefined ? {} : { now: options.now }),
     });
     if (keep.length === 0 && options.allowRemoveAll !== true) {
-      throw new RangeError(`the policy keeps none of the ${remove.length} snapshots of ${groupText(group.key)}: refusing to forget them all (add --unsafe-allow-remove-all to do it anyway)`);
+      throw new CairnError('ERR_USAGE', `the policy keeps none of the ${remove.length} snapshots of ${groupText(group.key)}: refusing to forget them all (add --unsafe-allow-remove-all to do it anyway)`);
     }
     return { key: group.key, keep, remove };
   });

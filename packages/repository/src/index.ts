@@ -19,7 +19,7 @@ export type { RestoreOptions, RestoreResult, RestoreAction, RestoreProblem, Over
 export { check, parseDataSubset, selectSubset } from './checker.js';
 export type { CheckOptions, CheckResult, CheckProblem, DataSubset } from './checker.js';
 export { listSnapshots, findSnapshot, readSnapshot, snapshotKind, latestOfOrigin, PRE_RESTORE_TAG } from './snapshots.js';
-export type { SnapshotEntry, SnapshotProblem, SnapshotKind } from './snapshots.js';
+export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions } from './snapshots.js';
 export { listSnapshot } from './ls.js';
 export type { ListEntry } from './ls.js';
 export { stats } from './stats.js';

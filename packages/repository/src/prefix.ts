@@ -6,7 +6,7 @@ import { CairnError } from '@cairn/core';
  */
 export function matchIdPrefix<T>(items: readonly T[], idOf: (item: T) => string, prefix: string, what: string, listHint: string): T {
   if (!/^[0-9a-f]+$/.test(prefix)) {
-    throw new TypeError(`"${prefix}" is not a ${what} id: give hex digits of an id${what === 'snapshot' ? ', or "latest"' : ''}`);
+    throw new CairnError('ERR_USAGE', `"${prefix}" is not a ${what} id: give hex digits of an id${what === 'snapshot' ? ', or "latest"' : ''}`);
   }
   const found = items.filter((item) => idOf(item).startsWith(prefix));
   const [item, second] = found;

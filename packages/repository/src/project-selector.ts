@@ -34,8 +34,9 @@ interface Scope {
   readonly at: string;
   /** Folders (relative to the root) that hold tracked files: a policy never skips them. */
   trackedDirs?: Set<string>;
-  /** `changes` mode: the extras being written (started when the copy is found, so git works while the walk goes on). */
+  /** `changes` mode: the extras being written (started when the copy is found, so git works while the walk goes on), and what they could not keep. */
   readonly extras: Promise<string> | null;
+  readonly warnings?: string[];
   /** `changes` mode: the parent's extras, kept because their fingerprint is unchanged. */
   readonly reuse?: Id;
   readonly extrasKey?: string;
@@ -86,13 +87,14 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       scopes.push({ copy, status, mode: scopeMode, at, extras: null, reuse: before.extras, extrasKey });
       return;
     }
+    const warnings: string[] = [];
     const extras = mkdtemp(join(tmpdir(), 'cairn-extras-')).then(async (dir) => {
       temporary.push(dir);
-      await saveExtras(status, dir, signal);
+      warnings.push(...(await saveExtras(status, dir, signal)).warnings);
       return dir;
     });
     extras.catch(() => undefined); // awaited in finish(); a walk that fails first must not leave it unhandled
-    scopes.push({ copy, status, mode: scopeMode, at, extras, ...(extrasKey === null ? {} : { extrasKey }) });
+    scopes.push({ copy, status, mode: scopeMode, at, extras, warnings, ...(extrasKey === null ? {} : { extrasKey }) });
   };
 
   return {
@@ -146,6 +148,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       for (const scope of scopes) {
         found.push({
           root: scope.at, mode: scope.mode, state: JSON.stringify(scope.status.state), extras: await scope.extras,
+          ...(scope.warnings === undefined || scope.warnings.length === 0 ? {} : { warnings: scope.warnings }),
           ...(scope.reuse === undefined ? {} : { reuse: scope.reuse }),
           ...(scope.extrasKey === undefined ? {} : { extrasKey: scope.extrasKey }),
         });

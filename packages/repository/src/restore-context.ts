@@ -1,7 +1,7 @@
 import { CairnError, isCairnError } from '@cairn/core';
 import type { EntryMetadata, Target } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
-import { naming } from './names.js';
+import { naming, snapshotPath } from './names.js';
 import type { Repository } from './repository.js';
 import type { RestoreOptions, RestoreResult } from './restore-types.js';
 
@@ -56,10 +56,13 @@ export class RestoreContext {
   /**
    * Records a target's failure to write one entry as a problem of that entry and returns, so the
    * restore goes on with the others; a full target also stops further writes. Rethrows what is
-   * not the target refusing one entry: an abort, a transient error, a bug.
+   * not the target refusing one entry: an abort, a transient error, a bug, or the target's own
+   * failure as a whole (Target.failure: a board's link that closed).
    */
   entryFailed(path: string, error: unknown): void {
     if (!isCairnError(error) || error.code === 'ERR_ABORTED' || error.code === 'ERR_TRANSIENT') throw error;
+    if (this.target.failure?.() !== undefined) throw error; // the target as a whole is gone
+
     if (error.code === 'ERR_NO_SPACE') this.full ??= error;
     else this.targetErrors += 1;
     this.problem(path, error.message);
@@ -76,10 +79,35 @@ export class RestoreContext {
     return { mode: node.mode, mtimeNs: node.mtimeNs, uid: node.uid, gid: node.gid };
   }
 
-  /** Sets mode, owner and mtime of a restored entry (nothing in a dry run). */
+  /**
+   * The metadata a file gets when it is committed; undefined when it has extended attributes:
+   * those go first (a read-only mode could forbid them), so its metadata is set after, by path.
+   */
+  commitMetadataOf(node: TreeNode): EntryMetadata | undefined {
+    return node.xattrs === undefined ? this.metadataOf(node) : undefined;
+  }
+
+  /** Sets extended attributes, then mode, owner and mtime of a restored entry (nothing in a dry run). */
   async setMetadata(parts: readonly string[], node: TreeNode): Promise<void> {
     if (this.dryRun) return;
+    if (node.xattrs !== undefined) await this.setXattrs(parts, node.xattrs);
     await this.target.setMetadata(parts, node.type, this.metadataOf(node));
+  }
+
+  /** Sets an entry's extended attributes; those the target cannot set are named as a problem (the restore goes on). */
+  private async setXattrs(parts: readonly string[], xattrs: NonNullable<TreeNode['xattrs']>): Promise<void> {
+    const path = snapshotPath(parts);
+    const set = this.target.setXattrs;
+    if (set === undefined) {
+      this.problem(path, `extended attributes not restored (${xattrs.map((x) => x.name).join(', ')}): ${this.target.location} cannot hold them`);
+      return;
+    }
+    try {
+      await set.call(this.target, parts, xattrs);
+    } catch (error) {
+      if (!isCairnError(error) || error.code === 'ERR_ABORTED' || error.code === 'ERR_TRANSIENT') throw error;
+      this.problem(path, error.message);
+    }
   }
 
   /**

@@ -120,7 +120,10 @@ class RestoreWalk {
     const action = existing === null ? 'create' : 'overwrite';
     if (node.type === 'symlink') {
       this.act(action, path, node);
-      if (this.ctx.dryRun) return;
+      if (this.ctx.dryRun) {
+        this.ctx.result.symlinks += 1; // counted as a restore would count it
+        return;
+      }
       try {
         await target.symlink(parts, node.linkTarget ?? '');
         this.ctx.changed = true;
@@ -148,7 +151,13 @@ class RestoreWalk {
     this.act(action, path, node);
     const file: PlannedFile = { parts, path, node, links: [] };
     if (linkKey !== undefined) this.hardlinks.set(linkKey, file);
-    if (!this.ctx.dryRun) this.files.push(file);
+    if (!this.ctx.dryRun) {
+      this.files.push(file);
+      return;
+    }
+    // Nothing is written in a dry run: count the file here as fileWritten counts it when written.
+    this.ctx.result.files += 1;
+    this.ctx.result.bytesWritten += node.size;
   }
 
   /** A file recorded by reference: the rebuilt working copy's checkout wrote it (or, not rebuilt, it is counted there). */

@@ -1,4 +1,5 @@
 import type { NodeType, Target } from '@cairn/core';
+import type { RemoteRewrite } from '@cairn/vcs';
 
 /** What a restore does with an entry that is already in the target. */
 export type OverwritePolicy = 'always' | 'never' | 'if-changed';
@@ -33,12 +34,14 @@ export interface RestoreOptions {
    * stored files laid on top; without it their files recorded by reference are problems.
    */
   readonly localRoot?: string;
+  /** Rewrites of the working copies' recorded remote URLs (git's insteadOf: a URL starting with `from` starts with `to`), for remotes that moved. */
+  readonly vcsRemotes?: readonly RemoteRewrite[];
   readonly signal?: AbortSignal;
   readonly onAction?: (action: RestoreAction) => void;
   readonly onProblem?: (problem: RestoreProblem) => void;
 }
 
-/** What restore() did. */
+/** What restore() did; with dryRun, what it would do (the same counts a restore of the same target gives). */
 export interface RestoreResult {
   readonly snapshotId: string;
   files: number;

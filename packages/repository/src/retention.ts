@@ -191,6 +191,8 @@ function withinThreshold(list: readonly SnapshotEntry[], within: CalendarDuratio
   if (utc) date.setUTCFullYear(date.getUTCFullYear() - within.years, date.getUTCMonth() - within.months, date.getUTCDate() - within.days);
   else date.setFullYear(date.getFullYear() - within.years, date.getMonth() - within.months, date.getDate() - within.days);
   const ms = date.getTime() - within.hours * 3_600_000;
+  // Before the first date there is (a duration longer than any parse allows): everything is within.
+  if (!Number.isSafeInteger(ms)) return -(2n ** 63n);
   const subMs = newest.snapshot.time % 1_000_000n;
   return BigInt(ms) * 1_000_000n + subMs;
 }

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { CairnError } from '@cairn/core';
 
 /** Decides which snapshot paths a restore takes: those matching a pattern, and everything below them. */
 export interface Selection {
@@ -8,9 +9,16 @@ export interface Selection {
   unmatched(): string[];
 }
 
-/** Builds a Selection from paths or globs relative to the snapshot root ("proj/src", "proj/**\/*.ts", "*.md"). */
+/**
+ * Builds a Selection from paths or globs relative to the snapshot root ("proj/src", "proj/**\/*.ts", "*.md").
+ * ERR_USAGE for an empty one ("" or "/"): leaving the paths out selects everything.
+ */
 export function createSelection(patterns: readonly string[]): Selection {
   const cleaned = patterns.map((pattern) => pattern.replace(/^\/+/, '').replace(/\/+$/, ''));
+  const empty = patterns.find((_pattern, i) => cleaned[i] === '');
+  if (empty !== undefined) {
+    throw new CairnError('ERR_USAGE', `the path ${JSON.stringify(empty)} names no entry of the snapshot`, { hint: 'leave the paths out to restore everything' });
+  }
   if (cleaned.length === 0) return { matches: () => true, unmatched: () => [] };
   // A glob without '/' ("*.md") matches names at any depth, as in .gitignore; a path ("proj/src") is exact.
   const matchers = cleaned.map((pattern) => {

@@ -52,18 +52,40 @@ export async function saveSnapshot(repo: Pick<Repository, 'backend'>, snapshot: 
   return id;
 }
 
+/** Options of findSnapshot. */
+export interface FindSnapshotOptions {
+  /** Called for each snapshot file that cannot be read when the answer may depend on it ("latest"). */
+  readonly onUnreadable?: (problem: SnapshotProblem) => void;
+}
+
 /**
- * Finds a snapshot by full id, unique id prefix, or `latest` (the newest).
- * ERR_NOT_FOUND / ERR_AMBIGUOUS name the reference; TypeError when it is not hex.
+ * Finds a snapshot by full id, unique id prefix, or `latest` (the newest readable one).
+ * ERR_NOT_FOUND / ERR_AMBIGUOUS name the reference; ERR_USAGE when it is not hex;
+ * ERR_INTEGRITY naming the files when the only snapshots it could be cannot be read.
  */
-export async function findSnapshot(repo: Pick<Repository, 'backend'>, ref: string): Promise<SnapshotEntry> {
-  const { snapshots } = await listSnapshots(repo);
+export async function findSnapshot(repo: Pick<Repository, 'backend'>, ref: string, options: FindSnapshotOptions = {}): Promise<SnapshotEntry> {
+  const { snapshots, problems } = await listSnapshots(repo);
+  const unreadable = (candidates: readonly SnapshotProblem[], what: string): CairnError => new CairnError(
+    'ERR_INTEGRITY',
+    `${what}: ${candidates.map((p) => `${p.file} cannot be read (${p.error.message})`).join('; ')}`,
+    { hint: 'run `cairn check` to see what is damaged' },
+  );
   if (ref === 'latest') {
     const newest = snapshots[snapshots.length - 1];
-    if (newest === undefined) throw new CairnError('ERR_NOT_FOUND', 'there is no snapshot yet, so there is no "latest"');
+    if (newest === undefined) {
+      if (problems.length > 0) throw unreadable(problems, 'no snapshot can be read, so there is no "latest"');
+      throw new CairnError('ERR_NOT_FOUND', 'there is no snapshot yet, so there is no "latest"');
+    }
+    for (const problem of problems) options.onUnreadable?.(problem);
     return newest;
   }
-  return matchIdPrefix(snapshots, (entry) => entry.id, ref, 'snapshot', 'list them with `cairn snapshots`');
+  try {
+    return matchIdPrefix(snapshots, (entry) => entry.id, ref, 'snapshot', 'list them with `cairn snapshots`');
+  } catch (error) {
+    const candidates = problems.filter((p) => p.file.startsWith(`snapshots/${ref}`));
+    if (isCairnError(error, 'ERR_NOT_FOUND') && candidates.length > 0) throw unreadable(candidates, `no readable snapshot has an id starting with "${ref}"`);
+    throw error;
+  }
 }
 
 /** The tag of the snapshots restoreUndoable takes of what a restore overwrites. */

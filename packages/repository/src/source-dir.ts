@@ -16,6 +16,7 @@ function pathDir(source: Source, path: string): SourceDir {
 
 function byPath(source: Source, path: string, entry: (name: string) => string, names: () => Promise<string[]>): SourceDir {
   const digest = source.digest;
+  const xattrs = source.xattrs;
   return {
     path,
     names,
@@ -28,6 +29,7 @@ function byPath(source: Source, path: string, entry: (name: string) => string, n
       return source.openDir === undefined ? pathDir(source, at) : source.openDir(at, expected);
     },
     ...(digest === undefined ? {} : { digest: (name: string) => digest.call(source, entry(name)) }),
+    ...(xattrs === undefined ? {} : { xattrs: (name: string) => xattrs.call(source, entry(name)) }),
     close: async () => undefined,
   };
 }

@@ -1,5 +1,5 @@
-import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
-import type { EntryStat, Id, SourceDir, SourceFile } from '@cairn/core';
+import { CairnError, idEquals, isCairnError, toHex, wellFormedText } from '@cairn/core';
+import type { EntryStat, Id, SourceDir, SourceFile, Xattr } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
@@ -72,6 +72,28 @@ export class Walker {
    * full path, for the selector and messages. Every entry is reached through its parent's SourceDir.
    */
   async saveEntry(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+    const node = await this.saveNode(parent, path, name, stat, previous);
+    return node === null ? null : this.withXattrs(parent, path, name, node);
+  }
+
+  /**
+   * `node` with the entry's extended attributes when the source reads them and it has some. When
+   * they cannot be read the entry is kept without them and a warning says so (ERR_UNSUPPORTED,
+   * such as no xattr module or a name the OS call cannot take, does not make the backup partial).
+   */
+  private async withXattrs(parent: SourceDir, path: string, name: string, node: TreeNode): Promise<TreeNode> {
+    const read = parent.xattrs;
+    if (read === undefined) return node;
+    try {
+      const xattrs = await read.call(parent, name);
+      return xattrs.length === 0 ? node : { ...node, xattrs };
+    } catch (error) {
+      this.warnError(isCairnError(error, 'ERR_UNSUPPORTED') ? 'special' : 'unreadable', path, error);
+      return node;
+    }
+  }
+
+  private async saveNode(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
     if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
       // Lets pack writes complete, compressed batches come back, progress draw and signals arrive.
       await new Promise((resolve) => setImmediate(resolve));
@@ -125,7 +147,9 @@ export class Walker {
       const decision = selector === undefined ? undefined : await selector.decide(childPath, childStat.type);
       let node: TreeNode | null;
       if (decision?.action === 'skip') {
-        this.skipped.push({ path: childStat.type === 'dir' ? `${childPath}/` : childPath, class: decision.class, reason: decision.reason });
+        // A text record (the snapshot's `skipped` is str): bytes that are not UTF-8 show as U+FFFD.
+        const shown = wellFormedText(childStat.type === 'dir' ? `${childPath}/` : childPath);
+        this.skipped.push({ path: shown, class: decision.class, reason: wellFormedText(decision.reason) });
         continue;
       } else if (decision?.action === 'reference' && childStat.type === 'file') {
         node = this.saveReference(childPath, child, childStat, decision.ref);
@@ -324,6 +348,10 @@ function sameNode(a: TreeNode, b: TreeNode): boolean {
     const x = a[key];
     const y = b[key];
     if (x === y) continue;
+    if (key === 'xattrs') {
+      if (!sameXattrs(a.xattrs ?? [], b.xattrs ?? [])) return false;
+      continue;
+    }
     if (x instanceof Uint8Array && y instanceof Uint8Array) {
       if (!idEquals(x, y)) return false;
     } else if (Array.isArray(x) && Array.isArray(y)) {
@@ -335,6 +363,13 @@ function sameNode(a: TreeNode, b: TreeNode): boolean {
     }
   }
   return true;
+}
+
+function sameXattrs(a: readonly Xattr[], b: readonly Xattr[]): boolean {
+  return a.length === b.length && a.every((xattr, i) => {
+    const other = b[i];
+    return other !== undefined && xattr.name === other.name && idEquals(xattr.value, other.value);
+  });
 }
 
 function sameContent(a: readonly Id[], b: readonly Id[]): boolean {

@@ -68,6 +68,7 @@ export async function prepareWorkingCopies(ctx: RestoreContext, snapshot: Snapsh
       const extras = record.extras === null ? undefined : await writeExtras(ctx, record, record.extras, temporary);
       const report = await restoreWorkingCopy(dir, state, {
         ...(extras === undefined ? {} : { extras }),
+        ...(ctx.options.vcsRemotes === undefined ? {} : { rewrites: ctx.options.vcsRemotes }),
         ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }),
       });
       copy.dir = dir;

@@ -3,6 +3,9 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '@cairn/core';
+import { validateChunkerParams } from '@cairn/chunker';
+import { CONFIG_LIMITS } from '@cairn/index';
+import { MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL } from '@cairn/pack';
 import { backup, findSnapshot, initRepository, openRepository } from '@cairn/repository';
 import { createLocalBackend, createLocalSource } from '@cairn/transport';
 import { tempDir } from './helpers.js';
@@ -65,5 +68,35 @@ describe('bad input', () => {
     expect(isCairnError(ambiguous, 'ERR_AMBIGUOUS')).toBe(true);
     await expect(findSnapshot(repo, 'zz')).rejects.toThrow(/not a snapshot id/);
     expect(existsSync(join(work, 'repo', 'locks'))).toBe(true);
+  });
+
+  it('the config ranges are what the chunker and the zstd codec accept (one rule, checked where the config is read)', () => {
+    const c = CONFIG_LIMITS.chunker;
+    expect(() => validateChunkerParams({ min: c.min.min, avg: c.avg.min, max: c.max.min })).not.toThrow();
+    expect(() => validateChunkerParams({ min: c.min.max, avg: c.avg.max, max: c.max.max })).not.toThrow();
+    expect(() => validateChunkerParams({ min: c.min.min - 1, avg: c.avg.min, max: c.max.min })).toThrow(RangeError);
+    expect(() => validateChunkerParams({ min: c.min.max, avg: c.avg.max + 1, max: c.max.max })).toThrow(RangeError);
+    expect(() => validateChunkerParams({ min: c.min.max, avg: c.avg.max, max: c.max.max + 1 })).toThrow(RangeError);
+    expect(CONFIG_LIMITS.compressionLevel).toEqual({ min: MIN_ZSTD_LEVEL, max: MAX_ZSTD_LEVEL });
+  });
+
+  it('latest is the newest readable snapshot; with none readable it names the unreadable files instead of "no snapshot yet"', async () => {
+    const work = await tempDir();
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    await mkdir(join(work, 'a'));
+    await writeFile(join(work, 'a', 'f'), 'x');
+    const older = await backup(repo, { source: createLocalSource(), paths: [join(work, 'a')], time: new Date(Date.UTC(2020, 0, 1)) });
+    const newer = await backup(repo, { source: createLocalSource(), paths: [join(work, 'a')], time: new Date(Date.UTC(2020, 0, 2)) });
+    await writeFile(join(work, 'repo', 'snapshots', newer.id), 'garbage');
+    const unreadable: string[] = [];
+    const latest = await findSnapshot(repo, 'latest', { onUnreadable: (p) => unreadable.push(p.file) });
+    expect(latest.id).toBe(older.id);
+    expect(unreadable).toEqual([`snapshots/${newer.id}`]);
+    await expect(findSnapshot(repo, newer.id.slice(0, 10))).rejects.toThrow(`snapshots/${newer.id} cannot be read`);
+    await writeFile(join(work, 'repo', 'snapshots', older.id), 'garbage');
+    const none = await findSnapshot(repo, 'latest').catch((e: unknown) => e);
+    expect(isCairnError(none, 'ERR_INTEGRITY')).toBe(true);
+    expect(String(none)).toContain(`snapshots/${older.id} cannot be read`);
+    expect(String(none)).not.toContain('no snapshot yet');
   });
 });

@@ -64,7 +64,7 @@ describe('forget', () => {
   it('refuses an empty policy, and a policy that would forget a whole group, unless told to remove all (with a filter)', async () => {
     const { repo, ids } = await timeline();
     await expect(forget(repo, {})).rejects.toThrow(/no policy given .* refusing to forget every snapshot/);
-    await expect(forget(repo, { policy: { last: 0 } })).rejects.toThrow(RangeError);
+    await expect(forget(repo, { policy: { last: 0 } })).rejects.toMatchObject({ code: 'ERR_USAGE' });
     await expect(forget(repo, { policy: { tags: [['keep']] } })).rejects.toThrow(/the policy keeps none of the 1 snapshots of host one, paths .*y: refusing to forget them all/);
     await expect(forget(repo, { allowRemoveAll: true })).rejects.toThrow(/removing every snapshot needs a filter/);
     expect(await remaining(repo)).toHaveLength(6);

@@ -143,6 +143,14 @@ describe('retention policy on a timeline', () => {
     expect(parseCalendarDuration('2y5m7d3h')).toEqual({ years: 2, months: 5, days: 7, hours: 3 });
     expect(() => parseCalendarDuration('1w')).toThrow(/not a duration: "1w"/);
     expect(() => parseCalendarDuration('1d1d')).toThrow(RangeError);
+    // Bounded: a duration past any date is refused, not turned into NaN.
+    expect(() => parseCalendarDuration('99999999999y')).toThrow(/not a duration: "99999999999y": longer than 10000 years/);
+    expect(() => parseCalendarDuration('9999y13m')).toThrow(RangeError);
+    expect(() => parseCalendarDuration('99999999999999999999h')).toThrow(RangeError);
+    expect(parseCalendarDuration('10000y')).toEqual({ years: 10000, months: 0, days: 0, hours: 0 });
+    // A policy built in code with a longer one keeps everything rather than failing.
+    const huge = applyPolicy(TIMELINE, { within: { years: 1e9, months: 0, days: 0, hours: 0 } });
+    expect(huge.remove).toEqual([]);
   });
 
   it('groups by host and paths by default, by anything or nothing when asked', () => {

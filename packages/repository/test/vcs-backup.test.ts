@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
@@ -7,10 +8,10 @@ import type { TreeNode } from '@cairn/index';
 import { backup, createProjectSelector, initRepository, restore } from '@cairn/repository';
 import type { Repository, VcsBackupMode } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
-import { gitFacts, loseRemote, makeGitScenario } from '../../vcs/test/git-scenario.js';
+import { gitFacts, loseRemote, makeGitScenario, makeOperationScenario, makeSubmoduleScenario, operationFacts } from '../../vcs/test/git-scenario.js';
 import { makeHgScenario } from '../../vcs/test/hg-scenario.js';
 import { git, hg, readTree } from '../../vcs/test/helpers.js';
-import { makeSvnScenario, svn } from '../../vcs/test/svn-scenario.js';
+import { editProperties, makeSvnScenario, svn, svnPropFacts } from '../../vcs/test/svn-scenario.js';
 import { flipByte, tempDir } from './helpers.js';
 
 /** Backs up one working copy folder with the VCS bridge and the default policy. */
@@ -78,6 +79,7 @@ describe('backups of working copies (--vcs)', () => {
     expect(messages).toContain(scenario.wc);
     expect(messages).toContain(scenario.remote);
     expect(messages).toContain('4 file(s) recorded by reference to git were not restored');
+    expect(messages).toContain(`restore again with --vcs-remote ${scenario.remote}=NEW_URL`);
     expect(restored.checkedOut).toBe(0);
     const back = await readTree(join(out, 'wc'));
     expect([...back.keys()].sort()).toEqual(['.env', 'notes.txt', 'src/index.js', 'src/new.js']);
@@ -164,6 +166,16 @@ describe('backups of working copies (--vcs)', () => {
     expect(status(back)).toBe(status(wc));
   });
 
+  it('Subversion, changes: uncommitted property edits come back (svn proplist -v and svn status as before)', async () => {
+    const { wc, base } = await makeSvnScenario();
+    await editProperties(base, wc);
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    expect(svnPropFacts(join(out, 'wc'))).toEqual(svnPropFacts(wc));
+  });
+
   it('without a local folder to rebuild in, files recorded by reference are named as not restored', async () => {
     const { wc } = await makeGitScenario();
     const { repo, out } = await newRepo();
@@ -238,5 +250,164 @@ describe('damaged extras', () => {
     expect(messages).toContain('the saved VCS data of the working copy /wc');
     expect(messages).toContain('4 file(s) recorded by reference to git were not restored');
     expect([...(await readTree(join(out, 'wc'))).keys()].sort()).toEqual(['.env', 'notes.txt', 'src/index.js', 'src/new.js']);
+  });
+});
+
+describe('a working copy with a submodule (--vcs changes)', () => {
+  it('comes back whole: the same HEAD in the parent and the submodule, the submodule\'s files, both clean', async () => {
+    const { wc } = await makeSubmoduleScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    expect(result.snapshot.vcs?.map((record) => [record.path, record.mode])).toEqual([['/app', 'changes'], ['/app/lib', 'changes']]);
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'app');
+    expect(await readTree(back)).toEqual(await readTree(wc));
+    for (const dir of ['', 'lib']) {
+      expect(git(join(back, dir), 'rev-parse', 'HEAD')).toBe(git(join(wc, dir), 'rev-parse', 'HEAD'));
+      expect(git(join(back, dir), 'status', '--porcelain=v2', '--untracked-files=all')).toBe('');
+    }
+    expect(git(back, 'submodule', 'status')).toBe(git(wc, 'submodule', 'status'));
+    // Laid out as git lays out a submodule: its git dir inside the parent's, a .git file in its folder.
+    expect((await stat(join(back, 'lib', '.git'))).isFile()).toBe(true);
+    expect(git(join(back, 'lib'), 'remote', 'get-url', 'origin')).toBe(git(join(wc, 'lib'), 'remote', 'get-url', 'origin'));
+  });
+});
+
+describe('a removed file\'s folder (--vcs changes)', () => {
+  /** The folders below `root`, VCS folders left out. */
+  async function foldersOf(root: string, prefix = ''): Promise<string[]> {
+    const found: string[] = [];
+    for (const entry of await readdir(join(root, prefix), { withFileTypes: true })) {
+      if (!entry.isDirectory() || ['.git', '.hg', '.svn'].includes(entry.name)) continue;
+      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      found.push(path, ...(await foldersOf(root, path)));
+    }
+    return found.sort();
+  }
+
+  it('Mercurial: the folder `hg rm` emptied stays away, an empty folder of the snapshot comes back', async () => {
+    const { wc } = await makeHgScenario();
+    hg(wc, 'rm', '-q', 'lib/b.txt');
+    await mkdir(join(wc, 'empty'));
+    expect(await foldersOf(wc)).toEqual(['empty']);
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await foldersOf(back)).toEqual(['empty']);
+    expect(hg(back, 'status')).toBe(hg(wc, 'status'));
+  });
+
+  it('git: the folder `git rm` emptied stays away', async () => {
+    const { wc } = await makeGitScenario();
+    git(wc, 'rm', '-q', 'assets/logo.svg');
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await foldersOf(back)).toEqual((await foldersOf(wc)).filter((path) => !path.startsWith('node_modules')));
+    expect(gitFacts(back)).toEqual(gitFacts(wc));
+  });
+});
+
+describe('a remote that moved (vcsRemotes, --vcs-remote OLD=NEW)', () => {
+  it('git: the rewritten URL rebuilds the clone whole, and the rebuilt repository points to it', async () => {
+    const scenario = await makeGitScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, scenario.wc, 'changes');
+    const moved = await loseRemote(scenario);
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, vcsRemotes: [{ from: scenario.remote, to: moved }] });
+    expect(restored.problems).toEqual([]);
+    expect(restored.checkedOut).toBe(4);
+    const back = join(out, 'wc');
+    expect(await readTree(back)).toEqual(await readTree(scenario.wc, ['node_modules']));
+    expect(gitFacts(back)).toEqual(gitFacts(scenario.wc));
+    expect(git(back, 'remote', 'get-url', 'origin').trim()).toBe(moved);
+  });
+
+  it('Mercurial: pulled from the rewritten URL (a prefix), the default path rewritten', async () => {
+    const { wc, remote, base } = await makeHgScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    await rename(base, `${base}-moved`);
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, vcsRemotes: [{ from: `${base}/`, to: `${base}-moved/` }] });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await readTree(back)).toEqual(await readTree(`${base}-moved/wc`));
+    expect(hg(back, 'paths', 'default').trim()).toBe(`${base}-moved/${remote.slice(base.length + 1)}`);
+    expect(hg(back, 'log', '-r', 'draft()', '-T', '{node}\n')).toBe(hg(`${base}-moved/wc`, 'log', '-r', 'draft()', '-T', '{node}\n'));
+  });
+
+  it('Subversion: checked out from the rewritten URL', async () => {
+    const { wc, repo: svnRepo, url } = await makeSvnScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    await rename(svnRepo, `${svnRepo}-moved`);
+    const gone = await restore(repo, result.id, { target: createLocalTarget(join(out, 'gone')), localRoot: join(out, 'gone') });
+    expect(gone.problems.map((p) => p.message).join('\n')).toContain(`--vcs-remote ${url}=NEW_URL`);
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, vcsRemotes: [{ from: url, to: `${url}-moved` }] });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await readTree(back)).toEqual(await readTree(wc));
+    expect(svn(back, 'info', '--show-item', 'url').trim()).toBe(`${url}-moved`);
+  });
+});
+
+describe('an operation in progress (--vcs changes)', () => {
+  it.each(['merge', 'rebase'] as const)('a %s stopped on conflicts comes back: status, index stages, state files; it can be finished', async (operation) => {
+    const { wc } = await makeOperationScenario(operation);
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems).toEqual([]);
+    const back = join(out, 'wc');
+    expect(await readTree(back)).toEqual(await readTree(wc));
+    expect(operationFacts(back)).toEqual(operationFacts(wc));
+    expect(operationFacts(wc).status).toContain(operation === 'merge' ? 'You have unmerged paths' : 'rebase in progress');
+    // Finished in both the same way, the results are the same commits.
+    for (const dir of [wc, back]) {
+      await writeFile(join(dir, 'f.txt'), 'f resolved\n');
+      git(dir, 'add', 'f.txt');
+      const env = { GIT_EDITOR: 'true', GIT_AUTHOR_DATE: '@1700000000 +0000', GIT_COMMITTER_DATE: '@1700000000 +0000' };
+      execFileSync('git', operation === 'merge' ? ['commit', '-q', '--no-edit'] : ['rebase', '--continue'], { cwd: dir, env: { ...process.env, ...env }, stdio: 'ignore' });
+    }
+    expect(git(back, 'rev-parse', 'HEAD')).toBe(git(wc, 'rev-parse', 'HEAD'));
+  });
+});
+
+describe('what a changes backup cannot keep', () => {
+  it('Mercurial: a merge in progress is a backup warning naming the working copy and what is lost; the backup is not partial', async () => {
+    const base = await tempDir();
+    const remote = join(base, 'remote');
+    const wc = join(base, 'wc');
+    hg(base, 'init', remote);
+    hg(base, 'clone', '-q', remote, wc);
+    await writeFile(join(wc, 'a.txt'), 'a\n');
+    hg(wc, 'add', '-q', 'a.txt');
+    hg(wc, 'commit', '-q', '-m', 'base');
+    hg(wc, 'push', '-q');
+    await writeFile(join(wc, 'a.txt'), 'a, one way\n');
+    hg(wc, 'commit', '-q', '-m', 'one way');
+    hg(wc, 'update', '-q', '-r', '0');
+    await writeFile(join(wc, 'a.txt'), 'a, the other way\n');
+    hg(wc, 'commit', '-q', '-m', 'the other way');
+    try {
+      hg(wc, 'merge', '-q', '--tool', ':merge', '-r', '1');
+    } catch {
+      // Stopped on the conflict, as intended.
+    }
+    const { repo } = await newRepo();
+    const seen: string[] = [];
+    const result = await backup(repo, {
+      source: createLocalSource(), paths: [wc], onWarning: (w) => seen.push(w.message),
+      selector: createProjectSelector({ roots: [wc], vcs: 'changes', policy: () => ({}) }),
+    });
+    expect(result.warnings).toEqual([{ kind: 'vcs', path: wc, message: expect.stringContaining(`${wc}: an uncommitted merge or unresolved conflicts (.hg/merge/`) as string }]);
+    expect(result.warnings[0]?.message).toContain('--vcs full');
+    expect(seen).toEqual([result.warnings[0]?.message]);
+    expect(result.partial).toBe(false);
   });
 });

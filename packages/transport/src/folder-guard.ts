@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
 import { nodeTypeOf } from './entry-stat.js';
 import { errnoOf } from './file-io.js';
+import { fsPath } from './fs-path.js';
 
 /** Whether the folders above an entry are real folders: ok, one is missing, or one is something else. */
 export type ParentState =
@@ -33,7 +34,7 @@ export function createFolderGuard(root: string): FolderGuard {
       const at = join(root, ...prefix);
       let type: string | undefined;
       try {
-        type = nodeTypeOf(await lstat(at, { bigint: true }));
+        type = nodeTypeOf(await lstat(fsPath(at), { bigint: true }));
       } catch (error) {
         const code = errnoOf(error);
         if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing', at };

@@ -1,8 +1,8 @@
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
-import { fromSystemError } from '@cairn/core';
-import type { EntryStat, SourceDir } from '@cairn/core';
+import { fromSystemError, nameFromBytes } from '@cairn/core';
+import type { EntryStat, SourceDir, Xattr } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
@@ -15,11 +15,6 @@ export type LocalDirMode = 'descriptor' | 'path';
 export const defaultLocalDirMode: LocalDirMode = process.platform === 'linux' && existsSync('/proc/self/fd') ? 'descriptor' : 'path';
 
 const dirFlags = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0);
-
-/** Orders names by their UTF-8 bytes (not by UTF-16 code units, as Array#sort would). */
-export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
 
 /**
  * Opens the local folder at `path` as a SourceDir, refusing (ERR_NOT_FOUND) anything that is not
@@ -34,11 +29,14 @@ export function compareUtf8(a: string, b: string): number {
  * O_NOFOLLOW and checked against their lstat in both modes.
  * The calls are synchronous (see createLocalSource).
  */
-export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMode = defaultLocalDirMode): SourceDir {
-  return mode === 'descriptor' ? openByDescriptor(path, path, expected) : openByPath(path, expected);
+export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMode = defaultLocalDirMode, xattrs?: XattrReader): SourceDir {
+  return mode === 'descriptor' ? openByDescriptor(path, path, expected, xattrs) : openByPath(path, expected, xattrs);
 }
 
-function openByDescriptor(path: string, at: string, expected: EntryStat): SourceDir {
+/** Reads the extended attributes of the entry reached at `at` (named `path` in messages). */
+export type XattrReader = (at: string, path: string) => Promise<readonly Xattr[]>;
+
+function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs: XattrReader | undefined): SourceDir {
   let fd: number;
   try {
     fd = openSync(fsPath(at), dirFlags);
@@ -74,8 +72,14 @@ function openByDescriptor(path: string, at: string, expected: EntryStat): Source
     },
     async openDir(name, expectedDir) {
       const entry = child(name);
-      return openByDescriptor(entry.path, entry.at, expectedDir);
+      return openByDescriptor(entry.path, entry.at, expectedDir, xattrs);
     },
+    ...(xattrs === undefined ? {} : {
+      xattrs: async (name: string) => {
+        const entry = child(name);
+        return xattrs(entry.at, entry.path);
+      },
+    }),
     async close() {
       if (closed) return;
       closed = true;
@@ -88,7 +92,7 @@ function openByDescriptor(path: string, at: string, expected: EntryStat): Source
   };
 }
 
-function openByPath(path: string, expected: EntryStat): SourceDir {
+function openByPath(path: string, expected: EntryStat, xattrs: XattrReader | undefined): SourceDir {
   const verify = (): void => {
     let stats: BigIntStats;
     try {
@@ -119,7 +123,8 @@ function openByPath(path: string, expected: EntryStat): SourceDir {
       return target;
     },
     openFile: async (name, expectedFile) => openLocalFile(child(name), child(name), expectedFile),
-    openDir: async (name, expectedDir) => openByPath(child(name), expectedDir),
+    openDir: async (name, expectedDir) => openByPath(child(name), expectedDir, xattrs),
+    ...(xattrs === undefined ? {} : { xattrs: async (name: string) => xattrs(child(name), child(name)) }),
     close: async () => undefined,
   };
 }
@@ -141,7 +146,8 @@ function entryName(name: string): string {
 
 function listNames(path: string, at: string): string[] {
   try {
-    return readdirSync(fsPath(at)).sort(compareUtf8);
+    // As bytes: a name that is not valid UTF-8 keeps its bytes (see nameFromBytes), sorted by them.
+    return readdirSync(fsPath(at), { encoding: 'buffer' }).sort(Buffer.compare).map(nameFromBytes);
   } catch (error) {
     throw fromSystemError(error, path);
   }
@@ -157,7 +163,7 @@ function lstatEntry(path: string, at: string): EntryStat {
 
 function readlinkEntry(path: string, at: string): string {
   try {
-    return readlinkSync(fsPath(at));
+    return nameFromBytes(readlinkSync(fsPath(at), { encoding: 'buffer' }));
   } catch (error) {
     // EINVAL: what the walk saw as a symlink is something else now.
     if (errnoOf(error) === 'EINVAL') throw replacedEntry(path, 'symlink');

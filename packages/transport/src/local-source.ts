@@ -1,11 +1,12 @@
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
-import { fromSystemError } from '@cairn/core';
-import type { Source } from '@cairn/core';
+import { CairnError, fromSystemError, nameFromBytes } from '@cairn/core';
+import type { Source, Xattr } from '@cairn/core';
 import { toEntryStat } from './entry-stat.js';
 import { fsPath } from './fs-path.js';
-import { compareUtf8, openLocalDir } from './local-source-dir.js';
+import { defaultLocalDirMode, openLocalDir } from './local-source-dir.js';
 import { openLocalFile } from './local-source-file.js';
+import { readXattrs, xattrModule, xattrsSupported } from './xattrs.js';
 
 /**
  * A Source reading the local filesystem; errors are CairnErrors naming the path.
@@ -16,6 +17,18 @@ import { openLocalFile } from './local-source-file.js';
  * /usr/share: 62k entries walked in 0.35 s sync vs 1.7 s async; read in 1.2 s vs 10.5 s).
  */
 export function createLocalSource(): Source {
+  let unavailableReported = false;
+  const xattrs = async (at: string): Promise<readonly Xattr[]> => {
+    if (!xattrsSupported) return [];
+    const lib = xattrModule();
+    if (lib instanceof CairnError) {
+      // Said once per source (one backup), not for every entry.
+      if (unavailableReported) return [];
+      unavailableReported = true;
+      throw lib;
+    }
+    return readXattrs(lib, at);
+  };
   return {
     name: 'local',
     resolve: (path) => resolve(path),
@@ -29,20 +42,22 @@ export function createLocalSource(): Source {
     },
     async readdir(path) {
       try {
-        return readdirSync(fsPath(path)).sort(compareUtf8);
+        // As bytes: a name that is not valid UTF-8 keeps its bytes (see nameFromBytes), sorted by them.
+        return readdirSync(fsPath(path), { encoding: 'buffer' }).sort(Buffer.compare).map(nameFromBytes);
       } catch (error) {
         throw fromSystemError(error, path);
       }
     },
     async readlink(path) {
       try {
-        return readlinkSync(fsPath(path));
+        return nameFromBytes(readlinkSync(fsPath(path), { encoding: 'buffer' }));
       } catch (error) {
         throw fromSystemError(error, path);
       }
     },
     openFile: async (path) => openLocalFile(path),
     // A backup walks through open folders, so a folder swapped for a symlink is never followed.
-    openDir: async (path, expected) => openLocalDir(path, expected),
+    openDir: async (path, expected) => openLocalDir(path, expected, defaultLocalDirMode, xattrs),
+    xattrs,
   };
 }

@@ -3,6 +3,7 @@ import { CairnError, fromSystemError } from '@cairn/core';
 import type { EntryMetadata, NodeType } from '@cairn/core';
 import { nodeTypeOf } from './entry-stat.js';
 import { errnoOf } from './file-io.js';
+import { fsPath } from './fs-path.js';
 
 /**
  * The mtime argument for fs.lutimes that lands on the right microsecond. Node hands libuv
@@ -33,18 +34,19 @@ export function assertMetadata(meta: EntryMetadata): void {
  * a symlink but `type` is not, or the other way round.
  */
 export async function applyMetadata(file: string, type: NodeType, meta: EntryMetadata): Promise<void> {
+  const at = fsPath(file);
   try {
-    const actual = nodeTypeOf(await lstat(file, { bigint: true }));
+    const actual = nodeTypeOf(await lstat(at, { bigint: true }));
     if ((actual === 'symlink') !== (type === 'symlink')) {
       throw new CairnError('ERR_EXISTS', `${file} is a ${actual ?? 'unknown entry'}, not a ${type}: its metadata was not set`);
     }
     if (process.getuid?.() === 0) {
-      await lchown(file, meta.uid, meta.gid).catch((error: unknown) => {
+      await lchown(at, meta.uid, meta.gid).catch((error: unknown) => {
         if (errnoOf(error) !== 'EPERM' && errnoOf(error) !== 'EINVAL') throw error;
       });
     }
-    if (type !== 'symlink') await chmod(file, meta.mode);
-    await lutimes(file, Date.now() / 1000, utimeArgument(meta.mtimeNs));
+    if (type !== 'symlink') await chmod(at, meta.mode);
+    await lutimes(at, Date.now() / 1000, utimeArgument(meta.mtimeNs));
   } catch (error) {
     throw fromSystemError(error, file);
   }

@@ -1,4 +1,4 @@
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The engine, from its sources: @cairn/transport cannot depend on @cairn/repository (which depends on it).
@@ -114,6 +114,24 @@ describe('a board backed up and restored through the engine', () => {
     await restore(repo, backed.id, { target: createDeviceTarget(other, '/restored/empty') });
     expect((await other.fs.stat('/restored/empty')).type).toBe('dir');
     expect(await boardTree(other, '/restored/empty')).toEqual(new Map());
+  });
+
+  it('restoring onto a board never removes a folder that is not empty where the snapshot has a file: it is named, the rest is written', async () => {
+    const seed = await tempDir();
+    await writeFile(join(seed, 'main.py'), 'print(1)\n');
+    await writeFile(join(seed, 'boot.py'), 'pass\n');
+    const repo = await initRepository(createLocalBackend(join(await tempDir(), 'repo')));
+    const backed = await backup(repo, { source: createDeviceSource(await simDevice({ seed })), paths: ['/'], threads: 0 });
+    const occupied = await tempDir();
+    await mkdir(join(occupied, 'main.py'));
+    await writeFile(join(occupied, 'main.py', 'keep.txt'), 'mine');
+    const other = await simDevice({ seed: occupied });
+    const restored = await restore(repo, backed.id, { target: createDeviceTarget(other) });
+    expect(restored.problems.map((p) => p.path)).toEqual(['main.py']);
+    expect(restored.problems[0]?.message).toMatch(/is a folder that is not empty/);
+    const tree = await boardTree(other);
+    expect(tree.get('main.py/keep.txt')).toBeDefined();
+    expect(tree.get('boot.py')).toBeDefined();
   });
 
   it('refuses a path that is not on the board, naming it, and writes nothing', async () => {

@@ -9,10 +9,11 @@
 export { workingCopyAt, enclosingWorkingCopy, findWorkingCopies, ownerOf, relativeToCopy, VCS_META_NAMES } from './detect.js';
 export type { FindOptions } from './detect.js';
 export { readWorkingCopy, saveExtras, extrasFingerprint, restoreWorkingCopy, finishWorkingCopy } from './working-copy.js';
-export { stripCredentials } from './url.js';
+export { rewriteUrl, stripCredentials } from './url.js';
+export type { RemoteRewrite } from './url.js';
 export type {
   VcsKind, WorkingCopy, FileStatus, VcsFile, FileReference, VcsRemote, VcsRef, VcsStash, PendingChanges,
-  VcsState, VcsStatus, ExtrasManifest, RestoreWorkingCopyOptions, RestoreReport,
+  VcsState, VcsStatus, VcsProperties, ExtrasManifest, RestoreWorkingCopyOptions, RestoreReport,
 } from './types.js';
 
 export { createPolicy } from './policy/policy.js';

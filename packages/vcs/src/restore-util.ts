@@ -1,7 +1,8 @@
-import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { rm, rmdir } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { CairnError } from '@cairn/core';
-import type { VcsRemote, VcsState } from './types.js';
+import type { RestoreWorkingCopyOptions, VcsRemote, VcsState } from './types.js';
+import { rewriteUrl } from './url.js';
 
 /** `path` from a recorded state joined onto `root`, refusing anything that would leave it. */
 export function insideRoot(root: string, path: string, state: VcsState): string {
@@ -11,19 +12,47 @@ export function insideRoot(root: string, path: string, state: VcsState): string 
   return join(resolve(root), ...path.split('/'));
 }
 
-/** Deletes the recorded missing paths (tracked files absent from the working tree) after a checkout brought them back. */
-export async function removeMissing(root: string, state: VcsState): Promise<void> {
-  for (const path of state.changes.missing) await rm(insideRoot(root, path, state), { force: true, recursive: true });
+/**
+ * Deletes the recorded missing paths (tracked files absent from the working tree) after a checkout
+ * brought them back. `emptied: true` (git, hg: VCSs that keep no folders) also removes the folders
+ * that the deletions left empty, up to the root, as `git rm` and `hg rm` did; run it before the
+ * stored files are laid down, so that an empty folder the snapshot holds is written back after it.
+ */
+export async function removeMissing(root: string, state: VcsState, options: { emptied?: boolean } = {}): Promise<void> {
+  const top = resolve(root);
+  const paths = state.changes.missing.map((path) => insideRoot(top, path, state));
+  for (const full of paths) {
+    await rm(full, { force: true, recursive: true });
+    if (options.emptied !== true) continue;
+    for (let dir = dirname(full); dir !== top && dir.startsWith(`${top}${sep}`); dir = dirname(dir)) {
+      // rmdir refuses a folder that still holds something: the walk up stops there.
+      if (!(await rmdir(dir).then(() => true, () => false))) break;
+    }
+  }
 }
 
-/** The remote a restore fetches from: the upstream's, else origin/default, else the first; `url` overrides its address. */
-export function mainRemote(state: VcsState, url: string | undefined): VcsRemote | null {
+/** A recorded remote as a restore uses it: its URL rewritten, the recorded one kept for messages. */
+export interface RestoreRemote extends VcsRemote {
+  readonly recorded: string;
+}
+
+/**
+ * The remote a restore fetches from: the upstream's, else origin/default, else the first;
+ * `options.remoteUrl` overrides its address, else `options.rewrites` apply.
+ */
+export function mainRemote(state: VcsState, options: RestoreWorkingCopyOptions): RestoreRemote | null {
+  const chosen = recordedMain(state);
+  const url = options.remoteUrl;
+  if (url !== undefined) return { name: chosen?.name ?? (state.vcs === 'hg' ? 'default' : 'origin'), url, recorded: chosen?.url ?? url };
+  return chosen === null ? null : { ...chosen, url: rewriteUrl(chosen.url, options.rewrites), recorded: chosen.url };
+}
+
+function recordedMain(state: VcsState): VcsRemote | null {
   const byUpstream = state.upstream === null
     ? []
     : state.remotes.filter((remote) => state.upstream === remote.name || state.upstream?.startsWith(`${remote.name}/`) === true);
   const chosen = byUpstream.sort((a, b) => b.name.length - a.name.length)[0]
     ?? state.remotes.find((remote) => remote.name === 'origin' || remote.name === 'default')
     ?? state.remotes[0];
-  if (url !== undefined) return { name: chosen?.name ?? (state.vcs === 'hg' ? 'default' : 'origin'), url };
   return chosen ?? null;
 }

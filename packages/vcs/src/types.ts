@@ -1,3 +1,5 @@
+import type { RemoteRewrite } from './url.js';
+
 /** The version control systems the bridge understands. */
 export type VcsKind = 'git' | 'hg' | 'svn';
 
@@ -73,6 +75,16 @@ export interface PendingChanges {
   readonly missing: readonly string[];
 }
 
+/** The versioned properties of one item as the working copy has them (svn). */
+export interface VcsProperties {
+  /** Path relative to the root; '' for the root itself. */
+  readonly path: string;
+  /** Every property of the item, name -> value. */
+  readonly values: Readonly<Record<string, string>>;
+  /** Names whose value is base64 (bytes that are not text). */
+  readonly base64?: readonly string[];
+}
+
 /** The JSON-serialisable record of a working copy's state, kept in a snapshot. */
 export interface VcsState {
   readonly vcs: VcsKind;
@@ -102,6 +114,8 @@ export interface VcsState {
   readonly changes: PendingChanges;
   /** svn: items whose base revision differs from `head` (a mixed-revision working copy). */
   readonly mixedRevisions?: readonly { readonly path: string; readonly revision: number }[];
+  /** svn: the full property lists of the items whose properties were changed and not committed (`svn propset`). */
+  readonly properties?: readonly VcsProperties[];
 }
 
 /** A working copy's state plus per-file answers, as read by readWorkingCopy. */
@@ -132,6 +146,8 @@ export interface RestoreWorkingCopyOptions {
   readonly extras?: string;
   /** Clone from this URL instead of the recorded one (whose credentials were stripped). */
   readonly remoteUrl?: string;
+  /** Rewrites of the recorded remote URLs (a remote that moved); the rebuilt working copy keeps the rewritten URLs. */
+  readonly rewrites?: readonly RemoteRewrite[];
   /** Allow resetting an existing working copy that has uncommitted changes. */
   readonly force?: boolean;
   readonly signal?: AbortSignal;

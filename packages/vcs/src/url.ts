@@ -44,3 +44,23 @@ function stripQuery(rest: string): string {
   const kept = query.split('&').filter((pair) => pair !== '' && !SECRET_PARAM.test(pair.split('=')[0] ?? ''));
   return `${path}${kept.length > 0 ? `?${kept.join('&')}` : ''}${fragment}`;
 }
+
+/** A rewrite of remote URLs in the manner of git's `url.<to>.insteadOf = <from>`: a URL that starts with `from` starts with `to` instead. */
+export interface RemoteRewrite {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * `url` with the longest matching rewrite applied (as git picks among insteadOf rules); a URL
+ * that carries credentials is matched without them too. Unchanged when no rewrite matches.
+ */
+export function rewriteUrl(url: string, rewrites: readonly RemoteRewrite[] = []): string {
+  const stripped = stripCredentials(url);
+  let best: { rewrite: RemoteRewrite; base: string } | null = null;
+  for (const rewrite of rewrites) {
+    const base = url.startsWith(rewrite.from) ? url : stripped.startsWith(rewrite.from) ? stripped : null;
+    if (base !== null && rewrite.from !== '' && (best === null || rewrite.from.length > best.rewrite.from.length)) best = { rewrite, base };
+  }
+  return best === null ? url : best.rewrite.to + best.base.slice(best.rewrite.from.length);
+}

@@ -53,7 +53,8 @@ export function extrasFingerprint(status: VcsStatus): Promise<string | null> {
 /**
  * First step of restoring a working copy into `target`: clone or fetch from the recorded remote at
  * the recorded commit (or reuse a clean working copy already there), apply the extras (bundle,
- * stash, config…) and check out. Then lay the stored files into `target` and call
+ * stash, config…), check out, and (git, hg) delete the tracked files that were absent with the
+ * folders that left empty. Then lay the stored files into `target` and call
  * finishWorkingCopy. When the remote cannot be reached, a CairnError names the working copy and
  * the URL, and `target` is left as a plain folder for the stored files.
  */
@@ -67,8 +68,9 @@ export function restoreWorkingCopy(target: string, state: VcsState, options: Res
 }
 
 /**
- * Last step of restoring a working copy, after the stored files are in `target`: deletes files
- * that were absent, schedules recorded additions and removals, refreshes the VCS's view.
+ * Last step of restoring a working copy, after the stored files are in `target`: schedules
+ * recorded additions and removals (svn: deletes files that were absent, puts property edits
+ * back), refreshes the VCS's view.
  */
 export function finishWorkingCopy(target: string, state: VcsState, options: { signal?: AbortSignal } = {}): Promise<void> {
   checkVcs(state?.vcs, 'finishWorkingCopy');

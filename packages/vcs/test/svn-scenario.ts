@@ -1,4 +1,5 @@
-import { rename } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sh, tempDir, writeFiles } from './helpers.js';
 
@@ -24,4 +25,26 @@ export async function makeSvnScenario() {
   svn(wc, 'delete', '-q', 'old.txt');
   await rename(join(wc, 'lost.txt'), join(base, 'lost.txt'));
   return { base, repo, url, wc };
+}
+
+/** Uncommitted property edits on top of the scenario: set, changed and deleted properties, on the root, a clean file, an added file; one value is not text. */
+export async function editProperties(base: string, wc: string): Promise<void> {
+  svn(wc, 'propset', '-q', 'svn:keywords', 'Id', 'a.txt');
+  svn(wc, 'commit', '-q', '-m', 'keywords', 'a.txt');
+  svn(wc, 'propset', '-q', 'svn:ignore', '*.o\n*.tmp\n', '.');
+  svn(wc, 'propdel', '-q', 'svn:keywords', 'a.txt');
+  svn(wc, 'propset', '-q', 'review', 'line one\nline <two> & "three"', 'a.txt');
+  svn(wc, 'propset', '-q', 'svn:eol-style', 'native', 'lib/b.txt');
+  svn(wc, 'propset', '-q', 'owner', 'me', 'new.txt');
+  await writeFile(join(base, 'binary-value'), Buffer.from([0, 1, 2, 255, 10]));
+  svn(wc, 'propset', '-q', 'blob', '-F', join(base, 'binary-value'), 'lib/b.txt');
+}
+
+/** Every property of every item and the status, as svn prints them (the status sorted, so the order of the walk does not matter). */
+export function svnPropFacts(dir: string): { props: string; blob: string; status: string } {
+  return {
+    props: svn(dir, 'proplist', '-v', '-R'),
+    blob: execFileSync('svn', ['--non-interactive', 'propget', '--strict', 'blob', 'lib/b.txt'], { cwd: dir }).toString('hex'),
+    status: svn(dir, 'status', '--no-ignore').split('\n').sort().join('\n'),
+  };
 }

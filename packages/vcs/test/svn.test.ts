@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createPolicy, finishWorkingCopy, restoreWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
 import { layFiles, readTree, rejection, tempDir, readCopy as read } from './helpers.js';
 import { planBackup } from './plan.js';
-import { makeSvnScenario, svn } from './svn-scenario.js';
+import { editProperties, makeSvnScenario, svn, svnPropFacts } from './svn-scenario.js';
 
 
 
@@ -50,6 +50,23 @@ describe('Subversion', () => {
     expect(items(target)).toEqual(items(wc));
     expect(items(wc)).toEqual(expect.arrayContaining(['0 0 .', '2 2 lib/b.txt', 'M 1 1 a.txt', 'D 1 1 old.txt', '! 1 1 lost.txt', 'A - ? new.txt', '? tmp']));
     expect(await readTree(target)).toEqual(await readTree(wc));
+  });
+
+  it('records uncommitted property edits (set, changed, deleted, not text) and puts them back', async () => {
+    const { wc, base } = await makeSvnScenario();
+    await editProperties(base, wc);
+    const status = await read(wc);
+    expect(status.state.properties).toEqual(expect.arrayContaining([
+      { path: '', values: { 'svn:ignore': '*.o\n*.tmp\n' } },
+      { path: 'a.txt', values: { review: 'line one\nline <two> & "three"' } },
+    ]));
+    const plan = await planBackup(status, createPolicy(wc));
+    const target = join(await tempDir(), 'restored');
+    await restoreWorkingCopy(target, JSON.parse(JSON.stringify(status.state)));
+    await layFiles(wc, target, plan.stored);
+    await finishWorkingCopy(target, JSON.parse(JSON.stringify(status.state)));
+    expect(svnPropFacts(target)).toEqual(svnPropFacts(wc));
+    expect(svnPropFacts(wc)).toMatchObject({ blob: '000102ff0a', status: expect.stringMatching(/^ M +lib\/b\.txt$/m) as string });
   });
 
   it('stops with an error naming the working copy and URL when the server is gone', async () => {

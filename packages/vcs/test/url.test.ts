@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripCredentials } from '@cairn/vcs';
+import { rewriteUrl, stripCredentials } from '@cairn/vcs';
 
 describe('stripCredentials', () => {
   it.each([
@@ -22,5 +22,22 @@ describe('stripCredentials', () => {
 
   it('rejects a non-string', () => {
     expect(() => stripCredentials(42 as unknown as string)).toThrow(TypeError);
+  });
+});
+
+describe('rewriteUrl', () => {
+  const rewrites = [
+    { from: 'https://old.example/', to: 'https://new.example/' },
+    { from: 'https://old.example/team/', to: 'git@new.example:team/' },
+  ];
+  it.each([
+    ['https://old.example/app.git', 'https://new.example/app.git'],
+    // The longest match wins, as among git's insteadOf rules.
+    ['https://old.example/team/app.git', 'git@new.example:team/app.git'],
+    // A URL with credentials is matched without them.
+    ['https://tok3n@old.example/app.git', 'https://new.example/app.git'],
+    ['https://elsewhere.example/app.git', 'https://elsewhere.example/app.git'],
+  ])('%s -> %s', (url, expected) => {
+    expect(rewriteUrl(url, rewrites)).toBe(expected);
   });
 });

@@ -9,6 +9,7 @@ import { formatBytes } from '../format.js';
 import { shorten, startStatus } from '../progress.js';
 import { backupPlan } from '../backup-plan.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
+import { parseFlag, usageError } from '../usage.js';
 
 interface BackupFlags {
   readonly tag: string[];
@@ -43,7 +44,9 @@ export function registerBackup(program: Command): void {
     .option('-q, --quiet', 'print no progress and no warnings')
     .action(async (paths: string[], flags: BackupFlags, command: Command) => {
       const options = globals(command);
-      const compression = flags.compression === undefined ? undefined : parseCompressionMode(flags.compression);
+      // An empty argument would resolve to the current folder: nobody means that.
+      if (paths.some((p) => p === '')) throw usageError('backup: an empty path ("") names nothing to back up; give "." for the current folder');
+      const compression = flags.compression === undefined ? undefined : parseFlag('--compression', flags.compression, parseCompressionMode);
       const source = createLocalSource();
       const roots = await resolveBackupPaths(source, paths); // fail on a missing path before anything is written
       const plan = await backupPlan(roots, { vcs: flags.vcs === undefined ? undefined : parseVcsMode(flags.vcs), policy: flags.policy });
@@ -141,11 +144,11 @@ function projectLines(result: BackupResult): string[] {
 
 function parseVcsMode(text: string): VcsBackupMode {
   if (text === 'off' || text === 'full' || text === 'changes') return text;
-  throw new TypeError(`--vcs wants off, full or changes, not ${JSON.stringify(text)}`);
+  throw usageError(`--vcs wants off, full or changes, not ${JSON.stringify(text)}`);
 }
 
 function partialSummary(warnings: readonly BackupWarning[]): string {
-  const n = warnings.filter((w) => w.kind !== 'special').length;
+  const n = warnings.filter((w) => w.kind === 'unreadable' || w.kind === 'changed').length;
   return `${n} ${n === 1 ? 'file' : 'files'} could not be read, or changed while read`;
 }
 
@@ -157,7 +160,7 @@ function parseMeta(pairs: readonly string[]): Record<string, string> {
   const meta: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
-    if (at <= 0) throw new TypeError(`--meta wants key=value, got ${JSON.stringify(pair)}`);
+    if (at <= 0) throw usageError(`--meta wants key=value, got ${JSON.stringify(pair)}`);
     meta[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return meta;
@@ -165,7 +168,9 @@ function parseMeta(pairs: readonly string[]): Record<string, string> {
 
 function parseTime(value: string): Date {
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new TypeError(`--time wants an ISO 8601 time, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(date.getTime())) throw usageError(`--time wants an ISO 8601 time, got ${JSON.stringify(value)}`);
+  // A snapshot's time is a signed 64-bit count of nanoseconds.
+  if (Math.abs(date.getTime()) > 9_223_372_036_854) throw usageError(`--time wants a time from 1677-09-22 to 2262-04-11, got ${JSON.stringify(value)}`);
   return date;
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CAT_KINDS, catObject } from '@cairn/repository';
-import { globals, openRepo, printJson } from '../context.js';
+import { globals, openRepo, printJson, resolveSnapshot } from '../context.js';
+import { usageError } from '../usage.js';
 
 /** `cairn cat <config|snapshot|tree|index|pack> [id]` */
 export function registerCat(program: Command): void {
@@ -11,9 +12,10 @@ export function registerCat(program: Command): void {
     .argument('[id]', 'the object\'s id (a snapshot: also a prefix or "latest"; index/pack: a prefix)')
     .action(async (kind: string, id: string | undefined, _flags: unknown, command: Command) => {
       const found = CAT_KINDS.find((k) => k === kind);
-      if (found === undefined) throw new TypeError(`cat wants one of ${CAT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
-      if (found !== 'config' && (id === undefined || id === '')) throw new TypeError(`cat ${found} needs an id`);
+      if (found === undefined) throw usageError(`cat wants one of ${CAT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+      if (found !== 'config' && (id === undefined || id === '')) throw usageError(`cat ${found} needs an id`);
+      if (found === 'config' && id !== undefined) throw usageError(`cat config takes no id: unexpected argument ${JSON.stringify(id)}`);
       const repo = await openRepo(globals(command));
-      printJson(await catObject(repo, found, id));
+      printJson(await catObject(repo, found, found === 'snapshot' && id !== undefined ? (await resolveSnapshot(repo, id)).id : id));
     });
 }

@@ -5,6 +5,7 @@ import type { CheckResult, Repository } from '@cairn/repository';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
 import { formatBytes } from '../format.js';
 import { startStatus } from '../progress.js';
+import { parseFlag } from '../usage.js';
 
 /** `cairn check [--read-data | --read-data-subset N%|K/M]` */
 export function registerCheck(program: Command): void {
@@ -15,7 +16,7 @@ export function registerCheck(program: Command): void {
     .option('--read-data-subset <subset>', 'read only some packs whole: N% (a random share) or K/M (group K of M, by pack id)')
     .action(async (flags: { readData?: boolean; readDataSubset?: string }, command: Command) => {
       const options = globals(command);
-      const subset = flags.readDataSubset === undefined ? undefined : parseDataSubset(flags.readDataSubset);
+      const subset = flags.readDataSubset === undefined ? undefined : parseFlag('--read-data-subset', flags.readDataSubset, parseDataSubset);
       const repo = await openRepo(options);
       const status = startStatus('checking {phase}: {done}/{total}', options.json !== true);
       const run = (): Promise<CheckResult> => check(repo, {

@@ -4,6 +4,7 @@ import type { RetentionPolicy } from '@cairn/repository';
 import type { RepoConfig } from '@cairn/index';
 import { globals, openRepo, printJson } from '../context.js';
 import { addKeepOptions, policyFromFlags } from '../retention-flags.js';
+import { parseFlag, usageError } from '../usage.js';
 import type { KeepFlags } from '../retention-flags.js';
 
 interface RetentionFlags extends KeepFlags {
@@ -27,7 +28,7 @@ export function registerConfig(program: Command): void {
     .argument('<size>', 'a size such as 500M, 2G, 80%, or none')
     .action(async (text: string, _flags: unknown, command: Command) => {
       const options = globals(command);
-      const maxSize = text === 'none' ? null : parseMaxSize(text);
+      const maxSize = text === 'none' ? null : parseFlag('config max-size', text, parseMaxSize);
       const repo = await openRepo(options);
       show(await updateConfig(repo, { maxSize }), options.json === true);
     });
@@ -53,13 +54,13 @@ function show(config: RepoConfig, json: boolean): void {
   process.stdout.write(`retention: ${config.retention === undefined ? 'none' : describePolicy(policyFromConfig(config.retention))}\n`);
 }
 
-/** The policy the flags give; null for --none. RangeError for a bad count, no rule, or rules with --none. */
+/** The policy the flags give; null for --none. ERR_USAGE for a bad count, no rule, or rules with --none. */
 function parseRetention(flags: RetentionFlags): RetentionPolicy | null {
   const rules = Object.keys(policyFromFlags(flags)).length;
   if (flags.none === true) {
-    if (rules > 0) throw new RangeError('give either --none or --keep-* rules, not both');
+    if (rules > 0) throw usageError('give either --none or --keep-* rules, not both');
     return null;
   }
-  if (rules === 0) throw new RangeError('cairn config retention needs --keep-* rules (or --none to remove the stored policy)');
+  if (rules === 0) throw usageError('cairn config retention needs --keep-* rules (or --none to remove the stored policy)');
   return policyFromFlags(flags);
 }

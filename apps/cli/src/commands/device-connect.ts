@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { openDevice } from '@cairn/transport/device';
 import type { Device } from '@cairn/transport/device';
+import { usageError } from '../usage.js';
 
 /** Options every `cairn device` command takes. */
 export interface DeviceFlags {
@@ -15,14 +16,16 @@ export interface DeviceFlags {
 /** Connects to the board the flags name (for --port sim, seeded from --sim-root, which `create` makes when missing). */
 export async function connect(flags: DeviceFlags, options: { compress?: boolean; create?: boolean } = {}): Promise<Device> {
   const baud = flags.baud === undefined ? undefined : Number(flags.baud);
-  if (baud !== undefined && (!Number.isSafeInteger(baud) || baud <= 0)) throw new RangeError(`--baud wants a positive integer, got ${JSON.stringify(flags.baud)}`);
+  if (baud !== undefined && (!Number.isSafeInteger(baud) || baud <= 0)) throw usageError(`--baud wants a positive integer, got ${JSON.stringify(flags.baud)}`);
   const seconds = flags.timeout === undefined ? 10 : Number(flags.timeout);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError(`--timeout wants a positive number of seconds, got ${JSON.stringify(flags.timeout)}`);
+  // Longer than a day would overflow Node's timers (which then fire at once).
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) throw usageError(`--timeout wants a positive number of seconds, got ${JSON.stringify(flags.timeout)}; at most 86400 (a day)`);
   const chunkSize = flags.chunkSize === undefined ? undefined : Number(flags.chunkSize);
   if (chunkSize !== undefined && (!Number.isSafeInteger(chunkSize) || chunkSize < 64 || chunkSize > 65536)) {
-    throw new RangeError(`--chunk-size wants a number of bytes within 64..65536, got ${JSON.stringify(flags.chunkSize)}`);
+    throw usageError(`--chunk-size wants a number of bytes within 64..65536, got ${JSON.stringify(flags.chunkSize)}`);
   }
-  if (flags.simRoot !== undefined && flags.port !== 'sim') throw new TypeError(`--sim-root is for --port sim, not ${JSON.stringify(flags.port)}`);
+  if (flags.port === '') throw usageError('--port: an empty name ("") names no board; give a serial port, tcp:HOST:PORT or sim');
+  if (flags.simRoot !== undefined && flags.port !== 'sim') throw usageError(`--sim-root is for --port sim, not ${JSON.stringify(flags.port)}`);
   if (flags.simRoot !== undefined && options.create === true) await mkdir(flags.simRoot, { recursive: true });
   return openDevice({
     port: flags.port,

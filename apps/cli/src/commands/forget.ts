@@ -7,6 +7,7 @@ import { addKeepOptions, policyFromFlags, splitTags } from '../retention-flags.j
 import type { KeepFlags } from '../retention-flags.js';
 import { formatTable, formatTime } from '../format.js';
 import { addPruneFlags, describePrune, pruneOptions } from './prune.js';
+import { usageError } from '../usage.js';
 import type { PruneFlags } from './prune.js';
 
 interface ForgetFlags extends PruneFlags, KeepFlags {
@@ -38,6 +39,9 @@ export function registerForget(program: Command): void {
   ).action(async (snapshots: string[], flags: ForgetFlags, command: Command) => {
     const options = globals(command);
     const given = policyFromFlags(flags);
+    // Parsed before anything changes, also when no prune follows: a bad --grace is refused, not ignored.
+    const pruning = pruneOptions(flags, flags.dryRun === true);
+    const groupBy = parseGroupBy(flags.groupBy);
     const repo = await openRepo(options);
     // No --keep-* and no ids: the policy stored with `cairn config retention`, if there is one.
     const stored = repo.config.retention;
@@ -45,7 +49,7 @@ export function registerForget(program: Command): void {
     const result = await forget(repo, {
       policy,
       snapshots,
-      groupBy: parseGroupBy(flags.groupBy),
+      groupBy,
       ...(flags.host === undefined ? {} : { host: flags.host }),
       tags: flags.tag.map(splitTags),
       paths: flags.path,
@@ -54,7 +58,7 @@ export function registerForget(program: Command): void {
       timeZone: flags.utc === true ? 'utc' : 'local',
     });
     const pruned: PruneResult | undefined = flags.prune === true && (result.removed.length > 0 || flags.dryRun === true)
-      ? await prune(repo, pruneOptions(flags, flags.dryRun === true))
+      ? await prune(repo, pruning)
       : undefined;
     if (options.json === true) {
       printJson({ ...jsonOf(result), ...(pruned === undefined ? {} : { prune: pruned }) });
@@ -68,7 +72,7 @@ export function registerForget(program: Command): void {
 function parseGroupBy(text: string): GroupKey[] {
   const keys = text.split(',').map((k) => k.trim()).filter((k) => k !== '');
   for (const key of keys) {
-    if (!GROUP_KEYS.includes(key as GroupKey)) throw new RangeError(`--group-by takes host, paths and/or tags (or ""), not ${JSON.stringify(key)}`);
+    if (!GROUP_KEYS.includes(key as GroupKey)) throw usageError(`--group-by takes host, paths and/or tags (or ""), not ${JSON.stringify(key)}`);
   }
   return keys as GroupKey[];
 }

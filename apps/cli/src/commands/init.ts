@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { compressionSetting, COMPRESSION_MODES, describeMaxSize, initRepository, parseCompressionMode, parseMaxSize, updateConfig } from '@cairn/repository';
+import { CONFIG_LIMITS } from '@cairn/index';
 import { createLocalBackend } from '@cairn/transport';
 import { globals, printJson, repoLocation } from '../context.js';
+import { parseFlag, parseNumber } from '../usage.js';
 
 /** `cairn init` */
 export function registerInit(program: Command): void {
@@ -13,10 +15,12 @@ export function registerInit(program: Command): void {
     .option('--max-size <size>', 'keep the repository under this size: 500M, 2G, bytes, or N% of its filesystem (change it with `cairn config max-size`)')
     .action(async (flags: { compression: string; compressionLevel?: string; maxSize?: string }, command: Command) => {
       const options = globals(command);
-      const setting = compressionSetting(parseCompressionMode(flags.compression));
-      const level = flags.compressionLevel === undefined ? setting.level : Number(flags.compressionLevel);
-      if (!Number.isInteger(level) || level < 1 || level > 19) throw new RangeError(`--compression-level wants 1 to 19, got ${flags.compressionLevel}`);
-      const maxSize = flags.maxSize === undefined ? undefined : parseMaxSize(flags.maxSize);
+      const setting = compressionSetting(parseFlag('--compression', flags.compression, parseCompressionMode));
+      const { min, max } = CONFIG_LIMITS.compressionLevel;
+      const level = flags.compressionLevel === undefined
+        ? setting.level
+        : parseNumber('--compression-level', flags.compressionLevel, { min, max, what: `a zstd level from ${min} to ${max}` });
+      const maxSize = flags.maxSize === undefined ? undefined : parseFlag('--max-size', flags.maxSize, parseMaxSize);
       const { path } = repoLocation(options);
       const repo = await initRepository(createLocalBackend(path), { compression: setting.codec, compressionLevel: level });
       const config = maxSize === undefined ? repo.config : await updateConfig(repo, { maxSize });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { treeToJson } from '@cairn/index';
 import { listSnapshot } from '@cairn/repository';
-import { globals, openRepo, printJson } from '../context.js';
+import { globals, openRepo, printJson, resolveSnapshot } from '../context.js';
 import { formatMode, formatTime } from '../format.js';
 
 /** `cairn ls <snapshot> [path]` */
@@ -16,7 +16,8 @@ export function registerLs(program: Command): void {
     .action(async (ref: string, path: string, flags: { long?: boolean; recursive: boolean }, command: Command) => {
       const options = globals(command);
       const repo = await openRepo(options);
-      const entries = listSnapshot(repo, ref, path, { recursive: flags.recursive });
+      const { id } = await resolveSnapshot(repo, ref);
+      const entries = listSnapshot(repo, id, path, { recursive: flags.recursive });
       if (options.json === true) {
         const all = [];
         for await (const entry of entries) all.push({ path: entry.path, ...treeToJson([entry.node])[0] });

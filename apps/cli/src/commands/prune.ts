@@ -3,6 +3,7 @@ import { DEFAULT_GRACE_MS, DEFAULT_MAX_UNUSED, parseInterval, parseMaxUnused, pr
 import type { PruneOptions, PruneResult } from '@cairn/repository';
 import { globals, openRepo, printJson } from '../context.js';
 import { formatBytes, formatTime } from '../format.js';
+import { parseFlag } from '../usage.js';
 
 /** The prune flags `prune` and `forget --prune` share. */
 export interface PruneFlags {
@@ -17,12 +18,12 @@ export function addPruneFlags(command: Command): Command {
     .option('--max-unused <limit>', `unused share of the repository to tolerate in partly used packs: N% or "unlimited" (default ${DEFAULT_MAX_UNUSED * 100}%)`);
 }
 
-/** PruneOptions from the shared flags. */
+/** PruneOptions from the shared flags; ERR_USAGE naming a bad --grace or --max-unused. */
 export function pruneOptions(flags: PruneFlags, dryRun: boolean): PruneOptions {
   return {
     dryRun,
-    ...(flags.grace === undefined ? {} : { graceMs: parseInterval(flags.grace) }),
-    ...(flags.maxUnused === undefined ? {} : { maxUnused: parseMaxUnused(flags.maxUnused) }),
+    ...(flags.grace === undefined ? {} : { graceMs: parseFlag('--grace', flags.grace, parseInterval) }),
+    ...(flags.maxUnused === undefined ? {} : { maxUnused: parseFlag('--max-unused', flags.maxUnused, parseMaxUnused) }),
   };
 }
 

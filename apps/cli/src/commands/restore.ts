@@ -3,9 +3,11 @@ import { resolve } from 'node:path';
 import { restore, restoreUndoable } from '@cairn/repository';
 import type { OverwritePolicy, Repository, RestoreOptions, RestoreResult } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
-import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation } from '../context.js';
+import type { RemoteRewrite } from '@cairn/vcs';
+import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation, resolveSnapshot } from '../context.js';
 import { formatBytes } from '../format.js';
 import { latestProjectSnapshot } from '../projects.js';
+import { usageError } from '../usage.js';
 
 const POLICIES: readonly OverwritePolicy[] = ['always', 'never', 'if-changed'];
 
@@ -16,6 +18,7 @@ interface RestoreFlags {
   readonly dryRun?: boolean;
   readonly verbose?: boolean;
   readonly backupExisting?: boolean;
+  readonly vcsRemote: string[];
 }
 
 /** `cairn restore <snapshot> --target <dir> [paths…]`, or `cairn restore --project <name> --target <dir>` */
@@ -30,19 +33,23 @@ export function registerRestore(program: Command): void {
     .option('--overwrite <policy>', 'what to do with existing files: always, never, if-changed (size or mtime differ)', 'always')
     .option('-n, --dry-run', 'list what would be done, change nothing')
     .option('-v, --verbose', 'list every entry restored')
+    .option('--vcs-remote <old=new>', 'rebuild working copies from NEW where their recorded remote URL starts with OLD (a remote that moved; git\'s url.<new>.insteadOf; repeatable)', collect, [])
     .option('--backup-existing', 'first back up the files the restore overwrites, as a snapshot tagged pre-restore: restoring it into the same target undoes the restore')
     .action(async (given: string | undefined, paths: string[], flags: RestoreFlags, command: Command) => {
       const options = globals(command);
       const overwrite = POLICIES.find((p) => p === flags.overwrite);
-      if (overwrite === undefined) throw new TypeError(`--overwrite wants one of ${POLICIES.join(', ')}, got ${JSON.stringify(flags.overwrite)}`);
+      if (overwrite === undefined) throw usageError(`--overwrite wants one of ${POLICIES.join(', ')}, got ${JSON.stringify(flags.overwrite)}`);
+      if (flags.target === '') throw usageError('--target: an empty path ("") names no folder; give "." for the current folder');
       const choice = chooseSnapshot(given, flags.project);
       const repo = await openRepo(options);
-      const ref = 'ref' in choice ? choice.ref : await projectLatest(repo, choice.project);
+      const ref = 'ref' in choice ? (await resolveSnapshot(repo, choice.ref)).id : await projectLatest(repo, choice.project);
+      const vcsRemotes = flags.vcsRemote.map(parseRewrite);
       const dryRun = flags.dryRun === true;
       const actions: unknown[] = [];
       const restoreOptions: RestoreOptions = {
         target: createLocalTarget(flags.target),
         localRoot: resolve(flags.target),
+        ...(vcsRemotes.length === 0 ? {} : { vcsRemotes }),
         include: paths,
         overwrite,
         dryRun,
@@ -82,14 +89,27 @@ export function registerRestore(program: Command): void {
     });
 }
 
-/** What names the snapshot to restore: the argument or --project, exactly one of them (TypeError otherwise). */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `--vcs-remote OLD=NEW` as a rewrite (split at the first '='); ERR_USAGE naming the value when a side is empty. */
+function parseRewrite(text: string): RemoteRewrite {
+  const at = text.indexOf('=');
+  if (at <= 0 || at === text.length - 1) {
+    throw usageError(`--vcs-remote wants OLD=NEW (the recorded remote URL, or its start, and where the remote is now), got ${JSON.stringify(text)}`);
+  }
+  return { from: text.slice(0, at), to: text.slice(at + 1) };
+}
+
+/** What names the snapshot to restore: the argument or --project, exactly one of them (ERR_USAGE otherwise). */
 function chooseSnapshot(given: string | undefined, project: string | undefined): { ref: string } | { project: string } {
   if (project === undefined) {
-    if (given === undefined) throw new TypeError('restore needs a snapshot (id, unique id prefix or "latest") or --project <name>');
+    if (given === undefined) throw usageError('restore needs a snapshot (id, unique id prefix or "latest") or --project <name>');
     return { ref: given };
   }
   if (given !== undefined) {
-    throw new TypeError(`give a snapshot or --project, not both: --project ${project} restores the latest snapshot of project ${JSON.stringify(project)}, and ${JSON.stringify(given)} names a snapshot too`);
+    throw usageError(`give a snapshot or --project, not both: --project ${project} restores the latest snapshot of project ${JSON.stringify(project)}, and ${JSON.stringify(given)} names a snapshot too`);
   }
   return { project };
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { findSnapshot, stats } from '@cairn/repository';
+import { stats } from '@cairn/repository';
 import type { Snapshot } from '@cairn/index';
-import { globals, openRepo, printJson, repoLocation } from '../context.js';
+import { globals, openRepo, printJson, repoLocation, resolveSnapshot } from '../context.js';
 import { formatBytes } from '../format.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 
@@ -15,7 +15,7 @@ export function registerStats(program: Command): void {
       const options = globals(command);
       const repo = await openRepo(options);
       if (ref !== undefined) {
-        const { id, snapshot } = await findSnapshot(repo, ref);
+        const { id, snapshot } = await resolveSnapshot(repo, ref);
         if (options.json === true) printJson(snapshotStats(id, snapshot));
         else process.stdout.write(`${snapshotLines(id, snapshot).join('\n')}\n`);
         return;

@@ -162,7 +162,7 @@ export class BoardFs {
     await this.repl.exec(`os.mkdir(${pyString(path)})`, `creating the folder ${path}`);
   }
 
-  /** Removes the file or the whole folder at `path`. */
+  /** Removes the file or the empty folder at `path`; a folder that is not empty is refused (ERR_EXISTS: the board's ENOTEMPTY). */
   async remove(path: string): Promise<void> {
     await this.repl.exec(`_cD(${pyString(path)})`, `removing ${path}`);
   }

@@ -127,10 +127,7 @@ def _cA(t):
  try:os.remove(t)
  except OSError:pass
 def _cD(p):
- if os.stat(p)[0]&0x4000:
-  q='' if p=='/' else p
-  for n in [e[0] for e in os.ilistdir(p)]:_cD(q+'/'+n)
-  os.rmdir(p)
+ if os.stat(p)[0]&0x4000:os.rmdir(p)
  else:os.remove(p)
 def _cK(s,t,p):
  a=open(s,'rb')

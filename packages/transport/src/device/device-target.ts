@@ -75,6 +75,8 @@ export function createDeviceTarget(device: Device, root = '/', options: DeviceTa
 
   return {
     location: `${device.port}:${base}`,
+    // A link that closed or timed out ends the whole restore: no later entry can be written.
+    failure: () => device.repl.channel.failure,
 
     async lstat(path) {
       assertTargetPath(path);

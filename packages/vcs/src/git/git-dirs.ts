@@ -5,6 +5,12 @@ import { runTool, stderrOf } from '../run.js';
 import type { RunOptions, RunResult } from '../run.js';
 import type { WorkingCopy } from '../types.js';
 
+/** Fixed author and committer for the commits cairn makes (the index, an operation's objects): the same content gives the same commit. */
+export const FIXED_IDENT: Readonly<Record<string, string>> = {
+  GIT_AUTHOR_NAME: 'cairn', GIT_AUTHOR_EMAIL: 'cairn@localhost', GIT_AUTHOR_DATE: '@0 +0000',
+  GIT_COMMITTER_NAME: 'cairn', GIT_COMMITTER_EMAIL: 'cairn@localhost', GIT_COMMITTER_DATE: '@0 +0000',
+};
+
 /** The git dir shared by all worktrees of a repository (holds config, hooks, objects, refs). */
 export async function gitCommonDir(copy: WorkingCopy): Promise<string> {
   const text = await readFile(resolve(copy.metaDir, 'commondir'), 'utf8').catch(() => null);

@@ -2,27 +2,24 @@ import { createHash } from 'node:crypto';
 import { copyFile, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCairnError } from '@cairn/core';
-import { copyFolderFiles, copyRegular, withTempDir } from '../fs-util.js';
+import { copyFolderFiles, copyRegular, exists, withTempDir } from '../fs-util.js';
 import { splitLines, stderrOf } from '../run.js';
 import type { ExtrasManifest, VcsStatus } from '../types.js';
-import { git, gitCommonDir } from './git-dirs.js';
+import { FIXED_IDENT, git, gitCommonDir } from './git-dirs.js';
+import { operationFiles, saveOperation } from './git-operation.js';
 
 /** Name of the bundle in an extras folder. */
 export const GIT_BUNDLE = 'git.bundle';
 /** Refs the bundle carries besides branches and tags: the detached HEAD, each stash entry, the index. */
 export const CAIRN_REF_PREFIX = 'refs/cairn/';
 
-// The index commit is made with fixed metadata, so the same index gives the same commit.
-const FIXED_IDENT: Record<string, string> = {
-  GIT_AUTHOR_NAME: 'cairn', GIT_AUTHOR_EMAIL: 'cairn@localhost', GIT_AUTHOR_DATE: '@0 +0000',
-  GIT_COMMITTER_NAME: 'cairn', GIT_COMMITTER_EMAIL: 'cairn@localhost', GIT_COMMITTER_DATE: '@0 +0000',
-};
 
 /**
  * Writes what a git working copy holds that its remote cannot give back into `outDir`: a bundle of
  * every commit no remote-tracking ref reaches (local branches and tags, a detached HEAD, the stash
  * entries, and a commit of the index so staged changes survive), the repository's config,
- * info/exclude and its hooks (not the samples). The user's repository is not written to: the
+ * info/exclude and its hooks (not the samples), and a merge, rebase, cherry-pick or revert in
+ * progress (operation/: its state files and the raw index, their objects in the bundle). The user's repository is not written to: the
  * bundle is made in a temporary repository that borrows its objects.
  */
 export async function saveGitExtras(status: VcsStatus, outDir: string, signal?: AbortSignal): Promise<ExtrasManifest> {
@@ -52,8 +49,18 @@ export async function saveGitExtras(status: VcsStatus, outDir: string, signal?: 
     if (state.head !== null) updates.push(`create ${CAIRN_REF_PREFIX}head ${state.head}`);
     state.stashes.forEach((stash, i) => updates.push(`create ${CAIRN_REF_PREFIX}stash/${i} ${stash.commit}`));
     const index = await indexCommit(copy.metaDir, state.head, tmp, run);
-    if (index === 'failed') warnings.push(`the index of ${copy.root} could not be captured (it has conflicts or an unusual format): staged changes are restored as plain working-tree changes`);
-    else if (index !== 'same') updates.push(`create ${CAIRN_REF_PREFIX}index ${index}`);
+    const operation = await saveOperation(copy.metaDir, copy.root, outDir, run, signal);
+    if (await exists(join(copy.metaDir, 'BISECT_LOG'))) {
+      warnings.push(`${copy.root}: a bisection (.git/BISECT_LOG) is not kept when only what the remote lacks is stored; finish it (git bisect reset) first, or back up this working copy with --vcs full`);
+    }
+    files.push(...operation.files);
+    updates.push(...operation.updates);
+    // A merge stopped on conflicts: its index is kept whole, conflict stages included, with the operation.
+    if (index === 'failed') {
+      if (!operation.files.includes('operation/index')) warnings.push(`the index of ${copy.root} could not be captured (it has conflicts or an unusual format): staged changes are restored as plain working-tree changes`);
+    } else if (index !== 'same') {
+      updates.push(`create ${CAIRN_REF_PREFIX}index ${index}`);
+    }
     await run(['update-ref', '--stdin'], { input: updates.map((line) => `${line}\n`).join('') });
 
     const bundle = join(tmp, GIT_BUNDLE);
@@ -103,7 +110,10 @@ export async function gitExtrasFingerprint(status: VcsStatus): Promise<string> {
   const common = await gitCommonDir(status.copy);
   const hooks = join(common, 'hooks');
   const names = (await readdir(hooks).catch(() => [] as string[])).filter((name) => !name.endsWith('.sample')).sort();
-  const paths = [join(common, 'config'), join(common, 'info', 'exclude'), join(status.copy.metaDir, 'index'), ...names.map((name) => join(hooks, name))];
+  const paths = [
+    join(common, 'config'), join(common, 'info', 'exclude'), join(status.copy.metaDir, 'index'), ...names.map((name) => join(hooks, name)),
+    ...(await operationFiles(status.copy.metaDir)),
+  ];
   const stats = await Promise.all(paths.map((path) => lstat(path, { bigint: true }).then((s) => `${path} ${s.size} ${s.mtimeNs} ${s.ino} ${s.mode}`, () => `${path} -`)));
   const { root: _root, ...state } = status.state;
   return createHash('sha256').update(JSON.stringify(state)).update('\n').update(stats.join('\n')).digest('hex');

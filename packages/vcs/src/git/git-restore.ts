@@ -1,14 +1,17 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CairnError, isCairnError } from '@cairn/core';
-import { workingCopyAt } from '../detect.js';
+import { enclosingWorkingCopy, workingCopyAt } from '../detect.js';
 import { copyRegular, exists } from '../fs-util.js';
 import { remoteUnreachable } from '../remote-error.js';
 import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
+import type { RestoreRemote } from '../restore-util.js';
 import { firstLines, splitLines, splitNul, stderrOf } from '../run.js';
-import type { RestoreReport, RestoreWorkingCopyOptions, VcsRemote, VcsState } from '../types.js';
+import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../types.js';
+import { rewriteUrl, stripCredentials } from '../url.js';
 import { git, gitCommonDir } from './git-dirs.js';
 import { GIT_BUNDLE } from './git-extras.js';
+import { restoreOperation } from './git-operation.js';
 
 /** Where the bundle's refs are fetched to before they are put in place. */
 const RESTORE_NS = 'refs/cairn-restore/';
@@ -50,19 +53,20 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
   const signal = options.signal;
   const run = (args: readonly string[], more: { input?: string; okCodes?: number[] } = {}) => git(dir, args, { signal, ...more });
   const warnings: string[] = [];
-  const remote = mainRemote(state, options.remoteUrl);
+  const remote = mainRemote(state, options);
   let unreachable: CairnError | null = null;
   let fetched = false;
+  const others = state.remotes.filter((r) => r.name !== remote?.name).map((r) => ({ ...r, recorded: r.url }));
+  const remotes = await withSavedUrls([...others, ...(remote === null ? [] : [remote])], remote?.name, options);
   if (state.head !== null) {
-    const others = state.remotes.filter((r) => r.name !== remote?.name);
-    for (const each of await withSavedUrls([...others, ...(remote === null ? [] : [remote])], remote?.name, options)) {
+    for (const each of remotes) {
       try {
         await run(['fetch', '-q', '--no-tags', each.url, `+refs/heads/*:refs/remotes/${each.name}/*`, '+refs/tags/*:refs/tags/*']);
         fetched ||= each.name === remote?.name;
       } catch (error) {
         if (!isCairnError(error, 'ERR_IO')) throw error;
-        if (each.name === remote?.name) unreachable = remoteUnreachable('git', state.root, each.url, error);
-        else warnings.push(`the remote ${each.name} (${each.url}) could not be reached: ${firstLines(stderrOf(error), 1)}`);
+        if (each.name === remote?.name) unreachable = remoteUnreachable('git', state.root, each.url, error, each.recorded);
+        else warnings.push(`the remote ${each.name} (${stripCredentials(each.url)}) could not be reached: ${firstLines(stderrOf(error), 1)}`);
       }
     }
   }
@@ -89,7 +93,12 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
     else warnings.push(`${ref.name} (${ref.commit}) is neither on the remote nor in the bundle: not restored`);
   }
   if (updates.length > 0) await run(['update-ref', '--stdin'], { input: updates.join('') });
-  await restoreRepoFiles(dir, state, options.extras, reused, remote);
+  await restoreRepoFiles(dir, state, options.extras, reused, remotes.find((each) => each.name === remote?.name) ?? null);
+  for (const each of remotes) {
+    // A remote that moved (--vcs-remote): the rebuilt repository points to where it is now.
+    const known = each.rewritten && (await run(['config', '--get', `remote.${each.name}.url`], { okCodes: [0, 1] })).stdout.length > 0;
+    if (known) await run(['config', `remote.${each.name}.url`, each.url]);
+  }
 
   if (state.branch !== null) await run(['symbolic-ref', 'HEAD', `refs/heads/${state.branch}`]);
   if (state.head !== null) {
@@ -102,22 +111,35 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
     if (present.has(stash.commit)) await run(['stash', 'store', '-q', '-m', stash.message, stash.commit]);
     else warnings.push(`the stash entry "${stash.message}" (${stash.commit}) is not in the bundle: not restored`);
   }
+  const copy = await workingCopyAt(dir);
+  await restoreOperation(options.extras, copy?.metaDir ?? join(dir, '.git'));
   if (restoreRefs.length > 0) await run(['update-ref', '--stdin'], { input: restoreRefs.map((ref) => `delete ${ref}\n`).join('') });
+  await removeMissing(dir, state, { emptied: true });
   return { fetched, reused, warnings };
 }
 
+/** A remote as the git restore fetches it; `rewritten` when a rewrite (--vcs-remote) changed its URL. */
+interface FetchRemote extends RestoreRemote {
+  readonly rewritten: boolean;
+}
+
 /**
- * The remotes with the URLs of the saved config where it has them: the recorded ones lost their
- * credentials, the saved config is the repository's own. An explicit remoteUrl wins for the main remote.
+ * The remotes with the URLs of the saved config where it has them (the recorded ones lost their
+ * credentials, the saved config is the repository's own), then rewritten by `options.rewrites`.
+ * An explicit remoteUrl wins for the main remote.
  */
-async function withSavedUrls(remotes: readonly VcsRemote[], main: string | undefined, options: RestoreWorkingCopyOptions): Promise<VcsRemote[]> {
+async function withSavedUrls(remotes: readonly RestoreRemote[], main: string | undefined, options: RestoreWorkingCopyOptions): Promise<FetchRemote[]> {
   const config = options.extras === undefined ? null : join(options.extras, 'config');
-  if (config === null || !(await exists(config))) return [...remotes];
+  const hasConfig = config !== null && (await exists(config));
   return Promise.all(remotes.map(async (remote) => {
-    if (options.remoteUrl !== undefined && remote.name === main) return remote;
-    const saved = await git(options.extras as string, ['config', '-f', config, '--get', `remote.${remote.name}.url`], { okCodes: [0, 1] });
-    const url = saved.stdout.toString().trim();
-    return url === '' ? remote : { name: remote.name, url };
+    if (options.remoteUrl !== undefined && remote.name === main) return { ...remote, rewritten: false };
+    let url = remote.recorded;
+    if (hasConfig) {
+      const saved = await git(options.extras as string, ['config', '-f', config, '--get', `remote.${remote.name}.url`], { okCodes: [0, 1] });
+      url = saved.stdout.toString().trim() || url;
+    }
+    const rewritten = rewriteUrl(url, options.rewrites);
+    return { name: remote.name, url: rewritten, recorded: remote.recorded, rewritten: rewritten !== url };
   }));
 }
 
@@ -143,9 +165,12 @@ async function restoreRepoFiles(dir: string, state: VcsState, extras: string | u
     for (const name of await readdir(hooks).catch(() => [] as string[])) await put(join(hooks, name), join(common, 'hooks', name));
   }
   if (configRestored) {
-    // A submodule's or worktree's config may name its working tree relative to the old git dir.
-    await git(dir, ['config', '--unset', 'core.worktree'], { okCodes: [0, 5] });
-    await git(dir, ['config', '--unset', 'core.bare'], { okCodes: [0, 5] });
+    // A submodule's or worktree's config may name its working tree relative to the old git dir
+    // (core.worktree = ../../../lib): edited as a file, from the extras folder, since git would
+    // follow that setting out of the target before it could unset it.
+    const file = ['config', '-f', join(common, 'config'), '--unset'];
+    await git(extras as string, [...file, 'core.worktree'], { okCodes: [0, 5] });
+    await git(extras as string, [...file, 'core.bare'], { okCodes: [0, 5] });
   } else if (!reused && remote !== null) {
     await git(dir, ['remote', 'add', remote.name, remote.url], { okCodes: [0, 3] });
     if (state.branch !== null && state.upstream?.startsWith(`${remote.name}/`) === true) {
@@ -156,13 +181,13 @@ async function restoreRepoFiles(dir: string, state: VcsState, extras: string | u
 }
 
 /**
- * Completes a git restore once the stored files are in place: deletes tracked files that were
- * absent, stages recorded additions and removals the restored index lacks, refreshes the index.
+ * Completes a git restore once the stored files are in place (the tracked files that were absent
+ * went with the checkout, in restoreGit): stages recorded additions and removals the restored
+ * index lacks, refreshes the index; a submodule's git dir moves into its restored parent's.
  */
 export async function finishGit(target: string, state: VcsState, signal?: AbortSignal): Promise<void> {
   const dir = resolve(target);
-  await removeMissing(dir, state);
-  for (const path of [...state.changes.added, ...state.changes.removed]) insideRoot(dir, path, state);
+  for (const path of [...state.changes.added, ...state.changes.removed, ...state.changes.missing]) insideRoot(dir, path, state);
   const indexed = new Set(splitNul((await git(dir, ['ls-files', '-z'], { signal })).stdout));
   const toAdd = state.changes.added.filter((path) => !indexed.has(path));
   const toRemove = state.changes.removed.filter((path) => indexed.has(path));
@@ -170,4 +195,21 @@ export async function finishGit(target: string, state: VcsState, signal?: AbortS
   if (toAdd.length > 0) await git(dir, ['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], { signal, input: nul(toAdd), env: LITERAL });
   if (toRemove.length > 0) await git(dir, ['rm', '-q', '--cached', '--ignore-unmatch', '--pathspec-from-file=-', '--pathspec-file-nul'], { signal, input: nul(toRemove), env: LITERAL });
   await git(dir, ['update-index', '-q', '--refresh'], { signal, okCodes: [0, 1] });
+  if (state.kind === 'submodule') await absorbIntoParent(dir, signal);
+}
+
+/**
+ * A restored submodule has its own .git folder; when its parent was restored around it, git moves
+ * that folder into the parent's .git/modules/ and leaves a .git file, as `git submodule update`
+ * would have. Best effort: a submodule the parent does not know keeps its own .git folder.
+ */
+async function absorbIntoParent(dir: string, signal?: AbortSignal): Promise<void> {
+  const parent = await enclosingWorkingCopy(dirname(dir));
+  if (parent?.vcs !== 'git') return;
+  const path = relative(parent.root, dir).split(sep).join('/');
+  try {
+    await git(parent.root, ['submodule', '--quiet', 'absorbgitdirs', '--', path], { signal });
+  } catch (error) {
+    if (!isCairnError(error, 'ERR_IO')) throw error;
+  }
 }

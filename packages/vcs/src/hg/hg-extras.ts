@@ -1,6 +1,6 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { copyFolderFiles, copyRegular, withTempDir } from '../fs-util.js';
+import { copyFolderFiles, copyRegular, exists, withTempDir } from '../fs-util.js';
 import type { ExtrasManifest, VcsStatus } from '../types.js';
 import { hg } from './hg-state.js';
 
@@ -30,5 +30,30 @@ export async function saveHgExtras(status: VcsStatus, outDir: string, signal?: A
       return [`${state.unpushed} changesets that are not public`];
     });
   }
-  return { files, bundled, warnings: [] };
+  return { files, bundled, warnings: await operationWarnings(copy.root, copy.metaDir) };
+}
+
+/** State files of .hg that say an operation is in progress, and what it is. */
+const OPERATIONS: readonly (readonly [string, string])[] = [
+  ['merge/state2', 'an uncommitted merge or unresolved conflicts'],
+  ['merge/state', 'an uncommitted merge or unresolved conflicts'],
+  ['rebasestate', 'a rebase in progress'],
+  ['graftstate', 'a graft in progress'],
+  ['histedit-state', 'a histedit in progress'],
+  ['shelvedstate', 'an unshelve in progress'],
+  ['updatestate', 'an interrupted update'],
+  ['transplant/journal', 'a transplant in progress'],
+  ['bisect.state', 'a bisection'],
+];
+
+/** One sentence per operation in progress, which a `changes` backup does not keep (the restore gives the working files on the first parent). */
+async function operationWarnings(root: string, metaDir: string): Promise<string[]> {
+  const warnings: string[] = [];
+  const seen = new Set<string>();
+  for (const [file, what] of OPERATIONS) {
+    if (seen.has(what) || !(await exists(join(metaDir, file)))) continue;
+    seen.add(what);
+    warnings.push(`${root}: ${what} (.hg/${file}) is not kept when only what the remote lacks is stored: a restore gives the working files on the first parent without it; finish or abort it first, or back up this working copy with --vcs full`);
+  }
+  return warnings;
 }

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CairnError, isCairnError } from '@cairn/core';
 import { workingCopyAt } from '../detect.js';
@@ -7,6 +7,8 @@ import { remoteUnreachable } from '../remote-error.js';
 import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
 import { firstLines, stderrOf } from '../run.js';
 import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../types.js';
+import { rewriteUrl } from '../url.js';
+import type { RemoteRewrite } from '../url.js';
 import { HG_BUNDLE } from './hg-extras.js';
 import { hg } from './hg-state.js';
 
@@ -43,7 +45,7 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
   const signal = options.signal;
   const run = (args: readonly string[], okCodes?: number[]) => hg(dir, args, { signal, ...(okCodes === undefined ? {} : { okCodes }) });
   const warnings: string[] = [];
-  const remote = mainRemote(state, options.remoteUrl);
+  const remote = mainRemote(state, options);
   let unreachable: CairnError | null = null;
   let fetched = false;
   if (remote !== null && state.head !== null) {
@@ -52,7 +54,7 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
       fetched = true;
     } catch (error) {
       if (!isCairnError(error, 'ERR_IO')) throw error;
-      unreachable = remoteUnreachable('hg', state.root, remote.url, error);
+      unreachable = remoteUnreachable('hg', state.root, remote.url, error, remote.recorded);
     }
   }
   const bundle = options.extras === undefined ? null : join(options.extras, HG_BUNDLE);
@@ -74,6 +76,7 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
   const hgrc = join(dir, '.hg', 'hgrc');
   const restored = options.extras !== undefined && !(reused && (await exists(hgrc))) && (await copyRegular(join(options.extras, 'hgrc'), hgrc));
   if (!restored && !reused && remote !== null) await writeFile(hgrc, `[paths]\n${remote.name} = ${remote.url}\n`);
+  if (restored && (options.rewrites ?? []).length > 0) await writeFile(hgrc, rewritePaths(await readFile(hgrc, 'utf8'), options.rewrites ?? []));
   if (options.extras !== undefined) {
     const shelved = join(options.extras, 'shelved');
     for (const name of await readdir(shelved).catch(() => [] as string[])) await copyRegular(join(shelved, name), join(dir, '.hg', 'shelved', name));
@@ -88,13 +91,25 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
     const current = (await run(['branch'])).stdout.toString().trim();
     if (current !== state.branch) await run(['branch', '-q', '-f', state.branch]);
   }
+  await removeMissing(dir, state, { emptied: true });
   return { fetched, reused, warnings };
 }
 
-/** Completes a Mercurial restore once the stored files are in place: deletes what was absent, re-schedules additions and removals. */
+/** An hgrc with the URLs of its [paths] section rewritten (a remote that moved): the rebuilt repository points to where it is now. */
+function rewritePaths(text: string, rewrites: readonly RemoteRewrite[]): string {
+  let section = '';
+  return text.split('\n').map((line) => {
+    const header = /^\s*\[([^\]]*)\]/.exec(line);
+    if (header !== null) section = (header[1] ?? '').trim();
+    const entry = section === 'paths' ? /^([^\s#;=][^=]*=\s*)(\S.*?)\s*$/.exec(line) : null;
+    return entry === null ? line : `${entry[1] ?? ''}${rewriteUrl(entry[2] ?? '', rewrites)}`;
+  }).join('\n');
+}
+
+/** Completes a Mercurial restore once the stored files are in place (what was absent went with the update, in restoreHg): re-schedules additions and removals. */
 export async function finishHg(target: string, state: VcsState, signal?: AbortSignal): Promise<void> {
   const dir = resolve(target);
-  await removeMissing(dir, state);
+  for (const path of state.changes.missing) insideRoot(dir, path, state);
   await withTempDir('cairn-hg-list-', async (tmp) => {
     const list = async (name: string, paths: readonly string[]) => {
       for (const path of paths) insideRoot(dir, path, state);

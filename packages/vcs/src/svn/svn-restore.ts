@@ -6,12 +6,12 @@ import { withTempDir } from '../fs-util.js';
 import { remoteUnreachable } from '../remote-error.js';
 import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
 import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../types.js';
+import { applyProperties, svnArg } from './svn-props.js';
 import { svn } from './svn-state.js';
 
 const CHUNK = 200;
 
-/** A path as an svn argument: a trailing '@' keeps an '@' inside the name from reading as a peg revision. */
-const arg = (path: string) => `${path === '' ? '.' : path}@`;
+const arg = svnArg;
 
 /**
  * Rebuilds a Subversion working copy in `target`: checks out the recorded URL at the recorded
@@ -32,7 +32,7 @@ export async function restoreSvn(target: string, state: VcsState, options: Resto
       hint: 'Commit or move those changes first, or restore with force to overwrite them.',
     });
   }
-  const remote = mainRemote(state, options.remoteUrl);
+  const remote = mainRemote(state, options);
   if (remote === null || state.head === null) {
     throw new CairnError('ERR_FORMAT', `cannot restore the Subversion working copy ${state.root}: its state records no URL or revision`);
   }
@@ -42,7 +42,7 @@ export async function restoreSvn(target: string, state: VcsState, options: Resto
     else await svn(dir, ['update', '-q', '--force', '-r', revision], { signal });
   } catch (error) {
     if (existing === null) await rm(join(dir, '.svn'), { recursive: true, force: true });
-    if (isCairnError(error, 'ERR_IO')) throw remoteUnreachable('svn', state.root, remote.url, error);
+    if (isCairnError(error, 'ERR_IO')) throw remoteUnreachable('svn', state.root, remote.url, error, remote.recorded);
     throw error;
   }
   const byRevision = new Map<number, string[]>();
@@ -71,5 +71,6 @@ export async function finishSvn(target: string, state: VcsState, signal?: AbortS
     if (state.changes.removed.length > 0) await svn(dir, ['delete', '-q', '--force', '--targets', await targets('removed', state.changes.removed)], { signal });
     await removeMissing(dir, state);
     if (state.changes.added.length > 0) await svn(dir, ['add', '-q', '--force', '--parents', '--depth', 'empty', '--targets', await targets('added', state.changes.added)], { signal });
+    await applyProperties(dir, state, tmp, signal);
   });
 }

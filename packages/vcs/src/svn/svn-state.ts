@@ -6,6 +6,7 @@ import { runTool, stderrOf } from '../run.js';
 import type { RunOptions, RunResult } from '../run.js';
 import { stripCredentials } from '../url.js';
 import type { FileStatus, VcsFile, VcsState, VcsStatus, WorkingCopy } from '../types.js';
+import { readProperties } from './svn-props.js';
 import { child, descendants, parseXml } from './xml.js';
 
 /** Runs svn (non-interactive) in `cwd`; "not a working copy" becomes ERR_NOT_REPOSITORY. */
@@ -32,6 +33,8 @@ interface Item {
   readonly status: FileStatus;
   readonly revision: number;
   readonly committed: number;
+  /** True when its properties were changed and not committed. */
+  readonly props: boolean;
 }
 
 /** Reads a Subversion working copy's state: `svn status --xml -v` (every versioned item) and `svn info --xml`. */
@@ -58,7 +61,8 @@ export async function readSvnStatus(copy: WorkingCopy, signal?: AbortSignal): Pr
     if (status === 'clean' && (wc.attrs.props === 'modified' || wc.attrs.props === 'conflicted')) status = 'modified';
     if (wc.attrs['tree-conflicted'] === 'true') status = 'conflicted';
     const commit = child(wc, 'commit');
-    items.push({ path, item, status, revision: Number(wc.attrs.revision ?? -1), committed: Number(commit?.attrs.revision ?? -1) });
+    const props = wc.attrs.props === 'modified' || wc.attrs.props === 'conflicted';
+    items.push({ path, item, status, revision: Number(wc.attrs.revision ?? -1), committed: Number(commit?.attrs.revision ?? -1), props });
   }
   const rootEntry = entries.find((entry) => entry.attrs.path === '.');
   const rootRevision = Number(child(rootEntry ?? info, 'wc-status')?.attrs.revision ?? info.attrs.revision ?? -1);
@@ -70,7 +74,10 @@ export async function readSvnStatus(copy: WorkingCopy, signal?: AbortSignal): Pr
   const added: string[] = [];
   const removed: string[] = [];
   const missing: string[] = [];
+  const rootProps = child(rootEntry ?? info, 'wc-status')?.attrs.props;
+  const propsChanged: string[] = rootProps === 'modified' || rootProps === 'conflicted' ? [''] : [];
   for (const item of items) {
+    if (item.props && item.item !== 'deleted' && item.item !== 'missing') propsChanged.push(item.path);
     if (item.item === 'added') added.push(item.path);
     if (item.item === 'deleted') removed.push(item.path);
     if (item.item === 'deleted' || item.item === 'missing') missing.push(item.path);
@@ -83,6 +90,7 @@ export async function readSvnStatus(copy: WorkingCopy, signal?: AbortSignal): Pr
       files.set(item.path, { path: item.path, status: item.status });
     }
   }
+  const properties = propsChanged.length === 0 ? [] : await readProperties(copy.root, propsChanged, signal);
   const mixed = items.filter((item) => item.revision >= 0 && item.revision !== revision).map((item) => ({ path: item.path, revision: item.revision }));
   if (rootRevision >= 0 && rootRevision !== revision) mixed.unshift({ path: '', revision: rootRevision });
   const state: VcsState = {
@@ -95,7 +103,7 @@ export async function readSvnStatus(copy: WorkingCopy, signal?: AbortSignal): Pr
     ahead: null,
     behind: null,
     remotes: [{ name: 'svn', url: stripCredentials(url) }],
-    dirty: items.some((item) => item.status !== 'clean' && item.status !== 'ignored'),
+    dirty: items.some((item) => item.status !== 'clean' && item.status !== 'ignored') || properties.length > 0,
     // Every committed revision lives on the server: there is nothing local to push.
     pushed: revision >= 0,
     unpushed: 0,
@@ -103,6 +111,7 @@ export async function readSvnStatus(copy: WorkingCopy, signal?: AbortSignal): Pr
     refs: [],
     changes: { added, removed, missing },
     mixedRevisions: mixed,
+    ...(properties.length === 0 ? {} : { properties }),
   };
   return createStatus(copy, state, files, 'ignored');
 }
