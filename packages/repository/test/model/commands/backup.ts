@@ -1,0 +1,86 @@
+/**
+ * Backup of source roots after random edits (engine API, local source): one or two roots, one of
+ * two hosts, random tags, a time from the model's clock. The model records the roots' exact
+ * content; the repository must then hold at least that snapshot.
+ */
+import { backup, listSnapshots } from '@cairn/repository';
+import type { BackupResult, Repository } from '@cairn/repository';
+import { createLocalSource } from '@cairn/transport';
+import type fc from 'fast-check';
+import { applyEdits, editText } from '../edits.js';
+import type { Edit } from '../edits.js';
+import { checkInvariants } from '../invariants.js';
+import { addSnapshot, advanceClock } from '../model-state.js';
+import type { Expectation, Model } from '../model-state.js';
+import { begin } from '../settings.js';
+import { describeTree, subtree } from '../tree-state.js';
+import type { TreeState } from '../tree-state.js';
+import { ROOTS } from '../world.js';
+import type { World } from '../world.js';
+
+/** What a backup of roots is made of (shared with the quota backup). */
+export interface RootsBackup {
+  /** Indexes into ROOTS (distinct, one or two). */
+  readonly roots: readonly number[];
+  /** 0: this machine's host name (the one restore-undo snapshots get); 1: another host. */
+  readonly host: 0 | 1;
+  readonly tags: readonly string[];
+  /** Hours the clock moves before this backup. */
+  readonly hours: number;
+  /** Edits of the first root before the backup. */
+  readonly edits: readonly Edit[];
+}
+
+/** "alpha+beta host1 [keep] +5h (write a …; delete d1)" */
+export function rootsText(p: RootsBackup): string {
+  const names = p.roots.map((i) => ROOTS[i] ?? '?').join('+');
+  return `${names} host${p.host} [${p.tags.join(',')}] +${p.hours}h (${p.edits.map(editText).join('; ')})`;
+}
+
+/** Applies the edits and returns the roots' paths and what they hold now (paths start with the root names). */
+export async function prepareRoots(world: World, p: RootsBackup): Promise<{ paths: string[]; entries: TreeState }> {
+  const names = p.roots.map((i) => ROOTS[i] ?? 'alpha');
+  await applyEdits(world.root(names[0] ?? 'alpha'), p.edits);
+  const all = await describeTree(world.sources);
+  const entries: TreeState = new Map();
+  for (const name of names) for (const [path, entry] of subtree(all, name)) entries.set(path, entry);
+  return { paths: names.map((name) => world.root(name)), entries };
+}
+
+/** Runs the backup itself. */
+export function backupRoots(repo: Repository, p: RootsBackup, paths: readonly string[], time: Date): Promise<BackupResult> {
+  return backup(repo, { source: createLocalSource(), paths, tags: p.tags, time, ...(p.host === 1 ? { hostname: 'other-host' } : {}) });
+}
+
+/** Adds a finished backup to the model; problems when it was partial or the repository does not list it. */
+export async function recordBackup(model: Model, world: World, label: string, result: BackupResult, expect: Expectation): Promise<string[]> {
+  const problems: string[] = [];
+  if (result.partial) problems.push(`the backup was partial: ${result.warnings.map((w) => w.message).join('; ')}`);
+  const s = result.snapshot;
+  addSnapshot(model, { id: result.id, label, hostname: s.hostname, paths: s.paths, time: model.clock, tags: s.tags, undo: false, expect });
+  const listed = (await listSnapshots(await world.open())).snapshots;
+  if (listed.length === 0) problems.push('the repository holds no snapshot after a successful backup');
+  else if (!listed.some((e) => e.id === result.id)) problems.push(`the repository does not list the new snapshot ${result.id.slice(0, 12)}`);
+  return problems;
+}
+
+/** A backup of source roots. */
+export class BackupCommand implements fc.AsyncCommand<Model, World> {
+  constructor(readonly p: RootsBackup) {}
+
+  check(): boolean {
+    return true;
+  }
+
+  async run(model: Model, world: World): Promise<void> {
+    const label = begin(model, 'backup', this.toString());
+    const { paths, entries } = await prepareRoots(world, this.p);
+    const time = advanceClock(model, this.p.hours);
+    const result = await backupRoots(await world.open(), this.p, paths, time);
+    await checkInvariants(model, world, label, await recordBackup(model, world, label, result, { kind: 'tree', entries }));
+  }
+
+  toString(): string {
+    return `backup ${rootsText(this.p)}`;
+  }
+}

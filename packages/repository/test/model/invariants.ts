@@ -1,0 +1,43 @@
+/**
+ * The invariants checked after every command that touches the repository: it holds exactly the
+ * snapshots of the model (none gone that no forget removed, none the model does not know), every
+ * one restores as it was backed up, and `check --read-data` finds nothing wrong.
+ */
+import { check, listSnapshots } from '@cairn/repository';
+import type { Model } from './model-state.js';
+import { describeSnapshot } from './model-state.js';
+import { restoreMismatch } from './restore-check.js';
+import type { World } from './world.js';
+
+/** A broken invariant: the message says after which command and what. */
+export class InvariantError extends Error {
+  override readonly name = 'InvariantError';
+}
+
+/** Throws InvariantError listing every invariant broken after the command `label`. */
+export async function checkInvariants(model: Model, world: World, label: string, extra: readonly string[] = []): Promise<void> {
+  const failures = [...extra];
+  const repo = await world.open();
+  const { snapshots, problems } = await listSnapshots(repo);
+  for (const p of problems) failures.push(`unreadable snapshot file ${p.file}: ${p.error.message}`);
+  const held = new Set(snapshots.map((s) => s.id));
+  for (const s of model.snapshots.values()) {
+    if (!held.has(s.id)) failures.push(`snapshot ${describeSnapshot(s)} is gone, though no forget reported removing it`);
+  }
+  for (const s of snapshots) {
+    if (!model.snapshots.has(s.id)) failures.push(`snapshot ${s.id.slice(0, 12)} (${s.snapshot.paths.join(' ')}) is in the repository, but no command reported making it`);
+  }
+  for (const s of model.snapshots.values()) {
+    if (!held.has(s.id)) continue;
+    const lines = await restoreMismatch(repo, world, s);
+    if (lines.length > 0) failures.push(`snapshot ${describeSnapshot(s)} does not restore as it was backed up:\n      ${lines.join('\n      ')}`);
+  }
+  try {
+    const checked = await check(await world.open(), { readData: true });
+    for (const p of checked.problems.slice(0, 8)) failures.push(`check --read-data: ${p.file}: ${p.message}`);
+    if (checked.problems.length > 8) failures.push(`check --read-data: … and ${checked.problems.length - 8} more problems`);
+  } catch (error) {
+    failures.push(`check --read-data failed: ${(error as Error).message}`);
+  }
+  if (failures.length > 0) throw new InvariantError(`after ${label}:\n  - ${failures.join('\n  - ')}`);
+}

@@ -1,0 +1,47 @@
+/**
+ * The data-loss sequences of issue 10, written as model commands: every model run plays them
+ * first (fast-check `examples`), so they stay covered whatever the seed draws.
+ */
+import type fc from 'fast-check';
+import { BackupCommand } from './commands/backup.js';
+import { ForgetCommand } from './commands/forget.js';
+import { PruneCommand } from './commands/maintenance.js';
+import { QuotaBackupCommand } from './commands/quota-backup.js';
+import { RestoreUndoCommand } from './commands/restore-undo.js';
+import { VcsBackupCommand } from './commands/vcs-backup.js';
+import type { Model } from './model-state.js';
+import type { World } from './world.js';
+
+const plain = { roots: [0], host: 0, tags: [], hours: 1 } as const;
+
+/** Named command sequences, one per issue item they reproduce. */
+export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly commands: readonly fc.AsyncCommand<Model, World>[] }[] = [
+  {
+    item: '1: prune deletes the saved git state of a vcs changes snapshot',
+    commands: [new VcsBackupCommand({ change: 'commit', hours: 1 }), new PruneCommand({ graceZero: true, maxUnused: 0 })],
+  },
+  {
+    item: '2: a size limit with a retention policy deletes every snapshot',
+    commands: [
+      new BackupCommand({ ...plain, edits: [] }),
+      new QuotaBackupCommand({ ...plain, limitPercent: 200, policy: { last: 1 }, edits: [{ op: 'write', path: 'b', size: 70_000, seed: 4 }, { op: 'write', path: 'c', size: 70_000, seed: 5 }] }),
+    ],
+  },
+  {
+    item: '4: a pre-restore snapshot makes retention forget the real backup',
+    commands: [
+      new BackupCommand({ ...plain, edits: [] }),
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 100, seed: 3 }] }),
+      new RestoreUndoCommand({ pick: 0 }),
+      new ForgetCommand({ by: 'policy', policy: { last: 1 }, groupBy: ['host', 'paths'] }),
+    ],
+  },
+  {
+    item: '5: restore deletes a non-empty folder where the snapshot has a file',
+    commands: [
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'd2', size: 100, seed: 3 }] }),
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'd2/c', size: 100, seed: 3 }] }),
+      new RestoreUndoCommand({ pick: 0 }),
+    ],
+  },
+];
