@@ -36,13 +36,15 @@ export async function restoreUndoable(repo: Repository, snapshotRef: string, opt
   const { source, targetPath, skip, ...restoreOptions } = options;
   const entry = await findSnapshot(repo, snapshotRef);
   const root = source.resolve(targetPath);
-  // An overwritten entry is replaced; so is a non-folder where the snapshot has a folder (the dry run says "create dir").
+  // An overwritten entry is replaced, and so is what stands where a hardlink goes (checked below: only
+  // what exists is saved); so is a non-folder where the snapshot has a folder (the dry run says "create dir").
   const replaced = new Map<string, 'overwrite' | 'folder'>();
   await restore(repo, entry.id, {
     ...restoreOptions,
     dryRun: true,
     onAction: (action) => {
-      if (action.action === 'overwrite') replaced.set(action.path, 'overwrite');
+      // A second name of a hardlinked file replaces whatever is at its path, as an overwrite does.
+      if (action.action === 'overwrite' || action.action === 'link') replaced.set(action.path, 'overwrite');
       else if (action.action === 'create' && action.type === 'dir') replaced.set(action.path, 'folder');
     },
   });

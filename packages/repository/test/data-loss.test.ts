@@ -5,7 +5,7 @@
  * refuses).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CairnError, isCairnError, toHex } from '@cairn/core';
@@ -128,6 +128,26 @@ describe('restore --backup-existing and retention', () => {
     const next = await backupDir(await reopen(work), dir, { time: new Date(3 * DAY) });
     expect(next.snapshot.parent === null ? null : toHex(next.snapshot.parent)).toBe(full.id);
     expect(await restoredHashes(await reopen(work), full.id, 'proj')).toEqual(expected);
+  });
+});
+
+describe('restore --backup-existing saves everything the restore replaces', () => {
+  it('an entry that a hardlink of the snapshot replaces is in the pre-restore snapshot (found by the model test)', async () => {
+    const work = await tempDir();
+    const dir = join(work, 'proj');
+    await mkdir(join(dir, 'd1'), { recursive: true });
+    await writeFile(join(dir, 'b'), 'linked');
+    await link(join(dir, 'b'), join(dir, 'd1', 'a'));
+    const repo = await smallRepo(work);
+    const full = await backupDir(repo, dir);
+    await rm(join(dir, 'd1', 'a'));
+    await symlink('/etc/hostname', join(dir, 'd1', 'a'));
+    const undo = await restoreUndoable(await reopen(work), full.id, { target: createLocalTarget(work), source: createLocalSource(), targetPath: work, skip: [join(work, 'repo')] });
+    expect(undo.backup).not.toBeNull();
+    const saved: string[] = [];
+    for await (const entry of listSnapshot(await reopen(work), undo.backup!.id, '')) if (entry.node.type !== 'dir') saved.push(`${entry.path} ${entry.node.type}`);
+    expect(saved).toContain('proj/d1/a symlink');
+    expect((await lstat(join(dir, 'd1', 'a'))).nlink).toBe(2); // the restore made the hardlink again
   });
 });
 

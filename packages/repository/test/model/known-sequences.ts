@@ -44,4 +44,12 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
       new RestoreUndoCommand({ pick: 0 }),
     ],
   },
+  {
+    item: 'found by the long run (seed 20261204): restore --backup-existing did not save an entry a hardlink replaces',
+    commands: [
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'b', size: 0, seed: 1 }, { op: 'hardlink', path: 'd1/a', to: 'b' }] }),
+      new BackupCommand({ ...plain, edits: [{ op: 'symlink', path: 'd1/a', target: '/etc/hostname' }] }),
+      new RestoreUndoCommand({ pick: 0 }),
+    ],
+  },
 ];
