@@ -4,6 +4,7 @@
  * and turns errors into messages and exit codes (0 ok, 1 error, 3 partial).
  */
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '@cairn/repository';
 import { registerBackup } from './commands/backup.js';
 import { registerCat } from './commands/cat.js';
 import { registerCheck } from './commands/check.js';
@@ -30,7 +31,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const program = new Command('cairn')
   .description('cairn: content-addressed, deduplicating, incremental backups')
-  .version('0.2.0')
+  .version(VERSION)
   .option('-r, --repo <path>', 'the repository folder (default: $CAIRN_REPO, else the per-user default)')
   .option('--json', 'print machine-readable JSON on stdout')
   .addHelpText('after', `

@@ -101,7 +101,7 @@ class PositionalWriter {
     const unwritten = this.jobs.filter((job) => !job.done && !job.failed);
     if (unwritten.length > 0 && this.ctx.full !== undefined) {
       for (const job of unwritten) await job.handle?.abort().catch(() => undefined);
-      this.ctx.problem(unwritten[0]!.file.path, `${unwritten.length} file(s) were not restored, this one and those after it, because the target is full (${this.ctx.full.message})`);
+      this.ctx.unwrittenAfterFull(unwritten[0]!.file.path, unwritten.length);
       return;
     }
     const lost = unwritten[0];

@@ -18,7 +18,7 @@ export { restore } from './restorer.js';
 export type { RestoreOptions, RestoreResult, RestoreAction, RestoreProblem, OverwritePolicy } from './restorer.js';
 export { check, parseDataSubset, selectSubset } from './checker.js';
 export type { CheckOptions, CheckResult, CheckProblem, DataSubset } from './checker.js';
-export { listSnapshots, findSnapshot, readSnapshot, snapshotKind, latestOfOrigin, PRE_RESTORE_TAG } from './snapshots.js';
+export { listSnapshots, findSnapshot, readSnapshot, snapshotKind, latestOfOrigin, PRE_RESTORE_TAG, VERSION } from './snapshots.js';
 export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions } from './snapshots.js';
 export { listSnapshot } from './ls.js';
 export type { ListEntry } from './ls.js';

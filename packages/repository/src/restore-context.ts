@@ -62,10 +62,14 @@ export class RestoreContext {
   entryFailed(path: string, error: unknown): void {
     if (!isCairnError(error) || error.code === 'ERR_ABORTED' || error.code === 'ERR_TRANSIENT') throw error;
     if (this.target.failure?.() !== undefined) throw error; // the target as a whole is gone
-
     if (error.code === 'ERR_NO_SPACE') this.full ??= error;
     else this.targetErrors += 1;
     this.problem(path, error.message);
+  }
+
+  /** Names the files a full target kept from being written: `first` and the `count` - 1 after it. */
+  unwrittenAfterFull(first: string, count: number): void {
+    this.problem(first, `${count} file(s) were not restored, this one and those after it, because the target is full (${this.full?.message ?? 'no space left'})`);
   }
 
   /** Throws ERR_ABORTED once the restore's signal has fired; true when the target is full (write nothing more). */
@@ -102,12 +106,7 @@ export class RestoreContext {
       this.problem(path, `extended attributes not restored (${xattrs.map((x) => x.name).join(', ')}): ${this.target.location} cannot hold them`);
       return;
     }
-    try {
-      await set.call(this.target, parts, xattrs);
-    } catch (error) {
-      if (!isCairnError(error) || error.code === 'ERR_ABORTED' || error.code === 'ERR_TRANSIENT') throw error;
-      this.problem(path, error.message);
-    }
+    await set.call(this.target, parts, xattrs).catch((error: unknown) => this.entryFailed(path, error));
   }
 
   /**
@@ -129,7 +128,7 @@ export class RestoreContext {
     }
   }
 
-  /** Names a file whose data is damaged (or that the target refused), and each of its hardlinks, as not restored. */
+  /** Names a file whose data is damaged, and each of its hardlinks, as not restored. */
   fileFailed(file: PlannedFile, error: CairnError): void {
     this.problem(file.path, error.message);
     for (const link of file.links) this.problem(link.path, error.message);

@@ -88,8 +88,11 @@ export async function findSnapshot(repo: Pick<Repository, 'backend'>, ref: strin
   }
 }
 
+/** This cairn's version (the CLI's `--version`). */
+export const VERSION = '0.2.0';
+
 /** What a snapshot's `program` says this cairn is. */
-export const PROGRAM = 'cairn 0.2.0';
+export const PROGRAM = `cairn ${VERSION}`;
 
 /**
  * True when the backup that made `snapshot` read extended attributes (every cairn after 0.1.0):

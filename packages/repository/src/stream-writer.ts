@@ -11,7 +11,7 @@ import type { PlannedFile, RestoreContext } from './restore-context.js';
 export async function writeByStreaming(ctx: RestoreContext, files: readonly PlannedFile[]): Promise<void> {
   for (const [i, file] of files.entries()) {
     if (ctx.stopped()) {
-      ctx.problem(file.path, `${files.length - i} file(s) were not restored, this one and those after it, because the target is full (${ctx.full?.message ?? ''})`);
+      ctx.unwrittenAfterFull(file.path, files.length - i);
       return;
     }
     const damage: { error?: CairnError } = {};
