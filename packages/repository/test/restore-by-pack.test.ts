@@ -6,11 +6,11 @@ import type { Target } from '@cairn/core';
 import { backup, restore } from '@cairn/repository';
 import type { RestoreAction } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
-import { writeByPosition } from '../src/file-writer.js';
-import type { WriterLimits } from '../src/file-writer.js';
-import { RestoreContext } from '../src/restore-context.js';
-import { planRestore } from '../src/restore-plan.js';
-import { findSnapshot } from '../src/snapshots.js';
+import { writeByPosition } from '../src/restore/file-writer.js';
+import type { WriterLimits } from '../src/restore/file-writer.js';
+import { RestoreContext } from '../src/restore/restore-context.js';
+import { planRestore } from '../src/restore/restore-plan.js';
+import { findSnapshot } from '../src/repo/snapshots.js';
 import { describeTree } from './helpers.js';
 import { backedUpTree, contentReads, fileContents, openCounting, tempFilesBelow } from './restore-fixture.js';
 

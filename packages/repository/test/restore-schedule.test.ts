@@ -4,8 +4,8 @@ import { toHex } from '@cairn/core';
 import type { Id, PackedBlob } from '@cairn/core';
 import { createBlobIndex } from '@cairn/index';
 import type { BlobIndex } from '@cairn/index';
-import { scheduleReads } from '../src/restore-schedule.js';
-import type { ReadSchedule, ScheduleLimits } from '../src/read-steps.js';
+import { scheduleReads } from '../src/restore/restore-schedule.js';
+import type { ReadSchedule, ScheduleLimits } from '../src/restore/read-steps.js';
 
 const id = (name: string): Id => new Uint8Array(createHash('sha256').update(name).digest());
 

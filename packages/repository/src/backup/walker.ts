@@ -1,0 +1,409 @@
+import { CairnError, idEquals, isCairnError, toHex, wellFormedText } from '@cairn/core';
+import type { EntryStat, Id, SourceDir, SourceFile, Xattr } from '@cairn/core';
+import { createChunker } from '@cairn/chunker';
+import type { StreamingChunker } from '@cairn/chunker';
+import { encodeTree } from '@cairn/index';
+import type { FileRef, SkippedEntry, SnapshotSummary, TreeNode } from '@cairn/index';
+import type { BackupOptions, BackupWarning, BackupWarningKind } from './archiver.js';
+import type { BlobWriter } from '../write/blob-writer.js';
+import type { EntryDecision } from './entry-selector.js';
+import { naming } from '../repo/names.js';
+import type { Repository } from '../repo/repository.js';
+
+const DEFAULT_READ_BUFFER = 4 * 1024 * 1024;
+
+/** The parent snapshot's nodes of a tree by name; empty when it cannot be read. */
+export async function loadNodeMap(repo: Repository, tree: Id): Promise<Map<string, TreeNode>> {
+  try {
+    const nodes = await repo.loadTree(tree, `parent tree ${toHex(tree)}`);
+    return new Map(nodes.map((node) => [node.name, node]));
+  } catch (error) {
+    // A damaged parent only costs the comparison; the backup itself reads everything.
+    if (isCairnError(error) && error.code !== 'ERR_TRANSIENT') return new Map();
+    throw error;
+  }
+}
+
+/** What the walk needs of the parent snapshot's node at the same path. */
+export type Previous = Pick<TreeNode, 'type' | 'content' | 'subtree'> & Partial<Pick<TreeNode, 'size' | 'mtimeNs' | 'ctimeNs' | 'ino' | 'xattrs'>>;
+
+/** The event loop gets a turn at least this often (ms): the local source's calls are synchronous. */
+const YIELD_EVERY_MS = 10;
+
+type Counts = { -readonly [K in 'filesNew' | 'filesChanged' | 'filesUnchanged' | 'filesReferenced' | 'dirs' | 'symlinks' | 'others' | 'bytesRead']: SnapshotSummary[K] };
+
+/** Walks a source depth-first, storing file content and writing trees bottom-up. */
+export class Walker {
+  readonly warnings: BackupWarning[] = [];
+  readonly counts: Counts = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, filesReferenced: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0 };
+  /** What the selector left out (source paths; folders end with '/'). */
+  readonly skipped: SkippedEntry[] = [];
+  /** Files kept per class, when the selector classes them. */
+  readonly classes = new Map<string, { files: number; bytes: number }>();
+  private readonly hardlinks = new Map<string, { content: Id[]; size: number }>();
+  private readonly bufferSize: number;
+  /** One chunker for the whole walk: finish() resets it, and its window is kept. */
+  private readonly chunker: StreamingChunker;
+  private readonly skip: ReadonlySet<string>;
+  /** Folders left out wherever they are reached ("dev:ino"): the repository through a symlink or a bind mount. */
+  private readonly skipFolders: ReadonlySet<string>;
+  private lastYield = performance.now();
+  /** Reused for every file whose source offers readInto. */
+  private readBuffer: Uint8Array | null = null;
+  private readonly chunkerMin: number;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly options: BackupOptions,
+    readonly writer: BlobWriter,
+    /** The `skip` folders as lstat saw them: left out by identity, not only by path. */
+    skipFolders: readonly EntryStat[] = [],
+    /** The parent snapshot read extended attributes (see recordedXattrs): its unchanged entries' attributes are reused. */
+    private readonly parentRecordedXattrs = false,
+  ) {
+    this.bufferSize = options.readBufferSize ?? DEFAULT_READ_BUFFER;
+    // Views, not copies: saveData hashes a chunk and copies it into a batch before the next push.
+    this.chunker = createChunker(repo.config.chunker, { views: true });
+    this.chunkerMin = repo.config.chunker.min;
+    this.skip = new Set(options.skip ?? []);
+    this.skipFolders = new Set(skipFolders.filter((stat) => stat.type === 'dir').map(identity));
+  }
+
+  /**
+   * Stores the entry `name` of the open folder `parent` (a root through rootEntry); `path` is its
+   * full path, for the selector and messages. Every entry is reached through its parent's SourceDir.
+   */
+  async saveEntry(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+    const node = await this.saveNode(parent, path, name, stat, previous);
+    return node === null ? null : this.withXattrs(parent, path, name, stat, node, previous);
+  }
+
+  /**
+   * `node` with the entry's extended attributes when the source reads them and it has some. An
+   * entry whose inode, ctime, mtime and size are the parent's keeps the parent's attributes
+   * without asking (setting an attribute changes the ctime), when the parent read them. When
+   * they cannot be read the entry is kept without them and a warning says so (ERR_UNSUPPORTED,
+   * such as no xattr module or a name the OS call cannot take, does not make the backup partial).
+   */
+  private async withXattrs(parent: SourceDir, path: string, name: string, stat: EntryStat, node: TreeNode, previous: Previous | undefined): Promise<TreeNode> {
+    const read = parent.xattrs;
+    if (read === undefined) return node;
+    if (this.parentRecordedXattrs && previous !== undefined && previous.type === stat.type && previous.ino === stat.ino
+      && previous.ctimeNs === stat.ctimeNs && previous.mtimeNs === stat.mtimeNs && (stat.type === 'dir' || previous.size === stat.size)) {
+      return previous.xattrs === undefined ? node : { ...node, xattrs: previous.xattrs };
+    }
+    try {
+      const xattrs = await read.call(parent, name);
+      return xattrs.length === 0 ? node : { ...node, xattrs };
+    } catch (error) {
+      this.warnError(isCairnError(error, 'ERR_UNSUPPORTED') ? 'special' : 'unreadable', path, error);
+      return node;
+    }
+  }
+
+  private async saveNode(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+    if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
+      // Lets pack writes complete, compressed batches come back, progress draw and signals arrive.
+      await new Promise((resolve) => setImmediate(resolve));
+      this.lastYield = performance.now();
+    }
+    if (this.options.signal?.aborted) throw new CairnError('ERR_ABORTED', `backup interrupted at ${path}`);
+    switch (stat.type) {
+      case 'dir':
+        return this.saveDir(parent, path, name, stat, previous);
+      case 'file':
+        return this.saveFile(parent, path, name, stat, previous);
+      case 'symlink':
+        return this.saveSymlink(parent, path, name, stat);
+      default:
+        this.counts.others += 1;
+        this.warn('special', path, `${path}: ${stat.type} recorded without content`);
+        return makeNode(name, stat, { rdev: stat.rdev });
+    }
+  }
+
+  private async saveDir(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+    let dir: SourceDir | null;
+    try {
+      dir = await parent.openDir(name, stat);
+    } catch (error) {
+      this.warnError('unreadable', path, error);
+      // Gone, or replaced since its lstat (a symlink swapped in): left out, as a file that vanished is.
+      // Any other failure (no permission) keeps the folder, empty, with its metadata.
+      if (isCairnError(error, 'ERR_NOT_FOUND')) return null;
+      dir = null;
+    }
+    try {
+      return await this.saveOpenDir(dir, path, name, stat, previous);
+    } finally {
+      await dir?.close().catch(() => undefined);
+    }
+  }
+
+  private async saveOpenDir(dir: SourceDir | null, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode> {
+    const names = (dir === null ? null : await this.fromSource(path, () => dir.names())) ?? [];
+    const before = previous?.type === 'dir' && previous.subtree !== undefined ? await loadNodeMap(this.repo, previous.subtree) : new Map<string, TreeNode>();
+    const selector = this.options.selector;
+    await selector?.enterDir(path, names);
+    const nodes: TreeNode[] = [];
+    for (const child of names) {
+      const childPath = this.options.source.join(path, child);
+      if (dir === null || this.skip.has(childPath)) continue;
+      const childStat = await this.fromSource(childPath, () => dir.lstat(child));
+      if (childStat === null) continue;
+      if (childStat.type === 'dir' && this.skipFolders.has(identity(childStat))) continue;
+      const decision = selector === undefined ? undefined : await selector.decide(childPath, childStat.type);
+      let node: TreeNode | null;
+      if (decision?.action === 'skip') {
+        // A text record (the snapshot's `skipped` is str): bytes that are not UTF-8 show as U+FFFD.
+        const shown = wellFormedText(childStat.type === 'dir' ? `${childPath}/` : childPath);
+        this.skipped.push({ path: shown, class: decision.class, reason: wellFormedText(decision.reason) });
+        continue;
+      } else if (decision?.action === 'reference' && childStat.type === 'file') {
+        node = this.saveReference(childPath, child, childStat, decision.ref);
+      } else {
+        node = await this.saveEntry(dir, childPath, child, childStat, before.get(child));
+      }
+      if (node !== null && node.type === 'file') this.countClass(decision, node.size);
+      if (node !== null) nodes.push(node);
+    }
+    // A folder whose every entry is the parent's has the parent's tree: no encoding, no hashing.
+    const unchanged = previous?.subtree !== undefined && nodes.length === before.size && this.writer.has(previous.subtree)
+      && sameNodes(nodes, before.values());
+    const subtree = unchanged && previous?.subtree !== undefined ? previous.subtree : await this.writer.save('tree', encodeTree(nodes));
+    this.counts.dirs += 1;
+    this.progress(path);
+    return makeNode(name, stat, { subtree, size: 0 });
+  }
+
+  private async saveFile(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+    const linkKey = stat.nlink > 1 ? identity(stat) : undefined;
+    const linked = linkKey === undefined ? undefined : this.hardlinks.get(linkKey);
+    if (linked !== undefined) {
+      this.countFile(linked.content, previous);
+      return makeNode(name, stat, { content: linked.content, size: linked.size });
+    }
+    const reused = await this.unchangedContent(parent, path, name, stat, previous);
+    if (reused !== null) {
+      this.counts.filesUnchanged += 1;
+      if (linkKey !== undefined) this.hardlinks.set(linkKey, { content: reused, size: stat.size });
+      this.progress(path);
+      return makeNode(name, stat, { content: reused, size: stat.size });
+    }
+    // Errors of the source (the file) only warn; errors of the repository end the backup.
+    const file = await this.fromSource(path, () => parent.openFile(name, stat));
+    if (file === null) return null;
+    try {
+      const before = await this.fromSource(path, () => file.stat());
+      if (before === null) return null;
+      const read = await this.readContent(path, file, before.size);
+      if (read === null) return null;
+      const { content, size } = read;
+      const after = await this.fromSource(path, () => file.stat());
+      if (after === null) return null;
+      this.counts.bytesRead += size;
+      if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || size !== before.size) {
+        this.warn('changed', path, `${path} changed while it was read (size ${before.size} -> ${after.size}, ${size} bytes read); the stored copy may be inconsistent`);
+      }
+      if (linkKey !== undefined) this.hardlinks.set(linkKey, { content, size });
+      this.countFile(content, previous);
+      this.progress(path);
+      return makeNode(name, before, { content, size });
+    } finally {
+      this.chunker.finish(); // drops what a file abandoned part-way left (empty otherwise)
+      await file.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Reads a file, chunks it and queues its new chunks; null (with a warning) when the source
+   * fails. With `readInto` one buffer serves every file; a file that fits in one read and is no
+   * longer than the chunker's minimum is its own single chunk and skips the chunker.
+   */
+  private async readContent(path: string, file: SourceFile, expected: number): Promise<{ content: Id[]; size: number } | null> {
+    const content: Id[] = [];
+    let size = 0;
+    const readInto = file.readInto;
+    if (readInto === undefined) {
+      // A buffer the size of the file (plus one byte, to see the end) rather than a large one for every small file.
+      const pieces = file.chunks(Math.min(this.bufferSize, expected + 1), this.options.signal)[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await this.fromSource(path, () => pieces.next());
+        if (next === null) return null;
+        if (next.done === true) break;
+        size += next.value.byteLength;
+        for (const chunk of this.chunker.push(next.value)) content.push(await this.writer.saveData(chunk));
+      }
+    } else {
+      this.readBuffer ??= new Uint8Array(this.bufferSize);
+      const buffer = this.readBuffer.subarray(0, Math.min(this.bufferSize, expected + 1));
+      for (;;) {
+        if (this.options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', `backup interrupted at ${path}`);
+        const n = await this.fromSource(path, () => readInto.call(file, buffer, size));
+        if (n === null) return null;
+        if (n === 0) break;
+        // A short read that reaches the size stat gave is the end: no second read to see it.
+        const end = n < buffer.length && size + n === expected;
+        if (end && size === 0 && n <= this.chunkerMin) {
+          content.push(await this.writer.saveData(buffer.subarray(0, n)));
+          return { content, size: n };
+        }
+        size += n;
+        for (const chunk of this.chunker.push(buffer.subarray(0, n))) content.push(await this.writer.saveData(chunk));
+        if (end) break;
+      }
+    }
+    for (const chunk of this.chunker.finish()) content.push(await this.writer.saveData(chunk));
+    return { content, size };
+  }
+
+  /**
+   * The parent's chunk list when the file need not be read (null otherwise): its size, mtime,
+   * ctime and inode are the parent's (unless the source says they cannot show a change), or the
+   * source's own digest of it equals the parent's single chunk. Never with `force`, and never
+   * when a chunk is gone from the index (a prune removed it).
+   */
+  private async unchangedContent(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<Id[] | null> {
+    if (this.options.force === true || previous?.type !== 'file' || previous.content === undefined || previous.size !== stat.size) return null;
+    const content = previous.content;
+    if (!content.every((id) => this.writer.has(id))) return null;
+    if (this.options.source.metadataShowsChanges !== false) {
+      const same = previous.mtimeNs === stat.mtimeNs && previous.ctimeNs === stat.ctimeNs && previous.ino === stat.ino;
+      if (same) return content;
+    }
+    const digest = parent.digest;
+    if (digest === undefined || content.length > 1) return null;
+    if (content.length === 0) return stat.size === 0 ? content : null;
+    const sum = await this.fromSource(path, () => digest.call(parent, name));
+    return sum !== null && content[0] !== undefined && idEquals(sum, content[0]) ? content : null;
+  }
+
+  /** Runs a source operation; a CairnError from it becomes an `unreadable` warning and null. */
+  private async fromSource<T>(path: string, operation: () => Promise<T>): Promise<T | null> {
+    try {
+      return await operation();
+    } catch (error) {
+      this.warnError('unreadable', path, error);
+      return null;
+    }
+  }
+
+  /** A file recorded by reference: its metadata, and where its VCS holds its content. */
+  private saveReference(path: string, name: string, stat: EntryStat, ref: FileRef): TreeNode {
+    this.counts.filesReferenced += 1;
+    this.progress(path);
+    return makeNode(name, stat, { ref, size: stat.size });
+  }
+
+  private countClass(decision: EntryDecision | undefined, size: number): void {
+    if (decision?.class === undefined) return;
+    const name = decision.class;
+    const count = this.classes.get(name) ?? { files: 0, bytes: 0 };
+    count.files += 1;
+    count.bytes += size;
+    this.classes.set(name, count);
+  }
+
+  private async saveSymlink(parent: SourceDir, path: string, name: string, stat: EntryStat): Promise<TreeNode | null> {
+    const linkTarget = await this.fromSource(path, () => parent.readlink(name));
+    if (linkTarget === null) return null;
+    this.counts.symlinks += 1;
+    return makeNode(name, stat, { linkTarget, size: 0 });
+  }
+
+  private countFile(content: readonly Id[], previous: Previous | undefined): void {
+    if (previous?.type !== 'file' || previous.content === undefined) this.counts.filesNew += 1;
+    else if (sameContent(previous.content, content)) this.counts.filesUnchanged += 1;
+    else this.counts.filesChanged += 1;
+  }
+
+  private warnError(kind: BackupWarningKind, path: string, error: unknown): void {
+    if (!isCairnError(error) || error.code === 'ERR_ABORTED') throw error;
+    this.warn(kind, path, naming(path, error.message));
+  }
+
+  private warn(kind: BackupWarningKind, path: string, message: string): void {
+    const warning = { kind, path, message };
+    this.warnings.push(warning);
+    this.options.onWarning?.(warning);
+  }
+
+  private progress(path: string): void {
+    const { filesNew, filesChanged, filesUnchanged, dirs, bytesRead } = this.counts;
+    this.options.onProgress?.({ files: filesNew + filesChanged + filesUnchanged, dirs, bytesRead, bytesAdded: this.writer.stats.bytesAdded, path });
+  }
+}
+
+/** What names an entry on its machine: its device and inode. */
+function identity(stat: EntryStat): string {
+  return `${stat.dev}:${stat.ino}`;
+}
+
+/** True when both lists hold the same nodes, field for field, in the same order (so they encode to the same tree). */
+function sameNodes(nodes: readonly TreeNode[], others: Iterable<TreeNode>): boolean {
+  let i = 0;
+  for (const other of others) {
+    const node = nodes[i++];
+    if (node === undefined || !sameNode(node, other)) return false;
+  }
+  return i === nodes.length;
+}
+
+function sameNode(a: TreeNode, b: TreeNode): boolean {
+  const keys = Object.keys(a) as (keyof TreeNode)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    const x = a[key];
+    const y = b[key];
+    if (x === y) continue;
+    if (key === 'xattrs') {
+      if (!sameXattrs(a.xattrs ?? [], b.xattrs ?? [])) return false;
+      continue;
+    }
+    if (x instanceof Uint8Array && y instanceof Uint8Array) {
+      if (!idEquals(x, y)) return false;
+    } else if (Array.isArray(x) && Array.isArray(y)) {
+      if (!sameContent(x, y)) return false;
+    } else if (key === 'ref' && a.ref !== undefined && b.ref !== undefined) {
+      if (a.ref.id !== b.ref.id || a.ref.commit !== b.ref.commit) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+function sameXattrs(a: readonly Xattr[], b: readonly Xattr[]): boolean {
+  return a.length === b.length && a.every((xattr, i) => {
+    const other = b[i];
+    return other !== undefined && xattr.name === other.name && idEquals(xattr.value, other.value);
+  });
+}
+
+function sameContent(a: readonly Id[], b: readonly Id[]): boolean {
+  return a.length === b.length && a.every((id, i) => {
+    const other = b[i];
+    return other !== undefined && idEquals(id, other);
+  });
+}
+
+function makeNode(name: string, stat: EntryStat, extra: { content?: Id[]; subtree?: Id; linkTarget?: string; size?: number; rdev?: number; ref?: FileRef }): TreeNode {
+  return {
+    name,
+    type: stat.type,
+    mode: stat.mode,
+    uid: stat.uid,
+    gid: stat.gid,
+    mtimeNs: stat.mtimeNs,
+    ctimeNs: stat.ctimeNs,
+    ino: stat.ino,
+    dev: stat.dev,
+    nlink: stat.nlink,
+    size: extra.size ?? stat.size,
+    ...(extra.content === undefined ? {} : { content: extra.content }),
+    ...(extra.subtree === undefined ? {} : { subtree: extra.subtree }),
+    ...(extra.linkTarget === undefined ? {} : { linkTarget: extra.linkTarget }),
+    ...(extra.rdev === undefined ? {} : { rdev: extra.rdev }),
+    ...(extra.ref === undefined ? {} : { ref: extra.ref }),
+  };
+}

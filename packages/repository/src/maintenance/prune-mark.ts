@@ -1,0 +1,135 @@
+import { CairnError, isCairnError, toHex } from '@cairn/core';
+import type { BlobType, Id, PackedBlob } from '@cairn/core';
+import type { EncodedBlob } from '@cairn/pack';
+import { unpackBlob } from '../repo/blob-check.js';
+import { readIndexFiles, writeIndexFile } from '../repo/index-files.js';
+import { naming, packFileName } from '../repo/names.js';
+import { listPacks } from '../repo/pack-headers.js';
+import { createPackSink } from '../write/pack-sink.js';
+import { planPrune } from './prune-plan.js';
+import type { PackUsage } from './prune-plan.js';
+import { writePruneRecord } from './prune-record.js';
+import type { PendingPack, PruneRecord } from './prune-record.js';
+import type { References } from './references.js';
+import type { Repository } from '../repo/repository.js';
+
+/** What the mark phase did (or, dry, would do). */
+export interface MarkSummary {
+  /** Packs marked because no snapshot uses them. */
+  readonly unused: { packs: number; bytes: number };
+  /** Partly used packs repacked: their used blobs copied into `newPacks`, then marked. */
+  readonly repacked: { packs: number; bytes: number; newPacks: number; newBytes: number };
+  /** Packs no index names, marked. */
+  readonly unindexed: { packs: number; bytes: number };
+  /** The deletion record written, if anything was marked (none when dry). */
+  readonly record: PruneRecord | null;
+}
+
+/** Options of markGarbage. */
+export interface MarkOptions {
+  readonly maxUnused: number;
+  /** Packs of earlier records: neither re-marked nor repacked. */
+  readonly pending: ReadonlySet<string>;
+  readonly dryRun: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The mark phase, which deletes nothing: finds packs no snapshot uses and partly used packs
+ * worth repacking, copies the used blobs of the latter into new packs (verifying each
+ * against its id) and indexes them, then writes one deletion record naming every pack to go.
+ * Marked packs stay indexed, so a backup running now may still use their blobs; the sweep
+ * deletes them later, keeping any a snapshot uses by then. `refs` must be current (just
+ * updated): packs indexed after it read the index belong to backups running now and are
+ * left alone.
+ */
+export async function markGarbage(repo: Repository, refs: References, options: MarkOptions): Promise<MarkSummary> {
+  const { backend } = repo;
+  const packs = new Map<string, PackedBlob[]>();
+  const known = new Set<string>(); // packs of the index files `refs` was computed with
+  const loaded = new Set(repo.indexFiles);
+  const { problems } = await readIndexFiles(backend, (name, list) => {
+    for (const pack of list) {
+      const hex = toHex(pack.id);
+      if (!packs.has(hex)) packs.set(hex, pack.blobs);
+      if (loaded.has(name)) known.add(hex);
+    }
+  });
+  const problem = problems[0];
+  if (problem !== undefined) {
+    throw new CairnError('ERR_INTEGRITY', `${naming(problem.file, problem.error.message)}: prune needs a readable index`, {
+      hint: 'nothing was deleted; rebuild the index with `cairn repair index`',
+    });
+  }
+  const sizes = await listPacks(backend);
+  const fresh = new Set([...packs.keys()].filter((hex) => !known.has(hex)));
+  const plan = planPrune({ packs, sizes, referenced: refs.blobs, pending: options.pending, fresh, maxUnused: options.maxUnused });
+  if (plan.missingPacks.length > 0) {
+    throw new CairnError('ERR_INTEGRITY', `${plan.missingPacks.length} pack(s) the index names are missing, such as ${packFileName(plan.missingPacks[0] ?? '')}: prune stops`, {
+      hint: 'nothing was deleted; run `cairn repair index`, then `cairn repair snapshots` for snapshots that lost data',
+    });
+  }
+  if (plan.missingBlobs.length > 0) {
+    throw new CairnError('ERR_INTEGRITY', `${plan.missingBlobs.length} blob(s) that snapshots use are in no pack, such as ${plan.missingBlobs[0]}: prune stops`, {
+      hint: 'nothing was deleted; run `cairn check`, then `cairn repair index` or `cairn repair snapshots`',
+    });
+  }
+  const bytes = (list: readonly { size: number }[]): number => list.reduce((sum, p) => sum + p.size, 0);
+  let newPacks = 0;
+  let newBytes = 0;
+  // A pack is named by its content: a prune killed while repacking may have left (unindexed,
+  // or indexed but not yet recorded) the very pack this repack writes again. Marking it
+  // would doom the copies just made, so what this run writes is never marked.
+  const rewritten = new Set<string>();
+  if (!options.dryRun && plan.repack.length > 0) {
+    const sink = createPackSink(backend, repo.config.packSize);
+    for (const usage of plan.repack) await copyUsedBlobs(repo, usage, sink.add, options.signal);
+    const written = await sink.finish();
+    if (written.length > 0) await writeIndexFile(backend, written);
+    for (const pack of written) rewritten.add(toHex(pack.id));
+    newPacks = written.length;
+    newBytes = sink.bytesWritten;
+  }
+  const keep = <T extends { id: string }>(list: readonly T[]): T[] => list.filter((pack) => !rewritten.has(pack.id));
+  const unused = keep(plan.unused);
+  const repacked = keep(plan.repack);
+  const unindexed = keep(plan.unindexed);
+  const marked: PendingPack[] = [
+    ...unused.map((u) => ({ id: u.id, size: u.size, reason: 'unused' as const })),
+    ...repacked.map((u) => ({ id: u.id, size: u.size, reason: 'repacked' as const })),
+    ...unindexed.map((u) => ({ id: u.id, size: u.size, reason: 'unindexed' as const })),
+  ];
+  const record = options.dryRun || marked.length === 0 ? null : await writePruneRecord(backend, marked);
+  return {
+    unused: { packs: unused.length, bytes: bytes(unused) },
+    repacked: { packs: repacked.length, bytes: bytes(repacked), newPacks, newBytes },
+    unindexed: { packs: unindexed.length, bytes: bytes(unindexed) },
+    record,
+  };
+}
+
+/** Reads a pack whole and hands each used blob, checked against its id, to `add` (as stored: no recompression). */
+async function copyUsedBlobs(
+  repo: Repository,
+  usage: PackUsage,
+  add: (id: Id, type: BlobType, blob: EncodedBlob) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'prune stopped while repacking; nothing was deleted');
+  const where = packFileName(usage.id);
+  const bytes = await repo.backend.read('data', usage.id);
+  for (const blob of usage.used) {
+    const blobWhere = `${blob.type} blob ${toHex(blob.id)} in ${where}`;
+    const stored = bytes.slice(blob.offset, blob.offset + blob.length);
+    try {
+      unpackBlob(stored, blob, repo.zstd, blobWhere);
+    } catch (error) {
+      if (!isCairnError(error, 'ERR_INTEGRITY')) throw error;
+      throw new CairnError('ERR_INTEGRITY', `${error.message}; prune stops`, {
+        hint: 'nothing was deleted; run `cairn check --read-data` to see the damage',
+        cause: error,
+      });
+    }
+    await add(blob.id, blob.type, { codec: blob.codec, data: stored, rawLength: blob.rawLength });
+  }
+}

@@ -1,0 +1,50 @@
+import { CairnError, isCairnError, toHex } from '@cairn/core';
+import { unpackBlob } from '../repo/blob-check.js';
+import { packFileName } from '../repo/names.js';
+import type { Repository } from '../repo/repository.js';
+import type { NeededBlob, ReadStep } from './read-steps.js';
+
+/** The plaintext of each blob of a read, or the damage that keeps it from being used. */
+export type StepData = Map<number, Uint8Array | CairnError>;
+
+/**
+ * Reads a step's byte range of its pack with one backend read, then decodes each blob and
+ * checks it against its id, as Repository.loadBlob does (and with its messages). A blob
+ * that fails is returned as its CairnError. When the read itself fails with damage (a
+ * missing or truncated pack), each blob is read on its own so that only the damaged ones
+ * fail. A transient error, or any error that is not a CairnError, is thrown.
+ */
+export async function readStep(repo: Repository, blobs: readonly NeededBlob[], step: ReadStep): Promise<StepData> {
+  const data: StepData = new Map();
+  let bytes: Uint8Array;
+  try {
+    bytes = await repo.backend.read('data', toHex(step.packId), { offset: step.offset, length: step.length });
+  } catch (error) {
+    if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+    for (const b of step.blobs) data.set(b, await loadEach(repo, blobs[b]!));
+    return data;
+  }
+  const packFile = packFileName(step.packId);
+  for (const b of step.blobs) {
+    const { id, location } = blobs[b]!;
+    const where = `data blob ${toHex(id)} in ${packFile}`;
+    const start = location.offset - step.offset;
+    try {
+      data.set(b, unpackBlob(bytes.subarray(start, start + location.length), { id, codec: location.codec, rawLength: location.rawLength }, repo.zstd, where));
+    } catch (error) {
+      if (!isCairnError(error)) throw error;
+      data.set(b, error);
+    }
+  }
+  return data;
+}
+
+/** One blob read alone: its plaintext, or the damage loadBlob names. */
+async function loadEach(repo: Repository, blob: NeededBlob): Promise<Uint8Array | CairnError> {
+  try {
+    return await repo.loadBlob(blob.id, 'data');
+  } catch (error) {
+    if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+    return error;
+  }
+}

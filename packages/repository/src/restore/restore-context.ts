@@ -1,0 +1,143 @@
+import { CairnError, isCairnError } from '@cairn/core';
+import type { EntryMetadata, Target } from '@cairn/core';
+import type { TreeNode } from '@cairn/index';
+import { naming, snapshotPath } from '../repo/names.js';
+import type { Repository } from '../repo/repository.js';
+import type { RestoreOptions, RestoreResult } from './restore-types.js';
+
+/** Another name of a hardlinked file, linked once the file itself is written. */
+export interface PlannedLink {
+  readonly parts: readonly string[];
+  readonly path: string;
+}
+
+/** A file the walk decided to write, with the other names it gets as hardlinks. */
+export interface PlannedFile {
+  readonly parts: readonly string[];
+  readonly path: string;
+  readonly node: TreeNode;
+  readonly links: PlannedLink[];
+}
+
+/** What the parts of one restore share: the repository, its options and the result being counted. */
+export class RestoreContext {
+  readonly target: Target;
+  readonly dryRun: boolean;
+  /** True once the restore changed something in the target other than making new folders (an entry written, replaced or removed). */
+  changed = false;
+  /** Folders this restore made where nothing was, in the order made. */
+  readonly madeFolders: (readonly string[])[] = [];
+  /** The target is full: nothing more is written (the rest is named as not restored at the end). */
+  full: CairnError | undefined;
+  /** Entries the target refused (other than a full target), for the "nothing changed" verdict. */
+  targetErrors = 0;
+
+  constructor(
+    readonly repo: Repository,
+    readonly options: RestoreOptions,
+    readonly result: RestoreResult,
+  ) {
+    this.target = options.target;
+    this.dryRun = options.dryRun === true;
+  }
+
+  /** Throws ERR_ABORTED once the restore's signal has fired. */
+  checkAbort(): void {
+    if (this.options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'restore interrupted');
+  }
+
+  /** Records (and reports) an entry that could not be restored. */
+  problem(path: string, message: string): void {
+    const problem = { path, message: naming(path, message) };
+    this.result.problems.push(problem);
+    this.options.onProblem?.(problem);
+  }
+
+  /**
+   * Records a target's failure to write one entry as a problem of that entry and returns, so the
+   * restore goes on with the others; a full target also stops further writes. Rethrows what is
+   * not the target refusing one entry: an abort, a transient error, a bug, or the target's own
+   * failure as a whole (Target.failure: a board's link that closed).
+   */
+  entryFailed(path: string, error: unknown): void {
+    if (!isCairnError(error) || error.code === 'ERR_ABORTED' || error.code === 'ERR_TRANSIENT') throw error;
+    if (this.target.failure?.() !== undefined) throw error; // the target as a whole is gone
+    if (error.code === 'ERR_NO_SPACE') this.full ??= error;
+    else this.targetErrors += 1;
+    this.problem(path, error.message);
+  }
+
+  /** Names the files a full target kept from being written: `first` and the `count` - 1 after it. */
+  unwrittenAfterFull(first: string, count: number): void {
+    this.problem(first, `${count} file(s) were not restored, this one and those after it, because the target is full (${this.full?.message ?? 'no space left'})`);
+  }
+
+  /** Throws ERR_ABORTED once the restore's signal has fired; true when the target is full (write nothing more). */
+  stopped(): boolean {
+    this.checkAbort();
+    return this.full !== undefined;
+  }
+
+  /** The metadata a restore gives `node`'s entry. */
+  metadataOf(node: TreeNode): EntryMetadata {
+    return { mode: node.mode, mtimeNs: node.mtimeNs, uid: node.uid, gid: node.gid };
+  }
+
+  /**
+   * The metadata a file gets when it is committed; undefined when it has extended attributes:
+   * those go first (a read-only mode could forbid them), so its metadata is set after, by path.
+   */
+  commitMetadataOf(node: TreeNode): EntryMetadata | undefined {
+    return node.xattrs === undefined ? this.metadataOf(node) : undefined;
+  }
+
+  /** Sets extended attributes, then mode, owner and mtime of a restored entry (nothing in a dry run). */
+  async setMetadata(parts: readonly string[], node: TreeNode): Promise<void> {
+    if (this.dryRun) return;
+    if (node.xattrs !== undefined) await this.setXattrs(parts, node.xattrs);
+    await this.target.setMetadata(parts, node.type, this.metadataOf(node));
+  }
+
+  /** Sets an entry's extended attributes; those the target cannot set are named as a problem (the restore goes on). */
+  private async setXattrs(parts: readonly string[], xattrs: NonNullable<TreeNode['xattrs']>): Promise<void> {
+    const path = snapshotPath(parts);
+    const set = this.target.setXattrs;
+    if (set === undefined) {
+      this.problem(path, `extended attributes not restored (${xattrs.map((x) => x.name).join(', ')}): ${this.target.location} cannot hold them`);
+      return;
+    }
+    await set.call(this.target, parts, xattrs).catch((error: unknown) => this.entryFailed(path, error));
+  }
+
+  /**
+   * After a file is in place under its name: sets its metadata (unless `metadataSet`: it was
+   * given at commit), counts it and makes its hardlinks.
+   */
+  async fileWritten(file: PlannedFile, metadataSet = false): Promise<void> {
+    this.changed = true;
+    this.result.files += 1;
+    this.result.bytesWritten += file.node.size;
+    if (!metadataSet) await this.setMetadata(file.parts, file.node).catch((error: unknown) => this.entryFailed(file.path, error));
+    for (const link of file.links) {
+      try {
+        await this.target.link(file.parts, link.parts);
+        this.result.hardlinks += 1;
+      } catch (error) {
+        this.entryFailed(link.path, error);
+      }
+    }
+  }
+
+  /** Names a file whose data is damaged, and each of its hardlinks, as not restored. */
+  fileFailed(file: PlannedFile, error: CairnError): void {
+    this.problem(file.path, error.message);
+    for (const link of file.links) this.problem(link.path, error.message);
+  }
+
+  /** A file the target refused: named as not restored with its hardlinks (rethrows what is not the target's refusal). */
+  fileRefused(file: PlannedFile, error: unknown): void {
+    this.entryFailed(file.path, error);
+    const reason = error instanceof Error ? error.message : String(error);
+    for (const link of file.links) this.problem(link.path, `${link.path} is a hardlink of ${file.path}, which was not restored (${reason})`);
+  }
+}

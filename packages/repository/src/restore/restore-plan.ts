@@ -1,0 +1,238 @@
+import { isCairnError, toHex } from '@cairn/core';
+import { nodeProblem } from '../tree/reachability.js';
+import type { Id } from '@cairn/core';
+import type { TreeNode } from '@cairn/index';
+import { snapshotPath } from '../repo/names.js';
+import type { PlannedFile } from './restore-context.js';
+import type { RestoreContext } from './restore-context.js';
+import { holdsContent } from './restore-unchanged.js';
+import type { OverwritePolicy, RestoreAction } from './restore-types.js';
+import { createSelection } from './selection.js';
+import type { WorkingCopies } from './working-copies.js';
+import type { Selection } from './selection.js';
+
+/** A folder whose metadata is set once everything below it is written. */
+export interface PlannedFolder {
+  readonly parts: readonly string[];
+  readonly node: TreeNode;
+}
+
+/** What the walk leaves to write: files (in snapshot order) and folders (deepest first, as the walk left them). */
+export interface RestorePlan {
+  readonly files: PlannedFile[];
+  readonly folders: PlannedFolder[];
+  readonly selection: Selection;
+}
+
+/**
+ * Walks the selected trees of a snapshot: makes folders and symlinks, applies the overwrite
+ * policy, reports actions and problems, and returns the files still to write (their data,
+ * metadata and hardlinks) and the folders whose metadata comes last.
+ */
+export async function planRestore(ctx: RestoreContext, tree: Id, copies?: WorkingCopies): Promise<RestorePlan> {
+  const walk = new RestoreWalk(ctx, copies);
+  // The whole snapshot is restored: its root is the target's, which exists afterwards even when empty.
+  if (!ctx.dryRun && (ctx.options.include ?? []).length === 0) await ctx.target.mkdir([]);
+  await walk.restoreTree(tree, [], false);
+  return { files: walk.files, folders: walk.folders, selection: walk.selection };
+}
+
+class RestoreWalk {
+  readonly selection: Selection;
+  readonly files: PlannedFile[] = [];
+  readonly folders: PlannedFolder[] = [];
+  private readonly created = new Set<string>();
+  /** Folders this restore made where nothing was: their entries need no lstat. */
+  private readonly fresh = new Set<string>();
+  private readonly refused = new Set<string>();
+  /** The first planned name of each hardlinked inode ("dev:ino"). */
+  private readonly hardlinks = new Map<string, PlannedFile>();
+  private readonly policy: OverwritePolicy;
+
+  constructor(
+    private readonly ctx: RestoreContext,
+    private readonly copies: WorkingCopies | undefined,
+  ) {
+    this.selection = createSelection(ctx.options.include ?? []);
+    this.policy = ctx.options.overwrite ?? 'always';
+  }
+
+  async restoreTree(tree: Id, parts: readonly string[], selected: boolean): Promise<void> {
+    let nodes: TreeNode[];
+    try {
+      nodes = await this.ctx.repo.loadTree(tree, `tree ${toHex(tree)} (${snapshotPath(parts) || '/'})`);
+    } catch (error) {
+      if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+      this.ctx.problem(snapshotPath(parts) || '/', error.message);
+      return;
+    }
+    for (const node of nodes) {
+      this.ctx.checkAbort();
+      const childParts = [...parts, node.name];
+      const childSelected = selected || this.selection.matches(snapshotPath(childParts));
+      if (node.type === 'dir') {
+        if (childSelected && !(await this.ensureDir(childParts, false))) continue;
+        if (node.subtree !== undefined) await this.restoreTree(node.subtree, childParts, childSelected);
+        if (this.created.has(snapshotPath(childParts)) && !this.ctx.dryRun) this.folders.push({ parts: childParts, node });
+      } else if (childSelected) {
+        await this.restoreLeaf(node, childParts, parts);
+      }
+    }
+  }
+
+  private async restoreLeaf(node: TreeNode, parts: string[], parent: readonly string[]): Promise<void> {
+    const path = snapshotPath(parts);
+    if (node.type !== 'file' && node.type !== 'symlink') {
+      this.ctx.result.notRestored.push(path);
+      return;
+    }
+    if (node.ref !== undefined) {
+      this.referenced(node, path);
+      return;
+    }
+    const unsound = nodeProblem(node, this.ctx.repo.index);
+    if (unsound !== undefined) {
+      this.ctx.problem(path, `${path} ${unsound}; not restored (\`cairn check\` reports it too)`);
+      return;
+    }
+    if (!(await this.ensureDir(parent, true))) return;
+    const { target } = this.ctx;
+    const existing = this.fresh.has(snapshotPath(parent)) ? null : await target.lstat(parts);
+    if (existing !== null) {
+      const keep = this.policy === 'never'
+        || (this.policy === 'if-changed' && node.type === 'file' && existing.type === 'file' && existing.size === node.size
+          && existing.mtimeNs / 1000n === node.mtimeNs / 1000n);
+      if (keep) {
+        this.ctx.result.skipped += 1;
+        this.act('skip', path, node);
+        return;
+      }
+      if (await holdsContent(this.ctx, node, parts, existing)) {
+        // Already there (a target that digests its own files said so): only the metadata may differ.
+        this.ctx.result.skipped += 1;
+        this.act('skip', path, node);
+        await this.ctx.setMetadata(parts, node).catch((error: unknown) => this.ctx.entryFailed(path, error));
+        return;
+      }
+      // A folder where the snapshot has a file goes only when it is empty: a user's files are never deleted.
+      if (existing.type === 'dir' && !this.ctx.dryRun && !(await this.removeEmptyFolder(parts, path, node))) return;
+    }
+    const action = existing === null ? 'create' : 'overwrite';
+    if (node.type === 'symlink') {
+      this.act(action, path, node);
+      if (this.ctx.dryRun) {
+        this.ctx.result.symlinks += 1; // counted as a restore would count it
+        return;
+      }
+      try {
+        await target.symlink(parts, node.linkTarget ?? '');
+        this.ctx.changed = true;
+        await this.ctx.setMetadata(parts, node);
+      } catch (error) {
+        this.ctx.entryFailed(path, error);
+        return;
+      }
+      this.ctx.result.symlinks += 1;
+      return;
+    }
+    this.planFile(node, parts, path, action);
+  }
+
+  private planFile(node: TreeNode, parts: string[], path: string, action: 'create' | 'overwrite'): void {
+    const linkKey = node.nlink > 1 ? `${node.dev}:${node.ino}` : undefined;
+    const first = linkKey === undefined ? undefined : this.hardlinks.get(linkKey);
+    if (first !== undefined) {
+      this.act('link', path, node);
+      // In a dry run nothing is linked later: count it now. Otherwise it is counted when made.
+      if (this.ctx.dryRun) this.ctx.result.hardlinks += 1;
+      else first.links.push({ parts, path });
+      return;
+    }
+    this.act(action, path, node);
+    const file: PlannedFile = { parts, path, node, links: [] };
+    if (linkKey !== undefined) this.hardlinks.set(linkKey, file);
+    if (!this.ctx.dryRun) {
+      this.files.push(file);
+      return;
+    }
+    // Nothing is written in a dry run: count the file here as fileWritten counts it when written.
+    this.ctx.result.files += 1;
+    this.ctx.result.bytesWritten += node.size;
+  }
+
+  /** A file recorded by reference: the rebuilt working copy's checkout wrote it (or, not rebuilt, it is counted there). */
+  private referenced(node: TreeNode, path: string): void {
+    const copy = this.copies?.copyOf(path);
+    if (copy === undefined) {
+      this.ctx.problem(path, `recorded by reference (${node.ref?.id} in ${node.ref?.commit}), but the snapshot records no working copy holding it, so there is nothing to rebuild it from; run \`cairn check\``);
+      return;
+    }
+    copy.referenced += 1;
+    if (copy.failure !== null) return; // one problem for the working copy, at its end
+    this.ctx.result.checkedOut += 1;
+    this.act('checkout', path, node);
+  }
+
+  /** Makes sure the folder at `parts` exists in the target (creating its parents); false when it cannot. */
+  private async ensureDir(parts: readonly string[], asParent: boolean): Promise<boolean> {
+    const path = snapshotPath(parts);
+    if (parts.length === 0 || this.created.has(path)) return true;
+    if (this.refused.has(path) || !(await this.ensureDir(parts.slice(0, -1), true))) return false;
+    if (!this.ctx.dryRun) {
+      const { target } = this.ctx;
+      let fresh = false;
+      try {
+        fresh = (await target.lstat(parts)) === null;
+        try {
+          await target.mkdir(parts);
+        } catch (error) {
+          if (!isCairnError(error, 'ERR_EXISTS')) throw error;
+          if (this.policy !== 'always') {
+            this.ctx.problem(path, `${error.message}; not replaced (overwrite policy "${this.policy}")`);
+            this.refused.add(path);
+            return false;
+          }
+          // Not a folder (mkdir takes an existing real folder): a file or symlink, replaced like any file.
+          await target.remove(parts);
+          await target.mkdir(parts);
+          fresh = true;
+        }
+      } catch (error) {
+        this.ctx.entryFailed(path, error);
+        this.refused.add(path);
+        return false;
+      }
+      if (fresh) {
+        this.fresh.add(path);
+        this.ctx.madeFolders.push(parts);
+      }
+    }
+    this.created.add(path);
+    if (!asParent) {
+      this.ctx.result.dirs += 1;
+      this.ctx.options.onAction?.({ action: 'create', path, type: 'dir', size: 0 });
+    }
+    return true;
+  }
+
+  /** Removes the folder at `parts` where the snapshot has `node` (not a folder); false (a problem) when it is not empty or cannot go. */
+  private async removeEmptyFolder(parts: readonly string[], path: string, node: TreeNode): Promise<boolean> {
+    try {
+      await this.ctx.target.remove(parts);
+      this.ctx.changed = true;
+      return true;
+    } catch (error) {
+      if (isCairnError(error, 'ERR_EXISTS')) {
+        this.ctx.problem(path, `${path} is a folder that is not empty in ${this.ctx.target.location}, where the snapshot has a ${node.type}: not replaced (move the folder away, or restore elsewhere)`);
+        this.ctx.targetErrors += 1;
+      } else {
+        this.ctx.entryFailed(path, error);
+      }
+      return false;
+    }
+  }
+
+  private act(action: RestoreAction['action'], path: string, node: TreeNode): void {
+    this.ctx.options.onAction?.({ action, path, type: node.type, size: node.size });
+  }
+}

@@ -1,0 +1,183 @@
+import { availableParallelism } from 'node:os';
+import { codecFromCode } from '@cairn/core';
+import type { Id } from '@cairn/core';
+import { encodeBlob } from '@cairn/pack';
+import type { EncodedBlob, ZstdCodec } from '@cairn/pack';
+import { Piscina } from 'piscina';
+import type { CompressResult, CompressTask } from './compress-task.js';
+
+/** A blob waiting for compression. */
+interface Queued {
+  readonly id: Id;
+  readonly hex: string;
+  readonly plain: Uint8Array;
+}
+
+/** What the pool does with each encoded blob (in the main thread). */
+export type StoreEncoded = (id: Id, hex: string, blob: EncodedBlob) => Promise<void>;
+
+/** Options of createCompressPool. */
+export interface CompressPoolOptions {
+  readonly codec: 'zstd' | 'none';
+  readonly level: number;
+  /** The main thread's codec, used when the work is too small to be worth starting threads. */
+  readonly zstd: ZstdCodec;
+  /** Worker threads; 0 compresses in the main thread. Default: the number of CPUs. */
+  readonly threads?: number;
+  readonly store: StoreEncoded;
+  /** True when `store` copies what it is given (so batch buffers may be reused once stored). */
+  readonly recycle?: boolean;
+}
+
+/**
+ * Compresses new data blobs in worker threads while the main thread goes on walking, reading
+ * and hashing. Blobs are copied back to back into a batch buffer of BATCH_BYTES (or one blob's
+ * size when larger), which is transferred, not copied, to a worker and back; at most MAX_IN_FLIGHT
+ * bytes are queued or being compressed, so memory stays flat whatever the size of the backup.
+ */
+export interface CompressPool {
+  /** Queues a blob; resolves once there is room for more (back-pressure). */
+  add(id: Id, hex: string, plain: Uint8Array): Promise<void>;
+  /** Sends the open batch and waits until every blob queued so far is stored. */
+  drain(): Promise<void>;
+  /** Stops the threads; queued blobs that were not stored are dropped. */
+  close(): Promise<void>;
+}
+
+const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_BLOBS = 2048;
+const MAX_IN_FLIGHT = 16 * 1024 * 1024;
+
+/** The compiled worker: dist/write/compress-worker.js next to this file, also when this file runs from src/ (tests). */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('../../dist/write/compress-worker.js', here) : new URL('./compress-worker.js', here);
+}
+
+/** Creates a CompressPool; threads start with the first full batch, not before. */
+export function createCompressPool(options: CompressPoolOptions): CompressPool {
+  const threads = options.threads ?? Math.max(1, availableParallelism());
+  let pool: Piscina | null = null;
+  let batch: Queued[] = [];
+  let batchBytes = 0;
+  /** The open batch's blobs, back to back; copied in at `add`, so callers may reuse their buffers. */
+  let arena = new Uint8Array(0);
+  /** Batch buffers back from the workers, whose blobs the pack builders have copied: reused, not collected. */
+  const spareArenas: ArrayBuffer[] = [];
+  /** Output buffers back from the workers, sent with the next batches for their frames. */
+  const spareOuts: ArrayBuffer[] = [];
+  let inFlight = 0;
+  let failure: unknown = null;
+  const running = new Set<Promise<void>>();
+
+  const track = (work: Promise<void>, bytes: number): void => {
+    inFlight += bytes;
+    const tracked = work.then(
+      () => undefined,
+      (error: unknown) => {
+        failure ??= error;
+      },
+    ).finally(() => {
+      inFlight -= bytes;
+      running.delete(tracked);
+    });
+    running.add(tracked);
+  };
+
+  const storeAll = async (queued: readonly Queued[], encode: (index: number) => EncodedBlob): Promise<void> => {
+    for (let i = 0; i < queued.length; i++) {
+      const blob = queued[i];
+      if (blob !== undefined) await options.store(blob.id, blob.hex, encode(i));
+    }
+  };
+
+  const inline = (queued: readonly Queued[]): Promise<void> => {
+    const codec = options.codec === 'zstd' ? options.zstd : null;
+    return storeAll(queued, (i) => encodeBlob(queued[i]?.plain ?? new Uint8Array(0), codec, options.level, { probe: true }));
+  };
+
+  const dispatch = (): void => {
+    const queued = batch;
+    const bytes = batchBytes;
+    const buffer = arena.buffer;
+    batch = [];
+    batchBytes = 0;
+    arena = new Uint8Array(0);
+    if (queued.length === 0) return;
+    if (threads === 0) {
+      track(inline(queued), bytes);
+      return;
+    }
+    // No execArgv for the worker: the process's may hold export conditions that point at src/,
+    // or flags a worker refuses (--expose-gc).
+    pool ??= new Piscina({ filename: workerUrl().href, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv: [] });
+    const spans = new Uint32Array(queued.length * 2);
+    queued.forEach((blob, i) => {
+      spans[i * 2] = blob.plain.byteOffset;
+      spans[i * 2 + 1] = blob.plain.length;
+    });
+    const out = options.recycle === true ? spareOuts.pop() : undefined;
+    const task: CompressTask = { buffer, spans, codec: options.codec, level: options.level, ...(out === undefined ? {} : { out }) };
+    const work = (pool.run(task, { transferList: out === undefined ? [buffer] : [buffer, out] }) as Promise<CompressResult>).then((result) => {
+      const input = new Uint8Array(result.input);
+      const out = new Uint8Array(result.out);
+      return storeAll(queued, (i) => {
+        const m = i * 4;
+        const [where, offset, length, code] = [result.meta[m] ?? 0, result.meta[m + 1] ?? 0, result.meta[m + 2] ?? 0, result.meta[m + 3] ?? 0];
+        const codec = codecFromCode(code);
+        if (codec === undefined) throw new Error(`compression worker answered codec code ${code}`);
+        return { codec, data: (where === 0 ? input : out).subarray(offset, offset + length), rawLength: spans[i * 2 + 1] ?? 0 };
+      }).then(() => {
+        if (options.recycle === true && result.input.byteLength === BATCH_BYTES && spareArenas.length < 3) spareArenas.push(result.input);
+        if (options.recycle === true && result.out.byteLength > 0 && spareOuts.length < 3) spareOuts.push(result.out);
+      });
+    });
+    track(work, buffer.byteLength); // the whole batch buffer is held until the answer is stored
+  };
+
+  const rethrow = (): void => {
+    if (failure !== null) throw failure;
+  };
+
+  return {
+    async add(id, hex, plain) {
+      rethrow();
+      if (batchBytes + plain.length > arena.length && batch.length > 0) dispatch();
+      if (arena.length === 0) {
+        const spare = plain.length <= BATCH_BYTES ? spareArenas.pop() : undefined;
+        arena = spare === undefined ? new Uint8Array(Math.max(BATCH_BYTES, plain.length)) : new Uint8Array(spare);
+      }
+      const copy = arena.subarray(batchBytes, batchBytes + plain.length);
+      copy.set(plain);
+      batch.push({ id, hex, plain: copy });
+      batchBytes += plain.length;
+      if (batchBytes >= BATCH_BYTES || batch.length >= BATCH_BLOBS) dispatch();
+      while (inFlight + batchBytes > MAX_IN_FLIGHT && running.size > 0) await Promise.race(running);
+      rethrow();
+    },
+    async drain() {
+      // A last batch too small to be worth starting the threads for is compressed here.
+      if (pool === null && threads > 0 && batchBytes < BATCH_BYTES) {
+        const queued = batch;
+        const bytes = batchBytes;
+        batch = [];
+        batchBytes = 0;
+        arena = new Uint8Array(0);
+        track(inline(queued), bytes);
+      } else {
+        dispatch();
+      }
+      while (running.size > 0) await Promise.race(running);
+      rethrow();
+    },
+    async close() {
+      batch = [];
+      batchBytes = 0;
+      arena = new Uint8Array(0);
+      await Promise.allSettled([...running]);
+      const closing = pool;
+      pool = null;
+      if (closing !== null) await closing.destroy();
+    },
+  };
+}
