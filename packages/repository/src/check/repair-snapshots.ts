@@ -4,12 +4,11 @@ import { blobId } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
 import type { Snapshot, TreeNode } from '@cairn/index';
 import { encodeBlob } from '@cairn/pack';
-import { writeIndexFile } from '../repo/index-files.js';
 import type { LockTimings } from '../locks/lock-files.js';
 import { acquireExclusiveLock } from '../locks/locks.js';
 import { listPacks } from '../repo/pack-headers.js';
-import { createPackSink } from '../write/pack-sink.js';
-import type { PackSink } from '../write/pack-sink.js';
+import { createPackWriter } from '../write/pack-writer.js';
+import type { PackWriter } from '../write/pack-writer.js';
 import { matchIdPrefix } from '../repo/prefix.js';
 import { listSnapshots, saveSnapshot } from '../repo/snapshots.js';
 import type { SnapshotEntry } from '../repo/snapshots.js';
@@ -78,7 +77,7 @@ export async function repairSnapshots(repo: Repository, options: RepairSnapshots
         return [entry.id, entry] as const;
       })).values()];
     const present = new Set((await listPacks(repo.backend)).keys());
-    const rewriter = createRewriter(repo, present, dryRun ? null : createPackSink(repo.backend, repo.config.packSize));
+    const rewriter = createRewriter(repo, present, dryRun ? null : createPackWriter(repo.backend, { packSize: repo.config.packSize }));
     const found: { entry: SnapshotEntry; result: Rewritten; vcs: Snapshot['vcs']; droppedExtras: string[] }[] = [];
     const unrepairable: { id: string; message: string }[] = [];
     for (const entry of chosen) {
@@ -105,8 +104,7 @@ export async function repairSnapshots(repo: Repository, options: RepairSnapshots
       }));
       if (result.changed || droppedExtras.length > 0) found.push({ entry, result, vcs, droppedExtras });
     }
-    const packs = await rewriter.finish();
-    if (packs.length > 0) await writeIndexFile(repo.backend, packs);
+    await rewriter.finish();
     const repaired: RepairedSnapshot[] = [];
     for (const { entry, result, vcs, droppedExtras } of found) {
       const id = dryRun ? null : await saveSnapshot(repo, repairedSnapshot(entry, result, vcs, droppedExtras));
@@ -121,7 +119,7 @@ export async function repairSnapshots(repo: Repository, options: RepairSnapshots
   }
 }
 
-function createRewriter(repo: Repository, present: ReadonlySet<string>, sink: PackSink | null) {
+function createRewriter(repo: Repository, present: ReadonlySet<string>, packs: PackWriter | null) {
   const memo = new Map<string, Promise<Rewritten>>();
   const added = new Set<string>();
   const codec = repo.config.compression.codec === 'zstd' ? repo.zstd : null;
@@ -135,7 +133,7 @@ function createRewriter(repo: Repository, present: ReadonlySet<string>, sink: Pa
     const hex = toHex(id);
     if (!available(id) && !added.has(hex)) {
       added.add(hex);
-      await sink?.add(id, 'tree', encodeBlob(plain, codec, repo.config.compression.level));
+      await packs?.add(id, 'tree', encodeBlob(plain, codec, repo.config.compression.level));
     }
     return id;
   };
@@ -184,7 +182,7 @@ function createRewriter(repo: Repository, present: ReadonlySet<string>, sink: Pa
     if (result === undefined) memo.set(hex, (result = rewriteTree(treeId)));
     return result;
   };
-  return { rewrite, finish: async () => (sink === null ? [] : sink.finish()) };
+  return { rewrite, finish: async () => packs?.finish() };
 }
 
 function repairedSnapshot(entry: SnapshotEntry, result: Rewritten, vcs: Snapshot['vcs'], droppedExtras: readonly string[]): Snapshot {

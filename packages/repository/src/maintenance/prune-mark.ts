@@ -2,10 +2,10 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { BlobType, Id, PackedBlob } from '@cairn/core';
 import type { EncodedBlob } from '@cairn/pack';
 import { unpackBlob } from '../repo/blob-check.js';
-import { readIndexFiles, writeIndexFile } from '../repo/index-files.js';
+import { readIndexFiles } from '../repo/index-files.js';
 import { naming, packFileName } from '../repo/names.js';
 import { listPacks } from '../repo/pack-headers.js';
-import { createPackSink } from '../write/pack-sink.js';
+import { createPackWriter } from '../write/pack-writer.js';
 import { planPrune } from './prune-plan.js';
 import type { PackUsage } from './prune-plan.js';
 import { writePruneRecord } from './prune-record.js';
@@ -82,13 +82,11 @@ export async function markGarbage(repo: Repository, refs: References, options: M
   // would doom the copies just made, so what this run writes is never marked.
   const rewritten = new Set<string>();
   if (!options.dryRun && plan.repack.length > 0) {
-    const sink = createPackSink(backend, repo.config.packSize);
-    for (const usage of plan.repack) await copyUsedBlobs(repo, usage, sink.add, options.signal);
-    const written = await sink.finish();
-    if (written.length > 0) await writeIndexFile(backend, written);
-    for (const pack of written) rewritten.add(toHex(pack.id));
-    newPacks = written.length;
-    newBytes = sink.bytesWritten;
+    const writer = createPackWriter(backend, { packSize: repo.config.packSize, onPack: (pack) => rewritten.add(toHex(pack.id)) });
+    for (const usage of plan.repack) await copyUsedBlobs(repo, usage, writer.add, options.signal);
+    await writer.finish();
+    newPacks = writer.packsWritten;
+    newBytes = writer.bytesWritten;
   }
   const keep = <T extends { id: string }>(list: readonly T[]): T[] => list.filter((pack) => !rewritten.has(pack.id));
   const unused = keep(plan.unused);

@@ -1,12 +1,11 @@
 import { toHex } from '@cairn/core';
-import type { BlobType, Id, PackedBlob } from '@cairn/core';
+import type { BlobType, Id } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
-import { encodeIndexFile } from '@cairn/index';
-import type { IndexPack } from '@cairn/index';
-import { createPackBuilder, encodeBlob } from '@cairn/pack';
-import type { EncodedBlob, PackBuilder } from '@cairn/pack';
+import { encodeBlob } from '@cairn/pack';
+import type { EncodedBlob } from '@cairn/pack';
 import { createCompressPool } from './compress-pool.js';
 import type { CompressPool } from './compress-pool.js';
+import { createPackWriter } from './pack-writer.js';
 import type { Repository } from '../repo/repository.js';
 
 /** What a BlobWriter has added to the repository. */
@@ -64,56 +63,25 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   const { config, index, backend, zstd } = repo;
   const compression = options.compression ?? config.compression;
   const codec = compression.codec === 'zstd' ? zstd : null;
-  const checkpointPacks = options.checkpointPacks ?? 16;
   const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0 };
-  // Pack buffers are reused once their pack is written, so a long backup makes no garbage of them.
-  const spare: Uint8Array[] = [];
-  const newBuilder = (): PackBuilder => createPackBuilder({ storage: spare.pop() ?? new Uint8Array(config.packSize + 1024 * 1024) });
-  const builders: Record<BlobType, PackBuilder> = { data: newBuilder(), tree: newBuilder() };
   const pending = new Set<string>();
-  let unindexed: IndexPack[] = [];
-  const packWrites = new Set<Promise<void>>();
-
-  const writeIndex = async (): Promise<void> => {
-    if (unindexed.length === 0) return;
-    const packs = unindexed;
-    unindexed = [];
-    const bytes = encodeIndexFile(packs);
-    await backend.write('index', toHex(blobId(bytes)), bytes);
-  };
-
-  const flush = async (type: BlobType): Promise<void> => {
-    const builder = builders[type];
-    if (builder.count === 0) return;
-    builders[type] = newBuilder();
-    const pack = builder.finish();
-    await backend.write('data', toHex(pack.id), pack.parts);
-    const storage = pack.parts[0];
-    if (storage !== undefined && spare.length < 1 && storage.byteOffset === 0) spare.push(new Uint8Array(storage.buffer));
-    const blobs: PackedBlob[] = [...pack.blobs];
-    index.addPack(pack.id, blobs);
-    for (const blob of blobs) pending.delete(toHex(blob.id));
-    unindexed.push({ id: pack.id, blobs });
-    stats.packsAdded += 1;
-    if (unindexed.length >= checkpointPacks) await writeIndex();
-  };
+  const packs = createPackWriter(backend, {
+    packSize: config.packSize,
+    checkpointPacks: options.checkpointPacks ?? 16,
+    onPack: (pack) => {
+      index.addPack(pack.id, pack.blobs);
+      for (const blob of pack.blobs) pending.delete(toHex(blob.id));
+      stats.packsAdded += 1;
+    },
+  });
 
   /** Adds a blob known to be new (its hex id already computed) to the pack of its type. */
   const add = async (type: BlobType, id: Id, hex: string, blob: EncodedBlob): Promise<void> => {
     pending.add(hex);
-    builders[type].add(id, type, blob);
     stats.bytesAdded += blob.data.byteLength;
     if (type === 'data') stats.dataBlobsAdded += 1;
     else stats.treeBlobsAdded += 1;
-    if (builders[type].size >= config.packSize) {
-      const write = flush(type);
-      packWrites.add(write);
-      try {
-        await write;
-      } finally {
-        packWrites.delete(write);
-      }
-    }
+    await packs.add(id, type, blob);
   };
 
   const pool: CompressPool = createCompressPool({
@@ -159,14 +127,11 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
       } finally {
         await pool.close();
       }
-      await flush('data');
-      await flush('tree');
-      await writeIndex();
+      await packs.finish();
     },
     async abort() {
       await pool.close();
-      await Promise.allSettled([...packWrites]);
-      await writeIndex();
+      await packs.abort();
     },
   };
 }
