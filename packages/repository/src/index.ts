@@ -4,13 +4,14 @@
  * Target, and check, list and measure what is stored.
  */
 export { initRepository, openRepository } from './repo/repository.js';
-export type { Repository, InitOptions, IndexProblem } from './repo/repository.js';
+export type { Repository, InitOptions } from './repo/repository.js';
+export type { IndexProblem } from './repo/index-files.js';
 export { createBlobWriter } from './write/blob-writer.js';
 export type { BlobWriter, BlobWriterOptions, BlobCompression, WriteStats } from './write/blob-writer.js';
 export { backup, resolveBackupPaths } from './backup/archiver.js';
 export { compressionSetting, COMPRESSION_MODES, parseCompressionMode } from './write/compression.js';
 export type { CompressionMode } from './write/compression.js';
-export type { BackupOptions, BackupResult, BackupProgress, BackupWarning, BackupWarningKind } from './backup/archiver.js';
+export type { BackupOptions, BackupResult, BackupProgress, BackupWarning, BackupWarningKind } from './backup/backup-types.js';
 export type { EntrySelector, EntryDecision, SelectedWorkingCopy, PreviousWorkingCopy } from './backup/entry-selector.js';
 export { createProjectSelector } from './backup/project-selector.js';
 export type { ProjectSelectorOptions, VcsBackupMode } from './backup/project-selector.js';

@@ -4,7 +4,7 @@ import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
 import type { FileRef, SkippedEntry, SnapshotSummary, TreeNode } from '@cairn/index';
-import type { BackupOptions, BackupWarning, BackupWarningKind } from './archiver.js';
+import type { BackupOptions, BackupWarning, BackupWarningKind } from './backup-types.js';
 import type { BlobWriter } from '../write/blob-writer.js';
 import type { EntryDecision } from './entry-selector.js';
 import { naming } from '../repo/names.js';

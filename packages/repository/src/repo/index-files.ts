@@ -1,10 +1,15 @@
 import { isCairnError, toHex } from '@cairn/core';
-import type { Backend } from '@cairn/core';
+import type { Backend, CairnError } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { decodeIndexFile, encodeIndexFile } from '@cairn/index';
 import type { IndexPack } from '@cairn/index';
 import { checkContentName } from './blob-check.js';
-import type { IndexProblem } from './repository.js';
+
+/** An index file that failed to load. */
+export interface IndexProblem {
+  readonly file: string;
+  readonly error: CairnError;
+}
 
 /** What readIndexFiles read. */
 export interface ReadIndexResult {

@@ -9,6 +9,7 @@ import { loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
 import { unpackBlob } from './blob-check.js';
 import { readIndexFiles } from './index-files.js';
+import type { IndexProblem } from './index-files.js';
 import { packFileName } from './names.js';
 import { createPackCache } from './pack-cache.js';
 
@@ -28,12 +29,6 @@ export interface Repository {
   loadBlob(id: Id, type: BlobType): Promise<Uint8Array>;
   /** Reads and decodes a tree blob; `where` names it in errors. */
   loadTree(id: Id, where: string): Promise<TreeNode[]>;
-}
-
-/** An index file that failed to load. */
-export interface IndexProblem {
-  readonly file: string;
-  readonly error: CairnError;
 }
 
 /** Options of initRepository. */

@@ -1,7 +1,7 @@
 import { CairnError } from '@cairn/core';
 import type { Source } from '@cairn/core';
 import { backup } from '../backup/archiver.js';
-import type { BackupResult } from '../backup/archiver.js';
+import type { BackupResult } from '../backup/backup-types.js';
 import { restore } from './restorer.js';
 import type { RestoreOptions, RestoreResult } from './restore-types.js';
 import { findSnapshot, PRE_RESTORE_TAG } from '../repo/snapshots.js';

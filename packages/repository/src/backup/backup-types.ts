@@ -1,0 +1,71 @@
+import type { Source } from '@cairn/core';
+import type { Snapshot } from '@cairn/index';
+import type { CompressionMode } from '../write/compression.js';
+import type { QuotaResult } from '../maintenance/quota.js';
+import type { EntrySelector } from './entry-selector.js';
+
+/** Why a backup warned about an entry; `vcs`: a working copy's VCS state a `--vcs changes` backup cannot keep (an hg merge in progress…). */
+export type BackupWarningKind = 'unreadable' | 'changed' | 'special' | 'vcs';
+
+/** Something a backup could not store exactly; `unreadable` and `changed` make it partial. */
+export interface BackupWarning {
+  readonly kind: BackupWarningKind;
+  readonly path: string;
+  /** A sentence naming `path` and what happened. */
+  readonly message: string;
+}
+
+/** Progress of a running backup. */
+export interface BackupProgress {
+  readonly files: number;
+  readonly dirs: number;
+  readonly bytesRead: number;
+  readonly bytesAdded: number;
+  readonly path: string;
+}
+
+/** Options of backup(). */
+export interface BackupOptions {
+  readonly source: Source;
+  /** What to back up; each becomes an entry of the snapshot's root named by its last component. */
+  readonly paths: readonly string[];
+  readonly tags?: readonly string[];
+  readonly description?: string;
+  readonly meta?: Readonly<Record<string, string>>;
+  readonly hostname?: string;
+  readonly username?: string;
+  /** The snapshot's time (default: now). */
+  readonly time?: Date;
+  /** The parent snapshot (id, prefix or `latest`); default: the latest of the same paths and host. */
+  readonly parent?: string;
+  /** Read every file, even those whose size, mtime, ctime and inode are the parent's. */
+  readonly force?: boolean;
+  /** How new data is compressed (default: the repository's setting, normally `auto`). */
+  readonly compression?: CompressionMode;
+  /** Threads compressing data; 0 compresses in the calling thread. Default: the CPUs. */
+  readonly threads?: number;
+  /** Bytes read from a file at a time. */
+  readonly readBufferSize?: number;
+  /**
+   * Source paths (absolute, as `source.resolve` gives them) left out with everything below them: the
+   * repository's own folder, say. A folder is left out wherever the walk meets it (same device and
+   * inode), also through a symlinked parent or a bind mount; paths that do not exist are ignored.
+   */
+  readonly skip?: readonly string[];
+  /** Decides entry by entry what is stored, skipped or recorded by reference (policies, the VCS bridge: createProjectSelector). */
+  readonly selector?: EntrySelector;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: BackupProgress) => void;
+  readonly onWarning?: (warning: BackupWarning) => void;
+}
+
+/** What backup() made. */
+export interface BackupResult {
+  readonly id: string;
+  readonly snapshot: Snapshot;
+  readonly warnings: readonly BackupWarning[];
+  /** True when some file could not be read, or changed while it was read (see `warnings`). */
+  readonly partial: boolean;
+  /** With a size limit: what keeping the repository under it took (snapshots forgotten, bytes freed). */
+  readonly quota?: QuotaResult;
+}
