@@ -48,10 +48,18 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCH_BLOBS = 2048;
 const MAX_IN_FLIGHT = 16 * 1024 * 1024;
 
-/** The compiled worker: dist/write/compress-worker.js next to this file, also when this file runs from src/ (tests). */
-function workerUrl(): URL {
+/**
+ * The worker's module and the flags its thread starts with. Compiled, it is
+ * dist/write/compress-worker.js beside this file, started with no flags (the process's may hold
+ * export conditions that point at src/, or flags a worker refuses, such as --expose-gc). Run from
+ * src/ (the tests, through the `@cairn/source` export condition), it is the worker's source,
+ * started by compress-worker-source.mjs, which loads it through tsx with the same condition, so
+ * no test needs a build.
+ */
+function workerModule(): { filename: string; execArgv: string[] } {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../dist/write/compress-worker.js', here) : new URL('./compress-worker.js', here);
+  if (!here.endsWith('.ts')) return { filename: new URL('./compress-worker.js', here).href, execArgv: [] };
+  return { filename: new URL('./compress-worker-source.mjs', here).href, execArgv: ['--conditions=@cairn/source'] };
 }
 
 /** Creates a CompressPool; threads start with the first full batch, not before. */
@@ -108,9 +116,7 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       track(inline(queued), bytes);
       return;
     }
-    // No execArgv for the worker: the process's may hold export conditions that point at src/,
-    // or flags a worker refuses (--expose-gc).
-    pool ??= new Piscina({ filename: workerUrl().href, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv: [] });
+    pool ??= new Piscina({ ...workerModule(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
     const spans = new Uint32Array(queued.length * 2);
     queued.forEach((blob, i) => {
       spans[i * 2] = blob.plain.byteOffset;
