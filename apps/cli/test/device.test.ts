@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSimBoard } from '@cairn/transport/device';
-import type { SimBoard } from '@cairn/transport/device';
+import { createSimBoard } from '@cairn/device/sim';
+import type { SimBoard } from '@cairn/device/sim';
 import { cairn, tempDir } from './run-cli.js';
 
 /** A TCP server on 127.0.0.1 (a network bridge to a board) answering each connection with `serve`; its port. */

@@ -11,5 +11,6 @@ export type { Id } from './hex.js';
 export type { Backend, FileType, FileInfo, ByteRange, StorageSpace } from './backend.js';
 export type { NodeType, EntryStat, EntryMetadata, Xattr } from './node.js';
 export type { Source, SourceDir, SourceFile, Target, TargetFile } from './source.js';
+export { assertEntryName, assertTargetPath, assertMetadata } from './target-checks.js';
 export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './blob.js';
 export type { BlobType, CodecName, PackedBlob } from './blob.js';

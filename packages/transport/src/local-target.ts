@@ -1,15 +1,15 @@
 import { link, lstat, mkdir, open, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CairnError, fromSystemError } from '@cairn/core';
+import { assertMetadata, assertTargetPath, CairnError, fromSystemError } from '@cairn/core';
 import type { EntryMetadata, Target, TargetFile } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { errnoOf } from './file-io.js';
 import { createFolderGuard } from './folder-guard.js';
 import { fsPath } from './fs-path.js';
-import { applyMetadata, assertMetadata, utimeArgument } from './set-metadata.js';
+import { applyMetadata, utimeArgument } from './set-metadata.js';
 import { writeSparse } from './sparse-write.js';
-import { assertTargetPath, tempNameFor } from './target-path.js';
+import { tempNameFor } from './temp-name.js';
 import { writeXattrs, xattrModule, xattrsSupported } from './xattrs.js';
 
 /**

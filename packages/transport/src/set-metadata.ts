@@ -18,15 +18,6 @@ export function utimeArgument(ns: bigint): string {
   return String(Number(seconds) + (Number(rest) + (micros >= 0n ? 0.5 : -0.5)) / 1e6);
 }
 
-/** Throws TypeError / RangeError naming the value unless `meta` is well-formed. */
-export function assertMetadata(meta: EntryMetadata): void {
-  const id = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
-  if (typeof meta !== 'object' || meta === null) throw new TypeError(`metadata must be an object, got ${String(meta)}`);
-  if (!Number.isInteger(meta.mode) || meta.mode < 0 || meta.mode > 0o7777) throw new RangeError(`mode must be within 0..0o7777, got ${String(meta.mode)}`);
-  if (typeof meta.mtimeNs !== 'bigint') throw new TypeError(`mtimeNs must be a bigint, got ${typeof meta.mtimeNs}`);
-  if (!id(meta.uid) || !id(meta.gid)) throw new RangeError(`uid and gid must be non-negative integers, got ${String(meta.uid)}:${String(meta.gid)}`);
-}
-
 /**
  * Applies owner (only as root; EPERM/EINVAL ignored), mode (not for a symlink) and mtime
  * (atime becomes now) to the entry at `file` without following it: lchown, lutimes, and

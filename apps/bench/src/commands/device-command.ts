@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 
 /** The device measurement lives with the device transport, whose internals it drives. */
-const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'packages', 'transport', 'bench', 'device-wire.mjs');
+const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'packages', 'device', 'bench', 'device-wire.mjs');
 
-/** `cairn-bench device`: bytes on the wire per byte of file, and the unchanged-board incremental (packages/transport/bench/device-wire.mjs). */
+/** `cairn-bench device`: bytes on the wire per byte of file, and the unchanged-board incremental (packages/device/bench/device-wire.mjs). */
 export function registerDevice(program: Command): void {
   program
     .command('device')

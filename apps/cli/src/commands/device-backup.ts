@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { backup, resolveBackupPaths } from '@cairn/repository';
 import type { BackupResult } from '@cairn/repository';
-import { createDeviceSource } from '@cairn/transport/device';
-import type { Device } from '@cairn/transport/device';
+import { createDeviceSource } from '@cairn/device';
+import type { Device } from '@cairn/device';
 import { EXIT, globals, openOrCreateRepo, printJson } from '../context.js';
 import type { GlobalOptions } from '../context.js';
 import { formatBytes } from '../format.js';

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { openDevice } from '@cairn/transport/device';
-import type { Device } from '@cairn/transport/device';
+import { openDevice } from '@cairn/device';
+import type { Device } from '@cairn/device';
 import { usageError } from '../usage.js';
 
 /** Options every `cairn device` command takes. */

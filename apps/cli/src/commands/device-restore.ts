@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { restore } from '@cairn/repository';
 import type { Repository, RestoreResult } from '@cairn/repository';
-import { createDeviceTarget } from '@cairn/transport/device';
-import type { Device } from '@cairn/transport/device';
+import { createDeviceTarget } from '@cairn/device';
+import type { Device } from '@cairn/device';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
 import type { GlobalOptions } from '../context.js';
 import { formatBytes } from '../format.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createDeviceSource } from '@cairn/transport/device';
+import { createDeviceSource } from '@cairn/device';
 import { globals, printJson } from '../context.js';
 import { formatBytes, formatMode, formatTime } from '../format.js';
 import { deviceBackup } from './device-backup.js';

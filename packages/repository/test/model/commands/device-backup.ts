@@ -4,7 +4,7 @@
  * whole through the device Source, host "board". The model records its files and folders.
  */
 import { backup } from '@cairn/repository';
-import { createDeviceSource, openDevice } from '@cairn/transport/device';
+import { createDeviceSource, openDevice } from '@cairn/device';
 import type fc from 'fast-check';
 import { applyEdits, editText } from '../edits.js';
 import type { Edit } from '../edits.js';

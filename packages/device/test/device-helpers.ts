@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { openDevice } from '../src/device/index.js';
-import type { Device, DeviceOptions, SimBoardOptions } from '../src/device/index.js';
+import { openDevice } from '@cairn/device';
+import type { Device, DeviceOptions, SimBoardOptions } from '@cairn/device';
 import { seededBytes } from '../../repository/test/helpers.js';
 
 export { seededBytes };

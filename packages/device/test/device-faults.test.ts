@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { isCairnError } from '@cairn/core';
 import { backup, check, initRepository, restore } from '../../repository/src/index.js';
 import type { Repository } from '../../repository/src/index.js';
-import { createLocalBackend } from '../src/index.js';
-import { createDeviceSource, createDeviceTarget } from '../src/device/index.js';
+import { createLocalBackend } from '@cairn/transport';
+import { createDeviceSource, createDeviceTarget } from '@cairn/device';
 import { boardTree, localTree, seedBoardTree, simDevice } from './device-helpers.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../../transport/test/temp-dir.js';
 
 async function snapshotCount(repo: Repository): Promise<number> {
   let n = 0;

@@ -1,10 +1,8 @@
 import { posix } from 'node:path';
-import { CairnError, isCairnError } from '@cairn/core';
+import { assertMetadata, assertTargetPath, CairnError, isCairnError } from '@cairn/core';
 import type { Target } from '@cairn/core';
 import { resolveBoardPath } from './device-source.js';
 import type { Device } from './open-device.js';
-import { assertMetadata } from '../set-metadata.js';
-import { assertTargetPath } from '../target-path.js';
 
 /** Options of createDeviceTarget(). */
 export interface DeviceTargetOptions {

@@ -1,7 +1,10 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '@cairn/core';
-import { ByteChannel, connectDevice, createSimBoard, RawRepl } from '../src/device/index.js';
+import { connectDevice } from '@cairn/device';
+import { createSimBoard } from '@cairn/device/sim';
+import { ByteChannel } from '../src/link/byte-channel.js';
+import { RawRepl } from '../src/repl/raw-repl.js';
 import { simDevice } from './device-helpers.js';
 
 /** Python that prints a checksum of a long string literal: more than one raw-paste window. */

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { CairnError, isCairnError } from '@cairn/core';
 import type { EntryStat, Source, SourceFile } from '@cairn/core';
-import type { BoardEntry } from './board-stat.js';
-import { boardError } from './board-errors.js';
+import type { BoardEntry } from './board/board-stat.js';
+import { boardError } from './repl/board-errors.js';
 import type { Device } from './open-device.js';
 
 /** Options of createDeviceSource(). */

@@ -5,12 +5,12 @@ const cache = createRequire(import.meta.url).cache;
 const serialportLoaded = (): boolean => Object.keys(cache).some((path) => path.includes('@serialport'));
 const micropythonLoaded = (): boolean => 'loadMicroPython' in globalThis;
 
-describe('@cairn/transport/device', () => {
-  it('loads neither serialport nor MicroPython on import (nor does the package root), only when such a port is opened', async () => {
-    const root = await import('../src/index.js');
-    const device = await import('../src/device/index.js');
-    expect(typeof root.createLocalSource).toBe('function');
+describe('@cairn/device', () => {
+  it('loads neither serialport nor MicroPython on import (nor does its sim entry), only when such a port is opened', async () => {
+    const device = await import('@cairn/device');
+    const sim = await import('@cairn/device/sim');
     expect(typeof device.openDevice).toBe('function');
+    expect(typeof sim.createSimBoard).toBe('function');
     expect(serialportLoaded()).toBe(false);
     expect(micropythonLoaded()).toBe(false);
 

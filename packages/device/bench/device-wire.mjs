@@ -11,8 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerialPort } from 'serialport';
 import { backup, initRepository, restore } from '../../repository/dist/index.js';
-import { createLocalBackend } from '../dist/index.js';
-import { createDeviceSource, createDeviceTarget, createSimBoard, openDevice } from '../dist/device/index.js';
+import { createLocalBackend } from '../../transport/dist/index.js';
+import { createDeviceSource, createDeviceTarget, openDevice } from '../dist/index.js';
+import { createSimBoard } from '../dist/sim/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes('--json');
@@ -25,7 +26,7 @@ async function sourceText(size) {
   let total = 0;
   for (const pkg of ['transport', 'repository', 'core', 'index', 'pack', 'chunker']) {
     const dir = join(here, '..', '..', pkg, 'src');
-    for (const name of (await readdir(dir)).sort()) {
+    for (const name of (await readdir(dir, { recursive: true })).sort()) {
       if (!name.endsWith('.ts')) continue;
       const text = await readFile(join(dir, name));
       pieces.push(text);

@@ -7,11 +7,13 @@ import { SerialPort } from 'serialport';
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '@cairn/core';
 import { backup, initRepository, restore } from '../../repository/src/index.js';
-import { createLocalBackend, createLocalTarget } from '../src/index.js';
-import { createDeviceSource, createDeviceTarget, createSimBoard, openDevice } from '../src/device/index.js';
-import type { Device, SimBoard } from '../src/device/index.js';
+import { createLocalBackend, createLocalTarget } from '@cairn/transport';
+import { createDeviceSource, createDeviceTarget, openDevice } from '@cairn/device';
+import type { Device } from '@cairn/device';
+import { createSimBoard } from '@cairn/device/sim';
+import type { SimBoard } from '@cairn/device/sim';
 import { boardTree, localTree, seedBoardTree } from './device-helpers.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../../transport/test/temp-dir.js';
 
 /** Two linked pseudo-terminals made by socat (Debian package socat). */
 async function ptyPair(): Promise<{ board: string; host: string; stop: () => void }> {

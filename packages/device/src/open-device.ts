@@ -1,13 +1,13 @@
 import type { Duplex } from 'node:stream';
 import { CairnError } from '@cairn/core';
-import { boardError } from './board-errors.js';
-import { BoardFs } from './board-fs.js';
-import type { BoardInfo } from './board-helper.js';
-import { ByteChannel } from './byte-channel.js';
-import type { WireCounts } from './byte-channel.js';
-import { RawRepl } from './raw-repl.js';
-import type { RawPasteMode } from './raw-repl.js';
-import type { SimBoard, SimBoardOptions } from './sim-board.js';
+import { boardError } from './repl/board-errors.js';
+import { BoardFs } from './board/board-fs.js';
+import type { BoardInfo } from './board/board-helper.js';
+import { ByteChannel } from './link/byte-channel.js';
+import type { WireCounts } from './link/byte-channel.js';
+import { RawRepl } from './repl/raw-repl.js';
+import type { RawPasteMode } from './repl/raw-repl.js';
+import type { SimBoard, SimBoardOptions } from './sim/sim-board.js';
 
 /** Options of openDevice() and connectDevice(). */
 export interface DeviceOptions {
@@ -54,7 +54,7 @@ export async function openDevice(options: DeviceOptions): Promise<Device> {
   if (typeof port !== 'string' || port === '') throw new TypeError(`a device port must be a non-empty string, got ${JSON.stringify(port)}`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (port === 'sim') {
-    const { createSimBoard } = await import('./sim-board.js');
+    const { createSimBoard } = await import('./sim/sim-board.js');
     const sim = await createSimBoard(options.sim ?? {});
     try {
       return await connectDevice(sim.stream, options, sim);
@@ -65,11 +65,11 @@ export async function openDevice(options: DeviceOptions): Promise<Device> {
   }
   const tcp = /^tcp:(.+):(\d+)$/.exec(port);
   if (tcp !== null) {
-    const { openTcpStream } = await import('./tcp-stream.js');
+    const { openTcpStream } = await import('./link/tcp-stream.js');
     return connectDevice(await openTcpStream(tcp[1] ?? '', Number(tcp[2]), timeoutMs), options);
   }
   if (port.startsWith('tcp:')) throw new TypeError(`a TCP port is tcp:HOST:PORT, got ${JSON.stringify(port)}`);
-  const { openSerialStream } = await import('./serial-stream.js');
+  const { openSerialStream } = await import('./link/serial-stream.js');
   const stream = await openSerialStream(port, options.baud ?? 115200);
   // A UART has no flow control in classic raw REPL mode: pace long code as mpremote does.
   return connectDevice(stream, { ...options, pacing: { bytes: 256, pauseMs: 10 } });

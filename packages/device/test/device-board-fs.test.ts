@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '@cairn/core';
-import { createDeviceSource, createDeviceTarget } from '../src/device/index.js';
-import type { Device } from '../src/device/index.js';
-import { parsePyBytes, pyBytes } from '../src/device/wire-codec.js';
+import { createDeviceSource, createDeviceTarget } from '@cairn/device';
+import type { Device } from '@cairn/device';
+import { parsePyBytes, pyBytes } from '../src/repl/wire-codec.js';
 import { seededBytes, simDevice } from './device-helpers.js';
 
 async function* once(data: Uint8Array): AsyncGenerator<Uint8Array> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { boardError, parseTraceback } from '../src/device/board-errors.js';
-import { parseProbe } from '../src/device/board-helper.js';
-import { parseListing, parseStatFields } from '../src/device/board-stat.js';
+import { boardError, parseTraceback } from '../src/repl/board-errors.js';
+import { parseProbe } from '../src/board/board-helper.js';
+import { parseListing, parseStatFields } from '../src/board/board-stat.js';
 
 describe('what boards report, read on the host', () => {
   it('moves times of a board counting from 2000 to 1970, and tells a set clock from an unset one', () => {

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backup, initRepository, restore } from '../../repository/src/index.js';
 import type { Repository } from '../../repository/src/index.js';
-import { createLocalBackend, createLocalTarget } from '../src/index.js';
-import { createDeviceSource } from '../src/device/index.js';
-import type { Device, DeviceSourceOptions } from '../src/device/index.js';
+import { createLocalBackend, createLocalTarget } from '@cairn/transport';
+import { createDeviceSource } from '@cairn/device';
+import type { Device, DeviceSourceOptions } from '@cairn/device';
 import { seedBoardTree, simDevice } from './device-helpers.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../../transport/test/temp-dir.js';
 
 /** Backs the whole board up and returns the snapshot's summary and the bytes that crossed the link, counted at the board. */
 async function measuredBackup(repo: Repository, device: Device, options: DeviceSourceOptions = {}) {

@@ -5,8 +5,8 @@ import { BOARD_HELPER, parseProbe } from './board-helper.js';
 import type { BoardInfo } from './board-helper.js';
 import { parseListing, parseStatFields } from './board-stat.js';
 import type { BoardEntry } from './board-stat.js';
-import type { RawRepl } from './raw-repl.js';
-import { decodeDataLine, encodeWriteCall, pyString } from './wire-codec.js';
+import type { RawRepl } from '../repl/raw-repl.js';
+import { decodeDataLine, encodeWriteCall, pyString } from '../repl/wire-codec.js';
 
 /** Options of the board's filesystem operations. */
 export interface BoardFsOptions {

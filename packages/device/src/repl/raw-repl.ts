@@ -1,5 +1,5 @@
 import { CairnError, isCairnError } from '@cairn/core';
-import type { ByteChannel } from './byte-channel.js';
+import type { ByteChannel } from '../link/byte-channel.js';
 import { RAW_BANNER, requestRawPaste, sendWindowed } from './raw-paste.js';
 
 /** When raw-paste mode is used: for code longer than 256 bytes, for all code, or never. */

@@ -1,5 +1,5 @@
 import { CairnError } from '@cairn/core';
-import type { ByteChannel } from './byte-channel.js';
+import type { ByteChannel } from '../link/byte-channel.js';
 
 /** The raw-REPL request for raw-paste mode: Ctrl-E, 'A', Ctrl-A. */
 export const RAW_PASTE_REQUEST = Buffer.from([0x05, 0x41, 0x01]);

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The engine, from its sources: @cairn/transport cannot depend on @cairn/repository (which depends on it).
 import { backup, check, initRepository, listSnapshot, restore } from '../../repository/src/index.js';
-import { createLocalBackend, createLocalTarget } from '../src/index.js';
-import { createDeviceSource, createDeviceTarget, deviceTempName } from '../src/device/index.js';
+import { createLocalBackend, createLocalTarget } from '@cairn/transport';
+import { createDeviceSource, createDeviceTarget } from '@cairn/device';
+import { deviceTempName } from '../src/device-target.js';
 import { boardTree, localBytes, localTree, seedBoardTree, simDevice } from './device-helpers.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../../transport/test/temp-dir.js';
 
 describe('a board backed up and restored through the engine', () => {
   it('backs up a seeded board, restores it into a local folder and onto a fresh board, identical', async () => {
