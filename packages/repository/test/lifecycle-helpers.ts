@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { backup, check, initRepository, openRepository, restore } from '@cairn/repository';
 import type { BackupResult, Repository } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
@@ -85,19 +85,22 @@ export async function packFiles(work: string): Promise<string[]> {
   return out.sort();
 }
 
-/** The built `cairn` command (apps/cli/dist; `pnpm run build` makes it). */
-export const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
+/** What engine-process.ts does: a backup of local paths, or a prune with no grace and no unused space allowed. */
+export type EngineOp =
+  | { readonly op: 'backup'; readonly repo: string; readonly paths: readonly string[]; readonly tags: readonly string[]; readonly time: string; readonly hostname?: string }
+  | { readonly op: 'prune'; readonly repo: string };
 
-/** A running `cairn` child process and what it printed once it ends. */
-export interface CliRun {
+/** A running engine process and what it printed once it ends. */
+export interface EngineRun {
   readonly child: ChildProcess;
   readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** Starts `cairn args…` as a real child process (fails the test with a clear message when the CLI is not built). */
-export function startCli(args: readonly string[]): CliRun {
-  if (!existsSync(CLI)) throw new Error(`${CLI} does not exist: build the workspace first (npx pnpm run build)`);
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_REPO: '' } });
+/** Starts engine-process.ts from source (tsx, the `@cairn/source` condition): no build is needed. */
+export function startEngine(op: EngineOp): EngineRun {
+  const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const script = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', loader, '--conditions=@cairn/source', script, JSON.stringify(op)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,6 +1,6 @@
 /**
- * kill -9 of a real `cairn backup` (of a root, after edits) or `cairn prune --grace 0` at a random
- * moment. A backup that finished, or that was killed after writing its snapshot file, adds that
+ * kill -9 of a backup (of a root, after edits) or a prune with no grace, each in a process of its
+ * own (engine-process.ts, run from source), at a random moment. A backup that finished, or that was killed after writing its snapshot file, adds that
  * snapshot to the model (the root did not change while it ran); a killed prune changes nothing
  * the model knows. The invariants then hold the repository to the model as after any command.
  */
@@ -12,7 +12,7 @@ import { addSnapshot, advanceClock } from '../model-state.js';
 import type { Model } from '../model-state.js';
 import { begin } from '../settings.js';
 import type { World } from '../world.js';
-import { startCli } from '../../lifecycle-helpers.js';
+import { startEngine } from '../../lifecycle-helpers.js';
 import { prepareRoots, rootsText } from './backup.js';
 import type { RootsBackup } from './backup.js';
 
@@ -24,7 +24,7 @@ export interface KillParams {
   readonly backup: RootsBackup;
 }
 
-/** A CLI run killed with SIGKILL. */
+/** An engine process killed with SIGKILL. */
 export class KillCommand implements fc.AsyncCommand<Model, World> {
   constructor(readonly p: KillParams) {}
 
@@ -36,27 +36,24 @@ export class KillCommand implements fc.AsyncCommand<Model, World> {
     const label = begin(model, `kill-${this.p.what}`, this.toString());
     const problems: string[] = [];
     if (this.p.what === 'prune') {
-      const run = startCli(['--repo', world.repoPath, 'prune', '--grace', '0', '--max-unused', '0%']);
+      const run = startEngine({ op: 'prune', repo: world.repoPath });
       await sleep(this.p.delayMs);
       run.child.kill('SIGKILL');
       const result = await run.done;
-      if (result.signal !== 'SIGKILL' && result.code !== 0) problems.push(`cairn prune exited with ${result.code}: ${result.stderr.trim()}`);
+      if (result.signal !== 'SIGKILL' && result.code !== 0) problems.push(`the prune exited with ${result.code}: ${result.stderr.trim()}`);
     } else {
       const b = this.p.backup;
       const { paths, entries } = await prepareRoots(world, b);
       const time = advanceClock(model, b.hours);
-      const args = ['--repo', world.repoPath, 'backup', ...paths, '--json', '--quiet', '--no-policy', '--vcs', 'off', '--time', time.toISOString()];
-      for (const tag of b.tags) args.push('--tag', tag);
-      if (b.host === 1) args.push('--host', 'other-host');
-      const run = startCli(args);
+      const run = startEngine({ op: 'backup', repo: world.repoPath, paths, tags: b.tags, time: time.toISOString(), ...(b.host === 1 ? { hostname: 'other-host' } : {}) });
       await sleep(this.p.delayMs);
       run.child.kill('SIGKILL');
       const result = await run.done;
-      if (result.signal !== 'SIGKILL' && result.code !== 0) problems.push(`cairn backup exited with ${result.code}: ${result.stderr.trim()}`);
+      if (result.signal !== 'SIGKILL' && result.code !== 0) problems.push(`the backup exited with ${result.code}: ${result.stderr.trim()}`);
       // Finished, or killed after its snapshot file was written: that snapshot holds the root as it is.
       const made = (await listSnapshots(await world.open())).snapshots.filter((e) => !model.snapshots.has(e.id));
       if (made.length > 1) problems.push(`one killed backup left ${made.length} new snapshots`);
-      if (result.code === 0 && made.length === 0) problems.push('cairn backup exited 0, but no new snapshot is listed');
+      if (result.code === 0 && made.length === 0) problems.push('the backup exited 0, but no new snapshot is listed');
       const entry = made[0];
       if (made.length === 1 && entry !== undefined) {
         const s = entry.snapshot;
@@ -67,6 +64,6 @@ export class KillCommand implements fc.AsyncCommand<Model, World> {
   }
 
   toString(): string {
-    return this.p.what === 'prune' ? `kill -9 cairn prune after ${this.p.delayMs}ms` : `kill -9 cairn backup after ${this.p.delayMs}ms: ${rootsText(this.p.backup)}`;
+    return this.p.what === 'prune' ? `kill -9 prune after ${this.p.delayMs}ms` : `kill -9 backup after ${this.p.delayMs}ms: ${rootsText(this.p.backup)}`;
   }
 }

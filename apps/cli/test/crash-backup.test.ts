@@ -4,8 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { initRepository, listSnapshots } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
-import { seededBytes, tempDir } from './helpers.js';
-import { checkProblems, fileHashes, reopen, restoredHashes, startCli, writeFiles } from './lifecycle-helpers.js';
+import { seededBytes, tempDir } from '../../../packages/repository/test/helpers.js';
+import { checkProblems, fileHashes, reopen, restoredHashes, writeFiles } from '../../../packages/repository/test/lifecycle-helpers.js';
+import { startCli } from './run-cli.js';
 
 /** How many backups to kill; CI runs the default, a stress run sets CAIRN_CRASH_LOOPS=200. */
 const LOOPS = Number(process.env['CAIRN_CRASH_LOOPS'] ?? 10);

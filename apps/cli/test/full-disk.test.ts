@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initRepository, listSnapshots } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
-import { tempDir } from './helpers.js';
-import { checkProblems, fileHashes, reopen, restoredHashes, startCli, writeFiles } from './lifecycle-helpers.js';
+import { tempDir } from '../../../packages/repository/test/helpers.js';
+import { checkProblems, fileHashes, reopen, restoredHashes, writeFiles } from '../../../packages/repository/test/lifecycle-helpers.js';
+import { startCli } from './run-cli.js';
 
 const mounts: string[] = [];
 

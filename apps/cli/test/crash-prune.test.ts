@@ -7,8 +7,9 @@ import type { Backend } from '@cairn/core';
 import { forget, listSnapshots, openRepository, prune, readLocks } from '@cairn/repository';
 import type { PruneResult } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
-import { tempDir } from './helpers.js';
-import { backupDir, checkProblems, fileHashes, reopen, restoredHashes, smallRepo, startCli, writeFiles } from './lifecycle-helpers.js';
+import { tempDir } from '../../../packages/repository/test/helpers.js';
+import { backupDir, checkProblems, fileHashes, reopen, restoredHashes, smallRepo, writeFiles } from '../../../packages/repository/test/lifecycle-helpers.js';
+import { startCli } from './run-cli.js';
 
 /** How many times to kill a prune; CI runs the default, a stress run sets CAIRN_CRASH_LOOPS=200. */
 const LOOPS = Number(process.env['CAIRN_CRASH_LOOPS'] ?? 10);

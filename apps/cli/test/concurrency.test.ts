@@ -9,8 +9,9 @@ import { decodeIndexFile, encodeIndexFile } from '@cairn/index';
 import { acquireLease, check, forget, listSnapshots, openRepository, prune } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
 import type { PruneResult } from '@cairn/repository';
-import { tempDir } from './helpers.js';
-import { backupDir, checkProblems, fileHashes, reopen, restoredHashes, smallRepo, startCli, writeFiles } from './lifecycle-helpers.js';
+import { tempDir } from '../../../packages/repository/test/helpers.js';
+import { backupDir, checkProblems, fileHashes, reopen, restoredHashes, smallRepo, writeFiles } from '../../../packages/repository/test/lifecycle-helpers.js';
+import { startCli } from './run-cli.js';
 
 const WRITERS = 4;
 
