@@ -13,3 +13,5 @@ export type { NodeType, EntryStat, EntryMetadata, Xattr } from './node.js';
 export type { Source, SourceDir, SourceFile, Target, TargetFile } from './source.js';
 export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './blob.js';
 export type { BlobType, CodecName, PackedBlob } from './blob.js';
+export { formatBytes } from './bytes-text.js';
+export type { FormatBytesOptions } from './bytes-text.js';
