@@ -1,5 +1,5 @@
 import { toHex } from '@cairn/core';
-import type { BlobType, Id, PackedBlob } from '@cairn/core';
+import type { BlobType, CodecName, Id, PackedBlob } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { encodeIndexFile } from '@cairn/index';
 import type { IndexPack } from '@cairn/index';
@@ -20,7 +20,7 @@ export interface WriteStats {
 
 /** How blobs are compressed: the repository's setting unless a backup asks for another. */
 export interface BlobCompression {
-  readonly codec: 'zstd' | 'none';
+  readonly codec: CodecName;
   readonly level: number;
 }
 
