@@ -1,14 +1,5 @@
-/** Human-readable byte count (binary units). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
+// The byte formatter lives in @cairn/core (one for the CLI and the engine's messages).
+export { formatBytes } from '@cairn/core';
 
 /** Local date and time of a nanosecond timestamp, to the second. */
 export function formatTime(ns: bigint): string {

@@ -14,3 +14,5 @@ export type { Source, SourceDir, SourceFile, Target, TargetFile } from './source
 export { assertEntryName, assertTargetPath, assertMetadata } from './target-checks.js';
 export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './blob.js';
 export type { BlobType, CodecName, PackedBlob } from './blob.js';
+export { formatBytes } from './bytes-text.js';
+export type { FormatBytesOptions } from './bytes-text.js';

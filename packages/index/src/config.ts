@@ -1,4 +1,5 @@
 import { CairnError, isHexId } from '@cairn/core';
+import type { CodecName } from '@cairn/core';
 import { describeValue } from './describe-value.js';
 import { checkFormatVersion, FORMAT_VERSION } from './format-version.js';
 import { MAX_DURATION_YEARS, parseCalendarDuration } from './calendar-duration.js';
@@ -12,7 +13,7 @@ export interface RepoConfig {
   readonly createdAt: string;
   readonly chunker: { readonly algorithm: 'fastcdc'; readonly min: number; readonly avg: number; readonly max: number };
   readonly hash: 'sha256';
-  readonly compression: { readonly codec: 'zstd' | 'none'; readonly level: number };
+  readonly compression: { readonly codec: CodecName; readonly level: number };
   readonly encryption: 'none';
   /** A pack is closed once it holds at least this many bytes. */
   readonly packSize: number;
@@ -132,7 +133,7 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
   const max = count(chunker, 'max', 'chunker.max', Math.max(avg, limits.max.min), limits.max.max, avg > limits.max.min ? ' (at least chunker.avg)' : '');
   const hash = known('hash', field(value, 'hash'), ['sha256'] as const);
   const compression = section('compression', ['codec', 'level']);
-  const codec = known('compression.codec', field(compression, 'codec', 'compression.codec'), ['zstd', 'none'] as const);
+  const codec = known<CodecName>('compression.codec', field(compression, 'codec', 'compression.codec'), ['zstd', 'none']);
   const level = count(compression, 'level', 'compression.level', CONFIG_LIMITS.compressionLevel.min, CONFIG_LIMITS.compressionLevel.max);
   const packSize = count(value, 'packSize', 'packSize', CONFIG_LIMITS.packSize.min, CONFIG_LIMITS.packSize.max);
   const maxSize = Object.hasOwn(value, 'maxSize') ? checkMaxSize(value['maxSize'], expected, fail) : undefined;

@@ -9,6 +9,11 @@ const PERMISSION = /permission denied|authentication failed|authorization failed
 
 const NAMES: Readonly<Record<VcsKind, string>> = { git: 'git', hg: 'Mercurial', svn: 'Subversion' };
 
+/** A VCS's name in messages: "git", "Mercurial", "Subversion". */
+export function vcsName(vcs: VcsKind): string {
+  return NAMES[vcs];
+}
+
 /**
  * The CairnError for a remote a restore could not reach: names the working copy and the URL
  * (credentials stripped), and its hint the `--vcs-remote` rewrite of the `recorded` URL that would

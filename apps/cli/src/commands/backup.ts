@@ -6,6 +6,7 @@ import type { BackupResult, BackupWarning, VcsBackupMode } from '@cairn/reposito
 import { createLocalSource } from '@cairn/transport';
 import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
+import { withInterrupt } from '../interrupt.js';
 import { shorten, startStatus } from '../progress.js';
 import { backupPlan } from '../backup-plan.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
@@ -65,15 +66,8 @@ export function registerBackup(program: Command): void {
         process.stderr.write(`note: not backing up the repository itself (${repoPath})\n`);
       }
       // Ctrl-C (or SIGTERM) stops cleanly: packs already written get indexed, no snapshot is made.
-      // A second one ends the process at once.
-      const stop = new AbortController();
-      const interrupt = (): void => {
-        if (stop.signal.aborted) process.exit(130);
-        stop.abort();
-      };
-      process.on('SIGINT', interrupt).on('SIGTERM', interrupt);
       const status = startStatus('{files} files, {dirs} dirs, {read} read, {added} added  {path}', flags.quiet !== true);
-      const result = await backup(repo, {
+      const result = await withInterrupt((signal) => backup(repo, {
         source,
         paths,
         skip: [repoPath],
@@ -81,7 +75,7 @@ export function registerBackup(program: Command): void {
         meta: { ...plan.meta, ...parseMeta(flags.meta) },
         // With no VCS work and no policy, the walk asks nobody about its entries.
         ...(plan.vcs === 'off' && !flags.policy ? {} : {
-          selector: createProjectSelector({ roots: roots.map((root) => root.path), vcs: plan.vcs, policy: plan.policy, signal: stop.signal }),
+          selector: createProjectSelector({ roots: roots.map((root) => root.path), vcs: plan.vcs, policy: plan.policy, signal }),
         }),
         ...(flags.description === undefined ? {} : { description: flags.description }),
         ...(flags.host === undefined ? {} : { hostname: flags.host }),
@@ -89,15 +83,12 @@ export function registerBackup(program: Command): void {
         ...(flags.time === undefined ? {} : { time: parseTime(flags.time) }),
         ...(compression === undefined ? {} : { compression }),
         force: flags.force === true,
-        signal: stop.signal,
+        signal,
         onProgress: (p) => status.update({ files: String(p.files), dirs: String(p.dirs), read: formatBytes(p.bytesRead), added: formatBytes(p.bytesAdded), path: shorten(p.path) }),
         onWarning: (w) => {
           if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.message}\n`);
         },
-      }).finally(() => {
-        status.stop();
-        process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
-      });
+      })).finally(() => status.stop());
       const s = result.snapshot.summary;
       if (options.json === true) {
         const { skipped = [], classes = {} } = result.snapshot;

@@ -4,6 +4,7 @@ import { check, parseDataSubset, withLease } from '@cairn/repository';
 import type { CheckResult, Repository } from '@cairn/repository';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
 import { formatBytes } from '../format.js';
+import { withInterrupt } from '../interrupt.js';
 import { startStatus } from '../progress.js';
 import { parseFlag } from '../usage.js';
 
@@ -19,13 +20,13 @@ export function registerCheck(program: Command): void {
       const subset = flags.readDataSubset === undefined ? undefined : parseFlag('--read-data-subset', flags.readDataSubset, parseDataSubset);
       const repo = await openRepo(options);
       const status = startStatus('checking {phase}: {done}/{total}', options.json !== true);
-      const run = (): Promise<CheckResult> => check(repo, {
+      // Ctrl-C (or SIGTERM) stops it between packs or snapshots (it changes nothing).
+      const result = await withInterrupt((signal) => underLease(repo, signal, () => check(repo, {
         readData: flags.readData === true,
         ...(subset === undefined ? {} : { readDataSubset: subset }),
+        signal,
         onProgress: (p) => status.update({ phase: p.phase, done: String(p.done), total: String(p.total) }),
-      });
-      const result = await underLease(repo, run);
-      status.stop();
+      }))).finally(() => status.stop());
       if (options.json === true) printJson(result);
       else {
         for (const note of result.notes) process.stdout.write(`note: ${note}\n`);
@@ -42,9 +43,9 @@ export function registerCheck(program: Command): void {
 }
 
 /** Checks under a lease (so no prune deletes meanwhile); a repository this user cannot write to is checked without one. */
-async function underLease(repo: Repository, run: () => Promise<CheckResult>): Promise<CheckResult> {
+async function underLease(repo: Repository, signal: AbortSignal, run: () => Promise<CheckResult>): Promise<CheckResult> {
   try {
-    return await withLease(repo, { purpose: 'check' }, run);
+    return await withLease(repo, { purpose: 'check', signal }, run);
   } catch (error) {
     if (!isCairnError(error, 'ERR_PERMISSION')) throw error;
     process.stderr.write(`note: cannot write a lease into ${repo.backend.location} (${error.message}); checking without one\n`);

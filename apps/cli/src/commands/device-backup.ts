@@ -6,6 +6,7 @@ import type { Device } from '@cairn/device';
 import { EXIT, globals, openOrCreateRepo, printJson } from '../context.js';
 import type { GlobalOptions } from '../context.js';
 import { formatBytes } from '../format.js';
+import { withInterrupt } from '../interrupt.js';
 import { shorten, startStatus } from '../progress.js';
 import { boardHostname, connect, wireRatio } from './device-connect.js';
 import type { DeviceFlags } from './device-connect.js';
@@ -61,17 +62,11 @@ async function backupBoard(device: Device, flags: BackupFlags, options: GlobalOp
   const progress = new TransferProgress(scan.files, scan.bytes);
   const status = startStatus(TRANSFER_FORMAT, flags.quiet !== true);
   status.update({ ...progress.payload(), path: '' });
-  // Ctrl-C (or SIGTERM) stops cleanly: no snapshot is made; a second one ends the process at once.
-  const stop = new AbortController();
-  const interrupt = (): void => {
-    if (stop.signal.aborted) process.exit(130);
-    stop.abort();
-  };
-  process.on('SIGINT', interrupt).on('SIGTERM', interrupt);
-  return backup(repo, {
+  // Ctrl-C (or SIGTERM) stops cleanly: no snapshot is made.
+  return withInterrupt((signal) => backup(repo, {
     source,
     paths,
-    signal: stop.signal,
+    signal,
     tags: flags.tag,
     hostname: flags.host ?? boardHostname(device),
     meta: { device: device.port, platform: device.info.platform },
@@ -84,8 +79,5 @@ async function backupBoard(device: Device, flags: BackupFlags, options: GlobalOp
     onWarning: (w) => {
       if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.message}\n`);
     },
-  }).finally(() => {
-    status.stop();
-    process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
-  });
+  })).finally(() => status.stop());
 }

@@ -8,6 +8,7 @@ import type { KeepFlags } from '../retention-flags.js';
 import { formatTable, formatTime } from '../format.js';
 import { addPruneFlags, describePrune, pruneOptions } from './prune.js';
 import { usageError } from '../usage.js';
+import { withInterrupt } from '../interrupt.js';
 import type { PruneFlags } from './prune.js';
 
 interface ForgetFlags extends PruneFlags, KeepFlags {
@@ -58,7 +59,7 @@ export function registerForget(program: Command): void {
       timeZone: flags.utc === true ? 'utc' : 'local',
     });
     const pruned: PruneResult | undefined = flags.prune === true && (result.removed.length > 0 || flags.dryRun === true)
-      ? await prune(repo, pruning)
+      ? await withInterrupt((signal) => prune(repo, { ...pruning, signal }))
       : undefined;
     if (options.json === true) {
       printJson({ ...jsonOf(result), ...(pruned === undefined ? {} : { prune: pruned }) });

@@ -3,6 +3,7 @@ import { DEFAULT_GRACE_MS, DEFAULT_MAX_UNUSED, parseInterval, parseMaxUnused, pr
 import type { PruneOptions, PruneResult } from '@cairn/repository';
 import { globals, openRepo, printJson } from '../context.js';
 import { formatBytes, formatTime } from '../format.js';
+import { withInterrupt } from '../interrupt.js';
 import { parseFlag } from '../usage.js';
 
 /** The prune flags `prune` and `forget --prune` share. */
@@ -37,7 +38,8 @@ export function registerPrune(program: Command): void {
   ).action(async (flags: PruneFlags & { dryRun?: boolean }, command: Command) => {
     const options = globals(command);
     const repo = await openRepo(options);
-    const result = await prune(repo, pruneOptions(flags, flags.dryRun === true));
+    // Ctrl-C (or SIGTERM) stops it at a point where stopping is safe: before a deletion starts, or between repacked packs.
+    const result = await withInterrupt((signal) => prune(repo, { ...pruneOptions(flags, flags.dryRun === true), signal }));
     if (options.json === true) printJson(result);
     else process.stdout.write(describePrune(result));
   });

@@ -6,6 +6,7 @@ import { createLocalSource, createLocalTarget } from '@cairn/transport';
 import type { RemoteRewrite } from '@cairn/vcs';
 import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation, resolveSnapshot } from '../context.js';
 import { formatBytes } from '../format.js';
+import { withInterrupt } from '../interrupt.js';
 import { latestProjectSnapshot } from '../projects.js';
 import { usageError } from '../usage.js';
 
@@ -61,20 +62,18 @@ export function registerRestore(program: Command): void {
           if (options.json !== true) process.stderr.write(`error: ${p.message}\n`);
         },
       };
-      let result: RestoreResult;
-      let preRestore: string | null = null;
-      if (flags.backupExisting === true && !dryRun) {
+      // Ctrl-C (or SIGTERM) stops cleanly: the files being written are dropped, none is left half-written.
+      const { result, preRestore } = await withInterrupt(async (signal): Promise<{ result: RestoreResult; preRestore: string | null }> => {
+        if (flags.backupExisting !== true || dryRun) return { result: await restore(repo, ref, { ...restoreOptions, signal }), preRestore: null };
         const undoable = await restoreUndoable(repo, ref, {
           ...restoreOptions,
+          signal,
           source: createLocalSource(),
           targetPath: flags.target,
           skip: [resolve(repoLocation(options).path)],
         });
-        result = undoable.restore;
-        preRestore = undoable.backup?.id ?? null;
-      } else {
-        result = await restore(repo, ref, restoreOptions);
-      }
+        return { result: undoable.restore, preRestore: undoable.backup?.id ?? null };
+      });
       for (const path of result.notRestored) if (options.json !== true) process.stderr.write(`warning: ${path}: fifos, sockets and devices are not restored\n`);
       if (options.json === true) printJson({ ...result, ...(dryRun ? { actions } : {}), ...(flags.backupExisting === true && !dryRun ? { preRestore } : {}) });
       else {

@@ -7,14 +7,12 @@ import { createBlobWriter } from '../write/blob-writer.js';
 import { compressionSetting } from '../write/compression.js';
 import { withLease } from '../locks/lease.js';
 import { quotaAfterBackup, quotaBeforeBackup } from './quota-backup.js';
-import { findSnapshot, latestOfOrigin, listSnapshots, PROGRAM, recordedXattrs, saveSnapshot } from '../repo/snapshots.js';
+import { findParent, PROGRAM, recordedXattrs, saveSnapshot } from '../repo/snapshots.js';
 import { rootEntry } from './source-dir.js';
-import type { SnapshotEntry } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
 import { loadNodeMap, Walker } from './walker.js';
 import type { BackupOptions, BackupResult, BackupWarning } from './backup-types.js';
 import type { Previous } from './walker.js';
-
 
 /** Checks that every path exists; returns their absolute forms and root names (before anything is written). */
 export async function resolveBackupPaths(source: Source, paths: readonly string[]): Promise<{ path: string; name: string; stat: EntryStat }[]> {
@@ -67,7 +65,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
   const roots = await resolveBackupPaths(options.source, options.paths);
   const hostname = options.hostname ?? osHostname();
   const paths = roots.map((root) => root.path);
-  const parent = await pickParent(repo, options.parent, { paths, hostname });
+  const parent = await findParent(repo, options.parent, { paths, hostname });
   // A snapshot of "/" alone has the tree of "/" as its root: its parent's root is the previous "/".
   const wholeRoot = roots.length === 1 && roots[0]?.name === '';
   const parentTree = parent?.snapshot.tree;
@@ -175,15 +173,6 @@ function snapshotPathOf(roots: readonly { path: string; name: string }[], path: 
     if (path.startsWith(`${root.path}/`)) return `/${root.name}${path.slice(root.path.length)}`;
   }
   return path;
-}
-
-async function pickParent(
-  repo: Repository,
-  ref: string | undefined,
-  origin: { paths: string[]; hostname: string },
-): Promise<SnapshotEntry | null> {
-  if (ref !== undefined) return findSnapshot(repo, ref);
-  return latestOfOrigin((await listSnapshots(repo)).snapshots, origin);
 }
 
 function safeUsername(): string {

@@ -1,12 +1,11 @@
 import { hostname as osHostname } from 'node:os';
 import { CairnError, isCairnError } from '@cairn/core';
 import type { Source } from '@cairn/core';
-import type { Snapshot } from '@cairn/index';
 import { forget } from '../maintenance/forget.js';
 import { prune } from '../maintenance/prune.js';
 import { enforceQuota } from '../maintenance/quota.js';
 import type { QuotaResult } from '../maintenance/quota.js';
-import { findSnapshot, latestOfOrigin, listSnapshots } from '../repo/snapshots.js';
+import { findParent } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
 
 /** What a backup's quota check needs of its options. */
@@ -30,10 +29,8 @@ export interface QuotaBackupOptions {
 export async function quotaBeforeBackup(repo: Repository, options: QuotaBackupOptions): Promise<QuotaResult | null> {
   if (repo.config.maxSize === undefined) return null;
   const origin = { paths: options.paths.map((path) => options.source.resolve(path)), hostname: options.hostname ?? osHostname() };
-  let parent: Snapshot | undefined;
-  if (options.parent !== undefined) parent = (await findSnapshot(repo, options.parent)).snapshot;
-  else parent = latestOfOrigin((await listSnapshots(repo)).snapshots, origin)?.snapshot;
-  return enforceQuota(repo, { incoming: parent?.summary.bytesAdded ?? 0, coming: { ...origin, tags: [...(options.tags ?? [])], meta: { ...(options.meta ?? {}) } } });
+  const parent = await findParent(repo, options.parent, origin);
+  return enforceQuota(repo, { incoming: parent?.snapshot.summary.bytesAdded ?? 0, coming: { ...origin, tags: [...(options.tags ?? [])], meta: { ...(options.meta ?? {}) } } });
 }
 
 /**

@@ -27,6 +27,7 @@ export interface CheckOptions {
   readonly readData?: boolean;
   /** Read only these packs whole (and the headers of the others); ignored with readData. */
   readonly readDataSubset?: DataSubset;
+  /** Stops the check between packs and between snapshots with ERR_ABORTED (a check changes nothing). */
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: { phase: string; done: number; total: number }) => void;
 }
@@ -49,6 +50,9 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
   const problems: CheckProblem[] = repo.indexProblems.map((p) => ({ file: p.file, message: naming(p.file, p.error.message) }));
   const notes: string[] = [];
   const verified = { snapshots: 0, trees: 0, packs: 0, packsRead: 0, blobs: 0, bytesRead: 0 };
+  const stopIfAborted = (): void => {
+    if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'check interrupted');
+  };
   const report = (file: string, error: unknown): void => {
     if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED') throw error;
     problems.push({ file, message: naming(file, error.message) });
@@ -60,6 +64,7 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
   const indexed = repo.index.packIds().map(toHex);
   const readWhole = options.readData === true ? new Set(indexed) : selectSubset(indexed, options.readDataSubset);
   for (const [i, hex] of indexed.entries()) {
+    stopIfAborted();
     options.onProgress?.({ phase: 'packs', done: i, total: indexed.length });
     const where = packFileName(hex);
     const size = stored.get(hex);
@@ -96,6 +101,7 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
   for (const p of snapshotProblems) problems.push({ file: p.file, message: naming(p.file, p.error.message) });
   const seen = new Set<string>();
   for (const { id, snapshot } of snapshots) {
+    stopIfAborted();
     options.onProgress?.({ phase: 'snapshots', done: verified.snapshots, total: snapshots.length });
     const copies = (snapshot.vcs ?? []).filter((copy) => copy.mode === 'changes').map((copy) => copy.path.replace(/^\/+/, ''));
     await walkTrees(repo, snapshotRoots(snapshot), (tree) => {

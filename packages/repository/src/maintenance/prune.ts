@@ -1,3 +1,4 @@
+import { CairnError } from '@cairn/core';
 import type { LockKind, LockTimings } from '../locks/lock-files.js';
 import { acquireExclusiveLock } from '../locks/locks.js';
 import { markGarbage } from './prune-mark.js';
@@ -21,6 +22,10 @@ export interface PruneOptions {
   readonly graceMs?: number;
   /** Decide and report, write nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Stops the prune with ERR_ABORTED where stopping leaves nothing to clean up: while it reads
+   * the snapshots, between the packs it repacks, and before each sweep (which deletes).
+   */
   readonly signal?: AbortSignal;
   /** Lock timings (tests shorten them). */
   readonly lockTimings?: Partial<Record<LockKind, Partial<LockTimings>>>;
@@ -77,6 +82,9 @@ export async function prune(repo: Repository, options: PruneOptions = {}): Promi
     if (sweep.deferredBy.length > 0) waitingFor = sweep.deferredBy;
   };
   const sweepOptions = { dryRun, ...(timings.sweep === undefined ? {} : { markerTimings: timings.sweep }) };
+  const stopIfAborted = (what: string): void => {
+    if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', `prune interrupted ${what}`);
+  };
   let marked: MarkSummary;
   try {
     const refs = createReferences(repo, options.signal);
@@ -88,6 +96,7 @@ export async function prune(repo: Repository, options: PruneOptions = {}): Promi
     }
     const now = Date.now();
     const due = records.filter((record) => now - record.created >= graceMs);
+    stopIfAborted('before deleting anything');
     const first = await sweepRecords(repo, refs, due, sweepOptions);
     add(first);
     const swept = first.records > 0 && !dryRun ? new Set(due.map((r) => r.name)) : new Set<string>();
@@ -99,7 +108,10 @@ export async function prune(repo: Repository, options: PruneOptions = {}): Promi
       dryRun,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    if (graceMs === 0 && marked.record !== null && waitingFor.length === 0) add(await sweepRecords(repo, refs, [marked.record], sweepOptions));
+    if (graceMs === 0 && marked.record !== null && waitingFor.length === 0) {
+      stopIfAborted('after marking; what it marked is deleted by a later prune');
+      add(await sweepRecords(repo, refs, [marked.record], sweepOptions));
+    }
   } finally {
     await lock?.release();
   }

@@ -1,4 +1,4 @@
-import { CairnError } from '@cairn/core';
+import { CairnError, formatBytes } from '@cairn/core';
 import { encodeConfig } from '@cairn/index';
 import type { ConfigMaxSize, ConfigRetention, RepoConfig, RetentionCount } from '@cairn/index';
 import { formatCalendarDuration, parseCalendarDuration } from '../repo/durations.js';
@@ -30,19 +30,7 @@ export function parseMaxSize(text: string): ConfigMaxSize {
 
 /** "80%" or "536870912 bytes (512.0 MiB)" for messages. */
 export function describeMaxSize(maxSize: ConfigMaxSize): string {
-  return 'percent' in maxSize ? `${maxSize.percent}% of its filesystem` : `${maxSize.bytes} bytes (${humanBytes(maxSize.bytes)})`;
-}
-
-/** Bytes with a binary unit: "1.5 MiB". */
-export function humanBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit] ?? ''}`;
+  return 'percent' in maxSize ? `${maxSize.percent}% of its filesystem` : `${maxSize.bytes} bytes (${formatBytes(maxSize.bytes, { decimals: 1 })})`;
 }
 
 const COUNTS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;

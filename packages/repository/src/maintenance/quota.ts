@@ -1,9 +1,9 @@
-import { CairnError, fromHex } from '@cairn/core';
+import { CairnError, formatBytes, fromHex } from '@cairn/core';
 import type { Backend, FileType } from '@cairn/core';
 import type { Snapshot } from '@cairn/index';
 import { forget } from './forget.js';
 import { prune } from './prune.js';
-import { describeMaxSize, humanBytes, policyFromConfig } from './quota-settings.js';
+import { describeMaxSize, policyFromConfig } from './quota-settings.js';
 import { applyPolicy, describePolicy, groupSnapshots, isEmptyPolicy } from './retention.js';
 import type { RetentionPolicy } from './retention.js';
 import { collectBlobs } from '../tree/reachability.js';
@@ -104,13 +104,13 @@ export async function enforceQuota(repo: Repository, options: QuotaOptions = {})
   const candidates = policy === undefined || waitingFor.length > 0 ? [] : await removable(repo, policy, options);
   const plan = await planForgets(repo, candidates, size + incoming - limit);
   if (plan.chosen === null) {
-    const need = incoming > 0 ? ` plus about ${humanBytes(incoming)} this backup adds` : '';
+    const need = incoming > 0 ? ` plus about ${formatBytes(incoming, { decimals: 1 })} this backup adds` : '';
     const why = waitingFor.length > 0
       ? `data it could free waits for running backups (${waitingFor.join('; ')})`
       : policy === undefined ? 'it has no retention policy saying which snapshots may go'
       : candidates.length === 0 ? `its retention policy (${describePolicy(policy)}) lets no more snapshots go`
-      : `forgetting all ${candidates.length} snapshot(s) its retention policy (${describePolicy(policy)}) lets go would free only about ${humanBytes(plan.freed)}; none was forgotten`;
-    throw new CairnError('ERR_NO_SPACE', `repository ${repo.backend.location} holds ${humanBytes(size)}${need}, over its size limit of ${describeMaxSize(repo.config.maxSize ?? { bytes: limit })}, and ${why}`, {
+      : `forgetting all ${candidates.length} snapshot(s) its retention policy (${describePolicy(policy)}) lets go would free only about ${formatBytes(plan.freed, { decimals: 1 })}; none was forgotten`;
+    throw new CairnError('ERR_NO_SPACE', `repository ${repo.backend.location} holds ${formatBytes(size, { decimals: 1 })}${need}, over its size limit of ${describeMaxSize(repo.config.maxSize ?? { bytes: limit })}, and ${why}`, {
       hint: 'raise the limit (`cairn config max-size`), store a policy that keeps less (`cairn config retention --keep-…`), or forget snapshots by hand',
     });
   }
@@ -133,7 +133,7 @@ export async function enforceQuota(repo: Repository, options: QuotaOptions = {})
     sizeAfter: size,
     forgotten,
     freed,
-    ...(over <= 0 ? {} : { warning: `repository ${repo.backend.location} is still ${humanBytes(over)} over its size limit after forgetting ${forgotten.length} snapshot(s) (the estimate of what they held was short); the newest snapshots were kept` }),
+    ...(over <= 0 ? {} : { warning: `repository ${repo.backend.location} is still ${formatBytes(over, { decimals: 1 })} over its size limit after forgetting ${forgotten.length} snapshot(s) (the estimate of what they held was short); the newest snapshots were kept` }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CairnError, isCairnError, toHex } from '@cairn/core';
-import type { Backend, BlobType, Id } from '@cairn/core';
+import type { Backend, BlobType, CodecName, Id } from '@cairn/core';
 import { DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
 import type { ChunkerParams } from '@cairn/chunker';
 import { createBlobIndex, decodeConfig, decodeTree, encodeConfig } from '@cairn/index';
@@ -35,7 +35,7 @@ export interface Repository {
 export interface InitOptions {
   readonly chunker?: ChunkerParams;
   readonly compressionLevel?: number;
-  readonly compression?: 'zstd' | 'none';
+  readonly compression?: CodecName;
   readonly packSize?: number;
 }
 

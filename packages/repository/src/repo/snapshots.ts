@@ -131,6 +131,20 @@ export function latestOfOrigin<T extends { readonly snapshot: Snapshot }>(snapsh
   return null;
 }
 
+/**
+ * The parent of a backup of `origin`: the snapshot `ref` names (id, unique prefix or `latest`)
+ * when given, else latestOfOrigin of every readable snapshot. The backup and its size-limit
+ * estimate both ask here, so they always agree on the parent.
+ */
+export async function findParent(
+  repo: Pick<Repository, 'backend'>,
+  ref: string | undefined,
+  origin: Pick<Snapshot, 'paths' | 'hostname'>,
+): Promise<SnapshotEntry | null> {
+  if (ref !== undefined) return findSnapshot(repo, ref);
+  return latestOfOrigin((await listSnapshots(repo)).snapshots, origin);
+}
+
 /** True when two snapshots were taken of the same paths on the same host (parent candidates). */
 export function sameOrigin(a: Pick<Snapshot, 'paths' | 'hostname'>, b: Pick<Snapshot, 'paths' | 'hostname'>): boolean {
   if (a.hostname !== b.hostname || a.paths.length !== b.paths.length) return false;

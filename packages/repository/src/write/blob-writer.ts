@@ -1,5 +1,5 @@
 import { toHex } from '@cairn/core';
-import type { BlobType, Id } from '@cairn/core';
+import type { BlobType, CodecName, Id } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { encodeBlob } from '@cairn/pack';
 import type { EncodedBlob } from '@cairn/pack';
@@ -19,7 +19,7 @@ export interface WriteStats {
 
 /** How blobs are compressed: the repository's setting unless a backup asks for another. */
 export interface BlobCompression {
-  readonly codec: 'zstd' | 'none';
+  readonly codec: CodecName;
   readonly level: number;
 }
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { codecFromCode } from '@cairn/core';
-import type { Id } from '@cairn/core';
+import type { CodecName, Id } from '@cairn/core';
 import { encodeBlob } from '@cairn/pack';
 import type { EncodedBlob, ZstdCodec } from '@cairn/pack';
 import { Piscina } from 'piscina';
@@ -18,7 +18,7 @@ export type StoreEncoded = (id: Id, hex: string, blob: EncodedBlob) => Promise<v
 
 /** Options of createCompressPool. */
 export interface CompressPoolOptions {
-  readonly codec: 'zstd' | 'none';
+  readonly codec: CodecName;
   readonly level: number;
   /** The main thread's codec, used when the work is too small to be worth starting threads. */
   readonly zstd: ZstdCodec;

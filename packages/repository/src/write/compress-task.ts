@@ -1,8 +1,10 @@
+import type { CodecName } from '@cairn/core';
+
 /** A batch of blobs for the compression pool: `spans` holds (offset, length) pairs into `buffer`. */
 export interface CompressTask {
   readonly buffer: ArrayBuffer;
   readonly spans: Uint32Array;
-  readonly codec: 'zstd' | 'none';
+  readonly codec: CodecName;
   readonly level: number;
   /** A buffer from an earlier answer the worker may write its frames into (when large enough): reused, not garbage. */
   readonly out?: ArrayBuffer;

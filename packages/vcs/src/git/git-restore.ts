@@ -1,9 +1,10 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CairnError, isCairnError } from '@cairn/core';
 import { enclosingWorkingCopy, workingCopyAt } from '../detect.js';
 import { copyRegular, exists } from '../fs-util.js';
 import { remoteUnreachable } from '../remote-error.js';
+import { applyBundle, requireHead, restoreInto } from '../restore-steps.js';
 import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
 import type { RestoreRemote } from '../restore-util.js';
 import { firstLines, splitLines, splitNul, stderrOf } from '../run.js';
@@ -25,28 +26,13 @@ const LITERAL = { GIT_LITERAL_PATHSPECS: '1' };
  * main remote cannot be reached and the bundle alone cannot rebuild HEAD, throws the remote's
  * CairnError and leaves `target` without a .git, ready for the stored files.
  */
-export async function restoreGit(target: string, state: VcsState, options: RestoreWorkingCopyOptions = {}): Promise<RestoreReport> {
-  const dir = resolve(target);
-  await mkdir(dir, { recursive: true });
-  const existing = await workingCopyAt(dir);
-  if (existing !== null && existing.vcs !== 'git') {
-    throw new CairnError('ERR_EXISTS', `cannot restore the git working copy ${state.root} into ${dir}: a ${existing.vcs} working copy is there`);
-  }
-  if (existing !== null && options.force !== true) {
-    const status = await git(dir, ['status', '--porcelain', '-z', '--untracked-files=normal'], { signal: options.signal });
-    if (status.stdout.length > 0) {
-      throw new CairnError('ERR_EXISTS', `cannot restore the git working copy ${state.root} into ${dir}: the working copy there has uncommitted changes`, {
-        hint: 'Commit or move those changes first, or restore with force to overwrite them.',
-      });
-    }
-  }
-  if (existing === null) await git(dir, ['init', '-q'], { signal: options.signal });
-  try {
-    return await rebuild(dir, state, options, existing !== null);
-  } catch (error) {
-    if (existing === null) await rm(join(dir, '.git'), { recursive: true, force: true });
-    throw error;
-  }
+export function restoreGit(target: string, state: VcsState, options: RestoreWorkingCopyOptions = {}): Promise<RestoreReport> {
+  return restoreInto(target, state, options, {
+    vcs: 'git',
+    dirty: async (dir, signal) => (await git(dir, ['status', '--porcelain', '-z', '--untracked-files=normal'], { signal })).stdout.length > 0,
+    init: async (dir, signal) => void (await git(dir, ['init', '-q'], { signal })),
+    build: (dir, reused) => rebuild(dir, state, options, reused),
+  });
 }
 
 async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopyOptions, reused: boolean): Promise<RestoreReport> {
@@ -70,22 +56,10 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
       }
     }
   }
-  const bundle = options.extras === undefined ? null : join(options.extras, GIT_BUNDLE);
-  if (bundle !== null && (await exists(bundle))) {
-    try {
-      await run(['fetch', '-q', '--no-tags', resolve(bundle), `+refs/*:${RESTORE_NS}*`]);
-    } catch (error) {
-      if (unreachable !== null) throw unreachable;
-      throw new CairnError('ERR_INTEGRITY', `cannot restore the git working copy ${state.root}: its bundle ${bundle} cannot be applied (${firstLines(stderrOf(error), 2)})`, { cause: error });
-    }
-  }
+  await applyBundle(options.extras, GIT_BUNDLE, state, unreachable, (bundle) => run(['fetch', '-q', '--no-tags', bundle, `+refs/*:${RESTORE_NS}*`]));
   const wanted = [...state.refs.map((ref) => ref.commit), ...state.stashes.map((stash) => stash.commit), ...(state.head === null ? [] : [state.head])];
   const present = await presentObjects(dir, wanted, signal);
-  if (state.head !== null && !present.has(state.head)) {
-    if (unreachable !== null) throw unreachable;
-    throw new CairnError('ERR_NOT_FOUND', `cannot restore the git working copy ${state.root}: its HEAD ${state.head} is neither on the remote ${remote?.url ?? '(none recorded)'} nor in the bundle`);
-  }
-  if (unreachable !== null) warnings.push(`${unreachable.message}; the repository was rebuilt from the bundle alone`);
+  requireHead(state.head !== null && !present.has(state.head), 'HEAD', state, remote, unreachable, warnings);
 
   const updates: string[] = [];
   for (const ref of state.refs) {

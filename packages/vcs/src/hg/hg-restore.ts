@@ -1,11 +1,10 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CairnError, isCairnError } from '@cairn/core';
-import { workingCopyAt } from '../detect.js';
 import { copyRegular, exists, withTempDir } from '../fs-util.js';
 import { remoteUnreachable } from '../remote-error.js';
+import { applyBundle, requireHead, restoreInto } from '../restore-steps.js';
 import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
-import { firstLines, stderrOf } from '../run.js';
 import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../types.js';
 import { rewriteUrl } from '../url.js';
 import type { RemoteRewrite } from '../url.js';
@@ -19,26 +18,13 @@ import { hg } from './hg-state.js';
  * be reached and the bundle alone cannot rebuild the parent, throws the remote's CairnError and
  * leaves `target` without a .hg.
  */
-export async function restoreHg(target: string, state: VcsState, options: RestoreWorkingCopyOptions = {}): Promise<RestoreReport> {
-  const dir = resolve(target);
-  const signal = options.signal;
-  await mkdir(dir, { recursive: true });
-  const existing = await workingCopyAt(dir);
-  if (existing !== null && existing.vcs !== 'hg') {
-    throw new CairnError('ERR_EXISTS', `cannot restore the Mercurial working copy ${state.root} into ${dir}: a ${existing.vcs} working copy is there`);
-  }
-  if (existing !== null && options.force !== true && (await hg(dir, ['status', '-mardu'], { signal })).stdout.length > 0) {
-    throw new CairnError('ERR_EXISTS', `cannot restore the Mercurial working copy ${state.root} into ${dir}: the working copy there has uncommitted changes`, {
-      hint: 'Commit or move those changes first, or restore with force to overwrite them.',
-    });
-  }
-  if (existing === null) await hg(dir, ['init', '.'], { signal });
-  try {
-    return await rebuild(dir, state, options, existing !== null);
-  } catch (error) {
-    if (existing === null) await rm(join(dir, '.hg'), { recursive: true, force: true });
-    throw error;
-  }
+export function restoreHg(target: string, state: VcsState, options: RestoreWorkingCopyOptions = {}): Promise<RestoreReport> {
+  return restoreInto(target, state, options, {
+    vcs: 'hg',
+    dirty: async (dir, signal) => (await hg(dir, ['status', '-mardu'], { signal })).stdout.length > 0,
+    init: async (dir, signal) => void (await hg(dir, ['init', '.'], { signal })),
+    build: (dir, reused) => rebuild(dir, state, options, reused),
+  });
 }
 
 async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopyOptions, reused: boolean): Promise<RestoreReport> {
@@ -57,21 +43,9 @@ async function rebuild(dir: string, state: VcsState, options: RestoreWorkingCopy
       unreachable = remoteUnreachable('hg', state.root, remote.url, error, remote.recorded);
     }
   }
-  const bundle = options.extras === undefined ? null : join(options.extras, HG_BUNDLE);
-  if (bundle !== null && (await exists(bundle))) {
-    try {
-      await run(['unbundle', '-q', resolve(bundle)]);
-    } catch (error) {
-      if (unreachable !== null) throw unreachable;
-      throw new CairnError('ERR_INTEGRITY', `cannot restore the Mercurial working copy ${state.root}: its bundle ${bundle} cannot be applied (${firstLines(stderrOf(error), 2)})`, { cause: error });
-    }
-  }
+  await applyBundle(options.extras, HG_BUNDLE, state, unreachable, (bundle) => run(['unbundle', '-q', bundle]));
   const has = async (node: string) => (await run(['log', '-q', '-r', `id(${node})`, '-T', 'x'], [0, 255])).stdout.length > 0;
-  if (state.head !== null && !(await has(state.head))) {
-    if (unreachable !== null) throw unreachable;
-    throw new CairnError('ERR_NOT_FOUND', `cannot restore the Mercurial working copy ${state.root}: its parent ${state.head} is neither on the remote ${remote?.url ?? '(none recorded)'} nor in the bundle`);
-  }
-  if (unreachable !== null) warnings.push(`${unreachable.message}; the repository was rebuilt from the bundle alone`);
+  requireHead(state.head !== null && !(await has(state.head)), 'parent', state, remote, unreachable, warnings);
 
   const hgrc = join(dir, '.hg', 'hgrc');
   const restored = options.extras !== undefined && !(reused && (await exists(hgrc))) && (await copyRegular(join(options.extras, 'hgrc'), hgrc));

@@ -1,9 +1,9 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CairnError, isCairnError } from '@cairn/core';
-import { workingCopyAt } from '../detect.js';
 import { withTempDir } from '../fs-util.js';
 import { remoteUnreachable } from '../remote-error.js';
+import { restoreInto } from '../restore-steps.js';
 import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
 import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../types.js';
 import { applyProperties, svnArg } from './svn-props.js';
@@ -20,31 +20,28 @@ const arg = svnArg;
  * its CairnError and leaves `target` without a .svn.
  */
 export async function restoreSvn(target: string, state: VcsState, options: RestoreWorkingCopyOptions = {}): Promise<RestoreReport> {
-  const dir = resolve(target);
   const signal = options.signal;
-  await mkdir(dir, { recursive: true });
-  const existing = await workingCopyAt(dir);
-  if (existing !== null && existing.vcs !== 'svn') {
-    throw new CairnError('ERR_EXISTS', `cannot restore the Subversion working copy ${state.root} into ${dir}: a ${existing.vcs} working copy is there`);
-  }
-  if (existing !== null && options.force !== true && (await svn(dir, ['status', '-q'], { signal })).stdout.length > 0) {
-    throw new CairnError('ERR_EXISTS', `cannot restore the Subversion working copy ${state.root} into ${dir}: the working copy there has uncommitted changes`, {
-      hint: 'Commit or move those changes first, or restore with force to overwrite them.',
-    });
-  }
-  const remote = mainRemote(state, options);
-  if (remote === null || state.head === null) {
-    throw new CairnError('ERR_FORMAT', `cannot restore the Subversion working copy ${state.root}: its state records no URL or revision`);
-  }
-  const revision = state.head;
-  try {
-    if (existing === null) await svn(dir, ['checkout', '-q', '--force', '-r', revision, `${remote.url}@${revision}`, '.'], { signal });
-    else await svn(dir, ['update', '-q', '--force', '-r', revision], { signal });
-  } catch (error) {
-    if (existing === null) await rm(join(dir, '.svn'), { recursive: true, force: true });
-    if (isCairnError(error, 'ERR_IO')) throw remoteUnreachable('svn', state.root, remote.url, error, remote.recorded);
-    throw error;
-  }
+  // The checkout (or the update of a working copy already there) is the build; the items of a
+  // mixed-revision working copy are brought to their own revisions after it.
+  const { dir, reused } = await restoreInto(target, state, options, {
+    vcs: 'svn',
+    dirty: async (dir, signal) => (await svn(dir, ['status', '-q'], { signal })).stdout.length > 0,
+    build: async (dir, reused) => {
+      const remote = mainRemote(state, options);
+      if (remote === null || state.head === null) {
+        throw new CairnError('ERR_FORMAT', `cannot restore the Subversion working copy ${state.root}: its state records no URL or revision`);
+      }
+      const revision = state.head;
+      try {
+        if (!reused) await svn(dir, ['checkout', '-q', '--force', '-r', revision, `${remote.url}@${revision}`, '.'], { signal });
+        else await svn(dir, ['update', '-q', '--force', '-r', revision], { signal });
+      } catch (error) {
+        if (isCairnError(error, 'ERR_IO')) throw remoteUnreachable('svn', state.root, remote.url, error, remote.recorded);
+        throw error;
+      }
+      return { dir, reused };
+    },
+  });
   const byRevision = new Map<number, string[]>();
   for (const { path, revision: own } of state.mixedRevisions ?? []) {
     if (path !== '') insideRoot(dir, path, state);
@@ -55,7 +52,7 @@ export async function restoreSvn(target: string, state: VcsState, options: Resto
       await svn(dir, ['update', '-q', '-r', String(own), '--depth', 'empty', '--parents', ...paths.slice(i, i + CHUNK).map(arg)], { signal });
     }
   }
-  return { fetched: true, reused: existing !== null, warnings: [] };
+  return { fetched: true, reused, warnings: [] };
 }
 
 /** Completes a Subversion restore once the stored files are in place: schedules deletions and additions, deletes what was missing. */
