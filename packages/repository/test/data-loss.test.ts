@@ -13,11 +13,12 @@ import type { Target } from '@cairn/core';
 import { encodeSnapshot, encodeTree } from '@cairn/index';
 import type { TreeNode } from '@cairn/index';
 import {
-  backup, check, createBlobWriter, createProjectSelector, forget, listSnapshot, listSnapshots, prune, readLocks, repositorySize, restore,
+  backup, check, createBlobWriter, forget, listSnapshot, listSnapshots, prune, readLocks, repositorySize, restore,
   restoreUndoable, stats, updateConfig,
 } from '@cairn/repository';
 import type { Repository } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
+import { createProjectSelector } from '@cairn/vcs/selector';
 import { gitFacts, makeGitScenario } from '../../vcs/test/git-scenario.js';
 import { seededBytes, tempDir } from './helpers.js';
 import { backupDir, checkProblems, fileHashes, reopen, restoredHashes, smallRepo, writeFiles } from './lifecycle-helpers.js';

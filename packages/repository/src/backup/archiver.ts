@@ -1,10 +1,9 @@
 import { hostname as osHostname, userInfo } from 'node:os';
 import { CairnError, fromHex, isCairnError } from '@cairn/core';
-import type { EntryStat, Source } from '@cairn/core';
+import type { EntrySelector, EntryStat, Source } from '@cairn/core';
 import { encodeTree } from '@cairn/index';
 import type { Snapshot, SnapshotSummary, SnapshotWorkingCopy, TreeNode } from '@cairn/index';
 import { createBlobWriter } from '../write/blob-writer.js';
-import type { EntrySelector } from './entry-selector.js';
 import { compressionSetting } from '../write/compression.js';
 import type { CompressionMode } from '../write/compression.js';
 import { withLease } from '../locks/lease.js';
