@@ -13,5 +13,6 @@ export type { Backend, FileType, FileInfo, ByteRange, StorageSpace } from './bac
 export type { NodeType, EntryStat, EntryMetadata, Xattr, FileRef } from './node.js';
 export type { Source, SourceDir, SourceFile, Target, TargetFile } from './source.js';
 export type { EntrySelector, EntryDecision, SelectedWorkingCopy, PreviousWorkingCopy, WorkingCopyMode } from './entry-selector.js';
+export type { WorkingCopyRebuilder, RecordedWorkingCopy, RebuildReport, ExtrasFolder } from './working-copy-rebuilder.js';
 export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './blob.js';
 export type { BlobType, CodecName, PackedBlob } from './blob.js';

@@ -4,12 +4,15 @@
  * has), saves what the remote cannot give back (bundles of local commits, stashes, config,
  * hooks) and rebuilds a working copy from a recorded state. Also: language-aware backup
  * policies (stack presets, .gitignore, user globs, file classes) and the cairn config file
- * with its projects. A backup reaches it through core's EntrySelector port:
- * createProjectSelector in @cairn/vcs/selector.
+ * with its projects. The engine reaches it through core's ports: createWorkingCopyRebuilder
+ * here (a restore's WorkingCopyRebuilder), createProjectSelector in @cairn/vcs/selector (a
+ * backup's EntrySelector).
  */
 export { workingCopyAt, enclosingWorkingCopy, findWorkingCopies, ownerOf, relativeToCopy, VCS_META_NAMES } from './detect.js';
 export type { FindOptions } from './detect.js';
 export { readWorkingCopy, saveExtras, extrasFingerprint, restoreWorkingCopy, finishWorkingCopy } from './working-copy.js';
+export { createWorkingCopyRebuilder } from './working-copy-rebuilder.js';
+export type { WorkingCopyRebuilderOptions } from './working-copy-rebuilder.js';
 export { rewriteUrl, stripCredentials } from './url.js';
 export type { RemoteRewrite } from './url.js';
 export type {
