@@ -1,3 +1,4 @@
+import type { WorkingCopyMode } from '@cairn/core';
 import { markdownTable } from './format.js';
 import { median } from './stats.js';
 import type { VcsMeasureName, VcsSample } from './vcs-measure.js';
@@ -41,7 +42,7 @@ export function summarizeVcs(samples: readonly VcsSample[]): VcsSummary {
     if (mid !== undefined) stats[name] = { median: mid, min: Math.min(...values), max: Math.max(...values), count: values.length };
   }
   const off = stats['backup-off']?.median;
-  const added = (mode: 'full' | 'changes'): number | undefined => {
+  const added = (mode: WorkingCopyMode): number | undefined => {
     const on = stats[`backup-${mode}`]?.median;
     return on === undefined || off === undefined ? undefined : on - off;
   };

@@ -4,7 +4,7 @@
  */
 import { basename, dirname } from 'node:path';
 import type { EntryStat } from '@cairn/core';
-import type { VcsBackupMode } from '@cairn/repository';
+import type { VcsBackupMode } from '@cairn/vcs/selector';
 import { detectStacks, projectOf, workingCopyAt } from '@cairn/vcs';
 import type { PolicyOptions } from '@cairn/vcs';
 import { loadProjects, projectMeta } from './projects.js';

@@ -4,10 +4,11 @@
  * that back to list, filter and restore snapshots by project.
  */
 import { CairnError } from '@cairn/core';
+import type { WorkingCopyMode } from '@cairn/core';
 import type { Snapshot } from '@cairn/index';
 import type { SnapshotEntry } from '@cairn/repository';
 import { loadConfig, resolveProjects } from '@cairn/vcs';
-import type { PolicyOptions, Project, VcsMode } from '@cairn/vcs';
+import type { PolicyOptions, Project } from '@cairn/vcs';
 
 /** The project fields a snapshot records; `stack` is kept as the stack names joined with ",". */
 export interface SnapshotProject {
@@ -30,7 +31,7 @@ export interface ProjectFilter {
  * in `cwd` or a parent, merged and resolved (stacks detected where not given). A broken config
  * file throws loadConfig's CairnError (ERR_FORMAT naming the file and the place).
  */
-export async function loadProjects(cwd: string): Promise<{ projects: Project[]; files: string[]; vcs: VcsMode; policy: PolicyOptions }> {
+export async function loadProjects(cwd: string): Promise<{ projects: Project[]; files: string[]; vcs: WorkingCopyMode; policy: PolicyOptions }> {
   const loaded = await loadConfig({ dir: cwd });
   return { projects: await resolveProjects(loaded), files: [...loaded.files], vcs: loaded.vcs, policy: loaded.policy };
 }

@@ -1,7 +1,8 @@
 /**
  * @cairn/core — the types, interfaces and error model every cairn package shares.
- * It imports nothing of cairn's own: ids, the Backend / Source / Target interfaces,
- * and CairnError with its closed set of codes.
+ * It imports nothing of cairn's own: ids, the ports (Backend, Source, Target, the entry selector
+ * a backup asks and the working-copy rebuilder a restore calls), and CairnError with its closed
+ * set of codes.
  */
 export { CairnError, isCairnError, fromSystemError } from './errors.js';
 export type { ErrorCode, CairnErrorOptions } from './errors.js';
@@ -9,9 +10,11 @@ export { ID_LENGTH, toHex, fromHex, isHexId, idEquals } from './hex.js';
 export { nameFromBytes, nameToBytes, holdsRawBytes, compareNames, wellFormedText } from './names.js';
 export type { Id } from './hex.js';
 export type { Backend, FileType, FileInfo, ByteRange, StorageSpace } from './backend.js';
-export type { NodeType, EntryStat, EntryMetadata, Xattr } from './node.js';
+export type { NodeType, EntryStat, EntryMetadata, Xattr, FileRef } from './node.js';
 export type { Source, SourceDir, SourceFile, Target, TargetFile } from './source.js';
 export { assertEntryName, assertTargetPath, assertMetadata } from './target-checks.js';
+export type { EntrySelector, EntryDecision, SelectedWorkingCopy, PreviousWorkingCopy, WorkingCopyMode } from './entry-selector.js';
+export type { WorkingCopyRebuilder, RecordedWorkingCopy, RebuildReport, ExtrasFolder } from './working-copy-rebuilder.js';
 export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './blob.js';
 export type { BlobType, CodecName, PackedBlob } from './blob.js';
 export { formatBytes } from './bytes-text.js';

@@ -31,3 +31,12 @@ export interface Xattr {
   readonly name: string;
   readonly value: Uint8Array;
 }
+
+/**
+ * A file's content as its version control system holds it, recorded instead of the bytes:
+ * `id` a git blob id, an hg file node or an svn "r<revision>"; `commit` the commit holding it.
+ */
+export interface FileRef {
+  readonly id: string;
+  readonly commit: string;
+}

@@ -10,7 +10,7 @@ export type { BlobIndex, BlobLocation } from './blob-index.js';
 export { encodeIndexFile, decodeIndexFile } from './index-file.js';
 export type { IndexPack } from './index-file.js';
 export { encodeTree, decodeTree } from './tree.js';
-export type { TreeNode, FileRef } from './tree-node.js';
+export type { TreeNode } from './tree-node.js';
 export { encodeSnapshot, decodeSnapshot } from './snapshot.js';
 export type { Snapshot, SnapshotSummary, SnapshotWorkingCopy, SkippedEntry, ClassCount } from './snapshot.js';
 export { encodeConfig, decodeConfig, CONFIG_LIMITS } from './config.js';

@@ -1,5 +1,5 @@
 import { toHex } from '@cairn/core';
-import type { BlobType, CodecName, NodeType } from '@cairn/core';
+import type { BlobType, CodecName, NodeType, WorkingCopyMode } from '@cairn/core';
 import type { IndexPack } from './index-file.js';
 import { nsToIso } from './ns-time.js';
 import type { Snapshot, SnapshotSummary } from './snapshot.js';
@@ -46,7 +46,7 @@ export interface SnapshotJson {
   parent: string | null;
   program: string;
   summary: SnapshotSummary;
-  vcs?: { path: string; mode: 'full' | 'changes'; state: unknown; extras: string | null; extrasKey?: string }[];
+  vcs?: { path: string; mode: WorkingCopyMode; state: unknown; extras: string | null; extrasKey?: string }[];
   skipped?: { path: string; class: string; reason: string }[];
   classes?: Record<string, { files: number; bytes: number }>;
 }

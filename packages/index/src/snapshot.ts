@@ -1,4 +1,4 @@
-import type { Id } from '@cairn/core';
+import type { Id, WorkingCopyMode } from '@cairn/core';
 import { checkBigInt, checkId, checkString, checkStrings, checkUint, INT64_MAX, INT64_MIN } from './argument-checks.js';
 import { describeValue } from './describe-value.js';
 import { createFieldReader, own } from './field-reader.js';
@@ -52,7 +52,7 @@ export interface SnapshotWorkingCopy {
   /** Its root folder in the snapshot ("/app", "/work/site"). */
   readonly path: string;
   /** `full`: every file stored; `changes`: clean pushed files recorded by reference, the VCS folder left out. */
-  readonly mode: 'full' | 'changes';
+  readonly mode: WorkingCopyMode;
   /** The state as JSON text (a @cairn/vcs VcsState: VCS, HEAD, branch, remotes, pending changes…). */
   readonly state: string;
   /** The tree of what the remote cannot give back (bundle, stashes, config, hooks); null in `full` mode. */
@@ -209,7 +209,7 @@ function readV2(read: FieldReader, root: WireMap): Pick<Snapshot, 'vcs' | 'skipp
       const key = own(map, 'extrasKey');
       return {
         path: read.string(own(map, 'path'), `${at}.path`),
-        mode: mode as 'full' | 'changes',
+        mode: mode as WorkingCopyMode,
         state: read.string(own(map, 'state'), `${at}.state`),
         extras: extras === null ? null : read.id(extras, `${at}.extras`),
         ...(key === undefined ? {} : { extrasKey: read.string(key, `${at}.extrasKey`) }),

@@ -1,4 +1,4 @@
-import type { Id, NodeType, Xattr } from '@cairn/core';
+import type { FileRef, Id, NodeType, Xattr } from '@cairn/core';
 
 /**
  * One entry of a tree (a folder listing). Times are nanoseconds since 1970. A name (or a
@@ -34,12 +34,6 @@ export interface TreeNode {
   readonly ref?: FileRef;
   /** Extended attributes (format version 3), sorted by name; absent when the entry has none. */
   readonly xattrs?: readonly Xattr[];
-}
-
-/** A file's content as its VCS holds it: a git blob id, an hg file node, an svn "r<revision>". */
-export interface FileRef {
-  readonly id: string;
-  readonly commit: string;
 }
 
 /** Every NodeType, in the order of core's union. */

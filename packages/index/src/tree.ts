@@ -1,5 +1,5 @@
 import { holdsRawBytes, nameFromBytes, nameToBytes } from '@cairn/core';
-import type { Id, NodeType, Xattr } from '@cairn/core';
+import type { FileRef, Id, NodeType, Xattr } from '@cairn/core';
 import { checkBigInt, checkId, checkString, checkUint, INT64_MAX, INT64_MIN, UINT64_MAX } from './argument-checks.js';
 import { describeValue } from './describe-value.js';
 import { createFieldReader, own } from './field-reader.js';
@@ -7,7 +7,7 @@ import type { FieldReader, WireMap } from './field-reader.js';
 import { NEWEST_TREE_VERSION } from './format-version.js';
 import { packValue, unpackValue, wireInt } from './msgpack.js';
 import { EXTRA_KEY_OWNER, extraKeyRule, MAX_MODE, nameProblem, NODE_KEYS, NODE_KEYS_V2, NODE_KEYS_V3, NODE_TYPES } from './tree-node.js';
-import type { FileRef, NodeExtraKey, TreeNode } from './tree-node.js';
+import type { NodeExtraKey, TreeNode } from './tree-node.js';
 
 /**
  * Encodes a tree `{ v, nodes: [...] }` with the nodes sorted by the bytes of their names, so

@@ -13,11 +13,13 @@ import type { Target } from '@cairn/core';
 import { encodeSnapshot, encodeTree } from '@cairn/index';
 import type { TreeNode } from '@cairn/index';
 import {
-  backup, check, createBlobWriter, createProjectSelector, forget, listSnapshot, listSnapshots, prune, readLocks, repositorySize, restore,
+  backup, check, createBlobWriter, forget, listSnapshot, listSnapshots, prune, readLocks, repositorySize, restore,
   restoreUndoable, stats, updateConfig,
 } from '@cairn/repository';
 import type { Repository } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
+import { createWorkingCopyRebuilder } from '@cairn/vcs';
+import { createProjectSelector } from '@cairn/vcs/selector';
 import { gitFacts, makeGitScenario } from '../../vcs/test/git-scenario.js';
 import { seededBytes, tempDir } from './helpers.js';
 import { backupDir, checkProblems, fileHashes, reopen, restoredHashes, smallRepo, writeFiles } from './lifecycle-helpers.js';
@@ -44,7 +46,7 @@ describe('prune keeps what only the saved VCS data of a --vcs changes snapshot r
     expect(numbers.unusedBytes).toBe(0);
     expect(numbers.usedBytes).toBeGreaterThan(0);
     const out = join(work, 'out');
-    const restored = await restore(fresh, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(fresh, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: createWorkingCopyRebuilder({ localTarget: createLocalTarget }) });
     expect(restored.problems).toEqual([]);
     expect(gitFacts(join(out, 'wc'))).toEqual(gitFacts(wc));
   });

@@ -3,7 +3,8 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkS
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nameToBytes } from '@cairn/core';
-import { backup, check, createProjectSelector, initRepository, restore } from '@cairn/repository';
+import { backup, check, initRepository, restore } from '@cairn/repository';
+import { createProjectSelector } from '@cairn/vcs/selector';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { tempDir } from './helpers.js';
 

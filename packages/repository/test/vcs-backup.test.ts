@@ -1,13 +1,19 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
+import { encodeSnapshot } from '@cairn/index';
 import type { TreeNode } from '@cairn/index';
-import { backup, createProjectSelector, initRepository, restore } from '@cairn/repository';
-import type { Repository, VcsBackupMode } from '@cairn/repository';
+import { backup, initRepository, restore } from '@cairn/repository';
+import type { Repository } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
+import { createWorkingCopyRebuilder } from '@cairn/vcs';
+import type { RemoteRewrite } from '@cairn/vcs';
+import { createProjectSelector } from '@cairn/vcs/selector';
+import type { VcsBackupMode } from '@cairn/vcs/selector';
 import { gitFacts, loseRemote, makeGitScenario, makeOperationScenario, makeSubmoduleScenario, operationFacts } from '../../vcs/test/git-scenario.js';
 import { makeHgScenario } from '../../vcs/test/hg-scenario.js';
 import { git, hg, readTree } from '../../vcs/test/helpers.js';
@@ -17,6 +23,11 @@ import { flipByte, tempDir } from './helpers.js';
 /** Backs up one working copy folder with the VCS bridge and the default policy. */
 async function backupCopy(repo: Repository, dir: string, vcs: VcsBackupMode) {
   return backup(repo, { source: createLocalSource(), paths: [dir], selector: createProjectSelector({ roots: [dir], vcs, policy: () => ({}) }) });
+}
+
+/** What rebuilds the working copies a restore meets (remote URLs rewritten by `rewrites`). */
+function rebuilder(rewrites?: readonly RemoteRewrite[]) {
+  return createWorkingCopyRebuilder({ localTarget: createLocalTarget, ...(rewrites === undefined ? {} : { rewrites }) });
 }
 
 /** Every file of a snapshot tree: path -> 'stored' (content) or 'ref' (recorded by reference). */
@@ -61,7 +72,7 @@ describe('backups of working copies (--vcs)', () => {
     const extras = await filesOf(repo, record!.extras!);
     expect([...extras.keys()]).toContain('git.bundle');
 
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     expect(restored.problems).toEqual([]);
     expect(restored.checkedOut).toBe(4);
     const back = join(out, 'wc');
@@ -74,7 +85,7 @@ describe('backups of working copies (--vcs)', () => {
     const { repo, out } = await newRepo();
     const result = await backupCopy(repo, scenario.wc, 'changes');
     await loseRemote(scenario);
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     const messages = restored.problems.map((p) => p.message).join('\n');
     expect(messages).toContain(scenario.wc);
     expect(messages).toContain(scenario.remote);
@@ -96,7 +107,7 @@ describe('backups of working copies (--vcs)', () => {
     expect(files.has('wc/node_modules/pkg/index.js')).toBe(false);
     expect(snapshot.skipped).toEqual([{ path: '/wc/node_modules/', class: 'dependency', reason: expect.stringContaining('node preset') as string }]);
     expect(snapshot.vcs).toEqual([{ path: '/wc', mode: 'full', state: expect.stringContaining('"vcs":"git"') as string, extras: null }]);
-    await restore(repo, id, { target: createLocalTarget(out), localRoot: out });
+    await restore(repo, id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     expect(gitFacts(join(out, 'wc'))).toEqual(gitFacts(wc));
   });
 
@@ -139,7 +150,7 @@ describe('backups of working copies (--vcs)', () => {
     expect(files.get('wc/untracked.txt')).toBe('stored');
     expect(files.get('wc/lib/b.txt')).toBe('ref');
     expect(JSON.parse(result.snapshot.vcs![0]!.state)).toMatchObject({ vcs: 'hg', unpushed: 2 });
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     expect(restored.problems).toEqual([]);
     const back = join(out, 'wc');
     // debug.log, which .hgignore ignores, is kept: the policy reads .gitignore files, and a .log is no build output.
@@ -158,7 +169,7 @@ describe('backups of working copies (--vcs)', () => {
     expect(files.get('wc/tmp/x.txt')).toBe('stored');
     expect(files.get('wc/lib/b.txt')).toBe('ref');
     expect(JSON.parse(result.snapshot.vcs![0]!.state)).toMatchObject({ vcs: 'svn' });
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     expect(restored.problems).toEqual([]);
     const back = join(out, 'wc');
     expect(await readTree(back)).toEqual(await readTree(wc));
@@ -171,7 +182,7 @@ describe('backups of working copies (--vcs)', () => {
     await editProperties(base, wc);
     const { repo, out } = await newRepo();
     const result = await backupCopy(repo, wc, 'changes');
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     expect(restored.problems).toEqual([]);
     expect(svnPropFacts(join(out, 'wc'))).toEqual(svnPropFacts(wc));
   });
@@ -183,6 +194,39 @@ describe('backups of working copies (--vcs)', () => {
     const restored = await restore(repo, result.id, { target: createLocalTarget(out) });
     expect(restored.problems.map((p) => p.message)).toEqual([expect.stringContaining('4 file(s) recorded by reference to git were not restored') as string]);
     expect(toHex(result.snapshot.tree)).toHaveLength(64);
+  });
+
+  it('without a working-copy rebuilder, files recorded by reference are named as not restored and the stored files are written', async () => {
+    const { wc } = await makeGitScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    expect(restored.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/4 file\(s\) recorded by reference to git were not restored: .*working-copy rebuilder/) as string,
+    ]);
+    expect(restored.checkedOut).toBe(0);
+    expect(restored.files).toBeGreaterThan(0);
+    expect(await readdir(join(out, 'wc'))).not.toContain('.git');
+  });
+});
+
+describe('a recorded state that cannot be read', () => {
+  it('is a problem naming the working copy, with or without a rebuilder; the stored files are restored', async () => {
+    const { wc } = await makeGitScenario();
+    const { repo, out } = await newRepo();
+    const result = await backupCopy(repo, wc, 'changes');
+    const bytes = encodeSnapshot({ ...result.snapshot, vcs: [{ ...result.snapshot.vcs![0]!, state: '{not json' }] });
+    const id = createHash('sha256').update(bytes).digest('hex');
+    await repo.backend.write('snapshot', id, bytes);
+    for (const [name, workingCopies] of [['with', { workingCopies: rebuilder() }], ['without', {}]] as const) {
+      const into = join(out, name);
+      const restored = await restore(repo, id, { target: createLocalTarget(into), localRoot: into, ...workingCopies });
+      const messages = restored.problems.map((p) => p.message);
+      expect(messages[0]).toMatch(/\/wc.*recorded VCS state is not readable/);
+      expect(messages.slice(1)).toHaveLength(4);
+      expect(restored.files).toBeGreaterThan(0);
+      expect(await readdir(join(into, 'wc', 'src'))).toContain('new.js');
+    }
   });
 });
 
@@ -203,7 +247,7 @@ describe('a branch with unpushed commits (--vcs changes)', () => {
     const readme = (await repo.loadTree((await repo.loadTree(result.snapshot.tree, 't'))[0]!.subtree!, 't')).find((n) => n.name === 'README.md');
     expect(readme?.ref?.commit).toBe(base);
     expect(JSON.parse(result.snapshot.vcs![0]!.state)).toMatchObject({ pushed: false, unpushed: 2 });
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     expect(restored.problems).toEqual([]);
     expect(await readTree(join(out, 'wc'))).toEqual(await readTree(wc, ['node_modules']));
     expect(gitFacts(join(out, 'wc'))).toEqual(gitFacts(wc));
@@ -245,7 +289,7 @@ describe('damaged extras', () => {
     await flipByte(join(work, 'repo', 'data', pack.slice(0, 2), pack), at.offset + 5);
 
     const out = join(work, 'out');
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     const messages = restored.problems.map((p) => p.message).join('\n');
     expect(messages).toContain('the saved VCS data of the working copy /wc');
     expect(messages).toContain('4 file(s) recorded by reference to git were not restored');
@@ -259,7 +303,7 @@ describe('a working copy with a submodule (--vcs changes)', () => {
     const { repo, out } = await newRepo();
     const result = await backupCopy(repo, wc, 'changes');
     expect(result.snapshot.vcs?.map((record) => [record.path, record.mode])).toEqual([['/app', 'changes'], ['/app/lib', 'changes']]);
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     expect(restored.problems).toEqual([]);
     const back = join(out, 'app');
     expect(await readTree(back)).toEqual(await readTree(wc));
@@ -293,7 +337,7 @@ describe('a removed file\'s folder (--vcs changes)', () => {
     expect(await foldersOf(wc)).toEqual(['empty']);
     const { repo, out } = await newRepo();
     const result = await backupCopy(repo, wc, 'changes');
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     expect(restored.problems).toEqual([]);
     const back = join(out, 'wc');
     expect(await foldersOf(back)).toEqual(['empty']);
@@ -305,7 +349,7 @@ describe('a removed file\'s folder (--vcs changes)', () => {
     git(wc, 'rm', '-q', 'assets/logo.svg');
     const { repo, out } = await newRepo();
     const result = await backupCopy(repo, wc, 'changes');
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     expect(restored.problems).toEqual([]);
     const back = join(out, 'wc');
     expect(await foldersOf(back)).toEqual((await foldersOf(wc)).filter((path) => !path.startsWith('node_modules')));
@@ -313,13 +357,13 @@ describe('a removed file\'s folder (--vcs changes)', () => {
   });
 });
 
-describe('a remote that moved (vcsRemotes, --vcs-remote OLD=NEW)', () => {
+describe('a remote that moved (the rebuilder\'s rewrites, --vcs-remote OLD=NEW)', () => {
   it('git: the rewritten URL rebuilds the clone whole, and the rebuilt repository points to it', async () => {
     const scenario = await makeGitScenario();
     const { repo, out } = await newRepo();
     const result = await backupCopy(repo, scenario.wc, 'changes');
     const moved = await loseRemote(scenario);
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, vcsRemotes: [{ from: scenario.remote, to: moved }] });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder([{ from: scenario.remote, to: moved }]) });
     expect(restored.problems).toEqual([]);
     expect(restored.checkedOut).toBe(4);
     const back = join(out, 'wc');
@@ -333,7 +377,7 @@ describe('a remote that moved (vcsRemotes, --vcs-remote OLD=NEW)', () => {
     const { repo, out } = await newRepo();
     const result = await backupCopy(repo, wc, 'changes');
     await rename(base, `${base}-moved`);
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, vcsRemotes: [{ from: `${base}/`, to: `${base}-moved/` }] });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder([{ from: `${base}/`, to: `${base}-moved/` }]) });
     expect(restored.problems).toEqual([]);
     const back = join(out, 'wc');
     expect(await readTree(back)).toEqual(await readTree(`${base}-moved/wc`));
@@ -346,9 +390,9 @@ describe('a remote that moved (vcsRemotes, --vcs-remote OLD=NEW)', () => {
     const { repo, out } = await newRepo();
     const result = await backupCopy(repo, wc, 'changes');
     await rename(svnRepo, `${svnRepo}-moved`);
-    const gone = await restore(repo, result.id, { target: createLocalTarget(join(out, 'gone')), localRoot: join(out, 'gone') });
+    const gone = await restore(repo, result.id, { target: createLocalTarget(join(out, 'gone')), localRoot: join(out, 'gone'), workingCopies: rebuilder() });
     expect(gone.problems.map((p) => p.message).join('\n')).toContain(`--vcs-remote ${url}=NEW_URL`);
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, vcsRemotes: [{ from: url, to: `${url}-moved` }] });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder([{ from: url, to: `${url}-moved` }]) });
     expect(restored.problems).toEqual([]);
     const back = join(out, 'wc');
     expect(await readTree(back)).toEqual(await readTree(wc));
@@ -361,7 +405,7 @@ describe('an operation in progress (--vcs changes)', () => {
     const { wc } = await makeOperationScenario(operation);
     const { repo, out } = await newRepo();
     const result = await backupCopy(repo, wc, 'changes');
-    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out });
+    const restored = await restore(repo, result.id, { target: createLocalTarget(out), localRoot: out, workingCopies: rebuilder() });
     expect(restored.problems).toEqual([]);
     const back = join(out, 'wc');
     expect(await readTree(back)).toEqual(await readTree(wc));

@@ -4,11 +4,15 @@
  * has), saves what the remote cannot give back (bundles of local commits, stashes, config,
  * hooks) and rebuilds a working copy from a recorded state. Also: language-aware backup
  * policies (stack presets, .gitignore, user globs, file classes) and the cairn config file
- * with its projects.
+ * with its projects. The engine reaches it through core's ports: createWorkingCopyRebuilder
+ * here (a restore's WorkingCopyRebuilder), createProjectSelector in @cairn/vcs/selector (a
+ * backup's EntrySelector).
  */
 export { workingCopyAt, enclosingWorkingCopy, findWorkingCopies, ownerOf, relativeToCopy, VCS_META_NAMES } from './detect.js';
 export type { FindOptions } from './detect.js';
 export { readWorkingCopy, saveExtras, extrasFingerprint, restoreWorkingCopy, finishWorkingCopy } from './working-copy.js';
+export { createWorkingCopyRebuilder } from './working-copy-rebuilder.js';
+export type { WorkingCopyRebuilderOptions } from './working-copy-rebuilder.js';
 export { rewriteUrl, stripCredentials } from './url.js';
 export type { RemoteRewrite } from './url.js';
 export type {
@@ -27,7 +31,7 @@ export { localPolicyFs } from './policy/policy-fs.js';
 export type { PolicyFs } from './policy/policy-fs.js';
 
 export { configErrors, validateConfig } from './config/schema.js';
-export type { CairnConfigFile, ProjectConfig, VcsMode } from './config/schema.js';
+export type { CairnConfigFile, ProjectConfig } from './config/schema.js';
 export { loadConfig, readConfigFile, userConfigPath, PROJECT_CONFIG_NAME } from './config/load.js';
 export type { LoadedConfig, LoadConfigOptions, ConfiguredProject } from './config/load.js';
 export { detectStacks, resolveProjects, projectOf } from './config/projects.js';

@@ -1,9 +1,11 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { backup, COMPRESSION_MODES, createProjectSelector, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
-import type { BackupResult, BackupWarning, VcsBackupMode } from '@cairn/repository';
+import { backup, COMPRESSION_MODES, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
+import type { BackupResult, BackupWarning } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
+import { createProjectSelector } from '@cairn/vcs/selector';
+import type { VcsBackupMode } from '@cairn/vcs/selector';
 import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
 import { withInterrupt } from '../interrupt.js';

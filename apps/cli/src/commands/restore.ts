@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { restore, restoreUndoable } from '@cairn/repository';
 import type { OverwritePolicy, Repository, RestoreOptions, RestoreResult } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
+import { createWorkingCopyRebuilder } from '@cairn/vcs';
 import type { RemoteRewrite } from '@cairn/vcs';
 import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation, resolveSnapshot } from '../context.js';
 import { formatBytes } from '../format.js';
@@ -50,7 +51,7 @@ export function registerRestore(program: Command): void {
       const restoreOptions: RestoreOptions = {
         target: createLocalTarget(flags.target),
         localRoot: resolve(flags.target),
-        ...(vcsRemotes.length === 0 ? {} : { vcsRemotes }),
+        workingCopies: createWorkingCopyRebuilder({ localTarget: createLocalTarget, ...(vcsRemotes.length === 0 ? {} : { rewrites: vcsRemotes }) }),
         include: paths,
         overwrite,
         dryRun,

@@ -1,8 +1,7 @@
-import type { Source } from '@cairn/core';
+import type { EntrySelector, Source } from '@cairn/core';
 import type { Snapshot } from '@cairn/index';
 import type { CompressionMode } from '../write/compression.js';
 import type { QuotaResult } from '../maintenance/quota.js';
-import type { EntrySelector } from './entry-selector.js';
 
 /** Why a backup warned about an entry; `vcs`: a working copy's VCS state a `--vcs changes` backup cannot keep (an hg merge in progress…). */
 export type BackupWarningKind = 'unreadable' | 'changed' | 'special' | 'vcs';

@@ -1,12 +1,11 @@
 import { CairnError, idEquals, isCairnError, toHex, wellFormedText } from '@cairn/core';
-import type { EntryStat, Id, SourceDir, SourceFile, Xattr } from '@cairn/core';
+import type { EntryDecision, EntryStat, FileRef, Id, SourceDir, SourceFile, Xattr } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
-import type { FileRef, SkippedEntry, SnapshotSummary, TreeNode } from '@cairn/index';
+import type { SkippedEntry, SnapshotSummary, TreeNode } from '@cairn/index';
 import type { BackupOptions, BackupWarning, BackupWarningKind } from './backup-types.js';
 import type { BlobWriter } from '../write/blob-writer.js';
-import type { EntryDecision } from './entry-selector.js';
 import { naming } from '../repo/names.js';
 import type { Repository } from '../repo/repository.js';
 

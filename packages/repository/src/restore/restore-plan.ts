@@ -8,8 +8,21 @@ import type { RestoreContext } from './restore-context.js';
 import { holdsContent } from './restore-unchanged.js';
 import type { OverwritePolicy, RestoreAction } from './restore-types.js';
 import { createSelection } from './selection.js';
-import type { WorkingCopies } from './working-copies.js';
 import type { Selection } from './selection.js';
+
+/** A `changes`-mode working copy of the snapshot, as the walk counts the files recorded by reference in it. */
+export interface CopyRestore {
+  /** Why its files recorded by reference cannot be restored, when they cannot. */
+  readonly failure: string | null;
+  /** Files recorded by reference the walk met in it. */
+  referenced: number;
+}
+
+/** The working copies a restore rebuilds (or could not), as the walk asks for them. */
+export interface WorkingCopies {
+  /** The innermost `changes`-mode working copy holding `path` (snapshot path without leading '/'). */
+  copyOf(path: string): CopyRestore | undefined;
+}
 
 /** A folder whose metadata is set once everything below it is written. */
 export interface PlannedFolder {

@@ -2,10 +2,9 @@ import type { Id } from '@cairn/core';
 import { writeByPosition } from './file-writer.js';
 import type { RestoreContext } from './restore-context.js';
 import { planRestore } from './restore-plan.js';
-import type { RestorePlan } from './restore-plan.js';
+import type { RestorePlan, WorkingCopies } from './restore-plan.js';
 import type { RestoreResult } from './restore-types.js';
 import { writeByStreaming } from './stream-writer.js';
-import type { WorkingCopies } from './working-copies.js';
 
 /** A result with nothing restored yet. */
 export function emptyRestoreResult(snapshotId: string): RestoreResult {

@@ -1,5 +1,4 @@
-import type { NodeType, Target } from '@cairn/core';
-import type { RemoteRewrite } from '@cairn/vcs';
+import type { NodeType, Target, WorkingCopyRebuilder } from '@cairn/core';
 
 /** What a restore does with an entry that is already in the target. */
 export type OverwritePolicy = 'always' | 'never' | 'if-changed';
@@ -29,13 +28,14 @@ export interface RestoreOptions {
   readonly overwrite?: OverwritePolicy;
   readonly dryRun?: boolean;
   /**
-   * The local folder `target` writes into. With it, working copies backed up with `--vcs changes`
-   * are rebuilt: cloned from their remote at the recorded commit (extras applied), then the
-   * stored files laid on top; without it their files recorded by reference are problems.
+   * The local folder `target` writes into. With it and `workingCopies`, working copies backed up
+   * with `--vcs changes` are rebuilt: cloned from their remote at the recorded commit (extras
+   * applied), then the stored files laid on top; without them their files recorded by reference
+   * are problems.
    */
   readonly localRoot?: string;
-  /** Rewrites of the working copies' recorded remote URLs (git's insteadOf: a URL starting with `from` starts with `to`), for remotes that moved. */
-  readonly vcsRemotes?: readonly RemoteRewrite[];
+  /** What rebuilds those working copies (the VCS bridge's createWorkingCopyRebuilder, which also rewrites moved remotes). */
+  readonly workingCopies?: WorkingCopyRebuilder;
   readonly signal?: AbortSignal;
   readonly onAction?: (action: RestoreAction) => void;
   readonly onProblem?: (problem: RestoreProblem) => void;

@@ -1,33 +1,27 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CairnError, isCairnError, toHex } from '@cairn/core';
-import { createLocalTarget } from '@cairn/transport';
-import type { Id } from '@cairn/core';
+import type { ExtrasFolder, Id, RecordedWorkingCopy, WorkingCopyRebuilder } from '@cairn/core';
 import type { Snapshot, SnapshotWorkingCopy } from '@cairn/index';
-import { finishWorkingCopy, restoreWorkingCopy } from '@cairn/vcs';
-import type { VcsState } from '@cairn/vcs';
 import { RestoreContext } from './restore-context.js';
+import type { CopyRestore, WorkingCopies } from './restore-plan.js';
 import { emptyRestoreResult, writeTree } from './restore-tree.js';
 import { createSelection } from './selection.js';
 
 /** A working copy of the snapshot that the restore rebuilds (or could not). */
-export interface CopyRestore {
+interface CopyRebuild extends CopyRestore {
   /** Its root in the snapshot, without the leading '/' ("app", "work/site"). */
   readonly path: string;
-  readonly state: VcsState;
+  /** Its VCS, for messages. */
+  readonly vcs: string;
+  /** What rebuilds it, or null without a rebuilder. */
+  readonly recorded: RecordedWorkingCopy | null;
   /** Where it is rebuilt, or null when it is not (not selected whole, a target that is not a local folder). */
   dir: string | null;
-  /** Why the files recorded by reference cannot be restored, when they cannot. */
   failure: string | null;
-  /** Files recorded by reference met by the restore. */
-  referenced: number;
 }
 
-/** The working copies a restore deals with, by snapshot path. */
-export interface WorkingCopies {
-  /** The innermost `changes`-mode working copy holding `path` (snapshot path without leading '/'). */
-  copyOf(path: string): CopyRestore | undefined;
+/** The working copies a restore deals with, and what it does with them once the stored files are written. */
+export interface PreparedWorkingCopies extends WorkingCopies {
   /** After the stored files are written: schedules recorded additions and removals, deletes what was absent. */
   finish(): Promise<void>;
   /** Removes temporary folders. */
@@ -36,39 +30,43 @@ export interface WorkingCopies {
 
 /**
  * First step of restoring a snapshot with working copies recorded in `changes` mode: for each one
- * selected whole, writes its extras (bundle, stash, config, hooks) to a temporary folder and
- * rebuilds it in the target from its remote (or reuses a clean clone there). A remote that cannot
- * be reached is a problem naming the working copy and the URL; the restore goes on and writes
- * everything stored.
+ * selected whole, writes its extras (bundle, stash, config, hooks) to a temporary folder and has
+ * the options' rebuilder rebuild it in the target from its remote (or reuse a clean clone there).
+ * A remote that cannot be reached is a problem naming the working copy and the URL; the restore
+ * goes on and writes everything stored. Without a rebuilder or a local folder, the working copies'
+ * files recorded by reference are problems naming them.
  */
-export async function prepareWorkingCopies(ctx: RestoreContext, snapshot: Snapshot): Promise<WorkingCopies> {
+export async function prepareWorkingCopies(ctx: RestoreContext, snapshot: Snapshot): Promise<PreparedWorkingCopies> {
   const records = (snapshot.vcs ?? []).filter((record) => record.mode === 'changes');
-  const copies: CopyRestore[] = [];
-  const temporary: string[] = [];
+  const copies: CopyRebuild[] = [];
+  const temporary: ExtrasFolder[] = [];
   const selection = createSelection(ctx.options.include ?? []);
-  const localRoot = ctx.options.localRoot;
+  const { localRoot, workingCopies: rebuilder } = ctx.options;
   for (const record of records) {
     const path = record.path.replace(/^\/+/, '');
-    const state = parseState(record, ctx);
-    if (state === null) continue;
+    const recorded = readRecord(record, rebuilder, ctx);
+    if (recorded === null) continue;
     const whole = ancestors(path).some((candidate) => selection.matches(candidate));
-    const copy: CopyRestore = { path, state, dir: null, failure: null, referenced: 0 };
+    const copy: CopyRebuild = { path, ...recorded, dir: null, failure: null, referenced: 0 };
     copies.push(copy);
     if (!whole) {
-      copy.failure = `restore the whole working copy (${record.path}) to rebuild it from its ${state.vcs} remote`;
+      copy.failure = `restore the whole working copy (${record.path}) to rebuild it from its ${copy.vcs} remote`;
       continue;
     }
     if (localRoot === undefined) {
-      copy.failure = `the working copy ${record.path} is rebuilt from its ${state.vcs} remote only when restoring into a local folder (give the target's folder as localRoot)`;
+      copy.failure = `the working copy ${record.path} is rebuilt from its ${copy.vcs} remote only when restoring into a local folder (give the target's folder as localRoot)`;
+      continue;
+    }
+    if (rebuilder === undefined || copy.recorded === null) {
+      copy.failure = `the working copy ${record.path} is rebuilt from its ${copy.vcs} remote only by a restore given a working-copy rebuilder (the workingCopies option)`;
       continue;
     }
     if (ctx.dryRun) continue;
     const dir = join(localRoot, ...path.split('/').filter(Boolean));
     try {
-      const extras = record.extras === null ? undefined : await writeExtras(ctx, record, record.extras, temporary);
-      const report = await restoreWorkingCopy(dir, state, {
+      const extras = record.extras === null ? undefined : await writeExtras(ctx, rebuilder, record, record.extras, temporary);
+      const report = await copy.recorded.rebuild(dir, {
         ...(extras === undefined ? {} : { extras }),
-        ...(ctx.options.vcsRemotes === undefined ? {} : { rewrites: ctx.options.vcsRemotes }),
         ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }),
       });
       copy.dir = dir;
@@ -87,14 +85,14 @@ export async function prepareWorkingCopies(ctx: RestoreContext, snapshot: Snapsh
     },
     async finish() {
       for (const copy of copies) {
-        if (copy.dir !== null) await finishWorkingCopy(copy.dir, copy.state, ctx.options.signal === undefined ? {} : { signal: ctx.options.signal });
+        if (copy.dir !== null && copy.recorded !== null) await copy.recorded.finish(copy.dir, ctx.options.signal === undefined ? {} : { signal: ctx.options.signal });
         if (copy.failure !== null && copy.referenced > 0 && copy.dir === null) {
-          ctx.problem(`/${copy.path}`, `${copy.referenced} file(s) recorded by reference to ${copy.state.vcs} were not restored: ${copy.failure}`);
+          ctx.problem(`/${copy.path}`, `${copy.referenced} file(s) recorded by reference to ${copy.vcs} were not restored: ${copy.failure}`);
         }
       }
     },
     async close() {
-      await Promise.all(temporary.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+      await Promise.all(temporary.splice(0).map((folder) => folder.remove()));
     },
   };
 }
@@ -105,27 +103,39 @@ function ancestors(path: string): string[] {
   return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
 }
 
-function parseState(record: SnapshotWorkingCopy, ctx: RestoreContext): VcsState | null {
-  try {
-    const state = JSON.parse(record.state) as VcsState;
-    if (typeof state === 'object' && state !== null && ['git', 'hg', 'svn'].includes(state.vcs)) return state;
-  } catch {
-    // reported below
-  }
+/**
+ * The recorded working copy as the rebuilder reads it; without a rebuilder, only its VCS (the
+ * state's `vcs` field), to name it. A state that cannot be read is a problem, and null.
+ */
+function readRecord(record: SnapshotWorkingCopy, rebuilder: WorkingCopyRebuilder | undefined, ctx: RestoreContext): { vcs: string; recorded: RecordedWorkingCopy | null } | null {
+  const recorded = rebuilder === undefined ? null : rebuilder.read(record.state);
+  const vcs = recorded?.vcs ?? (rebuilder === undefined ? recordedVcs(record.state) : null);
+  if (vcs !== null) return { vcs, recorded };
   ctx.problem(record.path, 'the working copy\'s recorded VCS state is not readable; its files recorded by reference cannot be restored');
   return null;
 }
 
+/** The `vcs` field of a recorded state (JSON text), or null when it has none. */
+function recordedVcs(state: string): string | null {
+  try {
+    const parsed: unknown = JSON.parse(state);
+    if (typeof parsed === 'object' && parsed !== null && 'vcs' in parsed && typeof parsed.vcs === 'string' && parsed.vcs !== '') return parsed.vcs;
+  } catch {
+    // reported by the caller
+  }
+  return null;
+}
+
 /**
- * Restores the extras tree (a bundle, config, hooks) into a new temporary folder, through the
- * restore's own reading and verifying; ERR_INTEGRITY naming the working copy when part of it
- * cannot be restored.
+ * Restores the extras tree (a bundle, config, hooks) into a new temporary folder of the
+ * rebuilder's, through the restore's own reading and verifying; ERR_INTEGRITY naming the working
+ * copy when part of it cannot be restored.
  */
-async function writeExtras(ctx: RestoreContext, record: SnapshotWorkingCopy, tree: Id, temporary: string[]): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'cairn-extras-'));
-  temporary.push(dir);
+async function writeExtras(ctx: RestoreContext, rebuilder: WorkingCopyRebuilder, record: SnapshotWorkingCopy, tree: Id, temporary: ExtrasFolder[]): Promise<string> {
+  const folder = await rebuilder.extrasFolder();
+  temporary.push(folder);
   const result = emptyRestoreResult(ctx.result.snapshotId);
-  const options = { target: createLocalTarget(dir), ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }) };
+  const options = { target: folder.target, ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }) };
   await writeTree(new RestoreContext(ctx.repo, options, result), tree);
   const problem = result.problems[0];
   if (problem !== undefined) {
@@ -133,5 +143,5 @@ async function writeExtras(ctx: RestoreContext, record: SnapshotWorkingCopy, tre
       hint: 'its stored files are restored; run `cairn check --read-data` to see the damage',
     });
   }
-  return dir;
+  return folder.dir;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { restore } from '@cairn/repository';
 import type { Repository } from '@cairn/repository';
 import { createLocalTarget } from '@cairn/transport';
+import { createWorkingCopyRebuilder } from '@cairn/vcs';
 import { gitFacts } from '../../../vcs/test/git-scenario.js';
 import { readTree } from '../../../vcs/test/helpers.js';
 import type { ModelSnapshot } from './model-state.js';
@@ -23,7 +24,7 @@ export function boardView(state: TreeState): TreeState {
 export async function restoreMismatch(repo: Repository, world: World, s: ModelSnapshot): Promise<string[]> {
   const out = await world.restoreDir();
   try {
-    const localRoot = s.expect.kind === 'git' ? { localRoot: out } : {};
+    const localRoot = s.expect.kind === 'git' ? { localRoot: out, workingCopies: createWorkingCopyRebuilder({ localTarget: createLocalTarget }) } : {};
     const result = await restore(repo, s.id, { target: createLocalTarget(out), ...localRoot });
     const lines = result.problems.map((p) => `restore problem: ${p.message}`);
     const expect = s.expect;

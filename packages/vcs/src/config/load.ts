@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
+import type { WorkingCopyMode } from '@cairn/core';
 import { mergePolicyOptions } from '../policy/options.js';
 import type { PolicyOptions } from '../policy/options.js';
 import { jsonErrorOffset, lineAndColumn } from './json-position.js';
 import { validateConfig } from './schema.js';
-import type { CairnConfigFile, ProjectConfig, VcsMode } from './schema.js';
+import type { CairnConfigFile, ProjectConfig } from './schema.js';
 
 /** The name of a project's config file. */
 export const PROJECT_CONFIG_NAME = 'cairn.config.json';
@@ -22,7 +23,7 @@ export interface ConfiguredProject extends Omit<ProjectConfig, 'path'> {
 export interface LoadedConfig {
   /** The files read, user file first. */
   readonly files: readonly string[];
-  readonly vcs: VcsMode;
+  readonly vcs: WorkingCopyMode;
   readonly policy: PolicyOptions;
   readonly projects: readonly ConfiguredProject[];
 }
@@ -98,7 +99,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const project = await findProjectConfig(options.dir ?? process.cwd());
   if (project !== null && project.file !== userFile) layers.push(project);
 
-  let vcs: VcsMode = 'full';
+  let vcs: WorkingCopyMode = 'full';
   let policy: PolicyOptions = {};
   const projects = new Map<string, ConfiguredProject>();
   for (const { file, config } of layers) {

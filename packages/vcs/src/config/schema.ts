@@ -1,9 +1,7 @@
 import { CairnError } from '@cairn/core';
+import type { WorkingCopyMode } from '@cairn/core';
 import { policyOptionErrors } from '../policy/options.js';
 import type { PolicyOptions } from '../policy/options.js';
-
-/** The VCS modes of a backup: everything plus the VCS state, or only what the remote cannot give back. */
-export type VcsMode = 'full' | 'changes';
 
 /** A project as a config file describes it. */
 export interface ProjectConfig {
@@ -23,7 +21,7 @@ export interface ProjectConfig {
 
 /** The content of cairn.config.json or ~/.config/cairn/config.json. */
 export interface CairnConfigFile {
-  readonly vcs?: VcsMode;
+  readonly vcs?: WorkingCopyMode;
   readonly policy?: PolicyOptions;
   readonly projects?: readonly ProjectConfig[];
 }

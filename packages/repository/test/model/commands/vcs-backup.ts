@@ -6,7 +6,8 @@
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { backup, createProjectSelector } from '@cairn/repository';
+import { backup } from '@cairn/repository';
+import { createProjectSelector } from '@cairn/vcs/selector';
 import { createLocalSource } from '@cairn/transport';
 import type fc from 'fast-check';
 import { gitFacts } from '../../../../vcs/test/git-scenario.js';

@@ -2,14 +2,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { NodeType } from '@cairn/core';
-import { createPolicy, enclosingWorkingCopy, extrasFingerprint, readWorkingCopy, saveExtras, VCS_META_NAMES, workingCopyAt } from '@cairn/vcs';
-import type { Policy, PolicyDecision, PolicyFs, PolicyOptions, VcsStatus, WorkingCopy } from '@cairn/vcs';
-import type { Id } from '@cairn/core';
-import type { EntryDecision, EntrySelector, PreviousWorkingCopy, SelectedWorkingCopy } from './entry-selector.js';
+import type { EntryDecision, EntrySelector, Id, NodeType, PreviousWorkingCopy, SelectedWorkingCopy, WorkingCopyMode } from '@cairn/core';
+import { enclosingWorkingCopy, VCS_META_NAMES, workingCopyAt } from '../detect.js';
+import { createPolicy } from '../policy/policy.js';
+import type { Policy, PolicyDecision } from '../policy/policy.js';
+import type { PolicyOptions } from '../policy/options.js';
+import type { PolicyFs } from '../policy/policy-fs.js';
+import type { VcsStatus, WorkingCopy } from '../types.js';
+import { extrasFingerprint, readWorkingCopy, saveExtras } from '../working-copy.js';
 
 /** How a backup treats working copies: not at all, everything plus their state, or only what the remote lacks. */
-export type VcsBackupMode = 'off' | 'full' | 'changes';
+export type VcsBackupMode = 'off' | WorkingCopyMode;
 
 /** Options of createProjectSelector. */
 export interface ProjectSelectorOptions {
@@ -29,7 +32,7 @@ interface Scope {
   readonly copy: WorkingCopy;
   readonly status: VcsStatus;
   /** 'full' for a copy the backup starts inside of: its files are not all in the snapshot. */
-  readonly mode: 'full' | 'changes';
+  readonly mode: WorkingCopyMode;
   /** Where the record says it is: its root, or the backup path inside it. */
   readonly at: string;
   /** Folders (relative to the root) that hold tracked files: a policy never skips them. */
@@ -72,7 +75,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   const rootOf = (path: string): { root: string; policy: Policy | null } | undefined =>
     roots.find(({ root }) => path === root || path.startsWith(root === '/' ? '/' : `${root}/`));
 
-  const addScope = async (copy: WorkingCopy, scopeMode: 'full' | 'changes', at: string): Promise<void> => {
+  const addScope = async (copy: WorkingCopy, scopeMode: WorkingCopyMode, at: string): Promise<void> => {
     if (scopes.some((scope) => scope.copy.root === copy.root)) return;
     const signal = options.signal === undefined ? {} : { signal: options.signal };
     const status = await readWorkingCopy(copy, { ...signal, references: scopeMode === 'changes' });

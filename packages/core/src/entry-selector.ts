@@ -1,5 +1,8 @@
-import type { Id, NodeType } from '@cairn/core';
-import type { FileRef } from '@cairn/index';
+import type { Id } from './hex.js';
+import type { FileRef, NodeType } from './node.js';
+
+/** How a backup records a working copy: `full` stores every file (the VCS folder too); `changes` only what its remote lacks. */
+export type WorkingCopyMode = 'full' | 'changes';
 
 /** What a backup does with one entry. */
 export type EntryDecision =
@@ -11,9 +14,9 @@ export type EntryDecision =
 
 /** A working copy a selector found, as the snapshot records it. */
 export interface SelectedWorkingCopy {
-  /** Its root, as a source path; the archiver turns it into a snapshot path. */
+  /** Its root, as a source path; the backup turns it into a snapshot path. */
   readonly root: string;
-  readonly mode: 'full' | 'changes';
+  readonly mode: WorkingCopyMode;
   /** The VCS state as JSON text. */
   readonly state: string;
   /** A local folder of what the remote cannot give back (bundle, stash, config, hooks), to store; null in `full` mode or when `reuse` is set. */
@@ -33,7 +36,7 @@ export interface PreviousWorkingCopy {
 }
 
 /**
- * Decides, entry by entry, what a backup stores: the hook through which policies (skip what is
+ * Decides, entry by entry, what a backup stores: the port through which policies (skip what is
  * generated) and the VCS bridge (record clean pushed files by reference) act on a walk.
  */
 export interface EntrySelector {
