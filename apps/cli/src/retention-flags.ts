@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseCalendarDuration } from '@cairn/repository';
-import type { RetentionPolicy } from '@cairn/repository';
+import type { RetentionPolicy } from '@cairn/repository/maintenance';
 import { parseCount, parseFlag } from './usage.js';
 
 /** The --keep-* flags as commander gives them (`forget` and `config retention`). */

@@ -2,7 +2,8 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
-import { check, parseDataSubset, selectSubset } from '@cairn/repository';
+import { check, parseDataSubset } from '@cairn/repository';
+import { selectSubset } from '@cairn/repository/testing';
 import { tempDir } from './helpers.js';
 import { backupDir, packFiles, reopen, smallRepo, writeFiles } from './lifecycle-helpers.js';
 

@@ -3,7 +3,8 @@ import { mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
-import { backup, check, initRepository, listSnapshot, listSnapshots, openRepository, packFileName, restore } from '@cairn/repository';
+import { backup, check, initRepository, listSnapshot, listSnapshots, openRepository, restore } from '@cairn/repository';
+import { packFileName } from '@cairn/repository/testing';
 import type { Repository } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { flipByte, seededBytes, tempDir } from './helpers.js';

@@ -12,10 +12,10 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Target } from '@cairn/core';
 import { encodeSnapshot, encodeTree } from '@cairn/index';
 import type { TreeNode } from '@cairn/index';
-import {
-  backup, check, createBlobWriter, forget, listSnapshot, listSnapshots, prune, readLocks, repositorySize, restore,
-  restoreUndoable, stats, updateConfig,
-} from '@cairn/repository';
+import { backup, check, listSnapshot, listSnapshots, restore, restoreUndoable, stats } from '@cairn/repository';
+import { forget, prune, repositorySize, updateConfig } from '@cairn/repository/maintenance';
+import { readLocks } from '@cairn/repository/locks';
+import { createBlobWriter } from '@cairn/repository/testing';
 import type { Repository } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
 import { createWorkingCopyRebuilder } from '@cairn/vcs';

@@ -4,7 +4,8 @@
  * one argument is an EngineOp as JSON. It prints the snapshot id of a backup and exits 0, or
  * prints the error and exits 1.
  */
-import { backup, openRepository, prune } from '@cairn/repository';
+import { backup, openRepository } from '@cairn/repository';
+import { prune } from '@cairn/repository/maintenance';
 import { createLocalBackend, createLocalSource } from '@cairn/transport';
 import type { EngineOp } from './lifecycle-helpers.js';
 

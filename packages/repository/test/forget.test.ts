@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backup, forget, listSnapshots } from '@cairn/repository';
+import { backup, listSnapshots } from '@cairn/repository';
+import { forget } from '@cairn/repository/maintenance';
 import type { Repository } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
 import { tempDir } from './helpers.js';

@@ -4,7 +4,8 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { acquireExclusiveLock, acquireLease, forget, holdLock, prune, readLocks, unlock } from '@cairn/repository';
+import { forget, prune } from '@cairn/repository/maintenance';
+import { acquireExclusiveLock, acquireLease, holdLock, readLocks, unlock } from '@cairn/repository/locks';
 import { tempDir } from './helpers.js';
 import { backupDir, packFiles, reopen, smallRepo, writeFiles } from './lifecycle-helpers.js';
 

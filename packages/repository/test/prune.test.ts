@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
 import { createPackBuilder, encodeBlob } from '@cairn/pack';
-import { acquireLease, check, forget, prune, readPruneRecords } from '@cairn/repository';
+import { check } from '@cairn/repository';
+import { forget, prune, readPruneRecords } from '@cairn/repository/maintenance';
+import { acquireLease } from '@cairn/repository/locks';
 import { seededBytes, tempDir } from './helpers.js';
 import { backupDir, checkProblems, fileHashes, packFiles, reopen, repoFiles, restoredHashes, smallRepo, writeFiles } from './lifecycle-helpers.js';
 

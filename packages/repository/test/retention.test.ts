@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyPolicy, describePolicy, groupSnapshots, isEmptyPolicy, parseCalendarDuration } from '@cairn/repository';
-import type { RetentionPolicy, SnapshotEntry } from '@cairn/repository';
+import { parseCalendarDuration } from '@cairn/repository';
+import { applyPolicy, describePolicy, groupSnapshots, isEmptyPolicy } from '@cairn/repository/maintenance';
+import type { SnapshotEntry } from '@cairn/repository';
+import type { RetentionPolicy } from '@cairn/repository/maintenance';
 
 const ZERO_SUMMARY = {
   filesNew: 0, filesChanged: 0, filesUnchanged: 0, filesReferenced: 0, dirs: 0, symlinks: 0, others: 0, bytesRead: 0, bytesAdded: 0,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isCairnError } from '@cairn/core';
-import { check, parseDataSubset, withLease } from '@cairn/repository';
+import { check, parseDataSubset } from '@cairn/repository';
+import { withLease } from '@cairn/repository/locks';
 import type { CheckResult, Repository } from '@cairn/repository';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
 import { formatBytes } from '../format.js';

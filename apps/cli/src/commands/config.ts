@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { describeMaxSize, describePolicy, parseMaxSize, policyFromConfig, updateConfig } from '@cairn/repository';
-import type { RetentionPolicy } from '@cairn/repository';
+import { describeMaxSize, describePolicy, parseMaxSize, policyFromConfig, updateConfig } from '@cairn/repository/maintenance';
+import type { RetentionPolicy } from '@cairn/repository/maintenance';
 import type { RepoConfig } from '@cairn/index';
 import { globals, openRepo, printJson } from '../context.js';
 import { addKeepOptions, policyFromFlags } from '../retention-flags.js';

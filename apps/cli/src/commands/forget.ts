@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { nsToIso } from '@cairn/index';
-import { forget, GROUP_KEYS, groupText, policyFromConfig, prune } from '@cairn/repository';
-import type { ForgetResult, GroupKey, PruneResult, SnapshotEntry } from '@cairn/repository';
+import { forget, GROUP_KEYS, groupText, policyFromConfig, prune } from '@cairn/repository/maintenance';
+import type { SnapshotEntry } from '@cairn/repository';
+import type { ForgetResult, GroupKey, PruneResult } from '@cairn/repository/maintenance';
 import { globals, openRepo, printJson } from '../context.js';
 import { addKeepOptions, policyFromFlags, splitTags } from '../retention-flags.js';
 import type { KeepFlags } from '../retention-flags.js';

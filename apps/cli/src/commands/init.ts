@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { compressionSetting, COMPRESSION_MODES, describeMaxSize, initRepository, parseCompressionMode, parseMaxSize, updateConfig } from '@cairn/repository';
+import { compressionSetting, COMPRESSION_MODES, initRepository, parseCompressionMode } from '@cairn/repository';
+import { describeMaxSize, parseMaxSize, updateConfig } from '@cairn/repository/maintenance';
 import { CONFIG_LIMITS } from '@cairn/index';
 import { createLocalBackend } from '@cairn/transport';
 import { globals, printJson, repoLocation } from '../context.js';

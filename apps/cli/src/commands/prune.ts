@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { DEFAULT_GRACE_MS, DEFAULT_MAX_UNUSED, parseInterval, parseMaxUnused, prune } from '@cairn/repository';
-import type { PruneOptions, PruneResult } from '@cairn/repository';
+import { parseInterval } from '@cairn/repository';
+import { DEFAULT_GRACE_MS, DEFAULT_MAX_UNUSED, parseMaxUnused, prune } from '@cairn/repository/maintenance';
+import type { PruneOptions, PruneResult } from '@cairn/repository/maintenance';
 import { globals, openRepo, printJson } from '../context.js';
 import { formatBytes, formatTime } from '../format.js';
 import { withInterrupt } from '../interrupt.js';

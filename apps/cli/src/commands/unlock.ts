@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { unlock } from '@cairn/repository';
+import { unlock } from '@cairn/repository/locks';
 import { globals, openRepo, printJson } from '../context.js';
 
 /** `cairn unlock [--remove-all]` */

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { parseCalendarDuration } from '@cairn/repository';
-import type { GroupKey, RetentionPolicy } from '@cairn/repository';
+import type { GroupKey, RetentionPolicy } from '@cairn/repository/maintenance';
 import type { Model } from './model-state.js';
 import type { World } from './world.js';
 import { boardEditArb, editArb } from './edits.js';

@@ -5,8 +5,9 @@
  * a time span keeps the newest backup of every group: a pre-restore snapshot, which holds only
  * what a restore overwrote, never takes its place (issue item 4).
  */
-import { forget, PRE_RESTORE_TAG } from '@cairn/repository';
-import type { GroupKey, RetentionPolicy } from '@cairn/repository';
+import { PRE_RESTORE_TAG } from '@cairn/repository';
+import { forget } from '@cairn/repository/maintenance';
+import type { GroupKey, RetentionPolicy } from '@cairn/repository/maintenance';
 import type fc from 'fast-check';
 import { checkInvariants } from '../invariants.js';
 import { describeSnapshot } from '../model-state.js';

@@ -3,7 +3,8 @@
  * a random share of unused space allowed) and repair index (sometimes after deleting every index
  * file, so it rebuilds the index from the packs alone).
  */
-import { prune, repairIndex } from '@cairn/repository';
+import { repairIndex } from '@cairn/repository';
+import { prune } from '@cairn/repository/maintenance';
 import type fc from 'fast-check';
 import { checkInvariants } from '../invariants.js';
 import type { Model } from '../model-state.js';

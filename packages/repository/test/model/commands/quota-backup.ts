@@ -6,8 +6,9 @@
  * before is gone (the general invariants see to that: the model is left as it was).
  */
 import { isCairnError } from '@cairn/core';
-import { listSnapshots, PRE_RESTORE_TAG, repositorySize, updateConfig } from '@cairn/repository';
-import type { RetentionPolicy } from '@cairn/repository';
+import { listSnapshots, PRE_RESTORE_TAG } from '@cairn/repository';
+import { repositorySize, updateConfig } from '@cairn/repository/maintenance';
+import type { RetentionPolicy } from '@cairn/repository/maintenance';
 import type fc from 'fast-check';
 import { checkInvariants } from '../invariants.js';
 import { advanceClock } from '../model-state.js';
