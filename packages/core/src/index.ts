@@ -1,8 +1,8 @@
 /**
  * @cairn/core — the types, interfaces and error model every cairn package shares.
  * It imports nothing of cairn's own: ids, the ports (Backend, Source, Target, the entry selector
- * a backup asks and the working-copy rebuilder a restore calls), and CairnError with its closed
- * set of codes.
+ * a backup asks and the working-copy rebuilder a restore calls), the target checks every Target
+ * runs on its arguments, the byte formatter, and CairnError with its closed set of codes.
  */
 export { CairnError, isCairnError, fromSystemError } from './errors.js';
 export type { ErrorCode, CairnErrorOptions } from './errors.js';
@@ -12,7 +12,7 @@ export type { Id } from './hex.js';
 export type { Backend, FileType, FileInfo, ByteRange, StorageSpace } from './backend.js';
 export type { NodeType, EntryStat, EntryMetadata, Xattr, FileRef } from './node.js';
 export type { Source, SourceDir, SourceFile, Target, TargetFile } from './source.js';
-export { assertEntryName, assertTargetPath, assertMetadata } from './target-checks.js';
+export { assertTargetPath, assertMetadata } from './target-checks.js';
 export type { EntrySelector, EntryDecision, SelectedWorkingCopy, PreviousWorkingCopy, WorkingCopyMode } from './entry-selector.js';
 export type { WorkingCopyRebuilder, RecordedWorkingCopy, RebuildReport, ExtrasFolder } from './working-copy-rebuilder.js';
 export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './blob.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertEntryName, assertMetadata, assertTargetPath } from '@cairn/core';
+import { assertMetadata, assertTargetPath } from '@cairn/core';
+import { assertEntryName } from '../src/target-checks.js';
 import type { EntryMetadata } from '@cairn/core';
 
 const meta: EntryMetadata = { mode: 0o644, mtimeNs: 0n, uid: 0, gid: 0 };
