@@ -3,9 +3,8 @@
  * and names each chunk by its SHA-256, so that unchanged stretches of a changed file dedupe.
  * Boundaries depend only on the content, never on how it was read.
  */
-export { DEFAULT_CHUNKER_PARAMS, validateChunkerParams } from './chunker-params.js';
+export { DEFAULT_CHUNKER_PARAMS } from './chunker-params.js';
 export type { ChunkerParams } from './chunker-params.js';
 export { createChunker } from './streaming-chunker.js';
 export type { StreamingChunker, ChunkerOptions } from './streaming-chunker.js';
-export { chunkStream } from './chunk-stream.js';
 export { blobId } from './blob-id.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams } from '@cairn/chunker';
+import { DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
+import { validateChunkerParams } from '../src/chunker-params.js';
 import type { ChunkerParams } from '@cairn/chunker';
 
 const KiB = 1024;

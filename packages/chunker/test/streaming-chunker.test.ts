@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fastcdc from 'fastcdc-wasm';
-import { DEFAULT_CHUNKER_PARAMS, blobId, chunkStream, createChunker } from '@cairn/chunker';
+import { DEFAULT_CHUNKER_PARAMS, blobId, createChunker } from '@cairn/chunker';
+import { chunkStream } from '../src/chunk-stream.js';
 import { toHex } from '@cairn/core';
 import { chunkInPieces, concat, lengths, pseudoRandomBytes, sameBytes, seededRandom } from './helpers.js';
 

@@ -3,11 +3,11 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '@cairn/core';
-import { validateChunkerParams } from '@cairn/chunker';
 import { CONFIG_LIMITS } from '@cairn/index';
-import { MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL } from '@cairn/pack';
 import { backup, findSnapshot, initRepository, openRepository } from '@cairn/repository';
 import { createLocalBackend, createLocalSource } from '@cairn/transport';
+import { validateChunkerParams } from '../../chunker/src/chunker-params.js';
+import { MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL } from '../../pack/src/zstd-codec.js';
 import { tempDir } from './helpers.js';
 
 describe('bad input', () => {
