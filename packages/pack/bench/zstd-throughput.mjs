@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { loadNativeZstd, loadWasmZstd } from '../dist/index.js';
+import { loadNativeZstd } from '../dist/zstd-native.js';
+import { loadWasmZstd } from '../dist/zstd-wasm.js';
 
 const total = Number(process.argv[2] ?? 64) * 1024 * 1024;
 const blobSize = Number(process.argv[3] ?? 1024) * 1024;

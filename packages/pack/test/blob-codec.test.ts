@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_COMPRESSED_BLOB, decodeBlob, encodeBlob, loadNativeZstd, loadWasmZstd } from '@cairn/pack';
+import { decodeBlob, encodeBlob } from '@cairn/pack';
+import { MIN_COMPRESSED_BLOB } from '../src/blob-codec.js';
+import { loadNativeZstd } from '../src/zstd-native.js';
+import { loadWasmZstd } from '../src/zstd-wasm.js';
 import { expectCairnError, pseudoRandomBytes, sameBytes, sourceText } from './helpers.js';
 
 const native = await loadNativeZstd();

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
-import { decodeBlob, decodePack, loadNativeZstd, loadWasmZstd } from '@cairn/pack';
+import { decodeBlob, decodePack } from '@cairn/pack';
+import { loadNativeZstd } from '../src/zstd-native.js';
+import { loadWasmZstd } from '../src/zstd-wasm.js';
 import { sha256 } from './helpers.js';
 
 // Written by the first version of @cairn/pack (native zstd, level 3); every later version must read it.

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { BlobType } from '@cairn/core';
-import {
-  PACK_MAGIC,
-  PACK_TRAILER_LENGTH,
-  TARGET_PACK_SIZE,
-  createPackBuilder,
-  decodeBlob,
-  decodePack,
-  encodeBlob,
-  loadNativeZstd,
-  loadWasmZstd,
-} from '@cairn/pack';
+import { PACK_TRAILER_LENGTH, TARGET_PACK_SIZE, createPackBuilder, decodeBlob, decodePack, encodeBlob } from '@cairn/pack';
+import { PACK_MAGIC } from '../src/pack-trailer.js';
+import { loadNativeZstd } from '../src/zstd-native.js';
+import { loadWasmZstd } from '../src/zstd-wasm.js';
 import { pseudoRandomBytes, sameBytes, sha256, sourceText } from './helpers.js';
 
 const native = await loadNativeZstd();

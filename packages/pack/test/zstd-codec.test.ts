@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadNativeZstd, loadWasmZstd, loadZstd } from '@cairn/pack';
+import { loadZstd } from '@cairn/pack';
+import { loadNativeZstd } from '../src/zstd-native.js';
+import { loadWasmZstd } from '../src/zstd-wasm.js';
 import { expectCairnError, pseudoRandomBytes, sameBytes, sourceText } from './helpers.js';
 
 const native = await loadNativeZstd();
