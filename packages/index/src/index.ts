@@ -20,4 +20,3 @@ export type { RepoConfig, ConfigMaxSize, ConfigRetention, RetentionCount } from 
 export { treeToJson, snapshotToJson, indexFileToJson } from './json-views.js';
 export type { TreeNodeJson, SnapshotJson, IndexPackJson } from './json-views.js';
 export { nsToIso } from './ns-time.js';
-export { FORMAT_VERSION, NEWEST_FILE_VERSION, NEWEST_TREE_VERSION } from './format-version.js';
