@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryBackend } from '@cairn/transport';
+import { createMemoryBackend } from '../src/memory-backend.js';
 import { backendContract } from './backend-contract.js';
 
 backendContract('memory', async () => {
