@@ -5,7 +5,8 @@
 import { basename, dirname } from 'node:path';
 import type { EntryStat } from '@cairn/core';
 import type { VcsBackupMode } from '@cairn/vcs/selector';
-import { detectStacks, projectOf, workingCopyAt } from '@cairn/vcs';
+import { workingCopyAt } from '@cairn/vcs';
+import { detectStacks, projectOf } from '@cairn/vcs/config';
 import type { PolicyOptions } from '@cairn/vcs';
 import { loadProjects, projectMeta } from './projects.js';
 

@@ -7,8 +7,9 @@ import { CairnError } from '@cairn/core';
 import type { WorkingCopyMode } from '@cairn/core';
 import type { Snapshot } from '@cairn/index';
 import type { SnapshotEntry } from '@cairn/repository';
-import { loadConfig, resolveProjects } from '@cairn/vcs';
-import type { PolicyOptions, Project } from '@cairn/vcs';
+import { loadConfig, resolveProjects } from '@cairn/vcs/config';
+import type { PolicyOptions } from '@cairn/vcs';
+import type { Project } from '@cairn/vcs/config';
 
 /** The project fields a snapshot records; `stack` is kept as the stack names joined with ",". */
 export interface SnapshotProject {

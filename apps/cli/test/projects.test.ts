@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { backup, initRepository } from '@cairn/repository';
 import type { BackupResult, Repository } from '@cairn/repository';
 import { createLocalBackend, createLocalSource } from '@cairn/transport';
-import { loadConfig, resolveProjects } from '@cairn/vcs';
+import { loadConfig, resolveProjects } from '@cairn/vcs/config';
 import { formatBytes } from '../src/format.js';
 import { matchesProjectFilter, projectMeta, snapshotProject } from '../src/projects.js';
 import { cairn, tempDir } from './run-cli.js';

@@ -2,7 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configErrors, loadConfig, projectOf, readConfigFile, resolveProjects, userConfigPath } from '@cairn/vcs';
+import { loadConfig, projectOf, resolveProjects } from '@cairn/vcs/config';
+import { readConfigFile, userConfigPath } from '../src/config/load.js';
+import { configErrors } from '../src/config/schema.js';
 import { rejection, tempDir, writeFiles } from './helpers.js';
 
 async function writeJson(path: string, value: unknown): Promise<string> {

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { enclosingWorkingCopy, findWorkingCopies, ownerOf, readWorkingCopy, relativeToCopy, workingCopyAt } from '@cairn/vcs';
+import { readWorkingCopy, workingCopyAt } from '@cairn/vcs';
+import { enclosingWorkingCopy, findWorkingCopies, ownerOf, relativeToCopy } from '../src/detect.js';
 import type { WorkingCopy } from '@cairn/vcs';
 import { git, hg, rejection, sh, tempDir, writeFiles } from './helpers.js';
 

@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPolicy, finishWorkingCopy, readWorkingCopy, restoreWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
+import { readWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
+import { createPolicy } from '../src/policy/policy.js';
+import { finishWorkingCopy, restoreWorkingCopy } from '../src/working-copy.js';
 import { gitFacts as repoFacts, loseRemote, makeGitScenario } from './git-scenario.js';
 import { git, layFiles, readTree, rejection, tempDir, writeFiles, readCopy as read } from './helpers.js';
 import { planBackup } from './plan.js';

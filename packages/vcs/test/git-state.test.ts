@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPolicy, readWorkingCopy, saveExtras } from '@cairn/vcs';
+import { readWorkingCopy, saveExtras } from '@cairn/vcs';
+import { createPolicy } from '../src/policy/policy.js';
 import type { VcsStatus } from '@cairn/vcs';
 import { makeGitScenario } from './git-scenario.js';
 import { copyAt, git, sh, tempDir, writeFiles } from './helpers.js';

@@ -1,6 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FileReference, Policy, VcsStatus } from '@cairn/vcs';
+import type { VcsStatus } from '@cairn/vcs';
+import type { Policy } from '../src/policy/policy.js';
+import type { FileReference } from '../src/types.js';
 
 /** What a `--vcs changes` backup of one working copy would do with each path. */
 export interface BackupPlan {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifyName, createPolicy } from '@cairn/vcs';
-import type { Policy, PolicyOptions } from '@cairn/vcs';
+import type { PolicyOptions } from '@cairn/vcs';
+import { classifyName } from '../src/policy/classify.js';
+import { createPolicy } from '../src/policy/policy.js';
+import type { Policy } from '../src/policy/policy.js';
 import { tempDir, writeFiles } from './helpers.js';
 
 /** A tree with several stacks side by side, nested .gitignore files and secrets. */

@@ -1,7 +1,9 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPolicy, finishWorkingCopy, restoreWorkingCopy, saveExtras, workingCopyAt } from '@cairn/vcs';
+import { saveExtras, workingCopyAt } from '@cairn/vcs';
+import { createPolicy } from '../src/policy/policy.js';
+import { finishWorkingCopy, restoreWorkingCopy } from '../src/working-copy.js';
 import { layFiles, readTree, rejection, tempDir, readCopy as read } from './helpers.js';
 import { planBackup } from './plan.js';
 import { editProperties, makeSvnScenario, svn, svnPropFacts } from './svn-scenario.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rewriteUrl, stripCredentials } from '@cairn/vcs';
+import { rewriteUrl, stripCredentials } from '../src/url.js';
 
 describe('stripCredentials', () => {
   it.each([
