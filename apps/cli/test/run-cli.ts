@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import { watchChild } from '../../../packages/repository/test/lifecycle-helpers.js';
+import type { ChildRun } from '../../../packages/repository/test/lifecycle-helpers.js';
 
 /** The built CLI (the test command builds it before the tests run). */
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
@@ -49,22 +50,7 @@ afterEach(async () => {
   await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** A running `cairn` child process and what it printed once it ends. */
-export interface CliRun {
-  readonly child: ChildProcess;
-  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
 /** Starts `cairn args…` as a real child process with the test process's environment (no default repository), to stop or race it. */
-export function startCli(args: readonly string[]): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_REPO: '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
+export function startCli(args: readonly string[]): ChildRun {
+  return watchChild(spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_REPO: '' } }));
 }

@@ -90,24 +90,36 @@ export type EngineOp =
   | { readonly op: 'backup'; readonly repo: string; readonly paths: readonly string[]; readonly tags: readonly string[]; readonly time: string; readonly hostname?: string }
   | { readonly op: 'prune'; readonly repo: string };
 
-/** A running engine process and what it printed once it ends. */
-export interface EngineRun {
-  readonly child: ChildProcess;
-  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+/** What a child process printed, and how it ended. */
+export interface ChildEnd {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
 }
 
-/** Starts engine-process.ts from source (tsx, the `@cairn/source` condition): no build is needed. */
-export function startEngine(op: EngineOp): EngineRun {
-  const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const script = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', loader, '--conditions=@cairn/source', script, JSON.stringify(op)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A running child process (to stop or race) and what it printed once it ends. */
+export interface ChildRun {
+  readonly child: ChildProcess;
+  readonly done: Promise<ChildEnd>;
+}
+
+/** Collects a child's output until it ends. */
+export function watchChild(child: ChildProcess): ChildRun {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
+  const done = new Promise<ChildEnd>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
   return { child, done };
+}
+
+/** Starts engine-process.ts from source (tsx, the `@cairn/source` condition): no build is needed. */
+export function startEngine(op: EngineOp): ChildRun {
+  const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const script = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
+  return watchChild(spawn(process.execPath, ['--import', loader, '--conditions=@cairn/source', script, JSON.stringify(op)], { stdio: ['ignore', 'pipe', 'pipe'] }));
 }

@@ -7,12 +7,12 @@ import type { SkippedEntry, SnapshotSummary, TreeNode } from '@cairn/index';
 import type { BackupOptions, BackupWarning, BackupWarningKind } from './backup-types.js';
 import type { BlobWriter } from '../write/blob-writer.js';
 import { naming } from '../repo/names.js';
-import type { Repository } from '../repo/repository.js';
+import type { Repository, TreeLoader } from '../repo/repository.js';
 
 const DEFAULT_READ_BUFFER = 4 * 1024 * 1024;
 
 /** The parent snapshot's nodes of a tree by name; empty when it cannot be read. */
-export async function loadNodeMap(repo: Repository, tree: Id): Promise<Map<string, TreeNode>> {
+export async function loadNodeMap(repo: TreeLoader, tree: Id): Promise<Map<string, TreeNode>> {
   try {
     const nodes = await repo.loadTree(tree, `parent tree ${toHex(tree)}`);
     return new Map(nodes.map((node) => [node.name, node]));
@@ -52,7 +52,7 @@ export class Walker {
   private readonly chunkerMin: number;
 
   constructor(
-    private readonly repo: Repository,
+    private readonly repo: Pick<Repository, 'config' | 'loadTree'>,
     private readonly options: BackupOptions,
     readonly writer: BlobWriter,
     /** The `skip` folders as lstat saw them: left out by identity, not only by path. */

@@ -8,7 +8,7 @@ import { naming, packFileName, snapshotPath } from '../repo/names.js';
 import { readPruneRecords } from '../maintenance/prune-record.js';
 import { nodeProblem, snapshotRoots, walkTrees, whereIn } from '../tree/reachability.js';
 import { listSnapshots } from '../repo/snapshots.js';
-import type { Repository } from '../repo/repository.js';
+import type { IndexLookup, Repository } from '../repo/repository.js';
 
 /** One thing `check` found wrong, naming the file (or snapshot path) where it is. */
 export interface CheckProblem {
@@ -157,7 +157,7 @@ export function selectSubset(packs: readonly string[], subset: DataSubset | unde
   return new Set(packs.filter((hex) => Number.parseInt(hex.slice(0, 2), 16) % subset.of === subset.part - 1));
 }
 
-async function verifyPackHeader(repo: Repository, hex: string, size: number, where: string): Promise<void> {
+async function verifyPackHeader(repo: Pick<Repository, 'backend' | 'index'>, hex: string, size: number, where: string): Promise<void> {
   if (size < PACK_TRAILER_LENGTH) throw new CairnError('ERR_INTEGRITY', `${where} is ${size} bytes, too short to be a pack`);
   const trailer = await repo.backend.read('data', hex, { offset: size - PACK_TRAILER_LENGTH, length: PACK_TRAILER_LENGTH });
   const { headerOffset, headerLength } = parsePackTrailer(trailer, size, where);
@@ -166,7 +166,7 @@ async function verifyPackHeader(repo: Repository, hex: string, size: number, whe
 }
 
 /** Reads a whole pack: its hash must be its name and every blob must decode to its id. */
-async function verifyWholePack(repo: Repository, hex: string, where: string): Promise<number> {
+async function verifyWholePack(repo: Pick<Repository, 'backend' | 'index' | 'zstd'>, hex: string, where: string): Promise<number> {
   const bytes = await repo.backend.read('data', hex);
   const blobs = decodePack(bytes, where);
   for (const blob of blobs) {
@@ -180,7 +180,7 @@ async function verifyWholePack(repo: Repository, hex: string, where: string): Pr
 }
 
 /** The index must place each of the pack's blobs where the pack header does. */
-function compareWithIndex(repo: Repository, hex: string, blobs: readonly PackedBlob[], where: string): void {
+function compareWithIndex(repo: IndexLookup, hex: string, blobs: readonly PackedBlob[], where: string): void {
   for (const blob of blobs) {
     const location = repo.index.lookup(blob.id);
     if (location === undefined || toHex(location.packId) !== hex) continue; // a duplicate indexed elsewhere

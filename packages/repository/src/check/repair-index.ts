@@ -33,7 +33,7 @@ const PACKS_PER_FILE = 4096;
  * before (new first, old after: a crash leaves both, which is harmless). Index files that
  * backups write meanwhile are kept. Holds the exclusive lock.
  */
-export async function repairIndex(repo: Repository, options: RepairIndexOptions = {}): Promise<RepairIndexResult> {
+export async function repairIndex(repo: Pick<Repository, 'backend' | 'reloadIndex'>, options: RepairIndexOptions = {}): Promise<RepairIndexResult> {
   const { backend } = repo;
   const lock = await acquireExclusiveLock(backend, 'repair index', options.lockTimings === undefined ? {} : { timings: options.lockTimings });
   try {

@@ -5,7 +5,7 @@ import { decodePack } from '@cairn/pack';
 import { packFileName } from '../repo/names.js';
 import { matchIdPrefix } from '../repo/prefix.js';
 import { checkContentName } from '../repo/blob-check.js';
-import type { Repository } from '../repo/repository.js';
+import type { Repository, RepositoryFiles } from '../repo/repository.js';
 import { findSnapshot } from '../repo/snapshots.js';
 
 /** The kinds of object `cat` shows. */
@@ -43,7 +43,7 @@ export async function catObject(repo: Repository, kind: CatKind, ref = ''): Prom
 }
 
 /** Finds the one file of `type` whose name starts with `prefix`. */
-async function resolveName(repo: Repository, type: FileType, prefix: string): Promise<string> {
+async function resolveName(repo: RepositoryFiles, type: FileType, prefix: string): Promise<string> {
   const names: string[] = [];
   for await (const file of repo.backend.list(type)) names.push(file.name);
   return matchIdPrefix(names, (name) => name, prefix, type === 'data' ? 'pack' : 'index file', `look in ${repo.backend.location}/${type}`);

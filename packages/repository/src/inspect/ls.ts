@@ -4,7 +4,7 @@ import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
 import { acquireReadLease } from '../locks/lease.js';
 import { findSnapshot } from '../repo/snapshots.js';
-import type { Repository } from '../repo/repository.js';
+import type { Repository, TreeLoader } from '../repo/repository.js';
 
 /** One entry of a snapshot listing. */
 export interface ListEntry {
@@ -49,7 +49,7 @@ async function* list(repo: Repository, ref: string, path: string, options: { rec
   yield* walk(repo, tree, parts, options.recursive ?? true);
 }
 
-async function* walk(repo: Repository, tree: Id, parts: readonly string[], recursive: boolean): AsyncGenerator<ListEntry> {
+async function* walk(repo: TreeLoader, tree: Id, parts: readonly string[], recursive: boolean): AsyncGenerator<ListEntry> {
   for (const node of await repo.loadTree(tree, `tree of ${snapshotPath(parts) || '/'}`)) {
     const childParts = [...parts, node.name];
     yield { path: snapshotPath(childParts), node };

@@ -3,7 +3,7 @@ import { holdLock } from './held-lock.js';
 import type { LockTimings } from './lock-files.js';
 import { waitForSweeps } from './locks.js';
 import { packFileName } from '../repo/names.js';
-import type { Repository } from '../repo/repository.js';
+import type { LeasedRepository } from '../repo/repository.js';
 
 /** Options of acquireLease / withLease. */
 export interface LeaseOptions {
@@ -28,7 +28,7 @@ export interface Lease {
  * loaded before a prune replaced index files, loads it again, so nothing this process does
  * relies on a pack that is gone. Many leases coexist; they never wait for one another.
  */
-export async function acquireLease(repo: Repository, options: LeaseOptions = {}): Promise<Lease> {
+export async function acquireLease(repo: LeasedRepository, options: LeaseOptions = {}): Promise<Lease> {
   const purpose = options.purpose ?? 'backup';
   const pollMs = options.pollMs ?? 200;
   let broken: unknown;
@@ -66,7 +66,7 @@ export async function acquireLease(repo: Repository, options: LeaseOptions = {})
 }
 
 /** Runs `work` holding a lease (see acquireLease), and releases it however `work` ends. */
-export async function withLease<T>(repo: Repository, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
+export async function withLease<T>(repo: LeasedRepository, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
   return runLeased(await acquireLease(repo, options), work);
 }
 
@@ -75,13 +75,13 @@ export async function withLease<T>(repo: Repository, options: LeaseOptions, work
  * a pack the work is about to read. A repository whose locks/ this process may not write (a
  * read-only copy) is read without one: whoever may prune it is not this process.
  */
-export async function withReadLease<T>(repo: Repository, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
+export async function withReadLease<T>(repo: LeasedRepository, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
   const lease = await acquireReadLease(repo, options.purpose ?? 'read', options);
   return lease === null ? work() : runLeased(lease, work);
 }
 
 /** The lease of withReadLease, or null when the repository's locks/ cannot be written. */
-export async function acquireReadLease(repo: Repository, purpose: string, options: LeaseOptions = {}): Promise<Lease | null> {
+export async function acquireReadLease(repo: LeasedRepository, purpose: string, options: LeaseOptions = {}): Promise<Lease | null> {
   try {
     return await acquireLease(repo, { ...options, purpose });
   } catch (error) {
@@ -107,7 +107,7 @@ async function runLeased<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
  * and may have deleted packs it named. Returns true when it did. (A pack is deleted only
  * after every index file naming it is removed, so all files still there means all packs are.)
  */
-export async function refreshStaleIndex(repo: Repository): Promise<boolean> {
+export async function refreshStaleIndex(repo: Pick<LeasedRepository, 'backend' | 'indexFiles' | 'reloadIndex'>): Promise<boolean> {
   const present = new Set<string>();
   for await (const file of repo.backend.list('index')) present.add(file.name);
   if (repo.indexFiles.every((name) => present.has(name))) return false;
@@ -116,7 +116,7 @@ export async function refreshStaleIndex(repo: Repository): Promise<boolean> {
 }
 
 /** The packs the in-memory index names that are not in data/ (hex ids). */
-async function missingPacks(repo: Repository): Promise<string[]> {
+async function missingPacks(repo: Pick<LeasedRepository, 'backend' | 'index'>): Promise<string[]> {
   const present = new Set<string>();
   try {
     for await (const file of repo.backend.list('data')) present.add(file.name);

@@ -9,7 +9,7 @@ import { liveLocks } from '../locks/locks.js';
 import { listPacks } from '../repo/pack-headers.js';
 import type { PruneRecord } from './prune-record.js';
 import type { References } from './references.js';
-import type { Repository } from '../repo/repository.js';
+import type { RepositoryFiles } from '../repo/repository.js';
 
 /** What a sweep did (or, dry, would do). */
 export interface SweepSummary {
@@ -37,7 +37,7 @@ export interface SweepOptions {
  * files that name the others (new file first, then the old ones go), deletes those packs
  * and the records. Everything an index names stays until that index file is gone.
  */
-export async function sweepRecords(repo: Repository, refs: References, records: readonly PruneRecord[], options: SweepOptions): Promise<SweepSummary> {
+export async function sweepRecords(repo: RepositoryFiles, refs: References, records: readonly PruneRecord[], options: SweepOptions): Promise<SweepSummary> {
   const { backend } = repo;
   const none = { deleted: { packs: 0, bytes: 0 }, kept: 0, indexFilesRewritten: 0, records: 0, deferredBy: [] };
   if (records.length === 0) return none;

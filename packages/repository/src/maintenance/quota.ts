@@ -9,7 +9,7 @@ import type { RetentionPolicy } from './retention.js';
 import { collectBlobs } from '../tree/reachability.js';
 import { listSnapshots } from '../repo/snapshots.js';
 import type { SnapshotEntry } from '../repo/snapshots.js';
-import type { Repository } from '../repo/repository.js';
+import type { Repository, RepositoryFiles } from '../repo/repository.js';
 
 /** Options of enforceQuota. */
 export interface QuotaOptions {
@@ -142,7 +142,7 @@ export async function enforceQuota(repo: Repository, options: QuotaOptions = {})
  * by estimate: the stored bytes of the blobs that they reference and no other snapshot does
  * (reachability.ts). null when even all of them free less; `freed` is what all of them free.
  */
-async function planForgets(repo: Repository, candidates: readonly SnapshotEntry[], need: number): Promise<{ chosen: SnapshotEntry[] | null; freed: number }> {
+async function planForgets(repo: Pick<Repository, 'backend' | 'loadTree' | 'index'>, candidates: readonly SnapshotEntry[], need: number): Promise<{ chosen: SnapshotEntry[] | null; freed: number }> {
   if (candidates.length === 0) return { chosen: null, freed: 0 };
   const going = new Set(candidates.map((entry) => entry.id));
   const { snapshots } = await listSnapshots(repo);
@@ -168,7 +168,7 @@ async function planForgets(repo: Repository, candidates: readonly SnapshotEntry[
  * Snapshots the policy does not keep, never the newest of a group nor one of `keep`, oldest
  * first. With `coming`, the policy judges each group as if that backup were already its newest.
  */
-async function removable(repo: Repository, policy: RetentionPolicy, options: QuotaOptions): Promise<SnapshotEntry[]> {
+async function removable(repo: RepositoryFiles, policy: RetentionPolicy, options: QuotaOptions): Promise<SnapshotEntry[]> {
   if (isEmptyPolicy(policy)) return [];
   const keep = new Set(options.keep ?? []);
   const { snapshots } = await listSnapshots(repo);

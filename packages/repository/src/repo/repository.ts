@@ -31,6 +31,21 @@ export interface Repository {
   loadTree(id: Id, where: string): Promise<TreeNode[]>;
 }
 
+/** Where the repository's files are: what snapshots, locks, records and settings need. */
+export type RepositoryFiles = Pick<Repository, 'backend'>;
+
+/** Reads a tree blob; `where` names it in errors. */
+export type TreeLoader = Pick<Repository, 'loadTree'>;
+
+/** Reads blobs and trees by id, each checked against its id. */
+export type BlobLoader = Pick<Repository, 'loadBlob' | 'loadTree'>;
+
+/** The blob index, to look blobs up in: where a blob is stored, whether it is. */
+export type IndexLookup = Pick<Repository, 'index'>;
+
+/** What a lease needs: the files, and the index to reload when a prune replaced index files. */
+export type LeasedRepository = Pick<Repository, 'backend' | 'index' | 'indexFiles' | 'reloadIndex'>;
+
 /** Options of initRepository. */
 export interface InitOptions {
   readonly chunker?: ChunkerParams;

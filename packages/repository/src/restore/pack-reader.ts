@@ -2,6 +2,9 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import { unpackBlob } from '../repo/blob-check.js';
 import { packFileName } from '../repo/names.js';
 import type { Repository } from '../repo/repository.js';
+
+/** What reading a pack's blobs needs: the files, the codec, and the checked loader for a blob read alone. */
+export type PackReading = Pick<Repository, 'backend' | 'zstd' | 'loadBlob'>;
 import type { NeededBlob, ReadStep } from './read-steps.js';
 
 /** The plaintext of each blob of a read, or the damage that keeps it from being used. */
@@ -14,7 +17,7 @@ export type StepData = Map<number, Uint8Array | CairnError>;
  * missing or truncated pack), each blob is read on its own so that only the damaged ones
  * fail. A transient error, or any error that is not a CairnError, is thrown.
  */
-export async function readStep(repo: Repository, blobs: readonly NeededBlob[], step: ReadStep): Promise<StepData> {
+export async function readStep(repo: PackReading, blobs: readonly NeededBlob[], step: ReadStep): Promise<StepData> {
   const data: StepData = new Map();
   let bytes: Uint8Array;
   try {
@@ -40,7 +43,7 @@ export async function readStep(repo: Repository, blobs: readonly NeededBlob[], s
 }
 
 /** One blob read alone: its plaintext, or the damage loadBlob names. */
-async function loadEach(repo: Repository, blob: NeededBlob): Promise<Uint8Array | CairnError> {
+async function loadEach(repo: PackReading, blob: NeededBlob): Promise<Uint8Array | CairnError> {
   try {
     return await repo.loadBlob(blob.id, 'data');
   } catch (error) {

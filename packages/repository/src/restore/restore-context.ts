@@ -2,7 +2,11 @@ import { CairnError, isCairnError } from '@cairn/core';
 import type { EntryMetadata, Target } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { naming, snapshotPath } from '../repo/names.js';
-import type { Repository } from '../repo/repository.js';
+import type { BlobLoader, IndexLookup } from '../repo/repository.js';
+import type { PackReading } from './pack-reader.js';
+
+/** What a restore reads through: blobs and trees by id, the index, and packs step by step. */
+export type RestoreSource = BlobLoader & IndexLookup & PackReading;
 import type { RestoreOptions, RestoreResult } from './restore-types.js';
 
 /** Another name of a hardlinked file, linked once the file itself is written. */
@@ -33,7 +37,7 @@ export class RestoreContext {
   targetErrors = 0;
 
   constructor(
-    readonly repo: Repository,
+    readonly repo: RestoreSource,
     readonly options: RestoreOptions,
     readonly result: RestoreResult,
   ) {

@@ -1,6 +1,5 @@
-import type { Repository } from '../repo/repository.js';
 import { readStep } from './pack-reader.js';
-import type { StepData } from './pack-reader.js';
+import type { PackReading, StepData } from './pack-reader.js';
 import type { ReadSchedule } from './read-steps.js';
 
 type Settled = { readonly data: StepData } | { readonly error: unknown };
@@ -17,7 +16,7 @@ export class StepPrefetch {
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly repo: Repository,
+    private readonly repo: PackReading,
     private readonly schedule: ReadSchedule,
     private readonly budget: number,
   ) {}

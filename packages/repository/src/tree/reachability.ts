@@ -2,7 +2,7 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { BlobIndex, Snapshot, TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
-import type { Repository } from '../repo/repository.js';
+import type { TreeLoader } from '../repo/repository.js';
 
 /**
  * What a snapshot references: its roots, and the one walk over the trees and blobs below them.
@@ -49,9 +49,6 @@ export interface WalkOptions {
    */
   readonly onUnreadable?: (where: string, error: CairnError) => void;
 }
-
-/** Reads a tree blob; `where` names it in errors. */
-export type TreeLoader = Pick<Repository, 'loadTree'>;
 
 /**
  * Visits every distinct tree reachable from `roots`, depth-first, each once (by id). `where`

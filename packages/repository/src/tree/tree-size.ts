@@ -1,6 +1,6 @@
 import { toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
-import type { Repository } from '../repo/repository.js';
+import type { TreeLoader } from '../repo/repository.js';
 
 /** Files below a tree and the sum of their sizes: what a restore of it writes. */
 export interface TreeSize {
@@ -9,7 +9,7 @@ export interface TreeSize {
 }
 
 /** Measures trees of a repository; a tree shared by several snapshots or folders is read once. */
-export function createTreeSizer(repo: Repository): (tree: Id) => Promise<TreeSize> {
+export function createTreeSizer(repo: TreeLoader): (tree: Id) => Promise<TreeSize> {
   const sizes = new Map<string, Promise<TreeSize>>();
   const size = (tree: Id): Promise<TreeSize> => {
     const hex = toHex(tree);

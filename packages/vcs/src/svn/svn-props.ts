@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { insideRoot } from '../restore-util.js';
 import type { VcsProperties, VcsState } from '../types.js';
-import { svn } from './svn-state.js';
+import { svn } from './svn-run.js';
 import { descendants, parseXml } from './xml.js';
 
 const CHUNK = 200;

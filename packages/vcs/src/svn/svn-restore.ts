@@ -7,7 +7,7 @@ import { restoreInto } from '../restore-steps.js';
 import { insideRoot, mainRemote, removeMissing } from '../restore-util.js';
 import type { RestoreReport, RestoreWorkingCopyOptions, VcsState } from '../types.js';
 import { applyProperties, svnArg } from './svn-props.js';
-import { svn } from './svn-state.js';
+import { svn } from './svn-run.js';
 
 const CHUNK = 200;
 

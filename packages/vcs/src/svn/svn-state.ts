@@ -1,25 +1,12 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CairnError, isCairnError } from '@cairn/core';
+import { CairnError } from '@cairn/core';
 import { createStatus } from '../status.js';
-import { runTool, stderrOf } from '../run.js';
-import type { RunOptions, RunResult } from '../run.js';
+import { svn } from './svn-run.js';
 import { stripCredentials } from '../url.js';
 import type { FileStatus, VcsFile, VcsState, VcsStatus, WorkingCopy } from '../types.js';
 import { readProperties } from './svn-props.js';
 import { child, descendants, parseXml } from './xml.js';
-
-/** Runs svn (non-interactive) in `cwd`; "not a working copy" becomes ERR_NOT_REPOSITORY. */
-export async function svn(cwd: string, args: readonly string[], options: Omit<RunOptions, 'cwd'> = {}): Promise<RunResult> {
-  try {
-    return await runTool('svn', args, { ...options, cwd });
-  } catch (error) {
-    if (isCairnError(error, 'ERR_IO') && /E155007|is not a working copy/i.test(stderrOf(error))) {
-      throw new CairnError('ERR_NOT_REPOSITORY', `${cwd} is not a Subversion working copy`, { cause: error });
-    }
-    throw error;
-  }
-}
 
 const ITEM_STATUS: Readonly<Record<string, FileStatus>> = {
   normal: 'clean', modified: 'modified', added: 'added', deleted: 'deleted', missing: 'deleted',
