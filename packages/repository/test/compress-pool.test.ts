@@ -1,10 +1,13 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { blobId } from '@cairn/chunker';
 import type { Id } from '@cairn/core';
 import { decodeBlob, loadZstd } from '@cairn/pack';
 import type { EncodedBlob } from '@cairn/pack';
 import { createCompressPool } from '../src/write/compress-pool.js';
-import { seededBytes } from './helpers.js';
+import { seededBytes, tempDir } from './helpers.js';
 
 describe('the compression pool', () => {
   it('compresses in worker threads that load from source (no build needed) and hands back every blob intact', { timeout: 60_000 }, async () => {
@@ -38,5 +41,22 @@ describe('the compression pool', () => {
       expect(Buffer.from(decodeBlob(blob.data, blob.codec, blob.rawLength, zstd, hex)).equals(plain), hex).toBe(true);
     }
     expect(stored.get(Buffer.from(blobId(Buffer.alloc(256 * 1024, 0))).toString('hex'))?.codec).toBe('zstd');
+  });
+
+  it('fails the work with an error naming the worker when the worker cannot start, instead of waiting forever', { timeout: 30_000 }, async () => {
+    const zstd = await loadZstd();
+    // A .ts file Node cannot load without a loader: the worker dies before it is ready.
+    const broken = join(await tempDir(), 'broken-worker.ts');
+    await writeFile(broken, 'export default (task: unknown): unknown => task;\n');
+    const pool = createCompressPool({ codec: 'zstd', level: 3, zstd, threads: 1, store: async () => {}, worker: { filename: pathToFileURL(broken).href, execArgv: [] } });
+    const work = (async () => {
+      for (let i = 0; i < 8; i += 1) {
+        const plain = seededBytes(1024 * 1024, i + 1);
+        await pool.add(blobId(plain), String(i), plain);
+      }
+      await pool.drain();
+    })();
+    await expect(work).rejects.toThrow(/compression worker .*broken-worker\.ts failed: .*Unknown file extension/);
+    await pool.close();
   });
 });

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { codecFromCode } from '@cairn/core';
+import { CairnError, codecFromCode } from '@cairn/core';
 import type { CodecName, Id } from '@cairn/core';
 import { encodeBlob } from '@cairn/pack';
 import type { EncodedBlob, ZstdCodec } from '@cairn/pack';
@@ -27,6 +27,8 @@ export interface CompressPoolOptions {
   readonly store: StoreEncoded;
   /** True when `store` copies what it is given (so batch buffers may be reused once stored). */
   readonly recycle?: boolean;
+  /** The worker's module and its thread's flags; default: the compiled worker beside this file (see workerModule). */
+  readonly worker?: { readonly filename: string; readonly execArgv: readonly string[] };
 }
 
 /**
@@ -104,6 +106,21 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     return storeAll(queued, (i) => encodeBlob(queued[i]?.plain ?? new Uint8Array(0), codec, options.level, { probe: true }));
   };
 
+  /** The threads; a worker that cannot start fails the work queued (a backup stops with its error) instead of leaving it waiting. */
+  const startPool = (): Piscina => {
+    const { filename, execArgv } = options.worker ?? workerModule();
+    const started = new Piscina({ filename, execArgv: [...execArgv], minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+    started.on('error', (error: unknown) => {
+      failure ??= workerFailed(error);
+      void started.destroy();
+    });
+    return started;
+  };
+  const workerFailed = (error: unknown): CairnError => {
+    const { filename } = options.worker ?? workerModule();
+    return new CairnError('ERR_IO', `the compression worker ${filename} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  };
+
   const dispatch = (): void => {
     const queued = batch;
     const bytes = batchBytes;
@@ -116,7 +133,7 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       track(inline(queued), bytes);
       return;
     }
-    pool ??= new Piscina({ ...workerModule(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+    pool ??= startPool();
     const spans = new Uint32Array(queued.length * 2);
     queued.forEach((blob, i) => {
       spans[i * 2] = blob.plain.byteOffset;
@@ -124,7 +141,10 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     });
     const out = options.recycle === true ? spareOuts.pop() : undefined;
     const task: CompressTask = { buffer, spans, codec: options.codec, level: options.level, ...(out === undefined ? {} : { out }) };
-    const work = (pool.run(task, { transferList: out === undefined ? [buffer] : [buffer, out] }) as Promise<CompressResult>).then((result) => {
+    const run = pool.run(task, { transferList: out === undefined ? [buffer] : [buffer, out] }) as Promise<CompressResult>;
+    const work = run.catch((error: unknown) => {
+      throw workerFailed(error);
+    }).then((result) => {
       const input = new Uint8Array(result.input);
       const out = new Uint8Array(result.out);
       return storeAll(queued, (i) => {
