@@ -6,8 +6,8 @@ import { isCairnError } from '@cairn/core';
 import { CONFIG_LIMITS } from '@cairn/index';
 import { backup, findSnapshot, initRepository, openRepository } from '@cairn/repository';
 import { createLocalBackend, createLocalSource } from '@cairn/transport';
-import { validateChunkerParams } from '../../chunker/src/chunker-params.js';
-import { MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL } from '../../pack/src/zstd-codec.js';
+import { createChunker } from '@cairn/chunker';
+import { loadZstd } from '@cairn/pack';
 import { tempDir } from './helpers.js';
 
 describe('bad input', () => {
@@ -70,14 +70,20 @@ describe('bad input', () => {
     expect(existsSync(join(work, 'repo', 'locks'))).toBe(true);
   });
 
-  it('the config ranges are what the chunker and the zstd codec accept (one rule, checked where the config is read)', () => {
+  it('the config ranges are what the chunker and the zstd codec accept (one rule, checked where the config is read)', async () => {
     const c = CONFIG_LIMITS.chunker;
-    expect(() => validateChunkerParams({ min: c.min.min, avg: c.avg.min, max: c.max.min })).not.toThrow();
-    expect(() => validateChunkerParams({ min: c.min.max, avg: c.avg.max, max: c.max.max })).not.toThrow();
-    expect(() => validateChunkerParams({ min: c.min.min - 1, avg: c.avg.min, max: c.max.min })).toThrow(RangeError);
-    expect(() => validateChunkerParams({ min: c.min.max, avg: c.avg.max + 1, max: c.max.max })).toThrow(RangeError);
-    expect(() => validateChunkerParams({ min: c.min.max, avg: c.avg.max, max: c.max.max + 1 })).toThrow(RangeError);
-    expect(CONFIG_LIMITS.compressionLevel).toEqual({ min: MIN_ZSTD_LEVEL, max: MAX_ZSTD_LEVEL });
+    expect(() => createChunker({ min: c.min.min, avg: c.avg.min, max: c.max.min })).not.toThrow();
+    expect(() => createChunker({ min: c.min.max, avg: c.avg.max, max: c.max.max })).not.toThrow();
+    expect(() => createChunker({ min: c.min.min - 1, avg: c.avg.min, max: c.max.min })).toThrow(RangeError);
+    expect(() => createChunker({ min: c.min.max, avg: c.avg.max + 1, max: c.max.max })).toThrow(RangeError);
+    expect(() => createChunker({ min: c.min.max, avg: c.avg.max, max: c.max.max + 1 })).toThrow(RangeError);
+    const zstd = await loadZstd();
+    const { min, max } = CONFIG_LIMITS.compressionLevel;
+    const data = new Uint8Array(1000).fill(7);
+    expect(() => zstd.compress(data, min)).not.toThrow();
+    expect(() => zstd.compress(data, max)).not.toThrow();
+    expect(() => zstd.compress(data, min - 1)).toThrow(RangeError);
+    expect(() => zstd.compress(data, max + 1)).toThrow(RangeError);
   });
 
   it('latest is the newest readable snapshot; with none readable it names the unreadable files instead of "no snapshot yet"', async () => {
