@@ -125,6 +125,15 @@ describe('an interrupted restore or check', () => {
     expect((await allFiles(join(target, 'data'))).length).toBe(40);
   }, 120_000);
 
+  it('a device restore stops on SIGINT with exit 1 and one line, leaves the simulated board as it was, and the repository clean', async () => {
+    const board = join(state.home, 'board');
+    const run = await interruptWhenLocked(['device', 'restore', 'latest', '-r', state.repo, '--port', 'sim', '--sim-root', board], state.repo, state.home, 'lease');
+    expect(run.code).toBe(1);
+    expect(run.stderr.trimEnd().split('\n'), run.stderr).toEqual([expect.stringMatching(/^cairn: restore interrupted/)]);
+    expect(await allFiles(board).catch(() => [])).toEqual([]); // the board's flash is written back only after a whole restore
+    await expectClean();
+  }, 120_000);
+
   it('a check --read-data stops on SIGINT with exit 1 and one line, and leaves the repository clean', async () => {
     const run = await interruptWhenLocked(['check', '--read-data', '-r', state.repo], state.repo, state.home, 'lease');
     expect(run.code).toBe(1);

@@ -7,6 +7,7 @@ import { EXIT, globals, openRepo, printJson } from '../context.js';
 import type { GlobalOptions } from '../context.js';
 import { formatBytes } from '../format.js';
 import { shorten, startStatus } from '../progress.js';
+import { withInterrupt } from '../interrupt.js';
 import { connect, wireRatio } from './device-connect.js';
 import type { DeviceFlags } from './device-connect.js';
 import { TRANSFER_FORMAT, TransferProgress } from './device-progress.js';
@@ -22,7 +23,9 @@ interface RestoreFlags extends DeviceFlags {
 /**
  * `cairn device restore <snapshot> --port PORT [--path P…]`: puts a snapshot (or paths of it)
  * on the board below --to, each file verified by the board. With --port sim and --sim-root,
- * the simulated board's flash is written back to that folder afterwards.
+ * the simulated board's flash is written back to that folder afterwards. Ctrl-C stops it between
+ * files (what is on the board stays, each file whole or not there: the target writes through a
+ * temporary name).
  */
 export async function deviceRestore(ref: string, flags: RestoreFlags, command: Command): Promise<void> {
   const options = globals(command);
@@ -30,7 +33,7 @@ export async function deviceRestore(ref: string, flags: RestoreFlags, command: C
   const device = await connect(flags, { compress: flags.compress, create: true });
   let outcome: { result: RestoreResult; totalFiles: number; totalBytes: number };
   try {
-    outcome = await restoreBoard(repo, ref, device, flags, options);
+    outcome = await withInterrupt((signal) => restoreBoard(repo, ref, device, flags, options, signal));
     if (flags.simRoot !== undefined && flags.dryRun !== true) await device.sim?.saveFlash(flags.simRoot);
   } finally {
     await device.close();
@@ -58,7 +61,7 @@ export async function deviceRestore(ref: string, flags: RestoreFlags, command: C
  * A dry run for the progress totals (it asks the board what exists and which files already
  * hold their content), then the restore, through one target: what the board said is asked once.
  */
-async function restoreBoard(repo: Repository, ref: string, device: Device, flags: RestoreFlags, options: GlobalOptions): Promise<{ result: RestoreResult; totalFiles: number; totalBytes: number }> {
+async function restoreBoard(repo: Repository, ref: string, device: Device, flags: RestoreFlags, options: GlobalOptions, signal: AbortSignal): Promise<{ result: RestoreResult; totalFiles: number; totalBytes: number }> {
   let progress: TransferProgress | undefined;
   let status: ReturnType<typeof startStatus> | undefined;
   const target = createDeviceTarget(device, flags.to, {
@@ -77,6 +80,7 @@ async function restoreBoard(repo: Repository, ref: string, device: Device, flags
     target,
     include: flags.path,
     dryRun: true,
+    signal,
     onAction: (a) => {
       if (a.type !== 'file' || a.action === 'skip') return;
       totalFiles += 1;
@@ -91,6 +95,7 @@ async function restoreBoard(repo: Repository, ref: string, device: Device, flags
     const result = await restore(repo, planned.snapshotId, {
       target,
       include: flags.path,
+      signal,
       onProblem: (p) => {
         if (options.json !== true) process.stderr.write(`error: ${p.message}\n`);
       },
