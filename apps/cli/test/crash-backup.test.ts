@@ -57,7 +57,9 @@ describe('crash safety of backup', () => {
     // The first backup runs to its end; how long a second one takes sets the range of kill times.
     await complete();
     await writeFile(join(tree, 'f0.bin'), seededBytes(70_000, 999));
-    const duration = await timed(complete());
+    // The kill lands before the quickest backup so far would end (each round's complete one is timed too):
+    // one slow measurement must not let most runs finish before their kill.
+    let duration = await timed(complete());
     let killed = 0;
     let tempsLeft = 0;
 
@@ -66,7 +68,7 @@ describe('crash safety of backup', () => {
       for (let i = round % 5; i < 60; i += 5) await writeFile(join(tree, `f${i}.bin`), seededBytes(60_000 + i * 1000, 1000 * round + i));
       const run = backupRun();
       const from = Math.min(startup * 0.8, duration * 0.5);
-      await sleep(from + Math.random() * (duration * 1.1 - from));
+      await sleep(from + Math.random() * (duration - from));
       run.child.kill('SIGKILL');
       const result = await run.done;
       if (result.signal === 'SIGKILL') {
@@ -89,7 +91,7 @@ describe('crash safety of backup', () => {
       for (const snapshot of toRestore(saved)) expect(await restoredHashes(fresh, snapshot.id, 'tree')).toEqual(snapshot.hashes);
 
       // The next backup completes, and removes what the killed one left in the repository's folders.
-      await complete();
+      duration = Math.min(duration, await timed(complete()));
       expect(await tempFiles(repoPath), `after round ${round}`).toEqual([]);
     }
 
