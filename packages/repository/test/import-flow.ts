@@ -1,3 +1,7 @@
+/**
+ * The import-flow check of a package split into rooms (folders of src/, each with a README.md whose
+ * "May import:" line names the rooms it may import): shared by the tests of the packages built so.
+ */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 
@@ -95,6 +99,15 @@ export function flowProblems(files: readonly SourceFile[], rules: RoomRules): st
   }
   problems.push(...cycles(edges).map((cycle) => `import cycle: ${cycle.join(' → ')}`));
   return problems;
+}
+
+/** Every import of another package that `dependencies` does not list (node: built-ins are always allowed), as sentences. */
+export function undeclaredImports(files: readonly SourceFile[], dependencies: ReadonlySet<string>): string[] {
+  return files.flatMap((file) => file.imports
+    .filter((spec) => !spec.startsWith('.') && !spec.startsWith('node:'))
+    .map((spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/'))
+    .filter((name) => !dependencies.has(name))
+    .map((name) => `${file.path} imports ${name}, which package.json does not list in dependencies`));
 }
 
 /** The cycles of a graph, one per strongly connected part, each as a path that ends where it starts. */
