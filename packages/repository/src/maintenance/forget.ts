@@ -4,7 +4,7 @@ import { applyPolicy, describePolicy, groupSnapshots, isEmptyPolicy } from './re
 import type { GroupKey, RetentionPolicy, SnapshotGroup } from './retention.js';
 import { listSnapshots } from '../repo/snapshots.js';
 import type { SnapshotEntry } from '../repo/snapshots.js';
-import type { Repository } from '../repo/repository.js';
+import type { RepositoryFiles } from '../repo/repository.js';
 
 /** Options of forget(): a policy, or the snapshots to forget by id. */
 export interface ForgetOptions {
@@ -52,7 +52,7 @@ export interface ForgetResult {
  * default) and each group keeps what the policy keeps; an empty policy is refused, and so
  * is a policy that would forget every snapshot of a group, unless allowRemoveAll says so.
  */
-export async function forget(repo: Pick<Repository, 'backend'>, options: ForgetOptions): Promise<ForgetResult> {
+export async function forget(repo: RepositoryFiles, options: ForgetOptions): Promise<ForgetResult> {
   const named = options.snapshots ?? [];
   if (named.length > 0 && options.policy !== undefined && !isEmptyPolicy(options.policy)) {
     throw new CairnError('ERR_USAGE', 'give either snapshot ids or a --keep-* policy, not both');

@@ -4,7 +4,7 @@ import { decodeSnapshot, encodeSnapshot } from '@cairn/index';
 import type { Snapshot } from '@cairn/index';
 import { matchIdPrefix } from './prefix.js';
 import { checkContentName } from './blob-check.js';
-import type { Repository } from './repository.js';
+import type { RepositoryFiles } from './repository.js';
 
 /** A snapshot with its id (the hex SHA-256 of its file). */
 export interface SnapshotEntry {
@@ -20,7 +20,7 @@ export interface SnapshotProblem {
 
 /** Every readable snapshot, oldest first, and the snapshot files that could not be read. */
 export async function listSnapshots(
-  repo: Pick<Repository, 'backend'>,
+  repo: RepositoryFiles,
 ): Promise<{ snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }> {
   const snapshots: SnapshotEntry[] = [];
   const problems: SnapshotProblem[] = [];
@@ -37,7 +37,7 @@ export async function listSnapshots(
 }
 
 /** Reads one snapshot file and checks it against its name. */
-export async function readSnapshot(repo: Pick<Repository, 'backend'>, id: string): Promise<Snapshot> {
+export async function readSnapshot(repo: RepositoryFiles, id: string): Promise<Snapshot> {
   const where = `snapshots/${id}`;
   const bytes = await repo.backend.read('snapshot', id);
   checkContentName(bytes, id, where);
@@ -45,7 +45,7 @@ export async function readSnapshot(repo: Pick<Repository, 'backend'>, id: string
 }
 
 /** Writes a snapshot file (named by its hash) and returns its id. */
-export async function saveSnapshot(repo: Pick<Repository, 'backend'>, snapshot: Snapshot): Promise<string> {
+export async function saveSnapshot(repo: RepositoryFiles, snapshot: Snapshot): Promise<string> {
   const bytes = encodeSnapshot(snapshot);
   const id = toHex(blobId(bytes));
   await repo.backend.write('snapshot', id, bytes);
@@ -63,7 +63,7 @@ export interface FindSnapshotOptions {
  * ERR_NOT_FOUND / ERR_AMBIGUOUS name the reference; ERR_USAGE when it is not hex;
  * ERR_INTEGRITY naming the files when the only snapshots it could be cannot be read.
  */
-export async function findSnapshot(repo: Pick<Repository, 'backend'>, ref: string, options: FindSnapshotOptions = {}): Promise<SnapshotEntry> {
+export async function findSnapshot(repo: RepositoryFiles, ref: string, options: FindSnapshotOptions = {}): Promise<SnapshotEntry> {
   const { snapshots, problems } = await listSnapshots(repo);
   const unreadable = (candidates: readonly SnapshotProblem[], what: string): CairnError => new CairnError(
     'ERR_INTEGRITY',
@@ -137,7 +137,7 @@ export function latestOfOrigin<T extends { readonly snapshot: Snapshot }>(snapsh
  * estimate both ask here, so they always agree on the parent.
  */
 export async function findParent(
-  repo: Pick<Repository, 'backend'>,
+  repo: RepositoryFiles,
   ref: string | undefined,
   origin: Pick<Snapshot, 'paths' | 'hostname'>,
 ): Promise<SnapshotEntry | null> {

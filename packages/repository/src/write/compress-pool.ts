@@ -107,18 +107,16 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
   };
 
   /** The threads; a worker that cannot start fails the work queued (a backup stops with its error) instead of leaving it waiting. */
+  const worker = options.worker ?? workerModule();
+  const workerFailed = (error: unknown): CairnError =>
+    new CairnError('ERR_IO', `the compression worker ${worker.filename} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   const startPool = (): Piscina => {
-    const { filename, execArgv } = options.worker ?? workerModule();
-    const started = new Piscina({ filename, execArgv: [...execArgv], minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+    const started = new Piscina({ filename: worker.filename, execArgv: [...worker.execArgv], minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
     started.on('error', (error: unknown) => {
       failure ??= workerFailed(error);
       void started.destroy();
     });
     return started;
-  };
-  const workerFailed = (error: unknown): CairnError => {
-    const { filename } = options.worker ?? workerModule();
-    return new CairnError('ERR_IO', `the compression worker ${filename} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   };
 
   const dispatch = (): void => {
