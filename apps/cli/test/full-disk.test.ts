@@ -3,7 +3,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initRepository, listSnapshots } from '@cairn/repository';
-import { createLocalBackend } from '@cairn/transport';
+import { statfs } from 'node:fs/promises';
+import { createLocalBackend, packReserve } from '@cairn/transport';
 import { tempDir } from '../../../packages/repository/test/helpers.js';
 import { checkProblems, fileHashes, reopen, restoredHashes, writeFiles } from '../../../packages/repository/test/lifecycle-helpers.js';
 import { startCli } from './run-cli.js';
@@ -57,6 +58,10 @@ describe('a full disk', () => {
     const json = await startCli(['--repo', repoPath, 'backup', big, '--quiet', '--json']).done;
     expect(json.code).toBe(1);
     expect((JSON.parse(json.stderr) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'ERR_NO_SPACE', message: expect.stringContaining(repoPath) as string });
+
+    // Packs never took the last of the space: the reserve for locks, indexes and prune is still free.
+    const fs = await statfs(mnt);
+    expect(fs.bavail * fs.bsize).toBeGreaterThanOrEqual(packReserve(fs.blocks * fs.bsize));
 
     // Consistent: check passes, the earlier snapshot restores, no temporary file and no lease is left.
     expect(await tempFiles(repoPath)).toEqual([]);

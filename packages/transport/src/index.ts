@@ -4,6 +4,6 @@
  * restore Target. Each implements an interface of @cairn/core. MicroPython boards are
  * @cairn/device's.
  */
-export { createLocalBackend } from './local-backend.js';
+export { createLocalBackend, packReserve } from './local-backend.js';
 export { createLocalSource } from './local-source.js';
 export { createLocalTarget } from './local-target.js';

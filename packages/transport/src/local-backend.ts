@@ -14,6 +14,16 @@ import { filePath, repositoryFolders, typeFolder } from './local-layout.js';
 export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 /**
+ * The bytes a pack write leaves free on the repository's filesystem: 1% of it, at least 256 KiB
+ * and at most 64 MiB. Packs never take the last of the space, so that after a backup stopped on a
+ * full disk the small files that free it again (a lock, an index, a snapshot) can still be written
+ * and `forget`/`prune` work.
+ */
+export function packReserve(totalBytes: number): number {
+  return Math.min(64 * 1024 * 1024, Math.max(256 * 1024, Math.floor(totalBytes / 100)));
+}
+
+/**
  * A repository in a local folder: `config`, `data/<2 hex>/<name>`, `index/`, `snapshots/`,
  * `keys/`, `locks/`. Writes are exclusive and atomic (synced temporary file
  * `.tmp-<host>-<pid>-<random>`, hard link); only `replaceConfig` renames over a file.
@@ -52,6 +62,7 @@ export function createLocalBackend(path: string): Backend {
       const pieces = toPieces(data);
       const file = filePath(root, type, name);
       try {
+        if (type === 'data') await keepReserve(file, pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
         await writeExclusive(file, pieces, type === 'data');
       } catch (error) {
         throw translate(error, file);
@@ -170,6 +181,17 @@ export function createLocalBackend(path: string): Backend {
       return removed;
     },
   };
+
+  /** Refuses a pack that would leave less than packReserve free (a system error: translated by the caller). */
+  async function keepReserve(file: string, size: number): Promise<void> {
+    const fs = await statfs(root);
+    const free = fs.bavail * fs.bsize;
+    const reserve = packReserve(fs.blocks * fs.bsize);
+    if (free - size >= reserve) return;
+    throw new CairnError('ERR_NO_SPACE', `no space left for repository ${root} (writing ${file}): ${free} bytes free, the pack takes ${size} and ${reserve} stay free for locks, indexes and prune`, {
+      hint: 'free some space on the device holding the repository (cairn forget/prune work), or use another one',
+    });
+  }
 
   async function makeFolder(folder: string): Promise<void> {
     try {

@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isCairnError } from '@cairn/core';
+import { createLocalBackend, packReserve } from '@cairn/transport';
+import { hexName } from './backend-contract.js';
+import { tempDir } from './temp-dir.js';
+
+const mounts: string[] = [];
+const name = (n: number): string => hexName(new TextEncoder().encode(String(n)));
+afterEach(() => {
+  for (const dir of mounts.splice(0)) execFileSync('umount', ['-l', dir]);
+});
+
+describe('the local backend on a filesystem that fills up', () => {
+  it('refuses the pack that would take the reserve, so a lock, an index and a snapshot still fit afterwards', async (context) => {
+    const mnt = join(await tempDir(), 'mnt');
+    await mkdir(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt], { stdio: 'pipe' });
+    } catch {
+      context.skip('cannot mount a size-limited tmpfs (needs root)');
+      return;
+    }
+    mounts.push(mnt);
+    const backend = createLocalBackend(join(mnt, 'repo'));
+    await backend.create();
+    const free = async () => {
+      const fs = await statfs(mnt);
+      return { free: fs.bavail * fs.bsize, reserve: packReserve(fs.blocks * fs.bsize) };
+    };
+    expect(packReserve(4 * 1024 * 1024)).toBe(256 * 1024);
+    expect(packReserve(1e9)).toBe(1e7);
+    expect(packReserve(1e15)).toBe(64 * 1024 * 1024);
+
+    let written = 0;
+    let refused: unknown;
+    for (let i = 0; i < 100 && refused === undefined; i++) {
+      await backend.write('data', name(i), randomBytes(300_000)).then(() => { written++; }, (error: unknown) => { refused = error; });
+    }
+    expect(written).toBeGreaterThan(5);
+    expect(isCairnError(refused, 'ERR_NO_SPACE')).toBe(true);
+    expect((refused as Error).message).toContain(`no space left for repository ${join(mnt, 'repo')}`);
+    const after = await free();
+    expect(after.free).toBeGreaterThanOrEqual(after.reserve);
+    // What frees space again still fits.
+    await backend.write('lock', name(1000), randomBytes(200));
+    await backend.write('index', name(1001), randomBytes(50_000));
+    await backend.write('snapshot', name(1002), randomBytes(2_000));
+  });
+});
