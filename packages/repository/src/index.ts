@@ -12,8 +12,11 @@ export { listSnapshots, findSnapshot, snapshotKind, PRE_RESTORE_TAG, VERSION } f
 export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions } from './repo/snapshots.js';
 export { parseCalendarDuration, parseInterval } from './repo/durations.js';
 export type { CalendarDuration } from './repo/durations.js';
-export { backup, resolveBackupPaths } from './backup/archiver.js';
-export type { BackupOptions, BackupResult, BackupProgress, BackupWarning, BackupWarningKind } from './backup/backup-types.js';
+export { backup } from './backup/archiver.js';
+export { resolveBackupPaths } from './backup/backup-walk.js';
+export { dryRunBackup } from './backup/dry-run.js';
+export type { DryRunResult } from './backup/dry-run.js';
+export type { BackupOptions, BackupResult, BackupProgress, BackupWarning, BackupWarningKind, BackupEntry, BackupEntryStatus } from './backup/backup-types.js';
 export { compressionSetting, COMPRESSION_MODES, parseCompressionMode } from './write/compression.js';
 export type { CompressionMode } from './write/compression.js';
 export { restore } from './restore/restorer.js';
