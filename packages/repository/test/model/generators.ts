@@ -11,6 +11,7 @@ import { boardEditArb, editArb } from './edits.js';
 import { BackupCommand } from './commands/backup.js';
 import type { RootsBackup } from './commands/backup.js';
 import { DeviceBackupCommand } from './commands/device-backup.js';
+import { DryRunCommand } from './commands/dry-run.js';
 import { ForgetCommand } from './commands/forget.js';
 import { KillCommand } from './commands/kill.js';
 import { PruneCommand, RepairIndexCommand } from './commands/maintenance.js';
@@ -52,6 +53,7 @@ type Arb = fc.Arbitrary<fc.AsyncCommand<Model, World>>;
 /** Every command generator by kind, with how often it is picked (fc.commands picks evenly among the list's entries). */
 const KINDS: readonly { readonly kind: string; readonly weight: number; readonly arb: Arb }[] = [
   { kind: 'backup', weight: 3, arb: rootsBackup.map((p) => new BackupCommand(p)) },
+  { kind: 'dry-run', weight: 1, arb: rootsBackup.map((p) => new DryRunCommand(p)) },
   { kind: 'vcs-backup', weight: 1, arb: fc.record({ change: fc.constantFrom('none' as const, 'commit' as const, 'stash' as const, 'edit' as const, 'push' as const), hours }).map((p) => new VcsBackupCommand(p)) },
   { kind: 'forget-ids', weight: 1, arb: fc.record({ by: fc.constant('ids' as const), picks: fc.array(fc.nat(50), { minLength: 1, maxLength: 2 }) }).map((p) => new ForgetCommand(p)) },
   { kind: 'forget-policy', weight: 2, arb: fc.record({ by: fc.constant('policy' as const), policy: policyArb, groupBy }).map((p) => new ForgetCommand(p)) },
