@@ -12,8 +12,7 @@ export { listSnapshots, findSnapshot, snapshotKind, PRE_RESTORE_TAG, VERSION } f
 export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions } from './repo/snapshots.js';
 export { parseCalendarDuration, parseInterval } from './repo/durations.js';
 export type { CalendarDuration } from './repo/durations.js';
-export { backup } from './backup/archiver.js';
-export { resolveBackupPaths } from './backup/backup-walk.js';
+export { backup, resolveBackupPaths } from './backup/archiver.js';
 export { dryRunBackup } from './backup/dry-run.js';
 export type { DryRunResult } from './backup/dry-run.js';
 export type { BackupOptions, BackupResult, BackupProgress, BackupWarning, BackupWarningKind, BackupEntry, BackupEntryStatus } from './backup/backup-types.js';

@@ -1,14 +1,52 @@
-import { userInfo } from 'node:os';
-import { fromHex } from '@cairn/core';
-import type { Snapshot, SnapshotSummary } from '@cairn/index';
+import { hostname as osHostname, userInfo } from 'node:os';
+import { CairnError, fromHex, isCairnError } from '@cairn/core';
+import type { EntryStat, Id, Source } from '@cairn/core';
+import { encodeTree } from '@cairn/index';
+import type { Snapshot, SnapshotSummary, SnapshotWorkingCopy, TreeNode } from '@cairn/index';
 import { createBlobWriter } from '../write/blob-writer.js';
+import type { BlobWriter } from '../write/blob-writer.js';
 import { compressionSetting } from '../write/compression.js';
 import { withLease } from '../locks/lease.js';
 import { quotaAfterBackup, quotaBeforeBackup } from './quota-backup.js';
-import { PROGRAM, saveSnapshot } from '../repo/snapshots.js';
+import { findParent, PROGRAM, recordedXattrs, saveSnapshot } from '../repo/snapshots.js';
+import type { SnapshotEntry } from '../repo/snapshots.js';
+import { rootEntry } from './source-dir.js';
 import type { Repository } from '../repo/repository.js';
-import { walkBackup } from './backup-walk.js';
-import type { BackupOptions, BackupResult } from './backup-types.js';
+import { loadNodeMap, Walker } from './walker.js';
+import type { BackupOptions, BackupResult, BackupWarning } from './backup-types.js';
+import type { Previous } from './walker.js';
+
+/** Checks that every path exists; returns their absolute forms and root names (before anything is written). */
+export async function resolveBackupPaths(source: Source, paths: readonly string[]): Promise<{ path: string; name: string; stat: EntryStat }[]> {
+  if (paths.length === 0) throw new TypeError('backup needs at least one path');
+  const resolved = [];
+  const byName = new Map<string, string>();
+  for (const given of paths) {
+    const path = source.resolve(given);
+    let stat: EntryStat;
+    try {
+      stat = await source.lstat(path);
+    } catch (error) {
+      if (isCairnError(error, 'ERR_NOT_FOUND')) {
+        throw new CairnError('ERR_NOT_FOUND', `cannot back up ${given}: no such file or folder (${path})`, { cause: error });
+      }
+      throw error;
+    }
+    const name = path.split('/').filter(Boolean).pop() ?? '';
+    const clash = byName.get(name);
+    if (clash !== undefined) {
+      throw new CairnError('ERR_EXISTS', `${clash} and ${path} would both be "${name || '/'}" in the snapshot`, {
+        hint: 'back them up in separate snapshots, or back up their common parent',
+      });
+    }
+    byName.set(name, path);
+    resolved.push({ path, name, stat });
+  }
+  if (byName.has('') && resolved.length > 1) {
+    throw new CairnError('ERR_EXISTS', '"/" holds every other path: back it up on its own');
+  }
+  return resolved;
+}
 
 /**
  * Backs up `options.paths` into the repository and writes the snapshot last. It holds a lease
@@ -26,11 +64,11 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
 
 async function runBackup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
-  const walk = await walkBackup(repo, options, () => createBlobWriter(repo, {
+  const { walker, parent, vcs, inSnapshot, tree, paths, hostname } = await walkBackup(repo, options, () => createBlobWriter(repo, {
     ...(options.compression === undefined ? {} : { compression: compressionSetting(options.compression) }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   }));
-  const { walker, parent, vcs, inSnapshot } = walk;
+
   const ws = walker.writer.stats;
   const summary: SnapshotSummary = {
     ...walker.counts,
@@ -43,9 +81,9 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
   };
   const snapshot: Snapshot = {
     time: BigInt((options.time ?? new Date()).getTime()) * 1_000_000n,
-    tree: walk.tree,
-    paths: walk.paths,
-    hostname: walk.hostname,
+    tree,
+    paths,
+    hostname,
     username: options.username ?? safeUsername(),
     tags: [...(options.tags ?? [])],
     description: options.description ?? '',
@@ -62,6 +100,113 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
   return { id, snapshot, warnings: walker.warnings, partial };
 }
 
+/** What the walk of a backup's paths made: everything of the snapshot but its own fields. */
+export interface BackupWalk {
+  /** The absolute source paths backed up (the snapshot's `paths`). */
+  readonly paths: string[];
+  readonly hostname: string;
+  readonly parent: SnapshotEntry | null;
+  /** The snapshot's root tree. */
+  readonly tree: Id;
+  /** The working copies' records, when a selector was asked. */
+  readonly vcs: SnapshotWorkingCopy[] | undefined;
+  /** The walk's counts, warnings, skipped entries and classes. */
+  readonly walker: Walker;
+  /** Where a source path under one of the paths is in the snapshot ("/app/src/a.ts"). */
+  readonly inSnapshot: (path: string) => string;
+}
+
+/**
+ * Walks `options.paths` as a backup does, the same for a real backup and a dry run: the same
+ * parent (findParent), the same selector, the same reuse of the parent's unchanged entries. Blobs
+ * go to the writer `makeWriter` gives (after the paths are checked); it is finished here, or
+ * aborted when the walk fails.
+ */
+export async function walkBackup(repo: Repository, options: BackupOptions, makeWriter: () => BlobWriter): Promise<BackupWalk> {
+  const roots = await resolveBackupPaths(options.source, options.paths);
+  const hostname = options.hostname ?? osHostname();
+  const paths = roots.map((root) => root.path);
+  const parent = await findParent(repo, options.parent, { paths, hostname });
+  // A snapshot of "/" alone has the tree of "/" as its root: its parent's root is the previous "/".
+  const wholeRoot = roots.length === 1 && roots[0]?.name === '';
+  const parentTree = parent?.snapshot.tree;
+  const parentRoot = parentTree === undefined || wholeRoot ? new Map<string, TreeNode>() : await loadNodeMap(repo, parentTree);
+  const inSnapshot = (path: string): string => snapshotPathOf(roots, path);
+  const onEntry = options.onEntry;
+  const walkOptions: BackupOptions = onEntry === undefined ? options : { ...options, onEntry: (entry) => onEntry({ ...entry, path: inSnapshot(entry.path) }) };
+
+  const skipFolders = await skippedFolders(options.source, options.skip ?? []);
+  const writer = makeWriter();
+  const walker = new Walker(repo, walkOptions, writer, skipFolders, parent !== null && recordedXattrs(parent.snapshot));
+  const parentCopies = new Map((parent?.snapshot.vcs ?? []).map((record) => [record.path, record]));
+  options.selector?.begin?.((root) => {
+    const record = parentCopies.get(inSnapshot(root));
+    return record?.extras != null && record.extrasKey !== undefined && writer.has(record.extras) ? { extras: record.extras, extrasKey: record.extrasKey } : undefined;
+  });
+  let tree: Id;
+  let vcs: SnapshotWorkingCopy[] | undefined;
+  try {
+    const rootNodes: TreeNode[] = [];
+    for (const root of roots) {
+      const previous: Previous | undefined = wholeRoot ? parentTree && { type: 'dir', subtree: parentTree } : parentRoot.get(root.name);
+      const node = await walker.saveEntry(rootEntry(options.source, root.path), root.path, root.name, root.stat, previous);
+      if (node !== null) rootNodes.push(node);
+    }
+    const single = rootNodes[0];
+    tree = wholeRoot && single?.subtree !== undefined
+      ? single.subtree
+      : await writer.save('tree', encodeTree(rootNodes));
+    if (options.selector !== undefined) {
+      vcs = [];
+      for (const copy of await options.selector.finish(options.signal)) {
+        let extras = copy.reuse ?? null;
+        if (extras === null && copy.extras !== null) {
+          const stat = await options.source.lstat(copy.extras);
+          extras = (await walker.saveEntry(rootEntry(options.source, copy.extras), copy.extras, 'extras', stat, undefined))?.subtree ?? null;
+          if (extras === null) throw new CairnError('ERR_IO', `the extras of the working copy at ${copy.root} (${copy.extras}) could not be stored`);
+        }
+        vcs.push({ path: inSnapshot(copy.root), mode: copy.mode, state: copy.state, extras, ...(copy.extrasKey === undefined ? {} : { extrasKey: copy.extrasKey }) });
+        for (const message of copy.warnings ?? []) {
+          const warning: BackupWarning = { kind: 'vcs', path: copy.root, message };
+          walker.warnings.push(warning);
+          options.onWarning?.(warning);
+        }
+      }
+    }
+    await writer.finish();
+  } catch (error) {
+    // What was written stays indexed (a later backup reuses it); no snapshot refers to it yet.
+    await writer.abort().catch(() => undefined);
+    throw error;
+  } finally {
+    await options.selector?.close();
+  }
+  return { paths, hostname, parent, tree, vcs, walker, inSnapshot };
+}
+
+/** The lstat of each `skip` path that exists (the walk compares folders with them by identity). */
+async function skippedFolders(source: Source, skip: readonly string[]): Promise<EntryStat[]> {
+  const found: EntryStat[] = [];
+  for (const path of skip) {
+    try {
+      found.push(await source.lstat(path));
+    } catch (error) {
+      if (!isCairnError(error, 'ERR_NOT_FOUND')) throw error;
+    }
+  }
+  return found;
+}
+
+/** Where a source path under one of the backup's paths is in the snapshot ("/app/src/a.ts"). */
+function snapshotPathOf(roots: readonly { path: string; name: string }[], path: string): string {
+  for (const root of roots) {
+    if (root.name === '') return path;
+    if (path === root.path) return `/${root.name}`;
+    if (path.startsWith(`${root.path}/`)) return `/${root.name}${path.slice(root.path.length)}`;
+  }
+  return path;
+}
+
 function safeUsername(): string {
   try {
     return userInfo().username;
@@ -69,3 +214,4 @@ function safeUsername(): string {
     return '';
   }
 }
+

@@ -2,7 +2,7 @@ import { toHex } from '@cairn/core';
 import type { SkippedEntry, SnapshotSummary, SnapshotWorkingCopy } from '@cairn/index';
 import { createDryBlobWriter } from '../write/dry-blob-writer.js';
 import type { Repository } from '../repo/repository.js';
-import { walkBackup } from './backup-walk.js';
+import { walkBackup } from './archiver.js';
 import type { BackupOptions, BackupWarning } from './backup-types.js';
 
 /** What a backup would do (dryRunBackup). */
