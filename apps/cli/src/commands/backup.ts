@@ -37,7 +37,7 @@ interface BackupFlags {
 /** What `--stdin` backs up by: no config file, no VCS work, no policy (a stream has no entries to skip). */
 const STDIN_PLAN: BackupPlan = { vcs: 'off', policy: () => null, meta: {}, tags: [] };
 
-/** `cairn backup <paths…>` */
+/** `cairn backup <paths…>`, `cairn backup --stdin` */
 export function registerBackup(program: Command): void {
   program
     .command('backup')
@@ -83,7 +83,8 @@ export function registerBackup(program: Command): void {
         process.stderr.write(`note: not backing up the repository itself (${repoPath})\n`);
       }
       // Ctrl-C (or SIGTERM) stops cleanly: packs already written get indexed, no snapshot is made.
-      const status = startStatus('{files} files, {dirs} dirs, {read} read, {added} added  {path}', flags.quiet !== true);
+      // A dry run's list goes to the terminal as the walk finds it: no status line redrawn across it.
+      const status = startStatus('{files} files, {dirs} dirs, {read} read, {added} added  {path}', flags.quiet !== true && (flags.dryRun !== true || options.json === true));
       const optionsFor = (signal: AbortSignal): BackupOptions => ({
         source,
         paths: stdin?.paths ?? paths,
