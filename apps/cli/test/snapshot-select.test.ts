@@ -63,7 +63,7 @@ describe('snapshot filters: --host, --path, --tag', () => {
     expect(await readFile(join(home, 'out2', 'proj', 'notes.txt'), 'utf8')).toBe('laptop notes\n');
   });
 
-  it('--host and --tag narrow latest for restore, ls, stats and cat; a named snapshot must match them too', async () => {
+  it('--host and --tag narrow latest for restore, ls, stats, cat and device restore; a named snapshot must match them too', async () => {
     const { home, run, proj, ids } = await setup();
     const desk = await run('restore', 'latest', '--host', 'desktop', '--target', join(home, 'd'));
     expect(desk.code, desk.stderr).toBe(0);
@@ -83,6 +83,10 @@ describe('snapshot filters: --host, --path, --tag', () => {
     expect(none.code).toBe(1);
     expect(none.stderr.split('\n')[0]).toBe('cairn: no snapshot matches tags weekly, so there is no "latest" of them');
     expect(await readdir(home)).not.toContain('n');
+
+    const board = await run('device', 'restore', 'latest', '--port', 'sim', '--host', 'nowhere');
+    expect(board.code).toBe(1);
+    expect(board.stderr.split('\n')[0]).toBe('cairn: no snapshot matches host nowhere, so there is no "latest" of them');
 
     const mismatch = await run('ls', ids.laptopOther.slice(0, 8), '--host', 'desktop');
     expect(mismatch.code).toBe(1);
