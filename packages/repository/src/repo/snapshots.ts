@@ -109,10 +109,10 @@ export interface FindSnapshotOptions {
  */
 export async function findSnapshot(repo: RepositoryFiles, ref: string, options: FindSnapshotOptions = {}): Promise<SnapshotEntry> {
   const filter = options.filter ?? {};
-  if (isEmptyFilter(filter)) return findAmong(await listSnapshots(repo), ref, options);
   const { snapshots, problems } = await listSnapshots(repo);
-  const matching = snapshots.filter((entry) => matchesFilter(entry.snapshot, filter));
+  if (isEmptyFilter(filter)) return findAmong({ snapshots, problems }, ref, options);
   if (ref === 'latest') {
+    const matching = snapshots.filter((entry) => matchesFilter(entry.snapshot, filter));
     if (matching.length === 0 && snapshots.length > 0) {
       for (const problem of problems) options.onUnreadable?.(problem);
       throw new CairnError('ERR_NOT_FOUND', `no snapshot matches ${describeFilter(filter)}, so there is no "latest" of them`, {
