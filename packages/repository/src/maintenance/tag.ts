@@ -59,10 +59,11 @@ export function changeTags(tags: readonly string[], changes: TagChanges): string
  * Changes the tags of snapshots (restic's `tag`). A snapshot's id is the hash of its file, so each
  * snapshot whose tags change is rewritten: the new file is written first and the old one removed
  * only after, so at every moment one of them names the data (a crash between leaves both, the
- * same data twice). Snapshots whose tags stay the same are left alone. Holds the exclusive lock
- * (no prune reads the snapshot list meanwhile). Refused before anything changes (ERR_USAGE): no
- * change asked for; a change that would add or remove the pre-restore tag, which says a snapshot
- * holds only what a restore overwrote (see snapshotKind); ERR_NOT_FOUND for a snapshot not there.
+ * same data twice; an error after some rewrites names them). Snapshots whose tags stay the same
+ * are left alone. Holds the exclusive lock (no prune reads the snapshot list meanwhile). Refused
+ * before anything changes (ERR_USAGE): no change asked for; a change that would add or remove the
+ * pre-restore tag, which says a snapshot holds only what a restore overwrote (see snapshotKind);
+ * ERR_NOT_FOUND for a snapshot not there.
  */
 export async function tagSnapshots(repo: RepositoryFiles, options: TagOptions): Promise<TagResult> {
   const changes: TagChanges = { ...(options.add === undefined ? {} : { add: options.add }), ...(options.remove === undefined ? {} : { remove: options.remove }), ...(options.set === undefined ? {} : { set: options.set }) };
@@ -90,20 +91,31 @@ export async function tagSnapshots(repo: RepositoryFiles, options: TagOptions): 
         unchanged.push(entry.id);
         continue;
       }
-      const newId = dryRun ? null : await saveSnapshot(repo, { ...entry.snapshot, tags });
-      if (newId !== null && newId !== entry.id) {
-        try {
-          await repo.backend.remove('snapshot', entry.id);
-        } catch (error) {
-          if (!isCairnError(error, 'ERR_NOT_FOUND')) throw error;
-        }
+      try {
+        rewritten.push({ oldId: entry.id, newId: dryRun ? null : await rewrite(repo, entry, tags), tags });
+      } catch (error) {
+        if (rewritten.length === 0 || !isCairnError(error)) throw error;
+        // Say what is already done: those snapshots have their new ids now.
+        const done = rewritten.map((r) => `${r.oldId.slice(0, 8)} -> ${(r.newId ?? '').slice(0, 8)}`).join(', ');
+        throw new CairnError(error.code, `${error.message} (tag stopped at snapshot ${entry.id.slice(0, 8)}, after rewriting ${done})`, { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error });
       }
-      rewritten.push({ oldId: entry.id, newId, tags });
     }
     return { rewritten, unchanged, dryRun };
   } finally {
     await lock?.release();
   }
+}
+
+/** Writes the snapshot with its new tags, then removes the old file; returns the new id. */
+async function rewrite(repo: RepositoryFiles, entry: SnapshotEntry, tags: readonly string[]): Promise<string> {
+  const newId = await saveSnapshot(repo, { ...entry.snapshot, tags: [...tags] });
+  if (newId === entry.id) return newId;
+  try {
+    await repo.backend.remove('snapshot', entry.id);
+  } catch (error) {
+    if (!isCairnError(error, 'ERR_NOT_FOUND')) throw error;
+  }
+  return newId;
 }
 
 /** The snapshots named (each once, in the order named), or every snapshot that passes the filter. */
