@@ -8,8 +8,8 @@
 export { initRepository, openRepository } from './repo/repository.js';
 export type { Repository, InitOptions } from './repo/repository.js';
 export type { IndexProblem } from './repo/index-files.js';
-export { listSnapshots, findSnapshot, snapshotKind, PRE_RESTORE_TAG, VERSION } from './repo/snapshots.js';
-export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions } from './repo/snapshots.js';
+export { listSnapshots, findSnapshot, snapshotKind, matchesFilter, isEmptyFilter, describeFilter, PRE_RESTORE_TAG, VERSION } from './repo/snapshots.js';
+export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions, SnapshotFilter } from './repo/snapshots.js';
 export { parseCalendarDuration, parseInterval } from './repo/durations.js';
 export type { CalendarDuration } from './repo/durations.js';
 export { backup, resolveBackupPaths } from './backup/archiver.js';

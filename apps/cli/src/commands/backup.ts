@@ -7,7 +7,7 @@ import { createLocalSource } from '@cairn/transport';
 import { createProjectSelector } from '@cairn/vcs/selector';
 import type { VcsBackupMode } from '@cairn/vcs/selector';
 import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../context.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, shortId } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
 import { shorten, startStatus } from '../progress.js';
 import { backupPlan } from '../backup-plan.js';
@@ -122,7 +122,7 @@ export function registerBackup(program: Command): void {
       } else {
         process.stdout.write(
           [
-            `snapshot ${result.id} saved`,
+            `snapshot ${shortId(result.id)} saved`,
             `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged${s.filesReferenced > 0 ? `, ${s.filesReferenced} by reference` : ''}; ${s.dirs} folders, ${s.symlinks} symlinks, ${s.others} other`,
             ...projectLines(result),
             `read ${formatBytes(s.bytesRead)}, added ${formatBytes(s.bytesAdded)} in ${s.dataBlobsAdded + s.treeBlobsAdded} blobs (${s.packsAdded} packs) in ${(s.durationMs / 1000).toFixed(2)} s`,
@@ -151,7 +151,7 @@ function projectLines(result: BackupResult): string[] {
   if (byPolicy.length > 0) {
     lines.push(`skipped by policy (--no-policy keeps everything): ${byPolicy.length}`);
     for (const entry of byPolicy.slice(0, 10)) lines.push(skippedLine(entry));
-    if (byPolicy.length > 10) lines.push(`  … and ${byPolicy.length - 10} more (cairn stats ${result.id.slice(0, 12)} lists them all)`);
+    if (byPolicy.length > 10) lines.push(`  … and ${byPolicy.length - 10} more (cairn stats ${shortId(result.id)} lists them all)`);
   }
   return lines;
 }
@@ -194,7 +194,7 @@ function quotaLines(result: BackupResult): string[] {
   if (quota === undefined || quota.limit === null) return [];
   const lines: string[] = [];
   if (quota.forgotten.length > 0 || quota.freed > 0) {
-    lines.push(`size limit: forgot ${quota.forgotten.length} snapshot(s) the retention policy lets go${quota.forgotten.length > 0 ? ` (${quota.forgotten.map((id) => id.slice(0, 12)).join(', ')})` : ''}, freed ${formatBytes(quota.freed)}; the repository holds ${formatBytes(quota.sizeAfter)} of ${formatBytes(quota.limit)}`);
+    lines.push(`size limit: forgot ${quota.forgotten.length} snapshot(s) the retention policy lets go${quota.forgotten.length > 0 ? ` (${quota.forgotten.map(shortId).join(', ')})` : ''}, freed ${formatBytes(quota.freed)}; the repository holds ${formatBytes(quota.sizeAfter)} of ${formatBytes(quota.limit)}`);
   }
   if (quota.warning !== undefined) lines.push(`warning: ${quota.warning}`);
   return lines;
