@@ -13,11 +13,11 @@ export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions 
 export { parseCalendarDuration, parseInterval } from './repo/durations.js';
 export type { CalendarDuration } from './repo/durations.js';
 export { backup, resolveBackupPaths } from './backup/archiver.js';
-export type { BackupOptions, BackupResult, BackupProgress, BackupWarning, BackupWarningKind } from './backup/backup-types.js';
+export type { BackupOptions, BackupResult, BackupProgress, BackupTotal, BackupWarning, BackupWarningKind } from './backup/backup-types.js';
 export { compressionSetting, COMPRESSION_MODES, parseCompressionMode } from './write/compression.js';
 export type { CompressionMode } from './write/compression.js';
 export { restore } from './restore/restorer.js';
-export type { RestoreOptions, RestoreResult, RestoreAction, RestoreProblem, OverwritePolicy } from './restore/restorer.js';
+export type { RestoreOptions, RestoreResult, RestoreAction, RestoreProblem, RestoreProgress, OverwritePolicy } from './restore/restorer.js';
 export { restoreUndoable } from './restore/undoable-restore.js';
 export type { UndoableRestoreOptions, UndoableRestoreResult } from './restore/undoable-restore.js';
 export { check, parseDataSubset } from './check/checker.js';

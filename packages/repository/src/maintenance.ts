@@ -10,6 +10,7 @@ export { forget, groupText } from './maintenance/forget.js';
 export type { ForgetOptions, ForgetResult, ForgetGroup } from './maintenance/forget.js';
 export { prune, parseMaxUnused, DEFAULT_GRACE_MS, DEFAULT_MAX_UNUSED } from './maintenance/prune.js';
 export type { PruneOptions, PruneResult } from './maintenance/prune.js';
+export type { PruneProgress } from './maintenance/prune-types.js';
 export { readPruneRecords } from './maintenance/prune-record.js';
 export type { PruneRecord, PendingPack, PendingReason } from './maintenance/prune-record.js';
 export { enforceQuota, quotaLimit, repositorySize } from './maintenance/quota.js';

@@ -1,6 +1,6 @@
 import { hostname as osHostname, userInfo } from 'node:os';
 import { CairnError, fromHex, isCairnError } from '@cairn/core';
-import type { EntryStat, Source } from '@cairn/core';
+import type { EntryStat, Id, Source } from '@cairn/core';
 import { encodeTree } from '@cairn/index';
 import type { Snapshot, SnapshotSummary, SnapshotWorkingCopy, TreeNode } from '@cairn/index';
 import { createBlobWriter } from '../write/blob-writer.js';
@@ -11,7 +11,8 @@ import { findParent, PROGRAM, recordedXattrs, saveSnapshot } from '../repo/snaps
 import { rootEntry } from './source-dir.js';
 import type { Repository } from '../repo/repository.js';
 import { loadNodeMap, Walker } from './walker.js';
-import type { BackupOptions, BackupResult, BackupWarning } from './backup-types.js';
+import type { BackupOptions, BackupResult, BackupTotal, BackupWarning } from './backup-types.js';
+import { createTreeSizer } from '../tree/tree-size.js';
 import type { Previous } from './walker.js';
 
 /** Checks that every path exists; returns their absolute forms and root names (before anything is written). */
@@ -76,6 +77,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
   const walker = new Walker(repo, options, writer, await skippedFolders(options.source, options.skip ?? []), parent !== null && recordedXattrs(parent.snapshot));
+  const measure = parent !== null && options.onProgress !== undefined ? measureParent(repo, parent.snapshot.tree, (total) => (walker.total = total)) : undefined;
   const inSnapshot = (path: string): string => snapshotPathOf(roots, path);
   const parentCopies = new Map((parent?.snapshot.vcs ?? []).map((record) => [record.path, record]));
   options.selector?.begin?.((root) => {
@@ -118,6 +120,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     await writer.abort().catch(() => undefined);
     throw error;
   } finally {
+    measure?.stop();
     await options.selector?.close();
   }
 
@@ -150,6 +153,22 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
   const id = await saveSnapshot(repo, snapshot);
   const partial = walker.warnings.some((w) => w.kind === 'unreadable' || w.kind === 'changed');
   return { id, snapshot, warnings: walker.warnings, partial };
+}
+
+/**
+ * Measures the parent's tree (files and bytes below it) alongside the backup, for its progress
+ * totals; `stop` ends the measure where it is (it reads no more trees). A tree it cannot read
+ * leaves the total unknown.
+ */
+function measureParent(repo: Repository, tree: Id, found: (total: BackupTotal) => void): { stop(): void } {
+  let stopped = false;
+  const size = createTreeSizer({
+    loadTree: (id, what) => (stopped ? Promise.reject(new CairnError('ERR_ABORTED', 'the backup is done')) : repo.loadTree(id, what)),
+  });
+  size(tree).then((total) => {
+    if (!stopped) found(total);
+  }, () => undefined);
+  return { stop: () => (stopped = true) };
 }
 
 /** The lstat of each `skip` path that exists (the walk compares folders with them by identity). */
