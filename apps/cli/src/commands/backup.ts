@@ -9,7 +9,8 @@ import type { VcsBackupMode } from '@cairn/vcs/selector';
 import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
-import { shorten, startStatus } from '../progress.js';
+import { warn } from '../output.js';
+import { startProgress } from '../progress.js';
 import { backupPlan } from '../backup-plan.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 import { parseFlag, usageError } from '../usage.js';
@@ -68,7 +69,8 @@ export function registerBackup(program: Command): void {
         process.stderr.write(`note: not backing up the repository itself (${repoPath})\n`);
       }
       // Ctrl-C (or SIGTERM) stops cleanly: packs already written get indexed, no snapshot is made.
-      const status = startStatus('{files} files, {dirs} dirs, {read} read, {added} added  {path}', flags.quiet !== true);
+      // Totals come from the parent snapshot, measured alongside (none without a parent).
+      const progress = startProgress({ command: 'backup', enabled: flags.quiet !== true, unknownTotal: 'no parent snapshot to go by' });
       const result = await withInterrupt((signal) => backup(repo, {
         source,
         paths,
@@ -86,11 +88,11 @@ export function registerBackup(program: Command): void {
         ...(compression === undefined ? {} : { compression }),
         force: flags.force === true,
         signal,
-        onProgress: (p) => status.update({ files: String(p.files), dirs: String(p.dirs), read: formatBytes(p.bytesRead), added: formatBytes(p.bytesAdded), path: shorten(p.path) }),
+        onProgress: (p) => progress.set({ filesDone: p.files, filesTotal: p.total?.files ?? null, bytesDone: p.bytesDone, bytesTotal: p.total?.bytes ?? null, path: p.path }),
         onWarning: (w) => {
-          if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.message}\n`);
+          if (flags.quiet !== true) warn(w.message, { kind: w.kind, path: w.path });
         },
-      })).finally(() => status.stop());
+      })).finally(() => progress.stop());
       const s = result.snapshot.summary;
       if (options.json === true) {
         const { skipped = [], classes = {} } = result.snapshot;

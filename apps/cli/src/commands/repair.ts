@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { repairIndex, repairSnapshots } from '@cairn/repository';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
-import { startStatus } from '../progress.js';
+import { startProgress } from '../progress.js';
 
 const LISTED = 20;
 
@@ -15,9 +15,9 @@ export function registerRepair(program: Command): void {
     .action(async (_flags: unknown, command: Command) => {
       const options = globals(command);
       const repo = await openRepo(options);
-      const status = startStatus('reading pack headers: {done}/{total}', options.json !== true);
-      const result = await repairIndex(repo, { onProgress: (p) => status.update({ done: String(p.done), total: String(p.total) }) });
-      status.stop();
+      const progress = startProgress({ command: 'repair index', enabled: options.quiet !== true });
+      const result = await repairIndex(repo, { onProgress: (p) => progress.set({ phase: 'pack headers', done: p.done, total: p.total }) })
+        .finally(() => progress.stop());
       if (options.json === true) printJson(result);
       else {
         for (const d of result.damaged) process.stderr.write(`warning: ${d.message} (left in place, not indexed)\n`);

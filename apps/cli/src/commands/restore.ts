@@ -8,6 +8,8 @@ import type { RemoteRewrite } from '@cairn/vcs';
 import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation, resolveSnapshot } from '../context.js';
 import { formatBytes } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
+import { entryError, warn } from '../output.js';
+import { startProgress } from '../progress.js';
 import { latestProjectSnapshot } from '../projects.js';
 import { usageError } from '../usage.js';
 
@@ -48,6 +50,8 @@ export function registerRestore(program: Command): void {
       const vcsRemotes = flags.vcsRemote.map(parseRewrite);
       const dryRun = flags.dryRun === true;
       const actions: unknown[] = [];
+      // Totals come from the restore's plan: the files and bytes it is about to write.
+      const progress = startProgress({ command: 'restore', enabled: options.quiet !== true && !dryRun });
       const restoreOptions: RestoreOptions = {
         target: createLocalTarget(flags.target),
         localRoot: resolve(flags.target),
@@ -59,9 +63,8 @@ export function registerRestore(program: Command): void {
           if (options.json === true) actions.push(a);
           else if (dryRun || flags.verbose === true) process.stdout.write(`${dryRun ? 'would ' : ''}${a.action} ${a.type} ${a.path}${a.type === 'file' ? ` (${formatBytes(a.size)})` : ''}\n`);
         },
-        onProblem: (p) => {
-          if (options.json !== true) process.stderr.write(`error: ${p.message}\n`);
-        },
+        onProblem: (p) => entryError(p.message, { path: p.path }),
+        onProgress: (p) => progress.set(p),
       };
       // Ctrl-C (or SIGTERM) stops cleanly: the files being written are dropped, none is left half-written.
       const { result, preRestore } = await withInterrupt(async (signal): Promise<{ result: RestoreResult; preRestore: string | null }> => {
@@ -74,8 +77,8 @@ export function registerRestore(program: Command): void {
           skip: [resolve(repoLocation(options).path)],
         });
         return { result: undoable.restore, preRestore: undoable.backup?.id ?? null };
-      });
-      for (const path of result.notRestored) if (options.json !== true) process.stderr.write(`warning: ${path}: fifos, sockets and devices are not restored\n`);
+      }).finally(() => progress.stop());
+      for (const path of result.notRestored) warn(`${path}: fifos, sockets and devices are not restored`, { path });
       if (options.json === true) printJson({ ...result, ...(dryRun ? { actions } : {}), ...(flags.backupExisting === true && !dryRun ? { preRestore } : {}) });
       else {
         if (preRestore !== null) process.stdout.write(`saved what the restore overwrites as snapshot ${preRestore} (tag pre-restore); undo with: cairn restore ${preRestore.slice(0, 12)} --target ${flags.target}\n`);

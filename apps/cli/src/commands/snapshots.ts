@@ -32,7 +32,7 @@ export function registerSnapshots(program: Command): void {
       const shown = snapshots.filter(({ snapshot }) =>
         matchesProjectFilter(snapshot, filter) && (flags.host === undefined || snapshot.hostname === flags.host));
       if (options.json === true) {
-        printJson(shown.map(({ id, snapshot }) => ({ id, ...snapshotToJson(snapshot) })));
+        printJson(shown.map(({ id, snapshot }) => ({ id, ...snapshotToJson(snapshot) })), 'snapshot');
         return;
       }
       const rows = shown.map(({ id, snapshot }) => [
