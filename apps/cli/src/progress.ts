@@ -18,6 +18,9 @@ export interface ProgressState {
   path?: string;
 }
 
+/** The start of work on files whose totals are not known yet. */
+export const FILES_AND_BYTES: Readonly<ProgressState> = Object.freeze({ filesDone: 0, filesTotal: null, bytesDone: 0, bytesTotal: null, path: '' });
+
 /** Reports the progress of one command's long work on a terminal and as `status` lines. */
 export interface Progress {
   /** Records new counts (cheap: nothing is printed here; the bar and the status lines have their own pace). */
@@ -36,6 +39,8 @@ export interface ProgressOptions {
   readonly unit?: string;
   /** Why the total is unknown, said on the terminal while it is ("no parent snapshot"). */
   readonly unknownTotal?: string;
+  /** The counts before anything is done (they name the fields every status line has). */
+  readonly initial?: Readonly<ProgressState>;
 }
 
 /**
@@ -45,7 +50,7 @@ export interface ProgressOptions {
  */
 export function startProgress(options: ProgressOptions): Progress {
   if (!options.enabled) return { set: () => undefined, stop: () => undefined };
-  const state: ProgressState = {};
+  const state: ProgressState = { ...options.initial };
   const clock = new ProgressClock();
   const set = (update: Readonly<ProgressState>): void => {
     if (update.phase !== undefined && update.phase !== state.phase) clock.restart();
@@ -103,6 +108,7 @@ function fraction(state: ProgressState): number | null {
 
 /** Seconds left at the pace so far; null until there is a pace to go by (a second in, something done). */
 function secondsLeft(share: number | null, seconds: number): number | null {
+  if (share !== null && share >= 1) return 0;
   if (share === null || share <= 0 || seconds < 1) return null;
   return Math.round((seconds * (1 - share)) / share);
 }

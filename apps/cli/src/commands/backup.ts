@@ -10,7 +10,7 @@ import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../con
 import { formatBytes } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
 import { warn } from '../output.js';
-import { startProgress } from '../progress.js';
+import { FILES_AND_BYTES, startProgress } from '../progress.js';
 import { backupPlan } from '../backup-plan.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 import { parseFlag, usageError } from '../usage.js';
@@ -70,7 +70,7 @@ export function registerBackup(program: Command): void {
       }
       // Ctrl-C (or SIGTERM) stops cleanly: packs already written get indexed, no snapshot is made.
       // Totals come from the parent snapshot, measured alongside (none without a parent).
-      const progress = startProgress({ command: 'backup', enabled: flags.quiet !== true, unknownTotal: 'no parent snapshot to go by' });
+      const progress = startProgress({ command: 'backup', enabled: flags.quiet !== true, unknownTotal: 'no parent snapshot to go by', initial: FILES_AND_BYTES });
       const result = await withInterrupt((signal) => backup(repo, {
         source,
         paths,

@@ -20,7 +20,7 @@ export function registerCheck(program: Command): void {
       const options = globals(command);
       const subset = flags.readDataSubset === undefined ? undefined : parseFlag('--read-data-subset', flags.readDataSubset, parseDataSubset);
       const repo = await openRepo(options);
-      const progress = startProgress({ command: 'check', enabled: options.quiet !== true });
+      const progress = startProgress({ command: 'check', enabled: options.quiet !== true, initial: { phase: 'packs', done: 0, total: null } });
       // Ctrl-C (or SIGTERM) stops it between packs or snapshots (it changes nothing).
       const result = await withInterrupt((signal) => underLease(repo, signal, () => check(repo, {
         readData: flags.readData === true,

@@ -8,7 +8,7 @@ import type { GlobalOptions } from '../context.js';
 import { formatBytes } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
 import { warn } from '../output.js';
-import { startProgress } from '../progress.js';
+import { FILES_AND_BYTES, startProgress } from '../progress.js';
 import { boardHostname, connect, wireRatio } from './device-connect.js';
 import type { DeviceFlags } from './device-connect.js';
 
@@ -60,8 +60,10 @@ async function backupBoard(device: Device, flags: BackupFlags, options: GlobalOp
   const repo = await openOrCreateRepo(options);
   const scan = await source.scan(paths);
   // The scan gives the totals.
-  const progress = startProgress({ command: 'device backup', enabled: flags.quiet !== true && options.quiet !== true });
-  progress.set({ filesDone: 0, filesTotal: scan.files, bytesDone: 0, bytesTotal: scan.bytes });
+  const progress = startProgress({
+    command: 'device backup', enabled: flags.quiet !== true && options.quiet !== true,
+    initial: { ...FILES_AND_BYTES, filesTotal: scan.files, bytesTotal: scan.bytes },
+  });
   // Ctrl-C (or SIGTERM) stops cleanly: no snapshot is made.
   return withInterrupt((signal) => backup(repo, {
     source,

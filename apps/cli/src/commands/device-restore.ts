@@ -7,7 +7,7 @@ import { EXIT, globals, openRepo, printJson } from '../context.js';
 import type { GlobalOptions } from '../context.js';
 import { formatBytes } from '../format.js';
 import { entryError } from '../output.js';
-import { startProgress } from '../progress.js';
+import { FILES_AND_BYTES, startProgress } from '../progress.js';
 import type { Progress } from '../progress.js';
 import { withInterrupt } from '../interrupt.js';
 import { connect, wireRatio } from './device-connect.js';
@@ -92,8 +92,10 @@ async function restoreBoard(repo: Repository, ref: string, device: Device, flags
   });
   if (flags.dryRun === true) return { result: planned, totalFiles, totalBytes };
   // The dry run gave the totals: the files the board lacks and their bytes.
-  progress = startProgress({ command: 'device restore', enabled: flags.quiet !== true && options.quiet !== true });
-  progress.set({ filesDone: 0, filesTotal: totalFiles, bytesDone: 0, bytesTotal: totalBytes });
+  progress = startProgress({
+    command: 'device restore', enabled: flags.quiet !== true && options.quiet !== true,
+    initial: { ...FILES_AND_BYTES, filesTotal: totalFiles, bytesTotal: totalBytes },
+  });
   try {
     const result = await restore(repo, planned.snapshotId, {
       target,

@@ -41,7 +41,7 @@ export function registerPrune(program: Command): void {
     const options = globals(command);
     const repo = await openRepo(options);
     // Ctrl-C (or SIGTERM) stops it at a point where stopping is safe: before a deletion starts, or between repacked packs.
-    const progress = startProgress({ command: 'prune', enabled: options.quiet !== true });
+    const progress = startProgress({ command: 'prune', enabled: options.quiet !== true, initial: { phase: 'plan', done: 0, total: null } });
     const result = await withInterrupt((signal) => prune(repo, { ...pruneOptions(flags, flags.dryRun === true), signal, onProgress: (p) => progress.set({ phase: p.phase, done: p.done, total: p.total }) }))
       .finally(() => progress.stop());
     if (options.json === true) printJson(result);

@@ -15,7 +15,7 @@ export function registerRepair(program: Command): void {
     .action(async (_flags: unknown, command: Command) => {
       const options = globals(command);
       const repo = await openRepo(options);
-      const progress = startProgress({ command: 'repair index', enabled: options.quiet !== true });
+      const progress = startProgress({ command: 'repair index', enabled: options.quiet !== true, initial: { phase: 'pack headers', done: 0, total: null } });
       const result = await repairIndex(repo, { onProgress: (p) => progress.set({ phase: 'pack headers', done: p.done, total: p.total }) })
         .finally(() => progress.stop());
       if (options.json === true) printJson(result);

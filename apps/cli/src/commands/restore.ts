@@ -9,7 +9,7 @@ import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation, re
 import { formatBytes } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
 import { entryError, warn } from '../output.js';
-import { startProgress } from '../progress.js';
+import { FILES_AND_BYTES, startProgress } from '../progress.js';
 import { latestProjectSnapshot } from '../projects.js';
 import { usageError } from '../usage.js';
 
@@ -51,7 +51,7 @@ export function registerRestore(program: Command): void {
       const dryRun = flags.dryRun === true;
       const actions: unknown[] = [];
       // Totals come from the restore's plan: the files and bytes it is about to write.
-      const progress = startProgress({ command: 'restore', enabled: options.quiet !== true && !dryRun });
+      const progress = startProgress({ command: 'restore', enabled: options.quiet !== true && !dryRun, initial: FILES_AND_BYTES });
       const restoreOptions: RestoreOptions = {
         target: createLocalTarget(flags.target),
         localRoot: resolve(flags.target),
