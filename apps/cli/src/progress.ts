@@ -126,7 +126,7 @@ function statusFields(command: string, state: ProgressState, clock: ProgressCloc
     percent: share === null ? null : Math.round(share * 1000) / 10,
     secondsElapsed: Math.round(seconds * 10) / 10,
     secondsRemaining: secondsLeft(share, seconds),
-    path: state.path ?? '',
+    ...(state.path === undefined ? {} : { path: state.path }),
   };
 }
 
