@@ -6,10 +6,23 @@
  */
 
 let jsonMode = false;
+/** While a progress line is on the terminal: writes text above it (see progress.ts). */
+let aboveProgress: ((text: string) => void) | undefined;
 
 /** Switches JSON Lines on or off (main sets it from `--json` before a command runs). */
 export function setJsonOutput(on: boolean): void {
   jsonMode = on;
+}
+
+/** Routes the warnings and errors meant for the terminal above a progress line while it is shown (undefined: straight to stderr). */
+export function setTerminalLog(log: ((text: string) => void) | undefined): void {
+  aboveProgress = log;
+}
+
+/** Writes a line for the person at the terminal on stderr, above the progress line when one is shown. */
+function toTerminal(line: string): void {
+  if (aboveProgress === undefined) process.stderr.write(line);
+  else aboveProgress(line);
 }
 
 /** True when the command was given `--json`. */
@@ -53,7 +66,7 @@ export function emitItem(kind: string, item: unknown): void {
  */
 export function warn(message: string, fields: object = {}): void {
   if (jsonMode) emit('warning', { ...fields, message });
-  else process.stderr.write(`warning: ${message}\n`);
+  else toTerminal(`warning: ${message}\n`);
 }
 
 /**
@@ -62,7 +75,7 @@ export function warn(message: string, fields: object = {}): void {
  */
 export function entryError(message: string, fields: object = {}): void {
   if (jsonMode) process.stderr.write(jsonLine({ type: 'error', error: { message }, ...fields }));
-  else process.stderr.write(`error: ${message}\n`);
+  else toTerminal(`error: ${message}\n`);
 }
 
 /** The error that ended a command, as the `error` line on stderr that `--json` promises. */

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import { formatBytes } from './format.js';
-import { emit, jsonOutput } from './output.js';
+import { emit, jsonOutput, setTerminalLog } from './output.js';
 
 /**
  * What long work has done so far. Files and bytes for work on files (backup, restore, device
@@ -23,6 +23,8 @@ export const FILES_AND_BYTES: Readonly<ProgressState> = Object.freeze({ filesDon
 
 /** Reports the progress of one command's long work on a terminal and as `status` lines. */
 export interface Progress {
+  /** False when nothing is shown (no terminal, no --json, or --quiet): the engine need not count. */
+  readonly active: boolean;
   /** Records new counts (cheap: nothing is printed here; the bar and the status lines have their own pace). */
   set(update: Readonly<ProgressState>): void;
   /** Ends the bar (it is cleared) or, with --json, writes the last status line. */
@@ -49,7 +51,7 @@ export interface ProgressOptions {
  * CAIRN_PROGRESS_FPS sets the pace (default: 2 status lines a second, at most 4; 10 frames, at most 30).
  */
 export function startProgress(options: ProgressOptions): Progress {
-  if (!options.enabled) return { set: () => undefined, stop: () => undefined };
+  if (!options.enabled) return INACTIVE;
   const state: ProgressState = { ...options.initial };
   const clock = new ProgressClock();
   const set = (update: Readonly<ProgressState>): void => {
@@ -61,10 +63,11 @@ export function startProgress(options: ProgressOptions): Progress {
     line();
     const timer = setInterval(line, 1000 / progressFps(2, 4));
     timer.unref();
-    return { set, stop: () => { clearInterval(timer); line(); } };
+    return { active: true, set, stop: () => { clearInterval(timer); line(); } };
   }
-  if (process.stderr.isTTY !== true) return { set: () => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar({
+  if (process.stderr.isTTY !== true) return INACTIVE;
+  // A MultiBar of one: its log() puts warnings above the line instead of through it.
+  const bars = new cliProgress.MultiBar({
     format: (barOptions) => terminalLine(options, state, clock, (fraction) => cliProgress.Format.BarFormat(fraction, barOptions)),
     stream: process.stderr,
     fps: progressFps(10, 30),
@@ -73,9 +76,20 @@ export function startProgress(options: ProgressOptions): Progress {
     clearOnComplete: true,
     linewrap: false,
   });
-  bar.start(1, 0);
-  return { set, stop: () => bar.stop() };
+  bars.create(1, 0);
+  setTerminalLog((text) => bars.log(text));
+  return {
+    active: true,
+    set,
+    stop: () => {
+      setTerminalLog(undefined);
+      bars.update(); // the last frame, and any warning still waiting
+      bars.stop();
+    },
+  };
 }
+
+const INACTIVE: Progress = { active: false, set: () => undefined, stop: () => undefined };
 
 /** Frames (or status lines) a second: CAIRN_PROGRESS_FPS when it is a positive number, capped at `max`. */
 function progressFps(fallback: number, max: number): number {

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { backup, COMPRESSION_MODES, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
-import type { BackupResult, BackupWarning } from '@cairn/repository';
+import type { BackupProgress, BackupResult, BackupWarning } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
 import { createProjectSelector } from '@cairn/vcs/selector';
 import type { VcsBackupMode } from '@cairn/vcs/selector';
@@ -88,7 +88,7 @@ export function registerBackup(program: Command): void {
         ...(compression === undefined ? {} : { compression }),
         force: flags.force === true,
         signal,
-        onProgress: (p) => progress.set({ filesDone: p.files, filesTotal: p.total?.files ?? null, bytesDone: p.bytesDone, bytesTotal: p.total?.bytes ?? null, path: p.path }),
+        ...(progress.active ? { onProgress: (p: BackupProgress) => progress.set({ filesDone: p.files, filesTotal: p.total?.files ?? null, bytesDone: p.bytesDone, bytesTotal: p.total?.bytes ?? null, path: p.path }) } : {}),
         onWarning: (w) => {
           if (flags.quiet !== true) warn(w.message, { kind: w.kind, path: w.path });
         },

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { restore, restoreUndoable } from '@cairn/repository';
-import type { OverwritePolicy, Repository, RestoreOptions, RestoreResult } from '@cairn/repository';
+import type { OverwritePolicy, Repository, RestoreOptions, RestoreProgress, RestoreResult } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
 import { createWorkingCopyRebuilder } from '@cairn/vcs';
 import type { RemoteRewrite } from '@cairn/vcs';
@@ -64,7 +64,7 @@ export function registerRestore(program: Command): void {
           else if (dryRun || flags.verbose === true) process.stdout.write(`${dryRun ? 'would ' : ''}${a.action} ${a.type} ${a.path}${a.type === 'file' ? ` (${formatBytes(a.size)})` : ''}\n`);
         },
         onProblem: (p) => entryError(p.message, { path: p.path }),
-        onProgress: (p) => progress.set(p),
+        ...(progress.active ? { onProgress: (p: RestoreProgress) => progress.set(p) } : {}),
       };
       // Ctrl-C (or SIGTERM) stops cleanly: the files being written are dropped, none is left half-written.
       const { result, preRestore } = await withInterrupt(async (signal): Promise<{ result: RestoreResult; preRestore: string | null }> => {
