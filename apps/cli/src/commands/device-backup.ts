@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { backup, resolveBackupPaths } from '@cairn/repository';
-import type { BackupResult } from '@cairn/repository';
+import type { BackupProgress, BackupResult } from '@cairn/repository';
 import { createDeviceSource } from '@cairn/device';
 import type { Device } from '@cairn/device';
 import { EXIT, globals, openOrCreateRepo, printJson } from '../context.js';
@@ -73,7 +73,7 @@ async function backupBoard(device: Device, flags: BackupFlags, options: GlobalOp
     hostname: flags.host ?? boardHostname(device),
     meta: { device: device.port, platform: device.info.platform },
     ...(flags.description === undefined ? {} : { description: flags.description }),
-    onProgress: (p) => progress.set({ filesDone: p.files, bytesDone: p.bytesDone, path: p.path }),
+    ...(progress.active ? { onProgress: (p: BackupProgress) => progress.set({ filesDone: p.files, bytesDone: p.bytesDone, path: p.path }) } : {}),
     onWarning: (w) => {
       if (flags.quiet !== true && options.quiet !== true) warn(w.message, { kind: w.kind, path: w.path });
     },
