@@ -150,4 +150,19 @@ describe('--json prints JSON Lines; a terminal gets a progress line with totals'
     // The result comes after the progress line, which is cleared.
     expect(frames.restore).toMatch(/restored 60 files/);
   }, 180_000);
+
+  it('on a terminal, device backup and device restore show their totals, percent and ETA, never a template', async () => {
+    const home = await tempDir();
+    const env = { HOME: home, XDG_DATA_HOME: join(home, 'data'), CAIRN_PROGRESS_FPS: '30' };
+    const board = join(home, 'board');
+    await randomTree(join(board, 'lib'), 4, 30_000);
+    const backup = underTerminal(['device', 'backup', '--port', 'sim', '--sim-root', board], env);
+    const restore = underTerminal(['device', 'restore', 'latest', '--port', 'sim', '--sim-root', join(home, 'board2')], env);
+    for (const [command, output] of Object.entries({ backup, restore })) {
+      expect(output, command).not.toMatch(TEMPLATE);
+      expect(output, command).toMatch(/\d+% \| \d\/4 files \| [\d.]+ (B|KiB)\/117\.2 KiB \| [\d.]+ [KMG]?i?B\/s \| ETA /);
+    }
+    expect(backup).toMatch(/snapshot [0-9a-f]{64} saved/);
+    expect(restore).toMatch(/restored 4 files/);
+  }, 120_000);
 });
