@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { repairIndex, repairSnapshots } from '@cairn/repository';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
+import { entryError, warn } from '../output.js';
 import { startProgress } from '../progress.js';
 
 const LISTED = 20;
@@ -18,11 +19,9 @@ export function registerRepair(program: Command): void {
       const progress = startProgress({ command: 'repair index', enabled: options.quiet !== true, initial: { phase: 'pack headers', done: 0, total: null } });
       const result = await repairIndex(repo, { onProgress: (p) => progress.set({ phase: 'pack headers', done: p.done, total: p.total }) })
         .finally(() => progress.stop());
+      for (const d of result.damaged) warn(`${d.message} (left in place, not indexed)`, { file: d.file });
       if (options.json === true) printJson(result);
-      else {
-        for (const d of result.damaged) process.stderr.write(`warning: ${d.message} (left in place, not indexed)\n`);
-        process.stdout.write(`indexed ${result.packs} packs (${result.blobs} blobs) in ${result.indexFilesWritten} new index file(s); removed ${result.indexFilesRemoved} old index file(s)\n`);
-      }
+      else process.stdout.write(`indexed ${result.packs} packs (${result.blobs} blobs) in ${result.indexFilesWritten} new index file(s); removed ${result.indexFilesRemoved} old index file(s)\n`);
       if (result.damaged.length > 0) process.exitCode = EXIT.partial;
     });
 
@@ -36,9 +35,9 @@ export function registerRepair(program: Command): void {
       const options = globals(command);
       const repo = await openRepo(options);
       const result = await repairSnapshots(repo, { snapshots, forget: flags.forget === true, dryRun: flags.dryRun === true });
+      for (const u of result.unrepairable) entryError(`${u.message}; forget it with \`cairn forget ${u.id.slice(0, 12)}\``, { snapshot: u.id });
       if (options.json === true) printJson(result);
       else {
-        for (const u of result.unrepairable) process.stderr.write(`error: ${u.message}; forget it with \`cairn forget ${u.id.slice(0, 12)}\`\n`);
         for (const r of result.repaired) {
           const target = r.repaired === null ? 'would be repaired' : `repaired as ${r.repaired}${r.forgotten ? ' (original forgotten)' : ''}`;
           process.stdout.write(`snapshot ${r.original.slice(0, 12)} ${target}: ${r.damagedFiles.length} file(s) lost data, ${r.emptiedFolders.length} folder(s) could not be read\n`);
