@@ -15,7 +15,7 @@ export const EXIT = { ok: 0, error: 1, partial: 3 } as const;
 export interface GlobalOptions {
   readonly repo?: string;
   readonly json?: boolean;
-  /** Print nothing but errors (and the result): no progress, no warnings. */
+  /** -q/--quiet: no progress and no warnings. */
   readonly quiet?: boolean;
 }
 
@@ -60,14 +60,14 @@ export async function openOrCreateRepo(options: GlobalOptions): Promise<Reposito
   return repo;
 }
 
-/** The repository's snapshots, oldest first; snapshot files that cannot be read are named on stderr and skipped. */
+/** The repository's snapshots, oldest first; snapshot files that cannot be read are named in a warning and skipped. */
 export async function readableSnapshots(repo: Repository): Promise<SnapshotEntry[]> {
   const { snapshots, problems } = await listSnapshots(repo);
   for (const p of problems) warn(`skipped ${p.file}, which cannot be read: ${p.error.message}`, { file: p.file });
   return snapshots;
 }
 
-/** The snapshot `ref` names (id, prefix or "latest"); unreadable snapshot files that "latest" passed over are named on stderr. */
+/** The snapshot `ref` names (id, prefix or "latest"); unreadable snapshot files that "latest" passed over are named in a warning. */
 export async function resolveSnapshot(repo: Repository, ref: string): Promise<SnapshotEntry> {
   return findSnapshot(repo, ref, {
     onUnreadable: (p) => warn(`${p.file} cannot be read (${p.error.message}); "latest" is the newest snapshot that can`, { file: p.file }),
