@@ -4,8 +4,8 @@ import { emit, jsonOutput, setTerminalLog } from './output.js';
 
 /**
  * What long work has done so far. Files and bytes for work on files (backup, restore, device
- * transfers); `done`/`total` for work counted in other units (`unit`: packs, snapshots). A total
- * is null while unknown.
+ * transfers); `phase` and `done`/`total` for work counted in other units (packs, snapshots). A
+ * total is null while unknown.
  */
 export interface ProgressState {
   phase?: string;
@@ -37,8 +37,6 @@ export interface ProgressOptions {
   readonly command: string;
   /** False with --quiet: nothing is shown. */
   readonly enabled: boolean;
-  /** What `done`/`total` count ("packs"); the terminal line says it. */
-  readonly unit?: string;
   /** Why the total is unknown, said on the terminal while it is ("no parent snapshot"). */
   readonly unknownTotal?: string;
   /** The counts before anything is done (they name the fields every status line has). */
@@ -151,7 +149,7 @@ function terminalLine(options: ProgressOptions, state: ProgressState, clock: Pro
   const parts: string[] = [];
   if (state.phase !== undefined) parts.push(`${options.command}: ${state.phase}`);
   if (share !== null) parts.push(`${bar(share)} ${(share * 100).toFixed(0).padStart(3)}%`);
-  if (state.done !== undefined) parts.push(`${state.done}${state.total == null ? '' : `/${state.total}`} ${options.unit ?? ''}`.trimEnd());
+  if (state.done !== undefined) parts.push(`${state.done}${state.total == null ? '' : `/${state.total}`}`);
   if (state.filesDone !== undefined) parts.push(`${state.filesDone}${state.filesTotal == null ? '' : `/${state.filesTotal}`} files`);
   if (state.bytesDone !== undefined) {
     parts.push(`${formatBytes(state.bytesDone)}${state.bytesTotal == null ? '' : `/${formatBytes(state.bytesTotal)}`}`);
