@@ -5,6 +5,7 @@ import { isCairnError } from '@cairn/core';
 import { findSnapshot, initRepository, listSnapshots, openRepository } from '@cairn/repository';
 import type { Repository, SnapshotEntry, SnapshotFilter } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
+import { emitSummary, fatalErrorLine, warn } from './output.js';
 import { usageError } from './usage.js';
 
 /** Exit codes of the cairn command. */
@@ -14,6 +15,8 @@ export const EXIT = { ok: 0, error: 1, partial: 3 } as const;
 export interface GlobalOptions {
   readonly repo?: string;
   readonly json?: boolean;
+  /** -q/--quiet: no progress and no warnings. */
+  readonly quiet?: boolean;
 }
 
 /** The options of a command merged with the program's global ones. */
@@ -57,31 +60,39 @@ export async function openOrCreateRepo(options: GlobalOptions): Promise<Reposito
   return repo;
 }
 
-/** The repository's snapshots, oldest first; snapshot files that cannot be read are named on stderr and skipped. */
+/** The repository's snapshots, oldest first; snapshot files that cannot be read are named in a warning and skipped. */
 export async function readableSnapshots(repo: Repository): Promise<SnapshotEntry[]> {
   const { snapshots, problems } = await listSnapshots(repo);
-  for (const p of problems) process.stderr.write(`warning: skipped ${p.file}, which cannot be read: ${p.error.message}\n`);
+  for (const p of problems) warn(`skipped ${p.file}, which cannot be read: ${p.error.message}`, { file: p.file });
   return snapshots;
 }
 
 /**
  * The snapshot `ref` names (id, prefix or "latest", the newest that passes `filter`); unreadable
- * snapshot files that "latest" passed over are named on stderr.
+ * snapshot files that "latest" passed over are named in a warning.
  */
 export async function resolveSnapshot(repo: Repository, ref: string, filter: SnapshotFilter = {}): Promise<SnapshotEntry> {
   return findSnapshot(repo, ref, {
     filter,
-    onUnreadable: (p) => process.stderr.write(`warning: ${p.file} cannot be read (${p.error.message}); "latest" is the newest snapshot that can\n`),
+    onUnreadable: (p) => warn(`${p.file} cannot be read (${p.error.message}); "latest" is the newest snapshot that can`, { file: p.file }),
   });
 }
 
-/** Prints `value` as JSON on stdout. */
-export function printJson(value: unknown): void {
+/**
+ * Prints a command's result for `--json`: the `summary` line of its JSON Lines (docs/JSON.md); an
+ * array is a listing, one line per element typed `kind` (e.g. "snapshot"), then a summary line.
+ */
+export function printJson(value: unknown, kind?: string): void {
+  emitSummary(value, kind);
+}
+
+/** Prints a repository object as one indented JSON document (`cairn cat` without --json). */
+export function printDocument(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
 }
 
 /**
- * Turns an error into a message on stderr (JSON with --json) and returns the exit code.
+ * Turns an error into a message on stderr (with --json an `error` line: docs/JSON.md) and returns the exit code.
  * A CairnError is the user's to act on (ERR_USAGE: an argument the CLI or engine refused);
  * anything else, a stray TypeError or RangeError included, is a bug in cairn and says so.
  */
@@ -91,7 +102,7 @@ export function reportError(error: unknown, json: boolean): number {
   const message = error instanceof Error ? error.message : String(error);
   const hint = cairn === undefined ? 'this is a bug in cairn; run again with CAIRN_DEBUG=1 for the stack and report it' : cairn.hint;
   if (json) {
-    process.stderr.write(`${JSON.stringify({ error: { code, message, hint } })}\n`);
+    process.stderr.write(fatalErrorLine({ code, message, hint }));
   } else {
     process.stderr.write(`cairn: ${message}\n`);
     if (hint !== undefined) process.stderr.write(`hint: ${hint}\n`);

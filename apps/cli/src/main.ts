@@ -21,7 +21,8 @@ import { registerSnapshots } from './commands/snapshots.js';
 import { registerStats } from './commands/stats.js';
 import { registerTag } from './commands/tag.js';
 import { registerUnlock } from './commands/unlock.js';
-import { defaultRepoLocation, EXIT, reportError } from './context.js';
+import { defaultRepoLocation, EXIT, globals, reportError } from './context.js';
+import { setJsonOutput } from './output.js';
 import { refuseExcessArguments } from './usage.js';
 
 // A reader that stops early (`cairn ls … | head`) is not an error.
@@ -34,7 +35,7 @@ const program = new Command('cairn')
   .description('cairn: content-addressed, deduplicating, incremental backups')
   .version(VERSION)
   .option('-r, --repo <path>', 'the repository folder (default: $CAIRN_REPO, else the per-user default)')
-  .option('--json', 'print machine-readable JSON on stdout')
+  .option('--json', 'print JSON Lines on stdout: progress, warnings, the result (docs/JSON.md)')
   .addHelpText('after', `
 Repository: --repo, else $CAIRN_REPO, else ${defaultRepoLocation()}
 (the default is created by the first backup; any other location by \`cairn init\`).
@@ -44,7 +45,8 @@ Exit codes:
   1  error (nothing was changed, or check found damage)
   3  partial: the command finished but some files could not be read or restored`)
   .exitOverride()
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .hook('preAction', (_program, action) => setJsonOutput(globals(action).json === true));
 
 registerInit(program);
 registerBackup(program);

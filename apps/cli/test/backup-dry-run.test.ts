@@ -3,7 +3,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeTree } from '../../../packages/repository/test/helpers.js';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, jsonItems, jsonSummary, tempDir } from './run-cli.js';
 
 async function write(root: string, files: Record<string, string>): Promise<void> {
   for (const [path, text] of Object.entries(files)) {
@@ -34,7 +34,7 @@ describe('cairn backup --dry-run', () => {
 
     const dry = await cairn(['backup', '--repo', repo, '--dry-run', '--json', proj], { home });
     expect(dry.code).toBe(0);
-    const report = JSON.parse(dry.stdout) as DryRunJson;
+    const report = jsonSummary(dry.stdout) as DryRunJson;
     expect(report).toMatchObject({ dryRun: true, parent: null, summary: { filesNew: 4, filesChanged: 0, packsAdded: 0 } });
     expect(report.summary.bytesRead).toBe(15 + 10 + 7 + 11);
     const human = await cairn(['backup', '--repo', repo, '--dry-run', proj], { home });
@@ -54,8 +54,8 @@ describe('cairn backup --dry-run', () => {
 
     const real = await cairn(['backup', '--repo', repo, '--json', proj], { home });
     expect(real.code).toBe(0);
-    const made = JSON.parse(real.stdout) as { skipped: { path: string; class: string }[] };
-    const ls = JSON.parse((await cairn(['ls', '--repo', repo, '--json', 'latest'], { home })).stdout) as { path: string; type: string }[];
+    const made = jsonSummary(real.stdout) as { skipped: { path: string; class: string }[] };
+    const ls = jsonItems((await cairn(['ls', '--repo', repo, '--json', 'latest'], { home })).stdout, 'entry') as { path: string; type: string }[];
     const files = ls.filter((e) => e.type === 'file').map((e) => `/${e.path}`).sort();
     expect(files).toEqual(['/proj/.gitignore', '/proj/README.md', '/proj/package.json', '/proj/src/index.ts']);
     expect(report.stored.map((e) => e.path).sort()).toEqual(files);
@@ -65,7 +65,7 @@ describe('cairn backup --dry-run', () => {
     // Against that backup: only the edited file is listed.
     await writeFile(join(proj, 'README.md'), '# proj, edited\n');
     const afterBackup = await describeTree(repo);
-    const second = JSON.parse((await cairn(['backup', '--repo', repo, '--dry-run', '--json', proj], { home })).stdout) as DryRunJson;
+    const second = jsonSummary((await cairn(['backup', '--repo', repo, '--dry-run', '--json', proj], { home })).stdout) as DryRunJson;
     expect(second.stored).toEqual([{ path: '/proj/README.md', type: 'file', status: 'changed', size: 15 }]);
     expect(second.parent).toMatch(/^[0-9a-f]{64}$/);
     expect(await describeTree(repo)).toEqual(afterBackup);

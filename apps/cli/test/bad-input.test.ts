@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CairnError } from '@cairn/core';
 import { reportError } from '../src/context.js';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, jsonError, jsonSummary, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
 /** A repository at <home>/repo with two snapshots of <home>/src (a few files, a symlink, a hardlink). */
@@ -25,7 +25,7 @@ async function setup(): Promise<{ home: string; repo: string; run: (...args: str
   for (const time of ['2024-01-01T10:00:00Z', '2024-01-02T10:00:00Z']) {
     const made = await run('backup', src, '--json', '--time', time);
     expect(made.code, made.stderr).toBe(0);
-    ids.push((JSON.parse(made.stdout) as { id: string }).id);
+    ids.push((jsonSummary(made.stdout) as { id: string }).id);
   }
   return { home, repo, run, ids };
 }
@@ -84,7 +84,7 @@ describe('bad input through the cairn command', () => {
     for (const value of values) expectRefused(await run('forget', '--keep-last', value, '--prune'), '--keep-last', JSON.stringify(value));
     expect(await state(repo)).toEqual(before);
     const json = await run('--json', 'forget', '--keep-last', '-1');
-    expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'ERR_USAGE' } });
+    expect(jsonError(json.stderr)).toMatchObject({ error: { code: 'ERR_USAGE' } });
   });
 
   it('--grace refuses negative and malformed durations, in prune and in forget (with or without --prune)', async () => {
@@ -127,7 +127,7 @@ describe('bad input through the cairn command', () => {
         expectRefused(result, `${join(repo, 'config')}: malformed config: ${fragment}`);
       }
       const json = await run('--json', 'check');
-      expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'ERR_FORMAT' } });
+      expect(jsonError(json.stderr)).toMatchObject({ error: { code: 'ERR_FORMAT' } });
       expect(await state(repo)).toEqual(before);
     }
     await writeFile(join(repo, 'config'), original);
@@ -174,7 +174,7 @@ describe('bad input through the cairn command', () => {
     expect(ls.stdout).toContain('src/a.txt');
     expect(ls.stderr).toContain(`warning: snapshots/${newer} cannot be read`);
     const stats = await run('stats', 'latest', '--json');
-    expect(JSON.parse(stats.stdout)).toMatchObject({ id: older });
+    expect(jsonSummary(stats.stdout)).toMatchObject({ id: older });
     await writeFile(join(repo, 'snapshots', older), 'not a snapshot either');
     const before = await state(repo);
     for (const args of [['ls', 'latest'], ['restore', 'latest', '--target', join(repo, '..', 'out')], ['stats', 'latest']]) {
@@ -205,8 +205,8 @@ describe('bad input through the cairn command', () => {
     expect(real.code, real.stderr).toBe(0);
     expect(summary(dry.stdout)).toBe(summary(real.stdout));
     expect(summary(real.stdout)).toMatch(/^3 files, \d+ folders, 1 symlinks, 1 hardlinks/);
-    const dryJson = JSON.parse((await run('restore', 'latest', '--target', join(home, 'out2'), '--dry-run', '--json')).stdout) as Record<string, number>;
-    const realJson = JSON.parse((await run('restore', 'latest', '--target', join(home, 'out2'), '--json')).stdout) as Record<string, number>;
+    const dryJson = jsonSummary((await run('restore', 'latest', '--target', join(home, 'out2'), '--dry-run', '--json')).stdout) as Record<string, number>;
+    const realJson = jsonSummary((await run('restore', 'latest', '--target', join(home, 'out2'), '--json')).stdout) as Record<string, number>;
     for (const key of ['files', 'dirs', 'symlinks', 'hardlinks', 'bytesWritten']) expect(dryJson[key], key).toBe(realJson[key]);
   });
 

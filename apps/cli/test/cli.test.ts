@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, jsonError, jsonItems, jsonSummary, tempDir } from './run-cli.js';
 
 async function project(root: string): Promise<void> {
   await mkdir(join(root, 'src', 'empty'), { recursive: true });
@@ -30,7 +30,7 @@ describe('cairn command', () => {
     expect(list.stdout).toContain(join(home, 'proj'));
 
     const json = await cairn(['snapshots', '--json'], { home });
-    const snapshots = JSON.parse(json.stdout) as { id: string; tags: string[]; meta: Record<string, string> }[];
+    const snapshots = jsonItems(json.stdout, 'snapshot') as { id: string; tags: string[]; meta: Record<string, string> }[];
     expect(snapshots).toHaveLength(1);
     expect(snapshots[0]?.tags).toEqual(['demo']);
     expect(snapshots[0]?.meta).toEqual({ client: 'acme' });
@@ -50,19 +50,19 @@ describe('cairn command', () => {
     expect(check.code).toBe(0);
     expect(check.stdout).toContain('no errors found');
 
-    const stats = JSON.parse((await cairn(['stats', '--json'], { home })).stdout) as { snapshots: number; restoreFiles: number };
+    const stats = jsonSummary((await cairn(['stats', '--json'], { home })).stdout) as { snapshots: number; restoreFiles: number };
     expect(stats).toMatchObject({ snapshots: 1, restoreFiles: 3 });
 
     const config = JSON.parse((await cairn(['cat', 'config'], { home })).stdout) as { version: number; encryption: string };
     expect(config).toMatchObject({ version: 1, encryption: 'none' });
-    const snap = JSON.parse((await cairn(['cat', 'snapshot', 'latest', '--json'], { home })).stdout) as { id: string; tree: string };
+    const snap = jsonSummary((await cairn(['cat', 'snapshot', 'latest', '--json'], { home })).stdout) as { id: string; tree: string };
     expect(snap.id).toBe(id);
     const tree = JSON.parse((await cairn(['cat', 'tree', snap.tree], { home })).stdout) as { nodes: { name: string }[] };
     expect(tree.nodes.map((n) => n.name)).toEqual(['proj']);
 
     // The second backup finds its parent and stores nothing new.
     const second = await cairn(['backup', join(home, 'proj'), '--json'], { home });
-    const summary = JSON.parse(second.stdout) as { summary: { filesUnchanged: number; bytesAdded: number } };
+    const summary = jsonSummary(second.stdout) as { summary: { filesUnchanged: number; bytesAdded: number } };
     expect(summary.summary).toMatchObject({ filesUnchanged: 3, bytesAdded: 0 });
   });
 
@@ -116,7 +116,7 @@ describe('cairn command', () => {
     await writeFile(join(repo, 'config'), JSON.stringify({ ...config, version: 99 }));
     const future = await cairn(['backup', join(home, 'proj'), '--repo', repo, '--json'], { home });
     expect(future.code).toBe(1);
-    expect(JSON.parse(future.stderr)).toMatchObject({ error: { code: 'ERR_VERSION', message: expect.stringMatching(/version 99/) } });
+    expect(jsonError(future.stderr)).toMatchObject({ error: { code: 'ERR_VERSION', message: expect.stringMatching(/version 99/) } });
     expect(await readdir(join(repo, 'snapshots'))).toEqual([]);
   });
 

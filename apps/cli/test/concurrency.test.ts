@@ -13,7 +13,7 @@ import { createLocalBackend } from '@cairn/transport';
 import type { PruneResult } from '@cairn/repository/maintenance';
 import { tempDir } from '../../../packages/repository/test/helpers.js';
 import { backupDir, checkProblems, fileHashes, reopen, restoredHashes, smallRepo, writeFiles } from '../../../packages/repository/test/lifecycle-helpers.js';
-import { startCli } from './run-cli.js';
+import { jsonSummary, startCli } from './run-cli.js';
 
 const WRITERS = 4;
 
@@ -54,7 +54,7 @@ describe('concurrent writers and prune', () => {
       const run = await startCli(['--repo', repoPath, 'prune', '--grace', '0', '--max-unused', '0%', '--json']).done;
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      prunes.push(JSON.parse(run.stdout) as PruneResult);
+      prunes.push(jsonSummary(run.stdout) as PruneResult);
       if (prunes.length === 1) await slowWriter.release();
     } while (running);
 
@@ -66,7 +66,7 @@ describe('concurrent writers and prune', () => {
     // The first prune ran while backups held leases: it marked, and its sweep waited for them.
     expect(prunes[0]?.marked.unused.packs).toBeGreaterThan(0);
     expect(prunes[0]?.pending.waitingFor.length).toBeGreaterThan(0);
-    const ids = results.map((r) => (JSON.parse(r.stdout) as { id: string }).id);
+    const ids = results.map((r) => (jsonSummary(r.stdout) as { id: string }).id);
 
     const verify = async (): Promise<void> => {
       expect(await checkProblems(work)).toEqual([]);

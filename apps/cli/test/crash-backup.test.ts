@@ -6,7 +6,7 @@ import { initRepository, listSnapshots } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
 import { seededBytes, tempDir } from '../../../packages/repository/test/helpers.js';
 import { checkProblems, fileHashes, reopen, restoredHashes, writeFiles } from '../../../packages/repository/test/lifecycle-helpers.js';
-import { startCli } from './run-cli.js';
+import { jsonSummary, startCli } from './run-cli.js';
 
 /** How many backups to kill; CI runs the default, a stress run sets CAIRN_CRASH_LOOPS=200. */
 const LOOPS = Number(process.env['CAIRN_CRASH_LOOPS'] ?? 10);
@@ -51,7 +51,7 @@ describe('crash safety of backup', () => {
     const complete = async (): Promise<void> => {
       const result = await backupRun().done;
       expect(result.code, result.stderr).toBe(0);
-      saved.push({ id: (JSON.parse(result.stdout) as { id: string }).id, hashes: await fileHashes(tree) });
+      saved.push({ id: (jsonSummary(result.stdout) as { id: string }).id, hashes: await fileHashes(tree) });
     };
     const startup = await timed(startCli(['--version']).done);
     // The first backup runs to its end; how long a second one takes sets the range of kill times.
@@ -80,7 +80,7 @@ describe('crash safety of backup', () => {
         for (const s of written) saved.push({ id: s.id, hashes: await fileHashes(tree) });
       } else {
         expect(result.code, result.stderr).toBe(0); // it finished before the kill
-        saved.push({ id: (JSON.parse(result.stdout) as { id: string }).id, hashes: await fileHashes(tree) });
+        saved.push({ id: (jsonSummary(result.stdout) as { id: string }).id, hashes: await fileHashes(tree) });
       }
       tempsLeft += (await tempFiles(repoPath)).length;
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSimBoard } from '@cairn/device/sim';
 import type { SimBoard } from '@cairn/device/sim';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, jsonError, jsonItems, jsonSummary, tempDir } from './run-cli.js';
 
 /** A TCP server on 127.0.0.1 (a network bridge to a board) answering each connection with `serve`; its port. */
 async function bridge(serve: (socket: Socket) => void): Promise<{ port: string; server: Server }> {
@@ -69,7 +69,7 @@ describe('cairn device', () => {
     const ls = await cairn(['device', 'ls', '--port', 'sim', '--sim-root', board], { home });
     expect(ls.code).toBe(0);
     expect(ls.stdout.split('\n')).toEqual(['/lib/', '/lib/bytes.bin', '/lib/drivers/', '/lib/drivers/led.py', '/lib/empty.txt', '/main.py', '']);
-    const long = JSON.parse((await cairn(['device', 'ls', '--port', 'sim', '--sim-root', board, '--path', '/lib', '--json'], { home })).stdout) as { path: string; size: number }[];
+    const long = jsonItems((await cairn(['device', 'ls', '--port', 'sim', '--sim-root', board, '--path', '/lib', '--json'], { home })).stdout, 'entry') as { path: string; size: number }[];
     expect(long.find((row) => row.path === '/lib/bytes.bin')?.size).toBe(2048);
 
     const first = await cairn(['device', 'backup', '--port', 'sim', '--sim-root', board, '--tag', 'pico'], { home });
@@ -78,7 +78,7 @@ describe('cairn device', () => {
     expect(first.stdout).toMatch(/snapshot [0-9a-f]{8} saved/);
     expect(first.stdout).toContain('files: 4 new, 0 changed, 0 unchanged');
 
-    const second = JSON.parse((await cairn(['device', 'backup', '--port', 'sim', '--sim-root', board, '--json'], { home })).stdout) as {
+    const second = jsonSummary((await cairn(['device', 'backup', '--port', 'sim', '--sim-root', board, '--json'], { home })).stdout) as {
       summary: { filesUnchanged: number; bytesRead: number };
       hostname: string;
       wireBytes: number;
@@ -125,7 +125,7 @@ describe('cairn device', () => {
 
     const missing = await cairn(['device', 'backup', '--port', 'sim', '--sim-root', board, '--path', '/nope', '--json'], { home });
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stderr)).toMatchObject({ error: { code: 'ERR_NOT_FOUND', message: 'cannot back up /nope: no such file or folder (/nope)' } });
+    expect(jsonError(missing.stderr)).toMatchObject({ error: { code: 'ERR_NOT_FOUND', message: 'cannot back up /nope: no such file or folder (/nope)' } });
     expect(existsSync(join(home, 'data', 'cairn', 'repo'))).toBe(false); // no repository was created
 
     expect((await cairn(['device', 'backup', '--port', 'sim', '--sim-root', board], { home })).code).toBe(0);
@@ -167,7 +167,7 @@ describe('cairn device', () => {
         const before = await settled(sim);
         const backup = await cairn(['device', 'backup', '--port', port, '--json'], { home });
         expect(backup.code, backup.stderr).toBe(0);
-        const out = JSON.parse(backup.stdout) as { wireBytes: number; wire: { sent: number; received: number }; summary: { filesUnchanged: number } };
+        const out = jsonSummary(backup.stdout) as { wireBytes: number; wire: { sent: number; received: number }; summary: { filesUnchanged: number } };
         const after = await settled(sim);
         if (run === 'unchanged') expect(out.summary.filesUnchanged).toBe(4);
         // Everything the board counted but its friendly banner after leaving, which nobody waits for.
@@ -180,7 +180,7 @@ describe('cairn device', () => {
       const before = await settled(sim);
       const restore = await cairn(['device', 'restore', 'latest', '--port', port, '--to', '/copy', '--json'], { home });
       expect(restore.code, restore.stderr).toBe(0);
-      const out = JSON.parse(restore.stdout) as { files: number; wireBytes: number; wire: { sent: number; received: number } };
+      const out = jsonSummary(restore.stdout) as { files: number; wireBytes: number; wire: { sent: number; received: number } };
       const after = await settled(sim);
       expect(out.files).toBe(4);
       const counted = after.toBoard - before.toBoard + after.fromBoard - before.fromBoard;
@@ -211,7 +211,7 @@ describe('cairn device', () => {
     const home = await tempDir();
     const board = join(home, 'empty-board');
     await mkdir(board);
-    const backup = JSON.parse((await cairn(['device', 'backup', '--port', 'sim', '--sim-root', board, '--json'], { home })).stdout) as { id: string };
+    const backup = jsonSummary((await cairn(['device', 'backup', '--port', 'sim', '--sim-root', board, '--json'], { home })).stdout) as { id: string };
     const target = join(home, 'restored', 'here');
     const restore = await cairn(['restore', backup.id, '--target', target], { home });
     expect(restore.code, restore.stderr).toBe(0);

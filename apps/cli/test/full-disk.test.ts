@@ -7,7 +7,7 @@ import { statfs } from 'node:fs/promises';
 import { createLocalBackend, packReserve } from '@cairn/transport';
 import { tempDir } from '../../../packages/repository/test/helpers.js';
 import { checkProblems, fileHashes, reopen, restoredHashes, writeFiles } from '../../../packages/repository/test/lifecycle-helpers.js';
-import { startCli } from './run-cli.js';
+import { jsonError, jsonSummary, startCli } from './run-cli.js';
 
 const mounts: string[] = [];
 
@@ -46,7 +46,7 @@ describe('a full disk', () => {
     await writeFiles(small, 1, 10, 100_000); // ~1.5 MB
     const first = await startCli(['--repo', repoPath, 'backup', small, '--json', '--quiet']).done;
     expect(first.code, first.stderr).toBe(0);
-    const firstId = (JSON.parse(first.stdout) as { id: string }).id;
+    const firstId = (jsonSummary(first.stdout) as { id: string }).id;
     const expected = await fileHashes(small);
 
     const big = join(work, 'big', 'tree');
@@ -57,7 +57,7 @@ describe('a full disk', () => {
     expect(full.stderr).toMatch(/hint: free some space/);
     const json = await startCli(['--repo', repoPath, 'backup', big, '--quiet', '--json']).done;
     expect(json.code).toBe(1);
-    expect((JSON.parse(json.stderr) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'ERR_NO_SPACE', message: expect.stringContaining(repoPath) as string });
+    expect((jsonError(json.stderr) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'ERR_NO_SPACE', message: expect.stringContaining(repoPath) as string });
 
     // Packs never took the last of the space: the reserve for locks, indexes and prune is still free.
     const fs = await statfs(mnt);
@@ -80,7 +80,7 @@ describe('a full disk', () => {
     const after = await startCli(['--repo', repoPath, 'backup', fits, '--json', '--quiet']).done;
     expect(after.code, after.stderr).toBe(0);
     expect(await checkProblems(mnt)).toEqual([]);
-    expect(await restoredHashes(await reopen(mnt), (JSON.parse(after.stdout) as { id: string }).id, 'tree')).toEqual(await fileHashes(fits));
+    expect(await restoredHashes(await reopen(mnt), (jsonSummary(after.stdout) as { id: string }).id, 'tree')).toEqual(await fileHashes(fits));
   });
 
   it('a restore that fills the target stops, names what was not restored and exits 3; one that can write nothing exits 1 and changes nothing', { timeout: 120_000 }, async (context) => {
@@ -91,7 +91,7 @@ describe('a full disk', () => {
     await writeFiles(tree, 1, 30, 100_000); // ~3 MB of incompressible files
     const saved = await startCli(['--repo', repoPath, 'backup', tree, '--json', '--quiet']).done;
     expect(saved.code, saved.stderr).toBe(0);
-    const id = (JSON.parse(saved.stdout) as { id: string }).id;
+    const id = (jsonSummary(saved.stdout) as { id: string }).id;
     const mnt = join(work, 'mnt');
     await mkdir(mnt);
     const reason = mountSmallFs(mnt, '1m');

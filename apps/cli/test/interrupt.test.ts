@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cairn, CLI, tempDir } from './run-cli.js';
+import { cairn, CLI, jsonSummary, tempDir } from './run-cli.js';
 
 /** Every file below `dir`, recursively (relative names). */
 async function allFiles(dir: string): Promise<string[]> {
@@ -45,13 +45,13 @@ describe('an interrupted backup', () => {
 
     const check = await cairn(['check', '-r', repo, '--json'], { home });
     expect(check.code).toBe(0);
-    const checked = JSON.parse(check.stdout) as { problems: unknown[]; notes: string[] };
+    const checked = jsonSummary(check.stdout) as { problems: unknown[]; notes: string[] };
     expect(checked.problems).toEqual([]);
     expect(checked.notes.filter((n) => n.includes('in no index'))).toEqual([]);
 
     const again = await cairn(['backup', '-r', repo, data, '--json'], { home });
     expect(again.code).toBe(0);
-    const summary = (JSON.parse(again.stdout) as { summary: { bytesAdded: number; bytesRead: number } }).summary;
+    const summary = (jsonSummary(again.stdout) as { summary: { bytesAdded: number; bytesRead: number } }).summary;
     expect(summary.bytesRead).toBe(40 * 4 * 1024 * 1024);
     expect(summary.bytesAdded).toBeLessThan(summary.bytesRead - 8 * 1024 * 1024); // at least the first pack was reused
     expect((await cairn(['check', '-r', repo, '--read-data'], { home })).code).toBe(0);
@@ -98,7 +98,7 @@ describe('an interrupted restore or check', () => {
     expect((await cairn(['init', '-r', state.repo], { home: state.home })).code).toBe(0);
     const backup = await cairn(['backup', '-q', '--json', '-r', state.repo, state.data], { home: state.home });
     expect(backup.code).toBe(0);
-    state.snapshot = (JSON.parse(backup.stdout) as { id: string }).id;
+    state.snapshot = (jsonSummary(backup.stdout) as { id: string }).id;
   }, 120_000);
 
   afterAll(async () => {
@@ -110,7 +110,7 @@ describe('an interrupted restore or check', () => {
     expect(await lockFiles(state.repo)).toEqual([]);
     const check = await cairn(['check', '-r', state.repo, '--json'], { home: state.home });
     expect(check.code).toBe(0);
-    expect((JSON.parse(check.stdout) as { problems: unknown[] }).problems).toEqual([]);
+    expect((jsonSummary(check.stdout) as { problems: unknown[] }).problems).toEqual([]);
   }
 
   it('a restore stops on SIGINT with exit 1 and one line, leaves no temporary file in the target, and the repository clean', async () => {

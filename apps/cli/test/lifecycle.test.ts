@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, jsonItems, jsonSummary, tempDir } from './run-cli.js';
 
 /** A repository at <home>/repo and two folders of distinct content, each backed up once (a first, then b). */
 async function setup(): Promise<{ home: string; repo: string; run: (...args: string[]) => ReturnType<typeof cairn>; ids: { a: string; b: string } }> {
@@ -16,8 +16,8 @@ async function setup(): Promise<{ home: string; repo: string; run: (...args: str
     await writeFile(join(home, name, 'data.bin'), Buffer.alloc(200_000, seed));
     await writeFile(join(home, name, 'note.txt'), `folder ${name}\n`);
   }
-  const a = JSON.parse((await run('backup', join(home, 'a'), '--json', '--time', '2024-01-01T10:00:00Z')).stdout) as { id: string };
-  const b = JSON.parse((await run('backup', join(home, 'b'), '--json', '--time', '2024-01-02T10:00:00Z')).stdout) as { id: string };
+  const a = jsonSummary((await run('backup', join(home, 'a'), '--json', '--time', '2024-01-01T10:00:00Z')).stdout) as { id: string };
+  const b = jsonSummary((await run('backup', join(home, 'b'), '--json', '--time', '2024-01-02T10:00:00Z')).stdout) as { id: string };
   return { home, repo, run, ids: { a: a.id, b: b.id } };
 }
 
@@ -47,12 +47,12 @@ describe('cairn forget, prune, unlock, repair, check --read-data-subset', () => 
     expect(dry.stdout).toContain('applying policy: keep 1 latest snapshots');
     expect(dry.stdout).toMatch(new RegExp(`${ids.b.slice(0, 8)} .* last snapshot`));
     expect(dry.stdout).toContain('would remove 1 snapshot (dry run: nothing changed)');
-    expect(JSON.parse((await run('snapshots', '--json')).stdout)).toHaveLength(2);
+    expect(jsonItems((await run('snapshots', '--json')).stdout, 'snapshot')).toHaveLength(2);
 
     const before = await packCount(repo);
     const json = await run('forget', '--keep-last', '1', '--group-by', '', '--prune', '--grace', '0', '--json');
     expect(json.code).toBe(0);
-    const out = JSON.parse(json.stdout) as { removed: string[]; groups: { keep: { id: string; reasons: string[] }[] }[]; prune: { deleted: { packs: number; bytes: number } } };
+    const out = jsonSummary(json.stdout) as { removed: string[]; groups: { keep: { id: string; reasons: string[] }[] }[]; prune: { deleted: { packs: number; bytes: number } } };
     expect(out.removed).toEqual([ids.a]);
     expect(out.groups[0]?.keep).toEqual([expect.objectContaining({ id: ids.b, reasons: ['last snapshot'] })]);
     expect(out.prune.deleted.packs).toBeGreaterThan(0);
@@ -88,7 +88,7 @@ describe('cairn forget, prune, unlock, repair, check --read-data-subset', () => 
     const empty = await run('forget');
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('no policy given');
-    expect(JSON.parse((await run('snapshots', '--json')).stdout)).toHaveLength(1);
+    expect(jsonItems((await run('snapshots', '--json')).stdout, 'snapshot')).toHaveLength(1);
   });
 
   it('prune refuses while another host holds the exclusive lock; unlock keeps live locks, removes stale ones, --remove-all removes all', async () => {
@@ -117,7 +117,7 @@ describe('cairn forget, prune, unlock, repair, check --read-data-subset', () => 
     const part = await run('check', '--read-data-subset', '100%');
     expect(part.code).toBe(0);
     expect(part.stdout).toMatch(/checked 2 snapshots, \d+ trees, (\d+) packs \(read \1 of them whole: \d+ blobs, [\d.]+ KiB\): no errors found/);
-    const json = JSON.parse((await run('check', '--read-data-subset', '1/256', '--json')).stdout) as { verified: { packsRead: number; packs: number } };
+    const json = jsonSummary((await run('check', '--read-data-subset', '1/256', '--json')).stdout) as { verified: { packsRead: number; packs: number } };
     expect(json.verified.packsRead).toBeLessThanOrEqual(json.verified.packs);
     const bad = await run('check', '--read-data-subset', '3/2');
     expect(bad.code).toBe(1);
@@ -134,7 +134,7 @@ describe('cairn forget, prune, unlock, repair, check --read-data-subset', () => 
     expect((await run('check', '--read-data')).code).toBe(0);
 
     // Delete the pack holding a's data (both files: one pack per backup at the default pack size).
-    const ls = JSON.parse((await run('cat', 'snapshot', ids.a, '--json')).stdout) as { tree: string };
+    const ls = jsonSummary((await run('cat', 'snapshot', ids.a, '--json')).stdout) as { tree: string };
     const root = JSON.parse((await run('cat', 'tree', ls.tree)).stdout) as { nodes: { subtree: string }[] };
     const folder = JSON.parse((await run('cat', 'tree', root.nodes[0]!.subtree)).stdout) as { nodes: { name: string; content: string[] }[] };
     const blob = folder.nodes.find((n) => n.name === 'data.bin')!.content[0]!;
@@ -149,7 +149,7 @@ describe('cairn forget, prune, unlock, repair, check --read-data-subset', () => 
     expect((await run('repair', 'index')).code).toBe(0);
     const check = await run('check');
     expect(check.stdout).toContain('no errors found');
-    const snapshots = JSON.parse((await run('snapshots', '--json')).stdout) as { id: string; tags: string[] }[];
+    const snapshots = jsonItems((await run('snapshots', '--json')).stdout, 'snapshot') as { id: string; tags: string[] }[];
     const repaired = snapshots.find((s) => s.tags.includes('repaired'))!;
     expect(snapshots.map((s) => s.id)).not.toContain(ids.a);
     const out = join(home, 'out');

@@ -8,7 +8,7 @@ import { createLocalBackend, createLocalSource } from '@cairn/transport';
 import { loadConfig, resolveProjects } from '@cairn/vcs/config';
 import { formatBytes } from '../src/format.js';
 import { matchesProjectFilter, projectMeta, snapshotProject } from '../src/projects.js';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, jsonItems, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
 /** Runs `cairn args…` in folder `cwd`, HOME (so the user config) and the default repository in `home`. */
@@ -116,7 +116,7 @@ describe('cairn projects, snapshots --project/--client/--tag, restore --project'
     const json = await cairnIn(join(work, 'shop', 'src'), ['projects', '--json'], home, env);
     expect(json.stderr).toBe('');
     expect(json.code).toBe(0);
-    const rows = JSON.parse(json.stdout) as ProjectJson[];
+    const rows = jsonItems(json.stdout, 'project') as ProjectJson[];
     expect(rows.map((row) => row.project)).toEqual(['blog', 'legacy', 'shop', 'site']);
     const [blog, legacyRow, shop, site] = rows;
 
@@ -158,7 +158,7 @@ describe('cairn projects, snapshots --project/--client/--tag, restore --project'
     const none = await cairnIn(join(home, 'w'), ['projects', '--json'], home);
     expect(none.code).toBe(0);
     expect(none.stderr).toContain(`no repository at ${join(home, 'data', 'cairn', 'repo')}`);
-    expect(JSON.parse(none.stdout)).toEqual([{
+    expect(jsonItems(none.stdout, 'project')).toEqual([{
       project: 'app', client: 'acme', stack: [], phase: null, tags: [], path: join(home, 'w', 'app'), configured: true,
       snapshots: 0, lastBackup: null, latestSnapshot: null, size: null, added: 0,
     }]);
@@ -177,7 +177,7 @@ describe('cairn projects, snapshots --project/--client/--tag, restore --project'
     const ids = async (...args: string[]): Promise<string[]> => {
       const run = await cairn(['snapshots', '--json', '--repo', repoPath, ...args], { home });
       expect(run.code).toBe(0);
-      return (JSON.parse(run.stdout) as { id: string }[]).map((s) => s.id);
+      return (jsonItems(run.stdout, 'snapshot') as { id: string }[]).map((s) => s.id);
     };
     expect(await ids()).toEqual([s1.id, s2.id, legacy.id, plain.id]);
     expect(await ids('--project', 'shop')).toEqual([s1.id, s2.id]);

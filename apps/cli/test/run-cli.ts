@@ -54,3 +54,45 @@ afterEach(async () => {
 export function startCli(args: readonly string[]): ChildRun {
   return watchChild(spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_REPO: '' } }));
 }
+
+/** One message of `--json` output (docs/JSON.md). */
+export type JsonMessage = { readonly type: string } & Record<string, unknown>;
+
+/** Every line of `--json` output, each checked to be one JSON object with a string `type`. */
+export function jsonLines(output: string): JsonMessage[] {
+  const lines = output.split('\n');
+  if (lines.pop() !== '') throw new Error(`JSON Lines output does not end with a newline: ${JSON.stringify(output.slice(-80))}`);
+  return lines.map((line, i) => {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as { type?: unknown }).type !== 'string') {
+      throw new Error(`line ${i + 1} of JSON Lines output is not an object with a type: ${line}`);
+    }
+    return value as JsonMessage;
+  });
+}
+
+/** The result of a `--json` command: its `summary` line (which must be the last line), without `type`. */
+export function jsonSummary(stdout: string): unknown {
+  const messages = jsonLines(stdout);
+  const last = messages.at(-1);
+  if (last?.type !== 'summary') throw new Error(`the last line of --json output is not the summary: ${JSON.stringify(last)}`);
+  if (messages.filter((m) => m.type === 'summary').length !== 1) throw new Error('--json output has more than one summary line');
+  const { type: _type, ...result } = last;
+  return result;
+}
+
+/** The items a listing command's `--json` printed (lines of type `kind`, each holding the item under `kind`), checked against the summary's count. */
+export function jsonItems(stdout: string, kind: string): unknown[] {
+  const messages = jsonLines(stdout);
+  const items = messages.filter((m) => m.type === kind).map((m) => m[kind]);
+  const count = (jsonSummary(stdout) as { count?: unknown }).count;
+  if (count !== items.length) throw new Error(`--json listed ${items.length} ${kind} lines but its summary counts ${String(count)}`);
+  return items;
+}
+
+/** The error line a failed `--json` command wrote on stderr (its last line). */
+export function jsonError(stderr: string): { readonly type: 'error'; readonly error: { readonly code: string; readonly message: string; readonly hint?: string } } {
+  const last = jsonLines(stderr).at(-1);
+  if (last?.type !== 'error') throw new Error(`the last line of stderr is not an error line: ${stderr}`);
+  return last as never;
+}

@@ -3,7 +3,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, jsonSummary, tempDir } from './run-cli.js';
 
 /** home/real/tree holds files and the repository (home/real/tree/repo); home/alias is a symlink to home/real. */
 async function layout(): Promise<{ home: string; tree: string; alias: string; repo: string }> {
@@ -28,7 +28,7 @@ async function twice(home: string, path: string, repoFlag: string, note = true):
     const run = await cairn(['backup', path, '--repo', repoFlag, '--json'], { home });
     expect(run.code, run.stderr).toBe(0);
     if (note) expect(run.stderr).toContain(`note: not backing up the repository itself (${repoFlag})`);
-    runs.push(JSON.parse(run.stdout) as { summary: { filesNew: number; bytesAdded: number } });
+    runs.push(jsonSummary(run.stdout) as { summary: { filesNew: number; bytesAdded: number } });
     const ls = await cairn(['ls', 'latest', '--repo', repoFlag], { home });
     expect(ls.code, ls.stderr).toBe(0);
     const lines = ls.stdout.split('\n');

@@ -1,7 +1,7 @@
 import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, jsonItems, jsonSummary, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
 interface Listed {
@@ -31,7 +31,7 @@ async function setup() {
   const backup = async (...args: string[]): Promise<string> => {
     const done = await run('backup', '--json', '--quiet', ...args);
     expect(done.code, done.stderr).toBe(0);
-    return (JSON.parse(done.stdout) as { id: string }).id;
+    return (jsonSummary(done.stdout) as { id: string }).id;
   };
   const laptopProj = await backup(proj, '--host', 'laptop', '--tag', 'daily', '--time', '2024-01-01T10:00:00Z');
   const laptopOther = await backup(other, '--host', 'laptop', '--time', '2024-01-02T10:00:00Z');
@@ -41,7 +41,7 @@ async function setup() {
   const list = async (...args: string[]): Promise<Listed[]> => {
     const done = await run('snapshots', '--json', ...args);
     expect(done.code, done.stderr).toBe(0);
-    return JSON.parse(done.stdout) as Listed[];
+    return jsonItems(done.stdout, 'snapshot') as Listed[];
   };
   return { home, repo, run, runIn, proj, other, list, ids: { laptopProj, laptopOther, desktopProj, laptopOther2 } };
 }
@@ -72,12 +72,12 @@ describe('snapshot filters: --host, --path, --tag', () => {
 
     const tagged = await run('ls', 'latest', '--tag', 'daily', '--json');
     expect(tagged.code, tagged.stderr).toBe(0);
-    expect((JSON.parse(tagged.stdout) as { path: string }[]).map((e) => e.path)).toContain('proj/notes.txt');
+    expect((jsonItems(tagged.stdout, 'entry') as { path: string }[]).map((e) => e.path)).toContain('proj/notes.txt');
 
     const stats = await run('stats', 'latest', '--host', 'laptop', '--path', proj, '--json');
-    expect((JSON.parse(stats.stdout) as { id: string }).id).toBe(ids.laptopProj);
+    expect((jsonSummary(stats.stdout) as { id: string }).id).toBe(ids.laptopProj);
     const cat = await run('cat', 'snapshot', 'latest', '--host', 'laptop', '--host', 'desktop', '--path', proj);
-    expect((JSON.parse(cat.stdout) as { hostname: string }).hostname).toBe('desktop');
+    expect((JSON.parse(cat.stdout) as { hostname: string }).hostname).toBe('desktop'); // cat prints the object itself
 
     const none = await run('restore', 'latest', '--tag', 'weekly', '--target', join(home, 'n'));
     expect(none.code).toBe(1);
@@ -102,7 +102,7 @@ describe('snapshot filters: --host, --path, --tag', () => {
     expect((await list('--latest', '1', '--host', 'laptop')).map((s) => s.id)).toEqual([ids.laptopProj, ids.laptopOther2]);
 
     const grouped = await run('snapshots', '--json', '--group-by', 'host', '--latest', '1');
-    expect(JSON.parse(grouped.stdout)).toEqual([
+    expect(jsonItems(grouped.stdout, 'group')).toEqual([
       { key: { hostname: 'laptop' }, snapshots: [expect.objectContaining({ id: ids.laptopProj }), expect.objectContaining({ id: ids.laptopOther2 })] },
       { key: { hostname: 'desktop' }, snapshots: [expect.objectContaining({ id: ids.desktopProj })] },
     ]);
@@ -154,15 +154,15 @@ describe('cairn tag', () => {
 
     // --remove, then --set, then --set "" (no tags); a change that changes nothing leaves the snapshot alone.
     const removed = await run('tag', newId, '--remove', 'daily', '--json');
-    const step2 = JSON.parse(removed.stdout) as { rewritten: { oldId: string; newId: string; tags: string[] }[] };
+    const step2 = jsonSummary(removed.stdout) as { rewritten: { oldId: string; newId: string; tags: string[] }[] };
     expect(step2.rewritten).toEqual([{ oldId: newId, newId: expect.stringMatching(/^[0-9a-f]{64}$/), tags: ['keep', 'archive'] }]);
     const id3 = step2.rewritten[0]?.newId ?? '';
     const same = await run('tag', id3, '--add', 'keep');
     expect(same.stdout).toContain('changed the tags of 0 snapshots; 1 already had them and was left alone');
     expect((await list()).map((s) => s.id)).toContain(id3);
-    const set = JSON.parse((await run('tag', id3, '--set', 'x', '--set', 'y', '--json')).stdout) as { rewritten: { newId: string; tags: string[] }[] };
+    const set = jsonSummary((await run('tag', id3, '--set', 'x', '--set', 'y', '--json')).stdout) as { rewritten: { newId: string; tags: string[] }[] };
     expect(set.rewritten[0]?.tags).toEqual(['x', 'y']);
-    const cleared = JSON.parse((await run('tag', set.rewritten[0]?.newId ?? '', '--set', '', '--json')).stdout) as { rewritten: { newId: string; tags: string[] }[] };
+    const cleared = jsonSummary((await run('tag', set.rewritten[0]?.newId ?? '', '--set', '', '--json')).stdout) as { rewritten: { newId: string; tags: string[] }[] };
     expect(cleared.rewritten[0]?.tags).toEqual([]);
     expect((await list('--tag', '')).map((s) => s.id)).toContain(cleared.rewritten[0]?.newId);
     expect((await run('check')).code).toBe(0);

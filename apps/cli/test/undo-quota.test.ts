@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, lstat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, jsonItems, jsonSummary, tempDir } from './run-cli.js';
 
 /** Content hash, mode and mtime (µs) of every entry below `dir`, by relative path. */
 async function state(dir: string): Promise<Record<string, string>> {
@@ -35,7 +35,7 @@ describe('cairn restore --backup-existing', () => {
     await writeFile(join(proj, 'keep.txt'), 'not in the restore\n');
     const backup = await run('backup', proj, '--json');
     expect(backup.code, backup.stderr).toBe(0);
-    const snapshotId = (JSON.parse(backup.stdout) as { id: string }).id;
+    const snapshotId = (jsonSummary(backup.stdout) as { id: string }).id;
 
     // Work goes on: files change, one appears.
     await writeFile(join(proj, 'a.txt'), 'version two, longer\n');
@@ -57,7 +57,7 @@ describe('cairn restore --backup-existing', () => {
     expect(cat.tags).toEqual(['pre-restore']);
     expect(cat.meta).toEqual({ 'restore.snapshot': snapshotId, 'restore.target': target });
     expect(cat.paths).toEqual([proj]);
-    const listed = (JSON.parse((await run('ls', preId, '--json')).stdout) as { path: string }[]).map((e) => e.path).sort();
+    const listed = (jsonItems((await run('ls', preId, '--json')).stdout, 'entry') as { path: string }[]).map((e) => e.path).sort();
     expect(listed).toEqual(['proj', 'proj/a.txt', 'proj/sub', 'proj/sub/b.bin']);
 
     const undo = await run('restore', match?.[2] ?? '', '--target', target);
@@ -70,17 +70,17 @@ describe('cairn restore --backup-existing', () => {
     const proj = join(home, 'proj');
     await mkdir(proj);
     await writeFile(join(proj, 'a.txt'), 'a\n');
-    const id = (JSON.parse((await run('backup', proj, '--json')).stdout) as { id: string }).id;
+    const id = (jsonSummary((await run('backup', proj, '--json')).stdout) as { id: string }).id;
     const empty = join(home, 'empty');
     const fresh = await run('restore', id, '--target', empty, '--backup-existing');
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stdout).toMatch(/overwrote nothing: no pre-restore snapshot/);
-    expect(JSON.parse((await run('snapshots', '--json')).stdout)).toHaveLength(1);
+    expect(jsonItems((await run('snapshots', '--json')).stdout, 'snapshot')).toHaveLength(1);
 
     const missing = await run('restore', 'abcdef', '--target', proj, '--backup-existing');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/abcdef/);
-    expect(JSON.parse((await run('snapshots', '--json')).stdout)).toHaveLength(1);
+    expect(jsonItems((await run('snapshots', '--json')).stdout, 'snapshot')).toHaveLength(1);
     expect(await readFile(join(proj, 'a.txt'), 'utf8')).toBe('a\n');
   });
 });
@@ -97,7 +97,7 @@ describe('cairn init --max-size, cairn config, forget with the stored policy', (
     expect((await run('config', 'max-size', '75%')).code).toBe(0);
     const retention = await run('config', 'retention', '--keep-last', '2', '--keep-within', '1y');
     expect(retention.code, retention.stderr).toBe(0);
-    expect(JSON.parse((await run('config', '--json')).stdout)).toEqual({ maxSize: { percent: 75 }, retention: { last: 2, within: '1y' } });
+    expect(jsonSummary((await run('config', '--json')).stdout)).toEqual({ maxSize: { percent: 75 }, retention: { last: 2, within: '1y' } });
 
     const dir = join(home, 'd');
     await mkdir(dir);
@@ -106,11 +106,11 @@ describe('cairn init --max-size, cairn config, forget with the stored policy', (
       await writeFile(join(dir, 'f.txt'), `round ${i}\n`);
       const b = await run('backup', dir, '--json', '--time', `201${i}-01-01T00:00:00Z`);
       expect(b.code, b.stderr).toBe(0);
-      ids.push((JSON.parse(b.stdout) as { id: string }).id);
+      ids.push((jsonSummary(b.stdout) as { id: string }).id);
     }
     const forget = await run('forget', '--json');
     expect(forget.code, forget.stderr).toBe(0);
-    expect((JSON.parse(forget.stdout) as { removed: string[] }).removed.sort()).toEqual(ids.slice(0, 2).sort());
+    expect((jsonSummary(forget.stdout) as { removed: string[] }).removed.sort()).toEqual(ids.slice(0, 2).sort());
 
     expect((await run('config', 'max-size', 'none')).code).toBe(0);
     expect((await run('config', 'retention', '--none')).code).toBe(0);

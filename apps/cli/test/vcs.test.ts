@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loseRemote, makeGitScenario } from '../../../packages/vcs/test/git-scenario.js';
 import { git, readTree } from '../../../packages/vcs/test/helpers.js';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, jsonSummary, tempDir } from './run-cli.js';
 
 describe('cairn backup --vcs and policies', () => {
   it('changes: stores what the remote lacks, reports the working copy, the classes and what the policy skipped; restore rebuilds the clone', async () => {
@@ -72,7 +72,7 @@ describe('cairn backup --vcs and policies', () => {
     const home = await tempDir();
     const all = await cairn(['--json', 'backup', '--no-policy', wc], { home });
     expect(all.code, all.stderr).toBe(0);
-    expect(JSON.parse(all.stdout)).toMatchObject({ skipped: [], workingCopies: [{ path: '/wc', mode: 'full' }] });
+    expect(jsonSummary(all.stdout)).toMatchObject({ skipped: [], workingCopies: [{ path: '/wc', mode: 'full' }] });
 
     await writeFile(join(wc, 'cairn.config.json'), JSON.stringify({
       vcs: 'changes',
@@ -81,7 +81,7 @@ describe('cairn backup --vcs and policies', () => {
     }));
     const configured = await cairn(['--json', 'backup', wc], { home });
     expect(configured.code, configured.stderr).toBe(0);
-    const result = JSON.parse(configured.stdout) as { meta: Record<string, string>; skipped: { path: string; reason: string }[]; summary: { filesReferenced: number } };
+    const result = jsonSummary(configured.stdout) as { meta: Record<string, string>; skipped: { path: string; reason: string }[]; summary: { filesReferenced: number } };
     expect(result.meta).toEqual({ project: 'demo', client: 'acme', phase: 'active', stack: 'node' });
     expect(result.skipped.map((entry) => entry.path)).toEqual(['/wc/.git/', '/wc/assets/']);
     expect(result.skipped[1]?.reason).toContain('excluded by the glob "assets"');

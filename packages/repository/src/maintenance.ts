@@ -12,6 +12,7 @@ export { tagSnapshots, changeTags } from './maintenance/tag.js';
 export type { TagOptions, TagChanges, TagResult, TagRewrite } from './maintenance/tag.js';
 export { prune, parseMaxUnused, DEFAULT_GRACE_MS, DEFAULT_MAX_UNUSED } from './maintenance/prune.js';
 export type { PruneOptions, PruneResult } from './maintenance/prune.js';
+export type { PruneProgress } from './maintenance/prune-types.js';
 export { readPruneRecords } from './maintenance/prune-record.js';
 export type { PruneRecord, PendingPack, PendingReason } from './maintenance/prune-record.js';
 export { enforceQuota, quotaLimit, repositorySize } from './maintenance/quota.js';

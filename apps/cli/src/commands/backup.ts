@@ -2,14 +2,15 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { backup, COMPRESSION_MODES, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
-import type { BackupOptions, BackupResult, BackupWarning } from '@cairn/repository';
+import type { BackupOptions, BackupProgress, BackupResult, BackupWarning } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
 import { createProjectSelector } from '@cairn/vcs/selector';
 import type { VcsBackupMode } from '@cairn/vcs/selector';
 import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../context.js';
 import { formatBytes, shortId } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
-import { shorten, startStatus } from '../progress.js';
+import { warn } from '../output.js';
+import { FILES_AND_BYTES, startProgress } from '../progress.js';
 import { backupPlan } from '../backup-plan.js';
 import type { BackupPlan } from '../backup-plan.js';
 import { openForDryRun, runDryRun } from '../backup-dry-run.js';
@@ -83,8 +84,9 @@ export function registerBackup(program: Command): void {
         process.stderr.write(`note: not backing up the repository itself (${repoPath})\n`);
       }
       // Ctrl-C (or SIGTERM) stops cleanly: packs already written get indexed, no snapshot is made.
-      // A dry run's list goes to the terminal as the walk finds it: no status line redrawn across it.
-      const status = startStatus('{files} files, {dirs} dirs, {read} read, {added} added  {path}', flags.quiet !== true && (flags.dryRun !== true || options.json === true));
+      // Totals come from the parent snapshot, measured alongside (none without a parent).
+      // A dry run's list goes to the terminal as the walk finds it: no progress line redrawn across it, and no status line after its JSON summary.
+      const progress = startProgress({ command: 'backup', enabled: flags.quiet !== true && flags.dryRun !== true, unknownTotal: 'no parent snapshot to go by', initial: FILES_AND_BYTES });
       const optionsFor = (signal: AbortSignal): BackupOptions => ({
         source,
         paths: stdin?.paths ?? paths,
@@ -102,16 +104,16 @@ export function registerBackup(program: Command): void {
         ...(compression === undefined ? {} : { compression }),
         force: flags.force === true,
         signal,
-        onProgress: (p) => status.update({ files: String(p.files), dirs: String(p.dirs), read: formatBytes(p.bytesRead), added: formatBytes(p.bytesAdded), path: shorten(p.path) }),
+        ...(progress.active ? { onProgress: (p: BackupProgress) => progress.set({ filesDone: p.files, filesTotal: p.total?.files ?? null, bytesDone: p.bytesDone, bytesTotal: p.total?.bytes ?? null, path: p.path }) } : {}),
         onWarning: (w) => {
-          if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.message}\n`);
+          if (flags.quiet !== true) warn(w.message, { kind: w.kind, path: w.path });
         },
       });
       if (flags.dryRun === true) {
-        await runDryRun(repo, optionsFor, { json: options.json === true, quiet: flags.quiet === true }).finally(() => status.stop());
+        await runDryRun(repo, optionsFor, { json: options.json === true, quiet: flags.quiet === true }).finally(() => progress.stop());
         return;
       }
-      const result = await withInterrupt((signal) => backup(repo, optionsFor(signal))).finally(() => status.stop());
+      const result = await withInterrupt((signal) => backup(repo, optionsFor(signal))).finally(() => progress.stop());
       const s = result.snapshot.summary;
       if (options.json === true) {
         const { skipped = [], classes = {} } = result.snapshot;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CAT_KINDS, catObject } from '@cairn/repository';
-import { globals, openRepo, printJson, resolveSnapshot } from '../context.js';
+import { globals, openRepo, printDocument, printJson, resolveSnapshot } from '../context.js';
 import { usageError } from '../usage.js';
 import { addSnapshotFilterFlags, snapshotFilter } from '../snapshot-filter.js';
 import type { SnapshotFilterFlags } from '../snapshot-filter.js';
@@ -17,7 +17,11 @@ export function registerCat(program: Command): void {
       if (found === undefined) throw usageError(`cat wants one of ${CAT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
       if (found !== 'config' && (id === undefined || id === '')) throw usageError(`cat ${found} needs an id`);
       if (found === 'config' && id !== undefined) throw usageError(`cat config takes no id: unexpected argument ${JSON.stringify(id)}`);
-      const repo = await openRepo(globals(command));
-      printJson(await catObject(repo, found, found === 'snapshot' && id !== undefined ? (await resolveSnapshot(repo, id, snapshotFilter(flags))).id : id));
+      const options = globals(command);
+      const repo = await openRepo(options);
+      const object = await catObject(repo, found, found === 'snapshot' && id !== undefined ? (await resolveSnapshot(repo, id, snapshotFilter(flags))).id : id);
+      // The object itself, indented; with --json the summary line of JSON Lines holds its fields.
+      if (options.json === true) printJson(object);
+      else printDocument(object);
     });
 }

@@ -6,7 +6,7 @@ import type { CheckResult, Repository } from '@cairn/repository';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
 import { formatBytes } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
-import { startStatus } from '../progress.js';
+import { startProgress } from '../progress.js';
 import { parseFlag } from '../usage.js';
 
 /** `cairn check [--read-data | --read-data-subset N%|K/M]` */
@@ -20,14 +20,14 @@ export function registerCheck(program: Command): void {
       const options = globals(command);
       const subset = flags.readDataSubset === undefined ? undefined : parseFlag('--read-data-subset', flags.readDataSubset, parseDataSubset);
       const repo = await openRepo(options);
-      const status = startStatus('checking {phase}: {done}/{total}', options.json !== true);
+      const progress = startProgress({ command: 'check', enabled: options.quiet !== true, initial: { phase: 'packs', done: 0, total: null } });
       // Ctrl-C (or SIGTERM) stops it between packs or snapshots (it changes nothing).
       const result = await withInterrupt((signal) => underLease(repo, signal, () => check(repo, {
         readData: flags.readData === true,
         ...(subset === undefined ? {} : { readDataSubset: subset }),
         signal,
-        onProgress: (p) => status.update({ phase: p.phase, done: String(p.done), total: String(p.total) }),
-      }))).finally(() => status.stop());
+        onProgress: (p) => progress.set({ phase: p.phase, done: p.done, total: p.total }),
+      }))).finally(() => progress.stop());
       if (options.json === true) printJson(result);
       else {
         for (const note of result.notes) process.stdout.write(`note: ${note}\n`);

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import { backup, resolveBackupPaths } from '@cairn/repository';
-import type { BackupResult } from '@cairn/repository';
+import type { BackupProgress, BackupResult } from '@cairn/repository';
 import { createDeviceSource } from '@cairn/device';
 import type { Device } from '@cairn/device';
 import { EXIT, globals, openOrCreateRepo, printJson } from '../context.js';
 import type { GlobalOptions } from '../context.js';
 import { formatBytes, shortId } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
-import { shorten, startStatus } from '../progress.js';
+import { warn } from '../output.js';
+import { FILES_AND_BYTES, startProgress } from '../progress.js';
 import { boardHostname, connect, wireRatio } from './device-connect.js';
 import type { DeviceFlags } from './device-connect.js';
-import { TRANSFER_FORMAT, TransferProgress } from './device-progress.js';
 
 interface BackupFlags extends DeviceFlags {
   readonly path: string[];
@@ -59,9 +59,11 @@ async function backupBoard(device: Device, flags: BackupFlags, options: GlobalOp
   await resolveBackupPaths(source, paths); // a missing board path fails before anything is written
   const repo = await openOrCreateRepo(options);
   const scan = await source.scan(paths);
-  const progress = new TransferProgress(scan.files, scan.bytes);
-  const status = startStatus(TRANSFER_FORMAT, flags.quiet !== true);
-  status.update({ ...progress.payload(), path: '' });
+  // The scan gives the totals.
+  const progress = startProgress({
+    command: 'device backup', enabled: flags.quiet !== true && options.quiet !== true,
+    initial: { ...FILES_AND_BYTES, filesTotal: scan.files, bytesTotal: scan.bytes },
+  });
   // Ctrl-C (or SIGTERM) stops cleanly: no snapshot is made.
   return withInterrupt((signal) => backup(repo, {
     source,
@@ -71,13 +73,9 @@ async function backupBoard(device: Device, flags: BackupFlags, options: GlobalOp
     hostname: flags.host ?? boardHostname(device),
     meta: { device: device.port, platform: device.info.platform },
     ...(flags.description === undefined ? {} : { description: flags.description }),
-    onProgress: (p) => {
-      const size = scan.sizes.get(p.path);
-      if (size !== undefined) progress.fileDone(size);
-      status.update({ ...progress.payload(), path: shorten(p.path, 40) });
-    },
+    ...(progress.active ? { onProgress: (p: BackupProgress) => progress.set({ filesDone: p.files, bytesDone: p.bytesDone, path: p.path }) } : {}),
     onWarning: (w) => {
-      if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.message}\n`);
+      if (flags.quiet !== true && options.quiet !== true) warn(w.message, { kind: w.kind, path: w.path });
     },
-  })).finally(() => status.stop());
+  })).finally(() => progress.stop());
 }

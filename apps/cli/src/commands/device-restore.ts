@@ -7,11 +7,12 @@ import { EXIT, globals, openRepo, printJson, resolveSnapshot } from '../context.
 import { snapshotFilter } from '../snapshot-filter.js';
 import type { GlobalOptions } from '../context.js';
 import { formatBytes, shortId } from '../format.js';
-import { shorten, startStatus } from '../progress.js';
+import { entryError } from '../output.js';
+import { FILES_AND_BYTES, startProgress } from '../progress.js';
+import type { Progress } from '../progress.js';
 import { withInterrupt } from '../interrupt.js';
 import { connect, wireRatio } from './device-connect.js';
 import type { DeviceFlags } from './device-connect.js';
-import { TRANSFER_FORMAT, TransferProgress } from './device-progress.js';
 
 interface RestoreFlags extends DeviceFlags {
   /** Snapshot paths or globs to restore (not a snapshot filter: `device restore` takes --host and --tag only). */
@@ -67,16 +68,18 @@ export async function deviceRestore(ref: string, flags: RestoreFlags, command: C
  * hold their content), then the restore, through one target: what the board said is asked once.
  */
 async function restoreBoard(repo: Repository, ref: string, device: Device, flags: RestoreFlags, options: GlobalOptions, signal: AbortSignal): Promise<{ result: RestoreResult; totalFiles: number; totalBytes: number }> {
-  let progress: TransferProgress | undefined;
-  let status: ReturnType<typeof startStatus> | undefined;
+  // The board's own counts of what went over the link (finer than the engine's, blob by blob).
+  let progress: Progress | undefined;
+  let filesDone = 0;
+  let bytesDone = 0;
   const target = createDeviceTarget(device, flags.to, {
     onBytes: (bytes, path) => {
-      progress?.addBytes(bytes);
-      if (progress !== undefined) status?.update({ ...progress.payload(), path: shorten(path, 40) });
+      bytesDone += bytes;
+      progress?.set({ filesDone, bytesDone, path });
     },
     onFile: (path) => {
-      progress?.fileDone();
-      if (progress !== undefined) status?.update({ ...progress.payload(), path: shorten(path, 40) });
+      filesDone += 1;
+      progress?.set({ filesDone, bytesDone, path });
     },
   });
   let totalFiles = 0;
@@ -93,20 +96,20 @@ async function restoreBoard(repo: Repository, ref: string, device: Device, flags
     },
   });
   if (flags.dryRun === true) return { result: planned, totalFiles, totalBytes };
-  progress = new TransferProgress(totalFiles, totalBytes);
-  status = startStatus(TRANSFER_FORMAT, flags.quiet !== true);
-  status.update({ ...progress.payload(), path: '' });
+  // The dry run gave the totals: the files the board lacks and their bytes.
+  progress = startProgress({
+    command: 'device restore', enabled: flags.quiet !== true && options.quiet !== true,
+    initial: { ...FILES_AND_BYTES, filesTotal: totalFiles, bytesTotal: totalBytes },
+  });
   try {
     const result = await restore(repo, planned.snapshotId, {
       target,
       include: flags.path,
       signal,
-      onProblem: (p) => {
-        if (options.json !== true) process.stderr.write(`error: ${p.message}\n`);
-      },
+      onProblem: (p) => entryError(p.message, { path: p.path }),
     });
     return { result, totalFiles, totalBytes };
   } finally {
-    status.stop();
+    progress.stop();
   }
 }

@@ -75,7 +75,7 @@ export function registerDevice(program: Command): void {
         await source.scan([root]); // one listing of everything below root
         await walk(root);
         if (options.json === true) {
-          printJson(rows);
+          printJson(rows, 'entry');
           return;
         }
         for (const row of rows) {

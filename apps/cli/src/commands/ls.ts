@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { treeToJson } from '@cairn/index';
 import { listSnapshot } from '@cairn/repository';
-import { globals, openRepo, printJson, resolveSnapshot } from '../context.js';
+import { globals, openRepo, resolveSnapshot } from '../context.js';
+import { emit, emitItem } from '../output.js';
 import { formatMode, formatTime } from '../format.js';
 import { addSnapshotFilterFlags, snapshotFilter } from '../snapshot-filter.js';
 import type { SnapshotFilterFlags } from '../snapshot-filter.js';
@@ -21,9 +22,13 @@ export function registerLs(program: Command): void {
       const { id } = await resolveSnapshot(repo, ref, snapshotFilter(flags));
       const entries = listSnapshot(repo, id, path, { recursive: flags.recursive });
       if (options.json === true) {
-        const all = [];
-        for await (const entry of entries) all.push({ path: entry.path, ...treeToJson([entry.node])[0] });
-        printJson(all);
+        // One `entry` line as each is found, then the summary (docs/JSON.md).
+        let count = 0;
+        for await (const entry of entries) {
+          emitItem('entry', { path: entry.path, ...treeToJson([entry.node])[0] });
+          count += 1;
+        }
+        emit('summary', { snapshot: id, count });
         return;
       }
       for await (const { path: p, node } of entries) {

@@ -49,7 +49,7 @@ export function registerProjects(program: Command): void {
       }
       const rows = await projectRows(repo, projects, snapshots);
       if (options.json === true) {
-        printJson(rows);
+        printJson(rows, 'project');
         return;
       }
       const times = new Map(snapshots.map(({ id, snapshot }) => [id, snapshot.time]));

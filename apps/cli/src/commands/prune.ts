@@ -5,6 +5,7 @@ import type { PruneOptions, PruneResult } from '@cairn/repository/maintenance';
 import { globals, openRepo, printJson } from '../context.js';
 import { formatBytes, formatTime } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
+import { startProgress } from '../progress.js';
 import { parseFlag } from '../usage.js';
 
 /** The prune flags `prune` and `forget --prune` share. */
@@ -40,7 +41,9 @@ export function registerPrune(program: Command): void {
     const options = globals(command);
     const repo = await openRepo(options);
     // Ctrl-C (or SIGTERM) stops it at a point where stopping is safe: before a deletion starts, or between repacked packs.
-    const result = await withInterrupt((signal) => prune(repo, { ...pruneOptions(flags, flags.dryRun === true), signal }));
+    const progress = startProgress({ command: 'prune', enabled: options.quiet !== true, initial: { phase: 'plan', done: 0, total: null } });
+    const result = await withInterrupt((signal) => prune(repo, { ...pruneOptions(flags, flags.dryRun === true), signal, onProgress: (p) => progress.set({ phase: p.phase, done: p.done, total: p.total }) }))
+      .finally(() => progress.stop());
     if (options.json === true) printJson(result);
     else process.stdout.write(describePrune(result));
   });

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { repairIndex, repairSnapshots } from '@cairn/repository';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
 import { shortId } from '../format.js';
-import { startStatus } from '../progress.js';
+import { entryError, warn } from '../output.js';
+import { startProgress } from '../progress.js';
 
 const LISTED = 20;
 
@@ -16,14 +17,12 @@ export function registerRepair(program: Command): void {
     .action(async (_flags: unknown, command: Command) => {
       const options = globals(command);
       const repo = await openRepo(options);
-      const status = startStatus('reading pack headers: {done}/{total}', options.json !== true);
-      const result = await repairIndex(repo, { onProgress: (p) => status.update({ done: String(p.done), total: String(p.total) }) });
-      status.stop();
+      const progress = startProgress({ command: 'repair index', enabled: options.quiet !== true, initial: { phase: 'pack headers', done: 0, total: null } });
+      const result = await repairIndex(repo, { onProgress: (p) => progress.set({ phase: 'pack headers', done: p.done, total: p.total }) })
+        .finally(() => progress.stop());
+      for (const d of result.damaged) warn(`${d.message} (left in place, not indexed)`, { file: d.file });
       if (options.json === true) printJson(result);
-      else {
-        for (const d of result.damaged) process.stderr.write(`warning: ${d.message} (left in place, not indexed)\n`);
-        process.stdout.write(`indexed ${result.packs} packs (${result.blobs} blobs) in ${result.indexFilesWritten} new index file(s); removed ${result.indexFilesRemoved} old index file(s)\n`);
-      }
+      else process.stdout.write(`indexed ${result.packs} packs (${result.blobs} blobs) in ${result.indexFilesWritten} new index file(s); removed ${result.indexFilesRemoved} old index file(s)\n`);
       if (result.damaged.length > 0) process.exitCode = EXIT.partial;
     });
 
@@ -37,9 +36,9 @@ export function registerRepair(program: Command): void {
       const options = globals(command);
       const repo = await openRepo(options);
       const result = await repairSnapshots(repo, { snapshots, forget: flags.forget === true, dryRun: flags.dryRun === true });
+      for (const u of result.unrepairable) entryError(`${u.message}; forget it with \`cairn forget ${shortId(u.id)}\``, { snapshot: u.id });
       if (options.json === true) printJson(result);
       else {
-        for (const u of result.unrepairable) process.stderr.write(`error: ${u.message}; forget it with \`cairn forget ${shortId(u.id)}\`\n`);
         for (const r of result.repaired) {
           const target = r.repaired === null ? 'would be repaired' : `repaired as ${shortId(r.repaired)}${r.forgotten ? ' (original forgotten)' : ''}`;
           process.stdout.write(`snapshot ${shortId(r.original)} ${target}: ${r.damagedFiles.length} file(s) lost data, ${r.emptiedFolders.length} folder(s) could not be read\n`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { matchesFilter, restore, restoreUndoable } from '@cairn/repository';
-import type { OverwritePolicy, Repository, RestoreOptions, RestoreResult, SnapshotFilter } from '@cairn/repository';
+import type { OverwritePolicy, Repository, RestoreOptions, RestoreProgress, RestoreResult, SnapshotFilter } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
 import { createWorkingCopyRebuilder } from '@cairn/vcs';
 import type { RemoteRewrite } from '@cairn/vcs';
@@ -10,6 +10,8 @@ import { formatBytes, shortId } from '../format.js';
 import { addSnapshotFilterFlags, snapshotFilter } from '../snapshot-filter.js';
 import type { SnapshotFilterFlags } from '../snapshot-filter.js';
 import { withInterrupt } from '../interrupt.js';
+import { entryError, warn } from '../output.js';
+import { FILES_AND_BYTES, startProgress } from '../progress.js';
 import { latestProjectSnapshot } from '../projects.js';
 import { usageError } from '../usage.js';
 
@@ -51,6 +53,8 @@ export function registerRestore(program: Command): void {
       const vcsRemotes = flags.vcsRemote.map(parseRewrite);
       const dryRun = flags.dryRun === true;
       const actions: unknown[] = [];
+      // Totals come from the restore's plan: the files and bytes it is about to write.
+      const progress = startProgress({ command: 'restore', enabled: options.quiet !== true && !dryRun, initial: FILES_AND_BYTES });
       const restoreOptions: RestoreOptions = {
         target: createLocalTarget(flags.target),
         localRoot: resolve(flags.target),
@@ -62,9 +66,8 @@ export function registerRestore(program: Command): void {
           if (options.json === true) actions.push(a);
           else if (dryRun || flags.verbose === true) process.stdout.write(`${dryRun ? 'would ' : ''}${a.action} ${a.type} ${a.path}${a.type === 'file' ? ` (${formatBytes(a.size)})` : ''}\n`);
         },
-        onProblem: (p) => {
-          if (options.json !== true) process.stderr.write(`error: ${p.message}\n`);
-        },
+        onProblem: (p) => entryError(p.message, { path: p.path }),
+        ...(progress.active ? { onProgress: (p: RestoreProgress) => progress.set(p) } : {}),
       };
       // Ctrl-C (or SIGTERM) stops cleanly: the files being written are dropped, none is left half-written.
       const { result, preRestore } = await withInterrupt(async (signal): Promise<{ result: RestoreResult; preRestore: string | null }> => {
@@ -77,8 +80,8 @@ export function registerRestore(program: Command): void {
           skip: [resolve(repoLocation(options).path)],
         });
         return { result: undoable.restore, preRestore: undoable.backup?.id ?? null };
-      });
-      for (const path of result.notRestored) if (options.json !== true) process.stderr.write(`warning: ${path}: fifos, sockets and devices are not restored\n`);
+      }).finally(() => progress.stop());
+      for (const path of result.notRestored) warn(`${path}: fifos, sockets and devices are not restored`, { path });
       if (options.json === true) printJson({ ...result, ...(dryRun ? { actions } : {}), ...(flags.backupExisting === true && !dryRun ? { preRestore } : {}) });
       else {
         if (preRestore !== null) process.stdout.write(`saved what the restore overwrites as snapshot ${shortId(preRestore)} (tag pre-restore); undo with: cairn restore ${shortId(preRestore)} --target ${flags.target}\n`);

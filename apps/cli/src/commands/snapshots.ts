@@ -45,7 +45,8 @@ export function registerSnapshots(program: Command): void {
       const listed = groups.map((group) => ({ key: group.key, entries: latest === undefined ? group.entries : newest(group.entries, latest) }));
       if (options.json === true) {
         const json = (entries: readonly SnapshotEntry[]) => entries.map(({ id, snapshot }) => ({ id, ...snapshotToJson(snapshot) }));
-        printJson(groupBy === undefined ? json(listed.flatMap((g) => g.entries)) : listed.map((g) => ({ key: g.key, snapshots: json(g.entries) })));
+        if (groupBy === undefined) printJson(json(listed.flatMap((g) => g.entries)), 'snapshot');
+        else printJson(listed.map((g) => ({ key: g.key, snapshots: json(g.entries) })), 'group');
         return;
       }
       const out: string[] = [];

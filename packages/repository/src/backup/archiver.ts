@@ -13,7 +13,8 @@ import type { SnapshotEntry } from '../repo/snapshots.js';
 import { rootEntry } from './source-dir.js';
 import type { Repository } from '../repo/repository.js';
 import { loadNodeMap, Walker } from './walker.js';
-import type { BackupOptions, BackupResult, BackupWarning } from './backup-types.js';
+import type { BackupOptions, BackupResult, BackupTotal, BackupWarning } from './backup-types.js';
+import { createTreeSizer } from '../tree/tree-size.js';
 import type { Previous } from './walker.js';
 
 /** Checks that every path exists; returns their absolute forms and root names (before anything is written). */
@@ -138,6 +139,7 @@ export async function walkBackup(repo: Repository, options: BackupOptions, makeW
   const skipFolders = await skippedFolders(options.source, options.skip ?? []);
   const writer = makeWriter();
   const walker = new Walker(repo, walkOptions, writer, skipFolders, parent !== null && recordedXattrs(parent.snapshot));
+  const measure = parent !== null && options.onProgress !== undefined ? measureParent(repo, parent.snapshot.tree, (total) => (walker.total = total)) : undefined;
   const parentCopies = new Map((parent?.snapshot.vcs ?? []).map((record) => [record.path, record]));
   options.selector?.begin?.((root) => {
     const record = parentCopies.get(inSnapshot(root));
@@ -179,9 +181,26 @@ export async function walkBackup(repo: Repository, options: BackupOptions, makeW
     await writer.abort().catch(() => undefined);
     throw error;
   } finally {
+    measure?.stop();
     await options.selector?.close();
   }
   return { paths, hostname, parent, tree, vcs, walker, inSnapshot };
+}
+
+/**
+ * Measures the parent's tree (files and bytes below it) alongside the backup, for its progress
+ * totals; `stop` ends the measure where it is (it reads no more trees). A tree it cannot read
+ * leaves the total unknown.
+ */
+function measureParent(repo: Repository, tree: Id, found: (total: BackupTotal) => void): { stop(): void } {
+  let stopped = false;
+  const size = createTreeSizer({
+    loadTree: (id, what) => (stopped ? Promise.reject(new CairnError('ERR_ABORTED', 'the backup is done')) : repo.loadTree(id, what)),
+  });
+  size(tree).then((total) => {
+    if (!stopped) found(total);
+  }, () => undefined);
+  return { stop: () => (stopped = true) };
 }
 
 /** The lstat of each `skip` path that exists (the walk compares folders with them by identity). */

@@ -14,12 +14,26 @@ export interface BackupWarning {
   readonly message: string;
 }
 
-/** Progress of a running backup. */
+/** Files and bytes below a snapshot's tree (what the parent holds, the likely size of a backup of the same paths). */
+export interface BackupTotal {
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/** Progress of a running backup, reported as each entry is done. */
 export interface BackupProgress {
+  /** Files done: new, changed or unchanged. */
   readonly files: number;
   readonly dirs: number;
   readonly bytesRead: number;
   readonly bytesAdded: number;
+  /** Bytes of the files done, read or found unchanged (the measure of `total.bytes`). */
+  readonly bytesDone: number;
+  /**
+   * The parent snapshot's files and bytes, measured alongside the backup: what it will likely
+   * go through. Absent without a parent, and until the measure is done.
+   */
+  readonly total?: BackupTotal;
   readonly path: string;
 }
 

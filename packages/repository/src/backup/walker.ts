@@ -4,7 +4,7 @@ import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
 import type { SkippedEntry, SnapshotSummary, TreeNode } from '@cairn/index';
-import type { BackupEntryStatus, BackupOptions, BackupWarning, BackupWarningKind } from './backup-types.js';
+import type { BackupEntryStatus, BackupOptions, BackupTotal, BackupWarning, BackupWarningKind } from './backup-types.js';
 import type { BlobWriter } from '../write/blob-writer.js';
 import { naming } from '../repo/names.js';
 import type { Repository, TreeLoader } from '../repo/repository.js';
@@ -50,6 +50,10 @@ export class Walker {
   /** Reused for every file whose source offers readInto. */
   private readBuffer: Uint8Array | null = null;
   private readonly chunkerMin: number;
+  /** Bytes of the files done, read or found unchanged (progress only). */
+  private bytesDone = 0;
+  /** The parent's files and bytes, once the backup measured them (progress only). */
+  total: BackupTotal | undefined;
 
   constructor(
     private readonly repo: Pick<Repository, 'config' | 'loadTree'>,
@@ -182,12 +186,14 @@ export class Walker {
     const linkKey = stat.nlink > 1 ? identity(stat) : undefined;
     const linked = linkKey === undefined ? undefined : this.hardlinks.get(linkKey);
     if (linked !== undefined) {
+      this.bytesDone += linked.size;
       this.countFile(linked.content, previous);
       return makeNode(name, stat, { content: linked.content, size: linked.size });
     }
     const reused = await this.unchangedContent(parent, path, name, stat, previous);
     if (reused !== null) {
       this.counts.filesUnchanged += 1;
+      this.bytesDone += stat.size;
       if (linkKey !== undefined) this.hardlinks.set(linkKey, { content: reused, size: stat.size });
       this.progress(path);
       return makeNode(name, stat, { content: reused, size: stat.size });
@@ -206,6 +212,7 @@ export class Walker {
       const after = await this.fromSource(path, () => file.stat());
       if (after === null) return null;
       this.counts.bytesRead += size;
+      this.bytesDone += size;
       if (!stream && (after.size !== before.size || after.mtimeNs !== before.mtimeNs || size !== before.size)) {
         this.warn('changed', path, `${path} changed while it was read (size ${before.size} -> ${after.size}, ${size} bytes read); the stored copy may be inconsistent`);
       }
@@ -295,6 +302,7 @@ export class Walker {
   /** A file recorded by reference: its metadata, and where its VCS holds its content. */
   private saveReference(path: string, name: string, stat: EntryStat, ref: FileRef): TreeNode {
     this.counts.filesReferenced += 1;
+    this.bytesDone += stat.size;
     this.progress(path);
     return makeNode(name, stat, { ref, size: stat.size });
   }
@@ -334,7 +342,12 @@ export class Walker {
 
   private progress(path: string): void {
     const { filesNew, filesChanged, filesUnchanged, dirs, bytesRead } = this.counts;
-    this.options.onProgress?.({ files: filesNew + filesChanged + filesUnchanged, dirs, bytesRead, bytesAdded: this.writer.stats.bytesAdded, path });
+    const onProgress = this.options.onProgress;
+    if (onProgress === undefined) return;
+    onProgress({
+      files: filesNew + filesChanged + filesUnchanged, dirs, bytesRead, bytesAdded: this.writer.stats.bytesAdded, bytesDone: this.bytesDone,
+      ...(this.total === undefined ? {} : { total: this.total }), path,
+    });
   }
 }
 

@@ -9,6 +9,7 @@ import { createPackWriter } from '../write/pack-writer.js';
 import { planPrune } from './prune-plan.js';
 import type { PackUsage } from './prune-plan.js';
 import { writePruneRecord } from './prune-record.js';
+import type { PruneProgress } from './prune-types.js';
 import type { PendingPack, PruneRecord } from './prune-record.js';
 import type { References } from './references.js';
 import type { Repository } from '../repo/repository.js';
@@ -32,6 +33,7 @@ export interface MarkOptions {
   readonly pending: ReadonlySet<string>;
   readonly dryRun: boolean;
   readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: PruneProgress) => void;
 }
 
 /**
@@ -83,7 +85,11 @@ export async function markGarbage(repo: Repository, refs: References, options: M
   const rewritten = new Set<string>();
   if (!options.dryRun && plan.repack.length > 0) {
     const writer = createPackWriter(backend, { packSize: repo.config.packSize, onPack: (pack) => rewritten.add(toHex(pack.id)) });
-    for (const usage of plan.repack) await copyUsedBlobs(repo, usage, writer.add, options.signal);
+    for (const [i, usage] of plan.repack.entries()) {
+      options.onProgress?.({ phase: 'repack', done: i, total: plan.repack.length });
+      await copyUsedBlobs(repo, usage, writer.add, options.signal);
+    }
+    options.onProgress?.({ phase: 'repack', done: plan.repack.length, total: plan.repack.length });
     await writer.finish();
     newPacks = writer.packsWritten;
     newBytes = writer.bytesWritten;

@@ -8,6 +8,7 @@ import type { LockTimings } from '../locks/lock-files.js';
 import { liveLocks } from '../locks/locks.js';
 import { listPacks } from '../repo/pack-headers.js';
 import type { PruneRecord } from './prune-record.js';
+import type { PruneProgress } from './prune-types.js';
 import type { References } from './references.js';
 import type { RepositoryFiles } from '../repo/repository.js';
 
@@ -27,6 +28,7 @@ export interface SweepSummary {
 export interface SweepOptions {
   readonly dryRun: boolean;
   readonly markerTimings?: Partial<LockTimings>;
+  readonly onProgress?: (progress: PruneProgress) => void;
 }
 
 /**
@@ -97,7 +99,12 @@ export async function sweepRecords(repo: RepositoryFiles, refs: References, reco
     }
     if (survivors.size > 0) await writeIndexFile(backend, [...survivors.values()]);
     for (const file of superseded) await backend.remove('index', file.name);
-    for (const id of deleted) await backend.remove('data', id);
+    let removed = 0;
+    for (const id of deleted) {
+      await backend.remove('data', id);
+      removed += 1;
+      options.onProgress?.({ phase: 'delete', done: removed, total: deleted.length });
+    }
     for (const record of records) await backend.remove('lock', record.name);
     return summary;
   } finally {

@@ -4,6 +4,7 @@ import { acquireExclusiveLock } from '../locks/locks.js';
 import { markGarbage } from './prune-mark.js';
 import type { MarkSummary } from './prune-mark.js';
 import { readPruneRecords } from './prune-record.js';
+import type { PruneProgress } from './prune-types.js';
 import { sweepRecords } from './prune-sweep.js';
 import type { SweepSummary } from './prune-sweep.js';
 import { createReferences } from './references.js';
@@ -29,6 +30,8 @@ export interface PruneOptions {
   readonly signal?: AbortSignal;
   /** Lock timings (tests shorten them). */
   readonly lockTimings?: Partial<Record<LockKind, Partial<LockTimings>>>;
+  /** Called as each pack is repacked or deleted. */
+  readonly onProgress?: (progress: PruneProgress) => void;
 }
 
 /** What prune() did. */
@@ -81,7 +84,8 @@ export async function prune(repo: Repository, options: PruneOptions = {}): Promi
     indexFilesRewritten += sweep.indexFilesRewritten;
     if (sweep.deferredBy.length > 0) waitingFor = sweep.deferredBy;
   };
-  const sweepOptions = { dryRun, ...(timings.sweep === undefined ? {} : { markerTimings: timings.sweep }) };
+  const onProgress = options.onProgress;
+  const sweepOptions = { dryRun, ...(timings.sweep === undefined ? {} : { markerTimings: timings.sweep }), ...(onProgress === undefined ? {} : { onProgress }) };
   const stopIfAborted = (what: string): void => {
     if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', `prune interrupted ${what}`);
   };
@@ -107,6 +111,7 @@ export async function prune(repo: Repository, options: PruneOptions = {}): Promi
       pending: new Set(remaining.flatMap((record) => record.packs.map((pack) => pack.id))),
       dryRun,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(onProgress === undefined ? {} : { onProgress }),
     });
     if (graceMs === 0 && marked.record !== null && waitingFor.length === 0) {
       stopIfAborted('after marking; what it marked is deleted by a later prune');

@@ -181,7 +181,11 @@ class PositionalWriter {
 
   private async write(job: FileJob, writes: readonly ResolvedWrite[], last: boolean): Promise<void> {
     job.handle ??= await this.createFile(job.file.parts, job.size);
-    for (const write of writes) await job.handle.write(joinPieces(write.pieces), write.position);
+    for (const write of writes) {
+      const data = joinPieces(write.pieces);
+      await job.handle.write(data, write.position);
+      this.ctx.wrote(job.file.path, data.byteLength);
+    }
     if (!last) return;
     const metadata = this.ctx.commitMetadataOf(job.file.node);
     await job.handle.commit(metadata);

@@ -35,6 +35,8 @@ export class RestoreContext {
   full: CairnError | undefined;
   /** Entries the target refused (other than a full target), for the "nothing changed" verdict. */
   targetErrors = 0;
+  /** Progress of the writing (counted only when someone listens: see wrote). */
+  private readonly progress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, path: '', reportedAt: 0 };
 
   constructor(
     readonly repo: RestoreSource,
@@ -43,6 +45,34 @@ export class RestoreContext {
   ) {
     this.target = options.target;
     this.dryRun = options.dryRun === true;
+  }
+
+  /** The plan is made: `files` are to be written, `bytes` in all. Reported at once. */
+  planned(files: number, bytes: number): void {
+    if (this.options.onProgress === undefined || this.dryRun) return;
+    this.progress.filesTotal += files;
+    this.progress.bytesTotal += bytes;
+    this.reportProgress();
+  }
+
+  /**
+   * `bytes` of file `path` were written; `fileDone` when that completed it. Reports at most every
+   * progressIntervalMs (a clock read and a few additions per write otherwise), and when all is done.
+   */
+  wrote(path: string, bytes: number, fileDone = false): void {
+    if (this.options.onProgress === undefined) return;
+    const p = this.progress;
+    p.bytesDone += bytes;
+    p.path = path;
+    if (fileDone) p.filesDone += 1;
+    const now = Date.now();
+    if (now - p.reportedAt >= (this.options.progressIntervalMs ?? 100) || p.filesDone === p.filesTotal) this.reportProgress(now);
+  }
+
+  private reportProgress(now = Date.now()): void {
+    const p = this.progress;
+    p.reportedAt = now;
+    this.options.onProgress?.({ filesDone: p.filesDone, filesTotal: p.filesTotal, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, path: p.path });
   }
 
   /** Throws ERR_ABORTED once the restore's signal has fired. */
@@ -121,6 +151,7 @@ export class RestoreContext {
     this.changed = true;
     this.result.files += 1;
     this.result.bytesWritten += file.node.size;
+    this.wrote(file.path, 0, true);
     if (!metadataSet) await this.setMetadata(file.parts, file.node).catch((error: unknown) => this.entryFailed(file.path, error));
     for (const link of file.links) {
       try {

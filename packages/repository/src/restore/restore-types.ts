@@ -19,6 +19,15 @@ export interface RestoreProblem {
   readonly message: string;
 }
 
+/** Progress of a restore's writing: files and bytes written of those the plan holds, and the file at hand. */
+export interface RestoreProgress {
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly path: string;
+}
+
 /** Options of restore(). */
 export interface RestoreOptions {
   readonly target: Target;
@@ -39,6 +48,13 @@ export interface RestoreOptions {
   readonly signal?: AbortSignal;
   readonly onAction?: (action: RestoreAction) => void;
   readonly onProblem?: (problem: RestoreProblem) => void;
+  /**
+   * Progress of the writing: once the plan is made (nothing done yet), then at most every
+   * `progressIntervalMs` while files are written, and once when all are. Not called in a dry run.
+   */
+  readonly onProgress?: (progress: RestoreProgress) => void;
+  /** The least time between two onProgress calls (default 100 ms). */
+  readonly progressIntervalMs?: number;
 }
 
 /** What restore() did; with dryRun, what it would do (the same counts a restore of the same target gives). */

@@ -9,7 +9,7 @@ import type { RestoreOptions, RestoreResult } from './restore-types.js';
 import { findSnapshot } from '../repo/snapshots.js';
 import { createTaskPool } from './task-pool.js';
 
-export type { OverwritePolicy, RestoreAction, RestoreOptions, RestoreProblem, RestoreResult } from './restore-types.js';
+export type { OverwritePolicy, RestoreAction, RestoreOptions, RestoreProblem, RestoreProgress, RestoreResult } from './restore-types.js';
 
 /**
  * Restores a snapshot (or the parts `include` selects) into a target. It walks the selected

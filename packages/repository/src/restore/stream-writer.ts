@@ -16,7 +16,7 @@ export async function writeByStreaming(ctx: RestoreContext, files: readonly Plan
     }
     const damage: { error?: CairnError } = {};
     try {
-      await ctx.target.writeFile(file.parts, blobStream(ctx, file.node.content ?? [], damage));
+      await ctx.target.writeFile(file.parts, blobStream(ctx, file.path, file.node.content ?? [], damage));
     } catch (error) {
       if (damage.error === undefined) ctx.fileRefused(file, error);
       else ctx.fileFailed(file, damage.error);
@@ -27,11 +27,13 @@ export async function writeByStreaming(ctx: RestoreContext, files: readonly Plan
 }
 
 /** The plaintext of `content`, blob by blob; records in `damage` a failure that is the repository's damage. */
-async function* blobStream(ctx: RestoreContext, content: readonly Id[], damage: { error?: CairnError }): AsyncGenerator<Uint8Array> {
+async function* blobStream(ctx: RestoreContext, path: string, content: readonly Id[], damage: { error?: CairnError }): AsyncGenerator<Uint8Array> {
   for (const id of content) {
     ctx.checkAbort();
     try {
-      yield await ctx.repo.loadBlob(id, 'data');
+      const data = await ctx.repo.loadBlob(id, 'data');
+      yield data;
+      ctx.wrote(path, data.byteLength);
     } catch (error) {
       if (isCairnError(error) && error.code !== 'ERR_TRANSIENT') damage.error = error;
       throw error;
