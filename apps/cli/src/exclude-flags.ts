@@ -69,7 +69,7 @@ export function readSelection(flags: SelectionFlags): Selection {
     ...(largerThan === undefined ? {} : { largerThan }),
     ...(flags.oneFileSystem === true ? { oneFileSystem: true } : {}),
   };
-  const paths = flags.filesFrom.flatMap((file) => pathsIn(file));
+  const paths = [...new Set(flags.filesFrom.flatMap((file) => pathsIn(file)))];
   return { exclude: Object.keys(exclude).length === 0 ? undefined : exclude, paths };
 }
 

@@ -10,6 +10,8 @@ export interface ExcludePattern {
   readonly caseInsensitive: boolean;
   /** True when the absolute '/'-separated `path` matches (or lies below something that matches). */
   matches(path: string): boolean;
+  /** matches() for a path already split into its components (lower-cased for a case-insensitive pattern). */
+  matchesComponents(components: readonly string[]): boolean;
 }
 
 /**
@@ -32,13 +34,13 @@ export function compileExcludePattern(text: string, options: { readonly caseInse
   const cleaned = clean(caseInsensitive ? text.toLowerCase() : text);
   const anchored = cleaned.startsWith('/');
   const parts = cleaned.split('/').filter((part, i) => !(i === 0 && anchored && part === '')).map((part) => compilePart(part, text));
-  const matches = (path: string): boolean => {
-    const components = (caseInsensitive ? path.toLowerCase() : path).split('/').filter((c) => c !== '');
+  const matchesComponents = (components: readonly string[]): boolean => {
     if (anchored) return matchFrom(parts, 0, components, 0);
     for (let start = 0; start < components.length; start += 1) if (matchFrom(parts, 0, components, start)) return true;
     return false;
   };
-  return { text, caseInsensitive, matches };
+  const matches = (path: string): boolean => matchesComponents((caseInsensitive ? path.toLowerCase() : path).split('/').filter((c) => c !== ''));
+  return { text, caseInsensitive, matches, matchesComponents };
 }
 
 /** Go's filepath.Clean for '/' paths: no repeated slashes, no `.`, `..` resolved, no trailing slash. */

@@ -53,7 +53,9 @@ export function createExclusions(options: ExcludeOptions): Exclusions {
     oneFileSystem: options.oneFileSystem === true,
     markers: options.markers ?? [],
     reason(path, stat) {
-      const hit = patterns.find((pattern) => pattern.matches(path));
+      const components = path.split('/').filter((c) => c !== '');
+      let lower: string[] | undefined;
+      const hit = patterns.find((pattern) => pattern.matchesComponents(pattern.caseInsensitive ? (lower ??= components.map((c) => c.toLowerCase())) : components));
       if (hit !== undefined) return `matches the ${hit.caseInsensitive ? 'case-insensitive ' : ''}exclude pattern ${JSON.stringify(hit.text)}`;
       if (largerThan !== undefined && stat.type === 'file' && stat.size > largerThan) {
         return `${formatBytes(stat.size)} (${stat.size} bytes), larger than ${formatBytes(largerThan)} (${largerThan} bytes)`;
@@ -97,8 +99,31 @@ function checkMarkerName(name: string, given: string = name): void {
   }
 }
 
+/**
+ * The first marker (--exclude-if-present) the folder `dir` holds: an entry of its name, and when
+ * the marker has a header, a regular file whose first bytes are the header's UTF-8 bytes.
+ * `tryRead` runs a read of the entry `name`, turning a source error into a warning and null.
+ */
+export async function markerIn(
+  dir: SourceDir,
+  names: readonly string[],
+  markers: readonly ExcludeMarker[],
+  tryRead: <T>(name: string, read: () => Promise<T>) => Promise<T | null>,
+): Promise<ExcludeMarker | null> {
+  for (const marker of markers) {
+    if (!names.includes(marker.name)) continue;
+    if (marker.header === undefined || marker.header === '') return marker;
+    const stat = await tryRead(marker.name, () => dir.lstat(marker.name));
+    if (stat?.type !== 'file') continue;
+    const header = new TextEncoder().encode(marker.header);
+    const start = await tryRead(marker.name, () => readStart(dir, marker.name, stat, header.length));
+    if (start !== null && Buffer.compare(start, header) === 0) return marker;
+  }
+  return null;
+}
+
 /** At most the first `length` bytes of a regular file of `dir`. */
-export async function readStart(dir: SourceDir, name: string, stat: EntryStat, length: number): Promise<Uint8Array> {
+async function readStart(dir: SourceDir, name: string, stat: EntryStat, length: number): Promise<Uint8Array> {
   const file = await dir.openFile(name, stat);
   try {
     const out = new Uint8Array(length);

@@ -5,8 +5,8 @@ import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
 import type { SkippedEntry, SnapshotSummary, TreeNode } from '@cairn/index';
 import type { BackupEntryStatus, BackupOptions, BackupWarning, BackupWarningKind } from './backup-types.js';
-import { createExclusions, EXCLUDED_CLASS, excludesAnything, markerReason, readStart } from './exclusions.js';
-import type { ExcludeMarker, Exclusions } from './exclusions.js';
+import { createExclusions, EXCLUDED_CLASS, excludesAnything, markerIn, markerReason } from './exclusions.js';
+import type { Exclusions } from './exclusions.js';
 import type { BlobWriter } from '../write/blob-writer.js';
 import { naming } from '../repo/names.js';
 import type { Repository, TreeLoader } from '../repo/repository.js';
@@ -164,7 +164,8 @@ export class Walker {
     const selector = this.options.selector;
     await selector?.enterDir(path, names);
     const exclusions = this.exclusions;
-    const marker = dir === null || exclusions === null ? null : await this.markerIn(dir, path, names, exclusions.markers);
+    const marker = dir === null || exclusions === null ? null
+      : await markerIn(dir, names, exclusions.markers, (name, read) => this.fromSource(this.options.source.join(path, name), read));
     const nodes: TreeNode[] = [];
     for (const child of names) {
       const childPath = this.options.source.join(path, child);
@@ -210,24 +211,6 @@ export class Walker {
     // A text record (the snapshot's `skipped` is str): bytes that are not UTF-8 show as U+FFFD.
     const shown = wellFormedText(stat.type === 'dir' ? `${path}/` : path);
     this.skipped.push({ path: shown, class: cls, reason: wellFormedText(reason) });
-  }
-
-  /**
-   * The first marker (--exclude-if-present) the folder holds: an entry of its name, and when
-   * the marker has a header, a regular file whose first bytes are the header's UTF-8 bytes.
-   */
-  private async markerIn(dir: SourceDir, path: string, names: readonly string[], markers: readonly ExcludeMarker[]): Promise<ExcludeMarker | null> {
-    for (const marker of markers) {
-      if (!names.includes(marker.name)) continue;
-      if (marker.header === undefined || marker.header === '') return marker;
-      const markerPath = this.options.source.join(path, marker.name);
-      const stat = await this.fromSource(markerPath, () => dir.lstat(marker.name));
-      if (stat?.type !== 'file') continue;
-      const header = new TextEncoder().encode(marker.header);
-      const start = await this.fromSource(markerPath, () => readStart(dir, marker.name, stat, header.length));
-      if (start !== null && Buffer.compare(start, header) === 0) return marker;
-    }
-    return null;
   }
 
   private async saveFile(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
