@@ -209,6 +209,21 @@ describe('backup selection flags', () => {
     }
   });
 
+  it('a dry run with the flags stores and skips what the real backup then does; --stdin takes no exclude flags', async () => {
+    const { src, run } = await setup();
+    const flags = ['--exclude', '*.log', '--exclude-if-present', '.nobackup', '--exclude-larger-than', '1K', '--no-policy'];
+    const dry = await run('backup', src, '--dry-run', '--json', ...flags);
+    expect(dry.code, dry.stderr).toBe(0);
+    const report = JSON.parse(dry.stdout) as { stored: { path: string }[]; skipped: Skipped[] };
+    const real = await backupWith(run, src, ...flags);
+    expect(report.skipped).toEqual(real.skipped);
+    expect(report.stored.map((entry) => entry.path.slice(1)).sort()).toEqual(files(real.stored));
+    const human = await run('backup', src, '--dry-run', ...flags.slice(0, 2));
+    expect(human.stdout).toContain('excluded by the exclude flags: 2');
+    expect(human.stdout).not.toContain('skipped by policy');
+    expectRefused(await run('backup', '--stdin', '--exclude', '*.log'), '--stdin', 'exclude flags');
+  });
+
   it('bad values: one line naming the flag (and file and line), exit 1, no repository written', async () => {
     const { home, src } = await setup();
     const fresh = join(home, 'fresh');
