@@ -4,7 +4,7 @@
  * what the policy would skip and the summary.
  */
 import { CairnError, isCairnError } from '@cairn/core';
-import { dryRunBackup } from '@cairn/repository';
+import { dryRunBackup, EXCLUDED_CLASS } from '@cairn/repository';
 import type { BackupEntry, BackupOptions, DryRunResult, Repository } from '@cairn/repository';
 import { EXIT, openRepo, printJson, repoLocation } from './context.js';
 import type { GlobalOptions } from './context.js';
@@ -64,11 +64,14 @@ export async function runDryRun(repo: Repository, optionsFor: (signal: AbortSign
 function summaryLines(result: DryRunResult, quiet: boolean): string[] {
   const s = result.summary;
   const skipped = result.skipped.filter((entry) => entry.class !== 'vcs');
+  const excluded = skipped.filter((entry) => entry.class === EXCLUDED_CLASS).length;
+  const policed = skipped.length - excluded;
   return [
     ...(quiet ? [] : skipped.map((entry) => `skipped  ${entry.path}  [${entry.class}] ${entry.reason}`)),
     `dry run: nothing was written${result.parent === null ? ' (no parent snapshot: every file is new)' : ` (compared with snapshot ${result.parent.slice(0, 12)})`}`,
     `files: would store ${s.filesNew} new, ${s.filesChanged} changed; ${s.filesUnchanged} unchanged${s.filesReferenced > 0 ? `, ${s.filesReferenced} by reference` : ''}; ${s.dirs} folders, ${s.symlinks} symlinks, ${s.others} other`,
-    ...(skipped.length === 0 ? [] : [`skipped by policy (--no-policy keeps everything): ${skipped.length}`]),
+    ...(policed === 0 ? [] : [`skipped by policy (--no-policy keeps everything): ${policed}`]),
+    ...(excluded === 0 ? [] : [`excluded by the exclude flags: ${excluded}`]),
     `would read ${formatBytes(s.bytesRead)}, would add ${formatBytes(s.bytesAdded)} before compression in ${s.dataBlobsAdded + s.treeBlobsAdded} new blobs`,
     ...(result.partial ? [`partial: some files could not be read (see the warnings); a real backup would be partial (exit code ${EXIT.partial})`] : []),
   ];

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { backup, COMPRESSION_MODES, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
+import { backup, COMPRESSION_MODES, EXCLUDED_CLASS, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
 import type { BackupOptions, BackupProgress, BackupResult, BackupWarning } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
 import { createProjectSelector } from '@cairn/vcs/selector';
@@ -17,8 +17,10 @@ import { openForDryRun, runDryRun } from '../backup-dry-run.js';
 import { DEFAULT_STDIN_NAME, stdinInput } from '../backup-stdin.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 import { parseFlag, usageError } from '../usage.js';
+import { addSelectionFlags, excludedLines, readSelection } from '../exclude-flags.js';
+import type { SelectionFlags } from '../exclude-flags.js';
 
-interface BackupFlags {
+interface BackupFlags extends SelectionFlags {
   readonly tag: string[];
   readonly description?: string;
   readonly meta: string[];
@@ -40,10 +42,10 @@ const STDIN_PLAN: BackupPlan = { vcs: 'off', policy: () => null, meta: {}, tags:
 
 /** `cairn backup <paths…>`, `cairn backup --stdin` */
 export function registerBackup(program: Command): void {
-  program
+  const command = program
     .command('backup')
     .description('back up files and folders into a new snapshot')
-    .argument('[paths...]', 'files or folders to back up; each is named by its last component in the snapshot')
+    .argument('[paths...]', 'files or folders to back up (or --files-from); each is named by its last component in the snapshot')
     .option('--tag <tag>', 'tag the snapshot (repeatable)', collect, [])
     .option('--description <text>', 'a description kept with the snapshot')
     .option('--meta <key=value>', 'custom metadata kept with the snapshot (repeatable)', collect, [])
@@ -57,13 +59,17 @@ export function registerBackup(program: Command): void {
     .option('--dry-run', 'write nothing: list the files a backup would store (new or changed) and what the policy would skip, with the bytes it would read and add')
     .option('--stdin', 'store what standard input holds as one file (see --stdin-filename), streamed; takes no paths')
     .option('--stdin-filename <name>', `the file name --stdin stores the data under (default: ${DEFAULT_STDIN_NAME}; the snapshot's path is /<name>)`)
-    .option('-q, --quiet', 'print no progress and no warnings')
-    .action(async (paths: string[], flags: BackupFlags, command: Command) => {
+    .option('-q, --quiet', 'print no progress and no warnings');
+  addSelectionFlags(command)
+    .action(async (given: string[], flags: BackupFlags, command: Command) => {
       const options = globals(command);
       // An empty argument would resolve to the current folder: nobody means that.
-      if (paths.some((p) => p === '')) throw usageError('backup: an empty path ("") names nothing to back up; give "." for the current folder');
+      if (given.some((p) => p === '')) throw usageError('backup: an empty path ("") names nothing to back up; give "." for the current folder');
+      const selection = readSelection(flags);
+      const paths = [...given, ...selection.paths];
       const stdin = stdinInput(paths, flags);
-      if (stdin === null && paths.length === 0) throw usageError('backup: give the files or folders to back up (or --stdin to store standard input)');
+      if (stdin === null && paths.length === 0) throw usageError('backup: give the files or folders to back up (or --files-from FILE, or --stdin to store standard input)');
+      if (stdin !== null && selection.exclude !== undefined) throw usageError('backup: the exclude flags select entries below the paths; --stdin stores one stream and takes none');
       const compression = flags.compression === undefined ? undefined : parseFlag('--compression', flags.compression, parseCompressionMode);
       const source = stdin?.source ?? createLocalSource();
       const roots = await resolveBackupPaths(source, stdin?.paths ?? paths); // fail on a missing path before anything is written
@@ -97,6 +103,7 @@ export function registerBackup(program: Command): void {
         ...(stdin !== null || (plan.vcs === 'off' && !flags.policy) ? {} : {
           selector: createProjectSelector({ roots: roots.map((root) => root.path), vcs: plan.vcs, policy: plan.policy, signal }),
         }),
+        ...(selection.exclude === undefined ? {} : { exclude: selection.exclude }),
         ...(flags.description === undefined ? {} : { description: flags.description }),
         ...(flags.host === undefined ? {} : { hostname: flags.host }),
         ...(flags.parent === undefined ? {} : { parent: flags.parent }),
@@ -127,6 +134,7 @@ export function registerBackup(program: Command): void {
             `snapshot ${shortId(result.id)} saved`,
             `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged${s.filesReferenced > 0 ? `, ${s.filesReferenced} by reference` : ''}; ${s.dirs} folders, ${s.symlinks} symlinks, ${s.others} other`,
             ...projectLines(result),
+            ...excludedLines(result),
             `read ${formatBytes(s.bytesRead)}, added ${formatBytes(s.bytesAdded)} in ${s.dataBlobsAdded + s.treeBlobsAdded} blobs (${s.packsAdded} packs) in ${(s.durationMs / 1000).toFixed(2)} s`,
             ...quotaLines(result),
             ...(result.partial ? [`partial: ${partialSummary(result.warnings)} (see the warnings); exit code ${EXIT.partial}`] : []),
@@ -149,7 +157,7 @@ function projectLines(result: BackupResult): string[] {
   const counted = Object.entries(classes);
   if (counted.length > 0) lines.push(`classes: ${counted.map(([name, c]) => `${name} ${c.files} (${formatBytes(c.bytes)})`).join(', ')}`);
   // The VCS folders left out in `changes` mode are told by the working copy line above.
-  const byPolicy = skipped.filter((entry) => entry.class !== 'vcs');
+  const byPolicy = skipped.filter((entry) => entry.class !== 'vcs' && entry.class !== EXCLUDED_CLASS);
   if (byPolicy.length > 0) {
     lines.push(`skipped by policy (--no-policy keeps everything): ${byPolicy.length}`);
     for (const entry of byPolicy.slice(0, 10)) lines.push(skippedLine(entry));

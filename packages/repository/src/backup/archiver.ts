@@ -13,6 +13,7 @@ import type { SnapshotEntry } from '../repo/snapshots.js';
 import { rootEntry } from './source-dir.js';
 import type { Repository } from '../repo/repository.js';
 import { loadNodeMap, Walker } from './walker.js';
+import { createExclusions } from './exclusions.js';
 import type { BackupOptions, BackupResult, BackupTotal, BackupWarning } from './backup-types.js';
 import { createTreeSizer } from '../tree/tree-size.js';
 import type { Previous } from './walker.js';
@@ -54,6 +55,7 @@ export async function resolveBackupPaths(source: Source, paths: readonly string[
  * (locks/) for the whole run, so a concurrent prune never deletes what it uses.
  */
 export async function backup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
+  if (options.exclude !== undefined) createExclusions(options.exclude); // a bad pattern or size fails before anything is written
   await repo.backend.removeStaleTemporaries?.(); // what killed writers left (docs/FORMAT.md, "Layout")
   // The quota prunes outside the lease: a prune deletes nothing while a lease is live.
   const before = await quotaBeforeBackup(repo, options);
@@ -164,7 +166,7 @@ export async function walkBackup(repo: Repository, options: BackupOptions, makeW
         let extras = copy.reuse ?? null;
         if (extras === null && copy.extras !== null) {
           const stat = await options.source.lstat(copy.extras);
-          extras = (await walker.saveEntry(rootEntry(options.source, copy.extras), copy.extras, 'extras', stat, undefined))?.subtree ?? null;
+          extras = (await walker.saveUnfiltered(rootEntry(options.source, copy.extras), copy.extras, 'extras', stat))?.subtree ?? null;
           if (extras === null) throw new CairnError('ERR_IO', `the extras of the working copy at ${copy.root} (${copy.extras}) could not be stored`);
         }
         vcs.push({ path: inSnapshot(copy.root), mode: copy.mode, state: copy.state, extras, ...(copy.extrasKey === undefined ? {} : { extrasKey: copy.extrasKey }) });

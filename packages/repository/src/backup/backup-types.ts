@@ -2,6 +2,7 @@ import type { EntrySelector, NodeType, Source } from '@cairn/core';
 import type { Snapshot } from '@cairn/index';
 import type { CompressionMode } from '../write/compression.js';
 import type { QuotaResult } from '../maintenance/quota.js';
+import type { ExcludeOptions } from './exclusions.js';
 
 /** Why a backup warned about an entry; `vcs`: a working copy's VCS state a `--vcs changes` backup cannot keep (an hg merge in progress…). */
 export type BackupWarningKind = 'unreadable' | 'changed' | 'special' | 'vcs';
@@ -78,6 +79,11 @@ export interface BackupOptions {
    * inode), also through a symlinked parent or a bind mount; paths that do not exist are ignored.
    */
   readonly skip?: readonly string[];
+  /**
+   * What is left out below the paths before the selector is asked (restic's exclude flags): patterns,
+   * size, marker files, other filesystems. Listed in the snapshot's `skipped` with the class `excluded`.
+   */
+  readonly exclude?: ExcludeOptions;
   /** Decides entry by entry what is stored, skipped or recorded by reference (policies, the VCS bridge: createProjectSelector). */
   readonly selector?: EntrySelector;
   readonly signal?: AbortSignal;

@@ -5,6 +5,8 @@ import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
 import type { SkippedEntry, SnapshotSummary, TreeNode } from '@cairn/index';
 import type { BackupEntryStatus, BackupOptions, BackupTotal, BackupWarning, BackupWarningKind } from './backup-types.js';
+import { createExclusions, EXCLUDED_CLASS, excludesAnything, markerIn, markerReason } from './exclusions.js';
+import type { Exclusions } from './exclusions.js';
 import type { BlobWriter } from '../write/blob-writer.js';
 import { naming } from '../repo/names.js';
 import type { Repository, TreeLoader } from '../repo/repository.js';
@@ -54,6 +56,8 @@ export class Walker {
   private bytesDone = 0;
   /** The parent's files and bytes, once the backup measured them (progress only). */
   total: BackupTotal | undefined;
+  /** The exclude options, compiled; null while a walk outside the backup's paths (a working copy's extras) runs. */
+  private exclusions: Exclusions | null;
 
   constructor(
     private readonly repo: Pick<Repository, 'config' | 'loadTree'>,
@@ -70,14 +74,26 @@ export class Walker {
     this.chunkerMin = repo.config.chunker.min;
     this.skip = new Set(options.skip ?? []);
     this.skipFolders = new Set(skipFolders.filter((stat) => stat.type === 'dir').map(identity));
+    this.exclusions = excludesAnything(options.exclude) ? createExclusions(options.exclude ?? {}) : null;
+  }
+
+  /** saveEntry without the exclude options: for what the backup adds beside its paths (a working copy's extras). */
+  async saveUnfiltered(parent: SourceDir, path: string, name: string, stat: EntryStat): Promise<TreeNode | null> {
+    const exclusions = this.exclusions;
+    this.exclusions = null;
+    try {
+      return await this.saveEntry(parent, path, name, stat, undefined);
+    } finally {
+      this.exclusions = exclusions;
+    }
   }
 
   /**
    * Stores the entry `name` of the open folder `parent` (a root through rootEntry); `path` is its
    * full path, for the selector and messages. Every entry is reached through its parent's SourceDir.
    */
-  async saveEntry(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
-    const saved = await this.saveNode(parent, path, name, stat, previous);
+  async saveEntry(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined, emptyDir = false): Promise<TreeNode | null> {
+    const saved = await this.saveNode(parent, path, name, stat, previous, emptyDir);
     const node = saved === null ? null : await this.withXattrs(parent, path, name, stat, saved, previous);
     if (node !== null) this.options.onEntry?.({ path, type: node.type, status: entryStatus(node, previous), size: node.size });
     return node;
@@ -106,7 +122,7 @@ export class Walker {
     }
   }
 
-  private async saveNode(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
+  private async saveNode(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined, emptyDir: boolean): Promise<TreeNode | null> {
     if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
       // Lets pack writes complete, compressed batches come back, progress draw and signals arrive.
       await new Promise((resolve) => setImmediate(resolve));
@@ -115,7 +131,8 @@ export class Walker {
     if (this.options.signal?.aborted) throw new CairnError('ERR_ABORTED', `backup interrupted at ${path}`);
     switch (stat.type) {
       case 'dir':
-        return this.saveDir(parent, path, name, stat, previous);
+        // A mount point under --one-file-system: kept, its entries not read.
+        return emptyDir ? this.saveOpenDir(null, path, name, stat, previous) : this.saveDir(parent, path, name, stat, previous);
       case 'file':
         return this.saveFile(parent, path, name, stat, previous);
       case 'symlink':
@@ -150,6 +167,9 @@ export class Walker {
     const before = previous?.type === 'dir' && previous.subtree !== undefined ? await loadNodeMap(this.repo, previous.subtree) : new Map<string, TreeNode>();
     const selector = this.options.selector;
     await selector?.enterDir(path, names);
+    const exclusions = this.exclusions;
+    const marker = dir === null || exclusions === null ? null
+      : await markerIn(dir, names, exclusions.markers, (name, read) => this.fromSource(this.options.source.join(path, name), read));
     const nodes: TreeNode[] = [];
     for (const child of names) {
       const childPath = this.options.source.join(path, child);
@@ -157,18 +177,26 @@ export class Walker {
       const childStat = await this.fromSource(childPath, () => dir.lstat(child));
       if (childStat === null) continue;
       if (childStat.type === 'dir' && this.skipFolders.has(identity(childStat))) continue;
+      // The exclude options come before the selector: what they leave out, no policy brings back.
+      const excluded = exclusions === null ? null
+        : marker !== null && child !== marker.name ? markerReason(marker)
+          : exclusions.reason(childPath, childStat);
+      if (excluded !== null) {
+        this.recordSkipped(childPath, childStat, EXCLUDED_CLASS, excluded);
+        continue;
+      }
       const decision = selector === undefined ? undefined : await selector.decide(childPath, childStat.type);
       let node: TreeNode | null;
       if (decision?.action === 'skip') {
-        // A text record (the snapshot's `skipped` is str): bytes that are not UTF-8 show as U+FFFD.
-        const shown = wellFormedText(childStat.type === 'dir' ? `${childPath}/` : childPath);
-        this.skipped.push({ path: shown, class: decision.class, reason: wellFormedText(decision.reason) });
+        this.recordSkipped(childPath, childStat, decision.class, decision.reason);
         continue;
       } else if (decision?.action === 'reference' && childStat.type === 'file') {
         node = this.saveReference(childPath, child, childStat, decision.ref);
         this.options.onEntry?.({ path: childPath, type: 'file', status: 'referenced', size: node.size });
       } else {
-        node = await this.saveEntry(dir, childPath, child, childStat, before.get(child));
+        const crossing = exclusions?.oneFileSystem === true && childStat.type === 'dir' && childStat.dev !== stat.dev;
+        if (crossing) this.recordSkipped(childPath, childStat, EXCLUDED_CLASS, 'on another filesystem (one filesystem only): the folder is kept empty, its entries are not read');
+        node = await this.saveEntry(dir, childPath, child, childStat, before.get(child), crossing);
       }
       if (node !== null && node.type === 'file') this.countClass(decision, node.size);
       if (node !== null) nodes.push(node);
@@ -180,6 +208,13 @@ export class Walker {
     this.counts.dirs += 1;
     this.progress(path);
     return makeNode(name, stat, { subtree, size: 0 });
+  }
+
+  /** Lists an entry left out (source path; a folder's ends with '/' and stands for everything below it). */
+  private recordSkipped(path: string, stat: EntryStat, cls: string, reason: string): void {
+    // A text record (the snapshot's `skipped` is str): bytes that are not UTF-8 show as U+FFFD.
+    const shown = wellFormedText(stat.type === 'dir' ? `${path}/` : path);
+    this.skipped.push({ path: shown, class: cls, reason: wellFormedText(reason) });
   }
 
   private async saveFile(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {

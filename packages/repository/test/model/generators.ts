@@ -9,6 +9,7 @@ import type { Model } from './model-state.js';
 import type { World } from './world.js';
 import { boardEditArb, editArb } from './edits.js';
 import { BackupCommand } from './commands/backup.js';
+import type { ExcludeChoice } from './commands/backup.js';
 import type { RootsBackup } from './commands/backup.js';
 import { DeviceBackupCommand } from './commands/device-backup.js';
 import { DryRunCommand } from './commands/dry-run.js';
@@ -33,6 +34,14 @@ const rootsBackup: fc.Arbitrary<RootsBackup> = fc.record({
   hours,
   edits: fc.array(editArb, { maxLength: 4 }),
 });
+
+/** Mostly none; else a pattern or a size (see ExcludeChoice). */
+const excludeArb: fc.Arbitrary<ExcludeChoice> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(null) },
+  { weight: 2, arbitrary: fc.record({ pattern: fc.constantFrom('d3', 'b', 'd1/a'), caseInsensitive: fc.constant(false) }) },
+  { weight: 1, arbitrary: fc.record({ pattern: fc.constantFrom('D2', 'B'), caseInsensitive: fc.constant(true) }) },
+  { weight: 1, arbitrary: fc.record({ largerThan: fc.constantFrom(0, 3000, 16_384) }) },
+);
 
 /** A retention policy (may be empty: then forget refuses, and so does the quota). */
 export const policyArb: fc.Arbitrary<RetentionPolicy> = fc.record(
@@ -70,8 +79,8 @@ type Arb = fc.Arbitrary<fc.AsyncCommand<Model, World>>;
 
 /** Every command generator by kind, with how often it is picked (fc.commands picks evenly among the list's entries). */
 const KINDS: readonly { readonly kind: string; readonly weight: number; readonly arb: Arb }[] = [
-  { kind: 'backup', weight: 3, arb: rootsBackup.map((p) => new BackupCommand(p)) },
-  { kind: 'dry-run', weight: 1, arb: rootsBackup.map((p) => new DryRunCommand(p)) },
+  { kind: 'backup', weight: 3, arb: fc.tuple(rootsBackup, excludeArb).map(([p, exclude]) => new BackupCommand({ ...p, exclude })) },
+  { kind: 'dry-run', weight: 1, arb: fc.tuple(rootsBackup, excludeArb).map(([p, exclude]) => new DryRunCommand({ ...p, exclude })) },
   { kind: 'stdin-backup', weight: 1, arb: fc.record({ name: fc.constantFrom('stdin' as const, 'dump.sql' as const), size: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 200_000 })), seed: fc.integer({ min: 1, max: 3 }), hours }).map((p) => new StdinBackupCommand(p)) },
   { kind: 'vcs-backup', weight: 1, arb: fc.record({ change: fc.constantFrom('none' as const, 'commit' as const, 'stash' as const, 'edit' as const, 'push' as const), hours }).map((p) => new VcsBackupCommand(p)) },
   { kind: 'forget-ids', weight: 1, arb: fc.record({ by: fc.constant('ids' as const), picks: fc.array(fc.nat(50), { minLength: 1, maxLength: 2 }) }).map((p) => new ForgetCommand(p)) },

@@ -1,10 +1,11 @@
 /**
  * Backup of source roots after random edits (engine API, local source): one or two roots, one of
- * two hosts, random tags, a time from the model's clock. The model records the roots' exact
- * content; the repository must then hold at least that snapshot.
+ * two hosts, random tags, a time from the model's clock, sometimes an exclude option. The model
+ * records the roots' exact content (less what the exclude option leaves out); the repository must
+ * then hold at least that snapshot.
  */
 import { backup, listSnapshots } from '@cairn/repository';
-import type { BackupResult, Repository } from '@cairn/repository';
+import type { BackupResult, ExcludeOptions, Repository } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
 import type fc from 'fast-check';
 import { applyEdits, editText } from '../edits.js';
@@ -48,8 +49,56 @@ export async function prepareRoots(world: World, p: RootsBackup): Promise<{ path
 }
 
 /** Runs the backup itself. */
-export function backupRoots(repo: Repository, p: RootsBackup, paths: readonly string[], time: Date): Promise<BackupResult> {
-  return backup(repo, { source: createLocalSource(), paths, tags: p.tags, time, ...(p.host === 1 ? { hostname: 'other-host' } : {}) });
+export function backupRoots(repo: Repository, p: RootsBackup, paths: readonly string[], time: Date, exclude?: ExcludeChoice): Promise<BackupResult> {
+  return backup(repo, {
+    source: createLocalSource(), paths, tags: p.tags, time, ...(p.host === 1 ? { hostname: 'other-host' } : {}), ...excludeOption(exclude ?? null),
+  });
+}
+
+/** The backup option an ExcludeChoice stands for. */
+export function excludeOption(exclude: ExcludeChoice): { exclude?: ExcludeOptions } {
+  if (exclude === null) return {};
+  if ('largerThan' in exclude) return { exclude: { largerThan: exclude.largerThan } };
+  return { exclude: exclude.caseInsensitive ? { caseInsensitivePatterns: [exclude.pattern] } : { patterns: [exclude.pattern] } };
+}
+
+/**
+ * The exclude option of a backup: none, a pattern (names no folder above the roots can have:
+ * `d3`, `b`, `d1/a`, or case-insensitive `D2`), or a size limit.
+ */
+export type ExcludeChoice = null | { readonly pattern: string; readonly caseInsensitive: boolean } | { readonly largerThan: number };
+
+/**
+ * What a backup with `exclude` holds of `entries` (paths start with the root names): an oracle of
+ * its own, component by component, not the engine's matcher. Hardlink groups are named again by
+ * their first name left, and a name left alone is a plain file.
+ */
+export function excludedFrom(entries: TreeState, exclude: ExcludeChoice): TreeState {
+  if (exclude === null) return entries;
+  const words = 'pattern' in exclude ? exclude.pattern.toLowerCase().split('/') : [];
+  const kept = [...entries].filter(([path, entry]) => {
+    if ('largerThan' in exclude) return !(entry.startsWith('file ') && Number(entry.split(' ')[2]) > exclude.largerThan);
+    const below = path.split('/').slice(1).map((c) => (exclude.caseInsensitive ? c.toLowerCase() : c));
+    return !below.some((_, i) => words.every((word, j) => below[i + j] === word));
+  });
+  const groups = new Map<string, string[]>();
+  for (const [path, entry] of kept) {
+    const first = / linked-with (.*)$/.exec(entry)?.[1];
+    if (first !== undefined) groups.set(first, [...(groups.get(first) ?? []), path]);
+  }
+  return new Map(kept.map(([path, entry]) => {
+    const first = / linked-with (.*)$/.exec(entry)?.[1];
+    const names = first === undefined ? [] : groups.get(first) ?? [];
+    if (first === undefined) return [path, entry];
+    const plain = entry.replace(/ linked-with .*$/, '');
+    return [path, names.length < 2 ? plain : `${plain} linked-with ${names[0]}`];
+  }));
+}
+
+/** " exclude d3", " iexclude D2", " exclude-larger-than 3000", or "". */
+export function excludeText(exclude: ExcludeChoice | undefined): string {
+  if (exclude === undefined || exclude === null) return '';
+  return 'largerThan' in exclude ? ` exclude-larger-than ${exclude.largerThan}` : ` ${exclude.caseInsensitive ? 'iexclude' : 'exclude'} ${exclude.pattern}`;
 }
 
 /** Adds a finished backup to the model; problems when it was partial or the repository does not list it. */
@@ -66,7 +115,7 @@ export async function recordBackup(model: Model, world: World, label: string, re
 
 /** A backup of source roots. */
 export class BackupCommand implements fc.AsyncCommand<Model, World> {
-  constructor(readonly p: RootsBackup) {}
+  constructor(readonly p: RootsBackup & { readonly exclude?: ExcludeChoice }) {}
 
   check(): boolean {
     return true;
@@ -76,11 +125,12 @@ export class BackupCommand implements fc.AsyncCommand<Model, World> {
     const label = begin(model, 'backup', this.toString());
     const { paths, entries } = await prepareRoots(world, this.p);
     const time = advanceClock(model, this.p.hours);
-    const result = await backupRoots(await world.open(), this.p, paths, time);
-    await checkInvariants(model, world, label, await recordBackup(model, world, label, result, { kind: 'tree', entries }));
+    const exclude = this.p.exclude ?? null;
+    const result = await backupRoots(await world.open(), this.p, paths, time, exclude);
+    await checkInvariants(model, world, label, await recordBackup(model, world, label, result, { kind: 'tree', entries: excludedFrom(entries, exclude) }));
   }
 
   toString(): string {
-    return `backup ${rootsText(this.p)}`;
+    return `backup ${rootsText(this.p)}${excludeText(this.p.exclude)}`;
   }
 }

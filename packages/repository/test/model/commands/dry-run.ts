@@ -13,12 +13,12 @@ import { advanceClock } from '../model-state.js';
 import type { Model } from '../model-state.js';
 import { begin } from '../settings.js';
 import type { World } from '../world.js';
-import { backupRoots, prepareRoots, recordBackup, rootsText } from './backup.js';
-import type { RootsBackup } from './backup.js';
+import { backupRoots, excludedFrom, excludeOption, excludeText, prepareRoots, recordBackup, rootsText } from './backup.js';
+import type { ExcludeChoice, RootsBackup } from './backup.js';
 
 /** A dry run followed by the backup it stands for. */
 export class DryRunCommand implements fc.AsyncCommand<Model, World> {
-  constructor(readonly p: RootsBackup) {}
+  constructor(readonly p: RootsBackup & { readonly exclude?: ExcludeChoice }) {}
 
   check(): boolean {
     return true;
@@ -35,6 +35,7 @@ export class DryRunCommand implements fc.AsyncCommand<Model, World> {
       source: createLocalSource(),
       paths,
       ...(this.p.host === 1 ? { hostname: 'other-host' } : {}),
+      ...excludeOption(this.p.exclude ?? null),
       onEntry: (entry) => {
         if (entry.type === 'file' && (entry.status === 'new' || entry.status === 'changed')) listed += 1;
       },
@@ -43,7 +44,7 @@ export class DryRunCommand implements fc.AsyncCommand<Model, World> {
     for (const [path, what] of after) if (before.get(path) !== what) problems.push(`the dry run changed ${path}: ${before.get(path) ?? '(none)'} -> ${what}`);
     for (const path of before.keys()) if (!after.has(path)) problems.push(`the dry run removed ${path}`);
 
-    const result = await backupRoots(await world.open(), this.p, paths, time);
+    const result = await backupRoots(await world.open(), this.p, paths, time, this.p.exclude ?? null);
     const real = result.snapshot;
     const parent = real.parent === null ? null : Buffer.from(real.parent).toString('hex');
     if (dry.parent !== parent) problems.push(`the dry run compared with ${dry.parent ?? 'no parent'}, the backup with ${parent ?? 'no parent'}`);
@@ -52,11 +53,12 @@ export class DryRunCommand implements fc.AsyncCommand<Model, World> {
       if (dry.summary[key] !== real.summary[key]) problems.push(`${key}: the dry run says ${dry.summary[key]}, the backup made ${real.summary[key]}`);
     }
     if (listed !== real.summary.filesNew + real.summary.filesChanged) problems.push(`the dry run listed ${listed} files to store, the backup stored ${real.summary.filesNew + real.summary.filesChanged}`);
-    problems.push(...(await recordBackup(model, world, label, result, { kind: 'tree', entries })));
+    if (JSON.stringify(dry.skipped) !== JSON.stringify(real.skipped ?? [])) problems.push(`the dry run skips ${JSON.stringify(dry.skipped)}, the backup skipped ${JSON.stringify(real.skipped ?? [])}`);
+    problems.push(...(await recordBackup(model, world, label, result, { kind: 'tree', entries: excludedFrom(entries, this.p.exclude ?? null) })));
     await checkInvariants(model, world, label, problems);
   }
 
   toString(): string {
-    return `dry-run+backup ${rootsText(this.p)}`;
+    return `dry-run+backup ${rootsText(this.p)}${excludeText(this.p.exclude)}`;
   }
 }
