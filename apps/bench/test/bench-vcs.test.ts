@@ -101,7 +101,8 @@ describe('cairn-bench vcs', () => {
     const [runDir] = readdirSync(work);
     for (const mode of ['off', 'full', 'changes']) {
       const listed = execFileSync(process.execPath, [CLI, '--json', 'snapshots', '-r', join(work, runDir!, 'cairn', `cairn-${mode}`, 'repo')], { encoding: 'utf8' });
-      const snapshots = JSON.parse(listed) as { vcs?: { mode: string }[] }[];
+      // JSON Lines: one line per snapshot, then the summary.
+      const snapshots = listed.trim().split('\n').map((line) => JSON.parse(line) as { type: string; snapshot?: { vcs?: { mode: string }[] } }).filter((m) => m.type === 'snapshot').map((m) => m.snapshot ?? {});
       expect(snapshots, mode).toHaveLength(3);
       for (const snapshot of snapshots) expect((snapshot.vcs ?? []).map((copy) => copy.mode), mode).toEqual(mode === 'off' ? [] : [mode]);
     }
