@@ -20,8 +20,14 @@ import { registerRestore } from './commands/restore.js';
 import { registerSnapshots } from './commands/snapshots.js';
 import { registerStats } from './commands/stats.js';
 import { registerUnlock } from './commands/unlock.js';
+import { registerCompletion } from './commands/completion.js';
+import { registerHelpDoc } from './commands/help-doc.js';
+import { registerVersion } from './commands/version.js';
 import { defaultRepoLocation, EXIT, reportError } from './context.js';
+import { attachExamples } from './examples.js';
+import { nameCommandsInErrors, ParseError, parseErrorToUsage, quietParseErrors, registerHelp } from './help.js';
 import { refuseExcessArguments } from './usage.js';
+import { applyVerbosity, releaseStdout } from './verbosity.js';
 
 // A reader that stops early (`cairn ls … | head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -34,6 +40,8 @@ const program = new Command('cairn')
   .version(VERSION)
   .option('-r, --repo <path>', 'the repository folder (default: $CAIRN_REPO, else the per-user default)')
   .option('--json', 'print machine-readable JSON on stdout')
+  .option('-q, --quiet', 'print nothing but errors and warnings (listings, cat and stats still print what they were asked for); no progress')
+  .option('-v, --verbose', 'print more detail (restore lists every entry; errors show their causes)')
   .addHelpText('after', `
 Repository: --repo, else $CAIRN_REPO, else ${defaultRepoLocation()}
 (the default is created by the first backup; any other location by \`cairn init\`).
@@ -41,9 +49,12 @@ Repository: --repo, else $CAIRN_REPO, else ${defaultRepoLocation()}
 Exit codes:
   0  success
   1  error (nothing was changed, or check found damage)
-  3  partial: the command finished but some files could not be read or restored`)
-  .exitOverride()
-  .showHelpAfterError();
+  3  partial: the command finished but some files could not be read or restored
+
+More: cairn help <command> (every command has examples); docs/CLI.md lists every flag.`);
+// Commander's errors become one line with a suggestion (not the whole help): set before the
+// commands are added, which inherit it.
+quietParseErrors(program);
 
 registerInit(program);
 registerBackup(program);
@@ -60,14 +71,26 @@ registerRepair(program);
 registerUnlock(program);
 registerConfig(program);
 registerDevice(program);
+registerVersion(program);
+registerCompletion(program);
+registerHelp(program);
+registerHelpDoc(program);
 refuseExcessArguments(program);
+applyVerbosity(program);
+attachExamples(program);
+nameCommandsInErrors(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) {
+  const json = process.argv.includes('--json');
+  const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
+  if (error instanceof ParseError) {
+    process.exitCode = reportError(parseErrorToUsage(error), json);
+  } else if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.error;
   } else {
-    process.exitCode = reportError(error, process.argv.includes('--json'));
+    process.exitCode = reportError(error, json, verbose);
   }
 }
+releaseStdout(Number(process.exitCode ?? EXIT.ok));
