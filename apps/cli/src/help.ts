@@ -1,5 +1,4 @@
-import { CommanderError } from 'commander';
-import type { Command } from 'commander';
+import type { Command, CommanderError } from 'commander';
 import type { CairnError } from '@cairn/core';
 import { childCommands, commandPath, findCommand } from './command-tree.js';
 import { usageError } from './usage.js';
@@ -101,9 +100,4 @@ function editDistance(a: string, b: string): number {
     }
   }
   return at(a.length, b.length);
-}
-
-/** Whether `error` is commander's way of ending after printing help or the version (exit 0 or commander.help). */
-export function isHelpExit(error: unknown): error is CommanderError {
-  return error instanceof CommanderError;
 }

@@ -8,9 +8,11 @@ import { VERSION } from '@cairn/repository';
 import { registerBackup } from './commands/backup.js';
 import { registerCat } from './commands/cat.js';
 import { registerCheck } from './commands/check.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
 import { registerDevice } from './commands/device.js';
 import { registerForget } from './commands/forget.js';
+import { registerHelpDoc } from './commands/help-doc.js';
 import { registerInit } from './commands/init.js';
 import { registerLs } from './commands/ls.js';
 import { registerProjects } from './commands/projects.js';
@@ -20,10 +22,9 @@ import { registerRestore } from './commands/restore.js';
 import { registerSnapshots } from './commands/snapshots.js';
 import { registerStats } from './commands/stats.js';
 import { registerUnlock } from './commands/unlock.js';
-import { registerCompletion } from './commands/completion.js';
-import { registerHelpDoc } from './commands/help-doc.js';
 import { registerVersion } from './commands/version.js';
 import { defaultRepoLocation, EXIT, reportError } from './context.js';
+import type { GlobalOptions } from './context.js';
 import { attachExamples } from './examples.js';
 import { nameCommandsInErrors, ParseError, parseErrorToUsage, quietParseErrors, registerHelp } from './help.js';
 import { refuseExcessArguments } from './usage.js';
@@ -84,7 +85,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   const json = process.argv.includes('--json');
-  const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
+  const verbose = program.opts<GlobalOptions>().verbose === true;
   if (error instanceof ParseError) {
     process.exitCode = reportError(parseErrorToUsage(error), json);
   } else if (error instanceof CommanderError) {

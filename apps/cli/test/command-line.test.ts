@@ -173,6 +173,13 @@ describe('-q and -v', () => {
       expect(run.stdout).toContain('create file src/a.txt');
     }
     expect((await cairn(['--repo', repo, 'restore', 'latest', '--target', join(home, 'v3')], { home })).stdout).not.toContain('create file');
+
+    await writeFile(join(repo, 'config'), '{');
+    const plain = await cairn(['--repo', repo, 'snapshots'], { home });
+    const verbose = await cairn(['--repo', repo, '-v', 'snapshots'], { home });
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).not.toContain('cause:');
+    expect(verbose.stderr).toMatch(/^cairn: .*config is not a readable config.*\ncause: .*JSON/);
   });
 });
 
