@@ -5,9 +5,6 @@ import { usageError } from './usage.js';
 /** The shells `cairn completion` writes a script for. */
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
-/** One of SHELLS. */
-export type Shell = (typeof SHELLS)[number];
-
 interface OptionSpec {
   readonly names: string[];
   readonly takesValue: boolean;
