@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isCairnError } from '@cairn/core';
 import { findSnapshot, initRepository, listSnapshots, openRepository } from '@cairn/repository';
-import type { Repository, SnapshotEntry } from '@cairn/repository';
+import type { Repository, SnapshotEntry, SnapshotFilter } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
 import { usageError } from './usage.js';
 
@@ -68,9 +68,13 @@ export async function readableSnapshots(repo: Repository): Promise<SnapshotEntry
   return snapshots;
 }
 
-/** The snapshot `ref` names (id, prefix or "latest"); unreadable snapshot files that "latest" passed over are named on stderr. */
-export async function resolveSnapshot(repo: Repository, ref: string): Promise<SnapshotEntry> {
+/**
+ * The snapshot `ref` names (id, prefix or "latest", the newest that passes `filter`); unreadable
+ * snapshot files that "latest" passed over are named on stderr.
+ */
+export async function resolveSnapshot(repo: Repository, ref: string, filter: SnapshotFilter = {}): Promise<SnapshotEntry> {
   return findSnapshot(repo, ref, {
+    filter,
     onUnreadable: (p) => process.stderr.write(`warning: ${p.file} cannot be read (${p.error.message}); "latest" is the newest snapshot that can\n`),
   });
 }

@@ -18,11 +18,14 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   backup: [
     ['cairn backup ~/projects/acme --tag nightly', 'back up a folder (the first backup creates the default repository)'],
     ['cairn backup ~/projects/acme --vcs changes', 'store only what the git/hg/svn remote lacks'],
+    ['cairn backup ~/projects/acme --dry-run', 'what a backup would store and skip; writes nothing'],
+    ['pg_dump acme | cairn backup --stdin --stdin-filename acme.sql', 'a stream as one file'],
     ['cairn -q backup ~/projects/acme', 'for cron: print nothing unless something fails'],
   ],
   snapshots: [
     ['cairn snapshots', 'list every snapshot, oldest first'],
     ['cairn snapshots --tag nightly --host laptop', 'only some of them'],
+    ['cairn snapshots --latest 1 --group-by host,paths --compact', 'the newest of each host and paths'],
   ],
   projects: [['cairn projects', 'projects, clients, stacks, last backup and size']],
   ls: [
@@ -54,6 +57,11 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   prune: [
     ['cairn prune', 'delete data no snapshot uses (what a prune marks waits an hour)'],
     ['cairn prune --grace 0', 'free it now, when no other process writes to the repository'],
+  ],
+  tag: [
+    ['cairn tag latest --add keep', 'add a tag to the newest snapshot (it gets a new id)'],
+    ['cairn tag 1a2b3c4d --remove daily --add weekly', 'change the tags of one snapshot'],
+    ['cairn tag --host laptop --tag nightly --set nightly,archived', 'every snapshot the filters select'],
   ],
   repair: [['cairn repair index', 'rebuild the index from the pack headers']],
   'repair index': [['cairn repair index', 'rebuild the index from the pack headers']],

@@ -25,3 +25,8 @@ export function formatMode(type: string, mode: number): string {
   }
   return letter + bits;
 }
+
+/** The short form of an id in human output: its first 8 hex digits (JSON keeps full ids). */
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}

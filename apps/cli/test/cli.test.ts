@@ -21,7 +21,7 @@ describe('cairn command', () => {
     const first = await cairn(['backup', join(home, 'proj'), '--tag', 'demo', '--meta', 'client=acme'], { home });
     expect(first.code).toBe(0);
     expect(first.stderr).toContain(`created a new repository at ${defaultRepo}`);
-    expect(first.stdout).toMatch(/snapshot [0-9a-f]{64} saved/);
+    expect(first.stdout).toMatch(/snapshot [0-9a-f]{8} saved/);
     expect(first.stdout).toContain('3 new');
 
     const list = await cairn(['snapshots'], { home });

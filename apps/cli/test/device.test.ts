@@ -75,7 +75,7 @@ describe('cairn device', () => {
     const first = await cairn(['device', 'backup', '--port', 'sim', '--sim-root', board, '--tag', 'pico'], { home });
     expect(first.code).toBe(0);
     expect(first.stderr).toContain('created a new repository');
-    expect(first.stdout).toMatch(/snapshot [0-9a-f]{64} saved/);
+    expect(first.stdout).toMatch(/snapshot [0-9a-f]{8} saved/);
     expect(first.stdout).toContain('files: 4 new, 0 changed, 0 unchanged');
 
     const second = JSON.parse((await cairn(['device', 'backup', '--port', 'sim', '--sim-root', board, '--json'], { home })).stdout) as {
@@ -201,10 +201,10 @@ describe('cairn device', () => {
     await writeFile(join(seed, 'main.py'), 'import drivers\nprint("HI")\n'); // same size, other bytes
     const restore = await cairn(['device', 'restore', 'latest', '--port', 'sim', '--sim-root', seed], { home });
     expect(restore.code, restore.stderr).toBe(0);
-    expect(restore.stdout).toMatch(/^restored 1 files, 2 folders \(\d+ B\) from [0-9a-f]{12} to sim:\/, 3 unchanged files left as they are, each verified by the board;/);
+    expect(restore.stdout).toMatch(/^restored 1 files, 2 folders \(\d+ B\) from [0-9a-f]{8} to sim:\/, 3 unchanged files left as they are, each verified by the board;/);
     expect(await readFile(join(seed, 'main.py'), 'utf8')).toBe('import drivers\nprint("hi")\n');
     const dry = await cairn(['device', 'restore', 'latest', '--port', 'sim', '--sim-root', seed, '--dry-run'], { home });
-    expect(dry.stdout).toMatch(/^would restore 0 files \(0 B\) from [0-9a-f]{12} to sim:\/; 4 files already on the board are left as they are\n$/);
+    expect(dry.stdout).toMatch(/^would restore 0 files \(0 B\) from [0-9a-f]{8} to sim:\/; 4 files already on the board are left as they are\n$/);
   });
 
   it('restores the snapshot of an empty board into a folder that then exists', async () => {

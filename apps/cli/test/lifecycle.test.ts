@@ -45,7 +45,7 @@ describe('cairn forget, prune, unlock, repair, check --read-data-subset', () => 
     const dry = await run('forget', '--keep-last', '1', '--group-by', '', '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('applying policy: keep 1 latest snapshots');
-    expect(dry.stdout).toMatch(new RegExp(`${ids.b.slice(0, 12)} .* last snapshot`));
+    expect(dry.stdout).toMatch(new RegExp(`${ids.b.slice(0, 8)} .* last snapshot`));
     expect(dry.stdout).toContain('would remove 1 snapshot (dry run: nothing changed)');
     expect(JSON.parse((await run('snapshots', '--json')).stdout)).toHaveLength(2);
 
@@ -145,7 +145,7 @@ describe('cairn forget, prune, unlock, repair, check --read-data-subset', () => 
 
     const mended = await run('repair', 'snapshots', '--forget');
     expect(mended.code).toBe(0);
-    expect(mended.stdout).toContain(`snapshot ${ids.a.slice(0, 12)} repaired as`);
+    expect(mended.stdout).toContain(`snapshot ${ids.a.slice(0, 8)} repaired as`);
     expect(mended.stdout).toContain('  a/data.bin\n  a/note.txt\n');
     expect((await run('repair', 'index')).code).toBe(0);
     const check = await run('check');

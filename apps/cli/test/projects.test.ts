@@ -183,13 +183,16 @@ describe('cairn projects, snapshots --project/--client/--tag, restore --project'
     expect(await ids('--project', 'shop')).toEqual([s1.id, s2.id]);
     expect(await ids('--client', 'globex')).toEqual([legacy.id]);
     expect(await ids('--tag', 'paid')).toEqual([s1.id, s2.id]);
-    expect(await ids('--tag', 'paid', '--tag', 'weekly')).toEqual([s1.id]);
-    expect(await ids('--tag', 'weekly', '--tag', 'archive')).toEqual([]);
+    // restic's --tag: a comma-separated value wants all its tags; repeated, any of the values.
+    expect(await ids('--tag', 'paid,weekly')).toEqual([s1.id]);
+    expect(await ids('--tag', 'weekly,archive')).toEqual([]);
+    expect(await ids('--tag', 'paid', '--tag', 'weekly')).toEqual([s1.id, s2.id]);
+    expect(await ids('--tag', 'weekly', '--tag', 'archive')).toEqual([s1.id, legacy.id]);
     expect(await ids('--project', 'shop', '--client', 'globex')).toEqual([]);
 
     const table = await cairn(['snapshots', '--repo', repoPath], { home });
     expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+Time\s+Host\s+Project\s+Tags\s+Read\s+Paths$/);
-    const row = (id: string): string => table.stdout.split('\n').find((l) => l.startsWith(id)) ?? '';
+    const row = (id: string): string => table.stdout.split('\n').find((l) => l.startsWith(`${id.slice(0, 8)} `)) ?? '';
     expect(row(legacy.id)).toMatch(/\slegacy\s+archive\s/);
     expect(row(s1.id)).toMatch(/\sshop\s+paid,weekly\s/);
     expect(row(plain.id)).not.toMatch(/shop|legacy/);
@@ -201,7 +204,7 @@ describe('cairn projects, snapshots --project/--client/--tag, restore --project'
     const restored = await cairn(['restore', '--project', 'shop', '--target', out, '--repo', repoPath], { home });
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
-    expect(restored.stdout).toContain(`from ${s2.id.slice(0, 12)} to ${out}`);
+    expect(restored.stdout).toContain(`from ${s2.id.slice(0, 8)} to ${out}`);
     expect(await readdir(out)).toEqual(['shop']);
     for (const [name, content] of Object.entries(shopV2)) expect((await readFile(join(out, 'shop', name))).equals(Buffer.from(content))).toBe(true);
 

@@ -46,7 +46,7 @@ describe('cairn restore --backup-existing', () => {
 
     const restored = await run('restore', snapshotId, '--target', target, '--backup-existing', '--overwrite', 'if-changed');
     expect(restored.code, restored.stderr).toBe(0);
-    const match = /snapshot ([0-9a-f]{64}) \(tag pre-restore\); undo with: cairn restore ([0-9a-f]{12}) --target /.exec(restored.stdout);
+    const match = /snapshot ([0-9a-f]{8}) \(tag pre-restore\); undo with: cairn restore ([0-9a-f]{8}) --target /.exec(restored.stdout);
     expect(match, restored.stdout).not.toBeNull();
     const preId = match?.[1] ?? '';
     expect(await readFile(join(proj, 'a.txt'), 'utf8')).toBe('version one\n');

@@ -3,6 +3,11 @@ import type { EntryMetadata, EntryStat, NodeType, Xattr } from './node.js';
 
 /** An open regular file of a Source. */
 export interface SourceFile {
+  /**
+   * True for a stream (standard input) whose size is known only once it is read: a backup reads it
+   * in full buffers, records the size it read and never calls it changed. Default false.
+   */
+  readonly stream?: boolean;
   /** Metadata of the open file (an fstat). */
   stat(): Promise<EntryStat>;
   /** The file's bytes from the start, in pieces of at most `bufferSize` bytes. */

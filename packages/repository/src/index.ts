@@ -8,12 +8,14 @@
 export { initRepository, openRepository } from './repo/repository.js';
 export type { Repository, InitOptions } from './repo/repository.js';
 export type { IndexProblem } from './repo/index-files.js';
-export { listSnapshots, findSnapshot, snapshotKind, PRE_RESTORE_TAG, VERSION } from './repo/snapshots.js';
-export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions } from './repo/snapshots.js';
+export { listSnapshots, findSnapshot, snapshotKind, matchesFilter, isEmptyFilter, describeFilter, PRE_RESTORE_TAG, VERSION } from './repo/snapshots.js';
+export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions, SnapshotFilter } from './repo/snapshots.js';
 export { parseCalendarDuration, parseInterval } from './repo/durations.js';
 export type { CalendarDuration } from './repo/durations.js';
 export { backup, resolveBackupPaths } from './backup/archiver.js';
-export type { BackupOptions, BackupResult, BackupProgress, BackupWarning, BackupWarningKind } from './backup/backup-types.js';
+export { dryRunBackup } from './backup/dry-run.js';
+export type { DryRunResult } from './backup/dry-run.js';
+export type { BackupOptions, BackupResult, BackupProgress, BackupWarning, BackupWarningKind, BackupEntry, BackupEntryStatus } from './backup/backup-types.js';
 export { compressionSetting, COMPRESSION_MODES, parseCompressionMode } from './write/compression.js';
 export type { CompressionMode } from './write/compression.js';
 export { restore } from './restore/restorer.js';

@@ -58,7 +58,7 @@ describe('forget', () => {
 
   it('filters by host, tag and path before grouping', async () => {
     const { work, repo, ids } = await timeline();
-    await forget(repo, { policy: { last: 1 }, host: 'one', paths: [join(work, 'x')] });
+    await forget(repo, { policy: { last: 1 }, hosts: ['one'], paths: [join(work, 'x')] });
     expect(await remaining(repo)).toEqual([ids.x4, ids.y2, ids.two3].sort());
   });
 
@@ -69,7 +69,7 @@ describe('forget', () => {
     await expect(forget(repo, { policy: { tags: [['keep']] } })).rejects.toThrow(/the policy keeps none of the 1 snapshots of host one, paths .*y: refusing to forget them all/);
     await expect(forget(repo, { allowRemoveAll: true })).rejects.toThrow(/removing every snapshot needs a filter/);
     expect(await remaining(repo)).toHaveLength(6);
-    const gone = await forget(repo, { allowRemoveAll: true, host: 'two' });
+    const gone = await forget(repo, { allowRemoveAll: true, hosts: ['two'] });
     expect(gone.removed).toEqual([ids.two3]);
     expect(await remaining(repo)).toHaveLength(5);
   });

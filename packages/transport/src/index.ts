@@ -6,4 +6,6 @@
  */
 export { createLocalBackend, packReserve } from './local-backend.js';
 export { createLocalSource } from './local-source.js';
+export { createStreamSource } from './stream-source.js';
+export type { StreamSourceOptions } from './stream-source.js';
 export { createLocalTarget } from './local-target.js';

@@ -2,15 +2,18 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { backup, COMPRESSION_MODES, parseCompressionMode, resolveBackupPaths } from '@cairn/repository';
-import type { BackupResult, BackupWarning } from '@cairn/repository';
+import type { BackupOptions, BackupResult, BackupWarning } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
 import { createProjectSelector } from '@cairn/vcs/selector';
 import type { VcsBackupMode } from '@cairn/vcs/selector';
 import { EXIT, globals, openOrCreateRepo, printJson, repoLocation } from '../context.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, shortId } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
 import { shorten, startStatus } from '../progress.js';
 import { backupPlan } from '../backup-plan.js';
+import type { BackupPlan } from '../backup-plan.js';
+import { openForDryRun, runDryRun } from '../backup-dry-run.js';
+import { DEFAULT_STDIN_NAME, stdinInput } from '../backup-stdin.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 import { parseFlag, usageError } from '../usage.js';
 
@@ -26,14 +29,20 @@ interface BackupFlags {
   readonly compression?: string;
   readonly vcs?: string;
   readonly policy: boolean;
+  readonly dryRun?: boolean;
+  readonly stdin?: boolean;
+  readonly stdinFilename?: string;
 }
 
-/** `cairn backup <paths…>` */
+/** What `--stdin` backs up by: no config file, no VCS work, no policy (a stream has no entries to skip). */
+const STDIN_PLAN: BackupPlan = { vcs: 'off', policy: () => null, meta: {}, tags: [] };
+
+/** `cairn backup <paths…>`, `cairn backup --stdin` */
 export function registerBackup(program: Command): void {
   program
     .command('backup')
     .description('back up files and folders into a new snapshot')
-    .argument('<paths...>', 'files or folders to back up; each is named by its last component in the snapshot')
+    .argument('[paths...]', 'files or folders to back up; each is named by its last component in the snapshot')
     .option('--tag <tag>', 'tag the snapshot (repeatable)', collect, [])
     .option('--description <text>', 'a description kept with the snapshot')
     .option('--meta <key=value>', 'custom metadata kept with the snapshot (repeatable)', collect, [])
@@ -44,16 +53,22 @@ export function registerBackup(program: Command): void {
     .option('--compression <mode>', `compression of new data: ${COMPRESSION_MODES.join(', ')} (default: the repository's, normally auto)`)
     .option('--vcs <mode>', 'working copies (git, hg, svn): off; full (everything, plus their state); changes (only what their remote lacks, the rest recorded by reference). Default: the config\'s, else full')
     .option('--no-policy', 'store everything: no stack presets, no .gitignore, no configured globs (generated and dependency files are skipped by default, and listed)')
+    .option('--dry-run', 'write nothing: list the files a backup would store (new or changed) and what the policy would skip, with the bytes it would read and add')
+    .option('--stdin', 'store what standard input holds as one file (see --stdin-filename), streamed; takes no paths')
+    .option('--stdin-filename <name>', `the file name --stdin stores the data under (default: ${DEFAULT_STDIN_NAME}; the snapshot's path is /<name>)`)
     .option('-q, --quiet', 'print no progress and no warnings')
     .action(async (paths: string[], flags: BackupFlags, command: Command) => {
       const options = globals(command);
       // An empty argument would resolve to the current folder: nobody means that.
       if (paths.some((p) => p === '')) throw usageError('backup: an empty path ("") names nothing to back up; give "." for the current folder');
+      const stdin = stdinInput(paths, flags);
+      if (stdin === null && paths.length === 0) throw usageError('backup: give the files or folders to back up (or --stdin to store standard input)');
       const compression = flags.compression === undefined ? undefined : parseFlag('--compression', flags.compression, parseCompressionMode);
-      const source = createLocalSource();
-      const roots = await resolveBackupPaths(source, paths); // fail on a missing path before anything is written
-      const plan = await backupPlan(roots, { vcs: flags.vcs === undefined ? undefined : parseVcsMode(flags.vcs), policy: flags.policy });
-      const repo = await openOrCreateRepo(options);
+      const source = stdin?.source ?? createLocalSource();
+      const roots = await resolveBackupPaths(source, stdin?.paths ?? paths); // fail on a missing path before anything is written
+      const plan = stdin !== null ? STDIN_PLAN : await backupPlan(roots, { vcs: flags.vcs === undefined ? undefined : parseVcsMode(flags.vcs), policy: flags.policy });
+      // A dry run only reads: it never creates the default repository.
+      const repo = flags.dryRun === true ? await openForDryRun(options) : await openOrCreateRepo(options);
       // Never back the repository up into itself (`cairn backup ~` with the default repository):
       // the walk leaves its folder out by identity, also when a symlink or a bind mount leads there.
       const repoPath = resolve(repoLocation(options).path);
@@ -64,19 +79,20 @@ export function registerBackup(program: Command): void {
           return resolve(path);
         }
       };
-      if (paths.some((p) => real(repoPath).startsWith(`${real(p)}/`)) && flags.quiet !== true) {
+      if (stdin === null && paths.some((p) => real(repoPath).startsWith(`${real(p)}/`)) && flags.quiet !== true) {
         process.stderr.write(`note: not backing up the repository itself (${repoPath})\n`);
       }
       // Ctrl-C (or SIGTERM) stops cleanly: packs already written get indexed, no snapshot is made.
-      const status = startStatus('{files} files, {dirs} dirs, {read} read, {added} added  {path}', flags.quiet !== true);
-      const result = await withInterrupt((signal) => backup(repo, {
+      // A dry run's list goes to the terminal as the walk finds it: no status line redrawn across it.
+      const status = startStatus('{files} files, {dirs} dirs, {read} read, {added} added  {path}', flags.quiet !== true && (flags.dryRun !== true || options.json === true));
+      const optionsFor = (signal: AbortSignal): BackupOptions => ({
         source,
-        paths,
-        skip: [repoPath],
+        paths: stdin?.paths ?? paths,
+        ...(stdin === null ? { skip: [repoPath] } : {}),
         tags: [...new Set([...plan.tags, ...flags.tag])],
         meta: { ...plan.meta, ...parseMeta(flags.meta) },
         // With no VCS work and no policy, the walk asks nobody about its entries.
-        ...(plan.vcs === 'off' && !flags.policy ? {} : {
+        ...(stdin !== null || (plan.vcs === 'off' && !flags.policy) ? {} : {
           selector: createProjectSelector({ roots: roots.map((root) => root.path), vcs: plan.vcs, policy: plan.policy, signal }),
         }),
         ...(flags.description === undefined ? {} : { description: flags.description }),
@@ -90,7 +106,12 @@ export function registerBackup(program: Command): void {
         onWarning: (w) => {
           if (flags.quiet !== true && options.json !== true) process.stderr.write(`warning: ${w.message}\n`);
         },
-      })).finally(() => status.stop());
+      });
+      if (flags.dryRun === true) {
+        await runDryRun(repo, optionsFor, { json: options.json === true, quiet: flags.quiet === true }).finally(() => status.stop());
+        return;
+      }
+      const result = await withInterrupt((signal) => backup(repo, optionsFor(signal))).finally(() => status.stop());
       const s = result.snapshot.summary;
       if (options.json === true) {
         const { skipped = [], classes = {} } = result.snapshot;
@@ -101,7 +122,7 @@ export function registerBackup(program: Command): void {
       } else {
         process.stdout.write(
           [
-            `snapshot ${result.id} saved`,
+            `snapshot ${shortId(result.id)} saved`,
             `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged${s.filesReferenced > 0 ? `, ${s.filesReferenced} by reference` : ''}; ${s.dirs} folders, ${s.symlinks} symlinks, ${s.others} other`,
             ...projectLines(result),
             `read ${formatBytes(s.bytesRead)}, added ${formatBytes(s.bytesAdded)} in ${s.dataBlobsAdded + s.treeBlobsAdded} blobs (${s.packsAdded} packs) in ${(s.durationMs / 1000).toFixed(2)} s`,
@@ -130,7 +151,7 @@ function projectLines(result: BackupResult): string[] {
   if (byPolicy.length > 0) {
     lines.push(`skipped by policy (--no-policy keeps everything): ${byPolicy.length}`);
     for (const entry of byPolicy.slice(0, 10)) lines.push(skippedLine(entry));
-    if (byPolicy.length > 10) lines.push(`  … and ${byPolicy.length - 10} more (cairn stats ${result.id.slice(0, 12)} lists them all)`);
+    if (byPolicy.length > 10) lines.push(`  … and ${byPolicy.length - 10} more (cairn stats ${shortId(result.id)} lists them all)`);
   }
   return lines;
 }
@@ -173,7 +194,7 @@ function quotaLines(result: BackupResult): string[] {
   if (quota === undefined || quota.limit === null) return [];
   const lines: string[] = [];
   if (quota.forgotten.length > 0 || quota.freed > 0) {
-    lines.push(`size limit: forgot ${quota.forgotten.length} snapshot(s) the retention policy lets go${quota.forgotten.length > 0 ? ` (${quota.forgotten.map((id) => id.slice(0, 12)).join(', ')})` : ''}, freed ${formatBytes(quota.freed)}; the repository holds ${formatBytes(quota.sizeAfter)} of ${formatBytes(quota.limit)}`);
+    lines.push(`size limit: forgot ${quota.forgotten.length} snapshot(s) the retention policy lets go${quota.forgotten.length > 0 ? ` (${quota.forgotten.map(shortId).join(', ')})` : ''}, freed ${formatBytes(quota.freed)}; the repository holds ${formatBytes(quota.sizeAfter)} of ${formatBytes(quota.limit)}`);
   }
   if (quota.warning !== undefined) lines.push(`warning: ${quota.warning}`);
   return lines;

@@ -5,7 +5,7 @@ import { createDeviceSource } from '@cairn/device';
 import type { Device } from '@cairn/device';
 import { EXIT, globals, openOrCreateRepo, printJson } from '../context.js';
 import type { GlobalOptions } from '../context.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, shortId } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
 import { shorten, startStatus } from '../progress.js';
 import { boardHostname, connect, wireRatio } from './device-connect.js';
@@ -41,7 +41,7 @@ export async function deviceBackup(flags: BackupFlags, command: Command): Promis
   } else {
     process.stdout.write(
       [
-        `snapshot ${result.id} saved`,
+        `snapshot ${shortId(result.id)} saved`,
         `board ${device.port} (${device.info.platform}): ${result.snapshot.paths.join(' ')}`,
         `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged; ${s.dirs} folders`,
         `read ${formatBytes(s.bytesRead)} with ${formatBytes(wireBytes)} on the link (${wireRatio(wireBytes, s.bytesRead)} per byte read), added ${formatBytes(s.bytesAdded)} in ${(s.durationMs / 1000).toFixed(2)} s`,

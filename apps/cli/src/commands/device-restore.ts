@@ -3,9 +3,10 @@ import { restore } from '@cairn/repository';
 import type { Repository, RestoreResult } from '@cairn/repository';
 import { createDeviceTarget } from '@cairn/device';
 import type { Device } from '@cairn/device';
-import { EXIT, globals, openRepo, printJson } from '../context.js';
+import { EXIT, globals, openRepo, printJson, resolveSnapshot } from '../context.js';
+import { snapshotFilter } from '../snapshot-filter.js';
 import type { GlobalOptions } from '../context.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, shortId } from '../format.js';
 import { shorten, startStatus } from '../progress.js';
 import { withInterrupt } from '../interrupt.js';
 import { connect, wireRatio } from './device-connect.js';
@@ -13,7 +14,10 @@ import type { DeviceFlags } from './device-connect.js';
 import { TRANSFER_FORMAT, TransferProgress } from './device-progress.js';
 
 interface RestoreFlags extends DeviceFlags {
+  /** Snapshot paths or globs to restore (not a snapshot filter: `device restore` takes --host and --tag only). */
   readonly path: string[];
+  readonly host?: string[];
+  readonly tag?: string[];
   readonly to: string;
   readonly compress: boolean;
   readonly dryRun?: boolean;
@@ -30,10 +34,11 @@ interface RestoreFlags extends DeviceFlags {
 export async function deviceRestore(ref: string, flags: RestoreFlags, command: Command): Promise<void> {
   const options = globals(command);
   const repo = await openRepo(options);
+  const { id } = await resolveSnapshot(repo, ref, snapshotFilter({ ...(flags.host === undefined ? {} : { host: flags.host }), ...(flags.tag === undefined ? {} : { tag: flags.tag }) }));
   const device = await connect(flags, { compress: flags.compress, create: true });
   let outcome: { result: RestoreResult; totalFiles: number; totalBytes: number };
   try {
-    outcome = await withInterrupt((signal) => restoreBoard(repo, ref, device, flags, options, signal));
+    outcome = await withInterrupt((signal) => restoreBoard(repo, id, device, flags, options, signal));
     if (flags.simRoot !== undefined && flags.dryRun !== true) await device.sim?.saveFlash(flags.simRoot);
   } finally {
     await device.close();
@@ -45,13 +50,13 @@ export async function deviceRestore(ref: string, flags: RestoreFlags, command: C
   const where = `${device.port}:${flags.to}`;
   if (flags.dryRun === true && options.json !== true) {
     const unchanged = result.skipped > 0 ? `; ${result.skipped} files already on the board are left as they are` : '';
-    process.stdout.write(`would restore ${totalFiles} files (${formatBytes(totalBytes)}) from ${result.snapshotId.slice(0, 12)} to ${where}${unchanged}\n`);
+    process.stdout.write(`would restore ${totalFiles} files (${formatBytes(totalBytes)}) from ${shortId(result.snapshotId)} to ${where}${unchanged}\n`);
     return;
   }
   if (options.json === true) printJson({ ...result, wireBytes, wire });
   else {
     const unchanged = result.skipped > 0 ? `, ${result.skipped} unchanged files left as they are` : '';
-    process.stdout.write(`restored ${result.files} files, ${result.dirs} folders (${formatBytes(result.bytesWritten)}) from ${result.snapshotId.slice(0, 12)} to ${where}${unchanged}, each verified by the board; ${formatBytes(wireBytes)} on the link (${wireRatio(wireBytes, result.bytesWritten)} per byte written)\n`);
+    process.stdout.write(`restored ${result.files} files, ${result.dirs} folders (${formatBytes(result.bytesWritten)}) from ${shortId(result.snapshotId)} to ${where}${unchanged}, each verified by the board; ${formatBytes(wireBytes)} on the link (${wireRatio(wireBytes, result.bytesWritten)} per byte written)\n`);
     if (result.problems.length > 0) process.stdout.write(`${result.problems.length} entries could not be restored (see above); exit code ${EXIT.partial}\n`);
   }
   if (result.problems.length > 0) process.exitCode = EXIT.partial;

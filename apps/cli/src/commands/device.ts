@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createDeviceSource } from '@cairn/device';
 import { globals, printJson } from '../context.js';
 import { formatBytes, formatMode, formatTime } from '../format.js';
+import { addSnapshotFilterFlags } from '../snapshot-filter.js';
 import { deviceBackup } from './device-backup.js';
 import { connect } from './device-connect.js';
 import type { DeviceFlags } from './device-connect.js';
@@ -42,7 +43,7 @@ export function registerDevice(program: Command): void {
     .option('-q, --quiet', 'print no progress and no warnings')
     .action(deviceBackup);
 
-  withPort(device.command('restore'))
+  addSnapshotFilterFlags(withPort(device.command('restore')), { path: false })
     .description('put a snapshot (or --path parts of it) on a board; every file is checked by the board before it replaces the old one')
     .argument('<snapshot>', 'snapshot id, unique id prefix, or "latest"')
     .option('--path <path>', 'a snapshot path or glob to restore (repeatable; default: everything)', collect, [])

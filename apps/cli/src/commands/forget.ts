@@ -4,19 +4,18 @@ import { forget, GROUP_KEYS, groupText, policyFromConfig, prune } from '@cairn/r
 import type { SnapshotEntry } from '@cairn/repository';
 import type { ForgetResult, GroupKey, PruneResult } from '@cairn/repository/maintenance';
 import { globals, openRepo, printJson } from '../context.js';
-import { addKeepOptions, policyFromFlags, splitTags } from '../retention-flags.js';
+import { addKeepOptions, policyFromFlags } from '../retention-flags.js';
+import { addSnapshotFilterFlags, snapshotFilter } from '../snapshot-filter.js';
+import type { SnapshotFilterFlags } from '../snapshot-filter.js';
 import type { KeepFlags } from '../retention-flags.js';
-import { formatTable, formatTime } from '../format.js';
+import { formatTable, formatTime, shortId } from '../format.js';
 import { addPruneFlags, describePrune, pruneOptions } from './prune.js';
 import { usageError } from '../usage.js';
 import { withInterrupt } from '../interrupt.js';
 import type { PruneFlags } from './prune.js';
 
-interface ForgetFlags extends PruneFlags, KeepFlags {
+interface ForgetFlags extends PruneFlags, KeepFlags, SnapshotFilterFlags {
   readonly groupBy: string;
-  readonly host?: string;
-  readonly tag: string[];
-  readonly path: string[];
   readonly unsafeAllowRemoveAll?: boolean;
   readonly dryRun?: boolean;
   readonly prune?: boolean;
@@ -25,19 +24,16 @@ interface ForgetFlags extends PruneFlags, KeepFlags {
 
 /** `cairn forget [ids…] --keep-…` */
 export function registerForget(program: Command): void {
-  addPruneFlags(
+  addPruneFlags(addSnapshotFilterFlags(
     addKeepOptions(program
       .command('forget')
       .description('remove snapshots by a retention policy (or by id); their data goes with the next `cairn prune`')
       .argument('[snapshots...]', 'snapshot ids (or unique prefixes) to forget, instead of a policy'))
       .option('--group-by <keys>', 'apply the policy per group of host, paths and/or tags ("" for one group)', 'host,paths')
-      .option('--host <name>', 'only consider snapshots of this host')
-      .option('--tag <tags>', 'only consider snapshots with all these tags (comma-separated; repeatable: any of the lists)', collect, [])
-      .option('--path <path>', 'only consider snapshots that include this path (repeatable)', collect, [])
       .option('--unsafe-allow-remove-all', 'allow forgetting every snapshot selected (needs --host, --tag or --path)')
       .option('--utc', 'count hours, days, weeks, months and years in UTC instead of local time')
       .option('--dry-run', 'say what would be forgotten, remove nothing')
-      .option('--prune', 'run `cairn prune` afterwards'),
+      .option('--prune', 'run `cairn prune` afterwards')),
   ).action(async (snapshots: string[], flags: ForgetFlags, command: Command) => {
     const options = globals(command);
     const given = policyFromFlags(flags);
@@ -52,9 +48,7 @@ export function registerForget(program: Command): void {
       policy,
       snapshots,
       groupBy,
-      ...(flags.host === undefined ? {} : { host: flags.host }),
-      tags: flags.tag.map(splitTags),
-      paths: flags.path,
+      ...snapshotFilter(flags),
       allowRemoveAll: flags.unsafeAllowRemoveAll === true,
       dryRun: flags.dryRun === true,
       timeZone: flags.utc === true ? 'utc' : 'local',
@@ -71,7 +65,8 @@ export function registerForget(program: Command): void {
   });
 }
 
-function parseGroupBy(text: string): GroupKey[] {
+/** The keys of a --group-by value ("host,paths"; "" for none); ERR_USAGE naming an unknown one. */
+export function parseGroupBy(text: string): GroupKey[] {
   const keys = text.split(',').map((k) => k.trim()).filter((k) => k !== '');
   for (const key of keys) {
     if (!GROUP_KEYS.includes(key as GroupKey)) throw usageError(`--group-by takes host, paths and/or tags (or ""), not ${JSON.stringify(key)}`);
@@ -79,14 +74,10 @@ function parseGroupBy(text: string): GroupKey[] {
   return keys as GroupKey[];
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
 function describeForget(result: ForgetResult, pruning: boolean): string {
   const out: string[] = [`applying policy: ${result.policy}`];
   const row = (entry: SnapshotEntry, reasons?: readonly string[]): string[] => [
-    entry.id.slice(0, 12),
+    shortId(entry.id),
     formatTime(entry.snapshot.time),
     entry.snapshot.hostname,
     entry.snapshot.tags.join(','),

@@ -5,6 +5,7 @@ import { CONFIG_LIMITS } from '@cairn/index';
 import { createLocalBackend } from '@cairn/transport';
 import { globals, printJson, repoLocation } from '../context.js';
 import { parseFlag, parseNumber } from '../usage.js';
+import { shortId } from '../format.js';
 
 /** `cairn init` */
 export function registerInit(program: Command): void {
@@ -27,7 +28,7 @@ export function registerInit(program: Command): void {
       const config = maxSize === undefined ? repo.config : await updateConfig(repo, { maxSize });
       if (options.json === true) printJson({ location: path, config });
       else {
-        process.stdout.write(`created repository ${config.id.slice(0, 12)} at ${path}\n`);
+        process.stdout.write(`created repository ${shortId(config.id)} at ${path}\n`);
         if (config.maxSize !== undefined) process.stdout.write(`size limit: ${describeMaxSize(config.maxSize)}\n`);
       }
     });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { repairIndex, repairSnapshots } from '@cairn/repository';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
+import { shortId } from '../format.js';
 import { startStatus } from '../progress.js';
 
 const LISTED = 20;
@@ -38,10 +39,10 @@ export function registerRepair(program: Command): void {
       const result = await repairSnapshots(repo, { snapshots, forget: flags.forget === true, dryRun: flags.dryRun === true });
       if (options.json === true) printJson(result);
       else {
-        for (const u of result.unrepairable) process.stderr.write(`error: ${u.message}; forget it with \`cairn forget ${u.id.slice(0, 12)}\`\n`);
+        for (const u of result.unrepairable) process.stderr.write(`error: ${u.message}; forget it with \`cairn forget ${shortId(u.id)}\`\n`);
         for (const r of result.repaired) {
-          const target = r.repaired === null ? 'would be repaired' : `repaired as ${r.repaired}${r.forgotten ? ' (original forgotten)' : ''}`;
-          process.stdout.write(`snapshot ${r.original.slice(0, 12)} ${target}: ${r.damagedFiles.length} file(s) lost data, ${r.emptiedFolders.length} folder(s) could not be read\n`);
+          const target = r.repaired === null ? 'would be repaired' : `repaired as ${shortId(r.repaired)}${r.forgotten ? ' (original forgotten)' : ''}`;
+          process.stdout.write(`snapshot ${shortId(r.original)} ${target}: ${r.damagedFiles.length} file(s) lost data, ${r.emptiedFolders.length} folder(s) could not be read\n`);
           const paths = [...r.damagedFiles, ...r.emptiedFolders.map((f) => `${f}/ (now empty)`)];
           for (const path of paths.slice(0, LISTED)) process.stdout.write(`  ${path}\n`);
           if (paths.length > LISTED) process.stdout.write(`  … and ${paths.length - LISTED} more (see the snapshot's meta "repaired-damaged")\n`);

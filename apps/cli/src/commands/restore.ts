@@ -1,19 +1,21 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { restore, restoreUndoable } from '@cairn/repository';
-import type { OverwritePolicy, Repository, RestoreOptions, RestoreResult } from '@cairn/repository';
+import { matchesFilter, restore, restoreUndoable } from '@cairn/repository';
+import type { OverwritePolicy, Repository, RestoreOptions, RestoreResult, SnapshotFilter } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
 import { createWorkingCopyRebuilder } from '@cairn/vcs';
 import type { RemoteRewrite } from '@cairn/vcs';
 import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation, resolveSnapshot } from '../context.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, shortId } from '../format.js';
+import { addSnapshotFilterFlags, snapshotFilter } from '../snapshot-filter.js';
+import type { SnapshotFilterFlags } from '../snapshot-filter.js';
 import { withInterrupt } from '../interrupt.js';
 import { latestProjectSnapshot } from '../projects.js';
 import { usageError } from '../usage.js';
 
 const POLICIES: readonly OverwritePolicy[] = ['always', 'never', 'if-changed'];
 
-interface RestoreFlags {
+interface RestoreFlags extends SnapshotFilterFlags {
   readonly target: string;
   readonly overwrite: string;
   readonly project?: string;
@@ -25,7 +27,7 @@ interface RestoreFlags {
 
 /** `cairn restore <snapshot> --target <dir> [paths…]`, or `cairn restore --project <name> --target <dir>` */
 export function registerRestore(program: Command): void {
-  program
+  addSnapshotFilterFlags(program
     .command('restore')
     .description('restore a snapshot, or selected paths of it, into a folder')
     .argument('[snapshot]', 'snapshot id, unique id prefix, or "latest" (leave out with --project)')
@@ -36,7 +38,7 @@ export function registerRestore(program: Command): void {
     .option('-n, --dry-run', 'list what would be done, change nothing')
     .option('-v, --verbose', 'list every entry restored')
     .option('--vcs-remote <old=new>', 'rebuild working copies from NEW where their recorded remote URL starts with OLD (a remote that moved; git\'s url.<new>.insteadOf; repeatable)', collect, [])
-    .option('--backup-existing', 'first back up the files the restore overwrites, as a snapshot tagged pre-restore: restoring it into the same target undoes the restore')
+    .option('--backup-existing', 'first back up the files the restore overwrites, as a snapshot tagged pre-restore: restoring it into the same target undoes the restore'))
     .action(async (given: string | undefined, paths: string[], flags: RestoreFlags, command: Command) => {
       const options = globals(command);
       const overwrite = POLICIES.find((p) => p === flags.overwrite);
@@ -44,8 +46,9 @@ export function registerRestore(program: Command): void {
       if (flags.target === '') throw usageError('--target: an empty path ("") names no folder; give "." for the current folder');
       if (flags.target === '-') throw usageError('--target: "-" is not stdout here: a restore writes files into a folder; give ./- for a folder named "-"');
       const choice = chooseSnapshot(given, flags.project);
+      const filter = snapshotFilter(flags);
       const repo = await openRepo(options);
-      const ref = 'ref' in choice ? (await resolveSnapshot(repo, choice.ref)).id : await projectLatest(repo, choice.project);
+      const ref = 'ref' in choice ? (await resolveSnapshot(repo, choice.ref, filter)).id : await projectLatest(repo, choice.project, filter);
       const vcsRemotes = flags.vcsRemote.map(parseRewrite);
       const dryRun = flags.dryRun === true;
       const actions: unknown[] = [];
@@ -79,10 +82,10 @@ export function registerRestore(program: Command): void {
       for (const path of result.notRestored) if (options.json !== true) process.stderr.write(`warning: ${path}: fifos, sockets and devices are not restored\n`);
       if (options.json === true) printJson({ ...result, ...(dryRun ? { actions } : {}), ...(flags.backupExisting === true && !dryRun ? { preRestore } : {}) });
       else {
-        if (preRestore !== null) process.stdout.write(`saved what the restore overwrites as snapshot ${preRestore} (tag pre-restore); undo with: cairn restore ${preRestore.slice(0, 12)} --target ${flags.target}\n`);
+        if (preRestore !== null) process.stdout.write(`saved what the restore overwrites as snapshot ${shortId(preRestore)} (tag pre-restore); undo with: cairn restore ${shortId(preRestore)} --target ${flags.target}\n`);
         else if (flags.backupExisting === true && !dryRun) process.stdout.write('the restore overwrote nothing: no pre-restore snapshot was needed\n');
         const verb = dryRun ? 'would restore' : 'restored';
-        process.stdout.write(`${verb} ${result.files} files, ${result.dirs} folders, ${result.symlinks} symlinks, ${result.hardlinks} hardlinks (${formatBytes(result.bytesWritten)}) from ${result.snapshotId.slice(0, 12)} to ${flags.target}; ${result.skipped} skipped\n`);
+        process.stdout.write(`${verb} ${result.files} files, ${result.dirs} folders, ${result.symlinks} symlinks, ${result.hardlinks} hardlinks (${formatBytes(result.bytesWritten)}) from ${shortId(result.snapshotId)} to ${flags.target}; ${result.skipped} skipped\n`);
         if (result.checkedOut > 0) process.stdout.write(`${result.checkedOut} files recorded by reference ${dryRun ? 'would come' : 'came'} from their working copy's remote\n`);
         if (result.problems.length > 0) process.stdout.write(`${result.problems.length} entries could not be restored (see above); exit code ${EXIT.partial}\n`);
       }
@@ -115,7 +118,7 @@ function chooseSnapshot(given: string | undefined, project: string | undefined):
   return { project };
 }
 
-/** The id of the latest snapshot of project `name`; ERR_NOT_FOUND naming the projects there are. */
-async function projectLatest(repo: Repository, name: string): Promise<string> {
-  return latestProjectSnapshot(await readableSnapshots(repo), name).id;
+/** The id of the latest snapshot of project `name` that passes `filter`; ERR_NOT_FOUND naming the projects there are. */
+async function projectLatest(repo: Repository, name: string, filter: SnapshotFilter): Promise<string> {
+  return latestProjectSnapshot((await readableSnapshots(repo)).filter((entry) => matchesFilter(entry.snapshot, filter)), name).id;
 }

@@ -1,21 +1,26 @@
 import type { Command } from 'commander';
-import { stats } from '@cairn/repository';
+import { isEmptyFilter, stats } from '@cairn/repository';
 import type { Snapshot } from '@cairn/index';
 import { globals, openRepo, printJson, repoLocation, resolveSnapshot } from '../context.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, shortId } from '../format.js';
+import { addSnapshotFilterFlags, snapshotFilter } from '../snapshot-filter.js';
+import type { SnapshotFilterFlags } from '../snapshot-filter.js';
+import { usageError } from '../usage.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 
 /** `cairn stats` */
 export function registerStats(program: Command): void {
-  program
+  addSnapshotFilterFlags(program
     .command('stats')
     .description('show what the repository holds: sizes, compression and deduplication; with a snapshot, what that backup stored, by class')
-    .argument('[snapshot]', 'a snapshot (id, prefix or "latest"): its counts, file classes, skipped entries and working copies')
-    .action(async (ref: string | undefined, _flags: unknown, command: Command) => {
+    .argument('[snapshot]', 'a snapshot (id, prefix or "latest"): its counts, file classes, skipped entries and working copies'))
+    .action(async (ref: string | undefined, flags: SnapshotFilterFlags, command: Command) => {
       const options = globals(command);
+      const filter = snapshotFilter(flags);
+      if (ref === undefined && !isEmptyFilter(filter)) throw usageError('--host, --path and --tag choose a snapshot: name one too, e.g. `cairn stats latest --path …`');
       const repo = await openRepo(options);
       if (ref !== undefined) {
-        const { id, snapshot } = await resolveSnapshot(repo, ref);
+        const { id, snapshot } = await resolveSnapshot(repo, ref, filter);
         if (options.json === true) printJson(snapshotStats(id, snapshot));
         else process.stdout.write(`${snapshotLines(id, snapshot).join('\n')}\n`);
         return;
@@ -55,7 +60,7 @@ function snapshotStats(id: string, snapshot: Snapshot) {
 function snapshotLines(id: string, snapshot: Snapshot): string[] {
   const s = snapshot.summary;
   const lines = [
-    `snapshot:          ${id}`,
+    `snapshot:          ${shortId(id)}`,
     `files:             ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged, ${s.filesReferenced} by reference`,
     `read, added:       ${formatBytes(s.bytesRead)}, ${formatBytes(s.bytesAdded)}`,
   ];

@@ -1,13 +1,15 @@
 import { hostname as osHostname, userInfo } from 'node:os';
 import { CairnError, fromHex, isCairnError } from '@cairn/core';
-import type { EntryStat, Source } from '@cairn/core';
+import type { EntryStat, Id, Source } from '@cairn/core';
 import { encodeTree } from '@cairn/index';
 import type { Snapshot, SnapshotSummary, SnapshotWorkingCopy, TreeNode } from '@cairn/index';
 import { createBlobWriter } from '../write/blob-writer.js';
+import type { BlobWriter } from '../write/blob-writer.js';
 import { compressionSetting } from '../write/compression.js';
 import { withLease } from '../locks/lease.js';
 import { quotaAfterBackup, quotaBeforeBackup } from './quota-backup.js';
 import { findParent, PROGRAM, recordedXattrs, saveSnapshot } from '../repo/snapshots.js';
+import type { SnapshotEntry } from '../repo/snapshots.js';
 import { rootEntry } from './source-dir.js';
 import type { Repository } from '../repo/repository.js';
 import { loadNodeMap, Walker } from './walker.js';
@@ -62,6 +64,65 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
 
 async function runBackup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
+  const { walker, parent, vcs, inSnapshot, tree, paths, hostname } = await walkBackup(repo, options, () => createBlobWriter(repo, {
+    ...(options.compression === undefined ? {} : { compression: compressionSetting(options.compression) }),
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  }));
+
+  const ws = walker.writer.stats;
+  const summary: SnapshotSummary = {
+    ...walker.counts,
+    bytesAdded: ws.bytesAdded,
+    dataBlobsAdded: ws.dataBlobsAdded,
+    treeBlobsAdded: ws.treeBlobsAdded,
+    packsAdded: ws.packsAdded,
+    warnings: walker.warnings.length,
+    durationMs: Date.now() - started,
+  };
+  const snapshot: Snapshot = {
+    time: BigInt((options.time ?? new Date()).getTime()) * 1_000_000n,
+    tree,
+    paths,
+    hostname,
+    username: options.username ?? safeUsername(),
+    tags: [...(options.tags ?? [])],
+    description: options.description ?? '',
+    meta: { ...(options.meta ?? {}) },
+    parent: parent === null ? null : fromHex(parent.id),
+    program: PROGRAM,
+    summary,
+    ...(vcs === undefined || vcs.length === 0 ? {} : { vcs }),
+    ...(walker.skipped.length === 0 ? {} : { skipped: walker.skipped.map((entry) => ({ ...entry, path: inSnapshot(entry.path) })) }),
+    ...(walker.classes.size === 0 ? {} : { classes: Object.fromEntries(walker.classes) }),
+  };
+  const id = await saveSnapshot(repo, snapshot);
+  const partial = walker.warnings.some((w) => w.kind === 'unreadable' || w.kind === 'changed');
+  return { id, snapshot, warnings: walker.warnings, partial };
+}
+
+/** What the walk of a backup's paths made: everything of the snapshot but its own fields. */
+export interface BackupWalk {
+  /** The absolute source paths backed up (the snapshot's `paths`). */
+  readonly paths: string[];
+  readonly hostname: string;
+  readonly parent: SnapshotEntry | null;
+  /** The snapshot's root tree. */
+  readonly tree: Id;
+  /** The working copies' records, when a selector was asked. */
+  readonly vcs: SnapshotWorkingCopy[] | undefined;
+  /** The walk's counts, warnings, skipped entries and classes. */
+  readonly walker: Walker;
+  /** Where a source path under one of the paths is in the snapshot ("/app/src/a.ts"). */
+  readonly inSnapshot: (path: string) => string;
+}
+
+/**
+ * Walks `options.paths` as a backup does, the same for a real backup and a dry run: the same
+ * parent (findParent), the same selector, the same reuse of the parent's unchanged entries. Blobs
+ * go to the writer `makeWriter` gives (after the paths are checked); it is finished here, or
+ * aborted when the walk fails.
+ */
+export async function walkBackup(repo: Repository, options: BackupOptions, makeWriter: () => BlobWriter): Promise<BackupWalk> {
   const roots = await resolveBackupPaths(options.source, options.paths);
   const hostname = options.hostname ?? osHostname();
   const paths = roots.map((root) => root.path);
@@ -70,19 +131,19 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
   const wholeRoot = roots.length === 1 && roots[0]?.name === '';
   const parentTree = parent?.snapshot.tree;
   const parentRoot = parentTree === undefined || wholeRoot ? new Map<string, TreeNode>() : await loadNodeMap(repo, parentTree);
-
-  const writer = createBlobWriter(repo, {
-    ...(options.compression === undefined ? {} : { compression: compressionSetting(options.compression) }),
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
-  });
-  const walker = new Walker(repo, options, writer, await skippedFolders(options.source, options.skip ?? []), parent !== null && recordedXattrs(parent.snapshot));
   const inSnapshot = (path: string): string => snapshotPathOf(roots, path);
+  const onEntry = options.onEntry;
+  const walkOptions: BackupOptions = onEntry === undefined ? options : { ...options, onEntry: (entry) => onEntry({ ...entry, path: inSnapshot(entry.path) }) };
+
+  const skipFolders = await skippedFolders(options.source, options.skip ?? []);
+  const writer = makeWriter();
+  const walker = new Walker(repo, walkOptions, writer, skipFolders, parent !== null && recordedXattrs(parent.snapshot));
   const parentCopies = new Map((parent?.snapshot.vcs ?? []).map((record) => [record.path, record]));
   options.selector?.begin?.((root) => {
     const record = parentCopies.get(inSnapshot(root));
     return record?.extras != null && record.extrasKey !== undefined && writer.has(record.extras) ? { extras: record.extras, extrasKey: record.extrasKey } : undefined;
   });
-  let tree: Uint8Array;
+  let tree: Id;
   let vcs: SnapshotWorkingCopy[] | undefined;
   try {
     const rootNodes: TreeNode[] = [];
@@ -120,36 +181,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
   } finally {
     await options.selector?.close();
   }
-
-  const ws = walker.writer.stats;
-  const summary: SnapshotSummary = {
-    ...walker.counts,
-    bytesAdded: ws.bytesAdded,
-    dataBlobsAdded: ws.dataBlobsAdded,
-    treeBlobsAdded: ws.treeBlobsAdded,
-    packsAdded: ws.packsAdded,
-    warnings: walker.warnings.length,
-    durationMs: Date.now() - started,
-  };
-  const snapshot: Snapshot = {
-    time: BigInt((options.time ?? new Date()).getTime()) * 1_000_000n,
-    tree,
-    paths,
-    hostname,
-    username: options.username ?? safeUsername(),
-    tags: [...(options.tags ?? [])],
-    description: options.description ?? '',
-    meta: { ...(options.meta ?? {}) },
-    parent: parent === null ? null : fromHex(parent.id),
-    program: PROGRAM,
-    summary,
-    ...(vcs === undefined || vcs.length === 0 ? {} : { vcs }),
-    ...(walker.skipped.length === 0 ? {} : { skipped: walker.skipped.map((entry) => ({ ...entry, path: inSnapshot(entry.path) })) }),
-    ...(walker.classes.size === 0 ? {} : { classes: Object.fromEntries(walker.classes) }),
-  };
-  const id = await saveSnapshot(repo, snapshot);
-  const partial = walker.warnings.some((w) => w.kind === 'unreadable' || w.kind === 'changed');
-  return { id, snapshot, warnings: walker.warnings, partial };
+  return { paths, hostname, parent, tree, vcs, walker, inSnapshot };
 }
 
 /** The lstat of each `skip` path that exists (the walk compares folders with them by identity). */

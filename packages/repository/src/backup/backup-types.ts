@@ -1,4 +1,4 @@
-import type { EntrySelector, Source } from '@cairn/core';
+import type { EntrySelector, NodeType, Source } from '@cairn/core';
 import type { Snapshot } from '@cairn/index';
 import type { CompressionMode } from '../write/compression.js';
 import type { QuotaResult } from '../maintenance/quota.js';
@@ -21,6 +21,19 @@ export interface BackupProgress {
   readonly bytesRead: number;
   readonly bytesAdded: number;
   readonly path: string;
+}
+
+/** How an entry a backup stores compares with the parent snapshot's entry at the same path (`referenced`: recorded by reference). */
+export type BackupEntryStatus = 'new' | 'changed' | 'unchanged' | 'referenced';
+
+/** An entry a backup stores, told once its content is known (a folder after its entries). */
+export interface BackupEntry {
+  /** Where it is in the snapshot ("/app/src/a.ts"). */
+  readonly path: string;
+  readonly type: NodeType;
+  readonly status: BackupEntryStatus;
+  /** A file's size, else 0. */
+  readonly size: number;
 }
 
 /** Options of backup(). */
@@ -56,6 +69,8 @@ export interface BackupOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: BackupProgress) => void;
   readonly onWarning?: (warning: BackupWarning) => void;
+  /** Told of every entry stored (a dry run lists them). */
+  readonly onEntry?: (entry: BackupEntry) => void;
 }
 
 /** What backup() made. */

@@ -4,7 +4,7 @@ import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
 import type { SkippedEntry, SnapshotSummary, TreeNode } from '@cairn/index';
-import type { BackupOptions, BackupWarning, BackupWarningKind } from './backup-types.js';
+import type { BackupEntryStatus, BackupOptions, BackupWarning, BackupWarningKind } from './backup-types.js';
 import type { BlobWriter } from '../write/blob-writer.js';
 import { naming } from '../repo/names.js';
 import type { Repository, TreeLoader } from '../repo/repository.js';
@@ -24,7 +24,7 @@ export async function loadNodeMap(repo: TreeLoader, tree: Id): Promise<Map<strin
 }
 
 /** What the walk needs of the parent snapshot's node at the same path. */
-export type Previous = Pick<TreeNode, 'type' | 'content' | 'subtree'> & Partial<Pick<TreeNode, 'size' | 'mtimeNs' | 'ctimeNs' | 'ino' | 'xattrs'>>;
+export type Previous = Pick<TreeNode, 'type' | 'content' | 'subtree'> & Partial<Pick<TreeNode, 'size' | 'mtimeNs' | 'ctimeNs' | 'ino' | 'xattrs' | 'linkTarget'>>;
 
 /** The event loop gets a turn at least this often (ms): the local source's calls are synchronous. */
 const YIELD_EVERY_MS = 10;
@@ -73,8 +73,10 @@ export class Walker {
    * full path, for the selector and messages. Every entry is reached through its parent's SourceDir.
    */
   async saveEntry(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode | null> {
-    const node = await this.saveNode(parent, path, name, stat, previous);
-    return node === null ? null : this.withXattrs(parent, path, name, stat, node, previous);
+    const saved = await this.saveNode(parent, path, name, stat, previous);
+    const node = saved === null ? null : await this.withXattrs(parent, path, name, stat, saved, previous);
+    if (node !== null) this.options.onEntry?.({ path, type: node.type, status: entryStatus(node, previous), size: node.size });
+    return node;
   }
 
   /**
@@ -160,6 +162,7 @@ export class Walker {
         continue;
       } else if (decision?.action === 'reference' && childStat.type === 'file') {
         node = this.saveReference(childPath, child, childStat, decision.ref);
+        this.options.onEntry?.({ path: childPath, type: 'file', status: 'referenced', size: node.size });
       } else {
         node = await this.saveEntry(dir, childPath, child, childStat, before.get(child));
       }
@@ -195,13 +198,15 @@ export class Walker {
     try {
       const before = await this.fromSource(path, () => file.stat());
       if (before === null) return null;
-      const read = await this.readContent(path, file, before.size);
+      // A stream's size is known only at its end: read in full buffers, and its stat says nothing of a change.
+      const stream = file.stream === true;
+      const read = await this.readContent(path, file, stream ? Number.MAX_SAFE_INTEGER - 1 : before.size);
       if (read === null) return null;
       const { content, size } = read;
       const after = await this.fromSource(path, () => file.stat());
       if (after === null) return null;
       this.counts.bytesRead += size;
-      if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || size !== before.size) {
+      if (!stream && (after.size !== before.size || after.mtimeNs !== before.mtimeNs || size !== before.size)) {
         this.warn('changed', path, `${path} changed while it was read (size ${before.size} -> ${after.size}, ${size} bytes read); the stored copy may be inconsistent`);
       }
       if (linkKey !== undefined) this.hardlinks.set(linkKey, { content, size });
@@ -330,6 +335,23 @@ export class Walker {
   private progress(path: string): void {
     const { filesNew, filesChanged, filesUnchanged, dirs, bytesRead } = this.counts;
     this.options.onProgress?.({ files: filesNew + filesChanged + filesUnchanged, dirs, bytesRead, bytesAdded: this.writer.stats.bytesAdded, path });
+  }
+}
+
+/** How a stored node compares with the parent's node at the same path. */
+function entryStatus(node: TreeNode, previous: Previous | undefined): BackupEntryStatus {
+  if (previous === undefined || previous.type !== node.type) return 'new';
+  switch (node.type) {
+    case 'file':
+      if (previous.content === undefined) return 'new';
+      return node.content !== undefined && sameContent(previous.content, node.content) ? 'unchanged' : 'changed';
+    case 'dir':
+      if (previous.subtree === undefined) return 'new';
+      return node.subtree !== undefined && idEquals(node.subtree, previous.subtree) ? 'unchanged' : 'changed';
+    case 'symlink':
+      return node.linkTarget === previous.linkTarget ? 'unchanged' : 'changed';
+    default:
+      return 'unchanged';
   }
 }
 

@@ -2,24 +2,18 @@ import { CairnError, isCairnError } from '@cairn/core';
 import { matchIdPrefix } from '../repo/prefix.js';
 import { applyPolicy, describePolicy, groupSnapshots, isEmptyPolicy } from './retention.js';
 import type { GroupKey, RetentionPolicy, SnapshotGroup } from './retention.js';
-import { listSnapshots } from '../repo/snapshots.js';
-import type { SnapshotEntry } from '../repo/snapshots.js';
+import { isEmptyFilter, listSnapshots, matchesFilter } from '../repo/snapshots.js';
+import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { RepositoryFiles } from '../repo/repository.js';
 
-/** Options of forget(): a policy, or the snapshots to forget by id. */
-export interface ForgetOptions {
+/** Options of forget(): a policy, or the snapshots to forget by id; the filter (hosts, paths, tags) narrows what a policy considers. */
+export interface ForgetOptions extends SnapshotFilter {
   /** Keep what this policy keeps in each group, forget the rest. */
   readonly policy?: RetentionPolicy;
   /** Forget exactly these snapshots (full ids or unique prefixes) instead of applying a policy. */
   readonly snapshots?: readonly string[];
   /** What groups the snapshots before the policy applies (default host and paths; [] for one group). */
   readonly groupBy?: readonly GroupKey[];
-  /** Consider only snapshots of this host. */
-  readonly host?: string;
-  /** Consider only snapshots holding all tags of one of these lists. */
-  readonly tags?: readonly (readonly string[])[];
-  /** Consider only snapshots that include every one of these paths. */
-  readonly paths?: readonly string[];
   /** Allow an empty policy (with a host, tag or path filter) or a policy that keeps no snapshot of a group. */
   readonly allowRemoveAll?: boolean;
   /** Decide, but remove nothing. */
@@ -58,7 +52,7 @@ export async function forget(repo: RepositoryFiles, options: ForgetOptions): Pro
     throw new CairnError('ERR_USAGE', 'give either snapshot ids or a --keep-* policy, not both');
   }
   const { snapshots } = await listSnapshots(repo);
-  const selected = snapshots.filter((entry) => matchesFilters(entry, options));
+  const selected = snapshots.filter((entry) => matchesFilter(entry.snapshot, options));
   let result: Omit<ForgetResult, 'removed' | 'dryRun'>;
   if (named.length > 0) {
     const chosen = named.map((ref) => matchIdPrefix(snapshots, (entry) => entry.id, ref, 'snapshot', 'list them with `cairn snapshots`'));
@@ -85,7 +79,7 @@ export async function forget(repo: RepositoryFiles, options: ForgetOptions): Pro
 
 function applyToGroups(selected: readonly SnapshotEntry[], options: ForgetOptions): Omit<ForgetResult, 'removed' | 'dryRun'> {
   const policy = options.policy ?? {};
-  const filtered = options.host !== undefined || (options.tags?.length ?? 0) > 0 || (options.paths?.length ?? 0) > 0;
+  const filtered = !isEmptyFilter(options);
   if (isEmptyPolicy(policy)) {
     if (options.allowRemoveAll !== true) {
       throw new CairnError('ERR_USAGE', 'no policy given (every --keep-* is zero or missing): refusing to forget every snapshot; name what to keep, e.g. --keep-last 1');
@@ -116,13 +110,4 @@ export function groupText(key: SnapshotGroup['key']): string {
   if (key.tags !== undefined) parts.push(`tags ${key.tags.join(',') || '(none)'}`);
   if (key.kind !== undefined) parts.push(`${key.kind} snapshots`);
   return parts.length === 0 ? 'all snapshots' : parts.join(', ');
-}
-
-function matchesFilters(entry: SnapshotEntry, options: ForgetOptions): boolean {
-  const s = entry.snapshot;
-  if (options.host !== undefined && s.hostname !== options.host) return false;
-  if (options.paths !== undefined && !options.paths.every((path) => s.paths.includes(path))) return false;
-  const tagLists = options.tags ?? [];
-  if (tagLists.length > 0 && !tagLists.some((list) => list.every((tag) => (tag === '' ? s.tags.length === 0 : s.tags.includes(tag))))) return false;
-  return true;
 }

@@ -52,19 +52,85 @@ export async function saveSnapshot(repo: RepositoryFiles, snapshot: Snapshot): P
   return id;
 }
 
+/**
+ * Which snapshots a command considers (restic's --host, --path, --tag): each given field must
+ * match; an empty filter matches every snapshot. The one home of that choice (findSnapshot,
+ * forget, tag and the CLI's snapshot listing all ask matchesFilter).
+ */
+export interface SnapshotFilter {
+  /** Snapshots of any of these hosts (empty or missing: any host). */
+  readonly hosts?: readonly string[];
+  /** Snapshots whose paths include every one of these (restic: a snapshot of /a and /b matches --path /a). */
+  readonly paths?: readonly string[];
+  /** Snapshots holding every tag of at least one of these lists; the list [""] means "no tags at all". */
+  readonly tags?: readonly (readonly string[])[];
+}
+
+/** True when the filter narrows nothing. */
+export function isEmptyFilter(filter: SnapshotFilter): boolean {
+  return (filter.hosts?.length ?? 0) === 0 && (filter.paths?.length ?? 0) === 0 && (filter.tags?.length ?? 0) === 0;
+}
+
+/** True when the snapshot passes the filter (see SnapshotFilter). */
+export function matchesFilter(snapshot: Pick<Snapshot, 'hostname' | 'paths' | 'tags'>, filter: SnapshotFilter): boolean {
+  const hosts = filter.hosts ?? [];
+  if (hosts.length > 0 && !hosts.includes(snapshot.hostname)) return false;
+  if (!(filter.paths ?? []).every((path) => snapshot.paths.includes(path))) return false;
+  const lists = filter.tags ?? [];
+  if (lists.length === 0) return true;
+  return lists.some((list) => list.every((tag) => (tag === '' ? snapshot.tags.length === 0 : snapshot.tags.includes(tag))));
+}
+
+/** The filter in words, for messages: "host laptop, path /home/ana, tags a,b or c". */
+export function describeFilter(filter: SnapshotFilter): string {
+  const parts: string[] = [];
+  const hosts = filter.hosts ?? [];
+  const paths = filter.paths ?? [];
+  const tags = filter.tags ?? [];
+  if (hosts.length > 0) parts.push(`host ${hosts.join(' or ')}`);
+  if (paths.length > 0) parts.push(`path${paths.length === 1 ? '' : 's'} ${paths.join(' and ')}`);
+  if (tags.length > 0) parts.push(`tags ${tags.map((list) => (list.length === 1 && list[0] === '' ? '(none)' : list.join(','))).join(' or ')}`);
+  return parts.length === 0 ? 'every snapshot' : parts.join(', ');
+}
+
 /** Options of findSnapshot. */
 export interface FindSnapshotOptions {
   /** Called for each snapshot file that cannot be read when the answer may depend on it ("latest"). */
   readonly onUnreadable?: (problem: SnapshotProblem) => void;
+  /** `latest` is the newest snapshot that passes it; a snapshot named by id must pass it too (ERR_NOT_FOUND otherwise). */
+  readonly filter?: SnapshotFilter;
 }
 
 /**
- * Finds a snapshot by full id, unique id prefix, or `latest` (the newest readable one).
- * ERR_NOT_FOUND / ERR_AMBIGUOUS name the reference; ERR_USAGE when it is not hex;
- * ERR_INTEGRITY naming the files when the only snapshots it could be cannot be read.
+ * Finds a snapshot by full id, unique id prefix, or `latest` (the newest readable one that
+ * passes options.filter). ERR_NOT_FOUND / ERR_AMBIGUOUS name the reference (and the filter);
+ * ERR_USAGE when it is not hex; ERR_INTEGRITY naming the files when the only snapshots it
+ * could be cannot be read.
  */
 export async function findSnapshot(repo: RepositoryFiles, ref: string, options: FindSnapshotOptions = {}): Promise<SnapshotEntry> {
+  const filter = options.filter ?? {};
   const { snapshots, problems } = await listSnapshots(repo);
+  if (isEmptyFilter(filter)) return findAmong({ snapshots, problems }, ref, options);
+  if (ref === 'latest') {
+    const matching = snapshots.filter((entry) => matchesFilter(entry.snapshot, filter));
+    if (matching.length === 0 && snapshots.length > 0) {
+      for (const problem of problems) options.onUnreadable?.(problem);
+      throw new CairnError('ERR_NOT_FOUND', `no snapshot matches ${describeFilter(filter)}, so there is no "latest" of them`, {
+        hint: 'list the snapshots there are with `cairn snapshots`',
+      });
+    }
+    return findAmong({ snapshots: matching, problems }, ref, options);
+  }
+  const found = findAmong({ snapshots, problems }, ref, options);
+  if (!matchesFilter(found.snapshot, filter)) {
+    throw new CairnError('ERR_NOT_FOUND', `snapshot ${found.id.slice(0, 8)} does not match ${describeFilter(filter)}`, {
+      hint: 'leave out --host/--path/--tag to take it anyway, or list the matching ones with `cairn snapshots`',
+    });
+  }
+  return found;
+}
+
+function findAmong({ snapshots, problems }: { snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }, ref: string, options: FindSnapshotOptions): SnapshotEntry {
   const unreadable = (candidates: readonly SnapshotProblem[], what: string): CairnError => new CairnError(
     'ERR_INTEGRITY',
     `${what}: ${candidates.map((p) => `${p.file} cannot be read (${p.error.message})`).join('; ')}`,

@@ -11,11 +11,15 @@ import { boardEditArb, editArb } from './edits.js';
 import { BackupCommand } from './commands/backup.js';
 import type { RootsBackup } from './commands/backup.js';
 import { DeviceBackupCommand } from './commands/device-backup.js';
+import { DryRunCommand } from './commands/dry-run.js';
+import { StdinBackupCommand } from './commands/stdin-backup.js';
 import { ForgetCommand } from './commands/forget.js';
 import { KillCommand } from './commands/kill.js';
 import { PruneCommand, RepairIndexCommand } from './commands/maintenance.js';
 import { QuotaBackupCommand } from './commands/quota-backup.js';
 import { RestoreUndoCommand } from './commands/restore-undo.js';
+import { TagCommand } from './commands/tag.js';
+import type { TagChange, TagParams } from './commands/tag.js';
 import { VcsBackupCommand } from './commands/vcs-backup.js';
 
 const hours = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 31, max: 24 * 40 }));
@@ -45,6 +49,21 @@ export const policyArb: fc.Arbitrary<RetentionPolicy> = fc.record(
   { requiredKeys: [] },
 );
 
+/** A tag for the tag command: the backups' own, a new one, and now and then pre-restore (which tag refuses to move). */
+const tagName = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('keep', 'daily', 'moved') }, { weight: 1, arbitrary: fc.constant('pre-restore') });
+
+/** A tag command: snapshots by index or by a tag they carry; set tags, or add and remove some. */
+const tagParams: fc.Arbitrary<TagParams> = fc.record({
+  select: fc.oneof(
+    { weight: 3, arbitrary: fc.record({ picks: fc.array(fc.nat(50), { minLength: 1, maxLength: 2 }) }) },
+    { weight: 1, arbitrary: fc.record({ withTag: fc.constantFrom('keep', 'daily', 'moved') }) },
+  ),
+  change: fc.oneof(
+    { weight: 1, arbitrary: fc.record({ set: fc.uniqueArray(tagName, { maxLength: 2 }) }) },
+    { weight: 2, arbitrary: fc.record({ add: fc.uniqueArray(tagName, { maxLength: 2 }), remove: fc.uniqueArray(tagName, { maxLength: 1 }) }).filter((c) => c.add.length + c.remove.length > 0) },
+  ) as fc.Arbitrary<TagChange>,
+});
+
 const groupBy = fc.constantFrom<readonly GroupKey[]>(['host', 'paths'], ['host', 'paths'], ['host'], [], ['host', 'paths', 'tags']);
 
 type Arb = fc.Arbitrary<fc.AsyncCommand<Model, World>>;
@@ -52,11 +71,14 @@ type Arb = fc.Arbitrary<fc.AsyncCommand<Model, World>>;
 /** Every command generator by kind, with how often it is picked (fc.commands picks evenly among the list's entries). */
 const KINDS: readonly { readonly kind: string; readonly weight: number; readonly arb: Arb }[] = [
   { kind: 'backup', weight: 3, arb: rootsBackup.map((p) => new BackupCommand(p)) },
+  { kind: 'dry-run', weight: 1, arb: rootsBackup.map((p) => new DryRunCommand(p)) },
+  { kind: 'stdin-backup', weight: 1, arb: fc.record({ name: fc.constantFrom('stdin' as const, 'dump.sql' as const), size: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 200_000 })), seed: fc.integer({ min: 1, max: 3 }), hours }).map((p) => new StdinBackupCommand(p)) },
   { kind: 'vcs-backup', weight: 1, arb: fc.record({ change: fc.constantFrom('none' as const, 'commit' as const, 'stash' as const, 'edit' as const, 'push' as const), hours }).map((p) => new VcsBackupCommand(p)) },
   { kind: 'forget-ids', weight: 1, arb: fc.record({ by: fc.constant('ids' as const), picks: fc.array(fc.nat(50), { minLength: 1, maxLength: 2 }) }).map((p) => new ForgetCommand(p)) },
   { kind: 'forget-policy', weight: 2, arb: fc.record({ by: fc.constant('policy' as const), policy: policyArb, groupBy }).map((p) => new ForgetCommand(p)) },
   { kind: 'prune', weight: 2, arb: fc.record({ graceZero: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), maxUnused: fc.constantFrom(0, 0.1, 1) }).map((p) => new PruneCommand(p)) },
   { kind: 'quota-backup', weight: 1, arb: fc.record({ limitPercent: fc.integer({ min: 40, max: 300 }), policy: fc.option(policyArb, { nil: null }) }).chain((q) => rootsBackup.map((p) => new QuotaBackupCommand({ ...p, ...q }))) },
+  { kind: 'tag', weight: 1, arb: tagParams.map((p) => new TagCommand(p)) },
   { kind: 'restore-undo', weight: 2, arb: fc.record({ pick: fc.nat(50) }).map((p) => new RestoreUndoCommand(p)) },
   { kind: 'repair-index', weight: 1, arb: fc.record({ dropIndex: fc.boolean() }).map((p) => new RepairIndexCommand(p)) },
   { kind: 'kill', weight: 1, arb: fc.record({ what: fc.constantFrom('backup' as const, 'prune' as const), delayMs: fc.integer({ min: 0, max: 2500 }), backup: rootsBackup }).map((p) => new KillCommand(p)) },

@@ -8,6 +8,7 @@ import { ForgetCommand } from './commands/forget.js';
 import { PruneCommand } from './commands/maintenance.js';
 import { QuotaBackupCommand } from './commands/quota-backup.js';
 import { RestoreUndoCommand } from './commands/restore-undo.js';
+import { TagCommand } from './commands/tag.js';
 import { VcsBackupCommand } from './commands/vcs-backup.js';
 import type { Model } from './model-state.js';
 import type { World } from './world.js';
@@ -42,6 +43,18 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
       new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'd2', size: 100, seed: 3 }] }),
       new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'd2/c', size: 100, seed: 3 }] }),
       new RestoreUndoCommand({ pick: 0 }),
+    ],
+  },
+  {
+    item: 'tag rewrites snapshots (new file first), keeps pre-restore snapshots what they are, and forget keeps by the new tags',
+    commands: [
+      new BackupCommand({ ...plain, edits: [] }),
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 100, seed: 3 }] }),
+      new RestoreUndoCommand({ pick: 0 }),
+      new TagCommand({ select: { picks: [2] }, change: { set: [] } }),
+      new TagCommand({ select: { picks: [0] }, change: { add: ['keep'], remove: [] } }),
+      new TagCommand({ select: { withTag: 'keep' }, change: { add: ['keep'], remove: [] } }),
+      new ForgetCommand({ by: 'policy', policy: { last: 1, tags: [['keep']] }, groupBy: ['host', 'paths'] }),
     ],
   },
   {
