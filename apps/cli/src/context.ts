@@ -15,8 +15,10 @@ export const EXIT = { ok: 0, error: 1, partial: 3 } as const;
 export interface GlobalOptions {
   readonly repo?: string;
   readonly json?: boolean;
-  /** -q/--quiet: no progress and no warnings. */
+  /** -q: print nothing but errors and warnings (and what a listing command was asked for); no progress. */
   readonly quiet?: boolean;
+  /** -v: more detail (restore lists every entry; errors show their causes). */
+  readonly verbose?: boolean;
 }
 
 /** The options of a command merged with the program's global ones. */
@@ -56,7 +58,7 @@ export async function openOrCreateRepo(options: GlobalOptions): Promise<Reposito
     if (!isDefault || !isCairnError(error, 'ERR_NOT_REPOSITORY')) throw error;
   }
   const repo = await initRepository(backend);
-  process.stderr.write(`created a new repository at ${path} (the default; choose another with --repo or CAIRN_REPO)\n`);
+  if (options.quiet !== true) process.stderr.write(`created a new repository at ${path} (the default; choose another with --repo or CAIRN_REPO)\n`);
   return repo;
 }
 
@@ -95,8 +97,9 @@ export function printDocument(value: unknown): void {
  * Turns an error into a message on stderr (with --json an `error` line: docs/JSON.md) and returns the exit code.
  * A CairnError is the user's to act on (ERR_USAGE: an argument the CLI or engine refused);
  * anything else, a stray TypeError or RangeError included, is a bug in cairn and says so.
+ * `verbose` (-v) adds the chain of causes and, for a bug, the stack.
  */
-export function reportError(error: unknown, json: boolean): number {
+export function reportError(error: unknown, json: boolean, verbose = false): number {
   const cairn = isCairnError(error) ? error : undefined;
   const code = cairn?.code ?? 'ERR_INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
@@ -106,7 +109,12 @@ export function reportError(error: unknown, json: boolean): number {
   } else {
     process.stderr.write(`cairn: ${message}\n`);
     if (hint !== undefined) process.stderr.write(`hint: ${hint}\n`);
-    if (code === 'ERR_INTERNAL' && process.env['CAIRN_DEBUG']) process.stderr.write(`${error instanceof Error ? (error.stack ?? '') : ''}\n`);
+    if (verbose) {
+      for (let cause = error instanceof Error ? error.cause : undefined; cause !== undefined; cause = cause instanceof Error ? cause.cause : undefined) {
+        process.stderr.write(`cause: ${cause instanceof Error ? cause.message : String(cause)}\n`);
+      }
+    }
+    if (code === 'ERR_INTERNAL' && (verbose || process.env['CAIRN_DEBUG'])) process.stderr.write(`${error instanceof Error ? (error.stack ?? '') : ''}\n`);
   }
   return EXIT.error;
 }

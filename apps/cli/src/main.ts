@@ -8,9 +8,11 @@ import { VERSION } from '@cairn/repository';
 import { registerBackup } from './commands/backup.js';
 import { registerCat } from './commands/cat.js';
 import { registerCheck } from './commands/check.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
 import { registerDevice } from './commands/device.js';
 import { registerForget } from './commands/forget.js';
+import { registerHelpDoc } from './commands/help-doc.js';
 import { registerInit } from './commands/init.js';
 import { registerLs } from './commands/ls.js';
 import { registerProjects } from './commands/projects.js';
@@ -21,9 +23,14 @@ import { registerSnapshots } from './commands/snapshots.js';
 import { registerStats } from './commands/stats.js';
 import { registerTag } from './commands/tag.js';
 import { registerUnlock } from './commands/unlock.js';
+import { registerVersion } from './commands/version.js';
 import { defaultRepoLocation, EXIT, globals, reportError } from './context.js';
+import type { GlobalOptions } from './context.js';
+import { attachExamples } from './examples.js';
+import { nameCommandsInErrors, ParseError, parseErrorToUsage, quietParseErrors, registerHelp } from './help.js';
 import { setJsonOutput } from './output.js';
 import { refuseExcessArguments } from './usage.js';
+import { applyVerbosity, releaseStdout } from './verbosity.js';
 
 // A reader that stops early (`cairn ls … | head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -36,6 +43,8 @@ const program = new Command('cairn')
   .version(VERSION)
   .option('-r, --repo <path>', 'the repository folder (default: $CAIRN_REPO, else the per-user default)')
   .option('--json', 'print JSON Lines on stdout: progress, warnings, the result (docs/JSON.md)')
+  .option('-q, --quiet', 'print nothing but errors and warnings (listings, cat and stats still print what they were asked for); no progress')
+  .option('-v, --verbose', 'print more detail (restore lists every entry; errors show their causes)')
   .addHelpText('after', `
 Repository: --repo, else $CAIRN_REPO, else ${defaultRepoLocation()}
 (the default is created by the first backup; any other location by \`cairn init\`).
@@ -43,10 +52,13 @@ Repository: --repo, else $CAIRN_REPO, else ${defaultRepoLocation()}
 Exit codes:
   0  success
   1  error (nothing was changed, or check found damage)
-  3  partial: the command finished but some files could not be read or restored`)
-  .exitOverride()
-  .showHelpAfterError()
+  3  partial: the command finished but some files could not be read or restored
+
+More: cairn help <command> (every command has examples); docs/CLI.md lists every flag.`)
   .hook('preAction', (_program, action) => setJsonOutput(globals(action).json === true));
+// Commander's errors become one line with a suggestion (not the whole help): set before the
+// commands are added, which inherit it.
+quietParseErrors(program);
 
 registerInit(program);
 registerBackup(program);
@@ -64,14 +76,26 @@ registerRepair(program);
 registerUnlock(program);
 registerConfig(program);
 registerDevice(program);
+registerVersion(program);
+registerCompletion(program);
+registerHelp(program);
+registerHelpDoc(program);
 refuseExcessArguments(program);
+applyVerbosity(program);
+attachExamples(program);
+nameCommandsInErrors(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) {
+  const json = process.argv.includes('--json');
+  const verbose = program.opts<GlobalOptions>().verbose === true;
+  if (error instanceof ParseError) {
+    process.exitCode = reportError(parseErrorToUsage(error), json);
+  } else if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.error;
   } else {
-    process.exitCode = reportError(error, process.argv.includes('--json'));
+    process.exitCode = reportError(error, json, verbose);
   }
 }
+releaseStdout(Number(process.exitCode ?? EXIT.ok));

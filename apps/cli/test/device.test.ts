@@ -129,7 +129,7 @@ describe('cairn device', () => {
     expect(existsSync(join(home, 'data', 'cairn', 'repo'))).toBe(false); // no repository was created
 
     expect((await cairn(['device', 'backup', '--port', 'sim', '--sim-root', board], { home })).code).toBe(0);
-    const noSnapshot = await cairn(['device', 'restore', 'beef', '--port', 'sim'], { home });
+    const noSnapshot = await cairn(['device', 'restore', 'beef', '--port', 'sim', '--sim-root', board], { home });
     expect(noSnapshot.code).toBe(1);
     expect(noSnapshot.stderr).toContain('beef');
   });

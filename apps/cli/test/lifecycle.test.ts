@@ -71,9 +71,10 @@ describe('cairn forget, prune, unlock, repair, check --read-data-subset', () => 
     expect((await run('forget', ids.a)).stdout).toContain('removed 1 snapshot;');
     const marked = await run('prune');
     expect(marked.code).toBe(0);
-    expect(marked.stdout).toMatch(/deleted no packs\nmarked \d+ packs? \(.+\) for deletion: \d+ unused\npending: \d+ packs? \(.+\) will be deleted by a prune run after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    expect(marked.stdout).toMatch(/^freed now: nothing \(no pack deleted\)\nmarked \d+ packs? \(.+\) for deletion: \d+ unused\npending: \d+ packs? \(.+\), deleted by the first prune run after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(the grace period, 1h, .*\)\nto free them now: cairn prune --grace 0 /);
     const swept = await run('prune', '--grace', '0');
-    expect(swept.stdout).toMatch(/^deleted \d+ packs?, freeing /);
+    expect(swept.stdout).toMatch(/^freed now: .+ \(\d+ packs? deleted\)\n/);
+    expect(swept.stdout).not.toContain('pending');
     expect(await readdir(join(repo, 'locks'))).toEqual([]);
 
     const badUnused = await run('prune', '--max-unused', 'lots');

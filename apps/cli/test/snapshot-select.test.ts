@@ -84,7 +84,7 @@ describe('snapshot filters: --host, --path, --tag', () => {
     expect(none.stderr.split('\n')[0]).toBe('cairn: no snapshot matches tags weekly, so there is no "latest" of them');
     expect(await readdir(home)).not.toContain('n');
 
-    const board = await run('device', 'restore', 'latest', '--port', 'sim', '--host', 'nowhere');
+    const board = await run('device', 'restore', 'latest', '--port', 'sim', '--sim-root', join(home, 'board'), '--host', 'nowhere');
     expect(board.code).toBe(1);
     expect(board.stderr.split('\n')[0]).toBe('cairn: no snapshot matches host nowhere, so there is no "latest" of them');
 

@@ -26,6 +26,7 @@ export async function connect(flags: DeviceFlags, options: { compress?: boolean;
   }
   if (flags.port === '') throw usageError('--port: an empty name ("") names no board; give a serial port, tcp:HOST:PORT or sim');
   if (flags.simRoot !== undefined && flags.port !== 'sim') throw usageError(`--sim-root is for --port sim, not ${JSON.stringify(flags.port)}`);
+  if (flags.simRoot === undefined && flags.port === 'sim') throw usageError('--port sim needs --sim-root <dir>: the folder that holds the simulated board\'s flash');
   if (flags.simRoot !== undefined && options.create === true) await mkdir(flags.simRoot, { recursive: true });
   return openDevice({
     port: flags.port,

@@ -18,7 +18,7 @@ function withPort(command: Command): Command {
     .option('--timeout <seconds>', 'how long to wait for the board\'s next byte, and at most for its raw REPL prompt when connecting (default 10)')
     .option('--soft-reset', 'soft-reset the board first (a clean interpreter with the most free RAM)')
     .option('--chunk-size <bytes>', 'file bytes per transfer (default 4096; less for boards short of RAM)')
-    .option('--sim-root <dir>', 'with --port sim: the folder the simulated board\'s flash is loaded from (a restore writes it back)');
+    .option('--sim-root <dir>', 'with --port sim (and required there): the folder the simulated board\'s flash is loaded from (a restore writes it back)');
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -60,8 +60,8 @@ export function registerForget(program: Command): void {
       printJson({ ...jsonOf(result), ...(pruned === undefined ? {} : { prune: pruned }) });
       return;
     }
-    process.stdout.write(describeForget(result));
-    if (pruned !== undefined) process.stdout.write(describePrune(pruned));
+    process.stdout.write(describeForget(result, pruned !== undefined));
+    if (pruned !== undefined) process.stdout.write(describePrune(pruned, pruning.graceMs));
   });
 }
 
@@ -74,7 +74,7 @@ export function parseGroupBy(text: string): GroupKey[] {
   return keys as GroupKey[];
 }
 
-function describeForget(result: ForgetResult): string {
+function describeForget(result: ForgetResult, pruning: boolean): string {
   const out: string[] = [`applying policy: ${result.policy}`];
   const row = (entry: SnapshotEntry, reasons?: readonly string[]): string[] => [
     shortId(entry.id),
@@ -98,7 +98,7 @@ function describeForget(result: ForgetResult): string {
   const count = result.groups.reduce((sum, g) => sum + g.remove.length, 0);
   out.push('', result.dryRun
     ? `would remove ${count} snapshot${count === 1 ? '' : 's'} (dry run: nothing changed)`
-    : `removed ${result.removed.length} snapshot${result.removed.length === 1 ? '' : 's'}${result.removed.length > 0 ? '; `cairn prune` frees the data only they used' : ''}`);
+    : `removed ${result.removed.length} snapshot${result.removed.length === 1 ? '' : 's'}${result.removed.length === 0 ? '' : pruning ? '; pruning the data only they used:' : '; the data only they used is still stored: `cairn prune --grace 0` frees it now (`cairn prune` marks it, and a prune after the grace period frees it)'}`);
   return `${out.join('\n')}\n`;
 }
 

@@ -41,20 +41,24 @@ export function registerPrune(program: Command): void {
     const options = globals(command);
     const repo = await openRepo(options);
     // Ctrl-C (or SIGTERM) stops it at a point where stopping is safe: before a deletion starts, or between repacked packs.
+    const pruning = pruneOptions(flags, flags.dryRun === true);
     const progress = startProgress({ command: 'prune', enabled: options.quiet !== true, initial: { phase: 'plan', done: 0, total: null } });
-    const result = await withInterrupt((signal) => prune(repo, { ...pruneOptions(flags, flags.dryRun === true), signal, onProgress: (p) => progress.set({ phase: p.phase, done: p.done, total: p.total }) }))
+    const result = await withInterrupt((signal) => prune(repo, { ...pruning, signal, onProgress: (p) => progress.set({ phase: p.phase, done: p.done, total: p.total }) }))
       .finally(() => progress.stop());
     if (options.json === true) printJson(result);
-    else process.stdout.write(describePrune(result));
+    else process.stdout.write(describePrune(result, pruning.graceMs));
   });
 }
 
-/** The lines `cairn prune` prints for a result. */
-export function describePrune(result: PruneResult): string {
+/**
+ * The lines `cairn prune` prints for a result: what was freed now, what was marked, what is
+ * pending and when it goes (the grace period), and how to free it at once.
+ */
+export function describePrune(result: PruneResult, graceMs: number = DEFAULT_GRACE_MS): string {
   const lines: string[] = [];
   const d = result.deleted;
-  const deleted = result.dryRun ? 'would delete' : 'deleted';
-  lines.push(d.packs === 0 ? `${deleted} no packs` : `${deleted} ${plural(d.packs, 'pack')}, freeing ${formatBytes(d.bytes)}`);
+  const freed = result.dryRun ? 'would free now' : 'freed now';
+  lines.push(d.packs === 0 ? `${freed}: nothing (no pack deleted)` : `${freed}: ${formatBytes(d.bytes)} (${plural(d.packs, 'pack')} deleted)`);
   if (result.keptAgain > 0) lines.push(`kept ${plural(result.keptAgain, 'marked pack')}: a snapshot uses ${result.keptAgain === 1 ? 'it' : 'them'} again`);
   const m = result.marked;
   const markedPacks = m.unused.packs + m.repacked.packs + m.unindexed.packs;
@@ -68,13 +72,23 @@ export function describePrune(result: PruneResult): string {
   }
   const p = result.pending;
   if (p.packs > 0) {
-    const when = p.waitingFor.length > 0
-      ? `once no backup runs; waiting for:\n${p.waitingFor.map((w) => `  ${w}`).join('\n')}`
-      : `by a prune run after ${formatTime(BigInt(p.dueAt ?? Date.now()) * 1_000_000n)} (the grace period; --grace 0 deletes at once when no backup runs)`;
-    lines.push(`pending: ${plural(p.packs, 'pack')} (${formatBytes(p.bytes)}) will be deleted ${when}`);
+    const what = `pending: ${plural(p.packs, 'pack')} (${formatBytes(p.bytes)})`;
+    if (p.waitingFor.length > 0) {
+      lines.push(`${what}, deleted by the first prune run while no backup runs; waiting for:`, ...p.waitingFor.map((w) => `  ${w}`));
+    } else {
+      lines.push(`${what}, deleted by the first prune run after ${formatTime(BigInt(p.dueAt ?? Date.now()) * 1_000_000n)} (the grace period, ${graceText(graceMs)}, protects writers that take no lease)`);
+      lines.push('to free them now: cairn prune --grace 0 (safe: while a backup runs, it deletes nothing)');
+    }
   }
   for (const note of result.notes) lines.push(`note: ${note}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A grace period as the --grace flag takes it: "1h", "30m", "45s". */
+function graceText(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 1000)}s`;
 }
 
 function plural(n: number, word: string): string {

@@ -46,6 +46,7 @@ export function registerRestore(program: Command): void {
       const overwrite = POLICIES.find((p) => p === flags.overwrite);
       if (overwrite === undefined) throw usageError(`--overwrite wants one of ${POLICIES.join(', ')}, got ${JSON.stringify(flags.overwrite)}`);
       if (flags.target === '') throw usageError('--target: an empty path ("") names no folder; give "." for the current folder');
+      if (flags.target === '-') throw usageError('--target: "-" is not stdout here: a restore writes files into a folder; give ./- for a folder named "-"');
       const choice = chooseSnapshot(given, flags.project);
       const filter = snapshotFilter(flags);
       const repo = await openRepo(options);

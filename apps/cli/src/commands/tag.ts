@@ -24,11 +24,6 @@ export function registerTag(program: Command): void {
     .option('--remove <tags>', 'remove these tags (comma-separated; repeatable)', collect)
     .option('--set <tags>', 'replace all tags with these (comma-separated; repeatable; "" for no tags)', collect)
     .option('-n, --dry-run', 'say what would change, change nothing')
-    .addHelpText('after', `
-Examples:
-  cairn tag latest --add keep
-  cairn tag 1a2b3c4d --remove daily --add weekly
-  cairn tag --host laptop --tag nightly --set nightly,archived`)
     .action(async (refs: string[], flags: TagFlags, command: Command) => {
       const options = globals(command);
       const filter = snapshotFilter(flags);

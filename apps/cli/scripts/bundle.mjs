@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * Bundles the cairn command for installing: dist/cairn.js (the `cairn` bin, executable, with its
+ * shebang) and dist/compress-worker.js (the engine's compression worker, which the bundle starts
+ * from its own folder). The workspace packages (@cairn/*) are not on the npm registry, so they go
+ * into the bundle; every third-party package stays external and is a dependency of this package,
+ * installed from the registry. Run by the build, after tsc (it bundles tsc's output).
+ *
+ * Fails, naming the package, when a third-party dependency of a bundled workspace package is not
+ * a dependency of apps/cli with the same range: the installed CLI would miss it.
+ */
+import { chmodSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const cliDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(cliDir, '..', '..');
+const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
+const fail = (message) => {
+  process.stderr.write(`bundle: ${message}\n`);
+  process.exit(1);
+};
+
+/** The workspace packages by name: their folder and manifest. */
+const workspace = new Map();
+for (const name of readdirSync(join(root, 'packages'))) {
+  const file = join(root, 'packages', name, 'package.json');
+  if (existsSync(file)) workspace.set(readJson(file).name, { dir: join(root, 'packages', name), manifest: readJson(file) });
+}
+const cli = readJson(join(cliDir, 'package.json'));
+
+/** The workspace packages the CLI's code reaches (its devDependencies, then their dependencies). */
+const bundled = new Map();
+const visit = (deps) => {
+  for (const name of Object.keys(deps ?? {})) {
+    if (!workspace.has(name) || bundled.has(name)) continue;
+    bundled.set(name, workspace.get(name));
+    visit(workspace.get(name).manifest.dependencies);
+  }
+};
+visit(cli.dependencies);
+visit(cli.devDependencies);
+
+/** Third-party packages stay external; each must be the CLI's own dependency, with the same range. */
+const external = new Set(Object.keys({ ...cli.dependencies, ...cli.optionalDependencies }));
+for (const [name, { manifest }] of bundled) {
+  for (const kind of ['dependencies', 'optionalDependencies']) {
+    for (const [dep, range] of Object.entries(manifest[kind] ?? {})) {
+      if (workspace.has(dep)) continue;
+      if (cli[kind]?.[dep] !== range) fail(`${name} needs ${dep}@${range} (${kind}): add "${dep}": "${range}" to the ${kind} of apps/cli/package.json`);
+      external.add(dep);
+    }
+  }
+}
+for (const name of Object.keys(cli.dependencies ?? {})) if (workspace.has(name)) fail(`${name} is a dependency of apps/cli: workspace packages are bundled, so it belongs in devDependencies`);
+
+const main = join(cliDir, 'dist', 'main.js');
+if (!existsSync(main)) fail('apps/cli/dist/main.js is missing: run tsc first (npx --yes pnpm@10 run build)');
+const repository = bundled.get('@cairn/repository');
+const worker = join(repository.dir, 'dist', 'write', 'compress-worker.js');
+if (!existsSync(worker)) fail(`${worker} is missing: build @cairn/repository first`);
+
+await build({
+  entryPoints: { cairn: main, 'compress-worker': worker },
+  outdir: join(cliDir, 'dist'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: [...external],
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+chmodSync(join(cliDir, 'dist', 'cairn.js'), 0o755);
+chmodSync(main, 0o755);

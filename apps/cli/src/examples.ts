@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { commandPath, walkCommands } from './command-tree.js';
+
+/**
+ * Examples for every command, keyed by its words after `cairn` ("" is cairn itself).
+ * Each shows up under "Examples:" in the command's help and in docs/CLI.md; the first one
+ * of each is the README's. A command without an entry gets none (the CLI test names it).
+ */
+export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
+  '': [
+    ['cairn backup ~/projects/acme', 'back up a folder into the default repository'],
+    ['cairn help restore', 'what a command takes, with examples'],
+  ],
+  init: [
+    ['cairn init --repo /mnt/usb/cairn', 'create a repository on a USB disk'],
+    ['cairn init --repo /mnt/usb/cairn --max-size 50%', 'one that keeps under half of its filesystem'],
+  ],
+  backup: [
+    ['cairn backup ~/projects/acme --tag nightly', 'back up a folder (the first backup creates the default repository)'],
+    ['cairn backup ~/projects/acme --vcs changes', 'store only what the git/hg/svn remote lacks'],
+    ['cairn backup ~/projects/acme --dry-run', 'what a backup would store and skip; writes nothing'],
+    ['pg_dump acme | cairn backup --stdin --stdin-filename acme.sql', 'a stream as one file'],
+    ['cairn -q backup ~/projects/acme', 'for cron: print nothing unless something fails'],
+  ],
+  snapshots: [
+    ['cairn snapshots', 'list every snapshot, oldest first'],
+    ['cairn snapshots --tag nightly --host laptop', 'only some of them'],
+    ['cairn snapshots --latest 1 --group-by host,paths --compact', 'the newest of each host and paths'],
+  ],
+  projects: [['cairn projects', 'projects, clients, stacks, last backup and size']],
+  ls: [
+    ['cairn ls latest acme/src -l', 'what the newest snapshot holds below acme/src'],
+    ['cairn ls 3fa2 --no-recursive', 'the top folder of a snapshot, by id prefix'],
+  ],
+  restore: [
+    ['cairn restore latest --target /tmp/back', 'restore the newest snapshot into /tmp/back'],
+    ["cairn restore latest --target /tmp/back acme/src '*.md'", 'only some paths (globs without "/" match at any depth)'],
+    ['cairn restore 3fa2 --target /tmp/back --dry-run', 'say what would be written'],
+  ],
+  check: [
+    ['cairn check', 'verify the index, pack headers, snapshots and trees'],
+    ['cairn check --read-data-subset 10%', 'also read a tenth of the data'],
+  ],
+  cat: [
+    ['cairn cat snapshot latest', 'the newest snapshot as JSON'],
+    ['cairn cat config', "the repository's settings"],
+  ],
+  stats: [
+    ['cairn stats', 'sizes, compression and deduplication of the repository'],
+    ['cairn stats latest', 'what the newest backup stored, by file class'],
+  ],
+  forget: [
+    ['cairn forget --keep-daily 7 --keep-weekly 4 --dry-run', 'which rule keeps what'],
+    ['cairn forget --keep-last 10 --prune', 'forget, then free what is no longer used'],
+    ['cairn forget 3fa2c1d0', 'one snapshot, by id'],
+  ],
+  prune: [
+    ['cairn prune', 'delete data no snapshot uses (what a prune marks waits an hour)'],
+    ['cairn prune --grace 0', 'free it now, when no other process writes to the repository'],
+  ],
+  tag: [
+    ['cairn tag latest --add keep', 'add a tag to the newest snapshot (it gets a new id)'],
+    ['cairn tag 1a2b3c4d --remove daily --add weekly', 'change the tags of one snapshot'],
+    ['cairn tag --host laptop --tag nightly --set nightly,archived', 'every snapshot the filters select'],
+  ],
+  repair: [['cairn repair index', 'rebuild the index from the pack headers']],
+  'repair index': [['cairn repair index', 'rebuild the index from the pack headers']],
+  'repair snapshots': [
+    ['cairn repair snapshots --dry-run', 'which snapshots lost data'],
+    ['cairn repair snapshots', 'write mended copies of them'],
+  ],
+  unlock: [
+    ['cairn unlock', 'remove locks of processes that are gone'],
+    ['cairn unlock --remove-all', 'remove every lock (only when no cairn runs on the repository)'],
+  ],
+  config: [['cairn config', 'show the size limit and the stored retention policy']],
+  'config max-size': [
+    ['cairn config max-size 20G', 'keep the repository under 20G'],
+    ['cairn config max-size none', 'no size limit'],
+  ],
+  'config retention': [['cairn config retention --keep-daily 7 --keep-weekly 4', 'store the policy forget and the size limit apply']],
+  device: [['cairn device ls --port /dev/ttyACM0', 'what is on a board plugged in over USB']],
+  'device backup': [
+    ['cairn device backup --port /dev/ttyACM0 --tag pico', "snapshot a board's filesystem"],
+    ['cairn device backup --port tcp:192.168.1.50:23 --path /lib', 'one folder of a board behind a network bridge'],
+  ],
+  'device restore': [
+    ['cairn device restore latest --port /dev/ttyACM0', 'put the newest snapshot back on the board'],
+    ['cairn device restore latest --port /dev/ttyACM0 --path lib --dry-run', 'count what would be written'],
+  ],
+  'device ls': [
+    ['cairn device ls --port /dev/ttyACM0 -l', 'the files on a board, with sizes'],
+    ['cairn device ls --port sim --sim-root ./board', 'a simulated board whose flash is the folder ./board'],
+  ],
+  version: [
+    ['cairn version', 'the version of cairn, Node.js and the platform'],
+    ['cairn version --json', 'the same as JSON'],
+  ],
+  completion: [
+    ['source <(cairn completion bash)', 'completion in this bash session (add it to ~/.bashrc to keep it)'],
+    ['cairn completion zsh > "${fpath[1]}/_cairn"', 'install it for zsh'],
+    ['cairn completion fish > ~/.config/fish/completions/cairn.fish', 'install it for fish'],
+  ],
+  help: [
+    ['cairn help backup', 'the flags of backup, with examples'],
+    ['cairn help device backup', 'the same for a command of a command'],
+  ],
+};
+
+/** The examples of `command`, as its help prints them (empty when it has none). */
+export function examplesText(command: Command): string {
+  const examples = EXAMPLES[commandPath(command).join(' ')] ?? [];
+  if (examples.length === 0) return '';
+  const width = Math.max(...examples.map(([line]) => line.length));
+  const lines = examples.map(([line, what]) => `  $ ${line.padEnd(width)}  # ${what}`);
+  return `\nExamples:\n${lines.join('\n')}`;
+}
+
+/** Adds an "Examples:" block after the help of every command that has examples (run once, after registration). */
+export function attachExamples(program: Command): void {
+  for (const command of walkCommands(program)) {
+    const text = examplesText(command);
+    if (text !== '') command.addHelpText('after', text);
+  }
+}

@@ -1,0 +1,92 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '@cairn/repository';
+import { tempDir } from './run-cli.js';
+
+const run = promisify(execFile);
+const CLI_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The first line of a file. */
+async function firstLine(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(100), 0, 100, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8').split('\n')[0] ?? '';
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Makes the tarball the README's install uses (`pnpm pack` in apps/cli) into `dir`; returns its
+ * path. pnpm is the one that runs the tests when there is one (`pnpm test`), else `npx pnpm@10`.
+ */
+async function pack(dir: string): Promise<string> {
+  const execPath = process.env['npm_execpath'] ?? '';
+  const [command, args] = /pnpm/.test(execPath) ? [process.execPath, [execPath]] : ['npx', ['--yes', 'pnpm@10']];
+  await run(command, [...args, 'pack', '--pack-destination', dir], { cwd: CLI_DIR, timeout: 120_000 });
+  const [tarball] = (await readdir(dir)).filter((name) => name.endsWith('.tgz'));
+  expect(tarball).toBe(`cairn-backup-${VERSION}.tgz`);
+  return join(dir, tarball ?? '');
+}
+
+/** Why the npm registry cannot be used here, or undefined when it answers. */
+function registryUnreachable(): string | undefined {
+  const ping = spawnSync('npm', ['ping'], { encoding: 'utf8', timeout: 20_000 });
+  return ping.status === 0 ? undefined : `the npm registry does not answer (npm ping: ${(ping.stderr || ping.error?.message || 'timed out').trim().split('\n')[0]})`;
+}
+
+describe('the install path', () => {
+  it('the bin is executable with a shebang, and the tarball names no workspace package (they are in the bundle)', async (context) => {
+    for (const file of ['dist/main.js', 'dist/cairn.js']) {
+      expect((await stat(join(CLI_DIR, file))).mode & 0o111, `${file} is executable`).toBe(0o111);
+      expect(await firstLine(join(CLI_DIR, file))).toBe('#!/usr/bin/env node');
+    }
+    const manifest = JSON.parse(await readFile(join(CLI_DIR, 'package.json'), 'utf8')) as { name: string; version: string; private?: boolean; bin: Record<string, string>; dependencies: Record<string, string> };
+    expect(manifest).toMatchObject({ name: 'cairn-backup', version: VERSION, bin: { cairn: './dist/cairn.js' } });
+    expect(manifest.private).toBeUndefined();
+    expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith('@cairn/'))).toEqual([]);
+
+    const dir = await tempDir();
+    const tarball = await pack(dir).catch((error: unknown) => {
+      // Only npx fetching pnpm needs the network here.
+      const unreachable = registryUnreachable();
+      if (unreachable !== undefined) context.skip(`cannot run pnpm: ${unreachable}`);
+      throw error;
+    });
+    const { stdout } = await run('tar', ['-tzf', tarball]);
+    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/package.json']);
+    const packed = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
+    expect(JSON.stringify(packed)).not.toContain('workspace:');
+    expect(Object.keys(packed.dependencies).filter((name) => name.startsWith('@cairn/'))).toEqual([]);
+  }, 180_000);
+
+  it('npm install -g into a prefix gives a cairn that runs: version, and a backup and restore through the bundled worker', async (context) => {
+    // The third-party packages (commander, msgpackr, zstd, serialport, …) come from the registry.
+    const unreachable = registryUnreachable();
+    if (unreachable !== undefined) context.skip(unreachable);
+    const dir = await tempDir();
+    const tarball = await pack(dir);
+    const prefix = join(dir, 'prefix');
+    await run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball], { timeout: 400_000 });
+    const bin = join(prefix, 'bin', 'cairn');
+    const env = { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_DATA_HOME: join(dir, 'data') };
+    const version = await run(bin, ['version'], { env });
+    expect(version.stdout).toBe(`cairn ${VERSION} (node ${process.version}, ${process.platform}/${process.arch})\n`);
+
+    // 6 MiB of data fills more than one 4 MiB batch, so the compression worker (dist/compress-worker.js) runs.
+    await mkdir(join(dir, 'src'));
+    const data = randomBytes(6 * 1024 * 1024);
+    await writeFile(join(dir, 'src', 'data.bin'), data);
+    await run(bin, ['--repo', join(dir, 'repo'), 'init'], { env });
+    await run(bin, ['--repo', join(dir, 'repo'), 'backup', join(dir, 'src'), '--compression', 'max'], { env });
+    await run(bin, ['--repo', join(dir, 'repo'), 'restore', 'latest', '--target', join(dir, 'out')], { env });
+    expect((await readFile(join(dir, 'out', 'src', 'data.bin'))).equals(data)).toBe(true);
+    expect((await run(bin, ['--repo', join(dir, 'repo'), 'check', '--read-data'], { env })).stdout).toContain('no errors found');
+  }, 600_000);
+});
