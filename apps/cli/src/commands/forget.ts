@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { nsToIso } from '@cairn/index';
-import { forget, GROUP_KEYS, groupText, policyFromConfig, prune } from '@cairn/repository/maintenance';
+import { forget, GROUP_KEYS, groupText, policyFromConfig } from '@cairn/repository/maintenance';
 import type { SnapshotEntry } from '@cairn/repository';
 import type { ForgetResult, GroupKey, PruneResult } from '@cairn/repository/maintenance';
 import { globals, openRepo, printJson } from '../context.js';
@@ -9,9 +9,8 @@ import { addSnapshotFilterFlags, snapshotFilter } from '../snapshot-filter.js';
 import type { SnapshotFilterFlags } from '../snapshot-filter.js';
 import type { KeepFlags } from '../retention-flags.js';
 import { formatTable, formatTime, shortId } from '../format.js';
-import { addPruneFlags, describePrune, pruneOptions } from './prune.js';
+import { addPruneFlags, describePrune, pruneOptions, pruneShowingProgress } from './prune.js';
 import { usageError } from '../usage.js';
-import { withInterrupt } from '../interrupt.js';
 import type { PruneFlags } from './prune.js';
 
 interface ForgetFlags extends PruneFlags, KeepFlags, SnapshotFilterFlags {
@@ -54,7 +53,7 @@ export function registerForget(program: Command): void {
       timeZone: flags.utc === true ? 'utc' : 'local',
     });
     const pruned: PruneResult | undefined = flags.prune === true && (result.removed.length > 0 || flags.dryRun === true)
-      ? await withInterrupt((signal) => prune(repo, { ...pruning, signal }))
+      ? await pruneShowingProgress(repo, pruning, options.quiet !== true)
       : undefined;
     if (options.json === true) {
       printJson({ ...jsonOf(result), ...(pruned === undefined ? {} : { prune: pruned }) });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseInterval } from '@cairn/repository';
+import type { Repository } from '@cairn/repository';
 import { DEFAULT_GRACE_MS, DEFAULT_MAX_UNUSED, parseMaxUnused, prune } from '@cairn/repository/maintenance';
 import type { PruneOptions, PruneResult } from '@cairn/repository/maintenance';
 import { globals, openRepo, printJson } from '../context.js';
@@ -42,12 +43,17 @@ export function registerPrune(program: Command): void {
     const repo = await openRepo(options);
     // Ctrl-C (or SIGTERM) stops it at a point where stopping is safe: before a deletion starts, or between repacked packs.
     const pruning = pruneOptions(flags, flags.dryRun === true);
-    const progress = startProgress({ command: 'prune', enabled: options.quiet !== true, initial: { phase: 'plan', done: 0, total: null } });
-    const result = await withInterrupt((signal) => prune(repo, { ...pruning, signal, onProgress: (p) => progress.set({ phase: p.phase, done: p.done, total: p.total }) }))
-      .finally(() => progress.stop());
+    const result = await pruneShowingProgress(repo, pruning, options.quiet !== true);
     if (options.json === true) printJson(result);
     else process.stdout.write(describePrune(result, pruning.graceMs));
   });
+}
+
+/** Runs a prune that Ctrl-C stops safely, with its progress (phase, packs done of total) when `shown`: for `prune` and `forget --prune`. */
+export async function pruneShowingProgress(repo: Repository, pruning: PruneOptions, shown: boolean): Promise<PruneResult> {
+  const progress = startProgress({ command: 'prune', enabled: shown, initial: { phase: 'plan', done: 0, total: null } });
+  return withInterrupt((signal) => prune(repo, { ...pruning, signal, onProgress: (p) => progress.set({ phase: p.phase, done: p.done, total: p.total }) }))
+    .finally(() => progress.stop());
 }
 
 /**
