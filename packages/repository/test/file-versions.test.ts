@@ -41,6 +41,8 @@ describe('fileVersions', () => {
       [3, 6, [ids[3], ids[4]]],
     ]);
     expect(new Set(result.versions.map((v) => v.contentId)).size).toBe(3);
+    // v1 came back in snapshot 3 after v2; v3's second holder is the same content again, not a return.
+    expect(result.versions.map((v) => v.holders.map((h) => h.returned))).toEqual([[false, true], [false], [false, false]]);
     // Snapshots 4 and 5 share every tree: 4 distinct root trees and 4 distinct proj trees, each read once.
     expect(result.treesLoaded).toBe(8);
     // An absolute path below the backed-up folder names the same file.

@@ -17,6 +17,11 @@ export interface FileVersionHolder {
   /** The file's path in that snapshot ("proj/src/a.ts"). */
   readonly path: string;
   readonly node: TreeNode;
+  /**
+   * True when the content came back: the snapshot before this one that holds the file held
+   * another version (v1, v2, v1: the third holder of v1 is a return).
+   */
+  readonly returned: boolean;
 }
 
 /** One distinct content of a file: the snapshots holding these bytes, oldest first. */
@@ -88,6 +93,7 @@ async function collect(repo: Repository, path: string, filter: SnapshotFilter): 
   const trees = createTreeCache(repo);
   const byContent = new Map<string, { contentId: string; size: number; byReference: boolean; holders: FileVersionHolder[] }>();
   const notFiles: { snapshotId: string; path: string; type: NodeType }[] = [];
+  let previous: string | undefined;
   for (const { id, snapshot } of chosen) {
     const parts = snapshotPathOf(snapshot, path);
     const node = await lookupNode(trees, snapshot.tree, parts, `snapshot ${id.slice(0, 8)}`);
@@ -103,7 +109,8 @@ async function collect(repo: Repository, path: string, filter: SnapshotFilter): 
       version = { contentId, size: node.size, byReference: node.content === undefined, holders: [] };
       byContent.set(contentId, version);
     }
-    version.holders.push({ snapshotId: id, time: snapshot.time, path: inSnapshot, node });
+    version.holders.push({ snapshotId: id, time: snapshot.time, path: inSnapshot, node, returned: version.holders.length > 0 && previous !== contentId });
+    previous = contentId;
   }
   if (byContent.size === 0) {
     const scope = isEmptyFilter(filter) ? `${chosen.length} snapshot${chosen.length === 1 ? '' : 's'}` : `${chosen.length} snapshot${chosen.length === 1 ? '' : 's'} of ${describeFilter(filter)}`;

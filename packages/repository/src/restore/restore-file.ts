@@ -39,6 +39,11 @@ export async function restoreFile(repo: Repository, snapshotRef: string, path: s
     const node = await lookupNode(repo, snapshot.tree, parts, where);
     if (node === null) throw new CairnError('ERR_NOT_FOUND', `${where} has no ${snapshotPath(parts)}`);
     if (node.type !== 'file') throw new CairnError('ERR_USAGE', `${snapshotPath(parts)} is a ${node.type === 'dir' ? 'folder' : node.type} in ${where}, not a file`);
+    if (node.content === undefined) {
+      throw new CairnError('ERR_UNSUPPORTED', `${snapshotPath(parts)} in ${where} is recorded by reference to its version control, not stored: nothing was written`, {
+        hint: 'restore the snapshot with `cairn restore`, which rebuilds the working copy from its remote',
+      });
+    }
     const destination = `${options.target.location}/${options.name}`;
     const existing = await options.target.lstat([options.name]);
     if (existing !== null && (options.overwrite !== true || existing.type === 'dir')) {
