@@ -1,10 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '@cairn/core';
+import { isCairnError, toHex } from '@cairn/core';
 import { backup, dumpFile, fileVersions, initRepository, restoreFile, snapshotPathOf } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
-import { seededBytes, tempDir } from './helpers.js';
+import { flipByte, seededBytes, tempDir } from './helpers.js';
 
 /** Five snapshots of proj/ whose conf.txt goes v1, v2, v1 again, v3, v3; data.bin is 3 MB and never changes. */
 async function history() {
@@ -67,6 +67,8 @@ describe('fileVersions', () => {
 describe('dumpFile and restoreFile', () => {
   it('dump streams a multi-blob file byte for byte; a folder is refused before any byte', async () => {
     const { proj, repo, ids } = await history();
+    const { versions } = await fileVersions(repo, 'proj/data.bin');
+    expect(versions[0]!.holders[0]!.node.content!.length).toBeGreaterThan(1);
     expect((await bytesOf(dumpFile(repo, ids[4]!, 'proj/data.bin'))).equals(await readFile(join(proj, 'data.bin')))).toBe(true);
     await expect(bytesOf(dumpFile(repo, ids[4]!, 'proj/other'))).rejects.toThrow(/proj\/other is a folder/);
     await expect(bytesOf(dumpFile(repo, ids[4]!, 'proj/nope'))).rejects.toThrow(/has no proj\/nope/);
@@ -83,5 +85,19 @@ describe('dumpFile and restoreFile', () => {
     expect(await readFile(join(out, 'conf.txt.v2'), 'utf8')).toBe('second, longer\n');
     await restoreFile(repo, ids[0]!, 'proj/conf.txt', { target, name: 'conf.txt.v2', overwrite: true });
     expect(await readFile(join(out, 'conf.txt.v2'), 'utf8')).toBe('first\n');
+  });
+
+  it('every blob is checked: a damaged version is not written, and dump stops with ERR_INTEGRITY', async () => {
+    const { work, repo, ids } = await history();
+    const { versions } = await fileVersions(repo, 'proj/conf.txt');
+    const blob = versions[1]!.holders[0]!.node.content![0]!;
+    const location = repo.index.lookup(blob)!;
+    const pack = toHex(location.packId);
+    await flipByte(join(work, 'repo', 'data', pack.slice(0, 2), pack), location.offset + Math.floor(location.length / 2));
+    const out = join(work, 'out');
+    const failed = await restoreFile(repo, ids[1]!, 'proj/conf.txt', { target: createLocalTarget(out), name: 'conf.txt' }).catch((error: unknown) => error);
+    expect(isCairnError(failed, 'ERR_INTEGRITY'), String(failed)).toBe(true);
+    await expect(readFile(join(out, 'conf.txt'))).rejects.toThrow(/ENOENT/);
+    await expect(bytesOf(dumpFile(repo, ids[1]!, 'proj/conf.txt'))).rejects.toThrow(/conf|blob/);
   });
 });
