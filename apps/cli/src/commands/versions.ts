@@ -21,14 +21,14 @@ interface VersionsFlags extends SnapshotFilterFlags {
 /** How many other snapshots a line names before "+N more". */
 const ALSO_SHOWN = 3;
 
-/** `cairn versions <path> [--restore <n|snapshot> [--target <file|dir>] [--overwrite]]` */
+/** `cairn versions <path> [--restore <n|snapshot> [--target <path>] [--overwrite]]` */
 export function registerVersions(program: Command): void {
   addSnapshotFilterFlags(program
     .command('versions')
     .description('every distinct version of one file across the snapshots, oldest first; --restore puts one back')
     .argument('<path>', 'the file as `cairn ls` shows it (proj/src/a.ts), or its absolute path below a backed-up folder')
     .option('--restore <version>', 'restore one version: its number (3 or v3) or a snapshot holding it (id prefix of 4+ digits, or "latest")')
-    .option('--target <file|dir>', 'with --restore: where to write it (into a folder: under the file\'s own name); default: <name>.<content id> next to the given absolute path, else in the current folder')
+    .option('--target <path>', 'with --restore: where to write it (into a folder: under the file\'s own name); default: <name>.<content id> next to the given absolute path, else in the current folder')
     .option('--overwrite', 'with --restore: replace a file already at the destination (default: refuse, write nothing)'))
     .action(async (path: string, flags: VersionsFlags, command: Command) => {
       if (flags.restore === undefined && flags.target !== undefined) throw usageError('--target goes with --restore: say which version to restore');
