@@ -86,7 +86,7 @@ describe('cairn versions', () => {
   });
 
   it('--restore writes <name>.<content id> in the current folder, never over an existing file without --overwrite', async () => {
-    const { home, runIn, ids } = await setup();
+    const { home, runIn, proj, ids } = await setup();
     const here = join(home, 'here');
     await mkdir(here);
     const first = await runIn(here, 'versions', 'proj/conf.txt', '--restore', 'v2', '--json');
@@ -106,6 +106,13 @@ describe('cairn versions', () => {
     expect(replaced.stdout).toMatch(/^restored v1 of proj\/conf.txt \(snapshot [0-9a-f]{8}, 4 B\) to /);
     expect(await readFile(join(here, 'conf.txt'), 'utf8')).toBe('one\n');
 
+    // Named by its absolute path: beside the original, which stays as it was.
+    const beside = await runIn(here, 'versions', join(proj, 'conf.txt'), '--restore', 'v2', '--json');
+    expect(beside.code, beside.stderr).toBe(0);
+    expect((jsonSummary(beside.stdout) as { restoredTo: string }).restoredTo).toBe(join(proj, `conf.txt.${summary.contentId.slice(0, 8)}`));
+    expect(await readFile(join(proj, `conf.txt.${summary.contentId.slice(0, 8)}`), 'utf8')).toBe('two, longer\n');
+    expect(await readFile(join(proj, 'conf.txt'), 'utf8')).toBe('three\n');
+
     // Into a folder: under the file's own name.
     await mkdir(join(home, 'into'));
     const into = await runIn(here, 'versions', 'proj/conf.txt', '--restore', '3', '--target', join(home, 'into'));
@@ -119,6 +126,7 @@ describe('cairn versions', () => {
     await mkdir(here);
     expectOneLineError(await runIn(here, 'versions', 'proj/missing.txt'), /no snapshot holds a file proj\/missing\.txt \(searched 5 snapshots\)/);
     expectOneLineError(await runIn(here, 'versions', 'proj/sub'), /proj\/sub is a folder/);
+    expectOneLineError(await runIn(here, 'versions', 'proj/conf.txt', '--host', 'nobody'), /searched 0 snapshots of host nobody/);
     expectOneLineError(await runIn(here, 'versions', 'proj/conf.txt', '--restore', '4'), /--restore 4: proj\/conf\.txt has 3 versions \(v1 to v3\)/);
     expectOneLineError(await runIn(here, 'versions', 'proj/conf.txt', '--restore', 'v0'), /has 3 versions/);
     expectOneLineError(await runIn(here, 'versions', 'proj/conf.txt', '--restore', 'zzzz'), /"zzzz" is not a snapshot id/);
