@@ -161,10 +161,14 @@ describe('diff of two snapshots', () => {
     expect(result.summary.treesLoaded).toBe(8);
   });
 
-  it('--vcs changes snapshots: files recorded by reference compare by their VCS id (a pushed edit is M, a pushed move is R)', async () => {
+  it('--vcs changes snapshots: files recorded by reference compare by their VCS id (a pushed edit is M, a pushed move is R, a file stored then pushed is unchanged)', async () => {
     const { wc } = await makeGitScenario();
     const repo = await initRepository(createLocalBackend(join(await tempDir(), 'repo')));
     const selector = () => createProjectSelector({ roots: [wc], vcs: 'changes', policy: () => ({}) });
+    // A commit not pushed yet: src/late.js is stored in the first snapshot, recorded by reference in the second.
+    await writeFile(join(wc, 'src', 'late.js'), 'export const late = true;\n');
+    git(wc, 'add', 'src/late.js');
+    git(wc, 'commit', '-q', '-m', 'late', '--', 'src/late.js');
     const first = await backup(repo, { source: createLocalSource(), paths: [wc], selector: selector() });
     git(wc, 'stash', 'push', '-q', '--include-untracked', '-m', 'park');
     await writeFile(join(wc, 'package.json'), '{ "name": "demo", "version": "2.0.0" }\n');
@@ -180,6 +184,8 @@ describe('diff of two snapshots', () => {
     expect(byPath.get('wc/assets/mark.svg')).toMatchObject({ kind: 'renamed', oldPath: 'wc/assets/logo.svg' });
     expect(byPath.get('wc/assets/mark.svg')?.after?.ref).toBeDefined();
     expect(byPath.has('wc/README.md')).toBe(false);
+    expect(first.snapshot.vcs).toBeDefined();
+    expect(byPath.has('wc/src/late.js')).toBe(false);
     expect(await diffContent(repo, byPath.get('wc/package.json') as DiffChange)).toEqual({ kind: 'reference' });
   });
 });

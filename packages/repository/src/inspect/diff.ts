@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { CairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
 import { acquireReadLease } from '../locks/lease.js';
 import { findSnapshot } from '../repo/snapshots.js';
-import type { IndexLookup, Repository, TreeLoader } from '../repo/repository.js';
+import type { BlobLoader, IndexLookup, Repository } from '../repo/repository.js';
 
 /**
  * What happened to one entry between two snapshots: `added` (+), `removed` (-), `modified` (M:
@@ -82,7 +83,8 @@ export interface DiffResult {
  * Compares two snapshots, or a folder or file in each. Subtrees with the same tree id and equal
  * folder metadata are skipped unread, so the trees loaded follow the change, not the tree size.
  * Paths in the result are below the compared folders, with the path itself in front when both
- * sides name the same one. Files recorded by reference (`--vcs changes`) compare by their VCS id.
+ * sides name the same one. Files recorded by reference (`--vcs changes`) compare by their VCS id,
+ * and with a stored copy of the same size by the git blob id of its bytes (a pushed file is unchanged).
  * Renames: a removed and an added non-empty file with the same content (the same list of content
  * ids, or the same VCS id) pair up; where several share a content, pairs with the same base name
  * come first, then the rest pair in path order; unpaired ones stay removed or added.
@@ -118,7 +120,7 @@ class TreeDiffer {
   readonly changes: DiffChange[] = [];
   loads = 0;
 
-  constructor(private readonly repo: TreeLoader & IndexLookup, readonly prefix: readonly string[]) {}
+  constructor(private readonly repo: BlobLoader & IndexLookup, readonly prefix: readonly string[]) {}
 
   /** The folder (its tree) or the entry at `parts` in the snapshot's tree; ERR_NOT_FOUND when there is none. */
   async locate(root: Id, parts: readonly string[], id: string): Promise<{ tree?: Id; node?: TreeNode }> {
@@ -178,7 +180,7 @@ class TreeDiffer {
       if (a.subtree !== undefined && b.subtree !== undefined) await this.trees(a.subtree, b.subtree, parts);
       return;
     }
-    if (contentKey(a) !== contentKey(b)) {
+    if (contentKey(a) !== contentKey(b) && !(await this.sameAsReference(a, b))) {
       this.changes.push({ kind: 'modified', path, before: a, after: b, ...this.chunkBytes(a, b) });
       return;
     }
@@ -193,6 +195,20 @@ class TreeDiffer {
       if (kind === 'added') await this.entry(childParts, undefined, node);
       else await this.entry(childParts, node, undefined);
     }
+  }
+
+  /**
+   * A file recorded by reference on one side and stored on the other (pushed since, or edited
+   * since): equal when the stored bytes hash to the reference's git blob id. Read only for equal
+   * sizes and a 40-digit id; an hg or svn reference never matches, so the file counts as changed.
+   */
+  private async sameAsReference(a: TreeNode, b: TreeNode): Promise<boolean> {
+    const ref = a.ref ?? b.ref;
+    const stored = a.ref === undefined ? a : b;
+    if (a.type !== 'file' || ref === undefined || stored.content === undefined || a.size !== b.size || !/^[0-9a-f]{40}$/.test(ref.id)) return false;
+    const hash = createHash('sha1').update(`blob ${stored.size}\0`);
+    for (const id of stored.content) hash.update(await this.repo.loadBlob(id, 'data'));
+    return hash.digest('hex') === ref.id;
   }
 
   /** Bytes of the chunks only the new file has, and of those only the old one has (whole sizes for files recorded by reference). */
