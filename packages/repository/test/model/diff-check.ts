@@ -1,12 +1,15 @@
 /**
  * The diff invariant: for the two newest snapshots of the same paths the repository holds, the
  * engine's diff agrees with the model's view of their files (which paths were added, removed,
- * changed in content, in type or in mode), and a snapshot against itself is empty. Cheap: the
- * diff reads only the trees that changed.
+ * changed in content, in type or in mode), and a snapshot against itself is empty. Source trees,
+ * boards (no modes) and `--vcs changes` working copies (files only, some recorded by reference).
+ * Cheap: the diff reads only the trees that changed.
  */
+import { createHash } from 'node:crypto';
 import { diffSnapshots } from '@cairn/repository';
 import type { DiffChange, Repository } from '@cairn/repository';
-import type { ModelSnapshot } from './model-state.js';
+import type { Expectation, ModelSnapshot } from './model-state.js';
+import { boardView } from './restore-check.js';
 import { withoutLinks } from './tree-state.js';
 import type { TreeState } from './tree-state.js';
 
@@ -14,8 +17,8 @@ import type { TreeState } from './tree-state.js';
 export async function diffMismatch(repo: Repository, snapshots: readonly ModelSnapshot[]): Promise<string[]> {
   const groups = new Map<string, ModelSnapshot[]>();
   for (const s of snapshots) {
-    if (s.expect.kind !== 'tree' || s.undo) continue;
-    const key = [...s.paths].sort().join('\n');
+    if (s.expect.kind === 'subset' || s.undo) continue;
+    const key = `${s.expect.kind}\n${[...s.paths].sort().join('\n')}`;
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   const lines: string[] = [];
@@ -26,14 +29,31 @@ export async function diffMismatch(repo: Repository, snapshots: readonly ModelSn
     try {
       const self = await diffSnapshots(repo, { ref: b.id }, { ref: b.id });
       if (self.changes.length > 0) lines.push(`diff of ${b.label} with itself lists ${self.changes.length} changes`);
-      if (a === undefined || a.expect.kind !== 'tree' || b.expect.kind !== 'tree') continue;
+      if (a === undefined) continue;
       const result = await diffSnapshots(repo, { ref: a.id }, { ref: b.id });
-      for (const line of compare(a.expect.entries, b.expect.entries, result.changes)) lines.push(`diff ${a.label} -> ${b.label}: ${line}`);
+      const filesOnly = b.expect.kind === 'git';
+      // A working copy's model holds files only: its folders' changes are not compared.
+      const changes = filesOnly ? result.changes.filter((c) => (c.after ?? c.before)?.type !== 'dir') : result.changes;
+      for (const line of compare(view(a.expect), view(b.expect), changes, b.expect.kind === 'tree')) lines.push(`diff ${a.label} -> ${b.label}: ${line}`);
     } catch (error) {
       lines.push(`diff ending at ${b.label} failed: ${(error as Error).message}`);
     }
   }
   return lines.slice(0, 12);
+}
+
+/** The model's entries of a snapshot as a TreeState: a working copy's files as "file <hash>" below its name. */
+function view(expect: Expectation): TreeState {
+  switch (expect.kind) {
+    case 'tree':
+      return expect.entries;
+    case 'subset':
+      return expect.before;
+    case 'board':
+      return boardView(expect.entries);
+    case 'git':
+      return new Map([...expect.files].map(([path, text]) => [`${expect.name}/${path}`, `file ${createHash('sha256').update(text).digest('hex').slice(0, 16)}`]));
+  }
 }
 
 /** "file", "dir", "symlink", "special" of a model entry. */
@@ -44,14 +64,14 @@ function kindOf(entry: string): string {
 /** What the model says the content is (a file's hash, a link's target): equal exactly when the content is. */
 function contentOf(entry: string): string {
   const parts = entry.split(' ');
-  return parts[0] === 'file' ? parts[3] ?? '' : parts[0] === 'symlink' ? entry : '';
+  return parts[0] === 'file' ? parts.at(-1) ?? '' : parts[0] === 'symlink' ? entry : '';
 }
 
 function modeOf(entry: string): string {
   return kindOf(entry) === 'symlink' ? '' : entry.split(' ')[1] ?? '';
 }
 
-function compare(before: TreeState, after: TreeState, changes: readonly DiffChange[]): string[] {
+function compare(before: TreeState, after: TreeState, changes: readonly DiffChange[], modes: boolean): string[] {
   const lines: string[] = [];
   const want = { added: new Set<string>(), removed: new Set<string>(), modified: new Set<string>(), type: new Set<string>(), mode: new Set<string>() };
   const same = new Set<string>();
@@ -63,7 +83,7 @@ function compare(before: TreeState, after: TreeState, changes: readonly DiffChan
     else if (contentOf(was) !== contentOf(now)) want.modified.add(path);
     else {
       same.add(path);
-      if (modeOf(was) !== modeOf(now)) want.mode.add(path);
+      if (modes && modeOf(was) !== modeOf(now)) want.mode.add(path);
     }
   }
   for (const path of after.keys()) if (!before.has(path)) want.added.add(path);
