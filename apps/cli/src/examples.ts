@@ -32,6 +32,11 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn ls latest acme/src -l', 'what the newest snapshot holds below acme/src'],
     ['cairn ls 3fa2 --no-recursive', 'the top folder of a snapshot, by id prefix'],
   ],
+  diff: [
+    ['cairn diff 3fa2 latest', 'what changed between a snapshot and the newest one'],
+    ['cairn diff 3fa2:acme/src 9c41:acme/src --content', 'below one folder, with a unified diff of each changed text file'],
+    ['cairn diff 3fa2 9c41 --stat', 'bytes added and removed per entry'],
+  ],
   restore: [
     ['cairn restore latest --target /tmp/back', 'restore the newest snapshot into /tmp/back'],
     ["cairn restore latest --target /tmp/back acme/src '*.md'", 'only some paths (globs without "/" match at any depth)'],

@@ -2,9 +2,11 @@
  * The invariants checked after every command that touches the repository: it holds exactly the
  * snapshots of the model (none gone that no forget removed, none the model does not know), every
  * one restores as it was backed up, per-file versions and dump agree with it (versions-check.ts),
- * and `check --read-data` finds nothing wrong.
+ * the diff of the newest two of the same paths agrees with the model, and `check --read-data`
+ * finds nothing wrong.
  */
 import { check, listSnapshots } from '@cairn/repository';
+import { diffMismatch } from './diff-check.js';
 import type { Model } from './model-state.js';
 import { describeSnapshot } from './model-state.js';
 import { restoreMismatch } from './restore-check.js';
@@ -35,6 +37,7 @@ export async function checkInvariants(model: Model, world: World, label: string,
     if (lines.length > 0) failures.push(`snapshot ${describeSnapshot(s)} does not restore as it was backed up:\n      ${lines.join('\n      ')}`);
   }
   failures.push(...(await versionsMismatch(repo, model)));
+  failures.push(...await diffMismatch(repo, [...model.snapshots.values()].filter((s) => held.has(s.id))));
   try {
     const checked = await check(await world.open(), { readData: true });
     for (const p of checked.problems.slice(0, 8)) failures.push(`check --read-data: ${p.file}: ${p.message}`);
