@@ -63,7 +63,7 @@ export function compilePattern(pattern: GrepPattern, multiline = false): RegExp 
   try {
     return new RegExp(source, `${pattern.ignoreCase === true ? 'i' : ''}${multiline ? 'm' : ''}`);
   } catch (error) {
-    throw new CairnError('ERR_USAGE', `bad regular expression ${JSON.stringify(pattern.pattern)}: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`, {
+    throw new CairnError('ERR_USAGE', `bad regular expression ${JSON.stringify(pattern.pattern)}: ${(error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')}`, {
       hint: 'patterns use JavaScript regular expression syntax; give -F to look for the text as it is',
     });
   }

@@ -4,7 +4,7 @@ import { acquireReadLease } from '../locks/lease.js';
 import { unpackBlob } from '../repo/blob-check.js';
 import { packFileName } from '../repo/names.js';
 import { createPackCache } from '../repo/pack-cache.js';
-import { describeFilter, listSnapshots, matchesFilter } from '../repo/snapshots.js';
+import { describeFilter, findSnapshot, listSnapshots, matchesFilter } from '../repo/snapshots.js';
 import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
 import { compilePattern, searchContent } from './grep-matcher.js';
@@ -18,6 +18,8 @@ export interface GrepOptions extends GrepPattern, LineOptions {
   readonly paths?: readonly string[];
   /** Which snapshots to search (default: every readable one). */
   readonly filter?: SnapshotFilter;
+  /** Only these snapshots (ids, unique prefixes or `latest`), each of which must pass the filter. */
+  readonly snapshots?: readonly string[];
   readonly signal?: AbortSignal;
   /** Called after each unique content is searched. */
   readonly onProgress?: (progress: GrepProgress) => void;
@@ -105,7 +107,12 @@ export async function searchSnapshots(repo: Repository, options: GrepOptions): P
   const lease = await acquireReadLease(repo, 'grep');
   try {
     const filter = options.filter ?? {};
-    const snapshots = (await listSnapshots(repo)).snapshots.filter((entry) => matchesFilter(entry.snapshot, filter));
+    let snapshots = (await listSnapshots(repo)).snapshots.filter((entry) => matchesFilter(entry.snapshot, filter));
+    if (options.snapshots !== undefined && options.snapshots.length > 0) {
+      const named = new Set<string>();
+      for (const ref of options.snapshots) named.add((await findSnapshot(repo, ref, { filter })).id);
+      snapshots = snapshots.filter((entry) => named.has(entry.id));
+    }
     if (snapshots.length === 0) {
       throw new CairnError('ERR_NOT_FOUND', `no snapshot matches ${describeFilter(filter)}`, { hint: 'list the snapshots there are with `cairn snapshots`' });
     }
