@@ -3,6 +3,7 @@ import { grep, pickaxe } from '@cairn/repository';
 import type { GrepHit, GrepOptions, GrepSnapshot, PickaxeSpan } from '@cairn/repository';
 import { globals, openRepo } from '../context.js';
 import { formatBytes, shortId } from '../format.js';
+import { withInterrupt } from '../interrupt.js';
 import { emit, emitItem, jsonOutput } from '../output.js';
 import { startProgress } from '../progress.js';
 import { addSnapshotFilterFlags, snapshotFilter } from '../snapshot-filter.js';
@@ -82,7 +83,7 @@ export function registerGrep(program: Command): void {
       const started = performance.now();
       try {
         if (pickaxeMode) {
-          const { spans, summary } = await pickaxe(repo, withProgress);
+          const { spans, summary } = await withInterrupt((signal) => pickaxe(repo, { ...withProgress, signal }));
           progress.stop();
           const shown = spans.filter((span) => flags.introduced === true || span.removed !== null);
           for (const span of shown) {
@@ -104,7 +105,7 @@ export function registerGrep(program: Command): void {
           else if (flags.count === true) process.stdout.write(`${head}: ${hit.count}\n`);
           else process.stdout.write(`${head}\n${hitLines(hit, flags.lineNumber === true)}`);
         };
-        const summary = await grep(repo, withProgress, printHit);
+        const summary = await withInterrupt((signal) => grep(repo, { ...withProgress, signal }, printHit));
         progress.stop();
         if (jsonOutput()) emit('summary', { count: hits, ...summary, seconds: seconds(started) });
         else if (options.verbose === true) {

@@ -1,4 +1,4 @@
-import { sameOrigin } from '../repo/snapshots.js';
+import { sameOrigin, snapshotKind } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
 import { searchSnapshots, snapshotOf } from './grep.js';
 import type { GrepOptions, GrepSnapshot, GrepSummary } from './grep.js';
@@ -22,7 +22,7 @@ export interface PickaxeSpan {
 
 /**
  * When a pattern appeared and disappeared (git log -S across snapshots): for each path whose
- * content matches in some snapshot, per group of snapshots of the same host and paths (oldest
+ * content matches in some snapshot, per group of snapshots of the same host, paths and kind (oldest
  * first), each maximal run of consecutive snapshots where it matches. A string that appears,
  * disappears and comes back gives two spans. Spans come in path order, then group, then time.
  */
@@ -38,7 +38,8 @@ export async function pickaxe(repo: Repository, options: GrepOptions): Promise<{
   }
   const groups: number[][] = [];
   for (const [i, { snapshot }] of snapshots.entries()) {
-    const group = groups.find((g) => sameOrigin(snapshots[g[0]!]!.snapshot, snapshot));
+    // A pre-restore snapshot holds only what a restore replaced: it is grouped apart, as retention does.
+    const group = groups.find((g) => sameOrigin(snapshots[g[0]!]!.snapshot, snapshot) && snapshotKind(snapshots[g[0]!]!.snapshot) === snapshotKind(snapshot));
     if (group === undefined) groups.push([i]);
     else group.push(i);
   }

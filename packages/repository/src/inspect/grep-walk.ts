@@ -66,7 +66,7 @@ export async function walkSnapshots(
   let treeLoads = 0;
 
   const walk = async (tree: Id, parts: string[], occurrence: Occurrence, selected: boolean): Promise<void> => {
-    signal?.throwIfAborted();
+    if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'grep stopped while reading snapshots');
     treeLoads += 1;
     for (const node of await repo.loadTree(tree, `tree of ${snapshotPath(parts) || '/'}`)) {
       const childParts = [...parts, node.name];

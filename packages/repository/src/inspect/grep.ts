@@ -129,7 +129,7 @@ export async function searchSnapshots(repo: Repository, options: GrepOptions): P
     const results = new Map<string, ContentResult>();
     let bytesDecompressed = 0;
     for (const [key, content] of order) {
-      options.signal?.throwIfAborted();
+      if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'grep stopped while searching');
       const result = await searchContent(read.blobs(content, key), options, options);
       results.set(key, result);
       bytesDecompressed += result.bytes;
