@@ -167,6 +167,21 @@ describe('grep over snapshots', () => {
     expect(found[0]!.lines[0]!.text).toBe(text.split('\n')[lineNo - 1]);
   });
 
+  it('finds matches in a line longer than several chunks, with its line number', async () => {
+    const work = await tempDir();
+    const repo = await smallRepo(work);
+    await mkdir(join(work, 'p'));
+    const long = seededBytes(120_000, 5).toString('base64').replace(/[+/]/g, 'x');
+    const text = `first\n${long.slice(0, 80_000)}NEEDLE${long.slice(80_000)}\nlast NEEDLE\n`;
+    await writeFile(join(work, 'p', 'min.js'), text);
+    const id = await take(repo, join(work, 'p'), 1);
+    let blobs = 0;
+    for await (const entry of listSnapshot(repo, id)) if (entry.path.endsWith('min.js')) blobs = entry.node.content?.length ?? 0;
+    expect(blobs).toBeGreaterThan(4);
+    const { hits: found } = await hits(repo, { pattern: 'NEEDLE', fixed: true, before: 1 });
+    expect(found[0]!.lines.map((l) => [l.line, l.match, l.text.length])).toEqual([[1, false, 5], [2, true, long.length + 6], [3, true, 11]]);
+  });
+
   it('pickaxe: a string that appears, disappears and comes back gives two spans per host and paths', async () => {
     const work = await tempDir();
     const repo = await smallRepo(work);

@@ -142,13 +142,14 @@ export async function searchContent(chunks: AsyncIterable<Uint8Array>, pattern: 
       probed += probe.length;
       if (probe.includes(0)) return { binary: true, tooLong: false, count: 0, lines: [], bytes };
     }
-    const text = carry + decoder.decode(chunk, { stream: true });
-    const end = text.lastIndexOf('\n');
+    // Only the new text is scanned for its last newline, so a long line costs its length once, not once per blob.
+    const fresh = decoder.decode(chunk, { stream: true });
+    const end = fresh.lastIndexOf('\n');
     if (end === -1) {
-      carry = text;
+      carry += fresh;
     } else {
-      onStretch(text.slice(0, end));
-      carry = text.slice(end + 1);
+      onStretch(carry + fresh.slice(0, end));
+      carry = fresh.slice(end + 1);
     }
     if (done) return { binary: false, tooLong: false, count, lines, bytes };
     if (carry.length > MAX_LINE_CHARS) return { binary: false, tooLong: true, count, lines, bytes };

@@ -24,6 +24,8 @@ export interface FileRecord {
   /** The content's id: its one blob's id, or the hash of its blob ids. */
   readonly key: string;
   readonly occurrences: Occurrence[];
+  /** holdersOf's answer, once asked. */
+  holders?: number[];
 }
 
 /** Every (path, content) pair of some snapshots, each unique folder walked once. */
@@ -108,9 +110,12 @@ export async function walkSnapshots(
 
 /** The indices (into the walked snapshots, ascending) of the snapshots holding a record. */
 export function holdersOf(record: FileRecord): number[] {
-  const all = new Set<number>();
-  for (const occurrence of record.occurrences) for (const i of occurrenceHolders(occurrence)) all.add(i);
-  return [...all].sort((a, b) => a - b);
+  if (record.holders === undefined) {
+    const all = new Set<number>();
+    for (const occurrence of record.occurrences) for (const i of occurrenceHolders(occurrence)) all.add(i);
+    record.holders = [...all].sort((a, b) => a - b);
+  }
+  return record.holders;
 }
 
 function occurrenceHolders(occurrence: Occurrence): number[] {
