@@ -69,16 +69,26 @@ export function compilePattern(pattern: GrepPattern, multiline = false): RegExp 
   }
 }
 
+/** A pattern compiled once for every file: per line, and (when safe) for a whole stretch of lines. */
+export interface Matcher {
+  readonly regex: RegExp;
+  /** Tests a stretch of lines at once (multiline); null when the pattern has lookarounds, which could see across a newline. */
+  readonly stretch: RegExp | null;
+}
+
+/** Compiles a pattern for searchContent; ERR_USAGE when it is not a valid regular expression. */
+export function createMatcher(pattern: GrepPattern): Matcher {
+  return { regex: compilePattern(pattern), stretch: pattern.fixed !== true && /\(\?<?[=!]/.test(pattern.pattern) ? null : compilePattern(pattern, true) };
+}
+
 /**
  * Searches one file given as its blobs' plaintext, in order, line by line as grep does. Lines are
  * joined across blob boundaries (a match straddling two blobs is found), and a stretch of the file
  * with no match anywhere is skipped with one test of the whole stretch. Stops reading once
  * maxCount matches and their trailing context are found.
  */
-export async function searchContent(chunks: AsyncIterable<Uint8Array>, pattern: GrepPattern, options: LineOptions = {}): Promise<ContentResult> {
-  const regex = compilePattern(pattern);
-  // A whole stretch with no match skips its lines; lookarounds could see across a newline, so they get no shortcut.
-  const stretch = pattern.fixed !== true && /\(\?<?[=!]/.test(pattern.pattern) ? null : compilePattern(pattern, true);
+export async function searchContent(chunks: AsyncIterable<Uint8Array>, matcher: Matcher, options: LineOptions = {}): Promise<ContentResult> {
+  const { regex, stretch } = matcher;
   const before = options.before ?? 0;
   const after = options.after ?? 0;
   const maxCount = options.maxCount ?? Infinity;

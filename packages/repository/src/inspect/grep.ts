@@ -7,7 +7,7 @@ import { createPackCache } from '../repo/pack-cache.js';
 import { describeFilter, findSnapshot, listSnapshots, matchesFilter } from '../repo/snapshots.js';
 import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
-import { compilePattern, searchContent } from './grep-matcher.js';
+import { createMatcher, searchContent } from './grep-matcher.js';
 import type { ContentResult, GrepLine, GrepPattern, LineOptions } from './grep-matcher.js';
 import { createPathMatcher, holdersOf, walkSnapshots } from './grep-walk.js';
 import type { FileRecord } from './grep-walk.js';
@@ -102,7 +102,7 @@ export function snapshotOf(entry: SnapshotEntry): GrepSnapshot {
 
 /** The search behind grep and pickaxe: walk, then search each unique content once in the order its blobs are stored. */
 export async function searchSnapshots(repo: Repository, options: GrepOptions): Promise<SearchOutcome> {
-  compilePattern(options); // a bad pattern fails before any work
+  createMatcher(options); // a bad pattern fails before any work
   const select = createPathMatcher(options.paths ?? []);
   const lease = await acquireReadLease(repo, 'grep');
   try {
@@ -125,12 +125,13 @@ export async function searchSnapshots(repo: Repository, options: GrepOptions): P
       logicalBytes += record.node.size * holdersOf(record).length;
     }
     const read = createBlobReader(repo, [...contents.values()]);
-    const order = [...contents.entries()].sort(([, a], [, b]) => read.position(a) - read.position(b));
+    const order = [...contents.entries()].map(([key, content]) => ({ key, content, at: read.position(content) })).sort((a, b) => a.at - b.at);
+    const matcher = createMatcher(options);
     const results = new Map<string, ContentResult>();
     let bytesDecompressed = 0;
-    for (const [key, content] of order) {
+    for (const { key, content } of order) {
       if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'grep stopped while searching');
-      const result = await searchContent(read.blobs(content, key), options, options);
+      const result = await searchContent(read.blobs(content, key), matcher, options);
       results.set(key, result);
       bytesDecompressed += result.bytes;
       options.onProgress?.({ contents: results.size, totalContents: order.length, bytes: bytesDecompressed });
