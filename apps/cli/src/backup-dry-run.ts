@@ -8,7 +8,7 @@ import { dryRunBackup, EXCLUDED_CLASS } from '@cairn/repository';
 import type { BackupEntry, BackupOptions, DryRunResult, Repository } from '@cairn/repository';
 import { EXIT, openRepo, printJson, repoLocation } from './context.js';
 import type { GlobalOptions } from './context.js';
-import { formatBytes } from './format.js';
+import { formatBytes, shortId } from './format.js';
 import { withInterrupt } from './interrupt.js';
 import { workingCopiesJson } from './snapshot-report.js';
 
@@ -68,7 +68,7 @@ function summaryLines(result: DryRunResult, quiet: boolean): string[] {
   const policed = skipped.length - excluded;
   return [
     ...(quiet ? [] : skipped.map((entry) => `skipped  ${entry.path}  [${entry.class}] ${entry.reason}`)),
-    `dry run: nothing was written${result.parent === null ? ' (no parent snapshot: every file is new)' : ` (compared with snapshot ${result.parent.slice(0, 12)})`}`,
+    `dry run: nothing was written${result.parent === null ? ' (no parent snapshot: every file is new)' : ` (compared with snapshot ${shortId(result.parent)})`}`,
     `files: would store ${s.filesNew} new, ${s.filesChanged} changed; ${s.filesUnchanged} unchanged${s.filesReferenced > 0 ? `, ${s.filesReferenced} by reference` : ''}; ${s.dirs} folders, ${s.symlinks} symlinks, ${s.others} other`,
     ...(policed === 0 ? [] : [`skipped by policy (--no-policy keeps everything): ${policed}`]),
     ...(excluded === 0 ? [] : [`excluded by the exclude flags: ${excluded}`]),

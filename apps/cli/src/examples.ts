@@ -37,6 +37,16 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ["cairn restore latest --target /tmp/back acme/src '*.md'", 'only some paths (globs without "/" match at any depth)'],
     ['cairn restore 3fa2 --target /tmp/back --dry-run', 'say what would be written'],
   ],
+  versions: [
+    ['cairn versions acme/config/app.yml', 'every distinct version of a file, oldest first, with the snapshots holding each'],
+    ['cairn versions acme/config/app.yml --restore v2', 'put version 2 back as app.yml.<content id> in the current folder'],
+    ['cairn versions ~/projects/acme/config/app.yml --restore 3fa2c1d0 --target /tmp/app.yml', 'the version a snapshot holds, to a file of your choice'],
+  ],
+  dump: [
+    ['cairn dump latest:acme/db/schema.sql', "one file's bytes on stdout"],
+    ['cairn dump 3fa2 acme/logo.png > logo.png', 'restic style: snapshot and path apart'],
+    ['cairn dump latest:acme/data.bin | sha256sum', 'works in a pipe'],
+  ],
   check: [
     ['cairn check', 'verify the index, pack headers, snapshots and trees'],
     ['cairn check --read-data-subset 10%', 'also read a tenth of the data'],

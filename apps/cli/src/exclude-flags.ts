@@ -1,3 +1,4 @@
+
 /**
  * The selection flags of `cairn backup`, spelled and read as restic's: --exclude, --iexclude,
  * --exclude-file, --iexclude-file, --exclude-if-present, --exclude-caches, --exclude-larger-than,
@@ -11,6 +12,7 @@ import { compileExcludePattern, EXCLUDED_CLASS, parseExcludeMarker, parseExclude
 import type { BackupResult, ExcludeMarker, ExcludeOptions } from '@cairn/repository';
 import { skippedLine } from './snapshot-report.js';
 import { parseFlag, usageError } from './usage.js';
+import { shortId } from './format.js';
 
 /** The selection flags as commander gives them. */
 export interface SelectionFlags {
@@ -80,7 +82,7 @@ export function excludedLines(result: BackupResult): string[] {
   return [
     `excluded by the exclude flags: ${excluded.length}`,
     ...excluded.slice(0, 10).map(skippedLine),
-    ...(excluded.length > 10 ? [`  … and ${excluded.length - 10} more (cairn stats ${result.id.slice(0, 12)} lists them all)`] : []),
+    ...(excluded.length > 10 ? [`  … and ${excluded.length - 10} more (cairn stats ${shortId(result.id)} lists them all)`] : []),
   ];
 }
 

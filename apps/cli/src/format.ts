@@ -1,5 +1,5 @@
 // The byte formatter lives in @cairn/core (one for the CLI and the engine's messages).
-export { formatBytes } from '@cairn/core';
+export { formatBytes, shortId } from '@cairn/core';
 
 /** Local date and time of a nanosecond timestamp, to the second. */
 export function formatTime(ns: bigint): string {
@@ -24,9 +24,4 @@ export function formatMode(type: string, mode: number): string {
     bits += `${part & 4 ? 'r' : '-'}${part & 2 ? 'w' : '-'}${part & 1 ? 'x' : '-'}`;
   }
   return letter + bits;
-}
-
-/** The short form of an id in human output: its first 8 hex digits (JSON keeps full ids). */
-export function shortId(id: string): string {
-  return id.slice(0, 8);
 }

@@ -20,6 +20,11 @@ export function isHexId(value: string): boolean {
   return /^[0-9a-f]{64}$/.test(value);
 }
 
+/** The short form of a hex id that messages and human output show: its first 8 digits (as git's and restic's short ids). */
+export function shortId(hex: string): string {
+  return hex.slice(0, 8);
+}
+
 /** True when two ids hold the same bytes. */
 export function idEquals(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;

@@ -6,7 +6,7 @@
  */
 export { CairnError, isCairnError, fromSystemError } from './errors.js';
 export type { ErrorCode, CairnErrorOptions } from './errors.js';
-export { ID_LENGTH, toHex, fromHex, isHexId, idEquals } from './hex.js';
+export { ID_LENGTH, toHex, fromHex, isHexId, idEquals, shortId } from './hex.js';
 export { nameFromBytes, nameToBytes, holdsRawBytes, compareNames, wellFormedText } from './names.js';
 export type { Id } from './hex.js';
 export type { Backend, FileType, FileInfo, ByteRange, StorageSpace } from './backend.js';

@@ -85,7 +85,7 @@ describe('repair snapshots', () => {
     await rm(packPath(work, subTreePack));
 
     const result = await repairSnapshots(await reopen(work), { forget: true });
-    expect(result.unrepairable).toEqual([{ id: first.id, message: expect.stringContaining(`snapshot ${first.id.slice(0, 12)}: its root folder cannot be read`) }]);
+    expect(result.unrepairable).toEqual([{ id: first.id, message: expect.stringContaining(`snapshot ${first.id.slice(0, 8)}: its root folder cannot be read`) }]);
     expect(result.repaired).toEqual([expect.objectContaining({ original: second.id, damagedFiles: [], emptiedFolders: ['proj/sub'], forgotten: true })]);
     const ids = (await listSnapshots(repo)).snapshots.map((s) => s.id);
     expect(ids).not.toContain(second.id);

@@ -1,5 +1,5 @@
 import { hostname as osHostname } from 'node:os';
-import { CairnError, isCairnError } from '@cairn/core';
+import { CairnError, isCairnError, shortId } from '@cairn/core';
 import type { Source } from '@cairn/core';
 import { forget } from '../maintenance/forget.js';
 import { prune } from '../maintenance/prune.js';
@@ -47,7 +47,7 @@ export async function quotaAfterBackup(repo: Repository, id: string): Promise<Qu
     if (!isCairnError(error, 'ERR_NO_SPACE')) throw error;
     await forget(repo, { snapshots: [id] });
     await prune(repo, { graceMs: 0, maxUnused: 0 });
-    throw new CairnError('ERR_NO_SPACE', `${error.message}: the new snapshot ${id.slice(0, 12)} was removed again`, {
+    throw new CairnError('ERR_NO_SPACE', `${error.message}: the new snapshot ${shortId(id)} was removed again`, {
       ...(error.hint === undefined ? {} : { hint: error.hint }),
       cause: error,
     });

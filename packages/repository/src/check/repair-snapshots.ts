@@ -1,4 +1,4 @@
-import { isCairnError, toHex } from '@cairn/core';
+import { isCairnError, toHex, shortId } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
@@ -86,7 +86,7 @@ export async function repairSnapshots(repo: Repository, options: RepairSnapshots
         result = await rewriter.rewrite(entry.snapshot.tree);
       } catch (error) {
         if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
-        unrepairable.push({ id: entry.id, message: `snapshot ${entry.id.slice(0, 12)}: its root folder cannot be read (${error.message})` });
+        unrepairable.push({ id: entry.id, message: `snapshot ${shortId(entry.id)}: its root folder cannot be read (${error.message})` });
         continue;
       }
       // The other roots (reachability.ts): a working copy's saved VCS data is useful only whole, so damaged data is dropped.

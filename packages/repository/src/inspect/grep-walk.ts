@@ -1,11 +1,11 @@
 import picomatch from 'picomatch';
 import { CairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
 import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
 import type { SnapshotEntry } from '../repo/snapshots.js';
 import type { TreeLoader } from '../repo/repository.js';
+import { contentIdOf } from './file-versions.js';
 
 /**
  * A folder as reached at one path: a (tree id, path) pair is loaded and walked once however many
@@ -21,7 +21,7 @@ export interface Occurrence {
 export interface FileRecord {
   readonly path: string;
   readonly node: TreeNode;
-  /** The content's id: its one blob's id, or the hash of its blob ids. */
+  /** The content's id (contentIdOf: the hash of its blob ids, as `versions` names it). */
   readonly key: string;
   readonly occurrences: Occurrence[];
   /** holdersOf's answer, once asked. */
@@ -33,14 +33,6 @@ export interface WalkResult {
   readonly records: FileRecord[];
   /** Unique (tree, path) folders loaded. */
   readonly treeLoads: number;
-}
-
-/** The content id of a file: the one blob's id, else the hash of the blob ids in order. */
-export function contentKey(content: readonly Id[]): string {
-  if (content.length === 1) return toHex(content[0]!);
-  const all = new Uint8Array(content.length * 32);
-  content.forEach((id, i) => all.set(id, i * 32));
-  return toHex(blobId(all));
 }
 
 /**
@@ -85,7 +77,7 @@ export async function walkSnapshots(
         occurrences.set(key, child);
         await walk(node.subtree, childParts, child, taken);
       } else if (node.type === 'file' && taken && node.content !== undefined && node.content.length > 0) {
-        const key = contentKey(node.content);
+        const key = contentIdOf(node);
         const recordKey = `${path}\0${key}`;
         const record = records.get(recordKey);
         if (record === undefined) records.set(recordKey, { path, node, key, occurrences: [occurrence] });

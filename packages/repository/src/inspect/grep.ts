@@ -42,7 +42,7 @@ export interface GrepSnapshot {
 /** One path whose content matches, with every snapshot holding that path with that content (oldest first). */
 export interface GrepHit {
   readonly path: string;
-  /** The content's id (its one blob's id, or the hash of its blob ids). */
+  /** The content's id: the SHA-256 of its blob ids, as `versions` names it. */
   readonly content: string;
   readonly snapshots: GrepSnapshot[];
   /** Matching lines (at most maxCount). */

@@ -1,4 +1,4 @@
-import { CairnError } from '@cairn/core';
+import { CairnError, shortId } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
@@ -34,14 +34,14 @@ async function* list(repo: Repository, ref: string, path: string, options: { rec
   const parts = path.split('/').filter((part) => part !== '' && part !== '.');
   let tree: Id = snapshot.tree;
   for (const [i, part] of parts.entries()) {
-    const nodes = await repo.loadTree(tree, `tree of ${snapshotPath(parts.slice(0, i)) || '/'} in snapshot ${id.slice(0, 12)}`);
+    const nodes = await repo.loadTree(tree, `tree of ${snapshotPath(parts.slice(0, i)) || '/'} in snapshot ${shortId(id)}`);
     const node = nodes.find((n) => n.name === part);
     if (node === undefined) {
-      throw new CairnError('ERR_NOT_FOUND', `snapshot ${id.slice(0, 12)} has no ${snapshotPath(parts.slice(0, i + 1))}`);
+      throw new CairnError('ERR_NOT_FOUND', `snapshot ${shortId(id)} has no ${snapshotPath(parts.slice(0, i + 1))}`);
     }
     if (i === parts.length - 1) yield { path: snapshotPath(parts), node };
     if (node.subtree === undefined) {
-      if (i < parts.length - 1) throw new CairnError('ERR_NOT_FOUND', `snapshot ${id.slice(0, 12)}: ${snapshotPath(parts.slice(0, i + 1))} is not a folder`);
+      if (i < parts.length - 1) throw new CairnError('ERR_NOT_FOUND', `snapshot ${shortId(id)}: ${snapshotPath(parts.slice(0, i + 1))} is not a folder`);
       return;
     }
     tree = node.subtree;

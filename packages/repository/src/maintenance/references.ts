@@ -1,4 +1,4 @@
-import { CairnError, isCairnError } from '@cairn/core';
+import { CairnError, isCairnError, shortId } from '@cairn/core';
 import { collectBlobs } from '../tree/reachability.js';
 import { listSnapshots } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
@@ -41,7 +41,7 @@ export function createReferences(repo: Pick<Repository, 'backend' | 'loadTree' |
           await collectBlobs(repo, [entry], blobs, { seen: seenTrees, ...(signal === undefined ? {} : { signal }) });
         } catch (error) {
           if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED') throw error;
-          throw new CairnError('ERR_INTEGRITY', `cannot read all that snapshot ${entry.id.slice(0, 12)} references: ${error.message}`, {
+          throw new CairnError('ERR_INTEGRITY', `cannot read all that snapshot ${shortId(entry.id)} references: ${error.message}`, {
             hint: 'nothing was deleted; run `cairn check`, then `cairn repair index` or `cairn repair snapshots`',
             cause: error,
           });

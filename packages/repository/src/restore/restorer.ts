@@ -1,4 +1,4 @@
-import { CairnError } from '@cairn/core';
+import { CairnError, shortId } from '@cairn/core';
 import { withReadLease } from '../locks/lease.js';
 import { RestoreContext } from './restore-context.js';
 import type { PlannedFolder, RestorePlan } from './restore-plan.js';
@@ -60,8 +60,8 @@ function reportUnmatched(ctx: RestoreContext, plan: RestorePlan, id: string): vo
   const { result } = ctx;
   const unmatched = plan.selection.unmatched();
   if (unmatched.length > 0 && result.files + result.dirs + result.symlinks + result.skipped === 0) {
-    throw new CairnError('ERR_NOT_FOUND', `nothing in snapshot ${id.slice(0, 12)} matches ${unmatched.map((p) => JSON.stringify(p)).join(', ')}`, {
-      hint: `list the snapshot with \`cairn ls ${id.slice(0, 12)}\``,
+    throw new CairnError('ERR_NOT_FOUND', `nothing in snapshot ${shortId(id)} matches ${unmatched.map((p) => JSON.stringify(p)).join(', ')}`, {
+      hint: `list the snapshot with \`cairn ls ${shortId(id)}\``,
     });
   }
   for (const pattern of unmatched) ctx.problem(pattern, 'nothing in the snapshot matches this path');

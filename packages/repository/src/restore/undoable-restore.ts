@@ -1,4 +1,4 @@
-import { CairnError } from '@cairn/core';
+import { CairnError, shortId } from '@cairn/core';
 import type { Source } from '@cairn/core';
 import { backup } from '../backup/archiver.js';
 import type { BackupResult } from '../backup/backup-types.js';
@@ -66,14 +66,14 @@ export async function restoreUndoable(repo: Repository, snapshotRef: string, opt
     paths: tops.map((top) => source.join(root, top)),
     skip: left,
     tags: [PRE_RESTORE_TAG],
-    description: `what restoring ${entry.id.slice(0, 12)} into ${root} overwrote`,
+    description: `what restoring ${shortId(entry.id)} into ${root} overwrote`,
     meta: { 'restore.snapshot': entry.id, 'restore.target': root },
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   if (saving.partial) {
     const first = saving.warnings.find((w) => w.kind !== 'special');
     throw new CairnError('ERR_IO', `could not back up everything the restore would overwrite (${first?.message ?? 'files changed while read'}); nothing was restored`, {
-      hint: `snapshot ${saving.id.slice(0, 12)} holds what could be read; run the restore again once the files are readable`,
+      hint: `snapshot ${shortId(saving.id)} holds what could be read; run the restore again once the files are readable`,
     });
   }
   return { restore: await restore(repo, entry.id, restoreOptions), backup: saving };

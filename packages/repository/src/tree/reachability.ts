@@ -1,4 +1,4 @@
-import { CairnError, isCairnError, toHex } from '@cairn/core';
+import { CairnError, isCairnError, toHex, shortId } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { BlobIndex, Snapshot, TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
@@ -92,7 +92,7 @@ export async function walkTrees(
 export function whereIn(snapshotId: string | undefined, root: SnapshotRoot, parts: readonly string[]): string {
   const path = snapshotPath(parts);
   const inRoot = root.kind === 'tree' ? `/${path}` : path === '' ? root.label : `${root.label}: ${path}`;
-  return snapshotId === undefined ? inRoot : `snapshot ${snapshotId.slice(0, 12)}: ${inRoot}`;
+  return snapshotId === undefined ? inRoot : `snapshot ${shortId(snapshotId)}: ${inRoot}`;
 }
 
 /** Adds to `blobs` the hex ids of the trees and data blobs the given snapshots reference. */

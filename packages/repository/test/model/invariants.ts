@@ -1,13 +1,15 @@
 /**
  * The invariants checked after every command that touches the repository: it holds exactly the
  * snapshots of the model (none gone that no forget removed, none the model does not know), every
- * one restores as it was backed up, grep finds each one's files, and `check --read-data` finds nothing wrong.
+ * one restores as it was backed up, per-file versions and dump agree with it (versions-check.ts),
+ * grep finds each one's files (grep-check.ts), and `check --read-data` finds nothing wrong.
  */
 import { check, listSnapshots } from '@cairn/repository';
 import type { Model } from './model-state.js';
 import { describeSnapshot } from './model-state.js';
 import { grepMismatch } from './grep-check.js';
 import { restoreMismatch } from './restore-check.js';
+import { versionsMismatch } from './versions-check.js';
 import type { World } from './world.js';
 
 /** A broken invariant: the message says after which command and what. */
@@ -33,6 +35,7 @@ export async function checkInvariants(model: Model, world: World, label: string,
     const lines = await restoreMismatch(repo, world, s);
     if (lines.length > 0) failures.push(`snapshot ${describeSnapshot(s)} does not restore as it was backed up:\n      ${lines.join('\n      ')}`);
   }
+  failures.push(...(await versionsMismatch(repo, model)));
   failures.push(...(await grepMismatch(repo, model, held)));
   try {
     const checked = await check(await world.open(), { readData: true });
