@@ -60,6 +60,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn cat snapshot latest', 'the newest snapshot as JSON'],
     ['cairn cat config', "the repository's settings"],
   ],
+  grep: [
+    ["cairn grep -n 'eval\\(' '*.js'", 'every line calling eval in the JavaScript files of every snapshot'],
+    ['cairn grep -F --introduced "eval(" --host laptop', 'when each file first held it (and --removed: when it went away)'],
+  ],
   stats: [
     ['cairn stats', 'sizes, compression and deduplication of the repository'],
     ['cairn stats latest', 'what the newest backup stored, by file class'],

@@ -7,7 +7,7 @@ import { usageError } from './usage.js';
  * Commands whose output is the answer the user asked for (a listing, an object, the version):
  * -q leaves their stdout alone. Every other command reports work done, which -q holds back.
  */
-const ANSWERS = new Set(['snapshots', 'projects', 'ls', 'versions', 'dump', 'cat', 'stats', 'config', 'version', 'completion', 'help', 'help-doc', 'device ls']);
+const ANSWERS = new Set(['snapshots', 'projects', 'ls', 'versions', 'dump', 'cat', 'stats', 'grep', 'config', 'version', 'completion', 'help', 'help-doc', 'device ls']);
 
 let held: { write: typeof process.stdout.write; chunks: (string | Uint8Array)[] } | undefined;
 
