@@ -44,7 +44,7 @@ describe('restore options', () => {
   it('fails clearly when nothing matches the selection', async () => {
     const { work, repo, id } = await backedUp();
     await expect(restore(repo, id, { target: createLocalTarget(join(work, 'out')), include: ['proj/nothing-here'] }))
-      .rejects.toThrow(/nothing in snapshot [0-9a-f]{12} matches "proj\/nothing-here"/);
+      .rejects.toThrow(/nothing in snapshot [0-9a-f]{8} matches "proj\/nothing-here"/);
   });
 
   it('dry run lists what would happen and writes nothing', async () => {

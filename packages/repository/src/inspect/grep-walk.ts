@@ -1,4 +1,3 @@
-import picomatch from 'picomatch';
 import { CairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
@@ -33,19 +32,6 @@ export interface WalkResult {
   readonly records: FileRecord[];
   /** Unique (tree, path) folders loaded. */
   readonly treeLoads: number;
-}
-
-/**
- * Which paths to search, as restore selects them: a path or glob relative to the snapshot root,
- * and everything below what it matches; a glob without '/' ("*.ts") matches names at any depth.
- */
-export function createPathMatcher(patterns: readonly string[]): ((path: string) => boolean) | null {
-  const cleaned = patterns.map((pattern) => pattern.replace(/^\/+/, '').replace(/\/+$/, ''));
-  const empty = patterns.find((_p, i) => cleaned[i] === '');
-  if (empty !== undefined) throw new CairnError('ERR_USAGE', `the path ${JSON.stringify(empty)} names no entry of the snapshot`, { hint: 'leave the paths out to search everything' });
-  if (cleaned.length === 0) return null;
-  const tests = cleaned.map((pattern) => picomatch(pattern, { dot: true, basename: picomatch.scan(pattern).isGlob && !pattern.includes('/') }));
-  return (path) => tests.some((test) => test(path));
 }
 
 /** Walks the snapshots' trees, collecting the regular files with content (those `select` takes). */

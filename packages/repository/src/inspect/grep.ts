@@ -9,7 +9,8 @@ import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
 import { createMatcher, searchContent } from './grep-matcher.js';
 import type { ContentResult, GrepLine, GrepPattern, LineOptions } from './grep-matcher.js';
-import { createPathMatcher, holdersOf, walkSnapshots } from './grep-walk.js';
+import { holdersOf, walkSnapshots } from './grep-walk.js';
+import { createSelection } from '../tree/path-selection.js';
 import type { FileRecord } from './grep-walk.js';
 
 /** Options of grep and pickaxe. */
@@ -103,7 +104,9 @@ export function snapshotOf(entry: SnapshotEntry): GrepSnapshot {
 /** The search behind grep and pickaxe: walk, then search each unique content once in the order its blobs are stored. */
 export async function searchSnapshots(repo: Repository, options: GrepOptions): Promise<SearchOutcome> {
   createMatcher(options); // a bad pattern fails before any work
-  const select = createPathMatcher(options.paths ?? []);
+  // Which paths to search, as restore selects them (one matcher for both).
+  const paths = options.paths ?? [];
+  const select = paths.length === 0 ? null : createSelection(paths).matches;
   const lease = await acquireReadLease(repo, 'grep');
   try {
     const filter = options.filter ?? {};

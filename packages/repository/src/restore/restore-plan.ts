@@ -7,8 +7,8 @@ import type { PlannedFile } from './restore-context.js';
 import type { RestoreContext } from './restore-context.js';
 import { holdsContent } from './restore-unchanged.js';
 import type { OverwritePolicy, RestoreAction } from './restore-types.js';
-import { createSelection } from './selection.js';
-import type { Selection } from './selection.js';
+import { createSelection } from '../tree/path-selection.js';
+import type { Selection } from '../tree/path-selection.js';
 
 /** A `changes`-mode working copy of the snapshot, as the walk counts the files recorded by reference in it. */
 export interface CopyRestore {

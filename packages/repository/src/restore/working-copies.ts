@@ -5,7 +5,7 @@ import type { Snapshot, SnapshotWorkingCopy } from '@cairn/index';
 import { RestoreContext } from './restore-context.js';
 import type { CopyRestore, WorkingCopies } from './restore-plan.js';
 import { emptyRestoreResult, writeTree } from './restore-tree.js';
-import { createSelection } from './selection.js';
+import { createSelection } from '../tree/path-selection.js';
 
 /** A working copy of the snapshot that the restore rebuilds (or could not). */
 interface CopyRebuild extends CopyRestore {

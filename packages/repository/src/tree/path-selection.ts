@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { CairnError } from '@cairn/core';
 
-/** Decides which snapshot paths a restore takes: those matching a pattern, and everything below them. */
+/** Decides which snapshot paths a restore (or a grep) takes: those matching a pattern, and everything below them. */
 export interface Selection {
   /** True when `path` itself matches one of the patterns (or there are no patterns). */
   matches(path: string): boolean;
@@ -17,7 +17,7 @@ export function createSelection(patterns: readonly string[]): Selection {
   const cleaned = patterns.map((pattern) => pattern.replace(/^\/+/, '').replace(/\/+$/, ''));
   const empty = patterns.find((_pattern, i) => cleaned[i] === '');
   if (empty !== undefined) {
-    throw new CairnError('ERR_USAGE', `the path ${JSON.stringify(empty)} names no entry of the snapshot`, { hint: 'leave the paths out to restore everything' });
+    throw new CairnError('ERR_USAGE', `the path ${JSON.stringify(empty)} names no entry of the snapshot`, { hint: 'leave the paths out to take everything' });
   }
   if (cleaned.length === 0) return { matches: () => true, unmatched: () => [] };
   // A glob without '/' ("*.md") matches names at any depth, as in .gitignore; a path ("proj/src") is exact.
