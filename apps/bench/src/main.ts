@@ -10,6 +10,7 @@ import { registerBigfile } from './commands/bigfile-command.js';
 import { registerCompare } from './commands/compare-command.js';
 import { registerDevice } from './commands/device-command.js';
 import { registerIndexMemory } from './commands/index-memory-command.js';
+import { registerInspect } from './commands/inspect-command.js';
 import { registerScale } from './commands/scale-command.js';
 import { registerVcs } from './vcs.js';
 
@@ -21,6 +22,7 @@ const program = new Command('cairn-bench')
 registerCompare(program);
 registerScale(program);
 registerBigfile(program);
+registerInspect(program);
 registerIndexMemory(program);
 registerDevice(program);
 registerVcs(program);
