@@ -9,6 +9,7 @@ import type { RunSettings } from './run-tool.js';
 import type { ScaleTree } from './scale-tree.js';
 import { createStepGuard } from './step-guard.js';
 import type { Failure } from './step-guard.js';
+import { ratioPeers } from './report.js';
 import { median, ratio } from './stats.js';
 import { createToolDriver } from './tools.js';
 import type { ToolDriver, ToolName } from './tools.js';
@@ -190,18 +191,18 @@ function grepSummary(stdout: string): GrepSummary {
   return { snapshots: field('snapshots'), contents: field('contents'), matchingFiles: field('matchingFiles'), bytesDecompressed: field('bytesDecompressed'), logicalBytes: field('logicalBytes') };
 }
 
-/** The table: medians per command and tool, ratios to cairn, and cairn's targets. */
+/** The table: medians per command and tool, cairn/peer ratios, and cairn's targets. */
 export function inspectTable(result: InspectBenchResult, tools: readonly ToolName[]): string {
   const med = (tool: ToolName, phase: string, field: 'seconds' | 'peakRss'): number | undefined =>
     median(result.samples.filter((s) => s.tool === tool && s.phase === phase).map((s) => s[field]).filter((v): v is number => v !== undefined));
-  const peers = tools.filter((t) => t !== 'cairn');
-  const header = ['history command', ...tools, ...(tools.includes('cairn') ? peers.map((p) => `${p} / cairn`) : []), ...(tools.includes('cairn') ? ['cairn target'] : [])];
+  const peers = ratioPeers(tools);
+  const header = ['history command', ...tools, ...peers.map((p) => `cairn/${p}`), ...(tools.includes('cairn') ? ['cairn target'] : [])];
   const missing = (tool: ToolName, phase: InspectPhase): string =>
     tool === 'borg' && phase === 'find' ? '–' : tool !== 'cairn' && phase === 'grep' ? 'no content search' : '–';
   const rows: string[][] = [];
   for (const { phase, label, target } of INSPECT_PHASES) {
     const cairn = med('cairn', phase, 'seconds');
-    const ratios = tools.includes('cairn') ? peers.map((p) => formatRatio(ratio(med(p, phase, 'seconds'), cairn))) : [];
+    const ratios = peers.map((p) => formatRatio(ratio(cairn, med(p, phase, 'seconds'))));
     const verdict = cairn === undefined ? '–' : `< ${target} s: ${cairn < target ? 'met' : 'MISSED'}`;
     const seconds = tools.map((t) => {
       const value = med(t, phase, 'seconds');
@@ -221,6 +222,6 @@ export function inspectTable(result: InspectBenchResult, tools: readonly ToolNam
     );
   }
   if (tools.includes('borg')) lines.push('borg 1.2 has no find over every archive: its figure is `borg list --short <archive> sh:**/<name>` run once per archive, summed.');
-  if (peers.length > 0) lines.push('restic and borg have no search of file contents (only mounting the repository and grepping, per snapshot).');
+  if (tools.some((t) => t !== 'cairn')) lines.push('restic and borg have no search of file contents (only mounting the repository and grepping, per snapshot).');
   return lines.join('\n');
 }

@@ -30,7 +30,7 @@ describe('cairn-bench inspect', () => {
       expect(find[header.indexOf('restic')]).toMatch(seconds);
       expect(diff[header.indexOf('restic')]).toMatch(seconds);
       expect(grep[header.indexOf('restic')]).toBe('no content search');
-      expect(find[header.indexOf('restic / cairn')]).toMatch(/^\d+\.\d\d$/);
+      expect(find[header.indexOf('cairn/restic')]).toMatch(/^\d+\.\d\d$/);
     }
     if (header.includes('borg')) {
       expect(find[header.indexOf('borg')]).toMatch(/^\d+\.\d\d s \(list each archive\)$/);
