@@ -161,7 +161,7 @@ function resolveIds(repo: Repository, query: FindQuery): IdSets {
   }
   const blobs = new Set<string>();
   const trees = new Set<string>();
-  const packs = packPrefixes.map((prefix) => toHex(matchIdPrefix(repo.index.packIds(), toHex, prefix, 'pack', 'list them with `cairn cat index`')));
+  const packs = packPrefixes.map((prefix) => toHex(matchIdPrefix(repo.index.packIds(), toHex, prefix, 'pack', 'pack ids are the names of the files under data/ in the repository')));
   const found = new Map<string, { data: number; tree: number }>([...blobPrefixes, ...treePrefixes].map((p) => [p, { data: 0, tree: 0 }]));
   for (const [id, location] of repo.index.entries()) {
     const hex = toHex(id);
@@ -181,7 +181,7 @@ function resolveIds(repo: Repository, query: FindQuery): IdSets {
     const counts = found.get(prefix)!;
     const otherKind = wanted === 'data' ? 'tree' : 'data';
     return new CairnError('ERR_NOT_FOUND', `no ${wanted === 'data' ? 'data blob' : 'tree'} has an id starting with "${prefix}"`, {
-      hint: counts[otherKind] > 0 ? `"${prefix}" is a ${otherKind === 'data' ? 'data blob' : 'tree'}: look for it with ${other}` : `check the id; \`cairn cat index\` lists every blob (${flag})`,
+      hint: counts[otherKind] > 0 ? `"${prefix}" is a ${otherKind === 'data' ? 'data blob' : 'tree'}: look for it with ${other}` : `check the id (${flag}): \`cairn cat tree <id>\` and \`cairn cat pack <id>\` show the ids there are`,
     });
   };
   for (const prefix of blobPrefixes) if (found.get(prefix)!.data === 0) throw missing(prefix, 'data', '--blob', '--tree');
