@@ -1,11 +1,12 @@
 /**
  * The invariants checked after every command that touches the repository: it holds exactly the
  * snapshots of the model (none gone that no forget removed, none the model does not know), every
- * one restores as it was backed up, and `check --read-data` finds nothing wrong.
+ * one restores as it was backed up, find over all of them agrees, and `check --read-data` finds nothing wrong.
  */
 import { check, listSnapshots } from '@cairn/repository';
 import type { Model } from './model-state.js';
 import { describeSnapshot } from './model-state.js';
+import { findMismatch } from './find-check.js';
 import { restoreMismatch } from './restore-check.js';
 import type { World } from './world.js';
 
@@ -32,6 +33,7 @@ export async function checkInvariants(model: Model, world: World, label: string,
     const lines = await restoreMismatch(repo, world, s);
     if (lines.length > 0) failures.push(`snapshot ${describeSnapshot(s)} does not restore as it was backed up:\n      ${lines.join('\n      ')}`);
   }
+  failures.push(...await findMismatch(repo, model));
   try {
     const checked = await check(await world.open(), { readData: true });
     for (const p of checked.problems.slice(0, 8)) failures.push(`check --read-data: ${p.file}: ${p.message}`);
