@@ -23,6 +23,8 @@ export interface FindBenchOptions {
   readonly tools: readonly { readonly name: ToolName; readonly executable: string }[];
   readonly reps: number;
   readonly settings: RunSettings;
+  /** Keep the repositories (--keep). */
+  readonly keep?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -95,7 +97,7 @@ export async function runFind(options: FindBenchOptions): Promise<FindBenchResul
   } finally {
     await undoChange(options.tree);
     await Promise.all(added.map((file) => rm(file, { force: true })));
-    await rm(repDir, { recursive: true, force: true });
+    if (options.keep !== true) await rm(repDir, { recursive: true, force: true });
   }
   return { samples, failures };
 }

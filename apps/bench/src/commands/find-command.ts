@@ -21,7 +21,7 @@ export function registerFind(program: Command): void {
       const session = await openSession({ ...flags, tools: flags.tools.filter((t) => t !== 'borg') }, log);
       try {
         const tree = await ensureScaleTree(session.work, flags.files, flags.seed, log);
-        const result = await runFind({ tree, snapshots: flags.snapshots, runDir: session.runDir, tools: session.tools, reps: flags.reps, settings: session.settings, log });
+        const result = await runFind({ tree, snapshots: flags.snapshots, runDir: session.runDir, tools: session.tools, reps: flags.reps, settings: session.settings, keep: flags.keep === true, log });
         const table = findTable(result, tree, session.tools.map((t) => t.name));
         const lines = [
           `command: ${commandLine(process.argv)}`,
