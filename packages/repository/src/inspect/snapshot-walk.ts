@@ -64,9 +64,9 @@ export function createSharedTreeWalk<S, R>(repo: TreeLoader, fold: TreeFold<S, R
     if (result === undefined) {
       result = (async () => {
         options.signal?.throwIfAborted();
-        const nodes = await limit(() => repo.loadTree(tree, `tree ${hex} (${where})`));
+        // The nodes are not kept while the children are folded: only what the step keeps is.
+        const step = fold.step(await limit(() => repo.loadTree(tree, `tree ${hex} (${where})`)), state);
         treesLoaded += 1;
-        const step = fold.step(nodes, state);
         const prefix = where.endsWith('/') ? where : `${where}/`;
         const results = await Promise.all(step.children.map((child) => visit(child.tree, child.state, `${prefix}${child.name}`)));
         return step.finish(results);
