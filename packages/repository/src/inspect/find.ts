@@ -81,42 +81,72 @@ export async function findInSnapshots(repo: Repository, query: FindQuery): Promi
     const walk = createSharedTreeWalk(repo, matcher.fold, query.signal === undefined ? {} : { signal: query.signal });
     const groups = new Map<string, Group[]>();
     let hits = 0;
-    const add = (path: string, node: TreeNode | null, matched: readonly string[], snapshot: number): void => {
-      hits += 1;
-      const key = node === null ? '' : nodeKey(node);
+    const add = (path: string, node: TreeNode | null, matched: readonly string[], snapshots: readonly number[]): void => {
+      hits += snapshots.length;
       let atPath = groups.get(path);
       if (atPath === undefined) groups.set(path, (atPath = []));
-      let group = atPath.find((g) => g.key === key);
-      if (group === undefined) atPath.push((group = { key, node, ids: matched, snapshots: [] }));
-      if (group.snapshots[group.snapshots.length - 1] !== snapshot) group.snapshots.push(snapshot);
+      // The same node object (a shared tree) is the same entry; else compare content and metadata.
+      let group = atPath.find((g) => g.node === node) ?? atPath.find((g) => sameNode(g.node, node));
+      if (group === undefined) atPath.push((group = { node, ids: matched, snapshots: new Set() }));
+      for (const snapshot of snapshots) group.snapshots.add(snapshot);
     };
+    const roots: { found: FoundTree; snapshot: number }[] = [];
     for (const [i, { id, snapshot }] of selected.entries()) {
       const rootIds = ids.trees === undefined ? [] : matchedIds(ids.trees, toHex(snapshot.tree));
-      if (rootIds.length > 0) add('', null, rootIds, i);
+      if (rootIds.length > 0) add('', null, rootIds, [i]);
       const found = await walk.fold(snapshot.tree, matcher.start, `snapshot ${id.slice(0, 12)}: /`);
-      if (found !== null) expand(found, '', (path, hit) => add(path, hit.node, hit.ids, i));
+      if (found !== null) roots.push({ found, snapshot: i });
     }
+    placeHits(roots, (path, hit, snapshots) => add(path, hit.node, hit.ids, snapshots));
     const matches: FindMatch[] = [];
     for (const path of [...groups.keys()].sort()) {
-      const atPath = groups.get(path)!.sort((a, b) => a.snapshots[0]! - b.snapshots[0]!);
-      for (const g of atPath) matches.push({ path, node: g.node, ids: g.ids, snapshots: g.snapshots.map((s) => selected[s]!.id) });
+      const atPath = groups.get(path)!.map((g) => ({ ...g, order: [...g.snapshots].sort((a, b) => a - b) })).sort((a, b) => a.order[0]! - b.order[0]!);
+      for (const g of atPath) matches.push({ path, node: g.node, ids: g.ids, snapshots: g.order.map((s) => selected[s]!.id) });
     }
     return { matches, snapshots: selected.map((s) => s.id), hits, treesLoaded: walk.treesLoaded };
   });
 }
 
 interface Group {
-  readonly key: string;
   readonly node: TreeNode | null;
   readonly ids: readonly string[];
-  /** Indexes into the selected snapshots, ascending. */
-  readonly snapshots: number[];
+  /** Indexes into the selected snapshots. */
+  readonly snapshots: Set<number>;
 }
 
-/** Calls `visit` for every hit below a found tree, with its path. */
-function expand(found: FoundTree, prefix: string, visit: (path: string, hit: FoundTree['hits'][number]) => void): void {
-  for (const hit of found.hits) visit(prefix + hit.name, hit);
-  for (const { name, found: below } of found.below) expand(below, `${prefix}${name}/`, visit);
+/**
+ * Calls `visit` for every hit below the snapshots' found trees, with its path and the snapshots
+ * (indexes, ascending) holding it there. Snapshots share found trees as they share trees: each
+ * (found tree, folder) is expanded once, a level at a time (all the folders holding a folder are
+ * one level up), so the work follows the distinct hits, not hits times snapshots.
+ */
+function placeHits(roots: readonly { found: FoundTree; snapshot: number }[], visit: (path: string, hit: FoundTree['hits'][number], snapshots: readonly number[]) => void): void {
+  interface Place { readonly found: FoundTree; readonly prefix: string; readonly snapshots: number[] }
+  const at = (level: Map<FoundTree, Map<string, Place>>, found: FoundTree, prefix: string): Place => {
+    let byPrefix = level.get(found);
+    if (byPrefix === undefined) level.set(found, (byPrefix = new Map()));
+    let place = byPrefix.get(prefix);
+    if (place === undefined) byPrefix.set(prefix, (place = { found, prefix, snapshots: [] }));
+    return place;
+  };
+  let level = new Map<FoundTree, Map<string, Place>>();
+  for (const { found, snapshot } of roots) at(level, found, '').snapshots.push(snapshot);
+  while (level.size > 0) {
+    const next = new Map<FoundTree, Map<string, Place>>();
+    for (const byPrefix of level.values()) {
+      for (const place of byPrefix.values()) {
+        const snapshots = [...new Set(place.snapshots)].sort((a, b) => a - b);
+        for (const hit of place.found.hits) visit(place.prefix + hit.name, hit, snapshots);
+        for (const { name, found } of place.found.below) at(next, found, `${place.prefix}${name}/`).snapshots.push(...snapshots);
+      }
+    }
+    level = next;
+  }
+}
+
+/** True when two hits are the same entry: both a snapshot's root, or nodes with the same content and metadata. */
+function sameNode(a: TreeNode | null, b: TreeNode | null): boolean {
+  return a === null || b === null ? a === b : nodeKey(a) === nodeKey(b);
 }
 
 const nodeKeys = new WeakMap<TreeNode, string>();
