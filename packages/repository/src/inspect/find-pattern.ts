@@ -66,10 +66,21 @@ export function compileFindPattern(text: string, options: { readonly caseInsensi
   close(startSet, 0);
   const start = [...startSet].sort((a, b) => a - b);
 
+  const nameOnly = !anchored && parts.length === 1 && parts[0]!.kind !== 'any';
+  if (nameOnly) {
+    // The common case: the state never changes, so the answers are two constants.
+    const part = parts[0] as Exclude<Part, { kind: 'any' }>;
+    const hit = { hit: true, next: start } as const;
+    const miss = { hit: false, next: start } as const;
+    const test = part.kind === 'name'
+      ? (name: string): boolean => (nocase ? name.toLowerCase() : name) === part.text
+      : (name: string): boolean => part.re.test(name);
+    return { text, start, nameOnly, step: (_state, name) => (test(name) ? hit : miss) };
+  }
   return {
     text,
     start,
-    nameOnly: !anchored && parts.length === 1 && parts[0]!.kind !== 'any',
+    nameOnly,
     step(state, name) {
       const lower = nocase ? name.toLowerCase() : name;
       const next = new Set<number>();

@@ -252,24 +252,25 @@ function createMatcher(patterns: readonly FindPattern[], ids: IdSets, query: Fin
       const names: string[] = [];
       for (const node of nodes) {
         let nameHit = !byName;
-        const next: (PatternState | null)[] = [];
-        for (const [i, pattern] of patterns.entries()) {
+        // The states below a folder (files need none).
+        const next: (PatternState | null)[] | undefined = node.subtree === undefined ? undefined : [];
+        for (let i = 0; i < patterns.length; i += 1) {
           const s = state[i];
           if (s === null || s === undefined) {
-            next.push(null);
+            next?.push(null);
             continue;
           }
-          const stepped = pattern.step(s, node.name);
+          const stepped = patterns[i]!.step(s, node.name);
           if (stepped.hit) nameHit = true;
-          next.push(stepped.next);
+          next?.push(stepped.next);
         }
         if (nameHit && inWindow(node, oldest, newest)) {
           const matched = byId ? nodeIds(node, ids) : [];
           if (!byId || matched.length > 0) hits.push({ name: node.name, node, ids: matched });
         }
         // Below a folder that no pattern can match in, there is nothing to find.
-        if (node.subtree !== undefined && (!byName || next.some((s) => s !== null))) {
-          children.push({ name: node.name, tree: node.subtree, state: next });
+        if (node.subtree !== undefined && next !== undefined && (!byName || next.some((s) => s !== null))) {
+          children.push({ name: node.name, tree: new Uint8Array(node.subtree), state: next }); // a copy: see TreeFold.step
           names.push(node.name);
         }
       }

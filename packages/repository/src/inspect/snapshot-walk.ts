@@ -32,7 +32,10 @@ export interface TreeStep<S, R> {
 export interface TreeFold<S, R> {
   /** The memo key of a scope: two visits of one tree with equal keys share one result. */
   key(state: S): string;
-  /** Reads one tree's nodes in a scope; keep only what the result needs (the nodes are dropped). */
+  /**
+   * Reads one tree's nodes in a scope; keep only what the result needs (the nodes are dropped).
+   * Ids in nodes are views of the tree's bytes: copy those kept for long (TreeChild.tree is copied).
+   */
   step(nodes: readonly TreeNode[], state: S): TreeStep<S, R>;
 }
 
@@ -46,15 +49,12 @@ export interface SharedTreeWalk<S, R> {
 
 /** Options of createSharedTreeWalk. */
 export interface SharedTreeWalkOptions {
-  /** Trees read at once (default 8). */
-  readonly concurrency?: number;
   readonly signal?: AbortSignal;
 }
 
 /** Creates a memoised walk of `fold` over the trees `repo` loads. */
 export function createSharedTreeWalk<S, R>(repo: TreeLoader, fold: TreeFold<S, R>, options: SharedTreeWalkOptions = {}): SharedTreeWalk<S, R> {
   const memo = new Map<string, Promise<R>>();
-  const limit = createLimit(options.concurrency ?? 8);
   let treesLoaded = 0;
 
   const visit = (tree: Id, state: S, where: string): Promise<R> => {
@@ -62,13 +62,18 @@ export function createSharedTreeWalk<S, R>(repo: TreeLoader, fold: TreeFold<S, R
     const key = `${hex}\0${fold.key(state)}`;
     let result = memo.get(key);
     if (result === undefined) {
+      // A copy: an id decoded from a tree is a view of the tree's bytes (and those of its pack), which a waiting visit would keep.
+      const id = new Uint8Array(tree);
       result = (async () => {
         options.signal?.throwIfAborted();
         // The nodes are not kept while the children are folded: only what the step keeps is.
-        const step = fold.step(await limit(() => repo.loadTree(tree, `tree ${hex} (${where})`)), state);
+        const step = fold.step(await repo.loadTree(id, `tree ${hex} (${where})`), state);
         treesLoaded += 1;
         const prefix = where.endsWith('/') ? where : `${where}/`;
-        const results = await Promise.all(step.children.map((child) => visit(child.tree, child.state, `${prefix}${child.name}`)));
+        // Depth-first, one tree at a time: trees come from whole cached packs, and a walk that
+        // fanned out over every folder at once kept a wide frontier alive (half again the time in GC).
+        const results: R[] = [];
+        for (const child of step.children) results.push(await visit(child.tree, child.state, `${prefix}${child.name}`));
         return step.finish(results);
       })();
       memo.set(key, result);
@@ -81,21 +86,5 @@ export function createSharedTreeWalk<S, R>(repo: TreeLoader, fold: TreeFold<S, R
     get treesLoaded() {
       return treesLoaded;
     },
-  };
-}
-
-/** Runs at most `n` of the given tasks at once. */
-function createLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    running += 1;
-    try {
-      return await task();
-    } finally {
-      running -= 1;
-      waiting.shift()?.();
-    }
   };
 }
