@@ -9,6 +9,7 @@ import { isCairnError } from '@cairn/core';
 import { registerBigfile } from './commands/bigfile-command.js';
 import { registerCompare } from './commands/compare-command.js';
 import { registerDevice } from './commands/device-command.js';
+import { registerFind } from './commands/find-command.js';
 import { registerIndexMemory } from './commands/index-memory-command.js';
 import { registerScale } from './commands/scale-command.js';
 import { registerVcs } from './vcs.js';
@@ -23,6 +24,7 @@ registerScale(program);
 registerBigfile(program);
 registerIndexMemory(program);
 registerDevice(program);
+registerFind(program);
 registerVcs(program);
 
 // `pnpm bench -- --small` passes the "--" on: drop it.
