@@ -36,6 +36,7 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn diff 3fa2 latest', 'what changed between a snapshot and the newest one'],
     ['cairn diff 3fa2:acme/src 9c41:acme/src --content', 'below one folder, with a unified diff of each changed text file'],
     ['cairn diff 3fa2 9c41 --stat', 'bytes added and removed per entry'],
+  ],
   find: [
     ['cairn find config.json', 'every config.json in every snapshot, each version once'],
     ["cairn find -i '*.env' 'src/**/*.pem' --host laptop", 'globs at any depth, without regard to case, in one host\'s snapshots'],
