@@ -9,6 +9,7 @@ import { isCairnError } from '@cairn/core';
 import { registerBigfile } from './commands/bigfile-command.js';
 import { registerCompare } from './commands/compare-command.js';
 import { registerDevice } from './commands/device-command.js';
+import { registerFind } from './commands/find-command.js';
 import { registerIndexMemory } from './commands/index-memory-command.js';
 import { registerInspect } from './commands/inspect-command.js';
 import { registerScale } from './commands/scale-command.js';
@@ -25,6 +26,7 @@ registerBigfile(program);
 registerInspect(program);
 registerIndexMemory(program);
 registerDevice(program);
+registerFind(program);
 registerVcs(program);
 
 // `pnpm bench -- --small` passes the "--" on: drop it.

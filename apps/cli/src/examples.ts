@@ -37,6 +37,12 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn diff 3fa2:acme/src 9c41:acme/src --content', 'below one folder, with a unified diff of each changed text file'],
     ['cairn diff 3fa2 9c41 --stat', 'bytes added and removed per entry'],
   ],
+  find: [
+    ['cairn find config.json', 'every config.json in every snapshot, each version once'],
+    ["cairn find -i '*.env' 'src/**/*.pem' --host laptop", 'globs at any depth, without regard to case, in one host\'s snapshots'],
+    ["cairn find '/acme/src/*.ts' --newest 2026-12-01", 'a path from the snapshot root, modified by that day'],
+    ['cairn find --blob 420f620f', 'which files hold a data blob (--tree: a folder listing, --pack: anything in a pack)'],
+  ],
   restore: [
     ['cairn restore latest --target /tmp/back', 'restore the newest snapshot into /tmp/back'],
     ["cairn restore latest --target /tmp/back acme/src '*.md'", 'only some paths (globs without "/" match at any depth)'],

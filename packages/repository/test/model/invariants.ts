@@ -3,13 +3,15 @@
  * snapshots of the model (none gone that no forget removed, none the model does not know), every
  * one restores as it was backed up, per-file versions and dump agree with it (versions-check.ts),
  * the diff of the newest two of the same paths agrees with the model, grep finds each one's files
- * (grep-check.ts), and `check --read-data` finds nothing wrong.
+ * (grep-check.ts), find over all of them agrees (find-check.ts), and `check --read-data` finds
+ * nothing wrong.
  */
 import { check, listSnapshots } from '@cairn/repository';
 import { diffMismatch } from './diff-check.js';
 import type { Model } from './model-state.js';
 import { describeSnapshot } from './model-state.js';
 import { grepMismatch } from './grep-check.js';
+import { findMismatch } from './find-check.js';
 import { restoreMismatch } from './restore-check.js';
 import { versionsMismatch } from './versions-check.js';
 import type { World } from './world.js';
@@ -40,6 +42,7 @@ export async function checkInvariants(model: Model, world: World, label: string,
   failures.push(...(await versionsMismatch(repo, model)));
   failures.push(...await diffMismatch(repo, [...model.snapshots.values()].filter((s) => held.has(s.id))));
   failures.push(...(await grepMismatch(repo, model, held)));
+  failures.push(...await findMismatch(repo, model));
   try {
     const checked = await check(await world.open(), { readData: true });
     for (const p of checked.problems.slice(0, 8)) failures.push(`check --read-data: ${p.file}: ${p.message}`);
