@@ -6,7 +6,8 @@
  * what a restore overwrote, never takes its place (issue item 4).
  */
 import { PRE_RESTORE_TAG } from '@cairn/repository';
-import { forget } from '@cairn/repository/maintenance';
+import { isCairnError } from '@cairn/core';
+import { forget, isEmptyPolicy } from '@cairn/repository/maintenance';
 import type { GroupKey, RetentionPolicy } from '@cairn/repository/maintenance';
 import type fc from 'fast-check';
 import { checkInvariants } from '../invariants.js';
@@ -72,8 +73,12 @@ export class ForgetCommand implements fc.AsyncCommand<Model, World> {
       try {
         removed = (await forget(repo, { policy: this.p.policy, groupBy: this.p.groupBy, timeZone: 'utc', now: new Date(model.clock) })).removed;
       } catch (error) {
-        if (!(error instanceof RangeError)) throw error; // a policy that would forget a whole group is refused: nothing removed
+        // A policy that would forget a whole group is refused (RangeError), and so is an empty
+        // policy (ERR_USAGE: it would forget every snapshot); either way nothing is removed.
+        const refusedEmpty = isEmptyPolicy(this.p.policy) && isCairnError(error, 'ERR_USAGE');
+        if (!(error instanceof RangeError) && !refusedEmpty) throw error;
       }
+      if (isEmptyPolicy(this.p.policy) && removed.length > 0) problems.push(`forget with an empty policy removed ${removed.length} snapshot(s) instead of refusing`);
       if (keepsNewest(this.p.policy)) {
         for (const s of newestBackups(before, this.p.groupBy)) {
           if (removed.includes(s.id)) problems.push(`forget removed ${describeSnapshot(s)}, the newest backup of its group, though the policy keeps the newest (a pre-restore snapshot took its place?)`);
