@@ -134,7 +134,7 @@ export async function walkBackup(repo: Repository, options: BackupOptions, makeW
   const wholeRoot = roots.length === 1 && roots[0]?.name === '';
   const parentTree = parent?.snapshot.tree;
   const parentRoot = parentTree === undefined || wholeRoot ? new Map<string, TreeNode>() : await loadNodeMap(repo, parentTree);
-  const inSnapshot = (path: string): string => snapshotPathOf(roots, path);
+  const inSnapshot = (path: string): string => sourceToSnapshotPath(roots, path);
   const onEntry = options.onEntry;
   const walkOptions: BackupOptions = onEntry === undefined ? options : { ...options, onEntry: (entry) => onEntry({ ...entry, path: inSnapshot(entry.path) }) };
 
@@ -219,7 +219,7 @@ async function skippedFolders(source: Source, skip: readonly string[]): Promise<
 }
 
 /** Where a source path under one of the backup's paths is in the snapshot ("/app/src/a.ts"). */
-function snapshotPathOf(roots: readonly { path: string; name: string }[], path: string): string {
+function sourceToSnapshotPath(roots: readonly { path: string; name: string }[], path: string): string {
   for (const root of roots) {
     if (root.name === '') return path;
     if (path === root.path) return `/${root.name}`;
