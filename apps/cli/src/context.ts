@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { isCairnError } from '@cairn/core';
 import { findSnapshot, initRepository, listSnapshots, openRepository } from '@cairn/repository';
 import type { Repository, SnapshotEntry, SnapshotFilter } from '@cairn/repository';
-import { createLocalBackend } from '@cairn/transport';
+import { openBackend } from './backend.js';
 import { emitSummary, fatalErrorLine, warn } from './output.js';
 import { usageError } from './usage.js';
 
@@ -42,7 +42,7 @@ export function repoLocation(options: GlobalOptions): { path: string; isDefault:
 
 /** Opens the repository the options name. */
 export async function openRepo(options: GlobalOptions): Promise<Repository> {
-  return openRepository(createLocalBackend(repoLocation(options).path));
+  return openRepository(openBackend(repoLocation(options).path));
 }
 
 /**
@@ -51,7 +51,7 @@ export async function openRepo(options: GlobalOptions): Promise<Repository> {
  */
 export async function openOrCreateRepo(options: GlobalOptions): Promise<Repository> {
   const { path, isDefault } = repoLocation(options);
-  const backend = createLocalBackend(path);
+  const backend = openBackend(path);
   try {
     return await openRepository(backend);
   } catch (error) {

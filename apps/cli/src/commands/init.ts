@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { compressionSetting, COMPRESSION_MODES, initRepository, parseCompressionMode } from '@cairn/repository';
 import { describeMaxSize, parseMaxSize, updateConfig } from '@cairn/repository/maintenance';
 import { CONFIG_LIMITS } from '@cairn/index';
-import { createLocalBackend } from '@cairn/transport';
+import { openBackend } from '../backend.js';
 import { globals, printJson, repoLocation } from '../context.js';
 import { parseFlag, parseNumber } from '../usage.js';
 import { shortId } from '../format.js';
@@ -24,7 +24,7 @@ export function registerInit(program: Command): void {
         : parseNumber('--compression-level', flags.compressionLevel, { min, max, what: `a zstd level from ${min} to ${max}` });
       const maxSize = flags.maxSize === undefined ? undefined : parseFlag('--max-size', flags.maxSize, parseMaxSize);
       const { path } = repoLocation(options);
-      const repo = await initRepository(createLocalBackend(path), { compression: setting.codec, compressionLevel: level });
+      const repo = await initRepository(openBackend(path), { compression: setting.codec, compressionLevel: level });
       const config = maxSize === undefined ? repo.config : await updateConfig(repo, { maxSize });
       if (options.json === true) printJson({ location: path, config });
       else {
