@@ -1,37 +1,90 @@
-import { CairnError, toHex } from '@cairn/core';
+import { CairnError, idEquals, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
-import type { TreeNode } from '@cairn/index';
-import { snapshotPath } from '../repo/names.js';
 import type { SnapshotEntry } from '../repo/snapshots.js';
 import type { TreeLoader } from '../repo/repository.js';
-import { contentIdOf } from './file-versions.js';
 
 /**
  * A folder as reached at one path: a (tree id, path) pair is loaded and walked once however many
  * snapshots hold it; the snapshots that hold it are those of its parents (or, at the top, its own).
  */
 export interface Occurrence {
+  /** The folder's path in the snapshots ('' at the top). */
+  readonly path: string;
   readonly parents: Occurrence[];
   readonly roots: number[];
   holders?: number[];
 }
 
-/** One file path with one content, and where it was found. */
+/**
+ * One file path with one content, and where it was found. The path is not kept as a string
+ * (pathOf builds it): only the few files a search reports need it.
+ */
 export interface FileRecord {
-  readonly path: string;
-  readonly node: TreeNode;
-  /** The content's id (contentIdOf: the hash of its blob ids, as `versions` names it). */
-  readonly key: string;
-  readonly occurrences: Occurrence[];
-  /** holdersOf's answer, once asked. */
+  /** The folder holding the file where it was first found. */
+  readonly folder: Occurrence;
+  readonly name: string;
+  /** The content's number: an index into WalkResult.contents. */
+  readonly content: number;
+  readonly size: number;
+  /** The folders it was found in after the first (same path, other folder trees). */
+  more?: Occurrence[];
+  /** holdersOf's answer, once asked (for a file in more than one folder tree). */
   holders?: number[];
+  /** Another content found at the same path. */
+  next?: FileRecord;
 }
 
 /** Every (path, content) pair of some snapshots, each unique folder walked once. */
 export interface WalkResult {
   readonly records: FileRecord[];
+  /** Each distinct content's blob ids, by content number. */
+  readonly contents: (readonly Id[])[];
   /** Unique (tree, path) folders loaded. */
   readonly treeLoads: number;
+}
+
+/** The file's path in the snapshots. */
+export function pathOf(record: FileRecord): string {
+  return record.folder.path === '' ? record.name : `${record.folder.path}/${record.name}`;
+}
+
+/**
+ * Numbers distinct contents by their blob ids without a string per file: a single-blob content
+ * is found by its id's first bytes (a number) and then compared; the rare ids sharing those bytes
+ * with another, and contents of several blobs, go by their hex ids.
+ */
+function createContentTable(): { numberOf(ids: readonly Id[]): number; readonly contents: (readonly Id[])[] } {
+  const contents: (readonly Id[])[] = [];
+  const byWord = new Map<number, number>();
+  const byHex = new Map<string, number>();
+  const add = (ids: readonly Id[]): number => {
+    contents.push(ids);
+    return contents.length - 1;
+  };
+  const numberOfHex = (ids: readonly Id[]): number => {
+    const hex = ids.map(toHex).join(',');
+    const found = byHex.get(hex);
+    if (found !== undefined) return found;
+    const n = add(ids);
+    byHex.set(hex, n);
+    return n;
+  };
+  return {
+    contents,
+    numberOf(ids) {
+      const id = ids[0];
+      if (ids.length !== 1 || id === undefined) return numberOfHex(ids);
+      const word = ((id[0] ?? 0) << 22) | ((id[1] ?? 0) << 14) | ((id[2] ?? 0) << 6) | ((id[3] ?? 0) >>> 2);
+      const found = byWord.get(word);
+      if (found === undefined) {
+        const n = add(ids);
+        byWord.set(word, n);
+        return n;
+      }
+      const held = contents[found];
+      return held !== undefined && held.length === 1 && idEquals(held[0]!, id) ? found : numberOfHex(ids);
+    },
+  };
 }
 
 /** Walks the snapshots' trees, collecting the regular files with content (those `select` takes). */
@@ -42,32 +95,48 @@ export async function walkSnapshots(
   signal?: AbortSignal,
 ): Promise<WalkResult> {
   const occurrences = new Map<string, Occurrence>();
-  const records = new Map<string, FileRecord>();
+  /** The files found so far in each folder path, by name. */
+  const folders = new Map<string, Map<string, FileRecord>>();
+  const records: FileRecord[] = [];
+  const table = createContentTable();
   let treeLoads = 0;
 
-  const walk = async (tree: Id, parts: string[], occurrence: Occurrence, selected: boolean): Promise<void> => {
+  const walk = async (tree: Id, occurrence: Occurrence, selected: boolean): Promise<void> => {
     if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'grep stopped while reading snapshots');
     treeLoads += 1;
-    for (const node of await repo.loadTree(tree, `tree of ${snapshotPath(parts) || '/'}`)) {
-      const childParts = [...parts, node.name];
-      const path = snapshotPath(childParts);
-      const taken = selected || select === null || select(path);
+    const here = occurrence.path;
+    let files = folders.get(here);
+    for (const node of await repo.loadTree(tree, `tree of ${here || '/'}`)) {
+      const path = select === null || selected ? null : here === '' ? node.name : `${here}/${node.name}`;
+      const taken = path === null || select === null || select(path);
       if (node.subtree !== undefined) {
-        const key = `${toHex(node.subtree)}\0${path}`;
+        const childPath = path ?? (here === '' ? node.name : `${here}/${node.name}`);
+        const key = `${toHex(node.subtree)}\0${childPath}`;
         const seen = occurrences.get(key);
         if (seen !== undefined) {
           seen.parents.push(occurrence);
           continue;
         }
-        const child: Occurrence = { parents: [occurrence], roots: [] };
+        const child: Occurrence = { path: childPath, parents: [occurrence], roots: [] };
         occurrences.set(key, child);
-        await walk(node.subtree, childParts, child, taken);
+        await walk(node.subtree, child, selected || (select !== null && taken));
       } else if (node.type === 'file' && taken && node.content !== undefined && node.content.length > 0) {
-        const key = contentIdOf(node);
-        const recordKey = `${path}\0${key}`;
-        const record = records.get(recordKey);
-        if (record === undefined) records.set(recordKey, { path, node, key, occurrences: [occurrence] });
-        else record.occurrences.push(occurrence);
+        const content = table.numberOf(node.content);
+        if (files === undefined) folders.set(here, (files = new Map()));
+        const first = files.get(node.name);
+        let record = first;
+        while (record !== undefined && record.content !== content) record = record.next;
+        if (record !== undefined) {
+          (record.more ??= []).push(occurrence);
+          continue;
+        }
+        const added: FileRecord = { folder: occurrence, name: node.name, content, size: node.size };
+        if (first === undefined) files.set(node.name, added);
+        else {
+          added.next = first.next;
+          first.next = added;
+        }
+        records.push(added);
       }
     }
   };
@@ -79,18 +148,19 @@ export async function walkSnapshots(
       seen.roots.push(i);
       continue;
     }
-    const root: Occurrence = { parents: [], roots: [i] };
+    const root: Occurrence = { path: '', parents: [], roots: [i] };
     occurrences.set(key, root);
-    await walk(snapshot.tree, [], root, false);
+    await walk(snapshot.tree, root, false);
   }
-  return { records: [...records.values()], treeLoads };
+  return { records, contents: table.contents, treeLoads };
 }
 
 /** The indices (into the walked snapshots, ascending) of the snapshots holding a record. */
 export function holdersOf(record: FileRecord): number[] {
+  if (record.more === undefined) return occurrenceHolders(record.folder);
   if (record.holders === undefined) {
-    const all = new Set<number>();
-    for (const occurrence of record.occurrences) for (const i of occurrenceHolders(occurrence)) all.add(i);
+    const all = new Set<number>(occurrenceHolders(record.folder));
+    for (const occurrence of record.more) for (const i of occurrenceHolders(occurrence)) all.add(i);
     record.holders = [...all].sort((a, b) => a - b);
   }
   return record.holders;
@@ -103,4 +173,10 @@ function occurrenceHolders(occurrence: Occurrence): number[] {
     occurrence.holders = [...all].sort((a, b) => a - b);
   }
   return occurrence.holders;
+}
+
+/** Orders records by path, then by the first snapshot holding them (the order results are reported in). */
+export function byPath(a: FileRecord, b: FileRecord): number {
+  const [pa, pb] = [pathOf(a), pathOf(b)];
+  return pa < pb ? -1 : pa > pb ? 1 : (holdersOf(a)[0] ?? 0) - (holdersOf(b)[0] ?? 0);
 }
