@@ -111,7 +111,7 @@ export function createGrepPool(options: GrepPoolOptions): GrepPool {
       work = run.then(
         (result) => take(batch, result),
         (error: unknown) => {
-          throw isFailure(error) ? error : workerFailed('grep', worker, error);
+          throw workerFailed('grep', worker, error);
         },
       );
     }
@@ -127,8 +127,6 @@ export function createGrepPool(options: GrepPoolOptions): GrepPool {
     });
     running.add(tracked);
   };
-
-  const isFailure = (error: unknown): boolean => error instanceof CairnError;
 
   const rethrow = (): void => {
     if (failure !== null) throw failure;

@@ -95,17 +95,37 @@ export async function walkSnapshots(
   signal?: AbortSignal,
 ): Promise<WalkResult> {
   const occurrences = new Map<string, Occurrence>();
-  /** The files found so far in each folder path, by name. */
-  const folders = new Map<string, Map<string, FileRecord>>();
+  /**
+   * The files found so far in each folder path: a list while the path was reached through one
+   * folder tree (a tree's names are unique, so nothing to compare), by name once it is reached
+   * through another.
+   */
+  const folders = new Map<string, FileRecord[] | Map<string, FileRecord>>();
   const records: FileRecord[] = [];
   const table = createContentTable();
   let treeLoads = 0;
+
+  const byName = (list: readonly FileRecord[]): Map<string, FileRecord> => {
+    const named = new Map<string, FileRecord>();
+    for (const record of list) {
+      const first = named.get(record.name);
+      if (first === undefined) named.set(record.name, record);
+      else {
+        record.next = first.next;
+        first.next = record;
+      }
+    }
+    return named;
+  };
 
   const walk = async (tree: Id, occurrence: Occurrence, selected: boolean): Promise<void> => {
     if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'grep stopped while reading snapshots');
     treeLoads += 1;
     const here = occurrence.path;
-    let files = folders.get(here);
+    const earlier = folders.get(here);
+    const named = earlier === undefined ? undefined : Array.isArray(earlier) ? byName(earlier) : earlier;
+    if (named !== undefined) folders.set(here, named);
+    const list: FileRecord[] | undefined = named === undefined ? [] : undefined;
     for (const node of await repo.loadTree(tree, `tree of ${here || '/'}`)) {
       const path = select === null || selected ? null : here === '' ? node.name : `${here}/${node.name}`;
       const taken = path === null || select === null || select(path);
@@ -122,16 +142,20 @@ export async function walkSnapshots(
         await walk(node.subtree, child, selected || (select !== null && taken));
       } else if (node.type === 'file' && taken && node.content !== undefined && node.content.length > 0) {
         const content = table.numberOf(node.content);
-        if (files === undefined) folders.set(here, (files = new Map()));
-        const first = files.get(node.name);
+        const added: FileRecord = { folder: occurrence, name: node.name, content, size: node.size };
+        if (list !== undefined) {
+          list.push(added);
+          records.push(added);
+          continue;
+        }
+        const first = named!.get(node.name);
         let record = first;
         while (record !== undefined && record.content !== content) record = record.next;
         if (record !== undefined) {
           (record.more ??= []).push(occurrence);
           continue;
         }
-        const added: FileRecord = { folder: occurrence, name: node.name, content, size: node.size };
-        if (first === undefined) files.set(node.name, added);
+        if (first === undefined) named!.set(node.name, added);
         else {
           added.next = first.next;
           first.next = added;
@@ -139,6 +163,7 @@ export async function walkSnapshots(
         records.push(added);
       }
     }
+    if (list !== undefined) folders.set(here, list);
   };
 
   for (const [i, { snapshot }] of snapshots.entries()) {
