@@ -100,7 +100,8 @@ describe('cairn grep', () => {
     }
     const largest = packs.sort((a, b) => b.size - a.size)[0]!;
     const bytes = await readFile(largest.file);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
     await writeFile(largest.file, bytes);
     const damaged = await run('grep', '-c', '-F', 'marker-');
     expect(damaged.code).toBe(1);
