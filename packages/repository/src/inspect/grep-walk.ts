@@ -1,4 +1,4 @@
-import { CairnError, idEquals, toHex } from '@cairn/core';
+import { CairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { SnapshotEntry } from '../repo/snapshots.js';
 import type { TreeLoader } from '../repo/repository.js';
@@ -38,7 +38,7 @@ export interface FileRecord {
 export interface WalkResult {
   readonly records: FileRecord[];
   /** Each distinct content's blob ids, by content number. */
-  readonly contents: (readonly Id[])[];
+  readonly contents: Contents;
   /** Unique (tree, path) folders loaded. */
   readonly treeLoads: number;
 }
@@ -48,41 +48,84 @@ export function pathOf(record: FileRecord): string {
   return record.folder.path === '' ? record.name : `${record.folder.path}/${record.name}`;
 }
 
+/** The distinct contents of a walk: each one's blob ids, copied back to back into one buffer (no object per file). */
+export interface Contents {
+  /** How many there are; content numbers run from 0. */
+  readonly size: number;
+  /** How many blobs content `n` has. */
+  blobCount(n: number): number;
+  /** The id of blob `k` of content `n` (a view into the table). */
+  blob(n: number, k: number): Id;
+  /** Every blob id of content `n` (views into the table). */
+  blobs(n: number): Id[];
+}
+
 /**
- * Numbers distinct contents by their blob ids without a string per file: a single-blob content
- * is found by its id's first bytes (a number) and then compared; the rare ids sharing those bytes
- * with another, and contents of several blobs, go by their hex ids.
+ * Numbers distinct contents by their blob ids without a string or object per file: a
+ * single-blob content is found by its id's first bytes (a number) and then compared; the rare
+ * ids sharing those bytes with another, and contents of several blobs, go by their hex ids.
  */
-function createContentTable(): { numberOf(ids: readonly Id[]): number; readonly contents: (readonly Id[])[] } {
-  const contents: (readonly Id[])[] = [];
+function createContentTable(): Contents & { numberOf(ids: readonly Id[]): number } {
+  let ids = new Uint8Array(1 << 20);
+  let blobsUsed = 0;
+  let first = new Uint32Array(1 << 15);
+  let count = new Uint32Array(1 << 15);
+  let size = 0;
   const byWord = new Map<number, number>();
   const byHex = new Map<string, number>();
-  const add = (ids: readonly Id[]): number => {
-    contents.push(ids);
-    return contents.length - 1;
+  const add = (list: readonly Id[]): number => {
+    if (size === first.length) {
+      const [f, c] = [new Uint32Array(size * 2), new Uint32Array(size * 2)];
+      f.set(first);
+      c.set(count);
+      [first, count] = [f, c];
+    }
+    if ((blobsUsed + list.length) * 32 > ids.length) {
+      const grown = new Uint8Array(Math.max(ids.length * 2, (blobsUsed + list.length) * 32));
+      grown.set(ids);
+      ids = grown;
+    }
+    first[size] = blobsUsed;
+    count[size] = list.length;
+    for (const id of list) ids.set(id, (blobsUsed++) * 32);
+    return size++;
   };
-  const numberOfHex = (ids: readonly Id[]): number => {
-    const hex = ids.map(toHex).join(',');
+  const numberOfHex = (list: readonly Id[]): number => {
+    const hex = list.map(toHex).join(',');
     const found = byHex.get(hex);
     if (found !== undefined) return found;
-    const n = add(ids);
+    const n = add(list);
     byHex.set(hex, n);
     return n;
   };
+  const sameId = (n: number, id: Id): boolean => {
+    if (count[n] !== 1) return false;
+    const at = (first[n] ?? 0) * 32;
+    for (let i = 0; i < 32; i += 1) if (ids[at + i] !== id[i]) return false;
+    return true;
+  };
+  const blob = (n: number, k: number): Id => {
+    const at = ((first[n] ?? 0) + k) * 32;
+    return ids.subarray(at, at + 32);
+  };
   return {
-    contents,
-    numberOf(ids) {
-      const id = ids[0];
-      if (ids.length !== 1 || id === undefined) return numberOfHex(ids);
+    get size() {
+      return size;
+    },
+    blobCount: (n) => count[n] ?? 0,
+    blob,
+    blobs: (n) => Array.from({ length: count[n] ?? 0 }, (_, k) => blob(n, k)),
+    numberOf(list) {
+      const id = list[0];
+      if (list.length !== 1 || id === undefined) return numberOfHex(list);
       const word = ((id[0] ?? 0) << 22) | ((id[1] ?? 0) << 14) | ((id[2] ?? 0) << 6) | ((id[3] ?? 0) >>> 2);
       const found = byWord.get(word);
       if (found === undefined) {
-        const n = add(ids);
+        const n = add(list);
         byWord.set(word, n);
         return n;
       }
-      const held = contents[found];
-      return held !== undefined && held.length === 1 && idEquals(held[0]!, id) ? found : numberOfHex(ids);
+      return sameId(found, id) ? found : numberOfHex(list);
     },
   };
 }
@@ -177,7 +220,7 @@ export async function walkSnapshots(
     occurrences.set(key, root);
     await walk(snapshot.tree, root, false);
   }
-  return { records, contents: table.contents, treeLoads };
+  return { records, contents: table, treeLoads };
 }
 
 /** The indices (into the walked snapshots, ascending) of the snapshots holding a record. */

@@ -17,7 +17,7 @@ import type { PooledResult, TakeBlob } from './grep-pool.js';
 import { CONTENT_BINARY, CONTENT_TOO_LONG } from './grep-task.js';
 import { byPath, holdersOf, pathOf, walkSnapshots } from './grep-walk.js';
 import { createSelection } from '../tree/path-selection.js';
-import type { FileRecord } from './grep-walk.js';
+import type { Contents, FileRecord } from './grep-walk.js';
 
 /** Options of grep and pickaxe. */
 export interface GrepOptions extends GrepPattern, LineOptions {
@@ -92,7 +92,7 @@ export interface SearchOutcome {
   /** The lines kept of each matching content. */
   readonly lines: Map<number, GrepLine[]>;
   /** Each content's blob ids, by content number. */
-  readonly contents: (readonly Id[])[];
+  readonly contents: Contents;
   readonly summary: GrepSummary;
 }
 
@@ -107,7 +107,7 @@ export async function grep(repo: Repository, options: GrepOptions, onHit: (hit: 
   for (const record of records.filter((r) => (counts[r.content] ?? 0) > 0).sort(byPath)) {
     onHit({
       path: pathOf(record),
-      content: contentIdOfBlobs(contents[record.content] ?? []),
+      content: contentIdOfBlobs(contents.blobs(record.content)),
       snapshots: holdersOf(record).map((i) => snapshotOf(snapshots[i]!)),
       count: counts[record.content] ?? 0,
       lines: lines.get(record.content) ?? [],
@@ -150,7 +150,7 @@ export async function searchSnapshots(repo: Repository, options: GrepOptions): P
     let logicalBytes = 0;
     for (const record of records) logicalBytes += record.size * holdersOf(record).length;
     // A file holding each content, to name it in an error.
-    const holder = new Int32Array(contents.length).fill(-1);
+    const holder = new Int32Array(contents.size).fill(-1);
     records.forEach((record, i) => {
       if (holder[record.content] === -1) holder[record.content] = i;
     });
@@ -159,7 +159,7 @@ export async function searchSnapshots(repo: Repository, options: GrepOptions): P
       return record === undefined ? `content ${content}` : `file ${pathOf(record)}`;
     };
 
-    const counts = new Uint32Array(contents.length);
+    const counts = new Uint32Array(contents.size);
     const lines = new Map<number, GrepLine[]>();
     let searched = 0;
     let bytesDecompressed = 0;
@@ -172,7 +172,7 @@ export async function searchSnapshots(repo: Repository, options: GrepOptions): P
       bytesDecompressed += result.bytes;
       if ((result.flags & CONTENT_BINARY) !== 0) binarySkipped += 1;
       if ((result.flags & CONTENT_TOO_LONG) !== 0) tooLong += 1;
-      options.onProgress?.({ contents: searched, totalContents: contents.length, bytes: bytesDecompressed });
+      options.onProgress?.({ contents: searched, totalContents: contents.size, bytes: bytesDecompressed });
     };
 
     const read = createBlobReader(repo, contents);
@@ -208,7 +208,7 @@ export async function searchSnapshots(repo: Repository, options: GrepOptions): P
       summary: {
         snapshots: snapshots.length,
         files: records.length,
-        contents: contents.length,
+        contents: contents.size,
         binarySkipped,
         tooLong,
         matchingContents,
@@ -246,8 +246,8 @@ const SPANS_KEPT = 2;
  * while the next contents use it; from any other, only the blobs needed are read. A single-blob
  * content's place is looked up once and kept in typed arrays (no object per file).
  */
-function createBlobReader(repo: Repository, contents: readonly (readonly Id[])[]): BlobReader {
-  const count = contents.length;
+function createBlobReader(repo: Repository, contents: Contents): BlobReader {
+  const count = contents.size;
   const packOf = new Int32Array(count).fill(-1); // the first blob's pack number; -1 when it is not in the index
   const offsetOf = new Float64Array(count);
   const lengthOf = new Float64Array(count); // stored bytes of all the content's blobs
@@ -271,9 +271,9 @@ function createBlobReader(repo: Repository, contents: readonly (readonly Id[])[]
     return n;
   };
   for (let c = 0; c < count; c += 1) {
-    const ids = contents[c]!;
-    for (let k = 0; k < ids.length; k += 1) {
-      const location = repo.index.lookup(ids[k]!);
+    const blobs = contents.blobCount(c);
+    for (let k = 0; k < blobs; k += 1) {
+      const location = repo.index.lookup(contents.blob(c, k));
       if (location === undefined) continue;
       const n = placeOf(location);
       lengthOf[c] = (lengthOf[c] ?? 0) + location.length;
@@ -318,7 +318,7 @@ function createBlobReader(repo: Repository, contents: readonly (readonly Id[])[]
     return inSpan(pack, offset, length) ?? bytes;
   };
   const slow = async (content: number, describe: (content: number) => string, take: TakeBlob): Promise<void> => {
-    for (const id of contents[content]!) {
+    for (const id of contents.blobs(content)) {
       const location = repo.index.lookup(id);
       if (location === undefined) throw missing(id, content, describe);
       const pack = packNumber.get(location.packId)!;
@@ -336,26 +336,25 @@ function createBlobReader(repo: Repository, contents: readonly (readonly Id[])[]
     storedBytes,
     storedSize: (content) => lengthOf[content] ?? 0,
     stored(content, describe, take) {
-      const ids = contents[content]!;
       const pack = packOf[content]!;
-      if (ids.length === 1 && pack !== -1) {
+      if (contents.blobCount(content) === 1 && pack !== -1) {
         const offset = offsetOf[content]!;
         const length = lengthOf[content]!;
         let stored: Uint8Array | undefined;
         try {
           stored = inSpan(pack, offset, length);
         } catch (error) {
-          throw failed(error, ids[0]!, pack, content, describe);
+          throw failed(error, contents.blob(content, 0), pack, content, describe);
         }
         if (stored !== undefined) {
-          take(ids[0]!, stored, rawOf[content]!, codecOf[content]!);
+          take(contents.blob(content, 0), stored, rawOf[content]!, codecOf[content]!);
           return undefined;
         }
       }
       return slow(content, describe, take);
     },
     async *plain(content, describe) {
-      for (const id of contents[content]!) {
+      for (const id of contents.blobs(content)) {
         const location = repo.index.lookup(id);
         if (location === undefined) throw missing(id, content, describe);
         const pack = packNumber.get(location.packId)!;
