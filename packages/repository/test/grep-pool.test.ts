@@ -81,6 +81,7 @@ describe('grep in the worker pool', () => {
       expect(String(failed)).toMatch(/grep worker .*broken-grep-worker\.ts failed/);
     }
     expect((await search(repo, { pattern: 'needle', worker, threads: 0 })).hits.length).toBeGreaterThan(3);
+    await expect(search(repo, { pattern: 'needle', threads: -1 })).rejects.toThrow(RangeError);
   });
 
   it('a damaged blob fails the search with ERR_INTEGRITY naming the blob and a file holding it, with or without threads', { timeout: 60_000 }, async () => {

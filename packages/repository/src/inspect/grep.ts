@@ -131,6 +131,7 @@ const LARGE_CONTENT = 16 * 1024 * 1024;
  */
 export async function searchSnapshots(repo: Repository, options: GrepOptions): Promise<SearchOutcome> {
   createMatcher(options); // a bad pattern fails before any work
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 0)) throw new RangeError(`grep: threads must be a whole number >= 0, not ${String(options.threads)}`);
   // Which paths to search, as restore selects them (one matcher for both).
   const paths = options.paths ?? [];
   const select = paths.length === 0 ? null : createSelection(paths).matches;
