@@ -70,7 +70,7 @@ export function searchBatch(task: GrepTask, zstd: ZstdCodec): GrepTaskResult {
         const offset = task.blobs[m] ?? 0;
         const codec = codecFromCode(task.blobs[m + 3] ?? 0) ?? 'none';
         const id = task.ids.subarray(k * 32, k * 32 + 32);
-        return unpackBlob(input.subarray(offset, offset + (task.blobs[m + 1] ?? 0)), { id, codec, rawLength: task.blobs[m + 2] ?? 0 }, zstd, `data blob ${toHex(id)}`);
+        return unpackBlob(input.subarray(offset, offset + (task.blobs[m + 1] ?? 0)), { id, codec, rawLength: task.blobs[m + 2] ?? 0 }, zstd, () => `data blob ${toHex(id)}`);
       };
       if (blobCount === 1 && literal !== null && (task.blobs[b * 4 + 2] ?? 0) <= MAX_LINE_CHARS) {
         const plain = plainOf(b);

@@ -1,4 +1,4 @@
-import { CairnError, idEquals, toHex } from '@cairn/core';
+import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
 import type { CodecName, Id } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { decodeBlob } from '@cairn/pack';
@@ -13,13 +13,25 @@ export interface StoredBlob {
 
 /**
  * The plaintext of a blob's stored bytes, checked against its id: every read of blob data
- * (loadBlob, restore, check --read-data, prune's repack) goes through here. ERR_INTEGRITY
- * naming `where` when it does not decode or does not hash to its id.
+ * (loadBlob, restore, check --read-data, prune's repack, grep's workers) goes through here.
+ * ERR_INTEGRITY naming `where` when it does not decode or does not hash to its id; `where` may be
+ * a function, called only then (a search of many small blobs builds no name for each).
  */
-export function unpackBlob(stored: Uint8Array, blob: StoredBlob, zstd: ZstdCodec, where: string): Uint8Array {
-  const plain = decodeBlob(stored, blob.codec, blob.rawLength, zstd, where);
+export function unpackBlob(stored: Uint8Array, blob: StoredBlob, zstd: ZstdCodec, where: string | (() => string)): Uint8Array {
+  let plain: Uint8Array;
+  if (typeof where === 'string') {
+    plain = decodeBlob(stored, blob.codec, blob.rawLength, zstd, where);
+  } else {
+    try {
+      plain = decodeBlob(stored, blob.codec, blob.rawLength, zstd, '');
+    } catch (error) {
+      // decodeBlob's messages start with `${where}: `; with an empty where, the name goes before the colon.
+      if (!isCairnError(error)) throw error;
+      throw new CairnError(error.code, `${where()}${error.message}`, { cause: error.cause, ...(error.hint === undefined ? {} : { hint: error.hint }) });
+    }
+  }
   if (!idEquals(blobId(plain), blob.id)) {
-    throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content does not match its id`);
+    throw new CairnError('ERR_INTEGRITY', `${typeof where === 'string' ? where : where()} is damaged: its content does not match its id`);
   }
   return plain;
 }
