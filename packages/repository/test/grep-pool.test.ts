@@ -2,10 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isCairnError, toHex } from '@cairn/core';
+import { codecCode, isCairnError, toHex } from '@cairn/core';
+import { blobId } from '@cairn/chunker';
+import { loadZstd } from '@cairn/pack';
 import { backup, findSnapshot, grep } from '@cairn/repository';
 import type { GrepHit, GrepOptions, Repository } from '@cairn/repository';
 import { createLocalSource } from '@cairn/transport';
+import { GREP_BATCH_BYTES, createGrepPool } from '../src/inspect/grep-pool.js';
+import type { PooledResult } from '../src/inspect/grep-pool.js';
 import { packFileName } from '../src/repo/names.js';
 import { flipByte, seededBytes, tempDir } from './helpers.js';
 import { smallRepo } from './lifecycle-helpers.js';
@@ -96,6 +100,31 @@ describe('grep in the worker pool', () => {
       expect(String(failed)).toContain(`data blob ${toHex(blob)}`);
       expect(String(failed)).toMatch(/f7\.txt/);
     }
+  });
+
+  it('holds at most a few batches in flight: adding waits (back-pressure) while the worker is behind, and every content comes back', { timeout: 60_000 }, async () => {
+    const results = new Map<number, PooledResult>();
+    const pool = createGrepPool({ search: { pattern: 'needle', fixed: true }, threads: 1, zstd: await loadZstd(), onResult: (n, r) => results.set(n, r), describe: (n) => `content ${n}` });
+    const plain = Buffer.from(hexText(GREP_BATCH_BYTES, 5, 'needle'));
+    const id = blobId(plain);
+    let queuedBeforeWaiting = -1;
+    for (let n = 0; n < 40; n += 1) {
+      pool.blob(id, plain, plain.length, codecCode('none'));
+      const room = pool.end(n);
+      if (room !== undefined) {
+        if (queuedBeforeWaiting === -1) queuedBeforeWaiting = n + 1;
+        await room;
+      }
+    }
+    await pool.drain();
+    await pool.close();
+    // 40 MiB were searched, never more than 8 MiB (and the batch being filled) at once.
+    expect(queuedBeforeWaiting).toBeGreaterThan(0);
+    expect(queuedBeforeWaiting).toBeLessThanOrEqual(9);
+    expect(results.size).toBe(40);
+    const lines = plain.toString('utf8').split('\n').filter((line) => line.includes('needle')).length;
+    expect(lines).toBeGreaterThan(100);
+    expect([...results.values()].map((r) => [r.count, r.bytes])).toEqual(Array.from({ length: 40 }, () => [lines, plain.length]));
   });
 });
 
