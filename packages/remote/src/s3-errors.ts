@@ -29,7 +29,7 @@ export function nameOf(error: unknown): string {
 
 /**
  * Translates an SDK error into a CairnError with the code retries look at: ERR_NOT_FOUND (404),
- * ERR_PERMISSION (403 and missing credentials), ERR_TRANSIENT (throttling, 5xx, network),
+ * ERR_NOT_REPOSITORY (the bucket does not exist), ERR_PERMISSION (403 and missing credentials), ERR_TRANSIENT (throttling, 5xx, network),
  * ERR_IO otherwise. `what` names the object; `where` the bucket (`s3:endpoint/bucket`).
  */
 export function fromS3Error(error: unknown, what: string, where: string): CairnError {
@@ -38,7 +38,8 @@ export function fromS3Error(error: unknown, what: string, where: string): CairnE
   const status = statusOf(error);
   const detail = (error as SdkError | null)?.message ?? String(error);
   if (name === 'NoSuchBucket') {
-    return new CairnError('ERR_NOT_FOUND', `the bucket of ${where} does not exist`, {
+    // Not ERR_NOT_FOUND: that is a missing file, and a missing config means "no repository here".
+    return new CairnError('ERR_NOT_REPOSITORY', `no cairn repository at ${where}: the bucket does not exist`, {
       hint: 'create the bucket (`cairn init` does), or check the location s3:ENDPOINT/BUCKET/PREFIX',
       cause: error,
     });

@@ -64,9 +64,10 @@ describe('s3 backend', () => {
 
   it('names a missing bucket, and creates it on create()', async () => {
     const backend = createS3Backend({ endpoint: server.endpoint, bucket: 'not-there', prefix: 'x' }, { credentials: server.credentials });
-    const error = await rejection(backend.read('config', 'config'), 'ERR_NOT_FOUND');
-    expect(error.message).toBe(`the bucket of s3:${server.endpoint}/not-there does not exist`);
-    await rejection(listAll(backend, 'snapshot'), 'ERR_NOT_FOUND');
+    const error = await rejection(backend.read('config', 'config'), 'ERR_NOT_REPOSITORY');
+    expect(error.message).toBe(`no cairn repository at s3:${server.endpoint}/not-there: the bucket does not exist`);
+    await rejection(listAll(backend, 'snapshot'), 'ERR_NOT_REPOSITORY');
+    await rejection(backend.write('lock', 'l', bytes('l')), 'ERR_NOT_REPOSITORY');
     await backend.create();
     expect(await listAll(backend, 'snapshot')).toEqual([]);
   });
