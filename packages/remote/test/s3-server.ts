@@ -1,6 +1,7 @@
-import { fork } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +53,50 @@ export async function startS3Server(): Promise<S3TestServer> {
       child.kill();
       await exited;
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Why moto's S3 server (Python, `python3 -m moto.server`) cannot run here, or undefined when it
+ * can. It is not in npm or Debian, so CI machines may lack it; where it is, it covers what s3rver
+ * does not: conditional writes (`If-None-Match: *` answered with 412).
+ */
+export function motoUnavailable(): string | undefined {
+  const probe = spawnSync('python3', ['-c', 'import moto.server, flask'], { encoding: 'utf8', timeout: 20_000 });
+  return probe.status === 0 ? undefined : `moto's server is not installed (python3 -c "import moto.server": ${probe.error?.message ?? probe.stderr.trim().split('\n').at(-1)})`;
+}
+
+/** Starts moto's S3 server on a free 127.0.0.1 port with the bucket `cairn` (it takes any credentials). */
+export async function startMotoServer(): Promise<Pick<S3TestServer, 'endpoint' | 'bucket' | 'credentials' | 'stop'>> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const created = await fetch(`${endpoint}/cairn`, { method: 'PUT' }).then((r) => r.ok, () => false);
+    if (created) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill();
+      throw new Error(`moto's server did not start on ${endpoint}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    endpoint,
+    bucket: 'cairn',
+    credentials: { accessKeyId: 'moto', secretAccessKey: 'moto' },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill();
+      await exited;
     },
   };
 }
