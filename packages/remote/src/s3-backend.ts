@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { CairnError, isCairnError } from '@cairn/core';
 import type { Backend, ByteRange, FileInfo, FileType } from '@cairn/core';
 import { assertFileName, assertFileType, assertRange, concatPieces, isFileName, samePieces, toPieces, truncatedError } from '@cairn/transport';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3';
 import { fromS3Error, nameOf, statusOf } from './s3-errors.js';
 import { parseS3Location } from './s3-location.js';
 import type { S3Location } from './s3-location.js';
@@ -17,8 +17,6 @@ export interface S3BackendOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
   /** Objects per list request (S3's maximum, 1000, by default). */
   readonly listPageSize?: number;
-  /** Called with the byte count of every response body read from the server (tests count downloads). */
-  readonly onDownload?: (bytes: number) => void;
 }
 
 const FOLDERS: Readonly<Record<FileType, string>> = {
@@ -41,6 +39,7 @@ export function createS3Backend(spec: string | S3Location, options: S3BackendOpt
   const keyOf = (type: FileType, name: string): string =>
     type === 'data' ? `${root}data/${name.slice(0, 2)}/${name}` : `${root}${FOLDERS[type]}${name}`;
   const fileOf = (type: FileType, name: string): string => `${location}/${keyOf(type, name).slice(root.length)}`;
+  const region = options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
 
   let sdk: Promise<{ client: S3Client; s3: typeof import('@aws-sdk/client-s3') }> | undefined;
   const load = (): NonNullable<typeof sdk> => {
@@ -54,7 +53,7 @@ export function createS3Backend(spec: string | S3Location, options: S3BackendOpt
       const client = new s3.S3Client({
         endpoint: where.endpoint,
         forcePathStyle: true,
-        region: options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
+        region,
         ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
         requestHandler: { httpAgent: { keepAlive: true, maxSockets: connections }, httpsAgent: { keepAlive: true, maxSockets: connections } },
       });
@@ -63,11 +62,8 @@ export function createS3Backend(spec: string | S3Location, options: S3BackendOpt
     return sdk;
   };
 
-  const body = async (response: { Body?: { transformToByteArray(): Promise<Uint8Array> } }): Promise<Uint8Array> => {
-    const bytes = response.Body === undefined ? new Uint8Array(0) : await response.Body.transformToByteArray();
-    options.onDownload?.(bytes.byteLength);
-    return bytes;
-  };
+  const body = async (response: { Body?: { transformToByteArray(): Promise<Uint8Array> } }): Promise<Uint8Array> =>
+    response.Body === undefined ? new Uint8Array(0) : response.Body.transformToByteArray();
 
   /** HEAD: the object's size, or undefined when there is none. */
   const head = async (type: FileType, name: string): Promise<number | undefined> => {
@@ -77,7 +73,7 @@ export function createS3Backend(spec: string | S3Location, options: S3BackendOpt
       return response.ContentLength ?? 0;
     } catch (error) {
       const translated = fromS3Error(error, fileOf(type, name), bucketName);
-      if (translated.code === 'ERR_NOT_FOUND' && nameOf(error) !== 'NoSuchBucket') return undefined;
+      if (translated.code === 'ERR_NOT_FOUND') return undefined;
       throw translated;
     }
   };
@@ -130,7 +126,11 @@ export function createS3Backend(spec: string | S3Location, options: S3BackendOpt
         if (statusOf(error) !== 404 && nameOf(error) !== 'NotFound' && nameOf(error) !== 'NoSuchBucket') throw fromS3Error(error, 'the bucket', bucketName);
       }
       try {
-        await client.send(new s3.CreateBucketCommand({ Bucket: where.bucket }));
+        // Outside us-east-1, S3 wants the region named again when a bucket is created.
+        await client.send(new s3.CreateBucketCommand({
+          Bucket: where.bucket,
+          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+        }));
       } catch (error) {
         const name = nameOf(error);
         if (name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') return;
@@ -205,7 +205,7 @@ export function createS3Backend(spec: string | S3Location, options: S3BackendOpt
         await client.send(new s3.DeleteObjectCommand({ Bucket: where.bucket, Key: keyOf(type, name) }));
       } catch (error) {
         const translated = fromS3Error(error, `removing ${fileOf(type, name)}`, bucketName);
-        if (translated.code !== 'ERR_NOT_FOUND' || nameOf(error) === 'NoSuchBucket') throw translated;
+        if (translated.code !== 'ERR_NOT_FOUND') throw translated;
       }
     },
 
