@@ -78,6 +78,8 @@ export async function startMotoServer(): Promise<Pick<S3TestServer, 'endpoint' |
     });
   });
   const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const killChild = (): void => void child.kill();
+  process.once('exit', killChild); // a test process that dies leaves no server behind
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -94,6 +96,7 @@ export async function startMotoServer(): Promise<Pick<S3TestServer, 'endpoint' |
     bucket: 'cairn',
     credentials: { accessKeyId: 'moto', secretAccessKey: 'moto' },
     async stop() {
+      process.off('exit', killChild);
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill();
       await exited;
