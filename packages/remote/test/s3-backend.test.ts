@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Backend, parseS3Location } from '@cairn/remote';
 import { backendContract, hexName, listAll, rejection } from '../../transport/test/backend-contract.js';
@@ -78,5 +80,25 @@ describe('s3 backend', () => {
     expect(error.message).toContain('InvalidAccessKeyId');
     const gone = createS3Backend({ endpoint: 'http://127.0.0.1:1', bucket: 'b', prefix: '' }, { credentials: server.credentials });
     await rejection(gone.stat('config', 'config'), 'ERR_TRANSIENT');
+  });
+
+  it('a throttling or failing server is ERR_TRANSIENT (after the SDK retries), naming the S3 error', async () => {
+    let requests = 0;
+    const failing = createServer((_request, response) => {
+      requests += 1;
+      response.writeHead(503, { 'content-type': 'application/xml' });
+      response.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = failing.address() as AddressInfo;
+      const backend = createS3Backend({ endpoint: `http://127.0.0.1:${port}`, bucket: 'b', prefix: '' }, { credentials: server.credentials });
+      const error = await rejection(backend.read('config', 'config'), 'ERR_TRANSIENT');
+      expect(error.message).toContain('SlowDown');
+      expect(requests).toBeGreaterThan(1);
+    } finally {
+      failing.closeAllConnections();
+      await new Promise((resolve) => failing.close(resolve));
+    }
   });
 });
