@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Agent, IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { CairnError } from '@cairn/core';
@@ -67,18 +68,11 @@ export function createHttpClient(base: URL, options: HttpClientOptions): HttpCli
           res.on('error', fail);
           res.on('aborted', () => fail(Object.assign(new Error('the connection closed before the response was complete'), { code: 'ECONNRESET' })));
           res.on('end', () => {
-            const body = Buffer.concat(chunks);
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300 || status === 404 || status === 416) {
-              resolve({ status, headers: res.headers, body });
-              return;
+            try {
+              resolve(checkReply(what, res.statusCode ?? 0, res.headers, Buffer.concat(chunks)));
+            } catch (error) {
+              reject(error);
             }
-            const header = res.headers[ERROR_HEADER];
-            const text = body.toString('utf8').trim().slice(0, 500);
-            const code = codeOfStatus(status, typeof header === 'string' ? header : undefined);
-            const hint = status === 401 ? 'give the user and password in the URL (rest:http://user:pass@host:port/) or CAIRN_REST_USER / CAIRN_REST_PASSWORD'
-              : res.headers['cairn-hint'] !== undefined ? String(res.headers['cairn-hint']) : undefined;
-            reject(new CairnError(code, `${what}: ${status} ${res.statusMessage ?? ''}${text === '' ? '' : `: ${text}`}`.replace(/ +:/, ':'), { hint }));
           });
         });
         req.on('socket', (s) => { socket = s; });
@@ -89,4 +83,22 @@ export function createHttpClient(base: URL, options: HttpClientOptions): HttpCli
       });
     },
   };
+}
+
+/**
+ * The reply of a request, or the CairnError its status means: 2xx, 404 and 416 are the caller's
+ * to read; others carry the server's message (and, from cairn serve, its code and hint).
+ */
+export function checkReply(what: string, status: number, headers: IncomingHttpHeaders, body: Buffer): HttpReply {
+  if (status >= 200 && status < 300 || status === 404 || status === 416) return { status, headers, body };
+  const header = headers[ERROR_HEADER];
+  const text = body.toString('utf8').trim().slice(0, 500);
+  const code = codeOfStatus(status, typeof header === 'string' ? header : undefined);
+  const hint = status === 401 ? 'give the user and password in the URL (rest:http://user:pass@host:port/) or CAIRN_REST_USER / CAIRN_REST_PASSWORD'
+    : typeof headers['cairn-hint'] === 'string' ? headers['cairn-hint'] : undefined;
+  return throwError(new CairnError(code, `${what}: ${status} ${STATUS_CODES[status] ?? ''}${text === '' ? '' : `: ${text}`}`.replace(/ +:/, ':'), { hint }));
+}
+
+function throwError(error: Error): never {
+  throw error;
 }

@@ -1,31 +1,35 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { Agent } from 'node:http';
-import type { AgentOptions } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { connect, constants } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
 import { Duplex } from 'node:stream';
 import { CairnError } from '@cairn/core';
 import type { Backend } from '@cairn/core';
-import { createHttpClient } from './http-client.js';
+import { checkReply } from './http-client.js';
+import type { HttpCall, HttpClient, HttpReply } from './http-client.js';
 import { createRestBackendOver } from './rest-backend.js';
+import { fromNetworkError } from './rest-protocol.js';
 
 /** Options of createRcloneBackend. */
 export interface RcloneBackendOptions {
-  /** The rclone program (default "rclone" on PATH, or $CAIRN_RCLONE_PROGRAM). */
+  /** The rclone program (default $CAIRN_RCLONE_PROGRAM, else "rclone" on PATH). */
   readonly program?: string;
-  /** Extra arguments before the remote, e.g. ["--config", file]. */
+  /** Extra arguments before `serve restic`, e.g. ["--config", file]. */
   readonly args?: readonly string[];
-  /** How many `rclone serve restic --stdio` children (each one HTTP connection) run at once (default 4). */
+  /** How many `rclone serve restic --stdio` children run, requests spread over them (default 1: HTTP/2 runs many requests at once over one). */
   readonly connections?: number;
   /** Milliseconds a request may wait for rclone before it is ERR_TRANSIENT (default 300 s). */
   readonly timeoutMs?: number;
 }
 
-/** One `rclone serve restic --stdio` child as a connection: HTTP/1.1 written to its stdin, read from its stdout. */
-class RcloneConnection extends Duplex {
+/** One `rclone serve restic --stdio` child as a byte stream: written to its stdin, read from its stdout. */
+class ChildStream extends Duplex {
   readonly stderr: string[] = [];
   readonly exited: Promise<void>;
+  spawnError: Error | undefined;
 
-  constructor(readonly child: ChildProcess, readonly label: string) {
+  constructor(readonly child: ChildProcess) {
     super();
     const { stdin, stdout, stderr } = child;
     if (stdin === null || stdout === null || stderr === null) throw new Error('rclone was spawned without pipes');
@@ -35,11 +39,9 @@ class RcloneConnection extends Duplex {
     stderr.on('data', (text: string) => { this.stderr.push(text); if (this.stderr.length > 50) this.stderr.shift(); });
     stdin.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
-      child.on('error', () => resolve());
+      child.on('error', (error) => { this.spawnError = error; resolve(); });
       child.on('exit', () => resolve());
     });
-    child.on('error', (error) => this.destroy(error));
-    child.on('exit', () => this.destroy());
   }
 
   override _read(): void {
@@ -62,79 +64,137 @@ class RcloneConnection extends Duplex {
     callback(error);
   }
 
-  // What node:http's agent calls on a socket.
-  setKeepAlive(): this { return this; }
-  setNoDelay(): this { return this; }
-  setTimeout(ms: number, callback?: () => void): this {
-    this.timer?.close();
-    this.timer = ms > 0 ? setTimeout(() => { this.emit('timeout'); callback?.(); }, ms).unref() : undefined;
-    return this;
-  }
-  private timer: NodeJS.Timeout | undefined;
-  /** An idle child must not keep the process alive; a busy one must. */
-  ref(): this { this.refs(true); return this; }
-  unref(): this { this.refs(false); return this; }
-  private refs(on: boolean): void {
+  /** Whether the child keeps the process alive: only while requests run on it. */
+  hold(on: boolean): void {
     for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as ({ ref(): void; unref(): void } | null)[]) {
       if (on) handle?.ref(); else handle?.unref();
     }
   }
 }
 
+/** A running child with its HTTP/2 session and how many requests are on it. */
+interface Connection {
+  readonly stream: ChildStream;
+  readonly session: ClientHttp2Session;
+  active: number;
+}
+
 /**
  * A repository on any rclone remote (`remote:path`): spawns `rclone serve restic --stdio
- * remote:path` as restic does and speaks the REST protocol over its stdin/stdout, one request at
- * a time per child, up to `connections` children. rclone's POST overwrites, so the write-once
- * rule is checked by the client (HEAD, then compare) before each upload.
+ * remote:path` as restic does and speaks restic's REST protocol (HTTP/2) over its stdin/stdout.
+ * A child that dies is reported with what rclone said, and the next request starts a new one.
+ * rclone's POST overwrites, so the write-once rule is checked by the client before each upload.
  */
 export function createRcloneBackend(spec: string, options: RcloneBackendOptions = {}): Backend {
-  if (spec === '' || !spec.includes(':')) {
-    throw new CairnError('ERR_USAGE', `rclone: repository "${spec}" names no rclone remote (want rclone:remote:path, e.g. rclone:gdrive:backups or rclone::local:/srv/repo)`);
+  if (!/^[^:]*:/.test(spec)) {
+    throw new CairnError('ERR_USAGE', `rclone: repository "${spec}" names no rclone remote (want rclone:remote:path, e.g. rclone:gdrive:backups)`);
   }
   const program = options.program ?? process.env['CAIRN_RCLONE_PROGRAM'] ?? 'rclone';
   const args = [...(options.args ?? []), 'serve', 'restic', '--stdio', spec];
   const location = `rclone:${spec}`;
-  const connections = new Set<RcloneConnection>();
+  const timeout = options.timeoutMs ?? 300_000;
+  const slots: (Connection | undefined)[] = Array.from({ length: Math.max(1, options.connections ?? 1) }, () => undefined);
+  let next = 0;
 
-  class RcloneAgent extends Agent {
-    override createConnection(): Duplex {
-      const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-      const connection = new RcloneConnection(child, location);
-      connections.add(connection);
-      void connection.exited.then(() => connections.delete(connection));
-      return connection;
-    }
+  function connection(): Connection {
+    const slot = next++ % slots.length;
+    const existing = slots[slot];
+    if (existing !== undefined && !existing.session.closed && !existing.session.destroyed) return existing;
+    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const stream = new ChildStream(child);
+    // Packs are large: let the session hold several in flight (its default is 10 MB).
+    const session = connect('http://rclone', { createConnection: () => stream, maxSessionMemory: 512 });
+    const made: Connection = { stream, session, active: 0 };
+    session.on('error', () => undefined);
+    void stream.exited.then(() => {
+      session.destroy();
+      if (slots[slot] === made) slots[slot] = undefined;
+    });
+    stream.hold(false);
+    slots[slot] = made;
+    return made;
   }
-  const max = options.connections ?? 4;
-  const agentOptions: AgentOptions = { keepAlive: true, maxSockets: max, maxFreeSockets: max };
-  const agent = new RcloneAgent(agentOptions);
 
-  const explain = async (error: unknown, socket: unknown): Promise<CairnError | undefined> => {
-    if (!(socket instanceof RcloneConnection)) {
-      if ((error as { code?: unknown }).code === 'ENOENT') return missingProgram(program, error);
-      return undefined;
+  async function explain(error: unknown, stream: ChildStream): Promise<CairnError> {
+    const gone = await Promise.race([stream.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
+    if (stream.spawnError !== undefined && (stream.spawnError as { code?: unknown }).code === 'ENOENT') {
+      return new CairnError('ERR_UNSUPPORTED', `${location}: rclone repositories need the rclone program, and "${program}" is not installed (not found on PATH)`, {
+        cause: stream.spawnError,
+        hint: 'install rclone (Debian: apt install rclone; else https://rclone.org/install/), or name the program with CAIRN_RCLONE_PROGRAM',
+      });
     }
-    const child = socket.child;
-    const gone = await Promise.race([socket.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
-    if (!gone) return undefined;
-    const spawnError = (error as { code?: unknown; syscall?: unknown });
-    if (spawnError.code === 'ENOENT' && String(spawnError.syscall ?? '').startsWith('spawn')) return missingProgram(program, error);
-    const said = socket.stderr.join('').trim().split('\n').filter((line) => line.trim() !== '').slice(-3).join(' / ');
+    if (!gone) return fromNetworkError(error, `${location}: rclone serve restic`);
+    const child = stream.child;
+    const said = stream.stderr.join('').split('\n').filter((line) => line.trim() !== '' && !/NOTICE: Config file .* not found/.test(line))
+      .slice(-3).map((line) => line.replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '')).join(' / ');
     const how = child.signalCode !== null ? `was killed (${child.signalCode})` : `exited with status ${child.exitCode}`;
-    const noRemote = /didn't find section in config file|failed to create file system|directory not found|NewFs/i.test(said);
+    const noRemote = /didn't find section in config file|failed to create file system/i.test(said);
     return new CairnError(noRemote ? 'ERR_NOT_FOUND' : 'ERR_IO', `${location}: rclone serve restic ${how}${said === '' ? '' : `: ${said}`}`, {
       cause: error,
-      hint: noRemote ? 'check the remote with `rclone listremotes` and `rclone lsd <remote>:`' : 'run the same command again; `cairn check` shows whether anything was left half-written',
+      hint: noRemote ? 'check the remote with `rclone listremotes` and `rclone lsd <remote>:`' : 'run the command again; `cairn check` shows whether the repository is consistent',
     });
+  }
+
+  const client: HttpClient = {
+    send(call: HttpCall): Promise<HttpReply> {
+      const conn = connection();
+      const what = `${call.method} ${location}/${call.path}`;
+      const length = call.body?.reduce((sum, piece) => sum + piece.byteLength, 0);
+      const headers: Record<string, string> = { ':method': call.method, ':path': `/${call.path}`, ...call.headers };
+      if (length !== undefined) headers['content-length'] = String(length);
+      if (conn.active++ === 0) conn.stream.hold(true);
+      const done = (): void => { if (--conn.active === 0) conn.stream.hold(false); };
+      return new Promise<HttpReply>((resolve, reject) => {
+        let settled = false;
+        const fail = (error: unknown): void => {
+          if (settled) return;
+          settled = true;
+          void explain(error, conn.stream).then((e) => { done(); reject(e); });
+        };
+        let request;
+        try {
+          request = conn.session.request(headers, { endStream: call.body === undefined });
+        } catch (error) {
+          fail(error);
+          return;
+        }
+        let status = 0;
+        let responseHeaders: IncomingHttpHeaders = {};
+        const chunks: Buffer[] = [];
+        request.on('response', (h) => { status = Number(h[':status']); responseHeaders = h as IncomingHttpHeaders; });
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('error', fail);
+        request.on('close', () => {
+          if (settled) return;
+          if (status === 0 || request.rstCode !== constants.NGHTTP2_NO_ERROR) {
+            fail(Object.assign(new Error('the connection to rclone closed before its answer'), { code: 'ECONNRESET' }));
+            return;
+          }
+          settled = true;
+          done();
+          try {
+            resolve(checkReply(what, status, responseHeaders, Buffer.concat(chunks)));
+          } catch (error) {
+            reject(error);
+          }
+        });
+        request.setTimeout(timeout, () => request.destroy(Object.assign(new Error(`no answer for ${timeout / 1000} s`), { code: 'ETIMEDOUT' })));
+        if (call.body !== undefined) {
+          const body = request;
+          const pieces = call.body.filter((piece) => piece.byteLength > 0);
+          const pump = (): void => {
+            while (pieces.length > 0) {
+              if (!body.write(pieces.shift())) {
+                body.once('drain', pump);
+                return;
+              }
+            }
+            body.end();
+          };
+          pump();
+        }
+      });
+    },
   };
-
-  const client = createHttpClient(new URL('http://rclone/'), { agent, explain, timeoutMs: options.timeoutMs ?? 300_000 });
   return createRestBackendOver({ client, location, writeOnce: 'client' });
-}
-
-function missingProgram(program: string, cause: unknown): CairnError {
-  return new CairnError('ERR_UNSUPPORTED', `rclone: repositories need the rclone program, and "${program}" is not installed (not found on PATH)`, {
-    cause,
-    hint: 'install rclone (https://rclone.org/install/, Debian: apt install rclone), or name it with CAIRN_RCLONE_PROGRAM',
-  });
 }

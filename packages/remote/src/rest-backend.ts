@@ -63,7 +63,8 @@ export function createRestBackend(url: string, options: RestBackendOptions = {})
 /** The REST protocol's Backend over a given client (createRestBackend; rclone's `serve restic --stdio`). */
 export function createRestBackendOver(transport: RestTransport): Backend {
   const { client, location, writeOnce } = transport;
-  const where = (type: FileType, name: string): string => `${location}${filePath(type, name)}`;
+  const prefix = location.endsWith('/') ? location : `${location}/`;
+  const where = (type: FileType, name: string): string => `${prefix}${filePath(type, name)}`;
   const notFound = (type: FileType, name: string): CairnError =>
     new CairnError('ERR_NOT_FOUND', `${where(type, name)}: no such file`);
 
@@ -155,13 +156,13 @@ export function createRestBackendOver(transport: RestTransport): Backend {
       try {
         entries = JSON.parse(reply.body.toString('utf8'));
       } catch (error) {
-        throw new CairnError('ERR_FORMAT', `${location}${folderPath(type)}: the listing is not JSON`, { cause: error });
+        throw new CairnError('ERR_FORMAT', `${prefix}${folderPath(type)}: the listing is not JSON`, { cause: error });
       }
-      if (!Array.isArray(entries)) throw new CairnError('ERR_FORMAT', `${location}${folderPath(type)}: the listing is not a JSON array`);
+      if (!Array.isArray(entries)) throw new CairnError('ERR_FORMAT', `${prefix}${folderPath(type)}: the listing is not a JSON array`);
       for (const entry of entries as unknown[]) {
         const { name, size } = (entry ?? {}) as { name?: unknown; size?: unknown };
         if (typeof name !== 'string' || typeof size !== 'number') {
-          throw new CairnError('ERR_FORMAT', `${location}${folderPath(type)}: the listing is not restic's v2 format (name and size)`);
+          throw new CairnError('ERR_FORMAT', `${prefix}${folderPath(type)}: the listing is not restic's v2 format (name and size)`);
         }
         if (isFileName(type, name)) yield { name, size };
       }
