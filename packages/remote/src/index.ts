@@ -5,7 +5,7 @@
  */
 export { parseBackendUrl } from './backend-url.js';
 export type { BackendUrl } from './backend-url.js';
-export { createRestBackend } from './rest-backend.js';
+export { createRestBackend, isAppendOnly } from './rest-backend.js';
 export type { RestBackendOptions } from './rest-backend.js';
 export { createRcloneBackend } from './rclone-backend.js';
 export type { RcloneBackendOptions } from './rclone-backend.js';

@@ -129,7 +129,9 @@ export function createRcloneBackend(spec: string, options: RcloneBackendOptions 
       .slice(-3).map((line) => line.replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '')).join(' / ');
     const how = child.signalCode !== null ? `was killed (${child.signalCode})` : `exited with status ${child.exitCode}`;
     const noRemote = /didn't find section in config file|failed to create file system/i.test(said);
-    return new CairnError(noRemote ? 'ERR_NOT_FOUND' : 'ERR_IO', `${location}: rclone serve restic ${how}${said === '' ? '' : `: ${said}`}`, {
+    // A missing remote is the location's mistake; a killed child is worth a retry (the next request starts another).
+    const code = noRemote ? 'ERR_USAGE' : child.signalCode !== null ? 'ERR_TRANSIENT' : 'ERR_IO';
+    return new CairnError(code, `${location}: rclone serve restic ${how}${said === '' ? '' : `: ${said}`}`, {
       cause: error,
       hint: noRemote ? 'check the remote with `rclone listremotes` and `rclone lsd <remote>:`' : 'run the command again; `cairn check` shows whether the repository is consistent',
     });

@@ -7,7 +7,7 @@ import type { Backend, ByteRange, FileInfo, FileType } from '@cairn/core';
 import { assertFileName, assertFileType, assertRange, isFileName, samePieces, toPieces, totalLength, truncatedError } from '@cairn/transport';
 import { createHttpClient } from './http-client.js';
 import type { HttpClient, HttpClientOptions, HttpReply } from './http-client.js';
-import { filePath, folderPath, LISTING_V2 } from './rest-protocol.js';
+import { APPEND_ONLY_HEADER, filePath, folderPath, LISTING_V2 } from './rest-protocol.js';
 
 /** Options of createRestBackend. */
 export interface RestBackendOptions {
@@ -184,7 +184,21 @@ export function createRestBackendOver(transport: RestTransport): Backend {
       await client.send({ method, path: 'config', body: [data] });
     },
   };
+  appendOnlyProbes.set(backend, async () => {
+    const reply = await client.send({ method: 'HEAD', path: 'config' });
+    return reply.headers[APPEND_ONLY_HEADER] === '1';
+  });
   return backend;
+}
+
+const appendOnlyProbes = new WeakMap<Backend, () => Promise<boolean>>();
+
+/**
+ * True when `backend` is a rest: repository whose server runs append-only (`cairn serve
+ * --append-only`): it refuses every delete but of locks. Other backends: false.
+ */
+export async function isAppendOnly(backend: Backend): Promise<boolean> {
+  return (await appendOnlyProbes.get(backend)?.()) ?? false;
 }
 
 /** True when a content-addressed file's new bytes hash to its name but differ from what is stored: the stored copy is a partial upload, to replace. */

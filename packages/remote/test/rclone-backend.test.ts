@@ -33,7 +33,7 @@ describe('createRcloneBackend', () => {
 
   it('says clearly when the remote does not exist, and when rclone is not installed', async () => {
     const missingRemote = createRcloneBackend('nosuchremote:repo', { args: rcloneArgs });
-    const error = await rejection(missingRemote.stat('config', 'config'), 'ERR_NOT_FOUND');
+    const error = await rejection(missingRemote.stat('config', 'config'), 'ERR_USAGE');
     expect(error.message).toMatch(/^rclone:nosuchremote:repo: rclone serve restic exited with status 1: .*nosuchremote/);
     const noProgram = createRcloneBackend(':local:/tmp', { program: 'rclone-not-installed-here' });
     const missing = await rejection(noProgram.stat('config', 'config'), 'ERR_UNSUPPORTED');
