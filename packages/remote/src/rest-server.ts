@@ -12,7 +12,7 @@ export interface RestServerOptions {
   readonly authenticate?: (user: string, password: string) => Promise<boolean>;
   /** The largest body a POST may carry (default 1 GiB). */
   readonly maxBodyBytes?: number;
-  /** Called with each failed request (a server-side error), for the log. */
+  /** Called with each request that failed on the server's side (not for 404 and 409 answers), for the log. */
   readonly onError?: (error: unknown, request: IncomingMessage) => void;
 }
 
@@ -45,8 +45,9 @@ export function createRestHandler(backend: Backend, options: RestServerOptions =
         reply(response, 400, error.message);
         return;
       }
-      options.onError?.(error, request);
       const code = isCairnError(error) ? error.code : 'ERR_IO';
+      // A missing file or an existing name is an answer, not a failure of the server.
+      if (code !== 'ERR_NOT_FOUND' && code !== 'ERR_EXISTS') options.onError?.(error, request);
       reply(response, statusOf(code), error instanceof Error ? error.message : String(error), code);
     });
   };
@@ -59,7 +60,12 @@ export function createRestHandler(backend: Backend, options: RestServerOptions =
     }
     const url = new URL(request.url ?? '/', 'http://server');
     const method = request.method ?? 'GET';
-    const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
+    } catch {
+      throw new Refusal(400, `${url.pathname}: not a valid path`);
+    }
     if (parts.length === 1 && parts[0] === '') {
       if (method === 'POST' && url.searchParams.get('create') === 'true') {
         request.resume();
