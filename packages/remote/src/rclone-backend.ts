@@ -18,10 +18,13 @@ export interface RcloneBackendOptions {
   /** Extra arguments before `serve restic`, e.g. ["--config", file]. */
   readonly args?: readonly string[];
   /**
-   * How many `rclone serve restic --stdio` children run, requests spread over them. Default 1:
-   * HTTP/2 runs many requests at once over one child. Measured on rclone 1.60's local remote,
-   * 48 × 2 MiB written then read, 8 at a time: 1 child 248 + 352 ms, 2 children 303 + 311 ms,
-   * 4 children 250 + 269 ms; more children cost a process each and gain little.
+   * How many requests run at once (default 5, as restic's rclone.connections), over one child:
+   * HTTP/2 carries them side by side. Every remote upload rclone runs at once may open a
+   * connection of its own to the storage (sftp: an SSH login each), so this bounds those too.
+   * Measured with rclone 1.60: over one child, 8 requests at a time to the local remote wrote
+   * 48 × 2 MiB in 248 ms and read them in 352 ms, no faster with 2 or 4 children (303 + 311,
+   * 250 + 269 ms); to an sftp remote 60 small uploads took 529 ms 5 at a time and 2004 ms 20 at
+   * a time (each upload rclone runs at once logs in over SSH, and OpenSSH throttles logins).
    */
   readonly connections?: number;
   /** Milliseconds a request may wait for rclone before it is ERR_TRANSIENT (default 300 s). */
@@ -77,7 +80,7 @@ class ChildStream extends Duplex {
   }
 }
 
-/** A running child with its HTTP/2 session and how many requests are on it. */
+/** The running child with its HTTP/2 session and how many requests are on it. */
 interface Connection {
   readonly stream: ChildStream;
   readonly session: ClientHttp2Session;
@@ -98,12 +101,14 @@ export function createRcloneBackend(spec: string, options: RcloneBackendOptions 
   const args = [...(options.args ?? []), 'serve', 'restic', '--stdio', spec];
   const location = `rclone:${spec}`;
   const timeout = options.timeoutMs ?? 300_000;
-  const slots: (Connection | undefined)[] = Array.from({ length: Math.max(1, options.connections ?? 1) }, () => undefined);
-  let next = 0;
+  const limit = Math.max(1, options.connections ?? 5);
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  let current: Connection | undefined;
 
+  /** The running child, or a new one when there is none (the first request, or the last child died). */
   function connection(): Connection {
-    const slot = next++ % slots.length;
-    const existing = slots[slot];
+    const existing = current;
     if (existing !== undefined && !existing.session.closed && !existing.session.destroyed) return existing;
     const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const stream = new ChildStream(child);
@@ -113,10 +118,10 @@ export function createRcloneBackend(spec: string, options: RcloneBackendOptions 
     session.on('error', () => undefined);
     void stream.exited.then(() => {
       session.destroy();
-      if (slots[slot] === made) slots[slot] = undefined;
+      if (current === made) current = undefined;
     });
     stream.hold(false);
-    slots[slot] = made;
+    current = made;
     return made;
   }
 
@@ -143,65 +148,76 @@ export function createRcloneBackend(spec: string, options: RcloneBackendOptions 
   }
 
   const client: HttpClient = {
-    send(call: HttpCall): Promise<HttpReply> {
-      const conn = connection();
-      const what = `${call.method} ${location}/${call.path}`;
-      const length = call.body?.reduce((sum, piece) => sum + piece.byteLength, 0);
-      const headers: Record<string, string> = { ':method': call.method, ':path': `/${call.path}`, ...call.headers };
-      if (length !== undefined) headers['content-length'] = String(length);
-      if (conn.active++ === 0) conn.stream.hold(true);
-      const done = (): void => { if (--conn.active === 0) conn.stream.hold(false); };
-      return new Promise<HttpReply>((resolve, reject) => {
-        let settled = false;
-        const fail = (error: unknown): void => {
-          if (settled) return;
-          settled = true;
-          void explain(error, conn.stream).then((e) => { done(); reject(e); });
-        };
-        let request;
-        try {
-          request = conn.session.request(headers, { endStream: call.body === undefined });
-        } catch (error) {
-          fail(error);
-          return;
-        }
-        let status = 0;
-        let responseHeaders: IncomingHttpHeaders = {};
-        const chunks: Buffer[] = [];
-        request.on('response', (h) => { status = Number(h[':status']); responseHeaders = h as IncomingHttpHeaders; });
-        request.on('data', (chunk: Buffer) => chunks.push(chunk));
-        request.on('error', fail);
-        request.on('close', () => {
-          if (settled) return;
-          if (status === 0 || request.rstCode !== constants.NGHTTP2_NO_ERROR) {
-            fail(Object.assign(new Error('the connection to rclone closed before its answer'), { code: 'ECONNRESET' }));
-            return;
-          }
-          settled = true;
-          done();
-          try {
-            resolve(checkReply(what, status, responseHeaders, Buffer.concat(chunks)));
-          } catch (error) {
-            reject(error);
-          }
-        });
-        request.setTimeout(timeout, () => request.destroy(Object.assign(new Error(`no answer for ${timeout / 1000} s`), { code: 'ETIMEDOUT' })));
-        if (call.body !== undefined) {
-          const body = request;
-          const pieces = call.body.filter((piece) => piece.byteLength > 0);
-          const pump = (): void => {
-            while (pieces.length > 0) {
-              if (!body.write(pieces.shift())) {
-                body.once('drain', pump);
-                return;
-              }
-            }
-            body.end();
-          };
-          pump();
-        }
-      });
+    async send(call: HttpCall): Promise<HttpReply> {
+      if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+      running++;
+      try {
+        return await sendNow(call);
+      } finally {
+        running--;
+        waiting.shift()?.();
+      }
     },
   };
+
+  function sendNow(call: HttpCall): Promise<HttpReply> {
+    const conn = connection();
+    const what = `${call.method} ${location}/${call.path}`;
+    const length = call.body?.reduce((sum, piece) => sum + piece.byteLength, 0);
+    const headers: Record<string, string> = { ':method': call.method, ':path': `/${call.path}`, ...call.headers };
+    if (length !== undefined) headers['content-length'] = String(length);
+    if (conn.active++ === 0) conn.stream.hold(true);
+    const done = (): void => { if (--conn.active === 0) conn.stream.hold(false); };
+    return new Promise<HttpReply>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        void explain(error, conn.stream).then((e) => { done(); reject(e); });
+      };
+      let request;
+      try {
+        request = conn.session.request(headers, { endStream: call.body === undefined });
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      let status = 0;
+      let responseHeaders: IncomingHttpHeaders = {};
+      const chunks: Buffer[] = [];
+      request.on('response', (h) => { status = Number(h[':status']); responseHeaders = h as IncomingHttpHeaders; });
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('error', fail);
+      request.on('close', () => {
+        if (settled) return;
+        if (status === 0 || request.rstCode !== constants.NGHTTP2_NO_ERROR) {
+          fail(Object.assign(new Error('the connection to rclone closed before its answer'), { code: 'ECONNRESET' }));
+          return;
+        }
+        settled = true;
+        done();
+        try {
+          resolve(checkReply(what, status, responseHeaders, Buffer.concat(chunks)));
+        } catch (error) {
+          reject(error);
+        }
+      });
+      request.setTimeout(timeout, () => request.destroy(Object.assign(new Error(`no answer for ${timeout / 1000} s`), { code: 'ETIMEDOUT' })));
+      if (call.body !== undefined) {
+        const body = request;
+        const pieces = call.body.filter((piece) => piece.byteLength > 0);
+        const pump = (): void => {
+          while (pieces.length > 0) {
+            if (!body.write(pieces.shift())) {
+              body.once('drain', pump);
+              return;
+            }
+          }
+          body.end();
+        };
+        pump();
+      }
+    });
+  }
   return createRestBackendOver({ client, location, writeOnce: 'client' });
 }
