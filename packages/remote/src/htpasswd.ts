@@ -27,15 +27,30 @@ export function parseHtpasswd(text: string, file: string): PasswordCheck {
     users.set(user, hash);
   });
   if (users.size === 0) throw new CairnError('ERR_USAGE', `${file} holds no users`, { hint: 'add one with `htpasswd -B <file> <user>`' });
+  // bcrypt is slow on purpose (tens of ms a check) and a backup makes hundreds of requests: a
+  // password that passed is remembered (as its SHA-256) for a few minutes, as rest-server does.
+  const passed = new Map<string, { digest: Buffer; until: number }>();
   return async (user, password) => {
     const hash = users.get(user);
     if (hash === undefined) return false;
-    if (hash.startsWith('{SHA}')) {
-      const want = Buffer.from(hash.slice(5), 'base64');
-      const got = createHash('sha1').update(password, 'utf8').digest();
-      return want.byteLength === got.byteLength && timingSafeEqual(want, got);
-    }
-    // bcryptjs reads $2y$ (PHP's name for the same hash) once it is spelled $2b$.
-    return bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$'));
+    const digest = createHash('sha256').update(password, 'utf8').digest();
+    const remembered = passed.get(user);
+    if (remembered !== undefined && remembered.until > Date.now() && timingSafeEqual(remembered.digest, digest)) return true;
+    const ok = await verify(hash, password);
+    if (ok) passed.set(user, { digest, until: Date.now() + CACHE_MS });
+    return ok;
   };
+}
+
+/** How long a password that passed is taken without checking its hash again. */
+const CACHE_MS = 5 * 60 * 1000;
+
+async function verify(hash: string, password: string): Promise<boolean> {
+  if (hash.startsWith('{SHA}')) {
+    const want = Buffer.from(hash.slice(5), 'base64');
+    const got = createHash('sha1').update(password, 'utf8').digest();
+    return want.byteLength === got.byteLength && timingSafeEqual(want, got);
+  }
+  // bcryptjs reads $2y$ (PHP's name for the same hash) once it is spelled $2b$.
+  return bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$'));
 }

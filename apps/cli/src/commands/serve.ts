@@ -64,6 +64,8 @@ export function registerServe(program: Command): void {
         process.stdout.write(`serving ${backend.location} at ${served}${appendOnly ? ' (append-only)' : ''}; clients use --repo rest:${served}\n`);
         process.stdout.write('stop with Ctrl-C\n');
       }
+      const hasConfig = await backend.stat('config', 'config').then(() => true, () => false);
+      if (!hasConfig && options.quiet !== true) process.stderr.write(`note: ${backend.location} holds no repository yet; \`cairn init --repo rest:${served}\` creates one\n`);
       const signal = await stopSignal();
       await close(server);
       if (options.json === true) printJson({ url: served, requests, stoppedBy: signal });
