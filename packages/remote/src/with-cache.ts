@@ -130,6 +130,7 @@ export function withCache(backend: Backend, options: CacheOptions): Backend {
   }
   if (backend.space !== undefined) wrapped.space = backend.space.bind(backend);
   if (backend.removeStaleTemporaries !== undefined) wrapped.removeStaleTemporaries = backend.removeStaleTemporaries.bind(backend);
+  if (backend.appendOnly !== undefined) wrapped.appendOnly = backend.appendOnly.bind(backend);
   return wrapped;
 }
 
