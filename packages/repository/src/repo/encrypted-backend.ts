@@ -6,6 +6,8 @@ import { useKeyedIds } from './content-ids.js';
 
 const encoder = new TextEncoder();
 const CACHED_FILES = 4096;
+/** Where each kind of file lives (docs/FORMAT.md, "Layout"), to name files in messages. */
+const FOLDERS: Record<FileType, string> = { config: 'config', data: 'data/', index: 'index/', snapshot: 'snapshots/', key: 'keys/', lock: 'locks/' };
 
 /** The cleartext part of an encrypted repository's config: enough to find the keys; `sealed` holds the config itself. */
 export interface ConfigEnvelope {
@@ -37,7 +39,7 @@ export function readConfigEnvelope(bytes: Uint8Array): ConfigEnvelope | null {
 export function createEncryptedBackend(inner: Backend, cipherName: CipherName, master: MasterKey): Backend {
   const cipher = createFileCipher(cipherName, master.encryption);
   const aad = (type: FileType, name: string): Uint8Array => encoder.encode(`${type}/${name}`);
-  const where = (type: FileType, name: string): string => `${inner.location}: ${type === 'config' ? 'config' : `${type}/${name}`}`;
+  const where = (type: FileType, name: string): string => `${inner.location}/${FOLDERS[type]}${type === 'data' ? `${name.slice(0, 2)}/` : ''}${type === 'config' ? '' : name}`;
   // Stored size and header of files read by range; files never change under a name.
   const headers = new Map<string, { plainLength: number; header: Uint8Array }>();
 

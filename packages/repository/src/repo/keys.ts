@@ -52,7 +52,7 @@ export async function unlockKey(backend: Backend, cipher: CipherName, password: 
     if (!/^[0-9a-f]{64}$/.test(file.name)) continue;
     count += 1;
     try {
-      const key = decodeKeyFile(await backend.read('key', file.name), `${backend.location}: key/${file.name}`);
+      const key = decodeKeyFile(await backend.read('key', file.name), `${backend.location}/keys/${file.name}`);
       const master = await key.unwrap(password);
       if (master !== null) return { cipher, keyName: file.name, master };
     } catch (error) {
@@ -91,7 +91,7 @@ export async function listKeys(repo: KeyedRepository): Promise<KeyEntry[]> {
   for await (const file of repo.backend.list('key')) {
     if (!/^[0-9a-f]{64}$/.test(file.name)) continue;
     try {
-      const { info } = decodeKeyFile(await repo.backend.read('key', file.name), `key/${file.name}`);
+      const { info } = decodeKeyFile(await repo.backend.read('key', file.name), `keys/${file.name}`);
       keys.push({ name: file.name, current: file.name === key.keyName, ...info });
     } catch (error) {
       if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
