@@ -64,6 +64,8 @@ export interface FileCipher {
   readonly name: CipherName;
   /** The encrypted bytes of the concatenation of `parts`. */
   seal(aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array;
+  /** The same bytes as `seal`, in pieces to be written back to back (no copy into one buffer). */
+  sealParts(aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[];
   /** The plaintext of a whole encrypted file; ERR_INTEGRITY naming `where` when it does not authenticate. */
   open(aad: Uint8Array, stored: Uint8Array, where: string): Uint8Array;
   /**
@@ -110,18 +112,22 @@ export function createFileCipher(name: CipherName, key: Uint8Array): FileCipher 
   return {
     name,
     seal(aad, parts) {
+      const sealed = Buffer.concat(this.sealParts(aad, parts));
+      return new Uint8Array(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+    },
+    sealParts(aad, parts) {
       let total = 0;
       for (const part of parts) total += part.length;
-      const out = Buffer.allocUnsafe(sealedLength(total));
-      out.set(MAGIC, 0);
+      const header = Buffer.allocUnsafe(SEALED_HEADER_LENGTH);
+      header.set(MAGIC, 0);
       const salt = randomBytes(SALT_LENGTH);
-      out.set(salt, MAGIC.length);
+      header.set(salt, MAGIC.length);
+      const out: Uint8Array[] = [header];
       const k = fileKey(salt);
       const segments = Math.floor(total / SEGMENT_SIZE) + 1;
       const scratch = Buffer.allocUnsafe(Math.min(SEGMENT_SIZE, total));
       let part = 0;
       let within = 0;
-      let at = SEALED_HEADER_LENGTH;
       for (let i = 0; i < segments; i += 1) {
         const length = i < segments - 1 ? SEGMENT_SIZE : total - i * SEGMENT_SIZE;
         // The segment's plaintext: a view when one part holds it, else gathered into scratch.
@@ -148,19 +154,17 @@ export function createFileCipher(name: CipherName, key: Uint8Array): FileCipher 
               within = 0;
             }
           }
-          plain = scratch.subarray(0, length);
+          plain = scratch.subarray(0, length); // consumed by cipher.update before scratch is filled again
         }
+        // `as`: node's typings pick the AEAD overload by a literal name; both ciphers take the same options.
         const cipher = createCipheriv(name as 'aes-256-gcm', k, nonce(i, i === segments - 1), { authTagLength: TAG_LENGTH });
         cipher.setAAD(aad);
-        const sealed = cipher.update(plain);
-        out.set(sealed, at);
+        out.push(cipher.update(plain));
         const final = cipher.final();
-        out.set(final, at + sealed.length);
-        at += length;
-        out.set(cipher.getAuthTag(), at);
-        at += TAG_LENGTH;
+        if (final.length > 0) out.push(final);
+        out.push(cipher.getAuthTag());
       }
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      return out;
     },
     open(aad, stored, where) {
       const salt = checkHeader(stored, where);

@@ -96,14 +96,13 @@ export function createEncryptedBackend(inner: Backend, cipherName: CipherName, m
     async write(type, name, data) {
       if (type === 'key') return inner.write(type, name, data);
       const parts = data instanceof Uint8Array ? [data] : data;
-      const plain = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-      const stored = type === 'config' ? sealConfig(plain) : cipher.seal(aad(type, name), parts);
+      const whole = (): Buffer => Buffer.concat(parts);
       try {
-        await inner.write(type, name, stored);
+        await inner.write(type, name, type === 'config' ? sealConfig(whole()) : cipher.sealParts(aad(type, name), parts));
       } catch (error) {
         if (!isCairnError(error, 'ERR_EXISTS') || type === 'config') throw error;
         const existing = await readPlain(type, name);
-        if (!Buffer.from(existing).equals(plain)) throw error;
+        if (!Buffer.from(existing).equals(whole())) throw error;
       }
     },
     async read(type, name, range) {
