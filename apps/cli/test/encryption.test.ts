@@ -164,5 +164,12 @@ describe('encrypted repositories', () => {
     const noPassword = await cairn(['init', '--repo', join(home, 'x'), '--encryption', 'aes-256-gcm'], { home });
     expect(noPassword.code).toBe(1);
     expect(noPassword.stderr).toContain('needs a password');
+    // Off the machine a repository is always encrypted.
+    const remote = await cairn(['init', '--repo', 'sftp:backup@127.0.0.1:/srv/cairn', '--encryption', 'none'], { home });
+    expect(remote.code).toBe(1);
+    expect(remote.stderr).toContain('is always encrypted');
+    const remoteNoPassword = await cairn(['init', '--repo', 'sftp:backup@127.0.0.1:/srv/cairn'], { home });
+    expect(remoteNoPassword.code).toBe(1);
+    expect(remoteNoPassword.stderr).toContain('needs a password');
   });
 });

@@ -3,6 +3,7 @@ import { CIPHER_NAMES, compressionSetting, COMPRESSION_MODES, initRepository, pa
 import type { CipherName } from '@cairn/repository';
 import { describeMaxSize, parseMaxSize, updateConfig } from '@cairn/repository/maintenance';
 import { CONFIG_LIMITS } from '@cairn/index';
+import { parseBackendUrl } from '@cairn/remote';
 import { passwordGiven, readPassword } from '../password.js';
 import { usageError } from '../usage.js';
 import { openBackend } from '../backend.js';
@@ -35,8 +36,12 @@ export function registerInit(program: Command): void {
       if (flags.encryption === 'none' && given) {
         throw usageError('--encryption none with a password: a password encrypts the repository (leave out --encryption, or the password)');
       }
-      // A repository is encrypted whenever a password is given, or an encryption asked for (then the password is prompted for).
-      const encryption = (flags.encryption ?? (given ? 'aes-256-gcm' : 'none')) as CipherName | 'none';
+      const remote = parseBackendUrl(path).kind !== 'local';
+      if (flags.encryption === 'none' && remote) {
+        throw usageError(`--encryption none: a repository off this machine (${path}) is always encrypted; leave out --encryption and give a password`);
+      }
+      // A repository is encrypted whenever a password is given or it is remote, or an encryption is asked for (the password is then prompted for).
+      const encryption = (flags.encryption ?? (given || remote ? 'aes-256-gcm' : 'none')) as CipherName | 'none';
       const password = encryption === 'none'
         ? undefined
         : await readPassword({ file: options.passwordFile, env: { password: 'CAIRN_PASSWORD', command: 'CAIRN_PASSWORD_COMMAND' }, prompt: `a new password for the repository at ${path}`, missing: `an encrypted repository needs a password, and none was given for ${path}`, confirm: true });
