@@ -67,8 +67,9 @@ function firstLine(text: string): string {
 /** Asks on the terminal without echoing what is typed. */
 async function prompt(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo off before the question shows: what is typed as soon as it does must not be echoed.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   stdin.setEncoding('utf8');
   return new Promise((resolve, reject) => {

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cairn, jsonItems, tempDir } from './run-cli.js';
+import { cairn, CLI, jsonItems, tempDir } from './run-cli.js';
 
 const PASSWORD = { CAIRN_PASSWORD: 'correct horse battery staple' };
 
@@ -41,6 +43,20 @@ async function packFiles(repo: string): Promise<{ path: string; size: number }[]
   const files = await filesUnder(join(repo, 'data'));
   const sized = await Promise.all(files.map(async (path) => ({ path, size: (await readFile(path)).length })));
   return sized.sort((a, b) => b.size - a.size);
+}
+
+/** Runs cairn on a terminal (util-linux `script`), typing `answers` one per prompt that starts with "enter"; returns what the terminal showed. */
+function onTerminal(args: readonly string[], answers: readonly string[], env: Record<string, string>): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  let answered = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    screen += d.toString();
+    const prompts = screen.split('enter ').length - 1;
+    while (answered < prompts && answered < answers.length) child.stdin.write(`${answers[answered++]!}\r`);
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, screen })));
 }
 
 describe('encrypted repositories', () => {
@@ -171,5 +187,22 @@ describe('encrypted repositories', () => {
     const remoteNoPassword = await cairn(['init', '--repo', 'sftp:backup@127.0.0.1:/srv/cairn'], { home });
     expect(remoteNoPassword.code).toBe(1);
     expect(remoteNoPassword.stderr).toContain('needs a password');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script'))('asks for the password on a terminal without echoing it (twice at init)', async () => {
+    const home = await tempDir();
+    const repo = join(home, 'repo');
+    const env = { HOME: home, XDG_DATA_HOME: join(home, 'data') };
+    const init = await onTerminal(['init', '--repo', repo, '--encryption', 'aes-256-gcm'], ['typed-secret', 'typed-secret'], env);
+    expect(init.code).toBe(0);
+    expect(init.screen).toContain('enter it again');
+    expect(init.screen).not.toContain('typed-secret');
+    const open = await onTerminal(['snapshots', '--repo', repo], ['typed-secret'], env);
+    expect(open.code).toBe(0);
+    expect(open.screen).toContain('0 snapshots');
+    expect(open.screen).not.toContain('typed-secret');
+    const differ = await onTerminal(['init', '--repo', join(home, 'other'), '--encryption', 'aes-256-gcm'], ['one', 'two'], env);
+    expect(differ.code).toBe(1);
+    expect(differ.screen).toContain('the two passwords typed differ');
   });
 });
