@@ -205,4 +205,20 @@ describe('encrypted repositories', () => {
     expect(differ.code).toBe(1);
     expect(differ.screen).toContain('the two passwords typed differ');
   });
+
+  it('restores onto a simulated board leaving files that already hold their content (their SHA-256 is compared with the plaintext, not the keyed id)', async () => {
+    const home = await tempDir();
+    const seed = join(home, 'board');
+    await mkdir(join(seed, 'lib'), { recursive: true });
+    await writeFile(join(seed, 'main.py'), 'import lib\nprint("hi")\n');
+    await writeFile(join(seed, 'lib', 'a.py'), 'A = 1\n'.repeat(50));
+    const repo = join(home, 'repo');
+    expect((await cairn(['init', '--repo', repo], { home, env: PASSWORD })).code).toBe(0);
+    expect((await cairn(['device', 'backup', '--repo', repo, '--port', 'sim', '--sim-root', seed], { home, env: PASSWORD })).code).toBe(0);
+    await writeFile(join(seed, 'main.py'), 'import lib\nprint("HI")\n');
+    const restore = await cairn(['device', 'restore', 'latest', '--repo', repo, '--port', 'sim', '--sim-root', seed], { home, env: PASSWORD });
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.stdout).toMatch(/^restored 1 files, \d+ folders \(\d+ B\) from [0-9a-f]{8} to sim:\/, 1 unchanged files left as they are/);
+    expect(await readFile(join(seed, 'main.py'), 'utf8')).toBe('import lib\nprint("hi")\n');
+  });
 });
