@@ -1,9 +1,9 @@
 import { isCairnError, toHex } from '@cairn/core';
 import type { Backend, CairnError } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
 import { decodeIndexFile, encodeIndexFile } from '@cairn/index';
 import type { IndexPack } from '@cairn/index';
 import { checkContentName } from './blob-check.js';
+import { contentIds } from './content-ids.js';
 
 /** An index file that failed to load. */
 export interface IndexProblem {
@@ -51,7 +51,7 @@ export async function readIndexFiles(backend: Backend, onFile: (name: string, pa
       }
       done.add(file.name);
       try {
-        checkContentName(data, file.name, where);
+        checkContentName(backend, data, file.name, where);
         onFile(file.name, decodeIndexFile(data, where));
         names.push(file.name);
       } catch (error) {
@@ -67,7 +67,7 @@ export async function readIndexFiles(backend: Backend, onFile: (name: string, pa
 /** Writes an index file naming `packs` (named by its hash, never replacing one) and returns its name. */
 export async function writeIndexFile(backend: Backend, packs: readonly IndexPack[]): Promise<string> {
   const bytes = encodeIndexFile(packs);
-  const name = toHex(blobId(bytes));
+  const name = toHex(contentIds(backend).id(bytes));
   await backend.write('index', name, bytes);
   return name;
 }
