@@ -1,4 +1,6 @@
+import { ID_LENGTH } from '@cairn/core';
 import type { Id, PackedBlob } from '@cairn/core';
+import type { BlobColumns, BlobIndex } from './blob-index.js';
 import { checkId, checkUint } from './argument-checks.js';
 import { blobTypeCode, blobTypeFromCode, codecCode, codecFromCode } from '@cairn/core';
 import { describeValue } from './describe-value.js';
@@ -6,6 +8,7 @@ import { createFieldReader, own } from './field-reader.js';
 import type { FieldReader } from './field-reader.js';
 import { FORMAT_VERSION } from './format-version.js';
 import { packValue, unpackValue, wireInt } from './msgpack.js';
+import { keyBytes, MsgpackCursor, ScanMiss, scanMiss } from './msgpack-cursor.js';
 
 /** One pack of an index file and the blobs it holds. */
 export interface IndexPack {
@@ -65,4 +68,98 @@ function readBlobEntry(read: FieldReader, value: unknown, path: string): PackedB
   const codecNumber = read.uint(entry[5], `${path}[5] (codec)`);
   const codec = codecFromCode(codecNumber) ?? read.fail(`${path}[5] (codec)`, `is ${codecNumber}, expected 0 (none) or 1 (zstd)`);
   return { id, type, offset, length, rawLength, codec };
+}
+
+/** What scanIndexFile found: the packs (their ids in `bytes`) and their blobs as columns. */
+export interface ScannedIndexFile extends BlobColumns {
+  /** Per pack, where its 32-byte id is in `idBytes`. */
+  readonly packIdAt: Uint32Array;
+  /** Per pack and one past the last: pack p's blobs are `packStart[p]` to `packStart[p + 1]`. */
+  readonly packStart: Uint32Array;
+}
+
+const KEY_V = keyBytes('v');
+const KEY_PACKS = keyBytes('packs');
+const KEY_ID = keyBytes('id');
+const KEY_BLOBS = keyBytes('blobs');
+/** The fewest bytes one blob entry takes: array tag, type, bin8 id, four one-byte numbers. */
+const MIN_ENTRY_BYTES = 1 + 1 + 2 + ID_LENGTH + 4;
+const UINT32_MAX = 0xffff_ffff;
+
+/**
+ * Reads an index file in place, without decoding it into objects: the layout encodeIndexFile
+ * writes (keys in its order, integers that fit 32 bits, type and codec known). Anything else
+ * throws SCAN_MISS: decodeIndexFile then reads it or gives its precise error.
+ */
+export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
+  const c = new MsgpackCursor(bytes);
+  if (c.map() !== 2 || !c.key(KEY_V) || c.uint() !== FORMAT_VERSION || !c.key(KEY_PACKS)) scanMiss();
+  const packCount = c.array();
+  if (packCount * (3 + KEY_ID.length + 2 + ID_LENGTH + KEY_BLOBS.length + 1) > bytes.length) scanMiss();
+  const packIdAt = new Uint32Array(packCount);
+  const packStart = new Uint32Array(packCount + 1);
+  // Sized for the most entries the bytes can hold; trimmed by the count found.
+  const most = Math.floor(bytes.length / MIN_ENTRY_BYTES);
+  let idAt = new Uint32Array(Math.min(most, 1024));
+  let kind = new Uint8Array(idAt.length);
+  let fields = new Uint32Array(idAt.length * 3);
+  let n = 0;
+  for (let p = 0; p < packCount; p += 1) {
+    if (c.map() !== 2 || !c.key(KEY_ID)) scanMiss();
+    packIdAt[p] = c.binOf(ID_LENGTH);
+    if (!c.key(KEY_BLOBS)) scanMiss();
+    const blobCount = c.array();
+    if (n + blobCount > most) scanMiss();
+    if (n + blobCount > idAt.length) {
+      const size = Math.min(most, Math.max(n + blobCount, idAt.length * 2));
+      idAt = grown(idAt, size);
+      kind = grown(kind, size);
+      fields = grown(fields, size * 3);
+    }
+    for (let b = 0; b < blobCount; b += 1, n += 1) {
+      if (c.array() !== 6) scanMiss();
+      const type = c.uint();
+      if (type > 1) scanMiss();
+      idAt[n] = c.binOf(ID_LENGTH);
+      const offset = c.uint();
+      const length = c.uint();
+      const rawLength = c.uint();
+      const codec = c.uint();
+      if (codec > 1 || offset > UINT32_MAX || length > UINT32_MAX || rawLength > UINT32_MAX) scanMiss();
+      kind[n] = type | (codec << 1);
+      fields[n * 3] = offset;
+      fields[n * 3 + 1] = length;
+      fields[n * 3 + 2] = rawLength;
+    }
+    packStart[p + 1] = n;
+  }
+  if (!c.atEnd) scanMiss();
+  return { idBytes: bytes, idAt, kind, fields, packIdAt, packStart };
+}
+
+/**
+ * Adds every pack of an index file to `index`, as decodeIndexFile then addPack would, with the
+ * same errors (ERR_FORMAT / ERR_VERSION naming `where`; nothing added when it throws). The
+ * common layout is scanned in place; anything else goes through decodeIndexFile.
+ */
+export function addIndexFile(index: BlobIndex, bytes: Uint8Array, where: string): void {
+  let scanned: ScannedIndexFile;
+  try {
+    scanned = scanIndexFile(bytes);
+  } catch (error) {
+    if (!(error instanceof ScanMiss)) throw error;
+    for (const pack of decodeIndexFile(bytes, where)) index.addPack(pack.id, pack.blobs);
+    return;
+  }
+  const { packIdAt, packStart } = scanned;
+  for (let p = 0; p < packIdAt.length; p += 1) {
+    const at = packIdAt[p]!;
+    index.addPackColumns(bytes.subarray(at, at + ID_LENGTH), scanned, packStart[p]!, packStart[p + 1]!);
+  }
+}
+
+function grown<T extends Uint32Array | Uint8Array>(array: T, size: number): T {
+  const next = new (array.constructor as new (n: number) => T)(size);
+  next.set(array);
+  return next;
 }

@@ -6,9 +6,10 @@
  * or a network: callers pass bytes in and get bytes out.
  */
 export { createBlobIndex } from './blob-index.js';
-export type { BlobIndex, BlobLocation } from './blob-index.js';
-export { encodeIndexFile, decodeIndexFile } from './index-file.js';
-export type { IndexPack } from './index-file.js';
+export type { BlobIndex, BlobLocation, BlobColumns } from './blob-index.js';
+export { encodeIndexFile, decodeIndexFile, scanIndexFile, addIndexFile } from './index-file.js';
+export type { IndexPack, ScannedIndexFile } from './index-file.js';
+export { ScanMiss } from './msgpack-cursor.js';
 export { encodeTree, decodeTree } from './tree.js';
 export type { TreeNode } from './tree-node.js';
 export { encodeSnapshot, decodeSnapshot } from './snapshot.js';

@@ -8,7 +8,7 @@ import type { BlobIndex, RepoConfig, TreeNode } from '@cairn/index';
 import { loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
 import { unpackBlob } from './blob-check.js';
-import { readIndexFiles } from './index-files.js';
+import { loadIndexFiles } from './index-files.js';
 import type { IndexProblem } from './index-files.js';
 import { packFileName } from './names.js';
 import { createPackCache } from './pack-cache.js';
@@ -143,9 +143,7 @@ export async function openRepository(backend: Backend): Promise<Repository> {
 /** A blob index of every index file there is now (files a prune removes meanwhile are tolerated). */
 async function loadIndex(backend: Backend): Promise<{ index: BlobIndex; names: string[]; problems: IndexProblem[] }> {
   const index = createBlobIndex();
-  const { names, problems } = await readIndexFiles(backend, (_name, packs) => {
-    for (const pack of packs) index.addPack(pack.id, pack.blobs);
-  });
+  const { names, problems } = await loadIndexFiles(backend, index);
   return { index, names, problems };
 }
 
