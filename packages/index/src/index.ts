@@ -11,6 +11,8 @@ export { encodeIndexFile, decodeIndexFile, scanIndexFile, addIndexFile } from '.
 export type { IndexPack, ScannedIndexFile } from './index-file.js';
 export { ScanMiss } from './msgpack-cursor.js';
 export { encodeTree, decodeTree } from './tree.js';
+export { scanTree, listNodes } from './tree-scan.js';
+export type { TreeListing } from './tree-scan.js';
 export type { TreeNode } from './tree-node.js';
 export { encodeSnapshot, decodeSnapshot } from './snapshot.js';
 export type { Snapshot, SnapshotSummary, SnapshotWorkingCopy, SkippedEntry, ClassCount } from './snapshot.js';
