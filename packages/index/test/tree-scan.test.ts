@@ -62,7 +62,7 @@ const inPlace = (bytes: Uint8Array): boolean => {
   return listing.node(0) !== listing.node(0);
 };
 
-function wire(name: unknown, type: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function wire(name: unknown, type: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name, type, mode: 0o644, uid: 0, gid: 0, mtime: 0, ctime: 0, ino: 1, dev: 1, nlink: 1, size: 0, ...extra };
 }
 const file = (name: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => wire(name, 'file', { content: [], ...extra });

@@ -3,8 +3,8 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Backend, BlobType, CodecName, Id } from '@cairn/core';
 import { DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
 import type { ChunkerParams } from '@cairn/chunker';
-import { createBlobIndex, decodeConfig, decodeTree, encodeConfig } from '@cairn/index';
-import type { BlobIndex, RepoConfig, TreeNode } from '@cairn/index';
+import { createBlobIndex, decodeConfig, decodeTree, encodeConfig, scanTree } from '@cairn/index';
+import type { BlobIndex, RepoConfig, TreeListing, TreeNode } from '@cairn/index';
 import { loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
 import { unpackBlob } from './blob-check.js';
@@ -29,6 +29,8 @@ export interface Repository {
   loadBlob(id: Id, type: BlobType): Promise<Uint8Array>;
   /** Reads and decodes a tree blob; `where` names it in errors. */
   loadTree(id: Id, where: string): Promise<TreeNode[]>;
+  /** Reads a tree blob as a listing read in place (scanTree): for walks that need few full nodes. */
+  loadTreeListing(id: Id, where: string): Promise<TreeListing>;
 }
 
 /** Where the repository's files are: what snapshots, locks, records and settings need. */
@@ -36,6 +38,9 @@ export type RepositoryFiles = Pick<Repository, 'backend'>;
 
 /** Reads a tree blob; `where` names it in errors. */
 export type TreeLoader = Pick<Repository, 'loadTree'>;
+
+/** Reads a tree blob as a listing read in place; `where` names it in errors. */
+export type TreeListingLoader = Pick<Repository, 'loadTreeListing'>;
 
 /** Reads blobs and trees by id, each checked against its id. */
 export type BlobLoader = Pick<Repository, 'loadBlob' | 'loadTree'>;
@@ -136,6 +141,7 @@ export async function openRepository(backend: Backend): Promise<Repository> {
     },
     loadBlob,
     loadTree: async (id, where) => decodeTree(await loadBlob(id, 'tree'), where),
+    loadTreeListing: async (id, where) => scanTree(await loadBlob(id, 'tree'), where),
   };
 }
 
