@@ -24,6 +24,8 @@ export interface BlobIndex {
    * PackedBlob per blob (the index-file scanner's path). The fields must be valid: no checks.
    */
   addPackColumns(packId: Id, columns: BlobColumns, from: number, to: number): void;
+  /** Makes room for `more` blobs beyond those held, so adding them never grows the arrays again. */
+  reserve(more: number): void;
   /** True when `id` is indexed. */
   has(id: Id): boolean;
   /** Where `id` is stored, or undefined. */
@@ -54,6 +56,8 @@ export interface BlobColumns {
 }
 
 const WORDS = ID_LENGTH / 4;
+/** The byte order of this machine's typed arrays (ids are compared as words in it). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const FIELDS = 4; // pack ordinal, offset, length, rawLength
 const MAX_LOAD = 0.7;
 const UINT32_MAX = 0xffff_ffff;
@@ -125,9 +129,10 @@ export function createBlobIndex(): BlobIndex {
     };
   };
 
-  const grow = (needed: number): void => {
+  /** Room for `needed` blobs: exactly that many, or with the growth rule's slack. */
+  const grow = (needed: number, exact = false): void => {
     const grown = capacity < DOUBLING_LIMIT ? capacity * 2 : capacity + Math.ceil(capacity / 8);
-    capacity = Math.max(needed, grown, 1024);
+    capacity = exact ? needed : Math.max(needed, grown, 1024);
     const nextIds = new Uint8Array(capacity * ID_LENGTH);
     nextIds.set(ids);
     ids = nextIds;
@@ -177,7 +182,8 @@ export function createBlobIndex(): BlobIndex {
     }
     const entry = count;
     count += 1;
-    ids.set(key, entry * ID_LENGTH);
+    const w = entry * WORDS;
+    for (let j = 0; j < WORDS; j += 1) ids32[w + j] = key32[j]!;
     const f = entry * FIELDS;
     fields[f] = ordinal;
     fields[f + 1] = offset;
@@ -202,12 +208,19 @@ export function createBlobIndex(): BlobIndex {
     addPackColumns(packId, columns, from, to) {
       checkId(packId, 'packId');
       const { idBytes, idAt, kind, fields: values } = columns;
+      const view = new DataView(idBytes.buffer, idBytes.byteOffset, idBytes.byteLength);
       const ordinal = openPack(packId, to - from);
       for (let i = from; i < to; i += 1) {
         const at = idAt[i]!;
-        for (let b = 0; b < ID_LENGTH; b += 1) key[b] = idBytes[at + b]!;
+        for (let w = 0; w < WORDS; w += 1) key32[w] = view.getInt32(at + w * 4, LITTLE_ENDIAN);
         insert(ordinal, kind[i]!, values[i * 3]!, values[i * 3 + 1]!, values[i * 3 + 2]!);
       }
+    },
+    reserve(more) {
+      checkUint(more, 'more');
+      const needed = count + more;
+      if (needed > capacity) grow(needed, true);
+      if (needed > table.length * MAX_LOAD) rehash(needed);
     },
     has: (id) => find(id) >= 0,
     lookup(id) {

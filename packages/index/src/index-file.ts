@@ -137,25 +137,48 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
   return { idBytes: bytes, idAt, kind, fields, packIdAt, packStart };
 }
 
+/** An index file read for a BlobIndex, not yet added to one. */
+export interface IndexFileEntries {
+  /** Blob entries in the file (duplicates included): what adding it may take. */
+  readonly blobCount: number;
+  /** Adds its packs to `index`, as addPack does for each. */
+  addTo(index: BlobIndex): void;
+}
+
 /**
- * Adds every pack of an index file to `index`, as decodeIndexFile then addPack would, with the
- * same errors (ERR_FORMAT / ERR_VERSION naming `where`; nothing added when it throws). The
- * common layout is scanned in place; anything else goes through decodeIndexFile.
+ * Reads an index file for a BlobIndex, with decodeIndexFile's errors (ERR_FORMAT / ERR_VERSION
+ * naming `where`). The common layout is scanned in place (no object per blob); anything else
+ * goes through decodeIndexFile.
  */
-export function addIndexFile(index: BlobIndex, bytes: Uint8Array, where: string): void {
+export function readIndexFileEntries(bytes: Uint8Array, where: string): IndexFileEntries {
   let scanned: ScannedIndexFile;
   try {
     scanned = scanIndexFile(bytes);
   } catch (error) {
     if (!(error instanceof ScanMiss)) throw error;
-    for (const pack of decodeIndexFile(bytes, where)) index.addPack(pack.id, pack.blobs);
-    return;
+    const packs = decodeIndexFile(bytes, where);
+    return {
+      blobCount: packs.reduce((sum, pack) => sum + pack.blobs.length, 0),
+      addTo: (index) => {
+        for (const pack of packs) index.addPack(pack.id, pack.blobs);
+      },
+    };
   }
   const { packIdAt, packStart } = scanned;
-  for (let p = 0; p < packIdAt.length; p += 1) {
-    const at = packIdAt[p]!;
-    index.addPackColumns(bytes.subarray(at, at + ID_LENGTH), scanned, packStart[p]!, packStart[p + 1]!);
-  }
+  return {
+    blobCount: packStart[packIdAt.length]!,
+    addTo: (index) => {
+      for (let p = 0; p < packIdAt.length; p += 1) {
+        const at = packIdAt[p]!;
+        index.addPackColumns(bytes.subarray(at, at + ID_LENGTH), scanned, packStart[p]!, packStart[p + 1]!);
+      }
+    },
+  };
+}
+
+/** Adds every pack of an index file to `index` (readIndexFileEntries, then addTo); nothing is added when it throws ERR_FORMAT / ERR_VERSION. */
+export function addIndexFile(index: BlobIndex, bytes: Uint8Array, where: string): void {
+  readIndexFileEntries(bytes, where).addTo(index);
 }
 
 function grown<T extends Uint32Array | Uint8Array>(array: T, size: number): T {

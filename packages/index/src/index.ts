@@ -7,8 +7,8 @@
  */
 export { createBlobIndex } from './blob-index.js';
 export type { BlobIndex, BlobLocation, BlobColumns } from './blob-index.js';
-export { encodeIndexFile, decodeIndexFile, scanIndexFile, addIndexFile } from './index-file.js';
-export type { IndexPack, ScannedIndexFile } from './index-file.js';
+export { encodeIndexFile, decodeIndexFile, scanIndexFile, addIndexFile, readIndexFileEntries } from './index-file.js';
+export type { IndexPack, ScannedIndexFile, IndexFileEntries } from './index-file.js';
 export { ScanMiss } from './msgpack-cursor.js';
 export { encodeTree, decodeTree } from './tree.js';
 export { scanTree, listNodes } from './tree-scan.js';

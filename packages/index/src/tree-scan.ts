@@ -49,6 +49,10 @@ const KEYS = NODE_KEYS.map(keyBytes);
 const KEY = Object.fromEntries(NODE_KEYS.map((key, i) => [key, i])) as Record<string, number>;
 /** The keys every node has: name to size. */
 const BASE_KEYS = (1 << (KEY['size']! + 1)) - 1;
+const CONTENT = 1 << KEY['content']!;
+const SUBTREE = 1 << KEY['subtree']!;
+const TARGET = 1 << KEY['target']!;
+const RDEV = 1 << KEY['rdev']!;
 const TYPE_BYTES = NODE_TYPES.map(keyBytes);
 const FILE = NODE_TYPES.indexOf('file');
 const DIR = NODE_TYPES.indexOf('dir');
@@ -172,9 +176,8 @@ function scanInPlace(bytes: Uint8Array, where: string): TreeListing {
     at[e + END] = c.pos;
     if ((seen & BASE_KEYS) !== BASE_KEYS) scanMiss();
     const type = at[e + TYPE]!;
-    const has = (key: string): boolean => (seen & (1 << KEY[key]!)) !== 0;
-    if (has('content') !== (type === FILE) || has('subtree') !== (type === DIR) || has('target') !== (type === SYMLINK)) scanMiss();
-    if (has('rdev') && (type === FILE || type === DIR || type === SYMLINK)) scanMiss();
+    const extras = seen & ~BASE_KEYS;
+    if (extras !== (type === FILE ? CONTENT : type === DIR ? SUBTREE : type === SYMLINK ? TARGET : extras & RDEV)) scanMiss();
     const nameAt = at[e + NAME_AT]!;
     const nameLength = at[e + NAME_LENGTH]!;
     names[i] = checkName(bytes, nameAt, nameLength);
@@ -183,13 +186,15 @@ function scanInPlace(bytes: Uint8Array, where: string): TreeListing {
     previousLength = nameLength;
   }
   if (!c.atEnd) scanMiss();
+  let text: Buffer | undefined; // the bytes as a Buffer, for decoding ASCII names
   return {
     length: count,
     name(i) {
       let name = names[i];
       if (name === undefined) {
         const e = i * STRIDE;
-        name = names[i] = latin1(bytes, at[e + NAME_AT]!, at[e + NAME_LENGTH]!);
+        const nameAt = at[e + NAME_AT]!;
+        name = names[i] = (text ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('latin1', nameAt, nameAt + at[e + NAME_LENGTH]!);
       }
       return name;
     },
@@ -236,10 +241,6 @@ function checkName(bytes: Uint8Array, start: number, length: number): string | u
   } catch {
     return scanMiss();
   }
-}
-
-function latin1(bytes: Uint8Array, start: number, length: number): string {
-  return length <= 64 ? String.fromCharCode.apply(null, bytes.subarray(start, start + length) as unknown as number[]) : Buffer.from(bytes.buffer, bytes.byteOffset + start, length).toString('latin1');
 }
 
 function same(bytes: Uint8Array, start: number, length: number, expected: Uint8Array): boolean {

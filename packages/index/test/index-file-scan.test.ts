@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CairnError, toHex } from '@cairn/core';
 import type { PackedBlob } from '@cairn/core';
-import { addIndexFile, createBlobIndex, decodeIndexFile, encodeIndexFile, scanIndexFile, ScanMiss } from '@cairn/index';
+import { addIndexFile, createBlobIndex, decodeIndexFile, encodeIndexFile, readIndexFileEntries, scanIndexFile, ScanMiss } from '@cairn/index';
 import type { IndexPack } from '@cairn/index';
 import { fixedId, packr, randomId } from './helpers.js';
 
@@ -14,7 +14,12 @@ const FIXTURES = join(import.meta.dirname, '../../../fixtures');
 function load(bytes: Uint8Array, fast: boolean): unknown {
   const index = createBlobIndex();
   try {
-    if (fast) addIndexFile(index, bytes, WHERE);
+    if (fast) {
+      // Reserving exactly what the file holds, as opening a repository does, must change nothing.
+      const entries = readIndexFileEntries(bytes, WHERE);
+      index.reserve(entries.blobCount);
+      entries.addTo(index);
+    }
     else for (const pack of decodeIndexFile(bytes, WHERE)) index.addPack(pack.id, pack.blobs);
   } catch (error) {
     const e = error as Error;
@@ -75,6 +80,22 @@ describe('the index-file scanner', () => {
       }
     }
     expect(files).toBeGreaterThanOrEqual(3);
+  });
+
+  it('adds to an index that already holds blobs, after reserving room, as addPack does', () => {
+    const first = randomPacks(4, 200);
+    const second = [...randomPacks(3, 100), first[1]!];
+    const viaPacks = createBlobIndex();
+    for (const pack of [...first, ...second]) viaPacks.addPack(pack.id, pack.blobs);
+    const viaFiles = createBlobIndex();
+    addIndexFile(viaFiles, encodeIndexFile(first), WHERE);
+    const entries = readIndexFileEntries(encodeIndexFile(second), WHERE);
+    expect(entries.blobCount).toBe(second.reduce((sum, pack) => sum + pack.blobs.length, 0));
+    viaFiles.reserve(entries.blobCount);
+    entries.addTo(viaFiles);
+    expect([...viaFiles.entries()]).toEqual([...viaPacks.entries()]);
+    expect(viaFiles.duplicates).toBe(viaPacks.duplicates);
+    expect(viaFiles.packIds()).toEqual(viaPacks.packIds());
   });
 
   it('counts duplicates and shared packs as addPack does', () => {

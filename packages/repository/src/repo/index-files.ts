@@ -1,8 +1,8 @@
 import { isCairnError, toHex } from '@cairn/core';
 import type { Backend, CairnError } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
-import { addIndexFile, decodeIndexFile, encodeIndexFile } from '@cairn/index';
-import type { BlobIndex, IndexPack } from '@cairn/index';
+import { decodeIndexFile, encodeIndexFile, readIndexFileEntries } from '@cairn/index';
+import type { BlobIndex, IndexFileEntries, IndexPack } from '@cairn/index';
 import { checkContentName } from './blob-check.js';
 
 /** An index file that failed to load. */
@@ -36,7 +36,12 @@ export async function readIndexFiles(backend: Backend, onFile: (name: string, pa
  * scanned in place into the index's arrays (no object per blob): opening a repository.
  */
 export async function loadIndexFiles(backend: Backend, index: BlobIndex): Promise<ReadIndexResult> {
-  return readEachIndexFile(backend, (_name, data, where) => addIndexFile(index, data, where));
+  // Every file is read first, so that the index's arrays are sized once for all of them.
+  const files: IndexFileEntries[] = [];
+  const result = await readEachIndexFile(backend, (_name, data, where) => files.push(readIndexFileEntries(data, where)));
+  index.reserve(files.reduce((sum, file) => sum + file.blobCount, 0));
+  for (const file of files) file.addTo(index);
+  return result;
 }
 
 /** readIndexFiles over the bytes of each file, checked against its name; `onFile` may throw a CairnError (a problem). */
