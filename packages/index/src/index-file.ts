@@ -98,9 +98,10 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
   if (packCount * (3 + KEY_ID.length + 2 + ID_LENGTH + KEY_BLOBS.length + 1) > bytes.length) scanMiss();
   const packIdAt = new Uint32Array(packCount);
   const packStart = new Uint32Array(packCount + 1);
-  // Sized for the most entries the bytes can hold; trimmed by the count found.
+  // No more entries than this fit in the bytes: a blob count above it is a damaged file.
   const most = Math.floor(bytes.length / MIN_ENTRY_BYTES);
-  let idAt = new Uint32Array(Math.min(most, 1024));
+  // Entries written by encodeIndexFile take about 50 bytes: start at the count that bytes of 40 give.
+  let idAt = new Uint32Array(Math.min(most, Math.ceil(bytes.length / 40)));
   let kind = new Uint8Array(idAt.length);
   let fields = new Uint32Array(idAt.length * 3);
   let n = 0;
