@@ -98,12 +98,12 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
   if (packCount * (3 + KEY_ID.length + 2 + ID_LENGTH + KEY_BLOBS.length + 1) > bytes.length) scanMiss();
   const packIdAt = new Uint32Array(packCount);
   const packStart = new Uint32Array(packCount + 1);
-  // No more entries than this fit in the bytes: a blob count above it is a damaged file.
+  // No more entries than this fit in the bytes (a blob count above it is a damaged file); an
+  // entry as encodeIndexFile writes it takes about 50 bytes, so little of the columns goes unused.
   const most = Math.floor(bytes.length / MIN_ENTRY_BYTES);
-  // Entries written by encodeIndexFile take about 50 bytes: start at the count that bytes of 40 give.
-  let idAt = new Uint32Array(Math.min(most, Math.ceil(bytes.length / 40)));
-  let kind = new Uint8Array(idAt.length);
-  let fields = new Uint32Array(idAt.length * 3);
+  const idAt = new Uint32Array(most);
+  const kind = new Uint8Array(most);
+  const fields = new Uint32Array(most * 3);
   let n = 0;
   for (let p = 0; p < packCount; p += 1) {
     if (c.map() !== 2 || !c.key(KEY_ID)) scanMiss();
@@ -111,12 +111,6 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
     if (!c.key(KEY_BLOBS)) scanMiss();
     const blobCount = c.array();
     if (n + blobCount > most) scanMiss();
-    if (n + blobCount > idAt.length) {
-      const size = Math.min(most, Math.max(n + blobCount, idAt.length * 2));
-      idAt = grown(idAt, size);
-      kind = grown(kind, size);
-      fields = grown(fields, size * 3);
-    }
     for (let b = 0; b < blobCount; b += 1, n += 1) {
       if (c.array() !== 6) scanMiss();
       const type = c.uint();
@@ -180,10 +174,4 @@ export function readIndexFileEntries(bytes: Uint8Array, where: string): IndexFil
 /** Adds every pack of an index file to `index` (readIndexFileEntries, then addTo); nothing is added when it throws ERR_FORMAT / ERR_VERSION. */
 export function addIndexFile(index: BlobIndex, bytes: Uint8Array, where: string): void {
   readIndexFileEntries(bytes, where).addTo(index);
-}
-
-function grown<T extends Uint32Array | Uint8Array>(array: T, size: number): T {
-  const next = new (array.constructor as new (n: number) => T)(size);
-  next.set(array);
-  return next;
 }
