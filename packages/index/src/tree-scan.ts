@@ -2,7 +2,7 @@ import { ID_LENGTH, nameToBytes } from '@cairn/core';
 import type { Id, NodeType } from '@cairn/core';
 import { decodeTree, decodeTreeNode } from './tree.js';
 import { keyBytes, MsgpackCursor, ScanMiss, scanMiss } from './msgpack-cursor.js';
-import { NODE_KEYS, NODE_TYPES } from './tree-node.js';
+import { MAX_MODE, NODE_KEYS, NODE_TYPES } from './tree-node.js';
 import type { TreeNode } from './tree-node.js';
 import { NEWEST_TREE_VERSION } from './format-version.js';
 
@@ -33,8 +33,7 @@ export interface TreeListing {
 }
 
 // Per entry, in one Int32Array: where its map starts and ends, where its name is and how long,
-// its type code, where its subtree id, content array and mtime are (-1: none), and whether its
-// name is ASCII.
+// its type code, and where its subtree id, content array and mtime are (-1: none).
 const START = 0;
 const END = 1;
 const NAME_AT = 2;
@@ -57,7 +56,6 @@ const TYPE_BYTES = NODE_TYPES.map(keyBytes);
 const FILE = NODE_TYPES.indexOf('file');
 const DIR = NODE_TYPES.indexOf('dir');
 const SYMLINK = NODE_TYPES.indexOf('symlink');
-const MAX_MODE = 0o7777;
 const KEY_V = keyBytes('v');
 const KEY_NODES = keyBytes('nodes');
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
