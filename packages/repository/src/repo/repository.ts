@@ -3,15 +3,15 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Backend, BlobType, CodecName, Id } from '@cairn/core';
 import { DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
 import type { ChunkerParams } from '@cairn/chunker';
-import { createBlobIndex, decodeConfig, decodeTree, encodeConfig } from '@cairn/index';
-import type { BlobIndex, RepoConfig, TreeNode } from '@cairn/index';
+import { createBlobIndex, decodeConfig, decodeTree, encodeConfig, scanTree } from '@cairn/index';
+import type { BlobIndex, RepoConfig, TreeListing, TreeNode } from '@cairn/index';
 import { createMasterKey, loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
 import type { CipherName, ScryptParams, ZstdCodec } from '@cairn/pack';
 import { createEncryptedBackend, readConfigEnvelope } from './encrypted-backend.js';
 import { unlockKey, writeKeyFile } from './keys.js';
 import type { PasswordSource, RepositoryKey } from './keys.js';
 import { unpackBlob } from './blob-check.js';
-import { readIndexFiles } from './index-files.js';
+import { loadIndexFiles } from './index-files.js';
 import type { IndexProblem } from './index-files.js';
 import { packFileName } from './names.js';
 import { createPackCache } from './pack-cache.js';
@@ -35,6 +35,8 @@ export interface Repository {
   loadBlob(id: Id, type: BlobType): Promise<Uint8Array>;
   /** Reads and decodes a tree blob; `where` names it in errors. */
   loadTree(id: Id, where: string): Promise<TreeNode[]>;
+  /** Reads a tree blob as a listing read in place (scanTree): for walks that need few full nodes. */
+  loadTreeListing(id: Id, where: string): Promise<TreeListing>;
 }
 
 /** Where the repository's files are: what snapshots, locks, records and settings need. */
@@ -42,6 +44,9 @@ export type RepositoryFiles = Pick<Repository, 'backend'>;
 
 /** Reads a tree blob; `where` names it in errors. */
 export type TreeLoader = Pick<Repository, 'loadTree'>;
+
+/** Reads a tree blob as a listing read in place; `where` names it in errors. */
+export type TreeListingLoader = Pick<Repository, 'loadTreeListing'>;
 
 /** Reads blobs and trees by id, each checked against its id. */
 export type BlobLoader = Pick<Repository, 'loadBlob' | 'loadTree'>;
@@ -194,16 +199,14 @@ export async function openRepository(rawBackend: Backend, options: OpenOptions =
     },
     loadBlob,
     loadTree: async (id, where) => decodeTree(await loadBlob(id, 'tree'), where),
+    loadTreeListing: async (id, where) => scanTree(await loadBlob(id, 'tree'), where),
   };
 }
-
 
 /** A blob index of every index file there is now (files a prune removes meanwhile are tolerated). */
 async function loadIndex(backend: Backend): Promise<{ index: BlobIndex; names: string[]; problems: IndexProblem[] }> {
   const index = createBlobIndex();
-  const { names, problems } = await readIndexFiles(backend, (_name, packs) => {
-    for (const pack of packs) index.addPack(pack.id, pack.blobs);
-  });
+  const { names, problems } = await loadIndexFiles(backend, index);
   return { index, names, problems };
 }
 
