@@ -72,7 +72,8 @@ describe('the index-file scanner', () => {
 
   it('agrees with the full decoder on the golden repositories\' index files', () => {
     let files = 0;
-    for (const golden of readdirSync(FIXTURES).filter((name) => name.startsWith('golden-'))) {
+    // The encrypted golden repository's index files are sealed: the engine opens them before they are scanned.
+    for (const golden of readdirSync(FIXTURES).filter((name) => name.startsWith('golden-') && name !== 'golden-encrypted')) {
       const folder = join(FIXTURES, golden, 'repo', 'index');
       for (const name of readdirSync(folder)) {
         expect(agree(new Uint8Array(readFileSync(join(folder, name))))).toBe(true);

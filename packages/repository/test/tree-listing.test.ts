@@ -1,4 +1,4 @@
-import { cpSync, readdirSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,9 @@ describe('trees read in place (loadTreeListing)', () => {
     for (const golden of readdirSync(fixtures).filter((name) => name.startsWith('golden-'))) {
       const work = await tempDir();
       cpSync(join(fixtures, golden, 'repo'), join(work, 'repo'), { recursive: true });
-      const repo = await openRepository(createLocalBackend(join(work, 'repo')));
+      const manifest = JSON.parse(readFileSync(join(fixtures, golden, 'manifest.json'), 'utf8')) as { password?: string };
+      const password = manifest.password;
+      const repo = await openRepository(createLocalBackend(join(work, 'repo')), password === undefined ? {} : { password: async () => password });
       for (const [id, location] of repo.index.entries()) {
         if (location.type !== 'tree') continue;
         const where = `tree ${toHex(id)} of ${golden}`;
