@@ -18,11 +18,13 @@ import { registerForget } from './commands/forget.js';
 import { registerGrep } from './commands/grep.js';
 import { registerHelpDoc } from './commands/help-doc.js';
 import { registerInit } from './commands/init.js';
+import { registerKey } from './commands/key.js';
 import { registerLs } from './commands/ls.js';
 import { registerProjects } from './commands/projects.js';
 import { registerPrune } from './commands/prune.js';
 import { registerRepair } from './commands/repair.js';
 import { registerRestore } from './commands/restore.js';
+import { registerServe } from './commands/serve.js';
 import { registerSnapshots } from './commands/snapshots.js';
 import { registerStats } from './commands/stats.js';
 import { registerTag } from './commands/tag.js';
@@ -47,6 +49,7 @@ const program = new Command('cairn')
   .description('cairn: content-addressed, deduplicating, incremental backups')
   .version(VERSION)
   .option('-r, --repo <path>', 'the repository folder (default: $CAIRN_REPO, else the per-user default)')
+  .option('--password-file <file>', 'the password of an encrypted repository, in the first line of this file (else $CAIRN_PASSWORD, $CAIRN_PASSWORD_COMMAND or a prompt)')
   .option('--json', 'print JSON Lines on stdout: progress, warnings, the result (docs/JSON.md)')
   .option('-q, --quiet', 'print nothing but errors and warnings (listings, cat and stats still print what they were asked for); no progress')
   .option('-v, --verbose', 'print more detail (restore lists every entry; errors show their causes)')
@@ -84,7 +87,9 @@ registerForget(program);
 registerPrune(program);
 registerRepair(program);
 registerUnlock(program);
+registerKey(program);
 registerConfig(program);
+registerServe(program);
 registerDevice(program);
 registerVersion(program);
 registerCompletion(program);

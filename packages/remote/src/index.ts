@@ -1,2 +1,23 @@
+/**
+ * @cairn/remote — repositories off the machine: Backends for remote storage, chosen by the scheme
+ * of a repository location (`s3:` for S3-compatible object stores, `rest:` for `cairn serve`,
+ * `rclone:` for every rclone remote), the HTTP server of `cairn serve` (restic's REST protocol with
+ * cairn's write-once rule), and a local cache that keeps what every command reads again, so a
+ * no-op backup downloads almost nothing.
+ */
 export { parseBackendUrl } from './backend-url.js';
 export type { BackendUrl } from './backend-url.js';
+export { createS3Backend } from './s3-backend.js';
+export type { S3BackendOptions } from './s3-backend.js';
+export { parseS3Location } from './s3-location.js';
+export type { S3Location } from './s3-location.js';
+export { defaultCacheDir, withCache } from './with-cache.js';
+export type { CacheOptions } from './with-cache.js';
+export { createRestBackend, isAppendOnly } from './rest-backend.js';
+export type { RestBackendOptions } from './rest-backend.js';
+export { createRcloneBackend } from './rclone-backend.js';
+export type { RcloneBackendOptions } from './rclone-backend.js';
+export { createRestHandler } from './rest-server.js';
+export type { RestServerOptions } from './rest-server.js';
+export { parseHtpasswd } from './htpasswd.js';
+export type { PasswordCheck } from './htpasswd.js';

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { codecCode, isCairnError, toHex } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import { loadZstd } from '@cairn/pack';
-import { backup, findSnapshot, grep } from '@cairn/repository';
+import { backup, findSnapshot, grep, initRepository } from '@cairn/repository';
 import type { GrepHit, GrepOptions, Repository } from '@cairn/repository';
-import { createLocalSource } from '@cairn/transport';
+import { createLocalBackend, createLocalSource } from '@cairn/transport';
 import { GREP_BATCH_BYTES, createGrepPool } from '../src/inspect/grep-pool.js';
 import type { PooledResult } from '../src/inspect/grep-pool.js';
 import { packFileName } from '../src/repo/names.js';
@@ -40,9 +40,11 @@ async function brokenWorker(): Promise<{ filename: string; execArgv: string[] }>
 }
 
 /** Three snapshots of text files (some of several blobs, one binary), more than a batch of stored bytes. */
-async function history(): Promise<{ work: string; repo: Repository; ids: string[] }> {
+async function history(encrypted = false): Promise<{ work: string; repo: Repository; ids: string[] }> {
   const work = await tempDir();
-  const repo = await smallRepo(work);
+  const repo = encrypted
+    ? await initRepository(createLocalBackend(join(work, 'repo')), { packSize: 256 * 1024, encryption: 'aes-256-gcm', password: 'pw', kdf: { N: 1024, r: 8, p: 1 } })
+    : await smallRepo(work);
   const src = join(work, 'proj');
   await mkdir(join(src, 'lib'), { recursive: true });
   for (let i = 0; i < 12; i += 1) await writeFile(join(src, i % 2 === 0 ? 'lib' : '.', `f${i}.txt`), hexText(i < 3 ? 200_000 : 3_000, i + 1, i % 3 === 0 ? 'needle' : 'hay'));
@@ -74,6 +76,14 @@ describe('grep in the worker pool', () => {
         expect(pooled, `threads ${threads}`).toEqual(inline);
       }
     }
+  });
+
+  it('in an encrypted repository the workers check each blob against its keyed id (HMAC-SHA-256): the same hits with 0 and 2 threads', { timeout: 120_000 }, async () => {
+    const { repo } = await history(true);
+    const inline = await search(repo, { pattern: 'needle', fixed: true, threads: 0 });
+    expect(inline.hits.length).toBeGreaterThan(3);
+    expect(inline.summary.bytesDecompressed).toBeGreaterThan(3_000_000);
+    expect(await search(repo, { pattern: 'needle', fixed: true, threads: 2 })).toEqual(inline);
   });
 
   it('with threads, or by default on more than a batch, searches in the worker: a worker that cannot start fails the search naming it; 0 threads never starts it', { timeout: 60_000 }, async () => {

@@ -27,6 +27,8 @@ export interface GrepPoolOptions {
   readonly threads: number;
   /** The main thread's codec (threads 0). */
   readonly zstd: ZstdCodec;
+  /** The MAC key of an encrypted repository's ids (ContentIds.macKey), sent with each batch; undefined: SHA-256. */
+  readonly macKey?: Uint8Array | undefined;
   /** Called in the main thread with each content's result. */
   readonly onResult: (content: number, result: PooledResult) => void;
   /** Names a content in an error: a file holding it. */
@@ -92,7 +94,7 @@ export function createGrepPool(options: GrepPoolOptions): GrepPool {
     const batch = slots;
     const idBytes = new Uint8Array(ids.length * 32);
     ids.forEach((id, i) => idBytes.set(id, i * 32));
-    const task: GrepTask = { buffer: arena.buffer, blobs: Uint32Array.from(blobs), ids: idBytes, contents: Uint32Array.from(contents), search: options.search };
+    const task: GrepTask = { buffer: arena.buffer, blobs: Uint32Array.from(blobs), ids: idBytes, contents: Uint32Array.from(contents), search: options.search, ...(options.macKey === undefined ? {} : { macKey: options.macKey }) };
     const bytes = arena.buffer.byteLength;
     arena = new Uint8Array(0);
     used = 0;

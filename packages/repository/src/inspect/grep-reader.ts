@@ -148,7 +148,7 @@ export function createBlobReader(repo: Repository, contents: Contents): BlobRead
         } catch (error) {
           throw failed(error, id, pack, content, describe);
         }
-        yield unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, repo.zstd, `data blob ${toHex(id)} in ${packFileName(packs[pack]!.name)} (${describe(content)})`);
+        yield unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, repo, `data blob ${toHex(id)} in ${packFileName(packs[pack]!.name)} (${describe(content)})`);
       }
     },
   };

@@ -1,6 +1,8 @@
 import { codecFromCode, isCairnError, toHex } from '@cairn/core';
 import type { ZstdCodec } from '@cairn/pack';
 import { unpackBlob } from '../repo/blob-check.js';
+import type { BlobVerifier } from '../repo/blob-check.js';
+import { contentIdsOf } from '../repo/content-ids.js';
 import { BINARY_PROBE_BYTES, MAX_LINE_CHARS, createContentSearch, createMatcher } from './grep-matcher.js';
 import type { ContentResult, GrepLine, GrepPattern, LineOptions, Matcher } from './grep-matcher.js';
 
@@ -17,6 +19,8 @@ export interface GrepTask {
   /** Per content: how many of the blobs (in order) are its. */
   readonly contents: Uint32Array;
   readonly search: GrepPattern & LineOptions;
+  /** The MAC key of an encrypted repository's ids; absent: ids are SHA-256. */
+  readonly macKey?: Uint8Array;
 }
 
 /** What the worker found in a batch: small, whatever the size of the batch. */
@@ -37,6 +41,15 @@ export const CONTENT_BINARY = 1;
 export const CONTENT_TOO_LONG = 2;
 
 let cached: { key: string; matcher: Matcher; literal: Uint8Array | null } | null = null;
+let verifier: { zstd: ZstdCodec; macKey: Uint8Array | undefined; codecs: BlobVerifier } | null = null;
+
+/** The codec and id function blobs are checked with, made once per thread while the repository's key stays the same. */
+function verifierOf(zstd: ZstdCodec, macKey: Uint8Array | undefined): BlobVerifier {
+  const same = verifier !== null && verifier.zstd === zstd
+    && (verifier.macKey === macKey || (verifier.macKey !== undefined && macKey !== undefined && Buffer.compare(verifier.macKey, macKey) === 0));
+  if (!same) verifier = { zstd, macKey, codecs: { zstd, ids: contentIdsOf(macKey) } };
+  return verifier!.codecs;
+}
 
 /** The matcher of a search, compiled once per thread while the pattern stays the same. */
 function matcherOf(search: GrepPattern): { matcher: Matcher; literal: Uint8Array | null } {
@@ -56,6 +69,7 @@ function matcherOf(search: GrepPattern): { matcher: Matcher; literal: Uint8Array
  */
 export function searchBatch(task: GrepTask, zstd: ZstdCodec): GrepTaskResult {
   const { matcher, literal } = matcherOf(task.search);
+  const codecs = verifierOf(zstd, task.macKey);
   const input = new Uint8Array(task.buffer);
   const counts = new Uint32Array(task.contents.length * 3);
   const lines: [number, GrepLine[]][] = [];
@@ -70,7 +84,7 @@ export function searchBatch(task: GrepTask, zstd: ZstdCodec): GrepTaskResult {
         const offset = task.blobs[m] ?? 0;
         const codec = codecFromCode(task.blobs[m + 3] ?? 0) ?? 'none';
         const id = task.ids.subarray(k * 32, k * 32 + 32);
-        return unpackBlob(input.subarray(offset, offset + (task.blobs[m + 1] ?? 0)), { id, codec, rawLength: task.blobs[m + 2] ?? 0 }, zstd, () => `data blob ${toHex(id)}`);
+        return unpackBlob(input.subarray(offset, offset + (task.blobs[m + 1] ?? 0)), { id, codec, rawLength: task.blobs[m + 2] ?? 0 }, codecs, () => `data blob ${toHex(id)}`);
       };
       if (blobCount === 1 && literal !== null && (task.blobs[b * 4 + 2] ?? 0) <= MAX_LINE_CHARS) {
         const plain = plainOf(b);

@@ -3,6 +3,7 @@ import { acquireReadLease } from '../locks/lease.js';
 import { describeFilter, findSnapshot, listSnapshots, matchesFilter } from '../repo/snapshots.js';
 import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
+import { contentIds } from '../repo/content-ids.js';
 import { defaultThreads } from '../repo/worker-pool.js';
 import type { WorkerModule } from '../repo/worker-pool.js';
 import { contentIdOfBlobs } from './file-versions.js';
@@ -176,7 +177,7 @@ export async function searchSnapshots(repo: Repository, options: GrepOptions): P
     const read = createBlobReader(repo, contents);
     const threads = options.threads ?? (read.storedBytes < GREP_BATCH_BYTES ? 0 : defaultThreads());
     const search = { pattern: options.pattern, fixed: options.fixed, ignoreCase: options.ignoreCase, word: options.word, before: options.before, after: options.after, maxCount: options.maxCount, keepLines: options.keepLines, binary: options.binary };
-    const pool = createGrepPool({ search, threads, zstd: repo.zstd, onResult, describe, ...(options.worker === undefined ? {} : { worker: options.worker }) });
+    const pool = createGrepPool({ search, threads, zstd: repo.zstd, macKey: contentIds(repo.backend).macKey, onResult, describe, ...(options.worker === undefined ? {} : { worker: options.worker }) });
     try {
       const matcher = createMatcher(options);
       for (const content of read.order) {

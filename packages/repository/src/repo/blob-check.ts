@@ -1,6 +1,7 @@
 import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
-import type { CodecName, Id } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
+import type { Backend, CodecName, Id } from '@cairn/core';
+import { contentIds } from './content-ids.js';
+import type { ContentIds } from './content-ids.js';
 import { decodeBlob } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
 
@@ -17,28 +18,41 @@ export interface StoredBlob {
  * ERR_INTEGRITY naming `where` when it does not decode or does not hash to its id; `where` may be
  * a function, called only then (a search of many small blobs builds no name for each).
  */
-export function unpackBlob(stored: Uint8Array, blob: StoredBlob, zstd: ZstdCodec, where: string | (() => string)): Uint8Array {
+export function unpackBlob(stored: Uint8Array, blob: StoredBlob, codecs: BlobCodecs | BlobVerifier, where: string | (() => string)): Uint8Array {
   let plain: Uint8Array;
   if (typeof where === 'string') {
-    plain = decodeBlob(stored, blob.codec, blob.rawLength, zstd, where);
+    plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, where);
   } else {
     try {
-      plain = decodeBlob(stored, blob.codec, blob.rawLength, zstd, '');
+      plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, '');
     } catch (error) {
       // decodeBlob's messages start with `${where}: `; with an empty where, the name goes before the colon.
       if (!isCairnError(error)) throw error;
       throw new CairnError(error.code, `${where()}${error.message}`, { cause: error.cause, ...(error.hint === undefined ? {} : { hint: error.hint }) });
     }
   }
-  if (!idEquals(blobId(plain), blob.id)) {
+  const ids = 'ids' in codecs ? codecs.ids : contentIds(codecs.backend);
+  if (!idEquals(ids.id(plain), blob.id)) {
     throw new CairnError('ERR_INTEGRITY', `${typeof where === 'string' ? where : where()} is damaged: its content does not match its id`);
   }
   return plain;
 }
 
-/** Throws ERR_INTEGRITY unless `data` hashes to `name` (index and snapshot files are named by their hash). */
-export function checkContentName(data: Uint8Array, name: string, where: string): void {
-  const actual = toHex(blobId(data));
+/** What checking a blob needs: the codec, and the storage whose ids it uses (keyed when encrypted). */
+export interface BlobCodecs {
+  readonly backend: Backend;
+  readonly zstd: ZstdCodec;
+}
+
+/** The same where no backend is at hand (a worker thread): the codec and the repository's id function itself. */
+export interface BlobVerifier {
+  readonly zstd: ZstdCodec;
+  readonly ids: Pick<ContentIds, 'id'>;
+}
+
+/** Throws ERR_INTEGRITY unless `data` hashes to `name` (pack, index and snapshot files are named by their hash). */
+export function checkContentName(backend: Backend, data: Uint8Array, name: string, where: string): void {
+  const actual = toHex(contentIds(backend).id(data));
   if (actual !== name) {
     throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content hashes to ${actual}`);
   }

@@ -4,6 +4,7 @@ import type { IndexPack } from '@cairn/index';
 import { createPackBuilder } from '@cairn/pack';
 import type { EncodedBlob, PackBuilder } from '@cairn/pack';
 import { writeIndexFile } from '../repo/index-files.js';
+import { contentIds } from '../repo/content-ids.js';
 
 /** Options of createPackWriter. */
 export interface PackWriterOptions {
@@ -17,7 +18,7 @@ export interface PackWriterOptions {
 
 /**
  * The one place cairn builds pack files: collects encoded blobs into packs (data and trees
- * apart, so trees load from few packs), writes each pack once it reaches the pack size, and
+ * apart, so trees load from few packs, and tree packs are marked so for a local cache), writes each pack once it reaches the pack size, and
  * writes an index file for the packs written, always after them: at every checkpoint, at
  * `finish` and at `abort`. Backups, prune's repacking and repair's new trees all write through it.
  */
@@ -37,10 +38,11 @@ export interface PackWriter {
 /** Creates a PackWriter over `backend`. */
 export function createPackWriter(backend: Backend, options: PackWriterOptions): PackWriter {
   const { packSize, onPack } = options;
+  const ids = contentIds(backend);
   const checkpointPacks = options.checkpointPacks ?? Number.POSITIVE_INFINITY;
   // Pack buffers are reused once their pack is written, so a long backup makes no garbage of them.
   const spare: Uint8Array[] = [];
-  const newBuilder = (): PackBuilder => createPackBuilder({ storage: spare.pop() ?? new Uint8Array(packSize + 1024 * 1024) });
+  const newBuilder = (): PackBuilder => createPackBuilder({ storage: spare.pop() ?? new Uint8Array(packSize + 1024 * 1024), hash: ids.hash });
   const builders: Record<BlobType, PackBuilder> = { data: newBuilder(), tree: newBuilder() };
   let unindexed: IndexPack[] = [];
   const packWrites = new Set<Promise<void>>();
@@ -59,7 +61,7 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     if (builder.count === 0) return;
     builders[type] = newBuilder();
     const pack = builder.finish();
-    await backend.write('data', toHex(pack.id), pack.parts);
+    await backend.write('data', toHex(pack.id), pack.parts, type === 'tree' ? { treePack: true } : undefined);
     const storage = pack.parts[0];
     if (storage !== undefined && spare.length < 1 && storage.byteOffset === 0) spare.push(new Uint8Array(storage.buffer));
     const indexed: IndexPack = { id: pack.id, blobs: [...pack.blobs] };
