@@ -1,6 +1,6 @@
 import { CairnError } from '@cairn/core';
 import type { Backend } from '@cairn/core';
-import { parseBackendUrl } from '@cairn/remote';
+import { createSftpBackend, parseBackendUrl, retryOptionsFromEnv, withRetries } from '@cairn/remote';
 import { createLocalBackend } from '@cairn/transport';
 
 /**
@@ -12,6 +12,8 @@ export function openBackend(location: string): Backend {
   switch (url.kind) {
     case 'local':
       return createLocalBackend(url.path);
+    case 'sftp':
+      return withRetries(createSftpBackend(url.spec), retryOptionsFromEnv());
     default:
       throw new CairnError('ERR_UNSUPPORTED', `repository location "${location}": ${url.kind} repositories are not supported by this build`);
   }

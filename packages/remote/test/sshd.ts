@@ -82,7 +82,7 @@ export async function startSshd(): Promise<Sshd> {
   };
   const killAll = async (): Promise<void> => {
     const pid = child?.pid;
-    if (pid === undefined || child?.exitCode !== null) return;
+    if (pid === undefined || child?.exitCode !== null || child?.signalCode !== null) return;
     const exited = new Promise((resolve) => child?.once('exit', resolve));
     for (const p of [...descendants(pid), pid]) {
       try {

@@ -36,6 +36,13 @@ interface Connection {
   readonly socket: Socket;
   readonly channels: { readonly sftp: SFTPWrapper; busy: number }[];
   closed: boolean;
+  /**
+   * Rejects when the connection is lost. ssh2 answers the requests in flight then with "No response
+   * from server", but a request sent on a closed channel is never answered: every operation races
+   * this, so none waits forever.
+   */
+  readonly lost: Promise<never>;
+  readonly loseWith: (error: Error) => void;
 }
 
 /** ssh2's host key algorithms, in its order of preference. */
@@ -99,6 +106,7 @@ export function createSftpSession(options: SftpSessionOptions): SftpSession {
   /** Forgets a connection that closed, so the next operation opens a new one. */
   function forget(conn: Connection): void {
     conn.closed = true;
+    conn.loseWith(new Error('Connection lost'));
     if (live !== conn) return;
     live = undefined;
     current = undefined;
@@ -155,8 +163,14 @@ export function createSftpSession(options: SftpSessionOptions): SftpSession {
         }),
       });
     });
-    const conn: Connection = { client, socket, channels: [], closed: false };
+    let loseWith: (error: Error) => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => {
+      loseWith = reject;
+    });
+    lost.catch(() => undefined);
+    const conn: Connection = { client, socket, channels: [], closed: false, lost, loseWith };
     client.on('error', () => forget(conn));
+    client.on('end', () => forget(conn));
     client.once('close', () => {
       forget(conn);
       openClients.delete(client);
@@ -167,11 +181,13 @@ export function createSftpSession(options: SftpSessionOptions): SftpSession {
       if (result.status !== 'fulfilled') continue;
       const channel = { sftp: result.value, busy: 0 };
       conn.channels.push(channel);
-      result.value.once('close', () => {
+      const channelGone = (): void => {
         // A channel that closes under us leaves the connection half-working: drop it all and reconnect.
         forget(conn);
         client.end();
-      });
+      };
+      result.value.once('close', channelGone);
+      result.value.once('end', channelGone);
     }
     if (conn.channels.length === 0) {
       client.end();
@@ -225,7 +241,7 @@ export function createSftpSession(options: SftpSessionOptions): SftpSession {
         const channel = conn.channels.reduce((a, b) => (b.busy < a.busy ? b : a));
         channel.busy++;
         try {
-          return await operation(channel.sftp);
+          return await Promise.race([operation(channel.sftp), conn.lost]);
         } finally {
           channel.busy--;
         }
