@@ -96,7 +96,7 @@ export function withRetries<B extends Backend>(backend: B, options: RetryOptions
   const exhausted = (operation: string, tried: number, elapsedMs: number, last: CairnError): CairnError =>
     new CairnError(
       'ERR_TRANSIENT',
-      `${backend.location}: ${operation} failed after ${tried} ${tried === 1 ? 'try' : 'tries'} in ${(elapsedMs / 1000).toFixed(1)} s: ${last.message}`,
+      `${backend.location}: ${operation} failed after ${tried} ${tried === 1 ? 'try' : 'tries'} in ${(elapsedMs / 1000).toFixed(1)} s: ${withoutPrefix(last.message, `${backend.location}: `)}`,
       { hint: last.hint ?? 'check the network and the server, then run the command again (what was written stays valid)', cause: last },
     );
 
@@ -150,5 +150,7 @@ export function withRetries<B extends Backend>(backend: B, options: RetryOptions
     }),
   } as B;
 }
+
+const withoutPrefix = (text: string, prefix: string): string => (text.startsWith(prefix) ? text.slice(prefix.length) : text);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -69,7 +69,7 @@ describe('withRetries', () => {
     const { backend, state } = flaky('ERR_TRANSIENT', 10);
     const error = await rejection(withRetries(backend, { ...fast, attempts: 3 }).read('snapshot', 'a'.repeat(64), { offset: 5, length: 7 }), 'ERR_TRANSIENT');
     expect(state.calls).toBe(3);
-    expect(error.message).toBe(`memory:flaky: read snapshot file ${'a'.repeat(64)} (7 bytes at 5) failed after 3 tries in ${error.message.match(/in (\d+\.\d) s/)?.[1]} s: memory:flaky: simulated ERR_TRANSIENT`);
+    expect(error.message).toBe(`memory:flaky: read snapshot file ${'a'.repeat(64)} (7 bytes at 5) failed after 3 tries in ${error.message.match(/in (\d+\.\d) s/)?.[1]} s: simulated ERR_TRANSIENT`);
     expect(isCairnError(error.cause, 'ERR_TRANSIENT')).toBe(true);
   });
 

@@ -241,7 +241,10 @@ export function createSftpSession(options: SftpSessionOptions): SftpSession {
         const channel = conn.channels.reduce((a, b) => (b.busy < a.busy ? b : a));
         channel.busy++;
         try {
-          return await Promise.race([operation(channel.sftp), conn.lost]);
+          const running = operation(channel.sftp);
+          // When the connection is lost first, what the operation still does fails unheard.
+          running.catch(() => undefined);
+          return await Promise.race([running, conn.lost]);
         } finally {
           channel.busy--;
         }
