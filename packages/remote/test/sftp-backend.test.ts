@@ -148,6 +148,21 @@ describe.skipIf(unavailable !== undefined)(`sftp backend against a real OpenSSH 
     expect(error.message).toContain('connection refused');
   });
 
+  it('drops a connection on which the server stopped answering, and goes on over a new one', async () => {
+    const backend = withRetries(open({ idleTimeoutMs: 300 }), { attempts: 5, baseDelayMs: 10 });
+    await backend.create();
+    const data = randomBytes(1000);
+    await backend.write('data', hexName(data), data);
+    const resume = sshd.freezeSessions();
+    try {
+      const started = Date.now();
+      expect(Buffer.from(await backend.read('data', hexName(data))).equals(data)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      resume();
+    }
+  });
+
   it('reconnects after the server dropped the connection, within the retries', async () => {
     const backend = withRetries(open(), { attempts: 40, baseDelayMs: 25, maxDelayMs: 100 });
     await backend.create();

@@ -31,6 +31,8 @@ export interface Sshd {
   url(path: string): string;
   /** Kills the server and every session it forked (SIGKILL): connections drop as when a machine dies. */
   kill(): Promise<void>;
+  /** Stops (SIGSTOP) the sessions open now, not the listener: they hang as a stuck server does. Returns what resumes them. */
+  freezeSessions(): () => void;
   /** Starts the server again on the same port after kill(). */
   restart(): Promise<void>;
   /** Stops the server and removes its folder. */
@@ -104,6 +106,20 @@ export async function startSshd(): Promise<Sshd> {
     hostKeyLine,
     url: (path) => `sftp://${userInfo().username}@127.0.0.1:${port}/${path}`,
     kill: killAll,
+    freezeSessions() {
+      const frozen = child?.pid === undefined ? [] : descendants(child.pid);
+      const signal = (name: NodeJS.Signals) => {
+        for (const p of frozen) {
+          try {
+            process.kill(p, name);
+          } catch {
+            // gone already
+          }
+        }
+      };
+      signal('SIGSTOP');
+      return () => signal('SIGCONT');
+    },
     restart: launch,
     async stop() {
       await killAll();

@@ -33,6 +33,8 @@ export interface SftpBackendOptions {
   readonly maxParallel?: number;
   /** How long connecting may take, in ms (default 20 000). */
   readonly timeoutMs?: number;
+  /** How long operations may wait without hearing from the server before the connection counts as lost, in ms (default 60 000). */
+  readonly idleTimeoutMs?: number;
 }
 
 /** A Backend over SFTP, which can also end its connection. */
@@ -75,6 +77,7 @@ export function createSftpBackend(spec: string, options: SftpBackendOptions = {}
     channels: positive('channels', options.channels ?? 4),
     maxParallel: positive('maxParallel', options.maxParallel ?? 16),
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? 20_000),
+    idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs ?? 60_000),
   });
   const root = location.path;
   const at = (relative: string): string => (relative === '' ? root : posix.join(root, relative));

@@ -21,6 +21,8 @@ export interface SftpSessionOptions {
   /** Operations in flight at once, over all channels. */
   readonly maxParallel: number;
   readonly timeoutMs: number;
+  /** While operations run, a server silent this long (ms) counts as gone: the connection is dropped and the operations fail with ERR_TRANSIENT. */
+  readonly idleTimeoutMs: number;
 }
 
 /** One ssh connection to the server, reopened on the next operation after it drops. */
@@ -176,6 +178,7 @@ export function createSftpSession(options: SftpSessionOptions): SftpSession {
       openClients.delete(client);
     });
     endOnExit(client);
+    watchSilence(conn);
     const opened = await Promise.allSettled(Array.from({ length: options.channels }, () => openChannel(client)));
     for (const result of opened) {
       if (result.status !== 'fulfilled') continue;
@@ -195,6 +198,26 @@ export function createSftpSession(options: SftpSessionOptions): SftpSession {
       throw translateSftpError(first?.status === 'rejected' ? first.reason : new Error('no channel'), where, `cannot start the sftp subsystem on ${hostPort}`);
     }
     return conn;
+  }
+
+  /** Drops the connection when operations wait and the server has sent nothing for idleTimeoutMs (a hung server or a dead route). */
+  function watchSilence(conn: Connection): void {
+    let heard = Date.now();
+    conn.socket.on('data', () => {
+      heard = Date.now();
+    });
+    const check = setInterval(() => {
+      if (conn.closed) return clearInterval(check);
+      const busy = conn.channels.some((channel) => channel.busy > 0);
+      if (!busy) heard = Date.now();
+      else if (Date.now() - heard > options.idleTimeoutMs) {
+        clearInterval(check);
+        conn.loseWith(new Error(`Connection lost: the server sent nothing for ${Math.round(options.idleTimeoutMs / 1000)} s`));
+        forget(conn);
+        conn.socket.destroy();
+      }
+    }, Math.max(10, Math.min(1000, options.idleTimeoutMs / 4)));
+    check.unref();
   }
 
   function openSocket(): Promise<Socket> {
