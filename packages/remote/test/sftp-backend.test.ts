@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSftpBackend, withRetries } from '@cairn/remote';
 import type { SftpBackend, SftpBackendOptions } from '@cairn/remote';
@@ -128,6 +129,26 @@ describe.skipIf(unavailable !== undefined)(`sftp backend against a real OpenSSH 
     await open({ knownHostsFiles: [fresh], acceptNewHostKey: true }).create();
     expect(await readFile(fresh, 'utf8')).toBe(`[127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n`);
     await open({ knownHostsFiles: [fresh] }).create();
+  });
+
+  it('logs in with a key held by a real ssh agent (SSH_AUTH_SOCK) when no key file is there', async () => {
+    const socket = join(sshd.dir, '..', 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !(await stat(socket).then(() => true, () => false)); i++) await sleep(20);
+      execFileSync('ssh-add', ['-q', sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      const before = process.env['SSH_AUTH_SOCK'];
+      process.env['SSH_AUTH_SOCK'] = socket;
+      const backend = open({ agent: undefined, identityFiles: [] });
+      if (before === undefined) delete process.env['SSH_AUTH_SOCK'];
+      else process.env['SSH_AUTH_SOCK'] = before;
+      await backend.create();
+      await backend.write('lock', 'by-agent', new Uint8Array([7]));
+      expect(await backend.read('lock', 'by-agent')).toEqual(new Uint8Array([7]));
+      await backend.close();
+    } finally {
+      agent.kill();
+    }
   });
 
   it('names the keys it tried when the server refuses them', async () => {
