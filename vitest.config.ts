@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests run against the TypeScript sources: the "@cairn/source" export condition
-// points each workspace package at its src/index.ts.
-const conditions = ['@cairn/source', 'module', 'node', 'development|production'];
+// points each workspace package at its src/index.ts. Vitest hands these conditions to the test
+// processes' Node as well; "module" is left out (as Vitest's own default does), or Node would load
+// the AWS SDK's bundler-only ES build (extension-less imports) instead of the one it picks itself.
+const conditions = ['@cairn/source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },

@@ -1,7 +1,16 @@
 import { CairnError } from '@cairn/core';
 import type { Backend } from '@cairn/core';
-import { createSftpBackend, parseBackendUrl, retryOptionsFromEnv, withRetries } from '@cairn/remote';
+import { readFileSync } from 'node:fs';
+import {
+  createRcloneBackend, createRestBackend, createS3Backend, createSftpBackend, defaultCacheDir, isAppendOnly, parseBackendUrl,
+  retryOptionsFromEnv, withCache, withRetries,
+} from '@cairn/remote';
 import { createLocalBackend } from '@cairn/transport';
+
+/** A remote backend with the local cache of what every command reads again ($XDG_CACHE_HOME/cairn/<repository id>). */
+function cached(backend: Backend): Backend {
+  return withCache(backend, { dir: defaultCacheDir() });
+}
 
 /**
  * The Backend a repository location names (`--repo`, CAIRN_REPO): a local folder, or a remote
@@ -13,8 +22,44 @@ export function openBackend(location: string): Backend {
     case 'local':
       return createLocalBackend(url.path);
     case 'sftp':
-      return withRetries(createSftpBackend(url.spec), retryOptionsFromEnv());
+      return cached(withRetries(createSftpBackend(url.spec), retryOptionsFromEnv()));
+    case 's3':
+      return cached(createS3Backend(url.spec));
+    case 'rest':
+      return cached(createRestBackend(url.spec, restOptions()));
+    case 'rclone':
+      return cached(createRcloneBackend(url.spec));
     default:
-      throw new CairnError('ERR_UNSUPPORTED', `repository location "${location}": ${url.kind} repositories are not supported by this build`);
+      throw new CairnError('ERR_UNSUPPORTED', `repository location "${location}": ${(url as { kind: string }).kind} repositories are not supported by this build`);
   }
+}
+
+/** A rest: repository's credentials and CA from the environment (CAIRN_REST_USER, CAIRN_REST_PASSWORD, CAIRN_REST_CA: a PEM file). */
+function restOptions(): { user?: string; password?: string; ca?: Buffer } {
+  const env = process.env;
+  const caFile = env['CAIRN_REST_CA'];
+  let ca: Buffer | undefined;
+  if (caFile !== undefined && caFile !== '') {
+    try {
+      ca = readFileSync(caFile);
+    } catch (error) {
+      throw new CairnError('ERR_USAGE', `CAIRN_REST_CA: cannot read the certificate file ${caFile}`, { cause: error });
+    }
+  }
+  return {
+    ...(env['CAIRN_REST_USER'] ? { user: env['CAIRN_REST_USER'] } : {}),
+    ...(env['CAIRN_REST_PASSWORD'] !== undefined ? { password: env['CAIRN_REST_PASSWORD'] } : {}),
+    ...(ca !== undefined ? { ca } : {}),
+  };
+}
+
+/**
+ * Refuses to start `command` (forget, prune: they delete) on a repository served append-only,
+ * before it changes anything: such a server refuses every delete.
+ */
+export async function refuseAppendOnly(backend: Backend, command: string): Promise<void> {
+  if (!(await isAppendOnly(backend))) return;
+  throw new CairnError('ERR_PERMISSION', `${backend.location} is served append-only: \`cairn ${command}\` deletes, and the server refuses every delete`, {
+    hint: `run \`cairn ${command}\` against the repository directly, on the machine that holds it (cairn --repo <folder> ${command})`,
+  });
 }

@@ -98,6 +98,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn unlock', 'remove locks of processes that are gone'],
     ['cairn unlock --remove-all', 'remove every lock (only when no cairn runs on the repository)'],
   ],
+  serve: [
+    ['cairn serve --repo /srv/cairn --listen 0.0.0.0:8000 --append-only --htpasswd /srv/cairn.htpasswd', 'let laptops add backups over the network (use it as rest:http://user:pass@server:8000/), never delete them'],
+    ['cairn serve --repo /srv/cairn --tls-cert cert.pem --tls-key key.pem', 'serve https on 127.0.0.1:8000'],
+  ],
   config: [['cairn config', 'show the size limit and the stored retention policy']],
   'config max-size': [
     ['cairn config max-size 20G', 'keep the repository under 20G'],

@@ -88,5 +88,12 @@ describe('the install path', () => {
     await run(bin, ['--repo', join(dir, 'repo'), 'restore', 'latest', '--target', join(dir, 'out')], { env });
     expect((await readFile(join(dir, 'out', 'src', 'data.bin'))).equals(data)).toBe(true);
     expect((await run(bin, ['--repo', join(dir, 'repo'), 'check', '--read-data'], { env })).stdout).toContain('no errors found');
+
+    // The S3 SDK, which the bundle loads on the first request to an s3: repository, is installed with it.
+    const s3 = await run(bin, ['snapshots', '--repo', 's3:127.0.0.1:9/bucket/x'], { env: { ...env, AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' } }).then(
+      () => { throw new Error('cairn snapshots on a closed port succeeded'); },
+      (error: unknown) => error as { stderr: string },
+    );
+    expect(s3.stderr).toMatch(/^cairn: s3:http:\/\/127\.0\.0\.1:9\/bucket did not answer/);
   }, 600_000);
 });

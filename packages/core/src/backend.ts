@@ -14,6 +14,15 @@ export interface ByteRange {
 }
 
 /**
+ * What a reader or writer tells a backend about a file, beyond its type and name. Backends may
+ * ignore it; a local cache of a remote repository keeps the files it marks.
+ */
+export interface FileHint {
+  /** The data file is a pack of tree blobs: every walk of a snapshot reads it whole. */
+  readonly treePack?: boolean;
+}
+
+/**
  * Where a repository's files live. Every write is atomic and never replaces a file:
  * writing a name that exists succeeds only when the stored bytes are the same
  * (content-addressed files), otherwise it fails with ERR_EXISTS.
@@ -26,9 +35,9 @@ export interface Backend {
   /** Creates the backend's folders (succeeding when they exist); ERR_EXISTS when `location` is a file. */
   create(): Promise<void>;
   /** Writes a new file atomically (temporary name, sync, rename). */
-  write(type: FileType, name: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
+  write(type: FileType, name: string, data: Uint8Array | readonly Uint8Array[], hint?: FileHint): Promise<void>;
   /** Reads a whole file, or `range` of it (a short read is ERR_INTEGRITY). */
-  read(type: FileType, name: string, range?: ByteRange): Promise<Uint8Array>;
+  read(type: FileType, name: string, range?: ByteRange, hint?: FileHint): Promise<Uint8Array>;
   /** Size of a file; ERR_NOT_FOUND when it is not there. */
   stat(type: FileType, name: string): Promise<FileInfo>;
   /** Every file of a type, in no particular order. */

@@ -8,5 +8,5 @@ export { acquireExclusiveLock, liveLocks, waitForSweeps, unlock } from './locks/
 export type { UnlockResult, UnlockEntry, WaitOptions } from './locks/locks.js';
 export { holdLock } from './locks/held-lock.js';
 export type { HeldLock, HoldLockOptions } from './locks/held-lock.js';
-export { readLocks, lockState, describeLock, LOCK_TIMINGS } from './locks/lock-files.js';
+export { readLocks, lockState, describeLock, CLOCK_SKEW_MS, LOCK_TIMINGS } from './locks/lock-files.js';
 export type { LockInfo, LockKind, LockState, LockTimings } from './locks/lock-files.js';

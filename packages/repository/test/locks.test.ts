@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { forget, prune } from '@cairn/repository/maintenance';
-import { acquireExclusiveLock, acquireLease, holdLock, readLocks, unlock } from '@cairn/repository/locks';
+import { acquireExclusiveLock, acquireLease, CLOCK_SKEW_MS, holdLock, lockState, readLocks, unlock } from '@cairn/repository/locks';
 import { tempDir } from './helpers.js';
 import { backupDir, packFiles, reopen, smallRepo, writeFiles } from './lifecycle-helpers.js';
 
@@ -18,13 +18,13 @@ function deadPid(): number {
 }
 
 /** Writes a lock file as another process would (the format of docs/FORMAT.md). */
-async function foreignLock(work: string, lock: { kind: string; host: string; pid: number; refreshedAgoMs: number; purpose?: string }): Promise<string> {
+async function foreignLock(work: string, lock: { kind: string; host: string; pid: number; refreshedAgoMs: number; purpose?: string; staleMs?: number }): Promise<string> {
   const token = Math.floor(Math.random() * 2 ** 48).toString(16).padStart(16, '0');
   const name = `${lock.kind}-${token}-0`;
   const refreshed = new Date(Date.now() - lock.refreshedAgoMs).toISOString();
   await writeFile(join(work, 'repo', 'locks', name), JSON.stringify({
     v: 1, kind: lock.kind, token, purpose: lock.purpose ?? (lock.kind === 'lease' ? 'backup' : 'prune'), host: lock.host, pid: lock.pid,
-    started: refreshed, refreshed, staleMs: 15 * 60_000,
+    started: refreshed, refreshed, staleMs: lock.staleMs ?? 15 * 60_000,
   }));
   return name;
 }
@@ -97,10 +97,10 @@ describe('locks', () => {
     expect((await unlock(repo.backend)).kept.map((e) => e.name)).toEqual([live]);
     await rm(join(work, 'repo', 'locks', live));
 
-    const stale = await foreignLock(work, { kind: 'exclusive', host: 'other-host', pid: 4242, refreshedAgoMs: 20 * 60_000 });
+    const stale = await foreignLock(work, { kind: 'exclusive', host: 'other-host', pid: 4242, refreshedAgoMs: 25 * 60_000 });
     await expect(prune(repo)).rejects.toMatchObject({ code: 'ERR_LOCKED', hint: expect.stringContaining('looks stale: remove it with `cairn unlock`') });
     const unlocked = await unlock(repo.backend);
-    expect(unlocked.removed).toEqual([expect.objectContaining({ name: stale, message: expect.stringContaining('stale, not refreshed for 20m') })]);
+    expect(unlocked.removed).toEqual([expect.objectContaining({ name: stale, message: expect.stringContaining('stale, not refreshed for 25m') })]);
 
     const lease = await foreignLock(work, { kind: 'lease', host: 'other-host', pid: 4242, refreshedAgoMs: 1000 });
     const deferred = await prune(repo, { graceMs: 0 });
@@ -110,6 +110,38 @@ describe('locks', () => {
     expect((await readLocks(repo.backend)).locks).toEqual([]);
     expect((await prune(repo, { graceMs: 0 })).deleted.packs).toBeGreaterThan(0);
     expect(await lockNames(work)).toEqual([]); // records are swept; unlock never removed them
+  });
+
+  it('a lock of another host is given CLOCK_SKEW_MS for that host\'s clock: a lease from a clock minutes behind still holds off a prune', async () => {
+    const { work, repo } = await repoWithGarbage();
+    // Refreshed a minute ago by a clock 3 minutes behind this one: it looks 19 minutes old, past its staleMs of 15.
+    const behind = await foreignLock(work, { kind: 'lease', host: 'other-host', pid: 4242, refreshedAgoMs: 19 * 60_000 });
+    const [lock] = (await readLocks(repo.backend)).locks;
+    expect(lockState(lock!, Date.now(), 'this-host')).toMatchObject({ live: true, dead: false });
+    expect(lockState(lock!, lock!.refreshed + lock!.staleMs + CLOCK_SKEW_MS + 1, 'this-host')).toMatchObject({ live: false, dead: false });
+    // The same times judged as this host's own lock (its pid alive): no allowance, this clock wrote them.
+    expect(lockState({ ...lock!, pid: process.pid }, Date.now(), 'other-host')).toMatchObject({ live: false });
+    // A refresh time ahead of this clock is live.
+    expect(lockState({ ...lock!, refreshed: Date.now() + 10 * 60_000 }, Date.now(), 'this-host').live).toBe(true);
+
+    const deferred = await prune(repo, { graceMs: 0 });
+    expect(deferred.deleted.packs).toBe(0);
+    expect(deferred.pending.waitingFor).toEqual([expect.stringContaining('lease of backup on host other-host (pid 4242)')]);
+    expect((await unlock(repo.backend)).kept.map((e) => e.name)).toEqual([behind]);
+
+    // A sweep marker (staleMs 60 s) of a host whose clock is 2 minutes behind keeps a lease waiting.
+    await rm(join(work, 'repo', 'locks', behind));
+    const marker = await foreignLock(work, { kind: 'sweep', host: 'other-host', pid: 4242, refreshedAgoMs: 2 * 60_000, staleMs: 60_000 });
+    let acquired = false;
+    const pending = acquireLease(repo, { pollMs: 10 }).then((lease) => {
+      acquired = true;
+      return lease;
+    });
+    await sleep(150);
+    expect(acquired).toBe(false);
+    await rm(join(work, 'repo', 'locks', marker));
+    await (await pending).release();
+    expect(acquired).toBe(true);
   });
 
   it('a lease waits while a prune holds a live sweep marker, and not for a marker whose holder is gone', async () => {

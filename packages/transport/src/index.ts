@@ -9,3 +9,6 @@ export { createLocalSource } from './local-source.js';
 export { createStreamSource } from './stream-source.js';
 export type { StreamSourceOptions } from './stream-source.js';
 export { createLocalTarget } from './local-target.js';
+export { assertFileName, assertFileType, isFileName } from './file-names.js';
+export { assertRange, truncatedError } from './byte-range.js';
+export { concatPieces, samePieces, toPieces, totalLength } from './bytes.js';

@@ -3,6 +3,7 @@ import { nsToIso } from '@cairn/index';
 import { forget, GROUP_KEYS, groupText, policyFromConfig } from '@cairn/repository/maintenance';
 import type { SnapshotEntry } from '@cairn/repository';
 import type { ForgetResult, GroupKey, PruneResult } from '@cairn/repository/maintenance';
+import { refuseAppendOnly } from '../backend.js';
 import { globals, openRepo, printJson } from '../context.js';
 import { addKeepOptions, policyFromFlags } from '../retention-flags.js';
 import { addSnapshotFilterFlags, snapshotFilter } from '../snapshot-filter.js';
@@ -40,6 +41,7 @@ export function registerForget(program: Command): void {
     const pruning = pruneOptions(flags, flags.dryRun === true);
     const groupBy = parseGroupBy(flags.groupBy);
     const repo = await openRepo(options);
+    if (flags.dryRun !== true) await refuseAppendOnly(repo.backend, 'forget');
     // No --keep-* and no ids: the policy stored with `cairn config retention`, if there is one.
     const stored = repo.config.retention;
     const policy = Object.keys(given).length === 0 && snapshots.length === 0 && stored !== undefined ? policyFromConfig(stored) : given;

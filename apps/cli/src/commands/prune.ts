@@ -3,6 +3,7 @@ import { parseInterval } from '@cairn/repository';
 import type { Repository } from '@cairn/repository';
 import { DEFAULT_GRACE_MS, DEFAULT_MAX_UNUSED, parseMaxUnused, prune } from '@cairn/repository/maintenance';
 import type { PruneOptions, PruneResult } from '@cairn/repository/maintenance';
+import { refuseAppendOnly } from '../backend.js';
 import { globals, openRepo, printJson } from '../context.js';
 import { formatBytes, formatTime } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
@@ -41,6 +42,7 @@ export function registerPrune(program: Command): void {
   ).action(async (flags: PruneFlags & { dryRun?: boolean }, command: Command) => {
     const options = globals(command);
     const repo = await openRepo(options);
+    if (flags.dryRun !== true) await refuseAppendOnly(repo.backend, 'prune');
     // Ctrl-C (or SIGTERM) stops it at a point where stopping is safe: before a deletion starts, or between repacked packs.
     const pruning = pruneOptions(flags, flags.dryRun === true);
     const result = await pruneShowingProgress(repo, pruning, options.quiet !== true);

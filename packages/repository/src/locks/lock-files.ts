@@ -47,6 +47,13 @@ export interface LockState {
   readonly reason: string;
 }
 
+/**
+ * How far another host's clock may be behind this one's: a lock of another host counts as stale
+ * only when it looks unrefreshed for its `staleMs` plus this much. Judging a live lock stale
+ * would let a prune delete what its holder relies on; judging a dead one live only delays.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
 const LOCK_NAME = /^(lease|exclusive|sweep)-([0-9a-f]{16})-(\d{1,15})$/;
 
 /** The file name of a holder's `seq`-th lock file. */
@@ -112,15 +119,17 @@ export async function readLocks(backend: Backend): Promise<{ locks: LockInfo[]; 
 
 /**
  * Judges a lock: stale when its holder ran on this host and its pid is gone, or when it
- * was not refreshed within its own staleness limit (clocks of other hosts are trusted to
- * that margin); live otherwise.
+ * was not refreshed within its own staleness limit; a lock of another host, whose times come
+ * from that host's clock, is given CLOCK_SKEW_MS more. Live otherwise (a refresh time ahead
+ * of this clock included).
  */
 export function lockState(lock: LockInfo, now = Date.now(), thisHost = hostname()): LockState {
-  if (lock.host === thisHost && !processExists(lock.pid)) {
+  const sameHost = lock.host === thisHost;
+  if (sameHost && !processExists(lock.pid)) {
     return { live: false, dead: true, reason: `process ${lock.pid} on this host is gone` };
   }
   const age = now - lock.refreshed;
-  if (age > lock.staleMs) return { live: false, dead: false, reason: `not refreshed for ${formatInterval(age)}` };
+  if (age > lock.staleMs + (sameHost ? 0 : CLOCK_SKEW_MS)) return { live: false, dead: false, reason: `not refreshed for ${formatInterval(age)}` };
   return { live: true, dead: false, reason: `refreshed ${formatInterval(Math.max(0, age))} ago` };
 }
 

@@ -1,4 +1,4 @@
-import type { Backend } from '@cairn/core';
+import type { Backend, FileHint } from '@cairn/core';
 import { CairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 
@@ -12,9 +12,10 @@ export interface PackCache {
  * A cache of whole packs up to `budget` bytes (oldest dropped first). Tree packs hold many
  * small blobs read one after another by every walk of a snapshot: reading each pack once
  * instead of once per tree took a no-op backup of 4,000 folders from ~1 s of waiting on reads
- * to a few reads.
+ * to a few reads. `hint` goes with every read (tree packs say so, for a remote repository's
+ * local cache).
  */
-export function createPackCache(backend: Backend, budget = 64 * 1024 * 1024): PackCache {
+export function createPackCache(backend: Backend, budget = 64 * 1024 * 1024, hint?: FileHint): PackCache {
   const packs = new Map<string, Promise<Uint8Array>>();
   const sizes = new Map<string, number>();
   let total = 0;
@@ -22,7 +23,7 @@ export function createPackCache(backend: Backend, budget = 64 * 1024 * 1024): Pa
   const load = (hex: string): Promise<Uint8Array> => {
     let pack = packs.get(hex);
     if (pack === undefined) {
-      pack = backend.read('data', hex);
+      pack = backend.read('data', hex, undefined, hint);
       packs.set(hex, pack);
       pack.then(
         (bytes) => {

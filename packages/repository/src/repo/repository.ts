@@ -94,7 +94,7 @@ export async function openRepository(backend: Backend): Promise<Repository> {
   const config = decodeConfig(bytes, `${backend.location}/config`);
   const zstd = await loadZstd();
   let loaded = await loadIndex(backend);
-  const treePacks = createPackCache(backend);
+  const treePacks = createPackCache(backend, undefined, { treePack: true });
   const loadBlob = async (id: Id, type: BlobType): Promise<Uint8Array> => {
     const location = loaded.index.lookup(id);
     const hex = toHex(id);

@@ -17,7 +17,7 @@ export interface PackWriterOptions {
 
 /**
  * The one place cairn builds pack files: collects encoded blobs into packs (data and trees
- * apart, so trees load from few packs), writes each pack once it reaches the pack size, and
+ * apart, so trees load from few packs, and tree packs are marked so for a local cache), writes each pack once it reaches the pack size, and
  * writes an index file for the packs written, always after them: at every checkpoint, at
  * `finish` and at `abort`. Backups, prune's repacking and repair's new trees all write through it.
  */
@@ -59,7 +59,7 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     if (builder.count === 0) return;
     builders[type] = newBuilder();
     const pack = builder.finish();
-    await backend.write('data', toHex(pack.id), pack.parts);
+    await backend.write('data', toHex(pack.id), pack.parts, type === 'tree' ? { treePack: true } : undefined);
     const storage = pack.parts[0];
     if (storage !== undefined && spare.length < 1 && storage.byteOffset === 0) spare.push(new Uint8Array(storage.buffer));
     const indexed: IndexPack = { id: pack.id, blobs: [...pack.blobs] };

@@ -1,0 +1,133 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
+import { CairnError } from '@cairn/core';
+import { createRestHandler, parseBackendUrl, parseHtpasswd } from '@cairn/remote';
+import type { PasswordCheck } from '@cairn/remote';
+import { createLocalBackend } from '@cairn/transport';
+import { globals, printJson, repoLocation } from '../context.js';
+import { emit, warn } from '../output.js';
+import { usageError } from '../usage.js';
+
+interface ServeFlags {
+  listen: string;
+  appendOnly?: boolean;
+  htpasswd?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** `cairn serve [--listen HOST:PORT] [--append-only] [--htpasswd FILE] [--tls-cert F --tls-key F]` */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the repository (a local folder) over HTTP for other machines: they use it as rest:http://host:port/')
+    .option('--listen <host:port>', 'the address to listen on (port 0: any free port)', '127.0.0.1:8000')
+    .option('--append-only', 'clients may add backups but never delete or overwrite anything but their locks (forget and prune run on this machine)')
+    .option('--htpasswd <file>', 'ask for a user and password from this Apache htpasswd file (bcrypt or SHA entries)')
+    .option('--tls-cert <file>', 'serve https with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .action(async (flags: ServeFlags, command: Command) => {
+      const options = globals(command);
+      const { path } = repoLocation(options);
+      const url = parseBackendUrl(path);
+      if (url.kind !== 'local') throw usageError(`cairn serve serves a repository in a local folder, not ${path}`, 'give the folder with --repo or CAIRN_REPO');
+      const { host, port } = parseListen(flags.listen);
+      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw usageError('--tls-cert and --tls-key go together: give both or neither');
+      const authenticate = flags.htpasswd === undefined ? undefined : await readHtpasswd(flags.htpasswd);
+      const backend = createLocalBackend(url.path);
+      // What a server killed mid-upload left behind (its temporary files) goes before anything is served.
+      for (const file of await backend.removeStaleTemporaries?.().catch(() => []) ?? []) warn(`removed ${file}, left by a writer that died`);
+      let requests = 0;
+      const handler = createRestHandler(backend, {
+        appendOnly: flags.appendOnly === true,
+        ...(authenticate !== undefined ? { authenticate } : {}),
+        onError: (error, request) => warn(`${request.method ?? ''} ${request.url ?? ''}: ${error instanceof Error ? error.message : String(error)}`),
+      });
+      const counted: typeof handler = (request, response) => { requests++; handler(request, response); };
+      const tls = flags.tlsCert !== undefined && flags.tlsKey !== undefined
+        ? { cert: await readPem(flags.tlsCert, '--tls-cert'), key: await readPem(flags.tlsKey, '--tls-key') }
+        : undefined;
+      const serverOptions = { keepAliveTimeout: 30_000, requestTimeout: 30 * 60_000 };
+      const server: Server = tls !== undefined ? createTlsServer({ ...serverOptions, ...tls }, counted) : createServer(serverOptions, counted);
+      await listen(server, host, port, flags.listen);
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const served = `${tls !== undefined ? 'https' : 'http'}://${shownHost}:${address.port}/`;
+      const appendOnly = flags.appendOnly === true;
+      if (options.json === true) {
+        emit('listening', { url: served, repository: backend.location, appendOnly, authentication: authenticate !== undefined, tls: tls !== undefined });
+      } else {
+        process.stdout.write(`serving ${backend.location} at ${served}${appendOnly ? ' (append-only)' : ''}; clients use --repo rest:${served}\n`);
+        process.stdout.write('stop with Ctrl-C\n');
+      }
+      const hasConfig = await backend.stat('config', 'config').then(() => true, () => false);
+      if (!hasConfig && options.quiet !== true) process.stderr.write(`note: ${backend.location} holds no repository yet; \`cairn init --repo rest:${served}\` creates one\n`);
+      const signal = await stopSignal();
+      await close(server);
+      if (options.json === true) printJson({ url: served, requests, stoppedBy: signal });
+      else process.stdout.write(`stopped (${signal}) after ${requests} requests\n`);
+    });
+}
+
+/** HOST:PORT, [IPv6]:PORT or PORT (on 127.0.0.1); ERR_USAGE naming --listen otherwise. */
+function parseListen(text: string): { host: string; port: number } {
+  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(text);
+  const port = match === null ? Number.NaN : Number(match[2]);
+  if (match === null || port > 65535) throw usageError(`--listen wants HOST:PORT (e.g. 127.0.0.1:8000, 0.0.0.0:8000, [::1]:8000), not ${JSON.stringify(text)}`);
+  const host = (match[1] ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+async function readHtpasswd(file: string): Promise<PasswordCheck> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw usageError(`--htpasswd: cannot read ${file}: ${(error as Error).message}`);
+  }
+  return parseHtpasswd(text, file);
+}
+
+async function readPem(file: string, flag: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw usageError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+function listen(server: Server, host: string, port: number, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'the address is in use (another server listens there)'
+        : error.code === 'EACCES' ? 'not allowed to listen there (ports below 1024 need root)'
+        : error.message;
+      reject(new CairnError(error.code === 'EACCES' ? 'ERR_PERMISSION' : 'ERR_USAGE', `--listen ${text}: ${why}`, { cause: error }));
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
+/** Resolves with the name of the first SIGINT or SIGTERM. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', stop).off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop).on('SIGTERM', stop);
+  });
+}
+
+/** Stops accepting, lets requests under way finish for up to 10 s, then cuts the rest (every write is atomic: nothing half-written stays). */
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => server.closeAllConnections(), 10_000);
+    server.close(() => { clearTimeout(cut); resolve(); });
+    server.closeIdleConnections();
+  });
+}
