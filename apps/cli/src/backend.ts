@@ -6,10 +6,25 @@ import {
   retryOptionsFromEnv, withCache, withRetries,
 } from '@cairn/remote';
 import { createLocalBackend } from '@cairn/transport';
+import { warn } from './output.js';
 
 /** A remote backend with the local cache of what every command reads again ($XDG_CACHE_HOME/cairn/<repository id>). */
 function cached(backend: Backend): Backend {
   return withCache(backend, { dir: defaultCacheDir() });
+}
+
+/**
+ * A remote backend whose operations are tried again after transient failures (CAIRN_RETRY_ATTEMPTS,
+ * CAIRN_RETRY_DELAY_MS), each retry a warning: `<location>: <operation> failed (<why>); trying again in 1.2 s (try 2 of 6)`.
+ */
+function retrying(backend: Backend): Backend {
+  return withRetries(backend, {
+    ...retryOptionsFromEnv(),
+    onRetry: ({ operation, attempt, attempts, delayMs, error }) => {
+      const why = error.message.startsWith(`${backend.location}: `) ? error.message.slice(backend.location.length + 2) : error.message;
+      warn(`${backend.location}: ${operation} failed (${why}); trying again in ${(delayMs / 1000).toFixed(1)} s (try ${attempt + 1} of ${attempts})`, { code: error.code });
+    },
+  });
 }
 
 /**
@@ -22,7 +37,7 @@ export function openBackend(location: string): Backend {
     case 'local':
       return createLocalBackend(url.path);
     case 'sftp':
-      return cached(withRetries(createSftpBackend(url.spec), retryOptionsFromEnv()));
+      return cached(retrying(createSftpBackend(url.spec)));
     case 's3':
       return cached(createS3Backend(url.spec));
     case 'rest':

@@ -96,6 +96,7 @@ describe.skipIf(unavailable !== undefined)(`cairn with an sftp: repository on a 
     expect(end.code).toBe(1);
     expect(end.stderr).toMatch(/cairn: sftp:\/\/.* failed after 3 tries in \d+\.\d s: .*(connection refused|No response from server|Not connected)/);
     expect(end.stderr).not.toContain('    at ');
+    expect(end.stderr).toMatch(/^warning: sftp:\/\/.* failed \(.*\); trying again in \d+\.\d s \(try 2 of 3\)$/m);
     expect(await readdir(join(path, 'snapshots'))).toEqual([]);
 
     await sshd.restart();

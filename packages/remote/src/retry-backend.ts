@@ -20,7 +20,10 @@ export interface RetryOptions {
 /** One retry about to happen, for progress reports. */
 export interface RetryEvent {
   readonly operation: string;
+  /** The try that failed, 1-based. */
   readonly attempt: number;
+  /** Tries in all. */
+  readonly attempts: number;
   readonly delayMs: number;
   readonly error: CairnError;
 }
@@ -87,7 +90,7 @@ export function withRetries<B extends Backend>(backend: B, options: RetryOptions
         const delayMs = delayBefore(tried);
         const elapsed = Date.now() - started;
         if (tried >= attempts || elapsed + delayMs > maxElapsedMs) throw exhausted(operation, tried, elapsed, error);
-        options.onRetry?.({ operation, attempt: tried, delayMs, error });
+        options.onRetry?.({ operation, attempt: tried, attempts, delayMs, error });
         await sleep(delayMs);
       }
     }
@@ -131,7 +134,7 @@ export function withRetries<B extends Backend>(backend: B, options: RetryOptions
         const delayMs = delayBefore(tried);
         const elapsed = Date.now() - started;
         if (tried >= attempts || elapsed + delayMs > maxElapsedMs) throw exhausted(`list ${type} files`, tried, elapsed, error);
-        options.onRetry?.({ operation: `list ${type} files`, attempt: tried, delayMs, error });
+        options.onRetry?.({ operation: `list ${type} files`, attempt: tried, attempts, delayMs, error });
         await sleep(delayMs);
       }
     }
