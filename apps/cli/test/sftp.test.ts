@@ -88,9 +88,9 @@ describe.skipIf(unavailable !== undefined)(`cairn with an sftp: repository on a 
     const backup = watchChild(spawn(process.execPath, [CLI, 'backup', source, '--repo', repo], {
       stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', HOME: home, ...env },
     }));
-    // Kill the server once the first pack has landed: the backup is under way.
-    const packs = async () => (await readdir(join(path, 'data'), { recursive: true })).filter((f) => /[0-9a-f]{64}$/.test(f));
-    while ((await packs()).length === 0 && Date.now() - started < 30_000) await sleep(10);
+    // Kill the server once the first pack is being uploaded (its temporary file is there): the backup is under way.
+    const uploads = async () => (await readdir(join(path, 'data'), { recursive: true })).filter((f) => /\/(\.tmp-.*|[0-9a-f]{64})$/.test(f));
+    while ((await uploads()).length === 0 && Date.now() - started < 30_000) await sleep(5);
     await sshd.kill();
     const end = await backup.done;
     expect(end.code).toBe(1);
