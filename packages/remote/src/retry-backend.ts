@@ -108,10 +108,10 @@ export function withRetries<B extends Backend>(backend: B, options: RetryOptions
   const wrapped: Backend = {
     location: backend.location,
     create: () => retrying(`create the repository folders`, () => backend.create()),
-    write: (type, name, data) => retrying(what('write', type, name), () => backend.write(type, name, data)),
-    read: (type, name, range) => retrying(
+    write: (type, name, data, hint) => retrying(what('write', type, name), () => backend.write(type, name, data, hint)),
+    read: (type, name, range, hint) => retrying(
       range === undefined ? what('read', type, name) : `${what('read', type, name)} (${range.length} bytes at ${range.offset})`,
-      () => backend.read(type, name, range),
+      () => backend.read(type, name, range, hint),
     ),
     stat: (type, name) => retrying(what('stat', type, name), () => backend.stat(type, name)),
     list: (type) => listRetrying(type),

@@ -120,6 +120,21 @@ describe('withRetries', () => {
     expect(waits).toEqual([1, 4, 6, 4, 8]);
   });
 
+  it('hands the engine\'s file hint through to the backend', async () => {
+    const inner = createMemoryBackend();
+    const hints: unknown[] = [];
+    const watched: Backend = {
+      ...inner,
+      write: (type, name, data, hint) => { hints.push(hint); return inner.write(type, name, data, hint); },
+      read: (type, name, range, hint) => { hints.push(hint); return inner.read(type, name, range, hint); },
+    };
+    const retried = withRetries(watched, fast);
+    const data = bytes('tree pack');
+    await retried.write('data', hexName(data), data, { treePack: true });
+    await retried.read('data', hexName(data), undefined, { treePack: true });
+    expect(hints).toEqual([{ treePack: true }, { treePack: true }]);
+  });
+
   it('keeps the optional operations and other members of the backend', async () => {
     const inner = { ...createMemoryBackend(), replaceConfig: async () => undefined, close: async () => 'closed' };
     const retried = withRetries(inner, fast);
