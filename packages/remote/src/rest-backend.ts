@@ -8,6 +8,7 @@ import { assertFileName, assertFileType, assertRange, isFileName, samePieces, to
 import { createHttpClient } from './http-client.js';
 import type { HttpClient, HttpClientOptions, HttpReply } from './http-client.js';
 import { APPEND_ONLY_HEADER, filePath, folderPath, LISTING_V2 } from './rest-protocol.js';
+import { backendLayers } from './wrapped-backend.js';
 
 /** Options of createRestBackend. */
 export interface RestBackendOptions {
@@ -194,11 +195,15 @@ export function createRestBackendOver(transport: RestTransport): Backend {
 const appendOnlyProbes = new WeakMap<Backend, () => Promise<boolean>>();
 
 /**
- * True when `backend` is a rest: repository whose server runs append-only (`cairn serve
+ * True when `backend` (or a backend it wraps: the cache, retries) is a rest: repository whose server runs append-only (`cairn serve
  * --append-only`): it refuses every delete but of locks. Other backends: false.
  */
 export async function isAppendOnly(backend: Backend): Promise<boolean> {
-  return (await appendOnlyProbes.get(backend)?.()) ?? false;
+  for (const layer of backendLayers(backend)) {
+    const probe = appendOnlyProbes.get(layer);
+    if (probe !== undefined) return await probe();
+  }
+  return false;
 }
 
 /** True when a content-addressed file's new bytes hash to its name but differ from what is stored: the stored copy is a partial upload, to replace. */

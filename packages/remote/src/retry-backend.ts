@@ -1,5 +1,6 @@
 import { CairnError, isCairnError } from '@cairn/core';
 import type { Backend, FileInfo, FileType } from '@cairn/core';
+import { noteWrapper } from './wrapped-backend.js';
 
 /** How often and how long `withRetries` tries an operation that fails with ERR_TRANSIENT. */
 export interface RetryOptions {
@@ -141,7 +142,7 @@ export function withRetries<B extends Backend>(backend: B, options: RetryOptions
   }
 
   const { replaceConfig, space, removeStaleTemporaries } = backend;
-  return {
+  return noteWrapper({
     ...backend,
     ...wrapped,
     ...(replaceConfig === undefined ? {} : {
@@ -151,7 +152,7 @@ export function withRetries<B extends Backend>(backend: B, options: RetryOptions
     ...(removeStaleTemporaries === undefined ? {} : {
       removeStaleTemporaries: () => retrying('remove stale temporary files', () => removeStaleTemporaries.call(backend)),
     }),
-  } as B;
+  } as B, backend);
 }
 
 const withoutPrefix = (text: string, prefix: string): string => (text.startsWith(prefix) ? text.slice(prefix.length) : text);

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend, ByteRange, FileHint, FileType } from '@cairn/core';
 import { assertRange, concatPieces, toPieces, truncatedError } from '@cairn/transport';
+import { noteWrapper } from './wrapped-backend.js';
 
 /** Options of withCache. */
 export interface CacheOptions {
@@ -130,7 +131,7 @@ export function withCache(backend: Backend, options: CacheOptions): Backend {
   }
   if (backend.space !== undefined) wrapped.space = backend.space.bind(backend);
   if (backend.removeStaleTemporaries !== undefined) wrapped.removeStaleTemporaries = backend.removeStaleTemporaries.bind(backend);
-  return wrapped;
+  return noteWrapper(wrapped, backend);
 }
 
 /** The cache folder's name: the repository id from its config, or a hash of the location when the config has none to read. */

@@ -3,7 +3,7 @@ import { CairnError, isCairnError } from '@cairn/core';
 import type { Backend, ErrorCode, FileInfo } from '@cairn/core';
 import { retryOptionsFromEnv, withRetries } from '@cairn/remote';
 import type { RetryEvent } from '@cairn/remote';
-import { createMemoryBackend } from '@cairn/transport/backend-kit';
+import { createMemoryBackend } from '@cairn/transport';
 import { backendContract, hexName, listAll, rejection } from '../../transport/test/backend-contract.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);

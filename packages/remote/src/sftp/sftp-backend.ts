@@ -6,7 +6,7 @@ import type { Backend, ByteRange, FileInfo, FileType, StorageSpace } from '@cair
 import {
   assertFileName, assertFileType, assertRange, isFileName, parseTempFileName, samePieces, STALE_TEMP_MS, TEMP_PREFIX,
   tempFileName, tempHost, toPieces, totalLength, truncatedError,
-} from '@cairn/transport/backend-kit';
+} from '@cairn/transport';
 import { defaultAuthSources } from './sftp-auth.js';
 import type { AuthSources } from './sftp-auth.js';
 import { SFTP_STATUS } from './sftp-errors.js';
