@@ -10,6 +10,8 @@ import { spawn } from 'node:child_process';
 import { cairn, CLI, tempDir } from './run-cli.js';
 
 const unavailable = sshdUnavailable();
+/** Remote repositories are always encrypted: every run gives the password. */
+const PW = { CAIRN_PASSWORD: 'sftp test password' };
 let sshd: Sshd;
 
 beforeAll(async () => {
@@ -45,7 +47,7 @@ describe.skipIf(unavailable !== undefined)(`cairn with an sftp: repository on a 
     await writeFile(join(source, 'a.txt'), 'hello over sftp\n');
     await writeFile(join(source, 'sub', 'b.bin'), randomBytes(300_000));
     const repo = sshd.url(join(sshd.dir, 'cli-round-trip'));
-    const run = (...args: string[]) => cairn([...args, '--repo', repo], { home, env: { SSH_AUTH_SOCK: '' } });
+    const run = (...args: string[]) => cairn([...args, '--repo', repo], { home, env: { ...PW, SSH_AUTH_SOCK: '' } });
 
     const init = await run('init');
     expect(init.stderr).toBe('');
@@ -68,7 +70,7 @@ describe.skipIf(unavailable !== undefined)(`cairn with an sftp: repository on a 
   it('refuses a server whose host key is unknown: one clear error naming the host and its fingerprint, exit 1', async () => {
     const home = await sshHome();
     await writeFile(join(home, '.ssh', 'known_hosts'), '');
-    const run = await cairn(['snapshots', '--repo', sshd.url(join(sshd.dir, 'cli-round-trip'))], { home, env: { SSH_AUTH_SOCK: '' } });
+    const run = await cairn(['snapshots', '--repo', sshd.url(join(sshd.dir, 'cli-round-trip'))], { home, env: { ...PW, SSH_AUTH_SOCK: '' } });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`the host \\[127\\.0\\.0\\.1\\]:${sshd.port} is unknown: its ssh-ed25519 key SHA256:[A-Za-z0-9+/]{43} is not in ${join(home, '.ssh', 'known_hosts')}`));
     expect(run.stderr).toContain('hint: ');
@@ -81,7 +83,7 @@ describe.skipIf(unavailable !== undefined)(`cairn with an sftp: repository on a 
     for (let i = 0; i < 24; i++) await writeFile(join(source, `f${i}`), randomBytes(1024 * 1024));
     const path = join(sshd.dir, 'cli-killed');
     const repo = sshd.url(path);
-    const env = { SSH_AUTH_SOCK: '', CAIRN_RETRY_ATTEMPTS: '3', CAIRN_RETRY_DELAY_MS: '20' };
+    const env = { ...PW, SSH_AUTH_SOCK: '', CAIRN_RETRY_ATTEMPTS: '3', CAIRN_RETRY_DELAY_MS: '20' };
     expect((await cairn(['init', '--repo', repo, '--compression', 'off'], { home, env })).code).toBe(0);
 
     const started = Date.now();

@@ -48,6 +48,12 @@ export interface Backend {
   replaceConfig?(data: Uint8Array): Promise<void>;
   /** Optional: the size of the storage holding the backend and the bytes free on it. */
   space?(): Promise<StorageSpace>;
+  /**
+   * Optional: true when the storage refuses every delete and overwrite but of locks (a `cairn
+   * serve --append-only` server), so a command that deletes can refuse before it starts.
+   * Decorators (cache, retries, encryption) forward it.
+   */
+  appendOnly?(): Promise<boolean>;
   /** Optional: removes temporary files that writers which died left behind; returns their names. */
   removeStaleTemporaries?(): Promise<string[]>;
 }

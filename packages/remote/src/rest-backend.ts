@@ -8,7 +8,6 @@ import { assertFileName, assertFileType, assertRange, isFileName, samePieces, to
 import { createHttpClient } from './http-client.js';
 import type { HttpClient, HttpClientOptions, HttpReply } from './http-client.js';
 import { APPEND_ONLY_HEADER, filePath, folderPath, LISTING_V2 } from './rest-protocol.js';
-import { backendLayers } from './wrapped-backend.js';
 
 /** Options of createRestBackend. */
 export interface RestBackendOptions {
@@ -184,26 +183,21 @@ export function createRestBackendOver(transport: RestTransport): Backend {
       const method = writeOnce === 'server' ? 'PUT' : 'POST';
       await client.send({ method, path: 'config', body: [data] });
     },
+
+    async appendOnly() {
+      const reply = await client.send({ method: 'HEAD', path: 'config' });
+      return reply.headers[APPEND_ONLY_HEADER] === '1';
+    },
   };
-  appendOnlyProbes.set(backend, async () => {
-    const reply = await client.send({ method: 'HEAD', path: 'config' });
-    return reply.headers[APPEND_ONLY_HEADER] === '1';
-  });
   return backend;
 }
 
-const appendOnlyProbes = new WeakMap<Backend, () => Promise<boolean>>();
-
 /**
- * True when `backend` (or a backend it wraps: the cache, retries) is a rest: repository whose server runs append-only (`cairn serve
- * --append-only`): it refuses every delete but of locks. Other backends: false.
+ * True when `backend` (or the backend a decorator wraps) refuses deletes: a rest: repository
+ * whose server runs append-only (`cairn serve --append-only`). Backend.appendOnly says; others: false.
  */
 export async function isAppendOnly(backend: Backend): Promise<boolean> {
-  for (const layer of backendLayers(backend)) {
-    const probe = appendOnlyProbes.get(layer);
-    if (probe !== undefined) return await probe();
-  }
-  return false;
+  return (await backend.appendOnly?.()) ?? false;
 }
 
 /** True when a content-addressed file's new bytes hash to its name but differ from what is stored: the stored copy is a partial upload, to replace. */

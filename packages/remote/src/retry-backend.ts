@@ -1,6 +1,5 @@
 import { CairnError, isCairnError } from '@cairn/core';
 import type { Backend, FileInfo, FileType } from '@cairn/core';
-import { noteWrapper } from './wrapped-backend.js';
 
 /** How often and how long `withRetries` tries an operation that fails with ERR_TRANSIENT. */
 export interface RetryOptions {
@@ -141,18 +140,19 @@ export function withRetries<B extends Backend>(backend: B, options: RetryOptions
     }
   }
 
-  const { replaceConfig, space, removeStaleTemporaries } = backend;
-  return noteWrapper({
+  const { replaceConfig, space, removeStaleTemporaries, appendOnly } = backend;
+  return {
     ...backend,
     ...wrapped,
     ...(replaceConfig === undefined ? {} : {
       replaceConfig: (data: Uint8Array) => retrying('replace the config file', () => replaceConfig.call(backend, data)),
     }),
     ...(space === undefined ? {} : { space: () => retrying('read the free space', () => space.call(backend)) }),
+    ...(appendOnly === undefined ? {} : { appendOnly: () => retrying('ask whether the server is append-only', () => appendOnly.call(backend)) }),
     ...(removeStaleTemporaries === undefined ? {} : {
       removeStaleTemporaries: () => retrying('remove stale temporary files', () => removeStaleTemporaries.call(backend)),
     }),
-  } as B, backend);
+  } as B;
 }
 
 const withoutPrefix = (text: string, prefix: string): string => (text.startsWith(prefix) ? text.slice(prefix.length) : text);

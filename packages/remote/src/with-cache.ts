@@ -4,7 +4,6 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend, ByteRange, FileHint, FileType } from '@cairn/core';
 import { assertRange, concatPieces, toPieces, truncatedError } from '@cairn/transport';
-import { noteWrapper } from './wrapped-backend.js';
 
 /** Options of withCache. */
 export interface CacheOptions {
@@ -131,7 +130,8 @@ export function withCache(backend: Backend, options: CacheOptions): Backend {
   }
   if (backend.space !== undefined) wrapped.space = backend.space.bind(backend);
   if (backend.removeStaleTemporaries !== undefined) wrapped.removeStaleTemporaries = backend.removeStaleTemporaries.bind(backend);
-  return noteWrapper(wrapped, backend);
+  if (backend.appendOnly !== undefined) wrapped.appendOnly = backend.appendOnly.bind(backend);
+  return wrapped;
 }
 
 /** The cache folder's name: the repository id from its config, or a hash of the location when the config has none to read. */

@@ -136,9 +136,10 @@ describe('withRetries', () => {
   });
 
   it('keeps the optional operations and other members of the backend', async () => {
-    const inner = { ...createMemoryBackend(), replaceConfig: async () => undefined, close: async () => 'closed' };
+    const inner = { ...createMemoryBackend(), replaceConfig: async () => undefined, appendOnly: async () => true, close: async () => 'closed' };
     const retried = withRetries(inner, fast);
     expect(retried.replaceConfig).toBeTypeOf('function');
+    expect(await retried.appendOnly!()).toBe(true);
     expect(retried.space).toBeUndefined();
     expect(await retried.close()).toBe('closed');
   });
