@@ -1,12 +1,30 @@
 import { CairnError } from '@cairn/core';
 import type { Backend } from '@cairn/core';
 import { readFileSync } from 'node:fs';
-import { createRcloneBackend, createRestBackend, createS3Backend, defaultCacheDir, isAppendOnly, parseBackendUrl, withCache } from '@cairn/remote';
+import {
+  createRcloneBackend, createRestBackend, createS3Backend, createSftpBackend, defaultCacheDir, isAppendOnly, parseBackendUrl,
+  retryOptionsFromEnv, withCache, withRetries,
+} from '@cairn/remote';
 import { createLocalBackend } from '@cairn/transport';
+import { warn } from './output.js';
 
 /** A remote backend with the local cache of what every command reads again ($XDG_CACHE_HOME/cairn/<repository id>). */
 function cached(backend: Backend): Backend {
   return withCache(backend, { dir: defaultCacheDir() });
+}
+
+/**
+ * A remote backend whose operations are tried again after transient failures (CAIRN_RETRY_ATTEMPTS,
+ * CAIRN_RETRY_DELAY_MS), each retry a warning: `<location>: <operation> failed (<why>); trying again in 1.2 s (try 2 of 6)`.
+ */
+function retrying(backend: Backend): Backend {
+  return withRetries(backend, {
+    ...retryOptionsFromEnv(),
+    onRetry: ({ operation, attempt, attempts, delayMs, error }) => {
+      const why = error.message.startsWith(`${backend.location}: `) ? error.message.slice(backend.location.length + 2) : error.message;
+      warn(`${backend.location}: ${operation} failed (${why}); trying again in ${(delayMs / 1000).toFixed(1)} s (try ${attempt + 1} of ${attempts})`, { code: error.code });
+    },
+  });
 }
 
 /**
@@ -18,6 +36,8 @@ export function openBackend(location: string): Backend {
   switch (url.kind) {
     case 'local':
       return createLocalBackend(url.path);
+    case 'sftp':
+      return cached(retrying(createSftpBackend(url.spec)));
     case 's3':
       return cached(createS3Backend(url.spec));
     case 'rest':
@@ -25,7 +45,7 @@ export function openBackend(location: string): Backend {
     case 'rclone':
       return cached(createRcloneBackend(url.spec));
     default:
-      throw new CairnError('ERR_UNSUPPORTED', `repository location "${location}": ${url.kind} repositories are not supported by this build`);
+      throw new CairnError('ERR_UNSUPPORTED', `repository location "${location}": ${(url as { kind: string }).kind} repositories are not supported by this build`);
   }
 }
 
