@@ -29,7 +29,8 @@ function retrying(backend: Backend): Backend {
 
 /**
  * The Backend a repository location names (`--repo`, CAIRN_REPO): a local folder, or a remote
- * repository by its scheme (`sftp:`, `s3:`, `rclone:`, `rest:`; docs in the README).
+ * repository by its scheme (`sftp:`, `s3:`, `rclone:`, `rest:`; docs in the README). Every remote
+ * one is tried again after transient failures and read through the local cache.
  */
 export function openBackend(location: string): Backend {
   const url = parseBackendUrl(location);
@@ -39,13 +40,11 @@ export function openBackend(location: string): Backend {
     case 'sftp':
       return cached(retrying(createSftpBackend(url.spec)));
     case 's3':
-      return cached(createS3Backend(url.spec));
+      return cached(retrying(createS3Backend(url.spec)));
     case 'rest':
-      return cached(createRestBackend(url.spec, restOptions()));
+      return cached(retrying(createRestBackend(url.spec, restOptions())));
     case 'rclone':
-      return cached(createRcloneBackend(url.spec));
-    default:
-      throw new CairnError('ERR_UNSUPPORTED', `repository location "${location}": ${(url as { kind: string }).kind} repositories are not supported by this build`);
+      return cached(retrying(createRcloneBackend(url.spec)));
   }
 }
 
