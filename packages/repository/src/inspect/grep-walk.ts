@@ -1,7 +1,7 @@
 import { CairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { SnapshotEntry } from '../repo/snapshots.js';
-import type { TreeLoader } from '../repo/repository.js';
+import type { TreeListingLoader } from '../repo/repository.js';
 
 /**
  * A folder as reached at one path: a (tree id, path) pair is loaded and walked once however many
@@ -132,7 +132,7 @@ function createContentTable(): Contents & { numberOf(ids: readonly Id[]): number
 
 /** Walks the snapshots' trees, collecting the regular files with content (those `select` takes). */
 export async function walkSnapshots(
-  repo: TreeLoader,
+  repo: TreeListingLoader,
   snapshots: readonly SnapshotEntry[],
   select: ((path: string) => boolean) | null,
   signal?: AbortSignal,
@@ -169,12 +169,16 @@ export async function walkSnapshots(
     const named = earlier === undefined ? undefined : Array.isArray(earlier) ? byName(earlier) : earlier;
     if (named !== undefined) folders.set(here, named);
     const list: FileRecord[] | undefined = named === undefined ? [] : undefined;
-    for (const node of await repo.loadTree(tree, `tree of ${here || '/'}`)) {
-      const path = select === null || selected ? null : here === '' ? node.name : `${here}/${node.name}`;
+    // Read in place: only names, types, subtrees and, for the files taken, their blob ids and size.
+    const listing = await repo.loadTreeListing(tree, `tree of ${here || '/'}`);
+    for (let i = 0; i < listing.length; i += 1) {
+      const name = listing.name(i);
+      const subtree = listing.subtree(i);
+      const path = select === null || selected ? null : here === '' ? name : `${here}/${name}`;
       const taken = path === null || select === null || select(path);
-      if (node.subtree !== undefined) {
-        const childPath = path ?? (here === '' ? node.name : `${here}/${node.name}`);
-        const key = `${toHex(node.subtree)}\0${childPath}`;
+      if (subtree !== undefined) {
+        const childPath = path ?? (here === '' ? name : `${here}/${name}`);
+        const key = `${toHex(subtree)}\0${childPath}`;
         const seen = occurrences.get(key);
         if (seen !== undefined) {
           seen.parents.push(occurrence);
@@ -182,23 +186,25 @@ export async function walkSnapshots(
         }
         const child: Occurrence = { path: childPath, parents: [occurrence], roots: [] };
         occurrences.set(key, child);
-        await walk(node.subtree, child, selected || (select !== null && taken));
-      } else if (node.type === 'file' && taken && node.content !== undefined && node.content.length > 0) {
-        const content = table.numberOf(node.content);
-        const added: FileRecord = { folder: occurrence, name: node.name, content, size: node.size };
+        await walk(subtree, child, selected || (select !== null && taken));
+      } else if (taken && listing.type(i) === 'file') {
+        const blobs = listing.content(i);
+        if (blobs === undefined || blobs.length === 0) continue;
+        const content = table.numberOf(blobs);
+        const added: FileRecord = { folder: occurrence, name, content, size: listing.size(i) };
         if (list !== undefined) {
           list.push(added);
           records.push(added);
           continue;
         }
-        const first = named!.get(node.name);
+        const first = named!.get(name);
         let record = first;
         while (record !== undefined && record.content !== content) record = record.next;
         if (record !== undefined) {
           (record.more ??= []).push(occurrence);
           continue;
         }
-        if (first === undefined) named!.set(node.name, added);
+        if (first === undefined) named!.set(name, added);
         else {
           added.next = first.next;
           first.next = added;
