@@ -2,7 +2,7 @@ import { CairnError } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { ZstdCodec } from '@cairn/pack';
 import type { Piscina } from 'piscina';
-import { startWorkerPool, workerFailed, workerModule } from '../repo/worker-pool.js';
+import { createWorkInFlight, startWorkerPool, workerFailed, workerModule } from '../repo/worker-pool.js';
 import type { WorkerModule } from '../repo/worker-pool.js';
 import type { GrepLine, GrepPattern, LineOptions } from './grep-matcher.js';
 import { searchBatch } from './grep-task.js';
@@ -72,9 +72,7 @@ export function createGrepPool(options: GrepPoolOptions): GrepPool {
   let contents: number[] = [];
   let blobCount = 0;
   const spare: ArrayBuffer[] = [];
-  let inFlight = 0;
-  let failure: unknown = null;
-  const running = new Set<Promise<void>>();
+  const inFlight = createWorkInFlight();
 
   const take = (batch: readonly number[], result: GrepTaskResult): void => {
     const lines = new Map(result.lines);
@@ -106,9 +104,7 @@ export function createGrepPool(options: GrepPoolOptions): GrepPool {
     if (threads === 0) {
       work = Promise.resolve().then(() => take(batch, searchBatch(task, options.zstd)));
     } else {
-      pool ??= startWorkerPool('grep', worker, threads, (error) => {
-        failure ??= error;
-      });
+      pool ??= startWorkerPool('grep', worker, threads, (error) => inFlight.fail(error));
       const run = pool.run(task, { transferList: [task.buffer] }) as Promise<GrepTaskResult>;
       work = run.then(
         (result) => take(batch, result),
@@ -117,21 +113,7 @@ export function createGrepPool(options: GrepPoolOptions): GrepPool {
         },
       );
     }
-    inFlight += bytes;
-    const tracked = work.then(
-      () => undefined,
-      (error: unknown) => {
-        failure ??= error;
-      },
-    ).finally(() => {
-      inFlight -= bytes;
-      running.delete(tracked);
-    });
-    running.add(tracked);
-  };
-
-  const rethrow = (): void => {
-    if (failure !== null) throw failure;
+    inFlight.track(work, bytes);
   };
 
   return {
@@ -150,25 +132,21 @@ export function createGrepPool(options: GrepPoolOptions): GrepPool {
       blobCount += 1;
     },
     end(content) {
-      rethrow();
+      inFlight.rethrow();
       slots.push(content);
       contents.push(blobCount);
       blobCount = 0;
       if (used >= GREP_BATCH_BYTES || slots.length >= BATCH_CONTENTS) dispatch();
-      if (inFlight + used <= MAX_IN_FLIGHT || running.size === 0) return undefined;
-      return (async () => {
-        while (inFlight + used > MAX_IN_FLIGHT && running.size > 0) await Promise.race(running);
-        rethrow();
-      })();
+      if (inFlight.bytes + used <= MAX_IN_FLIGHT || inFlight.count === 0) return undefined;
+      return inFlight.waitBelow(MAX_IN_FLIGHT, used);
     },
     async drain() {
       dispatch();
-      while (running.size > 0) await Promise.race(running);
-      rethrow();
+      await inFlight.drain();
     },
     async close() {
       slots = [];
-      await Promise.allSettled([...running]);
+      await inFlight.settle();
       const closing = pool;
       pool = null;
       if (closing !== null) await closing.destroy();

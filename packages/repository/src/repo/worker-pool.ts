@@ -45,3 +45,69 @@ export function startWorkerPool(role: string, worker: WorkerModule, threads: num
   });
   return started;
 }
+
+/** Work handed to a worker pool and not done yet: the bytes it holds, its first failure, and waits on it. */
+export interface WorkInFlight {
+  /** Bytes held by the work not yet settled. */
+  readonly bytes: number;
+  /** Pieces of work not yet settled. */
+  readonly count: number;
+  /** Counts `work` and its bytes until it settles; its failure, if the first, is kept. */
+  track(work: Promise<unknown>, bytes: number): void;
+  /** Keeps `error` if no failure was kept yet (a worker that could not start). */
+  fail(error: unknown): void;
+  /** Throws the first failure kept, if any. */
+  rethrow(): void;
+  /** Waits while more than `limit` bytes would be held with `extra` more, as long as work runs; then rethrows. */
+  waitBelow(limit: number, extra: number): Promise<void>;
+  /** Waits until all work has settled; then rethrows. */
+  drain(): Promise<void>;
+  /** Waits until all work has settled, throwing nothing (closing). */
+  settle(): Promise<void>;
+}
+
+/** Creates the in-flight account a pool keeps (back-pressure, the first failure). */
+export function createWorkInFlight(): WorkInFlight {
+  let bytes = 0;
+  let failure: unknown = null;
+  const running = new Set<Promise<void>>();
+  const rethrow = (): void => {
+    if (failure !== null) throw failure;
+  };
+  return {
+    get bytes() {
+      return bytes;
+    },
+    get count() {
+      return running.size;
+    },
+    track(work, size) {
+      bytes += size;
+      const tracked = work.then(
+        () => undefined,
+        (error: unknown) => {
+          failure ??= error;
+        },
+      ).finally(() => {
+        bytes -= size;
+        running.delete(tracked);
+      });
+      running.add(tracked);
+    },
+    fail(error) {
+      failure ??= error;
+    },
+    rethrow,
+    async waitBelow(limit, extra) {
+      while (bytes + extra > limit && running.size > 0) await Promise.race(running);
+      rethrow();
+    },
+    async drain() {
+      while (running.size > 0) await Promise.race(running);
+      rethrow();
+    },
+    async settle() {
+      await Promise.allSettled([...running]);
+    },
+  };
+}

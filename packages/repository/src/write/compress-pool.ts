@@ -3,7 +3,7 @@ import type { CodecName, Id } from '@cairn/core';
 import { encodeBlob } from '@cairn/pack';
 import type { EncodedBlob, ZstdCodec } from '@cairn/pack';
 import type { Piscina } from 'piscina';
-import { defaultThreads, startWorkerPool, workerFailed, workerModule } from '../repo/worker-pool.js';
+import { createWorkInFlight, defaultThreads, startWorkerPool, workerFailed, workerModule } from '../repo/worker-pool.js';
 import type { WorkerModule } from '../repo/worker-pool.js';
 import type { CompressResult, CompressTask } from './compress-task.js';
 
@@ -63,23 +63,9 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
   const spareArenas: ArrayBuffer[] = [];
   /** Output buffers back from the workers, sent with the next batches for their frames. */
   const spareOuts: ArrayBuffer[] = [];
-  let inFlight = 0;
-  let failure: unknown = null;
-  const running = new Set<Promise<void>>();
+  const inFlight = createWorkInFlight();
 
-  const track = (work: Promise<void>, bytes: number): void => {
-    inFlight += bytes;
-    const tracked = work.then(
-      () => undefined,
-      (error: unknown) => {
-        failure ??= error;
-      },
-    ).finally(() => {
-      inFlight -= bytes;
-      running.delete(tracked);
-    });
-    running.add(tracked);
-  };
+  const track = (work: Promise<void>, bytes: number): void => inFlight.track(work, bytes);
 
   const storeAll = async (queued: readonly Queued[], encode: (index: number) => EncodedBlob): Promise<void> => {
     for (let i = 0; i < queued.length; i++) {
@@ -96,9 +82,7 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
   /** The threads; a worker that cannot start fails the work queued (a backup stops with its error) instead of leaving it waiting. */
   const worker = options.worker ?? workerModule(import.meta.url, 'compress-worker');
   const startPool = (): Piscina =>
-    startWorkerPool('compression', worker, threads, (error) => {
-      failure ??= error;
-    });
+    startWorkerPool('compression', worker, threads, (error) => inFlight.fail(error));
 
   const dispatch = (): void => {
     const queued = batch;
@@ -140,13 +124,9 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     track(work, buffer.byteLength); // the whole batch buffer is held until the answer is stored
   };
 
-  const rethrow = (): void => {
-    if (failure !== null) throw failure;
-  };
-
   return {
     async add(id, hex, plain) {
-      rethrow();
+      inFlight.rethrow();
       if (batchBytes + plain.length > arena.length && batch.length > 0) dispatch();
       if (arena.length === 0) {
         const spare = plain.length <= BATCH_BYTES ? spareArenas.pop() : undefined;
@@ -157,8 +137,7 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       batch.push({ id, hex, plain: copy });
       batchBytes += plain.length;
       if (batchBytes >= BATCH_BYTES || batch.length >= BATCH_BLOBS) dispatch();
-      while (inFlight + batchBytes > MAX_IN_FLIGHT && running.size > 0) await Promise.race(running);
-      rethrow();
+      await inFlight.waitBelow(MAX_IN_FLIGHT, batchBytes);
     },
     async drain() {
       // A last batch too small to be worth starting the threads for is compressed here.
@@ -172,14 +151,13 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       } else {
         dispatch();
       }
-      while (running.size > 0) await Promise.race(running);
-      rethrow();
+      await inFlight.drain();
     },
     async close() {
       batch = [];
       batchBytes = 0;
       arena = new Uint8Array(0);
-      await Promise.allSettled([...running]);
+      await inFlight.settle();
       const closing = pool;
       pool = null;
       if (closing !== null) await closing.destroy();
