@@ -101,17 +101,20 @@ export function createBlobReader(repo: Repository, contents: Contents): BlobRead
     if (spans.length > SPANS_KEPT) spans.shift();
     return inSpan(pack, offset, length) ?? bytes;
   };
+  /** One blob of a content as stored, with its location and pack number; errors name the blob and a file holding it. */
+  const storedBlob = async (id: Id, content: number, describe: (content: number) => string): Promise<{ stored: Uint8Array; location: BlobLocation; pack: number }> => {
+    const location = repo.index.lookup(id);
+    if (location === undefined) throw missing(id, content, describe);
+    const pack = packNumber.get(location.packId)!;
+    try {
+      return { stored: inSpan(pack, location.offset, location.length) ?? (await readBlob(pack, location.offset, location.length)), location, pack };
+    } catch (error) {
+      throw failed(error, id, pack, content, describe);
+    }
+  };
   const slow = async (content: number, describe: (content: number) => string, take: TakeBlob): Promise<void> => {
     for (const id of contents.blobs(content)) {
-      const location = repo.index.lookup(id);
-      if (location === undefined) throw missing(id, content, describe);
-      const pack = packNumber.get(location.packId)!;
-      let stored: Uint8Array;
-      try {
-        stored = inSpan(pack, location.offset, location.length) ?? (await readBlob(pack, location.offset, location.length));
-      } catch (error) {
-        throw failed(error, id, pack, content, describe);
-      }
+      const { stored, location } = await storedBlob(id, content, describe);
       take(id, stored, location.rawLength, codecCode(location.codec));
     }
   };
@@ -139,15 +142,7 @@ export function createBlobReader(repo: Repository, contents: Contents): BlobRead
     },
     async *plain(content, describe) {
       for (const id of contents.blobs(content)) {
-        const location = repo.index.lookup(id);
-        if (location === undefined) throw missing(id, content, describe);
-        const pack = packNumber.get(location.packId)!;
-        let stored: Uint8Array;
-        try {
-          stored = inSpan(pack, location.offset, location.length) ?? (await readBlob(pack, location.offset, location.length));
-        } catch (error) {
-          throw failed(error, id, pack, content, describe);
-        }
+        const { stored, location, pack } = await storedBlob(id, content, describe);
         yield unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, repo, `data blob ${toHex(id)} in ${packFileName(packs[pack]!.name)} (${describe(content)})`);
       }
     },
