@@ -62,7 +62,9 @@ export function comparisonTable(medians: Medians, samples: readonly Sample[], to
     return [metric.label, ...tools.map((tool) => format(values[tool])), ...peers.map((peer) => formatRatio(ratio(values.cairn, values[peer])))];
   });
   rows.push(['restore verified', ...tools.map((tool) => verification(samples, tool)), ...peers.map(() => '')]);
-  rows.push(['encryption', ...tools.map((tool) => TOOL_SETTINGS[tool].encryption), ...peers.map(() => '')]);
+  // CAIRN_BENCH_PASSWORD encrypts cairn's repository (tools.ts).
+  const encryption = (tool: ToolName): string => (tool === 'cairn' && (process.env['CAIRN_BENCH_PASSWORD'] ?? '') !== '' ? 'aes-256-gcm (CAIRN_BENCH_PASSWORD)' : TOOL_SETTINGS[tool].encryption);
+  rows.push(['encryption', ...tools.map(encryption), ...peers.map(() => '')]);
   const compression = (tool: ToolName): string =>
     tool === 'cairn' && cairnArgs.length > 0 ? `repository default; backup ${cairnArgs.join(' ')}` : TOOL_SETTINGS[tool].compression;
   rows.push(['compression', ...tools.map(compression), ...peers.map(() => '')]);

@@ -5,6 +5,7 @@ import { createPackBuilder } from '@cairn/pack';
 import type { EncodedBlob, PackBuilder } from '@cairn/pack';
 import { writeIndexFile } from '../repo/index-files.js';
 import { contentIds } from '../repo/content-ids.js';
+import { createWorkInFlight } from '../repo/worker-pool.js';
 
 /** Options of createPackWriter. */
 export interface PackWriterOptions {
@@ -14,11 +15,17 @@ export interface PackWriterOptions {
   readonly checkpointPacks?: number;
   /** Called with each pack once its file is written, before it is in an index file. */
   readonly onPack?: (pack: IndexPack) => void;
+  /**
+   * Pack files written at once (default 2): `add` returns while fewer are being written, so the
+   * next pack fills while one uploads or syncs; a failed write fails the next `add` or `finish`.
+   */
+  readonly parallelWrites?: number;
 }
 
 /**
  * The one place cairn builds pack files: collects encoded blobs into packs (data and trees
- * apart, so trees load from few packs, and tree packs are marked so for a local cache), writes each pack once it reaches the pack size, and
+ * apart, so trees load from few packs, and tree packs are marked so for a local cache), writes each pack once it reaches the pack size
+ * (`parallelWrites` at once, so a remote upload or a disk's sync overlaps the next pack), and
  * writes an index file for the packs written, always after them: at every checkpoint, at
  * `finish` and at `abort`. Backups, prune's repacking and repair's new trees all write through it.
  */
@@ -45,7 +52,10 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
   const newBuilder = (): PackBuilder => createPackBuilder({ storage: spare.pop() ?? new Uint8Array(packSize + 1024 * 1024), hash: ids.hash });
   const builders: Record<BlobType, PackBuilder> = { data: newBuilder(), tree: newBuilder() };
   let unindexed: IndexPack[] = [];
-  const packWrites = new Set<Promise<void>>();
+  const parallelWrites = options.parallelWrites ?? 2;
+  if (!Number.isInteger(parallelWrites) || parallelWrites < 1) throw new RangeError(`parallelWrites must be a whole number >= 1, not ${parallelWrites}`);
+  // Each pack being written counts 1: at most parallelWrites at once.
+  const packWrites = createWorkInFlight();
   let bytesWritten = 0;
   let packsWritten = 0;
 
@@ -74,23 +84,20 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
 
   return {
     async add(id, type, blob) {
+      packWrites.rethrow();
       builders[type].add(id, type, blob);
       if (builders[type].size < packSize) return;
-      const write = flush(type);
-      packWrites.add(write);
-      try {
-        await write;
-      } finally {
-        packWrites.delete(write);
-      }
+      packWrites.track(flush(type), 1);
+      await packWrites.waitBelow(parallelWrites - 1, 0);
     },
     async finish() {
-      await flush('data');
-      await flush('tree');
+      packWrites.track(flush('data'), 1);
+      packWrites.track(flush('tree'), 1);
+      await packWrites.drain();
       await writeIndex();
     },
     async abort() {
-      await Promise.allSettled([...packWrites]);
+      await packWrites.settle();
       await writeIndex();
     },
     get bytesWritten() {

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { CairnError } from '@cairn/core';
+import type { Backend } from '@cairn/core';
+import { encodeBlob } from '@cairn/pack';
+import { blobId } from '@cairn/chunker';
+import { createMemoryBackend } from '@cairn/transport';
+import { createPackWriter } from '../src/write/pack-writer.js';
+import { seededBytes } from './helpers.js';
+
+/** A backend whose data writes take `delayMs` and count how many run at once; the `failAt`-th data write fails. */
+function slowBackend(delayMs: number, failAt = 0): { backend: Backend; most: () => number; dataWrites: () => number } {
+  const inner = createMemoryBackend();
+  let running = 0;
+  let most = 0;
+  let writes = 0;
+  const backend: Backend = {
+    ...inner,
+    location: inner.location,
+    create: () => inner.create(),
+    read: (type, name, range) => inner.read(type, name, range),
+    stat: (type, name) => inner.stat(type, name),
+    list: (type) => inner.list(type),
+    remove: (type, name) => inner.remove(type, name),
+    async write(type, name, data) {
+      if (type !== 'data') return inner.write(type, name, data);
+      writes += 1;
+      const mine = writes;
+      running += 1;
+      most = Math.max(most, running);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (mine === failAt) throw new CairnError('ERR_IO', `write ${mine} failed on purpose`);
+        await inner.write(type, name, data);
+      } finally {
+        running -= 1;
+      }
+    },
+  };
+  return { backend, most: () => most, dataWrites: () => writes };
+}
+
+/** Adds `blobs` distinct data blobs of 64 KiB each (two to a pack of 128 KiB). */
+async function fill(add: (id: Uint8Array, blob: ReturnType<typeof encodeBlob>) => Promise<void>, blobs: number): Promise<void> {
+  for (let i = 0; i < blobs; i += 1) {
+    const plain = seededBytes(64 * 1024, i + 1);
+    await add(blobId(plain), encodeBlob(plain, null, 3));
+  }
+}
+
+describe('the pack writer writes packs side by side', () => {
+  it('has at most parallelWrites pack files being written at once, and indexes every pack after it is written', async () => {
+    for (const parallelWrites of [1, 2, 3]) {
+      const { backend, most, dataWrites } = slowBackend(30);
+      const indexed: string[] = [];
+      const writer = createPackWriter(backend, { packSize: 128 * 1024, parallelWrites, onPack: (pack) => indexed.push(Buffer.from(pack.id).toString('hex')) });
+      await fill((id, blob) => writer.add(id, 'data', blob), 16);
+      await writer.finish();
+      expect(dataWrites()).toBe(8);
+      expect(most()).toBe(parallelWrites);
+      const stored: string[] = [];
+      for await (const file of backend.list('data')) stored.push(file.name);
+      expect(stored.sort()).toEqual([...indexed].sort());
+      let indexFiles = 0;
+      for await (const _ of backend.list('index')) indexFiles += 1;
+      expect(indexFiles).toBe(1);
+    }
+  });
+
+  it('a pack write that fails fails a later add or finish with its error, and abort indexes only the packs written', async () => {
+    const { backend } = slowBackend(20, 2);
+    const indexed: string[] = [];
+    const writer = createPackWriter(backend, { packSize: 128 * 1024, parallelWrites: 2, onPack: (pack) => indexed.push(Buffer.from(pack.id).toString('hex')) });
+    const failed = await fill((id, blob) => writer.add(id, 'data', blob), 16).then(() => writer.finish()).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ code: 'ERR_IO', message: 'write 2 failed on purpose' });
+    await writer.abort();
+    const stored: string[] = [];
+    for await (const file of backend.list('data')) stored.push(file.name);
+    expect(stored.sort()).toEqual([...indexed].sort());
+    expect(stored.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a parallelWrites that is not a whole number >= 1', () => {
+    expect(() => createPackWriter(createMemoryBackend(), { packSize: 1024, parallelWrites: 0 })).toThrow(RangeError);
+  });
+});
