@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import bcrypt from 'bcryptjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { seededBytes } from '../../../packages/repository/test/helpers.js';
 import { cairn, jsonLines, jsonSummary, startCli, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
@@ -16,6 +16,10 @@ const PW = { CAIRN_PASSWORD: 'remote test password' };
 /** Starts `cairn --repo <folder> serve --listen 127.0.0.1:0 --json …` and waits for the URL it prints. */
 async function serve(folder: string, flags: readonly string[] = []) {
   const run = startCli(['--repo', folder, 'serve', '--listen', '127.0.0.1:0', '--json', ...flags]);
+  // A test that fails before stopping its server leaves none running.
+  onTestFinished(() => {
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     run.child.stdout?.on('data', (d: Buffer) => {
