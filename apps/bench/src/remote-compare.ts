@@ -94,7 +94,8 @@ export async function runRemoteComparison(options: RemoteComparisonOptions): Pro
       servers[kind] = server;
       options.log(`started ${server.description}`);
     }
-    const targets: Target[] = options.tools.flatMap((tool) => (['local', ...options.kinds] as TargetKind[]).map((kind) => ({ tool: tool.name, kind })));
+    const runsOn = (tool: RemoteTool, kind: TargetKind): boolean => tool === 'cairn' || kind === 'local' || servers[kind]?.resticLeftOut === undefined;
+    const targets: Target[] = options.tools.flatMap((tool) => (['local', ...options.kinds] as TargetKind[]).filter((kind) => runsOn(tool.name, kind)).map((kind) => ({ tool: tool.name, kind })));
     let corpus: RemoteComparisonResult['corpus'] | undefined;
     for (let rep = 1; rep <= options.reps; rep += 1) {
       const repDir = join(options.runDir, `rep-${rep}`);
@@ -145,7 +146,7 @@ export async function runRemoteComparison(options: RemoteComparisonOptions): Pro
       if (!options.keep) await rm(repDir, { recursive: true, force: true });
     }
     const described: RemoteComparisonResult['servers'] = Object.fromEntries(
-      Object.entries(servers).map(([kind, server]) => [kind, { cairn: server.description, restic: server.restic('probe').server, counting: server.counting }]),
+      Object.entries(servers).map(([kind, server]) => [kind, { cairn: server.description, restic: server.resticLeftOut === undefined ? server.restic('probe').server : `none: ${server.resticLeftOut}`, counting: server.counting }]),
     );
     if (!options.keep) await rm(path, { recursive: true, force: true });
     return { path, corpus: corpus!, targets, servers: described, samples, failures };

@@ -45,7 +45,7 @@ export function formatBytes(value: number | undefined): string {
 
 /** The table: a row per target with its medians, its first backup against the same tool's local one, and the bytes its server sent. */
 export function remoteTable(medians: Record<string, TargetMedians>, targets: readonly Target[]): string {
-  const header = ['target', 'first backup', 'no-op backup', 'no-op, cold cache', 'first / local', 'peak RSS, first', 'sent by server: first', 'no-op', 'no-op, cold cache'];
+  const header = ['target', 'first backup', 'no-op backup', 'no-op, cold cache', 'first / local', 'peak RSS, first', 'server sent, first', 'server sent, no-op', 'server sent, cold no-op'];
   const rows = targets.map((target) => {
     const m = medians[targetKey(target)]!;
     const local = medians[targetKey({ tool: target.tool, kind: 'local' })];

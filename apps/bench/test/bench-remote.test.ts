@@ -74,10 +74,15 @@ describe('cairn-bench --repo-url', () => {
     expect(tableRow(run.stdout, 'restic sftp')!.slice(6)).toEqual([expect.stringMatching(bytes), expect.stringMatching(bytes), expect.stringMatching(bytes)]);
   });
 
+  it('measures cairn against s3rver (restic left out: it cannot back up to s3rver)', async () => {
+    const out = await runRemote(['s3'], ['cairn']);
+    expect(out.medians['cairn s3']!.bytesSent.noop).toBeLessThan(1_000_000);
+  });
+
   it('rejects an unknown kind of server', async () => {
     const work = await tempDir();
     const run = await bench(['--repo-url', 'rest,ftp', '--work', work, '--no-install']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/"ftp" is not a kind of server the bench starts: choose from rest, sftp/);
+    expect(run.stderr).toMatch(/"ftp" is not a kind of server the bench starts: choose from rest, sftp, s3/);
   });
 });

@@ -126,7 +126,7 @@ async function remote(session: Session, flags: CompareFlags, kinds: RemoteKind[]
   const table = remoteTable(medians, result.targets);
   const checks = remoteChecks(medians, result.targets);
   const c = result.corpus;
-  const servers = Object.entries(result.servers).map(([kind, s]) => `${kind}: cairn to ${s.cairn}, restic to ${s.restic}; bytes sent: ${s.counting}`);
+  const servers = Object.entries(result.servers).map(([kind, s]) => `${kind}: cairn to ${s.cairn}; restic to ${s.restic}; bytes sent: ${s.counting}`);
   const lines = [
     ...header(session),
     `corpus: ${description}; ${formatMegabytes(c.bytes)} in ${c.files.toLocaleString('en')} files, ${c.dirs.toLocaleString('en')} folders, backed up as ${result.path}`,
