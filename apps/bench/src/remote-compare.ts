@@ -9,7 +9,7 @@ import type { CommandSpec } from './run-measured.js';
 import { DROP_CACHES } from './run-tool.js';
 import type { RunSettings } from './run-tool.js';
 import { startRemoteServer } from './remote-servers.js';
-import type { RemoteKind, RemoteLocation, RemoteServer } from './remote-servers.js';
+import type { RemoteKind, RemoteLocation, RemoteServer } from './remote-server.js';
 import type { Failure } from './step-guard.js';
 import { digestTree } from './tree-digest.js';
 import type { TreeDigest } from './tree-digest.js';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findExecutable } from '../src/find-executable.js';
-import { sshdUnavailable } from '../src/remote-servers.js';
+import { sshdUnavailable } from '../src/sftp-server.js';
 import { bench, CLI, tableRow } from './run-bench.js';
 import { tempDir } from './temp-dir.js';
 
