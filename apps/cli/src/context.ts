@@ -7,6 +7,7 @@ import type { Repository, SnapshotEntry, SnapshotFilter } from '@cairn/repositor
 import { openBackend } from './backend.js';
 import { emitSummary, fatalErrorLine, warn } from './output.js';
 import { usageError } from './usage.js';
+import { passwordGiven, repositoryPassword } from './password.js';
 
 /** Exit codes of the cairn command. */
 export const EXIT = { ok: 0, error: 1, partial: 3 } as const;
@@ -19,6 +20,8 @@ export interface GlobalOptions {
   readonly quiet?: boolean;
   /** -v: more detail (restore lists every entry; errors show their causes). */
   readonly verbose?: boolean;
+  /** --password-file: the password of an encrypted repository. */
+  readonly passwordFile?: string;
 }
 
 /** The options of a command merged with the program's global ones. */
@@ -42,7 +45,8 @@ export function repoLocation(options: GlobalOptions): { path: string; isDefault:
 
 /** Opens the repository the options name. */
 export async function openRepo(options: GlobalOptions): Promise<Repository> {
-  return openRepository(openBackend(repoLocation(options).path));
+  const { path } = repoLocation(options);
+  return openRepository(openBackend(path), { password: repositoryPassword(options.passwordFile, path) });
 }
 
 /**
@@ -53,12 +57,19 @@ export async function openOrCreateRepo(options: GlobalOptions): Promise<Reposito
   const { path, isDefault } = repoLocation(options);
   const backend = openBackend(path);
   try {
-    return await openRepository(backend);
+    return await openRepository(backend, { password: repositoryPassword(options.passwordFile, path) });
   } catch (error) {
     if (!isDefault || !isCairnError(error, 'ERR_NOT_REPOSITORY')) throw error;
   }
-  const repo = await initRepository(backend);
-  if (options.quiet !== true) process.stderr.write(`created a new repository at ${path} (the default; choose another with --repo or CAIRN_REPO)\n`);
+  // A password given (a file, CAIRN_PASSWORD, CAIRN_PASSWORD_COMMAND) makes the new repository an encrypted one.
+  const password = passwordGiven(options.passwordFile) ? await repositoryPassword(options.passwordFile, path)() : undefined;
+  const repo = await initRepository(backend, password === undefined ? {} : { password });
+  if (options.quiet !== true) {
+    process.stderr.write(`created a new repository at ${path} (the default; choose another with --repo or CAIRN_REPO)\n`);
+    process.stderr.write(password === undefined
+      ? 'it is not encrypted: `cairn init --repo <path> --encryption aes-256-gcm` creates an encrypted one\n'
+      : 'it is encrypted (aes-256-gcm) with the password given\n');
+  }
   return repo;
 }
 

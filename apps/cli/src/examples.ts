@@ -14,6 +14,8 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   init: [
     ['cairn init --repo /mnt/usb/cairn', 'create a repository on a USB disk'],
     ['cairn init --repo /mnt/usb/cairn --max-size 50%', 'one that keeps under half of its filesystem'],
+    ['cairn init --repo /mnt/usb/cairn --encryption aes-256-gcm', 'an encrypted one (the password is asked for twice)'],
+    ['CAIRN_PASSWORD_COMMAND="pass show cairn" cairn init --repo /mnt/usb/cairn', 'a password given makes it encrypted'],
   ],
   backup: [
     ['cairn backup ~/projects/acme --tag nightly', 'back up a folder (the first backup creates the default repository)'],
@@ -94,6 +96,11 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn repair snapshots --dry-run', 'which snapshots lost data'],
     ['cairn repair snapshots', 'write mended copies of them'],
   ],
+  key: [['cairn key list', 'the key files of an encrypted repository']],
+  'key list': [['cairn key list', 'the key files; * marks the one the password opened']],
+  'key add': [['CAIRN_NEW_PASSWORD_COMMAND="pass show cairn-2" cairn key add', 'another password that opens the repository']],
+  'key remove': [['cairn key remove 3fa2', 'remove a key file by an id prefix (never the last one)']],
+  'key passwd': [['cairn key passwd', 'change the password in use (asked for twice)']],
   unlock: [
     ['cairn unlock', 'remove locks of processes that are gone'],
     ['cairn unlock --remove-all', 'remove every lock (only when no cairn runs on the repository)'],

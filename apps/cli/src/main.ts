@@ -18,6 +18,7 @@ import { registerForget } from './commands/forget.js';
 import { registerGrep } from './commands/grep.js';
 import { registerHelpDoc } from './commands/help-doc.js';
 import { registerInit } from './commands/init.js';
+import { registerKey } from './commands/key.js';
 import { registerLs } from './commands/ls.js';
 import { registerProjects } from './commands/projects.js';
 import { registerPrune } from './commands/prune.js';
@@ -48,6 +49,7 @@ const program = new Command('cairn')
   .description('cairn: content-addressed, deduplicating, incremental backups')
   .version(VERSION)
   .option('-r, --repo <path>', 'the repository folder (default: $CAIRN_REPO, else the per-user default)')
+  .option('--password-file <file>', 'the password of an encrypted repository, in the first line of this file (else $CAIRN_PASSWORD, $CAIRN_PASSWORD_COMMAND or a prompt)')
   .option('--json', 'print JSON Lines on stdout: progress, warnings, the result (docs/JSON.md)')
   .option('-q, --quiet', 'print nothing but errors and warnings (listings, cat and stats still print what they were asked for); no progress')
   .option('-v, --verbose', 'print more detail (restore lists every entry; errors show their causes)')
@@ -85,6 +87,7 @@ registerForget(program);
 registerPrune(program);
 registerRepair(program);
 registerUnlock(program);
+registerKey(program);
 registerConfig(program);
 registerServe(program);
 registerDevice(program);

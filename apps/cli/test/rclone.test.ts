@@ -6,6 +6,9 @@ import { seededBytes } from '../../../packages/repository/test/helpers.js';
 import { cairn, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
+/** Remote repositories are always encrypted: every run gives the password. */
+const PW = { CAIRN_PASSWORD: 'remote test password' };
+
 const ok = (run: Run): Run => {
   expect(run.code, run.stderr).toBe(0);
   return run;
@@ -25,7 +28,7 @@ async function rcloneWrapper(home: string): Promise<{ env: Record<string, string
   await writeFile(script, `#!/bin/sh\necho $$ > '${pidFile}'\nexec rclone --config /dev/null --bwlimit 4M "$@"\n`);
   await chmod(script, 0o755);
   return {
-    env: { CAIRN_RCLONE_PROGRAM: script },
+    env: { ...PW, CAIRN_RCLONE_PROGRAM: script },
     pid: () => readFile(pidFile, 'utf8').then((text) => Number(text.trim()), () => undefined),
   };
 }
@@ -36,15 +39,15 @@ describe('rclone: repositories', () => {
     const folder = join(home, 'repo');
     const env = { RCLONE_CONFIG: '/dev/null' };
     const repo = `rclone::local:${folder}`;
-    ok(await cairn(['--repo', repo, 'init'], { home, env }));
-    ok(await cairn(['--repo', repo, 'backup', await sources(home, 100_000)], { home, env }));
-    ok(await cairn(['--repo', repo, 'backup', join(home, 'src')], { home, env }));
+    ok(await cairn(['--repo', repo, 'init'], { home, env: { ...PW, ...env } }));
+    ok(await cairn(['--repo', repo, 'backup', await sources(home, 100_000)], { home, env: { ...PW, ...env } }));
+    ok(await cairn(['--repo', repo, 'backup', join(home, 'src')], { home, env: { ...PW, ...env } }));
     expect(await readdir(join(folder, 'snapshots'))).toHaveLength(2);
-    ok(await cairn(['--repo', folder, 'check', '--read-data'], { home }));
-    const missing = await cairn(['--repo', 'rclone:nosuchremote:repo', 'snapshots'], { home, env });
+    ok(await cairn(['--repo', folder, 'check', '--read-data'], { home, env: PW }));
+    const missing = await cairn(['--repo', 'rclone:nosuchremote:repo', 'snapshots'], { home, env: { ...PW, ...env } });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^cairn: rclone:nosuchremote:repo: rclone serve restic exited with status 1: .*nosuchremote/m);
-    const noRclone = await cairn(['--repo', repo, 'snapshots'], { home, env: { PATH: '/nonexistent' } });
+    const noRclone = await cairn(['--repo', repo, 'snapshots'], { home, env: { ...PW, PATH: '/nonexistent' } });
     expect(noRclone.code).toBe(1);
     expect(noRclone.stderr).toContain('"rclone" is not installed (not found on PATH)');
   });
@@ -54,9 +57,9 @@ describe('rclone: repositories', () => {
     const folder = join(home, 'repo');
     const wrapper = await rcloneWrapper(home);
     const repo = `rclone::local:${folder}`;
-    ok(await cairn(['--repo', repo, 'init'], { home, env: wrapper.env }));
+    ok(await cairn(['--repo', repo, 'init'], { home, env: { ...PW, ...wrapper.env } }));
     const src = await sources(home, 3_000_000);
-    const backup = cairn(['--repo', repo, 'backup', src], { home, env: wrapper.env });
+    const backup = cairn(['--repo', repo, 'backup', src], { home, env: { ...PW, ...wrapper.env } });
     let killed = false;
     for (let i = 0; i < 500 && !killed; i++) {
       await sleep(10);
@@ -72,9 +75,9 @@ describe('rclone: repositories', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/^cairn: rclone::local:.*: rclone serve restic was killed \(SIGKILL\)/m);
     expect(await readdir(join(folder, 'snapshots'))).toEqual([]);
-    ok(await cairn(['--repo', folder, 'check'], { home }));
-    ok(await cairn(['--repo', repo, 'backup', src], { home, env: { RCLONE_CONFIG: '/dev/null' } }));
+    ok(await cairn(['--repo', folder, 'check'], { home, env: PW }));
+    ok(await cairn(['--repo', repo, 'backup', src], { home, env: { ...PW, RCLONE_CONFIG: '/dev/null' } }));
     expect(await readdir(join(folder, 'snapshots'))).toHaveLength(1);
-    ok(await cairn(['--repo', folder, 'check', '--read-data'], { home }));
+    ok(await cairn(['--repo', folder, 'check', '--read-data'], { home, env: PW }));
   });
 });

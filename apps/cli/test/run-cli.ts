@@ -51,8 +51,8 @@ afterEach(async () => {
 });
 
 /** Starts `cairn args…` as a real child process with the test process's environment (no default repository), to stop or race it. */
-export function startCli(args: readonly string[]): ChildRun {
-  return watchChild(spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_REPO: '' } }));
+export function startCli(args: readonly string[], env: Record<string, string> = {}): ChildRun {
+  return watchChild(spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_REPO: '', ...env } }));
 }
 
 /** One message of `--json` output (docs/JSON.md). */

@@ -5,6 +5,9 @@ import { startS3Server } from '../../../packages/remote/test/s3-server.js';
 import type { S3TestServer } from '../../../packages/remote/test/s3-server.js';
 import { cairn, tempDir } from './run-cli.js';
 
+/** Remote repositories are always encrypted: every run gives the password. */
+const PW = { CAIRN_PASSWORD: 'remote test password' };
+
 let server: S3TestServer;
 beforeAll(async () => {
   server = await startS3Server();
@@ -19,7 +22,7 @@ const location = (): string => `s3:${server.endpoint.replace('http://', '')}/${s
 
 /** Runs cairn against the server with its credentials and the cache under `home`. */
 const run = (home: string, args: string[], env: Record<string, string> = {}) =>
-  cairn(args, { home, env: { ...server.env, XDG_CACHE_HOME: join(home, 'cache'), ...env } });
+  cairn(args, { home, env: { ...PW, ...server.env, XDG_CACHE_HOME: join(home, 'cache'), ...env } });
 
 /** Files in `dir` and below (relative paths), folders left out. */
 async function files(dir: string): Promise<string[]> {

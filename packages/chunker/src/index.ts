@@ -7,4 +7,4 @@ export { DEFAULT_CHUNKER_PARAMS } from './chunker-params.js';
 export type { ChunkerParams } from './chunker-params.js';
 export { createChunker } from './streaming-chunker.js';
 export type { StreamingChunker, ChunkerOptions } from './streaming-chunker.js';
-export { blobId } from './blob-id.js';
+export { blobId, keyedBlobId } from './blob-id.js';

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'ERR_UNSUPPORTED'
   | 'ERR_ABORTED'
   | 'ERR_IO'
+  /** An encrypted repository was opened without a password, or no key matches the one given. */
+  | 'ERR_PASSWORD'
   /** An argument or option the user gave is not valid (the message names it and its value). */
   | 'ERR_USAGE';
 

@@ -19,6 +19,13 @@ export interface BlobLocation {
 export interface BlobIndex {
   /** Adds a pack's blobs; a blob already indexed keeps its first location (and counts as a duplicate). */
   addPack(packId: Id, blobs: readonly PackedBlob[]): void;
+  /**
+   * Adds the blobs `from` to `to` of `columns` to pack `packId`, as addPack does, without a
+   * PackedBlob per blob (the index-file scanner's path). The fields must be valid: no checks.
+   */
+  addPackColumns(packId: Id, columns: BlobColumns, from: number, to: number): void;
+  /** Makes room for `more` blobs beyond those held, so adding them never grows the arrays again. */
+  reserve(more: number): void;
   /** True when `id` is indexed. */
   has(id: Id): boolean;
   /** Where `id` is stored, or undefined. */
@@ -37,7 +44,20 @@ export interface BlobIndex {
   memoryBytes(): number;
 }
 
+/**
+ * Blobs as columns: blob i's id is the 32 bytes of `idBytes` at `idAt[i]`, its type code
+ * | codec code << 1 is `kind[i]`, and its offset, length and rawLength are `fields[3i..3i+2]`.
+ */
+export interface BlobColumns {
+  readonly idBytes: Uint8Array;
+  readonly idAt: Uint32Array;
+  readonly kind: Uint8Array;
+  readonly fields: Uint32Array;
+}
+
 const WORDS = ID_LENGTH / 4;
+/** The byte order of this machine's typed arrays (ids are compared as words in it). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const FIELDS = 4; // pack ordinal, offset, length, rawLength
 const MAX_LOAD = 0.7;
 const UINT32_MAX = 0xffff_ffff;
@@ -109,9 +129,10 @@ export function createBlobIndex(): BlobIndex {
     };
   };
 
-  const grow = (needed: number): void => {
+  /** Room for `needed` blobs: exactly that many, or with the growth rule's slack. */
+  const grow = (needed: number, exact = false): void => {
     const grown = capacity < DOUBLING_LIMIT ? capacity * 2 : capacity + Math.ceil(capacity / 8);
-    capacity = Math.max(needed, grown, 1024);
+    capacity = exact ? needed : Math.max(needed, grown, 1024);
     const nextIds = new Uint8Array(capacity * ID_LENGTH);
     nextIds.set(ids);
     ids = nextIds;
@@ -137,40 +158,69 @@ export function createBlobIndex(): BlobIndex {
     }
   };
 
+  /** The ordinal of `packId` (added when new), after making room for `adding` more blobs. */
+  const openPack = (packId: Id, adding: number): number => {
+    const hex = toHex(packId);
+    let ordinal = packOrdinals.get(hex);
+    if (ordinal === undefined) {
+      ordinal = packs.length;
+      packs.push(new Uint8Array(packId));
+      packOrdinals.set(hex, ordinal);
+    }
+    const needed = count + adding;
+    if (needed > capacity) grow(needed);
+    if (needed > table.length * MAX_LOAD) rehash(needed);
+    return ordinal;
+  };
+
+  /** Adds the blob whose id is in `key` (a duplicate only counts). */
+  const insert = (ordinal: number, kind: number, offset: number, length: number, rawLength: number): void => {
+    const slot = probe();
+    if (table[slot] !== 0) {
+      duplicates += 1;
+      return;
+    }
+    const entry = count;
+    count += 1;
+    const w = entry * WORDS;
+    for (let j = 0; j < WORDS; j += 1) ids32[w + j] = key32[j]!;
+    const f = entry * FIELDS;
+    fields[f] = ordinal;
+    fields[f + 1] = offset;
+    fields[f + 2] = length;
+    fields[f + 3] = rawLength;
+    kinds[entry] = kind;
+    table[slot] = (key32[0]! & ~mask) | (entry + 1);
+  };
+
   return {
     addPack(packId, blobs) {
       checkId(packId, 'packId');
       if (!Array.isArray(blobs)) throw new TypeError(`blobs must be an array, not ${describeValue(blobs)}`);
       const codes = blobs.map((blob: PackedBlob, i) => blobCode(blob) ?? checkBlob(blob, `blobs[${i}] of pack ${toHex(packId)}`));
-      const hex = toHex(packId);
-      let ordinal = packOrdinals.get(hex);
-      if (ordinal === undefined) {
-        ordinal = packs.length;
-        packs.push(new Uint8Array(packId));
-        packOrdinals.set(hex, ordinal);
-      }
-      const needed = count + blobs.length;
-      if (needed > capacity) grow(needed);
-      if (needed > table.length * MAX_LOAD) rehash(needed);
+      const ordinal = openPack(packId, blobs.length);
       for (let i = 0; i < blobs.length; i += 1) {
         const blob = blobs[i]!;
         key.set(blob.id);
-        const slot = probe();
-        if (table[slot] !== 0) {
-          duplicates += 1;
-          continue;
-        }
-        const entry = count;
-        count += 1;
-        ids.set(key, entry * ID_LENGTH);
-        const f = entry * FIELDS;
-        fields[f] = ordinal;
-        fields[f + 1] = blob.offset;
-        fields[f + 2] = blob.length;
-        fields[f + 3] = blob.rawLength;
-        kinds[entry] = codes[i]!;
-        table[slot] = (key32[0]! & ~mask) | (entry + 1);
+        insert(ordinal, codes[i]!, blob.offset, blob.length, blob.rawLength);
       }
+    },
+    addPackColumns(packId, columns, from, to) {
+      checkId(packId, 'packId');
+      const { idBytes, idAt, kind, fields: values } = columns;
+      const view = new DataView(idBytes.buffer, idBytes.byteOffset, idBytes.byteLength);
+      const ordinal = openPack(packId, to - from);
+      for (let i = from; i < to; i += 1) {
+        const at = idAt[i]!;
+        for (let w = 0; w < WORDS; w += 1) key32[w] = view.getInt32(at + w * 4, LITTLE_ENDIAN);
+        insert(ordinal, kind[i]!, values[i * 3]!, values[i * 3 + 1]!, values[i * 3 + 2]!);
+      }
+    },
+    reserve(more) {
+      checkUint(more, 'more');
+      const needed = count + more;
+      if (needed > capacity) grow(needed, true);
+      if (needed > table.length * MAX_LOAD) rehash(needed);
     },
     has: (id) => find(id) >= 0,
     lookup(id) {

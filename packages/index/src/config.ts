@@ -14,7 +14,8 @@ export interface RepoConfig {
   readonly chunker: { readonly algorithm: 'fastcdc'; readonly min: number; readonly avg: number; readonly max: number };
   readonly hash: 'sha256';
   readonly compression: { readonly codec: CodecName; readonly level: number };
-  readonly encryption: 'none';
+  /** 'none', or the AEAD cipher every stored file is encrypted with (docs/FORMAT.md, "Encryption"). */
+  readonly encryption: 'none' | 'aes-256-gcm' | 'chacha20-poly1305';
   /** A pack is closed once it holds at least this many bytes. */
   readonly packSize: number;
   /** Optional (absent when unset): the most the repository may hold; backups keep it under this. */
@@ -119,7 +120,7 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
 
   if (field(value, 'version') !== FORMAT_VERSION) expected('version', value['version'], `${FORMAT_VERSION}`);
   // An encrypted repository may not even have the other fields in the clear: name it first.
-  const encryption = known('encryption', field(value, 'encryption'), ['none'] as const);
+  const encryption = known('encryption', field(value, 'encryption'), ['none', 'aes-256-gcm', 'chacha20-poly1305'] as const);
   refuseUnknownKeys(value, KEYS, '', fail);
   const id = field(value, 'id');
   if (typeof id !== 'string' || !isHexId(id)) expected('id', id, '64 lower-case hex digits');

@@ -1,4 +1,6 @@
+import { ID_LENGTH } from '@cairn/core';
 import type { Id, PackedBlob } from '@cairn/core';
+import type { BlobColumns, BlobIndex } from './blob-index.js';
 import { checkId, checkUint } from './argument-checks.js';
 import { blobTypeCode, blobTypeFromCode, codecCode, codecFromCode } from '@cairn/core';
 import { describeValue } from './describe-value.js';
@@ -6,6 +8,7 @@ import { createFieldReader, own } from './field-reader.js';
 import type { FieldReader } from './field-reader.js';
 import { FORMAT_VERSION } from './format-version.js';
 import { packValue, unpackValue, wireInt } from './msgpack.js';
+import { keyBytes, MsgpackCursor, ScanMiss, scanMiss } from './msgpack-cursor.js';
 
 /** One pack of an index file and the blobs it holds. */
 export interface IndexPack {
@@ -65,4 +68,110 @@ function readBlobEntry(read: FieldReader, value: unknown, path: string): PackedB
   const codecNumber = read.uint(entry[5], `${path}[5] (codec)`);
   const codec = codecFromCode(codecNumber) ?? read.fail(`${path}[5] (codec)`, `is ${codecNumber}, expected 0 (none) or 1 (zstd)`);
   return { id, type, offset, length, rawLength, codec };
+}
+
+/** What scanIndexFile found: the packs (their ids in `bytes`) and their blobs as columns. */
+export interface ScannedIndexFile extends BlobColumns {
+  /** Per pack, where its 32-byte id is in `idBytes`. */
+  readonly packIdAt: Uint32Array;
+  /** Per pack and one past the last: pack p's blobs are `packStart[p]` to `packStart[p + 1]`. */
+  readonly packStart: Uint32Array;
+}
+
+const KEY_V = keyBytes('v');
+const KEY_PACKS = keyBytes('packs');
+const KEY_ID = keyBytes('id');
+const KEY_BLOBS = keyBytes('blobs');
+/** The fewest bytes one blob entry takes: array tag, type, bin8 id, four one-byte numbers. */
+const MIN_ENTRY_BYTES = 1 + 1 + 2 + ID_LENGTH + 4;
+const UINT32_MAX = 0xffff_ffff;
+
+/**
+ * Reads an index file in place, without decoding it into objects: the layout encodeIndexFile
+ * writes (keys in its order, integers that fit 32 bits, type and codec known). Anything else
+ * throws SCAN_MISS: decodeIndexFile then reads it or gives its precise error.
+ */
+export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
+  const c = new MsgpackCursor(bytes);
+  if (c.map() !== 2 || !c.key(KEY_V) || c.uint() !== FORMAT_VERSION || !c.key(KEY_PACKS)) scanMiss();
+  const packCount = c.array();
+  if (packCount * (3 + KEY_ID.length + 2 + ID_LENGTH + KEY_BLOBS.length + 1) > bytes.length) scanMiss();
+  const packIdAt = new Uint32Array(packCount);
+  const packStart = new Uint32Array(packCount + 1);
+  // No more entries than this fit in the bytes (a blob count above it is a damaged file); an
+  // entry as encodeIndexFile writes it takes about 50 bytes, so little of the columns goes unused.
+  const most = Math.floor(bytes.length / MIN_ENTRY_BYTES);
+  const idAt = new Uint32Array(most);
+  const kind = new Uint8Array(most);
+  const fields = new Uint32Array(most * 3);
+  let n = 0;
+  for (let p = 0; p < packCount; p += 1) {
+    if (c.map() !== 2 || !c.key(KEY_ID)) scanMiss();
+    packIdAt[p] = c.binOf(ID_LENGTH);
+    if (!c.key(KEY_BLOBS)) scanMiss();
+    const blobCount = c.array();
+    if (n + blobCount > most) scanMiss();
+    for (let b = 0; b < blobCount; b += 1, n += 1) {
+      if (c.array() !== 6) scanMiss();
+      const type = c.uint();
+      if (type > 1) scanMiss();
+      idAt[n] = c.binOf(ID_LENGTH);
+      const offset = c.uint();
+      const length = c.uint();
+      const rawLength = c.uint();
+      const codec = c.uint();
+      if (codec > 1 || offset > UINT32_MAX || length > UINT32_MAX || rawLength > UINT32_MAX) scanMiss();
+      kind[n] = type | (codec << 1);
+      fields[n * 3] = offset;
+      fields[n * 3 + 1] = length;
+      fields[n * 3 + 2] = rawLength;
+    }
+    packStart[p + 1] = n;
+  }
+  if (!c.atEnd) scanMiss();
+  return { idBytes: bytes, idAt, kind, fields, packIdAt, packStart };
+}
+
+/** An index file read for a BlobIndex, not yet added to one. */
+export interface IndexFileEntries {
+  /** Blob entries in the file (duplicates included): what adding it may take. */
+  readonly blobCount: number;
+  /** Adds its packs to `index`, as addPack does for each. */
+  addTo(index: BlobIndex): void;
+}
+
+/**
+ * Reads an index file for a BlobIndex, with decodeIndexFile's errors (ERR_FORMAT / ERR_VERSION
+ * naming `where`). The common layout is scanned in place (no object per blob); anything else
+ * goes through decodeIndexFile.
+ */
+export function readIndexFileEntries(bytes: Uint8Array, where: string): IndexFileEntries {
+  let scanned: ScannedIndexFile;
+  try {
+    scanned = scanIndexFile(bytes);
+  } catch (error) {
+    if (!(error instanceof ScanMiss)) throw error;
+    const packs = decodeIndexFile(bytes, where);
+    return {
+      blobCount: packs.reduce((sum, pack) => sum + pack.blobs.length, 0),
+      addTo: (index) => {
+        for (const pack of packs) index.addPack(pack.id, pack.blobs);
+      },
+    };
+  }
+  const { packIdAt, packStart } = scanned;
+  return {
+    blobCount: packStart[packIdAt.length]!,
+    addTo: (index) => {
+      for (let p = 0; p < packIdAt.length; p += 1) {
+        const at = packIdAt[p]!;
+        index.addPackColumns(bytes.subarray(at, at + ID_LENGTH), scanned, packStart[p]!, packStart[p + 1]!);
+      }
+    },
+  };
+}
+
+/** Adds every pack of an index file to `index` (readIndexFileEntries, then addTo); nothing is added when it throws ERR_FORMAT / ERR_VERSION. */
+export function addIndexFile(index: BlobIndex, bytes: Uint8Array, where: string): void {
+  readIndexFileEntries(bytes, where).addTo(index);
 }

@@ -6,10 +6,13 @@
  * or a network: callers pass bytes in and get bytes out.
  */
 export { createBlobIndex } from './blob-index.js';
-export type { BlobIndex, BlobLocation } from './blob-index.js';
-export { encodeIndexFile, decodeIndexFile } from './index-file.js';
-export type { IndexPack } from './index-file.js';
+export type { BlobIndex, BlobLocation, BlobColumns } from './blob-index.js';
+export { encodeIndexFile, decodeIndexFile, scanIndexFile, addIndexFile, readIndexFileEntries } from './index-file.js';
+export type { IndexPack, ScannedIndexFile, IndexFileEntries } from './index-file.js';
+export { ScanMiss } from './msgpack-cursor.js';
 export { encodeTree, decodeTree } from './tree.js';
+export { scanTree, listNodes } from './tree-scan.js';
+export type { TreeListing } from './tree-scan.js';
 export type { TreeNode } from './tree-node.js';
 export { encodeSnapshot, decodeSnapshot } from './snapshot.js';
 export type { Snapshot, SnapshotSummary, SnapshotWorkingCopy, SkippedEntry, ClassCount } from './snapshot.js';

@@ -42,8 +42,7 @@ export function decodeTree(bytes: Uint8Array, where: string): TreeNode[] {
   const read = createFieldReader(where, 'tree');
   const root = read.root(unpackValue(bytes, where, 'tree'), ['v', 'nodes'], NEWEST_TREE_VERSION);
   let previous: { name: string; bytes: Buffer } | undefined;
-  const unknown = root.v >= 3 ? [] : root.v === 2 ? NODE_KEYS_V3 : [...NODE_KEYS_V2, ...NODE_KEYS_V3];
-  const keys = NODE_KEYS.filter((key) => !unknown.includes(key));
+  const keys = nodeKeys(root.v);
   return read.array(own(root, 'nodes'), 'nodes').map((value, i) => {
     const node = readNode(read, read.map(value, `nodes[${i}]`, keys), `nodes[${i}]`, root.v);
     const nameBytes = Buffer.from(nameToBytes(node.name));
@@ -55,6 +54,21 @@ export function decodeTree(bytes: Uint8Array, where: string): TreeNode[] {
     previous = { name: node.name, bytes: nameBytes };
     return node;
   });
+}
+
+/**
+ * Decodes node `i` of a tree of `version` from the bytes of its map alone (what scanTree found),
+ * with decodeTree's checks of one node: ERR_FORMAT naming `where` and `nodes[i]`.
+ */
+export function decodeTreeNode(bytes: Uint8Array, where: string, i: number, version: number): TreeNode {
+  const read = createFieldReader(where, 'tree');
+  return readNode(read, read.map(unpackValue(bytes, where, 'tree'), `nodes[${i}]`, nodeKeys(version)), `nodes[${i}]`, version);
+}
+
+/** The keys a node of a tree of `version` may have. */
+function nodeKeys(version: number): readonly string[] {
+  const unknown = version >= 3 ? [] : version === 2 ? NODE_KEYS_V3 : [...NODE_KEYS_V2, ...NODE_KEYS_V3];
+  return NODE_KEYS.filter((key) => !unknown.includes(key));
 }
 
 /** The wire map of a node, keys in format order, after checking every field. */

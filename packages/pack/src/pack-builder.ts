@@ -8,7 +8,7 @@ import { PACK_TRAILER_LENGTH, encodePackTrailer } from './pack-trailer.js';
 
 /** A complete pack: its bytes in order, its id and what it holds. */
 export interface FinishedPack {
-  /** SHA-256 of all the pack's bytes (blobs, header, trailer): its name in the repository. */
+  /** SHA-256 (keyed in an encrypted repository) of all the pack's bytes (blobs, header, trailer): its name in the repository. */
   readonly id: Id;
   /** The pack's bytes, to be written back to back: the blobs, then header and trailer. */
   readonly parts: readonly Uint8Array[];
@@ -24,6 +24,14 @@ export interface PackBuilderOptions {
    * buffer for another pack once the finished one is written. Default: keep references.
    */
   readonly storage?: Uint8Array;
+  /** The hash naming the pack (default SHA-256; an encrypted repository's keyed HMAC-SHA-256). */
+  readonly hash?: () => IncrementalHash;
+}
+
+/** A hash fed in pieces (node:crypto's Hash and Hmac). */
+export interface IncrementalHash {
+  update(data: Uint8Array): unknown;
+  digest(): Buffer;
 }
 
 /** Collects encoded blobs into one pack. */
@@ -44,7 +52,7 @@ export interface PackBuilder {
  * are hashed as they arrive, so finishing costs only the header.
  */
 export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder {
-  const hash = createHash('sha256');
+  const hash = options.hash?.() ?? createHash('sha256');
   const parts: Uint8Array[] = [];
   let storage = options.storage ?? null;
   const blobs: PackedBlob[] = [];
@@ -91,7 +99,8 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
       finished = true;
       const header = encodePackHeader(blobs);
       const trailer = encodePackTrailer(header.length);
-      hash.update(header).update(trailer);
+      hash.update(header);
+      hash.update(trailer);
       const digest = hash.digest();
       return {
         id: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength),

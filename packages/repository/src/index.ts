@@ -6,7 +6,13 @@
  * `@cairn/repository/locks`; helpers that craft repositories for tests are `@cairn/repository/testing`.
  */
 export { initRepository, openRepository } from './repo/repository.js';
-export type { Repository, InitOptions } from './repo/repository.js';
+export type { Repository, InitOptions, OpenOptions } from './repo/repository.js';
+export { addKey, changePassword, listKeys, removeKey } from './repo/keys.js';
+export type { KeyEntry, KeyedRepository, PasswordSource, RepositoryKey } from './repo/keys.js';
+export { contentIds } from './repo/content-ids.js';
+export { CIPHER_NAMES } from '@cairn/pack';
+export type { CipherName } from '@cairn/pack';
+export type { ContentIds } from './repo/content-ids.js';
 export type { IndexProblem } from './repo/index-files.js';
 export { listSnapshots, findSnapshot, snapshotKind, matchesFilter, isEmptyFilter, describeFilter, PRE_RESTORE_TAG, VERSION } from './repo/snapshots.js';
 export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions, SnapshotFilter } from './repo/snapshots.js';

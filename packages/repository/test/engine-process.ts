@@ -11,7 +11,8 @@ import type { EngineOp } from './lifecycle-helpers.js';
 
 const op = JSON.parse(process.argv[2] ?? '{}') as EngineOp;
 try {
-  const repo = await openRepository(createLocalBackend(op.repo));
+  const password = op.password;
+  const repo = await openRepository(createLocalBackend(op.repo), password === undefined ? {} : { password: async () => password });
   if (op.op === 'backup') {
     const result = await backup(repo, {
       source: createLocalSource(),

@@ -37,16 +37,18 @@ async function take(repo: Repository, paths: string[], options: { hostname?: str
   return result.id;
 }
 
-/** The repository with tree loads counted. */
+/** The repository with tree loads counted (decoded or read as a listing). */
 function counting(repo: Repository): { repo: Repository; loads: () => number } {
   let loads = 0;
   const wrapped = Object.create(repo) as Repository;
-  Object.defineProperty(wrapped, 'loadTree', {
-    value: (id: Uint8Array, where: string) => {
-      loads += 1;
-      return repo.loadTree(id, where);
-    },
-  });
+  for (const method of ['loadTree', 'loadTreeListing'] as const) {
+    Object.defineProperty(wrapped, method, {
+      value: (id: Uint8Array, where: string) => {
+        loads += 1;
+        return repo[method](id, where);
+      },
+    });
+  }
   return { repo: wrapped, loads: () => loads };
 }
 

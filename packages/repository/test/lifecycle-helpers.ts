@@ -86,9 +86,10 @@ export async function packFiles(work: string): Promise<string[]> {
 }
 
 /** What engine-process.ts does: a backup of local paths, or a prune with no grace and no unused space allowed. */
-export type EngineOp =
+export type EngineOp = (
   | { readonly op: 'backup'; readonly repo: string; readonly paths: readonly string[]; readonly tags: readonly string[]; readonly time: string; readonly hostname?: string }
-  | { readonly op: 'prune'; readonly repo: string };
+  | { readonly op: 'prune'; readonly repo: string }
+) & { /** The password of an encrypted repository. */ readonly password?: string };
 
 /** What a child process printed, and how it ended. */
 export interface ChildEnd {

@@ -306,8 +306,9 @@ export class Walker {
   /**
    * The parent's chunk list when the file need not be read (null otherwise): its size, mtime,
    * ctime and inode are the parent's (unless the source says they cannot show a change), or the
-   * source's own digest of it equals the parent's single chunk. Never with `force`, and never
-   * when a chunk is gone from the index (a prune removed it).
+   * source's own digest of it equals the parent's single chunk (a SHA-256: never in an encrypted
+   * repository, whose ids are keyed). Never with `force`, and never when a chunk is gone from the
+   * index (a prune removed it).
    */
   private async unchangedContent(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<Id[] | null> {
     if (this.options.force === true || previous?.type !== 'file' || previous.content === undefined || previous.size !== stat.size) return null;

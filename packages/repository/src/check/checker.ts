@@ -1,9 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { PackedBlob } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
 import { decodePack, decodePackHeader, PACK_TRAILER_LENGTH, parsePackTrailer } from '@cairn/pack';
-import { unpackBlob } from '../repo/blob-check.js';
+import { checkContentName, unpackBlob } from '../repo/blob-check.js';
 import { naming, packFileName, snapshotPath } from '../repo/names.js';
 import { readPruneRecords } from '../maintenance/prune-record.js';
 import { nodeProblem, snapshotRoots, walkTrees, whereIn } from '../tree/reachability.js';
@@ -171,10 +170,9 @@ async function verifyWholePack(repo: Pick<Repository, 'backend' | 'index' | 'zst
   const blobs = decodePack(bytes, where);
   for (const blob of blobs) {
     const blobWhere = `${blob.type} blob ${toHex(blob.id)} in ${where}`;
-    unpackBlob(bytes.subarray(blob.offset, blob.offset + blob.length), blob, repo.zstd, blobWhere);
+    unpackBlob(bytes.subarray(blob.offset, blob.offset + blob.length), blob, repo, blobWhere);
   }
-  const actual = toHex(blobId(bytes));
-  if (actual !== hex) throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its bytes hash to ${actual}`);
+  checkContentName(repo.backend, bytes, hex, where);
   compareWithIndex(repo, hex, blobs, where);
   return blobs.length;
 }

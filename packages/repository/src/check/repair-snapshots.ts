@@ -1,6 +1,6 @@
 import { isCairnError, toHex, shortId } from '@cairn/core';
 import type { Id } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
+import { contentIds } from '../repo/content-ids.js';
 import { encodeTree } from '@cairn/index';
 import type { Snapshot, TreeNode } from '@cairn/index';
 import { encodeBlob } from '@cairn/pack';
@@ -129,7 +129,7 @@ function createRewriter(repo: Repository, present: ReadonlySet<string>, packs: P
   };
   const saveTree = async (nodes: TreeNode[]): Promise<Id> => {
     const plain = encodeTree(nodes);
-    const id = blobId(plain);
+    const id = contentIds(repo.backend).id(plain);
     const hex = toHex(id);
     if (!available(id) && !added.has(hex)) {
       added.add(hex);

@@ -30,7 +30,7 @@ export async function catObject(repo: Repository, kind: CatKind, ref = ''): Prom
     case 'index': {
       const name = await resolveName(repo, 'index', ref);
       const bytes = await repo.backend.read('index', name);
-      checkContentName(bytes, name, `index/${name}`);
+      checkContentName(repo.backend, bytes, name, `index/${name}`);
       return { id: name, ...indexFileToJson(decodeIndexFile(bytes, `index/${name}`)) };
     }
     case 'pack': {

@@ -1,5 +1,5 @@
 import { CairnError, toHex } from '@cairn/core';
-import type { TreeNode } from '@cairn/index';
+import type { TreeListing, TreeNode } from '@cairn/index';
 import { withReadLease } from '../locks/lease.js';
 import { matchIdPrefix } from '../repo/prefix.js';
 import { findSnapshot, listSnapshots, matchesFilter } from '../repo/snapshots.js';
@@ -246,32 +246,34 @@ function createMatcher(patterns: readonly FindPattern[], ids: IdSets, query: Fin
   const pathFree = patterns.every((p) => p.nameOnly);
   const fold: TreeFold<readonly (PatternState | null)[], FoundTree | null> = {
     key: (state) => (pathFree ? '' : state.map((s) => (s === null ? '-' : s.join('.'))).join('|')),
-    step(nodes, state) {
+    step(listing, state) {
       const hits: FoundTree['hits'][number][] = [];
       const children: TreeChild<readonly (PatternState | null)[]>[] = [];
       const names: string[] = [];
-      for (const node of nodes) {
+      for (let n = 0; n < listing.length; n += 1) {
+        const name = listing.name(n);
+        const subtree = listing.subtree(n);
         let nameHit = !byName;
         // The states below a folder (files need none).
-        const next: (PatternState | null)[] | undefined = node.subtree === undefined ? undefined : [];
+        const next: (PatternState | null)[] | undefined = subtree === undefined ? undefined : [];
         for (let i = 0; i < patterns.length; i += 1) {
           const s = state[i];
           if (s === null || s === undefined) {
             next?.push(null);
             continue;
           }
-          const stepped = patterns[i]!.step(s, node.name);
+          const stepped = patterns[i]!.step(s, name);
           if (stepped.hit) nameHit = true;
           next?.push(stepped.next);
         }
-        if (nameHit && inWindow(node, oldest, newest)) {
-          const matched = byId ? nodeIds(node, ids) : [];
-          if (!byId || matched.length > 0) hits.push({ name: node.name, node, ids: matched });
+        if (nameHit && inWindow(listing, n, oldest, newest)) {
+          const matched = byId ? nodeIds(listing, n, ids) : [];
+          if (!byId || matched.length > 0) hits.push({ name, node: listing.node(n), ids: matched });
         }
         // Below a folder that no pattern can match in, there is nothing to find.
-        if (node.subtree !== undefined && next !== undefined && (!byName || next.some((s) => s !== null))) {
-          children.push({ name: node.name, tree: new Uint8Array(node.subtree), state: next }); // a copy: see TreeFold.step
-          names.push(node.name);
+        if (subtree !== undefined && next !== undefined && (!byName || next.some((s) => s !== null))) {
+          children.push({ name, tree: new Uint8Array(subtree), state: next }); // a copy: see TreeFold.step
+          names.push(name);
         }
       }
       return {
@@ -287,19 +289,23 @@ function createMatcher(patterns: readonly FindPattern[], ids: IdSets, query: Fin
   return { fold, start: patterns.map((p) => p.start) };
 }
 
-function inWindow(node: TreeNode, oldest: bigint | undefined, newest: bigint | undefined): boolean {
-  return (oldest === undefined || node.mtimeNs >= oldest) && (newest === undefined || node.mtimeNs <= newest);
+/** True when entry `n`'s modification time is in the window (always, without one). */
+function inWindow(listing: TreeListing, n: number, oldest: bigint | undefined, newest: bigint | undefined): boolean {
+  if (oldest === undefined && newest === undefined) return true;
+  const mtimeNs = listing.mtimeNs(n);
+  return (oldest === undefined || mtimeNs >= oldest) && (newest === undefined || mtimeNs <= newest);
 }
 
-/** The searched ids a node holds: its data blobs, or its folder's tree. */
-function nodeIds(node: TreeNode, ids: IdSets): string[] {
+/** The searched ids entry `n` holds: its data blobs, or its folder's tree. */
+function nodeIds(listing: TreeListing, n: number, ids: IdSets): string[] {
   const out: string[] = [];
-  if (ids.blobs !== undefined) for (const blob of node.content ?? []) {
+  if (ids.blobs !== undefined) for (const blob of listing.content(n) ?? []) {
     const hex = toHex(blob);
     if (ids.blobs.has(hex) && !out.includes(hex)) out.push(hex);
   }
-  if (ids.trees !== undefined && node.subtree !== undefined) {
-    const hex = toHex(node.subtree);
+  const subtree = listing.subtree(n);
+  if (ids.trees !== undefined && subtree !== undefined) {
+    const hex = toHex(subtree);
     if (ids.trees.has(hex)) out.push(hex);
   }
   return out;

@@ -215,7 +215,7 @@ function createBlobReader(repo: Repository, contents: readonly (readonly Id[])[]
           }
           throw error;
         }
-        yield unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, repo.zstd, where);
+        yield unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, repo, where);
       }
     },
   };

@@ -1,7 +1,7 @@
 import { toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
-import type { TreeNode } from '@cairn/index';
-import type { TreeLoader } from '../repo/repository.js';
+import type { TreeListing } from '@cairn/index';
+import type { TreeListingLoader } from '../repo/repository.js';
 
 /**
  * A memoised fold over the trees of many snapshots, for questions asked of every snapshot at
@@ -33,10 +33,11 @@ export interface TreeFold<S, R> {
   /** The memo key of a scope: two visits of one tree with equal keys share one result. */
   key(state: S): string;
   /**
-   * Reads one tree's nodes in a scope; keep only what the result needs (the nodes are dropped).
-   * Ids in nodes are views of the tree's bytes: copy those kept for long (TreeChild.tree is copied).
+   * Reads one tree's entries in a scope (read in place: ask `listing.node(i)` for the full node
+   * of just the entries the result keeps; the listing is dropped). Ids from the listing are views
+   * of the tree's bytes: copy those kept for long (TreeChild.tree is copied).
    */
-  step(nodes: readonly TreeNode[], state: S): TreeStep<S, R>;
+  step(listing: TreeListing, state: S): TreeStep<S, R>;
 }
 
 /** A memoised walk: fold trees, each (tree, scope) once for the walk's lifetime. */
@@ -53,7 +54,7 @@ export interface SharedTreeWalkOptions {
 }
 
 /** Creates a memoised walk of `fold` over the trees `repo` loads. */
-export function createSharedTreeWalk<S, R>(repo: TreeLoader, fold: TreeFold<S, R>, options: SharedTreeWalkOptions = {}): SharedTreeWalk<S, R> {
+export function createSharedTreeWalk<S, R>(repo: TreeListingLoader, fold: TreeFold<S, R>, options: SharedTreeWalkOptions = {}): SharedTreeWalk<S, R> {
   const memo = new Map<string, Promise<R>>();
   let treesLoaded = 0;
 
@@ -67,7 +68,7 @@ export function createSharedTreeWalk<S, R>(repo: TreeLoader, fold: TreeFold<S, R
       result = (async () => {
         options.signal?.throwIfAborted();
         // The nodes are not kept while the children are folded: only what the step keeps is.
-        const step = fold.step(await repo.loadTree(id, `tree ${hex} (${where})`), state);
+        const step = fold.step(await repo.loadTreeListing(id, `tree ${hex} (${where})`), state);
         treesLoaded += 1;
         const prefix = where.endsWith('/') ? where : `${where}/`;
         // Depth-first, one tree at a time: trees come from whole cached packs, and a walk that

@@ -126,7 +126,7 @@ async function copyUsedBlobs(
     const blobWhere = `${blob.type} blob ${toHex(blob.id)} in ${where}`;
     const stored = bytes.slice(blob.offset, blob.offset + blob.length);
     try {
-      unpackBlob(stored, blob, repo.zstd, blobWhere);
+      unpackBlob(stored, blob, repo, blobWhere);
     } catch (error) {
       if (!isCairnError(error, 'ERR_INTEGRITY')) throw error;
       throw new CairnError('ERR_INTEGRITY', `${error.message}; prune stops`, {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { CairnError, isCairnError, isHexId, toHex } from '@cairn/core';
 import type { Backend } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
+import { contentIds } from '../repo/content-ids.js';
 import { writeLockTypeFile } from '../locks/lock-files.js';
 
 /** Why prune marked a pack: no snapshot uses it, its used blobs were copied elsewhere, or no index names it. */
@@ -34,7 +34,7 @@ export async function writePruneRecord(backend: Backend, packs: readonly Pending
     v: 1, kind: 'prune-pending', created: new Date(now).toISOString(), host, pid: process.pid,
     packs: packs.map((pack) => ({ id: pack.id, size: pack.size, reason: pack.reason })),
   }));
-  const name = `${PREFIX}${toHex(blobId(bytes))}`;
+  const name = `${PREFIX}${toHex(contentIds(backend).id(bytes))}`;
   await writeLockTypeFile(backend, name, bytes);
   return { name, created: now, host, packs };
 }
@@ -46,7 +46,7 @@ export async function readPruneRecords(backend: Backend): Promise<{ records: Pru
   for await (const file of backend.list('lock')) {
     if (!file.name.startsWith(PREFIX)) continue;
     try {
-      records.push(decodeRecord(file.name, await backend.read('lock', file.name)));
+      records.push(decodeRecord(backend, file.name, await backend.read('lock', file.name)));
     } catch (error) {
       if (isCairnError(error, 'ERR_NOT_FOUND')) continue; // swept meanwhile
       if (!isCairnError(error, 'ERR_FORMAT') && !isCairnError(error, 'ERR_INTEGRITY')) throw error;
@@ -57,10 +57,10 @@ export async function readPruneRecords(backend: Backend): Promise<{ records: Pru
   return { records, damaged };
 }
 
-function decodeRecord(name: string, bytes: Uint8Array): PruneRecord {
+function decodeRecord(backend: Backend, name: string, bytes: Uint8Array): PruneRecord {
   const where = `locks/${name}`;
   const bad = (what: string): CairnError => new CairnError('ERR_FORMAT', `${where} is not a prune record: ${what}`);
-  if (`${PREFIX}${toHex(blobId(bytes))}` !== name) throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content does not match its name`);
+  if (`${PREFIX}${toHex(contentIds(backend).id(bytes))}` !== name) throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content does not match its name`);
   let value: Record<string, unknown>;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { CairnError, idEquals, toHex } from '@cairn/core';
-import type { CodecName, Id } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
+import type { Backend, CodecName, Id } from '@cairn/core';
+import { contentIds } from './content-ids.js';
 import { decodeBlob } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
 
@@ -16,17 +16,23 @@ export interface StoredBlob {
  * (loadBlob, restore, check --read-data, prune's repack) goes through here. ERR_INTEGRITY
  * naming `where` when it does not decode or does not hash to its id.
  */
-export function unpackBlob(stored: Uint8Array, blob: StoredBlob, zstd: ZstdCodec, where: string): Uint8Array {
-  const plain = decodeBlob(stored, blob.codec, blob.rawLength, zstd, where);
-  if (!idEquals(blobId(plain), blob.id)) {
+export function unpackBlob(stored: Uint8Array, blob: StoredBlob, repo: BlobCodecs, where: string): Uint8Array {
+  const plain = decodeBlob(stored, blob.codec, blob.rawLength, repo.zstd, where);
+  if (!idEquals(contentIds(repo.backend).id(plain), blob.id)) {
     throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content does not match its id`);
   }
   return plain;
 }
 
-/** Throws ERR_INTEGRITY unless `data` hashes to `name` (index and snapshot files are named by their hash). */
-export function checkContentName(data: Uint8Array, name: string, where: string): void {
-  const actual = toHex(blobId(data));
+/** What checking a blob needs: the codec, and the storage whose ids it uses (keyed when encrypted). */
+export interface BlobCodecs {
+  readonly backend: Backend;
+  readonly zstd: ZstdCodec;
+}
+
+/** Throws ERR_INTEGRITY unless `data` hashes to `name` (pack, index and snapshot files are named by their hash). */
+export function checkContentName(backend: Backend, data: Uint8Array, name: string, where: string): void {
+  const actual = toHex(contentIds(backend).id(data));
   if (actual !== name) {
     throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content hashes to ${actual}`);
   }

@@ -1,9 +1,9 @@
 import { isCairnError, toHex } from '@cairn/core';
 import type { Backend, CairnError } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
-import { decodeIndexFile, encodeIndexFile } from '@cairn/index';
-import type { IndexPack } from '@cairn/index';
+import { decodeIndexFile, encodeIndexFile, readIndexFileEntries } from '@cairn/index';
+import type { BlobIndex, IndexFileEntries, IndexPack } from '@cairn/index';
 import { checkContentName } from './blob-check.js';
+import { contentIds } from './content-ids.js';
 
 /** An index file that failed to load. */
 export interface IndexProblem {
@@ -28,6 +28,24 @@ const MAX_ROUNDS = 8;
  * file that replaced it is read too. Unreadable files become problems; ERR_TRANSIENT is thrown.
  */
 export async function readIndexFiles(backend: Backend, onFile: (name: string, packs: IndexPack[]) => void): Promise<ReadIndexResult> {
+  return readEachIndexFile(backend, (name, data, where) => onFile(name, decodeIndexFile(data, where)));
+}
+
+/**
+ * Reads every index file into `index`, as readIndexFiles with addPack would, but each file is
+ * scanned in place into the index's arrays (no object per blob): opening a repository.
+ */
+export async function loadIndexFiles(backend: Backend, index: BlobIndex): Promise<ReadIndexResult> {
+  // Every file is read first, so that the index's arrays are sized once for all of them.
+  const files: IndexFileEntries[] = [];
+  const result = await readEachIndexFile(backend, (_name, data, where) => files.push(readIndexFileEntries(data, where)));
+  index.reserve(files.reduce((sum, file) => sum + file.blobCount, 0));
+  for (const file of files) file.addTo(index);
+  return result;
+}
+
+/** readIndexFiles over the bytes of each file, checked against its name; `onFile` may throw a CairnError (a problem). */
+async function readEachIndexFile(backend: Backend, onFile: (name: string, data: Uint8Array, where: string) => void): Promise<ReadIndexResult> {
   const names: string[] = [];
   const problems: IndexProblem[] = [];
   const done = new Set<string>();
@@ -51,8 +69,8 @@ export async function readIndexFiles(backend: Backend, onFile: (name: string, pa
       }
       done.add(file.name);
       try {
-        checkContentName(data, file.name, where);
-        onFile(file.name, decodeIndexFile(data, where));
+        checkContentName(backend, data, file.name, where);
+        onFile(file.name, data, where);
         names.push(file.name);
       } catch (error) {
         if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
@@ -67,7 +85,7 @@ export async function readIndexFiles(backend: Backend, onFile: (name: string, pa
 /** Writes an index file naming `packs` (named by its hash, never replacing one) and returns its name. */
 export async function writeIndexFile(backend: Backend, packs: readonly IndexPack[]): Promise<string> {
   const bytes = encodeIndexFile(packs);
-  const name = toHex(blobId(bytes));
+  const name = toHex(contentIds(backend).id(bytes));
   await backend.write('index', name, bytes);
   return name;
 }

@@ -3,19 +3,25 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Backend, BlobType, CodecName, Id } from '@cairn/core';
 import { DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
 import type { ChunkerParams } from '@cairn/chunker';
-import { createBlobIndex, decodeConfig, decodeTree, encodeConfig } from '@cairn/index';
-import type { BlobIndex, RepoConfig, TreeNode } from '@cairn/index';
-import { loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
-import type { ZstdCodec } from '@cairn/pack';
+import { createBlobIndex, decodeConfig, decodeTree, encodeConfig, scanTree } from '@cairn/index';
+import type { BlobIndex, RepoConfig, TreeListing, TreeNode } from '@cairn/index';
+import { createMasterKey, loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
+import type { CipherName, ScryptParams, ZstdCodec } from '@cairn/pack';
+import { createEncryptedBackend, readConfigEnvelope } from './encrypted-backend.js';
+import { unlockKey, writeKeyFile } from './keys.js';
+import type { PasswordSource, RepositoryKey } from './keys.js';
 import { unpackBlob } from './blob-check.js';
-import { readIndexFiles } from './index-files.js';
+import { loadIndexFiles } from './index-files.js';
 import type { IndexProblem } from './index-files.js';
 import { packFileName } from './names.js';
 import { createPackCache } from './pack-cache.js';
 
 /** An open repository: its config, its blob index and the codec to read and write blobs. */
 export interface Repository {
+  /** Where its files are: in an encrypted repository, the layer that encrypts and decrypts them. */
   readonly backend: Backend;
+  /** The key an encrypted repository was opened with; null when it is not encrypted. */
+  readonly key: RepositoryKey | null;
   readonly config: RepoConfig;
   readonly index: BlobIndex;
   readonly zstd: ZstdCodec;
@@ -29,6 +35,8 @@ export interface Repository {
   loadBlob(id: Id, type: BlobType): Promise<Uint8Array>;
   /** Reads and decodes a tree blob; `where` names it in errors. */
   loadTree(id: Id, where: string): Promise<TreeNode[]>;
+  /** Reads a tree blob as a listing read in place (scanTree): for walks that need few full nodes. */
+  loadTreeListing(id: Id, where: string): Promise<TreeListing>;
 }
 
 /** Where the repository's files are: what snapshots, locks, records and settings need. */
@@ -36,6 +44,9 @@ export type RepositoryFiles = Pick<Repository, 'backend'>;
 
 /** Reads a tree blob; `where` names it in errors. */
 export type TreeLoader = Pick<Repository, 'loadTree'>;
+
+/** Reads a tree blob as a listing read in place; `where` names it in errors. */
+export type TreeListingLoader = Pick<Repository, 'loadTreeListing'>;
 
 /** Reads blobs and trees by id, each checked against its id. */
 export type BlobLoader = Pick<Repository, 'loadBlob' | 'loadTree'>;
@@ -52,11 +63,29 @@ export interface InitOptions {
   readonly compressionLevel?: number;
   readonly compression?: CodecName;
   readonly packSize?: number;
+  /** The cipher of an encrypted repository; default 'none' without a password, 'aes-256-gcm' with one. */
+  readonly encryption?: CipherName | 'none';
+  /** The password of the repository's first key (required with an encryption). */
+  readonly password?: string;
+  /** scrypt's cost for the first key file (default DEFAULT_SCRYPT; tests choose less). */
+  readonly kdf?: ScryptParams;
+}
+
+/** Options of openRepository. */
+export interface OpenOptions {
+  /** Asked for the password when the repository is encrypted. */
+  readonly password?: PasswordSource;
 }
 
 /** Creates a new, empty repository on `backend`; ERR_EXISTS when one is already there. */
 export async function initRepository(backend: Backend, options: InitOptions = {}): Promise<Repository> {
   const chunker = options.chunker ?? DEFAULT_CHUNKER_PARAMS;
+  const encryption = options.encryption ?? (options.password === undefined ? 'none' : 'aes-256-gcm');
+  if (encryption !== 'none' && options.password === undefined) {
+    throw new CairnError('ERR_PASSWORD', `an encrypted repository needs a password (${encryption} asked for at ${backend.location})`, {
+      hint: 'give one with --password-file, CAIRN_PASSWORD or CAIRN_PASSWORD_COMMAND, or type it when asked',
+    });
+  }
   const config: RepoConfig = {
     version: 1,
     id: randomBytes(32).toString('hex'),
@@ -64,34 +93,67 @@ export async function initRepository(backend: Backend, options: InitOptions = {}
     chunker: { algorithm: 'fastcdc', min: chunker.min, avg: chunker.avg, max: chunker.max },
     hash: 'sha256',
     compression: { codec: options.compression ?? 'zstd', level: options.compressionLevel ?? 3 },
-    encryption: 'none',
+    encryption,
     packSize: options.packSize ?? TARGET_PACK_SIZE,
   };
   await backend.create();
+  let stored = backend;
+  let keyName: string | null = null;
+  if (encryption !== 'none') {
+    if ((await readConfigBytes(backend)) !== null) throw existsError(backend);
+    // The key file first: a config is never left without a key that opens it.
+    const master = createMasterKey();
+    keyName = await writeKeyFile(backend, master, encryption, options.password!, options.kdf);
+    stored = createEncryptedBackend(backend, encryption, master);
+  }
   try {
     // Exclusive: an existing config (another random id, so other bytes) is never replaced.
-    await backend.write('config', 'config', encodeConfig(config));
+    await stored.write('config', 'config', encodeConfig(config));
   } catch (error) {
-    if (isCairnError(error, 'ERR_EXISTS')) {
-      throw new CairnError('ERR_EXISTS', `a repository already exists at ${backend.location}`, {
-        hint: 'use it as it is, or choose another location',
-        cause: error,
-      });
-    }
-    throw error;
+    if (keyName !== null) await backend.remove('key', keyName);
+    throw isCairnError(error, 'ERR_EXISTS') ? existsError(backend, error) : error;
   }
-  return openRepository(backend);
+  const password = options.password;
+  return openRepository(backend, password === undefined ? {} : { password: async () => password });
 }
 
-/** Opens the repository on `backend`: reads its config and loads every index file. */
-export async function openRepository(backend: Backend): Promise<Repository> {
-  const bytes = await readConfigBytes(backend);
+function existsError(backend: Backend, cause?: unknown): CairnError {
+  return new CairnError('ERR_EXISTS', `a repository already exists at ${backend.location}`, {
+    hint: 'use it as it is, or choose another location',
+    cause,
+  });
+}
+
+/**
+ * Opens the repository on `backend`: reads its config and loads every index file. An encrypted
+ * repository asks `options.password` for its password (ERR_PASSWORD without one, or when no key matches it).
+ */
+export async function openRepository(rawBackend: Backend, options: OpenOptions = {}): Promise<Repository> {
+  let bytes = await readConfigBytes(rawBackend);
   if (bytes === null) {
-    throw new CairnError('ERR_NOT_REPOSITORY', `no cairn repository at ${backend.location} (it has no config file)`, {
+    throw new CairnError('ERR_NOT_REPOSITORY', `no cairn repository at ${rawBackend.location} (it has no config file)`, {
       hint: 'create one with `cairn init`, or point --repo / CAIRN_REPO at an existing repository',
     });
   }
+  let backend = rawBackend;
+  let key: RepositoryKey | null = null;
+  const envelope = readConfigEnvelope(bytes);
+  if (envelope !== null) {
+    // Checked as a config would be: an unknown version or cipher is named before any password is asked for.
+    const cipher = decodeConfigHeader(envelope, `${rawBackend.location}/config`);
+    if (options.password === undefined) {
+      throw new CairnError('ERR_PASSWORD', `the repository at ${rawBackend.location} is encrypted: it needs a password`, {
+        hint: 'give it with --password-file, CAIRN_PASSWORD or CAIRN_PASSWORD_COMMAND, or run cairn on a terminal to type it',
+      });
+    }
+    key = await unlockKey(rawBackend, cipher, await options.password());
+    backend = createEncryptedBackend(rawBackend, cipher, key.master);
+    bytes = await backend.read('config', 'config');
+  }
   const config = decodeConfig(bytes, `${backend.location}/config`);
+  if ((envelope?.encryption ?? 'none') !== config.encryption) {
+    throw new CairnError('ERR_FORMAT', `${backend.location}/config: malformed config: it is stored ${envelope === null ? 'in the clear' : `encrypted with ${envelope.encryption}`} but says encryption ${JSON.stringify(config.encryption)}`);
+  }
   const zstd = await loadZstd();
   let loaded = await loadIndex(backend);
   const treePacks = createPackCache(backend, undefined, { treePack: true });
@@ -116,10 +178,11 @@ export async function openRepository(backend: Backend): Promise<Repository> {
       }
       throw error;
     }
-    return unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, zstd, where);
+    return unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, { backend, zstd }, where);
   };
   return {
     backend,
+    key,
     config,
     get index() {
       return loaded.index;
@@ -136,17 +199,36 @@ export async function openRepository(backend: Backend): Promise<Repository> {
     },
     loadBlob,
     loadTree: async (id, where) => decodeTree(await loadBlob(id, 'tree'), where),
+    loadTreeListing: async (id, where) => scanTree(await loadBlob(id, 'tree'), where),
   };
 }
-
 
 /** A blob index of every index file there is now (files a prune removes meanwhile are tolerated). */
 async function loadIndex(backend: Backend): Promise<{ index: BlobIndex; names: string[]; problems: IndexProblem[] }> {
   const index = createBlobIndex();
-  const { names, problems } = await readIndexFiles(backend, (_name, packs) => {
-    for (const pack of packs) index.addPack(pack.id, pack.blobs);
-  });
+  const { names, problems } = await loadIndexFiles(backend, index);
   return { index, names, problems };
+}
+
+/** The cipher an encrypted config's envelope names, checked as decodeConfig checks a config. */
+function decodeConfigHeader(envelope: object, where: string): CipherName {
+  const { sealed, ...header } = envelope as Record<string, unknown>;
+  if (typeof sealed !== 'string') throw new CairnError('ERR_FORMAT', `${where}: malformed config: sealed is not a string`);
+  decodeConfigFields(header, where);
+  return header['encryption'] as CipherName;
+}
+
+/** Runs decodeConfig's checks of version and encryption on the cleartext fields of an envelope. */
+function decodeConfigFields(header: Record<string, unknown>, where: string): void {
+  try {
+    decodeConfig(new TextEncoder().encode(JSON.stringify(header)), where);
+  } catch (error) {
+    // The other fields are sealed: only version and encryption may be refused here.
+    if (isCairnError(error, 'ERR_VERSION') || isCairnError(error, 'ERR_UNSUPPORTED')) throw error;
+  }
+  if (header['encryption'] === 'none' || typeof header['encryption'] !== 'string') {
+    throw new CairnError('ERR_FORMAT', `${where}: malformed config: an encrypted config names encryption ${JSON.stringify(header['encryption'])}`);
+  }
 }
 
 async function readConfigBytes(backend: Backend): Promise<Uint8Array | null> {

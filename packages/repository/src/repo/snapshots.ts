@@ -1,9 +1,9 @@
 import { CairnError, isCairnError, toHex } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
 import { decodeSnapshot, encodeSnapshot } from '@cairn/index';
 import type { Snapshot } from '@cairn/index';
 import { matchIdPrefix } from './prefix.js';
 import { checkContentName } from './blob-check.js';
+import { contentIds } from './content-ids.js';
 import type { RepositoryFiles } from './repository.js';
 
 /** A snapshot with its id (the hex SHA-256 of its file). */
@@ -40,14 +40,14 @@ export async function listSnapshots(
 export async function readSnapshot(repo: RepositoryFiles, id: string): Promise<Snapshot> {
   const where = `snapshots/${id}`;
   const bytes = await repo.backend.read('snapshot', id);
-  checkContentName(bytes, id, where);
+  checkContentName(repo.backend, bytes, id, where);
   return decodeSnapshot(bytes, where);
 }
 
 /** Writes a snapshot file (named by its hash) and returns its id. */
 export async function saveSnapshot(repo: RepositoryFiles, snapshot: Snapshot): Promise<string> {
   const bytes = encodeSnapshot(snapshot);
-  const id = toHex(blobId(bytes));
+  const id = toHex(contentIds(repo.backend).id(bytes));
   await repo.backend.write('snapshot', id, bytes);
   return id;
 }

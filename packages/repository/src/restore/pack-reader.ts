@@ -33,7 +33,7 @@ export async function readStep(repo: PackReading, blobs: readonly NeededBlob[], 
     const where = `data blob ${toHex(id)} in ${packFile}`;
     const start = location.offset - step.offset;
     try {
-      data.set(b, unpackBlob(bytes.subarray(start, start + location.length), { id, codec: location.codec, rawLength: location.rawLength }, repo.zstd, where));
+      data.set(b, unpackBlob(bytes.subarray(start, start + location.length), { id, codec: location.codec, rawLength: location.rawLength }, repo, where));
     } catch (error) {
       if (!isCairnError(error)) throw error;
       data.set(b, error);

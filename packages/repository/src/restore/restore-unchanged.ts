@@ -3,13 +3,15 @@ import { idEquals, isCairnError } from '@cairn/core';
 import type { EntryStat, Id } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import type { RestoreContext } from './restore-context.js';
+import { contentIds } from '../repo/content-ids.js';
 
 /**
  * The SHA-256 of a file's whole content: the id of its one chunk (blob ids are the SHA-256 of
- * the plaintext), else the hash of its chunks' plaintexts, loaded and concatenated here.
+ * the plaintext, unless the repository is encrypted: its ids are keyed), else the hash of its
+ * chunks' plaintexts, loaded and concatenated here.
  */
 export async function contentDigest(ctx: RestoreContext, content: readonly Id[]): Promise<Uint8Array> {
-  if (content.length === 1 && content[0] !== undefined) return content[0];
+  if (content.length === 1 && content[0] !== undefined && !contentIds(ctx.repo.backend).keyed) return content[0];
   const hash = createHash('sha256');
   for (const id of content) hash.update(await ctx.repo.loadBlob(id, 'data'));
   return hash.digest();

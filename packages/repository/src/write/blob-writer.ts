@@ -1,12 +1,12 @@
 import { toHex } from '@cairn/core';
 import type { BlobType, CodecName, Id } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
 import { encodeBlob } from '@cairn/pack';
 import type { EncodedBlob } from '@cairn/pack';
 import { createCompressPool } from './compress-pool.js';
 import type { CompressPool } from './compress-pool.js';
 import { createPackWriter } from './pack-writer.js';
 import type { Repository } from '../repo/repository.js';
+import { contentIds } from '../repo/content-ids.js';
 
 /** What a BlobWriter has added to the repository. */
 export interface WriteStats {
@@ -61,6 +61,7 @@ export interface BlobWriter {
 /** Creates a BlobWriter over an open repository. */
 export function createBlobWriter(repo: Repository, options: BlobWriterOptions = {}): BlobWriter {
   const { config, index, backend, zstd } = repo;
+  const blobId = contentIds(backend).id;
   const compression = options.compression ?? config.compression;
   const codec = compression.codec === 'zstd' ? zstd : null;
   const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0 };

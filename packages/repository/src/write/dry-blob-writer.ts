@@ -1,8 +1,8 @@
 import { toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
-import { blobId } from '@cairn/chunker';
 import type { BlobWriter, WriteStats } from './blob-writer.js';
-import type { IndexLookup } from '../repo/repository.js';
+import type { Repository } from '../repo/repository.js';
+import { contentIds } from '../repo/content-ids.js';
 
 /**
  * A BlobWriter that writes nothing (a dry run): it hashes every blob as the real one does and
@@ -10,7 +10,8 @@ import type { IndexLookup } from '../repo/repository.js';
  * `bytesAdded` counts their plain bytes (before compression: nothing is compressed); `packsAdded`
  * stays 0. It only reads the repository's index.
  */
-export function createDryBlobWriter(repo: IndexLookup): BlobWriter {
+export function createDryBlobWriter(repo: Pick<Repository, 'index' | 'backend'>): BlobWriter {
+  const blobId = contentIds(repo.backend).id;
   const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0 };
   const seen = new Set<string>();
   const count = (type: 'data' | 'tree', id: Id, size: number): void => {

@@ -4,6 +4,7 @@ import type { IndexPack } from '@cairn/index';
 import { createPackBuilder } from '@cairn/pack';
 import type { EncodedBlob, PackBuilder } from '@cairn/pack';
 import { writeIndexFile } from '../repo/index-files.js';
+import { contentIds } from '../repo/content-ids.js';
 
 /** Options of createPackWriter. */
 export interface PackWriterOptions {
@@ -37,10 +38,11 @@ export interface PackWriter {
 /** Creates a PackWriter over `backend`. */
 export function createPackWriter(backend: Backend, options: PackWriterOptions): PackWriter {
   const { packSize, onPack } = options;
+  const ids = contentIds(backend);
   const checkpointPacks = options.checkpointPacks ?? Number.POSITIVE_INFINITY;
   // Pack buffers are reused once their pack is written, so a long backup makes no garbage of them.
   const spare: Uint8Array[] = [];
-  const newBuilder = (): PackBuilder => createPackBuilder({ storage: spare.pop() ?? new Uint8Array(packSize + 1024 * 1024) });
+  const newBuilder = (): PackBuilder => createPackBuilder({ storage: spare.pop() ?? new Uint8Array(packSize + 1024 * 1024), hash: ids.hash });
   const builders: Record<BlobType, PackBuilder> = { data: newBuilder(), tree: newBuilder() };
   let unindexed: IndexPack[] = [];
   const packWrites = new Set<Promise<void>>();

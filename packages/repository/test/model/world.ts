@@ -2,7 +2,8 @@
  * The real side of one run: a temp folder holding one repository (SMALL chunks and packs), three
  * source roots (three host/paths groups, more with the second host), and, made on first use, a git
  * working copy with a bare local remote and a folder seeding a simulated MicroPython board.
- * Every command opens the repository afresh, as another process would.
+ * Every command opens the repository afresh, as another process would. Some runs use an
+ * encrypted repository (a password, keyed ids, every file sealed), the others a plain one.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,16 +37,21 @@ export class World {
   private git: GitScenario | undefined;
   private restores = 0;
 
-  private constructor(readonly work: string) {
+  /** The repository's password in an encrypted run, else undefined. */
+  readonly password: string | undefined;
+
+  private constructor(readonly work: string, encrypted: boolean) {
+    this.password = encrypted ? 'model password' : undefined;
     this.sources = join(work, 'src');
     this.repoPath = join(work, 'repo');
     this.boardSeed = join(work, 'board');
   }
 
   /** A new world: an empty repository and the three roots with their start content. */
-  static async create(): Promise<World> {
-    const world = new World(await mkdtemp(join(tmpdir(), 'cairn-model-')));
-    await initRepository(createLocalBackend(world.repoPath), SMALL);
+  static async create(encrypted = false): Promise<World> {
+    const world = new World(await mkdtemp(join(tmpdir(), 'cairn-model-')), encrypted);
+    // A cheap scrypt: every command opens the repository afresh.
+    await initRepository(createLocalBackend(world.repoPath), { ...SMALL, ...(encrypted ? { encryption: 'aes-256-gcm', password: world.password!, kdf: { N: 1024, r: 8, p: 1 } } : {}) });
     for (const root of ROOTS) {
       await mkdir(world.root(root), { recursive: true });
       await applyEdits(world.root(root), START);
@@ -62,7 +68,13 @@ export class World {
 
   /** The repository, opened afresh. */
   open(): Promise<Repository> {
-    return openRepository(createLocalBackend(this.repoPath));
+    const password = this.password;
+    return openRepository(createLocalBackend(this.repoPath), password === undefined ? {} : { password: async () => password });
+  }
+
+  /** What a child process needs to open the repository: its password, in an encrypted run. */
+  get passwordOption(): { password?: string } {
+    return this.password === undefined ? {} : { password: this.password };
   }
 
   /** The git working copy (made on first use: unpushed commits on a branch, a stash, a dirty tree). */

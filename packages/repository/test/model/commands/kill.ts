@@ -36,7 +36,7 @@ export class KillCommand implements fc.AsyncCommand<Model, World> {
     const label = begin(model, `kill-${this.p.what}`, this.toString());
     const problems: string[] = [];
     if (this.p.what === 'prune') {
-      const run = startEngine({ op: 'prune', repo: world.repoPath });
+      const run = startEngine({ op: 'prune', repo: world.repoPath, ...world.passwordOption });
       await sleep(this.p.delayMs);
       run.child.kill('SIGKILL');
       const result = await run.done;
@@ -45,7 +45,7 @@ export class KillCommand implements fc.AsyncCommand<Model, World> {
       const b = this.p.backup;
       const { paths, entries } = await prepareRoots(world, b);
       const time = advanceClock(model, b.hours);
-      const run = startEngine({ op: 'backup', repo: world.repoPath, paths, tags: b.tags, time: time.toISOString(), ...(b.host === 1 ? { hostname: 'other-host' } : {}) });
+      const run = startEngine({ op: 'backup', repo: world.repoPath, ...world.passwordOption, paths, tags: b.tags, time: time.toISOString(), ...(b.host === 1 ? { hostname: 'other-host' } : {}) });
       await sleep(this.p.delayMs);
       run.child.kill('SIGKILL');
       const result = await run.done;
