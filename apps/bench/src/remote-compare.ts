@@ -23,8 +23,8 @@ export type RemotePhase = 'first' | 'noop' | 'noop-cold';
 /** Every phase, in the order they run. */
 export const REMOTE_PHASES: readonly RemotePhase[] = ['first', 'noop', 'noop-cold'];
 
-/** Where one tool's repository is: a local folder, or a server of one kind. */
-export type TargetKind = 'local' | RemoteKind;
+/** Where one tool's repository is: a local folder, or a server of one kind; `plain`: cairn to a local folder without a password (unencrypted), for the cost of encryption. */
+export type TargetKind = 'local' | 'plain' | RemoteKind;
 
 /** One tool and where its repository is. */
 export interface Target {
@@ -69,7 +69,7 @@ export interface RemoteComparisonResult {
   readonly failures: readonly Failure[];
 }
 
-/** The password both tools get: cairn encrypts where its build can (a repository off the machine always), restic always does. */
+/** The password both tools get (but for cairn's `plain` target): cairn encrypts with it (a repository off the machine always is), restic always encrypts. */
 export const BENCH_PASSWORD = 'cairn-bench';
 
 /**
@@ -94,8 +94,10 @@ export async function runRemoteComparison(options: RemoteComparisonOptions): Pro
       servers[kind] = server;
       options.log(`started ${server.description}`);
     }
-    const runsOn = (tool: RemoteTool, kind: TargetKind): boolean => tool === 'cairn' || kind === 'local' || servers[kind]?.resticLeftOut === undefined;
-    const targets: Target[] = options.tools.flatMap((tool) => (['local', ...options.kinds] as TargetKind[]).filter((kind) => runsOn(tool.name, kind)).map((kind) => ({ tool: tool.name, kind })));
+    const runsOn = (tool: RemoteTool, kind: TargetKind): boolean =>
+      kind === 'local' || (tool === 'cairn' ? true : kind !== 'plain' && servers[kind]?.resticLeftOut === undefined);
+    const kinds: TargetKind[] = ['local', 'plain', ...options.kinds];
+    const targets: Target[] = options.tools.flatMap((tool) => kinds.filter((kind) => runsOn(tool.name, kind)).map((kind) => ({ tool: tool.name, kind })));
     let corpus: RemoteComparisonResult['corpus'] | undefined;
     for (let rep = 1; rep <= options.reps; rep += 1) {
       const repDir = join(options.runDir, `rep-${rep}`);
@@ -109,10 +111,10 @@ export async function runRemoteComparison(options: RemoteComparisonOptions): Pro
       const runs = rotate(targets, rep - 1).map((target) => {
         const executable = options.tools.find((t) => t.name === target.tool)!.executable;
         const dir = join(repDir, `${target.tool}-${target.kind}`);
-        const server = target.kind === 'local' ? undefined : servers[target.kind];
+        const server = target.kind === 'local' || target.kind === 'plain' ? undefined : servers[target.kind];
         const name = `rep-${rep}`;
         const location: RemoteLocation = server === undefined ? { repo: join(dir, 'repo'), args: [], env: {} } : target.tool === 'cairn' ? server.cairn(name) : server.restic(name);
-        return { target, dir, server, location, commands: toolCommands(target.tool, executable, location, dir, path, options.cairnArgs) };
+        return { target, dir, server, location, commands: toolCommands(target.tool, executable, location, dir, path, options.cairnArgs, target.kind !== 'plain') };
       });
       const alive = new Set(runs);
       const step = async (run: (typeof runs)[number], what: string, command: CommandSpec): Promise<{ seconds: number; peakRss: number | undefined; bytesSent: number | undefined } | undefined> => {
@@ -155,8 +157,8 @@ export async function runRemoteComparison(options: RemoteComparisonOptions): Pro
   }
 }
 
-/** The init and backup commands of `tool` against `location` (backing up `source`); each backup names its cache folder under `dir`. */
-function toolCommands(tool: RemoteTool, executable: string, location: RemoteLocation, dir: string, source: string, cairnArgs: readonly string[]): { init: CommandSpec; backup: (cache: string) => CommandSpec } {
+/** The init and backup commands of `tool` against `location` (backing up `source`), with or without a password; each backup names its cache folder under `dir`. */
+function toolCommands(tool: RemoteTool, executable: string, location: RemoteLocation, dir: string, source: string, cairnArgs: readonly string[], password: boolean): { init: CommandSpec; backup: (cache: string) => CommandSpec } {
   const home = join(dir, 'home');
   const env = (cache: string): NodeJS.ProcessEnv => {
     const out: NodeJS.ProcessEnv = {};
@@ -167,7 +169,7 @@ function toolCommands(tool: RemoteTool, executable: string, location: RemoteLoca
       XDG_CACHE_HOME: join(dir, cache),
       XDG_CONFIG_HOME: join(home, '.config'),
       XDG_DATA_HOME: join(home, '.local', 'share'),
-      ...(tool === 'cairn' ? { CAIRN_PASSWORD: BENCH_PASSWORD } : { RESTIC_PASSWORD: BENCH_PASSWORD }),
+      ...(!password ? {} : tool === 'cairn' ? { CAIRN_PASSWORD: BENCH_PASSWORD } : { RESTIC_PASSWORD: BENCH_PASSWORD }),
       ...location.env,
     };
   };

@@ -2,8 +2,8 @@ import type { RemotePhase, RemoteSample, Target } from './remote-compare.js';
 import { formatRatio, formatRss, formatSeconds, markdownTable } from './format.js';
 import { median, ratio } from './stats.js';
 
-/** The targets the issue sets for cairn against a server: first backup within 1.2× of local, a no-op downloading under 1 MB. */
-export const REMOTE_TARGETS = { firstRatio: 1.2, noopBytes: 1_000_000 } as const;
+/** The targets set for cairn: against a server, a first backup within 1.2× of local and a no-op downloading under 1 MB; encryption costing a first backup under 10%. */
+export const REMOTE_TARGETS = { firstRatio: 1.2, noopBytes: 1_000_000, encryptionRatio: 1.1 } as const;
 
 /** Medians of one target. */
 export interface TargetMedians {
@@ -54,7 +54,7 @@ export function remoteTable(medians: Record<string, TargetMedians>, targets: rea
       formatSeconds(m.seconds.first),
       formatSeconds(m.seconds.noop),
       formatSeconds(m.seconds['noop-cold']),
-      target.kind === 'local' ? '' : formatRatio(ratio(m.seconds.first, local?.seconds.first)),
+      target.kind === 'local' || target.kind === 'plain' ? '' : formatRatio(ratio(m.seconds.first, local?.seconds.first)),
       formatRss(m.peakRss.first),
       formatBytes(m.bytesSent.first),
       formatBytes(m.bytesSent.noop),
@@ -64,14 +64,22 @@ export function remoteTable(medians: Record<string, TargetMedians>, targets: rea
   return markdownTable(header, rows);
 }
 
-/** One line per cairn server target: its first backup against local and its no-op's download, each against the issue's target. */
+/**
+ * One line per cairn server target: its first backup against local and its no-op's download, each
+ * against the issue's target; and a line on what encryption costs cairn's first local backup.
+ */
 export function remoteChecks(medians: Record<string, TargetMedians>, targets: readonly Target[]): string[] {
   const local = medians['cairn local']?.seconds.first;
-  return targets.filter((t) => t.tool === 'cairn' && t.kind !== 'local').map((target) => {
+  const plain = medians['cairn plain']?.seconds.first;
+  const cost = ratio(local, plain);
+  const encryption = plain === undefined ? [] : [
+    `encryption: cairn local (with a password) first backup ${cost === undefined ? '–' : `${formatRatio(cost)}×`} cairn plain (none) (target < ${REMOTE_TARGETS.encryptionRatio}×: ${cost === undefined ? 'not measured' : cost < REMOTE_TARGETS.encryptionRatio ? 'met' : 'MISSED'})`,
+  ];
+  return [...encryption, ...targets.filter((t) => t.tool === 'cairn' && t.kind !== 'local' && t.kind !== 'plain').map((target) => {
     const m = medians[targetKey(target)]!;
     const r = ratio(m.seconds.first, local);
     const bytes = m.bytesSent.noop;
     const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED');
-    return `${targetKey(target)}: first backup ${formatRatio(r)}× local (target ≤ ${REMOTE_TARGETS.firstRatio}×: ${verdict(r === undefined ? undefined : r <= REMOTE_TARGETS.firstRatio)}); no-op downloaded ${formatBytes(bytes)} (target < 1 MB: ${verdict(bytes === undefined ? undefined : bytes < REMOTE_TARGETS.noopBytes)})`;
-  });
+    return `${targetKey(target)}: first backup ${r === undefined ? '–' : `${formatRatio(r)}×`} local (target ≤ ${REMOTE_TARGETS.firstRatio}×: ${verdict(r === undefined ? undefined : r <= REMOTE_TARGETS.firstRatio)}); no-op downloaded ${formatBytes(bytes)} (target < 1 MB: ${verdict(bytes === undefined ? undefined : bytes < REMOTE_TARGETS.noopBytes)})`;
+  })];
 }

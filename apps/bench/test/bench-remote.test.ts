@@ -32,12 +32,12 @@ async function runRemote(kinds: string[], tools: string[]): Promise<RemoteJson> 
   expect(run.code).toBe(0);
   const out = JSON.parse(readFileSync(json, 'utf8')) as RemoteJson;
   for (const tool of tools) {
-    for (const kind of ['local', ...kinds]) {
+    for (const kind of [...(tool === 'cairn' ? ['local', 'plain'] : ['local']), ...kinds]) {
       const row = tableRow(run.stdout, `${tool} ${kind}`);
       expect(row, `${tool} ${kind}`).toBeDefined();
       expect(row!.slice(1, 4), `${tool} ${kind}`).toEqual([expect.stringMatching(seconds), expect.stringMatching(seconds), expect.stringMatching(seconds)]);
       expect(out.samples.filter((s) => s.tool === tool && s.kind === kind).map((s) => s.phase)).toEqual(['first', 'noop', 'noop-cold']);
-      if (kind !== 'local') expect(Number(row![4]), `${tool} ${kind} first / local`).toBeGreaterThan(0);
+      if (kind !== 'local' && kind !== 'plain') expect(Number(row![4]), `${tool} ${kind} first / local`).toBeGreaterThan(0);
     }
   }
   for (const kind of kinds) {
@@ -49,6 +49,7 @@ async function runRemote(kinds: string[], tools: string[]): Promise<RemoteJson> 
     expect(sent.noop).toBeGreaterThan(0);
     expect(out.checks.find((line) => line.startsWith(`cairn ${kind}:`))).toMatch(/first backup \d+\.\d+× local .*: (met|MISSED)\); no-op downloaded .* \(target < 1 MB: (met|MISSED)\)/);
   }
+  if (tools.includes('cairn')) expect(out.checks[0]).toMatch(/^encryption: cairn local \(with a password\) first backup \d+\.\d+× cairn plain \(none\) \(target < 1\.1×: (met|MISSED)\)$/);
   expect(out.failures).toEqual([]);
   expect(readdirSync(work).filter((name) => name.startsWith('run-'))).toEqual([]);
   return out;

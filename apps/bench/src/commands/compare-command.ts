@@ -131,7 +131,7 @@ async function remote(session: Session, flags: CompareFlags, kinds: RemoteKind[]
     ...header(session),
     `corpus: ${description}; ${formatMegabytes(c.bytes)} in ${c.files.toLocaleString('en')} files, ${c.dirs.toLocaleString('en')} folders, backed up as ${result.path}`,
     ...servers,
-    `reps: ${flags.reps}, medians; targets in an order rotating with each repetition; a first backup with an empty cache folder (XDG_CACHE_HOME), a no-op with the cache it left, a no-op with an empty one; both tools get a password (restic always encrypts; cairn where its build can)${flags.cairnArgs.length > 0 ? `; cairn backup args: ${flags.cairnArgs.join(' ')}` : ''}`,
+    `reps: ${flags.reps}, medians; targets in an order rotating with each repetition; a first backup with an empty cache folder (XDG_CACHE_HOME), a no-op with the cache it left, a no-op with an empty one; both tools get a password (restic always encrypts; cairn encrypts with it), but for \`cairn plain\`: a local folder without one (unencrypted), for what encryption costs${flags.cairnArgs.length > 0 ? `; cairn backup args: ${flags.cairnArgs.join(' ')}` : ''}`,
     '',
     table,
     '',
