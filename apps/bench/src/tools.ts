@@ -61,6 +61,9 @@ export function createToolDriver(name: ToolName, options: DriverOptions): ToolDr
   const fromRoot = (target: string, source: string): string => join(target, source);
   switch (name) {
     case 'cairn': {
+      // CAIRN_BENCH_PASSWORD: cairn's repository is encrypted with it (a password at init encrypts, aes-256-gcm), as restic's always is.
+      const password = process.env['CAIRN_BENCH_PASSWORD'];
+      if (password !== undefined && password !== '') env['CAIRN_PASSWORD'] = password;
       const run = (...args: string[]): CommandSpec => ({ file: process.execPath, args: [executable, ...args], env });
       return {
         name, repo, folders,

@@ -1,8 +1,12 @@
 import { CairnError } from '@cairn/core';
 import type { Backend } from '@cairn/core';
 import { readFileSync } from 'node:fs';
-import { createRcloneBackend, createRestBackend, createS3Backend, defaultCacheDir, isAppendOnly, parseBackendUrl, withCache } from '@cairn/remote';
+import {
+  createRcloneBackend, createRestBackend, createS3Backend, createSftpBackend, defaultCacheDir, isAppendOnly, parseBackendUrl,
+  retryOptionsFromEnv, withCache, withRetries,
+} from '@cairn/remote';
 import { createLocalBackend } from '@cairn/transport';
+import { warn } from './output.js';
 
 /** A remote backend with the local cache of what every command reads again ($XDG_CACHE_HOME/cairn/<repository id>). */
 function cached(backend: Backend): Backend {
@@ -10,22 +14,37 @@ function cached(backend: Backend): Backend {
 }
 
 /**
+ * A remote backend whose operations are tried again after transient failures (CAIRN_RETRY_ATTEMPTS,
+ * CAIRN_RETRY_DELAY_MS), each retry a warning: `<location>: <operation> failed (<why>); trying again in 1.2 s (try 2 of 6)`.
+ */
+function retrying(backend: Backend): Backend {
+  return withRetries(backend, {
+    ...retryOptionsFromEnv(),
+    onRetry: ({ operation, attempt, attempts, delayMs, error }) => {
+      const why = error.message.startsWith(`${backend.location}: `) ? error.message.slice(backend.location.length + 2) : error.message;
+      warn(`${backend.location}: ${operation} failed (${why}); trying again in ${(delayMs / 1000).toFixed(1)} s (try ${attempt + 1} of ${attempts})`, { code: error.code });
+    },
+  });
+}
+
+/**
  * The Backend a repository location names (`--repo`, CAIRN_REPO): a local folder, or a remote
- * repository by its scheme (`sftp:`, `s3:`, `rclone:`, `rest:`; docs in the README).
+ * repository by its scheme (`sftp:`, `s3:`, `rclone:`, `rest:`; docs in the README). Every remote
+ * one is tried again after transient failures and read through the local cache.
  */
 export function openBackend(location: string): Backend {
   const url = parseBackendUrl(location);
   switch (url.kind) {
     case 'local':
       return createLocalBackend(url.path);
+    case 'sftp':
+      return cached(retrying(createSftpBackend(url.spec)));
     case 's3':
-      return cached(createS3Backend(url.spec));
+      return cached(retrying(createS3Backend(url.spec)));
     case 'rest':
-      return cached(createRestBackend(url.spec, restOptions()));
+      return cached(retrying(createRestBackend(url.spec, restOptions())));
     case 'rclone':
-      return cached(createRcloneBackend(url.spec));
-    default:
-      throw new CairnError('ERR_UNSUPPORTED', `repository location "${location}": ${url.kind} repositories are not supported by this build`);
+      return cached(retrying(createRcloneBackend(url.spec)));
   }
 }
 

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -76,6 +77,35 @@ describe('cairn grep', () => {
     expect((await run('grep', 'x', '--snapshot', 'zz')).code).toBe(1);
     expect((await run('grep', 'x', '--host', 'nobody')).code).toBe(1);
     expect((await run('grep', 'x', '--max-count', 'lots')).code).toBe(1);
+  });
+
+  it('searches more than a batch (the worker threads) as it searches less; a damaged blob: an error naming the blob and a file holding it, exit 1', async () => {
+    const { home, run, backup } = await setup();
+    const proj = join(home, 'proj');
+    await mkdir(proj);
+    // Three files of random hex lines, ~2.4 MB stored: more than one batch, so the search runs in the workers.
+    for (const n of [1, 2, 3]) {
+      const lines = Array.from({ length: 25_000 }, (_, i) => (i % 1000 === 7 && n !== 2 ? `${randomBytes(20).toString('hex')} marker-${n}` : randomBytes(32).toString('hex')));
+      await writeFile(join(proj, `big${n}.txt`), `${lines.join('\n')}\n`);
+    }
+    await backup(proj);
+    const found = await run('grep', '-c', '-F', 'marker-');
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stdout.split('\n').filter(Boolean).map((line) => line.replace(/ \(in [0-9a-f]+\)/, ''))).toEqual(['proj/big1.txt: 25', 'proj/big3.txt: 25']);
+
+    // Damage the middle of the largest pack (a data pack: the trees are a few hundred bytes).
+    const packs: { file: string; size: number }[] = [];
+    for (const sub of await readdir(join(home, 'repo', 'data'))) {
+      for (const name of await readdir(join(home, 'repo', 'data', sub))) packs.push({ file: join(home, 'repo', 'data', sub, name), size: (await stat(join(home, 'repo', 'data', sub, name))).size });
+    }
+    const largest = packs.sort((a, b) => b.size - a.size)[0]!;
+    const bytes = await readFile(largest.file);
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
+    await writeFile(largest.file, bytes);
+    const damaged = await run('grep', '-c', '-F', 'marker-');
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toMatch(/^cairn: data blob [0-9a-f]{64}\b.*\(file proj\/big[123]\.txt\)/);
   });
 
   it('on the releases of an npm package, --introduced names the release that added a line and --removed the one that dropped it', async (context) => {

@@ -138,7 +138,8 @@ describe('cairn serve', () => {
     ok(await cairn(['--repo', folder, 'init'], { home, env: PW }));
     const src = await sources(home, 4, 6_000_000);
     const first = await serve(folder);
-    const backup = startCli(['--repo', `rest:${first.url}`, 'backup', src], PW);
+    // Two quick tries: the server stays down, so the backup ends with the retries' ERR_TRANSIENT.
+    const backup = startCli(['--repo', `rest:${first.url}`, 'backup', src], { ...PW, CAIRN_RETRY_ATTEMPTS: '2', CAIRN_RETRY_DELAY_MS: '100' });
     // Kill the server as soon as the first pack has landed, with more on the way.
     for (let i = 0; i < 400; i++) {
       const packs = (await readdir(join(folder, 'data'), { recursive: true })).filter((p) => /\/[0-9a-f]{64}$/.test(p));

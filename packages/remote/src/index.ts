@@ -1,12 +1,19 @@
 /**
  * @cairn/remote — repositories off the machine: Backends for remote storage, chosen by the scheme
- * of a repository location (`s3:` for S3-compatible object stores, `rest:` for `cairn serve`,
- * `rclone:` for every rclone remote), the HTTP server of `cairn serve` (restic's REST protocol with
- * cairn's write-once rule), and a local cache that keeps what every command reads again, so a
- * no-op backup downloads almost nothing.
+ * of a repository location (`sftp:` over SSH, `s3:` for S3-compatible object stores, `rest:` for
+ * `cairn serve`, `rclone:` for every rclone remote), the retry decorator every remote backend is
+ * wrapped in, the HTTP server of `cairn serve` (restic's REST protocol with cairn's write-once
+ * rule), and a local cache that keeps what every command reads again, so a no-op backup downloads
+ * almost nothing. The SSH library loads on an sftp backend's first connection, not on import.
  */
 export { parseBackendUrl } from './backend-url.js';
 export type { BackendUrl } from './backend-url.js';
+export { retryOptionsFromEnv, withRetries } from './retry-backend.js';
+export type { RetryEvent, RetryOptions } from './retry-backend.js';
+export { createSftpBackend } from './sftp/sftp-backend.js';
+export type { SftpBackend, SftpBackendOptions } from './sftp/sftp-backend.js';
+export { parseSftpLocation } from './sftp/sftp-location.js';
+export type { SftpLocation } from './sftp/sftp-location.js';
 export { createS3Backend } from './s3-backend.js';
 export type { S3BackendOptions } from './s3-backend.js';
 export { parseS3Location } from './s3-location.js';

@@ -46,6 +46,10 @@ describe('the encryption layer of an encrypted repository', () => {
     const fresh = await openRepository(createLocalBackend(dir), { password });
     await expect(fresh.backend.read('data', name)).rejects.toThrow(/failed authentication|no whole number of segments/);
     await expect(fresh.backend.stat('data', name)).rejects.toMatchObject({ code: 'ERR_INTEGRITY' });
+    // Such a file (an upload cut short, where the storage writes in place) is replaced by the next write of its content.
+    await fresh.backend.write('data', name, plain);
+    expect(Buffer.from(await fresh.backend.read('data', name))).toEqual(plain);
+    expect((await fresh.backend.stat('data', name)).size).toBe(plain.length);
   });
 
   it('needs a password to create and open one, names a repository without key files, and manages keys', async () => {

@@ -11,6 +11,20 @@ import { backupDir, packFiles, reopen, smallRepo, writeFiles } from './lifecycle
 
 const FAST = { refreshMs: 40, staleMs: 120 };
 
+/** Checks that a lease being acquired still waits after 150 ms, and is acquired once `release` has run. */
+async function leaseWaitsFor(repo: Parameters<typeof acquireLease>[0], release: () => Promise<unknown>): Promise<void> {
+  let acquired = false;
+  const pending = acquireLease(repo, { pollMs: 10 }).then((lease) => {
+    acquired = true;
+    return lease;
+  });
+  await sleep(150);
+  expect(acquired).toBe(false);
+  await release();
+  await (await pending).release();
+  expect(acquired).toBe(true);
+}
+
 /** The pid of a process that has exited (so no process has it, for now). */
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
@@ -132,32 +146,14 @@ describe('locks', () => {
     // A sweep marker (staleMs 60 s) of a host whose clock is 2 minutes behind keeps a lease waiting.
     await rm(join(work, 'repo', 'locks', behind));
     const marker = await foreignLock(work, { kind: 'sweep', host: 'other-host', pid: 4242, refreshedAgoMs: 2 * 60_000, staleMs: 60_000 });
-    let acquired = false;
-    const pending = acquireLease(repo, { pollMs: 10 }).then((lease) => {
-      acquired = true;
-      return lease;
-    });
-    await sleep(150);
-    expect(acquired).toBe(false);
-    await rm(join(work, 'repo', 'locks', marker));
-    await (await pending).release();
-    expect(acquired).toBe(true);
+    await leaseWaitsFor(repo, () => rm(join(work, 'repo', 'locks', marker)));
   });
 
   it('a lease waits while a prune holds a live sweep marker, and not for a marker whose holder is gone', async () => {
     const work = await tempDir();
     const repo = await smallRepo(work);
     const marker = await holdLock(repo.backend, 'sweep', 'prune');
-    let acquired = false;
-    const pending = acquireLease(repo, { pollMs: 10 }).then((lease) => {
-      acquired = true;
-      return lease;
-    });
-    await sleep(150);
-    expect(acquired).toBe(false);
-    await marker.release();
-    await (await pending).release();
-    expect(acquired).toBe(true);
+    await leaseWaitsFor(repo, () => marker.release());
 
     await foreignLock(work, { kind: 'sweep', host: hostname(), pid: deadPid(), refreshedAgoMs: 0 });
     const lease = await acquireLease(repo, { pollMs: 10 });

@@ -4,7 +4,7 @@
  * restore Target. Each implements an interface of @cairn/core. MicroPython boards are
  * @cairn/device's.
  */
-export { createLocalBackend, packReserve } from './local-backend.js';
+export { createLocalBackend, packReserve, STALE_TEMP_MS } from './local-backend.js';
 export { createLocalSource } from './local-source.js';
 export { createStreamSource } from './stream-source.js';
 export type { StreamSourceOptions } from './stream-source.js';
@@ -12,3 +12,6 @@ export { createLocalTarget } from './local-target.js';
 export { assertFileName, assertFileType, isFileName } from './file-names.js';
 export { assertRange, truncatedError } from './byte-range.js';
 export { concatPieces, samePieces, toPieces, totalLength } from './bytes.js';
+export { parseTempFileName, TEMP_PREFIX, tempFileName, tempHost } from './exclusive-write.js';
+export type { TempOwner } from './exclusive-write.js';
+export { createMemoryBackend } from './memory-backend.js';

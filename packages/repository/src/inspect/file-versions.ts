@@ -1,5 +1,5 @@
 import { CairnError, toHex } from '@cairn/core';
-import type { NodeType } from '@cairn/core';
+import type { Id, NodeType } from '@cairn/core';
 import { blobId } from '@cairn/chunker';
 import type { Snapshot, TreeNode } from '@cairn/index';
 import { acquireReadLease } from '../locks/lease.js';
@@ -132,7 +132,12 @@ async function collect(repo: Repository, path: string, filter: SnapshotFilter): 
 /** The content id of a file node (see FileVersion.contentId). */
 export function contentIdOf(node: TreeNode): string {
   if (node.content === undefined) return toHex(blobId(new TextEncoder().encode(`ref ${node.ref?.id ?? ''}`)));
-  const ids = new Uint8Array(node.content.length * 32);
-  node.content.forEach((id, i) => ids.set(id, i * 32));
+  return contentIdOfBlobs(node.content);
+}
+
+/** The content id of a file made of these blobs: the SHA-256 of their ids back to back. */
+export function contentIdOfBlobs(content: readonly Id[]): string {
+  const ids = new Uint8Array(content.length * 32);
+  content.forEach((id, i) => ids.set(id, i * 32));
   return toHex(blobId(ids));
 }

@@ -81,13 +81,21 @@ export function createMatcher(pattern: GrepPattern): Matcher {
   return { regex: compilePattern(pattern), stretch: pattern.fixed !== true && /\(\?<?[=!]/.test(pattern.pattern) ? null : compilePattern(pattern, true) };
 }
 
+/** One file's search fed its plaintext piece by piece (searchContent's synchronous core, which the grep worker runs). */
+export interface ContentSearch {
+  /** Searches the next piece; true once the search needs no more (binary, maxCount reached, a line too long). */
+  push(chunk: Uint8Array): boolean;
+  /** What was found, once every piece is pushed (or push said stop). */
+  finish(): ContentResult;
+}
+
 /**
- * Searches one file given as its blobs' plaintext, in order, line by line as grep does. Lines are
- * joined across blob boundaries (a match straddling two blobs is found), and a stretch of the file
- * with no match anywhere is skipped with one test of the whole stretch. Stops reading once
+ * Starts searching one file given as its blobs' plaintext, in order, line by line as grep does.
+ * Lines are joined across blob boundaries (a match straddling two blobs is found), and a stretch
+ * of the file with no match anywhere is skipped with one test of the whole stretch. Stops once
  * maxCount matches and their trailing context are found.
  */
-export async function searchContent(chunks: AsyncIterable<Uint8Array>, matcher: Matcher, options: LineOptions = {}): Promise<ContentResult> {
+export function createContentSearch(matcher: Matcher, options: LineOptions = {}): ContentSearch {
   const { regex, stretch } = matcher;
   const before = options.before ?? 0;
   const after = options.after ?? 0;
@@ -103,6 +111,7 @@ export async function searchContent(chunks: AsyncIterable<Uint8Array>, matcher: 
   let probed = 0;
   let carry = '';
   let done = false;
+  let ended: ContentResult | null = null;
 
   const onLine = (text: string): void => {
     lineNo += 1;
@@ -145,26 +154,45 @@ export async function searchContent(chunks: AsyncIterable<Uint8Array>, matcher: 
     }
   };
 
-  for await (const chunk of chunks) {
-    bytes += chunk.length;
-    if (options.binary !== true && probed < BINARY_PROBE_BYTES) {
-      const probe = chunk.subarray(0, BINARY_PROBE_BYTES - probed);
-      probed += probe.length;
-      if (probe.includes(0)) return { binary: true, tooLong: false, count: 0, lines: [], bytes };
-    }
-    // Only the new text is scanned for its last newline, so a long line costs its length once, not once per blob.
-    const fresh = decoder.decode(chunk, { stream: true });
-    const end = fresh.lastIndexOf('\n');
-    if (end === -1) {
-      carry += fresh;
-    } else {
-      onStretch(carry + fresh.slice(0, end));
-      carry = fresh.slice(end + 1);
-    }
-    if (done) return { binary: false, tooLong: false, count, lines, bytes };
-    if (carry.length > MAX_LINE_CHARS) return { binary: false, tooLong: true, count, lines, bytes };
-  }
-  const last = carry + decoder.decode();
-  if (last !== '') onStretch(last);
-  return { binary: false, tooLong: false, count, lines, bytes };
+  return {
+    push(chunk) {
+      if (ended !== null) return true;
+      bytes += chunk.length;
+      if (options.binary !== true && probed < BINARY_PROBE_BYTES) {
+        const probe = chunk.subarray(0, BINARY_PROBE_BYTES - probed);
+        probed += probe.length;
+        if (probe.includes(0)) {
+          ended = { binary: true, tooLong: false, count: 0, lines: [], bytes };
+          return true;
+        }
+      }
+      // Only the new text is scanned for its last newline, so a long line costs its length once, not once per blob.
+      const fresh = decoder.decode(chunk, { stream: true });
+      const end = fresh.lastIndexOf('\n');
+      if (end === -1) {
+        carry += fresh;
+      } else {
+        onStretch(carry + fresh.slice(0, end));
+        carry = fresh.slice(end + 1);
+      }
+      if (done) ended = { binary: false, tooLong: false, count, lines, bytes };
+      else if (carry.length > MAX_LINE_CHARS) ended = { binary: false, tooLong: true, count, lines, bytes };
+      return ended !== null;
+    },
+    finish() {
+      if (ended === null) {
+        const last = carry + decoder.decode();
+        if (last !== '') onStretch(last);
+        ended = { binary: false, tooLong: false, count, lines, bytes };
+      }
+      return ended;
+    },
+  };
+}
+
+/** Searches one file given as its blobs' plaintext, in order (createContentSearch over a stream); stops reading once the search needs no more. */
+export async function searchContent(chunks: AsyncIterable<Uint8Array>, matcher: Matcher, options: LineOptions = {}): Promise<ContentResult> {
+  const search = createContentSearch(matcher, options);
+  for await (const chunk of chunks) if (search.push(chunk)) break;
+  return search.finish();
 }

@@ -2,7 +2,7 @@ import { sameOrigin, snapshotKind } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
 import { searchSnapshots, snapshotOf } from './grep.js';
 import type { GrepOptions, GrepSnapshot, GrepSummary } from './grep.js';
-import { holdersOf } from './grep-walk.js';
+import { byPath, holdersOf, pathOf } from './grep-walk.js';
 
 /**
  * One stretch of a path's history, within one group of snapshots (same host and paths), in which
@@ -27,13 +27,13 @@ export interface PickaxeSpan {
  * disappears and comes back gives two spans. Spans come in path order, then group, then time.
  */
 export async function pickaxe(repo: Repository, options: GrepOptions): Promise<{ spans: PickaxeSpan[]; summary: GrepSummary }> {
-  const { snapshots, records, results, summary } = await searchSnapshots(repo, { ...options, maxCount: 1, keepLines: false, before: 0, after: 0 });
+  const { snapshots, records, counts, summary } = await searchSnapshots(repo, { ...options, maxCount: 1, keepLines: false, before: 0, after: 0 });
   // Which snapshots (indices) hold a matching content at each path.
   const matching = new Map<string, Set<number>>();
-  for (const record of records) {
-    if ((results.get(record.key)?.count ?? 0) === 0) continue;
-    let set = matching.get(record.path);
-    if (set === undefined) matching.set(record.path, (set = new Set()));
+  for (const record of records.filter((r) => (counts[r.content] ?? 0) > 0).sort(byPath)) {
+    const path = pathOf(record);
+    let set = matching.get(path);
+    if (set === undefined) matching.set(path, (set = new Set()));
     for (const i of holdersOf(record)) set.add(i);
   }
   const groups: number[][] = [];

@@ -1,17 +1,21 @@
-import { CairnError, isCairnError, toHex } from '@cairn/core';
-import type { Id } from '@cairn/core';
+import { CairnError } from '@cairn/core';
 import { acquireReadLease } from '../locks/lease.js';
-import { unpackBlob } from '../repo/blob-check.js';
-import { packFileName } from '../repo/names.js';
-import { createPackCache } from '../repo/pack-cache.js';
 import { describeFilter, findSnapshot, listSnapshots, matchesFilter } from '../repo/snapshots.js';
 import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
+import { contentIds } from '../repo/content-ids.js';
+import { defaultThreads } from '../repo/worker-pool.js';
+import type { WorkerModule } from '../repo/worker-pool.js';
+import { contentIdOfBlobs } from './file-versions.js';
 import { createMatcher, searchContent } from './grep-matcher.js';
-import type { ContentResult, GrepLine, GrepPattern, LineOptions } from './grep-matcher.js';
-import { holdersOf, walkSnapshots } from './grep-walk.js';
+import type { GrepLine, GrepPattern, LineOptions } from './grep-matcher.js';
+import { GREP_BATCH_BYTES, createGrepPool } from './grep-pool.js';
+import type { PooledResult } from './grep-pool.js';
+import { createBlobReader } from './grep-reader.js';
+import { CONTENT_BINARY, CONTENT_TOO_LONG } from './grep-task.js';
+import { byPath, holdersOf, pathOf, walkSnapshots } from './grep-walk.js';
 import { createSelection } from '../tree/path-selection.js';
-import type { FileRecord } from './grep-walk.js';
+import type { Contents, FileRecord } from './grep-walk.js';
 
 /** Options of grep and pickaxe. */
 export interface GrepOptions extends GrepPattern, LineOptions {
@@ -22,6 +26,10 @@ export interface GrepOptions extends GrepPattern, LineOptions {
   /** Only these snapshots (ids, unique prefixes or `latest`), each of which must pass the filter. */
   readonly snapshots?: readonly string[];
   readonly signal?: AbortSignal;
+  /** Worker threads that decompress and search; 0: the main thread. Default: the number of CPUs, or 0 when there is less than a batch to search. */
+  readonly threads?: number;
+  /** The worker's module (tests); default: grep-worker beside grep-pool.ts. */
+  readonly worker?: WorkerModule;
   /** Called after each unique content is searched. */
   readonly onProgress?: (progress: GrepProgress) => void;
 }
@@ -75,8 +83,14 @@ export interface GrepSummary {
 /** The searched snapshots, their files and each unique content's result: what grep and pickaxe report from. */
 export interface SearchOutcome {
   readonly snapshots: SnapshotEntry[];
+  /** Every (path, content) pair, in no particular order (byPath sorts the few reported). */
   readonly records: FileRecord[];
-  readonly results: Map<string, ContentResult>;
+  /** Matching lines per content number (FileRecord.content). */
+  readonly counts: Uint32Array;
+  /** The lines kept of each matching content. */
+  readonly lines: Map<number, GrepLine[]>;
+  /** Each content's blob ids, by content number. */
+  readonly contents: Contents;
   readonly summary: GrepSummary;
 }
 
@@ -87,11 +101,15 @@ export interface SearchOutcome {
  * unless options.binary. ERR_USAGE for a bad pattern or path; ERR_NOT_FOUND when no snapshot passes the filter.
  */
 export async function grep(repo: Repository, options: GrepOptions, onHit: (hit: GrepHit) => void): Promise<GrepSummary> {
-  const { snapshots, records, results, summary } = await searchSnapshots(repo, options);
-  for (const record of records) {
-    const result = results.get(record.key);
-    if (result === undefined || result.count === 0) continue;
-    onHit({ path: record.path, content: record.key, snapshots: holdersOf(record).map((i) => snapshotOf(snapshots[i]!)), count: result.count, lines: result.lines });
+  const { snapshots, records, counts, lines, contents, summary } = await searchSnapshots(repo, options);
+  for (const record of records.filter((r) => (counts[r.content] ?? 0) > 0).sort(byPath)) {
+    onHit({
+      path: pathOf(record),
+      content: contentIdOfBlobs(contents.blobs(record.content)),
+      snapshots: holdersOf(record).map((i) => snapshotOf(snapshots[i]!)),
+      count: counts[record.content] ?? 0,
+      lines: lines.get(record.content) ?? [],
+    });
   }
   return summary;
 }
@@ -101,9 +119,17 @@ export function snapshotOf(entry: SnapshotEntry): GrepSnapshot {
   return { id: entry.id, time: new Date(Number(entry.snapshot.time / 1_000_000n)).toISOString() };
 }
 
-/** The search behind grep and pickaxe: walk, then search each unique content once in the order its blobs are stored. */
+/** Contents stored in more bytes than this are searched in the main thread, blob by blob (a worker gets a content whole). */
+const LARGE_CONTENT = 16 * 1024 * 1024;
+
+/**
+ * The search behind grep and pickaxe: walk, then search each unique content once, in the order
+ * its blobs are stored, in the worker pool (grep-pool.ts). The main thread reads the packs; the
+ * workers decompress, verify and match and send back counts and lines.
+ */
 export async function searchSnapshots(repo: Repository, options: GrepOptions): Promise<SearchOutcome> {
   createMatcher(options); // a bad pattern fails before any work
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 0)) throw new RangeError(`grep: threads must be a whole number >= 0, not ${String(options.threads)}`);
   // Which paths to search, as restore selects them (one matcher for both).
   const paths = options.paths ?? [];
   const select = paths.length === 0 ? null : createSelection(paths).matches;
@@ -119,39 +145,73 @@ export async function searchSnapshots(repo: Repository, options: GrepOptions): P
     if (snapshots.length === 0) {
       throw new CairnError('ERR_NOT_FOUND', `no snapshot matches ${describeFilter(filter)}`, { hint: 'list the snapshots there are with `cairn snapshots`' });
     }
-    const { records, treeLoads } = await walkSnapshots(repo, snapshots, select, options.signal);
-    records.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : (holdersOf(a)[0] ?? 0) - (holdersOf(b)[0] ?? 0)));
-    const contents = new Map<string, readonly Id[]>();
+    const { records, contents, treeLoads } = await walkSnapshots(repo, snapshots, select, options.signal);
     let logicalBytes = 0;
-    for (const record of records) {
-      contents.set(record.key, record.node.content ?? []);
-      logicalBytes += record.node.size * holdersOf(record).length;
-    }
-    const read = createBlobReader(repo, [...contents.values()]);
-    const order = [...contents.entries()].map(([key, content]) => ({ key, content, at: read.position(content) })).sort((a, b) => a.at - b.at);
-    const matcher = createMatcher(options);
-    const results = new Map<string, ContentResult>();
+    for (const record of records) logicalBytes += record.size * holdersOf(record).length;
+    // A file holding each content, to name it in an error.
+    const holder = new Int32Array(contents.size).fill(-1);
+    records.forEach((record, i) => {
+      if (holder[record.content] === -1) holder[record.content] = i;
+    });
+    const describe = (content: number): string => {
+      const record = records[holder[content] ?? -1];
+      return record === undefined ? `content ${content}` : `file ${pathOf(record)}`;
+    };
+
+    const counts = new Uint32Array(contents.size);
+    const lines = new Map<number, GrepLine[]>();
+    let searched = 0;
     let bytesDecompressed = 0;
-    for (const { key, content } of order) {
-      if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'grep stopped while searching');
-      const result = await searchContent(read.blobs(content, key), matcher, options);
-      results.set(key, result);
+    let binarySkipped = 0;
+    let tooLong = 0;
+    const onResult = (content: number, result: PooledResult): void => {
+      counts[content] = result.count;
+      if (result.lines !== undefined && result.lines.length > 0) lines.set(content, result.lines);
+      searched += 1;
       bytesDecompressed += result.bytes;
-      options.onProgress?.({ contents: results.size, totalContents: order.length, bytes: bytesDecompressed });
+      if ((result.flags & CONTENT_BINARY) !== 0) binarySkipped += 1;
+      if ((result.flags & CONTENT_TOO_LONG) !== 0) tooLong += 1;
+      options.onProgress?.({ contents: searched, totalContents: contents.size, bytes: bytesDecompressed });
+    };
+
+    const read = createBlobReader(repo, contents);
+    const threads = options.threads ?? (read.storedBytes < GREP_BATCH_BYTES ? 0 : defaultThreads());
+    const search = { pattern: options.pattern, fixed: options.fixed, ignoreCase: options.ignoreCase, word: options.word, before: options.before, after: options.after, maxCount: options.maxCount, keepLines: options.keepLines, binary: options.binary };
+    const pool = createGrepPool({ search, threads, zstd: repo.zstd, macKey: contentIds(repo.backend).macKey, onResult, describe, ...(options.worker === undefined ? {} : { worker: options.worker }) });
+    try {
+      const matcher = createMatcher(options);
+      for (const content of read.order) {
+        if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'grep stopped while searching');
+        if (read.storedSize(content) > LARGE_CONTENT) {
+          const result = await searchContent(read.plain(content, describe), matcher, options);
+          onResult(content, { count: result.count, bytes: result.bytes, flags: (result.binary ? CONTENT_BINARY : 0) | (result.tooLong ? CONTENT_TOO_LONG : 0), lines: result.lines });
+          continue;
+        }
+        const reading = read.stored(content, describe, pool.blob);
+        if (reading !== undefined) await reading;
+        const room = pool.end(content);
+        if (room !== undefined) await room;
+      }
+      await pool.drain();
+    } finally {
+      await pool.close();
     }
-    const all = [...results.values()];
+    let matchingContents = 0;
+    for (const count of counts) if (count > 0) matchingContents += 1;
     return {
       snapshots,
       records,
-      results,
+      counts,
+      lines,
+      contents,
       summary: {
         snapshots: snapshots.length,
         files: records.length,
         contents: contents.size,
-        binarySkipped: all.filter((r) => r.binary).length,
-        tooLong: all.filter((r) => r.tooLong).length,
-        matchingContents: all.filter((r) => r.count > 0).length,
-        matchingFiles: records.filter((r) => (results.get(r.key)?.count ?? 0) > 0).length,
+        binarySkipped,
+        tooLong,
+        matchingContents,
+        matchingFiles: records.filter((r) => (counts[r.content] ?? 0) > 0).length,
         bytesDecompressed,
         logicalBytes,
         treeLoads,
@@ -160,63 +220,4 @@ export async function searchSnapshots(repo: Repository, options: GrepOptions): P
   } finally {
     await lease?.release();
   }
-}
-
-/**
- * Reads file contents blob by blob. A pack most of whose bytes the search needs is read whole
- * once (a pack cache); from any other, only the blobs needed are read.
- */
-function createBlobReader(repo: Repository, contents: readonly (readonly Id[])[]): { position(content: readonly Id[]): number; blobs(content: readonly Id[], key: string): AsyncGenerator<Uint8Array> } {
-  const needed = new Map<string, number>();
-  const packOrder = new Map<string, number>();
-  const seen = new Set<string>();
-  for (const content of contents) {
-    for (const id of content) {
-      const hex = toHex(id);
-      if (seen.has(hex)) continue;
-      seen.add(hex);
-      const location = repo.index.lookup(id);
-      if (location === undefined) continue;
-      const pack = toHex(location.packId);
-      needed.set(pack, (needed.get(pack) ?? 0) + location.length);
-    }
-  }
-  const packBytes = new Map<string, number>();
-  for (const [, location] of repo.index.entries()) {
-    const pack = toHex(location.packId);
-    if (needed.has(pack)) packBytes.set(pack, (packBytes.get(pack) ?? 0) + location.length);
-  }
-  for (const pack of [...needed.keys()].sort()) packOrder.set(pack, packOrder.size);
-  const cache = createPackCache(repo.backend, 2 * repo.config.packSize + 1);
-  return {
-    position(content) {
-      const first = content[0];
-      const location = first === undefined ? undefined : repo.index.lookup(first);
-      if (location === undefined) return 0;
-      return (packOrder.get(toHex(location.packId)) ?? 0) * 2 ** 32 + location.offset;
-    },
-    async *blobs(content, key) {
-      for (const id of content) {
-        const hex = toHex(id);
-        const location = repo.index.lookup(id);
-        if (location === undefined) {
-          throw new CairnError('ERR_NOT_FOUND', `data blob ${hex} of content ${key.slice(0, 12)} is not in the index`, { hint: 'run `cairn check` to see what is damaged' });
-        }
-        const pack = toHex(location.packId);
-        const where = `data blob ${hex} in ${packFileName(pack)}`;
-        let stored: Uint8Array;
-        try {
-          stored = (needed.get(pack) ?? 0) * 2 >= (packBytes.get(pack) ?? Infinity)
-            ? await cache.read(location.packId, location.offset, location.length)
-            : await repo.backend.read('data', pack, { offset: location.offset, length: location.length });
-        } catch (error) {
-          if (isCairnError(error) && error.code !== 'ERR_TRANSIENT') {
-            throw new CairnError(error.code === 'ERR_NOT_FOUND' ? 'ERR_NOT_FOUND' : 'ERR_INTEGRITY', `${where}: ${error.message}`, { cause: error });
-          }
-          throw error;
-        }
-        yield unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, repo, where);
-      }
-    },
-  };
 }

@@ -1,6 +1,7 @@
-import { CairnError, idEquals, toHex } from '@cairn/core';
+import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
 import type { Backend, CodecName, Id } from '@cairn/core';
 import { contentIds } from './content-ids.js';
+import type { ContentIds } from './content-ids.js';
 import { decodeBlob } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
 
@@ -13,13 +14,26 @@ export interface StoredBlob {
 
 /**
  * The plaintext of a blob's stored bytes, checked against its id: every read of blob data
- * (loadBlob, restore, check --read-data, prune's repack) goes through here. ERR_INTEGRITY
- * naming `where` when it does not decode or does not hash to its id.
+ * (loadBlob, restore, check --read-data, prune's repack, grep's workers) goes through here.
+ * ERR_INTEGRITY naming `where` when it does not decode or does not hash to its id; `where` may be
+ * a function, called only then (a search of many small blobs builds no name for each).
  */
-export function unpackBlob(stored: Uint8Array, blob: StoredBlob, repo: BlobCodecs, where: string): Uint8Array {
-  const plain = decodeBlob(stored, blob.codec, blob.rawLength, repo.zstd, where);
-  if (!idEquals(contentIds(repo.backend).id(plain), blob.id)) {
-    throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content does not match its id`);
+export function unpackBlob(stored: Uint8Array, blob: StoredBlob, codecs: BlobCodecs | BlobVerifier, where: string | (() => string)): Uint8Array {
+  let plain: Uint8Array;
+  if (typeof where === 'string') {
+    plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, where);
+  } else {
+    try {
+      plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, '');
+    } catch (error) {
+      // decodeBlob's messages start with `${where}: `; with an empty where, the name goes before the colon.
+      if (!isCairnError(error)) throw error;
+      throw new CairnError(error.code, `${where()}${error.message}`, { cause: error.cause, ...(error.hint === undefined ? {} : { hint: error.hint }) });
+    }
+  }
+  const ids = 'ids' in codecs ? codecs.ids : contentIds(codecs.backend);
+  if (!idEquals(ids.id(plain), blob.id)) {
+    throw new CairnError('ERR_INTEGRITY', `${typeof where === 'string' ? where : where()} is damaged: its content does not match its id`);
   }
   return plain;
 }
@@ -28,6 +42,12 @@ export function unpackBlob(stored: Uint8Array, blob: StoredBlob, repo: BlobCodec
 export interface BlobCodecs {
   readonly backend: Backend;
   readonly zstd: ZstdCodec;
+}
+
+/** The same where no backend is at hand (a worker thread): the codec and the repository's id function itself. */
+export interface BlobVerifier {
+  readonly zstd: ZstdCodec;
+  readonly ids: Pick<ContentIds, 'id'>;
 }
 
 /** Throws ERR_INTEGRITY unless `data` hashes to `name` (pack, index and snapshot files are named by their hash). */

@@ -11,6 +11,8 @@ import type { IncrementalHash } from '@cairn/pack';
  */
 export interface ContentIds {
   readonly keyed: boolean;
+  /** The MAC key of a keyed id function, to hand to a worker thread (contentIdsOf); undefined for SHA-256. */
+  readonly macKey?: Uint8Array;
   /** The id of `data`. */
   id(data: Uint8Array): Id;
   /** The same hash, fed in pieces (a pack as it is built). */
@@ -27,6 +29,12 @@ export function contentIds(backend: Backend): ContentIds {
 
 /** Makes `backend` (an encrypted backend) name content with HMAC-SHA-256 under `macKey`. */
 export function useKeyedIds(backend: Backend, macKey: Uint8Array): void {
+  keyed.set(backend, contentIdsOf(macKey));
+}
+
+/** The id function of a repository whose MAC key is `macKey` (undefined: unencrypted, SHA-256), where no backend is at hand. */
+export function contentIdsOf(macKey: Uint8Array | undefined): ContentIds {
+  if (macKey === undefined) return PLAIN;
   const key = createSecretKey(macKey);
-  keyed.set(backend, { keyed: true, id: keyedBlobId(macKey), hash: () => createHmac('sha256', key) });
+  return { keyed: true, macKey, id: keyedBlobId(macKey), hash: () => createHmac('sha256', key) };
 }

@@ -29,12 +29,16 @@ export function readConfigEnvelope(bytes: Uint8Array): ConfigEnvelope | null {
   return value as ConfigEnvelope;
 }
 
+/** The kinds of file named by the (keyed) hash of their plaintext. */
+const CONTENT_NAMED: ReadonlySet<FileType> = new Set(['data', 'index', 'snapshot']);
+
 /**
  * The one encryption layer: a Backend that encrypts every file it writes (the config inside a
  * cleartext envelope; key files, which wrap the keys themselves, as they are) and decrypts and
  * authenticates every file it reads. Sizes and ranges are plaintext ones: a range read decrypts
  * only the segments that cover it. Writing a name that exists succeeds when the stored file
- * decrypts to the same plaintext (encryption is randomized, so the bytes differ).
+ * decrypts to the same plaintext (encryption is randomized, so the bytes differ); a data, index or
+ * snapshot file there that fails authentication (an upload cut short) is replaced.
  */
 export function createEncryptedBackend(inner: Backend, cipherName: CipherName, master: MasterKey): Backend {
   const cipher = createFileCipher(cipherName, master.encryption);
@@ -113,7 +117,18 @@ export function createEncryptedBackend(inner: Backend, cipherName: CipherName, m
         await inner.write(type, name, type === 'config' ? sealConfig(whole()) : cipher.sealParts(aad(type, name), parts), hint);
       } catch (error) {
         if (!isCairnError(error, 'ERR_EXISTS') || type === 'config') throw error;
-        const existing = await readPlain(type, name, undefined, hint);
+        let existing: Uint8Array;
+        try {
+          existing = await readPlain(type, name, undefined, hint);
+        } catch (readError) {
+          // A content-named file that fails authentication is no one's content: the remains of an
+          // upload cut short where the storage writes in place (rclone). Replace it.
+          if (!isCairnError(readError, 'ERR_INTEGRITY') || !CONTENT_NAMED.has(type)) throw readError;
+          headers.delete(`${type}/${name}`);
+          await inner.remove(type, name);
+          await inner.write(type, name, cipher.sealParts(aad(type, name), parts), hint);
+          return;
+        }
         if (!Buffer.from(existing).equals(whole())) throw error;
       }
     },

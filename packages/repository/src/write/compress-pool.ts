@@ -1,9 +1,10 @@
-import { availableParallelism } from 'node:os';
-import { CairnError, codecFromCode } from '@cairn/core';
+import { codecFromCode } from '@cairn/core';
 import type { CodecName, Id } from '@cairn/core';
 import { encodeBlob } from '@cairn/pack';
 import type { EncodedBlob, ZstdCodec } from '@cairn/pack';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
+import { createWorkInFlight, defaultThreads, startWorkerPool, workerFailed, workerModule } from '../repo/worker-pool.js';
+import type { WorkerModule } from '../repo/worker-pool.js';
 import type { CompressResult, CompressTask } from './compress-task.js';
 
 /** A blob waiting for compression. */
@@ -27,8 +28,8 @@ export interface CompressPoolOptions {
   readonly store: StoreEncoded;
   /** True when `store` copies what it is given (so batch buffers may be reused once stored). */
   readonly recycle?: boolean;
-  /** The worker's module and its thread's flags; default: the compiled worker beside this file (see workerModule). */
-  readonly worker?: { readonly filename: string; readonly execArgv: readonly string[] };
+  /** The worker's module and its thread's flags; default: the compiled worker beside this file (repo/worker-pool.ts: workerModule). */
+  readonly worker?: WorkerModule;
 }
 
 /**
@@ -50,23 +51,9 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCH_BLOBS = 2048;
 const MAX_IN_FLIGHT = 16 * 1024 * 1024;
 
-/**
- * The worker's module and the flags its thread starts with. Compiled, it is
- * dist/write/compress-worker.js beside this file, started with no flags (the process's may hold
- * export conditions that point at src/, or flags a worker refuses, such as --expose-gc). Run from
- * src/ (the tests, through the `@cairn/source` export condition), it is the worker's source,
- * started by compress-worker-source.mjs, which loads it through tsx with the same condition, so
- * no test needs a build.
- */
-function workerModule(): { filename: string; execArgv: string[] } {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { filename: new URL('./compress-worker.js', here).href, execArgv: [] };
-  return { filename: new URL('./compress-worker-source.mjs', here).href, execArgv: ['--conditions=@cairn/source'] };
-}
-
 /** Creates a CompressPool; threads start with the first full batch, not before. */
 export function createCompressPool(options: CompressPoolOptions): CompressPool {
-  const threads = options.threads ?? Math.max(1, availableParallelism());
+  const threads = options.threads ?? defaultThreads();
   let pool: Piscina | null = null;
   let batch: Queued[] = [];
   let batchBytes = 0;
@@ -76,23 +63,9 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
   const spareArenas: ArrayBuffer[] = [];
   /** Output buffers back from the workers, sent with the next batches for their frames. */
   const spareOuts: ArrayBuffer[] = [];
-  let inFlight = 0;
-  let failure: unknown = null;
-  const running = new Set<Promise<void>>();
+  const inFlight = createWorkInFlight();
 
-  const track = (work: Promise<void>, bytes: number): void => {
-    inFlight += bytes;
-    const tracked = work.then(
-      () => undefined,
-      (error: unknown) => {
-        failure ??= error;
-      },
-    ).finally(() => {
-      inFlight -= bytes;
-      running.delete(tracked);
-    });
-    running.add(tracked);
-  };
+  const track = (work: Promise<void>, bytes: number): void => inFlight.track(work, bytes);
 
   const storeAll = async (queued: readonly Queued[], encode: (index: number) => EncodedBlob): Promise<void> => {
     for (let i = 0; i < queued.length; i++) {
@@ -107,17 +80,9 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
   };
 
   /** The threads; a worker that cannot start fails the work queued (a backup stops with its error) instead of leaving it waiting. */
-  const worker = options.worker ?? workerModule();
-  const workerFailed = (error: unknown): CairnError =>
-    new CairnError('ERR_IO', `the compression worker ${worker.filename} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  const startPool = (): Piscina => {
-    const started = new Piscina({ filename: worker.filename, execArgv: [...worker.execArgv], minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
-    started.on('error', (error: unknown) => {
-      failure ??= workerFailed(error);
-      void started.destroy();
-    });
-    return started;
-  };
+  const worker = options.worker ?? workerModule(import.meta.url, 'compress-worker');
+  const startPool = (): Piscina =>
+    startWorkerPool('compression', worker, threads, (error) => inFlight.fail(error));
 
   const dispatch = (): void => {
     const queued = batch;
@@ -141,7 +106,7 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     const task: CompressTask = { buffer, spans, codec: options.codec, level: options.level, ...(out === undefined ? {} : { out }) };
     const run = pool.run(task, { transferList: out === undefined ? [buffer] : [buffer, out] }) as Promise<CompressResult>;
     const work = run.catch((error: unknown) => {
-      throw workerFailed(error);
+      throw workerFailed('compression', worker, error);
     }).then((result) => {
       const input = new Uint8Array(result.input);
       const out = new Uint8Array(result.out);
@@ -159,13 +124,9 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     track(work, buffer.byteLength); // the whole batch buffer is held until the answer is stored
   };
 
-  const rethrow = (): void => {
-    if (failure !== null) throw failure;
-  };
-
   return {
     async add(id, hex, plain) {
-      rethrow();
+      inFlight.rethrow();
       if (batchBytes + plain.length > arena.length && batch.length > 0) dispatch();
       if (arena.length === 0) {
         const spare = plain.length <= BATCH_BYTES ? spareArenas.pop() : undefined;
@@ -176,8 +137,7 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       batch.push({ id, hex, plain: copy });
       batchBytes += plain.length;
       if (batchBytes >= BATCH_BYTES || batch.length >= BATCH_BLOBS) dispatch();
-      while (inFlight + batchBytes > MAX_IN_FLIGHT && running.size > 0) await Promise.race(running);
-      rethrow();
+      await inFlight.waitBelow(MAX_IN_FLIGHT, batchBytes);
     },
     async drain() {
       // A last batch too small to be worth starting the threads for is compressed here.
@@ -191,14 +151,13 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       } else {
         dispatch();
       }
-      while (running.size > 0) await Promise.race(running);
-      rethrow();
+      await inFlight.drain();
     },
     async close() {
       batch = [];
       batchBytes = 0;
       arena = new Uint8Array(0);
-      await Promise.allSettled([...running]);
+      await inFlight.settle();
       const closing = pool;
       pool = null;
       if (closing !== null) await closing.destroy();

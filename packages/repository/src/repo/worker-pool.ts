@@ -1,0 +1,113 @@
+import { availableParallelism } from 'node:os';
+import { CairnError } from '@cairn/core';
+import { Piscina } from 'piscina';
+
+/** A worker's module and the flags its thread starts with. */
+export interface WorkerModule {
+  readonly filename: string;
+  readonly execArgv: readonly string[];
+}
+
+/**
+ * The worker `name` that lives beside the module at `callerUrl` (pass `import.meta.url`).
+ * Compiled, it is `<name>.js` in the caller's folder, started with no flags (the process's may
+ * hold export conditions that point at src/, or flags a worker refuses, such as --expose-gc); in
+ * the CLI's bundle every module is the bundle, so that is the `<name>.js` the bundle ships beside
+ * itself. Run from src/ (the tests, through the `@cairn/source` export condition), it is
+ * `<name>-source.mjs`, which loads the worker's source through tsx with the same condition, so no
+ * test needs a build.
+ */
+export function workerModule(callerUrl: string, name: string): WorkerModule {
+  if (!callerUrl.endsWith('.ts')) return { filename: new URL(`./${name}.js`, callerUrl).href, execArgv: [] };
+  return { filename: new URL(`./${name}-source.mjs`, callerUrl).href, execArgv: ['--conditions=@cairn/source'] };
+}
+
+/** Worker threads a pool starts by default: one per CPU the process may use. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** The error a pool reports when its worker cannot start or dies: ERR_IO naming the worker. */
+export function workerFailed(role: string, worker: WorkerModule, error: unknown): CairnError {
+  return new CairnError('ERR_IO', `the ${role} worker ${worker.filename} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+/**
+ * Starts `threads` threads of `worker` (kept for a minute when idle). A worker that cannot start
+ * or dies calls `onError` once with workerFailed's error and the pool is destroyed, so the work
+ * queued fails instead of waiting.
+ */
+export function startWorkerPool(role: string, worker: WorkerModule, threads: number, onError: (error: CairnError) => void): Piscina {
+  const started = new Piscina({ filename: worker.filename, execArgv: [...worker.execArgv], minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  started.on('error', (error: unknown) => {
+    onError(workerFailed(role, worker, error));
+    void started.destroy();
+  });
+  return started;
+}
+
+/** Work handed to a worker pool and not done yet: the bytes it holds, its first failure, and waits on it. */
+export interface WorkInFlight {
+  /** Bytes held by the work not yet settled. */
+  readonly bytes: number;
+  /** Pieces of work not yet settled. */
+  readonly count: number;
+  /** Counts `work` and its bytes until it settles; its failure, if the first, is kept. */
+  track(work: Promise<unknown>, bytes: number): void;
+  /** Keeps `error` if no failure was kept yet (a worker that could not start). */
+  fail(error: unknown): void;
+  /** Throws the first failure kept, if any. */
+  rethrow(): void;
+  /** Waits while more than `limit` bytes would be held with `extra` more, as long as work runs; then rethrows. */
+  waitBelow(limit: number, extra: number): Promise<void>;
+  /** Waits until all work has settled; then rethrows. */
+  drain(): Promise<void>;
+  /** Waits until all work has settled, throwing nothing (closing). */
+  settle(): Promise<void>;
+}
+
+/** Creates the in-flight account a pool keeps (back-pressure, the first failure). */
+export function createWorkInFlight(): WorkInFlight {
+  let bytes = 0;
+  let failure: unknown = null;
+  const running = new Set<Promise<void>>();
+  const rethrow = (): void => {
+    if (failure !== null) throw failure;
+  };
+  return {
+    get bytes() {
+      return bytes;
+    },
+    get count() {
+      return running.size;
+    },
+    track(work, size) {
+      bytes += size;
+      const tracked = work.then(
+        () => undefined,
+        (error: unknown) => {
+          failure ??= error;
+        },
+      ).finally(() => {
+        bytes -= size;
+        running.delete(tracked);
+      });
+      running.add(tracked);
+    },
+    fail(error) {
+      failure ??= error;
+    },
+    rethrow,
+    async waitBelow(limit, extra) {
+      while (bytes + extra > limit && running.size > 0) await Promise.race(running);
+      rethrow();
+    },
+    async drain() {
+      while (running.size > 0) await Promise.race(running);
+      rethrow();
+    },
+    async settle() {
+      await Promise.allSettled([...running]);
+    },
+  };
+}
