@@ -108,7 +108,9 @@ describe('cairn serve', () => {
     ok(await cairn(['--repo', folder, 'prune'], { home, env: PW }));
     const end = await server.stop();
     expect(end.code).toBe(0);
-    expect(jsonSummary(end.stdout)).toMatchObject({ url: server.url, stoppedBy: 'SIGTERM' });
+    expect(jsonSummary(end.stdout)).toMatchObject({ url: server.url, stoppedBy: 'SIGTERM', bytesSent: expect.any(Number) });
+    // Every answer the clients above read (the snapshots' trees and packs among them) came through the counter.
+    expect((jsonSummary(end.stdout) as { bytesSent: number }).bytesSent).toBeGreaterThan(10_000);
     ok(await cairn(['--repo', folder, 'check'], { home, env: PW }));
   });
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { CairnError } from '@cairn/core';
 import { addCommonOptions, numberAbove } from '../cli-options.js';
@@ -13,6 +13,11 @@ import { corpusPreset } from '../generate-corpus.js';
 import { computeHistoryMedians, historyTable } from '../history-report.js';
 import { runHistory } from '../history.js';
 import { formatMachine } from '../machine-info.js';
+import { runRemoteComparison } from '../remote-compare.js';
+import type { RemoteTool } from '../remote-compare.js';
+import { computeRemoteMedians, remoteChecks, remoteTable } from '../remote-report.js';
+import { REMOTE_KINDS } from '../remote-server.js';
+import type { RemoteKind } from '../remote-server.js';
 import { comparisonTable, computeMedians } from '../report.js';
 import { openSession, writeJson } from '../session.js';
 import type { Session } from '../session.js';
@@ -23,6 +28,17 @@ interface CompareFlags extends CommonOptions {
   readonly largeMb?: number;
   readonly corpus?: string;
   readonly history?: string;
+  readonly repoUrl?: RemoteKind[];
+}
+
+/** Parses "rest,sftp" into remote kinds; rejects unknown and empty lists. */
+function parseKinds(value: string): RemoteKind[] {
+  const kinds = [...new Set(value.split(',').map((kind) => kind.trim()).filter((kind) => kind !== ''))];
+  if (kinds.length === 0) throw new InvalidArgumentError(`name at least one kind of server: ${REMOTE_KINDS.join(', ')}.`);
+  for (const kind of kinds) {
+    if (!REMOTE_KINDS.includes(kind as RemoteKind)) throw new InvalidArgumentError(`"${kind}" is not a kind of server the bench starts: choose from ${REMOTE_KINDS.join(', ')}.`);
+  }
+  return kinds as RemoteKind[];
 }
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -35,12 +51,16 @@ export function registerCompare(program: Command): void {
     .addOption(new Option('--large-mb <n>', 'size of the generated large file in MB (default 256; 2 with --small)').argParser(numberAbove(0)).conflicts(['corpus', 'history']))
     .addOption(new Option('--corpus <dir>', 'back up a copy of this folder instead (e.g. /usr/share)').conflicts('history'))
     .option('--history <dir>', 'back up the version folders of <dir> one after the other (sorted by name) into one repository per tool')
+    .addOption(new Option('--repo-url <kinds>', `first and no-op backups to servers the bench starts on 127.0.0.1, comma-separated: ${REMOTE_KINDS.join(', ')} (beside a local folder; cairn and restic)`).argParser(parseKinds).conflicts('history'))
     .action(async (flags: CompareFlags) => {
       if (flags.corpus !== undefined) await checkFolder(flags.corpus, 'corpus', flags.work);
       if (flags.history !== undefined) await checkFolder(flags.history, 'history', flags.work);
-      const session = await openSession(flags, log);
+      // borg has none of these servers: it sits out a remote run.
+      const tools = flags.repoUrl === undefined ? flags.tools : flags.tools.filter((tool) => tool !== 'borg');
+      if (tools.length === 0) throw new CairnError('ERR_USAGE', '--repo-url runs cairn and restic; --tools names neither.');
+      const session = await openSession({ ...flags, tools }, log);
       try {
-        process.exitCode = flags.history === undefined ? await compare(session, flags) : await history(session, flags);
+        process.exitCode = flags.repoUrl !== undefined ? await remote(session, flags, flags.repoUrl) : flags.history === undefined ? await compare(session, flags) : await history(session, flags);
       } finally {
         await session.close();
       }
@@ -71,20 +91,62 @@ function notes(session: Session, failures: readonly { rep: number; tool: string;
   ];
 }
 
-async function compare(session: Session, flags: CompareFlags): Promise<number> {
-  let source: string;
-  let description: string;
+/** The source to back up: the --corpus folder, or the generated corpus (made on first use). */
+async function corpusSource(session: Session, flags: CompareFlags): Promise<{ source: string; description: string }> {
   if (flags.corpus !== undefined) {
-    source = resolve(flags.corpus);
-    description = `folder ${source}`;
-  } else {
-    const params = corpusPreset(flags.small === true ? 'small' : 'default', flags.seed, flags.largeMb);
-    const cached = await ensureGeneratedCorpus(session.work, params);
-    const m = cached.manifest;
-    log(cached.reused ? `reusing the generated corpus ${cached.root}` : `generated ${cached.root} in ${m.seconds.toFixed(1)} s`);
-    source = cached.root;
-    description = `generated (seed ${flags.seed}${flags.small === true ? ', --small' : ''}): ${m.text.files} text files (${formatMegabytes(m.text.bytes)}), ${m.tiny.files} tiny files (${formatMegabytes(m.tiny.bytes)}), ${m.random.files} random files (${formatMegabytes(m.random.bytes)}), one large file (${formatMegabytes(m.large.bytes)})`;
+    const source = resolve(flags.corpus);
+    return { source, description: `folder ${source}` };
   }
+  const params = corpusPreset(flags.small === true ? 'small' : 'default', flags.seed, flags.largeMb);
+  const cached = await ensureGeneratedCorpus(session.work, params);
+  const m = cached.manifest;
+  log(cached.reused ? `reusing the generated corpus ${cached.root}` : `generated ${cached.root} in ${m.seconds.toFixed(1)} s`);
+  return {
+    source: cached.root,
+    description: `generated (seed ${flags.seed}${flags.small === true ? ', --small' : ''}): ${m.text.files} text files (${formatMegabytes(m.text.bytes)}), ${m.tiny.files} tiny files (${formatMegabytes(m.tiny.bytes)}), ${m.random.files} random files (${formatMegabytes(m.random.bytes)}), one large file (${formatMegabytes(m.large.bytes)})`,
+  };
+}
+
+async function remote(session: Session, flags: CompareFlags, kinds: RemoteKind[]): Promise<number> {
+  const { source, description } = await corpusSource(session, flags);
+  const tools = session.tools.filter((t): t is { name: RemoteTool; executable: string } => t.name === 'cairn' || t.name === 'restic');
+  const result = await runRemoteComparison({
+    source,
+    runDir: session.runDir,
+    name: flags.corpus === undefined ? 'corpus' : basename(source) || 'root',
+    kinds,
+    tools,
+    reps: flags.reps,
+    cairnArgs: flags.cairnArgs,
+    settings: session.settings,
+    keep: flags.keep === true,
+    log,
+  });
+  const medians = computeRemoteMedians(result.samples, result.targets);
+  const table = remoteTable(medians, result.targets);
+  const checks = remoteChecks(medians, result.targets);
+  const c = result.corpus;
+  const servers = Object.entries(result.servers).map(([kind, s]) => `${kind}: cairn to ${s.cairn}; restic to ${s.restic}; bytes sent: ${s.counting}`);
+  const lines = [
+    ...header(session),
+    `corpus: ${description}; ${formatMegabytes(c.bytes)} in ${c.files.toLocaleString('en')} files, ${c.dirs.toLocaleString('en')} folders, backed up as ${result.path}`,
+    ...servers,
+    `reps: ${flags.reps}, medians; targets in an order rotating with each repetition; a first backup with an empty cache folder (XDG_CACHE_HOME), a no-op with the cache it left, a no-op with an empty one; both tools get a password (restic always encrypts; cairn encrypts with it), but for \`cairn plain\`: a local folder without one (unencrypted), for what encryption costs${flags.cairnArgs.length > 0 ? `; cairn backup args: ${flags.cairnArgs.join(' ')}` : ''}`,
+    '',
+    table,
+    '',
+    ...checks,
+    ...notes(session, result.failures),
+  ];
+  process.stdout.write(`${lines.join('\n').trimEnd()}\n`);
+  if (flags.json !== undefined) {
+    await writeJson(flags.json, { command: commandLine(process.argv), machine: session.machine, mode: 'remote', kinds, corpus: { description, ...c, path: result.path }, reps: flags.reps, cairnArgs: flags.cairnArgs, servers: result.servers, samples: result.samples, medians, checks, failures: result.failures, missing: session.missing, notes: session.notes, table });
+  }
+  return result.failures.length > 0 ? 1 : 0;
+}
+
+async function compare(session: Session, flags: CompareFlags): Promise<number> {
+  const { source, description } = await corpusSource(session, flags);
   const result = await runComparison({
     source,
     runDir: session.runDir,

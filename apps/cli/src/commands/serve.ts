@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Command } from 'commander';
 import { CairnError } from '@cairn/core';
 import { createRestHandler, parseBackendUrl, parseHtpasswd } from '@cairn/remote';
@@ -53,6 +53,14 @@ export function registerServe(program: Command): void {
         : undefined;
       const serverOptions = { keepAliveTimeout: 30_000, requestTimeout: 30 * 60_000 };
       const server: Server = tls !== undefined ? createTlsServer({ ...serverOptions, ...tls }, counted) : createServer(serverOptions, counted);
+      // Bytes written to clients' connections (headers, bodies; TLS records under https): what they downloaded, in the stop summary.
+      const open = new Set<Socket>();
+      let closedBytes = 0;
+      server.on('connection', (socket: Socket) => {
+        open.add(socket);
+        socket.once('close', () => { closedBytes += socket.bytesWritten; open.delete(socket); });
+      });
+      const bytesSent = (): number => closedBytes + [...open].reduce((sum, socket) => sum + socket.bytesWritten, 0);
       await listen(server, host, port, flags.listen);
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -68,8 +76,8 @@ export function registerServe(program: Command): void {
       if (!hasConfig && options.quiet !== true) process.stderr.write(`note: ${backend.location} holds no repository yet; \`cairn init --repo rest:${served}\` creates one\n`);
       const signal = await stopSignal();
       await close(server);
-      if (options.json === true) printJson({ url: served, requests, stoppedBy: signal });
-      else process.stdout.write(`stopped (${signal}) after ${requests} requests\n`);
+      if (options.json === true) printJson({ url: served, requests, bytesSent: bytesSent(), stoppedBy: signal });
+      else process.stdout.write(`stopped (${signal}) after ${requests} requests, ${bytesSent()} bytes sent\n`);
     });
 }
 
