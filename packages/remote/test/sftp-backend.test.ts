@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,10 +81,17 @@ describe.skipIf(unavailable !== undefined)(`sftp backend against a real OpenSSH 
     const host = execFileSync('hostname').toString().trim().replace(/[^A-Za-z0-9._]/g, '_');
     const dead = `.tmp-${host}-999999-0123456789abcdef`;
     const alive = `.tmp-${host}-${process.pid}-0123456789abcdef`;
-    await writeFile(join(path, 'data', 'ab', dead), 'x');
+    // A pack's temporary file is written in data/ itself (the sweep reads the six top folders, not 256 more).
+    await writeFile(join(path, 'data', dead), 'x');
     await writeFile(join(path, 'locks', alive), 'x');
-    expect(await backend.removeStaleTemporaries!()).toEqual([`data/ab/${dead}`]);
+    expect(await backend.removeStaleTemporaries!()).toEqual([`data/${dead}`]);
     expect(await readdir(join(path, 'locks'))).toEqual([alive]);
+    // A repository made elsewhere may lack a data/<2 hex>/ folder: the write makes it.
+    await rm(join(path, 'data', 'cd'), { recursive: true });
+    const name = `cd${'0'.repeat(62)}`;
+    await backend.write('data', name, new Uint8Array([1, 2, 3]));
+    expect([...(await backend.read('data', name))]).toEqual([1, 2, 3]);
+    expect((await readdir(join(path, 'data'))).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
   });
 
   it('says so when create() meets a file where the repository folder should be', async () => {

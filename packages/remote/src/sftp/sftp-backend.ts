@@ -51,7 +51,7 @@ const dataFolders = Array.from({ length: 256 }, (_, i) => `data/${i.toString(16)
 /**
  * A repository in a folder of an SFTP server (`sftp:user@host:/path`, `sftp:user@host:rel/path`,
  * `sftp://user@host:port//abs/path`), laid out as a local one (`config`, `data/<2 hex>/<name>`,
- * `index/`, `snapshots/`, `keys/`, `locks/`). A write goes to a temporary file in the same folder,
+ * `index/`, `snapshots/`, `keys/`, `locks/`). A write goes to a temporary file in the same folder (a pack's: in data/),
  * is synced with fsync@openssh.com where the server offers it, and is put in place with SFTP's own
  * rename, which never replaces a file; when the name exists its bytes are compared (the same: done,
  * others: ERR_EXISTS). The connection opens on the first operation; wrap the backend in withRetries
@@ -180,7 +180,7 @@ export function createSftpBackend(spec: string, options: SftpBackendOptions = {}
       const removed: string[] = [];
       const host = tempHost();
       const now = Date.now();
-      for (const folder of ['', ...Object.values(typeFolders), ...dataFolders]) {
+      for (const folder of ['', ...Object.values(typeFolders)]) {
         for (const entry of await entries(at(folder))) {
           if (!entry.filename.startsWith(TEMP_PREFIX)) continue;
           const owner = parseTempFileName(entry.filename);
@@ -198,15 +198,24 @@ export function createSftpBackend(spec: string, options: SftpBackendOptions = {}
   };
 
   /** Writes `file` once: a synced temporary file renamed without replacing; an existing name must hold the same bytes. */
-  async function writeOnce(sftp: SFTPWrapper, file: string, pieces: readonly Uint8Array[], makeParent: boolean): Promise<void> {
-    const temp = posix.join(posix.dirname(file), tempFileName());
+  async function writeOnce(sftp: SFTPWrapper, file: string, pieces: readonly Uint8Array[], isData: boolean): Promise<void> {
+    // A pack's temporary file goes into data/ itself, not data/<2 hex>/: the sweep of stale
+    // temporaries (every backup's start) then reads 6 folders, not 262 (a round trip each).
+    const folder = posix.dirname(file);
+    const temp = posix.join(isData ? posix.dirname(folder) : folder, tempFileName());
     try {
-      await writeTemp(sftp, temp, pieces, makeParent);
+      await writeTemp(sftp, temp, pieces, isData);
       try {
         await renameNoReplace(sftp, temp, file);
         return;
       } catch (error) {
         const existing = await statPath(sftp, file).catch(notFoundAsUndefined);
+        if (existing === undefined && isData && (await statPath(sftp, folder).catch(notFoundAsUndefined)) === undefined) {
+          // A repository made elsewhere may lack data/<2 hex>/ folders: make this one and put the file in place.
+          await makeFolder(sftp, folder);
+          await renameNoReplace(sftp, temp, file);
+          return;
+        }
         if (existing === undefined) throw error;
       }
       await unlinkPath(sftp, temp).catch(() => undefined);
