@@ -34,6 +34,23 @@ export function parseTempFileName(name: string): TempOwner | null {
   return { host: match[1] ?? '', pid: Number(match[2]) };
 }
 
+/** True when the writer of temporary file `name` is provably gone: it ran on this host and no process has its pid. */
+export function tempWriterGone(name: string): boolean {
+  const owner = parseTempFileName(name);
+  return owner !== null && owner.host === tempHost() && !processAlive(owner.pid);
+}
+
+/** True unless no process has `pid` on this host (EPERM: it exists, owned by another user). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoOf(error) !== 'ESRCH';
+  }
+}
+
 /**
  * Writes `pieces` to `file` without ever replacing it or showing a partial file under
  * its name: a synced temporary file in the same folder is hard-linked into place

@@ -12,6 +12,6 @@ export { createLocalTarget } from './local-target.js';
 export { assertFileName, assertFileType, isFileName } from './file-names.js';
 export { assertRange, truncatedError } from './byte-range.js';
 export { concatPieces, samePieces, toPieces, totalLength } from './bytes.js';
-export { parseTempFileName, TEMP_PREFIX, tempFileName, tempHost } from './exclusive-write.js';
+export { parseTempFileName, TEMP_PREFIX, tempFileName, tempHost, tempWriterGone } from './exclusive-write.js';
 export type { TempOwner } from './exclusive-write.js';
 export { createMemoryBackend } from './memory-backend.js';

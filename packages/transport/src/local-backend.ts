@@ -5,7 +5,7 @@ import { CairnError, fromSystemError } from '@cairn/core';
 import type { Backend, ByteRange, FileInfo, StorageSpace } from '@cairn/core';
 import { assertRange, truncatedError } from './byte-range.js';
 import { toPieces } from './bytes.js';
-import { parseTempFileName, TEMP_PREFIX, tempFileName, tempHost, writeExclusive } from './exclusive-write.js';
+import { TEMP_PREFIX, tempFileName, tempWriterGone, writeExclusive } from './exclusive-write.js';
 import { assertFileName, assertFileType, isFileName } from './file-names.js';
 import { errnoOf, readFully, syncDir, writeAll } from './file-io.js';
 import { filePath, repositoryFolders, typeFolder } from './local-layout.js';
@@ -157,16 +157,13 @@ export function createLocalBackend(path: string): Backend {
 
     async removeStaleTemporaries() {
       const removed: string[] = [];
-      const host = tempHost();
       const now = Date.now();
       const folders = ['', ...repositoryFolders];
       for (const folder of folders) {
         for (const entry of await entries(join(root, folder))) {
           if (!entry.name.startsWith(TEMP_PREFIX)) continue;
           const file = join(root, folder, entry.name);
-          const owner = parseTempFileName(entry.name);
-          const dead = owner !== null && owner.host === host && !processAlive(owner.pid);
-          if (!dead) {
+          if (!tempWriterGone(entry.name)) {
             const mtime = await stat(file).then((s) => s.mtimeMs, () => undefined);
             if (mtime === undefined || now - mtime < STALE_TEMP_MS) continue;
           }
@@ -225,13 +222,3 @@ export function createLocalBackend(path: string): Backend {
   }
 }
 
-/** True unless no process has `pid` on this host (EPERM: it exists, owned by another user). */
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoOf(error) !== 'ESRCH';
-  }
-}

@@ -4,8 +4,8 @@ import type { SFTPWrapper } from 'ssh2';
 import { CairnError } from '@cairn/core';
 import type { Backend, ByteRange, FileInfo, FileType, StorageSpace } from '@cairn/core';
 import {
-  assertFileName, assertFileType, assertRange, isFileName, parseTempFileName, samePieces, STALE_TEMP_MS, TEMP_PREFIX,
-  tempFileName, tempHost, toPieces, totalLength, truncatedError,
+  assertFileName, assertFileType, assertRange, isFileName, samePieces, STALE_TEMP_MS, TEMP_PREFIX,
+  tempFileName, tempWriterGone, toPieces, totalLength, truncatedError,
 } from '@cairn/transport';
 import { defaultAuthSources } from './sftp-auth.js';
 import type { AuthSources } from './sftp-auth.js';
@@ -178,14 +178,11 @@ export function createSftpBackend(spec: string, options: SftpBackendOptions = {}
 
     async removeStaleTemporaries() {
       const removed: string[] = [];
-      const host = tempHost();
       const now = Date.now();
       for (const folder of ['', ...Object.values(typeFolders)]) {
         for (const entry of await entries(at(folder))) {
           if (!entry.filename.startsWith(TEMP_PREFIX)) continue;
-          const owner = parseTempFileName(entry.filename);
-          const dead = owner !== null && owner.host === host && !processAlive(owner.pid);
-          if (!dead && now - entry.attrs.mtime * 1000 < STALE_TEMP_MS) continue;
+          if (!tempWriterGone(entry.filename) && now - entry.attrs.mtime * 1000 < STALE_TEMP_MS) continue;
           const file = at(folder === '' ? entry.filename : `${folder}/${entry.filename}`);
           await run(`remove ${file}`, (sftp) => unlinkPath(sftp, file).catch(notFoundAsUndefined));
           removed.push(folder === '' ? entry.filename : `${folder}/${entry.filename}`);
@@ -307,13 +304,3 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-/** True unless no process has `pid` on this host (EPERM: it exists, owned by another user). */
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
