@@ -33,6 +33,8 @@ export function createLocalBackend(path: string): Backend {
     throw new TypeError(`repository path must be a non-empty string, got ${JSON.stringify(path)}`);
   }
   const root = resolve(path);
+  /** Bytes of the pack files this backend is writing now (the free-space reserve counts them). */
+  let packBytesInFlight = 0;
   const translate = (error: unknown, file: string): CairnError => {
     const translated = fromSystemError(error, file);
     if (translated.code !== 'ERR_NO_SPACE' || translated === error) return translated;
@@ -61,11 +63,16 @@ export function createLocalBackend(path: string): Backend {
       assertFileName(type, name);
       const pieces = toPieces(data);
       const file = filePath(root, type, name);
+      const size = type === 'data' ? pieces.reduce((sum, piece) => sum + piece.byteLength, 0) : 0;
+      // Counted before the free space is read, so packs written side by side each see the others.
+      packBytesInFlight += size;
       try {
-        if (type === 'data') await keepReserve(file, pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
+        if (type === 'data') await keepReserve(file, size);
         await writeExclusive(file, pieces, type === 'data');
       } catch (error) {
         throw translate(error, file);
+      } finally {
+        packBytesInFlight -= size;
       }
     },
 
@@ -179,13 +186,16 @@ export function createLocalBackend(path: string): Backend {
     },
   };
 
-  /** Refuses a pack that would leave less than packReserve free (a system error: translated by the caller). */
+  /**
+   * Refuses a pack that would leave less than packReserve free, counting every pack this backend
+   * is writing at the moment (`size` among them) as still to be written (a system error: translated by the caller).
+   */
   async function keepReserve(file: string, size: number): Promise<void> {
     const fs = await statfs(root);
     const free = fs.bavail * fs.bsize;
     const reserve = packReserve(fs.blocks * fs.bsize);
-    if (free - size >= reserve) return;
-    throw new CairnError('ERR_NO_SPACE', `no space left for repository ${root} (writing ${file}): ${free} bytes free, the pack takes ${size} and ${reserve} stay free for locks, indexes and prune`, {
+    if (free - packBytesInFlight >= reserve) return;
+    throw new CairnError('ERR_NO_SPACE', `no space left for repository ${root} (writing ${file}): ${free} bytes free, the pack takes ${size}${packBytesInFlight > size ? ` (packs being written beside it ${packBytesInFlight - size} more)` : ''} and ${reserve} stay free for locks, indexes and prune`, {
       hint: 'free some space on the device holding the repository (cairn forget/prune work), or use another one',
     });
   }

@@ -50,4 +50,29 @@ describe('the local backend on a filesystem that fills up', () => {
     await backend.write('index', name(1001), randomBytes(50_000));
     await backend.write('snapshot', name(1002), randomBytes(2_000));
   });
+
+  it('counts the packs being written side by side: of several that each fit alone but not together, the reserve still stays free', async (context) => {
+    const mnt = join(await tempDir(), 'mnt');
+    await mkdir(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt], { stdio: 'pipe' });
+    } catch {
+      context.skip('cannot mount a size-limited tmpfs (needs root)');
+      return;
+    }
+    mounts.push(mnt);
+    const backend = createLocalBackend(join(mnt, 'repo'));
+    await backend.create();
+    const fs = await statfs(mnt);
+    const room = fs.bavail * fs.bsize - packReserve(fs.blocks * fs.bsize);
+    // Three packs started at once, each 35% of the room above the reserve: together they fit on the
+    // filesystem only by taking part of the reserve, and each alone would pass a check blind to the others.
+    expect(room * 0.05).toBeLessThan(packReserve(fs.blocks * fs.bsize));
+    const results = await Promise.allSettled([0, 1, 2].map((i) => backend.write('data', name(2000 + i), randomBytes(Math.floor(room * 0.35)))));
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+    expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThanOrEqual(1);
+    for (const r of results) if (r.status === 'rejected') expect(isCairnError(r.reason, 'ERR_NO_SPACE'), String(r.reason)).toBe(true);
+    const after = await statfs(mnt);
+    expect(after.bavail * after.bsize).toBeGreaterThanOrEqual(packReserve(after.blocks * after.bsize));
+  });
 });
