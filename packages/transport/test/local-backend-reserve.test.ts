@@ -14,17 +14,26 @@ afterEach(() => {
   for (const dir of mounts.splice(0)) execFileSync('umount', ['-l', dir]);
 });
 
+/** A 4 MiB tmpfs mounted for this test (unmounted after it), or undefined where it cannot be mounted (not root). */
+async function smallFs(): Promise<string | undefined> {
+  const mnt = join(await tempDir(), 'mnt');
+  await mkdir(mnt);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt], { stdio: 'pipe' });
+  } catch {
+    return undefined;
+  }
+  mounts.push(mnt);
+  return mnt;
+}
+
 describe('the local backend on a filesystem that fills up', () => {
   it('refuses the pack that would take the reserve, so a lock, an index and a snapshot still fit afterwards', async (context) => {
-    const mnt = join(await tempDir(), 'mnt');
-    await mkdir(mnt);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt], { stdio: 'pipe' });
-    } catch {
+    const mnt = await smallFs();
+    if (mnt === undefined) {
       context.skip('cannot mount a size-limited tmpfs (needs root)');
       return;
     }
-    mounts.push(mnt);
     const backend = createLocalBackend(join(mnt, 'repo'));
     await backend.create();
     const free = async () => {
@@ -52,15 +61,11 @@ describe('the local backend on a filesystem that fills up', () => {
   });
 
   it('counts the packs being written side by side: of several that each fit alone but not together, the reserve still stays free', async (context) => {
-    const mnt = join(await tempDir(), 'mnt');
-    await mkdir(mnt);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt], { stdio: 'pipe' });
-    } catch {
+    const mnt = await smallFs();
+    if (mnt === undefined) {
       context.skip('cannot mount a size-limited tmpfs (needs root)');
       return;
     }
-    mounts.push(mnt);
     const backend = createLocalBackend(join(mnt, 'repo'));
     await backend.create();
     const fs = await statfs(mnt);
