@@ -103,7 +103,8 @@ export function withRetries<B extends Backend>(backend: B, options: RetryOptions
       { hint: last.hint ?? 'check the network and the server, then run the command again (what was written stays valid)', cause: last },
     );
 
-  const what = (verb: string, type: FileType, name: string): string => `${verb} ${type} file ${name}`;
+  // "read the config", "write data file 3fa2…": the config is one file of its kind, named config.
+  const what = (verb: string, type: FileType, name: string): string => (type === 'config' ? `${verb} the config` : `${verb} ${type} file ${name}`);
 
   const wrapped: Backend = {
     location: backend.location,

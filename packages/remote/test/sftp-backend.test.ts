@@ -172,7 +172,7 @@ describe.skipIf(unavailable !== undefined)(`sftp backend against a real OpenSSH 
     });
     await rejection(backend.stat('config', 'config'), 'ERR_TRANSIENT');
     const error = await rejection(withRetries(backend, { attempts: 3, baseDelayMs: 1 }).stat('config', 'config'), 'ERR_TRANSIENT');
-    expect(error.message).toContain('stat config file config failed after 3 tries');
+    expect(error.message).toContain('stat the config failed after 3 tries');
     expect(error.message).toContain('connection refused');
   });
 
