@@ -103,7 +103,10 @@ export function createFileCipher(name: CipherName, key: Uint8Array): FileCipher 
     return plain;
   };
   const checkHeader = (header: Uint8Array, where: string): Uint8Array => {
-    if (header.length < SEALED_HEADER_LENGTH || !MAGIC.every((b, i) => header[i] === b)) {
+    if (header.length < SEALED_HEADER_LENGTH) {
+      throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its ${header.length} bytes are shorter than an encrypted file's header (truncated?)`);
+    }
+    if (!MAGIC.every((b, i) => header[i] === b)) {
       throw new CairnError('ERR_FORMAT', `${where} is not an encrypted cairn file (its first bytes are not "CAIRNSE1")`);
     }
     return header.subarray(MAGIC.length, SEALED_HEADER_LENGTH);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rm, truncate } from 'node:fs/promises';
+import { rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
@@ -50,6 +50,15 @@ describe('the encryption layer of an encrypted repository', () => {
     await fresh.backend.write('data', name, plain);
     expect(Buffer.from(await fresh.backend.read('data', name))).toEqual(plain);
     expect((await fresh.backend.stat('data', name)).size).toBe(plain.length);
+    // Killed before the header was whole (empty, or a few bytes), or bytes that are no encrypted file at all.
+    const path = join(dir, 'data', name.slice(0, 2), name);
+    for (const remains of [Buffer.alloc(0), Buffer.from('CAIRN'), Buffer.alloc(4096)]) {
+      await writeFile(path, remains);
+      const again = await openRepository(createLocalBackend(dir), { password });
+      await expect(again.backend.read('data', name)).rejects.toMatchObject({ code: remains.length < 32 ? 'ERR_INTEGRITY' : 'ERR_FORMAT' });
+      await again.backend.write('data', name, plain);
+      expect(Buffer.from(await again.backend.read('data', name))).toEqual(plain);
+    }
   });
 
   it('needs a password to create and open one, names a repository without key files, and manages keys', async () => {

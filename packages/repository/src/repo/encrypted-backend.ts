@@ -121,9 +121,10 @@ export function createEncryptedBackend(inner: Backend, cipherName: CipherName, m
         try {
           existing = await readPlain(type, name, undefined, hint);
         } catch (readError) {
-          // A content-named file that fails authentication is no one's content: the remains of an
-          // upload cut short where the storage writes in place (rclone). Replace it.
-          if (!isCairnError(readError, 'ERR_INTEGRITY') || !CONTENT_NAMED.has(type)) throw readError;
+          // A content-named file that is no encrypted file of this repository is no one's content:
+          // the remains of an upload cut short where the storage writes in place (rclone; it may be
+          // empty or shorter than a header). Its name is its content's: replace it.
+          if (!(isCairnError(readError, 'ERR_INTEGRITY') || isCairnError(readError, 'ERR_FORMAT')) || !CONTENT_NAMED.has(type)) throw readError;
           headers.delete(`${type}/${name}`);
           await inner.remove(type, name);
           await inner.write(type, name, cipher.sealParts(aad(type, name), parts), hint);
