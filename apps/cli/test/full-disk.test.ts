@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initRepository, listSnapshots } from '@cairn/repository';
@@ -88,7 +88,7 @@ describe('a full disk', () => {
     const repoPath = join(work, 'repo');
     await initRepository(createLocalBackend(repoPath), { packSize: 1024 * 1024 });
     const tree = join(work, 'tree');
-    await writeFiles(tree, 1, 30, 100_000); // ~3 MB of incompressible files
+    const written = await writeFiles(tree, 1, 30, 100_000); // ~3 MB of incompressible files
     const saved = await startCli(['--repo', repoPath, 'backup', tree, '--json', '--quiet']).done;
     expect(saved.code, saved.stderr).toBe(0);
     const id = (jsonSummary(saved.stdout) as { id: string }).id;
@@ -106,6 +106,8 @@ describe('a full disk', () => {
     const restored = await readdir(join(mnt, 'out', 'tree'));
     expect(restored.length).toBeGreaterThan(0);
     expect(restored.length).toBeLessThan(30);
+    // New files are written in place: none that the full target cut short is left behind.
+    for (const name of restored) expect(await readFile(join(mnt, 'out', 'tree', name)), name).toEqual(written.get(name));
     // Now the target is full from the start (a filler takes what the aborted files freed): nothing can be written, nothing changes, exit 1.
     execFileSync('sh', ['-c', `dd if=/dev/zero of=${join(mnt, 'filler')} bs=4k 2>/dev/null || true`]);
     const before = (await readdir(mnt, { recursive: true })).sort();

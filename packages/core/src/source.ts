@@ -109,6 +109,15 @@ export interface TargetFile {
   abort(): Promise<void>;
 }
 
+/** A whole file for Target.writeFiles. */
+export interface WholeFile {
+  readonly path: readonly string[];
+  readonly data: Uint8Array;
+  readonly metadata: EntryMetadata | undefined;
+  /** Nothing was at `path` when the restore looked: it may be written in place. */
+  readonly fresh: boolean;
+}
+
 /**
  * Where a restore writes: a local folder, a device. Paths are arrays of entry names
  * below the target's root; a target never follows a symlink in them and refuses
@@ -133,6 +142,17 @@ export interface Target {
    * each file to writeFile (so a wrapper that overrides writeFile must override this too).
    */
   createFile?(path: readonly string[], size: number): Promise<TargetFile>;
+  /**
+   * Optional, beside createFile: writes whole files at once, each from one buffer, with its
+   * metadata when given (as TargetFile.commit gives it). A file marked `fresh` had nothing at
+   * its path when the restore looked, so it may be written in place (no temporary name): an
+   * interrupted restore leaves it with the wrong size or mtime, which the next restore sees; a
+   * file not fresh replaces what is there as createFile's commit does. The result holds, in
+   * order, undefined for a file written or the error that kept it from being written (and
+   * removed what it had made); after an error that ends all writing (a full target) it stops,
+   * so the files after it have no result. A restore hands it the small files of each read.
+   */
+  writeFiles?(files: readonly WholeFile[]): Promise<readonly unknown[]>;
   /** Creates a symlink (replacing what is at `path`, never following it). */
   symlink(path: readonly string[], linkTarget: string): Promise<void>;
   /** Makes `path` a hardlink of `existing` (replacing what is at `path`). */

@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
 import { nodeTypeOf } from './entry-stat.js';
@@ -16,13 +16,15 @@ export interface FolderGuard {
   parents(path: readonly string[]): Promise<ParentState>;
   /** Throws unless every folder above `path` is a real folder (ERR_NOT_FOUND / ERR_EXISTS naming it). */
   requireParents(path: readonly string[]): Promise<void>;
+  /** True when every folder above `path` is already known to be a real folder (no system call). */
+  knowsParents(path: readonly string[]): boolean;
   /** Records that `path` is a real folder (the target just made or checked it). */
   add(path: readonly string[]): void;
   /** Forgets `path` and everything below it (it was removed). */
   forget(path: readonly string[]): void;
 }
 
-/** A FolderGuard for paths below `root` (the root itself is trusted). */
+/** A FolderGuard for paths below `root` (the root itself is trusted). Its lstat calls are synchronous: one per folder, cheaper than a thread-pool round trip. */
 export function createFolderGuard(root: string): FolderGuard {
   const known = new Set<string>();
   const keyOf = (path: readonly string[]): string => path.join('/');
@@ -34,7 +36,7 @@ export function createFolderGuard(root: string): FolderGuard {
       const at = join(root, ...prefix);
       let type: string | undefined;
       try {
-        type = nodeTypeOf(await lstat(fsPath(at), { bigint: true }));
+        type = nodeTypeOf(lstatSync(fsPath(at), { bigint: true }));
       } catch (error) {
         const code = errnoOf(error);
         if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing', at };
@@ -57,6 +59,14 @@ export function createFolderGuard(root: string): FolderGuard {
       if (found.state === 'not-folder') {
         throw new CairnError('ERR_EXISTS', `${found.at} is a ${found.type}, not a folder: cairn does not write through it (${where})`);
       }
+    },
+    knowsParents(path) {
+      let key = '';
+      for (let depth = 0; depth < path.length - 1; depth += 1) {
+        key = depth === 0 ? path[0]! : `${key}/${path[depth]!}`;
+        if (!known.has(key)) return false;
+      }
+      return true;
     },
     add(path) {
       known.add(keyOf(path));

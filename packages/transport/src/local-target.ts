@@ -1,8 +1,9 @@
-import { link, lstat, mkdir, open, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
+import { linkSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { lstat, mkdir, open, rename, rm, rmdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { assertMetadata, assertTargetPath, CairnError, fromSystemError } from '@cairn/core';
-import type { EntryMetadata, Target, TargetFile } from '@cairn/core';
+import type { EntryMetadata, Target, TargetFile, WholeFile } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { errnoOf } from './file-io.js';
 import { createFolderGuard } from './folder-guard.js';
@@ -10,15 +11,17 @@ import { fsPath } from './fs-path.js';
 import { applyMetadata, utimeArgument } from './set-metadata.js';
 import { writeSparse } from './sparse-write.js';
 import { tempNameFor } from './temp-name.js';
+import { assertWholeFile, endsWriting, wholeFileError, writeWholeFileSync } from './whole-files.js';
 import { writeXattrs, xattrModule, xattrsSupported } from './xattrs.js';
 
 /**
  * A Target writing a restore below the local folder `root` (created when first used).
  * Files, symlinks and hardlinks are made under a temporary name and renamed over their
  * final name, so an existing symlink is replaced, never written through; a folder above
- * a path is used only when it is a real folder. It has createFile (positional writes), as
- * a non-enumerable property: a wrapper built by spreading it (`{ ...target, writeFile }`)
- * does not inherit it, so such a wrapper still sees every file through its own writeFile.
+ * a path is used only when it is a real folder; a new file of a writeFiles batch is made in
+ * place (O_EXCL). It has createFile (positional writes) and writeFiles (whole small files), as
+ * non-enumerable properties: a wrapper built by spreading it (`{ ...target, writeFile }`)
+ * does not inherit them, so such a wrapper still sees every file through its own writeFile.
  */
 export function createLocalTarget(root: string): Target {
   if (typeof root !== 'string' || root === '') {
@@ -28,12 +31,14 @@ export function createLocalTarget(root: string): Target {
   const guard = createFolderGuard(base);
   const full = (path: readonly string[]): string => join(base, ...path);
   let ready: Promise<void> | undefined;
+  let rootMade = false;
 
   /** Creates the root folder; it may be a symlink to a folder (the user chose it), but it must be a folder. */
   const makeRoot = async (): Promise<void> => {
     try {
       await mkdir(fsPath(base), { recursive: true });
       if (!(await stat(fsPath(base))).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'EEXIST' });
+      rootMade = true;
     } catch (error) {
       ready = undefined;
       const code = errnoOf(error);
@@ -53,16 +58,20 @@ export function createLocalTarget(root: string): Target {
   };
 
   /** Makes an entry at a temporary name next to `final` with `make` (given the temporary path for node:fs), then renames it over `final`. */
-  const replaceWith = async (path: readonly string[], make: (temp: string | Buffer) => Promise<void>, hardlink = false): Promise<void> => {
+  const replaceWith = async (path: readonly string[], make: (temp: string | Buffer) => Promise<void> | void, hardlink = false): Promise<void> => {
     const final = await prepare(path);
     const temp = fsPath(full([...path.slice(0, -1), tempNameFor(path[path.length - 1] ?? '')]));
     try {
       await make(temp);
-      await rename(temp, fsPath(final));
+      renameSync(temp, fsPath(final));
       // rename() does nothing when both names are already links of one file: drop the temporary name.
-      if (hardlink) await rm(temp, { force: true });
+      if (hardlink) rmSync(temp, { force: true });
     } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
+      try {
+        rmSync(temp, { force: true });
+      } catch {
+        // nothing more to remove
+      }
       // OS errors are translated; the caller's own errors (from `data`, bad pieces) pass unchanged.
       throw errnoOf(error) === undefined ? error : fromSystemError(error, final);
     }
@@ -82,6 +91,27 @@ export function createLocalTarget(root: string): Target {
     return localTargetFile(handle, temp, final, size);
   };
 
+  /** Writes whole files synchronously, one after the other; see Target.writeFiles. */
+  const writeFiles = async (files: readonly WholeFile[]): Promise<unknown[]> => {
+    const results: unknown[] = [];
+    for (const file of files) {
+      assertTargetPath(file.path);
+      assertWholeFile(file);
+      const final = full(file.path);
+      try {
+        // The folders above were made or checked by this restore: no await for them.
+        if (!rootMade || !guard.knowsParents(file.path)) await prepare(file.path);
+        writeWholeFileSync(final, full(file.path.slice(0, -1)), file);
+        results.push(undefined);
+      } catch (error) {
+        const failure = wholeFileError(error, final);
+        results.push(failure);
+        if (endsWriting(failure)) break;
+      }
+    }
+    return results;
+  };
+
   const target: Target = {
     location: base,
 
@@ -89,7 +119,7 @@ export function createLocalTarget(root: string): Target {
       assertTargetPath(path);
       if ((await guard.parents(path)).state !== 'ok') return null;
       try {
-        return toEntryStat(await lstat(fsPath(full(path)), { bigint: true }), full(path));
+        return toEntryStat(lstatSync(fsPath(full(path)), { bigint: true }), full(path));
       } catch (error) {
         if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return null;
         throw fromSystemError(error, full(path));
@@ -103,12 +133,15 @@ export function createLocalTarget(root: string): Target {
       }
       const dir = await prepare(path);
       try {
-        await mkdir(fsPath(dir));
+        mkdirSync(fsPath(dir));
       } catch (error) {
         if (errnoOf(error) !== 'EEXIST') throw fromSystemError(error, dir);
-        const type = await lstat(fsPath(dir), { bigint: true }).then(nodeTypeOf, (e: unknown) => {
+        let type: string | undefined;
+        try {
+          type = nodeTypeOf(lstatSync(fsPath(dir), { bigint: true }));
+        } catch (e) {
           throw fromSystemError(e, dir);
-        });
+        }
         if (type !== 'dir') {
           throw new CairnError('ERR_EXISTS', `${dir} exists and is a ${type ?? 'unknown entry'}, not a folder`, { cause: error });
         }
@@ -143,13 +176,22 @@ export function createLocalTarget(root: string): Target {
       if (typeof linkTarget !== 'string' || linkTarget === '' || linkTarget.includes('\0')) {
         throw new TypeError(`a symlink target must be a non-empty string without NUL, got ${JSON.stringify(linkTarget)}`);
       }
-      // From its bytes: a target that is not valid UTF-8 holds them as U+DC80–U+DCFF.
-      await replaceWith(path, (temp) => symlink(fsPath(linkTarget), temp));
+      // From its bytes: a target that is not valid UTF-8 holds them as U+DC80–U+DCFF. Made in
+      // place when nothing is there (symlink() never follows or replaces an entry), else under a
+      // temporary name renamed over what is there.
+      const final = await prepare(path);
+      try {
+        symlinkSync(fsPath(linkTarget), fsPath(final));
+        return;
+      } catch (error) {
+        if (errnoOf(error) !== 'EEXIST') throw fromSystemError(error, final);
+      }
+      await replaceWith(path, (temp) => symlinkSync(fsPath(linkTarget), temp));
     },
 
     async link(existing, path) {
       const source = await prepare(existing);
-      await replaceWith(path, (temp) => link(fsPath(source), temp), true);
+      await replaceWith(path, (temp) => linkSync(fsPath(source), temp), true);
     },
 
     async remove(path) {
@@ -184,6 +226,7 @@ export function createLocalTarget(root: string): Target {
     },
   };
   Object.defineProperty(target, 'createFile', { value: createFile, enumerable: false, writable: true, configurable: true });
+  Object.defineProperty(target, 'writeFiles', { value: writeFiles, enumerable: false, writable: true, configurable: true });
   return target;
 }
 
@@ -239,9 +282,11 @@ function localTargetFile(handle: FileHandle, temp: string, final: string, size: 
   };
 }
 
+const isRoot = process.getuid?.() === 0;
+
 /** applyMetadata for an open regular file: owner (only as root; EPERM/EINVAL ignored), mode, then mtime. */
 async function applyHandleMetadata(handle: FileHandle, meta: EntryMetadata): Promise<void> {
-  if (process.getuid?.() === 0) {
+  if (isRoot) {
     await handle.chown(meta.uid, meta.gid).catch((error: unknown) => {
       if (errnoOf(error) !== 'EPERM' && errnoOf(error) !== 'EINVAL') throw error;
     });

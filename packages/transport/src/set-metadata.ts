@@ -1,4 +1,4 @@
-import { chmod, lchown, lstat, lutimes } from 'node:fs/promises';
+import { chmodSync, lchownSync, lstatSync, lutimesSync } from 'node:fs';
 import { CairnError, fromSystemError } from '@cairn/core';
 import type { EntryMetadata, NodeType } from '@cairn/core';
 import { nodeTypeOf } from './entry-stat.js';
@@ -18,26 +18,31 @@ export function utimeArgument(ns: bigint): string {
   return String(Number(seconds) + (Number(rest) + (micros >= 0n ? 0.5 : -0.5)) / 1e6);
 }
 
+const isRoot = process.getuid?.() === 0;
+
 /**
  * Applies owner (only as root; EPERM/EINVAL ignored), mode (not for a symlink) and mtime
  * (atime becomes now) to the entry at `file` without following it: lchown, lutimes, and
  * chmod only once lstat showed the entry is not a symlink. ERR_EXISTS when the entry is
- * a symlink but `type` is not, or the other way round.
+ * a symlink but `type` is not, or the other way round. The calls are synchronous (a restore
+ * makes them for every folder and symlink; a thread-pool round trip each cost more than the call).
  */
 export async function applyMetadata(file: string, type: NodeType, meta: EntryMetadata): Promise<void> {
   const at = fsPath(file);
   try {
-    const actual = nodeTypeOf(await lstat(at, { bigint: true }));
+    const actual = nodeTypeOf(lstatSync(at, { bigint: true }));
     if ((actual === 'symlink') !== (type === 'symlink')) {
       throw new CairnError('ERR_EXISTS', `${file} is a ${actual ?? 'unknown entry'}, not a ${type}: its metadata was not set`);
     }
-    if (process.getuid?.() === 0) {
-      await lchown(at, meta.uid, meta.gid).catch((error: unknown) => {
+    if (isRoot) {
+      try {
+        lchownSync(at, meta.uid, meta.gid);
+      } catch (error) {
         if (errnoOf(error) !== 'EPERM' && errnoOf(error) !== 'EINVAL') throw error;
-      });
+      }
     }
-    if (type !== 'symlink') await chmod(at, meta.mode);
-    await lutimes(at, Date.now() / 1000, utimeArgument(meta.mtimeNs));
+    if (type !== 'symlink') chmodSync(at, meta.mode);
+    lutimesSync(at, Date.now() / 1000, utimeArgument(meta.mtimeNs));
   } catch (error) {
     throw fromSystemError(error, file);
   }

@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
 
 /** The block size holes are made of: a block of zeros aligned to it is not written. */
 const BLOCK = 4096;
@@ -46,6 +47,17 @@ export async function writeSparse(handle: FileHandle, data: Uint8Array, position
       const { bytesWritten } = await handle.write(data, done, end - done, position + done);
       done += bytesWritten;
     }
+    reached = position + end;
+  }
+  return reached;
+}
+
+/** writeSparse for a file descriptor, synchronously: for the small files a restore writes at once. */
+export function writeSparseSync(fd: number, data: Uint8Array, position: number): number {
+  let reached = 0;
+  for (const [start, end] of dataRuns(data, position)) {
+    let done = start;
+    while (done < end) done += writeSync(fd, data, done, end - done, position + done);
     reached = position + end;
   }
   return reached;

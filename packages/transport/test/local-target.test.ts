@@ -275,9 +275,47 @@ describe('createLocalTarget: createFile (positional writes)', () => {
   it('is not copied by a spread wrapper, so a wrapper overriding writeFile sees every file', async () => {
     const { target } = await newTarget();
     expect(typeof target.createFile).toBe('function');
+    expect(typeof target.writeFiles).toBe('function');
     expect(Object.keys(target)).not.toContain('createFile');
+    expect(Object.keys(target)).not.toContain('writeFiles');
     const wrapper = { ...target };
     expect(wrapper.createFile).toBeUndefined();
+    expect(wrapper.writeFiles).toBeUndefined();
+  });
+
+  it('writeFiles: whole files with their metadata, new ones in place, others replacing what is there (never through a symlink)', async () => {
+    const { root, target } = await newTarget();
+    const other = await tempDir();
+    await writeFile(join(other, 'dest'), 'original');
+    await target.mkdir(['d']);
+    await writeFile(join(root, 'd', 'old'), 'old content that is longer');
+    await symlink(join(other, 'dest'), join(root, 'd', 'appeared'));
+    const mtimeNs = 981_173_106_789_123_000n;
+    const meta = { mode: 0o751, mtimeNs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const zeros = new Uint8Array(3 * 4096);
+    zeros[5000] = 9;
+    const results = await target.writeFiles!([
+      { path: ['d', 'new'], data: new TextEncoder().encode('new'), metadata: meta, fresh: true },
+      { path: ['d', 'old'], data: new TextEncoder().encode('replaced'), metadata: undefined, fresh: false },
+      // Said to be new, but a symlink appeared there since: it is replaced, its destination untouched.
+      { path: ['d', 'appeared'], data: new TextEncoder().encode('file'), metadata: meta, fresh: true },
+      { path: ['missing', 'x'], data: new Uint8Array(1), metadata: meta, fresh: true },
+      { path: ['d', 'empty'], data: new Uint8Array(0), metadata: meta, fresh: true },
+      { path: ['d', 'zeros'], data: zeros, metadata: undefined, fresh: true },
+    ]);
+    expect(results.map((r) => (r === undefined ? 'ok' : (r as CairnError).code))).toEqual(['ok', 'ok', 'ok', 'ERR_NOT_FOUND', 'ok', 'ok']);
+    expect((results[3] as CairnError).message).toContain(join(root, 'missing'));
+    expect(await readFile(join(root, 'd', 'new'), 'utf8')).toBe('new');
+    const st = await lstat(join(root, 'd', 'new'), { bigint: true });
+    expect(Number(st.mode & 0o7777n)).toBe(0o751);
+    expect(st.mtimeNs / 1000n).toBe(mtimeNs / 1000n);
+    expect(await readFile(join(root, 'd', 'old'), 'utf8')).toBe('replaced');
+    expect((await lstat(join(root, 'd', 'appeared'))).isFile()).toBe(true);
+    expect(await readFile(join(other, 'dest'), 'utf8')).toBe('original');
+    expect((await stat(join(root, 'd', 'empty'))).size).toBe(0);
+    expect(Buffer.compare(await readFile(join(root, 'd', 'zeros')), Buffer.from(zeros))).toBe(0);
+    expect((await readdir(join(root, 'd'))).filter(isTemp)).toEqual([]);
+    await expect(target.writeFiles!([{ path: ['..'], data: new Uint8Array(0), metadata: undefined, fresh: true }])).rejects.toThrow(TypeError);
   });
 });
 
