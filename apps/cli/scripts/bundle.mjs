@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Bundles the cairn command for installing: dist/cairn.js (the `cairn` bin, executable, with its
- * shebang), dist/compress-worker.js and dist/grep-worker.js (the engine's compression and grep
- * workers, which the bundle starts from its own folder). The workspace packages (@cairn/*) are not on the npm registry, so they go
+ * shebang), dist/compress-worker.js, dist/grep-worker.js and dist/decode-worker.js (the engine's
+ * compression, grep and restore-decoding workers, which the bundle starts from its own folder). The workspace packages (@cairn/*) are not on the npm registry, so they go
  * into the bundle; every third-party package stays external and is a dependency of this package,
  * installed from the registry. Run by the build, after tsc (it bundles tsc's output).
  *
@@ -58,7 +58,11 @@ for (const name of Object.keys(cli.dependencies ?? {})) if (workspace.has(name))
 const main = join(cliDir, 'dist', 'main.js');
 if (!existsSync(main)) fail('apps/cli/dist/main.js is missing: run tsc first (npx --yes pnpm@10 run build)');
 const repository = bundled.get('@cairn/repository');
-const workers = { 'compress-worker': join(repository.dir, 'dist', 'write', 'compress-worker.js'), 'grep-worker': join(repository.dir, 'dist', 'inspect', 'grep-worker.js') };
+const workers = {
+  'compress-worker': join(repository.dir, 'dist', 'write', 'compress-worker.js'),
+  'grep-worker': join(repository.dir, 'dist', 'inspect', 'grep-worker.js'),
+  'decode-worker': join(repository.dir, 'dist', 'restore', 'decode-worker.js'),
+};
 for (const worker of Object.values(workers)) if (!existsSync(worker)) fail(`${worker} is missing: build @cairn/repository first`);
 
 await build({

@@ -10,6 +10,11 @@ import type { Repository } from '@cairn/repository';
 import { createLocalTarget } from '@cairn/transport';
 import { describeTree, flipByte } from './helpers.js';
 import { backedUpTree, fileContents, openCounting, tempFilesBelow } from './restore-fixture.js';
+import { RESTORE_LIMITS, writeByPosition } from '../src/restore/file-writer.js';
+import { RestoreContext } from '../src/restore/restore-context.js';
+import { planRestore } from '../src/restore/restore-plan.js';
+import { emptyRestoreResult } from '../src/restore/restore-tree.js';
+import { findSnapshot } from '../src/repo/snapshots.js';
 import type { BackedUp } from './restore-fixture.js';
 
 /** A chunk that only the files at `paths` use (all of them), and nothing else in the snapshot. */
@@ -59,6 +64,19 @@ describe('restore by pack: damaged data', () => {
     expect(result.files).toBe(46);
     expect(result.hardlinks).toBe(0);
     await expectRestoredExcept(d, out, ['big.bin', 'shared-a.bin', 'nested/shared-b.bin', 'hard-1', 'nested/deep/hard-2']);
+    expect(await tempFilesBelow(out)).toEqual([]);
+  });
+
+  it('a flipped byte found in the decode worker thread: the files using it are problems, named as in the main thread', async () => {
+    const d = await backedUpTree();
+    const { repo, pack } = await damagedRepo(d, ['tree/shared-a.bin', 'tree/nested/shared-b.bin']);
+    const out = join(d.work, 'out');
+    const ctx = new RestoreContext(repo, { target: createLocalTarget(out) }, emptyRestoreResult(d.snapshotId));
+    const plan = await planRestore(ctx, (await findSnapshot(repo, d.snapshotId)).snapshot.tree);
+    await writeByPosition(ctx, plan.files, { ...RESTORE_LIMITS, decodeThreads: 1, decodeThreadsFrom: 0 });
+    expect(ctx.result.problems.map((p) => p.path).sort()).toEqual(['tree/nested/shared-b.bin', 'tree/shared-a.bin']);
+    expect(ctx.result.problems[0]!.message).toMatch(new RegExp(`^tree/(nested/)?shared-[ab]\\.bin: data blob [0-9a-f]{64} in ${pack} is damaged`));
+    expect(ctx.result.files).toBe(48);
     expect(await tempFilesBelow(out)).toEqual([]);
   });
 

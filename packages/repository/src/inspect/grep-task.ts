@@ -1,8 +1,6 @@
 import { codecFromCode, isCairnError, toHex } from '@cairn/core';
 import type { ZstdCodec } from '@cairn/pack';
-import { unpackBlob } from '../repo/blob-check.js';
-import type { BlobVerifier } from '../repo/blob-check.js';
-import { contentIdsOf } from '../repo/content-ids.js';
+import { unpackBlob, verifierOf } from '../repo/blob-check.js';
 import { BINARY_PROBE_BYTES, MAX_LINE_CHARS, createContentSearch, createMatcher } from './grep-matcher.js';
 import type { ContentResult, GrepLine, GrepPattern, LineOptions, Matcher } from './grep-matcher.js';
 
@@ -41,16 +39,6 @@ export const CONTENT_BINARY = 1;
 export const CONTENT_TOO_LONG = 2;
 
 let cached: { key: string; matcher: Matcher; literal: Uint8Array | null } | null = null;
-let verifier: { zstd: ZstdCodec; macKey: Uint8Array | undefined; codecs: BlobVerifier } | null = null;
-
-/** The codec and id function blobs are checked with, made once per thread while the repository's key stays the same. */
-function verifierOf(zstd: ZstdCodec, macKey: Uint8Array | undefined): BlobVerifier {
-  const same = verifier !== null && verifier.zstd === zstd
-    && (verifier.macKey === macKey || (verifier.macKey !== undefined && macKey !== undefined && Buffer.compare(verifier.macKey, macKey) === 0));
-  if (!same) verifier = { zstd, macKey, codecs: { zstd, ids: contentIdsOf(macKey) } };
-  return verifier!.codecs;
-}
-
 /** The matcher of a search, compiled once per thread while the pattern stays the same. */
 function matcherOf(search: GrepPattern): { matcher: Matcher; literal: Uint8Array | null } {
   const key = JSON.stringify([search.pattern, search.fixed === true, search.ignoreCase === true, search.word === true]);

@@ -1,6 +1,6 @@
 import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
 import type { Backend, CodecName, Id } from '@cairn/core';
-import { contentIds } from './content-ids.js';
+import { contentIds, contentIdsOf } from './content-ids.js';
 import type { ContentIds } from './content-ids.js';
 import { decodeBlob } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
@@ -56,4 +56,14 @@ export function checkContentName(backend: Backend, data: Uint8Array, name: strin
   if (actual !== name) {
     throw new CairnError('ERR_INTEGRITY', `${where} is damaged: its content hashes to ${actual}`);
   }
+}
+
+let verifier: { zstd: ZstdCodec; macKey: Uint8Array | undefined; codecs: BlobVerifier } | null = null;
+
+/** The codec and id function blobs are checked with in a worker thread, made once per thread while the repository's key stays the same. */
+export function verifierOf(zstd: ZstdCodec, macKey: Uint8Array | undefined): BlobVerifier {
+  const same = verifier !== null && verifier.zstd === zstd
+    && (verifier.macKey === macKey || (verifier.macKey !== undefined && macKey !== undefined && Buffer.compare(verifier.macKey, macKey) === 0));
+  if (!same) verifier = { zstd, macKey, codecs: { zstd, ids: contentIdsOf(macKey) } };
+  return verifier!.codecs;
 }

@@ -5,6 +5,10 @@ import type { PlannedFile, RestoreContext } from './restore-context.js';
 import { scheduleReads } from './restore-schedule.js';
 import type { ReadStep, ScheduleLimits } from './read-steps.js';
 import { StepPrefetch } from './step-prefetch.js';
+import { createStepDecoder } from './step-decoder.js';
+import type { StepDecoder } from './step-decoder.js';
+import { contentIds } from '../repo/content-ids.js';
+import { defaultThreads } from '../repo/worker-pool.js';
 import { createTaskPool } from './task-pool.js';
 import type { TaskPool } from './task-pool.js';
 
@@ -16,6 +20,12 @@ export interface WriterLimits extends ScheduleLimits {
   readonly readAhead: number;
   /** File operations (create, write, commit, metadata) running at once. */
   readonly fileTasks: number;
+  /** Files up to this size that one read holds whole go to Target.writeFiles, when the target has it. */
+  readonly wholeFileBytes: number;
+  /** Worker threads that decode and verify blobs while the main thread writes (0: the main thread does). */
+  readonly decodeThreads: number;
+  /** A restore that reads fewer stored bytes than this decodes in the main thread (starting threads costs more). */
+  readonly decodeThreadsFrom: number;
 }
 
 /** The limits restore() uses: at most 64 MiB of blob data in memory (48 for reads, 16 cached), 32 files open between reads. */
@@ -27,6 +37,10 @@ export const RESTORE_LIMITS: WriterLimits = Object.freeze({
   cacheBytes: 16 * MiB,
   readAhead: 48 * MiB,
   fileTasks: 16,
+  wholeFileBytes: 1024 * 1024,
+  // One thread beside the main one on two cores; up to three on more.
+  decodeThreads: Math.min(3, defaultThreads() - 1),
+  decodeThreadsFrom: 32 * MiB,
 });
 
 /** A file being restored: its open temporary file and its operations, chained one after the other. */
@@ -34,6 +48,8 @@ interface FileJob {
   readonly file: PlannedFile;
   readonly size: number;
   handle: TargetFile | undefined;
+  /** A task of it was launched: it is no longer a whole file for writeFiles. */
+  started: boolean;
   failed: boolean;
   done: boolean;
   chain: Promise<void>;
@@ -66,23 +82,34 @@ class PositionalWriter {
   private fatal: { error: unknown } | undefined;
   private readonly damaged = new Map<number, CairnError>();
   private readonly cache = new Map<number, { data: Uint8Array; refs: number }>();
+  private readonly writeFiles: Target['writeFiles'];
+  private readonly decoder: StepDecoder | undefined;
 
   constructor(
     private readonly ctx: RestoreContext,
     files: readonly PlannedFile[],
-    limits: WriterLimits,
+    private readonly limits: WriterLimits,
     private readonly createFile: NonNullable<Target['createFile']>,
   ) {
     this.schedule = scheduleReads(files.map((file) => file.node.content ?? []), ctx.repo.index, limits);
-    this.jobs = files.map((file, i) => ({ file, size: this.schedule.sizes[i]!, handle: undefined, failed: false, done: false, chain: Promise.resolve() }));
+    this.jobs = files.map((file, i) => ({ file, size: this.schedule.sizes[i]!, handle: undefined, started: false, failed: false, done: false, chain: Promise.resolve() }));
+    const writeFiles = ctx.target.writeFiles;
+    this.writeFiles = writeFiles === undefined ? undefined : writeFiles.bind(ctx.target);
     this.pool = createTaskPool(limits.fileTasks);
-    this.prefetch = new StepPrefetch(ctx.repo, this.schedule, limits.readAhead);
+    let stored = 0;
+    for (const step of this.schedule.steps) stored += step.length;
+    if (limits.decodeThreads > 0 && stored >= limits.decodeThreadsFrom) {
+      this.decoder = createStepDecoder({ threads: limits.decodeThreads, macKey: contentIds(ctx.repo.backend).macKey });
+    }
+    this.prefetch = new StepPrefetch(ctx.repo, this.schedule, limits.readAhead, this.decoder);
   }
 
   async run(): Promise<void> {
     const { steps } = this.schedule;
     try {
-      for (const job of this.jobs) if ((job.file.node.content ?? []).length === 0) this.enqueue(job, () => this.write(job, [], true));
+      const empty = this.jobs.filter((job) => (job.file.node.content ?? []).length === 0);
+      if (this.writeFiles !== undefined) this.writeWhole(empty.map((job) => ({ job, data: new Uint8Array(0) })));
+      else for (const job of empty) this.enqueue(job, () => this.write(job, [], true));
       for (let i = 0; i < steps.length && this.fatal === undefined && !this.ctx.stopped(); i += 1) {
         const data = await this.prefetch.take(i);
         if (this.fatal !== undefined) break;
@@ -93,6 +120,7 @@ class PositionalWriter {
       this.setFatal(error);
     }
     await Promise.all(this.jobs.map((job) => job.chain));
+    await this.decoder?.close();
     if (this.fatal !== undefined) {
       for (const job of this.jobs) await job.handle?.abort().catch(() => undefined);
       throw this.fatal.error;
@@ -119,6 +147,7 @@ class PositionalWriter {
       else if (value instanceof Uint8Array) this.cache.set(blob, { data: value.byteLength < value.buffer.byteLength ? value.slice() : value, refs: uses });
     }
     const tasks: Promise<void>[] = [];
+    const whole: { job: FileJob; data: Uint8Array }[] = [];
     for (const work of step.files) {
       const job = this.jobs[work.file]!;
       let damage: CairnError | undefined;
@@ -134,10 +163,46 @@ class PositionalWriter {
         }),
       }));
       if (job.failed) continue;
-      if (damage !== undefined) this.fail(job, damage);
+      if (damage !== undefined) {
+        this.fail(job, damage);
+        continue;
+      }
+      const bytes = !job.started && work.last && this.writeFiles !== undefined && job.size <= this.limits.wholeFileBytes ? wholeData(writes, job.size) : undefined;
+      if (bytes !== undefined) whole.push({ job, data: bytes });
       else tasks.push(this.enqueue(job, () => this.write(job, writes, work.last)));
     }
+    if (whole.length > 0) tasks.push(this.writeWhole(whole));
     return tasks;
+  }
+
+  /**
+   * Writes files that are whole in memory through Target.writeFiles, as one task of the pool;
+   * each is then counted and linked as a committed file, or refused as write() refuses it.
+   */
+  private writeWhole(files: readonly { job: FileJob; data: Uint8Array }[]): Promise<void> {
+    if (files.length === 0) return Promise.resolve();
+    for (const { job } of files) job.started = true;
+    const run = this.pool
+      .run(async () => {
+        if (this.fatal !== undefined || this.ctx.full !== undefined) return;
+        this.ctx.checkAbort();
+        const batch = files.map(({ job, data }) => ({ path: job.file.parts, data, metadata: this.ctx.commitMetadataOf(job.file.node), fresh: job.file.fresh }));
+        const results = await this.writeFiles!(batch);
+        for (let i = 0; i < results.length; i += 1) {
+          const { job, data } = files[i]!;
+          const error = results[i];
+          if (error !== undefined) {
+            await this.refuse(job, error);
+            continue;
+          }
+          job.done = true;
+          this.ctx.wrote(job.file.path, data.byteLength);
+          await this.ctx.fileWritten(job.file, batch[i]!.metadata !== undefined);
+        }
+      })
+      .catch((error: unknown) => this.setFatal(error));
+    for (const { job } of files) job.chain = run;
+    return run;
   }
 
   /** The plaintext of a cached blob, dropping one reference; undefined when it was never cached (damaged). */
@@ -151,6 +216,7 @@ class PositionalWriter {
 
   /** Runs `task` for `job` after its earlier tasks, within the pool; the target refusing the file fails the file, anything else ends the restore. */
   private enqueue(job: FileJob, task: () => Promise<void>): Promise<void> {
+    job.started = true;
     const run = job.chain
       .then(() => {
         if (this.fatal !== undefined || job.failed || this.ctx.full !== undefined) return undefined;
@@ -210,6 +276,21 @@ class PositionalWriter {
   private setFatal(error: unknown): void {
     this.fatal ??= { error };
   }
+}
+
+/** A whole file's bytes from its writes: one buffer when they cover [0, size) without gap, else undefined. */
+function wholeData(writes: readonly ResolvedWrite[], size: number): Uint8Array | undefined {
+  const sorted = writes.length > 1 ? [...writes].sort((a, b) => a.position - b.position) : writes;
+  const pieces: Uint8Array[] = [];
+  let at = 0;
+  for (const write of sorted) {
+    if (write.position !== at) return undefined;
+    for (const piece of write.pieces) {
+      pieces.push(piece);
+      at += piece.byteLength;
+    }
+  }
+  return at === size ? joinPieces(pieces) : undefined;
 }
 
 /** One buffer holding `pieces` back to back: a view when they already lie so in one buffer, else a copy. */

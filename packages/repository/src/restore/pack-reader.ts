@@ -5,19 +5,20 @@ import type { Repository } from '../repo/repository.js';
 
 /** What reading a pack's blobs needs: the files, the codec, and the checked loader for a blob read alone. */
 export type PackReading = Pick<Repository, 'backend' | 'zstd' | 'loadBlob'>;
-import type { NeededBlob, ReadStep } from './read-steps.js';
+import type { NeededBlob, ReadStep, StepData } from './read-steps.js';
+import type { StepDecoder } from './step-decoder.js';
 
-/** The plaintext of each blob of a read, or the damage that keeps it from being used. */
-export type StepData = Map<number, Uint8Array | CairnError>;
+export type { StepData } from './read-steps.js';
 
 /**
  * Reads a step's byte range of its pack with one backend read, then decodes each blob and
- * checks it against its id, as Repository.loadBlob does (and with its messages). A blob
+ * checks it against its id, as Repository.loadBlob does (and with its messages), in the
+ * `decoder`'s worker threads when there is one. A blob
  * that fails is returned as its CairnError. When the read itself fails with damage (a
  * missing or truncated pack), each blob is read on its own so that only the damaged ones
  * fail. A transient error, or any error that is not a CairnError, is thrown.
  */
-export async function readStep(repo: PackReading, blobs: readonly NeededBlob[], step: ReadStep): Promise<StepData> {
+export async function readStep(repo: PackReading, blobs: readonly NeededBlob[], step: ReadStep, decoder?: StepDecoder): Promise<StepData> {
   const data: StepData = new Map();
   let bytes: Uint8Array;
   try {
@@ -27,6 +28,7 @@ export async function readStep(repo: PackReading, blobs: readonly NeededBlob[], 
     for (const b of step.blobs) data.set(b, await loadEach(repo, blobs[b]!));
     return data;
   }
+  if (decoder !== undefined) return decoder.decode(bytes, step, blobs);
   const packFile = packFileName(step.packId);
   for (const b of step.blobs) {
     const { id, location } = blobs[b]!;

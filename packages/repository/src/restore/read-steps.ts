@@ -1,3 +1,4 @@
+import type { CairnError } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { BlobLocation } from '@cairn/index';
 
@@ -62,3 +63,6 @@ export interface ReadSchedule {
   readonly sizes: number[];
   readonly steps: ReadStep[];
 }
+
+/** The plaintext of each blob of a read, or the damage that keeps it from being used. */
+export type StepData = Map<number, Uint8Array | CairnError>;

@@ -21,6 +21,8 @@ export interface PlannedFile {
   readonly path: string;
   readonly node: TreeNode;
   readonly links: PlannedLink[];
+  /** Nothing was at its path when the walk looked (it may be written in place). */
+  readonly fresh: boolean;
 }
 
 /** What the parts of one restore share: the repository, its options and the result being counted. */

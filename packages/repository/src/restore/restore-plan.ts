@@ -162,7 +162,7 @@ class RestoreWalk {
       return;
     }
     this.act(action, path, node);
-    const file: PlannedFile = { parts, path, node, links: [] };
+    const file: PlannedFile = { parts, path, node, links: [], fresh: action === 'create' };
     if (linkKey !== undefined) this.hardlinks.set(linkKey, file);
     if (!this.ctx.dryRun) {
       this.files.push(file);
@@ -195,7 +195,8 @@ class RestoreWalk {
       const { target } = this.ctx;
       let fresh = false;
       try {
-        fresh = (await target.lstat(parts)) === null;
+        // Below a folder this restore made, nothing can be there yet.
+        fresh = this.fresh.has(snapshotPath(parts.slice(0, -1))) || (await target.lstat(parts)) === null;
         try {
           await target.mkdir(parts);
         } catch (error) {

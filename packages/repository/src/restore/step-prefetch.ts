@@ -1,6 +1,7 @@
 import { readStep } from './pack-reader.js';
 import type { PackReading, StepData } from './pack-reader.js';
 import type { ReadSchedule } from './read-steps.js';
+import type { StepDecoder } from './step-decoder.js';
 
 type Settled = { readonly data: StepData } | { readonly error: unknown };
 
@@ -19,6 +20,7 @@ export class StepPrefetch {
     private readonly repo: PackReading,
     private readonly schedule: ReadSchedule,
     private readonly budget: number,
+    private readonly decoder?: StepDecoder,
   ) {}
 
   /** The data of step `i` (taken in order); waits until there is room to read it. Throws what the read threw. */
@@ -52,7 +54,7 @@ export class StepPrefetch {
       if (this.inFlight > 0 && this.inFlight + step.memoryBytes > this.budget) return;
       this.inFlight += step.memoryBytes;
       // Settled, never rejected: a read that fails after the restore ended is not an unhandled rejection.
-      this.reads.set(this.next, readStep(this.repo, this.schedule.blobs, step).then((data) => ({ data }), (error: unknown) => ({ error })));
+      this.reads.set(this.next, readStep(this.repo, this.schedule.blobs, step, this.decoder).then((data) => ({ data }), (error: unknown) => ({ error })));
       this.next += 1;
     }
   }

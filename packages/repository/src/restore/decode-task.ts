@@ -1,0 +1,61 @@
+import { codecFromCode, isCairnError, toHex } from '@cairn/core';
+import type { ZstdCodec } from '@cairn/pack';
+import { unpackBlob, verifierOf } from '../repo/blob-check.js';
+
+/** One read of a restore for the decode worker: the stored range, transferred, and its blobs. */
+export interface DecodeTask {
+  readonly buffer: ArrayBuffer;
+  /** Per blob: offset in buffer, stored length, plaintext length, codec code. */
+  readonly blobs: Uint32Array;
+  /** Per blob: its 32-byte id, checked against its plaintext. */
+  readonly ids: Uint8Array;
+  /** The pack's file name, for messages. */
+  readonly packFile: string;
+  /** The MAC key of an encrypted repository's ids; absent: ids are SHA-256. */
+  readonly macKey?: Uint8Array;
+}
+
+/** A blob of a DecodeTask that did not decode or did not match its id: its CairnError's parts. */
+export interface DecodeFailure {
+  readonly blob: number;
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** The plaintexts of a DecodeTask's blobs, back to back in one buffer (a failed blob's place stays empty). */
+export interface DecodeResult {
+  readonly buffer: ArrayBuffer;
+  /** Per blob: where its plaintext ends in buffer (it starts where the one before ends). */
+  readonly ends: Float64Array;
+  readonly failures: DecodeFailure[];
+}
+
+/** Decodes and verifies every blob of `task` (unpackBlob, with its messages); see DecodeResult. */
+export function decodeStep(task: DecodeTask, zstd: ZstdCodec): DecodeResult {
+  const codecs = verifierOf(zstd, task.macKey);
+  const count = task.blobs.length / 4;
+  const ends = new Float64Array(count);
+  let total = 0;
+  for (let b = 0; b < count; b += 1) total += task.blobs[b * 4 + 2]!;
+  const out = new Uint8Array(new ArrayBuffer(total));
+  const input = new Uint8Array(task.buffer);
+  const failures: DecodeFailure[] = [];
+  let at = 0;
+  for (let b = 0; b < count; b += 1) {
+    const m = b * 4;
+    const rawLength = task.blobs[m + 2]!;
+    const id = task.ids.subarray(b * 32, b * 32 + 32);
+    try {
+      const codec = codecFromCode(task.blobs[m + 3]!) ?? 'none';
+      const plain = unpackBlob(input.subarray(task.blobs[m]!, task.blobs[m]! + task.blobs[m + 1]!), { id, codec, rawLength }, codecs, () => `data blob ${toHex(id)} in ${task.packFile}`);
+      out.set(plain, at);
+      at += rawLength;
+    } catch (error) {
+      if (!isCairnError(error)) throw error;
+      failures.push({ blob: b, code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) });
+    }
+    ends[b] = at;
+  }
+  return { buffer: out.buffer, ends, failures };
+}
