@@ -16,6 +16,10 @@ export interface Measured {
   readonly seconds: number;
   /** Peak resident set size (bytes), when GNU time was there to measure it. */
   readonly peakRss: number | undefined;
+  /** CPU seconds in user mode (GNU time's %U), when GNU time was there to measure it. */
+  readonly userSeconds: number | undefined;
+  /** CPU seconds in the kernel on its behalf (GNU time's %S), when GNU time was there to measure it. */
+  readonly systemSeconds: number | undefined;
   /** The end of its stdout and stderr (up to 64 KB each). */
   readonly stdout: string;
   readonly stderr: string;
@@ -23,14 +27,39 @@ export interface Measured {
 
 const KEEP = 64 * 1024;
 
+/** What GNU time measured of one process. */
+export interface TimeStats {
+  readonly peakRss: number;
+  readonly userSeconds: number;
+  readonly systemSeconds: number;
+}
+
+/** GNU time's line for `-f '%e %M %U %S'`: elapsed seconds, peak RSS in KiB, user and system seconds. */
+const STATS_LINE = /^([\d.]+) (\d+) ([\d.]+) ([\d.]+)$/;
+
+/**
+ * Reads what GNU time wrote with `-f '%e %M %U %S'`: the last line of that shape, since
+ * "Command exited with non-zero status N" or "Command terminated by signal N" comes
+ * before it. Undefined when there is no such line.
+ */
+export function parseTimeStats(text: string): TimeStats | undefined {
+  const lines = text.split('\n').map((line) => line.trim());
+  for (let i = lines.length - 1; i >= 0; i -= 1) {
+    const match = STATS_LINE.exec(lines[i]!);
+    if (match !== null) return { peakRss: Number(match[2]) * 1024, userSeconds: Number(match[3]), systemSeconds: Number(match[4]) };
+  }
+  return undefined;
+}
+
 /**
  * Runs `command` to its end and measures its wall time and, through GNU time
- * (`timeBinary`, e.g. /usr/bin/time), its peak RSS: `time -f '%e %M' -o statsFile`.
+ * (`timeBinary`, e.g. /usr/bin/time), its peak RSS and user and system CPU time:
+ * `time -f '%e %M %U %S' -o statsFile`.
  * Never throws for a non-zero exit; a command that cannot start gives code null.
  */
 export async function runMeasured(command: CommandSpec, timeBinary: string | undefined, statsFile: string): Promise<Measured> {
   const [file, args] =
-    timeBinary === undefined ? [command.file, command.args] : [timeBinary, ['-f', '%e %M', '-o', statsFile, command.file, ...command.args]];
+    timeBinary === undefined ? [command.file, command.args] : [timeBinary, ['-f', '%e %M %U %S', '-o', statsFile, command.file, ...command.args]];
   const started = performance.now();
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(file, args, { env: command.env, cwd: command.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -42,14 +71,10 @@ export async function runMeasured(command: CommandSpec, timeBinary: string | und
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   const seconds = (performance.now() - started) / 1000;
-  let peakRss: number | undefined;
+  let stats: TimeStats | undefined;
   if (timeBinary !== undefined) {
-    const stats = await readFile(statsFile, 'utf8').catch(() => '');
+    stats = parseTimeStats(await readFile(statsFile, 'utf8').catch(() => ''));
     await rm(statsFile, { force: true });
-    // GNU time writes "Command exited with non-zero status N" before its line on failure.
-    const last = stats.trim().split('\n').pop() ?? '';
-    const match = /^([\d.]+) (\d+)$/.exec(last);
-    if (match !== null) peakRss = Number(match[2]) * 1024;
   }
-  return { ...result, seconds, peakRss };
+  return { ...result, seconds, peakRss: stats?.peakRss, userSeconds: stats?.userSeconds, systemSeconds: stats?.systemSeconds };
 }
