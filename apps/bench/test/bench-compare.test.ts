@@ -25,11 +25,15 @@ describe('cairn-bench on the small corpus', () => {
     }
     expect(tableRow(run.stdout, 'restore verified')).toEqual(['restore verified', 'yes (1/1)']);
 
-    const out = JSON.parse(readFileSync(json, 'utf8')) as { samples: { phase: string; seconds: number; verified?: boolean }[]; medians: Record<string, { cairn?: number }>; machine: { cores: number } };
+    const out = JSON.parse(readFileSync(json, 'utf8')) as { samples: { phase: string; seconds: number; userSeconds?: number; systemSeconds?: number; verified?: boolean }[]; medians: Record<string, { cairn?: number }>; machine: { cores: number } };
     expect(out.samples.map((s) => s.phase)).toEqual(['first', 'noop', 'change', 'restore']);
     expect(out.samples.every((s) => s.seconds > 0)).toBe(true);
     expect(out.samples[3]!.verified).toBe(true);
     expect(out.medians['first.seconds']!.cairn).toBe(out.samples[0]!.seconds);
+    // Raw user and system CPU time per sample; the table's CPU row is their sum.
+    expect(out.samples.every((s) => s.userSeconds! > 0 && s.systemSeconds! >= 0)).toBe(true);
+    const restore = out.samples[3]!;
+    expect(out.medians['restore.cpuSeconds']!.cairn).toBeCloseTo(restore.userSeconds! + restore.systemSeconds!, 6);
     expect(out.machine.cores).toBeGreaterThan(0);
     // The run's folder is removed; the generated corpus stays cached for the next run.
     expect(readdirSync(work).filter((name) => name.startsWith('run-'))).toEqual([]);
