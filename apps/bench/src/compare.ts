@@ -43,6 +43,8 @@ export interface ComparisonOptions {
   readonly source: string;
   /** The run's own folder; the copy that is backed up is runDir/data/<name>. */
   readonly runDir: string;
+  /** Where each repetition's repositories, tool homes and restores go (rep-N folders); default runDir. */
+  readonly targetDir?: string;
   readonly name: string;
   readonly tools: readonly { readonly name: ToolName; readonly executable: string }[];
   readonly reps: number;
@@ -79,7 +81,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   let corpus: ComparisonResult['corpus'] | undefined;
   let change: ChangeSummary | undefined;
   for (let rep = 1; rep <= options.reps; rep += 1) {
-    const repDir = join(options.runDir, `rep-${rep}`);
+    const repDir = join(options.targetDir ?? options.runDir, `rep-${rep}`);
     await rm(path, { recursive: true, force: true });
     await mkdir(join(options.runDir, 'data'), { recursive: true });
     await cp(options.source, path, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, errorOnExist: true, force: false });

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 
 /** A command to run: the executable, its arguments, and where and with what environment. */
@@ -58,11 +60,15 @@ export function parseTimeStats(text: string): TimeStats | undefined {
  * Never throws for a non-zero exit; a command that cannot start gives code null.
  */
 export async function runMeasured(command: CommandSpec, timeBinary: string | undefined, statsFile: string): Promise<Measured> {
+  if (stopping) return { code: null, seconds: 0, peakRss: undefined, userSeconds: undefined, systemSeconds: undefined, stdout: '', stderr: 'not started: the bench is stopping\n' };
   const [file, args] =
     timeBinary === undefined ? [command.file, command.args] : [timeBinary, ['-f', '%e %M %U %S', '-o', statsFile, command.file, ...command.args]];
   const started = performance.now();
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(file, args, { env: command.env, cwd: command.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const closed = new Promise<void>((done) => child.on('close', () => done()).on('error', () => done()));
+    running.set(child, closed);
+    void closed.then(() => running.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-KEEP)));
@@ -77,4 +83,49 @@ export async function runMeasured(command: CommandSpec, timeBinary: string | und
     await rm(statsFile, { force: true });
   }
   return { ...result, seconds, peakRss: stats?.peakRss, userSeconds: stats?.userSeconds, systemSeconds: stats?.systemSeconds };
+}
+
+/** The measured commands still running, each with the promise of its end. */
+const running = new Map<ChildProcess, Promise<void>>();
+let stopping = false;
+
+/**
+ * Kills every measured command still running, with the processes it started (GNU time
+ * does not pass signals on), and resolves when they have ended; later runMeasured calls
+ * start nothing. For a bench that is interrupted and must clean up after its tools.
+ */
+export async function stopMeasured(): Promise<void> {
+  stopping = true;
+  for (const child of running.keys()) {
+    if (child.pid === undefined) continue;
+    for (const pid of [...descendants(child.pid), child.pid]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  await Promise.all(running.values());
+}
+
+/** The processes below `pid`, deepest last (Linux /proc; none where it cannot be read). */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const task of tasks) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const child of children.split(' ').filter((word) => word.trim() !== '').map(Number)) out.push(child, ...descendants(child));
+  }
+  return out;
 }

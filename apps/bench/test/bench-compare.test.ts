@@ -18,6 +18,8 @@ describe('cairn-bench on the small corpus', () => {
     expect(run.stdout).toContain('command: node ');
     expect(run.stdout).toMatch(/machine: .+, \d+ cores, [\d.]+ GiB RAM, .+; node v\d+.+; cairn \d+\.\d+/);
     expect(run.stdout).toMatch(/corpus: generated \(seed 1, --small\)/);
+    // Without --target-tmpfs the repository and the restore are in --work, and the header names its filesystem.
+    expect(run.stdout.split('\n').find((line) => line.startsWith('repository and restore on '))).toMatch(/^repository and restore on (disk|tmpfs|ramfs) \(\S+ at \/.*\), in --work \//);
     for (const metric of METRICS) {
       const row = tableRow(run.stdout, metric.label);
       expect(row, metric.label).toBeDefined();
@@ -62,6 +64,8 @@ describe('cairn-bench with bad input', () => {
       [['--tools', 'cairn,tar'], /"tar" is not a tool/],
       [['--corpus', join(work, 'nothing-here')], /corpus folder .*nothing-here does not exist/],
       [['--corpus', work, '--history', work], /cannot be used with/],
+      [['--target-tmpfs', '--history', work], /'--target-tmpfs' cannot be used with option '--history/],
+      [['--target-tmpfs', '--repo-url', 'rest'], /'--target-tmpfs' cannot be used with option '--repo-url/],
       [['--large-mb', '-3'], /--large-mb <n>.*number above 0/],
     ] as const) {
       const run = await bench([...args, '--work', work, '--no-install']);
