@@ -4,6 +4,7 @@ import { applySmallChange } from './apply-change.js';
 import type { ChangeSummary } from './apply-change.js';
 import { diskUsage } from './disk-usage.js';
 import { rotate } from './rotate.js';
+import type { Measured } from './run-measured.js';
 import { runTool } from './run-tool.js';
 import type { RunSettings } from './run-tool.js';
 import { createStepGuard } from './step-guard.js';
@@ -26,6 +27,9 @@ export interface Sample {
   readonly phase: Phase;
   readonly seconds: number;
   readonly peakRss: number | undefined;
+  /** CPU seconds in user mode and in the kernel (GNU time), when measured. */
+  readonly userSeconds?: number | undefined;
+  readonly systemSeconds?: number | undefined;
   /** Repository size after a backup phase (du -sb of its folder). */
   readonly repoBytes?: number;
   /** After a restore: the restored tree equals the source (names, sizes, contents). */
@@ -39,6 +43,8 @@ export interface ComparisonOptions {
   readonly source: string;
   /** The run's own folder; the copy that is backed up is runDir/data/<name>. */
   readonly runDir: string;
+  /** Where each repetition's repositories, tool homes and restores go (rep-N folders); default runDir. */
+  readonly targetDir?: string;
   readonly name: string;
   readonly tools: readonly { readonly name: ToolName; readonly executable: string }[];
   readonly reps: number;
@@ -75,7 +81,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   let corpus: ComparisonResult['corpus'] | undefined;
   let change: ChangeSummary | undefined;
   for (let rep = 1; rep <= options.reps; rep += 1) {
-    const repDir = join(options.runDir, `rep-${rep}`);
+    const repDir = join(options.targetDir ?? options.runDir, `rep-${rep}`);
     await rm(path, { recursive: true, force: true });
     await mkdir(join(options.runDir, 'data'), { recursive: true });
     await cp(options.source, path, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, errorOnExist: true, force: false });
@@ -98,7 +104,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       for (const driver of order) {
         await measure(phase, driver, async () => {
           const run = await runTool(driver, `${phase} backup`, driver.backup([path], phase), options.settings);
-          return { seconds: run.seconds, peakRss: run.peakRss, repoBytes: await diskUsage(driver.repo) };
+          return { ...figures(run), repoBytes: await diskUsage(driver.repo) };
         });
       }
     };
@@ -120,11 +126,16 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
           difference = `cannot read the restored tree ${root}: ${error instanceof Error ? error.message : String(error)}`;
         }
         if (!options.keep) await rm(target, { recursive: true, force: true });
-        return { seconds: run.seconds, peakRss: run.peakRss, verified: difference === undefined, ...(difference === undefined ? {} : { detail: difference }) };
+        return { ...figures(run), verified: difference === undefined, ...(difference === undefined ? {} : { detail: difference }) };
       });
     }
     if (!options.keep) await rm(repDir, { recursive: true, force: true });
   }
   if (!options.keep) await rm(path, { recursive: true, force: true });
   return { path, corpus: corpus!, change, samples, failures };
+}
+
+/** What a sample keeps of a measured command: wall time, peak RSS, user and system CPU time. */
+function figures(run: Measured): Pick<Sample, 'seconds' | 'peakRss' | 'userSeconds' | 'systemSeconds'> {
+  return { seconds: run.seconds, peakRss: run.peakRss, userSeconds: run.userSeconds, systemSeconds: run.systemSeconds };
 }

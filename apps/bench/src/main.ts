@@ -16,7 +16,7 @@ import { registerScale } from './commands/scale-command.js';
 import { registerVcs } from './vcs.js';
 
 const program = new Command('cairn-bench')
-  .description('cairn beside restic and borg: first, no-op and incremental backups, restore, repository size, peak RSS')
+  .description('cairn beside restic and borg: first, no-op and incremental backups, restore, repository size, CPU time, peak RSS')
   .enablePositionalOptions()
   .exitOverride()
   .showHelpAfterError();

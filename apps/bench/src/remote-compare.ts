@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CairnError } from '@cairn/core';
 import { rotate } from './rotate.js';
 import { runMeasured } from './run-measured.js';
-import type { CommandSpec } from './run-measured.js';
+import type { CommandSpec, Measured } from './run-measured.js';
 import { DROP_CACHES } from './run-tool.js';
 import type { RunSettings } from './run-tool.js';
 import { startRemoteServer } from './remote-servers.js';
@@ -40,9 +40,15 @@ export interface RemoteSample {
   readonly phase: RemotePhase;
   readonly seconds: number;
   readonly peakRss: number | undefined;
+  /** CPU seconds in user mode and in the kernel (GNU time), when measured; in the JSON only. */
+  readonly userSeconds?: number | undefined;
+  readonly systemSeconds?: number | undefined;
   /** Bytes the server sent to the client during the command (what it downloaded), counted on the server. */
   readonly bytesSent?: number;
 }
+
+/** What a sample keeps of one measured command. */
+type Figures = Pick<Measured, 'seconds' | 'peakRss' | 'userSeconds' | 'systemSeconds'>;
 
 /** What runRemoteComparison needs. */
 export interface RemoteComparisonOptions {
@@ -117,13 +123,13 @@ export async function runRemoteComparison(options: RemoteComparisonOptions): Pro
         return { target, dir, server, location, commands: toolCommands(target.tool, executable, location, dir, path, options.cairnArgs, target.kind !== 'plain') };
       });
       const alive = new Set(runs);
-      const step = async (run: (typeof runs)[number], what: string, command: CommandSpec): Promise<{ seconds: number; peakRss: number | undefined; bytesSent: number | undefined } | undefined> => {
+      const step = async (run: (typeof runs)[number], what: string, command: CommandSpec): Promise<(Figures & { bytesSent: number | undefined }) | undefined> => {
         if (!alive.has(run)) return undefined;
         const label = `${run.target.tool} ${run.target.kind}`;
         try {
           const body = async () => measured(command, options.settings, join(run.dir, 'time-stats'), `${label} ${what}`);
           const { value, bytesSent } = run.server === undefined ? { value: await body(), bytesSent: undefined } : await run.server.session(run.location, body);
-          return { seconds: value.seconds, peakRss: value.peakRss, bytesSent };
+          return { ...value, bytesSent };
         } catch (error) {
           alive.delete(run);
           const message = error instanceof Error ? error.message : String(error);
@@ -140,7 +146,7 @@ export async function runRemoteComparison(options: RemoteComparisonOptions): Pro
         for (const run of runs) {
           const result = await step(run, `${phase} backup`, run.commands.backup(phase === 'noop-cold' ? 'cache-cold' : 'cache'));
           if (result === undefined) continue;
-          samples.push({ rep, tool: run.target.tool, kind: run.target.kind, phase, seconds: result.seconds, peakRss: result.peakRss, ...(result.bytesSent === undefined ? {} : { bytesSent: result.bytesSent }) });
+          samples.push({ rep, tool: run.target.tool, kind: run.target.kind, phase, seconds: result.seconds, peakRss: result.peakRss, userSeconds: result.userSeconds, systemSeconds: result.systemSeconds, ...(result.bytesSent === undefined ? {} : { bytesSent: result.bytesSent }) });
           const bytes = result.bytesSent === undefined ? '' : `, server sent ${result.bytesSent} bytes`;
           options.log(`rep ${rep}: ${run.target.tool} ${run.target.kind} ${phase} ${result.seconds.toFixed(2)} s${bytes}`);
         }
@@ -189,7 +195,7 @@ function toolCommands(tool: RemoteTool, executable: string, location: RemoteLoca
 }
 
 /** Runs `command` measured; ERR_IO naming `what` and the end of its output when it fails. */
-async function measured(command: CommandSpec, settings: RunSettings, statsFile: string, what: string): Promise<{ seconds: number; peakRss: number | undefined }> {
+async function measured(command: CommandSpec, settings: RunSettings, statsFile: string, what: string): Promise<Figures> {
   if (settings.dropCaches) {
     spawnSync('sync');
     writeFileSync(DROP_CACHES, '3\n');
@@ -199,5 +205,5 @@ async function measured(command: CommandSpec, settings: RunSettings, statsFile: 
     const tail = result.stderr.trim().split('\n').slice(-6).join('\n') || result.stdout.trim().split('\n').slice(-6).join('\n');
     throw new CairnError('ERR_IO', `${what} failed (exit code ${String(result.code)}): ${tail}`);
   }
-  return { seconds: result.seconds, peakRss: result.peakRss };
+  return { seconds: result.seconds, peakRss: result.peakRss, userSeconds: result.userSeconds, systemSeconds: result.systemSeconds };
 }

@@ -9,7 +9,8 @@ export interface Metric {
   readonly key: string;
   readonly label: string;
   readonly phase: Phase;
-  readonly field: 'seconds' | 'repoBytes' | 'peakRss';
+  /** cpuSeconds: user + system CPU time of the sample (both measured, or none). */
+  readonly field: 'seconds' | 'cpuSeconds' | 'repoBytes' | 'peakRss';
 }
 
 /** The rows of the comparison table, in order. */
@@ -18,6 +19,10 @@ export const METRICS: readonly Metric[] = [
   { key: 'noop.seconds', label: 'no-op backup', phase: 'noop', field: 'seconds' },
   { key: 'change.seconds', label: 'backup after a small change', phase: 'change', field: 'seconds' },
   { key: 'restore.seconds', label: 'restore latest', phase: 'restore', field: 'seconds' },
+  { key: 'first.cpuSeconds', label: 'user+sys CPU, first backup', phase: 'first', field: 'cpuSeconds' },
+  { key: 'noop.cpuSeconds', label: 'user+sys CPU, no-op backup', phase: 'noop', field: 'cpuSeconds' },
+  { key: 'change.cpuSeconds', label: 'user+sys CPU, backup after change', phase: 'change', field: 'cpuSeconds' },
+  { key: 'restore.cpuSeconds', label: 'user+sys CPU, restore', phase: 'restore', field: 'cpuSeconds' },
   { key: 'first.repoBytes', label: 'repository size after first backup', phase: 'first', field: 'repoBytes' },
   { key: 'change.repoBytes', label: 'repository size after change', phase: 'change', field: 'repoBytes' },
   { key: 'first.peakRss', label: 'peak RSS, first backup', phase: 'first', field: 'peakRss' },
@@ -25,6 +30,12 @@ export const METRICS: readonly Metric[] = [
   { key: 'change.peakRss', label: 'peak RSS, backup after change', phase: 'change', field: 'peakRss' },
   { key: 'restore.peakRss', label: 'peak RSS, restore', phase: 'restore', field: 'peakRss' },
 ];
+
+/** The figure `field` of one sample; cpuSeconds is user + system time, undefined unless both were measured. */
+export function sampleValue(sample: Sample, field: Metric['field']): number | undefined {
+  if (field !== 'cpuSeconds') return sample[field];
+  return sample.userSeconds === undefined || sample.systemSeconds === undefined ? undefined : sample.userSeconds + sample.systemSeconds;
+}
 
 /** Medians by metric key and tool. */
 export type Medians = Record<string, Partial<Record<ToolName, number>>>;
@@ -35,7 +46,7 @@ export function computeMedians(samples: readonly Sample[], tools: readonly ToolN
   for (const metric of METRICS) {
     const row: Partial<Record<ToolName, number>> = {};
     for (const tool of tools) {
-      const values = samples.filter((s) => s.tool === tool && s.phase === metric.phase).map((s) => s[metric.field]).filter((v): v is number => v !== undefined);
+      const values = samples.filter((s) => s.tool === tool && s.phase === metric.phase).map((s) => sampleValue(s, metric.field)).filter((v): v is number => v !== undefined);
       const m = median(values);
       if (m !== undefined) row[tool] = m;
     }
@@ -58,7 +69,7 @@ export function comparisonTable(medians: Medians, samples: readonly Sample[], to
   const header = ['phase', ...tools, ...peers.map((peer) => `cairn/${peer}`)];
   const rows = METRICS.map((metric) => {
     const values = medians[metric.key] ?? {};
-    const format = metric.field === 'seconds' ? formatSeconds : metric.field === 'repoBytes' ? formatMegabytes : formatRss;
+    const format = metric.field === 'seconds' || metric.field === 'cpuSeconds' ? formatSeconds : metric.field === 'repoBytes' ? formatMegabytes : formatRss;
     return [metric.label, ...tools.map((tool) => format(values[tool])), ...peers.map((peer) => formatRatio(ratio(values.cairn, values[peer])))];
   });
   rows.push(['restore verified', ...tools.map((tool) => verification(samples, tool)), ...peers.map(() => '')]);

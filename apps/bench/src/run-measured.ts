@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 
 /** A command to run: the executable, its arguments, and where and with what environment. */
@@ -16,6 +18,10 @@ export interface Measured {
   readonly seconds: number;
   /** Peak resident set size (bytes), when GNU time was there to measure it. */
   readonly peakRss: number | undefined;
+  /** CPU seconds in user mode (GNU time's %U), when GNU time was there to measure it. */
+  readonly userSeconds: number | undefined;
+  /** CPU seconds in the kernel on its behalf (GNU time's %S), when GNU time was there to measure it. */
+  readonly systemSeconds: number | undefined;
   /** The end of its stdout and stderr (up to 64 KB each). */
   readonly stdout: string;
   readonly stderr: string;
@@ -23,17 +29,46 @@ export interface Measured {
 
 const KEEP = 64 * 1024;
 
+/** What GNU time measured of one process. */
+export interface TimeStats {
+  readonly peakRss: number;
+  readonly userSeconds: number;
+  readonly systemSeconds: number;
+}
+
+/** GNU time's line for `-f '%e %M %U %S'`: elapsed seconds, peak RSS in KiB, user and system seconds. */
+const STATS_LINE = /^([\d.]+) (\d+) ([\d.]+) ([\d.]+)$/;
+
+/**
+ * Reads what GNU time wrote with `-f '%e %M %U %S'`: the last line of that shape, since
+ * "Command exited with non-zero status N" or "Command terminated by signal N" comes
+ * before it. Undefined when there is no such line.
+ */
+export function parseTimeStats(text: string): TimeStats | undefined {
+  const lines = text.split('\n').map((line) => line.trim());
+  for (let i = lines.length - 1; i >= 0; i -= 1) {
+    const match = STATS_LINE.exec(lines[i]!);
+    if (match !== null) return { peakRss: Number(match[2]) * 1024, userSeconds: Number(match[3]), systemSeconds: Number(match[4]) };
+  }
+  return undefined;
+}
+
 /**
  * Runs `command` to its end and measures its wall time and, through GNU time
- * (`timeBinary`, e.g. /usr/bin/time), its peak RSS: `time -f '%e %M' -o statsFile`.
+ * (`timeBinary`, e.g. /usr/bin/time), its peak RSS and user and system CPU time:
+ * `time -f '%e %M %U %S' -o statsFile`.
  * Never throws for a non-zero exit; a command that cannot start gives code null.
  */
 export async function runMeasured(command: CommandSpec, timeBinary: string | undefined, statsFile: string): Promise<Measured> {
+  if (stopping) return { code: null, seconds: 0, peakRss: undefined, userSeconds: undefined, systemSeconds: undefined, stdout: '', stderr: 'not started: the bench is stopping\n' };
   const [file, args] =
-    timeBinary === undefined ? [command.file, command.args] : [timeBinary, ['-f', '%e %M', '-o', statsFile, command.file, ...command.args]];
+    timeBinary === undefined ? [command.file, command.args] : [timeBinary, ['-f', '%e %M %U %S', '-o', statsFile, command.file, ...command.args]];
   const started = performance.now();
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(file, args, { env: command.env, cwd: command.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const closed = new Promise<void>((done) => child.on('close', () => done()).on('error', () => done()));
+    running.set(child, closed);
+    void closed.then(() => running.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-KEEP)));
@@ -42,14 +77,55 @@ export async function runMeasured(command: CommandSpec, timeBinary: string | und
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   const seconds = (performance.now() - started) / 1000;
-  let peakRss: number | undefined;
+  let stats: TimeStats | undefined;
   if (timeBinary !== undefined) {
-    const stats = await readFile(statsFile, 'utf8').catch(() => '');
+    stats = parseTimeStats(await readFile(statsFile, 'utf8').catch(() => ''));
     await rm(statsFile, { force: true });
-    // GNU time writes "Command exited with non-zero status N" before its line on failure.
-    const last = stats.trim().split('\n').pop() ?? '';
-    const match = /^([\d.]+) (\d+)$/.exec(last);
-    if (match !== null) peakRss = Number(match[2]) * 1024;
   }
-  return { ...result, seconds, peakRss };
+  return { ...result, seconds, peakRss: stats?.peakRss, userSeconds: stats?.userSeconds, systemSeconds: stats?.systemSeconds };
+}
+
+/** The measured commands still running, each with the promise of its end. */
+const running = new Map<ChildProcess, Promise<void>>();
+let stopping = false;
+
+/**
+ * Kills every measured command still running, with the processes it started (GNU time
+ * does not pass signals on), and resolves when they have ended; later runMeasured calls
+ * start nothing. For a bench that is interrupted and must clean up after its tools.
+ */
+export async function stopMeasured(): Promise<void> {
+  stopping = true;
+  for (const child of running.keys()) {
+    if (child.pid === undefined) continue;
+    for (const pid of [...descendants(child.pid), child.pid]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  await Promise.all(running.values());
+}
+
+/** The processes below `pid`, deepest last (Linux /proc; none where it cannot be read). */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const task of tasks) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const child of children.split(' ').filter((word) => word.trim() !== '').map(Number)) out.push(child, ...descendants(child));
+  }
+  return out;
 }

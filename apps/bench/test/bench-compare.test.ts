@@ -18,6 +18,8 @@ describe('cairn-bench on the small corpus', () => {
     expect(run.stdout).toContain('command: node ');
     expect(run.stdout).toMatch(/machine: .+, \d+ cores, [\d.]+ GiB RAM, .+; node v\d+.+; cairn \d+\.\d+/);
     expect(run.stdout).toMatch(/corpus: generated \(seed 1, --small\)/);
+    // Without --target-tmpfs the repository and the restore are in --work, and the header names its filesystem.
+    expect(run.stdout.split('\n').find((line) => line.startsWith('repository and restore on '))).toMatch(/^repository and restore on (disk|tmpfs|ramfs) \(\S+ at \/.*\), in --work \//);
     for (const metric of METRICS) {
       const row = tableRow(run.stdout, metric.label);
       expect(row, metric.label).toBeDefined();
@@ -25,11 +27,15 @@ describe('cairn-bench on the small corpus', () => {
     }
     expect(tableRow(run.stdout, 'restore verified')).toEqual(['restore verified', 'yes (1/1)']);
 
-    const out = JSON.parse(readFileSync(json, 'utf8')) as { samples: { phase: string; seconds: number; verified?: boolean }[]; medians: Record<string, { cairn?: number }>; machine: { cores: number } };
+    const out = JSON.parse(readFileSync(json, 'utf8')) as { samples: { phase: string; seconds: number; userSeconds?: number; systemSeconds?: number; verified?: boolean }[]; medians: Record<string, { cairn?: number }>; machine: { cores: number } };
     expect(out.samples.map((s) => s.phase)).toEqual(['first', 'noop', 'change', 'restore']);
     expect(out.samples.every((s) => s.seconds > 0)).toBe(true);
     expect(out.samples[3]!.verified).toBe(true);
     expect(out.medians['first.seconds']!.cairn).toBe(out.samples[0]!.seconds);
+    // Raw user and system CPU time per sample; the table's CPU row is their sum.
+    expect(out.samples.every((s) => s.userSeconds! > 0 && s.systemSeconds! >= 0)).toBe(true);
+    const restore = out.samples[3]!;
+    expect(out.medians['restore.cpuSeconds']!.cairn).toBeCloseTo(restore.userSeconds! + restore.systemSeconds!, 6);
     expect(out.machine.cores).toBeGreaterThan(0);
     // The run's folder is removed; the generated corpus stays cached for the next run.
     expect(readdirSync(work).filter((name) => name.startsWith('run-'))).toEqual([]);
@@ -58,6 +64,8 @@ describe('cairn-bench with bad input', () => {
       [['--tools', 'cairn,tar'], /"tar" is not a tool/],
       [['--corpus', join(work, 'nothing-here')], /corpus folder .*nothing-here does not exist/],
       [['--corpus', work, '--history', work], /cannot be used with/],
+      [['--target-tmpfs', '--history', work], /'--target-tmpfs' cannot be used with option '--history/],
+      [['--target-tmpfs', '--repo-url', 'rest'], /'--target-tmpfs' cannot be used with option '--repo-url/],
       [['--large-mb', '-3'], /--large-mb <n>.*number above 0/],
     ] as const) {
       const run = await bench([...args, '--work', work, '--no-install']);

@@ -11,7 +11,7 @@ const seconds = /^\d+\.\d+ s$/;
 const bytes = /^\d+(\.\d+)? (B|kB|MB)$/;
 
 interface RemoteJson {
-  samples: { tool: string; kind: string; phase: string; seconds: number; bytesSent?: number }[];
+  samples: { tool: string; kind: string; phase: string; seconds: number; userSeconds?: number; systemSeconds?: number; bytesSent?: number }[];
   medians: Record<string, { seconds: Record<string, number>; bytesSent: Record<string, number> }>;
   checks: string[];
   failures: unknown[];
@@ -51,6 +51,7 @@ async function runRemote(kinds: string[], tools: string[]): Promise<RemoteJson> 
   }
   if (tools.includes('cairn')) expect(out.checks[0]).toMatch(/^encryption: cairn local \(with a password\) first backup \d+\.\d+× cairn plain \(none\) \(target < 1\.1×: (met|MISSED)\)$/);
   expect(out.failures).toEqual([]);
+  expect(out.samples.every((s) => s.userSeconds! > 0 && s.systemSeconds! >= 0)).toBe(true);
   expect(readdirSync(work).filter((name) => name.startsWith('run-'))).toEqual([]);
   return out;
 }

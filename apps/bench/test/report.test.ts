@@ -29,16 +29,17 @@ describe('median and ratio', () => {
 
 function samples(): Sample[] {
   const out: Sample[] = [];
-  const add = (tool: ToolName, seconds: number[], rss: number, repo: number): void => {
+  // CPU time: user is the wall time, system is `sys[i]`; borg has no system time (as if GNU time had not read it).
+  const add = (tool: ToolName, seconds: number[], rss: number, repo: number, sys?: number[]): void => {
     seconds.forEach((s, i) => {
-      out.push({ rep: i + 1, tool, phase: 'first', seconds: s, peakRss: rss, repoBytes: repo });
+      out.push({ rep: i + 1, tool, phase: 'first', seconds: s, peakRss: rss, repoBytes: repo, userSeconds: s, systemSeconds: sys?.[i] });
       out.push({ rep: i + 1, tool, phase: 'noop', seconds: s / 2, peakRss: rss, repoBytes: repo });
       out.push({ rep: i + 1, tool, phase: 'change', seconds: s / 4, peakRss: rss, repoBytes: repo + 1e6 });
       out.push({ rep: i + 1, tool, phase: 'restore', seconds: s, peakRss: rss, verified: !(tool === 'borg' && i === 0) });
     });
   };
-  add('cairn', [3, 1, 2], 300e6, 100e6);
-  add('restic', [1, 1.5, 0.5], 150e6, 110e6);
+  add('cairn', [3, 1, 2], 300e6, 100e6, [1, 0, 3]);
+  add('restic', [1, 1.5, 0.5], 150e6, 110e6, [0.5, 0.5, 0.5]);
   add('borg', [4, 4, 4], 100e6, 100e6);
   return out;
 }
@@ -50,11 +51,16 @@ describe('comparisonTable', () => {
     expect(medians['first.seconds']).toEqual({ cairn: 2, restic: 1, borg: 4 });
     expect(medians['noop.seconds']).toEqual({ cairn: 1, restic: 0.5, borg: 2 });
     expect(medians['change.repoBytes']).toEqual({ cairn: 101e6, restic: 111e6, borg: 101e6 });
+    // The median of user + system per repetition (4, 1, 5), not the sum of the medians (2 + 1).
+    expect(medians['first.cpuSeconds']).toEqual({ cairn: 4, restic: 1.5 });
+    expect(medians['noop.cpuSeconds']).toEqual({});
     const table = comparisonTable(medians, samples(), tools);
     const row = (label: string): string[] => table.split('\n').find((line) => line.startsWith(`| ${label} `))!.split('|').slice(1, -1).map((c) => c.trim());
     expect(table.split('\n')[0]).toMatch(/^\| phase +\| cairn +\| restic +\| borg +\| cairn\/restic \| cairn\/borg \|$/);
     expect(row('first backup')).toEqual(['first backup', '2.00 s', '1.00 s', '4.00 s', '2.00', '0.50']);
     expect(row('repository size after change')).toEqual(['repository size after change', '101.0 MB', '111.0 MB', '101.0 MB', '0.91', '1.00']);
+    expect(row('user+sys CPU, first backup')).toEqual(['user+sys CPU, first backup', '4.00 s', '1.50 s', '–', '2.67', '–']);
+    expect(row('user+sys CPU, restore')).toEqual(['user+sys CPU, restore', '–', '–', '–', '–', '–']);
     expect(row('peak RSS, first backup')).toEqual(['peak RSS, first backup', '300 MB', '150 MB', '100 MB', '2.00', '3.00']);
     expect(row('restore verified')).toEqual(['restore verified', 'yes (3/3)', 'yes (3/3)', 'NO (2/3)', '', '']);
     expect(row('encryption')[2]).toBe('encrypted (cannot be disabled)');

@@ -21,6 +21,8 @@ import type { RemoteKind } from '../remote-server.js';
 import { comparisonTable, computeMedians } from '../report.js';
 import { openSession, writeJson } from '../session.js';
 import type { Session } from '../session.js';
+import { checkTmpfs, openTargetDir, SHM } from '../target-dir.js';
+import type { TargetDir } from '../target-dir.js';
 
 interface CompareFlags extends CommonOptions {
   readonly generate?: boolean;
@@ -29,6 +31,7 @@ interface CompareFlags extends CommonOptions {
   readonly corpus?: string;
   readonly history?: string;
   readonly repoUrl?: RemoteKind[];
+  readonly targetTmpfs?: boolean;
 }
 
 /** Parses "rest,sftp" into remote kinds; rejects unknown and empty lists. */
@@ -51,10 +54,12 @@ export function registerCompare(program: Command): void {
     .addOption(new Option('--large-mb <n>', 'size of the generated large file in MB (default 256; 2 with --small)').argParser(numberAbove(0)).conflicts(['corpus', 'history']))
     .addOption(new Option('--corpus <dir>', 'back up a copy of this folder instead (e.g. /usr/share)').conflicts('history'))
     .option('--history <dir>', 'back up the version folders of <dir> one after the other (sorted by name) into one repository per tool')
+    .addOption(new Option('--target-tmpfs', `repositories and restores on tmpfs, in a folder under ${SHM} made and removed by the run (the source stays in --work): CPU cost without disk noise`).conflicts(['history', 'repoUrl']))
     .addOption(new Option('--repo-url <kinds>', `first and no-op backups to servers the bench starts on 127.0.0.1, comma-separated: ${REMOTE_KINDS.join(', ')} (beside a local folder; cairn and restic)`).argParser(parseKinds).conflicts('history'))
     .action(async (flags: CompareFlags) => {
       if (flags.corpus !== undefined) await checkFolder(flags.corpus, 'corpus', flags.work);
       if (flags.history !== undefined) await checkFolder(flags.history, 'history', flags.work);
+      if (flags.targetTmpfs === true) await checkTmpfs();
       // borg has none of these servers: it sits out a remote run.
       const tools = flags.repoUrl === undefined ? flags.tools : flags.tools.filter((tool) => tool !== 'borg');
       if (tools.length === 0) throw new CairnError('ERR_USAGE', '--repo-url runs cairn and restic; --tools names neither.');
@@ -147,9 +152,21 @@ async function remote(session: Session, flags: CompareFlags, kinds: RemoteKind[]
 
 async function compare(session: Session, flags: CompareFlags): Promise<number> {
   const { source, description } = await corpusSource(session, flags);
+  const target = await openTargetDir({ runDir: session.runDir, work: session.work, tmpfs: flags.targetTmpfs === true, keep: flags.keep === true });
+  log(target.description);
+  try {
+    return await compareIn(session, flags, source, description, target);
+  } finally {
+    await target.close();
+    if (target.tmpfs && flags.keep === true) log(`kept ${target.dir} (--keep): remove it when done, it takes memory`);
+  }
+}
+
+async function compareIn(session: Session, flags: CompareFlags, source: string, description: string, target: TargetDir): Promise<number> {
   const result = await runComparison({
     source,
     runDir: session.runDir,
+    targetDir: target.dir,
     name: flags.corpus === undefined ? 'corpus' : basename(source) || 'root',
     tools: session.tools,
     reps: flags.reps,
@@ -169,6 +186,7 @@ async function compare(session: Session, flags: CompareFlags): Promise<number> {
     `corpus: ${description}; ${formatMegabytes(c.bytes)} in ${c.files.toLocaleString('en')} files, ${c.dirs.toLocaleString('en')} folders, backed up as ${result.path}`,
     ...(change === undefined ? [] : [`change: ${change.edited.length} files edited, ${change.added.length} added, ${change.removed.length} removed, ${change.insertedBytes / 2 ** 20} MiB inserted in the middle of ${change.large ?? '(no file)'}`]),
     `reps: ${flags.reps}, medians; tools alternate in each phase, the first one rotating${flags.dropCaches === true ? '; page cache dropped before each command' : ''}${flags.cairnArgs.length > 0 ? `; cairn backup args: ${flags.cairnArgs.join(' ')}` : ''}`,
+    target.description,
     '',
     table,
     '',
@@ -176,7 +194,7 @@ async function compare(session: Session, flags: CompareFlags): Promise<number> {
   ];
   process.stdout.write(`${lines.join('\n').trimEnd()}\n`);
   if (flags.json !== undefined) {
-    await writeJson(flags.json, { command: commandLine(process.argv), machine: session.machine, mode: 'compare', dropCaches: flags.dropCaches === true, corpus: { description, ...c, path: result.path }, change, reps: flags.reps, cairnArgs: flags.cairnArgs, samples: result.samples, medians, failures: result.failures, missing: session.missing, notes: session.notes, table });
+    await writeJson(flags.json, { command: commandLine(process.argv), machine: session.machine, mode: 'compare', dropCaches: flags.dropCaches === true, target: { tmpfs: target.tmpfs, dir: target.dir, filesystem: target.filesystem }, corpus: { description, ...c, path: result.path }, change, reps: flags.reps, cairnArgs: flags.cairnArgs, samples: result.samples, medians, failures: result.failures, missing: session.missing, notes: session.notes, table });
   }
   const unverified = result.samples.some((s) => s.verified === false);
   return result.failures.length > 0 || unverified ? 1 : 0;
