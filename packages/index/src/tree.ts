@@ -182,33 +182,44 @@ function readNode(read: FieldReader, map: WireMap, path: string, version: number
   const name = readText(read, own(map, 'name'), `${path}.name`, version);
   const problem = nameProblem(name);
   if (problem !== undefined) read.fail(`${path}.name`, `${problem}, which a tree never holds (it could escape the restore folder)`);
-  const at = `${path} (${JSON.stringify(name)})`;
+  // The node's name in messages, built only for one (a tree of many nodes builds no string per field).
+  let named: string | undefined;
+  const at = (): string => (named ??= `${path} (${JSON.stringify(name)})`);
+  const uint = (key: string): number => {
+    const value = own(map, key);
+    return typeof value === 'number' && value >= 0 && Number.isSafeInteger(value) ? value : read.uint(value, `${at()}.${key}`);
+  };
+  const int = (key: string, unsigned: boolean): bigint => {
+    const value = own(map, key);
+    if (typeof value === 'bigint' && (!unsigned || value >= 0n)) return value;
+    return unsigned ? read.uint64(value, `${at()}.${key}`) : read.int(value, `${at()}.${key}`);
+  };
   const typeValue = own(map, 'type');
-  if (!NODE_TYPES.includes(typeValue as NodeType)) read.fail(`${at}.type`, `is ${describeValue(typeValue)}, expected one of ${NODE_TYPES.join(', ')}`);
+  if (!NODE_TYPES.includes(typeValue as NodeType)) read.fail(`${at()}.type`, `is ${describeValue(typeValue)}, expected one of ${NODE_TYPES.join(', ')}`);
   const type = typeValue as NodeType;
-  const mode = read.uint(own(map, 'mode'), `${at}.mode`);
-  if (mode > MAX_MODE) read.fail(`${at}.mode`, `is 0o${mode.toString(8)}, more than 0o7777`);
+  const mode = uint('mode');
+  if (mode > MAX_MODE) read.fail(`${at()}.mode`, `is 0o${mode.toString(8)}, more than 0o7777`);
   const base = {
     name,
     type,
     mode,
-    uid: read.uint(own(map, 'uid'), `${at}.uid`),
-    gid: read.uint(own(map, 'gid'), `${at}.gid`),
-    mtimeNs: read.int(own(map, 'mtime'), `${at}.mtime`),
-    ctimeNs: read.int(own(map, 'ctime'), `${at}.ctime`),
-    ino: read.uint64(own(map, 'ino'), `${at}.ino`),
-    dev: read.uint64(own(map, 'dev'), `${at}.dev`),
-    nlink: read.uint(own(map, 'nlink'), `${at}.nlink`),
-    size: read.uint(own(map, 'size'), `${at}.size`),
+    uid: uint('uid'),
+    gid: uint('gid'),
+    mtimeNs: int('mtime', false),
+    ctimeNs: int('ctime', false),
+    ino: int('ino', true),
+    dev: int('dev', true),
+    nlink: uint('nlink'),
+    size: uint('size'),
   };
   const extras: { content?: Id[]; subtree?: Id; linkTarget?: string; rdev?: number; ref?: FileRef; xattrs?: Xattr[] } = {};
   const refValue = own(map, 'ref');
   if (refValue !== undefined) {
-    if (type !== 'file') read.fail(`${at}.ref`, `is only for files, not a ${type}`);
-    const refMap = read.map(refValue, `${at}.ref`, ['id', 'commit']);
+    if (type !== 'file') read.fail(`${at()}.ref`, `is only for files, not a ${type}`);
+    const refMap = read.map(refValue, `${at()}.ref`, ['id', 'commit']);
     const text = (key: 'id' | 'commit'): string => {
-      const value = read.string(own(refMap, key), `${at}.ref.${key}`);
-      return value === '' ? read.fail(`${at}.ref.${key}`, 'is empty') : value;
+      const value = read.string(own(refMap, key), `${at()}.ref.${key}`);
+      return value === '' ? read.fail(`${at()}.ref.${key}`, 'is empty') : value;
     };
     extras.ref = { id: text('id'), commit: text('commit') };
   }
@@ -216,20 +227,25 @@ function readNode(read: FieldReader, map: WireMap, path: string, version: number
     const value = own(map, key);
     const rule = key === 'content' && extras.ref !== undefined ? 'forbidden' : extraKeyRule(type, key);
     if (value === undefined) {
-      if (rule === 'required') read.fail(at, `is a ${type} without ${key}`);
+      if (rule === 'required') read.fail(at(), `is a ${type} without ${key}`);
       continue;
     }
     if (rule === 'forbidden') {
-      read.fail(`${at}.${key}`, extras.ref !== undefined && key === 'content' ? 'is beside ref: a file is stored or recorded by reference, not both' : `is only for ${EXTRA_KEY_OWNER[key]}, not a ${type}`);
+      read.fail(`${at()}.${key}`, extras.ref !== undefined && key === 'content' ? 'is beside ref: a file is stored or recorded by reference, not both' : `is only for ${EXTRA_KEY_OWNER[key]}, not a ${type}`);
     }
-    if (key === 'content') extras.content = read.array(value, `${at}.content`).map((id, i) => read.id(id, `${at}.content[${i}]`));
-    else if (key === 'subtree') extras.subtree = read.id(value, `${at}.subtree`);
-    else if (key === 'target') extras.linkTarget = readText(read, value, `${at}.target`, version);
-    else extras.rdev = read.uint(value, `${at}.rdev`);
+    if (key === 'content') extras.content = (Array.isArray(value) ? value : read.array(value, `${at()}.content`)).map((id, i) => wireId(read, id, at, `content[${i}]`));
+    else if (key === 'subtree') extras.subtree = wireId(read, value, at, 'subtree');
+    else if (key === 'target') extras.linkTarget = readText(read, value, `${at()}.target`, version);
+    else extras.rdev = read.uint(value, `${at()}.rdev`);
   }
   const xattrs = own(map, 'xattrs');
-  if (xattrs !== undefined) extras.xattrs = readXattrs(read, xattrs, `${at}.xattrs`);
+  if (xattrs !== undefined) extras.xattrs = readXattrs(read, xattrs, `${at()}.xattrs`);
   return { ...base, ...extras };
+}
+
+/** An id of a node (a copy of its 32 bytes); the path in a message only when it is not one. */
+function wireId(read: FieldReader, value: unknown, at: () => string, key: string): Id {
+  return value instanceof Uint8Array && value.byteLength === 32 ? new Uint8Array(value) : read.id(value, `${at()}.${key}`);
 }
 
 /** A name or target: a str, or (version 3) a bin of bytes that are not valid UTF-8. */
