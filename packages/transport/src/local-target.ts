@@ -101,7 +101,7 @@ export function createLocalTarget(root: string): Target {
       try {
         // The folders above were made or checked by this restore: no await for them.
         if (!rootMade || !guard.knowsParents(file.path)) await prepare(file.path);
-        writeWholeFileSync(final, full(file.path.slice(0, -1)), file);
+        writeWholeFileSync(final, file);
         results.push(undefined);
       } catch (error) {
         const failure = wholeFileError(error, final);

@@ -1,4 +1,5 @@
 import { closeSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { sep } from 'node:path';
 import { assertMetadata, CairnError, fromSystemError } from '@cairn/core';
 import type { EntryMetadata, WholeFile } from '@cairn/core';
 import { errnoOf } from './file-io.js';
@@ -17,7 +18,7 @@ const isRoot = process.getuid?.() === 0;
  * appeared there since sends it the other way); any other goes to a temporary name renamed over
  * `final`. On failure, what it made is removed and the error (node's) is thrown.
  */
-export function writeWholeFileSync(final: string, tempFolder: string, file: WholeFile): void {
+export function writeWholeFileSync(final: string, file: WholeFile): void {
   let path = fsPath(final);
   let fd: number | undefined;
   let temp: string | Buffer | undefined;
@@ -29,7 +30,7 @@ export function writeWholeFileSync(final: string, tempFolder: string, file: Whol
     }
   }
   if (fd === undefined) {
-    temp = fsPath(`${tempFolder}/${tempNameFor(file.path[file.path.length - 1] ?? '')}`);
+    temp = fsPath(`${final.slice(0, final.lastIndexOf(sep) + 1)}${tempNameFor(file.path[file.path.length - 1] ?? '')}`);
     fd = openSync(temp, 'wx', 0o600);
     path = temp;
   }

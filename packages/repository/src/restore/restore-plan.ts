@@ -3,7 +3,7 @@ import { nodeProblem } from '../tree/reachability.js';
 import type { Id } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
-import type { PlannedFile } from './restore-context.js';
+import type { PlannedFile, PlannedLink } from './restore-context.js';
 import type { RestoreContext } from './restore-context.js';
 import { holdsContent } from './restore-unchanged.js';
 import type { OverwritePolicy, RestoreAction } from './restore-types.js';
@@ -50,6 +50,9 @@ export async function planRestore(ctx: RestoreContext, tree: Id, copies?: Workin
   return { files: walk.files, folders: walk.folders, selection: walk.selection };
 }
 
+/** The links of every file that has one name (never added to: see planFile). */
+const NO_LINKS: PlannedLink[] = [];
+
 class RestoreWalk {
   readonly selection: Selection;
   readonly files: PlannedFile[] = [];
@@ -70,31 +73,32 @@ class RestoreWalk {
     this.policy = ctx.options.overwrite ?? 'always';
   }
 
-  async restoreTree(tree: Id, parts: readonly string[], selected: boolean): Promise<void> {
+  /** Restores the tree `tree` at `parts` (whose snapshot path is `path`, computed once per folder). */
+  async restoreTree(tree: Id, parts: readonly string[], selected: boolean, path = snapshotPath(parts)): Promise<void> {
     let nodes: TreeNode[];
     try {
-      nodes = await this.ctx.repo.loadTree(tree, `tree ${toHex(tree)} (${snapshotPath(parts) || '/'})`);
+      nodes = await this.ctx.repo.loadTree(tree, `tree ${toHex(tree)} (${path || '/'})`);
     } catch (error) {
       if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
-      this.ctx.problem(snapshotPath(parts) || '/', error.message);
+      this.ctx.problem(path || '/', error.message);
       return;
     }
     for (const node of nodes) {
       this.ctx.checkAbort();
       const childParts = [...parts, node.name];
-      const childSelected = selected || this.selection.matches(snapshotPath(childParts));
+      const childPath = path === '' ? node.name : `${path}/${node.name}`;
+      const childSelected = selected || this.selection.matches(childPath);
       if (node.type === 'dir') {
-        if (childSelected && !(await this.ensureDir(childParts, false))) continue;
-        if (node.subtree !== undefined) await this.restoreTree(node.subtree, childParts, childSelected);
-        if (this.created.has(snapshotPath(childParts)) && !this.ctx.dryRun) this.folders.push({ parts: childParts, node });
+        if (childSelected && !(await this.ensureDir(childParts, false, childPath))) continue;
+        if (node.subtree !== undefined) await this.restoreTree(node.subtree, childParts, childSelected, childPath);
+        if (this.created.has(childPath) && !this.ctx.dryRun) this.folders.push({ parts: childParts, node });
       } else if (childSelected) {
-        await this.restoreLeaf(node, childParts, parts);
+        await this.restoreLeaf(node, childParts, parts, childPath, path);
       }
     }
   }
 
-  private async restoreLeaf(node: TreeNode, parts: string[], parent: readonly string[]): Promise<void> {
-    const path = snapshotPath(parts);
+  private async restoreLeaf(node: TreeNode, parts: string[], parent: readonly string[], path: string, parentPath: string): Promise<void> {
     if (node.type !== 'file' && node.type !== 'symlink') {
       this.ctx.result.notRestored.push(path);
       return;
@@ -108,9 +112,9 @@ class RestoreWalk {
       this.ctx.problem(path, `${path} ${unsound}; not restored (\`cairn check\` reports it too)`);
       return;
     }
-    if (!(await this.ensureDir(parent, true))) return;
+    if (!(await this.ensureDir(parent, true, parentPath))) return;
     const { target } = this.ctx;
-    const existing = this.fresh.has(snapshotPath(parent)) ? null : await target.lstat(parts);
+    const existing = this.fresh.has(parentPath) ? null : await target.lstat(parts);
     if (existing !== null) {
       const keep = this.policy === 'never'
         || (this.policy === 'if-changed' && node.type === 'file' && existing.type === 'file' && existing.size === node.size
@@ -162,7 +166,8 @@ class RestoreWalk {
       return;
     }
     this.act(action, path, node);
-    const file: PlannedFile = { parts, path, node, links: [], fresh: action === 'create' };
+    // Only a file with more than one link can get hardlinks: the others share one empty list.
+    const file: PlannedFile = { parts, path, node, links: linkKey === undefined ? NO_LINKS : [], fresh: action === 'create' };
     if (linkKey !== undefined) this.hardlinks.set(linkKey, file);
     if (!this.ctx.dryRun) {
       this.files.push(file);
@@ -187,8 +192,7 @@ class RestoreWalk {
   }
 
   /** Makes sure the folder at `parts` exists in the target (creating its parents); false when it cannot. */
-  private async ensureDir(parts: readonly string[], asParent: boolean): Promise<boolean> {
-    const path = snapshotPath(parts);
+  private async ensureDir(parts: readonly string[], asParent: boolean, path = snapshotPath(parts)): Promise<boolean> {
     if (parts.length === 0 || this.created.has(path)) return true;
     if (this.refused.has(path) || !(await this.ensureDir(parts.slice(0, -1), true))) return false;
     if (!this.ctx.dryRun) {
