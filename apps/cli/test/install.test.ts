@@ -60,13 +60,13 @@ describe('the install path', () => {
       throw error;
     });
     const { stdout } = await run('tar', ['-tzf', tarball]);
-    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/dist/grep-worker.js', 'package/package.json']);
+    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/dist/decode-worker.js', 'package/dist/grep-worker.js', 'package/package.json']);
     const packed = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
     expect(JSON.stringify(packed)).not.toContain('workspace:');
     expect(Object.keys(packed.dependencies).filter((name) => name.startsWith('@cairn/'))).toEqual([]);
   }, 180_000);
 
-  it('npm install -g into a prefix gives a cairn that runs: version, and a backup and restore through the bundled compression worker, a grep through the grep worker', async (context) => {
+  it('npm install -g into a prefix gives a cairn that runs: version, and a backup and restore through the bundled compression and decode workers, a grep through the grep worker', async (context) => {
     // The third-party packages (commander, msgpackr, zstd, serialport, …) come from the registry.
     const unreachable = registryUnreachable();
     if (unreachable !== undefined) context.skip(unreachable);
@@ -79,9 +79,10 @@ describe('the install path', () => {
     const version = await run(bin, ['version'], { env });
     expect(version.stdout).toBe(`cairn ${VERSION} (node ${process.version}, ${process.platform}/${process.arch})\n`);
 
-    // 6 MiB of data fills more than one 4 MiB batch, so the compression worker (dist/compress-worker.js) runs.
+    // 10 MiB of data fills more than one 4 MiB batch, so the compression worker (dist/compress-worker.js) runs,
+    // and the restore reads more than 8 MiB, so it decodes in the decode worker (dist/decode-worker.js).
     await mkdir(join(dir, 'src'));
-    const data = randomBytes(6 * 1024 * 1024);
+    const data = randomBytes(10 * 1024 * 1024);
     await writeFile(join(dir, 'src', 'data.bin'), data);
     // ~1.5 MB of stored text: more than a grep batch, so the grep worker (dist/grep-worker.js) runs.
     const lines = Array.from({ length: 40_000 }, (_, i) => `${randomBytes(32).toString('hex')}${i % 1000 === 0 ? ' marker' : ''}`);

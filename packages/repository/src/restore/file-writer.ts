@@ -44,7 +44,7 @@ export const RESTORE_LIMITS: WriterLimits = Object.freeze({
   wholeFileBytes: 1024 * 1024,
   // One thread beside the main one on two cores; up to three on more.
   decodeThreads: Math.min(3, defaultThreads() - 1),
-  decodeThreadsFrom: 32 * MiB,
+  decodeThreadsFrom: 8 * MiB,
 });
 
 /** The chain of a file nothing was started for yet. */
