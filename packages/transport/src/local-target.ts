@@ -1,5 +1,5 @@
 import { linkSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { lstat, mkdir, open, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { assertMetadata, assertTargetPath, CairnError, fromSystemError } from '@cairn/core';
@@ -10,7 +10,7 @@ import { createFolderGuard } from './folder-guard.js';
 import { fsPath } from './fs-path.js';
 import { applyMetadata, utimeArgument } from './set-metadata.js';
 import { writeSparse } from './sparse-write.js';
-import { tempNameFor } from './temp-name.js';
+import { partialNameFor, tempNameFor } from './temp-name.js';
 import { assertWholeFile, endsWriting, wholeFileError, writeWholeFileSync } from './whole-files.js';
 import { writeXattrs, xattrModule, xattrsSupported } from './xattrs.js';
 
@@ -81,10 +81,10 @@ export function createLocalTarget(root: string): Target {
   const createFile = async (path: readonly string[], size: number): Promise<TargetFile> => {
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`file size must be a non-negative integer, got ${String(size)}`);
     const final = await prepare(path);
-    const temp = full([...path.slice(0, -1), tempNameFor(path[path.length - 1] ?? '')]);
+    const temp = full([...path.slice(0, -1), partialNameFor(path[path.length - 1] ?? '')]);
     let handle: FileHandle;
     try {
-      handle = await open(fsPath(temp), 'wx', 0o600);
+      handle = await openPartial(temp);
     } catch (error) {
       throw fromSystemError(error, final);
     }
@@ -228,6 +228,20 @@ export function createLocalTarget(root: string): Target {
   Object.defineProperty(target, 'createFile', { value: createFile, enumerable: false, writable: true, configurable: true });
   Object.defineProperty(target, 'writeFiles', { value: writeFiles, enumerable: false, writable: true, configurable: true });
   return target;
+}
+
+/**
+ * Opens a new file at `temp` (a partial name): what a killed restore left there is removed first
+ * (unlinked, so a link planted there is only unlinked, never written through).
+ */
+async function openPartial(temp: string): Promise<FileHandle> {
+  try {
+    return await open(fsPath(temp), 'wx', 0o600);
+  } catch (error) {
+    if (errnoOf(error) !== 'EEXIST') throw error;
+  }
+  await unlink(fsPath(temp));
+  return open(fsPath(temp), 'wx', 0o600);
 }
 
 /**

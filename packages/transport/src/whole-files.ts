@@ -6,7 +6,7 @@ import { errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 import { utimeArgument } from './set-metadata.js';
 import { writeSparseSync } from './sparse-write.js';
-import { tempNameFor } from './temp-name.js';
+import { partialNameFor } from './temp-name.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -30,8 +30,15 @@ export function writeWholeFileSync(final: string, file: WholeFile): void {
     }
   }
   if (fd === undefined) {
-    temp = fsPath(`${final.slice(0, final.lastIndexOf(sep) + 1)}${tempNameFor(file.path[file.path.length - 1] ?? '')}`);
-    fd = openSync(temp, 'wx', 0o600);
+    temp = fsPath(`${final.slice(0, final.lastIndexOf(sep) + 1)}${partialNameFor(file.path[file.path.length - 1] ?? '')}`);
+    try {
+      fd = openSync(temp, 'wx', 0o600);
+    } catch (error) {
+      // What a killed restore left under the partial name: unlinked (never written through), then made anew.
+      if (errnoOf(error) !== 'EEXIST') throw error;
+      unlinkSync(temp);
+      fd = openSync(temp, 'wx', 0o600);
+    }
     path = temp;
   }
   try {

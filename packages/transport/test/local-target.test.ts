@@ -230,6 +230,24 @@ describe('createLocalTarget: createFile (positional writes)', () => {
     expect(await readdir(root)).toEqual(['run.sh']);
   });
 
+  it('writes under a partial name a killed restore may have left: what is there is unlinked, never written through', async () => {
+    const { root, target } = await newTarget();
+    const other = await tempDir();
+    await writeFile(join(other, 'dest'), 'original');
+    await target.mkdir(['d']);
+    await symlink(join(other, 'dest'), join(root, 'd', '.big.cairn-partial'));
+    await writeFile(join(root, 'd', '.small.cairn-partial'), 'left by a kill');
+    await writeFile(join(root, 'd', 'small'), 'old');
+    const file = await target.createFile!(['d', 'big'], 3);
+    await file.write(new TextEncoder().encode('big'), 0);
+    await file.commit();
+    expect(await target.writeFiles!([{ path: ['d', 'small'], data: new TextEncoder().encode('new'), metadata: undefined, fresh: false }])).toEqual([undefined]);
+    expect(await readFile(join(root, 'd', 'big'), 'utf8')).toBe('big');
+    expect(await readFile(join(root, 'd', 'small'), 'utf8')).toBe('new');
+    expect(await readFile(join(other, 'dest'), 'utf8')).toBe('original');
+    expect((await readdir(join(root, 'd'))).sort()).toEqual(['big', 'small']);
+  });
+
   it('abort removes the temporary file and leaves what was at the path untouched', async () => {
     const { root, target } = await newTarget();
     await target.writeFile(['f'], pieces('old content'));
