@@ -19,3 +19,5 @@ export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './blob
 export type { BlobType, CodecName, PackedBlob } from './blob.js';
 export { formatBytes } from './bytes-text.js';
 export type { FormatBytesOptions } from './bytes-text.js';
+export { workerModule } from './worker-module.js';
+export type { WorkerModule } from './worker-module.js';

@@ -18,7 +18,7 @@ const isRoot = process.getuid?.() === 0;
  * appeared there since sends it the other way); any other goes to a temporary name renamed over
  * `final`. On failure, what it made is removed and the error (node's) is thrown.
  */
-export function writeWholeFileSync(final: string, file: WholeFile): void {
+export function writeWholeFileSync(final: string, file: Pick<WholeFile, 'data' | 'metadata' | 'fresh'>): void {
   let path = fsPath(final);
   let fd: number | undefined;
   let temp: string | Buffer | undefined;
@@ -30,7 +30,8 @@ export function writeWholeFileSync(final: string, file: WholeFile): void {
     }
   }
   if (fd === undefined) {
-    temp = fsPath(`${final.slice(0, final.lastIndexOf(sep) + 1)}${partialNameFor(file.path[file.path.length - 1] ?? '')}`);
+    const folder = final.lastIndexOf(sep) + 1;
+    temp = fsPath(`${final.slice(0, folder)}${partialNameFor(final.slice(folder))}`);
     try {
       fd = openSync(temp, 'wx', 0o600);
     } catch (error) {

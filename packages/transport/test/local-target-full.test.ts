@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CairnError } from '@cairn/core';
+import { createLocalTarget } from '@cairn/transport';
+import { WRITER_THREAD_FROM } from '../src/whole-file-writer.js';
+import { tempDir } from './temp-dir.js';
+
+const mounts: string[] = [];
+afterEach(() => {
+  for (const dir of mounts.splice(0)) execFileSync('umount', ['-l', dir]);
+});
+
+describe('writeFiles on a target that fills up', () => {
+  for (const where of ['here', 'in the writer thread'] as const) {
+    it(`stops at the first full write ${where}: that file is named ERR_NO_SPACE and removed, the ones after it get no result`, { timeout: 60_000 }, async (context) => {
+      const mnt = join(await tempDir(), 'mnt');
+      await mkdir(mnt);
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'pipe' });
+      } catch {
+        context.skip('cannot mount a size-limited tmpfs (needs root)');
+        return;
+      }
+      mounts.push(mnt);
+      const target = createLocalTarget(join(mnt, 'out'));
+      await target.mkdir(['d']);
+      if (where === 'in the writer thread') {
+        const tiny = Array.from({ length: WRITER_THREAD_FROM }, (_, i) => ({ path: ['d', `t${i}`], data: new Uint8Array(0), metadata: undefined, fresh: true }));
+        expect((await target.writeFiles!(tiny)).every((r) => r === undefined)).toBe(true);
+      }
+      const data = Array.from({ length: 12 }, () => randomBytes(200_000));
+      const results = await target.writeFiles!(data.map((bytes, i) => ({ path: ['d', `big${i}`], data: bytes, metadata: undefined, fresh: true })));
+      expect(results.length).toBeGreaterThan(1);
+      expect(results.length).toBeLessThan(12);
+      expect(results.slice(0, -1).every((r) => r === undefined)).toBe(true);
+      expect((results.at(-1) as CairnError).code).toBe('ERR_NO_SPACE');
+      const written = (await readdir(join(mnt, 'out', 'd'))).filter((name) => name.startsWith('big')).sort();
+      expect(written).toEqual(Array.from({ length: results.length - 1 }, (_, i) => `big${i}`).sort());
+      for (const name of written) expect(await readFile(join(mnt, 'out', 'd', name))).toEqual(data[Number(name.slice(3))]);
+    });
+  }
+});
