@@ -8,7 +8,7 @@ import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { errnoOf } from './file-io.js';
 import { createFolderGuard } from './folder-guard.js';
 import { fsPath } from './fs-path.js';
-import { applyMetadata, utimeArgument } from './set-metadata.js';
+import { applyMetadata, isRoot, utimeArgument } from './set-metadata.js';
 import { writeSparse } from './sparse-write.js';
 import { partialNameFor, tempNameFor } from './temp-name.js';
 import { createWholeFileWriter, wantsWriterThread } from './whole-file-writer.js';
@@ -18,10 +18,10 @@ import { writeXattrs, xattrModule, xattrsSupported } from './xattrs.js';
 
 /**
  * A Target writing a restore below the local folder `root` (created when first used).
- * Files, symlinks and hardlinks are made under a temporary name and renamed over their
- * final name, so an existing symlink is replaced, never written through; a folder above
- * a path is used only when it is a real folder; a new file of a writeFiles batch is made in
- * place (O_EXCL). It has createFile (positional writes) and writeFiles (whole small files), as
+ * A new symlink, or a new file of writeFiles, is made in place where nothing is (symlink(),
+ * O_EXCL); a file written by position, and anything that replaces an entry, is made under a
+ * temporary name and renamed over it, so an existing symlink is replaced, never written
+ * through; a folder above a path is used only when it is a real folder. It has createFile (positional writes) and writeFiles (whole small files), as
  * non-enumerable properties: a wrapper built by spreading it (`{ ...target, writeFile }`)
  * does not inherit them, so such a wrapper still sees every file through its own writeFile.
  */
@@ -331,7 +331,6 @@ function localTargetFile(handle: FileHandle, temp: string, final: string, size: 
   };
 }
 
-const isRoot = process.getuid?.() === 0;
 
 /** applyMetadata for an open regular file: owner (only as root; EPERM/EINVAL ignored), mode, then mtime. */
 async function applyHandleMetadata(handle: FileHandle, meta: EntryMetadata): Promise<void> {

@@ -18,7 +18,8 @@ export function utimeArgument(ns: bigint): string {
   return String(Number(seconds) + (Number(rest) + (micros >= 0n ? 0.5 : -0.5)) / 1e6);
 }
 
-const isRoot = process.getuid?.() === 0;
+/** Whether this process runs as root: only root sets owners (read once; every restored entry asks). */
+export const isRoot = process.getuid?.() === 0;
 
 /**
  * Applies owner (only as root; EPERM/EINVAL ignored), mode (not for a symlink) and mtime

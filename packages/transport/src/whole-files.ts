@@ -4,11 +4,10 @@ import { assertMetadata, CairnError, fromSystemError } from '@cairn/core';
 import type { EntryMetadata, WholeFile } from '@cairn/core';
 import { errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
-import { utimeArgument } from './set-metadata.js';
+import { isRoot, utimeArgument } from './set-metadata.js';
 import { writeSparseSync } from './sparse-write.js';
 import { partialNameFor } from './temp-name.js';
 
-const isRoot = process.getuid?.() === 0;
 
 /**
  * Writes `file` at `final` (its path below the target) synchronously: open, write (blocks of
