@@ -83,3 +83,19 @@ describe('the pack writer writes packs side by side', () => {
     expect(() => createPackWriter(createMemoryBackend(), { packSize: 1024, parallelWrites: 0 })).toThrow(RangeError);
   });
 });
+
+describe('the pack writer bounds its buffers', () => {
+  it('writes a pack at least half full before a blob that would overflow its buffer of packSize + 1 MiB', async () => {
+    const backend = createMemoryBackend();
+    const sizes: number[] = [];
+    const MiB = 1024 * 1024;
+    const writer = createPackWriter(backend, { packSize: 4 * MiB, onPack: (pack) => sizes.push(pack.blobs.reduce((sum, blob) => sum + blob.length, 0)) });
+    for (const [i, size] of [3.5 * MiB, 2 * MiB, 1.5 * MiB, 0.5 * MiB].entries()) {
+      const plain = seededBytes(size, i + 1);
+      await writer.add(blobId(plain), 'data', encodeBlob(plain, null, 3));
+    }
+    await writer.finish();
+    // 3.5 + 2 would pass 5 MiB: the first pack is written at 3.5; 2 + 1.5 + 0.5 reaches 4.
+    expect(sizes).toEqual([3.5 * MiB, 4 * MiB]);
+  });
+});
