@@ -59,7 +59,8 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
   const spare: Uint8Array[] = [];
   const newBuilder = (type: BlobType): PackBuilder =>
     createPackBuilder({ storage: type === 'tree' ? new Uint8Array(Math.min(fullSize, TREE_PACK_START)) : spare.pop() ?? new Uint8Array(fullSize), hash: ids.hash });
-  const builders: Record<BlobType, PackBuilder> = { data: newBuilder('data'), tree: newBuilder('tree') };
+  /** The open pack of each type, started by its first blob (so `finish` allocates no buffer). */
+  const builders: Record<BlobType, PackBuilder | null> = { data: null, tree: null };
   let unindexed: IndexPack[] = [];
   const parallelWrites = options.parallelWrites ?? 2;
   if (!Number.isInteger(parallelWrites) || parallelWrites < 1) throw new RangeError(`parallelWrites must be a whole number >= 1, not ${parallelWrites}`);
@@ -77,8 +78,8 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
 
   const flush = async (type: BlobType): Promise<void> => {
     const builder = builders[type];
-    if (builder.count === 0) return;
-    builders[type] = newBuilder(type);
+    if (builder === null || builder.count === 0) return;
+    builders[type] = null;
     const pack = builder.finish();
     await backend.write('data', toHex(pack.id), pack.parts, type === 'tree' ? { treePack: true } : undefined);
     const storage = pack.parts[0];
@@ -103,9 +104,10 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
       const open = builders[type];
       // A blob that would not fit the pack's buffer (which would then double): a pack at least
       // half full is written as it is, and the blob starts the next one.
-      if (open.size >= packSize / 2 && open.size + blob.data.length > fullSize) await write(type);
-      builders[type].add(id, type, blob);
-      if (builders[type].size >= packSize) await write(type);
+      if (open !== null && open.size >= packSize / 2 && open.size + blob.data.length > fullSize) await write(type);
+      const builder = (builders[type] ??= newBuilder(type));
+      builder.add(id, type, blob);
+      if (builder.size >= packSize) await write(type);
     },
     async finish() {
       packWrites.track(flush('data'), 1);
