@@ -29,7 +29,11 @@ export interface ChunkerOptions {
  * the WASM memory fastcdc-wasm copies it into, which never shrinks), so it stays near `max`.
  */
 const PIECE_ROOM = 4 * 1024 * 1024;
-/** The first buffer of a stream; it grows with the stream, so small files stay cheap. */
+/**
+ * The first buffer of a stream, so small files stay cheap; a longer stream takes the whole window
+ * at once. Only these two sizes: fastcdc-wasm copies the buffer into its WASM memory, which never
+ * shrinks and, fed a buffer doubling in steps, grew to twice the window.
+ */
 const FIRST_BUFFER = 256 * 1024;
 
 /**
@@ -60,7 +64,7 @@ export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, op
 
   function reserve(needed: number): void {
     if (needed <= buffer.length) return;
-    const grown = new Uint8Array(Math.min(windowSize, Math.max(needed, 2 * buffer.length, FIRST_BUFFER)));
+    const grown = new Uint8Array(needed <= FIRST_BUFFER ? FIRST_BUFFER : windowSize);
     grown.set(buffer.subarray(0, fill));
     buffer = grown;
   }
