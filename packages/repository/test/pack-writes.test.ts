@@ -85,6 +85,39 @@ describe('the pack writer writes packs side by side', () => {
 });
 
 describe('the pack writer bounds its buffers', () => {
+  it('holds at most parallelWrites data pack buffers, however many callers add at once', async () => {
+    const inner = createMemoryBackend();
+    const buffers = new Set<ArrayBufferLike>();
+    const backend: Backend = {
+      ...inner,
+      location: inner.location,
+      create: () => inner.create(),
+      read: (type, name, range) => inner.read(type, name, range),
+      stat: (type, name) => inner.stat(type, name),
+      list: (type) => inner.list(type),
+      remove: (type, name) => inner.remove(type, name),
+      async write(type, name, data) {
+        if (type === 'data') {
+          const first = Array.isArray(data) ? (data as readonly Uint8Array[])[0] : (data as Uint8Array);
+          if (first !== undefined) buffers.add(first.buffer);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await inner.write(type, name, data);
+      },
+    };
+    const writer = createPackWriter(backend, { packSize: 128 * 1024, parallelWrites: 2 });
+    // Three callers at once, as the compression pool's batches store their blobs.
+    await Promise.all([0, 1, 2].map((caller) => (async () => {
+      for (let i = 0; i < 12; i += 1) {
+        const plain = seededBytes(64 * 1024, caller * 100 + i + 1);
+        await writer.add(blobId(plain), 'data', encodeBlob(plain, null, 3));
+      }
+    })()));
+    await writer.finish();
+    expect(writer.packsWritten).toBeGreaterThanOrEqual(18);
+    expect(buffers.size).toBeLessThanOrEqual(2);
+  });
+
   it('writes a pack at least half full before a blob that would overflow its buffer of packSize + 1 MiB', async () => {
     const backend = createMemoryBackend();
     const sizes: number[] = [];

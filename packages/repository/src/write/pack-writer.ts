@@ -24,6 +24,8 @@ export interface PackWriterOptions {
   /**
    * Pack files written at once (default 2): `add` returns while fewer are being written, so the
    * next pack fills while one uploads or syncs; a failed write fails the next `add` or `finish`.
+   * A new pack's buffer is taken only while fewer are being written, so at most this many data
+   * pack buffers are held.
    */
   readonly parallelWrites?: number;
 }
@@ -105,6 +107,10 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
       // A blob that would not fit the pack's buffer (which would then double): a pack at least
       // half full is written as it is, and the blob starts the next one.
       if (open !== null && open.size >= packSize / 2 && open.size + blob.data.length > fullSize) await write(type);
+      // A new pack's buffer is taken only while fewer than parallelWrites packs are being written:
+      // blobs are added from several batches at once, and one that found no open pack while the
+      // others waited for a write took a third buffer.
+      if (builders[type] === null) await packWrites.waitBelow(parallelWrites - 1, 0);
       const builder = (builders[type] ??= newBuilder(type));
       builder.add(id, type, blob);
       if (builder.size >= packSize) await write(type);
