@@ -22,15 +22,25 @@ export interface ChunkerOptions {
   readonly views?: boolean;
 }
 
-/** The window is at least this large, so that one WASM call covers many chunks. */
-const MIN_WINDOW = 16 * 1024 * 1024;
-/** The first buffer of a stream; it grows with the stream, so small files stay cheap. */
+/**
+ * The window holds one chunk of the largest size plus one piece of this size (the backup's read
+ * size), so a stream fed in pieces up to this size is cut between pieces and never in the middle
+ * of one (which would copy every chunk of the window). The window is allocated twice (here and in
+ * the WASM memory fastcdc-wasm copies it into, which never shrinks), so it stays near `max`.
+ */
+const PIECE_ROOM = 4 * 1024 * 1024;
+/**
+ * The first buffer of a stream, so small files stay cheap; a longer stream takes the whole window
+ * at once. Only these two sizes: fastcdc-wasm copies the buffer into its WASM memory, which never
+ * shrinks and, fed a buffer doubling in steps, grew to twice the window.
+ */
 const FIRST_BUFFER = 256 * 1024;
 
 /**
- * A FastCDC chunker (fastcdc-wasm). Input is copied into a window of max(2 * max, 16 MiB) bytes;
- * each time it fills, the window is cut, every complete chunk is returned and the unfinished tail
- * (at most `max` bytes) moves to the front. A cut depends only on the bytes from the start of its
+ * A FastCDC chunker (fastcdc-wasm). Input is copied into a window of max + 4 MiB bytes; once a
+ * piece leaves more than `max` bytes in it (or, for a larger piece, each time it fills), the
+ * window is cut, every complete chunk is returned and the unfinished tail (at most `max` bytes)
+ * moves to the front when more input comes. A cut depends only on the bytes from the start of its
  * chunk to the cut, and each chunk is at most `max` long, so the boundaries are those of one pass
  * over the whole stream, however the input was split. Returned chunks are copies the caller owns
  * (or, with `views`, views valid until the next call).
@@ -39,7 +49,7 @@ export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, op
   const { min, avg, max } = validateChunkerParams(params);
   const views = options.views === true;
   const emit = views ? (from: number, to: number) => buffer.subarray(from, to) : (from: number, to: number) => buffer.slice(from, to);
-  const windowSize = Math.max(2 * max, MIN_WINDOW);
+  const windowSize = max + PIECE_ROOM;
   let buffer = new Uint8Array(0);
   let fill = 0;
   /** Bytes at the front already emitted: moved out only when more input comes, so views stay valid until then. */
@@ -54,7 +64,7 @@ export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, op
 
   function reserve(needed: number): void {
     if (needed <= buffer.length) return;
-    const grown = new Uint8Array(Math.min(windowSize, Math.max(needed, 2 * buffer.length, FIRST_BUFFER)));
+    const grown = new Uint8Array(needed <= FIRST_BUFFER ? FIRST_BUFFER : windowSize);
     grown.set(buffer.subarray(0, fill));
     buffer = grown;
   }
@@ -81,15 +91,17 @@ export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, op
         buffer.set(data.subarray(offset, offset + take), fill);
         fill += take;
         offset += take;
-        if (fill === windowSize) {
+        if (fill === windowSize && offset < data.length) {
+          // A piece larger than the window's room: cut, and the views become copies, since
+          // the rest of the piece goes where these chunks are.
           cut(out, false);
-          if (offset < data.length) {
-            // More input must go where these chunks are: views become copies (rare: pieces > window).
-            if (views) out.forEach((chunk, i) => (out[i] = chunk.slice()));
-            compact();
-          }
+          if (views) out.forEach((chunk, i) => (out[i] = chunk.slice()));
+          compact();
         }
       }
+      // More than `max` bytes hold at least one complete chunk: cut between pieces, where the
+      // views stay valid until the next call.
+      if (fill - consumed > max) cut(out, false);
       return out;
     },
 

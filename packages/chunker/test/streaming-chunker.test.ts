@@ -143,3 +143,20 @@ describe('createChunker with views', () => {
     expect(new Set(ids).size).toBeGreaterThan(20);
   });
 });
+
+describe('createChunker memory', () => {
+  it('holds one window of max + 4 MiB and, fed 4 MiB pieces, returns views of it, never copies', () => {
+    const chunker = createChunker(DEFAULT_CHUNKER_PARAMS, { views: true });
+    const buffers = new Set<ArrayBufferLike>();
+    let chunks = 0;
+    for (let at = 0; at < input.length; at += 4 * MiB) {
+      for (const chunk of chunker.push(input.subarray(at, at + 4 * MiB))) {
+        buffers.add(chunk.buffer);
+        chunks += 1;
+      }
+    }
+    for (const chunk of chunker.finish()) buffers.add(chunk.buffer);
+    expect(chunks).toBeGreaterThan(20);
+    expect([...buffers].map((buffer) => buffer.byteLength)).toEqual([max + 4 * MiB]);
+  });
+});

@@ -43,6 +43,39 @@ describe('the compression pool', () => {
     expect(stored.get(Buffer.from(blobId(Buffer.alloc(256 * 1024, 0))).toString('hex'))?.codec).toBe('zstd');
   });
 
+  it('compresses each batch in its own buffer and reuses at most threads + 2 of them however many batches pass', { timeout: 60_000 }, async () => {
+    const zstd = await loadZstd();
+    const stored = new Map<string, EncodedBlob>();
+    const pool = createCompressPool({
+      codec: 'zstd',
+      level: 3,
+      zstd,
+      threads: 2,
+      recycle: true,
+      store: async (_id, hex, blob) => {
+        stored.set(hex, { ...blob, data: blob.data.slice() });
+      },
+    });
+    // 40 MiB in 256 KiB blobs: ten batches of 4 MiB; every third blob does not compress.
+    const blobs = new Map<string, Uint8Array>();
+    for (let i = 0; i < 160; i += 1) {
+      const plain = i % 3 === 0 ? seededBytes(256 * 1024, i + 1) : Buffer.alloc(256 * 1024, i);
+      const hex = Buffer.from(blobId(plain)).toString('hex');
+      blobs.set(hex, plain);
+      await pool.add(blobId(plain), hex, plain);
+    }
+    await pool.drain();
+    await pool.close();
+    expect(pool.buffersAllocated).toBeGreaterThan(0);
+    expect(pool.buffersAllocated).toBeLessThanOrEqual(4);
+    expect(stored.size).toBe(160);
+    for (const [hex, plain] of blobs) {
+      const blob = stored.get(hex);
+      if (blob === undefined) throw new Error(`${hex} was not stored`);
+      expect(Buffer.from(decodeBlob(blob.data, blob.codec, blob.rawLength, zstd, hex)).equals(plain), hex).toBe(true);
+    }
+  });
+
   it('fails the work with an error naming the worker when the worker cannot start, instead of waiting forever', { timeout: 30_000 }, async () => {
     const zstd = await loadZstd();
     // A .ts file Node cannot load without a loader: the worker dies before it is ready.

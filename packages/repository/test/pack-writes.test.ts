@@ -83,3 +83,52 @@ describe('the pack writer writes packs side by side', () => {
     expect(() => createPackWriter(createMemoryBackend(), { packSize: 1024, parallelWrites: 0 })).toThrow(RangeError);
   });
 });
+
+describe('the pack writer bounds its buffers', () => {
+  it('holds at most parallelWrites data pack buffers, however many callers add at once', async () => {
+    const inner = createMemoryBackend();
+    const buffers = new Set<ArrayBufferLike>();
+    const backend: Backend = {
+      ...inner,
+      location: inner.location,
+      create: () => inner.create(),
+      read: (type, name, range) => inner.read(type, name, range),
+      stat: (type, name) => inner.stat(type, name),
+      list: (type) => inner.list(type),
+      remove: (type, name) => inner.remove(type, name),
+      async write(type, name, data) {
+        if (type === 'data') {
+          const first = Array.isArray(data) ? (data as readonly Uint8Array[])[0] : (data as Uint8Array);
+          if (first !== undefined) buffers.add(first.buffer);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await inner.write(type, name, data);
+      },
+    };
+    const writer = createPackWriter(backend, { packSize: 128 * 1024, parallelWrites: 2 });
+    // Three callers at once, as the compression pool's batches store their blobs.
+    await Promise.all([0, 1, 2].map((caller) => (async () => {
+      for (let i = 0; i < 12; i += 1) {
+        const plain = seededBytes(64 * 1024, caller * 100 + i + 1);
+        await writer.add(blobId(plain), 'data', encodeBlob(plain, null, 3));
+      }
+    })()));
+    await writer.finish();
+    expect(writer.packsWritten).toBeGreaterThanOrEqual(18);
+    expect(buffers.size).toBeLessThanOrEqual(2);
+  });
+
+  it('writes a pack at least half full before a blob that would overflow its buffer of packSize + 1 MiB', async () => {
+    const backend = createMemoryBackend();
+    const sizes: number[] = [];
+    const MiB = 1024 * 1024;
+    const writer = createPackWriter(backend, { packSize: 4 * MiB, onPack: (pack) => sizes.push(pack.blobs.reduce((sum, blob) => sum + blob.length, 0)) });
+    for (const [i, size] of [3.5 * MiB, 2 * MiB, 1.5 * MiB, 0.5 * MiB].entries()) {
+      const plain = seededBytes(size, i + 1);
+      await writer.add(blobId(plain), 'data', encodeBlob(plain, null, 3));
+    }
+    await writer.finish();
+    // 3.5 + 2 would pass 5 MiB: the first pack is written at 3.5; 2 + 1.5 + 0.5 reaches 4.
+    expect(sizes).toEqual([3.5 * MiB, 4 * MiB]);
+  });
+});

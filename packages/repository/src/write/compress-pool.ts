@@ -35,8 +35,11 @@ export interface CompressPoolOptions {
 /**
  * Compresses new data blobs in worker threads while the main thread goes on walking, reading
  * and hashing. Blobs are copied back to back into a batch buffer of BATCH_BYTES (or one blob's
- * size when larger), which is transferred, not copied, to a worker and back; at most MAX_IN_FLIGHT
- * bytes are queued or being compressed, so memory stays flat whatever the size of the backup.
+ * size when larger), which is transferred, not copied, to a worker, compressed there in place
+ * and transferred back; at most one batch per thread plus one more is queued or being
+ * compressed, and the buffers that come back are reused (no more than may be in flight), so
+ * memory stays flat whatever the size of the backup and no fresh megabytes are asked of the
+ * allocator per batch.
  */
 export interface CompressPool {
   /** Queues a blob; resolves once there is room for more (back-pressure). */
@@ -45,15 +48,42 @@ export interface CompressPool {
   drain(): Promise<void>;
   /** Stops the threads; queued blobs that were not stored are dropped. */
   close(): Promise<void>;
+  /** Batch buffers allocated so far (the others were reused). */
+  readonly buffersAllocated: number;
 }
 
 const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCH_BLOBS = 2048;
-const MAX_IN_FLIGHT = 16 * 1024 * 1024;
+
+/** Takes from `spares` a buffer of at least `bytes`, if one is there. */
+function takeSpare(spares: ArrayBuffer[], bytes: number): ArrayBuffer | undefined {
+  const at = spares.findIndex((spare) => spare.byteLength >= bytes);
+  return at < 0 ? undefined : spares.splice(at, 1)[0];
+}
+
+/**
+ * Keeps `buffer` among at most `max` spares; when they are all there, it takes the place of the
+ * smallest if it is larger (so a blob larger than a batch soon finds a buffer it fits).
+ */
+function keepSpare(spares: ArrayBuffer[], buffer: ArrayBuffer, max: number): void {
+  if (spares.length < max) {
+    spares.push(buffer);
+    return;
+  }
+  let smallest = 0;
+  spares.forEach((spare, i) => {
+    if (spare.byteLength < (spares[smallest]?.byteLength ?? 0)) smallest = i;
+  });
+  if ((spares[smallest]?.byteLength ?? 0) < buffer.byteLength) spares[smallest] = buffer;
+}
 
 /** Creates a CompressPool; threads start with the first full batch, not before. */
 export function createCompressPool(options: CompressPoolOptions): CompressPool {
   const threads = options.threads ?? defaultThreads();
+  /** Batches queued or being compressed, at most: one per thread and one waiting for the first free thread. */
+  const maxInFlight = (Math.max(1, threads) + 1) * BATCH_BYTES;
+  /** Spare batch buffers kept: as many as may be in flight. */
+  const maxSpares = Math.max(1, threads) + 1;
   let pool: Piscina | null = null;
   let batch: Queued[] = [];
   let batchBytes = 0;
@@ -61,9 +91,8 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
   let arena = new Uint8Array(0);
   /** Batch buffers back from the workers, whose blobs the pack builders have copied: reused, not collected. */
   const spareArenas: ArrayBuffer[] = [];
-  /** Output buffers back from the workers, sent with the next batches for their frames. */
-  const spareOuts: ArrayBuffer[] = [];
   const inFlight = createWorkInFlight();
+  let buffersAllocated = 0;
 
   const track = (work: Promise<void>, bytes: number): void => inFlight.track(work, bytes);
 
@@ -88,6 +117,8 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     const queued = batch;
     const bytes = batchBytes;
     const buffer = arena.buffer;
+    /** Read before the transfer, which leaves `buffer` detached (0 bytes long) in this thread. */
+    const held = buffer.byteLength;
     batch = [];
     batchBytes = 0;
     arena = new Uint8Array(0);
@@ -102,26 +133,23 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       spans[i * 2] = blob.plain.byteOffset;
       spans[i * 2 + 1] = blob.plain.length;
     });
-    const out = options.recycle === true ? spareOuts.pop() : undefined;
-    const task: CompressTask = { buffer, spans, codec: options.codec, level: options.level, ...(out === undefined ? {} : { out }) };
-    const run = pool.run(task, { transferList: out === undefined ? [buffer] : [buffer, out] }) as Promise<CompressResult>;
+    const task: CompressTask = { buffer, spans, codec: options.codec, level: options.level };
+    const run = pool.run(task, { transferList: [buffer] }) as Promise<CompressResult>;
     const work = run.catch((error: unknown) => {
       throw workerFailed('compression', worker, error);
     }).then((result) => {
       const input = new Uint8Array(result.input);
-      const out = new Uint8Array(result.out);
       return storeAll(queued, (i) => {
-        const m = i * 4;
-        const [where, offset, length, code] = [result.meta[m] ?? 0, result.meta[m + 1] ?? 0, result.meta[m + 2] ?? 0, result.meta[m + 3] ?? 0];
+        const m = i * 3;
+        const [offset, length, code] = [result.meta[m] ?? 0, result.meta[m + 1] ?? 0, result.meta[m + 2] ?? 0];
         const codec = codecFromCode(code);
         if (codec === undefined) throw new Error(`compression worker answered codec code ${code}`);
-        return { codec, data: (where === 0 ? input : out).subarray(offset, offset + length), rawLength: spans[i * 2 + 1] ?? 0 };
+        return { codec, data: input.subarray(offset, offset + length), rawLength: spans[i * 2 + 1] ?? 0 };
       }).then(() => {
-        if (options.recycle === true && result.input.byteLength === BATCH_BYTES && spareArenas.length < 3) spareArenas.push(result.input);
-        if (options.recycle === true && result.out.byteLength > 0 && spareOuts.length < 3) spareOuts.push(result.out);
+        if (options.recycle === true) keepSpare(spareArenas, result.input, maxSpares);
       });
     });
-    track(work, buffer.byteLength); // the whole batch buffer is held until the answer is stored
+    track(work, held); // the whole batch buffer is held until the answer is stored
   };
 
   return {
@@ -129,7 +157,8 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       inFlight.rethrow();
       if (batchBytes + plain.length > arena.length && batch.length > 0) dispatch();
       if (arena.length === 0) {
-        const spare = plain.length <= BATCH_BYTES ? spareArenas.pop() : undefined;
+        const spare = takeSpare(spareArenas, plain.length);
+        if (spare === undefined) buffersAllocated += 1;
         arena = spare === undefined ? new Uint8Array(Math.max(BATCH_BYTES, plain.length)) : new Uint8Array(spare);
       }
       const copy = arena.subarray(batchBytes, batchBytes + plain.length);
@@ -137,7 +166,7 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       batch.push({ id, hex, plain: copy });
       batchBytes += plain.length;
       if (batchBytes >= BATCH_BYTES || batch.length >= BATCH_BLOBS) dispatch();
-      await inFlight.waitBelow(MAX_IN_FLIGHT, batchBytes);
+      await inFlight.waitBelow(maxInFlight, batchBytes);
     },
     async drain() {
       // A last batch too small to be worth starting the threads for is compressed here.
@@ -152,6 +181,9 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
         dispatch();
       }
       await inFlight.drain();
+    },
+    get buffersAllocated() {
+      return buffersAllocated;
     },
     async close() {
       batch = [];

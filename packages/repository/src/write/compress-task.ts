@@ -6,16 +6,15 @@ export interface CompressTask {
   readonly spans: Uint32Array;
   readonly codec: CodecName;
   readonly level: number;
-  /** A buffer from an earlier answer the worker may write its frames into (when large enough): reused, not garbage. */
-  readonly out?: ArrayBuffer;
 }
 
 /**
- * The encoded batch. `meta` holds four numbers per span, in order: where the stored bytes are
- * (0: in `input`, stored as is; 1: in `out`), their offset, their length and the codec's wire code.
+ * The encoded batch, in the batch's own buffer: a blob that compresses has its frame written
+ * over its plain bytes (a frame is always shorter: see encodeBlobInto), one that does not is left
+ * as it is. `meta` holds three numbers per span, in order: the stored bytes' offset in `input`,
+ * their length and the codec's wire code.
  */
 export interface CompressResult {
   readonly input: ArrayBuffer;
-  readonly out: ArrayBuffer;
   readonly meta: Int32Array;
 }

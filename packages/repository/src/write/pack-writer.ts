@@ -7,9 +7,15 @@ import { writeIndexFile } from '../repo/index-files.js';
 import { contentIds } from '../repo/content-ids.js';
 import { createWorkInFlight } from '../repo/worker-pool.js';
 
+/** The first buffer of a tree pack (it doubles as trees arrive, up to the pack size). */
+const TREE_PACK_START = 1024 * 1024;
+
 /** Options of createPackWriter. */
 export interface PackWriterOptions {
-  /** A pack is written once it holds this many bytes (the repository config's packSize). */
+  /**
+   * A pack is written once it holds this many bytes (the repository config's packSize), or at
+   * half of it when the next blob would not fit its buffer of packSize + 1 MiB.
+   */
   readonly packSize: number;
   /** An index file is written after this many packs (a checkpoint); by default only at `finish`. */
   readonly checkpointPacks?: number;
@@ -18,6 +24,8 @@ export interface PackWriterOptions {
   /**
    * Pack files written at once (default 2): `add` returns while fewer are being written, so the
    * next pack fills while one uploads or syncs; a failed write fails the next `add` or `finish`.
+   * A new pack's buffer is taken only while fewer are being written, so at most this many data
+   * pack buffers are held.
    */
   readonly parallelWrites?: number;
 }
@@ -47,10 +55,14 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
   const { packSize, onPack } = options;
   const ids = contentIds(backend);
   const checkpointPacks = options.checkpointPacks ?? Number.POSITIVE_INFINITY;
-  // Pack buffers are reused once their pack is written, so a long backup makes no garbage of them.
+  // Data pack buffers are reused once their pack is written, so a long backup makes no garbage
+  // of them; a tree pack's buffer starts small and grows (most backups write a few MiB of trees).
+  const fullSize = packSize + 1024 * 1024;
   const spare: Uint8Array[] = [];
-  const newBuilder = (): PackBuilder => createPackBuilder({ storage: spare.pop() ?? new Uint8Array(packSize + 1024 * 1024), hash: ids.hash });
-  const builders: Record<BlobType, PackBuilder> = { data: newBuilder(), tree: newBuilder() };
+  const newBuilder = (type: BlobType): PackBuilder =>
+    createPackBuilder({ storage: type === 'tree' ? new Uint8Array(Math.min(fullSize, TREE_PACK_START)) : spare.pop() ?? new Uint8Array(fullSize), hash: ids.hash });
+  /** The open pack of each type, started by its first blob (so `finish` allocates no buffer). */
+  const builders: Record<BlobType, PackBuilder | null> = { data: null, tree: null };
   let unindexed: IndexPack[] = [];
   const parallelWrites = options.parallelWrites ?? 2;
   if (!Number.isInteger(parallelWrites) || parallelWrites < 1) throw new RangeError(`parallelWrites must be a whole number >= 1, not ${parallelWrites}`);
@@ -68,12 +80,12 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
 
   const flush = async (type: BlobType): Promise<void> => {
     const builder = builders[type];
-    if (builder.count === 0) return;
-    builders[type] = newBuilder();
+    if (builder === null || builder.count === 0) return;
+    builders[type] = null;
     const pack = builder.finish();
     await backend.write('data', toHex(pack.id), pack.parts, type === 'tree' ? { treePack: true } : undefined);
     const storage = pack.parts[0];
-    if (storage !== undefined && spare.length < 1 && storage.byteOffset === 0) spare.push(new Uint8Array(storage.buffer));
+    if (type === 'data' && storage !== undefined && spare.length < 1 && storage.byteOffset === 0 && storage.buffer.byteLength === fullSize) spare.push(new Uint8Array(storage.buffer));
     const indexed: IndexPack = { id: pack.id, blobs: [...pack.blobs] };
     onPack?.(indexed);
     unindexed.push(indexed);
@@ -82,13 +94,26 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     if (unindexed.length >= checkpointPacks) await writeIndex();
   };
 
+  /** Starts writing the open pack of `type`; returns once fewer than parallelWrites are being written. */
+  const write = async (type: BlobType): Promise<void> => {
+    packWrites.track(flush(type), 1);
+    await packWrites.waitBelow(parallelWrites - 1, 0);
+  };
+
   return {
     async add(id, type, blob) {
       packWrites.rethrow();
-      builders[type].add(id, type, blob);
-      if (builders[type].size < packSize) return;
-      packWrites.track(flush(type), 1);
-      await packWrites.waitBelow(parallelWrites - 1, 0);
+      const open = builders[type];
+      // A blob that would not fit the pack's buffer (which would then double): a pack at least
+      // half full is written as it is, and the blob starts the next one.
+      if (open !== null && open.size >= packSize / 2 && open.size + blob.data.length > fullSize) await write(type);
+      // A new pack's buffer is taken only while fewer than parallelWrites packs are being written:
+      // blobs are added from several batches at once, and one that found no open pack while the
+      // others waited for a write took a third buffer.
+      if (builders[type] === null) await packWrites.waitBelow(parallelWrites - 1, 0);
+      const builder = (builders[type] ??= newBuilder(type));
+      builder.add(id, type, blob);
+      if (builder.size >= packSize) await write(type);
     },
     async finish() {
       packWrites.track(flush('data'), 1);
