@@ -11,8 +11,6 @@ import { fsPath } from './fs-path.js';
 import { applyMetadata, isRoot, utimeArgument } from './set-metadata.js';
 import { writeSparse } from './sparse-write.js';
 import { partialNameFor, tempNameFor } from './temp-name.js';
-import { createWholeFileWriter, wantsWriterThread } from './whole-file-writer.js';
-import type { PathedFile, WholeFileWriter } from './whole-file-writer.js';
 import { assertWholeFile, endsWriting, wholeFileError, writeWholeFileSync } from './whole-files.js';
 import { writeXattrs, xattrModule, xattrsSupported } from './xattrs.js';
 
@@ -93,41 +91,23 @@ export function createLocalTarget(root: string): Target {
     return localTargetFile(handle, temp, final, size);
   };
 
-  /** Files written by writeFiles, and the thread it hands them to once there are many. */
-  let wholeFiles = 0;
-  let writer: WholeFileWriter | undefined;
-
-  /**
-   * Writes whole files (see Target.writeFiles): the first ones here with synchronous calls, the
-   * rest of a large restore in a thread of its own, beside the restore's decoding and reading.
-   */
+  /** Writes whole files with synchronous calls, one after the other; see Target.writeFiles. */
   const writeFiles = async (files: readonly WholeFile[]): Promise<unknown[]> => {
     const results: unknown[] = [];
-    const ready: { index: number; file: PathedFile }[] = [];
     for (const file of files) {
       assertTargetPath(file.path);
       assertWholeFile(file);
       const final = full(file.path);
-      results.push(undefined);
       try {
         // The folders above were made or checked by this restore: no await for them.
         if (!rootMade || !guard.knowsParents(file.path)) await prepare(file.path);
-        ready.push({ index: results.length - 1, file: { final, data: file.data, fresh: file.fresh, metadata: file.metadata } });
+        writeWholeFileSync(final, file);
+        results.push(undefined);
       } catch (error) {
-        results[results.length - 1] = wholeFileError(error, final);
+        const failure = wholeFileError(error, final);
+        results.push(failure);
+        if (endsWriting(failure)) break;
       }
-    }
-    if (writer === undefined && wantsWriterThread(wholeFiles)) writer = createWholeFileWriter();
-    wholeFiles += ready.length;
-    const written = writer === undefined ? writeHere(ready.map((r) => r.file)) : await writer.write(ready.map((r) => r.file));
-    for (let i = 0; i < ready.length; i += 1) {
-      const { index, file } = ready[i]!;
-      if (i >= written.length) return results.slice(0, index); // it stopped at a full target
-      const error = written[i];
-      if (error === undefined) continue;
-      const failure = wholeFileError(error, file.final);
-      results[index] = failure;
-      if (endsWriting(failure)) return results.slice(0, index + 1);
     }
     return results;
   };
@@ -248,21 +228,6 @@ export function createLocalTarget(root: string): Target {
   Object.defineProperty(target, 'createFile', { value: createFile, enumerable: false, writable: true, configurable: true });
   Object.defineProperty(target, 'writeFiles', { value: writeFiles, enumerable: false, writable: true, configurable: true });
   return target;
-}
-
-/** Writes `files` here, one after the other: per file tried, undefined or node's error (it stops after a full target). */
-function writeHere(files: readonly PathedFile[]): (unknown)[] {
-  const results: unknown[] = [];
-  for (const file of files) {
-    try {
-      writeWholeFileSync(file.final, file);
-      results.push(undefined);
-    } catch (error) {
-      results.push(error);
-      if (endsWriting(wholeFileError(error, file.final))) break;
-    }
-  }
-  return results;
 }
 
 /**

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CairnError } from '@cairn/core';
 import { createLocalTarget } from '@cairn/transport';
-import { WRITER_THREAD_FROM } from '../src/whole-file-writer.js';
 import { rejection } from './backend-contract.js';
 import { tempDir } from './temp-dir.js';
 
@@ -247,34 +246,6 @@ describe('createLocalTarget: createFile (positional writes)', () => {
     expect(await readFile(join(root, 'd', 'small'), 'utf8')).toBe('new');
     expect(await readFile(join(other, 'dest'), 'utf8')).toBe('original');
     expect((await readdir(join(root, 'd'))).sort()).toEqual(['big', 'small']);
-  });
-
-  it('writeFiles hands a large restore to its writer thread: same files and metadata, the same errors, in order', { timeout: 60_000 }, async () => {
-    const { root, target } = await newTarget();
-    await target.mkdir(['d']);
-    const mtimeNs = 981_173_106_789_123_000n;
-    const meta = { mode: 0o640, mtimeNs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-    const file = (i: number) => ({ path: ['d', `f${i}`], data: new TextEncoder().encode(`file ${i}\n`), metadata: meta, fresh: true });
-    // The first batch goes past WRITER_THREAD_FROM files written here; the second goes to the thread.
-    expect(await target.writeFiles!(Array.from({ length: WRITER_THREAD_FROM }, (_, i) => file(i)))).toEqual(new Array(WRITER_THREAD_FROM).fill(undefined));
-    await writeFile(join(root, 'd', 'old'), 'old content');
-    const results = await target.writeFiles!([
-      file(WRITER_THREAD_FROM),
-      { path: ['missing', 'x'], data: new Uint8Array(1), metadata: meta, fresh: true },
-      { path: ['d', 'old'], data: new TextEncoder().encode('new'), metadata: undefined, fresh: false },
-      { path: ['d', 'f0'], data: new TextEncoder().encode('fresh, but there'), metadata: meta, fresh: true },
-    ]);
-    expect(results.map((r) => (r === undefined ? 'ok' : (r as CairnError).code))).toEqual(['ok', 'ERR_NOT_FOUND', 'ok', 'ok']);
-    expect(await readFile(join(root, 'd', `f${WRITER_THREAD_FROM}`), 'utf8')).toBe(`file ${WRITER_THREAD_FROM}\n`);
-    const st = await lstat(join(root, 'd', `f${WRITER_THREAD_FROM}`), { bigint: true });
-    expect([Number(st.mode & 0o7777n), st.mtimeNs / 1000n]).toEqual([0o640, mtimeNs / 1000n]);
-    expect(await readFile(join(root, 'd', 'old'), 'utf8')).toBe('new');
-    expect(await readFile(join(root, 'd', 'f0'), 'utf8')).toBe('fresh, but there');
-    expect((await readdir(join(root, 'd'))).filter(isTemp)).toEqual([]);
-    // A name the thread cannot create is its error, translated as here.
-    const long = await target.writeFiles!([{ path: ['d', 'x'.repeat(300)], data: new Uint8Array(1), metadata: meta, fresh: true }]);
-    expect(long).toHaveLength(1);
-    expect((long[0] as CairnError).message).toContain(join(root, 'd', 'x'.repeat(300)));
   });
 
   it('abort removes the temporary file and leaves what was at the path untouched', async () => {
