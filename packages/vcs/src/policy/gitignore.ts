@@ -20,6 +20,9 @@ const NOT_IGNORED: IgnoreVerdict = { ignored: false };
 export class GitignoreTree {
   private readonly levels = new Map<string, Promise<Ignore | null>>();
   private readonly folders = new Map<string, Promise<IgnoreVerdict>>();
+  /** The .gitignore files read so far, and the folders' verdicts known so far: what testNow goes by. */
+  private readonly knownLevels = new Map<string, Ignore | null>();
+  private readonly knownFolders = new Map<string, IgnoreVerdict>();
 
   constructor(
     private readonly fs: PolicyFs,
@@ -32,11 +35,55 @@ export class GitignoreTree {
     return this.evaluate(path, false);
   }
 
+  /**
+   * test's verdict without waiting, or undefined when a .gitignore it needs was not read yet
+   * (test reads it; after it, the entries of that folder are tested here).
+   */
+  testNow(path: string, isDir: boolean): IgnoreVerdict | undefined {
+    if (isDir) return this.folderNow(path);
+    return this.evaluateNow(path, false);
+  }
+
   private folder(path: string): Promise<IgnoreVerdict> {
     let verdict = this.folders.get(path);
     if (verdict === undefined) {
-      verdict = this.evaluate(path, true);
+      verdict = this.evaluate(path, true).then((known) => {
+        this.knownFolders.set(path, known);
+        return known;
+      });
       this.folders.set(path, verdict);
+    }
+    return verdict;
+  }
+
+  private folderNow(path: string): IgnoreVerdict | undefined {
+    let verdict = this.knownFolders.get(path);
+    if (verdict === undefined) {
+      verdict = this.evaluateNow(path, true);
+      if (verdict !== undefined) this.knownFolders.set(path, verdict);
+    }
+    return verdict;
+  }
+
+  /** evaluate without waiting: the same rules, from the files read so far; undefined when one is missing. */
+  private evaluateNow(path: string, isDir: boolean): IgnoreVerdict | undefined {
+    if (path === '') return NOT_IGNORED;
+    const cut = path.lastIndexOf('/');
+    const parent = cut < 0 ? '' : path.slice(0, cut);
+    if (parent !== '') {
+      const above = this.folderNow(parent);
+      if (above === undefined || above.ignored) return above;
+    }
+    let verdict = NOT_IGNORED;
+    for (let end = 0; end >= 0; end = end >= parent.length ? -1 : nextCut(parent, end)) {
+      const folder = parent.slice(0, end);
+      const rules = this.knownLevels.get(folder);
+      if (rules === undefined) return undefined; // not read yet
+      if (rules === null) continue;
+      const relative = folder === '' ? path : path.slice(folder.length + 1);
+      const result = rules.test(isDir ? `${relative}/` : relative);
+      if (result.ignored) verdict = { ignored: true, source: folder === '' ? '.gitignore' : `${folder}/.gitignore`, pattern: result.rule?.pattern ?? '' };
+      else if (result.unignored) verdict = NOT_IGNORED;
     }
     return verdict;
   }
@@ -67,9 +114,19 @@ export class GitignoreTree {
     let rules = this.levels.get(folder);
     if (rules === undefined) {
       const file = folder === '' ? `${this.root}/.gitignore` : `${this.root}/${folder}/.gitignore`;
-      rules = this.fs.readText(file).then((text) => (text === null ? null : ignore().add(text)));
+      rules = this.fs.readText(file).then((text) => {
+        const read = text === null ? null : ignore().add(text);
+        this.knownLevels.set(folder, read);
+        return read;
+      });
       this.levels.set(folder, rules);
     }
     return rules;
   }
+}
+
+/** Where the folder path after `folder.slice(0, end)` ends: the next '/' of `folder`, or its length. */
+function nextCut(folder: string, end: number): number {
+  const cut = folder.indexOf('/', end === 0 ? 0 : end + 1);
+  return cut < 0 ? folder.length : cut;
 }

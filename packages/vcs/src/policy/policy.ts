@@ -25,6 +25,11 @@ export interface Policy {
   readonly root: string;
   /** The decision for `path` (relative to the root, '/'-separated), a file unless `kind` is 'dir'. */
   decide(path: string, kind?: 'file' | 'dir'): Promise<PolicyDecision>;
+  /**
+   * decide's answer without waiting, or undefined when it needs a folder listing or a .gitignore
+   * not read yet (decide reads them; after it, the entries of that folder are decided here).
+   */
+  decideNow(path: string, kind?: 'file' | 'dir'): PolicyDecision | undefined;
 }
 
 interface Glob {
@@ -67,27 +72,42 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   const secrets = picomatch([...(policyOptions.secrets ?? DEFAULT_SECRET_PATTERNS)], { dot: true, basename: true });
   const keepSecrets = policyOptions.keepIgnoredSecrets !== false;
   const gitignore = policyOptions.gitignore === false ? null : new GitignoreTree(fs, top);
-  const folderPresets = new Map<string, Promise<{ presets: StackPreset[]; names: string[] }>>();
+  type FolderPresets = { presets: StackPreset[]; names: string[] };
+  const folderPresets = new Map<string, Promise<FolderPresets>>();
+  /** The listings read so far, for decideNow. */
+  const knownPresets = new Map<string, FolderPresets>();
 
-  function presetsAt(folder: string) {
+  function presetsAt(folder: string): Promise<FolderPresets> {
     let found = folderPresets.get(folder);
     if (found === undefined) {
-      found = fs.readdir(folder === '' ? top : `${top}/${folder}`).then((names) => ({
-        names,
-        presets: presetsFor(names).filter((preset) => enabled.includes(preset.stack)),
-      }));
+      found = fs.readdir(folder === '' ? top : `${top}/${folder}`).then((names) => {
+        const known = { names, presets: presetsFor(names).filter((preset) => enabled.includes(preset.stack)) };
+        knownPresets.set(folder, known);
+        return known;
+      });
       folderPresets.set(folder, found);
     }
     return found;
   }
 
-  /** The outermost preset rule covering `path`, with the folder whose marker chose it. */
-  async function presetRule(path: string, isDir: boolean): Promise<{ rule: PresetRule; preset: StackPreset; folder: string; marker: string } | undefined> {
-    const segments = path.split('/');
-    for (let depth = 0; depth < segments.length; depth++) {
-      const folder = segments.slice(0, depth).join('/');
-      const { presets, names } = await presetsAt(folder);
+  /** The folders whose markers may choose a preset for `path`: the root ('') and each folder above it. */
+  function foldersAbove(path: string): string[] {
+    const folders = [''];
+    for (let cut = path.indexOf('/'); cut >= 0; cut = path.indexOf('/', cut + 1)) folders.push(path.slice(0, cut));
+    return folders;
+  }
+
+  /** The outermost preset rule covering `path`, with the folder whose marker chose it; UNKNOWN when a folder above it was not listed yet. */
+  function presetRule(path: string, isDir: boolean): PresetHit | undefined | typeof UNKNOWN {
+    const folders = foldersAbove(path);
+    let segments: string[] | undefined;
+    for (let depth = 0; depth < folders.length; depth++) {
+      const folder = folders[depth]!;
+      const known = knownPresets.get(folder);
+      if (known === undefined) return UNKNOWN;
+      const { presets, names } = known;
       for (const preset of presets) {
+        segments ??= path.split('/');
         const rule = matchRule(preset, segments.slice(depth), isDir);
         if (rule === undefined) continue;
         const test = picomatch(preset.markers as string[], { dot: true });
@@ -108,11 +128,21 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   }
 
   async function decide(path: string, kind: 'file' | 'dir' = 'file'): Promise<PolicyDecision> {
+    const now = decideNow(path, kind);
+    if (now !== undefined) return now;
+    // Reads what decideNow lacked: the listings of the folders above, and the .gitignore files that apply.
+    await Promise.all(foldersAbove(path).map((folder) => presetsAt(folder)));
+    await gitignore?.test(path, kind === 'dir');
+    return decideNow(path, kind) ?? Promise.reject(new Error(`decide: ${path} still undecided after its folders were read`));
+  }
+
+  function decideNow(path: string, kind: 'file' | 'dir' = 'file'): PolicyDecision | undefined {
     checkRelativePath(path, 'decide');
     if (kind !== 'file' && kind !== 'dir') throw new RangeError(`decide: kind must be 'file' or 'dir', got ${JSON.stringify(kind)}`);
     const isDir = kind === 'dir';
     if (path === '') return { class: 'source', action: 'store', reason: 'the root of the backup', rule: 'default' };
-    const preset = await presetRule(path, isDir);
+    const preset = presetRule(path, isDir);
+    if (preset === UNKNOWN) return undefined;
     const natural: FileClass = preset?.rule.class ?? (isDir ? 'source' : classifyName(path.slice(path.lastIndexOf('/') + 1)));
     const included = firstMatch(includes, path);
     if (included !== undefined) return { class: natural, action: 'store', reason: `included by the glob "${included.pattern}"`, rule: 'include' };
@@ -130,7 +160,8 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
       return { class: natural, action: 'skip', reason: what, rule: 'preset' };
     }
     if (gitignore !== null) {
-      const verdict = await gitignore.test(path, isDir);
+      const verdict = gitignore.testNow(path, isDir);
+      if (verdict === undefined) return undefined;
       if (verdict.ignored) {
         const by = `ignored by ${verdict.source ?? '.gitignore'} ("${verdict.pattern ?? ''}")`;
         if (keepSecrets && !isDir && secrets(path)) return { class: 'config', action: 'store', reason: `${by}, kept: a secret the remote does not have`, rule: 'secret' };
@@ -142,5 +173,16 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     return { class: natural, action: 'store', reason: `stored as ${natural}`, rule: 'default' };
   }
 
-  return { root: top, decide };
+  return { root: top, decide, decideNow };
 }
+
+/** A preset rule covering a path, with the folder whose marker chose it. */
+interface PresetHit {
+  readonly rule: PresetRule;
+  readonly preset: StackPreset;
+  readonly folder: string;
+  readonly marker: string;
+}
+
+/** What decideNow's helpers answer when a listing or a .gitignore they need was not read yet. */
+const UNKNOWN = Symbol('unknown');

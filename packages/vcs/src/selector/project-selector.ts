@@ -120,7 +120,8 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       }
     },
 
-    async decide(path, type) {
+    // Synchronous once the policy knows the folder (see Policy.decideNow): a promise only for the first entries of a folder.
+    decide(path, type) {
       const scope = mode === 'off' ? undefined : scopeOf(path);
       const owner = rootOf(path);
       if (scope === undefined) return owner?.policy == null ? STORE : policyDecision(owner.policy, owner.root, path, type);
@@ -132,18 +133,8 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
         }
         return STORE; // the VCS folder and what it holds, in full mode
       }
-      const decision: RuledDecision = owner?.policy == null ? STORE : await policyDecision(owner.policy, owner.root, path, type);
-      // The user's own exclude globs win; presets and .gitignore never drop what the VCS tracks.
-      const byUser = decision.action === 'skip' && decision.rule === 'exclude';
-      if (type === 'file') {
-        if (byUser) return decision;
-        const ref = scope.mode === 'changes' ? scope.status.reference(rel) : null;
-        if (ref !== null) return { action: 'reference', ref: { id: ref.id, commit: ref.commit }, ...classOf(decision) };
-        if (decision.action === 'skip' && tracked(scope.status.lookup(rel).status)) return { action: 'store', ...classOf(decision) };
-        return decision;
-      }
-      if (type === 'dir' && decision.action === 'skip' && !byUser && trackedDirs(scope).has(rel)) return { action: 'store', ...classOf(decision) };
-      return decision;
+      const ruled = owner?.policy == null ? STORE : policyDecision(owner.policy, owner.root, path, type);
+      return ruled instanceof Promise ? ruled.then((decision) => inScope(scope, rel, type, decision)) : inScope(scope, rel, type, ruled);
     },
 
     async finish() {
@@ -164,6 +155,21 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       await Promise.all(temporary.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
     },
   };
+}
+
+/** The decision for the entry `rel` of a working copy's scope, from its policy's `decision`. */
+function inScope(scope: Scope, rel: string, type: NodeType, decision: RuledDecision): EntryDecision {
+  // The user's own exclude globs win; presets and .gitignore never drop what the VCS tracks.
+  const byUser = decision.action === 'skip' && decision.rule === 'exclude';
+  if (type === 'file') {
+    if (byUser) return decision;
+    const ref = scope.mode === 'changes' ? scope.status.reference(rel) : null;
+    if (ref !== null) return { action: 'reference', ref: { id: ref.id, commit: ref.commit }, ...classOf(decision) };
+    if (decision.action === 'skip' && tracked(scope.status.lookup(rel).status)) return { action: 'store', ...classOf(decision) };
+    return decision;
+  }
+  if (type === 'dir' && decision.action === 'skip' && !byUser && trackedDirs(scope).has(rel)) return { action: 'store', ...classOf(decision) };
+  return decision;
 }
 
 function policyFor(root: string, choose: ProjectSelectorOptions['policy'], fs: PolicyFs): Policy | null {
@@ -201,11 +207,16 @@ function walkedFs(listings: ReadonlyMap<string, readonly string[]>): PolicyFs {
 /** An EntryDecision with the policy rule that made it. */
 type RuledDecision = EntryDecision & { readonly rule?: PolicyDecision['rule'] };
 
-/** A policy's decision as an EntryDecision, with the rule that made it. */
-async function policyDecision(policy: Policy, root: string, path: string, type: NodeType): Promise<RuledDecision> {
+/** A policy's decision as an EntryDecision, with the rule that made it: at once when the policy knows it (decideNow), else a promise. */
+function policyDecision(policy: Policy, root: string, path: string, type: NodeType): RuledDecision | Promise<RuledDecision> {
   if (path === root) return STORE;
   const rel = path.slice(root === '/' ? 1 : root.length + 1);
-  const decision = await policy.decide(rel, type === 'dir' ? 'dir' : 'file');
+  const kind = type === 'dir' ? 'dir' : 'file';
+  const now = policy.decideNow(rel, kind);
+  return now === undefined ? policy.decide(rel, kind).then(ruledDecision) : ruledDecision(now);
+}
+
+function ruledDecision(decision: PolicyDecision): RuledDecision {
   return decision.action === 'skip'
     ? { action: 'skip', class: decision.class, reason: decision.reason, rule: decision.rule }
     : { action: 'store', class: decision.class };
