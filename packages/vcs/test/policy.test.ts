@@ -168,3 +168,36 @@ describe('policy globs and options', () => {
     ]);
   });
 });
+
+describe('policy decisions without waiting', () => {
+  it('decideNow waits for nothing: undefined until decide read the folders a path needs, then the same answers as decide', async () => {
+    const root = await makeTree();
+    const paths = [
+      'node_modules/', 'node_modules/left-pad/index.js', 'dist/app.js', 'src/index.ts', 'src/dist/keep.ts', 'web/.next/', 'services/api/keep.log',
+      'services/api/scratch.tmp', 'services/api/app/util.pyc', 'services/api/app/main.py', 'secrets/', 'secrets/notes.txt', '.env', 'debug.log',
+      'crates/core/target/', 'gomod/vendor/x/y.go', 'images/logo.png',
+    ];
+    const fresh = await decisions(createPolicy(root), paths);
+    const policy = createPolicy(root);
+    const now: Record<string, string> = {};
+    for (const path of paths) {
+      const kind = path.endsWith('/') ? 'dir' : 'file';
+      const rel = kind === 'dir' ? path.slice(0, -1) : path;
+      let decision = policy.decideNow(rel, kind);
+      if (decision === undefined) {
+        await policy.decide(rel, kind);
+        decision = policy.decideNow(rel, kind);
+      }
+      if (decision === undefined) throw new Error(`${path} undecided after decide`);
+      now[path] = `${decision.action} ${decision.class} ${decision.rule}`;
+    }
+    expect(now).toEqual(fresh);
+    expect(createPolicy(root).decideNow('src/index.ts')).toBeUndefined();
+    // Once decide read src/ and the .gitignore files above it, its other entries are decided at once.
+    const warm = createPolicy(root);
+    await warm.decide('src/index.ts');
+    expect(warm.decideNow('src/other.ts')?.rule).toBe('default');
+    expect(() => warm.decideNow('../etc/passwd')).toThrow(RangeError);
+  });
+});
+
