@@ -23,6 +23,8 @@ export class GitignoreTree {
   /** The .gitignore files read so far, and the folders' verdicts known so far: what testNow goes by. */
   private readonly knownLevels = new Map<string, Ignore | null>();
   private readonly knownFolders = new Map<string, IgnoreVerdict>();
+  /** For the entries of a folder: the .gitignore files from the root down to it, once all are read. */
+  private readonly chains = new Map<string, readonly { folder: string; rules: Ignore }[]>();
 
   constructor(
     private readonly fs: PolicyFs,
@@ -74,12 +76,10 @@ export class GitignoreTree {
       const above = this.folderNow(parent);
       if (above === undefined || above.ignored) return above;
     }
+    const chain = this.chainNow(parent);
+    if (chain === undefined) return undefined;
     let verdict = NOT_IGNORED;
-    for (let end = 0; end >= 0; end = end >= parent.length ? -1 : nextCut(parent, end)) {
-      const folder = parent.slice(0, end);
-      const rules = this.knownLevels.get(folder);
-      if (rules === undefined) return undefined; // not read yet
-      if (rules === null) continue;
+    for (const { folder, rules } of chain) {
       const relative = folder === '' ? path : path.slice(folder.length + 1);
       const result = rules.test(isDir ? `${relative}/` : relative);
       if (result.ignored) verdict = { ignored: true, source: folder === '' ? '.gitignore' : `${folder}/.gitignore`, pattern: result.rule?.pattern ?? '' };
@@ -108,6 +108,23 @@ export class GitignoreTree {
       else if (result.unignored) verdict = NOT_IGNORED;
     }
     return verdict;
+  }
+
+  /** The .gitignore files that apply to the entries of `parent`, outermost first; undefined when one is not read yet. */
+  private chainNow(parent: string): readonly { folder: string; rules: Ignore }[] | undefined {
+    let chain = this.chains.get(parent);
+    if (chain === undefined) {
+      const found: { folder: string; rules: Ignore }[] = [];
+      for (let end = 0; end >= 0; end = end >= parent.length ? -1 : nextCut(parent, end)) {
+        const folder = parent.slice(0, end);
+        const rules = this.knownLevels.get(folder);
+        if (rules === undefined) return undefined; // not read yet
+        if (rules !== null) found.push({ folder, rules });
+      }
+      chain = found;
+      this.chains.set(parent, chain);
+    }
+    return chain;
   }
 
   private level(folder: string): Promise<Ignore | null> {

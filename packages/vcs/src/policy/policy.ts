@@ -97,17 +97,37 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     return folders;
   }
 
+  type ChainLink = { readonly depth: number; readonly folder: string; readonly known: FolderPresets };
+  /** For the entries of a folder: the folders from the root down to it that hold a preset, outermost first (once all of them are listed). */
+  const presetChains = new Map<string, readonly ChainLink[]>();
+
+  function presetChain(parent: string): readonly ChainLink[] | undefined {
+    let chain = presetChains.get(parent);
+    if (chain === undefined) {
+      const links: ChainLink[] = [];
+      const folders = parent === '' ? [''] : foldersAbove(`${parent}/`);
+      for (let depth = 0; depth < folders.length; depth++) {
+        const folder = folders[depth]!;
+        const known = knownPresets.get(folder);
+        if (known === undefined) return undefined;
+        if (known.presets.length > 0) links.push({ depth, folder, known });
+      }
+      chain = links;
+      presetChains.set(parent, chain);
+    }
+    return chain;
+  }
+
   /** The outermost preset rule covering `path`, with the folder whose marker chose it; UNKNOWN when a folder above it was not listed yet. */
   function presetRule(path: string, isDir: boolean): PresetHit | undefined | typeof UNKNOWN {
-    const folders = foldersAbove(path);
-    let segments: string[] | undefined;
-    for (let depth = 0; depth < folders.length; depth++) {
-      const folder = folders[depth]!;
-      const known = knownPresets.get(folder);
-      if (known === undefined) return UNKNOWN;
+    const cut = path.lastIndexOf('/');
+    const chain = presetChain(cut < 0 ? '' : path.slice(0, cut));
+    if (chain === undefined) return UNKNOWN;
+    if (chain.length === 0) return undefined;
+    const segments = path.split('/');
+    for (const { depth, folder, known } of chain) {
       const { presets, names } = known;
       for (const preset of presets) {
-        segments ??= path.split('/');
         const rule = matchRule(preset, segments.slice(depth), isDir);
         if (rule === undefined) continue;
         const test = picomatch(preset.markers as string[], { dot: true });
@@ -170,7 +190,7 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
         return { class: 'generated', action: 'skip', reason: by, rule: 'gitignore' };
       }
     }
-    return { class: natural, action: 'store', reason: `stored as ${natural}`, rule: 'default' };
+    return storedAs(natural);
   }
 
   return { root: top, decide, decideNow };
@@ -182,6 +202,18 @@ interface PresetHit {
   readonly preset: StackPreset;
   readonly folder: string;
   readonly marker: string;
+}
+
+const STORED_AS = new Map<FileClass, PolicyDecision>();
+
+/** The decision for an entry no rule claims (one object per class: most entries get it). */
+function storedAs(natural: FileClass): PolicyDecision {
+  let decision = STORED_AS.get(natural);
+  if (decision === undefined) {
+    decision = Object.freeze({ class: natural, action: 'store', reason: `stored as ${natural}`, rule: 'default' } as const);
+    STORED_AS.set(natural, decision);
+  }
+  return decision;
 }
 
 /** What decideNow's helpers answer when a listing or a .gitignore they need was not read yet. */

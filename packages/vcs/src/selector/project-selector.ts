@@ -216,10 +216,17 @@ function policyDecision(policy: Policy, root: string, path: string, type: NodeTy
   return now === undefined ? policy.decide(rel, kind).then(ruledDecision) : ruledDecision(now);
 }
 
+const STORE_CLASS = new Map<string, RuledDecision>();
+
 function ruledDecision(decision: PolicyDecision): RuledDecision {
-  return decision.action === 'skip'
-    ? { action: 'skip', class: decision.class, reason: decision.reason, rule: decision.rule }
-    : { action: 'store', class: decision.class };
+  if (decision.action === 'skip') return { action: 'skip', class: decision.class, reason: decision.reason, rule: decision.rule };
+  // One object per class: most entries are stored.
+  let stored = STORE_CLASS.get(decision.class);
+  if (stored === undefined) {
+    stored = Object.freeze({ action: 'store', class: decision.class });
+    STORE_CLASS.set(decision.class, stored);
+  }
+  return stored;
 }
 
 function classOf(decision: EntryDecision): { class?: string } {
