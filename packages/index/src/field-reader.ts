@@ -62,6 +62,7 @@ export function createFieldReader(where: string, kind: string): FieldReader {
     array: (value, path) => (Array.isArray(value) ? value : expected(value, path, 'an array')),
     string: (value, path) => (typeof value === 'string' ? value : expected(value, path, 'a string')),
     uint: (value, path) => {
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value; // most values: no bigint made
       const big = uint64(value, path);
       return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : fail(path, `is ${big}, larger than 2^53 - 1`);
     },
