@@ -58,7 +58,8 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   const mode = options.vcs ?? 'full';
   const listings = new Map<string, readonly string[]>();
   const fs = walkedFs(listings);
-  const roots = options.roots.map((root) => ({ root, policy: policyFor(root, options.policy, fs) }));
+  // `below`: what the paths under the root start with (made once: rootOf runs for every entry).
+  const roots = options.roots.map((root) => ({ root, below: root === '/' ? '/' : `${root}/`, policy: policyFor(root, options.policy, fs) }));
   const policed = roots.some(({ policy }) => policy !== null);
   const scopes: Scope[] = [];
   const temporary: string[] = [];
@@ -73,7 +74,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
     return undefined;
   };
   const rootOf = (path: string): { root: string; policy: Policy | null } | undefined =>
-    roots.find(({ root }) => path === root || path.startsWith(root === '/' ? '/' : `${root}/`));
+    roots.find(({ root, below }) => path === root || path.startsWith(below));
 
   const addScope = async (copy: WorkingCopy, scopeMode: WorkingCopyMode, at: string): Promise<void> => {
     if (scopes.some((scope) => scope.copy.root === copy.root)) return;
