@@ -46,6 +46,12 @@ export class GitignoreTree {
     return this.evaluateNow(path, false);
   }
 
+  /** True when no .gitignore reaches the entries of folder `parent`: it is not ignored and none applies there (false too when one is not read yet). */
+  reachesNoEntryOf(parent: string): boolean {
+    if (parent !== '' && this.folderNow(parent)?.ignored !== false) return false;
+    return this.chainNow(parent)?.length === 0;
+  }
+
   private folder(path: string): Promise<IgnoreVerdict> {
     let verdict = this.folders.get(path);
     if (verdict === undefined) {
@@ -97,9 +103,8 @@ export class GitignoreTree {
       if (above.ignored) return above;
     }
     let verdict = NOT_IGNORED;
-    const parts = parent === '' ? [] : parent.split('/');
-    for (let depth = 0; depth <= parts.length; depth++) {
-      const folder = parts.slice(0, depth).join('/');
+    for (let end = 0; end >= 0; end = end >= parent.length ? -1 : nextCut(parent, end)) {
+      const folder = parent.slice(0, end);
       const rules = await this.level(folder);
       if (rules === null) continue;
       const relative = folder === '' ? path : path.slice(folder.length + 1);

@@ -147,6 +147,26 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     return undefined;
   }
 
+  /**
+   * The last folder whose entries nothing but their names decides (no glob, no preset, no
+   * .gitignore reaches them), so that its next entries are decided without a lookup: the walk
+   * decides a folder's entries one after another.
+   */
+  let plainFolder: string | null = null;
+
+  /** `path` is an entry of plainFolder (checked without making its folder's path). */
+  function inPlainFolder(path: string): boolean {
+    const folder = plainFolder;
+    if (folder === null) return false;
+    const n = folder.length;
+    if (n === 0) return !path.includes('/');
+    return path.length > n + 1 && path.charCodeAt(n) === 47 && path.startsWith(folder) && path.indexOf('/', n + 1) < 0;
+  }
+
+  function isPlain(parent: string): boolean {
+    return includes.length === 0 && excludes.length === 0 && presetChain(parent)?.length === 0 && (gitignore === null || gitignore.reachesNoEntryOf(parent));
+  }
+
   async function decide(path: string, kind: 'file' | 'dir' = 'file'): Promise<PolicyDecision> {
     const now = decideNow(path, kind);
     if (now !== undefined) return now;
@@ -161,6 +181,12 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     if (kind !== 'file' && kind !== 'dir') throw new RangeError(`decide: kind must be 'file' or 'dir', got ${JSON.stringify(kind)}`);
     const isDir = kind === 'dir';
     if (path === '') return { class: 'source', action: 'store', reason: 'the root of the backup', rule: 'default' };
+    const cut = path.lastIndexOf('/');
+    if (inPlainFolder(path) || isPlain(cut < 0 ? '' : path.slice(0, cut))) {
+      if (!inPlainFolder(path)) plainFolder = cut < 0 ? '' : path.slice(0, cut);
+      // What the rules below give when none reaches the folder: stored, classed by name.
+      return storedAs(isDir ? 'source' : classifyName(path.slice(cut + 1)));
+    }
     const preset = presetRule(path, isDir);
     if (preset === UNKNOWN) return undefined;
     const natural: FileClass = preset?.rule.class ?? (isDir ? 'source' : classifyName(path.slice(path.lastIndexOf('/') + 1)));
