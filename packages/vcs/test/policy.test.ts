@@ -201,6 +201,25 @@ describe('policy decisions without waiting', () => {
     expect(warm.decideNow('src/other.ts')?.rule).toBe('default');
     expect(() => warm.decideNow('../etc/passwd')).toThrow(RangeError);
   });
+
+  it('decideNow answers from the start when the fs reads without waiting', async () => {
+    const root = await tempDir();
+    await writeFiles(root, { '.gitignore': '*.log\n', 'package.json': '{}\n', 'node_modules/x.js': 'x\n', 'src/a.ts': 'x\n', 'src/debug.log': 'x\n' });
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const readdirNow = (path: string): string[] => readdirSync(path);
+    const readTextNow = (path: string): string | null => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return null;
+      }
+    };
+    const fs = { readdir: async (path: string) => readdirNow(path), readText: async (path: string) => readTextNow(path), readdirSync: readdirNow, readTextSync: readTextNow };
+    const policy = createPolicy(root, { fs });
+    for (const [path, kind] of [['node_modules', 'dir'], ['src', 'dir'], ['src/a.ts', 'file'], ['src/debug.log', 'file']] as const) {
+      expect(policy.decideNow(path, kind)).toEqual(await createPolicy(root).decide(path, kind));
+    }
+  });
 });
 
 describe('policy decisions in folders no rule reaches', () => {

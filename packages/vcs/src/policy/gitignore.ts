@@ -122,7 +122,7 @@ export class GitignoreTree {
       const found: { folder: string; rules: Ignore }[] = [];
       for (let end = 0; end >= 0; end = end >= parent.length ? -1 : nextCut(parent, end)) {
         const folder = parent.slice(0, end);
-        const rules = this.knownLevels.get(folder);
+        const rules = this.levelNow(folder);
         if (rules === undefined) return undefined; // not read yet
         if (rules !== null) found.push({ folder, rules });
       }
@@ -130,6 +130,19 @@ export class GitignoreTree {
       this.chains.set(parent, chain);
     }
     return chain;
+  }
+
+  /** The rules of `folder`'s .gitignore when known, read at once when the fs can (readTextSync). */
+  private levelNow(folder: string): Ignore | null | undefined {
+    let rules = this.knownLevels.get(folder);
+    const readNow = this.fs.readTextSync;
+    if (rules === undefined && readNow !== undefined && !this.levels.has(folder)) {
+      const text = readNow.call(this.fs, folder === '' ? `${this.root}/.gitignore` : `${this.root}/${folder}/.gitignore`);
+      rules = text === null ? null : ignore().add(text);
+      this.knownLevels.set(folder, rules);
+      this.levels.set(folder, Promise.resolve(rules));
+    }
+    return rules;
   }
 
   private level(folder: string): Promise<Ignore | null> {

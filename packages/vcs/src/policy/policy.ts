@@ -90,6 +90,18 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     return found;
   }
 
+  /** The presets of `folder` when known, read at once when the fs can (readdirSync). */
+  function presetsNow(folder: string): FolderPresets | undefined {
+    let known = knownPresets.get(folder);
+    if (known === undefined && fs.readdirSync !== undefined && !folderPresets.has(folder)) {
+      const names = fs.readdirSync(folder === '' ? top : `${top}/${folder}`);
+      known = { names, presets: presetsFor(names).filter((preset) => enabled.includes(preset.stack)) };
+      knownPresets.set(folder, known);
+      folderPresets.set(folder, Promise.resolve(known));
+    }
+    return known;
+  }
+
   /** The folders whose markers may choose a preset for `path`: the root ('') and each folder above it. */
   function foldersAbove(path: string): string[] {
     const folders = [''];
@@ -108,7 +120,7 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
       const folders = parent === '' ? [''] : foldersAbove(`${parent}/`);
       for (let depth = 0; depth < folders.length; depth++) {
         const folder = folders[depth]!;
-        const known = knownPresets.get(folder);
+        const known = presetsNow(folder);
         if (known === undefined) return undefined;
         if (known.presets.length > 0) links.push({ depth, folder, known });
       }

@@ -184,25 +184,25 @@ function policyFor(root: string, choose: ProjectSelectorOptions['policy'], fs: P
  * the listing has one.
  */
 function walkedFs(listings: ReadonlyMap<string, readonly string[]>): PolicyFs {
-  return {
-    readdir: async (path) => {
-      const known = listings.get(path);
-      if (known !== undefined) return [...known];
-      try {
-        return readdirSync(path);
-      } catch {
-        return [];
-      }
-    },
-    readText: async (path) => {
-      if (listings.get(dirname(path))?.includes(basename(path)) === false) return null;
-      try {
-        return readFileSync(path, 'utf8');
-      } catch {
-        return null;
-      }
-    },
+  const readdirNow = (path: string): string[] => {
+    const known = listings.get(path);
+    if (known !== undefined) return [...known];
+    try {
+      return readdirSync(path);
+    } catch {
+      return [];
+    }
   };
+  const readTextNow = (path: string): string | null => {
+    if (listings.get(dirname(path))?.includes(basename(path)) === false) return null;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  // All synchronous (see createLocalSource): the policy decides every entry without a promise.
+  return { readdir: async (path) => readdirNow(path), readText: async (path) => readTextNow(path), readdirSync: readdirNow, readTextSync: readTextNow };
 }
 
 /** An EntryDecision with the policy rule that made it. */
