@@ -44,8 +44,11 @@ export interface EntrySelector {
   begin?(previous: (root: string) => PreviousWorkingCopy | undefined): void;
   /** Called with a folder's entry names before any of them is decided: where working copies are found. */
   enterDir(path: string, names: readonly string[]): Promise<void>;
-  /** The decision for the entry at `path` (never called for the backup's own paths). */
-  decide(path: string, type: NodeType): Promise<EntryDecision>;
+  /**
+   * The decision for the entry at `path` (never called for the backup's own paths); a selector
+   * that knows it without waiting (a folder's presets already read) returns it as it is.
+   */
+  decide(path: string, type: NodeType): EntryDecision | Promise<EntryDecision>;
   /** After the walk: every working copy found, with its extras written to local folders. */
   finish(signal?: AbortSignal): Promise<SelectedWorkingCopy[]>;
   /** Removes what finish() wrote; called whether the backup succeeded or not. */

@@ -20,6 +20,9 @@ export interface SourceFile {
   close(): Promise<void>;
 }
 
+/** An entry of a folder as SourceDir.entries lists it: its lstat, or why it could not be read. */
+export type DirEntry = { readonly name: string; readonly stat: EntryStat; readonly error?: undefined } | { readonly name: string; readonly stat?: undefined; readonly error: CairnError };
+
 /**
  * An open folder of a Source: its entries are reached relative to the folder itself, so that a
  * folder above it renamed or swapped for a symlink while a backup runs cannot redirect them.
@@ -32,6 +35,11 @@ export interface SourceDir {
   names(): Promise<string[]>;
   /** Metadata of the entry itself (symlinks are not followed). */
   lstat(name: string): Promise<EntryStat>;
+  /**
+   * Optional: names() with each entry's lstat (or the CairnError it gave, such as an entry gone
+   * since the listing), read in one go where that costs less than a call per entry.
+   */
+  entries?(): Promise<DirEntry[]>;
   /** Target of a symlink. */
   readlink(name: string): Promise<string>;
   /**

@@ -1,4 +1,4 @@
-import { holdsRawBytes, nameFromBytes, nameToBytes } from '@cairn/core';
+import { compareNames, holdsRawBytes, nameFromBytes, nameToBytes } from '@cairn/core';
 import type { Id, NodeType, Xattr } from '@cairn/core';
 import { checkBigInt, checkId, checkString, checkUint, INT64_MAX, INT64_MIN, UINT64_MAX } from './argument-checks.js';
 import { describeValue } from './describe-value.js';
@@ -41,19 +41,27 @@ export function encodeTree(nodes: readonly TreeNode[]): Uint8Array {
 export function decodeTree(bytes: Uint8Array, where: string): TreeNode[] {
   const read = createFieldReader(where, 'tree');
   const root = read.root(unpackValue(bytes, where, 'tree'), ['v', 'nodes'], NEWEST_TREE_VERSION);
-  let previous: { name: string; bytes: Buffer } | undefined;
+  let previous: string | undefined;
   const keys = nodeKeys(root.v);
   return read.array(own(root, 'nodes'), 'nodes').map((value, i) => {
     const node = readNode(read, read.map(value, `nodes[${i}]`, keys), `nodes[${i}]`, root.v);
-    const nameBytes = Buffer.from(nameToBytes(node.name));
     if (previous !== undefined) {
-      const order = Buffer.compare(previous.bytes, nameBytes);
+      const order = byteOrder(previous, node.name);
       if (order === 0) read.fail(`nodes[${i}].name`, `${JSON.stringify(node.name)} is repeated: names in a tree must be unique`);
-      if (order > 0) read.fail(`nodes[${i}].name`, `${JSON.stringify(node.name)} comes after ${JSON.stringify(previous.name)}: names are not sorted`);
+      if (order > 0) read.fail(`nodes[${i}].name`, `${JSON.stringify(node.name)} comes after ${JSON.stringify(previous)}: names are not sorted`);
     }
-    previous = { name: node.name, bytes: nameBytes };
+    previous = node.name;
     return node;
   });
+}
+
+/** Code units at or above U+D800: only there does UTF-16 order differ from the order of the UTF-8 bytes. */
+const highUnits = /[\uD800-\uFFFF]/;
+
+/** compareNames, without encoding the names when UTF-16 order is their byte order (most names). */
+function byteOrder(a: string, b: string): number {
+  if (highUnits.test(a) || highUnits.test(b)) return compareNames(a, b);
+  return a < b ? -1 : a === b ? 0 : 1;
 }
 
 /**

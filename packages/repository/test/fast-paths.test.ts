@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Backend, Source } from '@cairn/core';
@@ -69,6 +69,28 @@ describe('the unchanged-file shortcut', () => {
     await restore(repo, second.id, { target: createLocalTarget(join(work, 'out')) });
     expect(await readFile(join(work, 'out', 'proj', 'src', 'a.ts'), 'utf8')).toContain('a = 3');
     expect(await readFile(join(work, 'out', 'proj', 'src', 'b.ts'), 'utf8')).toContain('b = 22');
+  });
+
+  it('reads no symlink whose inode, ctime and mtime are the parent\'s, and the new target of one made again', async () => {
+    const { work, dir } = await project();
+    await symlink('src/a.ts', join(dir, 'same'));
+    await symlink('old-target', join(dir, 'moved'));
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')), { chunker: smallChunks });
+    const first = await backup(repo, { source: createLocalSource(), paths: [dir] });
+    const read: string[] = [];
+    const local = createLocalSource();
+    const counting = countingSource({ readlink: (path) => (read.push(path), local.readlink(path)) });
+    const unchanged = await backup(repo, { source: counting, paths: [dir] });
+    expect(read).toEqual([]);
+    expect(unchanged.snapshot.tree).toEqual(first.snapshot.tree);
+    await rm(join(dir, 'moved'));
+    await symlink('new-target', join(dir, 'moved'));
+    const second = await backup(repo, { source: counting, paths: [dir] });
+    expect(read).toEqual([join(dir, 'moved')]);
+    expect(second.snapshot.summary.symlinks).toBe(2);
+    await restore(repo, second.id, { target: createLocalTarget(join(work, 'out')) });
+    expect(await readlink(join(work, 'out', 'proj', 'moved'))).toBe('new-target');
+    expect(await readlink(join(work, 'out', 'proj', 'same'))).toBe('src/a.ts');
   });
 
   it('compares digests instead when the source says its metadata cannot show changes', async () => {

@@ -1,8 +1,9 @@
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { fromSystemError, nameFromBytes } from '@cairn/core';
-import type { EntryStat, SourceDir, Xattr } from '@cairn/core';
+import type { DirEntry, EntryStat, SourceDir, Xattr } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
@@ -28,7 +29,8 @@ const dirFlags = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.
  * and again after its listing and after each entry's lstat or readlink (this narrows the window
  * to a swap and a swap back between two calls, but cannot close it); files are opened with
  * O_NOFOLLOW and checked against their lstat in both modes.
- * The calls are synchronous (see createLocalSource).
+ * The calls are synchronous (see createLocalSource). In 'descriptor' mode `entries()` lists the
+ * folder with every entry's lstat in one call (see statEntries).
  */
 export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMode = defaultLocalDirMode, xattrs?: XattrReader): SourceDir {
   return mode === 'descriptor' ? openByDescriptor(path, path, expected, xattrs) : openByPath(path, expected, xattrs);
@@ -58,6 +60,7 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
   return {
     path,
     names: async () => listNames(path, self),
+    entries: async () => statEntries(path, self, listNames(path, self)),
     async lstat(name) {
       const entry = child(name);
       return lstatEntry(entry.path, entry.at);
@@ -141,6 +144,61 @@ function listNames(path: string, at: string): string[] {
     return listFolder(at);
   } catch (error) {
     throw fromSystemError(error, path);
+  }
+}
+
+/** process.chdir works here (the main thread; a worker's would throw). */
+const mayChangeFolder = isMainThread && typeof process.chdir === 'function';
+
+/**
+ * The lstat of each of `names` in the open folder `self` (/proc/self/fd/<fd>), or the CairnError
+ * it gave. Where it can, the process steps into the folder (chdir to /proc/self/fd/<fd>, which
+ * is the open folder itself whatever happened to its path) and lstats each name relative to it,
+ * then steps back into the folder it was in (kept open meanwhile, so a renamed one too): the
+ * same entries as /proc/self/fd/<fd>/<name> reaches, without the kernel resolving that path for
+ * every entry (most of an lstat's cost there). Nothing else runs while it is in the folder: the
+ * calls are synchronous, and nothing of a backup uses relative paths in other threads. Where it
+ * cannot (a worker thread, the current folder not readable), each name goes through `self`.
+ */
+function statEntries(path: string, self: string, names: readonly string[]): DirEntry[] {
+  const back = stepInto(self);
+  try {
+    return names.map((name): DirEntry => {
+      const entryPath = path.endsWith('/') ? `${path}${name}` : `${path}/${name}`; // a listed name: plain, no posix.join needed
+      try {
+        return { name, stat: toEntryStat(lstatSync(fsPath(back === null ? `${self}/${name}` : name), { bigint: true }), entryPath) };
+      } catch (error) {
+        return { name, error: fromSystemError(error, entryPath) };
+      }
+    });
+  } finally {
+    if (back !== null) stepBack(back);
+  }
+}
+
+/** Makes `folder` the current folder; returns a descriptor of the one before, or null (nothing changed) when it cannot. */
+function stepInto(folder: string): number | null {
+  if (!mayChangeFolder) return null;
+  let back: number;
+  try {
+    back = openSync('.', constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
+  } catch {
+    return null;
+  }
+  try {
+    process.chdir(folder);
+  } catch {
+    closeSync(back);
+    return null;
+  }
+  return back;
+}
+
+function stepBack(back: number): void {
+  try {
+    process.chdir(`/proc/self/fd/${back}`);
+  } finally {
+    closeSync(back);
   }
 }
 

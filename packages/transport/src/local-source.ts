@@ -33,7 +33,7 @@ export function createLocalSource(): Source {
   return {
     name: 'local',
     resolve: (path) => resolve(path),
-    join: (dir, name) => posix.join(dir, name),
+    join: joinName,
     async lstat(path) {
       try {
         return toEntryStat(lstatSync(fsPath(path), { bigint: true }), path);
@@ -60,4 +60,12 @@ export function createLocalSource(): Source {
     openDir: async (path, expected) => openLocalDir(path, expected, defaultLocalDirMode, xattrs),
     xattrs,
   };
+}
+
+/** `dir`/`name`, as posix.join gives it: joined as they are when `dir` is an absolute normal path and `name` a plain entry name (a walk's case), else by posix.join. */
+function joinName(dir: string, name: string): string {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || !dir.startsWith('/')) return posix.join(dir, name);
+  if (dir === '/') return `/${name}`;
+  if (dir.endsWith('/') || dir.endsWith('/.') || dir.endsWith('/..') || dir.includes('//') || dir.includes('/./') || dir.includes('/../')) return posix.join(dir, name);
+  return `${dir}/${name}`;
 }

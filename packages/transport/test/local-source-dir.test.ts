@@ -115,6 +115,27 @@ describe.runIf(process.platform === 'linux')('the local SourceDir through its de
     }
   });
 
+  it('lists its entries with their lstats in one call, from the folder it opened, and leaves the current folder as it was', async () => {
+    const { src, outside } = await layout();
+    const cwd = process.cwd();
+    const d: SourceDir = openLocalDir(join(src, 'd'), await source.lstat(join(src, 'd')), 'descriptor');
+    const entries = d.entries;
+    if (entries === undefined) throw new Error('a folder opened by descriptor lists entries');
+    try {
+      const before = await entries.call(d);
+      expect(before.map((entry) => entry.name)).toEqual(await d.names());
+      for (const entry of before) expect(entry.stat).toEqual(await d.lstat(entry.name));
+      expect(process.cwd()).toBe(cwd);
+      await swapForSymlink(join(src, 'd'), outside);
+      // By path d/ is outside/ now; the listing and the lstats still come from the folder that was opened.
+      const after = await entries.call(d);
+      expect(after.map((entry) => [entry.name, entry.stat?.ino])).toEqual(before.map((entry) => [entry.name, entry.stat?.ino]));
+      expect(process.cwd()).toBe(cwd);
+    } finally {
+      await d.close();
+    }
+  });
+
   it('is what createLocalSource opens', async () => {
     const { src, outside } = await layout();
     const path = join(src, 'd');

@@ -4,9 +4,16 @@ import type { FileReference, FileStatus, VcsFile, VcsState, VcsStatus, WorkingCo
 export function checkRelativePath(path: string, what: string): void {
   if (typeof path !== 'string') throw new TypeError(`${what}: path must be a string, got ${typeof path}`);
   if (path === '') return;
-  if (path.startsWith('/') || path.endsWith('/') || path.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+  if (path.startsWith('/') || path.endsWith('/') || path.includes('//') || hasDotPart(path)) {
     throw new RangeError(`${what}: path "${path}" must be relative to the root, '/'-separated, without '.' or '..' parts`);
   }
+}
+
+/** True when a '/'-separated path has a part '.' or '..' (checked without splitting it: this runs for every entry a policy decides). */
+function hasDotPart(path: string): boolean {
+  if (!path.includes('.')) return false;
+  return path === '.' || path === '..' || path.startsWith('./') || path.startsWith('../') || path.endsWith('/.') || path.endsWith('/..')
+    || path.includes('/./') || path.includes('/../');
 }
 
 /**

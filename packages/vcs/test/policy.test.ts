@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { PolicyOptions } from '@cairn/vcs';
 import { classifyName } from '../src/policy/classify.js';
 import { createPolicy } from '../src/policy/policy.js';
+import { presetsFor, STACK_PRESETS } from '../src/policy/presets.js';
+import picomatch from 'picomatch';
 import type { Policy } from '../src/policy/policy.js';
 import { tempDir, writeFiles } from './helpers.js';
 
@@ -168,3 +170,94 @@ describe('policy globs and options', () => {
     ]);
   });
 });
+
+describe('policy decisions without waiting', () => {
+  it('decideNow waits for nothing: undefined until decide read the folders a path needs, then the same answers as decide', async () => {
+    const root = await makeTree();
+    const paths = [
+      'node_modules/', 'node_modules/left-pad/index.js', 'dist/app.js', 'src/index.ts', 'src/dist/keep.ts', 'web/.next/', 'services/api/keep.log',
+      'services/api/scratch.tmp', 'services/api/app/util.pyc', 'services/api/app/main.py', 'secrets/', 'secrets/notes.txt', '.env', 'debug.log',
+      'crates/core/target/', 'gomod/vendor/x/y.go', 'images/logo.png',
+    ];
+    const fresh = await decisions(createPolicy(root), paths);
+    const policy = createPolicy(root);
+    const now: Record<string, string> = {};
+    for (const path of paths) {
+      const kind = path.endsWith('/') ? 'dir' : 'file';
+      const rel = kind === 'dir' ? path.slice(0, -1) : path;
+      let decision = policy.decideNow(rel, kind);
+      if (decision === undefined) {
+        await policy.decide(rel, kind);
+        decision = policy.decideNow(rel, kind);
+      }
+      if (decision === undefined) throw new Error(`${path} undecided after decide`);
+      now[path] = `${decision.action} ${decision.class} ${decision.rule}`;
+    }
+    expect(now).toEqual(fresh);
+    expect(createPolicy(root).decideNow('src/index.ts')).toBeUndefined();
+    // Once decide read src/ and the .gitignore files above it, its other entries are decided at once.
+    const warm = createPolicy(root);
+    await warm.decide('src/index.ts');
+    expect(warm.decideNow('src/other.ts')?.rule).toBe('default');
+    expect(() => warm.decideNow('../etc/passwd')).toThrow(RangeError);
+  });
+
+  it('decideNow answers from the start when the fs reads without waiting', async () => {
+    const root = await tempDir();
+    await writeFiles(root, { '.gitignore': '*.log\n', 'package.json': '{}\n', 'node_modules/x.js': 'x\n', 'src/a.ts': 'x\n', 'src/debug.log': 'x\n' });
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const readdirNow = (path: string): string[] => readdirSync(path);
+    const readTextNow = (path: string): string | null => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return null;
+      }
+    };
+    const fs = { readdir: async (path: string) => readdirNow(path), readText: async (path: string) => readTextNow(path), readdirSync: readdirNow, readTextSync: readTextNow };
+    const policy = createPolicy(root, { fs });
+    for (const [path, kind] of [['node_modules', 'dir'], ['src', 'dir'], ['src/a.ts', 'file'], ['src/debug.log', 'file']] as const) {
+      expect(policy.decideNow(path, kind)).toEqual(await createPolicy(root).decide(path, kind));
+    }
+  });
+});
+
+describe('policy decisions in folders no rule reaches', () => {
+  it('are the same whether decided one by one by fresh policies or in walk order by one', async () => {
+    const root = await tempDir();
+    await writeFiles(root, {
+      'docs/a.md': 'x\n', 'docs/img.png': 'x\n', 'lib/x.c': 'x\n', 'app/package.json': '{}\n', 'app/node_modules/y.js': 'x\n', 'app/dist/z.js': 'x\n',
+      'app/src/dist/keep.js': 'x\n', 'tools/.gitignore': '*.tmp\nout/\n', 'tools/a.tmp': 'x\n', 'tools/b.c': 'x\n', 'tools/out/c.o': 'x\n', 'top.env': 'x\n',
+    });
+    const paths = [
+      'docs/', 'docs/a.md', 'docs/img.png', 'lib/', 'lib/x.c', 'app/', 'app/package.json', 'app/node_modules/', 'app/node_modules/y.js', 'app/dist/', 'app/dist/z.js',
+      'app/src/', 'app/src/dist/', 'app/src/dist/keep.js', 'tools/', 'tools/.gitignore', 'tools/a.tmp', 'tools/b.c', 'tools/out/', 'tools/out/c.o', 'top.env',
+    ];
+    const oneByOne: Record<string, string> = {};
+    for (const path of paths) Object.assign(oneByOne, await decisions(createPolicy(root), [path]));
+    const policy = createPolicy(root);
+    const inOrder: Record<string, string> = {};
+    for (const path of paths) {
+      const kind = path.endsWith('/') ? 'dir' : 'file';
+      const rel = kind === 'dir' ? path.slice(0, -1) : path;
+      const decision = policy.decideNow(rel, kind) ?? await policy.decide(rel, kind);
+      inOrder[path] = `${decision.action} ${decision.class} ${decision.rule}`;
+    }
+    expect(inOrder).toEqual(oneByOne);
+    expect(oneByOne).toMatchObject({ 'docs/img.png': 'store asset default', 'app/node_modules/': 'skip dependency preset', 'tools/a.tmp': 'skip generated gitignore', 'tools/b.c': 'store source default' });
+  });
+});
+
+describe('preset markers', () => {
+  it('are found in a listing as picomatch finds them', () => {
+    const names = [
+      'package.json', 'Package.json', 'x.package.json', 'App.csproj', '.csproj', 'App.CSPROJ', 'a.fsproj', 'b.vbproj.bak', 'Cargo.toml',
+      'requirements.txt', 'setup.py', 'CMakeLists.txt', 'build.gradle.kts', 'build.gradle', 'go.mod', 'pom.xml', 'x', '.env',
+    ];
+    const byPicomatch = (listing: readonly string[]) => STACK_PRESETS.filter((preset) => listing.some((name) => picomatch(preset.markers as string[], { dot: true })(name)));
+    for (const name of names) expect(presetsFor([name])).toEqual(byPicomatch([name]));
+    expect(presetsFor(names)).toEqual(byPicomatch(names));
+    expect(presetsFor([])).toEqual([]);
+  });
+});
+

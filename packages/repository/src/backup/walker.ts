@@ -1,5 +1,5 @@
 import { CairnError, idEquals, isCairnError, toHex, wellFormedText } from '@cairn/core';
-import type { EntryDecision, EntryStat, FileRef, Id, SourceDir, SourceFile, Xattr } from '@cairn/core';
+import type { DirEntry, EntryDecision, EntryStat, FileRef, Id, SourceDir, SourceFile, Xattr } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
@@ -109,10 +109,7 @@ export class Walker {
   private async withXattrs(parent: SourceDir, path: string, name: string, stat: EntryStat, node: TreeNode, previous: Previous | undefined): Promise<TreeNode> {
     const read = parent.xattrs;
     if (read === undefined) return node;
-    if (this.parentRecordedXattrs && previous !== undefined && previous.type === stat.type && previous.ino === stat.ino
-      && previous.ctimeNs === stat.ctimeNs && previous.mtimeNs === stat.mtimeNs && (stat.type === 'dir' || previous.size === stat.size)) {
-      return previous.xattrs === undefined ? node : { ...node, xattrs: previous.xattrs };
-    }
+    if (this.keepsParentXattrs(stat, previous)) return previous?.xattrs === undefined ? node : { ...node, xattrs: previous.xattrs };
     try {
       const xattrs = await read.call(parent, name);
       return xattrs.length === 0 ? node : { ...node, xattrs };
@@ -122,13 +119,38 @@ export class Walker {
     }
   }
 
-  private async saveNode(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined, emptyDir: boolean): Promise<TreeNode | null> {
+  /**
+   * Whether the entry keeps the parent's extended attributes without asking: the parent read
+   * them, and its inode, ctime, mtime and (a file's) size are the parent's (setting an attribute
+   * changes the ctime). A symlink's or folder's size is not compared: its node records 0.
+   */
+  private keepsParentXattrs(stat: EntryStat, previous: Previous | undefined): boolean {
+    return this.parentRecordedXattrs && previous !== undefined && previous.type === stat.type && previous.ino === stat.ino
+      && previous.ctimeNs === stat.ctimeNs && previous.mtimeNs === stat.mtimeNs && (stat.type !== 'file' || previous.size === stat.size);
+  }
+
+  /**
+   * Gives the event loop a turn when it had none for a while (a promise then, to await), and
+   * stops when the backup is aborted. No promise otherwise: most entries need none.
+   */
+  private takeTurn(path: string): Promise<void> | undefined {
     if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
       // Lets pack writes complete, compressed batches come back, progress draw and signals arrive.
-      await new Promise((resolve) => setImmediate(resolve));
-      this.lastYield = performance.now();
+      return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.lastYield = performance.now();
+        this.checkAborted(path);
+      });
     }
+    this.checkAborted(path);
+    return undefined;
+  }
+
+  private checkAborted(path: string): void {
     if (this.options.signal?.aborted) throw new CairnError('ERR_ABORTED', `backup interrupted at ${path}`);
+  }
+
+  private async saveNode(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined, emptyDir: boolean): Promise<TreeNode | null> {
+    await this.takeTurn(path);
     switch (stat.type) {
       case 'dir':
         // A mount point under --one-file-system: kept, its entries not read.
@@ -163,7 +185,10 @@ export class Walker {
   }
 
   private async saveOpenDir(dir: SourceDir | null, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<TreeNode> {
-    const names = (dir === null ? null : await this.fromSource(path, () => dir.names())) ?? [];
+    // With entries() the folder's lstats come with its names (one call for the folder, not one per entry).
+    const listsEntries = dir?.entries !== undefined;
+    const entries: readonly DirEntry[] | null = dir === null || !listsEntries ? null : await this.fromSource(path, () => dir.entries!());
+    const names = listsEntries ? entries?.map((entry) => entry.name) ?? [] : (dir === null ? null : await this.fromSource(path, () => dir.names())) ?? [];
     const before = previous?.type === 'dir' && previous.subtree !== undefined ? await loadNodeMap(this.repo, previous.subtree) : new Map<string, TreeNode>();
     const selector = this.options.selector;
     await selector?.enterDir(path, names);
@@ -171,10 +196,18 @@ export class Walker {
     const marker = dir === null || exclusions === null ? null
       : await markerIn(dir, names, exclusions.markers, (name, read) => this.fromSource(this.options.source.join(path, name), read));
     const nodes: TreeNode[] = [];
-    for (const child of names) {
+    for (let i = 0; i < names.length; i += 1) {
+      const child = names[i]!;
       const childPath = this.options.source.join(path, child);
       if (dir === null || this.skip.has(childPath)) continue;
-      const childStat = await this.fromSource(childPath, () => dir.lstat(child));
+      const listed = entries?.[i];
+      let childStat: EntryStat | null;
+      if (listed === undefined) {
+        childStat = await this.fromSource(childPath, () => dir.lstat(child));
+      } else {
+        if (listed.error !== undefined) this.warnError('unreadable', childPath, listed.error);
+        childStat = listed.stat ?? null;
+      }
       if (childStat === null) continue;
       if (childStat.type === 'dir' && this.skipFolders.has(identity(childStat))) continue;
       // The exclude options come before the selector: what they leave out, no policy brings back.
@@ -185,7 +218,8 @@ export class Walker {
         this.recordSkipped(childPath, childStat, EXCLUDED_CLASS, excluded);
         continue;
       }
-      const decision = selector === undefined ? undefined : await selector.decide(childPath, childStat.type);
+      const asked = selector?.decide(childPath, childStat.type);
+      const decision = asked instanceof Promise ? await asked : asked;
       let node: TreeNode | null;
       if (decision?.action === 'skip') {
         this.recordSkipped(childPath, childStat, decision.class, decision.reason);
@@ -196,7 +230,11 @@ export class Walker {
       } else {
         const crossing = exclusions?.oneFileSystem === true && childStat.type === 'dir' && childStat.dev !== stat.dev;
         if (crossing) this.recordSkipped(childPath, childStat, EXCLUDED_CLASS, 'on another filesystem (one filesystem only): the folder is kept empty, its entries are not read');
-        node = await this.saveEntry(dir, childPath, child, childStat, before.get(child), crossing);
+        const previousNode = before.get(child);
+        const turn = this.takeTurn(childPath);
+        if (turn !== undefined) await turn;
+        node = this.savedWithoutReading(childPath, child, childStat, previousNode, dir.xattrs !== undefined)
+          ?? await this.saveEntry(dir, childPath, child, childStat, previousNode, crossing);
       }
       if (node !== null && node.type === 'file') this.countClass(decision, node.size);
       if (node !== null) nodes.push(node);
@@ -208,6 +246,52 @@ export class Walker {
     this.counts.dirs += 1;
     this.progress(path);
     return makeNode(name, stat, { subtree, size: 0 });
+  }
+
+  /**
+   * saveEntry for a file or symlink that need not be read, synchronously: a file whose content
+   * is the parent's (unchangedByMetadata) or a hardlink's already stored, a symlink whose inode,
+   * ctime and mtime are the parent's (a symlink's target never changes in place), each keeping
+   * the parent's extended attributes (keepsParentXattrs). Null, having done nothing, for any
+   * other entry: saveEntry takes it. A node equal to the parent's is the parent's node itself.
+   */
+  private savedWithoutReading(path: string, name: string, stat: EntryStat, previous: TreeNode | undefined, readsXattrs: boolean): TreeNode | null {
+    if (stat.type !== 'file' && stat.type !== 'symlink') return null;
+    // The comparisons of keepsParentXattrs, sameChangeStamp and unchangedByMetadata, each made once (bigints).
+    const stamped = previous !== undefined && previous.type === stat.type && previous.mtimeNs === stat.mtimeNs && previous.ctimeNs === stat.ctimeNs && previous.ino === stat.ino;
+    if (readsXattrs && !(this.parentRecordedXattrs && stamped && (stat.type !== 'file' || previous.size === stat.size))) return null;
+    const xattrs = readsXattrs ? previous?.xattrs : undefined;
+    const showsChanges = this.options.source.metadataShowsChanges !== false;
+    let node: TreeNode;
+    if (stat.type === 'symlink') {
+      const linkTarget = previous?.linkTarget;
+      if (linkTarget === undefined || !stamped || !showsChanges) return null;
+      this.counts.symlinks += 1;
+      node = sameOtherMetadata(previous, stat, 0) && previous.xattrs === xattrs ? previous : withXattrList(makeNode(name, stat, { linkTarget, size: 0 }), xattrs);
+    } else {
+      const linkKey = stat.nlink > 1 ? identity(stat) : undefined;
+      const linked = linkKey === undefined ? undefined : this.hardlinks.get(linkKey);
+      let content: Id[];
+      let size: number;
+      if (linked !== undefined) {
+        ({ content, size } = linked);
+        this.bytesDone += size;
+        this.countFile(content, previous);
+      } else {
+        const reused = stamped && showsChanges ? this.reusableContent(stat, previous) : null;
+        if (reused === null) return null;
+        content = reused;
+        size = stat.size;
+        this.counts.filesUnchanged += 1;
+        this.bytesDone += size;
+        if (linkKey !== undefined) this.hardlinks.set(linkKey, { content, size });
+        this.progress(path);
+      }
+      node = stamped && previous.content === content && sameOtherMetadata(previous, stat, size) && previous.xattrs === xattrs
+        ? previous : withXattrList(makeNode(name, stat, { content, size }), xattrs);
+    }
+    this.options.onEntry?.({ path, type: node.type, status: entryStatus(node, previous), size: node.size });
+    return node;
   }
 
   /** Lists an entry left out (source path; a folder's ends with '/' and stands for everything below it). */
@@ -311,18 +395,34 @@ export class Walker {
    * index (a prune removed it).
    */
   private async unchangedContent(parent: SourceDir, path: string, name: string, stat: EntryStat, previous: Previous | undefined): Promise<Id[] | null> {
-    if (this.options.force === true || previous?.type !== 'file' || previous.content === undefined || previous.size !== stat.size) return null;
-    const content = previous.content;
-    if (!content.every((id) => this.writer.has(id))) return null;
-    if (this.options.source.metadataShowsChanges !== false) {
-      const same = previous.mtimeNs === stat.mtimeNs && previous.ctimeNs === stat.ctimeNs && previous.ino === stat.ino;
-      if (same) return content;
-    }
+    const byMetadata = this.unchangedByMetadata(stat, previous);
+    if (byMetadata !== null) return byMetadata;
+    const content = this.reusableContent(stat, previous);
+    if (content === null) return null;
     const digest = parent.digest;
     if (digest === undefined || content.length > 1) return null;
     if (content.length === 0) return stat.size === 0 ? content : null;
     const sum = await this.fromSource(path, () => digest.call(parent, name));
     return sum !== null && content[0] !== undefined && idEquals(sum, content[0]) ? content : null;
+  }
+
+  /** The parent's chunk list when it may be reused at all: no `force`, the parent's size, every chunk still indexed. */
+  private reusableContent(stat: EntryStat, previous: Previous | undefined): Id[] | null {
+    if (this.options.force === true || previous?.type !== 'file' || previous.content === undefined || previous.size !== stat.size) return null;
+    const content = previous.content;
+    for (const id of content) if (!this.writer.has(id)) return null;
+    return content;
+  }
+
+  /** The parent's chunk list when the file's size, mtime, ctime and inode are the parent's (and the source says they show a change). */
+  private unchangedByMetadata(stat: EntryStat, previous: Previous | undefined): Id[] | null {
+    if (this.options.source.metadataShowsChanges === false || previous === undefined || !this.sameChangeStamp(stat, previous)) return null;
+    return this.reusableContent(stat, previous);
+  }
+
+  /** The entry's mtime, ctime and inode are the parent's: what shows that it did not change. */
+  private sameChangeStamp(stat: EntryStat, previous: Previous): boolean {
+    return this.options.source.metadataShowsChanges !== false && previous.mtimeNs === stat.mtimeNs && previous.ctimeNs === stat.ctimeNs && previous.ino === stat.ino;
   }
 
   /** Runs a source operation; a CairnError from it becomes an `unreadable` warning and null. */
@@ -420,6 +520,7 @@ function sameNodes(nodes: readonly TreeNode[], others: Iterable<TreeNode>): bool
 }
 
 function sameNode(a: TreeNode, b: TreeNode): boolean {
+  if (a === b) return true;
   const keys = Object.keys(a) as (keyof TreeNode)[];
   if (keys.length !== Object.keys(b).length) return false;
   for (const key of keys) {
@@ -455,6 +556,19 @@ function sameContent(a: readonly Id[], b: readonly Id[]): boolean {
     const other = b[i];
     return other !== undefined && idEquals(id, other);
   });
+}
+
+/**
+ * True when `node`, whose type, mtime, ctime and inode are `stat`'s, records the rest of what
+ * `stat` says too, with `size` (a node of a file or symlink, nothing but its content or target besides).
+ */
+function sameOtherMetadata(node: TreeNode, stat: EntryStat, size: number): boolean {
+  return node.mode === stat.mode && node.uid === stat.uid && node.gid === stat.gid && node.nlink === stat.nlink && node.size === size
+    && node.dev === stat.dev && node.rdev === undefined && node.ref === undefined && node.subtree === undefined;
+}
+
+function withXattrList(node: TreeNode, xattrs: readonly Xattr[] | undefined): TreeNode {
+  return xattrs === undefined ? node : { ...node, xattrs };
 }
 
 function makeNode(name: string, stat: EntryStat, extra: { content?: Id[]; subtree?: Id; linkTarget?: string; size?: number; rdev?: number; ref?: FileRef }): TreeNode {

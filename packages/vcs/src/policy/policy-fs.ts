@@ -6,6 +6,10 @@ export interface PolicyFs {
   readdir(path: string): Promise<string[]>;
   /** The text of the file at the absolute path, or null when there is none. */
   readText(path: string): Promise<string | null>;
+  /** Optional: readdir without waiting (a walk's own listings): the policy then decides every entry without a promise. */
+  readdirSync?(path: string): string[];
+  /** Optional: readText without waiting, beside readdirSync. */
+  readTextSync?(path: string): string | null;
 }
 
 /** A PolicyFs over the local filesystem. */

@@ -25,6 +25,11 @@ export interface Policy {
   readonly root: string;
   /** The decision for `path` (relative to the root, '/'-separated), a file unless `kind` is 'dir'. */
   decide(path: string, kind?: 'file' | 'dir'): Promise<PolicyDecision>;
+  /**
+   * decide's answer without waiting, or undefined when it needs a folder listing or a .gitignore
+   * not read yet (decide reads them; after it, the entries of that folder are decided here).
+   */
+  decideNow(path: string, kind?: 'file' | 'dir'): PolicyDecision | undefined;
 }
 
 interface Glob {
@@ -67,26 +72,73 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   const secrets = picomatch([...(policyOptions.secrets ?? DEFAULT_SECRET_PATTERNS)], { dot: true, basename: true });
   const keepSecrets = policyOptions.keepIgnoredSecrets !== false;
   const gitignore = policyOptions.gitignore === false ? null : new GitignoreTree(fs, top);
-  const folderPresets = new Map<string, Promise<{ presets: StackPreset[]; names: string[] }>>();
+  type FolderPresets = { presets: StackPreset[]; names: string[] };
+  const folderPresets = new Map<string, Promise<FolderPresets>>();
+  /** The listings read so far, for decideNow. */
+  const knownPresets = new Map<string, FolderPresets>();
 
-  function presetsAt(folder: string) {
+  function presetsAt(folder: string): Promise<FolderPresets> {
     let found = folderPresets.get(folder);
     if (found === undefined) {
-      found = fs.readdir(folder === '' ? top : `${top}/${folder}`).then((names) => ({
-        names,
-        presets: presetsFor(names).filter((preset) => enabled.includes(preset.stack)),
-      }));
+      found = fs.readdir(folder === '' ? top : `${top}/${folder}`).then((names) => {
+        const known = { names, presets: presetsFor(names).filter((preset) => enabled.includes(preset.stack)) };
+        knownPresets.set(folder, known);
+        return known;
+      });
       folderPresets.set(folder, found);
     }
     return found;
   }
 
-  /** The outermost preset rule covering `path`, with the folder whose marker chose it. */
-  async function presetRule(path: string, isDir: boolean): Promise<{ rule: PresetRule; preset: StackPreset; folder: string; marker: string } | undefined> {
+  /** The presets of `folder` when known, read at once when the fs can (readdirSync). */
+  function presetsNow(folder: string): FolderPresets | undefined {
+    let known = knownPresets.get(folder);
+    if (known === undefined && fs.readdirSync !== undefined && !folderPresets.has(folder)) {
+      const names = fs.readdirSync(folder === '' ? top : `${top}/${folder}`);
+      known = { names, presets: presetsFor(names).filter((preset) => enabled.includes(preset.stack)) };
+      knownPresets.set(folder, known);
+      folderPresets.set(folder, Promise.resolve(known));
+    }
+    return known;
+  }
+
+  /** The folders whose markers may choose a preset for `path`: the root ('') and each folder above it. */
+  function foldersAbove(path: string): string[] {
+    const folders = [''];
+    for (let cut = path.indexOf('/'); cut >= 0; cut = path.indexOf('/', cut + 1)) folders.push(path.slice(0, cut));
+    return folders;
+  }
+
+  type ChainLink = { readonly depth: number; readonly folder: string; readonly known: FolderPresets };
+  /** For the entries of a folder: the folders from the root down to it that hold a preset, outermost first (once all of them are listed). */
+  const presetChains = new Map<string, readonly ChainLink[]>();
+
+  function presetChain(parent: string): readonly ChainLink[] | undefined {
+    let chain = presetChains.get(parent);
+    if (chain === undefined) {
+      const links: ChainLink[] = [];
+      const folders = parent === '' ? [''] : foldersAbove(`${parent}/`);
+      for (let depth = 0; depth < folders.length; depth++) {
+        const folder = folders[depth]!;
+        const known = presetsNow(folder);
+        if (known === undefined) return undefined;
+        if (known.presets.length > 0) links.push({ depth, folder, known });
+      }
+      chain = links;
+      presetChains.set(parent, chain);
+    }
+    return chain;
+  }
+
+  /** The outermost preset rule covering `path`, with the folder whose marker chose it; UNKNOWN when a folder above it was not listed yet. */
+  function presetRule(path: string, isDir: boolean): PresetHit | undefined | typeof UNKNOWN {
+    const cut = path.lastIndexOf('/');
+    const chain = presetChain(cut < 0 ? '' : path.slice(0, cut));
+    if (chain === undefined) return UNKNOWN;
+    if (chain.length === 0) return undefined;
     const segments = path.split('/');
-    for (let depth = 0; depth < segments.length; depth++) {
-      const folder = segments.slice(0, depth).join('/');
-      const { presets, names } = await presetsAt(folder);
+    for (const { depth, folder, known } of chain) {
+      const { presets, names } = known;
       for (const preset of presets) {
         const rule = matchRule(preset, segments.slice(depth), isDir);
         if (rule === undefined) continue;
@@ -107,12 +159,48 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     return undefined;
   }
 
+  /**
+   * The last folder whose entries nothing but their names decides (no glob, no preset, no
+   * .gitignore reaches them), so that its next entries are decided without a lookup: the walk
+   * decides a folder's entries one after another.
+   */
+  let plainFolder: string | null = null;
+
+  /** `path` is an entry of plainFolder (checked without making its folder's path). */
+  function inPlainFolder(path: string): boolean {
+    const folder = plainFolder;
+    if (folder === null) return false;
+    const n = folder.length;
+    if (n === 0) return !path.includes('/');
+    return path.length > n + 1 && path.charCodeAt(n) === 47 && path.startsWith(folder) && path.indexOf('/', n + 1) < 0;
+  }
+
+  function isPlain(parent: string): boolean {
+    return includes.length === 0 && excludes.length === 0 && presetChain(parent)?.length === 0 && (gitignore === null || gitignore.reachesNoEntryOf(parent));
+  }
+
   async function decide(path: string, kind: 'file' | 'dir' = 'file'): Promise<PolicyDecision> {
+    const now = decideNow(path, kind);
+    if (now !== undefined) return now;
+    // Reads what decideNow lacked: the listings of the folders above, and the .gitignore files that apply.
+    await Promise.all(foldersAbove(path).map((folder) => presetsAt(folder)));
+    await gitignore?.test(path, kind === 'dir');
+    return decideNow(path, kind) ?? Promise.reject(new Error(`decide: ${path} still undecided after its folders were read`));
+  }
+
+  function decideNow(path: string, kind: 'file' | 'dir' = 'file'): PolicyDecision | undefined {
     checkRelativePath(path, 'decide');
     if (kind !== 'file' && kind !== 'dir') throw new RangeError(`decide: kind must be 'file' or 'dir', got ${JSON.stringify(kind)}`);
     const isDir = kind === 'dir';
     if (path === '') return { class: 'source', action: 'store', reason: 'the root of the backup', rule: 'default' };
-    const preset = await presetRule(path, isDir);
+    const cut = path.lastIndexOf('/');
+    if (inPlainFolder(path) || isPlain(cut < 0 ? '' : path.slice(0, cut))) {
+      if (!inPlainFolder(path)) plainFolder = cut < 0 ? '' : path.slice(0, cut);
+      // What the rules below give when none reaches the folder: stored, classed by name.
+      return storedAs(isDir ? 'source' : classifyName(path.slice(cut + 1)));
+    }
+    const preset = presetRule(path, isDir);
+    if (preset === UNKNOWN) return undefined;
     const natural: FileClass = preset?.rule.class ?? (isDir ? 'source' : classifyName(path.slice(path.lastIndexOf('/') + 1)));
     const included = firstMatch(includes, path);
     if (included !== undefined) return { class: natural, action: 'store', reason: `included by the glob "${included.pattern}"`, rule: 'include' };
@@ -130,7 +218,8 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
       return { class: natural, action: 'skip', reason: what, rule: 'preset' };
     }
     if (gitignore !== null) {
-      const verdict = await gitignore.test(path, isDir);
+      const verdict = gitignore.testNow(path, isDir);
+      if (verdict === undefined) return undefined;
       if (verdict.ignored) {
         const by = `ignored by ${verdict.source ?? '.gitignore'} ("${verdict.pattern ?? ''}")`;
         if (keepSecrets && !isDir && secrets(path)) return { class: 'config', action: 'store', reason: `${by}, kept: a secret the remote does not have`, rule: 'secret' };
@@ -139,8 +228,31 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
         return { class: 'generated', action: 'skip', reason: by, rule: 'gitignore' };
       }
     }
-    return { class: natural, action: 'store', reason: `stored as ${natural}`, rule: 'default' };
+    return storedAs(natural);
   }
 
-  return { root: top, decide };
+  return { root: top, decide, decideNow };
 }
+
+/** A preset rule covering a path, with the folder whose marker chose it. */
+interface PresetHit {
+  readonly rule: PresetRule;
+  readonly preset: StackPreset;
+  readonly folder: string;
+  readonly marker: string;
+}
+
+const STORED_AS = new Map<FileClass, PolicyDecision>();
+
+/** The decision for an entry no rule claims (one object per class: most entries get it). */
+function storedAs(natural: FileClass): PolicyDecision {
+  let decision = STORED_AS.get(natural);
+  if (decision === undefined) {
+    decision = Object.freeze({ class: natural, action: 'store', reason: `stored as ${natural}`, rule: 'default' } as const);
+    STORED_AS.set(natural, decision);
+  }
+  return decision;
+}
+
+/** What decideNow's helpers answer when a listing or a .gitignore they need was not read yet. */
+const UNKNOWN = Symbol('unknown');

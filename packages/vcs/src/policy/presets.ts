@@ -48,11 +48,39 @@ export const STACK_PRESETS: readonly StackPreset[] = [
 /** Every stack name, in preset order. */
 export const STACK_NAMES: readonly StackName[] = STACK_PRESETS.map((preset) => preset.stack);
 
-const markerMatchers = STACK_PRESETS.map((preset) => ({ preset, test: picomatch(preset.markers as string[], { dot: true }) }));
+/** Characters that make a marker a glob rather than a plain name. */
+const GLOB_CHARS = /[*?[\]{}()!+@\\]/;
 
-/** The presets whose markers are among `names` (the entries of one folder). */
+/**
+ * How the markers are found in a listing, each name looked at once (a folder's every entry is
+ * listed): plain names by lookup, `*.ext` by the end of a name (what picomatch with `dot`
+ * matches for it: any name ending with `.ext`), any other glob by picomatch.
+ */
+const markerIndex = (() => {
+  const plain = new Map<string, StackPreset[]>();
+  const endings: { ending: string; preset: StackPreset }[] = [];
+  const globs: { test: (name: string) => boolean; preset: StackPreset }[] = [];
+  for (const preset of STACK_PRESETS) {
+    for (const marker of preset.markers) {
+      if (!GLOB_CHARS.test(marker)) plain.set(marker, [...(plain.get(marker) ?? []), preset]);
+      else if (marker.startsWith('*.') && !GLOB_CHARS.test(marker.slice(1)) && !marker.includes('/')) endings.push({ ending: marker.slice(1), preset });
+      else globs.push({ test: picomatch(marker, { dot: true }), preset });
+    }
+  }
+  return { plain, endings, globs };
+})();
+
+/** The presets whose markers are among `names` (the entries of one folder), in preset order. */
 export function presetsFor(names: readonly string[]): StackPreset[] {
-  return markerMatchers.filter(({ test }) => names.some((name) => test(name))).map(({ preset }) => preset);
+  const { plain, endings, globs } = markerIndex;
+  let found: Set<StackPreset> | undefined;
+  for (const name of names) {
+    const byName = plain.get(name);
+    if (byName !== undefined) for (const preset of byName) (found ??= new Set()).add(preset);
+    for (const { ending, preset } of endings) if (name.endsWith(ending)) (found ??= new Set()).add(preset);
+    for (const { test, preset } of globs) if (test(name)) (found ??= new Set()).add(preset);
+  }
+  return found === undefined ? [] : STACK_PRESETS.filter((preset) => found.has(preset));
 }
 
 /** The stacks whose markers are among `names` (the entries of one folder). */

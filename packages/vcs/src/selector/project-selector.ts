@@ -58,7 +58,8 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   const mode = options.vcs ?? 'full';
   const listings = new Map<string, readonly string[]>();
   const fs = walkedFs(listings);
-  const roots = options.roots.map((root) => ({ root, policy: policyFor(root, options.policy, fs) }));
+  // `below`: what the paths under the root start with (made once: rootOf runs for every entry).
+  const roots = options.roots.map((root) => ({ root, below: root === '/' ? '/' : `${root}/`, policy: policyFor(root, options.policy, fs) }));
   const policed = roots.some(({ policy }) => policy !== null);
   const scopes: Scope[] = [];
   const temporary: string[] = [];
@@ -73,7 +74,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
     return undefined;
   };
   const rootOf = (path: string): { root: string; policy: Policy | null } | undefined =>
-    roots.find(({ root }) => path === root || path.startsWith(root === '/' ? '/' : `${root}/`));
+    roots.find(({ root, below }) => path === root || path.startsWith(below));
 
   const addScope = async (copy: WorkingCopy, scopeMode: WorkingCopyMode, at: string): Promise<void> => {
     if (scopes.some((scope) => scope.copy.root === copy.root)) return;
@@ -120,7 +121,8 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       }
     },
 
-    async decide(path, type) {
+    // Synchronous once the policy knows the folder (see Policy.decideNow): a promise only for the first entries of a folder.
+    decide(path, type) {
       const scope = mode === 'off' ? undefined : scopeOf(path);
       const owner = rootOf(path);
       if (scope === undefined) return owner?.policy == null ? STORE : policyDecision(owner.policy, owner.root, path, type);
@@ -132,18 +134,8 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
         }
         return STORE; // the VCS folder and what it holds, in full mode
       }
-      const decision: RuledDecision = owner?.policy == null ? STORE : await policyDecision(owner.policy, owner.root, path, type);
-      // The user's own exclude globs win; presets and .gitignore never drop what the VCS tracks.
-      const byUser = decision.action === 'skip' && decision.rule === 'exclude';
-      if (type === 'file') {
-        if (byUser) return decision;
-        const ref = scope.mode === 'changes' ? scope.status.reference(rel) : null;
-        if (ref !== null) return { action: 'reference', ref: { id: ref.id, commit: ref.commit }, ...classOf(decision) };
-        if (decision.action === 'skip' && tracked(scope.status.lookup(rel).status)) return { action: 'store', ...classOf(decision) };
-        return decision;
-      }
-      if (type === 'dir' && decision.action === 'skip' && !byUser && trackedDirs(scope).has(rel)) return { action: 'store', ...classOf(decision) };
-      return decision;
+      const ruled = owner?.policy == null ? STORE : policyDecision(owner.policy, owner.root, path, type);
+      return ruled instanceof Promise ? ruled.then((decision) => inScope(scope, rel, type, decision)) : inScope(scope, rel, type, ruled);
     },
 
     async finish() {
@@ -166,6 +158,21 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   };
 }
 
+/** The decision for the entry `rel` of a working copy's scope, from its policy's `decision`. */
+function inScope(scope: Scope, rel: string, type: NodeType, decision: RuledDecision): EntryDecision {
+  // The user's own exclude globs win; presets and .gitignore never drop what the VCS tracks.
+  const byUser = decision.action === 'skip' && decision.rule === 'exclude';
+  if (type === 'file') {
+    if (byUser) return decision;
+    const ref = scope.mode === 'changes' ? scope.status.reference(rel) : null;
+    if (ref !== null) return { action: 'reference', ref: { id: ref.id, commit: ref.commit }, ...classOf(decision) };
+    if (decision.action === 'skip' && tracked(scope.status.lookup(rel).status)) return { action: 'store', ...classOf(decision) };
+    return decision;
+  }
+  if (type === 'dir' && decision.action === 'skip' && !byUser && trackedDirs(scope).has(rel)) return { action: 'store', ...classOf(decision) };
+  return decision;
+}
+
 function policyFor(root: string, choose: ProjectSelectorOptions['policy'], fs: PolicyFs): Policy | null {
   const options = choose?.(root) ?? null;
   return options === null ? null : createPolicy(root, { ...options, fs });
@@ -177,38 +184,50 @@ function policyFor(root: string, choose: ProjectSelectorOptions['policy'], fs: P
  * the listing has one.
  */
 function walkedFs(listings: ReadonlyMap<string, readonly string[]>): PolicyFs {
-  return {
-    readdir: async (path) => {
-      const known = listings.get(path);
-      if (known !== undefined) return [...known];
-      try {
-        return readdirSync(path);
-      } catch {
-        return [];
-      }
-    },
-    readText: async (path) => {
-      if (listings.get(dirname(path))?.includes(basename(path)) === false) return null;
-      try {
-        return readFileSync(path, 'utf8');
-      } catch {
-        return null;
-      }
-    },
+  const readdirNow = (path: string): string[] => {
+    const known = listings.get(path);
+    if (known !== undefined) return [...known];
+    try {
+      return readdirSync(path);
+    } catch {
+      return [];
+    }
   };
+  const readTextNow = (path: string): string | null => {
+    if (listings.get(dirname(path))?.includes(basename(path)) === false) return null;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  // All synchronous (see createLocalSource): the policy decides every entry without a promise.
+  return { readdir: async (path) => readdirNow(path), readText: async (path) => readTextNow(path), readdirSync: readdirNow, readTextSync: readTextNow };
 }
 
 /** An EntryDecision with the policy rule that made it. */
 type RuledDecision = EntryDecision & { readonly rule?: PolicyDecision['rule'] };
 
-/** A policy's decision as an EntryDecision, with the rule that made it. */
-async function policyDecision(policy: Policy, root: string, path: string, type: NodeType): Promise<RuledDecision> {
+/** A policy's decision as an EntryDecision, with the rule that made it: at once when the policy knows it (decideNow), else a promise. */
+function policyDecision(policy: Policy, root: string, path: string, type: NodeType): RuledDecision | Promise<RuledDecision> {
   if (path === root) return STORE;
   const rel = path.slice(root === '/' ? 1 : root.length + 1);
-  const decision = await policy.decide(rel, type === 'dir' ? 'dir' : 'file');
-  return decision.action === 'skip'
-    ? { action: 'skip', class: decision.class, reason: decision.reason, rule: decision.rule }
-    : { action: 'store', class: decision.class };
+  const kind = type === 'dir' ? 'dir' : 'file';
+  const now = policy.decideNow(rel, kind);
+  return now === undefined ? policy.decide(rel, kind).then(ruledDecision) : ruledDecision(now);
+}
+
+const STORE_CLASS = new Map<string, RuledDecision>();
+
+function ruledDecision(decision: PolicyDecision): RuledDecision {
+  if (decision.action === 'skip') return { action: 'skip', class: decision.class, reason: decision.reason, rule: decision.rule };
+  // One object per class: most entries are stored.
+  let stored = STORE_CLASS.get(decision.class);
+  if (stored === undefined) {
+    stored = Object.freeze({ action: 'store', class: decision.class });
+    STORE_CLASS.set(decision.class, stored);
+  }
+  return stored;
 }
 
 function classOf(decision: EntryDecision): { class?: string } {
