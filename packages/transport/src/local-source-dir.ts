@@ -1,7 +1,6 @@
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
-import { isMainThread } from 'node:worker_threads';
 import { fromSystemError, nameFromBytes } from '@cairn/core';
 import type { DirEntry, EntryStat, SourceDir, Xattr } from '@cairn/core';
 import { nodeTypeOf, toEntryStat } from './entry-stat.js';
@@ -147,59 +146,22 @@ function listNames(path: string, at: string): string[] {
   }
 }
 
-/** process.chdir works here (the main thread; a worker's would throw). */
-const mayChangeFolder = isMainThread && typeof process.chdir === 'function';
-
 /**
  * The lstat of each of `names` in the open folder `self` (/proc/self/fd/<fd>), or the CairnError
- * it gave. Where it can, the process steps into the folder (chdir to /proc/self/fd/<fd>, which
- * is the open folder itself whatever happened to its path) and lstats each name relative to it,
- * then steps back into the folder it was in (kept open meanwhile, so a renamed one too): the
- * same entries as /proc/self/fd/<fd>/<name> reaches, without the kernel resolving that path for
- * every entry (most of an lstat's cost there). Nothing else runs while it is in the folder: the
- * calls are synchronous, and nothing of a backup uses relative paths in other threads. Where it
- * cannot (a worker thread, the current folder not readable), each name goes through `self`.
+ * it gave, with synchronous calls: the same entries /proc/self/fd/<fd>/<name> reaches whatever
+ * happened to the folder's path. (Stepping into the folder with chdir would save the kernel that
+ * path per entry, but the current folder is the whole process's: an embedding program's
+ * relative paths, in other threads, would go astray meanwhile.)
  */
 function statEntries(path: string, self: string, names: readonly string[]): DirEntry[] {
-  const back = stepInto(self);
-  try {
-    return names.map((name): DirEntry => {
-      const entryPath = path.endsWith('/') ? `${path}${name}` : `${path}/${name}`; // a listed name: plain, no posix.join needed
-      try {
-        return { name, stat: toEntryStat(lstatSync(fsPath(back === null ? `${self}/${name}` : name), { bigint: true }), entryPath) };
-      } catch (error) {
-        return { name, error: fromSystemError(error, entryPath) };
-      }
-    });
-  } finally {
-    if (back !== null) stepBack(back);
-  }
-}
-
-/** Makes `folder` the current folder; returns a descriptor of the one before, or null (nothing changed) when it cannot. */
-function stepInto(folder: string): number | null {
-  if (!mayChangeFolder) return null;
-  let back: number;
-  try {
-    back = openSync('.', constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
-  } catch {
-    return null;
-  }
-  try {
-    process.chdir(folder);
-  } catch {
-    closeSync(back);
-    return null;
-  }
-  return back;
-}
-
-function stepBack(back: number): void {
-  try {
-    process.chdir(`/proc/self/fd/${back}`);
-  } finally {
-    closeSync(back);
-  }
+  return names.map((name): DirEntry => {
+    const entryPath = path.endsWith('/') ? `${path}${name}` : `${path}/${name}`; // a listed name: plain, no posix.join needed
+    try {
+      return { name, stat: toEntryStat(lstatSync(fsPath(`${self}/${name}`), { bigint: true }), entryPath) };
+    } catch (error) {
+      return { name, error: fromSystemError(error, entryPath) };
+    }
+  });
 }
 
 function lstatEntry(path: string, at: string): EntryStat {
