@@ -5,6 +5,7 @@ import type { ChangeSummary } from './apply-change.js';
 import { diskUsage } from './disk-usage.js';
 import { rotate } from './rotate.js';
 import type { Measured } from './run-measured.js';
+import { warmPageCache } from './page-cache.js';
 import { runTool } from './run-tool.js';
 import type { RunSettings } from './run-tool.js';
 import { createStepGuard } from './step-guard.js';
@@ -102,6 +103,8 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       });
     const backupPhase = async (phase: Phase): Promise<void> => {
       for (const driver of order) {
+        // Every tool starts from a warm page cache (borg drops what it read), unless each measured command drops it.
+        if (!options.settings.dropCaches) await warmPageCache(path);
         await measure(phase, driver, async () => {
           const run = await runTool(driver, `${phase} backup`, driver.backup([path], phase), options.settings);
           return { ...figures(run), repoBytes: await diskUsage(driver.repo) };
