@@ -13,7 +13,26 @@ function slowBackend(delayMs: number, failAt = 0): { backend: Backend; most: () 
   let running = 0;
   let most = 0;
   let writes = 0;
-  const backend: Backend = {
+  const backend = withWrite(inner, async (type, name, data) => {
+    if (type !== 'data') return inner.write(type, name, data);
+    writes += 1;
+    const mine = writes;
+    running += 1;
+    most = Math.max(most, running);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (mine === failAt) throw new CairnError('ERR_IO', `write ${mine} failed on purpose`);
+      await inner.write(type, name, data);
+    } finally {
+      running -= 1;
+    }
+  });
+  return { backend, most: () => most, dataWrites: () => writes };
+}
+
+/** `inner` with its writes going through `write` (every other call passed on). */
+function withWrite(inner: Backend, write: Backend['write']): Backend {
+  return {
     ...inner,
     location: inner.location,
     create: () => inner.create(),
@@ -21,22 +40,8 @@ function slowBackend(delayMs: number, failAt = 0): { backend: Backend; most: () 
     stat: (type, name) => inner.stat(type, name),
     list: (type) => inner.list(type),
     remove: (type, name) => inner.remove(type, name),
-    async write(type, name, data) {
-      if (type !== 'data') return inner.write(type, name, data);
-      writes += 1;
-      const mine = writes;
-      running += 1;
-      most = Math.max(most, running);
-      try {
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        if (mine === failAt) throw new CairnError('ERR_IO', `write ${mine} failed on purpose`);
-        await inner.write(type, name, data);
-      } finally {
-        running -= 1;
-      }
-    },
+    write,
   };
-  return { backend, most: () => most, dataWrites: () => writes };
 }
 
 /** Adds `blobs` distinct data blobs of 64 KiB each (two to a pack of 128 KiB). */
@@ -88,23 +93,14 @@ describe('the pack writer bounds its buffers', () => {
   it('holds at most parallelWrites data pack buffers, however many callers add at once', async () => {
     const inner = createMemoryBackend();
     const buffers = new Set<ArrayBufferLike>();
-    const backend: Backend = {
-      ...inner,
-      location: inner.location,
-      create: () => inner.create(),
-      read: (type, name, range) => inner.read(type, name, range),
-      stat: (type, name) => inner.stat(type, name),
-      list: (type) => inner.list(type),
-      remove: (type, name) => inner.remove(type, name),
-      async write(type, name, data) {
-        if (type === 'data') {
-          const first = Array.isArray(data) ? (data as readonly Uint8Array[])[0] : (data as Uint8Array);
-          if (first !== undefined) buffers.add(first.buffer);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        await inner.write(type, name, data);
-      },
-    };
+    const backend = withWrite(inner, async (type, name, data) => {
+      if (type === 'data') {
+        const first = Array.isArray(data) ? (data as readonly Uint8Array[])[0] : (data as Uint8Array);
+        if (first !== undefined) buffers.add(first.buffer);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await inner.write(type, name, data);
+    });
     const writer = createPackWriter(backend, { packSize: 128 * 1024, parallelWrites: 2 });
     // Three callers at once, as the compression pool's batches store their blobs.
     await Promise.all([0, 1, 2].map((caller) => (async () => {
