@@ -5,23 +5,31 @@ import { describe, expect, it } from 'vitest';
 import { blobId } from '@cairn/chunker';
 import type { Id } from '@cairn/core';
 import { decodeBlob, loadZstd } from '@cairn/pack';
-import type { EncodedBlob } from '@cairn/pack';
+import type { EncodedBlob, ZstdCodec } from '@cairn/pack';
 import { createCompressPool } from '../src/write/compress-pool.js';
+import type { CompressPool } from '../src/write/compress-pool.js';
 import { seededBytes, tempDir } from './helpers.js';
+
+/** A pool of two threads (zstd level 3) that keeps a copy of every blob it stores, by hex id. */
+function storingPool(zstd: ZstdCodec, recycle: boolean): { pool: CompressPool; stored: Map<string, EncodedBlob> } {
+  const stored = new Map<string, EncodedBlob>();
+  const pool = createCompressPool({
+    codec: 'zstd',
+    level: 3,
+    zstd,
+    threads: 2,
+    ...(recycle ? { recycle: true } : {}),
+    store: async (_id, hex, blob) => {
+      stored.set(hex, { ...blob, data: blob.data.slice() });
+    },
+  });
+  return { pool, stored };
+}
 
 describe('the compression pool', () => {
   it('compresses in worker threads that load from source (no build needed) and hands back every blob intact', { timeout: 60_000 }, async () => {
     const zstd = await loadZstd();
-    const stored = new Map<string, EncodedBlob>();
-    const pool = createCompressPool({
-      codec: 'zstd',
-      level: 3,
-      zstd,
-      threads: 2,
-      store: async (_id, hex, blob) => {
-        stored.set(hex, { ...blob, data: blob.data.slice() });
-      },
-    });
+    const { pool, stored } = storingPool(zstd, false);
     // 12 MiB: three full batches, so the threads start; half the blobs compress well, half not at all.
     const blobs = new Map<string, Buffer>();
     for (let i = 0; i < 48; i += 1) {
@@ -45,17 +53,7 @@ describe('the compression pool', () => {
 
   it('compresses each batch in its own buffer and reuses at most threads + 2 of them however many batches pass', { timeout: 60_000 }, async () => {
     const zstd = await loadZstd();
-    const stored = new Map<string, EncodedBlob>();
-    const pool = createCompressPool({
-      codec: 'zstd',
-      level: 3,
-      zstd,
-      threads: 2,
-      recycle: true,
-      store: async (_id, hex, blob) => {
-        stored.set(hex, { ...blob, data: blob.data.slice() });
-      },
-    });
+    const { pool, stored } = storingPool(zstd, true);
     // 40 MiB in 256 KiB blobs: ten batches of 4 MiB; every third blob does not compress.
     const blobs = new Map<string, Uint8Array>();
     for (let i = 0; i < 160; i += 1) {
