@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { seededBytes } from '../../../packages/repository/test/helpers.js';
-import { cairn, tempDir } from './run-cli.js';
+import { cairn, expectAllOrNothing, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
 /** Remote repositories are always encrypted: every run gives the password. */
@@ -52,7 +52,7 @@ describe('rclone: repositories', () => {
     expect(noRclone.stderr).toContain('"rclone" is not installed (not found on PATH)');
   });
 
-  it('rclone killed mid-backup: a clear error, no snapshot, and the next backup completes', async () => {
+  it('rclone killed mid-backup: a clear error and no snapshot (or, killed after the snapshot landed, a backup that stands), and the next backup completes', async () => {
     const home = await tempDir();
     const folder = join(home, 'repo');
     const wrapper = await rcloneWrapper(home);
@@ -72,13 +72,11 @@ describe('rclone: repositories', () => {
       }
     }
     expect(killed).toBe(true);
-    const failed = await backup;
-    expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/^cairn: rclone::local:.*: rclone serve restic was killed \(SIGKILL\)/m);
-    expect(await readdir(join(folder, 'snapshots'))).toEqual([]);
+    // On a loaded machine the kill can come after the snapshot landed: then the backup stands.
+    const stored = await expectAllOrNothing(await backup, folder, /^cairn: rclone::local:.*: rclone serve restic was killed \(SIGKILL\)/m);
     ok(await cairn(['--repo', folder, 'check'], { home, env: PW }));
     ok(await cairn(['--repo', repo, 'backup', src], { home, env: { ...PW, RCLONE_CONFIG: '/dev/null' } }));
-    expect(await readdir(join(folder, 'snapshots'))).toHaveLength(1);
+    expect(await readdir(join(folder, 'snapshots'))).toHaveLength(stored + 1);
     ok(await cairn(['--repo', folder, 'check', '--read-data'], { home, env: PW }));
   });
 });

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { watchChild } from '../../../packages/repository/test/lifecycle-helpers.js';
 import type { ChildRun } from '../../../packages/repository/test/lifecycle-helpers.js';
 
@@ -95,4 +95,24 @@ export function jsonError(stderr: string): { readonly type: 'error'; readonly er
   const last = jsonLines(stderr).at(-1);
   if (last?.type !== 'error') throw new Error(`the last line of stderr is not an error line: ${stderr}`);
   return last as never;
+}
+
+/**
+ * A backup whose storage was killed under it either failed and stored nothing (exit 1, `failure`
+ * on stderr, no snapshot), or, when the kill came after its snapshot landed (a loaded machine),
+ * stands: exit 0, one snapshot, at most a warning that its lease file was left. Returns how many
+ * snapshots `repoFolder` holds.
+ */
+export async function expectAllOrNothing(run: Run, repoFolder: string, failure: RegExp): Promise<number> {
+  const stored = (await readdir(join(repoFolder, 'snapshots'))).length;
+  if (run.code === 0) {
+    expect(stored).toBe(1);
+    expect(run.stderr).not.toMatch(/^cairn:/m);
+    if (run.stderr.includes('locks/')) expect(run.stderr).toMatch(/^warning: the lease file locks\/lease-\S+ could not be removed/m);
+  } else {
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(failure);
+    expect(stored).toBe(0);
+  }
+  return stored;
 }

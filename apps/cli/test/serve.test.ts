@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import bcrypt from 'bcryptjs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { seededBytes } from '../../../packages/repository/test/helpers.js';
-import { cairn, jsonLines, jsonSummary, startCli, tempDir } from './run-cli.js';
+import { cairn, expectAllOrNothing, jsonLines, jsonSummary, startCli, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
 /** Remote repositories are always encrypted: every run gives the password. */
@@ -151,15 +151,13 @@ describe('cairn serve', () => {
       await sleep(10);
     }
     first.run.child.kill('SIGKILL');
-    const failed = await backup.done;
-    expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/^cairn: .*(ECONNREFUSED|socket hang up|ECONNRESET|closed before)/m);
-    expect(await readdir(join(folder, 'snapshots'))).toEqual([]);
+    // On a loaded machine the kill can come after the snapshot landed: then the backup stands.
+    const stored = await expectAllOrNothing(await backup.done, folder, /^cairn: .*(ECONNREFUSED|socket hang up|ECONNRESET|closed before)/m);
     ok(await cairn(['--repo', folder, 'check'], { home, env: PW }));
     const second = await serve(folder);
     ok(await cairn(['--repo', `rest:${second.url}`, 'backup', src], { home, env: PW }));
     await second.stop();
-    expect(await readdir(join(folder, 'snapshots'))).toHaveLength(1);
+    expect(await readdir(join(folder, 'snapshots'))).toHaveLength(stored + 1);
     expect((await readdir(folder, { recursive: true })).filter((p) => p.includes('.tmp-'))).toEqual([]);
     ok(await cairn(['--repo', folder, 'check', '--read-data'], { home, env: PW }));
   });

@@ -4,7 +4,11 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { CairnError } from '@cairn/core';
+import { backup, listSnapshots, openRepository } from '@cairn/repository';
+import type { BackupWarning } from '@cairn/repository';
 import { forget, prune } from '@cairn/repository/maintenance';
+import { createLocalBackend, createLocalSource } from '@cairn/transport';
 import { acquireExclusiveLock, acquireLease, CLOCK_SKEW_MS, holdLock, lockState, readLocks, unlock } from '@cairn/repository/locks';
 import { tempDir } from './helpers.js';
 import { backupDir, packFiles, reopen, smallRepo, writeFiles } from './lifecycle-helpers.js';
@@ -177,6 +181,33 @@ describe('locks', () => {
     expect((await packFiles(work)).length).toBe(before - sweep.deleted.packs);
     await sleep(1600); // the next refresh finds its file gone, and packs it knows of gone too
     await expect(lease.release()).rejects.toMatchObject({ code: 'ERR_LOCKED', message: expect.stringMatching(/lease on .* was lost \(its lock file was removed .*\), and a prune removed \d+ pack\(s\) this backup relies on/) });
+  });
+
+  it('a backup whose lease file cannot be removed at the end keeps its snapshot and warns: a failure would say nothing was stored', async () => {
+    const work = await tempDir();
+    await smallRepo(work);
+    await writeFiles(join(work, 'src'), 1, 3);
+    const local = createLocalBackend(join(work, 'repo'));
+    // The storage goes away as the backup ends: removing its lease file fails, as a killed server would make it.
+    const gone = new Proxy(local, {
+      get: (target, key, receiver) => key === 'remove'
+        ? async (type: string, name: string) => {
+          if (type === 'lock') throw new CairnError('ERR_TRANSIENT', `DELETE locks/${name}: connection refused`);
+          return target.remove(type as never, name);
+        }
+        : Reflect.get(target, key, receiver) as unknown,
+    });
+    const warnings: BackupWarning[] = [];
+    const result = await backup(await openRepository(gone), { source: createLocalSource(), paths: [join(work, 'src')], onWarning: (w) => warnings.push(w) });
+    const lockWarning = { kind: 'lock', path: local.location, message: expect.stringMatching(/^the lease file locks\/lease-[0-9a-f]+-0 could not be removed \(DELETE locks\/lease-.*connection refused\); it is ignored once stale/) };
+    expect(warnings).toEqual([lockWarning]);
+    expect(result).toMatchObject({ partial: false, warnings: [lockWarning] });
+    const again = await reopen(work);
+    expect((await listSnapshots(again)).snapshots.map((s) => s.id)).toEqual([result.id]);
+    expect(await lockNames(work)).toEqual([expect.stringMatching(/^lease-/)]);
+    // Without a listener (a read, here) the same failure still fails the call.
+    const lease = await acquireLease(await openRepository(gone));
+    await expect(lease.release()).rejects.toMatchObject({ code: 'ERR_TRANSIENT' });
   });
 
   it('writes locks into a repository without a locks/ folder (copied by git) and treats unreadable lock files as stale', async () => {

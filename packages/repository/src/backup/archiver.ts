@@ -59,7 +59,16 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   await repo.backend.removeStaleTemporaries?.(); // what killed writers left (docs/FORMAT.md, "Layout")
   // The quota prunes outside the lease: a prune deletes nothing while a lease is live.
   const before = await quotaBeforeBackup(repo, options);
-  const result = await withLease(repo, { purpose: 'backup', ...(options.signal === undefined ? {} : { signal: options.signal }) }, () => runBackup(repo, options));
+  // The snapshot is written once runBackup returns: a lease file the storage no longer lets us
+  // remove is a warning then, not a failure (exit 1 would say nothing was stored).
+  const leftBehind: BackupWarning[] = [];
+  const onLeftBehind = (message: string): void => {
+    const warning: BackupWarning = { kind: 'lock', path: repo.backend.location, message };
+    leftBehind.push(warning);
+    options.onWarning?.(warning);
+  };
+  const leased = await withLease(repo, { purpose: 'backup', onLeftBehind, ...(options.signal === undefined ? {} : { signal: options.signal }) }, () => runBackup(repo, options));
+  const result = leftBehind.length === 0 ? leased : { ...leased, warnings: [...leased.warnings, ...leftBehind] };
   const after = await quotaAfterBackup(repo, result.id);
   if (before === null || after === null) return result;
   return { ...result, quota: { ...after, sizeBefore: before.sizeBefore, forgotten: [...before.forgotten, ...after.forgotten], freed: before.freed + after.freed } };

@@ -4,8 +4,12 @@ import type { CompressionMode } from '../write/compression.js';
 import type { QuotaResult } from '../maintenance/quota.js';
 import type { ExcludeOptions } from './exclusions.js';
 
-/** Why a backup warned about an entry; `vcs`: a working copy's VCS state a `--vcs changes` backup cannot keep (an hg merge in progress…). */
-export type BackupWarningKind = 'unreadable' | 'changed' | 'special' | 'vcs';
+/**
+ * Why a backup warned about an entry; `vcs`: a working copy's VCS state a `--vcs changes` backup
+ * cannot keep (an hg merge in progress…); `lock`: the snapshot was written but the backup's lease
+ * file could not be removed afterwards (its path is the repository's location).
+ */
+export type BackupWarningKind = 'unreadable' | 'changed' | 'special' | 'vcs' | 'lock';
 
 /** Something a backup could not store exactly; `unreadable` and `changed` make it partial. */
 export interface BackupWarning {

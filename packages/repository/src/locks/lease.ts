@@ -13,12 +13,21 @@ export interface LeaseOptions {
   /** How often to look again while a prune is deleting (default 200 ms). */
   readonly pollMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Called instead of failing when the work succeeded but the lease file could not be removed
+   * (the storage went away at the very end): the work's result stands, and the file left behind
+   * is ignored once stale, or removed by the next locker on this host. Without it, that fails.
+   */
+  readonly onLeftBehind?: (message: string) => void;
 }
 
 /** A shared lease on a repository: while it is held, no prune deletes a pack. */
 export interface Lease {
-  /** Removes the lease; throws ERR_LOCKED when it was lost and a prune removed data this process used. */
-  release(): Promise<void>;
+  /**
+   * Removes the lease; throws ERR_LOCKED when it was lost and a prune removed data this process used.
+   * When only the removal of the lease file failed, `onLeftBehind` (if given) hears of it instead.
+   */
+  release(onLeftBehind?: (message: string) => void): Promise<void>;
 }
 
 /**
@@ -56,18 +65,26 @@ export async function acquireLease(repo: LeasedRepository, options: LeaseOptions
     throw error;
   }
   return {
-    async release() {
+    async release(onLeftBehind) {
       const overdue = held.overdue();
-      await held.release();
+      let left: unknown;
+      try {
+        await held.release();
+      } catch (error) {
+        left = error;
+      }
       if (overdue) await onLost('it was not refreshed in time');
       if (broken !== undefined) throw broken;
+      if (left === undefined) return;
+      if (onLeftBehind === undefined) throw left;
+      onLeftBehind(`the lease file locks/${held.name} could not be removed (${left instanceof Error ? left.message : String(left)}); it is ignored once stale, and \`cairn unlock\` removes it`);
     },
   };
 }
 
 /** Runs `work` holding a lease (see acquireLease), and releases it however `work` ends. */
 export async function withLease<T>(repo: LeasedRepository, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
-  return runLeased(await acquireLease(repo, options), work);
+  return runLeased(await acquireLease(repo, options), options, work);
 }
 
 /**
@@ -77,7 +94,7 @@ export async function withLease<T>(repo: LeasedRepository, options: LeaseOptions
  */
 export async function withReadLease<T>(repo: LeasedRepository, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
   const lease = await acquireReadLease(repo, options.purpose ?? 'read', options);
-  return lease === null ? work() : runLeased(lease, work);
+  return lease === null ? work() : runLeased(lease, options, work);
 }
 
 /** The lease of withReadLease, or null when the repository's locks/ cannot be written. */
@@ -90,7 +107,7 @@ export async function acquireReadLease(repo: LeasedRepository, purpose: string, 
   }
 }
 
-async function runLeased<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
+async function runLeased<T>(lease: Lease, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
   let result: T;
   try {
     result = await work();
@@ -98,7 +115,7 @@ async function runLeased<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
     await lease.release().catch(() => undefined);
     throw error;
   }
-  await lease.release();
+  await lease.release(options.onLeftBehind);
   return result;
 }
 
