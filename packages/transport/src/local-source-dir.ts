@@ -59,7 +59,7 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
   return {
     path,
     names: async () => listNames(path, self),
-    entries: async () => statEntries(path, self, listNames(path, self)),
+    entries: async () => statEntries(path, self, listNames(path, self), expected),
     async lstat(name) {
       const entry = child(name);
       return lstatEntry(entry.path, entry.at);
@@ -147,21 +147,49 @@ function listNames(path: string, at: string): string[] {
 }
 
 /**
- * The lstat of each of `names` in the open folder `self` (/proc/self/fd/<fd>), or the CairnError
- * it gave, with synchronous calls: the same entries /proc/self/fd/<fd>/<name> reaches whatever
- * happened to the folder's path. (Stepping into the folder with chdir would save the kernel that
- * path per entry, but the current folder is the whole process's: an embedding program's
+ * The lstat of each of `names` in the open folder `self` (/proc/self/fd/<fd>, the folder
+ * `expected` describes), or the CairnError it gave, with synchronous calls.
+ *
+ * The lstats go by the folder's own path when that path leads to the open folder before and
+ * after them (same device and inode): a path walk from "/" costs the kernel less than one through
+ * /proc/self/fd (a no-op backup's largest single cost). When the folder was moved or swapped in
+ * the meantime they are taken again through `self`, which reaches the open folder whatever
+ * happened to its path. A swap and a swap back between the two checks could still give an entry
+ * of another folder its stat: that stat matches the parent snapshot's entry only if it is the
+ * same inode, and a file is read through `self` and checked against its stat, so the worst it
+ * can cause is a "replaced while read" warning. (Stepping into the folder with chdir would
+ * save the path walk too, but the current folder is the whole process's: an embedding program's
  * relative paths, in other threads, would go astray meanwhile.)
  */
-function statEntries(path: string, self: string, names: readonly string[]): DirEntry[] {
+function statEntries(path: string, self: string, names: readonly string[], expected: EntryStat): DirEntry[] {
+  const prefix = path.endsWith('/') ? path : `${path}/`;
+  if (leadsTo(path, expected)) {
+    const direct = statAll(prefix, prefix, names);
+    if (leadsTo(path, expected)) return direct;
+  }
+  return statAll(prefix, `${self}/`, names);
+}
+
+/** Each of `names` lstat-ed at `at + name` (named `prefix + name`: a listed name is plain, no posix.join needed). */
+function statAll(prefix: string, at: string, names: readonly string[]): DirEntry[] {
   return names.map((name): DirEntry => {
-    const entryPath = path.endsWith('/') ? `${path}${name}` : `${path}/${name}`; // a listed name: plain, no posix.join needed
+    const entryPath = `${prefix}${name}`;
     try {
-      return { name, stat: toEntryStat(lstatSync(fsPath(`${self}/${name}`), { bigint: true }), entryPath) };
+      return { name, stat: toEntryStat(lstatSync(fsPath(`${at}${name}`), { bigint: true }), entryPath) };
     } catch (error) {
       return { name, error: fromSystemError(error, entryPath) };
     }
   });
+}
+
+/** True when `path` (not followed if a symlink) is the folder `expected` describes. */
+function leadsTo(path: string, expected: EntryStat): boolean {
+  try {
+    const stats = lstatSync(fsPath(path), { bigint: true });
+    return stats.isDirectory() && stats.dev === expected.dev && stats.ino === expected.ino;
+  } catch {
+    return false;
+  }
 }
 
 function lstatEntry(path: string, at: string): EntryStat {

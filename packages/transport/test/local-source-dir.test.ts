@@ -136,6 +136,30 @@ describe.runIf(process.platform === 'linux')('the local SourceDir through its de
     }
   });
 
+  it('lists from the folder it opened when a folder with the same names took its path, or the path of a folder above it', async () => {
+    const { src } = await layout();
+    const path = join(src, 'd');
+    const d: SourceDir = openLocalDir(path, await source.lstat(path), 'descriptor');
+    const sub = await d.openDir('sub', await d.lstat('sub'));
+    try {
+      const before = await d.entries!.call(d);
+      const deepBefore = await sub.entries!.call(sub);
+      // A look-alike: the same names by the same paths, other inodes.
+      await rename(src, `${src}.moved`);
+      await mkdir(join(src, 'd', 'sub'), { recursive: true });
+      await writeFile(join(src, 'd', 'inside.txt'), 'look-alike\n');
+      await writeFile(join(src, 'd', 'sub', 'deep.txt'), 'look-alike\n');
+      expect((await source.lstat(join(src, 'd', 'inside.txt'))).ino).not.toBe(before.find((e) => e.name === 'inside.txt')?.stat?.ino);
+      const after = await d.entries!.call(d);
+      expect(after.map((entry) => [entry.name, entry.stat?.ino, entry.stat?.size])).toEqual(before.map((entry) => [entry.name, entry.stat?.ino, entry.stat?.size]));
+      const deepAfter = await sub.entries!.call(sub);
+      expect(deepAfter.map((entry) => [entry.name, entry.stat?.ino])).toEqual(deepBefore.map((entry) => [entry.name, entry.stat?.ino]));
+    } finally {
+      await sub.close();
+      await d.close();
+    }
+  });
+
   it('is what createLocalSource opens', async () => {
     const { src, outside } = await layout();
     const path = join(src, 'd');
