@@ -1,10 +1,13 @@
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FLOOR_ROWS, walkMismatch } from '../src/floor.js';
+import { checkTmpfs } from '../src/target-dir.js';
 import type { FloorSample } from '../src/floor.js';
 import { bench, tableRow } from './run-bench.js';
 import { tempDir } from './temp-dir.js';
+
+const shmIsTmpfs = await checkTmpfs().then(() => true, () => false);
 
 interface FloorJson {
   corpus: { entries: number; bytes: number };
@@ -95,6 +98,21 @@ describe('cairn-bench floor', () => {
     const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson;
     expect(out.samples.map((s) => s.row)).toEqual(['node-walk', 'node', 'node-worker', 'cairn-help']);
     expect(out.samples[0]!.count!.entries).toBe(tree.entries);
+  });
+
+  it.skipIf(!shmIsTmpfs)('with --target-tmpfs writes the restore floors under /dev/shm and removes them', async () => {
+    const dir = await tempDir();
+    const corpus = join(dir, 'corpus');
+    makeTree(corpus);
+    const json = join(dir, 'floor.json');
+    const run = await bench(['floor', '--corpus', corpus, '--reps', '1', '--work', join(dir, 'work'), '--json', json, '--target-tmpfs', '--no-install']);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson & { target: { tmpfs: boolean; dir: string } };
+    expect(out.target.tmpfs).toBe(true);
+    expect(out.target.dir.startsWith('/dev/shm/cairn-bench-')).toBe(true);
+    expect(run.stdout).toContain(`restore floors on tmpfs (${out.target.dir})`);
+    expect(tableRow(run.stdout, 'restore floor: tar -c → tar -xp')![1]).toMatch(/^\d+\.\d+ s$/);
+    expect(existsSync(out.target.dir)).toBe(false);
   });
 
   it('refuses a work folder inside the corpus', async () => {

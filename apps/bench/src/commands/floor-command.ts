@@ -57,7 +57,7 @@ export function registerFloor(program: Command): void {
           if (!inside.startsWith('..') && !isAbsolute(inside)) {
             throw new CairnError('ERR_USAGE', `The restore floors would write into the corpus folder ${corpus} (at ${target.dir}): choose a corpus that does not hold ${flags.targetTmpfs === true ? SHM : '--work'}.`);
           }
-          process.exitCode = await floor(flags, corpus, runDir, target.dir, target.description.replace(/^repository and restore/, 'restore floors'), check.timeBinary, check.notes, cairnCli);
+          process.exitCode = await floor(flags, corpus, runDir, target.dir, `${target.description.replace(/^repository and restore/, 'restore floors').replace(/; the source stays in --work .*$/, '')}; the corpus is read where it is`, check.timeBinary, check.notes, cairnCli);
         } finally {
           await target.close();
         }
