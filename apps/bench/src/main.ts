@@ -10,6 +10,7 @@ import { registerBigfile } from './commands/bigfile-command.js';
 import { registerCompare } from './commands/compare-command.js';
 import { registerDevice } from './commands/device-command.js';
 import { registerFind } from './commands/find-command.js';
+import { registerFloor } from './commands/floor-command.js';
 import { registerIndexMemory } from './commands/index-memory-command.js';
 import { registerInspect } from './commands/inspect-command.js';
 import { registerScale } from './commands/scale-command.js';
@@ -27,6 +28,7 @@ registerInspect(program);
 registerIndexMemory(program);
 registerDevice(program);
 registerFind(program);
+registerFloor(program);
 registerVcs(program);
 
 // `pnpm bench -- --small` passes the "--" on: drop it.

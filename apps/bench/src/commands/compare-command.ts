@@ -73,7 +73,7 @@ export function registerCompare(program: Command): void {
 }
 
 /** Throws CairnError ERR_NOT_FOUND unless `path` is a folder, RangeError when the work folder is in it. */
-async function checkFolder(path: string, what: string, work: string): Promise<void> {
+export async function checkFolder(path: string, what: string, work: string): Promise<void> {
   const inside = relative(resolve(path), resolve(work));
   if (!inside.startsWith('..') && !isAbsolute(inside)) {
     throw new RangeError(`--work ${resolve(work)} is inside the ${what} folder ${resolve(path)}: choose a work folder outside it.`);

@@ -1,0 +1,102 @@
+import { FLOOR_ROWS } from './floor.js';
+import type { FloorResult, FloorSample } from './floor.js';
+import { formatRss, formatSeconds, markdownTable } from './format.js';
+import { median } from './stats.js';
+
+/** The medians of one floor row over the repetitions. */
+export interface FloorMedian {
+  readonly seconds: number | undefined;
+  /** User + system CPU seconds, over the samples that have both. */
+  readonly cpuSeconds: number | undefined;
+  readonly peakRss: number | undefined;
+}
+
+/** Medians by row key (rows that did not run are left out). */
+export type FloorMedians = Record<string, FloorMedian>;
+
+/** The median wall time, user+sys CPU and peak RSS of every row that ran. */
+export function computeFloorMedians(samples: readonly FloorSample[]): FloorMedians {
+  const out: FloorMedians = {};
+  for (const row of FLOOR_ROWS) {
+    const mine = samples.filter((s) => s.row === row.key);
+    if (mine.length === 0) continue;
+    const defined = (values: (number | undefined)[]): number[] => values.filter((v): v is number => v !== undefined);
+    out[row.key] = {
+      seconds: median(mine.map((s) => s.seconds)),
+      cpuSeconds: median(defined(mine.map((s) => (s.userSeconds === undefined || s.systemSeconds === undefined ? undefined : s.userSeconds + s.systemSeconds)))),
+      peakRss: median(defined(mine.map((s) => s.peakRss))),
+    };
+  }
+  return out;
+}
+
+/** The table: one row per floor (skipped ones say so), columns wall, user+sys, peak RSS. */
+export function floorTable(medians: FloorMedians, skipped: FloorResult['skipped']): string {
+  const rows = FLOOR_ROWS.map((row) => {
+    const m = medians[row.key];
+    if (m === undefined) {
+      const reason = skipped.find((s) => s.row === row.key)?.reason ?? 'did not run';
+      return [row.label, `skipped: ${reason}`, '', ''];
+    }
+    return [row.label, formatSeconds(m.seconds), formatSeconds(m.cpuSeconds), formatRss(m.peakRss)];
+  });
+  return markdownTable(['floor', 'wall', 'user+sys', 'peak RSS'], rows);
+}
+
+/** What the rows say beside each other: Node over C, an idle Worker, the CLI's code, llistxattr. */
+export interface FloorDerived {
+  /** Node walk − C fstatat walk (the same calls). */
+  readonly nodeOverC?: { readonly seconds: number; readonly cpuSeconds?: number };
+  /** Per entry, Node's start-up (node -e '') taken off the Node walk, and the C walk's. */
+  readonly perEntryMicros?: { readonly node: number; readonly c: number };
+  /** node + one idle Worker − node -e ''. */
+  readonly worker?: { readonly seconds: number; readonly peakRss?: number };
+  /** cairn --help − node -e ''. */
+  readonly cairnCode?: { readonly seconds: number; readonly peakRss?: number };
+  /** C walk with llistxattr − without. */
+  readonly xattr?: { readonly seconds: number; readonly cpuSeconds?: number };
+}
+
+/** Differences between rows, where both ran. */
+export function deriveFloor(medians: FloorMedians, entries: number | undefined): FloorDerived {
+  const diff = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a - b);
+  const pair = (a: string, b: string, field: 'cpuSeconds' | 'peakRss'): { seconds: number; cpuSeconds?: number; peakRss?: number } | undefined => {
+    const x = medians[a];
+    const y = medians[b];
+    if (x === undefined || y === undefined) return undefined;
+    const seconds = diff(x.seconds, y.seconds)!;
+    const other = diff(x[field], y[field]);
+    return { seconds, ...(other === undefined ? {} : { [field]: other }) };
+  };
+  const out: { -readonly [K in keyof FloorDerived]: FloorDerived[K] } = {};
+  const nodeOverC = pair('node-walk', 'c-walk', 'cpuSeconds');
+  if (nodeOverC !== undefined) out.nodeOverC = nodeOverC;
+  const nodeWalk = medians['node-walk']?.seconds;
+  const start = medians['node']?.seconds;
+  const cWalk = medians['c-walk']?.seconds;
+  if (entries !== undefined && entries > 0 && nodeWalk !== undefined && start !== undefined && cWalk !== undefined) {
+    out.perEntryMicros = { node: (Math.max(0, nodeWalk - start) / entries) * 1e6, c: (cWalk / entries) * 1e6 };
+  }
+  const worker = pair('node-worker', 'node', 'peakRss');
+  if (worker !== undefined) out.worker = worker;
+  const cairnCode = pair('cairn-help', 'node', 'peakRss');
+  if (cairnCode !== undefined) out.cairnCode = cairnCode;
+  const xattr = pair('c-walk-xattr', 'c-walk', 'cpuSeconds');
+  if (xattr !== undefined) out.xattr = xattr;
+  return out;
+}
+
+/** The derived figures as lines under the table. */
+export function derivedLines(derived: FloorDerived): string[] {
+  const s = (value: number | undefined): string => (value === undefined ? '–' : `${value >= 0 ? '+' : '−'}${formatSeconds(Math.abs(value))}`);
+  const mb = (value: number | undefined): string => (value === undefined ? '–' : `${value >= 0 ? '+' : '−'}${formatRss(Math.abs(value))}`);
+  const lines: string[] = [];
+  if (derived.nodeOverC !== undefined) lines.push(`Node walk over the C walk (the same readdir and lstat calls): ${s(derived.nodeOverC.seconds)} wall, ${s(derived.nodeOverC.cpuSeconds)} user+sys`);
+  if (derived.perEntryMicros !== undefined) {
+    lines.push(`per entry, wall: Node ${derived.perEntryMicros.node.toFixed(2)} µs (its walk less the start-up of node -e ''), C ${derived.perEntryMicros.c.toFixed(2)} µs`);
+  }
+  if (derived.xattr !== undefined) lines.push(`llistxattr on every entry (C walk with it, over without): ${s(derived.xattr.seconds)} wall, ${s(derived.xattr.cpuSeconds)} user+sys`);
+  if (derived.worker !== undefined) lines.push(`one idle worker_threads Worker: ${mb(derived.worker.peakRss)} peak RSS, ${s(derived.worker.seconds)} wall over node -e ''`);
+  if (derived.cairnCode !== undefined) lines.push(`the cairn CLI's code (--help over node -e ''): ${mb(derived.cairnCode.peakRss)} peak RSS, ${s(derived.cairnCode.seconds)} wall`);
+  return lines;
+}

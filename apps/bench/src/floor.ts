@@ -1,0 +1,176 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CairnError } from '@cairn/core';
+import { findExecutable } from './find-executable.js';
+import { parseWalkCount, WALK_MJS } from './floor-walk.js';
+import type { CompiledWalk, WalkCount } from './floor-walk.js';
+import { warmPageCache } from './page-cache.js';
+import { runMeasured } from './run-measured.js';
+import type { CommandSpec } from './run-measured.js';
+
+/** What a floor row stands for: the least a restore, a no-op backup or a first backup can cost, or Node's own memory. */
+export type FloorGroup = 'restore' | 'noop' | 'first' | 'memory';
+
+/** One row of the floor table. */
+export interface FloorRow {
+  readonly key: string;
+  readonly label: string;
+  readonly group: FloorGroup;
+  /** The row runs walk.c or walk.mjs, which print the entries they counted. */
+  readonly walk?: 'c' | 'node';
+}
+
+/** The rows of the floor table, in the order they run in every repetition. */
+export const FLOOR_ROWS: readonly FloorRow[] = [
+  { key: 'cp', label: 'restore floor: cp -a', group: 'restore' },
+  { key: 'tar', label: 'restore floor: tar -c → tar -xp', group: 'restore' },
+  { key: 'c-walk-xattr', label: 'no-op floor: C walk, fstatat + llistxattr', group: 'noop', walk: 'c' },
+  { key: 'c-walk', label: 'no-op floor: C walk, fstatat', group: 'noop', walk: 'c' },
+  { key: 'node-walk', label: 'no-op floor: Node walk, readdirSync + lstatSync', group: 'noop', walk: 'node' },
+  { key: 'tar-zstd', label: 'first-backup floor: tar -c → zstd -3 -T0', group: 'first' },
+  { key: 'tar-sha256', label: 'first-backup floor: tar -c → sha256sum', group: 'first' },
+  { key: 'c-walk-read', label: 'first-backup floor: C walk + read()', group: 'first', walk: 'c' },
+  { key: 'node', label: "memory floor: node -e ''", group: 'memory' },
+  { key: 'node-worker', label: 'memory floor: node + 1 idle Worker', group: 'memory' },
+  { key: 'cairn-help', label: 'memory floor: cairn --help', group: 'memory' },
+];
+
+/** One measured run of one row. */
+export interface FloorSample {
+  readonly rep: number;
+  readonly row: string;
+  readonly seconds: number;
+  readonly peakRss: number | undefined;
+  readonly userSeconds: number | undefined;
+  readonly systemSeconds: number | undefined;
+  /** What a walk row counted. */
+  readonly count?: WalkCount;
+}
+
+/** What runFloor needs. */
+export interface FloorOptions {
+  /** The folder every row reads (left untouched). */
+  readonly corpus: string;
+  /** Where the restore floors write their copies (removed after each run). */
+  readonly targetDir: string;
+  /** Scratch space: GNU time's output. */
+  readonly runDir: string;
+  readonly reps: number;
+  /** GNU time, for CPU time and peak RSS; undefined: only wall time. */
+  readonly timeBinary: string | undefined;
+  readonly walk: CompiledWalk;
+  /** The built cairn CLI; undefined when it is missing (its row is skipped). */
+  readonly cairnCli: string | undefined;
+  readonly log: (line: string) => void;
+}
+
+/** Everything measured. */
+export interface FloorResult {
+  readonly samples: readonly FloorSample[];
+  /** Rows that did not run, with the reason. */
+  readonly skipped: readonly { readonly row: string; readonly reason: string }[];
+  /** The entries below the corpus, as every walk counted them; undefined when no walk ran. */
+  readonly entries: number | undefined;
+  /** Why the walks' counts disagree (they must not), or undefined. */
+  readonly mismatch: string | undefined;
+}
+
+/** A Worker that starts, says it is up and is terminated: what one more thread costs. */
+const WORKER_SCRIPT =
+  "const { Worker } = require('node:worker_threads');" +
+  "const w = new Worker(\"require('node:worker_threads').parentPort.postMessage('up')\", { eval: true });" +
+  "w.once('message', () => void w.terminate());";
+
+/**
+ * Runs every row `reps` times (rows in order within a repetition, the page cache warmed
+ * with the corpus before each) under GNU time. Throws CairnError ERR_IO when a command
+ * exits with an error.
+ */
+export async function runFloor(options: FloorOptions): Promise<FloorResult> {
+  if (!Number.isInteger(options.reps) || options.reps < 1) throw new RangeError(`reps must be an integer >= 1, not ${String(options.reps)}`);
+  const shell = findExecutable('bash');
+  const tools = new Map(['cp', 'tar', 'zstd', 'sha256sum'].map((name) => [name, findExecutable(name)]));
+  const pipeline = (script: string, target = ''): CommandSpec =>
+    shell === undefined
+      ? { file: 'sh', args: ['-c', script, 'sh', options.corpus, target], env: process.env }
+      : { file: shell, args: ['-c', `set -o pipefail; ${script}`, 'bash', options.corpus, target], env: process.env };
+  const node = (args: readonly string[]): CommandSpec => ({ file: process.execPath, args, env: process.env });
+  const walkC = (flags: readonly string[]): CommandSpec | string =>
+    options.walk.executable === undefined ? options.walk.reason : { file: options.walk.executable, args: [...flags, options.corpus], env: process.env };
+  const needs = (names: readonly string[], make: () => CommandSpec): CommandSpec | string => {
+    const missing = names.filter((name) => tools.get(name) === undefined);
+    return missing.length === 0 ? make() : `${missing.join(' and ')} not on PATH`;
+  };
+  const commands = (row: FloorRow, target: string): CommandSpec | string => {
+    switch (row.key) {
+      case 'cp': return needs(['cp'], () => ({ file: tools.get('cp')!, args: ['-a', options.corpus, target], env: process.env }));
+      case 'tar': return needs(['tar'], () => pipeline('tar -C "$1" -cf - . | tar -C "$2" -xpf -', target));
+      case 'c-walk-xattr': return walkC(['-x']);
+      case 'c-walk': return walkC([]);
+      case 'node-walk': return node([WALK_MJS, options.corpus]);
+      case 'tar-zstd': return needs(['tar', 'zstd'], () => pipeline('tar -C "$1" -cf - . | zstd -3 -T0 -q > /dev/null'));
+      case 'tar-sha256': return needs(['tar', 'sha256sum'], () => pipeline('tar -C "$1" -cf - . | sha256sum > /dev/null'));
+      case 'c-walk-read': return walkC(['-r']);
+      case 'node': return node(['-e', '']);
+      case 'node-worker': return node(['-e', WORKER_SCRIPT]);
+      case 'cairn-help': return options.cairnCli === undefined ? 'the cairn CLI is not built' : node([options.cairnCli, '--help']);
+      default: throw new RangeError(`no command for the floor row ${row.key}`);
+    }
+  };
+  const samples: FloorSample[] = [];
+  const skipped = new Map<string, string>();
+  await mkdir(options.targetDir, { recursive: true });
+  for (let rep = 1; rep <= options.reps; rep += 1) {
+    await warmPageCache(options.corpus);
+    for (const row of FLOOR_ROWS) {
+      const target = join(options.targetDir, `${row.key}-${rep}`);
+      const command = commands(row, target);
+      if (typeof command === 'string') {
+        skipped.set(row.key, command);
+        continue;
+      }
+      try {
+        if (row.key === 'tar') await mkdir(target);
+        const run = await runMeasured(command, options.timeBinary, join(options.runDir, 'time-stats'));
+        if (run.code !== 0) {
+          const tail = run.stderr.trim().split('\n').slice(-6).join('\n') || run.stdout.trim().split('\n').slice(-6).join('\n');
+          throw new CairnError('ERR_IO', `${row.label} failed (exit code ${String(run.code)}): ${tail}`);
+        }
+        let count: WalkCount | undefined;
+        if (row.walk !== undefined) {
+          count = parseWalkCount(run.stdout);
+          if (count === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "entries N errors E …" line: ${run.stdout.trim().slice(-200)}`);
+        }
+        samples.push({ rep, row: row.key, seconds: run.seconds, peakRss: run.peakRss, userSeconds: run.userSeconds, systemSeconds: run.systemSeconds, ...(count === undefined ? {} : { count }) });
+        options.log(`rep ${rep}: ${row.label} ${run.seconds.toFixed(3)} s${count === undefined ? '' : `, ${count.entries} entries`}`);
+      } finally {
+        if (row.group === 'restore') await rm(target, { recursive: true, force: true, maxRetries: 3 });
+      }
+    }
+  }
+  const counted = samples.filter((sample) => sample.count !== undefined);
+  return { samples, skipped: [...skipped].map(([row, reason]) => ({ row, reason })), entries: counted[0]?.count?.entries, mismatch: walkMismatch(samples) };
+}
+
+/** Why the walks' entry counts disagree (every walk of one corpus must count the same entries), or undefined when they agree. */
+export function walkMismatch(samples: readonly FloorSample[]): string | undefined {
+  const counted = samples.filter((sample) => sample.count !== undefined);
+  const first = counted[0];
+  const odd = counted.find((sample) => sample.count!.entries !== first!.count!.entries);
+  if (first === undefined || odd === undefined) return undefined;
+  const label = (key: string): string => FLOOR_ROWS.find((row) => row.key === key)?.label ?? key;
+  return `the walks disagree: ${label(first.row)} counted ${first.count!.entries} entries in rep ${first.rep}, ${label(odd.row)} ${odd.count!.entries} in rep ${odd.rep}`;
+}
+
+/** The first line of `<name> --version` for each tool the floor runs that is on PATH: "tar (GNU tar) 1.34". */
+export function floorToolVersions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['cp', 'tar', 'zstd', 'sha256sum']) {
+    const file = findExecutable(name);
+    if (file === undefined) continue;
+    const result = spawnSync(file, ['--version'], { encoding: 'utf8' });
+    out[name] = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n')[0]?.replace(/^\*+\s*|\s*\*+$/g, '') ?? 'unknown';
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FLOOR_ROWS, walkMismatch } from '../src/floor.js';
+import { checkTmpfs } from '../src/target-dir.js';
+import type { FloorSample } from '../src/floor.js';
+import { bench, tableRow } from './run-bench.js';
+import { tempDir } from './temp-dir.js';
+
+const shmIsTmpfs = await checkTmpfs().then(() => true, () => false);
+
+interface FloorJson {
+  corpus: { entries: number; bytes: number };
+  samples: { row: string; seconds: number; peakRss: number; userSeconds: number; systemSeconds: number; count?: { entries: number; errors: number; bytes: number } }[];
+  skipped: { row: string; reason: string }[];
+  mismatch: string | null;
+}
+
+/** A tree of 10 folders × 3 subfolders × 10 files, a symlink in each folder and an empty folder: returns its entry count and bytes. */
+function makeTree(root: string): { entries: number; bytes: number } {
+  let entries = 0;
+  let bytes = 0;
+  for (let a = 0; a < 10; a += 1) {
+    const top = join(root, `dir-${a}`);
+    mkdirSync(top, { recursive: true });
+    symlinkSync('../dir-0', join(top, 'link'));
+    entries += 2;
+    for (let b = 0; b < 3; b += 1) {
+      const sub = join(top, `sub-${b}`);
+      mkdirSync(sub);
+      entries += 1;
+      for (let c = 0; c < 10; c += 1) {
+        const content = `file ${a}/${b}/${c}\n`.repeat(1 + a * b * c);
+        writeFileSync(join(sub, `f-${c}.txt`), content);
+        entries += 1;
+        bytes += Buffer.byteLength(content);
+      }
+    }
+  }
+  mkdirSync(join(root, 'empty'));
+  return { entries: entries + 1, bytes };
+}
+
+describe('cairn-bench floor', () => {
+  it('measures every floor on a small tree; the C and Node walks count the same entries; nothing is left behind', async () => {
+    const dir = await tempDir();
+    const corpus = join(dir, 'corpus');
+    const tree = makeTree(corpus);
+    const work = join(dir, 'work');
+    const json = join(dir, 'floor.json');
+    const run = await bench(['floor', '--corpus', corpus, '--reps', '1', '--work', work, '--json', json, '--no-install']);
+    expect(run.stderr).not.toContain('FAILED');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`corpus: ${corpus}; ${tree.entries} entries below it (every walk agrees)`);
+    for (const row of FLOOR_ROWS) {
+      const cells = tableRow(run.stdout, row.label);
+      expect(cells, row.label).toBeDefined();
+      expect(cells![1], row.label).toMatch(/^\d+\.\d+ s$/);
+      expect(cells![2], row.label).toMatch(/^\d+\.\d+ s$/);
+      expect(cells![3], row.label).toMatch(/^\d+ MB$/);
+    }
+    const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson;
+    expect(out.skipped).toEqual([]);
+    expect(out.mismatch).toBeNull();
+    expect(out.samples.map((s) => s.row)).toEqual(FLOOR_ROWS.map((row) => row.key));
+    for (const sample of out.samples) {
+      expect(sample.seconds, sample.row).toBeGreaterThan(0);
+      expect(sample.peakRss, sample.row).toBeGreaterThan(0);
+      // GNU time counts CPU in hundredths: a C walk of 300 files may take none; Node never does.
+      expect(sample.userSeconds + sample.systemSeconds, sample.row).toBeGreaterThanOrEqual(0);
+      if (sample.row.startsWith('node') || sample.row === 'cairn-help') expect(sample.userSeconds + sample.systemSeconds, sample.row).toBeGreaterThan(0);
+    }
+    const walks = out.samples.filter((s) => FLOOR_ROWS.find((row) => row.key === s.row)?.walk !== undefined);
+    expect(walks.map((s) => s.row)).toEqual(['c-walk-xattr', 'c-walk', 'node-walk', 'c-walk-read']);
+    for (const sample of walks) expect(sample.count, sample.row).toMatchObject({ entries: tree.entries, errors: 0 });
+    expect(walks.find((s) => s.row === 'c-walk-read')!.count!.bytes).toBe(tree.bytes);
+    expect(out.corpus).toMatchObject({ entries: tree.entries, bytes: tree.bytes });
+    // The restore copies and the compiled walk went with the run's folder.
+    expect(readdirSync(work)).toEqual([]);
+    // One idle Worker costs memory over bare node; the CLI's code more again.
+    const rss = (key: string): number => out.samples.find((s) => s.row === key)!.peakRss;
+    expect(rss('node-worker')).toBeGreaterThan(rss('node'));
+    expect(rss('cairn-help')).toBeGreaterThan(rss('node'));
+  });
+
+  it('skips the C walks with a clear line when there is no compiler, and still runs the Node walk', async () => {
+    const dir = await tempDir();
+    const corpus = join(dir, 'corpus');
+    const tree = makeTree(corpus);
+    const empty = join(dir, 'no-tools');
+    mkdirSync(empty);
+    const json = join(dir, 'floor.json');
+    const run = await bench(['floor', '--corpus', corpus, '--reps', '1', '--work', join(dir, 'work'), '--json', json, '--no-install'], { ...process.env, PATH: empty });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('skipped: c-walk: no C compiler on PATH (tried cc, gcc, clang, g++)');
+    expect(tableRow(run.stdout, 'no-op floor: C walk, fstatat')![1]).toMatch(/^skipped: no C compiler/);
+    expect(tableRow(run.stdout, 'restore floor: cp -a')![1]).toBe('skipped: cp not on PATH');
+    const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson;
+    expect(out.samples.map((s) => s.row)).toEqual(['node-walk', 'node', 'node-worker', 'cairn-help']);
+    expect(out.samples[0]!.count!.entries).toBe(tree.entries);
+  });
+
+  it.skipIf(!shmIsTmpfs)('with --target-tmpfs writes the restore floors under /dev/shm and removes them', async () => {
+    const dir = await tempDir();
+    const corpus = join(dir, 'corpus');
+    makeTree(corpus);
+    const json = join(dir, 'floor.json');
+    const run = await bench(['floor', '--corpus', corpus, '--reps', '1', '--work', join(dir, 'work'), '--json', json, '--target-tmpfs', '--no-install']);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson & { target: { tmpfs: boolean; dir: string } };
+    expect(out.target.tmpfs).toBe(true);
+    expect(out.target.dir.startsWith('/dev/shm/cairn-bench-')).toBe(true);
+    expect(run.stdout).toContain(`restore floors on tmpfs (${out.target.dir})`);
+    expect(tableRow(run.stdout, 'restore floor: tar -c → tar -xp')![1]).toMatch(/^\d+\.\d+ s$/);
+    expect(existsSync(out.target.dir)).toBe(false);
+  });
+
+  it('refuses a work folder inside the corpus', async () => {
+    const dir = await tempDir();
+    const run = await bench(['floor', '--corpus', dir, '--work', join(dir, 'work'), '--no-install']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`is inside the corpus folder ${dir}`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('names the walks whose entry counts disagree', () => {
+    const sample = (row: string, rep: number, entries: number): FloorSample => ({ rep, row, seconds: 0.1, peakRss: 1, userSeconds: 0, systemSeconds: 0, count: { entries, errors: 0, bytes: 0, xattrBytes: 0 } });
+    expect(walkMismatch([sample('c-walk', 1, 10), sample('node-walk', 1, 10), sample('c-walk', 2, 10)])).toBeUndefined();
+    expect(walkMismatch([sample('c-walk', 1, 10), sample('node-walk', 1, 9)])).toBe(
+      'the walks disagree: no-op floor: C walk, fstatat counted 10 entries in rep 1, no-op floor: Node walk, readdirSync + lstatSync 9 in rep 1',
+    );
+  });
+});
