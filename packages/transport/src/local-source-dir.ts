@@ -29,7 +29,13 @@ const dirFlags = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.
  * to a swap and a swap back between two calls, but cannot close it); files are opened with
  * O_NOFOLLOW and checked against their lstat in both modes.
  * The calls are synchronous (see createLocalSource). In 'descriptor' mode `entries()` lists the
- * folder with every entry's lstat in one call (see statEntries).
+ * folder with every entry's lstat in one call (see statEntries), by the folder's path when that
+ * path leads to the open folder before and after; then files and folders are opened by path too,
+ * each checked against the device and inode its lstat gave, and through /proc/self/fd when that
+ * fails (the kernel resolves a path from "/" faster than through /proc: a tenth of a no-op
+ * backup). A swapped path can thus make an open reach another folder's entry of the same name
+ * before the check refuses it: a fifo is never blocked on (O_NONBLOCK), and a device would be
+ * opened and closed, as a backup by path (restic, borg) always risks.
  */
 export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMode = defaultLocalDirMode, xattrs?: XattrReader): SourceDir {
   return mode === 'descriptor' ? openByDescriptor(path, path, expected, xattrs) : openByPath(path, expected, xattrs);
@@ -56,10 +62,30 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
   }
   const self = `/proc/self/fd/${fd}`;
   const child = (name: string): { path: string; at: string } => ({ path: posix.join(path, entryName(name)), at: `${self}/${name}` });
+  // Whether the last listing found the folder's path leading to it (see statEntries): then its
+  // files and folders are opened by path first, and through `self` when that open is refused
+  // (each open checks the device and inode it expects, so a path that now leads elsewhere
+  // can only fail, never give another entry).
+  let byPath = false;
+  const viaPath = <T>(name: string, open: (path: string, at: string) => T): T => {
+    const entry = child(name);
+    if (byPath) {
+      try {
+        return open(entry.path, entry.path);
+      } catch {
+        // the path no longer leads here, or the entry is gone: the open folder decides
+      }
+    }
+    return open(entry.path, entry.at);
+  };
   return {
     path,
     names: async () => listNames(path, self),
-    entries: async () => statEntries(path, self, listNames(path, self), expected),
+    async entries() {
+      const listed = statEntries(path, self, listNames(path, self), expected);
+      byPath = listed.byPath;
+      return listed.entries;
+    },
     async lstat(name) {
       const entry = child(name);
       return lstatEntry(entry.path, entry.at);
@@ -68,14 +94,8 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
       const entry = child(name);
       return readlinkEntry(entry.path, entry.at);
     },
-    async openFile(name, expectedFile) {
-      const entry = child(name);
-      return openLocalFile(entry.path, entry.at, expectedFile);
-    },
-    async openDir(name, expectedDir) {
-      const entry = child(name);
-      return openByDescriptor(entry.path, entry.at, expectedDir, xattrs);
-    },
+    openFile: async (name, expectedFile) => viaPath(name, (entryPath, at) => openLocalFile(entryPath, at, expectedFile)),
+    openDir: async (name, expectedDir) => viaPath(name, (entryPath, at) => openByDescriptor(entryPath, at, expectedDir, xattrs)),
     ...(xattrs === undefined ? {} : {
       xattrs: async (name: string) => {
         const entry = child(name);
@@ -161,13 +181,13 @@ function listNames(path: string, at: string): string[] {
  * save the path walk too, but the current folder is the whole process's: an embedding program's
  * relative paths, in other threads, would go astray meanwhile.)
  */
-function statEntries(path: string, self: string, names: readonly string[], expected: EntryStat): DirEntry[] {
+function statEntries(path: string, self: string, names: readonly string[], expected: EntryStat): { entries: DirEntry[]; byPath: boolean } {
   const prefix = path.endsWith('/') ? path : `${path}/`;
   if (leadsTo(path, expected)) {
     const direct = statAll(prefix, prefix, names);
-    if (leadsTo(path, expected)) return direct;
+    if (leadsTo(path, expected)) return { entries: direct, byPath: true };
   }
-  return statAll(prefix, `${self}/`, names);
+  return { entries: statAll(prefix, `${self}/`, names), byPath: false };
 }
 
 /** Each of `names` lstat-ed at `at + name` (named `prefix + name`: a listed name is plain, no posix.join needed). */

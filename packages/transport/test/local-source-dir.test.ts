@@ -144,7 +144,11 @@ describe.runIf(process.platform === 'linux')('the local SourceDir through its de
     try {
       const before = await d.entries!.call(d);
       const deepBefore = await sub.entries!.call(sub);
-      // A look-alike: the same names by the same paths, other inodes.
+      const inside = before.find((e) => e.name === 'inside.txt')?.stat;
+      const subStat = before.find((e) => e.name === 'sub')?.stat;
+      if (inside === undefined || subStat === undefined) throw new Error('listed without stats');
+      // A look-alike: the same names by the same paths, other inodes. The listing above found the
+      // path leading to the folder, so opens try the path first: they must still give the real entries.
       await rename(src, `${src}.moved`);
       await mkdir(join(src, 'd', 'sub'), { recursive: true });
       await writeFile(join(src, 'd', 'inside.txt'), 'look-alike\n');
@@ -154,6 +158,12 @@ describe.runIf(process.platform === 'linux')('the local SourceDir through its de
       expect(after.map((entry) => [entry.name, entry.stat?.ino, entry.stat?.size])).toEqual(before.map((entry) => [entry.name, entry.stat?.ino, entry.stat?.size]));
       const deepAfter = await sub.entries!.call(sub);
       expect(deepAfter.map((entry) => [entry.name, entry.stat?.ino])).toEqual(deepBefore.map((entry) => [entry.name, entry.stat?.ino]));
+      const file = await d.openFile('inside.txt', inside);
+      expect(await collect(file.chunks(64))).toBe('inside\n');
+      await file.close();
+      const again = await d.openDir('sub', subStat);
+      expect((await again.entries!.call(again)).map((entry) => entry.stat?.ino)).toEqual(deepBefore.map((entry) => entry.stat?.ino));
+      await again.close();
     } finally {
       await sub.close();
       await d.close();
