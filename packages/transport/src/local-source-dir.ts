@@ -29,13 +29,13 @@ const dirFlags = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.
  * to a swap and a swap back between two calls, but cannot close it); files are opened with
  * O_NOFOLLOW and checked against their lstat in both modes.
  * The calls are synchronous (see createLocalSource). In 'descriptor' mode `entries()` lists the
- * folder with every entry's lstat in one call (see statEntries), by the folder's path when that
- * path leads to the open folder before and after; then files and folders are opened by path too,
- * each checked against the device and inode its lstat gave, and through /proc/self/fd when that
- * fails (the kernel resolves a path from "/" faster than through /proc: a tenth of a no-op
- * backup). A swapped path can thus make an open reach another folder's entry of the same name
- * before the check refuses it: a fifo is never blocked on (O_NONBLOCK), and a device would be
- * opened and closed, as a backup by path (restic, borg) always risks.
+ * folder with every entry's lstat in one call (see statEntries), through the open folder; files
+ * and folders are opened by path first, checked against the device and inode of that lstat, and
+ * through /proc/self/fd when that fails (a path from "/" costs the kernel less than one through
+ * /proc: a twentieth of a first backup). A swapped path can thus make an open reach another
+ * folder's entry of the same name before the check refuses it: a fifo is never blocked on
+ * (O_NONBLOCK), and a device would be opened and closed, as a backup by path (restic, borg)
+ * always risks.
  */
 export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMode = defaultLocalDirMode, xattrs?: XattrReader): SourceDir {
   return mode === 'descriptor' ? openByDescriptor(path, path, expected, xattrs) : openByPath(path, expected, xattrs);
@@ -62,30 +62,21 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
   }
   const self = `/proc/self/fd/${fd}`;
   const child = (name: string): { path: string; at: string } => ({ path: posix.join(path, entryName(name)), at: `${self}/${name}` });
-  // Whether the last listing found the folder's path leading to it (see statEntries): then its
-  // files and folders are opened by path first, and through `self` when that open is refused
-  // (each open checks the device and inode it expects, so a path that now leads elsewhere
-  // can only fail, never give another entry).
-  let byPath = false;
+  // A file or folder is opened by its path first (the kernel resolves a path from "/" faster than
+  // one through /proc): the open checks the device and inode its lstat (taken through `self`)
+  // gave, so a path that leads elsewhere now fails, and the open goes through `self`.
   const viaPath = <T>(name: string, open: (path: string, at: string) => T): T => {
     const entry = child(name);
-    if (byPath) {
-      try {
-        return open(entry.path, entry.path);
-      } catch {
-        // the path no longer leads here, or the entry is gone: the open folder decides
-      }
+    try {
+      return open(entry.path, entry.path);
+    } catch {
+      return open(entry.path, entry.at);
     }
-    return open(entry.path, entry.at);
   };
   return {
     path,
     names: async () => listNames(path, self),
-    async entries() {
-      const listed = statEntries(path, self, listNames(path, self), expected);
-      byPath = listed.byPath;
-      return listed.entries;
-    },
+    entries: async () => statEntries(path, self, listNames(path, self)),
     async lstat(name) {
       const entry = child(name);
       return lstatEntry(entry.path, entry.at);
@@ -97,6 +88,7 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
     openFile: async (name, expectedFile) => viaPath(name, (entryPath, at) => openLocalFile(entryPath, at, expectedFile)),
     openDir: async (name, expectedDir) => viaPath(name, (entryPath, at) => openByDescriptor(entryPath, at, expectedDir, xattrs)),
     ...(xattrs === undefined ? {} : {
+      // Through the open folder only: a read of attributes cannot check which entry it reached.
       xattrs: async (name: string) => {
         const entry = child(name);
         return xattrs(entry.at, entry.path);
@@ -167,49 +159,25 @@ function listNames(path: string, at: string): string[] {
 }
 
 /**
- * The lstat of each of `names` in the open folder `self` (/proc/self/fd/<fd>, the folder
- * `expected` describes), or the CairnError it gave, with synchronous calls.
- *
- * The lstats go by the folder's own path when that path leads to the open folder before and
- * after them (same device and inode): a path walk from "/" costs the kernel less than one through
- * /proc/self/fd (a no-op backup's largest single cost). When the folder was moved or swapped in
- * the meantime they are taken again through `self`, which reaches the open folder whatever
- * happened to its path. A swap and a swap back between the two checks could still give an entry
- * of another folder its stat: that stat matches the parent snapshot's entry only if it is the
- * same inode, and a file is read through `self` and checked against its stat, so the worst it
- * can cause is a "replaced while read" warning. (Stepping into the folder with chdir would
- * save the path walk too, but the current folder is the whole process's: an embedding program's
- * relative paths, in other threads, would go astray meanwhile.)
+ * The lstat of each of `names` in the open folder `self` (/proc/self/fd/<fd>), or the CairnError
+ * it gave, with synchronous calls: the same entries /proc/self/fd/<fd>/<name> reaches whatever
+ * happened to the folder's path. By the folder's path they would cost the kernel less, but no
+ * check of the path before and after can tell that a folder swapped back and forth in between
+ * gave another folder's entries (the swap test of the engine does exactly that), and every later
+ * check of the entry is made against this lstat. (Stepping into the folder with chdir would save
+ * the path too, but the current folder is the whole process's: an embedding program's relative
+ * paths, in other threads, would go astray meanwhile.)
  */
-function statEntries(path: string, self: string, names: readonly string[], expected: EntryStat): { entries: DirEntry[]; byPath: boolean } {
-  const prefix = path.endsWith('/') ? path : `${path}/`;
-  if (leadsTo(path, expected)) {
-    const direct = statAll(prefix, prefix, names);
-    if (leadsTo(path, expected)) return { entries: direct, byPath: true };
-  }
-  return { entries: statAll(prefix, `${self}/`, names), byPath: false };
-}
-
-/** Each of `names` lstat-ed at `at + name` (named `prefix + name`: a listed name is plain, no posix.join needed). */
-function statAll(prefix: string, at: string, names: readonly string[]): DirEntry[] {
+function statEntries(path: string, self: string, names: readonly string[]): DirEntry[] {
+  const prefix = path.endsWith('/') ? path : `${path}/`; // a listed name: plain, no posix.join needed
   return names.map((name): DirEntry => {
     const entryPath = `${prefix}${name}`;
     try {
-      return { name, stat: toEntryStat(lstatSync(fsPath(`${at}${name}`), { bigint: true }), entryPath) };
+      return { name, stat: toEntryStat(lstatSync(fsPath(`${self}/${name}`), { bigint: true }), entryPath) };
     } catch (error) {
       return { name, error: fromSystemError(error, entryPath) };
     }
   });
-}
-
-/** True when `path` (not followed if a symlink) is the folder `expected` describes. */
-function leadsTo(path: string, expected: EntryStat): boolean {
-  try {
-    const stats = lstatSync(fsPath(path), { bigint: true });
-    return stats.isDirectory() && stats.dev === expected.dev && stats.ino === expected.ino;
-  } catch {
-    return false;
-  }
 }
 
 function lstatEntry(path: string, at: string): EntryStat {

@@ -19,7 +19,7 @@ import { readXattrs, xattrModule, xattrsSupported } from './xattrs.js';
  */
 export function createLocalSource(): Source {
   let unavailableReported = false;
-  const xattrs = async (at: string): Promise<readonly Xattr[]> => {
+  const xattrs = async (at: string, path = at): Promise<readonly Xattr[]> => {
     if (!xattrsSupported) return [];
     const lib = xattrModule();
     if (lib instanceof CairnError) {
@@ -28,7 +28,7 @@ export function createLocalSource(): Source {
       unavailableReported = true;
       throw lib;
     }
-    return readXattrs(lib, at);
+    return readXattrs(lib, at, path);
   };
   return {
     name: 'local',

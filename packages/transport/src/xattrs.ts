@@ -38,16 +38,16 @@ export const xattrsSupported = process.platform !== 'win32';
 
 /**
  * The entry `path`'s extended attributes (not following a symlink), sorted by name; empty where
- * the filesystem has none. CairnError naming the path when they cannot be read.
+ * the filesystem has none. CairnError naming it as `named` when they cannot be read.
  */
-export function readXattrs(lib: XattrModule, path: string): Xattr[] {
+export function readXattrs(lib: XattrModule, path: string, named = path): Xattr[] {
   return viaStringPath(path, (at) => {
     let names: string[];
     try {
       names = lib.listAttributesSync(at);
     } catch (error) {
       if (isUnsupported(error)) return [];
-      throw systemError(error, path);
+      throw systemError(error, named);
     }
     const out: Xattr[] = [];
     for (const name of names) {
@@ -56,7 +56,7 @@ export function readXattrs(lib: XattrModule, path: string): Xattr[] {
         value = lib.getAttributeSync(at, name);
       } catch (error) {
         if (errnoName(error) === 'ENODATA') continue; // removed since it was listed
-        throw systemError(error, `${path} (extended attribute ${name})`);
+        throw systemError(error, `${named} (extended attribute ${name})`);
       }
       if (value !== null) out.push({ name, value: new Uint8Array(value) });
     }

@@ -1,5 +1,6 @@
 import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setAttributeSync } from '@napi-rs/xattr';
 import { describe, expect, it } from 'vitest';
 import type { SourceDir } from '@cairn/core';
 import { createLocalSource } from '@cairn/transport';
@@ -167,6 +168,23 @@ describe.runIf(process.platform === 'linux')('the local SourceDir through its de
     } finally {
       await sub.close();
       await d.close();
+    }
+  });
+
+  it('reads attributes through the open folder, also once its path leads nowhere, and names the entry by its path in errors', async () => {
+    const { src } = await layout();
+    const path = join(src, 'd');
+    setAttributeSync(join(path, 'inside.txt'), 'user.kept', 'yes');
+    const d = source.openDir!.call(source, path, await source.lstat(path));
+    const opened = await d;
+    try {
+      await opened.entries!.call(opened);
+      expect(await opened.xattrs!('inside.txt')).toEqual([{ name: 'user.kept', value: new Uint8Array(Buffer.from('yes')) }]);
+      await rename(src, `${src}.moved`);
+      expect(await opened.xattrs!('inside.txt')).toEqual([{ name: 'user.kept', value: new Uint8Array(Buffer.from('yes')) }]);
+      await expect(opened.xattrs!('missing')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND', message: expect.stringContaining(join(path, 'missing')) });
+    } finally {
+      await opened.close();
     }
   });
 
