@@ -1,5 +1,6 @@
 import type { Id } from '@cairn/core';
-import type { FileWork, NeededBlob, PlannedWrite, ReadStep, ScheduleLimits, WritePiece } from './read-steps.js';
+import type { NeededBlobs } from './needed-blobs.js';
+import type { FileWork, PlannedWrite, ReadStep, ScheduleLimits, WritePiece } from './read-steps.js';
 
 const PENDING = 0;
 const CACHED = 1;
@@ -18,7 +19,7 @@ export interface Uses {
   readonly blobUses: Int32Array;
 }
 
-/** Plays a restore through, one read at a time, tracking what is written, open and cached; collects the steps. */
+/** Plays a restore through, one read at a time, tracking what is written, open and cached; queues the steps (taken from the front). */
 export class ReadSimulation {
   readonly steps: ReadStep[] = [];
   /** Grows whenever a use is written or cached. */
@@ -35,7 +36,7 @@ export class ReadSimulation {
   private cacheUsed = 0;
 
   constructor(
-    private readonly blobs: readonly NeededBlob[],
+    private readonly blobs: NeededBlobs,
     private readonly uses: Uses,
     private readonly limits: ScheduleLimits,
   ) {
@@ -102,20 +103,20 @@ export class ReadSimulation {
     served.sort((a, b) => a - b);
     const keep = new Map<number, number>();
     for (const file of waiting) for (const use of touched.get(file)!) this.cacheUse(use, keep);
-    const first = this.blobs[range[0]!]!.location;
-    let end = first.offset;
+    const { blobs } = this;
+    const start = blobs.offset(range[0]!);
+    let end = start;
     let decoded = 0;
     for (const b of range) {
-      const { offset, length, rawLength, codec } = this.blobs[b]!.location;
-      end = Math.max(end, offset + length);
-      if (codec !== 'none') decoded += rawLength;
+      end = Math.max(end, blobs.offset(b) + blobs.length(b));
+      if (blobs.codec(b) !== 'none') decoded += blobs.rawLength(b);
     }
     this.steps.push({
       packId,
-      offset: first.offset,
-      length: end - first.offset,
+      offset: start,
+      length: end - start,
       blobs: [...range],
-      memoryBytes: end - first.offset + decoded,
+      memoryBytes: end - start + decoded,
       keep: [...keep].map(([blob, uses]) => ({ blob, uses })),
       files: served.map((file) => this.serve(file, touched.get(file)!)),
     });
@@ -126,7 +127,7 @@ export class ReadSimulation {
     const blob = this.uses.useBlob[use]!;
     const refs = this.cacheRefs.get(blob);
     if (refs === undefined) {
-      const size = this.blobs[blob]!.location.rawLength;
+      const size = this.blobs.rawLength(blob);
       if (this.cacheUsed + size > this.limits.cacheBytes) return;
       this.cacheUsed += size;
     }
@@ -158,7 +159,7 @@ export class ReadSimulation {
         if (refs > 0) this.cacheRefs.set(blob, refs);
         else {
           this.cacheRefs.delete(blob);
-          this.cacheUsed -= this.blobs[blob]!.location.rawLength;
+          this.cacheUsed -= this.blobs.rawLength(blob);
         }
       }
       this.cachedLeft[file] = 0;
@@ -172,7 +173,7 @@ export class ReadSimulation {
       const current = writes[writes.length - 1];
       if (current !== undefined && position === next) current.pieces.push(piece);
       else writes.push({ position, pieces: [piece] });
-      next = position + this.blobs[piece.blob]!.location.rawLength;
+      next = position + this.blobs.rawLength(piece.blob);
     }
     return { file, writes, last };
   }

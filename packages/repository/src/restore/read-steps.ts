@@ -1,6 +1,5 @@
 import type { CairnError } from '@cairn/core';
 import type { Id } from '@cairn/core';
-import type { BlobLocation } from '@cairn/index';
 
 /** Bounds of a read schedule. */
 export interface ScheduleLimits {
@@ -14,12 +13,6 @@ export interface ScheduleLimits {
   readonly maxOpenFiles: number;
   /** Plaintext kept between reads for files that cannot be opened yet. */
   readonly cacheBytes: number;
-}
-
-/** A distinct blob the restore needs and where it is stored. */
-export interface NeededBlob {
-  readonly id: Id;
-  readonly location: BlobLocation;
 }
 
 /** One blob's plaintext within a write: from the step's own read, or from the cache. */
@@ -41,7 +34,7 @@ export interface FileWork {
   readonly last: boolean;
 }
 
-/** One range read of a pack and the writes it feeds. */
+/** One range read of a pack and the writes it feeds (blobs and files by their numbers in NeededBlobs and PlannedFiles). */
 export interface ReadStep {
   readonly packId: Id;
   readonly offset: number;
@@ -56,12 +49,10 @@ export interface ReadStep {
   readonly files: FileWork[];
 }
 
-/** The reads of a restore in order, and what each writes. */
-export interface ReadSchedule {
-  readonly blobs: NeededBlob[];
-  /** Per file: its size, the sum of its chunks' plaintext lengths. */
-  readonly sizes: number[];
-  readonly steps: ReadStep[];
+/** The reads of a restore in order, made as they are asked for. */
+export interface ReadSteps {
+  /** The next read, or undefined when every file is complete. */
+  next(): ReadStep | undefined;
 }
 
 /** The plaintext of each blob of a read, or the damage that keeps it from being used. */

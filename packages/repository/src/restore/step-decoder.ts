@@ -1,15 +1,16 @@
-import { CairnError, codecCode } from '@cairn/core';
+import { CairnError } from '@cairn/core';
 import type { Piscina } from 'piscina';
 import { packFileName } from '../repo/names.js';
 import { createWorkInFlight, startWorkerPool, workerModule } from '../repo/worker-pool.js';
 import type { WorkerModule } from '../repo/worker-pool.js';
 import type { DecodeResult, DecodeTask } from './decode-task.js';
-import type { NeededBlob, ReadStep, StepData } from './read-steps.js';
+import type { NeededBlobs } from './needed-blobs.js';
+import type { ReadStep, StepData } from './read-steps.js';
 
 /** Decodes and verifies the blobs of a restore's reads in worker threads, while the main thread writes files. */
 export interface StepDecoder {
   /** The plaintexts of `step`'s blobs from `bytes`, its stored range (copied when it is a view of a larger buffer, else transferred). */
-  decode(bytes: Uint8Array, step: ReadStep, blobs: readonly NeededBlob[]): Promise<StepData>;
+  decode(bytes: Uint8Array, step: ReadStep, blobs: NeededBlobs): Promise<StepData>;
   /** Stops the threads (once the reads are done). */
   close(): Promise<void>;
 }
@@ -36,9 +37,11 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
       const table = new Uint32Array(step.blobs.length * 4);
       const ids = new Uint8Array(step.blobs.length * 32);
       step.blobs.forEach((b, i) => {
-        const { id, location } = blobs[b]!;
-        table.set([location.offset - step.offset, location.length, location.rawLength, codecCode(location.codec)], i * 4);
-        ids.set(id, i * 32);
+        table[i * 4] = blobs.offset(b) - step.offset;
+        table[i * 4 + 1] = blobs.length(b);
+        table[i * 4 + 2] = blobs.rawLength(b);
+        table[i * 4 + 3] = blobs.codecCode(b);
+        ids.set(blobs.id(b), i * 32);
       });
       const task: DecodeTask = { buffer: own.buffer as ArrayBuffer, blobs: table, ids, packFile: packFileName(step.packId), ...(options.macKey === undefined ? {} : { macKey: options.macKey }) };
       const work = pool.run(task, { transferList: [task.buffer] }) as Promise<DecodeResult>;
