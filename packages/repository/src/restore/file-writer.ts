@@ -115,7 +115,8 @@ class PositionalWriter {
     this.pool = createTaskPool(limits.fileTasks);
     // The stored bytes of the blobs (a pack range read again, or a gap read through, adds a little).
     if (limits.decodeThreads > 0 && files.blobs.storedBytes >= limits.decodeThreadsFrom) {
-      this.decoder = createStepDecoder({ threads: limits.decodeThreads, macKey: contentIds(ctx.repo.backend).macKey });
+      // The arena holds what the read-ahead allows, and one more read.
+      this.decoder = createStepDecoder({ threads: limits.decodeThreads, macKey: contentIds(ctx.repo.backend).macKey, arenaBytes: limits.readAhead + limits.maxStepBytes });
     }
     const steps = new ReadScheduler(files.blobs, files.contents(), limits);
     this.prefetch = new StepPrefetch(ctx.repo, steps, files.blobs, limits.readAhead, this.decoder);
@@ -190,8 +191,8 @@ class PositionalWriter {
       const entry = this.cache.get(blob);
       const value = data.get(blob);
       if (entry !== undefined) entry.refs += uses;
-      // A copy when the blob is a view of its whole read: the cache must not pin the read.
-      else if (value instanceof Uint8Array) this.cache.set(blob, { data: value.byteLength < value.buffer.byteLength ? value.slice() : value, refs: uses });
+      // A copy: the cache must not pin the read, and the decoder's arena reuses the room once the step is released.
+      else if (value instanceof Uint8Array) this.cache.set(blob, { data: value.slice(), refs: uses });
     }
     const tasks: Promise<void>[] = [];
     const whole: { job: FileJob; data: Uint8Array }[] = [];

@@ -46,8 +46,9 @@ export class StepPrefetch {
     return { step, data: settled.data };
   }
 
-  /** Frees the budget of `step` once its writes are done. */
+  /** Frees the budget of `step` (and its room in the decoder's arena) once its writes are done: its data is not used after. */
   release(step: ReadStep): void {
+    this.decoder?.release(step);
     this.inFlight -= step.memoryBytes;
     this.fill();
     const wake = this.wake;
