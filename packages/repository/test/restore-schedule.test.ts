@@ -48,6 +48,34 @@ function scheduleReads(contents: readonly (readonly Id[])[], index: BlobIndex, l
   return { blobs, steps };
 }
 
+/** What a step writes to one file, as objects: its writes, each a position and its pieces. */
+interface FileWork {
+  readonly file: number;
+  readonly last: boolean;
+  readonly writes: { readonly position: number; readonly pieces: { readonly blob: number; readonly cached: boolean }[] }[];
+}
+
+/** A step's flat work (ReadStep.work) as objects, file by file. */
+function filesOf(step: ReadStep): FileWork[] {
+  const { work } = step;
+  const files: FileWork[] = [];
+  for (let i = 0; i < work.length;) {
+    const file = work[i]!;
+    const last = work[i + 1] === 1;
+    const count = work[i + 2]!;
+    i += 3;
+    const writes: FileWork['writes'] = [];
+    for (let w = 0; w < count; w += 1) {
+      const position = work[i]!;
+      const pieces = work.slice(i + 2, i + 2 + work[i + 1]!).map((piece) => (piece < 0 ? { blob: -1 - piece, cached: true } : { blob: piece, cached: false }));
+      i += 2 + pieces.length;
+      writes.push({ position, pieces });
+    }
+    files.push({ file, last, writes });
+  }
+  return files;
+}
+
 /**
  * Plays a schedule as the writer would and checks its promises: every chunk of every file is
  * written once at its position from a blob the step read or the cache holds; a write's pieces
@@ -75,7 +103,7 @@ function replay(schedule: ReadSchedule, contents: Id[][], limits: ScheduleLimits
       cache.set(blob, (cache.get(blob) ?? 0) + uses);
     }
     expect([...cache.keys()].reduce((sum, b) => sum + raw(b), 0)).toBeLessThanOrEqual(limits.cacheBytes);
-    for (const work of step.files) {
+    for (const work of filesOf(step)) {
       expect(complete.has(work.file)).toBe(false);
       for (const write of work.writes) {
         let position = write.position;
@@ -127,7 +155,7 @@ describe('scheduleReads', () => {
     expect([...reads.values()]).toEqual([1, 1]);
     // File 0's chunks a, a, b follow each other: one write of three pieces.
     const p1 = schedule.steps[1]!;
-    expect(p1.files.find((w) => w.file === 0)?.writes.map((w) => [w.position, w.pieces.length])).toEqual([[10, 3]]);
+    expect(filesOf(p1).find((w) => w.file === 0)?.writes.map((w) => [w.position, w.pieces.length])).toEqual([[10, 3]]);
     expect(p1.offset).toBe(0);
     expect(p1.length).toBe(250);
     expect(p1.memoryBytes).toBe(250 + 120); // the read, and b's plaintext (a and c are stored as they are)
@@ -206,7 +234,7 @@ describe('scheduleReads', () => {
     const index = indexOf({ p: [['a', 10, 10]] });
     const schedule = scheduleReads([[], [id('a')], []], index, LIMITS);
     expect(schedule.steps).toHaveLength(1);
-    expect(schedule.steps[0]!.files.map((work) => work.file)).toEqual([1]);
+    expect(filesOf(schedule.steps[0]!).map((work) => work.file)).toEqual([1]);
     expect(() => scheduleReads([[id('missing')]], index, LIMITS)).toThrow(RangeError);
   });
 });

@@ -30,9 +30,10 @@ export interface WriterLimits extends ScheduleLimits {
 }
 
 /**
- * The limits restore() uses: at most 40 MiB of blob data in memory (24 for reads, 16 cached), 32
+ * The limits restore() uses: at most 28 MiB of blob data in memory (12 for reads, 16 cached), 32
  * files open between reads. Reads of 4 MiB keep the decode thread and the writes in step with
- * little memory (16 MiB reads cost 100 MB more peak RSS and were no faster).
+ * little memory (16 MiB reads cost 100 MB more peak RSS and were no faster); three of them ahead
+ * keep it busy as well as six did (24 MiB cost 30-40 MB more peak RSS, no faster on tmpfs).
  */
 export const RESTORE_LIMITS: WriterLimits = Object.freeze({
   maxGap: 256 * 1024,
@@ -40,7 +41,7 @@ export const RESTORE_LIMITS: WriterLimits = Object.freeze({
   maxStepBytes: 4 * MiB,
   maxOpenFiles: 32,
   cacheBytes: 16 * MiB,
-  readAhead: 24 * MiB,
+  readAhead: 12 * MiB,
   fileTasks: 16,
   wholeFileBytes: 1024 * 1024,
   // One thread beside the main one on two cores; up to three on more.
@@ -196,28 +197,43 @@ class PositionalWriter {
     }
     const tasks: Promise<void>[] = [];
     const whole: { job: FileJob; data: Uint8Array }[] = [];
-    for (const work of step.files) {
-      const job = this.jobFor(work.file);
+    const { work } = step;
+    for (let i = 0; i < work.length;) {
+      const file = work[i]!;
+      const last = work[i + 1] === 1;
+      const writeCount = work[i + 2]!;
+      i += 3;
+      const job = this.jobFor(file);
       let damage: CairnError | undefined;
-      const writes = work.writes.map((write): ResolvedWrite => ({
-        position: write.position,
-        pieces: write.pieces.map((piece) => {
-          const value = piece.cached ? this.takeCached(piece.blob) : data.get(piece.blob);
-          if (value instanceof Uint8Array) return value;
-          const error = value ?? this.damaged.get(piece.blob);
-          if (error === undefined) throw new Error(`restore: a blob of ${this.files.path(work.file)} was neither read nor cached (internal error)`);
+      const writes: ResolvedWrite[] = [];
+      for (let w = 0; w < writeCount; w += 1) {
+        const position = work[i]!;
+        const count = work[i + 1]!;
+        i += 2;
+        const pieces: Uint8Array[] = [];
+        for (let end = i + count; i < end; i += 1) {
+          const piece = work[i]!;
+          const blob = piece < 0 ? -1 - piece : piece;
+          // Every piece is taken, for a failed file too: the cache's references stay in step.
+          const value = piece < 0 ? this.takeCached(blob) : data.get(blob);
+          if (value instanceof Uint8Array) {
+            pieces.push(value);
+            continue;
+          }
+          const error = value ?? this.damaged.get(blob);
+          if (error === undefined) throw new Error(`restore: a blob of ${this.files.path(file)} was neither read nor cached (internal error)`);
           damage ??= error;
-          return new Uint8Array(0);
-        }),
-      }));
+        }
+        writes.push({ position, pieces });
+      }
       if (job === undefined || job.failed) continue;
       if (damage !== undefined) {
         this.fail(job, damage);
         continue;
       }
-      const bytes = !job.started && work.last && this.writeFiles !== undefined && job.size <= this.limits.wholeFileBytes ? wholeData(writes, job.size) : undefined;
+      const bytes = !job.started && last && this.writeFiles !== undefined && job.size <= this.limits.wholeFileBytes ? wholeData(writes, job.size) : undefined;
       if (bytes !== undefined) whole.push({ job, data: bytes });
-      else tasks.push(this.enqueue(job, () => this.write(job, writes, work.last)));
+      else tasks.push(this.enqueue(job, () => this.write(job, writes, last)));
     }
     if (whole.length > 0) tasks.push(this.writeWhole(whole));
     return tasks;

@@ -111,7 +111,8 @@ class RestoreWalk {
       this.ctx.problem(path, `${path} ${unsound}; not restored (\`cairn check\` reports it too)`);
       return;
     }
-    if (!(await this.ensureDir(parent, true, parentPath))) return;
+    // The folder is there already for all but the first entry of each (no promise per file then).
+    if (!this.created.has(parentPath) && !(await this.ensureDir(parent, true, parentPath))) return;
     const { target } = this.ctx;
     const existing = this.fresh.has(parentPath) ? null : await target.lstat(parts);
     if (existing !== null) {
