@@ -51,8 +51,8 @@ export function decodeStep(task: DecodeTask, zstd: ZstdCodec): DecodeResult {
     const id = task.ids.subarray(b * 32, b * 32 + 32);
     try {
       const codec = codecFromCode(task.blobs[m + 3]!) ?? 'none';
-      const plain = unpackBlob(input.subarray(task.blobs[m]!, task.blobs[m]! + task.blobs[m + 1]!), { id, codec, rawLength }, codecs, () => `data blob ${toHex(id)} in ${task.packFile}`);
-      out.set(plain, at);
+      // Decoded in its place in `out` (no buffer per blob) and checked there.
+      unpackBlob(input.subarray(task.blobs[m]!, task.blobs[m]! + task.blobs[m + 1]!), { id, codec, rawLength }, codecs, () => `data blob ${toHex(id)} in ${task.packFile}`, out.subarray(at, at + rawLength));
       at += rawLength;
     } catch (error) {
       if (!isCairnError(error)) throw error;
