@@ -8,7 +8,7 @@ import { toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import { createBlobIndex } from '@cairn/index';
 import type { TreeNode } from '@cairn/index';
-import { backup, initRepository, openRepository } from '@cairn/repository';
+import { backup, initRepository, openRepository, restore } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { NeededBlobs } from '../src/restore/needed-blobs.js';
 import { PlannedFiles } from '../src/restore/planned-files.js';
@@ -17,6 +17,7 @@ import { planRestore } from '../src/restore/restore-plan.js';
 import { emptyRestoreResult } from '../src/restore/restore-tree.js';
 import { findSnapshot } from '../src/repo/snapshots.js';
 import { tempDir } from './helpers.js';
+import { backedUpTree, openCounting } from './restore-fixture.js';
 
 const id = (name: string): Id => new Uint8Array(createHash('sha256').update(name).digest());
 
@@ -77,6 +78,22 @@ describe('the restore plan', () => {
     expect([first, second, third, second, first, third].map((blob) => blobs.add(blob))).toEqual([0, 1, 2, 1, 0, 2]);
     expect([0, 1, 2].map((b) => toHex(blobs.id(b)))).toEqual([first, second, third].map(toHex));
     expect([0, 1, 2].map((b) => blobs.offset(b))).toEqual([0, 10, 20]);
+  });
+
+  it('lets the tree packs go once the walk is done: a tree loaded after the restore reads its pack again', async () => {
+    const { work, repoDir, snapshotId } = await backedUpTree();
+    const { repo, backend } = await openCounting(repoDir);
+    const { snapshot } = await findSnapshot(repo, snapshotId);
+    const treePack = toHex(repo.index.lookup(snapshot.tree)!.packId);
+    const wholeReads = (): number => (backend.packReads.get(treePack) ?? []).filter((range) => range.length === -1).length;
+    await repo.loadTree(snapshot.tree, 'root');
+    await repo.loadTree(snapshot.tree, 'root');
+    expect(wholeReads()).toBe(1); // kept while walks use it
+    const result = await restore(repo, snapshotId, { target: createLocalTarget(join(work, 'out')) });
+    expect(result.problems).toEqual([]);
+    const before = wholeReads();
+    await repo.loadTree(snapshot.tree, 'root');
+    expect(wholeReads()).toBe(before + 1);
   });
 
   it('holds a plan of 20,000 files in a few MB of heap: no tree node, path list or object per file is kept', async () => {

@@ -2,11 +2,11 @@ import { CairnError, isCairnError } from '@cairn/core';
 import type { EntryMetadata, NodeType, Target, Xattr } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { naming, snapshotPath } from '../repo/names.js';
-import type { BlobLoader, IndexLookup } from '../repo/repository.js';
+import type { BlobLoader, IndexLookup, Repository } from '../repo/repository.js';
 import type { PackReading } from './pack-reader.js';
 
-/** What a restore reads through: blobs and trees by id, the index, and packs step by step. */
-export type RestoreSource = BlobLoader & IndexLookup & PackReading;
+/** What a restore reads through: blobs and trees by id, the index, and packs step by step (and the tree packs it drops once planned). */
+export type RestoreSource = BlobLoader & IndexLookup & PackReading & Pick<Repository, 'forgetTreePacks'>;
 import type { RestoreOptions, RestoreResult } from './restore-types.js';
 
 /** Another name of a hardlinked file, linked once the file itself is written. */

@@ -18,6 +18,8 @@ export function emptyRestoreResult(snapshotId: string): RestoreResult {
  */
 export async function writeTree(ctx: RestoreContext, tree: Id, copies?: WorkingCopies): Promise<RestorePlan> {
   const plan = await planRestore(ctx, tree, copies);
+  // The walk is done with the trees: their packs need not stay in memory while the files are written.
+  ctx.repo.forgetTreePacks();
   if (plan.files.count > 0) {
     ctx.planned(plan.files.count, plan.files.bytes);
     if (ctx.target.createFile === undefined) await writeByStreaming(ctx, plan.files);
