@@ -74,7 +74,7 @@ interface ResolvedWrite {
 
 /**
  * Writes planned files by position through Target.createFile: each pack range is read once
- * (see scheduleReads), its blobs decoded and verified, and written to every file that uses
+ * (see ReadScheduler), its blobs decoded and verified, and written to every file that uses
  * them, several files at once. A file with a damaged blob is aborted and named as a problem;
  * any other failure (the target's, a transient read, ERR_ABORTED) aborts every temporary
  * file still open and is thrown.
