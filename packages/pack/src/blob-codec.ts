@@ -66,22 +66,29 @@ function incompressible(raw: Uint8Array, zstd: ZstdCodec): boolean {
 }
 
 /**
- * The plaintext of a stored blob (for codec 'none', `stored` itself). Any mismatch — a length
- * that is not `rawLength`, a frame that does not decompress — is ERR_INTEGRITY naming `where`.
- * The blob's id is not checked here: that is the repository's job.
+ * The plaintext of a stored blob (for codec 'none', `stored` itself), or, given `into` (of
+ * `rawLength` bytes), `into` holding it. Any mismatch — a length that is not `rawLength`, a frame
+ * that does not decompress — is ERR_INTEGRITY naming `where`. The blob's id is not checked here:
+ * that is the repository's job.
  */
-export function decodeBlob(stored: Uint8Array, codec: CodecName, rawLength: number, zstd: ZstdCodec, where: string): Uint8Array {
+export function decodeBlob(stored: Uint8Array, codec: CodecName, rawLength: number, zstd: ZstdCodec, where: string, into?: Uint8Array): Uint8Array {
   if (!(stored instanceof Uint8Array)) throw new TypeError(`decodeBlob: the bytes of ${where} must be a Uint8Array`);
   checkRawLength(rawLength);
+  if (into !== undefined && into.byteLength !== rawLength) throw new RangeError(`decodeBlob: into holds ${into.byteLength} bytes, not rawLength ${rawLength}`);
   switch (codec) {
     case 'none':
       if (stored.length !== rawLength) {
         throw new CairnError('ERR_INTEGRITY', `${where}: stored blob has ${stored.length} bytes, expected ${rawLength}`);
       }
-      return stored;
+      if (into === undefined) return stored;
+      into.set(stored);
+      return into;
     case 'zstd':
       try {
-        return zstd.decompress(stored, rawLength);
+        if (into === undefined) return zstd.decompress(stored, rawLength);
+        if (zstd.decompressInto === undefined) into.set(zstd.decompress(stored, rawLength));
+        else zstd.decompressInto(into, stored);
+        return into;
       } catch (error) {
         if (!(error instanceof CairnError)) throw error;
         throw new CairnError(error.code, `${where}: ${error.message}`, { cause: error, hint: error.hint });

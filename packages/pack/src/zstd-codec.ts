@@ -12,6 +12,8 @@ export interface ZstdCodec {
   compressBound?(length: number): number;
   /** Decompresses one frame that must hold exactly `rawLength` bytes; ERR_INTEGRITY otherwise. */
   decompress(data: Uint8Array, rawLength: number): Uint8Array;
+  /** Optional: decompress, writing into `destination` (exactly the frame's length); no allocation per call. */
+  decompressInto?(destination: Uint8Array, data: Uint8Array): void;
 }
 
 /** The lowest compression level cairn accepts. */

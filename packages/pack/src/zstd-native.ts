@@ -73,19 +73,26 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
 
     decompress(data: Uint8Array, rawLength: number): Uint8Array {
       checkRawLength(rawLength);
-      checkZstdFrame(data, rawLength);
       const output = new Uint8Array(rawLength);
-      let written: number;
-      try {
-        written = dctx.decompress(output, data);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new CairnError('ERR_INTEGRITY', `zstd frame does not decompress: ${reason}`, { cause: error });
-      }
-      if (written !== rawLength) {
-        throw new CairnError('ERR_INTEGRITY', `zstd frame holds ${written} bytes, expected ${rawLength}`);
-      }
+      decompressInto(output, data);
       return output;
     },
+
+    decompressInto,
   };
+
+  function decompressInto(destination: Uint8Array, data: Uint8Array): void {
+    const rawLength = destination.byteLength;
+    checkZstdFrame(data, rawLength);
+    let written: number;
+    try {
+      written = dctx.decompress(destination, data);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CairnError('ERR_INTEGRITY', `zstd frame does not decompress: ${reason}`, { cause: error });
+    }
+    if (written !== rawLength) {
+      throw new CairnError('ERR_INTEGRITY', `zstd frame holds ${written} bytes, expected ${rawLength}`);
+    }
+  }
 }

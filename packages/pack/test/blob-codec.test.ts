@@ -59,6 +59,21 @@ describe('decodeBlob', () => {
     expectCairnError(() => decodeBlob(raw.subarray(1), 'none', raw.length, native, 'blob d'), 'ERR_INTEGRITY', /^blob d: .*199999 bytes, expected 200000/);
   });
 
+  it('decodes into a given place (a view of a shared buffer too), with either codec and for stored blobs', () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(raw.length + 200));
+    for (const codec of [native, wasm]) {
+      const into = shared.subarray(100, 100 + raw.length);
+      into.fill(0);
+      expect(decodeBlob(blob.data, 'zstd', raw.length, codec, 'x', into)).toBe(into);
+      expect(sameBytes(into, raw)).toBe(true);
+      expectCairnError(() => decodeBlob(blob.data, 'zstd', raw.length + 1, codec, 'blob f', shared.subarray(0, raw.length + 1)), 'ERR_INTEGRITY', /^blob f: /);
+    }
+    const plain = new Uint8Array(raw.length);
+    expect(decodeBlob(raw, 'none', raw.length, native, 'y', plain)).toBe(plain);
+    expect(sameBytes(plain, raw)).toBe(true);
+    expect(() => decodeBlob(raw, 'none', raw.length, native, 'y', new Uint8Array(1))).toThrow(RangeError);
+  });
+
   it('gives ERR_FORMAT for an unknown codec', () => {
     expectCairnError(() => decodeBlob(raw, 'lz4' as 'none', raw.length, native, 'blob e'), 'ERR_FORMAT', /^blob e: unknown codec "lz4"/);
   });

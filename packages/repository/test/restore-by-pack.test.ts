@@ -90,7 +90,7 @@ describe('restore by pack (Target.createFile)', () => {
       const plan = await planRestore(ctx, (await findSnapshot(repo, snapshotId)).snapshot.tree);
       backend.packReads.clear();
       await writeByPosition(ctx, plan.files, limits);
-      for (const folder of plan.folders) await ctx.setMetadata(folder.parts, folder.node);
+      for (const folder of plan.folders) await ctx.setEntryMetadata(folder.parts, 'dir', folder.metadata, folder.xattrs);
       expect(ctx.result.problems).toEqual([]);
       expect(ctx.result.files).toBe(50);
       expect([...(await describeTree(join(out, 'tree'))).entries()]).toEqual([...(await describeTree(source)).entries()]);

@@ -16,15 +16,16 @@ export interface StoredBlob {
  * The plaintext of a blob's stored bytes, checked against its id: every read of blob data
  * (loadBlob, restore, check --read-data, prune's repack, grep's workers) goes through here.
  * ERR_INTEGRITY naming `where` when it does not decode or does not hash to its id; `where` may be
- * a function, called only then (a search of many small blobs builds no name for each).
+ * a function, called only then (a search of many small blobs builds no name for each). Given
+ * `into` (rawLength bytes), the plaintext is decoded into it and checked there.
  */
-export function unpackBlob(stored: Uint8Array, blob: StoredBlob, codecs: BlobCodecs | BlobVerifier, where: string | (() => string)): Uint8Array {
+export function unpackBlob(stored: Uint8Array, blob: StoredBlob, codecs: BlobCodecs | BlobVerifier, where: string | (() => string), into?: Uint8Array): Uint8Array {
   let plain: Uint8Array;
   if (typeof where === 'string') {
-    plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, where);
+    plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, where, into);
   } else {
     try {
-      plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, '');
+      plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, '', into);
     } catch (error) {
       // decodeBlob's messages start with `${where}: `; with an empty where, the name goes before the colon.
       if (!isCairnError(error)) throw error;

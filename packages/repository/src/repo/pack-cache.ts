@@ -6,6 +6,8 @@ import type { Id } from '@cairn/core';
 export interface PackCache {
   /** The bytes [offset, offset + length) of a pack, read whole on first use. */
   read(packId: Id, offset: number, length: number): Promise<Uint8Array>;
+  /** Forgets every pack read so far (a later read reads its pack again). */
+  clear(): void;
 }
 
 /**
@@ -49,6 +51,11 @@ export function createPackCache(backend: Backend, budget = 64 * 1024 * 1024, hin
         throw new CairnError('ERR_INTEGRITY', `the pack is ${bytes.length} bytes long; the index places a blob at ${offset}+${length}`);
       }
       return bytes.subarray(offset, offset + length);
+    },
+    clear() {
+      packs.clear();
+      sizes.clear();
+      total = 0;
     },
   };
 }

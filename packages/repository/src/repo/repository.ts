@@ -37,6 +37,8 @@ export interface Repository {
   loadTree(id: Id, where: string): Promise<TreeNode[]>;
   /** Reads a tree blob as a listing read in place (scanTree): for walks that need few full nodes. */
   loadTreeListing(id: Id, where: string): Promise<TreeListing>;
+  /** Frees the tree packs kept for loadTree (up to 64 MB) once a walk is done with them: a restore after its plan. */
+  forgetTreePacks(): void;
 }
 
 /** Where the repository's files are: what snapshots, locks, records and settings need. */
@@ -200,6 +202,7 @@ export async function openRepository(rawBackend: Backend, options: OpenOptions =
     loadBlob,
     loadTree: async (id, where) => decodeTree(await loadBlob(id, 'tree'), where),
     loadTreeListing: async (id, where) => scanTree(await loadBlob(id, 'tree'), where),
+    forgetTreePacks: () => treePacks.clear(),
   };
 }
 

@@ -13,6 +13,8 @@ export interface DecodeTask {
   readonly packFile: string;
   /** The MAC key of an encrypted repository's ids; absent: ids are SHA-256. */
   readonly macKey?: Uint8Array;
+  /** Where to write the plaintexts (room for all of them from `offset`); absent: in a buffer of their own. */
+  readonly output?: { readonly buffer: SharedArrayBuffer; readonly offset: number };
 }
 
 /** A blob of a DecodeTask that did not decode or did not match its id: its CairnError's parts. */
@@ -25,7 +27,8 @@ export interface DecodeFailure {
 
 /** The plaintexts of a DecodeTask's blobs, back to back in one buffer (a failed blob's place stays empty). */
 export interface DecodeResult {
-  readonly buffer: ArrayBuffer;
+  /** The buffer they are in from its start; absent when they were written to the task's output. */
+  readonly buffer?: ArrayBuffer;
   /** Per blob: where its plaintext ends in buffer (it starts where the one before ends). */
   readonly ends: Float64Array;
   readonly failures: DecodeFailure[];
@@ -38,7 +41,7 @@ export function decodeStep(task: DecodeTask, zstd: ZstdCodec): DecodeResult {
   const ends = new Float64Array(count);
   let total = 0;
   for (let b = 0; b < count; b += 1) total += task.blobs[b * 4 + 2]!;
-  const out = new Uint8Array(new ArrayBuffer(total));
+  const out = task.output === undefined ? new Uint8Array(new ArrayBuffer(total)) : new Uint8Array(task.output.buffer, task.output.offset, total);
   const input = new Uint8Array(task.buffer);
   const failures: DecodeFailure[] = [];
   let at = 0;
@@ -48,8 +51,8 @@ export function decodeStep(task: DecodeTask, zstd: ZstdCodec): DecodeResult {
     const id = task.ids.subarray(b * 32, b * 32 + 32);
     try {
       const codec = codecFromCode(task.blobs[m + 3]!) ?? 'none';
-      const plain = unpackBlob(input.subarray(task.blobs[m]!, task.blobs[m]! + task.blobs[m + 1]!), { id, codec, rawLength }, codecs, () => `data blob ${toHex(id)} in ${task.packFile}`);
-      out.set(plain, at);
+      // Decoded in its place in `out` (no buffer per blob) and checked there.
+      unpackBlob(input.subarray(task.blobs[m]!, task.blobs[m]! + task.blobs[m + 1]!), { id, codec, rawLength }, codecs, () => `data blob ${toHex(id)} in ${task.packFile}`, out.subarray(at, at + rawLength));
       at += rawLength;
     } catch (error) {
       if (!isCairnError(error)) throw error;
@@ -57,5 +60,5 @@ export function decodeStep(task: DecodeTask, zstd: ZstdCodec): DecodeResult {
     }
     ends[b] = at;
   }
-  return { buffer: out.buffer, ends, failures };
+  return task.output === undefined ? { buffer: out.buffer as ArrayBuffer, ends, failures } : { ends, failures };
 }

@@ -14,7 +14,7 @@ export default function decodeRead(task: DecodeTask): unknown {
   const result = decodeStep(task, zstd);
   return move({
     get [transferableSymbol]() {
-      return [result.buffer];
+      return result.buffer === undefined ? [] : [result.buffer];
     },
     get [valueSymbol]() {
       return result;

@@ -1,8 +1,9 @@
 import { CairnError } from '@cairn/core';
 import type { Target, TargetFile } from '@cairn/core';
 import type { StepData } from './pack-reader.js';
+import type { PlannedFiles } from './planned-files.js';
 import type { PlannedFile, RestoreContext } from './restore-context.js';
-import { scheduleReads } from './restore-schedule.js';
+import { ReadScheduler } from './restore-schedule.js';
 import type { ReadStep, ScheduleLimits } from './read-steps.js';
 import { StepPrefetch } from './step-prefetch.js';
 import { createStepDecoder } from './step-decoder.js';
@@ -29,9 +30,10 @@ export interface WriterLimits extends ScheduleLimits {
 }
 
 /**
- * The limits restore() uses: at most 40 MiB of blob data in memory (24 for reads, 16 cached), 32
+ * The limits restore() uses: at most 28 MiB of blob data in memory (12 for reads, 16 cached), 32
  * files open between reads. Reads of 4 MiB keep the decode thread and the writes in step with
- * little memory (16 MiB reads cost 100 MB more peak RSS and were no faster).
+ * little memory (16 MiB reads cost 100 MB more peak RSS and were no faster); three of them ahead
+ * keep it busy as well as six did (24 MiB cost 30-40 MB more peak RSS, no faster on tmpfs).
  */
 export const RESTORE_LIMITS: WriterLimits = Object.freeze({
   maxGap: 256 * 1024,
@@ -39,7 +41,7 @@ export const RESTORE_LIMITS: WriterLimits = Object.freeze({
   maxStepBytes: 4 * MiB,
   maxOpenFiles: 32,
   cacheBytes: 16 * MiB,
-  readAhead: 24 * MiB,
+  readAhead: 12 * MiB,
   fileTasks: 16,
   wholeFileBytes: 1024 * 1024,
   // One thread beside the main one on two cores; up to three on more.
@@ -50,8 +52,10 @@ export const RESTORE_LIMITS: WriterLimits = Object.freeze({
 /** The chain of a file nothing was started for yet. */
 const SETTLED: Promise<void> = Promise.resolve();
 
-/** A file being restored: its open temporary file and its operations, chained one after the other. */
+/** A file being restored: its open temporary file and its operations, chained one after the other. Made at its first step, dropped once it is done or failed. */
 interface FileJob {
+  /** Its number in the plan. */
+  readonly index: number;
   readonly file: PlannedFile;
   readonly size: number;
   handle: TargetFile | undefined;
@@ -70,20 +74,27 @@ interface ResolvedWrite {
 
 /**
  * Writes planned files by position through Target.createFile: each pack range is read once
- * (see scheduleReads), its blobs decoded and verified, and written to every file that uses
+ * (see ReadScheduler), its blobs decoded and verified, and written to every file that uses
  * them, several files at once. A file with a damaged blob is aborted and named as a problem;
  * any other failure (the target's, a transient read, ERR_ABORTED) aborts every temporary
  * file still open and is thrown.
  */
-export async function writeByPosition(ctx: RestoreContext, files: readonly PlannedFile[], limits: WriterLimits = RESTORE_LIMITS): Promise<void> {
+export async function writeByPosition(ctx: RestoreContext, files: PlannedFiles, limits: WriterLimits = RESTORE_LIMITS): Promise<void> {
   const createFile = ctx.target.createFile;
   if (createFile === undefined) throw new TypeError(`target ${ctx.target.location} cannot write by position (it has no createFile)`);
   await new PositionalWriter(ctx, files, limits, createFile.bind(ctx.target)).run();
 }
 
+/** What became of a file: not finished yet, written, or failed (named as a problem). */
+const OPEN = 0;
+const DONE = 1;
+const FAILED = 2;
+
 class PositionalWriter {
-  private readonly schedule;
-  private readonly jobs: FileJob[];
+  /** The files being written (undefined before their first step and once finished). */
+  private readonly jobs: (FileJob | undefined)[];
+  /** Per file: OPEN, DONE or FAILED. */
+  private readonly finished: Uint8Array;
   private readonly pool: TaskPool;
   private readonly prefetch: StepPrefetch;
   private fatal: { error: unknown } | undefined;
@@ -94,53 +105,84 @@ class PositionalWriter {
 
   constructor(
     private readonly ctx: RestoreContext,
-    files: readonly PlannedFile[],
+    private readonly files: PlannedFiles,
     private readonly limits: WriterLimits,
     private readonly createFile: NonNullable<Target['createFile']>,
   ) {
-    this.schedule = scheduleReads(files.map((file) => file.node.content ?? []), ctx.repo.index, limits);
-    this.jobs = files.map((file, i) => ({ file, size: this.schedule.sizes[i]!, handle: undefined, started: false, failed: false, done: false, chain: SETTLED }));
+    this.jobs = new Array<FileJob | undefined>(files.count);
+    this.finished = new Uint8Array(files.count);
     const writeFiles = ctx.target.writeFiles;
     this.writeFiles = writeFiles === undefined ? undefined : writeFiles.bind(ctx.target);
     this.pool = createTaskPool(limits.fileTasks);
-    let stored = 0;
-    for (const step of this.schedule.steps) stored += step.length;
-    if (limits.decodeThreads > 0 && stored >= limits.decodeThreadsFrom) {
-      this.decoder = createStepDecoder({ threads: limits.decodeThreads, macKey: contentIds(ctx.repo.backend).macKey });
+    // The stored bytes of the blobs (a pack range read again, or a gap read through, adds a little).
+    if (limits.decodeThreads > 0 && files.blobs.storedBytes >= limits.decodeThreadsFrom) {
+      // The arena holds what the read-ahead allows, and one more read.
+      this.decoder = createStepDecoder({ threads: limits.decodeThreads, macKey: contentIds(ctx.repo.backend).macKey, arenaBytes: limits.readAhead + limits.maxStepBytes });
     }
-    this.prefetch = new StepPrefetch(ctx.repo, this.schedule, limits.readAhead, this.decoder);
+    const steps = new ReadScheduler(files.blobs, files.contents(), limits);
+    this.prefetch = new StepPrefetch(ctx.repo, steps, files.blobs, limits.readAhead, this.decoder);
   }
 
   async run(): Promise<void> {
-    const { steps } = this.schedule;
     try {
-      const empty = this.jobs.filter((job) => (job.file.node.content ?? []).length === 0);
+      const { useStart } = this.files.contents();
+      const empty: FileJob[] = [];
+      for (let f = 0; f < this.files.count; f += 1) if (useStart[f + 1] === useStart[f]) empty.push(this.jobFor(f)!);
       if (this.writeFiles !== undefined) this.writeWhole(empty.map((job) => ({ job, data: new Uint8Array(0) })));
       else for (const job of empty) this.enqueue(job, () => this.write(job, [], true));
-      for (let i = 0; i < steps.length && this.fatal === undefined && !this.ctx.stopped(); i += 1) {
-        const data = await this.prefetch.take(i);
-        if (this.fatal !== undefined) break;
-        const tasks = this.launch(steps[i]!, data);
-        void Promise.all(tasks).then(() => this.prefetch.release(i));
+      while (this.fatal === undefined && !this.ctx.stopped()) {
+        const taken = await this.prefetch.take();
+        if (taken === undefined || this.fatal !== undefined) break;
+        const tasks = this.launch(taken.step, taken.data);
+        void Promise.all(tasks).then(() => this.prefetch.release(taken.step));
       }
     } catch (error) {
       this.setFatal(error);
     }
-    await Promise.all(this.jobs.map((job) => job.chain));
+    await Promise.all(this.jobs.map((job) => job?.chain));
     await this.decoder?.close();
     if (this.fatal !== undefined) {
-      for (const job of this.jobs) await job.handle?.abort().catch(() => undefined);
+      for (const job of this.jobs) await job?.handle?.abort().catch(() => undefined);
       throw this.fatal.error;
     }
     // A full target: what was not written is named once, the temporary files removed.
-    const unwritten = this.jobs.filter((job) => !job.done && !job.failed);
-    if (unwritten.length > 0 && this.ctx.full !== undefined) {
-      for (const job of unwritten) await job.handle?.abort().catch(() => undefined);
-      this.ctx.unwrittenAfterFull(unwritten[0]!.file.path, unwritten.length);
+    const first = this.finished.indexOf(OPEN);
+    if (first >= 0 && this.ctx.full !== undefined) {
+      let unwritten = 0;
+      for (let f = first; f < this.files.count; f += 1) {
+        if (this.finished[f] !== OPEN) continue;
+        unwritten += 1;
+        await this.jobs[f]?.handle?.abort().catch(() => undefined);
+      }
+      this.ctx.unwrittenAfterFull(this.files.path(first), unwritten);
       return;
     }
-    const lost = unwritten[0];
-    if (lost !== undefined) throw new Error(`restore: ${lost.file.path} was never completed (internal error)`);
+    if (first >= 0) throw new Error(`restore: ${this.files.path(first)} was never completed (internal error)`);
+  }
+
+  /** The job of file `f`, made at its first step; undefined once the file is done or failed. */
+  private jobFor(f: number): FileJob | undefined {
+    let job = this.jobs[f];
+    if (job === undefined && this.finished[f] === OPEN) {
+      job = { index: f, file: this.files.file(f), size: this.files.sizeOf(f), handle: undefined, started: false, failed: false, done: false, chain: SETTLED };
+      this.jobs[f] = job;
+    }
+    return job;
+  }
+
+  /** Marks `job` done or failed; it is dropped once its chain settles. */
+  private finish(job: FileJob, state: typeof DONE | typeof FAILED): void {
+    if (state === DONE) job.done = true;
+    else job.failed = true;
+    this.finished[job.index] = state;
+  }
+
+  /** Makes `run` the job's chain; the job is dropped when it settles with the file finished (nothing else is chained after it). */
+  private chain(job: FileJob, run: Promise<void>): void {
+    job.chain = run;
+    void run.then(() => {
+      if (job.chain === run && (job.done || job.failed) && this.jobs[job.index] === job) this.jobs[job.index] = undefined;
+    });
   }
 
   /** Hands a step's blobs to the files that use them (in step order, so cache references stay in step). */
@@ -150,33 +192,48 @@ class PositionalWriter {
       const entry = this.cache.get(blob);
       const value = data.get(blob);
       if (entry !== undefined) entry.refs += uses;
-      // A copy when the blob is a view of its whole read: the cache must not pin the read.
-      else if (value instanceof Uint8Array) this.cache.set(blob, { data: value.byteLength < value.buffer.byteLength ? value.slice() : value, refs: uses });
+      // A copy: the cache must not pin the read, and the decoder's arena reuses the room once the step is released.
+      else if (value instanceof Uint8Array) this.cache.set(blob, { data: value.slice(), refs: uses });
     }
     const tasks: Promise<void>[] = [];
     const whole: { job: FileJob; data: Uint8Array }[] = [];
-    for (const work of step.files) {
-      const job = this.jobs[work.file]!;
+    const { work } = step;
+    for (let i = 0; i < work.length;) {
+      const file = work[i]!;
+      const last = work[i + 1] === 1;
+      const writeCount = work[i + 2]!;
+      i += 3;
+      const job = this.jobFor(file);
       let damage: CairnError | undefined;
-      const writes = work.writes.map((write): ResolvedWrite => ({
-        position: write.position,
-        pieces: write.pieces.map((piece) => {
-          const value = piece.cached ? this.takeCached(piece.blob) : data.get(piece.blob);
-          if (value instanceof Uint8Array) return value;
-          const error = value ?? this.damaged.get(piece.blob);
-          if (error === undefined) throw new Error(`restore: a blob of ${job.file.path} was neither read nor cached (internal error)`);
+      const writes: ResolvedWrite[] = [];
+      for (let w = 0; w < writeCount; w += 1) {
+        const position = work[i]!;
+        const count = work[i + 1]!;
+        i += 2;
+        const pieces: Uint8Array[] = [];
+        for (let end = i + count; i < end; i += 1) {
+          const piece = work[i]!;
+          const blob = piece < 0 ? -1 - piece : piece;
+          // Every piece is taken, for a failed file too: the cache's references stay in step.
+          const value = piece < 0 ? this.takeCached(blob) : data.get(blob);
+          if (value instanceof Uint8Array) {
+            pieces.push(value);
+            continue;
+          }
+          const error = value ?? this.damaged.get(blob);
+          if (error === undefined) throw new Error(`restore: a blob of ${this.files.path(file)} was neither read nor cached (internal error)`);
           damage ??= error;
-          return new Uint8Array(0);
-        }),
-      }));
-      if (job.failed) continue;
+        }
+        writes.push({ position, pieces });
+      }
+      if (job === undefined || job.failed) continue;
       if (damage !== undefined) {
         this.fail(job, damage);
         continue;
       }
-      const bytes = !job.started && work.last && this.writeFiles !== undefined && job.size <= this.limits.wholeFileBytes ? wholeData(writes, job.size) : undefined;
+      const bytes = !job.started && last && this.writeFiles !== undefined && job.size <= this.limits.wholeFileBytes ? wholeData(writes, job.size) : undefined;
       if (bytes !== undefined) whole.push({ job, data: bytes });
-      else tasks.push(this.enqueue(job, () => this.write(job, writes, work.last)));
+      else tasks.push(this.enqueue(job, () => this.write(job, writes, last)));
     }
     if (whole.length > 0) tasks.push(this.writeWhole(whole));
     return tasks;
@@ -193,7 +250,7 @@ class PositionalWriter {
       .run(async () => {
         if (this.fatal !== undefined || this.ctx.full !== undefined) return;
         this.ctx.checkAbort();
-        const batch = files.map(({ job, data }) => ({ path: job.file.parts, data, metadata: this.ctx.commitMetadataOf(job.file.node), fresh: job.file.fresh }));
+        const batch = files.map(({ job, data }) => ({ path: job.file.parts, data, metadata: this.ctx.commitMetadataOf(job.file), fresh: job.file.fresh }));
         const results = await this.writeFiles!(batch);
         for (let i = 0; i < results.length; i += 1) {
           const { job, data } = files[i]!;
@@ -202,13 +259,13 @@ class PositionalWriter {
             await this.refuse(job, error);
             continue;
           }
-          job.done = true;
+          this.finish(job, DONE);
           this.ctx.wrote(job.file.path, data.byteLength);
           await this.ctx.fileWritten(job.file, batch[i]!.metadata !== undefined);
         }
       })
       .catch((error: unknown) => this.setFatal(error));
-    for (const { job } of files) job.chain = run;
+    for (const { job } of files) this.chain(job, run);
     return run;
   }
 
@@ -239,13 +296,13 @@ class PositionalWriter {
         });
       })
       .catch((error: unknown) => this.setFatal(error));
-    job.chain = run;
+    this.chain(job, run);
     return run;
   }
 
   /** The target refused a file (rethrown when it is not that): named as not restored, its temporary file removed. */
   private async refuse(job: FileJob, error: unknown): Promise<void> {
-    job.failed = true;
+    this.finish(job, FAILED);
     const handle = job.handle;
     job.handle = undefined;
     await handle?.abort().catch(() => undefined);
@@ -260,24 +317,24 @@ class PositionalWriter {
       this.ctx.wrote(job.file.path, data.byteLength);
     }
     if (!last) return;
-    const metadata = this.ctx.commitMetadataOf(job.file.node);
+    const metadata = this.ctx.commitMetadataOf(job.file);
     await job.handle.commit(metadata);
     job.handle = undefined;
-    job.done = true;
+    this.finish(job, DONE);
     await this.ctx.fileWritten(job.file, metadata !== undefined);
   }
 
   /** A file with a damaged blob: named as a problem, its temporary file removed once its earlier writes are done. */
   private fail(job: FileJob, damage: CairnError): void {
-    job.failed = true;
+    this.finish(job, FAILED);
     this.ctx.fileFailed(job.file, damage);
-    job.chain = job.chain
+    this.chain(job, job.chain
       .then(async () => {
         const handle = job.handle;
         job.handle = undefined;
         await handle?.abort();
       })
-      .catch((error: unknown) => this.setFatal(error));
+      .catch((error: unknown) => this.setFatal(error)));
   }
 
   private setFatal(error: unknown): void {

@@ -1,11 +1,13 @@
 import { CairnError, isCairnError, toHex } from '@cairn/core';
+import type { Id } from '@cairn/core';
 import { unpackBlob } from '../repo/blob-check.js';
 import { packFileName } from '../repo/names.js';
 import type { Repository } from '../repo/repository.js';
 
 /** What reading a pack's blobs needs: the files, the codec, and the checked loader for a blob read alone. */
 export type PackReading = Pick<Repository, 'backend' | 'zstd' | 'loadBlob'>;
-import type { NeededBlob, ReadStep, StepData } from './read-steps.js';
+import type { NeededBlobs } from './needed-blobs.js';
+import type { ReadStep, StepData } from './read-steps.js';
 import type { StepDecoder } from './step-decoder.js';
 
 export type { StepData } from './read-steps.js';
@@ -18,24 +20,24 @@ export type { StepData } from './read-steps.js';
  * missing or truncated pack), each blob is read on its own so that only the damaged ones
  * fail. A transient error, or any error that is not a CairnError, is thrown.
  */
-export async function readStep(repo: PackReading, blobs: readonly NeededBlob[], step: ReadStep, decoder?: StepDecoder): Promise<StepData> {
+export async function readStep(repo: PackReading, blobs: NeededBlobs, step: ReadStep, decoder?: StepDecoder): Promise<StepData> {
   const data: StepData = new Map();
   let bytes: Uint8Array;
   try {
     bytes = await repo.backend.read('data', toHex(step.packId), { offset: step.offset, length: step.length });
   } catch (error) {
     if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
-    for (const b of step.blobs) data.set(b, await loadEach(repo, blobs[b]!));
+    for (const b of step.blobs) data.set(b, await loadEach(repo, blobs.id(b)));
     return data;
   }
   if (decoder !== undefined) return decoder.decode(bytes, step, blobs);
   const packFile = packFileName(step.packId);
   for (const b of step.blobs) {
-    const { id, location } = blobs[b]!;
+    const id = blobs.id(b);
     const where = `data blob ${toHex(id)} in ${packFile}`;
-    const start = location.offset - step.offset;
+    const start = blobs.offset(b) - step.offset;
     try {
-      data.set(b, unpackBlob(bytes.subarray(start, start + location.length), { id, codec: location.codec, rawLength: location.rawLength }, repo, where));
+      data.set(b, unpackBlob(bytes.subarray(start, start + blobs.length(b)), { id, codec: blobs.codec(b), rawLength: blobs.rawLength(b) }, repo, where));
     } catch (error) {
       if (!isCairnError(error)) throw error;
       data.set(b, error);
@@ -45,9 +47,9 @@ export async function readStep(repo: PackReading, blobs: readonly NeededBlob[], 
 }
 
 /** One blob read alone: its plaintext, or the damage loadBlob names. */
-async function loadEach(repo: PackReading, blob: NeededBlob): Promise<Uint8Array | CairnError> {
+async function loadEach(repo: PackReading, id: Id): Promise<Uint8Array | CairnError> {
   try {
-    return await repo.loadBlob(blob.id, 'data');
+    return await repo.loadBlob(id, 'data');
   } catch (error) {
     if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
     return error;

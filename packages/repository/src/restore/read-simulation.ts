@@ -1,5 +1,6 @@
 import type { Id } from '@cairn/core';
-import type { FileWork, NeededBlob, PlannedWrite, ReadStep, ScheduleLimits, WritePiece } from './read-steps.js';
+import type { NeededBlobs } from './needed-blobs.js';
+import type { ReadStep, ScheduleLimits } from './read-steps.js';
 
 const PENDING = 0;
 const CACHED = 1;
@@ -18,7 +19,7 @@ export interface Uses {
   readonly blobUses: Int32Array;
 }
 
-/** Plays a restore through, one read at a time, tracking what is written, open and cached; collects the steps. */
+/** Plays a restore through, one read at a time, tracking what is written, open and cached; queues the steps (taken from the front). */
 export class ReadSimulation {
   readonly steps: ReadStep[] = [];
   /** Grows whenever a use is written or cached. */
@@ -35,7 +36,7 @@ export class ReadSimulation {
   private cacheUsed = 0;
 
   constructor(
-    private readonly blobs: readonly NeededBlob[],
+    private readonly blobs: NeededBlobs,
     private readonly uses: Uses,
     private readonly limits: ScheduleLimits,
   ) {
@@ -102,22 +103,24 @@ export class ReadSimulation {
     served.sort((a, b) => a - b);
     const keep = new Map<number, number>();
     for (const file of waiting) for (const use of touched.get(file)!) this.cacheUse(use, keep);
-    const first = this.blobs[range[0]!]!.location;
-    let end = first.offset;
+    const { blobs } = this;
+    const start = blobs.offset(range[0]!);
+    let end = start;
     let decoded = 0;
     for (const b of range) {
-      const { offset, length, rawLength, codec } = this.blobs[b]!.location;
-      end = Math.max(end, offset + length);
-      if (codec !== 'none') decoded += rawLength;
+      end = Math.max(end, blobs.offset(b) + blobs.length(b));
+      if (blobs.codec(b) !== 'none') decoded += blobs.rawLength(b);
     }
+    const work: number[] = [];
+    for (const file of served) this.serve(file, touched.get(file)!, work);
     this.steps.push({
       packId,
-      offset: first.offset,
-      length: end - first.offset,
+      offset: start,
+      length: end - start,
       blobs: [...range],
-      memoryBytes: end - first.offset + decoded,
+      memoryBytes: end - start + decoded,
       keep: [...keep].map(([blob, uses]) => ({ blob, uses })),
-      files: served.map((file) => this.serve(file, touched.get(file)!)),
+      work,
     });
   }
 
@@ -126,7 +129,7 @@ export class ReadSimulation {
     const blob = this.uses.useBlob[use]!;
     const refs = this.cacheRefs.get(blob);
     if (refs === undefined) {
-      const size = this.blobs[blob]!.location.rawLength;
+      const size = this.blobs.rawLength(blob);
       if (this.cacheUsed + size > this.limits.cacheBytes) return;
       this.cacheUsed += size;
     }
@@ -139,13 +142,14 @@ export class ReadSimulation {
     this.progress += 1;
   }
 
-  /** Writes a file's uses of this read, and whatever of it waits in the cache. */
-  private serve(file: number, here: readonly number[]): FileWork {
+  /** Writes a file's uses of this read, and whatever of it waits in the cache: appends them to `work` (see ReadStep.work). */
+  private serve(file: number, here: readonly number[], work: number[]): void {
     const { useStart, useBlob, usePos } = this.uses;
-    const pieces: { position: number; piece: WritePiece }[] = [];
+    // Its uses written now, by use number (so by position); a use served from the cache as -1 - use.
+    const pieces: number[] = [];
     for (const use of here) {
       this.status[use] = DONE;
-      pieces.push({ position: usePos[use]!, piece: { blob: useBlob[use]!, cached: false } });
+      pieces.push(use);
     }
     this.pendingLeft[file]! -= here.length;
     if (this.cachedLeft[file]! > 0) {
@@ -153,27 +157,34 @@ export class ReadSimulation {
         if (this.status[use] !== CACHED) continue;
         this.status[use] = DONE;
         const blob = useBlob[use]!;
-        pieces.push({ position: usePos[use]!, piece: { blob, cached: true } });
+        pieces.push(-1 - use);
         const refs = this.cacheRefs.get(blob)! - 1;
         if (refs > 0) this.cacheRefs.set(blob, refs);
         else {
           this.cacheRefs.delete(blob);
-          this.cacheUsed -= this.blobs[blob]!.location.rawLength;
+          this.cacheUsed -= this.blobs.rawLength(blob);
         }
       }
       this.cachedLeft[file] = 0;
     }
     this.progress += here.length;
-    const last = this.pendingLeft[file] === 0;
-    pieces.sort((a, b) => a.position - b.position);
-    const writes: PlannedWrite[] = [];
+    pieces.sort((a, b) => (a < 0 ? -1 - a : a) - (b < 0 ? -1 - b : b));
+    work.push(file, this.pendingLeft[file] === 0 ? 1 : 0, 0);
+    const writesAt = work.length - 1;
+    let piecesAt = -1;
     let next = -1;
-    for (const { position, piece } of pieces) {
-      const current = writes[writes.length - 1];
-      if (current !== undefined && position === next) current.pieces.push(piece);
-      else writes.push({ position, pieces: [piece] });
-      next = position + this.blobs[piece.blob]!.location.rawLength;
+    for (const piece of pieces) {
+      const use = piece < 0 ? -1 - piece : piece;
+      const blob = useBlob[use]!;
+      const position = usePos[use]!;
+      if (piecesAt < 0 || position !== next) {
+        work.push(position, 0);
+        piecesAt = work.length - 1;
+        work[writesAt]! += 1;
+      }
+      work.push(piece < 0 ? -1 - blob : blob);
+      work[piecesAt]! += 1;
+      next = position + this.blobs.rawLength(blob);
     }
-    return { file, writes, last };
   }
 }

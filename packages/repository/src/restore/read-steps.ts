@@ -1,6 +1,5 @@
 import type { CairnError } from '@cairn/core';
 import type { Id } from '@cairn/core';
-import type { BlobLocation } from '@cairn/index';
 
 /** Bounds of a read schedule. */
 export interface ScheduleLimits {
@@ -16,32 +15,7 @@ export interface ScheduleLimits {
   readonly cacheBytes: number;
 }
 
-/** A distinct blob the restore needs and where it is stored. */
-export interface NeededBlob {
-  readonly id: Id;
-  readonly location: BlobLocation;
-}
-
-/** One blob's plaintext within a write: from the step's own read, or from the cache. */
-export interface WritePiece {
-  readonly blob: number;
-  readonly cached: boolean;
-}
-
-/** Chunks of one file that follow each other, written at `position` in one write. */
-export interface PlannedWrite {
-  readonly position: number;
-  readonly pieces: WritePiece[];
-}
-
-/** What one step writes to one file; `last` when the file is complete after it. */
-export interface FileWork {
-  readonly file: number;
-  readonly writes: PlannedWrite[];
-  readonly last: boolean;
-}
-
-/** One range read of a pack and the writes it feeds. */
+/** One range read of a pack and the writes it feeds (blobs and files by their numbers in NeededBlobs and PlannedFiles). */
 export interface ReadStep {
   readonly packId: Id;
   readonly offset: number;
@@ -52,16 +26,21 @@ export interface ReadStep {
   readonly memoryBytes: number;
   /** Blobs to add references to in the cache (taking the data from this read when it is not cached yet). */
   readonly keep: { readonly blob: number; readonly uses: number }[];
-  /** Files written by this step, in file order. */
-  readonly files: FileWork[];
+  /**
+   * What the step writes, flat (a step lives from its read to its writes, long enough for an
+   * object per file, write and piece to reach the old generation and wait there for a full
+   * collection): for each file it writes, in file order, `file, last, writes`, then for each
+   * write (chunks that follow each other) `position, pieces`, then each piece: a blob number,
+   * or -1 - blob when the blob comes from the cache. `last` is 1 when the file is complete
+   * after the step, else 0.
+   */
+  readonly work: number[];
 }
 
-/** The reads of a restore in order, and what each writes. */
-export interface ReadSchedule {
-  readonly blobs: NeededBlob[];
-  /** Per file: its size, the sum of its chunks' plaintext lengths. */
-  readonly sizes: number[];
-  readonly steps: ReadStep[];
+/** The reads of a restore in order, made as they are asked for. */
+export interface ReadSteps {
+  /** The next read, or undefined when every file is complete. */
+  next(): ReadStep | undefined;
 }
 
 /** The plaintext of each blob of a read, or the damage that keeps it from being used. */

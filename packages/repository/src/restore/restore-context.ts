@@ -1,12 +1,12 @@
 import { CairnError, isCairnError } from '@cairn/core';
-import type { EntryMetadata, Target } from '@cairn/core';
+import type { EntryMetadata, NodeType, Target, Xattr } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { naming, snapshotPath } from '../repo/names.js';
-import type { BlobLoader, IndexLookup } from '../repo/repository.js';
+import type { BlobLoader, IndexLookup, Repository } from '../repo/repository.js';
 import type { PackReading } from './pack-reader.js';
 
-/** What a restore reads through: blobs and trees by id, the index, and packs step by step. */
-export type RestoreSource = BlobLoader & IndexLookup & PackReading;
+/** What a restore reads through: blobs and trees by id, the index, and packs step by step (and the tree packs it drops once planned). */
+export type RestoreSource = BlobLoader & IndexLookup & PackReading & Pick<Repository, 'forgetTreePacks'>;
 import type { RestoreOptions, RestoreResult } from './restore-types.js';
 
 /** Another name of a hardlinked file, linked once the file itself is written. */
@@ -15,12 +15,15 @@ export interface PlannedLink {
   readonly path: string;
 }
 
-/** A file the walk decided to write, with the other names it gets as hardlinks. */
+/** A file the walk decided to write, as a writer takes it (PlannedFiles.file), with the other names it gets as hardlinks. */
 export interface PlannedFile {
   readonly parts: readonly string[];
   readonly path: string;
-  readonly node: TreeNode;
-  readonly links: PlannedLink[];
+  readonly size: number;
+  readonly metadata: EntryMetadata;
+  /** Its extended attributes (set before its metadata); undefined when it has none. */
+  readonly xattrs: readonly Xattr[] | undefined;
+  readonly links: readonly PlannedLink[];
   /** Nothing was at its path when the walk looked (it may be written in place). */
   readonly fresh: boolean;
 }
@@ -123,19 +126,24 @@ export class RestoreContext {
    * The metadata a file gets when it is committed; undefined when it has extended attributes:
    * those go first (a read-only mode could forbid them), so its metadata is set after, by path.
    */
-  commitMetadataOf(node: TreeNode): EntryMetadata | undefined {
-    return node.xattrs === undefined ? this.metadataOf(node) : undefined;
+  commitMetadataOf(file: PlannedFile): EntryMetadata | undefined {
+    return file.xattrs === undefined ? file.metadata : undefined;
   }
 
   /** Sets extended attributes, then mode, owner and mtime of a restored entry (nothing in a dry run). */
   async setMetadata(parts: readonly string[], node: TreeNode): Promise<void> {
+    await this.setEntryMetadata(parts, node.type, this.metadataOf(node), node.xattrs);
+  }
+
+  /** setMetadata of an entry of `type` whose node is no longer at hand: its metadata and extended attributes. */
+  async setEntryMetadata(parts: readonly string[], type: NodeType, metadata: EntryMetadata, xattrs: readonly Xattr[] | undefined): Promise<void> {
     if (this.dryRun) return;
-    if (node.xattrs !== undefined) await this.setXattrs(parts, node.xattrs);
-    await this.target.setMetadata(parts, node.type, this.metadataOf(node));
+    if (xattrs !== undefined) await this.setXattrs(parts, xattrs);
+    await this.target.setMetadata(parts, type, metadata);
   }
 
   /** Sets an entry's extended attributes; those the target cannot set are named as a problem (the restore goes on). */
-  private async setXattrs(parts: readonly string[], xattrs: NonNullable<TreeNode['xattrs']>): Promise<void> {
+  private async setXattrs(parts: readonly string[], xattrs: readonly Xattr[]): Promise<void> {
     const path = snapshotPath(parts);
     const set = this.target.setXattrs;
     if (set === undefined) {
@@ -152,9 +160,9 @@ export class RestoreContext {
   async fileWritten(file: PlannedFile, metadataSet = false): Promise<void> {
     this.changed = true;
     this.result.files += 1;
-    this.result.bytesWritten += file.node.size;
+    this.result.bytesWritten += file.size;
     this.wrote(file.path, 0, true);
-    if (!metadataSet) await this.setMetadata(file.parts, file.node).catch((error: unknown) => this.entryFailed(file.path, error));
+    if (!metadataSet) await this.setEntryMetadata(file.parts, 'file', file.metadata, file.xattrs).catch((error: unknown) => this.entryFailed(file.path, error));
     for (const link of file.links) {
       try {
         await this.target.link(file.parts, link.parts);

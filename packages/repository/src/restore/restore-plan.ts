@@ -1,10 +1,10 @@
 import { isCairnError, toHex } from '@cairn/core';
 import { nodeProblem } from '../tree/reachability.js';
-import type { Id } from '@cairn/core';
+import type { EntryMetadata, Id, Xattr } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
-import type { PlannedFile, PlannedLink } from './restore-context.js';
 import type { RestoreContext } from './restore-context.js';
+import { PlannedFiles } from './planned-files.js';
 import { holdsContent } from './restore-unchanged.js';
 import type { OverwritePolicy, RestoreAction } from './restore-types.js';
 import { createSelection } from '../tree/path-selection.js';
@@ -27,12 +27,13 @@ export interface WorkingCopies {
 /** A folder whose metadata is set once everything below it is written. */
 export interface PlannedFolder {
   readonly parts: readonly string[];
-  readonly node: TreeNode;
+  readonly metadata: EntryMetadata;
+  readonly xattrs: readonly Xattr[] | undefined;
 }
 
 /** What the walk leaves to write: files (in snapshot order) and folders (deepest first, as the walk left them). */
 export interface RestorePlan {
-  readonly files: PlannedFile[];
+  readonly files: PlannedFiles;
   readonly folders: PlannedFolder[];
   readonly selection: Selection;
 }
@@ -50,19 +51,16 @@ export async function planRestore(ctx: RestoreContext, tree: Id, copies?: Workin
   return { files: walk.files, folders: walk.folders, selection: walk.selection };
 }
 
-/** The links of every file that has one name (never added to: see planFile). */
-const NO_LINKS: PlannedLink[] = [];
-
 class RestoreWalk {
   readonly selection: Selection;
-  readonly files: PlannedFile[] = [];
+  readonly files: PlannedFiles;
   readonly folders: PlannedFolder[] = [];
   private readonly created = new Set<string>();
   /** Folders this restore made where nothing was: their entries need no lstat. */
   private readonly fresh = new Set<string>();
   private readonly refused = new Set<string>();
-  /** The first planned name of each hardlinked inode ("dev:ino"). */
-  private readonly hardlinks = new Map<string, PlannedFile>();
+  /** The file number of the first planned name of each hardlinked inode ("dev:ino"); -1 in a dry run. */
+  private readonly hardlinks = new Map<string, number>();
   private readonly policy: OverwritePolicy;
 
   constructor(
@@ -71,6 +69,7 @@ class RestoreWalk {
   ) {
     this.selection = createSelection(ctx.options.include ?? []);
     this.policy = ctx.options.overwrite ?? 'always';
+    this.files = new PlannedFiles(ctx.repo.index);
   }
 
   /** Restores the tree `tree` at `parts` (whose snapshot path is `path`, computed once per folder). */
@@ -91,7 +90,7 @@ class RestoreWalk {
       if (node.type === 'dir') {
         if (childSelected && !(await this.ensureDir(childParts, false, childPath))) continue;
         if (node.subtree !== undefined) await this.restoreTree(node.subtree, childParts, childSelected, childPath);
-        if (this.created.has(childPath) && !this.ctx.dryRun) this.folders.push({ parts: childParts, node });
+        if (this.created.has(childPath) && !this.ctx.dryRun) this.folders.push({ parts: childParts, metadata: this.ctx.metadataOf(node), xattrs: node.xattrs });
       } else if (childSelected) {
         await this.restoreLeaf(node, childParts, parts, childPath, path);
       }
@@ -112,7 +111,8 @@ class RestoreWalk {
       this.ctx.problem(path, `${path} ${unsound}; not restored (\`cairn check\` reports it too)`);
       return;
     }
-    if (!(await this.ensureDir(parent, true, parentPath))) return;
+    // The folder is there already for all but the first entry of each (no promise per file then).
+    if (!this.created.has(parentPath) && !(await this.ensureDir(parent, true, parentPath))) return;
     const { target } = this.ctx;
     const existing = this.fresh.has(parentPath) ? null : await target.lstat(parts);
     if (existing !== null) {
@@ -152,27 +152,27 @@ class RestoreWalk {
       this.ctx.result.symlinks += 1;
       return;
     }
-    this.planFile(node, parts, path, action);
+    this.planFile(node, parts, path, parent, parentPath, action);
   }
 
-  private planFile(node: TreeNode, parts: string[], path: string, action: 'create' | 'overwrite'): void {
+  private planFile(node: TreeNode, parts: string[], path: string, parent: readonly string[], parentPath: string, action: 'create' | 'overwrite'): void {
     const linkKey = node.nlink > 1 ? `${node.dev}:${node.ino}` : undefined;
     const first = linkKey === undefined ? undefined : this.hardlinks.get(linkKey);
     if (first !== undefined) {
       this.act('link', path, node);
       // In a dry run nothing is linked later: count it now. Otherwise it is counted when made.
       if (this.ctx.dryRun) this.ctx.result.hardlinks += 1;
-      else first.links.push({ parts, path });
+      else this.files.addLink(first, { parts, path });
       return;
     }
     this.act(action, path, node);
-    // Only a file with more than one link can get hardlinks: the others share one empty list.
-    const file: PlannedFile = { parts, path, node, links: linkKey === undefined ? NO_LINKS : [], fresh: action === 'create' };
-    if (linkKey !== undefined) this.hardlinks.set(linkKey, file);
     if (!this.ctx.dryRun) {
-      this.files.push(file);
+      // Kept as columns, without the node: see PlannedFiles.
+      const file = this.files.add(node, parent, parentPath, action === 'create');
+      if (linkKey !== undefined) this.hardlinks.set(linkKey, file);
       return;
     }
+    if (linkKey !== undefined) this.hardlinks.set(linkKey, -1);
     // Nothing is written in a dry run: count the file here as fileWritten counts it when written.
     this.ctx.result.files += 1;
     this.ctx.result.bytesWritten += node.size;

@@ -18,10 +18,10 @@ export function emptyRestoreResult(snapshotId: string): RestoreResult {
  */
 export async function writeTree(ctx: RestoreContext, tree: Id, copies?: WorkingCopies): Promise<RestorePlan> {
   const plan = await planRestore(ctx, tree, copies);
-  if (plan.files.length > 0) {
-    let bytes = 0;
-    for (const file of plan.files) bytes += file.node.size;
-    ctx.planned(plan.files.length, bytes);
+  // The walk is done with the trees: their packs need not stay in memory while the files are written.
+  ctx.repo.forgetTreePacks();
+  if (plan.files.count > 0) {
+    ctx.planned(plan.files.count, plan.files.bytes);
     if (ctx.target.createFile === undefined) await writeByStreaming(ctx, plan.files);
     else await writeByPosition(ctx, plan.files);
   }

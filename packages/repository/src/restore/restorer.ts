@@ -77,7 +77,7 @@ async function setFolderMetadata(ctx: RestoreContext, folders: readonly PlannedF
   const depths = [...new Set(folders.map((folder) => folder.parts.length))].sort((a, b) => b - a);
   for (const depth of depths) {
     const settled = await Promise.allSettled(
-      folders.filter((folder) => folder.parts.length === depth).map((folder) => pool.run(() => ctx.setMetadata(folder.parts, folder.node))),
+      folders.filter((folder) => folder.parts.length === depth).map((folder) => pool.run(() => ctx.setEntryMetadata(folder.parts, 'dir', folder.metadata, folder.xattrs))),
     );
     // A folder whose metadata cannot be set is named; the rest goes on (a bug or an abort still ends the restore).
     settled.forEach((outcome, i) => {

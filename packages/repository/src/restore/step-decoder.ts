@@ -1,15 +1,24 @@
-import { CairnError, codecCode } from '@cairn/core';
+import { CairnError } from '@cairn/core';
 import type { Piscina } from 'piscina';
 import { packFileName } from '../repo/names.js';
 import { createWorkInFlight, startWorkerPool, workerModule } from '../repo/worker-pool.js';
 import type { WorkerModule } from '../repo/worker-pool.js';
+import { DecodeArena } from './decode-arena.js';
+import type { ArenaRegion } from './decode-arena.js';
 import type { DecodeResult, DecodeTask } from './decode-task.js';
-import type { NeededBlob, ReadStep, StepData } from './read-steps.js';
+import type { NeededBlobs } from './needed-blobs.js';
+import type { ReadStep, StepData } from './read-steps.js';
 
 /** Decodes and verifies the blobs of a restore's reads in worker threads, while the main thread writes files. */
 export interface StepDecoder {
-  /** The plaintexts of `step`'s blobs from `bytes`, its stored range (copied when it is a view of a larger buffer, else transferred). */
-  decode(bytes: Uint8Array, step: ReadStep, blobs: readonly NeededBlob[]): Promise<StepData>;
+  /**
+   * The plaintexts of `step`'s blobs from `bytes`, its stored range (copied when it is a view of
+   * a larger buffer, else transferred). They may lie in the decoder's arena: valid until
+   * release(step), not to be kept after it.
+   */
+  decode(bytes: Uint8Array, step: ReadStep, blobs: NeededBlobs): Promise<StepData>;
+  /** The writes of `step` are done: the room its plaintexts took may be reused. */
+  release(step: ReadStep): void;
   /** Stops the threads (once the reads are done). */
   close(): Promise<void>;
 }
@@ -21,6 +30,8 @@ export interface StepDecoderOptions {
   readonly macKey: Uint8Array | undefined;
   /** The worker's module; default: decode-worker beside this file. */
   readonly worker?: WorkerModule;
+  /** Bytes of the shared arena the plaintexts are written to (see DecodeArena); 0 or absent: none, a buffer per read. */
+  readonly arenaBytes?: number;
 }
 
 /** Creates a StepDecoder of `threads` worker threads (started at once). */
@@ -28,28 +39,53 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
   const worker = options.worker ?? workerModule(import.meta.url, 'decode-worker');
   const inFlight = createWorkInFlight();
   const pool: Piscina = startWorkerPool('restore decode', worker, options.threads, (error) => inFlight.fail(error));
+  const arena = (options.arenaBytes ?? 0) > 0 ? new DecodeArena(options.arenaBytes!) : undefined;
+  const regions = new Map<ReadStep, ArenaRegion>();
+  const release = (step: ReadStep): void => {
+    const region = regions.get(step);
+    if (region === undefined) return;
+    regions.delete(step);
+    arena!.free(region);
+  };
   return {
     async decode(bytes, step, blobs) {
       inFlight.rethrow();
+      let total = 0;
+      for (const b of step.blobs) total += blobs.rawLength(b);
+      // A read that finds no room in the arena (it is full, or the read is larger) gets a buffer of its own.
+      const region = arena === undefined || total === 0 ? undefined : arena.take(total);
+      if (region !== undefined) regions.set(step, region);
       // The whole buffer goes to the worker: a view (of a pooled buffer, say) is copied first.
       const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
       const table = new Uint32Array(step.blobs.length * 4);
       const ids = new Uint8Array(step.blobs.length * 32);
       step.blobs.forEach((b, i) => {
-        const { id, location } = blobs[b]!;
-        table.set([location.offset - step.offset, location.length, location.rawLength, codecCode(location.codec)], i * 4);
-        ids.set(id, i * 32);
+        table[i * 4] = blobs.offset(b) - step.offset;
+        table[i * 4 + 1] = blobs.length(b);
+        table[i * 4 + 2] = blobs.rawLength(b);
+        table[i * 4 + 3] = blobs.codecCode(b);
+        ids.set(blobs.id(b), i * 32);
       });
-      const task: DecodeTask = { buffer: own.buffer as ArrayBuffer, blobs: table, ids, packFile: packFileName(step.packId), ...(options.macKey === undefined ? {} : { macKey: options.macKey }) };
+      const task: DecodeTask = {
+        buffer: own.buffer as ArrayBuffer,
+        blobs: table,
+        ids,
+        packFile: packFileName(step.packId),
+        ...(options.macKey === undefined ? {} : { macKey: options.macKey }),
+        ...(region === undefined ? {} : { output: { buffer: arena!.buffer, offset: region.start } }),
+      };
       const work = pool.run(task, { transferList: [task.buffer] }) as Promise<DecodeResult>;
       inFlight.track(work, 0);
       let result: DecodeResult;
       try {
         result = await work;
       } catch (error) {
+        release(step);
         inFlight.rethrow(); // a worker that could not start or died: its own error
         throw error;
       }
+      const output = result.buffer ?? arena!.buffer;
+      const base = result.buffer === undefined ? region!.start : 0;
       const data: StepData = new Map();
       const failed = new Map(result.failures.map((failure) => [failure.blob, failure]));
       let start = 0;
@@ -57,12 +93,13 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
         const end = result.ends[i]!;
         const failure = failed.get(i);
         data.set(b, failure === undefined
-          ? new Uint8Array(result.buffer, start, end - start)
+          ? new Uint8Array(output, base + start, end - start)
           : new CairnError(failure.code as CairnError['code'], failure.message, failure.hint === undefined ? {} : { hint: failure.hint }));
         start = end;
       });
       return data;
     },
+    release,
     async close() {
       await inFlight.settle();
       await pool.destroy();

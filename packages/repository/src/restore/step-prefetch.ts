@@ -1,6 +1,7 @@
+import type { NeededBlobs } from './needed-blobs.js';
 import { readStep } from './pack-reader.js';
 import type { PackReading, StepData } from './pack-reader.js';
-import type { ReadSchedule } from './read-steps.js';
+import type { ReadStep, ReadSteps } from './read-steps.js';
 import type { StepDecoder } from './step-decoder.js';
 
 type Settled = { readonly data: StepData } | { readonly error: unknown };
@@ -8,39 +9,47 @@ type Settled = { readonly data: StepData } | { readonly error: unknown };
 /**
  * Reads the steps of a schedule ahead of the writes that use them, while the memory of the
  * steps read and not yet released (ReadStep.memoryBytes) stays within `budget` bytes (one
- * step is always allowed, however large).
+ * step is always allowed, however large). Steps are asked of the schedule only as they are
+ * read, so only those held here exist.
  */
 export class StepPrefetch {
-  private next = 0;
   private inFlight = 0;
-  private readonly reads = new Map<number, Promise<Settled>>();
+  private readonly reads: { readonly step: ReadStep; readonly read: Promise<Settled> }[] = [];
+  /** The next step, asked for and not read yet (null: not asked yet). */
+  private upcoming: ReadStep | null = null;
+  private ended = false;
+  private failure: { readonly error: unknown } | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
     private readonly repo: PackReading,
-    private readonly schedule: ReadSchedule,
+    private readonly steps: ReadSteps,
+    private readonly blobs: NeededBlobs,
     private readonly budget: number,
     private readonly decoder?: StepDecoder,
   ) {}
 
-  /** The data of step `i` (taken in order); waits until there is room to read it. Throws what the read threw. */
-  async take(i: number): Promise<StepData> {
+  /** The next step and its data (in schedule order), undefined after the last; waits until there is room to read it. Throws what the read threw. */
+  async take(): Promise<{ readonly step: ReadStep; readonly data: StepData } | undefined> {
     for (;;) {
       this.fill();
-      if (this.next > i) break;
+      if (this.reads.length > 0) break;
+      if (this.failure !== undefined) throw this.failure.error;
+      if (this.ended) return undefined;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
       });
     }
-    const settled = await this.reads.get(i)!;
-    this.reads.delete(i);
+    const { step, read } = this.reads.shift()!;
+    const settled = await read;
     if ('error' in settled) throw settled.error;
-    return settled.data;
+    return { step, data: settled.data };
   }
 
-  /** Frees the budget of step `i` once its writes are done. */
-  release(i: number): void {
-    this.inFlight -= this.schedule.steps[i]!.memoryBytes;
+  /** Frees the budget of `step` (and its room in the decoder's arena) once its writes are done: its data is not used after. */
+  release(step: ReadStep): void {
+    this.decoder?.release(step);
+    this.inFlight -= step.memoryBytes;
     this.fill();
     const wake = this.wake;
     this.wake = undefined;
@@ -48,14 +57,27 @@ export class StepPrefetch {
   }
 
   private fill(): void {
-    const { steps } = this.schedule;
-    while (this.next < steps.length) {
-      const step = steps[this.next]!;
+    while (!this.ended) {
+      if (this.upcoming === null) {
+        let step: ReadStep | undefined;
+        try {
+          step = this.steps.next();
+        } catch (error) {
+          this.failure = { error };
+          step = undefined;
+        }
+        if (step === undefined) {
+          this.ended = true;
+          return;
+        }
+        this.upcoming = step;
+      }
+      const step = this.upcoming;
       if (this.inFlight > 0 && this.inFlight + step.memoryBytes > this.budget) return;
+      this.upcoming = null;
       this.inFlight += step.memoryBytes;
       // Settled, never rejected: a read that fails after the restore ended is not an unhandled rejection.
-      this.reads.set(this.next, readStep(this.repo, this.schedule.blobs, step, this.decoder).then((data) => ({ data }), (error: unknown) => ({ error })));
-      this.next += 1;
+      this.reads.push({ step, read: readStep(this.repo, this.blobs, step, this.decoder).then((data) => ({ data }), (error: unknown) => ({ error })) });
     }
   }
 }

@@ -1,6 +1,7 @@
 import { isCairnError } from '@cairn/core';
 import type { CairnError, Id } from '@cairn/core';
-import type { PlannedFile, RestoreContext } from './restore-context.js';
+import type { PlannedFiles } from './planned-files.js';
+import type { RestoreContext } from './restore-context.js';
 
 /**
  * Writes planned files one at a time through Target.writeFile, streaming each file's blobs
@@ -8,15 +9,16 @@ import type { PlannedFile, RestoreContext } from './restore-context.js';
  * refuses, is not written (its problem is named, the restore goes on); a full target stops the
  * writes (the files left are named at once); any other failure ends the restore.
  */
-export async function writeByStreaming(ctx: RestoreContext, files: readonly PlannedFile[]): Promise<void> {
-  for (const [i, file] of files.entries()) {
+export async function writeByStreaming(ctx: RestoreContext, files: PlannedFiles): Promise<void> {
+  for (let i = 0; i < files.count; i += 1) {
     if (ctx.stopped()) {
-      ctx.unwrittenAfterFull(file.path, files.length - i);
+      ctx.unwrittenAfterFull(files.path(i), files.count - i);
       return;
     }
+    const file = files.file(i);
     const damage: { error?: CairnError } = {};
     try {
-      await ctx.target.writeFile(file.parts, blobStream(ctx, file.path, file.node.content ?? [], damage));
+      await ctx.target.writeFile(file.parts, blobStream(ctx, file.path, files.contentIds(i), damage));
     } catch (error) {
       if (damage.error === undefined) ctx.fileRefused(file, error);
       else ctx.fileFailed(file, damage.error);

@@ -1,0 +1,124 @@
+import { ID_LENGTH, codecCode, codecFromCode, toHex } from '@cairn/core';
+import type { CodecName, Id } from '@cairn/core';
+import type { BlobIndex } from '@cairn/index';
+import { grownCapacity, resized } from './columns.js';
+
+/**
+ * The distinct blobs a restore reads, numbered 0, 1, … in order of first use, with where each
+ * is stored, as columns: 32 bytes of id and 17 of location per blob, no object per blob. A blob
+ * is found again by the first 31 bits of its id (a number key, no hex string); ids that share
+ * those bits (rare) are told apart by their hex.
+ */
+export class NeededBlobs {
+  /** Number of blobs. */
+  count = 0;
+  /** Stored bytes of all blobs (each counted once). */
+  storedBytes = 0;
+  private capacity = 0;
+  private ids = new Uint8Array(0);
+  private packOf = new Int32Array(0);
+  /** offset, length, rawLength of each blob. */
+  private fields = new Uint32Array(0);
+  private codecs = new Uint8Array(0);
+  private readonly byKey = new Map<number, number>();
+  private readonly collided = new Map<string, number>();
+  private readonly packs: Id[] = [];
+  /** Pack numbers by the index's pack id object (shared by every location in one pack). */
+  private readonly packNumbers = new Map<Id, number>();
+
+  constructor(private readonly index: Pick<BlobIndex, 'lookup'>) {}
+
+  /** The number of blob `id`, added (with its location) when new; RangeError when the index does not hold it. */
+  add(id: Id): number {
+    const key = keyOf(id);
+    const first = this.byKey.get(key);
+    if (first !== undefined) {
+      if (this.holds(first, id)) return first;
+      const other = this.collided.get(toHex(id));
+      if (other !== undefined) return other;
+    }
+    const location = this.index.lookup(id);
+    if (location === undefined) throw new RangeError(`blob ${toHex(id)} is not in the index`);
+    const b = this.count;
+    if (b === this.capacity) this.grow();
+    this.count += 1;
+    this.ids.set(id, b * ID_LENGTH);
+    let pack = this.packNumbers.get(location.packId);
+    if (pack === undefined) {
+      pack = this.packs.length;
+      this.packs.push(location.packId);
+      this.packNumbers.set(location.packId, pack);
+    }
+    this.packOf[b] = pack;
+    this.fields[b * 3] = location.offset;
+    this.fields[b * 3 + 1] = location.length;
+    this.fields[b * 3 + 2] = location.rawLength;
+    this.codecs[b] = codecCode(location.codec);
+    this.storedBytes += location.length;
+    if (first === undefined) this.byKey.set(key, b);
+    else this.collided.set(toHex(id), b);
+    return b;
+  }
+
+  /** Blob `b`'s id (a view: do not modify it). */
+  id(b: number): Id {
+    return this.ids.subarray(b * ID_LENGTH, (b + 1) * ID_LENGTH);
+  }
+
+  /** The number of blob `b`'s pack (packs are numbered in order of first use). */
+  pack(b: number): number {
+    return this.packOf[b]!;
+  }
+
+  /** Number of distinct packs. */
+  get packCount(): number {
+    return this.packs.length;
+  }
+
+  /** The id of pack number `p`. */
+  packId(p: number): Id {
+    return this.packs[p]!;
+  }
+
+  offset(b: number): number {
+    return this.fields[b * 3]!;
+  }
+
+  /** Stored length. */
+  length(b: number): number {
+    return this.fields[b * 3 + 1]!;
+  }
+
+  /** Plaintext length. */
+  rawLength(b: number): number {
+    return this.fields[b * 3 + 2]!;
+  }
+
+  codec(b: number): CodecName {
+    return codecFromCode(this.codecs[b]!) ?? 'none';
+  }
+
+  /** The codec's wire code. */
+  codecCode(b: number): number {
+    return this.codecs[b]!;
+  }
+
+  private holds(b: number, id: Id): boolean {
+    const at = b * ID_LENGTH;
+    for (let i = 0; i < ID_LENGTH; i += 1) if (this.ids[at + i] !== id[i]) return false;
+    return true;
+  }
+
+  private grow(): void {
+    this.capacity = grownCapacity(this.capacity, this.count + 1);
+    this.ids = resized(this.ids, this.capacity * ID_LENGTH);
+    this.packOf = resized(this.packOf, this.capacity);
+    this.fields = resized(this.fields, this.capacity * 3);
+    this.codecs = resized(this.codecs, this.capacity);
+  }
+}
+
+/** The first 31 bits of an id, as a small integer (a Map key that needs no allocation). */
+function keyOf(id: Id): number {
+  return ((id[0]! << 23) | (id[1]! << 15) | (id[2]! << 7) | (id[3]! >>> 1)) >>> 0;
+}
