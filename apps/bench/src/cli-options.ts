@@ -20,8 +20,12 @@ export interface CommonOptions {
   readonly dropCaches?: boolean;
 }
 
-/** The built cairn CLI beside this app: apps/cli/dist/main.js. */
-export const DEFAULT_CAIRN_CLI = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+/**
+ * The built cairn CLI beside this app: its bundle, apps/cli/dist/cairn.js, which is what `npm
+ * install` gives users (it starts in about 0.2 s; main.js, which loads the workspace's packages
+ * file by file, in about 0.33 s: a tenth of a no-op backup).
+ */
+export const DEFAULT_CAIRN_CLI = fileURLToPath(new URL('../../cli/dist/cairn.js', import.meta.url));
 
 /** The default cache and scratch folder: <tmpdir>/cairn-bench. */
 export const DEFAULT_WORK = join(tmpdir(), 'cairn-bench');

@@ -14,7 +14,7 @@ export interface ToolCheck {
 
 /** Options of ensureTools. */
 export interface EnsureOptions {
-  /** The built cairn CLI (apps/cli/dist/main.js). */
+  /** The built cairn CLI (apps/cli/dist/cairn.js, the bundle). */
   readonly cairnCli: string;
   /** Run apt-get for what is missing (default true). */
   readonly install: boolean;

@@ -30,7 +30,7 @@ export interface ToolDriver {
   version(): CommandSpec;
 }
 
-/** Where a tool runs: its executable (for cairn: the built CLI's main.js) and its folder. */
+/** Where a tool runs: its executable (for cairn: the built CLI's bundle, cairn.js) and its folder. */
 export interface DriverOptions {
   readonly executable: string;
   readonly dir: string;
