@@ -7,7 +7,7 @@ import { sshdUnavailable, startSshd } from '../../../packages/remote/test/sshd.j
 import type { Sshd } from '../../../packages/remote/test/sshd.js';
 import { watchChild } from '../../../packages/repository/test/lifecycle-helpers.js';
 import { spawn } from 'node:child_process';
-import { cairn, CLI, tempDir } from './run-cli.js';
+import { cairn, CLI, expectAllOrNothing, tempDir } from './run-cli.js';
 
 const unavailable = sshdUnavailable();
 /** Remote repositories are always encrypted: every run gives the password. */
@@ -76,7 +76,7 @@ describe.skipIf(unavailable !== undefined)(`cairn with an sftp: repository on a 
     expect(run.stderr).toContain('hint: ');
   });
 
-  it('gives a clear error and no snapshot when sshd dies mid-backup, and the next backup completes', async () => {
+  it('gives a clear error and no snapshot when sshd dies mid-backup (or, killed after the snapshot landed, a backup that stands), and the next backup completes', async () => {
     const home = await sshHome();
     const source = join(home, 'big');
     await mkdir(source);
@@ -95,16 +95,15 @@ describe.skipIf(unavailable !== undefined)(`cairn with an sftp: repository on a 
     while ((await uploads()).length === 0 && Date.now() - started < 30_000) await sleep(5);
     await sshd.kill();
     const end = await backup.done;
-    expect(end.code).toBe(1);
-    expect(end.stderr).toMatch(/cairn: sftp:\/\/.* failed after 3 tries in \d+\.\d s: .*(connection refused|No response from server|Not connected)/);
     expect(end.stderr).not.toContain('    at ');
-    expect(end.stderr).toMatch(/^warning: sftp:\/\/.* failed \(.*\); trying again in \d+\.\d s \(try 2 of 3\)$/m);
-    expect(await readdir(join(path, 'snapshots'))).toEqual([]);
+    // On a loaded machine the kill can come after the snapshot landed: then the backup stands.
+    const stored = await expectAllOrNothing(end, path, /cairn: sftp:\/\/.* failed after 3 tries in \d+\.\d s: .*(connection refused|No response from server|Not connected)/);
+    if (stored === 0) expect(end.stderr).toMatch(/^warning: sftp:\/\/.* failed \(.*\); trying again in \d+\.\d s \(try 2 of 3\)$/m);
 
     await sshd.restart();
     const again = await cairn(['backup', source, '--repo', repo], { home, env });
     expect(again.code, again.stderr).toBe(0);
-    expect(await readdir(join(path, 'snapshots'))).toHaveLength(1);
+    expect(await readdir(join(path, 'snapshots'))).toHaveLength(stored + 1);
     const check = await cairn(['check', '--repo', repo], { home, env });
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
