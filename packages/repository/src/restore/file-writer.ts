@@ -61,8 +61,6 @@ interface FileJob {
   handle: TargetFile | undefined;
   /** A task of it was launched: it is no longer a whole file for writeFiles. */
   started: boolean;
-  failed: boolean;
-  done: boolean;
   chain: Promise<void>;
 }
 
@@ -93,7 +91,7 @@ const FAILED = 2;
 class PositionalWriter {
   /** The files being written (undefined before their first step and once finished). */
   private readonly jobs: (FileJob | undefined)[];
-  /** Per file: OPEN, DONE or FAILED. */
+  /** Per file: OPEN, DONE or FAILED (the one record of it: a job holds none). */
   private readonly finished: Uint8Array;
   private readonly pool: TaskPool;
   private readonly prefetch: StepPrefetch;
@@ -164,7 +162,7 @@ class PositionalWriter {
   private jobFor(f: number): FileJob | undefined {
     let job = this.jobs[f];
     if (job === undefined && this.finished[f] === OPEN) {
-      job = { index: f, file: this.files.file(f), size: this.files.sizeOf(f), handle: undefined, started: false, failed: false, done: false, chain: SETTLED };
+      job = { index: f, file: this.files.file(f), size: this.files.sizeOf(f), handle: undefined, started: false, chain: SETTLED };
       this.jobs[f] = job;
     }
     return job;
@@ -172,8 +170,6 @@ class PositionalWriter {
 
   /** Marks `job` done or failed; it is dropped once its chain settles. */
   private finish(job: FileJob, state: typeof DONE | typeof FAILED): void {
-    if (state === DONE) job.done = true;
-    else job.failed = true;
     this.finished[job.index] = state;
   }
 
@@ -181,7 +177,7 @@ class PositionalWriter {
   private chain(job: FileJob, run: Promise<void>): void {
     job.chain = run;
     void run.then(() => {
-      if (job.chain === run && (job.done || job.failed) && this.jobs[job.index] === job) this.jobs[job.index] = undefined;
+      if (job.chain === run && this.finished[job.index] !== OPEN && this.jobs[job.index] === job) this.jobs[job.index] = undefined;
     });
   }
 
@@ -226,7 +222,7 @@ class PositionalWriter {
         }
         writes.push({ position, pieces });
       }
-      if (job === undefined || job.failed) continue;
+      if (job === undefined || this.finished[file] === FAILED) continue;
       if (damage !== undefined) {
         this.fail(job, damage);
         continue;
@@ -283,14 +279,14 @@ class PositionalWriter {
     job.started = true;
     const run = job.chain
       .then(() => {
-        if (this.fatal !== undefined || job.failed || this.ctx.full !== undefined) return undefined;
+        if (this.fatal !== undefined || this.finished[job.index] === FAILED || this.ctx.full !== undefined) return undefined;
         return this.pool.run(async () => {
-          if (this.fatal !== undefined || job.failed || this.ctx.full !== undefined) return;
+          if (this.fatal !== undefined || this.finished[job.index] === FAILED || this.ctx.full !== undefined) return;
           this.ctx.checkAbort();
           try {
             await task();
           } catch (error) {
-            if (job.done) throw error;
+            if (this.finished[job.index] === DONE) throw error;
             await this.refuse(job, error);
           }
         });
