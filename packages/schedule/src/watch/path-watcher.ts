@@ -7,6 +7,8 @@ export interface WatchPathsOptions {
   readonly roots: readonly string[];
   /** Absolute folders whose events are dropped by the OS watcher itself (the repository, .git internals…). */
   readonly ignoreDirs?: readonly string[];
+  /** Globs (relative to each root) whose events the OS watcher drops, e.g. the VCS folders at any depth. */
+  readonly ignoreGlobs?: readonly string[];
   /** Drops an event's path (policy-skipped files); may answer late. */
   ignore?(path: string): boolean | Promise<boolean>;
   /** Called with each changed path that is not ignored. */
@@ -39,7 +41,7 @@ export async function watchPaths(options: WatchPathsOptions): Promise<PathWatch>
           if (verdict === false) options.onChange(event.path);
           else if (verdict !== true) void verdict.then((skip) => (skip ? undefined : options.onChange(event.path)), () => options.onChange(event.path));
         }
-      }, { ignore }));
+      }, { ignore: [...ignore, ...(options.ignoreGlobs ?? [])] }));
     }
   } catch (error) {
     await Promise.all(subscriptions.map((s) => s.unsubscribe()));
