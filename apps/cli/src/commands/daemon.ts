@@ -107,16 +107,19 @@ export function registerDaemon(program: Command): void {
     });
 }
 
-/** Runs `systemd-analyze --user verify` on the unit where it exists. */
-function verifyUnit(unit: string): Promise<{ ran: boolean; ok: boolean; message?: string }> {
-  return new Promise((resolveVerify) => {
-    execFile('systemd-analyze', ['--user', 'verify', unit], { timeout: 30_000 }, (error, _stdout, stderr) => {
-      if (error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-        resolveVerify({ ran: false, ok: false, message: 'systemd-analyze is not installed here' });
-        return;
-      }
-      const text = stderr.trim();
-      resolveVerify({ ran: true, ok: error === null, ...(text === '' ? {} : { message: text }) });
+/**
+ * Runs `systemd-analyze --user verify` on the unit where systemd-analyze exists; without a user
+ * session (no runtime folder: a container, an ssh login without lingering) it verifies the unit
+ * file in system mode, which checks the same syntax and ExecStart.
+ */
+async function verifyUnit(unit: string): Promise<{ ran: boolean; ok: boolean; message?: string }> {
+  const analyze = (args: string[]): Promise<{ missing: boolean; ok: boolean; text: string }> => new Promise((done) => {
+    execFile('systemd-analyze', [...args, 'verify', unit], { timeout: 30_000 }, (error, _stdout, stderr) => {
+      done({ missing: error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT', ok: error === null, text: stderr.trim() });
     });
   });
+  let run = await analyze(['--user']);
+  if (run.missing) return { ran: false, ok: false, message: 'systemd-analyze is not installed here' };
+  if (!run.ok && /Failed to (initialize manager|lookup RuntimeDirectory|create directory)/.test(run.text)) run = await analyze([]);
+  return { ran: true, ok: run.ok, ...(run.text === '' ? {} : { message: run.text }) };
 }

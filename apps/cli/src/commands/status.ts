@@ -24,11 +24,12 @@ interface PlanStatus {
   readonly why: string | null;
 }
 
-/** When a plan is overdue: no success within one and a half of its schedule's interval (a late or retried run is not yet an alarm). */
+/** Why a plan is overdue, or null: no success within one and a half of its schedule's interval (a late or retried run is not yet an alarm), or runs that never succeeded. */
 function overdue(plan: Plan, record: PlanRecord, now: number): string | null {
   if (plan.schedule === null) return record.failures > 0 ? `its last ${record.failures} run(s) failed` : null;
   const allowed = plan.schedule.interval * 1.5;
   if (record.lastSuccess === undefined) {
+    if (record.lastRun !== undefined) return 'it has never succeeded';
     const since = record.lastSlot;
     return since === undefined || now - since > allowed ? 'it has never succeeded' : null;
   }
