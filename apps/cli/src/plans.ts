@@ -85,7 +85,7 @@ export async function loadPlans(file: string): Promise<PlansFile> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') {
-      throw new CairnError('ERR_NOT_FOUND', `no plans file at ${file}`, { hint: 'write one (docs/CLI.md, "Plans"), or name it with --plans or $CAIRN_PLANS' });
+      throw new CairnError('ERR_NOT_FOUND', `no plans file at ${file}`, { hint: 'write one (README.md, "Backups that run by themselves"), or name it with --plans or $CAIRN_PLANS' });
     }
     throw fromSystemError(error, `cannot read the plans file ${file}`);
   }
@@ -97,7 +97,7 @@ export async function loadPlans(file: string): Promise<PlansFile> {
   }
   const errors: string[] = [];
   const plans = parsePlans(value, dirname(file), errors);
-  if (errors.length > 0) throw new CairnError('ERR_FORMAT', `${file}: ${errors.join('; ')}`, { hint: 'fix the plans file; its keys are described in docs/CLI.md ("Plans")' });
+  if (errors.length > 0) throw new CairnError('ERR_FORMAT', `${file}: ${errors.join('; ')}`, { hint: 'fix the plans file; its keys are described in README.md ("Backups that run by themselves")' });
   return { file, plans };
 }
 
