@@ -10,6 +10,7 @@ import { CairnError, fromSystemError } from '@cairn/core';
 import { DEFAULT_RETRY, parseDuration, parseSchedule } from '@cairn/schedule';
 import type { RetryPolicy, Schedule } from '@cairn/schedule';
 import { userConfigPath } from '@cairn/vcs/config';
+import { loadProjects } from './projects.js';
 
 /** The events a hook can be attached to. */
 export const HOOK_EVENTS = ['start', 'success', 'partial', 'failure', 'skipped'] as const;
@@ -41,6 +42,7 @@ export interface WatchSettings {
 /** A plan, validated, its paths absolute. */
 export interface Plan {
   readonly name: string;
+  /** Its folders and files: `paths`, and the folders of the `projects` it names. */
   readonly paths: readonly string[];
   readonly repo: string;
   readonly passwordFile?: string;
@@ -64,7 +66,7 @@ export interface PlansFile {
 /** Watch defaults: 30 s of quiet, a backup at least every 10 minutes while edits continue, any changed file. */
 export const DEFAULT_WATCH: WatchSettings = { settle: 30_000, maxWait: 600_000, minFiles: 1 };
 
-const PLAN_KEYS = ['name', 'paths', 'repo', 'passwordFile', 'schedule', 'trigger', 'watch', 'retry', 'tags', 'retention', 'maintenance', 'hooks'];
+const PLAN_KEYS = ['name', 'paths', 'projects', 'repo', 'passwordFile', 'schedule', 'trigger', 'watch', 'retry', 'tags', 'retention', 'maintenance', 'hooks'];
 const WATCH_KEYS = ['settle', 'maxWait', 'minFiles', 'minBytes'];
 const RETENTION_KEYS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'within'];
 const MAINTENANCE_KEYS = ['forget', 'prune', 'check'];
@@ -96,12 +98,15 @@ export async function loadPlans(file: string): Promise<PlansFile> {
     throw new CairnError('ERR_FORMAT', `${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error });
   }
   const errors: string[] = [];
-  const plans = parsePlans(value, dirname(file), errors);
+  // Plans that name projects find them in the user's config file (and the cairn.config.json beside the plans file).
+  const named = isObject(value) && Array.isArray(value['plans']) && value['plans'].some((plan: unknown) => isObject(plan) && plan['projects'] !== undefined);
+  const projects = named ? (await loadProjects(dirname(file))).projects : [];
+  const plans = parsePlans(value, dirname(file), errors, projects);
   if (errors.length > 0) throw new CairnError('ERR_FORMAT', `${file}: ${errors.join('; ')}`, { hint: 'fix the plans file; its keys are described in README.md ("Backups that run by themselves")' });
   return { file, plans };
 }
 
-function parsePlans(value: unknown, base: string, errors: string[]): Plan[] {
+function parsePlans(value: unknown, base: string, errors: string[], projects: readonly { project: string; path: string }[]): Plan[] {
   if (!isObject(value)) {
     errors.push('the content must be a JSON object with a "plans" array');
     return [];
@@ -111,7 +116,7 @@ function parsePlans(value: unknown, base: string, errors: string[]): Plan[] {
     errors.push('plans must be an array');
     return [];
   }
-  const plans = value['plans'].map((entry: unknown, i: number) => parsePlan(entry, `plans[${i}]`, base, errors));
+  const plans = value['plans'].map((entry: unknown, i: number) => parsePlan(entry, `plans[${i}]`, base, errors, projects));
   const seen = new Set<string>();
   plans.forEach((plan, i) => {
     if (plan === null) return;
@@ -127,7 +132,7 @@ function planPath(path: string, base: string): string {
   return resolve(base, path);
 }
 
-function parsePlan(value: unknown, at: string, base: string, errors: string[]): Plan | null {
+function parsePlan(value: unknown, at: string, base: string, errors: string[], projects: readonly { project: string; path: string }[]): Plan | null {
   if (!isObject(value)) {
     errors.push(`${at} must be an object`);
     return null;
@@ -187,7 +192,14 @@ function parsePlan(value: unknown, at: string, base: string, errors: string[]): 
 
   const name = string(value['name'], `${at}.name`, true) ?? '';
   if (name !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) errors.push(`${at}.name must be letters, digits, ".", "_" and "-" (it names the plan in logs and hooks)`);
-  const paths = strings(value['paths'], `${at}.paths`, true).map((p) => planPath(p, base));
+  const given = strings(value['paths'], `${at}.paths`).map((p) => planPath(p, base));
+  const fromProjects = strings(value['projects'], `${at}.projects`).flatMap((name) => {
+    const found = projects.find((p) => p.project === name);
+    if (found === undefined) errors.push(`${at}.projects: no configured project ${JSON.stringify(name)} (configured: ${projects.map((p) => p.project).join(', ') || 'none'})`);
+    return found === undefined ? [] : [found.path];
+  });
+  const paths = [...new Set([...given, ...fromProjects])];
+  if (value['paths'] === undefined && value['projects'] === undefined) errors.push(`${at} needs paths (folders or files) or projects (names from the config file)`);
   const repo = string(value['repo'], `${at}.repo`, true);
   const passwordFile = string(value['passwordFile'], `${at}.passwordFile`);
   const trigger = (value['trigger'] ?? 'schedule') as Plan['trigger'];

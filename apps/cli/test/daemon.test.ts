@@ -160,6 +160,42 @@ describe('cairn daemon', () => {
   });
 });
 
+describe('missed runs and projects', () => {
+  it('makes up a run missed while the daemon was down, once; a plan may name configured projects', async () => {
+    const home = await tempDir();
+    const src = join(home, 'acme');
+    await mkdir(src);
+    await writeFile(join(src, 'main.c'), 'int main;');
+    await mkdir(join(home, 'config', 'cairn'), { recursive: true });
+    await writeFile(join(home, 'config', 'cairn', 'config.json'), JSON.stringify({ projects: [{ path: src, project: 'acme', client: 'ACME' }] }));
+    const repo = join(home, 'repo');
+    expect((await cairn(['init', '--repo', repo], { home, env: envOf(home) })).code).toBe(0);
+    const file = await writePlans(home, [{ name: 'acme', projects: ['acme', 'nope'], repo, schedule: 'every 1h' }]);
+    const bad = await cairn(['status'], { home, env: envOf(home) });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`${file}: plans[0].projects: no configured project "nope" (configured: acme)`);
+    await writePlans(home, [{ name: 'acme', projects: ['acme'], repo, schedule: 'every 1h' }]);
+    // The last run was three hours ago: two slots were missed while the daemon was down.
+    const before = Date.now() - 3 * 3_600_000;
+    await mkdir(join(home, 'state', 'cairn'), { recursive: true });
+    await writeFile(join(home, 'state', 'cairn', 'state.json'), JSON.stringify({ version: 1, jobs: { acme: { lastSlot: before, lastSuccess: before + 1000, failures: 0, lastRun: { result: 'success', reason: 'schedule', start: before, end: before + 1000 } } } }));
+    const daemon = startCli(['daemon'], envOf(home));
+    try {
+      await until('the catch-up run', async () => backups(await readLog(home), 'success').length >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      daemon.child.kill('SIGTERM');
+    }
+    expect((await daemon.done).code).toBe(0);
+    const starts = backups(await readLog(home), 'start');
+    expect(starts.map((e) => e['reason'])).toEqual(['catch-up']); // once, not once per missed slot
+    const snapshots = await cairn(['--repo', repo, '--json', 'snapshots'], { home, env: envOf(home) });
+    expect(snapshots.stdout).toContain('"project":"acme"');
+    const status = await cairn(['--json', 'status', '--no-size'], { home, env: envOf(home) });
+    expect(status.code).toBe(0);
+  });
+});
+
 describe('cairn status', () => {
   it('exits 0 when every plan succeeded within its interval and 1 when one did not', async () => {
     const home = await tempDir();
