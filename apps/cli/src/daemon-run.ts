@@ -18,7 +18,7 @@ import { backupPlan } from './backup-plan.js';
 import { hookPayload, runHooks } from './hooks.js';
 import type { HookEvent, MaintenanceJob, Plan } from './plans.js';
 import { runBackup, runMaintenance } from './plan-runner.js';
-import { appendLog, readState, writeState } from './daemon-state.js';
+import { appendLog, claimStateDir, readState, writeState } from './daemon-state.js';
 import type { DaemonState } from './daemon-state.js';
 
 /** Options of startDaemon. */
@@ -45,7 +45,11 @@ const jobName = (plan: Plan, job?: MaintenanceJob): string => (job === undefined
 /** Starts the daemon's loop; resolves once every watch is set. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const clock = options.clock ?? systemClock();
-  const state: DaemonState = await readState(options.stateDir);
+  const release = await claimStateDir(options.stateDir);
+  const state: DaemonState = await readState(options.stateDir).catch(async (error: unknown) => {
+    await release();
+    throw error;
+  });
   const byJob = new Map<string, { plan: Plan; job?: MaintenanceJob }>();
   const scheduled: ScheduledPlan[] = [];
   for (const plan of options.plans) {
@@ -138,6 +142,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   } catch (error) {
     await Promise.all(watches.map((w) => w.close()));
+    await release();
     throw error;
   }
   log({ operation: 'daemon', event: 'started', pid: process.pid, plans: options.plans.map((p) => p.name) });
@@ -150,6 +155,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log({ operation: 'daemon', event: 'stopped', pid: process.pid });
       await saving;
       await logging;
+      await release();
     },
   };
 }

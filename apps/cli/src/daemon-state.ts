@@ -3,7 +3,7 @@
  * last success, failures since) and daemon.log (one JSON line per operation), in
  * $XDG_STATE_HOME/cairn (~/.local/state/cairn) or --state-dir.
  */
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { CairnError } from '@cairn/core';
@@ -49,4 +49,39 @@ export async function writeState(dir: string, state: DaemonState): Promise<void>
 /** Appends one JSON line to the daemon's log. */
 export async function appendLog(file: string, entry: Record<string, unknown>): Promise<void> {
   await appendFile(file, `${JSON.stringify(entry)}\n`);
+}
+
+/**
+ * Claims the state folder for this process (daemon.pid, created exclusively), so two daemons or
+ * watches never run the same plans at once nor write over each other's records; a pid file left
+ * by a process that is gone is taken over. ERR_LOCKED naming the other process otherwise.
+ * Returns the function that releases it.
+ */
+export async function claimStateDir(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'daemon.pid');
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EEXIST' || attempt > 0) throw error;
+    }
+    const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+      throw new CairnError('ERR_LOCKED', `another cairn daemon or watch (pid ${pid}) runs the plans of the state folder ${dir}`, {
+        hint: 'stop it first, or give this one its own --state-dir',
+      });
+    }
+    await rm(file, { force: true }); // left by a process that is gone
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'EPERM';
+  }
 }

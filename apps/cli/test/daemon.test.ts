@@ -78,6 +78,10 @@ describe('cairn daemon', () => {
     const daemon = startCli(['daemon'], envOf(home));
     try {
       await until('two backups', async () => backups(await readLog(home), 'success').length >= 2);
+      // A second daemon on the same state folder would run the same plans at once: refused.
+      const second = await cairn(['daemon'], { home, env: envOf(home) });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/another cairn daemon or watch \(pid \d+\) runs the plans/);
       await until('the webhook', async () => received.length >= 2);
     } finally {
       daemon.child.kill('SIGTERM');
