@@ -1,4 +1,3 @@
-import { subscribe } from '@parcel/watcher';
 import type { AsyncSubscription } from '@parcel/watcher';
 
 /** Options of watchPaths. */
@@ -27,6 +26,8 @@ export interface PathWatch {
  * with @parcel/watcher: no periodic walk, so an idle tree costs nothing once the watches are set.
  */
 export async function watchPaths(options: WatchPathsOptions): Promise<PathWatch> {
+  // Loaded here, not at import: a program that bundles this module loads the native addon only when it watches.
+  const { subscribe } = await import('@parcel/watcher');
   const subscriptions: AsyncSubscription[] = [];
   try {
     for (const root of options.roots) {
