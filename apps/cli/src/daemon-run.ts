@@ -104,6 +104,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     });
   };
 
+  const turns = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(repo: string, work: () => Promise<T>): Promise<T> => {
+    const result = (turns.get(repo) ?? Promise.resolve()).then(work, work);
+    turns.set(repo, result.catch(() => undefined));
+    return result;
+  };
   const scheduler = createScheduler({
     clock,
     plans: scheduled,
@@ -116,7 +122,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     run: async (entry) => {
       const target = byJob.get(entry.name);
       if (target === undefined) throw new Error(`unknown job ${entry.name}`);
-      return target.job === undefined ? runBackup(target.plan) : runMaintenance(target.plan, target.job);
+      const { plan, job } = target;
+      // One job at a time per repository: a check or prune would meet a backup's lock.
+      return inTurn(plan.repo, () => (job === undefined ? runBackup(plan) : runMaintenance(plan, job)));
     },
   });
 

@@ -69,7 +69,7 @@ describe('cairn daemon', () => {
     const port = (server.address() as AddressInfo).port;
     const hookOut = join(home, 'hook.env');
     await writePlans(home, [{
-      name: 'docs', paths: [src], repo, schedule: 'every 2s',
+      name: 'docs', paths: [src], repo, schedule: 'every 2s', retention: { last: 1 },
       hooks: {
         success: { command: `env | grep ^CAIRN_ | sort > ${hookOut}`, webhook: `http://127.0.0.1:${port}/hook` },
         start: { command: 'exit 7' }, // a failing hook is reported, the backup still succeeds
@@ -102,6 +102,9 @@ describe('cairn daemon', () => {
     expect(env).toMatch(/CAIRN_FILES=1\n/);
     expect(env).toMatch(/CAIRN_DURATION_MS=\d+/);
     expect(received[1]).toMatchObject({ plan: 'docs', event: 'success', files: 1, repo });
+    // The retention ran after each backup: one snapshot is kept.
+    const kept = await cairn(['--repo', repo, '--json', 'snapshots'], { home, env: envOf(home) });
+    expect(kept.stdout.match(/"type":"snapshot"/g)).toHaveLength(1);
     // No lock is left on the repository.
     expect(await readdir(join(repo, 'locks')).catch(() => [])).toEqual([]);
     const status = await cairn(['--json', 'status'], { home, env: envOf(home) });
@@ -178,21 +181,27 @@ describe('missed runs and projects', () => {
     const bad = await cairn(['status'], { home, env: envOf(home) });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`${file}: plans[0].projects: no configured project "nope" (configured: acme)`);
-    await writePlans(home, [{ name: 'acme', projects: ['acme'], repo, schedule: 'every 1h' }]);
+    await writePlans(home, [{ name: 'acme', projects: ['acme'], repo, schedule: 'every 1h', maintenance: { check: { schedule: 'every 1d', readDataSubset: '50%' } } }]);
     // The last run was three hours ago: two slots were missed while the daemon was down.
     const before = Date.now() - 3 * 3_600_000;
     await mkdir(join(home, 'state', 'cairn'), { recursive: true });
     await writeFile(join(home, 'state', 'cairn', 'state.json'), JSON.stringify({ version: 1, jobs: { acme: { lastSlot: before, lastSuccess: before + 1000, failures: 0, lastRun: { result: 'success', reason: 'schedule', start: before, end: before + 1000 } } } }));
     const daemon = startCli(['daemon'], envOf(home));
     try {
-      await until('the catch-up run', async () => backups(await readLog(home), 'success').length >= 1);
+      await until('the catch-up run and the check', async () => {
+        const log = await readLog(home);
+        return backups(log, 'success').length >= 1 && log.some((e) => e['operation'] === 'check' && e['event'] !== 'start');
+      });
       await new Promise((resolve) => setTimeout(resolve, 1000));
     } finally {
       daemon.child.kill('SIGTERM');
     }
     expect((await daemon.done).code).toBe(0);
-    const starts = backups(await readLog(home), 'start');
+    const log = await readLog(home);
+    const starts = backups(log, 'start');
     expect(starts.map((e) => e['reason'])).toEqual(['catch-up']); // once, not once per missed slot
+    // The maintenance job never ran: it runs at once, on its own schedule.
+    expect(log.filter((e) => e['operation'] === 'check').map((e) => e['event'])).toEqual(['start', 'success']);
     const snapshots = await cairn(['--repo', repo, '--json', 'snapshots'], { home, env: envOf(home) });
     expect(snapshots.stdout).toContain('"project":"acme"');
     const status = await cairn(['--json', 'status', '--no-size'], { home, env: envOf(home) });
