@@ -18,6 +18,7 @@ import { backupPlan } from './backup-plan.js';
 import { hookPayload, runHooks } from './hooks.js';
 import type { HookEvent, MaintenanceJob, Plan } from './plans.js';
 import { runBackup, runMaintenance } from './plan-runner.js';
+import { touchesTrackedFile } from './tracked-change.js';
 import { appendLog, claimStateDir, readState, writeState } from './daemon-state.js';
 import type { DaemonState } from './daemon-state.js';
 
@@ -138,6 +139,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         settle: plan.watch.settle,
         maxWait: plan.watch.maxWait,
         minFiles: plan.watch.minFiles,
+        significant: touchesTrackedFile,
         ...(plan.watch.minBytes === undefined ? {} : { minBytes: plan.watch.minBytes, measure: measureBytes }),
         fire: (summary) => {
           log({ plan: plan.name, operation: 'watch', event: 'changes', files: summary.files, bytes: summary.bytes, why: summary.why });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,5 +73,34 @@ describe('cairn watch', () => {
     expect((await watch.done).code).toBe(0);
     const snapshots = await cairn(['--repo', repo, 'snapshots', '--json'], { home, env: envOf(home) });
     expect(snapshots.stdout.match(/"type":"snapshot"/g)).toHaveLength(2);
+  });
+});
+
+describe('cairn watch in a git working copy', () => {
+  it('below --min-files, an edit to a tracked file is significant and an untracked scratch file is not', async () => {
+    const home = await tempDir();
+    const project = join(home, 'project');
+    await mkdir(project);
+    const git = (...args: string[]) => execFileSync('git', ['-C', project, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);
+    git('init', '-q');
+    await writeFile(join(project, 'main.c'), 'int main;\n');
+    git('add', 'main.c');
+    git('commit', '-qm', 'first');
+    const repo = join(home, 'repo');
+    expect((await cairn(['init', '--repo', repo], { home, env: envOf(home) })).code).toBe(0);
+    const watch = startCli(['--repo', repo, 'watch', project, '--settle', '500ms', '--min-files', '100'], envOf(home));
+    try {
+      await until('the watch', async () => (await readLog(home)).some((e) => e['event'] === 'watching'));
+      await writeFile(join(project, 'scratch.txt'), 'notes');
+      await sleep(2000);
+      expect(await events(home, 'start')).toEqual([]);
+      await writeFile(join(project, 'main.c'), 'int main(void) { return 0; }\n');
+      await until('the backup of the tracked edit', async () => (await events(home, 'success')).length === 1);
+      const changes = (await readLog(home)).filter((e) => e['event'] === 'changes');
+      expect(changes.map((e) => e['files'])).toEqual([2]); // the scratch file waited, and went with it
+    } finally {
+      watch.child.kill('SIGTERM');
+    }
+    expect((await watch.done).code).toBe(0);
   });
 });

@@ -24,6 +24,8 @@ export interface ActivityTriggerOptions {
   readonly minFiles?: number;
   /** …or this many bytes in the changed files (default: no byte threshold). */
   readonly minBytes?: number;
+  /** True when the changes count as significant whatever the thresholds (e.g. one touches a tracked file of a working copy). */
+  significant?(paths: readonly string[]): Promise<boolean>;
   /** The bytes of the changed paths (for minBytes). */
   measure?(paths: readonly string[]): Promise<number>;
   /** Called once per settled, significant burst of changes. */
@@ -43,7 +45,8 @@ export interface ActivityTrigger {
 /**
  * The watch mode's trigger: a burst of changes (a `git checkout` of 2,000 files) becomes one
  * backup once it has been quiet for the settle time, at most every `maxWait` while changes keep
- * coming, and only when the changes are significant (files or bytes over a threshold); below it,
+ * coming, and only when the changes are significant (files or bytes over a threshold, or what
+ * the caller's `significant` says, such as a tracked file of a working copy); below it,
  * changes add up until they are. It sets timers only while changes are pending: idle costs nothing.
  */
 export function createActivityTrigger(options: ActivityTriggerOptions): ActivityTrigger {
@@ -71,7 +74,7 @@ export function createActivityTrigger(options: ActivityTriggerOptions): Activity
     try {
       const list = [...paths];
       const bytes = options.measure === undefined ? 0 : await options.measure(list);
-      const significant = list.length >= minFiles || (options.minBytes !== undefined && bytes >= options.minBytes);
+      const significant = list.length >= minFiles || (options.minBytes !== undefined && bytes >= options.minBytes) || (await options.significant?.(list)) === true;
       if (!significant) return; // keep adding up; the next change arms the timers again
       const summary: ActivitySummary = { files: list.length, bytes, first, last, why };
       for (const path of list) paths.delete(path);

@@ -49,6 +49,18 @@ describe('activity trigger with a fake clock', () => {
     expect(fired[0]?.files).toBe(3);
   });
 
+  it('lets the caller call a change significant below the thresholds (a tracked file)', async () => {
+    const clock = createFakeClock(0);
+    const fired: ActivitySummary[] = [];
+    const trigger = createActivityTrigger({ clock, settle: 30_000, minFiles: 50, significant: async (paths) => paths.includes('/p/tracked.c'), fire: (s) => fired.push(s) });
+    trigger.change('/p/scratch.tmp');
+    await clock.advance(60_000);
+    expect(fired).toEqual([]);
+    trigger.change('/p/tracked.c');
+    await clock.advance(60_000);
+    expect(fired.map((s) => s.files)).toEqual([2]);
+  });
+
   it('counts bytes toward significance when a byte threshold is set', async () => {
     const { clock, fired, trigger } = setup({ minFiles: 100, minBytes: 1000, measure: async (paths) => paths.length * 600 });
     trigger.change('/p/a');

@@ -29,7 +29,7 @@ export function registerWatch(program: Command): void {
     .option('--plan <name>', 'watch this plan of the plans file (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
     .option('--settle <duration>', `how long changes must be quiet before a backup (default ${DEFAULT_WATCH.settle / 1000}s)`)
     .option('--max-wait <duration>', `while changes continue, a backup at least this often (default ${DEFAULT_WATCH.maxWait / 60_000}m)`)
-    .option('--min-files <n>', 'back up only when at least this many files changed (default 1); fewer add up'), { log: true })
+    .option('--min-files <n>', 'back up only when at least this many files changed (default 1), or a file a git working copy tracks; fewer add up'), { log: true })
     .action(async (paths: string[], flags: WatchFlags, command: Command) => {
       const options = globals(command);
       if ((paths.length === 0) === (flags.plan.length === 0)) throw usageError('watch: give the folders to watch, or --plan <name> (not both)');
