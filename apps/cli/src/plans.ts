@@ -200,6 +200,7 @@ function parsePlan(value: unknown, at: string, base: string, errors: string[], p
   });
   const paths = [...new Set([...given, ...fromProjects])];
   if (value['paths'] === undefined && value['projects'] === undefined) errors.push(`${at} needs paths (folders or files) or projects (names from the config file)`);
+  else if (paths.length === 0 && errors.length === before) errors.push(`${at}.paths: the plan names nothing to back up`);
   const repo = string(value['repo'], `${at}.repo`, true);
   const passwordFile = string(value['passwordFile'], `${at}.passwordFile`);
   const trigger = (value['trigger'] ?? 'schedule') as Plan['trigger'];

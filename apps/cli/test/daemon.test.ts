@@ -43,6 +43,8 @@ describe('plans file', () => {
     expect(run.stderr).toContain('plans[0].schedule: "soon" is not a duration');
     expect(run.stderr).toContain('plans[0].trigger must be "schedule" or "activity"');
     expect(run.stderr).toContain('plans[0].hooks.done is not a known key');
+    await writePlans(home, [{ name: 'docs', paths: [], repo: 'r', schedule: '0 3 * * *' }]);
+    expect((await cairn(['daemon'], { home, env: envOf(home) })).stderr).toContain('plans[0].paths: the plan names nothing to back up');
   });
 });
 
