@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_RETRY, parseDuration } from '@cairn/schedule';
-import { globals, repoLocation } from '../context.js';
+import { globals, openOrCreateRepo, repoLocation } from '../context.js';
 import { defaultLogFile, startDaemon } from '../daemon-run.js';
 import { stateDir } from '../daemon-state.js';
 import { DEFAULT_WATCH, loadPlans, plansFilePath } from '../plans.js';
@@ -43,7 +43,9 @@ export function registerWatch(program: Command): void {
       });
       let plans: Plan[];
       if (paths.length > 0) {
-        const repo = repoLocation(options).path;
+        const { path: repo, isDefault } = repoLocation(options);
+        // The default repository is created by the first backup, as `cairn backup` does; the runs name it explicitly.
+        if (isDefault) await openOrCreateRepo(options);
         plans = [tune({
           name: 'watch', paths: paths.map((p) => resolve(p)), repo, ...(options.passwordFile === undefined ? {} : { passwordFile: resolve(options.passwordFile) }),
           schedule: null, trigger: 'activity', watch: DEFAULT_WATCH, retry: DEFAULT_RETRY, tags: [], retention: {}, maintenance: [], hooks: {},
