@@ -128,6 +128,24 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn device ls --port /dev/ttyACM0 -l', 'the files on a board, with sizes'],
     ['cairn device ls --port sim --sim-root ./board', 'a simulated board whose flash is the folder ./board'],
   ],
+  daemon: [
+    ['cairn daemon', 'run every plan of ~/.config/cairn/plans.json in the foreground'],
+    ['cairn daemon --plans ./plans.json --log ./cairn.log', 'another plans file and log'],
+  ],
+  'daemon install': [
+    ['cairn daemon install', 'a systemd user unit that runs the daemon at login'],
+  ],
+  'daemon uninstall': [
+    ['cairn daemon uninstall', 'remove the unit (after systemctl --user disable --now cairn-daemon)'],
+  ],
+  watch: [
+    ['cairn watch ~/src/acme --settle 30s', 'back up a folder into the repository whenever its edits settle'],
+    ['cairn watch --plan code', 'watch a plan of the plans file, whatever its trigger'],
+  ],
+  status: [
+    ['cairn status', 'each plan: last run, next run, failures, repository size'],
+    ['cairn status --json --no-size || alert', 'for a monitor: exit 1 when a plan is overdue'],
+  ],
   version: [
     ['cairn version', 'the version of cairn, Node.js and the platform'],
     ['cairn version --json', 'the same as JSON'],
