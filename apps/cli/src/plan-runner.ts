@@ -54,9 +54,13 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The `--keep-*` flags of a plan's retention. */
+/**
+ * The `--keep-*` flags of a plan's retention, with a `--path` per path of the plan: a plan forgets
+ * among its own snapshots only, never another plan's or a manual backup of other folders in the
+ * same repository.
+ */
 export function retentionArgs(plan: Plan): string[] {
-  return Object.entries(plan.retention).flatMap(([key, value]) => [`--keep-${key}`, String(value)]);
+  return [...plan.paths.flatMap((path) => ['--path', path]), ...Object.entries(plan.retention).flatMap(([key, value]) => [`--keep-${key}`, String(value)])];
 }
 
 /**

@@ -77,6 +77,11 @@ describe('cairn daemon', () => {
         start: { command: 'exit 7' }, // a failing hook is reported, the backup still succeeds
       },
     }]);
+    // A manual backup of another folder in the same repository: the plan's retention must leave it alone.
+    const other = join(home, 'other');
+    await mkdir(other, { recursive: true });
+    await writeFile(join(other, 'keep.txt'), 'not the plan\'s\n');
+    for (let i = 0; i < 2; i += 1) expect((await cairn(['--repo', repo, 'backup', other], { home, env: envOf(home) })).code).toBe(0);
     const daemon = startCli(['daemon'], envOf(home));
     try {
       await until('two backups', async () => backups(await readLog(home), 'success').length >= 2);
@@ -105,8 +110,10 @@ describe('cairn daemon', () => {
     expect(env).toMatch(/CAIRN_DURATION_MS=\d+/);
     expect(received[1]).toMatchObject({ plan: 'docs', event: 'success', files: 1, repo });
     // The retention ran after each backup: one snapshot is kept.
-    const kept = await cairn(['--repo', repo, '--json', 'snapshots'], { home, env: envOf(home) });
+    const kept = await cairn(['--repo', repo, '--json', 'snapshots', '--path', src], { home, env: envOf(home) });
     expect(kept.stdout.match(/"type":"snapshot"/g)).toHaveLength(1);
+    const others = await cairn(['--repo', repo, '--json', 'snapshots', '--path', other], { home, env: envOf(home) });
+    expect(others.stdout.match(/"type":"snapshot"/g)).toHaveLength(2);
     // No lock is left on the repository.
     expect(await readdir(join(repo, 'locks')).catch(() => [])).toEqual([]);
     const status = await cairn(['--json', 'status'], { home, env: envOf(home) });
