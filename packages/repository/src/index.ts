@@ -28,6 +28,8 @@ export { compileExcludePattern } from './backup/exclude-pattern.js';
 export type { ExcludePattern } from './backup/exclude-pattern.js';
 export { compressionSetting, COMPRESSION_MODES, parseCompressionMode } from './write/compression.js';
 export type { CompressionMode } from './write/compression.js';
+export { copySnapshots, COPIED_FROM, COPIED_TREE } from './copy/copy.js';
+export type { CopyOptions, CopyProgress, CopyResult, CopiedSnapshot } from './copy/copy.js';
 export { restore } from './restore/restorer.js';
 export type { RestoreOptions, RestoreResult, RestoreAction, RestoreProblem, RestoreProgress, OverwritePolicy } from './restore/restorer.js';
 export { restoreUndoable } from './restore/undoable-restore.js';

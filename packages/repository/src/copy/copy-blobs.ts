@@ -1,0 +1,112 @@
+import { CairnError, toHex } from '@cairn/core';
+import type { Id } from '@cairn/core';
+import type { BlobLocation } from '@cairn/index';
+import { unpackBlob } from '../repo/blob-check.js';
+import { packFileName } from '../repo/names.js';
+import type { Repository } from '../repo/repository.js';
+import type { BlobWriter } from '../write/blob-writer.js';
+
+/** Blobs of one pack closer than this are read together (one read instead of two). */
+const READ_GAP = 1024 * 1024;
+/** A read is cut once it spans this many bytes. */
+const READ_SPAN = 32 * 1024 * 1024;
+/** Reads in flight while the blobs of the previous ones are decoded and handed on. */
+const READS_AHEAD = 2;
+
+/** One read of a source pack: a byte range and the blobs in it. */
+interface PackRead {
+  readonly pack: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly blobs: { readonly id: Id; readonly hex: string; readonly location: BlobLocation }[];
+}
+
+/** How copied data blobs go into the destination. */
+export interface DataCopyTarget {
+  readonly writer: BlobWriter;
+  /**
+   * True when the destination names content as the source does (repo/content-ids.ts): a blob
+   * keeps its id, and one stored whole ('none' or 'zstd') goes in as stored, not compressed again.
+   */
+  readonly idsAlike: boolean;
+  /** Source blob (hex) → destination id, filled for blobs whose id changes. */
+  readonly mapped: Map<string, Id>;
+}
+
+/**
+ * Copies the data blobs `needed` (hex → source id) from `source` into the destination: each
+ * source pack is read once, in ranges that cover the blobs wanted (READS_AHEAD reads in flight),
+ * every blob is decoded and checked against its source id (damage is refused by name, never
+ * copied), then stored through the destination's blob writer: as stored when the ids are alike
+ * and its codec is self-contained, else as plaintext (hashed with the destination's ids and
+ * compressed with its settings; the new id goes into `mapped`). `onBlob` hears each blob's
+ * plaintext length.
+ */
+export async function copyDataBlobs(
+  source: Pick<Repository, 'backend' | 'index' | 'zstd'>,
+  needed: ReadonlyMap<string, Id>,
+  target: DataCopyTarget,
+  options: { readonly signal?: AbortSignal; readonly onBlob?: (bytes: number) => void } = {},
+): Promise<void> {
+  const reads = planReads(source, needed);
+  const codecs = { backend: source.backend, zstd: source.zstd };
+  const start = (read: PackRead): Promise<Uint8Array> => {
+    const reading = source.backend.read('data', read.pack, { offset: read.offset, length: read.length });
+    reading.catch(() => undefined); // a read left in flight when the copy stops fails no one
+    return reading;
+  };
+  const inFlight: Promise<Uint8Array>[] = [];
+  for (let next = 0; next < Math.min(READS_AHEAD, reads.length); next += 1) inFlight.push(start(reads[next]!));
+  for (let i = 0; i < reads.length; i += 1) {
+    if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'copy stopped');
+    const read = reads[i]!;
+    const bytes = await inFlight.shift()!;
+    if (i + READS_AHEAD < reads.length) inFlight.push(start(reads[i + READS_AHEAD]!));
+    for (const { id, hex, location } of read.blobs) {
+      const stored = bytes.subarray(location.offset - read.offset, location.offset - read.offset + location.length);
+      const where = `data blob ${hex} in ${packFileName(read.pack)} of the source repository`;
+      const plain = unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, codecs, where);
+      if (target.idsAlike && (location.codec === 'none' || location.codec === 'zstd')) {
+        await target.writer.saveEncoded('data', id, { codec: location.codec, data: stored, rawLength: location.rawLength });
+      } else {
+        const newId = await target.writer.saveData(plain);
+        if (!target.idsAlike) target.mapped.set(hex, newId);
+      }
+      options.onBlob?.(location.rawLength);
+    }
+  }
+}
+
+/** The reads that cover `needed`: per pack, in offset order, neighbours within READ_GAP merged. */
+function planReads(source: Pick<Repository, 'index'>, needed: ReadonlyMap<string, Id>): PackRead[] {
+  const byPack = new Map<string, { id: Id; hex: string; location: BlobLocation }[]>();
+  for (const [hex, id] of needed) {
+    const location = source.index.lookup(id);
+    if (location === undefined) {
+      throw new CairnError('ERR_NOT_FOUND', `data blob ${hex} is not in the source repository's index`, {
+        hint: 'run `cairn check` on the source repository; `cairn repair snapshots` there mends a snapshot that lost data',
+      });
+    }
+    const pack = toHex(location.packId);
+    let list = byPack.get(pack);
+    if (list === undefined) byPack.set(pack, (list = []));
+    list.push({ id, hex, location });
+  }
+  const reads: PackRead[] = [];
+  for (const [pack, blobs] of byPack) {
+    blobs.sort((a, b) => a.location.offset - b.location.offset);
+    let current: { offset: number; end: number; blobs: typeof blobs } | null = null;
+    for (const blob of blobs) {
+      const { offset, length } = blob.location;
+      if (current !== null && offset - current.end <= READ_GAP && offset + length - current.offset <= READ_SPAN) {
+        current.end = Math.max(current.end, offset + length);
+        current.blobs.push(blob);
+        continue;
+      }
+      if (current !== null) reads.push({ pack, offset: current.offset, length: current.end - current.offset, blobs: current.blobs });
+      current = { offset, end: offset + length, blobs: [blob] };
+    }
+    if (current !== null) reads.push({ pack, offset: current.offset, length: current.end - current.offset, blobs: current.blobs });
+  }
+  return reads;
+}
