@@ -55,6 +55,12 @@ export async function copyDataBlobs(
     reading.catch(() => undefined); // a read left in flight when the copy stops fails no one
     return reading;
   };
+  // Plaintexts are decoded into one buffer, reused: the blob writer copies what it keeps, so a copy makes no garbage per blob.
+  let scratch = new Uint8Array(0);
+  const into = (length: number): Uint8Array | undefined => {
+    if (scratch.length < length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+    return scratch.subarray(0, length);
+  };
   const inFlight: Promise<Uint8Array>[] = [];
   for (let next = 0; next < Math.min(READS_AHEAD, reads.length); next += 1) inFlight.push(start(reads[next]!));
   for (let i = 0; i < reads.length; i += 1) {
@@ -65,7 +71,9 @@ export async function copyDataBlobs(
     for (const { id, hex, location } of read.blobs) {
       const stored = bytes.subarray(location.offset - read.offset, location.offset - read.offset + location.length);
       const where = `data blob ${hex} in ${packFileName(read.pack)} of the source repository`;
-      const plain = unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, codecs, where);
+      const plain = location.codec === 'none'
+        ? unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, codecs, where)
+        : unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, codecs, where, into(location.rawLength));
       if (target.idsAlike && (location.codec === 'none' || location.codec === 'zstd')) {
         await target.writer.saveEncoded('data', id, { codec: location.codec, data: stored, rawLength: location.rawLength });
       } else {
