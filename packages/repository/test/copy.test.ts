@@ -5,8 +5,8 @@ import { toHex } from '@cairn/core';
 import { backup, check, copySnapshots, COPIED_TREE, initRepository, listSnapshots, openRepository, restore } from '@cairn/repository';
 import type { Repository } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
-import { buildSampleTree, describeTree, seededBytes, tempDir } from './helpers.js';
-import { writeFile } from 'node:fs/promises';
+import { buildSampleTree, describeTree, flipByte, seededBytes, tempDir } from './helpers.js';
+import { stat, writeFile } from 'node:fs/promises';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 
@@ -82,4 +82,32 @@ describe('copySnapshots', () => {
     expect(result.dataBlobsAdded).toBe(1);
     expect(result.bytesRead).toBe(300_000);
   }, 60_000);
+
+  for (const encrypted of [false, true]) {
+    it(`refuses damage in the ${encrypted ? 'encrypted' : 'unencrypted'} source by name and copies nothing of that snapshot`, async () => {
+      const work = await tempDir();
+      const tree = join(work, 'tree');
+      await buildSampleTree(tree, { bigFileSize: 2 * 1024 * 1024 });
+      const password = encrypted ? 'pw' : undefined;
+      const source = await repoAt(join(work, 'src'), password);
+      await backup(source, { source: createLocalSource(), paths: [tree] });
+      // The largest pack holds the big file's data: one byte of it flipped.
+      const packs: { path: string; size: number }[] = [];
+      for (const sub of await readdir(join(work, 'src', 'data'))) {
+        for (const name of await readdir(join(work, 'src', 'data', sub))) {
+          const path = join(work, 'src', 'data', sub, name);
+          packs.push({ path, size: (await stat(path)).size });
+        }
+      }
+      const largest = packs.sort((a, b) => b.size - a.size)[0]!;
+      await flipByte(largest.path, Math.floor(largest.size / 2));
+      const dest = await repoAt(join(work, 'dst'));
+      const result = await copySnapshots(await reopen(join(work, 'src'), password), dest, { threads: 0 });
+      expect(result.copied).toEqual([]);
+      expect(result.failed).toHaveLength(1);
+      expect(result.failed[0]!.code).toBe('ERR_INTEGRITY');
+      expect(result.failed[0]!.message).toContain(largest.path.split('/').at(-1)!);
+      expect((await listSnapshots(await reopen(join(work, 'dst')))).snapshots).toEqual([]);
+    }, 60_000);
+  }
 });
