@@ -113,6 +113,20 @@ describe('cairn copy', () => {
     expect(Buffer.from(snapshot!.snapshot.tree)).toEqual(Buffer.from(first.snapshot.tree));
   }, 120_000);
 
+  it('between repositories with other chunker parameters: copies the blobs as they are, restores exactly, and says what that costs', async () => {
+    const home = await tempDir();
+    const tree = join(home, 'tree');
+    await writeFiles(tree, 5, 4, 40_000);
+    const src = join(home, 'src');
+    const dst = join(home, 'dst');
+    await backup(await initRepository(createLocalBackend(src), SMALL), { source: createLocalSource(), paths: [tree] });
+    await initRepository(createLocalBackend(dst));
+    const run = await cairn(['--repo', dst, 'copy', '--from-repo', src], { home });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^note: the two repositories cut files with different chunker parameters: blobs were copied as they are, so a later backup of the same files into this repository stores their data again \(once\)/m);
+    expect(await restoredBy(home, dst, 'latest', 'tree')).toEqual(await fileHashes(tree));
+  }, 60_000);
+
   it('a wrong source location or password is one error line and exit 1, and changes nothing', async () => {
     const home = await tempDir();
     const tree = join(home, 'tree');
