@@ -84,8 +84,9 @@ export async function copyDataBlobs(
       }
       const where = `data blob ${hex} in ${packFileName(read.pack)} of the source repository`;
       const buffer = location.codec === 'none' ? undefined : into(location.rawLength);
-      // A blob of a pack checked whole needs decoding only; any other is checked against its id too.
-      const plain = read.whole
+      // A whole blob ('none', 'zstd') of a pack checked whole needs decoding only; any other is
+      // checked against its id too, through the one home of reading blob data (unpackBlob).
+      const plain = read.whole && (location.codec === 'none' || location.codec === 'zstd')
         ? decodeBlob(stored, location.codec, location.rawLength, source.zstd, where, buffer)
         : unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, codecs, where, buffer);
       if (asStored) {
