@@ -1,4 +1,4 @@
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -125,6 +125,30 @@ describe('cairn copy', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^note: the two repositories cut files with different chunker parameters: blobs were copied as they are, so a later backup of the same files into this repository stores their data again \(once\)/m);
     expect(await restoredBy(home, dst, 'latest', 'tree')).toEqual(await fileHashes(tree));
+  }, 60_000);
+
+  it('a snapshot whose data is damaged in the source is named and left out, the others are copied: exit 3', async () => {
+    const home = await tempDir();
+    const src = join(home, 'src');
+    const dst = join(home, 'dst');
+    const from = await initRepository(createLocalBackend(src), SMALL);
+    await writeFiles(join(home, 'one'), 6, 3, 30_000);
+    await writeFiles(join(home, 'two'), 7, 3, 30_000);
+    const good = await backup(from, { source: createLocalSource(), paths: [join(home, 'one')] });
+    const packsBefore = new Set(await readdir(join(src, 'data'), { recursive: true }));
+    const bad = await backup(from, { source: createLocalSource(), paths: [join(home, 'two')] });
+    const added = (await readdir(join(src, 'data'), { recursive: true })).filter((path) => !packsBefore.has(path) && path.includes('/'));
+    const sizes = await Promise.all(added.map(async (path) => ({ path, size: (await stat(join(src, 'data', path))).size })));
+    const largest = sizes.sort((a, b) => b.size - a.size)[0]!; // a data pack of the second backup
+    const bytes = await readFile(join(src, 'data', largest.path));
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    await writeFile(join(src, 'data', largest.path), bytes);
+    await initRepository(createLocalBackend(dst), SMALL);
+    const run = await cairn(['--repo', dst, 'copy', '--from-repo', src], { home });
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(new RegExp(`^error: snapshot ${bad.id.slice(0, 8)} was not copied: .*${largest.path.split('/').at(-1)!}.* is damaged`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^copied snapshot ${good.id.slice(0, 8)}\n`));
+    expect((await listSnapshots(await openRepository(createLocalBackend(dst)))).snapshots.map((s) => s.id)).toEqual([good.id]);
   }, 60_000);
 
   it('a wrong source location or password is one error line and exit 1, and changes nothing', async () => {
