@@ -1,7 +1,7 @@
 /**
  * @cairn/repository — the cairn engine that embedders call: create or open a repository on a
- * Backend, back up a Source into snapshots, restore them into a Target, and check, repair,
- * list and measure what is stored. Keeping a repository's size in check (forget, prune,
+ * Backend, back up a Source into snapshots, restore them into a Target, copy snapshots between
+ * repositories, and check, repair, list and measure what is stored. Keeping a repository's size in check (forget, prune,
  * retention, the size limit) is `@cairn/repository/maintenance`; locks and leases are
  * `@cairn/repository/locks`; helpers that craft repositories for tests are `@cairn/repository/testing`.
  */
