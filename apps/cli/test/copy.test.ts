@@ -220,6 +220,8 @@ describe('cairn copy', () => {
     expect(summary.copied.length + summary.skipped.length).toBe(1);
     const checked = await cairn(['--repo', dst, 'check', '--read-data'], { home, env });
     expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+    // The temporary files the kills left are gone (the resumed copy removed them, as a backup does).
+    expect((await readdir(dst, { recursive: true })).filter((path) => path.split('/').some((part) => part.startsWith('.tmp-')))).toEqual([]);
     expect(await restoredBy(home, dst, 'latest', 'tree', env)).toEqual(await fileHashes(tree));
     const snapshots = (await listSnapshots(await openRepository(createLocalBackend(dst), { password: async () => 'secret' }))).snapshots;
     expect(snapshots).toHaveLength(1);

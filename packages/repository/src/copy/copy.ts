@@ -94,6 +94,7 @@ export interface CopyResult {
  */
 export async function copySnapshots(source: Repository, destination: Repository, options: CopyOptions = {}): Promise<CopyResult> {
   const timings = options.lockTimings === undefined ? {} : { timings: options.lockTimings };
+  await destination.backend.removeStaleTemporaries?.(); // what killed writers (an interrupted copy) left, as a backup does
   return withReadLease(source, { purpose: 'copy (source)', ...timings }, () =>
     withLease(destination, { purpose: 'copy', ...timings }, () => copyLeased(source, destination, options)));
 }
