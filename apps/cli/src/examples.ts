@@ -85,6 +85,11 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn prune', 'delete data no snapshot uses (what a prune marks waits an hour)'],
     ['cairn prune --grace 0', 'free it now, when no other process writes to the repository'],
   ],
+  copy: [
+    ['cairn copy --repo /mnt/usb/cairn --from-repo sftp:backup@nas:/srv/cairn', 'every snapshot the NAS holds and the disk lacks'],
+    ['cairn copy --repo /mnt/usb/cairn --from-repo /srv/cairn --host laptop latest', 'the newest snapshot of one host'],
+    ['CAIRN_FROM_PASSWORD_COMMAND="pass show nas" cairn copy --from-repo s3:s3.amazonaws.com/bucket --tag keep', 'from an encrypted repository, the snapshots tagged keep'],
+  ],
   tag: [
     ['cairn tag latest --add keep', 'add a tag to the newest snapshot (it gets a new id)'],
     ['cairn tag 1a2b3c4d --remove daily --add weekly', 'change the tags of one snapshot'],
