@@ -14,7 +14,7 @@ export { CIPHER_NAMES } from '@cairn/pack';
 export type { CipherName } from '@cairn/pack';
 export type { ContentIds } from './repo/content-ids.js';
 export type { IndexProblem } from './repo/index-files.js';
-export { listSnapshots, findSnapshot, snapshotKind, matchesFilter, isEmptyFilter, describeFilter, PRE_RESTORE_TAG, VERSION } from './repo/snapshots.js';
+export { listSnapshots, findSnapshot, snapshotKind, matchesFilter, isEmptyFilter, describeFilter, PRE_RESTORE_TAG, PROTECT_TAG, PROTECT_REASON_KEY, VERSION } from './repo/snapshots.js';
 export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions, SnapshotFilter } from './repo/snapshots.js';
 export { parseCalendarDuration, parseInterval } from './repo/durations.js';
 export type { CalendarDuration } from './repo/durations.js';
@@ -67,3 +67,8 @@ export { diffContent, MAX_TEXT_DIFF_BYTES, TEXT_SNIFF_BYTES } from './inspect/di
 export type { ContentDiff, ContentDiffOptions } from './inspect/diff-content.js';
 export { createTreeSizer } from './tree/tree-size.js';
 export type { TreeSize } from './tree/tree-size.js';
+export { createProtector, protect, withProtection, PROTECT_TOOL_KEY, PROTECT_ABSENT_KEY } from './protect/protector.js';
+export type { Protector, ProtectCallOptions } from './protect/protector.js';
+export { DEFAULT_PROTECT_KEEP } from './protect/protect-types.js';
+export type { ProtectHandle, ProtectOptions, ProtectorOptions, ProtectState, RollbackResult } from './protect/protect-types.js';
+export { PROTECT_LEASE_KEY } from './protect/protect-retention.js';

@@ -138,7 +138,7 @@ export async function walkBackup(repo: Repository, options: BackupOptions, makeW
   const roots = await resolveBackupPaths(options.source, options.paths);
   const hostname = options.hostname ?? osHostname();
   const paths = roots.map((root) => root.path);
-  const parent = await findParent(repo, options.parent, { paths, hostname });
+  const parent = options.parentSnapshot !== undefined ? options.parentSnapshot : await findParent(repo, options.parent, { paths, hostname });
   // A snapshot of "/" alone has the tree of "/" as its root: its parent's root is the previous "/".
   const wholeRoot = roots.length === 1 && roots[0]?.name === '';
   const parentTree = parent?.snapshot.tree;
