@@ -36,7 +36,7 @@ export interface Protector {
   withProtection<T>(paths: readonly string[], fn: (handle: ProtectHandle) => Promise<T>, options: ProtectOptions): Promise<T>;
   /** Every readable snapshot (oldest first), from the cache. */
   snapshots(): Promise<readonly SnapshotEntry[]>;
-  /** Puts `paths` back as `entry` holds them (see rollbackPaths), outside any handle: `cairn rollback`. */
+  /** Puts `paths` back as `entry` holds them (see rollbackPaths; a path it records as absent is removed), outside any handle: `cairn rollback`. */
   rollbackTo(entry: SnapshotEntry, paths: readonly string[]): Promise<RollbackResult>;
   /** Releases the leases of handles still open (their snapshots stay, now forgettable by retention). */
   close(): Promise<void>;
@@ -128,7 +128,9 @@ export function createProtector(repo: Repository, options: ProtectorOptions): Pr
       return (await cache.list()).snapshots;
     },
     rollbackTo(entry, paths) {
-      return rollbackPaths(repo, options, entry, resolvePaths(paths, (path) => source.resolve(path)));
+      const resolved = resolvePaths(paths, (path) => source.resolve(path));
+      const wasAbsent = absentIn(entry);
+      return rollbackPaths(repo, options, entry, resolved.filter((p) => !wasAbsent.includes(p)), resolved.filter((p) => wasAbsent.includes(p)));
     },
     async close() {
       const leases = [...open];
@@ -187,6 +189,18 @@ export function protect(paths: readonly string[], options: ProtectCallOptions): 
 export function withProtection<T>(paths: readonly string[], fn: (handle: ProtectHandle) => Promise<T>, options: ProtectCallOptions): Promise<T> {
   const { repo, ...call } = options;
   return repo.withProtection(paths, fn, call);
+}
+
+/** The paths a protect snapshot records as absent when it was taken (meta protect.absent); [] for any other snapshot. */
+export function absentIn(entry: SnapshotEntry): string[] {
+  const text = entry.snapshot.meta[PROTECT_ABSENT_KEY];
+  if (text === undefined) return [];
+  try {
+    const list: unknown = JSON.parse(text);
+    return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function checkKeep(keep: number): number {
