@@ -13,6 +13,7 @@ import { registerFind } from './commands/find-command.js';
 import { registerFloor } from './commands/floor-command.js';
 import { registerIndexMemory } from './commands/index-memory-command.js';
 import { registerInspect } from './commands/inspect-command.js';
+import { registerProtect } from './commands/protect-command.js';
 import { registerScale } from './commands/scale-command.js';
 import { registerVcs } from './vcs.js';
 
@@ -30,6 +31,7 @@ registerDevice(program);
 registerFind(program);
 registerFloor(program);
 registerVcs(program);
+registerProtect(program);
 
 // `pnpm bench -- --small` passes the "--" on: drop it.
 const args = process.argv.slice(2);
