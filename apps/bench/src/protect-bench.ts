@@ -22,6 +22,8 @@ export interface ProtectBenchOptions {
   readonly runs: number;
   /** The CLI to start (apps/cli/dist/cairn.js). */
   readonly cli: string;
+  /** Keep the tree and repository a previous run with the same sizes made (else they are made anew). */
+  readonly reuse: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -29,7 +31,7 @@ export interface ProtectBenchOptions {
 export interface ProtectBenchResult {
   readonly setupSeconds: number;
   readonly openMs: number;
-  /** The first protect of the process (the file unknown to the repository: read, chunked, stored whole). */
+  /** The first protect of the Protector (it reads the snapshot list and removes stale temporaries once). */
   readonly apiFirstMs: number;
   /** Protect after a change of a few bytes (read and chunked whole, one chunk stored). */
   readonly apiChangedMs: readonly number[];
@@ -42,7 +44,7 @@ export interface ProtectBenchResult {
 }
 
 /** The tree: `files` files of 40–200 bytes in folders of 250, and data/big.bin. */
-async function makeTree(root: string, files: number, bigBytes: number): Promise<string> {
+async function makeTree(root: string, files: number, bigBytes: number): Promise<void> {
   for (let i = 0; i < files; i += 1) {
     const dir = join(root, `d${String(Math.floor(i / 250)).padStart(4, '0')}`);
     if (i % 250 === 0) await mkdir(dir, { recursive: true });
@@ -53,14 +55,14 @@ async function makeTree(root: string, files: number, bigBytes: number): Promise<
   const bytes = new Uint8Array(bigBytes);
   createPrng(17).fill(bytes);
   await writeFile(big, bytes);
-  return big;
 }
 
 /** Changes 8 bytes of the file at an offset that moves with `n` (as an editor's small change does). */
 async function touch(file: string, size: number, n: number): Promise<void> {
   const handle = await open(file, 'r+');
   try {
-    await handle.write(Buffer.from(`edit${String(n).padStart(4, '0')}`), Math.floor(((n * 7919) % 1000) / 1000 * (size - 16)));
+    const edit = Buffer.from(`edit${String(n).padStart(4, '0')}`);
+    await handle.write(edit, 0, edit.length, Math.floor((((n * 7919) % 1000) / 1000) * (size - 16)));
   } finally {
     await handle.close();
   }
@@ -73,13 +75,18 @@ async function touch(file: string, size: number, n: number): Promise<void> {
  */
 export async function runProtectBench(options: ProtectBenchOptions): Promise<ProtectBenchResult> {
   const started = Date.now();
-  await rm(options.work, { recursive: true, force: true });
   const tree = join(options.work, 'tree');
   const repoPath = join(options.work, 'repo');
-  options.log(`making ${options.files} files and a ${(options.bigBytes / 1e6).toFixed(0)} MB file in ${tree}`);
-  const big = await makeTree(tree, options.files, options.bigBytes);
-  options.log('backing them up');
-  await backup(await initRepository(createLocalBackend(repoPath)), { source: createLocalSource(), paths: [tree] });
+  const big = join(tree, 'data', 'big.bin');
+  const made = join(options.work, `made-${options.files}-${options.bigBytes}`);
+  if (!options.reuse || !existsSync(made)) {
+    await rm(options.work, { recursive: true, force: true });
+    options.log(`making ${options.files} files and a ${(options.bigBytes / 1e6).toFixed(0)} MB file in ${tree}`);
+    await makeTree(tree, options.files, options.bigBytes);
+    options.log('backing them up');
+    await backup(await initRepository(createLocalBackend(repoPath)), { source: createLocalSource(), paths: [tree] });
+    await writeFile(made, '');
+  }
   const setupSeconds = (Date.now() - started) / 1000;
 
   let t = performance.now();
@@ -118,9 +125,9 @@ export async function runProtectBench(options: ProtectBenchOptions): Promise<Pro
   return { setupSeconds, openMs, apiFirstMs, apiChangedMs, apiUnchangedMs, cliChangedMs, cliStartMs };
 }
 
-/** The median and the largest of some milliseconds, as "41 ms (max 63)". */
+/** The median, the least and the largest of some milliseconds: "41 ms (min 30, max 63)" (on shared cores the least is the closest to an idle machine). */
 export function msText(values: readonly number[]): string {
-  return `${(median(values) ?? 0).toFixed(0)} ms (max ${Math.max(...values).toFixed(0)})`;
+  return `${(median(values) ?? 0).toFixed(0)} ms (min ${Math.min(...values).toFixed(0)}, max ${Math.max(...values).toFixed(0)})`;
 }
 
 /** True when the work folder looks like one this bench made (refuses to wipe anything else). */

@@ -56,7 +56,7 @@ export async function resolveBackupPaths(source: Source, paths: readonly string[
  */
 export async function backup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
   if (options.exclude !== undefined) createExclusions(options.exclude); // a bad pattern or size fails before anything is written
-  await repo.backend.removeStaleTemporaries?.(); // what killed writers left (docs/FORMAT.md, "Layout")
+  if (options.tidy !== false) await repo.backend.removeStaleTemporaries?.(); // what killed writers left (docs/FORMAT.md, "Layout")
   // The quota prunes outside the lease: a prune deletes nothing while a lease is live.
   const before = await quotaBeforeBackup(repo, options);
   // The snapshot is written once runBackup returns: a lease file the storage no longer lets us

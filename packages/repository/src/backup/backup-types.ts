@@ -75,6 +75,12 @@ export interface BackupOptions {
    * the snapshot list (protect: the last protect snapshot of the same paths, see latestOfOrigin).
    */
   readonly parentSnapshot?: SnapshotEntry | null;
+  /**
+   * First remove the temporary files killed writers left (default true; a local repository lists
+   * its 262 folders for them): a caller that backs up again and again in one process (protect)
+   * asks once.
+   */
+  readonly tidy?: boolean;
   /** Read every file, even those whose size, mtime, ctime and inode are the parent's. */
   readonly force?: boolean;
   /** How new data is compressed (default: the repository's setting, normally `auto`). */

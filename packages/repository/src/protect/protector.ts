@@ -49,6 +49,8 @@ export function createProtector(repo: Repository, options: ProtectorOptions): Pr
   const tool = options.tool ?? defaultTool();
   const cache: SnapshotCache = createSnapshotCache(repo);
   const open = new Set<HeldLock>();
+  /** What killed writers left is removed by the first protect of this Protector, not by every one. */
+  let tidied = false;
   const { source } = options;
 
   const protector: Protector = {
@@ -83,9 +85,11 @@ export function createProtector(repo: Repository, options: ProtectorOptions): Pr
             description: call.reason,
             meta,
             threads: options.threads ?? 0,
+            tidy: !tidied,
             ...(call.time === undefined ? {} : { time: call.time }),
             ...(call.signal === undefined ? {} : { signal: call.signal }),
           });
+          tidied = true;
           if (result.partial) {
             await removeSnapshotFiles(repo, [result.id]);
             const first = result.warnings.find((w) => w.kind === 'unreadable' || w.kind === 'changed');
