@@ -14,6 +14,7 @@ import { registerFloor } from './commands/floor-command.js';
 import { registerGroups } from './commands/groups-command.js';
 import { registerIndexMemory } from './commands/index-memory-command.js';
 import { registerInspect } from './commands/inspect-command.js';
+import { registerProtect } from './commands/protect-command.js';
 import { registerScale } from './commands/scale-command.js';
 import { registerVcs } from './vcs.js';
 
@@ -32,6 +33,7 @@ registerFind(program);
 registerFloor(program);
 registerGroups(program);
 registerVcs(program);
+registerProtect(program);
 
 // `pnpm bench -- --small` passes the "--" on: drop it.
 const args = process.argv.slice(2);

@@ -54,6 +54,15 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn versions acme/config/app.yml', 'every distinct version of a file, oldest first, with the snapshots holding each'],
     ['cairn versions acme/config/app.yml --restore v2', 'put version 2 back as app.yml.<content id> in the current folder'],
     ['cairn versions ~/projects/acme/config/app.yml --restore 3fa2c1d0 --target /tmp/app.yml', 'the version a snapshot holds, to a file of your choice'],
+    ['cairn versions ~/data.db --verify', 'read every version back and check it against its checksums'],
+  ],
+  protect: [
+    ['cairn protect data.db --reason "before the schema migration"', 'keep a version of a file before a program changes it'],
+    ['cairn protect src/app.ts src/util.ts --keep 20 --tool codemod', 'several files at once, keeping the last 20 versions of each'],
+  ],
+  rollback: [
+    ['cairn rollback data.db', 'put back the newest protected version (what is there now is protected first)'],
+    ['cairn rollback data.db --to v2', 'a version by its number in `cairn versions data.db`'],
   ],
   dump: [
     ['cairn dump latest:acme/db/schema.sql', "one file's bytes on stdout"],

@@ -1,7 +1,8 @@
 /**
  * @cairn/repository — the cairn engine that embedders call: create or open a repository on a
  * Backend, back up a Source into snapshots, restore them into a Target, copy snapshots between
- * repositories, and check, repair, list and measure what is stored. Keeping a repository's size in check (forget, prune,
+ * repositories, check, repair, list and measure what is stored, and protect files a program is
+ * about to change (createProtector). Keeping a repository's size in check (forget, prune,
  * retention, the size limit) is `@cairn/repository/maintenance`; locks and leases are
  * `@cairn/repository/locks`; helpers that craft repositories for tests are `@cairn/repository/testing`.
  */
@@ -14,7 +15,7 @@ export { CIPHER_NAMES } from '@cairn/pack';
 export type { CipherName } from '@cairn/pack';
 export type { ContentIds } from './repo/content-ids.js';
 export type { IndexProblem } from './repo/index-files.js';
-export { listSnapshots, findSnapshot, snapshotKind, matchesFilter, isEmptyFilter, describeFilter, PRE_RESTORE_TAG, VERSION } from './repo/snapshots.js';
+export { listSnapshots, findSnapshot, snapshotKind, matchesFilter, isEmptyFilter, describeFilter, PRE_RESTORE_TAG, PROTECT_TAG, PROTECT_REASON_KEY, VERSION } from './repo/snapshots.js';
 export type { SnapshotEntry, SnapshotProblem, SnapshotKind, FindSnapshotOptions, SnapshotFilter } from './repo/snapshots.js';
 export { parseCalendarDuration, parseInterval } from './repo/durations.js';
 export type { CalendarDuration } from './repo/durations.js';
@@ -62,6 +63,8 @@ export type { CatKind } from './inspect/cat.js';
 export { fileVersions, snapshotPathOf, contentIdOf } from './inspect/file-versions.js';
 export type { FileVersion, FileVersionHolder, FileVersionsResult } from './inspect/file-versions.js';
 export { dumpFile, findFile } from './inspect/dump.js';
+export { verifyFileContent } from './inspect/verify-version.js';
+export type { ContentCheck } from './inspect/verify-version.js';
 export type { FoundFile } from './inspect/dump.js';
 export { diffSnapshots, contentKey, DIFF_MARKS } from './inspect/diff.js';
 export type { DiffChange, DiffCounts, DiffKind, DiffResult, DiffSide, DiffSummary } from './inspect/diff.js';
@@ -69,3 +72,8 @@ export { diffContent, MAX_TEXT_DIFF_BYTES, TEXT_SNIFF_BYTES } from './inspect/di
 export type { ContentDiff, ContentDiffOptions } from './inspect/diff-content.js';
 export { createTreeSizer } from './tree/tree-size.js';
 export type { TreeSize } from './tree/tree-size.js';
+export { absentIn, createProtector, protect, withProtection, PROTECT_TOOL_KEY, PROTECT_ABSENT_KEY } from './protect/protector.js';
+export type { Protector, ProtectCallOptions } from './protect/protector.js';
+export { DEFAULT_PROTECT_KEEP } from './protect/protect-types.js';
+export type { ProtectHandle, ProtectOptions, ProtectorOptions, ProtectState, RollbackResult } from './protect/protect-types.js';
+export { PROTECT_LEASE_KEY } from './protect/protect-retention.js';

@@ -56,7 +56,7 @@ export async function resolveBackupPaths(source: Source, paths: readonly string[
  */
 export async function backup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
   if (options.exclude !== undefined) createExclusions(options.exclude); // a bad pattern or size fails before anything is written
-  await repo.backend.removeStaleTemporaries?.(); // what killed writers left (docs/FORMAT.md, "Layout")
+  if (options.tidy !== false) await repo.backend.removeStaleTemporaries?.(); // what killed writers left (docs/FORMAT.md, "Layout")
   // The quota prunes outside the lease: a prune deletes nothing while a lease is live.
   const before = await quotaBeforeBackup(repo, options);
   // The snapshot is written once runBackup returns: a lease file the storage no longer lets us
@@ -138,7 +138,7 @@ export async function walkBackup(repo: Repository, options: BackupOptions, makeW
   const roots = await resolveBackupPaths(options.source, options.paths);
   const hostname = options.hostname ?? osHostname();
   const paths = roots.map((root) => root.path);
-  const parent = await findParent(repo, options.parent, { paths, hostname });
+  const parent = options.parentSnapshot !== undefined ? options.parentSnapshot : await findParent(repo, options.parent, { paths, hostname });
   // A snapshot of "/" alone has the tree of "/" as its root: its parent's root is the previous "/".
   const wholeRoot = roots.length === 1 && roots[0]?.name === '';
   const parentTree = parent?.snapshot.tree;

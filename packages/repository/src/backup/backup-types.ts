@@ -3,6 +3,7 @@ import type { Snapshot } from '@cairn/index';
 import type { CompressionMode } from '../write/compression.js';
 import type { QuotaResult } from '../maintenance/quota.js';
 import type { ExcludeOptions } from './exclusions.js';
+import type { SnapshotEntry } from '../repo/snapshots.js';
 
 /**
  * Why a backup warned about an entry; `vcs`: a working copy's VCS state a `--vcs changes` backup
@@ -69,6 +70,17 @@ export interface BackupOptions {
   readonly time?: Date;
   /** The parent snapshot (id, prefix or `latest`); default: the latest of the same paths and host. */
   readonly parent?: string;
+  /**
+   * The parent, already found (null: none), instead of asking findParent: for a caller that keeps
+   * the snapshot list (protect: the last protect snapshot of the same paths, see latestOfOrigin).
+   */
+  readonly parentSnapshot?: SnapshotEntry | null;
+  /**
+   * First remove the temporary files killed writers left (default true; a local repository lists
+   * its 262 folders for them): a caller that backs up again and again in one process (protect)
+   * asks once.
+   */
+  readonly tidy?: boolean;
   /** Read every file, even those whose size, mtime, ctime and inode are the parent's. */
   readonly force?: boolean;
   /** How new data is compressed (default: the repository's setting, normally `auto`). */

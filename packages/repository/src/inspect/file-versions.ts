@@ -4,8 +4,8 @@ import { blobId } from '@cairn/chunker';
 import type { Snapshot, TreeNode } from '@cairn/index';
 import { acquireReadLease } from '../locks/lease.js';
 import { snapshotPath } from '../repo/names.js';
-import { describeFilter, isEmptyFilter, listSnapshots, matchesFilter } from '../repo/snapshots.js';
-import type { SnapshotFilter, SnapshotProblem } from '../repo/snapshots.js';
+import { describeFilter, isEmptyFilter, listSnapshots, matchesFilter, PROTECT_REASON_KEY, snapshotKind } from '../repo/snapshots.js';
+import type { SnapshotFilter, SnapshotKind, SnapshotProblem } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
 import { createTreeCache, lookupNode } from '../tree/file-lookup.js';
 
@@ -17,6 +17,10 @@ export interface FileVersionHolder {
   /** The file's path in that snapshot ("proj/src/a.ts"). */
   readonly path: string;
   readonly node: TreeNode;
+  /** What the snapshot is (a backup, or a protect or pre-restore snapshot: snapshotKind). */
+  readonly kind: SnapshotKind;
+  /** A protect snapshot's reason (its meta protect.reason). */
+  readonly reason?: string;
   /**
    * True when the content came back: the snapshot before this one that holds the file held
    * another version (v1, v2, v1: the third holder of v1 is a return).
@@ -109,7 +113,9 @@ async function collect(repo: Repository, path: string, filter: SnapshotFilter): 
       version = { contentId, size: node.size, byReference: node.content === undefined, holders: [] };
       byContent.set(contentId, version);
     }
-    version.holders.push({ snapshotId: id, time: snapshot.time, path: inSnapshot, node, returned: version.holders.length > 0 && previous !== contentId });
+    const kind = snapshotKind(snapshot);
+    const reason = kind === 'protect' ? snapshot.meta[PROTECT_REASON_KEY] : undefined;
+    version.holders.push({ snapshotId: id, time: snapshot.time, path: inSnapshot, node, kind, ...(reason === undefined ? {} : { reason }), returned: version.holders.length > 0 && previous !== contentId });
     previous = contentId;
   }
   if (byContent.size === 0) {

@@ -61,20 +61,25 @@ export async function forget(repo: RepositoryFiles, options: ForgetOptions): Pro
   } else {
     result = applyToGroups(selected, options);
   }
-  const removed: string[] = [];
-  if (options.dryRun !== true) {
-    for (const group of result.groups) {
-      for (const entry of group.remove) {
-        try {
-          await repo.backend.remove('snapshot', entry.id);
-        } catch (error) {
-          if (!isCairnError(error, 'ERR_NOT_FOUND')) throw error;
-        }
-        removed.push(entry.id);
-      }
-    }
-  }
+  const removed = options.dryRun === true ? [] : await removeSnapshotFiles(repo, result.groups.flatMap((group) => group.remove.map((entry) => entry.id)));
   return { ...result, removed, dryRun: options.dryRun === true };
+}
+
+/**
+ * Removes the snapshot files of these ids (full ids, already chosen), one after another; a file
+ * already gone counts as removed. Returns the ids removed. forget() and protect's retention call it.
+ */
+export async function removeSnapshotFiles(repo: RepositoryFiles, ids: readonly string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const id of ids) {
+    try {
+      await repo.backend.remove('snapshot', id);
+    } catch (error) {
+      if (!isCairnError(error, 'ERR_NOT_FOUND')) throw error;
+    }
+    removed.push(id);
+  }
+  return removed;
 }
 
 function applyToGroups(selected: readonly SnapshotEntry[], options: ForgetOptions): Omit<ForgetResult, 'removed' | 'dryRun'> {

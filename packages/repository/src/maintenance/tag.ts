@@ -1,7 +1,7 @@
 import { CairnError, isCairnError } from '@cairn/core';
 import type { LockTimings } from '../locks/lock-files.js';
 import { acquireExclusiveLock } from '../locks/locks.js';
-import { findSnapshot, listSnapshots, matchesFilter, PRE_RESTORE_TAG, saveSnapshot, snapshotKind } from '../repo/snapshots.js';
+import { findSnapshot, KIND_TAGS, listSnapshots, matchesFilter, saveSnapshot, snapshotKind } from '../repo/snapshots.js';
 import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { RepositoryFiles } from '../repo/repository.js';
 
@@ -62,7 +62,7 @@ export function changeTags(tags: readonly string[], changes: TagChanges): string
  * same data twice; an error after some rewrites names them). Snapshots whose tags stay the same
  * are left alone. Holds the exclusive lock (no prune reads the snapshot list meanwhile). Refused
  * before anything changes (ERR_USAGE): no change asked for; a change that would add or remove the
- * pre-restore tag, which says a snapshot holds only what a restore overwrote (see snapshotKind);
+ * pre-restore or protect tag, which say a snapshot holds only what a restore overwrote or a tool protected (see snapshotKind);
  * ERR_NOT_FOUND for a snapshot not there.
  */
 export async function tagSnapshots(repo: RepositoryFiles, options: TagOptions): Promise<TagResult> {
@@ -77,12 +77,15 @@ export async function tagSnapshots(repo: RepositoryFiles, options: TagOptions): 
     const selected = await selectSnapshots(repo, options);
     const plan = selected.map((entry) => ({ entry, tags: changeTags(entry.snapshot.tags, changes) }));
     for (const { entry, tags } of plan) {
-      const was = entry.snapshot.tags.includes(PRE_RESTORE_TAG);
-      if (was === tags.includes(PRE_RESTORE_TAG)) continue;
-      const what = snapshotKind(entry.snapshot) === 'pre-restore' ? 'holds only what a restore overwrote' : 'is a backup';
-      throw new CairnError('ERR_USAGE', `snapshot ${entry.id.slice(0, 8)} ${what}: the ${PRE_RESTORE_TAG} tag says so, and tag does not ${was ? 'remove' : 'add'} it`, {
-        hint: `leave ${PRE_RESTORE_TAG} out of the change, or narrow the snapshots with --tag`,
-      });
+      for (const kindTag of KIND_TAGS) {
+        const was = entry.snapshot.tags.includes(kindTag);
+        if (was === tags.includes(kindTag)) continue;
+        const kind = snapshotKind(entry.snapshot);
+        const what = kind === 'pre-restore' ? 'holds only what a restore overwrote' : kind === 'protect' ? 'holds only what a tool protected before changing it' : 'is a backup';
+        throw new CairnError('ERR_USAGE', `snapshot ${entry.id.slice(0, 8)} ${what}: the ${kindTag} tag says so, and tag does not ${was ? 'remove' : 'add'} it`, {
+          hint: `leave ${kindTag} out of the change, or narrow the snapshots with --tag`,
+        });
+      }
     }
     const rewritten: TagRewrite[] = [];
     const unchanged: string[] = [];

@@ -32,7 +32,7 @@ export async function listSnapshots(
       problems.push({ file: `snapshots/${file.name}`, error });
     }
   }
-  snapshots.sort((a, b) => (a.snapshot.time < b.snapshot.time ? -1 : a.snapshot.time > b.snapshot.time ? 1 : a.id.localeCompare(b.id)));
+  snapshots.sort(byTime);
   return { snapshots, problems };
 }
 
@@ -172,29 +172,87 @@ export function recordedXattrs(snapshot: Pick<Snapshot, 'program'>): boolean {
 /** The tag of the snapshots restoreUndoable takes of what a restore overwrites. */
 export const PRE_RESTORE_TAG = 'pre-restore';
 
+/** The tag of the snapshots protect() takes of files a tool is about to change. */
+export const PROTECT_TAG = 'protect';
+
+/** The meta key of a protect snapshot that holds its reason (with the tag, what makes it one). */
+export const PROTECT_REASON_KEY = 'protect.reason';
+
 /**
  * What a snapshot is: `backup`, a backup of its paths; `pre-restore`, the copy of what a restore
- * overwrote (restoreUndoable: tagged pre-restore, its meta naming the restore). A pre-restore
- * snapshot holds only the entries a restore replaced, so it is never a parent, and retention and
- * the size limit group it apart from the backups of the same paths: it never counts as one of them.
+ * overwrote (restoreUndoable: tagged pre-restore, its meta naming the restore); `protect`, the
+ * copy of a few files a tool took before changing them (protect(): tagged protect, its meta
+ * holding the reason). A snapshot that is not a backup is never a parent, and retention and the
+ * size limit group it apart from the backups of the same paths: it never counts as one of them.
  */
-export type SnapshotKind = 'backup' | 'pre-restore';
+export type SnapshotKind = 'backup' | 'pre-restore' | 'protect';
+
+/** The tags that, with their meta, make a snapshot something other than a backup (tag never adds or removes them). */
+export const KIND_TAGS: readonly string[] = [PRE_RESTORE_TAG, PROTECT_TAG];
 
 /** The kind of a snapshot (see SnapshotKind): the one place it is decided. */
 export function snapshotKind(snapshot: Pick<Snapshot, 'tags' | 'meta'>): SnapshotKind {
-  return snapshot.tags.includes(PRE_RESTORE_TAG) && Object.hasOwn(snapshot.meta, 'restore.snapshot') ? 'pre-restore' : 'backup';
+  if (snapshot.tags.includes(PRE_RESTORE_TAG) && Object.hasOwn(snapshot.meta, 'restore.snapshot')) return 'pre-restore';
+  if (snapshot.tags.includes(PROTECT_TAG) && Object.hasOwn(snapshot.meta, PROTECT_REASON_KEY)) return 'protect';
+  return 'backup';
 }
 
 /**
- * The parent a backup of `origin` compares with: the newest backup (not a pre-restore snapshot)
- * of the same paths on the same host, or null. The one home of that choice.
+ * The parent a backup of `origin` compares with: the newest backup (not a pre-restore or protect snapshot)
+ * of the same paths on the same host, or null. The one home of that choice. With `kind` 'protect':
+ * the newest protect snapshot of the same paths and host (the parent of the next protect of them,
+ * which never is a backup's).
  */
-export function latestOfOrigin<T extends { readonly snapshot: Snapshot }>(snapshots: readonly T[], origin: Pick<Snapshot, 'paths' | 'hostname'>): T | null {
+export function latestOfOrigin<T extends { readonly snapshot: Snapshot }>(snapshots: readonly T[], origin: Pick<Snapshot, 'paths' | 'hostname'>, kind: 'backup' | 'protect' = 'backup'): T | null {
   for (let i = snapshots.length - 1; i >= 0; i -= 1) {
     const entry = snapshots[i]!;
-    if (snapshotKind(entry.snapshot) === 'backup' && sameOrigin(entry.snapshot, origin)) return entry;
+    if (snapshotKind(entry.snapshot) === kind && sameOrigin(entry.snapshot, origin)) return entry;
   }
   return null;
+}
+
+/** Every readable snapshot, read once per process: see createSnapshotCache. */
+export interface SnapshotCache {
+  /** As listSnapshots (oldest first): lists the snapshot files, and reads only those not read before. */
+  list(): Promise<{ snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }>;
+}
+
+/**
+ * A listSnapshots that keeps what it read: a snapshot file is named by its hash and never changes,
+ * so a process that asks many times (protect, one file after another) lists the folder each time
+ * and reads only the files that are new. Files gone since are left out.
+ */
+export function createSnapshotCache(repo: RepositoryFiles): SnapshotCache {
+  const read = new Map<string, Snapshot>();
+  return {
+    async list() {
+      const snapshots: SnapshotEntry[] = [];
+      const problems: SnapshotProblem[] = [];
+      const present = new Set<string>();
+      for await (const file of repo.backend.list('snapshot')) {
+        present.add(file.name);
+        let snapshot = read.get(file.name);
+        if (snapshot === undefined) {
+          try {
+            snapshot = await readSnapshot(repo, file.name);
+          } catch (error) {
+            if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+            problems.push({ file: `snapshots/${file.name}`, error });
+            continue;
+          }
+          read.set(file.name, snapshot);
+        }
+        snapshots.push({ id: file.name, snapshot });
+      }
+      for (const id of read.keys()) if (!present.has(id)) read.delete(id);
+      snapshots.sort(byTime);
+      return { snapshots, problems };
+    },
+  };
+}
+
+function byTime(a: SnapshotEntry, b: SnapshotEntry): number {
+  return a.snapshot.time < b.snapshot.time ? -1 : a.snapshot.time > b.snapshot.time ? 1 : a.id.localeCompare(b.id);
 }
 
 /**

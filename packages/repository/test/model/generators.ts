@@ -23,6 +23,7 @@ import { RestoreUndoCommand } from './commands/restore-undo.js';
 import { TagCommand } from './commands/tag.js';
 import type { TagChange, TagParams } from './commands/tag.js';
 import { VcsBackupCommand } from './commands/vcs-backup.js';
+import { ProtectCommand } from './commands/protect.js';
 
 const hours = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 31, max: 24 * 40 }));
 const tags = fc.subarray(['keep', 'daily']);
@@ -59,8 +60,8 @@ export const policyArb: fc.Arbitrary<RetentionPolicy> = fc.record(
   { requiredKeys: [] },
 );
 
-/** A tag for the tag command: the backups' own, a new one, and now and then pre-restore (which tag refuses to move). */
-const tagName = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('keep', 'daily', 'moved') }, { weight: 1, arbitrary: fc.constant('pre-restore') });
+/** A tag for the tag command: the backups' own, a new one, and now and then pre-restore or protect (which tag refuses to move). */
+const tagName = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('keep', 'daily', 'moved') }, { weight: 1, arbitrary: fc.constantFrom('pre-restore', 'protect') });
 
 /** A tag command: snapshots by index or by a tag they carry; set tags, or add and remove some. */
 const tagParams: fc.Arbitrary<TagParams> = fc.record({
@@ -90,6 +91,7 @@ const KINDS: readonly { readonly kind: string; readonly weight: number; readonly
   { kind: 'quota-backup', weight: 1, arb: fc.record({ limitPercent: fc.integer({ min: 40, max: 300 }), policy: fc.option(policyArb, { nil: null }) }).chain((q) => rootsBackup.map((p) => new QuotaBackupCommand({ ...p, ...q }))) },
   { kind: 'tag', weight: 1, arb: tagParams.map((p) => new TagCommand(p)) },
   { kind: 'copy', weight: 1, arb: fc.record({ side: fc.constantFrom('plain' as const, 'encrypted' as const), direction: fc.constantFrom('out' as const, 'out' as const, 'in' as const), picks: fc.array(fc.nat(50), { minLength: 1, maxLength: 2 }) }).map((p) => new CopyCommand(p)) },
+  { kind: 'protect', weight: 2, arb: fc.record({ root: fc.integer({ min: 0, max: 2 }), path: fc.constantFrom('', 'a', 'b', 'd1', 'd1/a', 'd2', 'c'), edits: fc.array(editArb, { maxLength: 4 }), then: fc.constantFrom('rollback' as const, 'rollback' as const, 'commit' as const), keep: fc.integer({ min: 1, max: 3 }), hours }).map((p) => new ProtectCommand(p)) },
   { kind: 'restore-undo', weight: 2, arb: fc.record({ pick: fc.nat(50) }).map((p) => new RestoreUndoCommand(p)) },
   { kind: 'repair-index', weight: 1, arb: fc.record({ dropIndex: fc.boolean() }).map((p) => new RepairIndexCommand(p)) },
   { kind: 'kill', weight: 1, arb: fc.record({ what: fc.constantFrom('backup' as const, 'prune' as const), delayMs: fc.integer({ min: 0, max: 2500 }), backup: rootsBackup }).map((p) => new KillCommand(p)) },

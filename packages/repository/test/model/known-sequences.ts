@@ -7,6 +7,7 @@ import { BackupCommand } from './commands/backup.js';
 import { CopyCommand } from './commands/copy.js';
 import { ForgetCommand } from './commands/forget.js';
 import { PruneCommand } from './commands/maintenance.js';
+import { ProtectCommand } from './commands/protect.js';
 import { QuotaBackupCommand } from './commands/quota-backup.js';
 import { RestoreUndoCommand } from './commands/restore-undo.js';
 import { TagCommand } from './commands/tag.js';
@@ -36,6 +37,24 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
       new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 100, seed: 3 }] }),
       new RestoreUndoCommand({ pick: 0 }),
       new ForgetCommand({ by: 'policy', policy: { last: 1 }, groupBy: ['host', 'paths'] }),
+    ],
+  },
+  {
+    item: 'issue 17: a protect snapshot of a backup\'s very paths becomes the next backup\'s parent, or makes forget drop the real backup',
+    commands: [
+      new BackupCommand({ ...plain, edits: [] }),
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 100, seed: 3 }] }),
+      new ProtectCommand({ root: 0, path: '', edits: [{ op: 'delete', path: 'a' }, { op: 'write', path: 'c', size: 20_000, seed: 2 }], then: 'commit', keep: 1, hours: 1 }),
+      new ForgetCommand({ by: 'policy', policy: { last: 1 }, groupBy: ['host', 'paths'] }),
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 200, seed: 4 }] }),
+    ],
+  },
+  {
+    item: 'issue 17: protect, a change that deletes and creates files, rollback; retention keeps the last one',
+    commands: [
+      new ProtectCommand({ root: 1, path: 'd1', edits: [{ op: 'delete', path: 'd1/b' }, { op: 'write', path: 'd1/a', size: 17_000, seed: 5 }, { op: 'mkdir', path: 'd1/d3' }], then: 'rollback', keep: 1, hours: 1 }),
+      new ProtectCommand({ root: 1, path: 'd1', edits: [{ op: 'write', path: 'd1', size: 10, seed: 1 }], then: 'rollback', keep: 1, hours: 1 }),
+      new ProtectCommand({ root: 1, path: 'c', edits: [{ op: 'write', path: 'c', size: 10, seed: 1 }], then: 'rollback', keep: 1, hours: 1 }),
     ],
   },
   {

@@ -31,6 +31,8 @@ export interface ModelSnapshot {
   readonly tags: readonly string[];
   /** Made by a restore with backup-existing (tagged pre-restore): holds only what a restore overwrote. */
   readonly undo: boolean;
+  /** Made by protect (tagged protect): a path as it was before a change; never a backup of its paths. */
+  readonly protect?: boolean;
   readonly expect: Expectation;
 }
 
@@ -58,9 +60,9 @@ export function advanceClock(model: Model, hours: number): Date {
   return new Date(model.clock);
 }
 
-/** The snapshots of the model that are plain backups of one source root (restore-undo candidates). */
+/** The snapshots of the model that are plain backups of one source root (restore-undo candidates; not protect snapshots). */
 export function plainSnapshots(model: Model): ModelSnapshot[] {
-  return [...model.snapshots.values()].filter((s) => s.expect.kind === 'tree' && !s.undo && s.paths.length === 1);
+  return [...model.snapshots.values()].filter((s) => s.expect.kind === 'tree' && !s.undo && s.protect !== true && s.paths.length === 1);
 }
 
 /** Adds a snapshot to the model (an error when the id is already there: a backup must make a new snapshot). */

@@ -11,7 +11,7 @@ import type fc from 'fast-check';
 import { applyEdits, editText } from '../edits.js';
 import type { Edit } from '../edits.js';
 import { checkInvariants } from '../invariants.js';
-import { addSnapshot, advanceClock } from '../model-state.js';
+import { addSnapshot, advanceClock, describeSnapshot } from '../model-state.js';
 import type { Expectation, Model } from '../model-state.js';
 import { begin } from '../settings.js';
 import { describeTree, subtree } from '../tree-state.js';
@@ -106,6 +106,9 @@ export async function recordBackup(model: Model, world: World, label: string, re
   const problems: string[] = [];
   if (result.partial) problems.push(`the backup was partial: ${result.warnings.map((w) => w.message).join('; ')}`);
   const s = result.snapshot;
+  const parent = s.parent === null ? undefined : model.snapshots.get(Buffer.from(s.parent).toString('hex'));
+  if (parent?.protect === true) problems.push(`the backup's parent is ${describeSnapshot(parent)}, a protect snapshot (a backup's parent is a backup)`);
+  if (parent?.undo === true) problems.push(`the backup's parent is ${describeSnapshot(parent)}, a pre-restore snapshot (a backup's parent is a backup)`);
   addSnapshot(model, { id: result.id, label, hostname: s.hostname, paths: s.paths, time: model.clock, tags: s.tags, undo: false, expect });
   const listed = (await listSnapshots(await world.open())).snapshots;
   if (listed.length === 0) problems.push('the repository holds no snapshot after a successful backup');

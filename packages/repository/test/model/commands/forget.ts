@@ -3,7 +3,8 @@
  * keep-within, keep-tags; grouped by host and paths, by host, by everything, or with tags). The
  * model removes exactly what the engine reports removed. A policy that keeps a snapshot count or
  * a time span keeps the newest backup of every group: a pre-restore snapshot, which holds only
- * what a restore overwrote, never takes its place (issue item 4).
+ * what a restore overwrote, never takes its place (issue item 4), nor does a protect snapshot of
+ * the same paths (issue 17).
  */
 import { PRE_RESTORE_TAG } from '@cairn/repository';
 import { isCairnError } from '@cairn/core';
@@ -35,11 +36,11 @@ function keepsNewest(policy: RetentionPolicy): boolean {
   return ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'].some((key) => (policy[key as keyof RetentionPolicy] as number | undefined ?? 0) > 0) || policy.within !== undefined;
 }
 
-/** The newest snapshot that is not a pre-restore one, of every group as forget groups them. */
+/** The newest snapshot that is not a pre-restore or protect one, of every group as forget groups them. */
 function newestBackups(snapshots: readonly ModelSnapshot[], groupBy: readonly GroupKey[]): ModelSnapshot[] {
   const newest = new Map<string, ModelSnapshot>();
   for (const s of snapshots) {
-    if (s.undo || s.tags.includes(PRE_RESTORE_TAG)) continue;
+    if (s.undo || s.protect === true || s.tags.includes(PRE_RESTORE_TAG)) continue;
     const key = JSON.stringify([
       groupBy.includes('host') ? s.hostname : null,
       groupBy.includes('paths') ? [...s.paths].sort() : null,

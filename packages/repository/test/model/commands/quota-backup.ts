@@ -6,7 +6,7 @@
  * before is gone (the general invariants see to that: the model is left as it was).
  */
 import { isCairnError } from '@cairn/core';
-import { listSnapshots, PRE_RESTORE_TAG } from '@cairn/repository';
+import { listSnapshots, snapshotKind } from '@cairn/repository';
 import { repositorySize, updateConfig } from '@cairn/repository/maintenance';
 import type { RetentionPolicy } from '@cairn/repository/maintenance';
 import type fc from 'fast-check';
@@ -47,9 +47,9 @@ export class QuotaBackupCommand implements fc.AsyncCommand<Model, World> {
         if (!model.snapshots.delete(id)) problems.push(`the quota reports forgetting ${id.slice(0, 12)}, which the model does not hold`);
       }
       problems.push(...(await recordBackup(model, world, label, result, { kind: 'tree', entries })));
-      // The new snapshot is the newest of its group (pre-restore snapshots aside).
+      // The new snapshot is the newest of its group (pre-restore and protect snapshots aside).
       const group = (await listSnapshots(await world.open())).snapshots.filter(
-        (e) => e.snapshot.hostname === result.snapshot.hostname && e.snapshot.paths.join('\0') === result.snapshot.paths.join('\0') && !e.snapshot.tags.includes(PRE_RESTORE_TAG),
+        (e) => e.snapshot.hostname === result.snapshot.hostname && e.snapshot.paths.join('\0') === result.snapshot.paths.join('\0') && snapshotKind(e.snapshot) === 'backup',
       );
       const newest = group[group.length - 1];
       if (newest?.id !== result.id) problems.push(`after the quota backup the newest snapshot of its group is ${newest?.id.slice(0, 12) ?? 'none'}, not the new ${result.id.slice(0, 12)}`);

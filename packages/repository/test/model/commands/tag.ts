@@ -6,7 +6,7 @@
  * remove the pre-restore tag is refused, and nothing changes.
  */
 import { isCairnError } from '@cairn/core';
-import { PRE_RESTORE_TAG } from '@cairn/repository';
+import { PRE_RESTORE_TAG, PROTECT_TAG } from '@cairn/repository';
 import { tagSnapshots } from '@cairn/repository/maintenance';
 import type fc from 'fast-check';
 import { checkInvariants } from '../invariants.js';
@@ -51,7 +51,7 @@ export class TagCommand implements fc.AsyncCommand<Model, World> {
       ? [...new Map(select.picks.map((i) => all[i % all.length]!).map((s) => [s.id, s])).values()]
       : all.filter((s) => s.tags.includes(select.withTag));
     const planned = chosen.map((s) => ({ s, tags: newTags(s.tags, this.p.change) }));
-    const refused = planned.some(({ s, tags }) => s.tags.includes(PRE_RESTORE_TAG) !== tags.includes(PRE_RESTORE_TAG));
+    const refused = planned.some(({ s, tags }) => [PRE_RESTORE_TAG, PROTECT_TAG].some((kindTag) => s.tags.includes(kindTag) !== tags.includes(kindTag)));
     const problems: string[] = [];
     const options = {
       ...this.p.change,
@@ -63,7 +63,7 @@ export class TagCommand implements fc.AsyncCommand<Model, World> {
     } catch (error) {
       if (!(refused && isCairnError(error, 'ERR_USAGE'))) throw error;
     }
-    if (refused && result !== undefined) problems.push(`tag changed the ${PRE_RESTORE_TAG} tag of a snapshot instead of refusing`);
+    if (refused && result !== undefined) problems.push(`tag changed the ${PRE_RESTORE_TAG} or ${PROTECT_TAG} tag of a snapshot instead of refusing`);
     if (result !== undefined) {
       const byOld = new Map(result.rewritten.map((r) => [r.oldId, r]));
       for (const { s, tags } of planned) {
