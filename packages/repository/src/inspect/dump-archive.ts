@@ -1,0 +1,145 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { CairnError, wellFormedText } from '@cairn/core';
+import type { Id } from '@cairn/core';
+import type { TreeNode } from '@cairn/index';
+import { createZstdCompressStream } from '@cairn/pack';
+import { acquireReadLease } from '../locks/lease.js';
+import { snapshotPath } from '../repo/names.js';
+import { findSnapshot } from '../repo/snapshots.js';
+import type { SnapshotFilter } from '../repo/snapshots.js';
+import type { Repository } from '../repo/repository.js';
+import { fileContent, lookupNode } from '../tree/file-lookup.js';
+import type { ArchiveEntry, ArchiveWriter } from './archive-entry.js';
+import { createTarWriter } from './archive-tar.js';
+import { createZipWriter } from './archive-zip.js';
+import { snapshotPathOf } from './file-versions.js';
+
+/** The archive formats `dumpArchive` writes. */
+export const ARCHIVE_FORMATS = ['tar', 'tar.zst', 'zip'] as const;
+
+/** An archive format: tar (POSIX, pax where needed), tar compressed with zstd, or zip. */
+export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
+
+/** Options of dumpArchive. */
+export interface DumpArchiveOptions {
+  readonly format: ArchiveFormat;
+  readonly filter?: SnapshotFilter;
+  readonly signal?: AbortSignal;
+  /** The zstd level of tar.zst (default 3). */
+  readonly zstdLevel?: number;
+}
+
+/**
+ * A snapshot, or some of its paths (files or folders, as `cairn ls` shows them or absolute
+ * below its recorded paths), as one archive, streamed: entries depth-first in tree order, each
+ * named by its path in the snapshot, with modes, owners, mtimes, symlinks, hardlinks (tar) and
+ * extended attributes (tar). Memory holds one blob and the folders on the way down. Errors about
+ * the paths come before the first byte. No paths: the whole snapshot.
+ */
+export async function* dumpArchive(repo: Repository, ref: string, paths: readonly string[], options: DumpArchiveOptions): AsyncGenerator<Uint8Array> {
+  const lease = await acquireReadLease(repo, 'dump');
+  try {
+    const { id, snapshot } = await findSnapshot(repo, ref, options.filter === undefined ? {} : { filter: options.filter });
+    const where = `snapshot ${id.slice(0, 8)}`;
+    const roots = await resolveRoots(repo, snapshot.tree, snapshot, paths, where);
+    const writer = options.format === 'zip' ? createZipWriter() : createTarWriter();
+    const producing = writeEntries(repo, writer, roots, where, options.format !== 'zip', options.signal).then(
+      () => writer.finish(),
+      (error: unknown) => {
+        writer.destroy(error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      },
+    );
+    producing.catch(() => undefined); // awaited below; the output ends with the same error first
+    const output = options.format === 'tar.zst' ? compressed(writer.output, options.zstdLevel ?? 3) : writer.output;
+    try {
+      yield* batched(output);
+      await producing;
+    } finally {
+      writer.destroy();
+    }
+  } finally {
+    await lease?.release();
+  }
+}
+
+/** A root of a dump: a node and its name in the archive; a whole snapshot's root has the name "" and its tree. */
+interface Root {
+  readonly name: string;
+  readonly node: TreeNode | null;
+  readonly tree?: Id;
+}
+
+async function resolveRoots(repo: Repository, tree: Id, snapshot: { readonly paths: string[] }, paths: readonly string[], where: string): Promise<Root[]> {
+  if (paths.length === 0) return [{ name: '', node: null, tree }];
+  const roots: Root[] = [];
+  for (const path of paths) {
+    const parts = snapshotPathOf(snapshot, path);
+    if (parts.length === 0) return [{ name: '', node: null, tree }];
+    const node = await lookupNode(repo, tree, parts, where);
+    if (node === null) throw new CairnError('ERR_NOT_FOUND', `${where} has no ${snapshotPath(parts)}`, { hint: `list the snapshot with \`cairn ls ${where.slice(-8)}\`` });
+    roots.push({ name: snapshotPath(parts), node });
+  }
+  // A path inside another one given (proj and proj/src) is written once, by the outer one.
+  return roots.filter((root, i) => !roots.some((other, j) => j !== i && (other.name === root.name ? j < i : root.name.startsWith(`${other.name}/`))));
+}
+
+async function writeEntries(repo: Repository, writer: ArchiveWriter, roots: readonly Root[], where: string, hardlinks: boolean, signal: AbortSignal | undefined): Promise<void> {
+  // The first name of each file whose inode has more links: later names become hardlinks to it.
+  const linked = new Map<string, string>();
+  const visit = async (name: string, node: TreeNode): Promise<void> => {
+    if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', `dump interrupted at ${wellFormedText(name)}`);
+    let entry: ArchiveEntry = { name, node };
+    if (node.type === 'file') {
+      const key = hardlinks && node.nlink > 1 ? `${node.dev}:${node.ino}` : undefined;
+      const first = key === undefined ? undefined : linked.get(key);
+      if (first !== undefined) entry = { name, node, linkTo: first };
+      else {
+        if (key !== undefined) linked.set(key, name);
+        entry = { name, node, content: () => fileContent(repo, node, `${name} in ${where}`, signal) };
+      }
+    }
+    await writer.add(entry);
+    if (node.type === 'dir' && node.subtree !== undefined) await visitTree(name, node.subtree);
+  };
+  const visitTree = async (prefix: string, tree: Id): Promise<void> => {
+    const nodes = await repo.loadTree(tree, `${where}: ${prefix === '' ? '/' : wellFormedText(prefix)}`);
+    for (const child of nodes) await visit(prefix === '' ? child.name : `${prefix}/${child.name}`, child);
+  };
+  for (const root of roots) {
+    if (root.node === null) await visitTree('', root.tree!);
+    else await visit(root.name, root.node);
+  }
+}
+
+/** `tar` through a zstd compressor. */
+function compressed(tar: AsyncIterable<Uint8Array>, level: number): AsyncIterable<Uint8Array> {
+  const compress = createZstdCompressStream(level);
+  pipeline(Readable.from(tar), compress, () => undefined);
+  return compress;
+}
+
+/** Pieces smaller than this are gathered into one buffer of this size (tar's 512-byte headers): fewer, larger writes. */
+const BATCH = 1 << 20;
+
+/** `pieces` with the small ones gathered into buffers of up to BATCH bytes, in order. */
+async function* batched(pieces: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let buffer = new Uint8Array(BATCH);
+  let used = 0;
+  for await (const piece of pieces) {
+    if (piece.byteLength >= BATCH / 4) {
+      if (used > 0) yield buffer.subarray(0, used);
+      if (used > 0) [buffer, used] = [new Uint8Array(BATCH), 0];
+      yield piece;
+      continue;
+    }
+    if (used + piece.byteLength > BATCH) {
+      yield buffer.subarray(0, used);
+      [buffer, used] = [new Uint8Array(BATCH), 0];
+    }
+    buffer.set(piece, used);
+    used += piece.byteLength;
+  }
+  if (used > 0) yield buffer.subarray(0, used);
+}
