@@ -7,6 +7,8 @@ import yauzl from 'yauzl';
 import type { ArchiveIndex, RawArchiveEntry } from './archive-index.js';
 
 const encoder = new TextEncoder();
+/** cairn dump's pax records of bytes that are not UTF-8, in hex (see the tar writer of @cairn/repository). */
+const HEX = 'CAIRN.hex.';
 /** The longest symlink target read from a zip entry. */
 const MAX_ZIP_LINK = 64 * 1024;
 
@@ -63,12 +65,21 @@ function tarEntry(header: Header, where: string): RawArchiveEntry {
     }
     return value;
   };
-  const name = text(header.name, pax['path'] !== undefined, 'name');
+  // cairn dump writes bytes that are not UTF-8 a second time, in hex: those are exact.
+  const exact = (key: string): string | undefined => {
+    const value = pax[`${HEX}${key}`];
+    return value === undefined ? undefined : nameFromBytes(Buffer.from(value, 'hex'));
+  };
+  const name = exact('path') ?? text(header.name, pax['path'] !== undefined, 'name');
   const type = tarType(header.type as string, name, where);
-  const linkname = header.linkname == null ? undefined : text(header.linkname, pax['linkpath'] !== undefined, 'link target');
+  const linkname = header.linkname == null ? undefined : exact('linkpath') ?? text(header.linkname, pax['linkpath'] !== undefined, 'link target');
   const xattrs: Xattr[] = Object.entries(pax)
     .filter(([key]) => key.startsWith('SCHILY.xattr.'))
-    .map(([key, value]) => ({ name: key.slice('SCHILY.xattr.'.length), value: encoder.encode(value) }))
+    .map(([key, value]) => {
+      const xattr = key.slice('SCHILY.xattr.'.length);
+      const hex = pax[`${HEX}xattr.${xattr}`];
+      return { name: xattr, value: hex === undefined ? encoder.encode(value) : Uint8Array.from(Buffer.from(hex, 'hex')) };
+    })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const seconds = BigInt(Math.floor(header.mtime.getTime() / 1000));
   const ctime = pax['ctime'] === undefined ? undefined : paxTime(pax['ctime']);

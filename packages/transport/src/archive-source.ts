@@ -124,7 +124,14 @@ function createSource(index: ArchiveIndex, prefix: readonly string[], kind: Arch
     metadataShowsChanges: false,
     resolve: (path) => `/${parts(path).join('/')}`,
     join: (dir, name) => (dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`),
-    lstat: async (path) => lookup(path).stat,
+    async lstat(path) {
+      const entry = lookup(path);
+      if (entry.children === undefined) return entry.stat;
+      // A folder's link count, as a filesystem gives it: its own two, and one per folder in it.
+      let nlink = 2;
+      for (const child of entry.children.values()) if (child.children !== undefined) nlink += 1;
+      return { ...entry.stat, nlink };
+    },
     async readdir(path) {
       const entry = lookup(path);
       if (entry.children === undefined) throw new CairnError('ERR_NOT_FOUND', `${wellFormedText(path)} is not a folder of the archive`);

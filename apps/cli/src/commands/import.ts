@@ -4,7 +4,7 @@ import { createZstdDecompressStream } from '@cairn/pack';
 import { backup } from '@cairn/repository';
 import type { BackupProgress } from '@cairn/repository';
 import { openArchiveSource } from '@cairn/transport';
-import { EXIT, globals, openRepo, printJson } from '../context.js';
+import { EXIT, globals, openOrCreateRepo, printJson } from '../context.js';
 import { formatBytes, shortId } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
 import { warn } from '../output.js';
@@ -49,7 +49,7 @@ export function registerImport(program: Command): void {
         decompress: () => createZstdDecompressStream(),
       });
       try {
-        const repo = await openRepo(options);
+        const repo = await openOrCreateRepo(options);
         const progress = startProgress({ command: 'import', enabled: flags.quiet !== true, unknownTotal: 'an archive is read as it comes', initial: FILES_AND_BYTES });
         const result = await withInterrupt((signal) => backup(repo, {
           source,

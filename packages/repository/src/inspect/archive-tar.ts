@@ -12,6 +12,11 @@ import { dateOfNs } from './archive-entry.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
+/**
+ * The prefix of cairn's own pax records (a vendor's keywords, which other readers ignore): a
+ * name, link target or attribute value whose bytes are not UTF-8, in hex.
+ */
+const HEX = 'CAIRN.hex.';
 /** The largest id the ustar header's 6 octal digits hold; a larger one goes into the pax header. */
 const USTAR_MAX_ID = 0o777777;
 
@@ -48,7 +53,16 @@ export function createTarWriter(): ArchiveWriter {
       const base = headerOf(item);
       if (base === null) return;
       const { header, binary } = base;
-      if (binary !== null) await entry({ name: placeholder(`PaxHeaders/${item.name}`), type: 'pax-header', mtime: header.mtime ?? new Date(0) }, binary);
+      if (binary !== null) {
+        // tar-stream takes no body for a pax header entry: it writes the header, and the records
+        // (padded to whole blocks, so it adds no padding of its own) follow it straight away.
+        const paxHeader = { name: placeholder(`PaxHeaders/${item.name}`), type: 'pax-header', size: binary.length, mtime: header.mtime ?? new Date(0) };
+        // Its sink is left open: ending it would count the records as missing.
+        await new Promise<void>((resolve, reject) => {
+          pack.entry(paxHeader as Parameters<typeof pack.entry>[0], (error?: Error | null) => (error ? reject(error) : resolve()));
+        });
+        pack.push(Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength));
+      }
       await entry(header, item.linkTo === undefined && item.node.type === 'file' ? item.content?.() : undefined);
     },
     async finish() {
@@ -71,10 +85,16 @@ function headerOf(item: ArchiveEntry): { header: Headers; binary: Uint8Array | n
   if (fraction !== 0n) records.push(['mtime', paxTime(node.mtimeNs)]);
   if (node.uid > USTAR_MAX_ID) records.push(['uid', String(node.uid)]);
   if (node.gid > USTAR_MAX_ID) records.push(['gid', String(node.gid)]);
-  for (const xattr of node.xattrs ?? []) records.push([`SCHILY.xattr.${xattr.name}`, xattrValue(xattr)]);
+  for (const xattr of node.xattrs ?? []) {
+    const value = xattrValue(xattr);
+    records.push([`SCHILY.xattr.${xattr.name}`, value]);
+    if (typeof value !== 'string') records.push([`${HEX}xattr.${xattr.name}`, hex(value)]);
+  }
   const raw = holdsRawBytes(item.name) || (linkname !== undefined && holdsRawBytes(linkname)) || records.some(([key, value]) => typeof value !== 'string' || holdsRawBytes(key));
+  // A folder's name ends with '/' (what tar -t shows, and how old readers tell a folder).
+  const name = node.type === 'dir' && item.linkTo === undefined ? `${item.name}/` : item.name;
   const header: Headers = {
-    name: raw ? placeholder(item.name) : item.name,
+    name: raw ? placeholder(name) : name,
     mode: node.mode & 0o7777,
     uid: Math.min(node.uid, USTAR_MAX_ID),
     gid: Math.min(node.gid, USTAR_MAX_ID),
@@ -85,7 +105,9 @@ function headerOf(item: ArchiveEntry): { header: Headers; binary: Uint8Array | n
     ...(node.type === 'chardev' || node.type === 'blockdev' ? { devmajor: major(node.rdev ?? 0), devminor: minor(node.rdev ?? 0) } : {}),
   };
   if (raw) {
-    records.unshift(['hdrcharset', 'BINARY'], ['path', nameToBytes(item.name)], ...(linkname === undefined ? [] : [['linkpath', nameToBytes(linkname)] as [string, Uint8Array]]));
+    records.unshift(['hdrcharset', 'BINARY'], ['path', nameToBytes(name)], ...(linkname === undefined ? [] : [['linkpath', nameToBytes(linkname)] as [string, Uint8Array]]));
+    // The same bytes again as text, for readers that decode every pax value as UTF-8 (cairn import's).
+    records.push([`${HEX}path`, hex(nameToBytes(name))], ...(linkname === undefined ? [] : [[`${HEX}linkpath`, hex(nameToBytes(linkname))] as [string, string]]));
     return { header, binary: paxBytes(records) };
   }
   if (records.length > 0) header.pax = Object.fromEntries(records.map(([key, value]) => [key, String(value)]));
@@ -122,16 +144,24 @@ function paxTime(ns: bigint): string {
   return `${sign}${abs / 1_000_000_000n}${fraction === '' ? '' : `.${fraction}`}`;
 }
 
-/** pax extended header records ("<length> <key>=<value>\n", the length counting itself) as bytes. */
+/**
+ * pax extended header records ("<length> <key>=<value>\n", the length counting itself) as bytes,
+ * padded with a `comment` record (which readers ignore) to a whole number of 512-byte blocks.
+ */
 function paxBytes(records: readonly (readonly [string, string | Uint8Array])[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (const [key, value] of records) {
-    const body = concat([encoder.encode(` ${key}=`), typeof value === 'string' ? nameToBytes(value) : value, encoder.encode('\n')]);
-    let length = body.length + 1;
-    while (String(length).length + body.length !== length) length = String(length).length + body.length;
-    parts.push(concat([encoder.encode(String(length)), body]));
-  }
+  const parts = records.map(([key, value]) => paxRecord(key, typeof value === 'string' ? nameToBytes(value) : value));
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  let pad = (512 - (length % 512)) % 512;
+  if (pad > 0 && pad < 16) pad += 512;
+  if (pad > 0) parts.push(paxRecord('comment', new Uint8Array(pad - String(pad).length - ' comment=\n'.length).fill(0x2e)));
   return concat(parts);
+}
+
+function paxRecord(key: string, value: Uint8Array): Uint8Array {
+  const body = concat([encoder.encode(` ${key}=`), value, encoder.encode('\n')]);
+  let length = body.length + 1;
+  while (String(length).length + body.length !== length) length = String(length).length + body.length;
+  return concat([encoder.encode(String(length)), body]);
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -160,4 +190,8 @@ function major(rdev: number): number {
 function minor(rdev: number): number {
   const dev = BigInt(rdev);
   return Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
