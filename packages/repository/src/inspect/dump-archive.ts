@@ -13,6 +13,7 @@ import { fileContent, lookupNode } from '../tree/file-lookup.js';
 import type { ArchiveEntry, ArchiveWriter } from './archive-entry.js';
 import { createTarWriter } from './archive-tar.js';
 import { createZipWriter } from './archive-zip.js';
+import { BlobReadAhead } from './blob-read-ahead.js';
 import { snapshotPathOf } from './file-versions.js';
 
 /** The archive formats `dumpArchive` writes. */
@@ -85,31 +86,66 @@ async function resolveRoots(repo: Repository, tree: Id, snapshot: { readonly pat
   return roots.filter((root, i) => !roots.some((other, j) => j !== i && (other.name === root.name ? j < i : root.name.startsWith(`${other.name}/`))));
 }
 
+/** Entries the walk may run ahead of the archive writer, and the bytes of their files (what the blob reads look ahead over). */
+const AHEAD_ENTRIES = 1024;
+const AHEAD_BYTES = 64 * 1024 * 1024;
+
 async function writeEntries(repo: Repository, writer: ArchiveWriter, roots: readonly Root[], where: string, hardlinks: boolean, signal: AbortSignal | undefined): Promise<void> {
-  // The first name of each file whose inode has more links: later names become hardlinks to it.
-  const linked = new Map<string, string>();
-  const visit = async (name: string, node: TreeNode): Promise<void> => {
-    if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', `dump interrupted at ${wellFormedText(name)}`);
-    let entry: ArchiveEntry = { name, node };
-    if (node.type === 'file') {
-      const key = hardlinks && node.nlink > 1 ? `${node.dev}:${node.ino}` : undefined;
-      const first = key === undefined ? undefined : linked.get(key);
-      if (first !== undefined) entry = { name, node, linkTo: first };
+  const reads = new BlobReadAhead(repo);
+  const walk = walkEntries(repo, reads, roots, where, hardlinks, signal)[Symbol.asyncIterator]();
+  // The walk runs ahead of the writer, so that the blobs of the files to come are being read meanwhile.
+  // A ring of the entries walked and not yet written.
+  const ahead: (ArchiveEntry | undefined)[] = new Array<ArchiveEntry | undefined>(AHEAD_ENTRIES);
+  let first = 0;
+  let count = 0;
+  let aheadBytes = 0;
+  let walked = false;
+  for (;;) {
+    while (!walked && count < AHEAD_ENTRIES && aheadBytes < AHEAD_BYTES) {
+      const next = await walk.next();
+      if (next.done === true) walked = true;
       else {
-        if (key !== undefined) linked.set(key, name);
-        entry = { name, node, content: () => fileContent(repo, node, `${name} in ${where}`, signal) };
+        ahead[(first + count) % AHEAD_ENTRIES] = next.value;
+        count += 1;
+        aheadBytes += next.value.content === undefined ? 0 : next.value.node.size;
       }
     }
+    if (count === 0) return;
+    const entry = ahead[first]!;
+    ahead[first] = undefined;
+    first = (first + 1) % AHEAD_ENTRIES;
+    count -= 1;
+    aheadBytes -= entry.content === undefined ? 0 : entry.node.size;
     await writer.add(entry);
-    if (node.type === 'dir' && node.subtree !== undefined) await visitTree(name, node.subtree);
+  }
+}
+
+/** The entries below the roots, depth-first in tree order; a file's blobs are queued for reading as it is reached. */
+async function* walkEntries(repo: Repository, reads: BlobReadAhead, roots: readonly Root[], where: string, hardlinks: boolean, signal: AbortSignal | undefined): AsyncGenerator<ArchiveEntry> {
+  // The first name of each file whose inode has more links: later names become hardlinks to it.
+  const linked = new Map<string, string>();
+  const entry = (name: string, node: TreeNode): ArchiveEntry => {
+    if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', `dump interrupted at ${wellFormedText(name)}`);
+    if (node.type !== 'file') return { name, node };
+    const key = hardlinks && node.nlink > 1 ? `${node.dev}:${node.ino}` : undefined;
+    const first = key === undefined ? undefined : linked.get(key);
+    if (first !== undefined) return { name, node, linkTo: first };
+    if (key !== undefined) linked.set(key, name);
+    const at = `${wellFormedText(name)} in ${where}`;
+    if (node.content === undefined) return { name, node, content: () => fileContent(repo, node, at, signal) }; // by reference: fileContent says why not
+    return { name, node, content: reads.queue(node.content, at) };
   };
-  const visitTree = async (prefix: string, tree: Id): Promise<void> => {
+  async function* below(prefix: string, tree: Id): AsyncGenerator<ArchiveEntry> {
     const nodes = await repo.loadTree(tree, `${where}: ${prefix === '' ? '/' : wellFormedText(prefix)}`);
-    for (const child of nodes) await visit(prefix === '' ? child.name : `${prefix}/${child.name}`, child);
-  };
+    for (const child of nodes) yield* visit(prefix === '' ? child.name : `${prefix}/${child.name}`, child);
+  }
+  async function* visit(name: string, node: TreeNode): AsyncGenerator<ArchiveEntry> {
+    yield entry(name, node);
+    if (node.type === 'dir' && node.subtree !== undefined) yield* below(name, node.subtree);
+  }
   for (const root of roots) {
-    if (root.node === null) await visitTree('', root.tree!);
-    else await visit(root.name, root.node);
+    if (root.node === null) yield* below('', root.tree!);
+    else yield* visit(root.name, root.node);
   }
 }
 
