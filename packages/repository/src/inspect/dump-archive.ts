@@ -91,24 +91,19 @@ const AHEAD_ENTRIES = 1024;
 const AHEAD_BYTES = 64 * 1024 * 1024;
 
 async function writeEntries(repo: Repository, writer: ArchiveWriter, roots: readonly Root[], where: string, hardlinks: boolean, signal: AbortSignal | undefined): Promise<void> {
-  const reads = new BlobReadAhead(repo);
-  const walk = walkEntries(repo, reads, roots, where, hardlinks, signal)[Symbol.asyncIterator]();
+  const walk = new EntryWalk(repo, new BlobReadAhead(repo), roots, where, hardlinks, signal);
   // The walk runs ahead of the writer, so that the blobs of the files to come are being read meanwhile.
-  // A ring of the entries walked and not yet written.
   const ahead: (ArchiveEntry | undefined)[] = new Array<ArchiveEntry | undefined>(AHEAD_ENTRIES);
   let first = 0;
   let count = 0;
   let aheadBytes = 0;
-  let walked = false;
   for (;;) {
-    while (!walked && count < AHEAD_ENTRIES && aheadBytes < AHEAD_BYTES) {
-      const next = await walk.next();
-      if (next.done === true) walked = true;
-      else {
-        ahead[(first + count) % AHEAD_ENTRIES] = next.value;
-        count += 1;
-        aheadBytes += next.value.content === undefined ? 0 : next.value.node.size;
-      }
+    while (count < AHEAD_ENTRIES && aheadBytes < AHEAD_BYTES) {
+      const next = walk.next() ?? await walk.nextAfterLoad();
+      if (next === null) break;
+      ahead[(first + count) % AHEAD_ENTRIES] = next;
+      count += 1;
+      aheadBytes += next.content === undefined ? 0 : next.node.size;
     }
     if (count === 0) return;
     const entry = ahead[first]!;
@@ -120,32 +115,82 @@ async function writeEntries(repo: Repository, writer: ArchiveWriter, roots: read
   }
 }
 
-/** The entries below the roots, depth-first in tree order; a file's blobs are queued for reading as it is reached. */
-async function* walkEntries(repo: Repository, reads: BlobReadAhead, roots: readonly Root[], where: string, hardlinks: boolean, signal: AbortSignal | undefined): AsyncGenerator<ArchiveEntry> {
-  // The first name of each file whose inode has more links: later names become hardlinks to it.
-  const linked = new Map<string, string>();
-  const entry = (name: string, node: TreeNode): ArchiveEntry => {
-    if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', `dump interrupted at ${wellFormedText(name)}`);
+/** A folder being walked: its nodes, the next one to give, and its path in the archive. */
+interface Level {
+  readonly prefix: string;
+  readonly nodes: readonly TreeNode[];
+  index: number;
+}
+
+/**
+ * The entries below the roots, depth-first in tree order, from an explicit stack (a folder's
+ * tree is the only thing waited for); a file's blobs are queued for reading as it is reached.
+ */
+class EntryWalk {
+  private readonly stack: Level[] = [];
+  /** The roots not started yet, and a folder whose tree is to be loaded before the next entry. */
+  private rootIndex = 0;
+  private pendingTree: { prefix: string; tree: Id } | null = null;
+  /** The first name of each file whose inode has more links: later names become hardlinks to it. */
+  private readonly linked = new Map<string, string>();
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly reads: BlobReadAhead,
+    private readonly roots: readonly Root[],
+    private readonly where: string,
+    private readonly hardlinks: boolean,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** The next entry without waiting; undefined when a tree must be loaded first (nextAfterLoad), null at the end. */
+  next(): ArchiveEntry | null | undefined {
+    if (this.pendingTree !== null) return undefined;
+    for (;;) {
+      const level = this.stack[this.stack.length - 1];
+      if (level === undefined) {
+        const root = this.roots[this.rootIndex];
+        if (root === undefined) return null;
+        this.rootIndex += 1;
+        if (root.node === null) {
+          this.pendingTree = { prefix: '', tree: root.tree! };
+          return undefined;
+        }
+        return this.visit(root.name, root.node);
+      }
+      const node = level.nodes[level.index];
+      if (node === undefined) {
+        this.stack.pop();
+        continue;
+      }
+      level.index += 1;
+      return this.visit(level.prefix === '' ? node.name : `${level.prefix}/${node.name}`, node);
+    }
+  }
+
+  /** Loads the folder next() waits for, then gives the next entry. */
+  async nextAfterLoad(): Promise<ArchiveEntry | null> {
+    const pending = this.pendingTree;
+    if (pending !== null) {
+      const nodes = await this.repo.loadTree(pending.tree, `${this.where}: ${pending.prefix === '' ? '/' : wellFormedText(pending.prefix)}`);
+      this.pendingTree = null;
+      this.stack.push({ prefix: pending.prefix, nodes, index: 0 });
+    }
+    const next = this.next();
+    return next === undefined ? this.nextAfterLoad() : next;
+  }
+
+  private visit(name: string, node: TreeNode): ArchiveEntry {
+    if (this.signal?.aborted === true) throw new CairnError('ERR_ABORTED', `dump interrupted at ${wellFormedText(name)}`);
+    if (node.type === 'dir' && node.subtree !== undefined) this.pendingTree = { prefix: name, tree: node.subtree };
     if (node.type !== 'file') return { name, node };
-    const key = hardlinks && node.nlink > 1 ? `${node.dev}:${node.ino}` : undefined;
-    const first = key === undefined ? undefined : linked.get(key);
+    const key = this.hardlinks && node.nlink > 1 ? `${node.dev}:${node.ino}` : undefined;
+    const first = key === undefined ? undefined : this.linked.get(key);
     if (first !== undefined) return { name, node, linkTo: first };
-    if (key !== undefined) linked.set(key, name);
-    const at = `${wellFormedText(name)} in ${where}`;
-    if (node.content === undefined) return { name, node, content: () => fileContent(repo, node, at, signal) }; // by reference: fileContent says why not
-    return { name, node, content: reads.queue(node.content, at) };
-  };
-  async function* below(prefix: string, tree: Id): AsyncGenerator<ArchiveEntry> {
-    const nodes = await repo.loadTree(tree, `${where}: ${prefix === '' ? '/' : wellFormedText(prefix)}`);
-    for (const child of nodes) yield* visit(prefix === '' ? child.name : `${prefix}/${child.name}`, child);
-  }
-  async function* visit(name: string, node: TreeNode): AsyncGenerator<ArchiveEntry> {
-    yield entry(name, node);
-    if (node.type === 'dir' && node.subtree !== undefined) yield* below(name, node.subtree);
-  }
-  for (const root of roots) {
-    if (root.node === null) yield* below('', root.tree!);
-    else yield* visit(root.name, root.node);
+    if (key !== undefined) this.linked.set(key, name);
+    const at = `${wellFormedText(name)} in ${this.where}`;
+    if (node.content === undefined) return { name, node, content: () => fileContent(this.repo, node, at, this.signal) }; // by reference: fileContent says why not
+    return { name, node, content: this.reads.queue(node.content, at) };
   }
 }
 
