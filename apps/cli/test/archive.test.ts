@@ -203,7 +203,7 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 });
 
 describe('cairn import', () => {
-  it('a tar made by GNU tar becomes a snapshot with the content a backup of the folder has', async () => {
+  it('a tar (and a tar.gz) made by GNU tar becomes a snapshot with the content a backup of the folder has', async () => {
     const home = await tempDir();
     const source = join(home, 'proj');
     makeTree(source);
@@ -220,6 +220,12 @@ describe('cairn import', () => {
     const record = listed.find((message) => message.snapshot?.id.startsWith(id) === true)?.snapshot;
     expect(record).toMatchObject({ hostname: 'elsewhere', tags: ['moved'], paths: ['/'] });
     expect(record?.time).toMatch(/^2020-01-02T03:04:05/);
+    // Compressed by GNU tar with gzip: the same content.
+    const gz = join(home, 'gnu.tar.gz');
+    execFileSync('tar', ['--format=posix', '--xattrs', '--xattrs-include=user.*', '-C', home, '-czf', gz, 'proj']);
+    const fromGz = await cairn(['import', gz], { home });
+    expect(fromGz.stdout).toContain('(tar.gz, 9 entries)');
+    expect(await snapshotContent(home, await savedId(fromGz))).toEqual(await snapshotContent(home, backedUp));
   });
 
   it('round trip: backup, dump --archive tar, import (file, stdin, tar.zst, under a prefix) give the same snapshot content', async () => {

@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Transform } from 'node:stream';
 import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { CairnError, fromSystemError, wellFormedText } from '@cairn/core';
 import type { EntryStat, Source, SourceFile } from '@cairn/core';
 import { ArchiveIndex } from './archive-index.js';
 import type { ArchiveData, ArchiveIndexOptions, IndexedEntry } from './archive-index.js';
 import { readTar, readZip } from './archive-read.js';
 
-/** The archive formats an ArchiveSource reads, told apart by their first bytes. */
-export type ArchiveKind = 'tar' | 'tar.zst' | 'zip';
+/** The archive formats an ArchiveSource reads, told apart by their first bytes (tar.gz through node's zlib). */
+export type ArchiveKind = 'tar' | 'tar.gz' | 'tar.zst' | 'zip';
 
 /** Options of openArchiveSource. */
 export interface ArchiveSourceOptions extends ArchiveIndexOptions {
@@ -35,16 +36,17 @@ export interface ArchiveSource extends Source {
 
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 const ZIP_MAGIC = [0x50, 0x4b];
+const GZIP_MAGIC = [0x1f, 0x8b];
 /** Bytes kept in the spool at a time before a write (tar entries come in pieces of the input's size). */
 const SPOOL_BUFFER = 1 << 20;
 
 /**
- * Reads a tar, tar.zst or zip archive (a file, or `input` as a stream: standard input) once,
+ * Reads a tar, tar.gz, tar.zst or zip archive (a file, or `input` as a stream: standard input) once,
  * checking every entry before anything is stored (ArchiveIndex refuses a hostile one by name),
  * and serves its entries as a Source: folders, files, symlinks, hardlinks (one inode), devices,
  * fifos, with the archive's modes, owners, mtimes and (tar) extended attributes. Memory holds the
  * entries' metadata, never their bytes: a plain tar file is read again by position, a zip entry
- * by its own stream; a stream or a tar.zst keeps the files' bytes in a temporary file meanwhile.
+ * by its own stream; a stream or a compressed tar keeps the files' bytes in a temporary file meanwhile.
  * Sizes and mtimes in an archive say nothing of a change: `metadataShowsChanges` is false, so
  * a backup reads every file and deduplicates by content.
  */
@@ -63,7 +65,7 @@ export async function openArchiveSource(input: string | AsyncIterable<Uint8Array
   };
   try {
     const { head, stream } = await peek(input, where);
-    kind = startsWith(head, ZSTD_MAGIC) ? 'tar.zst' : startsWith(head, ZIP_MAGIC) ? 'zip' : 'tar';
+    kind = startsWith(head, ZSTD_MAGIC) ? 'tar.zst' : startsWith(head, GZIP_MAGIC) ? 'tar.gz' : startsWith(head, ZIP_MAGIC) ? 'zip' : 'tar';
     if (kind === 'zip') {
       let file = typeof input === 'string' ? input : null;
       if (file === null) {
@@ -78,9 +80,9 @@ export async function openArchiveSource(input: string | AsyncIterable<Uint8Array
       dataFd = openSync(input, 'r');
     } else {
       let tar = stream;
-      if (kind === 'tar.zst') {
-        if (options.decompress === undefined) throw new CairnError('ERR_UNSUPPORTED', `${where} is compressed with zstd, and no decompressor was given`);
-        const decompress = options.decompress();
+      if (kind !== 'tar') {
+        if (kind === 'tar.zst' && options.decompress === undefined) throw new CairnError('ERR_UNSUPPORTED', `${where} is compressed with zstd, and no decompressor was given`);
+        const decompress = kind === 'tar.gz' ? createGunzip() : options.decompress!();
         pipeline(Readable.from(stream), decompress, () => undefined);
         tar = decompress;
       }

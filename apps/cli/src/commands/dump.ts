@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { fromSystemError } from '@cairn/core';
 import { ARCHIVE_FORMATS, dumpArchive, dumpFile } from '@cairn/repository';
 import type { ArchiveFormat } from '@cairn/repository';
 import { globals, openRepo, resolveSnapshot } from '../context.js';
@@ -67,7 +68,7 @@ async function toFile(bytes: AsyncIterable<Uint8Array>, file: string): Promise<v
   } catch (error) {
     out.destroy();
     await rm(temporary, { force: true });
-    throw error;
+    throw error instanceof Error && 'syscall' in error ? fromSystemError(error, file) : error;
   }
 }
 

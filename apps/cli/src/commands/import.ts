@@ -26,7 +26,7 @@ interface ImportFlags {
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('store a tar, tar.zst or zip archive (a file, or - for standard input) as a snapshot, deduplicated against the repository')
+    .description('store a tar, tar.gz, tar.zst or zip archive (a file, or - for standard input) as a snapshot, deduplicated against the repository')
     .argument('<archive>', 'the archive file, or - to read it from standard input (the format is told by its first bytes)')
     .option('--prefix <path>', 'record the archive as a backup of this folder (e.g. /srv/www); default /: its entries are the snapshot\'s root')
     .option('--host <name>', 'record this host name instead of the machine\'s')
