@@ -315,6 +315,31 @@ make('hardlink.tar', 'hardlink', 'shadow', '../etc/shadow')
     expect((await cairn(['import', join(home, 'abs-symlink.tar'), '--allow-absolute-symlinks'], { home })).code).toBe(0);
   });
 
+  it('Ctrl-C while the archive is read: exit 1, nothing imported, its temporary file removed', async () => {
+    const home = await tempDir();
+    const source = join(home, 'proj');
+    makeTree(source);
+    await savedId(await cairn(['backup', source], { home }));
+    const tar = join(home, 'all.tar');
+    expect((await cairn(['dump', 'latest', '--archive', 'tar', '-o', tar], { home })).code).toBe(0);
+    const before = repositoryFiles(home);
+    const temporary = join(home, 'tmp');
+    mkdirSync(temporary);
+    const child = spawn(process.execPath, [CLI, 'import', '-'], { env: { PATH: process.env['PATH'] ?? '', HOME: home, XDG_DATA_HOME: join(home, 'data'), TMPDIR: temporary }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Part of the archive, then a pipe that stalls.
+    child.stdin.write(readFileSync(tar).subarray(0, 100_000));
+    for (let i = 0; i < 100 && readdirSync(temporary).length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(readdirSync(temporary)).toHaveLength(1); // the spool of what came in
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/reading the archive on standard input was interrupted; nothing was imported/);
+    expect(readdirSync(temporary)).toEqual([]);
+    expect(repositoryFiles(home)).toEqual(before);
+  });
+
   it('keeps names that are not UTF-8: dump writes their bytes for tar -x, import reads them from GNU tar', async () => {
     const home = await tempDir();
     const source = join(home, 'proj');

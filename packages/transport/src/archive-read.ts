@@ -19,7 +19,7 @@ const MAX_ZIP_LINK = 64 * 1024;
  */
 export async function readTar(input: AsyncIterable<Uint8Array>, index: ArchiveIndex, where: string, store: {
   readonly keep?: (bytes: AsyncIterable<Uint8Array>) => Promise<number>;
-}): Promise<void> {
+}, signal?: AbortSignal): Promise<void> {
   // latin1 keeps the bytes of a ustar or GNU name (one character per byte) for nameFromBytes.
   const extract = tarStream.extract({ filenameEncoding: 'latin1' } as never);
   const feeding = (async () => {
@@ -32,8 +32,15 @@ export async function readTar(input: AsyncIterable<Uint8Array>, index: ArchiveIn
       extract.destroy(error as Error);
     }
   })();
+  // An interrupt also ends a read that waits for more input (a pipe that stalls).
+  const onAbort = (): void => {
+    extract.destroy(new CairnError('ERR_ABORTED', `reading ${where} was interrupted; nothing was imported`));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let whole = false;
   try {
     for await (const entry of extract) {
+      stopIfAborted(signal, where);
       const header = entry.header;
       const raw = tarEntry(header, where);
       if (raw.type === 'file' && store.keep !== undefined) {
@@ -43,12 +50,15 @@ export async function readTar(input: AsyncIterable<Uint8Array>, index: ArchiveIn
         entry.resume();
       }
     }
+    whole = true;
   } catch (error) {
     if (error instanceof CairnError) throw error;
     throw new CairnError('ERR_FORMAT', `${where} is not a readable tar archive: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     extract.destroy();
-    await feeding;
+    // After a failure the input may be a pipe that never ends: its reader is left to its owner.
+    if (whole) await feeding;
   }
 }
 
@@ -136,7 +146,7 @@ function makedev(major: number, minor: number): number {
 }
 
 /** An open zip file: its entries go into the index; a file's bytes are read from it later, entry by entry. */
-export async function readZip(file: string, index: ArchiveIndex, where: string): Promise<{ close(): void }> {
+export async function readZip(file: string, index: ArchiveIndex, where: string, signal?: AbortSignal): Promise<{ close(): void }> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, decodeStrings: false, autoClose: false }, (error, opened) => (error ? reject(error) : resolve(opened)));
   }).catch((error: unknown) => {
@@ -155,6 +165,7 @@ export async function readZip(file: string, index: ArchiveIndex, where: string):
       });
       zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
       if (entry === null) break;
+      stopIfAborted(signal, where);
       const name = nameFromBytes(entry.fileName as unknown as Buffer);
       const unix = entry.versionMadeBy >> 8 === 3;
       const attributes = unix ? entry.externalFileAttributes >>> 16 : 0;
@@ -185,4 +196,8 @@ export async function readZip(file: string, index: ArchiveIndex, where: string):
     throw new CairnError('ERR_FORMAT', `${where} is not a readable zip archive: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return { close: () => zip.close() };
+}
+
+function stopIfAborted(signal: AbortSignal | undefined, where: string): void {
+  if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', `reading ${where} was interrupted; nothing was imported`);
 }

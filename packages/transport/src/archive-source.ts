@@ -22,6 +22,8 @@ export interface ArchiveSourceOptions extends ArchiveIndexOptions {
   readonly tempDir?: string;
   /** A zstd decompressor, for tar.zst (the caller wires one: @cairn/pack's createZstdDecompressStream). */
   readonly decompress?: () => Transform;
+  /** Stops the reading (ERR_ABORTED) and removes what it kept. */
+  readonly signal?: AbortSignal;
 }
 
 /** A Source of an archive's entries, read once; close() frees what it kept. */
@@ -73,10 +75,10 @@ export async function openArchiveSource(input: string | AsyncIterable<Uint8Array
         file = join(await spoolDir(), 'archive.zip');
         await copyToFile(stream, file, where);
       }
-      const zip = await readZip(file, index, where);
+      const zip = await readZip(file, index, where, options.signal);
       cleanup.push(() => zip.close());
     } else if (kind === 'tar' && typeof input === 'string') {
-      await readTar(stream, index, where, {});
+      await readTar(stream, index, where, {}, options.signal);
       dataFd = openSync(input, 'r');
     } else {
       let tar = stream;
@@ -90,7 +92,7 @@ export async function openArchiveSource(input: string | AsyncIterable<Uint8Array
       const fd = openSync(spool, 'w+');
       dataFd = fd;
       let end = 0;
-      await readTar(tar, index, where, { keep: (bytes) => keep(fd, bytes, end, (next) => (end = next), spool) });
+      await readTar(tar, index, where, { keep: (bytes) => keep(fd, bytes, end, (next) => (end = next), spool) }, options.signal);
     }
   } catch (error) {
     if (dataFd !== null) closeSync(dataFd);

@@ -42,11 +42,15 @@ export function registerImport(program: Command): void {
       if (flags.prefix !== undefined && flags.prefix.split('/').includes('..')) throw usageError(`--prefix wants a folder path without "..", not ${JSON.stringify(flags.prefix)}`);
       const time = flags.time === undefined ? undefined : parseFlag('--time', flags.time, parseTime);
       // The archive is read and checked whole before the repository is opened: a refused entry leaves it untouched.
-      const source = await openArchiveSource(archive === '-' ? process.stdin : archive, {
+      const source = await withInterrupt((signal) => openArchiveSource(archive === '-' ? process.stdin : archive, {
         ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
         ...(flags.allowAbsoluteSymlinks === true ? { allowAbsoluteSymlinks: true } : {}),
         ...(time === undefined ? {} : { folderTime: time }),
         decompress: () => createZstdDecompressStream(),
+        signal,
+      })).finally(() => {
+        // Read whole, or given up: a pipe still open must not keep the process alive.
+        if (archive === '-') process.stdin.destroy();
       });
       try {
         const repo = await openOrCreateRepo(options);
