@@ -270,7 +270,7 @@ describe('cairn import', () => {
     expect(strip(restored)).toEqual(strip(describeTree(source)));
   });
 
-  it('refuses a hostile tar by the name of its entry, exit 1, nothing written to the repository', async () => {
+  it('refuses a hostile tar or zip by the name of its entry, exit 1, nothing written to the repository', async () => {
     const home = await tempDir();
     const source = join(home, 'proj');
     makeTree(source);
@@ -292,6 +292,13 @@ make('absolute.tar', 'file', '/etc/evil.conf')
 make('symlink.tar', 'symlink', 'd/escape', '../../etc/passwd')
 make('abs-symlink.tar', 'symlink', 'passwd', '/etc/passwd')
 make('hardlink.tar', 'hardlink', 'shadow', '../etc/shadow')
+import zipfile
+with zipfile.ZipFile('dotdot.zip', 'w') as z:
+    z.writestr('ok.txt', 'abc')
+    z.writestr('../../evil.txt', 'evil')
+with zipfile.ZipFile('symlink.zip', 'w') as z:
+    info = zipfile.ZipInfo('escape'); info.create_system = 3; info.external_attr = 0o120777 << 16
+    z.writestr(info, '../../../etc/passwd')
 `], { cwd: home });
     const cases: [string, RegExp][] = [
       ['dotdot.tar', /refusing the entry "a\/\.\.\/\.\.\/evil\.txt": its name leaves the archive's folder/],
@@ -299,6 +306,8 @@ make('hardlink.tar', 'hardlink', 'shadow', '../etc/shadow')
       ['symlink.tar', /refusing the entry "d\/escape": a symlink to "\.\.\/\.\.\/etc\/passwd", which leaves the archive's folder/],
       ['abs-symlink.tar', /refusing the entry "passwd": a symlink to the absolute path "\/etc\/passwd"/],
       ['hardlink.tar', /refusing the entry "shadow": the file it links to leaves the archive's folder/],
+      ['dotdot.zip', /refusing the entry "\.\.\/\.\.\/evil\.txt": its name leaves the archive's folder/],
+      ['symlink.zip', /refusing the entry "escape": a symlink to "\.\.\/\.\.\/\.\.\/etc\/passwd", which leaves the archive's folder/],
     ];
     for (const [file, message] of cases) {
       const refused = await cairn(['import', join(home, file)], { home });
