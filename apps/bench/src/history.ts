@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CairnError } from '@cairn/core';
 import { diskUsage } from './disk-usage.js';
@@ -9,6 +9,7 @@ import type { RunSettings } from './run-tool.js';
 import { createStepGuard } from './step-guard.js';
 import type { Failure } from './step-guard.js';
 import { createToolDriver } from './tools.js';
+import { digestTree, firstDifference } from './tree-digest.js';
 import type { ToolName } from './tools.js';
 
 /** The backup of one version by one tool. */
@@ -19,6 +20,19 @@ export interface HistorySample {
   readonly seconds: number;
   readonly peakRss: number | undefined;
   readonly repoBytes: number;
+}
+
+/** The restore of the last version by one tool, checked against the version folder. */
+export interface HistoryRestoreSample {
+  readonly rep: number;
+  readonly tool: ToolName;
+  readonly seconds: number;
+  readonly peakRss: number | undefined;
+  readonly userSeconds: number | undefined;
+  readonly systemSeconds: number | undefined;
+  /** The restored tree equals the last version (names, sizes, contents, link targets). */
+  readonly verified: boolean;
+  readonly detail?: string;
 }
 
 /** What runHistory needs. */
@@ -39,6 +53,7 @@ export interface HistoryResult {
   readonly path: string;
   readonly versions: readonly string[];
   readonly samples: readonly HistorySample[];
+  readonly restores: readonly HistoryRestoreSample[];
   readonly failures: readonly Failure[];
 }
 
@@ -55,12 +70,14 @@ export async function listVersions(dir: string): Promise<string[]> {
 /**
  * Each repetition: every tool gets a fresh repository; then version after version is
  * mirrored to one fixed path (runDir/data/<name of historyDir>) and every tool backs it
- * up (the first tool rotates), so the tools see one project evolving.
+ * up (the first tool rotates), so the tools see one project evolving. Then every tool
+ * restores its last backup, checked against the last version folder.
  */
 export async function runHistory(options: HistoryOptions): Promise<HistoryResult> {
   const versions = await listVersions(options.historyDir);
   const path = join(options.runDir, 'data', basename(options.historyDir));
   const samples: HistorySample[] = [];
+  const restores: HistoryRestoreSample[] = [];
   const failures: Failure[] = [];
   for (let rep = 1; rep <= options.reps; rep += 1) {
     const repDir = join(options.runDir, `rep-${rep}`);
@@ -78,8 +95,26 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryResult
         });
       }
     }
+    const last = versions.length - 1;
+    const expected = await digestTree(join(options.historyDir, versions[last]!));
+    for (const driver of rotate(drivers, rep - 1)) {
+      await guard.attempt(driver, 'restore of the last version', async () => {
+        const target = join(repDir, driver.name, 'restore');
+        await mkdir(target, { recursive: true });
+        const run = await runTool(driver, 'restore of the last version', driver.restore(`v${last}`, target), options.settings);
+        let detail: string | undefined;
+        try {
+          detail = firstDifference(expected, await digestTree(driver.restoredRoot(target, path)));
+        } catch (error) {
+          detail = `cannot read the restored tree: ${error instanceof Error ? error.message : String(error)}`;
+        }
+        restores.push({ rep, tool: driver.name, seconds: run.seconds, peakRss: run.peakRss, userSeconds: run.userSeconds, systemSeconds: run.systemSeconds, verified: detail === undefined, ...(detail === undefined ? {} : { detail }) });
+        options.log(`rep ${rep}: ${driver.name} restore of ${versions[last]!} ${run.seconds.toFixed(2)} s${detail === undefined ? '' : ` NOT VERIFIED: ${detail}`}`);
+        if (!options.keep) await rm(target, { recursive: true, force: true });
+      });
+    }
     if (!options.keep) await rm(repDir, { recursive: true, force: true });
   }
   if (!options.keep) await rm(path, { recursive: true, force: true });
-  return { path, versions, samples, failures };
+  return { path, versions, samples, restores, failures };
 }

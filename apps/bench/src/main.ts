@@ -11,6 +11,7 @@ import { registerCompare } from './commands/compare-command.js';
 import { registerDevice } from './commands/device-command.js';
 import { registerFind } from './commands/find-command.js';
 import { registerFloor } from './commands/floor-command.js';
+import { registerGroups } from './commands/groups-command.js';
 import { registerIndexMemory } from './commands/index-memory-command.js';
 import { registerInspect } from './commands/inspect-command.js';
 import { registerScale } from './commands/scale-command.js';
@@ -29,6 +30,7 @@ registerIndexMemory(program);
 registerDevice(program);
 registerFind(program);
 registerFloor(program);
+registerGroups(program);
 registerVcs(program);
 
 // `pnpm bench -- --small` passes the "--" on: drop it.

@@ -26,7 +26,19 @@ describe('cairn-bench --history', () => {
     expect(tableRow(run.stdout, 'total backup time, 3 versions')![1]).toMatch(seconds);
     expect(tableRow(run.stdout, 'first version (v1)')![1]).toMatch(seconds);
     expect(tableRow(run.stdout, 'final repository size')![1]).toMatch(/^\d+\.\d MB$/);
-    const out = JSON.parse(readFileSync(json, 'utf8')) as { versions: string[]; samples: { version: string; repoBytes: number }[] };
+    expect(tableRow(run.stdout, 'restore of the last version (v10)')![1]).toMatch(seconds);
+    expect(tableRow(run.stdout, 'git gc, 3 commits')![1]).toMatch(/^\d+\.\d MB$/);
+    expect(tableRow(run.stdout, 'xz -9 of one tar of all versions')![1]).toMatch(/^\d+\.\d MB$/);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as {
+      versions: string[];
+      samples: { version: string; repoBytes: number }[];
+      restores: { tool: string; verified: boolean }[];
+      floors: { label: string; bytes: number }[];
+    };
+    expect(out.restores).toMatchObject([{ tool: 'cairn', verified: true }]);
+    // Three versions of ~15 KB of repetitive text: both floors are a few hundred bytes to a few KB, never zero.
+    for (const floor of out.floors) expect(floor.bytes).toBeGreaterThan(100);
+    expect(out.floors.map((f) => f.label)).toEqual(['git gc, 3 commits', 'xz -9 of one tar of all versions']);
     expect(out.versions).toEqual(['v1', 'v2', 'v10']);
     expect(out.samples.map((s) => s.version)).toEqual(['v1', 'v2', 'v10']);
     expect(out.samples[2]!.repoBytes).toBeGreaterThan(out.samples[0]!.repoBytes);

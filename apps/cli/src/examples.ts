@@ -91,6 +91,11 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn prune', 'delete data no snapshot uses (what a prune marks waits an hour)'],
     ['cairn prune --grace 0', 'free it now, when no other process writes to the repository'],
   ],
+  copy: [
+    ['cairn copy --repo /mnt/usb/cairn --from-repo sftp:backup@nas:/srv/cairn', 'every snapshot the NAS holds and the disk lacks'],
+    ['cairn copy --repo /mnt/usb/cairn --from-repo /srv/cairn --host laptop latest', 'the newest snapshot of one host'],
+    ['CAIRN_FROM_PASSWORD_COMMAND="pass show nas" cairn copy --from-repo s3:s3.amazonaws.com/bucket --tag keep', 'from an encrypted repository, the snapshots tagged keep'],
+  ],
   tag: [
     ['cairn tag latest --add keep', 'add a tag to the newest snapshot (it gets a new id)'],
     ['cairn tag 1a2b3c4d --remove daily --add weekly', 'change the tags of one snapshot'],
@@ -133,6 +138,24 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   'device ls': [
     ['cairn device ls --port /dev/ttyACM0 -l', 'the files on a board, with sizes'],
     ['cairn device ls --port sim --sim-root ./board', 'a simulated board whose flash is the folder ./board'],
+  ],
+  daemon: [
+    ['cairn daemon', 'run every plan of ~/.config/cairn/plans.json in the foreground'],
+    ['cairn daemon --plans ./plans.json --log ./cairn.log', 'another plans file and log'],
+  ],
+  'daemon install': [
+    ['cairn daemon install', 'a systemd user unit that runs the daemon at login'],
+  ],
+  'daemon uninstall': [
+    ['cairn daemon uninstall', 'remove the unit (after systemctl --user disable --now cairn-daemon)'],
+  ],
+  watch: [
+    ['cairn watch ~/src/acme --settle 30s', 'back up a folder into the repository whenever its edits settle'],
+    ['cairn watch --plan code', 'watch a plan of the plans file, whatever its trigger'],
+  ],
+  status: [
+    ['cairn status', 'each plan: last run, next run, failures, repository size'],
+    ['cairn status --json --no-size || alert', 'for a monitor: exit 1 when a plan is overdue'],
   ],
   version: [
     ['cairn version', 'the version of cairn, Node.js and the platform'],

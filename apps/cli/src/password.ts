@@ -15,6 +15,8 @@ export interface PasswordOptions {
   readonly missing: string;
   /** Ask twice on a terminal, for a new password. */
   readonly confirm?: boolean;
+  /** The flag that names a password file, for the hint (default: --password-file, or --new-password-file for a new password). */
+  readonly flag?: string;
 }
 
 /** The password for the repository: --password-file, CAIRN_PASSWORD, CAIRN_PASSWORD_COMMAND, else a prompt on a terminal. */
@@ -50,7 +52,7 @@ export async function readPassword(options: PasswordOptions): Promise<string> {
   }
   if (process.stdin.isTTY !== true) {
     throw new CairnError('ERR_PASSWORD', options.missing, {
-      hint: `give it with ${options.env.password === 'CAIRN_PASSWORD' ? '--password-file' : '--new-password-file'}, ${options.env.password} or ${options.env.command}, or run cairn on a terminal`,
+      hint: `give it with ${options.flag ?? (options.env.password === 'CAIRN_PASSWORD' ? '--password-file' : '--new-password-file')}, ${options.env.password} or ${options.env.command}, or run cairn on a terminal`,
     });
   }
   const password = await prompt(`enter ${options.prompt}: `);

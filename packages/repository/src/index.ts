@@ -1,7 +1,7 @@
 /**
  * @cairn/repository — the cairn engine that embedders call: create or open a repository on a
- * Backend, back up a Source into snapshots, restore them into a Target, and check, repair,
- * list and measure what is stored. Keeping a repository's size in check (forget, prune,
+ * Backend, back up a Source into snapshots, restore them into a Target, copy snapshots between
+ * repositories, and check, repair, list and measure what is stored. Keeping a repository's size in check (forget, prune,
  * retention, the size limit) is `@cairn/repository/maintenance`; locks and leases are
  * `@cairn/repository/locks`; helpers that craft repositories for tests are `@cairn/repository/testing`.
  */
@@ -28,6 +28,8 @@ export { compileExcludePattern } from './backup/exclude-pattern.js';
 export type { ExcludePattern } from './backup/exclude-pattern.js';
 export { compressionSetting, COMPRESSION_MODES, parseCompressionMode } from './write/compression.js';
 export type { CompressionMode } from './write/compression.js';
+export { copySnapshots, COPIED_FROM, COPIED_TREE } from './copy/copy.js';
+export type { CopyOptions, CopyProgress, CopyResult, CopiedSnapshot } from './copy/copy.js';
 export { restore } from './restore/restorer.js';
 export type { RestoreOptions, RestoreResult, RestoreAction, RestoreProblem, RestoreProgress, OverwritePolicy } from './restore/restorer.js';
 export { restoreUndoable } from './restore/undoable-restore.js';

@@ -10,7 +10,7 @@ describe('the engine rooms', () => {
   const files = readSources(SRC);
 
   it('every file lives in a room but the entry points, and every room says what it owns and may import', () => {
-    expect([...rules.keys()]).toEqual(['backup', 'check', 'inspect', 'locks', 'maintenance', 'repo', 'restore', 'tree', 'write']);
+    expect([...rules.keys()]).toEqual(['backup', 'check', 'copy', 'inspect', 'locks', 'maintenance', 'repo', 'restore', 'tree', 'write']);
     const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, Record<string, string>> };
     const entries = Object.values(manifest.exports).map((entry) => (entry['@cairn/source'] ?? '').replace(/^\.\/src\//, '')).sort();
     expect(files.filter((file) => !file.path.includes('/')).map((file) => file.path).sort()).toEqual(entries);

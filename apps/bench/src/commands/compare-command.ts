@@ -10,7 +10,8 @@ import { runComparison } from '../compare.js';
 import { ensureGeneratedCorpus } from '../corpus-cache.js';
 import { formatMegabytes } from '../format.js';
 import { corpusPreset } from '../generate-corpus.js';
-import { computeHistoryMedians, historyTable } from '../history-report.js';
+import { measureHistoryFloors } from '../history-floors.js';
+import { computeHistoryMedians, historyFloorTable, historyTable } from '../history-report.js';
 import { runHistory } from '../history.js';
 import { formatMachine } from '../machine-info.js';
 import { runRemoteComparison } from '../remote-compare.js';
@@ -30,6 +31,8 @@ interface CompareFlags extends CommonOptions {
   readonly largeMb?: number;
   readonly corpus?: string;
   readonly history?: string;
+  /** false with --no-floors: no git and xz floors after a history run. */
+  readonly floors?: boolean;
   readonly repoUrl?: RemoteKind[];
   readonly targetTmpfs?: boolean;
 }
@@ -53,7 +56,8 @@ export function registerCompare(program: Command): void {
     .addOption(new Option('--small', 'a generated corpus of a few MB, for quick checks').conflicts(['corpus', 'history']))
     .addOption(new Option('--large-mb <n>', 'size of the generated large file in MB (default 256; 2 with --small)').argParser(numberAbove(0)).conflicts(['corpus', 'history']))
     .addOption(new Option('--corpus <dir>', 'back up a copy of this folder instead (e.g. /usr/share)').conflicts('history'))
-    .option('--history <dir>', 'back up the version folders of <dir> one after the other (sorted by name) into one repository per tool')
+    .option('--history <dir>', 'back up the version folders of <dir> one after the other (sorted by name) into one repository per tool, then restore the last one')
+    .option('--no-floors', 'with --history: skip the floors (git gc of the versions committed in order, xz -9 of one tar of them)')
     .addOption(new Option('--target-tmpfs', `repositories and restores on tmpfs, in a folder under ${SHM} made and removed by the run (the source stays in --work): CPU cost without disk noise`).conflicts(['history', 'repoUrl']))
     .addOption(new Option('--repo-url <kinds>', `first and no-op backups to servers the bench starts on 127.0.0.1, comma-separated: ${REMOTE_KINDS.join(', ')} (beside a local folder; cairn and restic)`).argParser(parseKinds).conflicts('history'))
     .action(async (flags: CompareFlags) => {
@@ -204,8 +208,9 @@ async function history(session: Session, flags: CompareFlags): Promise<number> {
   const historyDir = resolve(flags.history!);
   const result = await runHistory({ historyDir, runDir: session.runDir, tools: session.tools, reps: flags.reps, cairnArgs: flags.cairnArgs, settings: session.settings, keep: flags.keep === true, log });
   const toolNames = session.tools.map((t) => t.name);
-  const medians = computeHistoryMedians(result.samples, toolNames, result.versions);
-  const table = historyTable(medians, toolNames, result.versions);
+  const medians = computeHistoryMedians(result.samples, toolNames, result.versions, result.restores);
+  const floors = flags.floors === false ? [] : await measureHistoryFloors(historyDir, result.versions, session.runDir, log);
+  const table = [historyTable(medians, toolNames, result.versions), ...(floors.length === 0 ? [] : ['', historyFloorTable(floors, medians, toolNames)])].join('\n');
   const lines = [
     ...header(session),
     `history: ${historyDir}, ${result.versions.length} versions (${result.versions[0]} … ${result.versions[result.versions.length - 1]}), each mirrored to ${result.path} and backed up by every tool`,
@@ -217,7 +222,7 @@ async function history(session: Session, flags: CompareFlags): Promise<number> {
   ];
   process.stdout.write(`${lines.join('\n').trimEnd()}\n`);
   if (flags.json !== undefined) {
-    await writeJson(flags.json, { command: commandLine(process.argv), machine: session.machine, mode: 'history', dropCaches: flags.dropCaches === true, history: historyDir, versions: result.versions, reps: flags.reps, cairnArgs: flags.cairnArgs, samples: result.samples, medians, failures: result.failures, missing: session.missing, notes: session.notes, table });
+    await writeJson(flags.json, { command: commandLine(process.argv), machine: session.machine, mode: 'history', dropCaches: flags.dropCaches === true, history: historyDir, versions: result.versions, reps: flags.reps, cairnArgs: flags.cairnArgs, samples: result.samples, restores: result.restores, floors, medians, failures: result.failures, missing: session.missing, notes: session.notes, table });
   }
-  return result.failures.length > 0 ? 1 : 0;
+  return result.failures.length > 0 || result.restores.some((r) => !r.verified) ? 1 : 0;
 }

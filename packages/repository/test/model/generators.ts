@@ -11,6 +11,7 @@ import { boardEditArb, editArb } from './edits.js';
 import { BackupCommand } from './commands/backup.js';
 import type { ExcludeChoice } from './commands/backup.js';
 import type { RootsBackup } from './commands/backup.js';
+import { CopyCommand } from './commands/copy.js';
 import { DeviceBackupCommand } from './commands/device-backup.js';
 import { DryRunCommand } from './commands/dry-run.js';
 import { StdinBackupCommand } from './commands/stdin-backup.js';
@@ -90,6 +91,7 @@ const KINDS: readonly { readonly kind: string; readonly weight: number; readonly
   { kind: 'prune', weight: 2, arb: fc.record({ graceZero: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), maxUnused: fc.constantFrom(0, 0.1, 1) }).map((p) => new PruneCommand(p)) },
   { kind: 'quota-backup', weight: 1, arb: fc.record({ limitPercent: fc.integer({ min: 40, max: 300 }), policy: fc.option(policyArb, { nil: null }) }).chain((q) => rootsBackup.map((p) => new QuotaBackupCommand({ ...p, ...q }))) },
   { kind: 'tag', weight: 1, arb: tagParams.map((p) => new TagCommand(p)) },
+  { kind: 'copy', weight: 1, arb: fc.record({ side: fc.constantFrom('plain' as const, 'encrypted' as const), direction: fc.constantFrom('out' as const, 'out' as const, 'in' as const), picks: fc.array(fc.nat(50), { minLength: 1, maxLength: 2 }) }).map((p) => new CopyCommand(p)) },
   { kind: 'restore-undo', weight: 2, arb: fc.record({ pick: fc.nat(50) }).map((p) => new RestoreUndoCommand(p)) },
   { kind: 'repair-index', weight: 1, arb: fc.record({ dropIndex: fc.boolean() }).map((p) => new RepairIndexCommand(p)) },
   { kind: 'kill', weight: 1, arb: fc.record({ what: fc.constantFrom('backup' as const, 'prune' as const), delayMs: fc.integer({ min: 0, max: 2500 }), backup: rootsBackup }).map((p) => new KillCommand(p)) },

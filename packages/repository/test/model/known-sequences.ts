@@ -5,6 +5,7 @@
 import type fc from 'fast-check';
 import { ArchiveImportCommand } from './commands/archive-import.js';
 import { BackupCommand } from './commands/backup.js';
+import { CopyCommand } from './commands/copy.js';
 import { ForgetCommand } from './commands/forget.js';
 import { PruneCommand } from './commands/maintenance.js';
 import { QuotaBackupCommand } from './commands/quota-backup.js';
@@ -72,6 +73,19 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
       new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'b', size: 0, seed: 1 }, { op: 'hardlink', path: 'd1/a', to: 'b' }] }),
       new BackupCommand({ ...plain, edits: [{ op: 'symlink', path: 'd1/a', target: '/etc/hostname' }] }),
       new RestoreUndoCommand({ pick: 0 }),
+    ],
+  },
+  {
+    item: 'copy: out to a plain and an encrypted repository, forget and prune, back in; the forgotten snapshot returns, the kept one is skipped',
+    commands: [
+      new BackupCommand({ ...plain, edits: [] }),
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 30_000, seed: 6 }] }),
+      new CopyCommand({ side: 'plain', direction: 'out', picks: [0, 1] }),
+      new CopyCommand({ side: 'encrypted', direction: 'out', picks: [0] }),
+      new ForgetCommand({ by: 'ids', picks: [0] }),
+      new PruneCommand({ graceZero: true, maxUnused: 0 }),
+      new CopyCommand({ side: 'encrypted', direction: 'in', picks: [] }),
+      new CopyCommand({ side: 'plain', direction: 'in', picks: [] }),
     ],
   },
 ];

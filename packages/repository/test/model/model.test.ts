@@ -1,7 +1,7 @@
 /**
  * The model-based test of issue 10: random sequences of backups (source trees with links and
  * edits, a git working copy in `vcs: 'changes'` mode, a simulated board, a stream, dry runs), forgets, tag
- * rewrites, prunes, quota backups, restores with backup-existing, index repairs and kill -9s, against one repository,
+ * rewrites, prunes, quota backups, restores with backup-existing, index repairs, copies out to a second repository and back, and kill -9s, against one repository,
  * with the invariants of invariants.ts checked after every command. Seeded and shrinking; the
  * environment sets its size (settings.ts). A failure prints how to replay it.
  */

@@ -5,3 +5,5 @@
  */
 export { createProjectSelector } from './project-selector.js';
 export type { ProjectSelectorOptions, VcsBackupMode } from './project-selector.js';
+export { createPolicy } from '../policy/policy.js';
+export type { Policy, PolicyDecision } from '../policy/policy.js';
