@@ -68,6 +68,12 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn dump latest:acme/db/schema.sql', "one file's bytes on stdout"],
     ['cairn dump 3fa2 acme/logo.png > logo.png', 'restic style: snapshot and path apart'],
     ['cairn dump latest:acme/data.bin | sha256sum', 'works in a pipe'],
+    ['cairn dump latest --archive tar > all.tar', 'the whole snapshot as one tar (modes, times, links, xattrs)'],
+    ['cairn dump latest acme/src acme/docs --archive zip -o acme.zip', 'several folders as one zip file'],
+  ],
+  import: [
+    ['cairn import site.tar.zst --prefix /srv/www --host web1', 'an archive as a snapshot of /srv/www on web1'],
+    ['ssh web1 tar -c -C /srv www | cairn import - --tag web', 'straight from a pipe'],
   ],
   check: [
     ['cairn check', 'verify the index, pack headers, snapshots and trees'],

@@ -14,6 +14,7 @@ export { encodeBlob, encodeBlobInto, decodeBlob } from './blob-codec.js';
 export type { EncodedBlob, EncodeOptions } from './blob-codec.js';
 export type { ZstdCodec } from './zstd-codec.js';
 export { loadZstd } from './load-zstd.js';
+export { createZstdCompressStream, createZstdDecompressStream } from './zstd-stream.js';
 export { CIPHER_NAMES, SEALED_HEADER_LENGTH, SEGMENT_SIZE, createFileCipher, plainLengthOf, sealedLength, sealedRange } from './file-cipher.js';
 export type { CipherName, FileCipher, SealedRange } from './file-cipher.js';
 export { DEFAULT_SCRYPT, createMasterKey, decodeKeyFile, encodeKeyFile } from './key-file.js';

@@ -66,6 +66,8 @@ export { dumpFile, findFile } from './inspect/dump.js';
 export { verifyFileContent } from './inspect/verify-version.js';
 export type { ContentCheck } from './inspect/verify-version.js';
 export type { FoundFile } from './inspect/dump.js';
+export { ARCHIVE_FORMATS, dumpArchive } from './inspect/dump-archive.js';
+export type { ArchiveFormat, DumpArchiveOptions } from './inspect/dump-archive.js';
 export { diffSnapshots, contentKey, DIFF_MARKS } from './inspect/diff.js';
 export type { DiffChange, DiffCounts, DiffKind, DiffResult, DiffSide, DiffSummary } from './inspect/diff.js';
 export { diffContent, MAX_TEXT_DIFF_BYTES, TEXT_SNIFF_BYTES } from './inspect/diff-content.js';

@@ -8,6 +8,8 @@ export { createLocalBackend, packReserve, STALE_TEMP_MS } from './local-backend.
 export { createLocalSource } from './local-source.js';
 export { createStreamSource } from './stream-source.js';
 export type { StreamSourceOptions } from './stream-source.js';
+export { openArchiveSource } from './archive-source.js';
+export type { ArchiveKind, ArchiveSource, ArchiveSourceOptions } from './archive-source.js';
 export { createLocalTarget } from './local-target.js';
 export { assertFileName, assertFileType, isFileName } from './file-names.js';
 export { assertRange, truncatedError } from './byte-range.js';

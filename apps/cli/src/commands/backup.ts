@@ -190,7 +190,8 @@ function parseMeta(pairs: readonly string[]): Record<string, string> {
   return meta;
 }
 
-function parseTime(value: string): Date {
+/** A `--time` value: an ISO 8601 time a snapshot can record; ERR_USAGE otherwise. */
+export function parseTime(value: string): Date {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw usageError(`--time wants an ISO 8601 time, got ${JSON.stringify(value)}`);
   // A snapshot's time is a signed 64-bit count of nanoseconds.

@@ -15,6 +15,7 @@ import { CopyCommand } from './commands/copy.js';
 import { DeviceBackupCommand } from './commands/device-backup.js';
 import { DryRunCommand } from './commands/dry-run.js';
 import { StdinBackupCommand } from './commands/stdin-backup.js';
+import { ArchiveImportCommand } from './commands/archive-import.js';
 import { ForgetCommand } from './commands/forget.js';
 import { KillCommand } from './commands/kill.js';
 import { PruneCommand, RepairIndexCommand } from './commands/maintenance.js';
@@ -84,6 +85,7 @@ const KINDS: readonly { readonly kind: string; readonly weight: number; readonly
   { kind: 'backup', weight: 3, arb: fc.tuple(rootsBackup, excludeArb).map(([p, exclude]) => new BackupCommand({ ...p, exclude })) },
   { kind: 'dry-run', weight: 1, arb: fc.tuple(rootsBackup, excludeArb).map(([p, exclude]) => new DryRunCommand({ ...p, exclude })) },
   { kind: 'stdin-backup', weight: 1, arb: fc.record({ name: fc.constantFrom('stdin' as const, 'dump.sql' as const), size: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 200_000 })), seed: fc.integer({ min: 1, max: 3 }), hours }).map((p) => new StdinBackupCommand(p)) },
+  { kind: 'archive-import', weight: 1, arb: fc.record({ pick: fc.nat(50), format: fc.constantFrom('tar' as const, 'zip' as const), hours }).map((p) => new ArchiveImportCommand(p)) },
   { kind: 'vcs-backup', weight: 1, arb: fc.record({ change: fc.constantFrom('none' as const, 'commit' as const, 'stash' as const, 'edit' as const, 'push' as const), hours }).map((p) => new VcsBackupCommand(p)) },
   { kind: 'forget-ids', weight: 1, arb: fc.record({ by: fc.constant('ids' as const), picks: fc.array(fc.nat(50), { minLength: 1, maxLength: 2 }) }).map((p) => new ForgetCommand(p)) },
   { kind: 'forget-policy', weight: 2, arb: fc.record({ by: fc.constant('policy' as const), policy: policyArb, groupBy }).map((p) => new ForgetCommand(p)) },

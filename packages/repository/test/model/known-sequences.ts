@@ -3,6 +3,7 @@
  * first (fast-check `examples`), so they stay covered whatever the seed draws.
  */
 import type fc from 'fast-check';
+import { ArchiveImportCommand } from './commands/archive-import.js';
 import { BackupCommand } from './commands/backup.js';
 import { CopyCommand } from './commands/copy.js';
 import { ForgetCommand } from './commands/forget.js';
@@ -75,6 +76,14 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
       new TagCommand({ select: { picks: [0] }, change: { add: ['keep'], remove: [] } }),
       new TagCommand({ select: { withTag: 'keep' }, change: { add: ['keep'], remove: [] } }),
       new ForgetCommand({ by: 'policy', policy: { last: 1, tags: [['keep']] }, groupBy: ['host', 'paths'] }),
+    ],
+  },
+  {
+    item: 'issue 17: a snapshot dumped as tar and as zip and imported back restores to its tree (hardlinks, symlinks, an absolute one)',
+    commands: [
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'b', size: 70_000, seed: 2 }, { op: 'hardlink', path: 'd1/a', to: 'b' }, { op: 'symlink', path: 'd1/s', target: '/etc/hostname' }, { op: 'symlink', path: 'up', target: '../a' }] }),
+      new ArchiveImportCommand({ pick: 0, format: 'tar', hours: 1 }),
+      new ArchiveImportCommand({ pick: 0, format: 'zip', hours: 1 }),
     ],
   },
   {
