@@ -13,8 +13,15 @@ interface NapiIndex {
   Compressor: new () => NapiCompressor;
 }
 interface NapiBinding {
-  DCtx: new () => { decompress(destination: Uint8Array, source: Uint8Array): number };
-  CCtx: new () => { setParameter(parameter: number, value: number): void; compress2(destination: Uint8Array, source: Uint8Array): number };
+  DCtx: new () => {
+    decompress(destination: Uint8Array, source: Uint8Array): number;
+    decompressUsingDict(destination: Uint8Array, source: Uint8Array, dictionary: Uint8Array): number;
+  };
+  CCtx: new () => {
+    setParameter(parameter: number, value: number): void;
+    compress2(destination: Uint8Array, source: Uint8Array): number;
+    compressUsingDict(destination: Uint8Array, source: Uint8Array, dictionary: Uint8Array, level: number): number;
+  };
   CParameter: { compressionLevel: number; checksumFlag: number };
   compressBound(length: number): number;
 }
@@ -41,6 +48,7 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
   const compressor = new napi.Compressor();
   const dctx = new binding.DCtx();
   const cctx = new binding.CCtx();
+  const dictCctx = new binding.CCtx();
   cctx.setParameter(binding.CParameter.checksumFlag, 1);
   let currentLevel = 0;
   let cctxLevel = 0;
@@ -79,14 +87,27 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
     },
 
     decompressInto,
+
+    compressWithBase(data: Uint8Array, base: Uint8Array, level: number): Uint8Array {
+      if (!(data instanceof Uint8Array) || !(base instanceof Uint8Array)) throw new TypeError('zstd data and base must be Uint8Arrays');
+      checkZstdLevel(level);
+      // compressUsingDict ignores the context's parameters: its frames carry the content size, no checksum (the blob id checks them).
+      const frame = new Uint8Array(binding.compressBound(data.length));
+      const length = dictCctx.compressUsingDict(frame, data, rawContent(base), level);
+      return frame.slice(0, length);
+    },
+
+    decompressWithBase(destination: Uint8Array, data: Uint8Array, base: Uint8Array): void {
+      decompressInto(destination, data, base);
+    },
   };
 
-  function decompressInto(destination: Uint8Array, data: Uint8Array): void {
+  function decompressInto(destination: Uint8Array, data: Uint8Array, base?: Uint8Array): void {
     const rawLength = destination.byteLength;
     checkZstdFrame(data, rawLength);
     let written: number;
     try {
-      written = dctx.decompress(destination, data);
+      written = base === undefined ? dctx.decompress(destination, data) : dctx.decompressUsingDict(destination, data, rawContent(base));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new CairnError('ERR_INTEGRITY', `zstd frame does not decompress: ${reason}`, { cause: error });
@@ -95,4 +116,22 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
       throw new CairnError('ERR_INTEGRITY', `zstd frame holds ${written} bytes, expected ${rawLength}`);
     }
   }
+}
+
+/** zstd's magic number of a structured dictionary: content starting with it would be read as one, not as raw content. */
+const DICTIONARY_MAGIC = 0xec30a437;
+
+/**
+ * `base` as libzstd must see it to use it as raw content: the `*_usingDict` calls load a buffer
+ * that starts with the dictionary magic as a structured dictionary (ZSTD_dct_auto), so such a
+ * base is never used (the writer stores that blob whole: see startsLikeDictionary).
+ */
+function rawContent(base: Uint8Array): Uint8Array {
+  if (startsLikeDictionary(base)) throw new CairnError('ERR_FORMAT', 'a delta base that starts with the zstd dictionary magic cannot be used as raw content');
+  return base;
+}
+
+/** True when `base` starts with zstd's dictionary magic (such a base is not used for deltas). */
+export function startsLikeDictionary(base: Uint8Array): boolean {
+  return base.length >= 4 && (base[0]! | (base[1]! << 8) | (base[2]! << 16) | (base[3]! << 24)) >>> 0 === DICTIONARY_MAGIC;
 }
