@@ -74,7 +74,7 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
     }
     try {
       if (readWhole.has(hex)) {
-        verified.blobs += await verifyWholePack(repo, hex, where);
+        verified.blobs += await verifyWholePack(repo, hex, where, (error) => report(where, error));
         verified.bytesRead += size;
         verified.packsRead += 1;
       } else {
@@ -169,9 +169,10 @@ async function verifyPackHeader(repo: Pick<Repository, 'backend' | 'index'>, hex
  * Reads a whole pack: its hash must be its name and every blob must decode to its id (a delta
  * through its base, read with loadBlob: a damaged base fails each of its deltas, by name).
  */
-async function verifyWholePack(repo: Pick<Repository, 'backend' | 'index' | 'zstd' | 'loadBlob'>, hex: string, where: string): Promise<number> {
+async function verifyWholePack(repo: Pick<Repository, 'backend' | 'index' | 'zstd' | 'loadBlob'>, hex: string, where: string, onLostBase: (error: CairnError) => void): Promise<number> {
   const bytes = await repo.backend.read('data', hex);
   const blobs = decodePack(bytes, where);
+  let lost = 0;
   for (const blob of blobs) {
     const blobWhere = `${blob.type} blob ${toHex(blob.id)} in ${where}`;
     let base: Uint8Array | undefined;
@@ -180,14 +181,17 @@ async function verifyWholePack(repo: Pick<Repository, 'backend' | 'index' | 'zst
         base = await repo.loadBlob(blob.base, 'data');
       } catch (error) {
         if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED') throw error;
-        throw baseFailure(blobWhere, blob.base, error);
+        // The damage is the base's (its own pack reports it); each delta standing on it is named too, and the pack read on.
+        onLostBase(baseFailure(blobWhere, blob.base, error));
+        lost += 1;
+        continue;
       }
     }
     unpackBlob(bytes.subarray(blob.offset, blob.offset + blob.length), blob, repo, blobWhere, undefined, base);
   }
   checkContentName(repo.backend, bytes, hex, where);
   compareWithIndex(repo, hex, blobs, where);
-  return blobs.length;
+  return blobs.length - lost;
 }
 
 /** The index must place each of the pack's blobs where the pack header does. */
