@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { CairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import { decodeConfig } from '@cairn/index';
-import { backup, check, initRepository, openRepository, restore } from '@cairn/repository';
+import { backup, check, diffContent, diffSnapshots, dumpFile, grep, initRepository, openRepository, restore } from '@cairn/repository';
+import type { DiffChange, GrepHit } from '@cairn/repository';
 import { forget, prune } from '@cairn/repository/maintenance';
 import type { Repository } from '@cairn/repository';
 import { packFileName } from '@cairn/repository/testing';
@@ -251,5 +252,26 @@ describe('delta blobs', () => {
     // deltas without version 2 is malformed.
     const bad = new TextEncoder().encode(JSON.stringify({ ...JSON.parse(configText), deltas: true }));
     expect(() => decodeConfig(bad, 'old/config')).toThrow(/version is 1, expected 2 \(the config has deltas\)/);
+  });
+
+  it('dump, grep and diff read deltas through loadBlob', async () => {
+    const work = await tempDir();
+    const source = await sourceFolder(work);
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const ids = await backUpVersions(repo, source, 3);
+    expect(deltas(repo)).toHaveLength(2);
+    const reopened = await openRepository(createLocalBackend(join(work, 'repo')));
+    const parts: Uint8Array[] = [];
+    for await (const part of dumpFile(reopened, ids[2]!, 'src/file.txt')) parts.push(part);
+    expect(Buffer.concat(parts).toString('utf8')).toBe(edited(BASE, 2));
+    const found: GrepHit[] = [];
+    await grep(reopened, { pattern: 'edited in version 2' }, (hit) => found.push(hit));
+    expect(found.map((hit) => hit.path)).toEqual(['src/file.txt']);
+    expect(found[0]!.snapshots).toHaveLength(1);
+    const diff = await diffSnapshots(reopened, { ref: ids[1]! }, { ref: ids[2]! });
+    const change = diff.changes.find((c) => c.path === 'src/file.txt') as DiffChange;
+    const patch = await diffContent(reopened, change);
+    expect(patch.kind).toBe('text');
+    expect((patch as { patch: string }).patch).toContain('+edited in version 2.0: xx');
   });
 });
