@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { cp, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fromHex } from '@cairn/core';
+import { check, listSnapshots, openRepository, restore } from '@cairn/repository';
+import { createLocalBackend, createLocalTarget } from '@cairn/transport';
+import { tempDir } from './helpers.js';
+
+const golden = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'golden-delta');
+
+interface Manifest {
+  snapshots: { id: string; files: Record<string, string> }[];
+  deltas: { id: string; base: string }[];
+}
+
+describe('golden repository with delta blobs (format version 2)', () => {
+  it('still opens, checks clean, names each delta\'s base as the manifest does, and restores every snapshot byte for byte', async () => {
+    const manifest = JSON.parse(await readFile(join(golden, 'manifest.json'), 'utf8')) as Manifest;
+    const work = await tempDir();
+    await cp(join(golden, 'repo'), join(work, 'repo'), { recursive: true });
+    const repo = await openRepository(createLocalBackend(join(work, 'repo')));
+    expect(repo.config).toMatchObject({ version: 2, deltas: true });
+    expect((await check(repo, { readData: true })).problems).toEqual([]);
+    for (const delta of manifest.deltas) {
+      const location = repo.index.lookup(fromHex(delta.id));
+      expect(location?.codec, delta.id).toBe('delta');
+      expect(Buffer.from(location!.base!).toString('hex')).toBe(delta.base);
+    }
+    const { snapshots } = await listSnapshots(repo);
+    expect(snapshots.map((s) => s.id).sort()).toEqual(manifest.snapshots.map((s) => s.id).sort());
+    for (const [i, snapshot] of manifest.snapshots.entries()) {
+      const out = join(work, `out-${i}`);
+      const restored = await restore(repo, snapshot.id, { target: createLocalTarget(out) });
+      expect(restored.problems).toEqual([]);
+      for (const [path, sha] of Object.entries(snapshot.files)) {
+        expect(createHash('sha256').update(await readFile(join(out, path))).digest('hex'), `${path} of snapshot ${i}`).toBe(sha);
+      }
+    }
+  });
+});
