@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -8,7 +9,17 @@ import { check, listSnapshots, openRepository, restore } from '@cairn/repository
 import { createLocalBackend, createLocalTarget } from '@cairn/transport';
 import { tempDir } from './helpers.js';
 
-const golden = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'golden-delta');
+const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const golden = join(top, 'fixtures', 'golden-delta');
+
+function hasCommand(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface Manifest {
   snapshots: { id: string; files: Record<string, string> }[];
@@ -34,6 +45,19 @@ describe('golden repository with delta blobs (format version 2)', () => {
       const out = join(work, `out-${i}`);
       const restored = await restore(repo, snapshot.id, { target: createLocalTarget(out) });
       expect(restored.problems).toEqual([]);
+      for (const [path, sha] of Object.entries(snapshot.files)) {
+        expect(createHash('sha256').update(await readFile(join(out, path))).digest('hex'), `${path} of snapshot ${i}`).toBe(sha);
+      }
+    }
+  });
+
+  // docs/read_cairn.py knows only docs/FORMAT.md and the zstd command (`zstd -D <base>` for a delta).
+  it.skipIf(!hasCommand('zstd') || !hasCommand('python3'))('is readable from docs/FORMAT.md alone (an independent reader), deltas included', async () => {
+    const manifest = JSON.parse(await readFile(join(golden, 'manifest.json'), 'utf8')) as Manifest;
+    const work = await tempDir();
+    for (const [i, snapshot] of manifest.snapshots.entries()) {
+      const out = join(work, `out-${i}`);
+      execFileSync('python3', [join(top, 'docs', 'read_cairn.py'), join(golden, 'repo'), snapshot.id, out], { stdio: 'pipe' });
       for (const [path, sha] of Object.entries(snapshot.files)) {
         expect(createHash('sha256').update(await readFile(join(out, path))).digest('hex'), `${path} of snapshot ${i}`).toBe(sha);
       }
