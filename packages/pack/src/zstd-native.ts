@@ -20,9 +20,11 @@ interface NapiBinding {
   CCtx: new () => {
     setParameter(parameter: number, value: number): void;
     compress2(destination: Uint8Array, source: Uint8Array): number;
-    compressUsingDict(destination: Uint8Array, source: Uint8Array, dictionary: Uint8Array, level: number): number;
+    loadDictionary(dictionary: Uint8Array): void;
+    reset(directive: number): void;
   };
-  CParameter: { compressionLevel: number; checksumFlag: number };
+  CParameter: { compressionLevel: number; checksumFlag: number; windowLog: number; hashLog: number };
+  ResetDirective: { sessionAndParameters: number };
   compressBound(length: number): number;
 }
 
@@ -91,9 +93,17 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
     compressWithBase(data: Uint8Array, base: Uint8Array, level: number): Uint8Array {
       if (!(data instanceof Uint8Array) || !(base instanceof Uint8Array)) throw new TypeError('zstd data and base must be Uint8Arrays');
       checkZstdLevel(level);
-      // compressUsingDict ignores the context's parameters: its frames carry the content size, no checksum (the blob id checks them).
+      // The window covers the base and the blob, so a match may reach back to any byte of the base
+      // (a level's own window, 2 MiB at level 3, would leave the start of a large base out of reach);
+      // the hash table grows with it. Frames carry the content size, no checksum (the blob id checks them).
+      const windowLog = Math.min(MAX_DELTA_WINDOW_LOG, Math.max(MIN_WINDOW_LOG, Math.ceil(Math.log2(data.length + base.length + 1))));
+      dictCctx.reset(binding.ResetDirective.sessionAndParameters);
+      dictCctx.setParameter(binding.CParameter.compressionLevel, level);
+      dictCctx.setParameter(binding.CParameter.windowLog, windowLog);
+      dictCctx.setParameter(binding.CParameter.hashLog, Math.min(windowLog - 1, MAX_DELTA_HASH_LOG));
+      dictCctx.loadDictionary(rawContent(base));
       const frame = new Uint8Array(binding.compressBound(data.length));
-      const length = dictCctx.compressUsingDict(frame, data, rawContent(base), level);
+      const length = dictCctx.compress2(frame, data);
       return frame.slice(0, length);
     },
 
@@ -117,6 +127,12 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
     }
   }
 }
+
+/** The largest window a delta frame asks for (128 MiB: within what every zstd decoder accepts by default, 2^27). */
+const MAX_DELTA_WINDOW_LOG = 27;
+const MIN_WINDOW_LOG = 10;
+/** The largest hash table of a delta's compression (2^22 entries, 16 MiB). */
+const MAX_DELTA_HASH_LOG = 22;
 
 /** zstd's magic number of a structured dictionary: content starting with it would be read as one, not as raw content. */
 const DICTIONARY_MAGIC = 0xec30a437;

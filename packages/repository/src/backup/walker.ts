@@ -8,6 +8,7 @@ import type { BackupEntryStatus, BackupOptions, BackupTotal, BackupWarning, Back
 import { createExclusions, EXCLUDED_CLASS, excludesAnything, markerIn, markerReason } from './exclusions.js';
 import type { Exclusions } from './exclusions.js';
 import type { BlobWriter } from '../write/blob-writer.js';
+import { deltaBaseChooser } from './delta-base.js';
 import { naming } from '../repo/names.js';
 import type { Repository, TreeLoader } from '../repo/repository.js';
 
@@ -60,7 +61,7 @@ export class Walker {
   private exclusions: Exclusions | null;
 
   constructor(
-    private readonly repo: Pick<Repository, 'config' | 'loadTree'>,
+    private readonly repo: Pick<Repository, 'config' | 'loadTree' | 'index'>,
     private readonly options: BackupOptions,
     readonly writer: BlobWriter,
     /** The `skip` folders as lstat saw them: left out by identity, not only by path. */
@@ -352,8 +353,14 @@ export class Walker {
    */
   private async readContent(path: string, file: SourceFile, expected: number, previous: readonly Id[] | undefined): Promise<{ content: Id[]; size: number } | null> {
     const content: Id[] = [];
-    // A new chunk's delta base: the parent file's chunk at the same position (its last, past its end). None without a parent file.
-    const baseOf = previous === undefined || previous.length === 0 ? (): undefined => undefined : (i: number): Id => previous[Math.min(i, previous.length - 1)]!;
+    // A new chunk's delta base: the parent file's chunk it overlaps most. None without a parent file.
+    const chooseBase = deltaBaseChooser(previous, this.repo.index);
+    let at = 0;
+    const baseOf = (chunk: Uint8Array): Id | undefined => {
+      const base = chooseBase(at, chunk.length);
+      at += chunk.length;
+      return base;
+    };
     let size = 0;
     const readInto = file.readInto;
     if (readInto === undefined) {
@@ -364,7 +371,7 @@ export class Walker {
         if (next === null) return null;
         if (next.done === true) break;
         size += next.value.byteLength;
-        for (const chunk of this.chunker.push(next.value)) content.push(await this.writer.saveData(chunk, baseOf(content.length)));
+        for (const chunk of this.chunker.push(next.value)) content.push(await this.writer.saveData(chunk, baseOf(chunk)));
       }
     } else {
       this.readBuffer ??= new Uint8Array(this.bufferSize);
@@ -377,15 +384,15 @@ export class Walker {
         // A short read that reaches the size stat gave is the end: no second read to see it.
         const end = n < buffer.length && size + n === expected;
         if (end && size === 0 && n <= this.chunkerMin) {
-          content.push(await this.writer.saveData(buffer.subarray(0, n), baseOf(0)));
+          content.push(await this.writer.saveData(buffer.subarray(0, n), baseOf(buffer.subarray(0, n))));
           return { content, size: n };
         }
         size += n;
-        for (const chunk of this.chunker.push(buffer.subarray(0, n))) content.push(await this.writer.saveData(chunk, baseOf(content.length)));
+        for (const chunk of this.chunker.push(buffer.subarray(0, n))) content.push(await this.writer.saveData(chunk, baseOf(chunk)));
         if (end) break;
       }
     }
-    for (const chunk of this.chunker.finish()) content.push(await this.writer.saveData(chunk, baseOf(content.length)));
+    for (const chunk of this.chunker.finish()) content.push(await this.writer.saveData(chunk, baseOf(chunk)));
     return { content, size };
   }
 
