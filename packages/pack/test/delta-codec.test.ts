@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBlob, encodeBlob, encodeDelta } from '@cairn/pack';
+import { createPackBuilder, decodeBlob, decodePack, encodeBlob, encodeDelta } from '@cairn/pack';
 import { loadNativeZstd } from '../src/zstd-native.js';
 import { loadWasmZstd } from '../src/zstd-wasm.js';
 import { expectCairnError, pseudoRandomBytes, sameBytes } from './helpers.js';
@@ -54,5 +54,22 @@ describe('delta blobs (a zstd frame with a base blob as raw-content dictionary)'
     const delta = encodeDelta(raw, base, BASE_ID, encodeBlob(raw, native, 3), native, 3)!;
     const error = expectCairnError(() => decodeBlob(delta.data, 'delta', raw.length, wasm, 'data blob 12', undefined, base), 'ERR_UNSUPPORTED', /data blob 12 is a delta blob, which the zstd-codec codec cannot read/);
     expect(error.hint).toMatch(/zstd-napi/);
+  });
+
+  it('a pack holding a delta has a header of version 2 whose delta entry names its base; tree deltas and deltas without a base are refused', async () => {
+    const zstd = await loadNativeZstd();
+    const base = pseudoRandomBytes(50_000, 8);
+    const raw = edited(base, 10);
+    const delta = encodeDelta(raw, base, BASE_ID, encodeBlob(raw, zstd, 3), zstd, 3)!;
+    const builder = createPackBuilder();
+    builder.add(new Uint8Array(32).fill(1), 'data', encodeBlob(base, zstd, 3));
+    builder.add(new Uint8Array(32).fill(2), 'data', delta);
+    expect(() => builder.add(new Uint8Array(32).fill(3), 'tree', delta)).toThrow(TypeError);
+    expect(() => builder.add(new Uint8Array(32).fill(3), 'data', { ...delta, base: undefined } as never)).toThrow(TypeError);
+    const pack = builder.finish();
+    const bytes = new Uint8Array(Buffer.concat(pack.parts));
+    const blobs = decodePack(bytes, 'pack d');
+    expect(blobs[0]!.base).toBeUndefined();
+    expect(blobs[1]).toMatchObject({ codec: 'delta', base: BASE_ID, rawLength: raw.length });
   });
 });
