@@ -3,11 +3,12 @@ import type { Id } from '@cairn/core';
 import type { BlobIndex } from '@cairn/index';
 
 /**
- * The most deltas a chain holds: a new chunk is stored as a delta only when its base is at
- * most MAX_DELTA_DEPTH - 1 deltas away from a whole blob, so reading a blob decompresses at
- * most MAX_DELTA_DEPTH + 1 frames (the blob, its bases, and the whole blob they stand on).
+ * The most deltas a chain holds: cairn writes a delta only against a whole blob (a candidate that
+ * is itself a delta lends its whole base instead: see write/blob-writer.ts), so reading any blob
+ * decompresses at most MAX_DELTA_DEPTH + 1 = 2 frames, and a base serves every later version.
+ * Readers follow longer chains (up to 64 links) should a repository hold them.
  */
-export const MAX_DELTA_DEPTH = 4;
+export const MAX_DELTA_DEPTH = 1;
 
 /** Deeper chains than this are refused on reading (damage or a cycle, never written by cairn). */
 const MAX_READ_DEPTH = 64;

@@ -2,7 +2,7 @@ import { toHex } from '@cairn/core';
 import type { BlobType, CodecName, Id } from '@cairn/core';
 import { isCairnError } from '@cairn/core';
 import { encodeBlob, encodeDelta } from '@cairn/pack';
-import { deltaDepth, MAX_DELTA_DEPTH } from '../repo/delta-chain.js';
+import { deltaBases, deltaDepth, MAX_DELTA_DEPTH } from '../repo/delta-chain.js';
 import type { EncodedBlob } from '@cairn/pack';
 import { createCompressPool } from './compress-pool.js';
 import type { CompressPool } from './compress-pool.js';
@@ -116,10 +116,14 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   };
 
   /** A new blob's encoding: a delta against `base` when it may be one and is clearly smaller, else its plain encoding. */
-  const encodeAgainst = async (plain: Uint8Array, base: Id): Promise<EncodedBlob> => {
+  const encodeAgainst = async (plain: Uint8Array, candidate: Id): Promise<EncodedBlob> => {
     const encoded = encodeBlob(plain, codec, compression.level, { probe: true });
+    // A candidate that is itself a delta lends its own whole base: chains never grow (each version
+    // of a file is a delta against the last whole one), so a restore decodes at most one base per
+    // delta and every later version shares it.
+    const chain = deltaBases(index, candidate);
+    const base = chain.length > 0 ? chain[chain.length - 1]! : candidate;
     const location = index.lookup(base);
-    // The chain stays short: a base already MAX_DELTA_DEPTH - 1 deltas deep gets a whole blob on top.
     if (location === undefined || location.type !== 'data' || deltaDepth(index, base, MAX_DELTA_DEPTH) >= MAX_DELTA_DEPTH) return encoded;
     let basePlain: Uint8Array;
     try {
