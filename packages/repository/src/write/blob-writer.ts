@@ -1,6 +1,5 @@
-import { toHex } from '@cairn/core';
+import { isCairnError, toHex } from '@cairn/core';
 import type { BlobType, CodecName, Id } from '@cairn/core';
-import { isCairnError } from '@cairn/core';
 import { encodeBlob, encodeDelta } from '@cairn/pack';
 import { deltaBases, deltaDepth, MAX_DELTA_DEPTH } from '../repo/delta-chain.js';
 import type { EncodedBlob } from '@cairn/pack';
@@ -79,7 +78,7 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   const compression = options.compression ?? config.compression;
   const codec = compression.codec === 'zstd' ? zstd : null;
   const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0 };
-  const deltas = (options.deltas ?? config.deltas === true) && config.deltas === true && codec !== null && zstd.compressWithBase !== undefined;
+  const deltas = options.deltas !== false && config.deltas === true && codec !== null && zstd.compressWithBase !== undefined;
   const pending = new Set<string>();
   const packs = createPackWriter(backend, {
     packSize: config.packSize,
@@ -121,7 +120,12 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
     // A candidate that is itself a delta lends its own whole base: chains never grow (each version
     // of a file is a delta against the last whole one), so a restore decodes at most one base per
     // delta and every later version shares it.
-    const chain = deltaBases(index, candidate);
+    let chain: Id[];
+    try {
+      chain = deltaBases(index, candidate);
+    } catch {
+      return encoded; // a chain that loops (damage): no delta on it
+    }
     const base = chain.length > 0 ? chain[chain.length - 1]! : candidate;
     const location = index.lookup(base);
     if (location === undefined || location.type !== 'data' || deltaDepth(index, base, MAX_DELTA_DEPTH) >= MAX_DELTA_DEPTH) return encoded;
