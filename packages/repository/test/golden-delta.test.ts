@@ -8,6 +8,11 @@ import { fromHex } from '@cairn/core';
 import { check, listSnapshots, openRepository, restore } from '@cairn/repository';
 import { createLocalBackend, createLocalTarget } from '@cairn/transport';
 import { tempDir } from './helpers.js';
+import { deltaDepth } from '../src/repo/delta-chain.js';
+import { findSnapshot } from '../src/repo/snapshots.js';
+import { RESTORE_LIMITS, writeByPosition } from '../src/restore/file-writer.js';
+import { RestoreContext } from '../src/restore/restore-context.js';
+import { planRestore } from '../src/restore/restore-plan.js';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const golden = join(top, 'fixtures', 'golden-delta');
@@ -62,5 +67,23 @@ describe('golden repository with delta blobs (format version 2)', () => {
         expect(createHash('sha256').update(await readFile(join(out, path))).digest('hex'), `${path} of snapshot ${i}`).toBe(sha);
       }
     }
+  });
+
+  it('restores the newest snapshot, whose chunk stands on a chain of 3 deltas, decoding each base of the chain once', async () => {
+    const manifest = JSON.parse(await readFile(join(golden, 'manifest.json'), 'utf8')) as Manifest;
+    const work = await tempDir();
+    await cp(join(golden, 'repo'), join(work, 'repo'), { recursive: true });
+    const repo = await openRepository(createLocalBackend(join(work, 'repo')));
+    const depths = manifest.deltas.map((d) => deltaDepth(repo.index, fromHex(d.id))).sort();
+    expect(depths).toEqual([1, 2, 3]);
+    const newest = manifest.snapshots[3]!;
+    const ctx = new RestoreContext(repo, { target: createLocalTarget(join(work, 'out')) }, {
+      snapshotId: newest.id, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, skipped: 0, checkedOut: 0, bytesWritten: 0, problems: [], notRestored: [],
+    });
+    const plan = await planRestore(ctx, (await findSnapshot(repo, newest.id)).snapshot.tree);
+    await writeByPosition(ctx, plan.files, { ...RESTORE_LIMITS, decodeThreads: 0 });
+    expect(ctx.result.problems).toEqual([]);
+    expect(plan.files.blobs.bases.decoded).toBe(3);
+    expect(createHash('sha256').update(await readFile(join(work, 'out', 'notes', 'story.txt'))).digest('hex')).toBe(newest.files['notes/story.txt']);
   });
 });
