@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Restore a cairn snapshot using only docs/FORMAT.md: Python's standard library and the
 `zstd` command, no cairn code. It proves the format document is enough to read a
-repository, and a test runs it against fixtures/golden-v1.
+repository, and tests run it against fixtures/golden-v1 and fixtures/golden-delta (format
+version 2: delta blobs, decompressed with `zstd -D <the base's plaintext>`).
 
     python3 docs/read_cairn.py REPO SNAPSHOT-ID OUT-DIR
 """
@@ -11,6 +12,7 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 
 
 def unpack(buf, pos=0):
@@ -67,32 +69,41 @@ def unpack_map(buf, pos, n):
     return out, pos
 
 
-def read_msgpack_file(path):
+def read_msgpack_file(path, versions=(1,)):
     data = open(path, 'rb').read()
     if hashlib.sha256(data).hexdigest() != os.path.basename(path):
         raise ValueError(f'{path}: content does not hash to its name')
     value, end = unpack(data)
-    if end != len(data) or value.get('v') != 1:
-        raise ValueError(f'{path}: not a version-1 file')
+    if end != len(data) or value.get('v') not in versions:
+        raise ValueError(f'{path}: not a file of version {versions}')
     return value
 
 
 def main(repo, snapshot_id, out):
     config = json.load(open(os.path.join(repo, 'config')))
-    assert config['version'] == 1 and config['encryption'] == 'none', config
-    # Index: blob id -> (pack, offset, length, rawLength, codec).
+    assert config['version'] in (1, 2) and config['encryption'] == 'none', config
+    # Index: blob id -> (pack, offset, length, rawLength, codec, base); a delta's entry has a 7th field, its base.
     where = {}
     for name in os.listdir(os.path.join(repo, 'index')):
-        for pack in read_msgpack_file(os.path.join(repo, 'index', name))['packs']:
-            for _type, blob_id, offset, length, raw_length, codec in pack['blobs']:
-                where.setdefault(blob_id, (pack['id'].hex(), offset, length, raw_length, codec))
+        for pack in read_msgpack_file(os.path.join(repo, 'index', name), (1, config['version']))['packs']:
+            for entry in pack['blobs']:
+                _type, blob_id, offset, length, raw_length, codec = entry[:6]
+                base = entry[6] if codec == 2 else None
+                where.setdefault(blob_id, (pack['id'].hex(), offset, length, raw_length, codec, base))
 
     def blob(blob_id):
-        pack, offset, length, raw_length, codec = where[blob_id]
+        pack, offset, length, raw_length, codec, base = where[blob_id]
         with open(os.path.join(repo, 'data', pack[:2], pack), 'rb') as f:
             f.seek(offset)
             stored = f.read(length)
-        plain = stored if codec == 0 else subprocess.run(['zstd', '-d', '-c', '-q'], input=stored, capture_output=True, check=True).stdout
+        if codec == 2:
+            # A delta: one zstd frame whose dictionary is the base's plaintext (raw content).
+            with tempfile.NamedTemporaryFile() as dictionary:
+                dictionary.write(blob(base))
+                dictionary.flush()
+                plain = subprocess.run(['zstd', '-d', '-c', '-q', '-D', dictionary.name], input=stored, capture_output=True, check=True).stdout
+        else:
+            plain = stored if codec == 0 else subprocess.run(['zstd', '-d', '-c', '-q'], input=stored, capture_output=True, check=True).stdout
         if len(plain) != raw_length or hashlib.sha256(plain).digest() != blob_id:
             raise ValueError(f'blob {blob_id.hex()} in pack {pack} is damaged')
         return plain

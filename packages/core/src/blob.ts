@@ -3,8 +3,11 @@ import type { Id } from './hex.js';
 /** What a blob holds: file content or a tree (a folder listing). */
 export type BlobType = 'data' | 'tree';
 
-/** How a blob's bytes are stored in its pack. */
-export type CodecName = 'none' | 'zstd';
+/**
+ * How a blob's bytes are stored in its pack: as is, one zstd frame, or a delta: one zstd frame
+ * compressed with the plaintext of another data blob (its base) as a raw-content dictionary.
+ */
+export type CodecName = 'none' | 'zstd' | 'delta';
 
 /** Where one blob sits in a pack and how to decode it. */
 export interface PackedBlob {
@@ -17,19 +20,21 @@ export interface PackedBlob {
   /** Length of the plaintext, whose SHA-256 is `id`. */
   readonly rawLength: number;
   readonly codec: CodecName;
+  /** A delta's base: the data blob whose plaintext is the frame's dictionary (codec 'delta' only). */
+  readonly base?: Id;
 }
 
 // The wire codes of pack headers and index files: a code is the position in its list.
 // New codes only ever go at the end.
 const BLOB_TYPES: readonly BlobType[] = ['data', 'tree'];
-const CODECS: readonly CodecName[] = ['none', 'zstd'];
+const CODECS: readonly CodecName[] = ['none', 'zstd', 'delta'];
 
 /** The wire code of a blob type (0 data, 1 tree), or -1 when `type` is not one. */
 export function blobTypeCode(type: unknown): number {
   return BLOB_TYPES.indexOf(type as BlobType);
 }
 
-/** The wire code of a codec (0 none, 1 zstd), or -1 when `codec` is not one. */
+/** The wire code of a codec (0 none, 1 zstd, 2 delta), or -1 when `codec` is not one. */
 export function codecCode(codec: unknown): number {
   return CODECS.indexOf(codec as CodecName);
 }

@@ -13,6 +13,8 @@ export interface BlobLocation {
   readonly length: number;
   readonly rawLength: number;
   readonly codec: CodecName;
+  /** A delta's base blob (codec 'delta' only). */
+  readonly base?: Id;
 }
 
 /** Every blob of a repository by id: the in-memory index loaded from the index files. */
@@ -53,6 +55,8 @@ export interface BlobColumns {
   readonly idAt: Uint32Array;
   readonly kind: Uint8Array;
   readonly fields: Uint32Array;
+  /** Per blob, where its base's 32-byte id is in `idBytes` for a delta, 0 for every other blob; absent when none is a delta. */
+  readonly baseAt?: Uint32Array;
 }
 
 const WORDS = ID_LENGTH / 4;
@@ -83,6 +87,8 @@ export function createBlobIndex(): BlobIndex {
   let table = new Int32Array(16); // 0: empty; else (first word & ~mask) | (entry + 1)
   let mask = table.length - 1;
   const packs: Id[] = [];
+  /** The base id of each delta entry (few blobs are deltas, so no column for all). */
+  const bases = new Map<number, Id>();
   const packOrdinals = new Map<string, number>();
   // The id being looked up, copied to an aligned buffer so it compares as 8 words.
   const key = new Uint8Array(ID_LENGTH);
@@ -126,6 +132,7 @@ export function createBlobIndex(): BlobIndex {
       length: fields[f + 2]!,
       rawLength: fields[f + 3]!,
       codec: codecFromCode(kind >>> 1)!,
+      ...(bases.has(entry) ? { base: bases.get(entry)! } : {}),
     };
   };
 
@@ -173,13 +180,14 @@ export function createBlobIndex(): BlobIndex {
     return ordinal;
   };
 
-  /** Adds the blob whose id is in `key` (a duplicate only counts). */
-  const insert = (ordinal: number, kind: number, offset: number, length: number, rawLength: number): void => {
+  /** Adds the blob whose id is in `key` (a duplicate only counts); `base` is a delta's base id. */
+  const insert = (ordinal: number, kind: number, offset: number, length: number, rawLength: number, base?: Id): void => {
     const slot = probe();
     if (table[slot] !== 0) {
       duplicates += 1;
       return;
     }
+    if (base !== undefined) bases.set(count, base);
     const entry = count;
     count += 1;
     const w = entry * WORDS;
@@ -202,18 +210,19 @@ export function createBlobIndex(): BlobIndex {
       for (let i = 0; i < blobs.length; i += 1) {
         const blob = blobs[i]!;
         key.set(blob.id);
-        insert(ordinal, codes[i]!, blob.offset, blob.length, blob.rawLength);
+        insert(ordinal, codes[i]!, blob.offset, blob.length, blob.rawLength, blob.base === undefined ? undefined : new Uint8Array(blob.base));
       }
     },
     addPackColumns(packId, columns, from, to) {
       checkId(packId, 'packId');
-      const { idBytes, idAt, kind, fields: values } = columns;
+      const { idBytes, idAt, kind, fields: values, baseAt } = columns;
       const view = new DataView(idBytes.buffer, idBytes.byteOffset, idBytes.byteLength);
       const ordinal = openPack(packId, to - from);
       for (let i = from; i < to; i += 1) {
         const at = idAt[i]!;
         for (let w = 0; w < WORDS; w += 1) key32[w] = view.getInt32(at + w * 4, LITTLE_ENDIAN);
-        insert(ordinal, kind[i]!, values[i * 3]!, values[i * 3 + 1]!, values[i * 3 + 2]!);
+        const at2 = baseAt?.[i] ?? 0;
+        insert(ordinal, kind[i]!, values[i * 3]!, values[i * 3 + 1]!, values[i * 3 + 2]!, at2 === 0 ? undefined : idBytes.slice(at2, at2 + ID_LENGTH));
       }
     },
     reserve(more) {
@@ -243,7 +252,7 @@ export function createBlobIndex(): BlobIndex {
       }
     },
     memoryBytes: () =>
-      ids.byteLength + fields.byteLength + kinds.byteLength + table.byteLength + packs.length * ID_LENGTH,
+      ids.byteLength + fields.byteLength + kinds.byteLength + table.byteLength + packs.length * ID_LENGTH + bases.size * (ID_LENGTH + 64),
   };
 }
 
@@ -253,9 +262,11 @@ function blobCode(blob: PackedBlob): number | undefined {
   const { id, offset, length, rawLength } = blob;
   const type = blobTypeCode(blob.type);
   const codec = codecCode(blob.codec);
+  const base = blob.base;
   const valid =
     id instanceof Uint8Array && id.byteLength === ID_LENGTH && type >= 0 && codec >= 0 &&
-    isUint32(offset) && isUint32(length) && isUint32(rawLength);
+    isUint32(offset) && isUint32(length) && isUint32(rawLength) &&
+    (blob.codec === 'delta' ? type === 0 && base instanceof Uint8Array && base.byteLength === ID_LENGTH : base === undefined);
   return valid ? type | (codec << 1) : undefined;
 }
 
@@ -268,7 +279,13 @@ function checkBlob(blob: PackedBlob, name: string): never {
   if (typeof blob !== 'object' || blob === null) throw new TypeError(`${name} must be a PackedBlob, not ${describeValue(blob)}`);
   checkId(blob.id, `${name}.id`);
   if (blobTypeCode(blob.type) < 0) throw new TypeError(`${name}.type must be 'data' or 'tree', not ${describeValue(blob.type)}`);
-  if (codecCode(blob.codec) < 0) throw new TypeError(`${name}.codec must be 'none' or 'zstd', not ${describeValue(blob.codec)}`);
+  if (codecCode(blob.codec) < 0) throw new TypeError(`${name}.codec must be 'none', 'zstd' or 'delta', not ${describeValue(blob.codec)}`);
+  if (blob.codec === 'delta') {
+    if (blob.type !== 'data') throw new TypeError(`${name} is a delta but not a data blob`);
+    checkId(blob.base, `${name}.base`);
+  } else if (blob.base !== undefined) {
+    throw new TypeError(`${name}.base is set, but it is not a delta`);
+  }
   checkUint(blob.offset, `${name}.offset`, UINT32_MAX);
   checkUint(blob.length, `${name}.length`, UINT32_MAX);
   checkUint(blob.rawLength, `${name}.rawLength`, UINT32_MAX);

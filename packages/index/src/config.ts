@@ -1,12 +1,13 @@
 import { CairnError, isHexId } from '@cairn/core';
 import type { CodecName } from '@cairn/core';
 import { describeValue } from './describe-value.js';
-import { checkFormatVersion, FORMAT_VERSION } from './format-version.js';
+import { checkFormatVersion, DELTA_FORMAT_VERSION } from './format-version.js';
 import { MAX_DURATION_YEARS, parseCalendarDuration } from './calendar-duration.js';
 
 /** A repository's settings: the file `config`, JSON. */
 export interface RepoConfig {
-  readonly version: 1;
+  /** 1, or 2 when backups may store delta blobs (`deltas`): cairn before version 2 refuses such a repository. */
+  readonly version: 1 | 2;
   /** 64 hex digits, random, naming the repository. */
   readonly id: string;
   /** ISO 8601 time of `init`. */
@@ -22,6 +23,8 @@ export interface RepoConfig {
   readonly maxSize?: ConfigMaxSize;
   /** Optional (absent when unset): the retention policy `forget` and the quota apply when given none. */
   readonly retention?: ConfigRetention;
+  /** Optional, version 2 only: true when backups store a changed chunk as a delta against the parent's (docs/FORMAT.md, "Delta blobs"). */
+  readonly deltas?: boolean;
 }
 
 /** A size limit: bytes, or a percentage of the filesystem holding the repository. */
@@ -57,7 +60,7 @@ export const CONFIG_LIMITS = {
   chunker: { min: { min: 64, max: 64 * MiB }, avg: { min: 256, max: 256 * MiB }, max: { min: 1024, max: 1024 * MiB } },
 } as const;
 
-const KEYS = ['version', 'id', 'createdAt', 'chunker', 'hash', 'compression', 'encryption', 'packSize', 'maxSize', 'retention'];
+const KEYS = ['version', 'id', 'createdAt', 'chunker', 'hash', 'compression', 'encryption', 'packSize', 'maxSize', 'retention', 'deltas'];
 const COUNT_KEYS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -118,7 +121,8 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
     return found;
   };
 
-  if (field(value, 'version') !== FORMAT_VERSION) expected('version', value['version'], `${FORMAT_VERSION}`);
+  const version = field(value, 'version');
+  if (version !== 1 && version !== DELTA_FORMAT_VERSION) expected('version', version, `1 or ${DELTA_FORMAT_VERSION}`);
   // An encrypted repository may not even have the other fields in the clear: name it first.
   const encryption = known('encryption', field(value, 'encryption'), ['none', 'aes-256-gcm', 'chacha20-poly1305'] as const);
   refuseUnknownKeys(value, KEYS, '', fail);
@@ -139,8 +143,11 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
   const packSize = count(value, 'packSize', 'packSize', CONFIG_LIMITS.packSize.min, CONFIG_LIMITS.packSize.max);
   const maxSize = Object.hasOwn(value, 'maxSize') ? checkMaxSize(value['maxSize'], expected, fail) : undefined;
   const retention = Object.hasOwn(value, 'retention') ? checkRetention(value['retention'], expected, fail) : undefined;
+  const deltas = Object.hasOwn(value, 'deltas') ? value['deltas'] : undefined;
+  if (deltas !== undefined && typeof deltas !== 'boolean') expected('deltas', deltas, 'true or false');
+  if (deltas !== undefined && version !== DELTA_FORMAT_VERSION) expected('version', version, `${DELTA_FORMAT_VERSION} (the config has deltas)`);
   return {
-    version: FORMAT_VERSION,
+    version: version as 1 | 2,
     id: id as string,
     createdAt: createdAt as string,
     chunker: { algorithm, min, avg, max },
@@ -150,6 +157,7 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
     packSize,
     ...(maxSize === undefined ? {} : { maxSize }),
     ...(retention === undefined ? {} : { retention }),
+    ...(deltas === undefined ? {} : { deltas: deltas as boolean }),
   };
 }
 

@@ -1,8 +1,16 @@
 import { CairnError } from '@cairn/core';
 import { describeValue } from './describe-value.js';
 
-/** The repository format version (config, index files): what this code writes and the only one it reads. */
-export const FORMAT_VERSION = 1;
+/**
+ * The newest repository format version (config, index files) this code reads. Version 2 adds
+ * delta blobs (a data blob stored as a zstd frame against another blob's plaintext): a config
+ * of version 2 says the repository may hold them, and an index file naming one is version 2.
+ * A repository without deltas stays version 1, which every cairn reads.
+ */
+export const FORMAT_VERSION = 2;
+
+/** The format version that brought delta blobs (config `deltas`, index and pack entries naming a base). */
+export const DELTA_FORMAT_VERSION = 2;
 
 /**
  * The newest version of snapshot files this code reads. Version 2 adds optional keys (working

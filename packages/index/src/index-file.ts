@@ -6,7 +6,7 @@ import { blobTypeCode, blobTypeFromCode, codecCode, codecFromCode } from '@cairn
 import { describeValue } from './describe-value.js';
 import { createFieldReader, own } from './field-reader.js';
 import type { FieldReader } from './field-reader.js';
-import { FORMAT_VERSION } from './format-version.js';
+import { DELTA_FORMAT_VERSION } from './format-version.js';
 import { packValue, unpackValue, wireInt } from './msgpack.js';
 import { keyBytes, MsgpackCursor, ScanMiss, scanMiss } from './msgpack-cursor.js';
 
@@ -16,7 +16,10 @@ export interface IndexPack {
   readonly blobs: PackedBlob[];
 }
 
-/** Encodes an index file: `{ v: 1, packs: [{ id, blobs: [[type, id, offset, length, rawLength, codec], …] }, …] }`. */
+/**
+ * Encodes an index file: `{ v: 1, packs: [{ id, blobs: [[type, id, offset, length, rawLength, codec], …] }, …] }`;
+ * a file naming a delta blob is `v: 2`, and each delta's entry has a seventh field, its base's id.
+ */
 export function encodeIndexFile(packs: readonly IndexPack[]): Uint8Array {
   if (!Array.isArray(packs)) throw new TypeError(`packs must be an array, not ${describeValue(packs)}`);
   const wirePacks = packs.map((pack: IndexPack, p) => {
@@ -25,18 +28,20 @@ export function encodeIndexFile(packs: readonly IndexPack[]): Uint8Array {
     if (!Array.isArray(pack.blobs)) throw new TypeError(`packs[${p}].blobs must be an array, not ${describeValue(pack.blobs)}`);
     return { id: pack.id, blobs: pack.blobs.map((blob: PackedBlob, b) => blobEntry(blob, `packs[${p}].blobs[${b}]`)) };
   });
-  return packValue({ v: FORMAT_VERSION, packs: wirePacks });
+  const deltas = wirePacks.some((pack) => pack.blobs.some((entry) => entry.length === 7));
+  return packValue({ v: deltas ? DELTA_FORMAT_VERSION : 1, packs: wirePacks });
 }
 
 /** Decodes an index file; any deviation from the layout is ERR_FORMAT naming `where`, another `v` is ERR_VERSION. */
 export function decodeIndexFile(bytes: Uint8Array, where: string): IndexPack[] {
   const read = createFieldReader(where, 'index file');
   const root = read.root(unpackValue(bytes, where, 'index file'), ['v', 'packs']);
+  const version = read.uint(own(root, 'v'), 'v');
   return read.array(own(root, 'packs'), 'packs').map((value, p) => {
     const pack = read.map(value, `packs[${p}]`, ['id', 'blobs']);
     return {
       id: read.id(own(pack, 'id'), `packs[${p}].id`),
-      blobs: read.array(own(pack, 'blobs'), `packs[${p}].blobs`).map((entry, b) => readBlobEntry(read, entry, `packs[${p}].blobs[${b}]`)),
+      blobs: read.array(own(pack, 'blobs'), `packs[${p}].blobs`).map((entry, b) => readBlobEntry(read, entry, `packs[${p}].blobs[${b}]`, version)),
     };
   });
 }
@@ -51,14 +56,22 @@ function blobEntry(blob: PackedBlob, name: string): unknown[] {
   checkUint(blob.length, `${name}.length`);
   checkUint(blob.rawLength, `${name}.rawLength`);
   const codec = codecCode(blob.codec);
-  if (codec < 0) throw new TypeError(`${name}.codec must be 'none' or 'zstd', not ${describeValue(blob.codec)}`);
-  return [type, blob.id, wireInt(blob.offset), wireInt(blob.length), wireInt(blob.rawLength), codec];
+  if (codec < 0) throw new TypeError(`${name}.codec must be 'none', 'zstd' or 'delta', not ${describeValue(blob.codec)}`);
+  const entry: unknown[] = [type, blob.id, wireInt(blob.offset), wireInt(blob.length), wireInt(blob.rawLength), codec];
+  if (blob.codec === 'delta') {
+    if (blob.type !== 'data') throw new TypeError(`${name} is a delta but not a data blob`);
+    checkId(blob.base, `${name}.base`);
+    entry.push(blob.base);
+  } else if (blob.base !== undefined) {
+    throw new TypeError(`${name}.base is set, but it is not a delta`);
+  }
+  return entry;
 }
 
-/** Reads `[type, id, offset, length, rawLength, codec]`. */
-function readBlobEntry(read: FieldReader, value: unknown, path: string): PackedBlob {
+/** Reads `[type, id, offset, length, rawLength, codec]`, and a delta's base after them (a file of version 2). */
+function readBlobEntry(read: FieldReader, value: unknown, path: string, version: number): PackedBlob {
   const entry = read.array(value, path);
-  if (entry.length !== 6) read.fail(path, `has ${entry.length} fields, expected 6 [type, id, offset, length, rawLength, codec]`);
+  if (entry.length !== 6 && !(entry.length === 7 && version >= DELTA_FORMAT_VERSION)) read.fail(path, `has ${entry.length} fields, expected 6 [type, id, offset, length, rawLength, codec]${version >= DELTA_FORMAT_VERSION ? ' (7 for a delta, its base last)' : ''}`);
   const typeCode = read.uint(entry[0], `${path}[0] (type)`);
   const type = blobTypeFromCode(typeCode) ?? read.fail(`${path}[0] (type)`, `is ${typeCode}, expected 0 (data) or 1 (tree)`);
   const id = read.id(entry[1], `${path}[1] (id)`);
@@ -66,8 +79,11 @@ function readBlobEntry(read: FieldReader, value: unknown, path: string): PackedB
   const length = read.uint(entry[3], `${path}[3] (length)`);
   const rawLength = read.uint(entry[4], `${path}[4] (rawLength)`);
   const codecNumber = read.uint(entry[5], `${path}[5] (codec)`);
-  const codec = codecFromCode(codecNumber) ?? read.fail(`${path}[5] (codec)`, `is ${codecNumber}, expected 0 (none) or 1 (zstd)`);
-  return { id, type, offset, length, rawLength, codec };
+  const codec = codecFromCode(codecNumber) ?? read.fail(`${path}[5] (codec)`, `is ${codecNumber}, expected 0 (none), 1 (zstd) or 2 (delta)`);
+  if ((codec === 'delta') !== (entry.length === 7)) read.fail(path, codec === 'delta' ? 'is a delta without its base' : 'has a base but is not a delta');
+  if (codec !== 'delta') return { id, type, offset, length, rawLength, codec };
+  if (type !== 'data') read.fail(path, 'is a delta but not a data blob');
+  return { id, type, offset, length, rawLength, codec, base: read.id(entry[6], `${path}[6] (base)`) };
 }
 
 /** What scanIndexFile found: the packs (their ids in `bytes`) and their blobs as columns. */
@@ -93,7 +109,9 @@ const UINT32_MAX = 0xffff_ffff;
  */
 export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
   const c = new MsgpackCursor(bytes);
-  if (c.map() !== 2 || !c.key(KEY_V) || c.uint() !== FORMAT_VERSION || !c.key(KEY_PACKS)) scanMiss();
+  if (c.map() !== 2 || !c.key(KEY_V)) scanMiss();
+  const version = c.uint();
+  if ((version !== 1 && version !== DELTA_FORMAT_VERSION) || !c.key(KEY_PACKS)) scanMiss();
   const packCount = c.array();
   if (packCount * (3 + KEY_ID.length + 2 + ID_LENGTH + KEY_BLOBS.length + 1) > bytes.length) scanMiss();
   const packIdAt = new Uint32Array(packCount);
@@ -104,6 +122,7 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
   const idAt = new Uint32Array(most);
   const kind = new Uint8Array(most);
   const fields = new Uint32Array(most * 3);
+  const baseAt = version === DELTA_FORMAT_VERSION ? new Uint32Array(most) : undefined;
   let n = 0;
   for (let p = 0; p < packCount; p += 1) {
     if (c.map() !== 2 || !c.key(KEY_ID)) scanMiss();
@@ -112,7 +131,8 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
     const blobCount = c.array();
     if (n + blobCount > most) scanMiss();
     for (let b = 0; b < blobCount; b += 1, n += 1) {
-      if (c.array() !== 6) scanMiss();
+      const fieldCount = c.array();
+      if (fieldCount !== 6 && !(fieldCount === 7 && baseAt !== undefined)) scanMiss();
       const type = c.uint();
       if (type > 1) scanMiss();
       idAt[n] = c.binOf(ID_LENGTH);
@@ -120,7 +140,9 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
       const length = c.uint();
       const rawLength = c.uint();
       const codec = c.uint();
-      if (codec > 1 || offset > UINT32_MAX || length > UINT32_MAX || rawLength > UINT32_MAX) scanMiss();
+      if (codec > 2 || offset > UINT32_MAX || length > UINT32_MAX || rawLength > UINT32_MAX) scanMiss();
+      if ((codec === 2) !== (fieldCount === 7) || (codec === 2 && type !== 0)) scanMiss();
+      if (fieldCount === 7) baseAt![n] = c.binOf(ID_LENGTH);
       kind[n] = type | (codec << 1);
       fields[n * 3] = offset;
       fields[n * 3 + 1] = length;
@@ -129,7 +151,7 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
     packStart[p + 1] = n;
   }
   if (!c.atEnd) scanMiss();
-  return { idBytes: bytes, idAt, kind, fields, packIdAt, packStart };
+  return { idBytes: bytes, idAt, kind, fields, packIdAt, packStart, ...(baseAt === undefined ? {} : { baseAt }) };
 }
 
 /** An index file read for a BlobIndex, not yet added to one. */

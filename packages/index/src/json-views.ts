@@ -54,7 +54,7 @@ export interface SnapshotJson {
 /** A pack of an index file as plain JSON. */
 export interface IndexPackJson {
   id: string;
-  blobs: { id: string; type: BlobType; offset: number; length: number; rawLength: number; codec: CodecName }[];
+  blobs: { id: string; type: BlobType; offset: number; length: number; rawLength: number; codec: CodecName; base?: string }[];
 }
 
 /** Tree nodes as plain JSON-safe objects, for `cairn cat --json` and `cairn ls --json`. */
@@ -120,6 +120,7 @@ export function indexFileToJson(packs: readonly IndexPack[]): { packs: IndexPack
         length: blob.length,
         rawLength: blob.rawLength,
         codec: blob.codec,
+        ...(blob.base === undefined ? {} : { base: toHex(blob.base) }),
       })),
     })),
   };

@@ -29,7 +29,7 @@ function load(bytes: Uint8Array, fast: boolean): unknown {
     size: index.size,
     duplicates: index.duplicates,
     packs: index.packIds().map(toHex),
-    entries: [...index.entries()].map(([id, at]) => [toHex(id), toHex(at.packId), at.type, at.offset, at.length, at.rawLength, at.codec]),
+    entries: [...index.entries()].map(([id, at]) => [toHex(id), toHex(at.packId), at.type, at.offset, at.length, at.rawLength, at.codec, at.base === undefined ? null : toHex(at.base)]),
   };
 }
 
@@ -64,6 +64,30 @@ const craft = (blobs: unknown[], pack: Record<string, unknown> = {}, root: Recor
   packr.pack({ v: 1, packs: [{ id: fixedId(0xaa), blobs, ...pack }], ...root });
 
 describe('the index-file scanner', () => {
+  it('reads delta entries (version 2, the base last) as the full decoder does; a file without deltas stays version 1', () => {
+    const base = randomId();
+    const packs: IndexPack[] = [{ id: randomId(), blobs: [
+      { id: base, type: 'data', offset: 0, length: 50, rawLength: 90, codec: 'zstd' },
+      { id: randomId(), type: 'data', offset: 50, length: 7, rawLength: 90, codec: 'delta', base },
+      { id: randomId(), type: 'tree', offset: 57, length: 20, rawLength: 20, codec: 'none' },
+    ] }];
+    const bytes = encodeIndexFile(packs);
+    expect((packr.unpack(bytes) as { v: number }).v).toBe(2);
+    expect(agree(bytes)).toBe(true);
+    const index = createBlobIndex();
+    addIndexFile(index, bytes, WHERE);
+    expect(toHex(index.lookup(packs[0]!.blobs[1]!.id)!.base!)).toBe(toHex(base));
+    expect(index.lookup(base)!.base).toBeUndefined();
+    expect(decodeIndexFile(bytes, WHERE)[0]!.blobs[1]).toEqual(packs[0]!.blobs[1]);
+    expect((packr.unpack(encodeIndexFile([{ id: randomId(), blobs: [packs[0]!.blobs[0]!] }])) as { v: number }).v).toBe(1);
+    // A delta entry in a version-1 file, or one without its base, is refused.
+    const v1 = packr.pack({ v: 1, packs: [{ id: randomId(), blobs: [[0, randomId(), 0, 7, 90, 2, base]] }] });
+    expect(load(v1, false)).toMatchObject({ code: 'ERR_FORMAT' });
+    const noBase = packr.pack({ v: 2, packs: [{ id: randomId(), blobs: [[0, randomId(), 0, 7, 90, 2]] }] });
+    expect(load(noBase, false)).toMatchObject({ code: 'ERR_FORMAT', message: expect.stringContaining('a delta without its base') });
+    expect(agree(noBase)).toBe(false);
+  });
+
   it('reads what encodeIndexFile writes, as the full decoder does (large arrays and every integer width)', () => {
     for (const packs of [[], randomPacks(1, 0), randomPacks(3, 20), randomPacks(20, 300)]) {
       expect(agree(encodeIndexFile(packs))).toBe(true);
@@ -148,7 +172,7 @@ describe('the index-file scanner', () => {
   });
 
   it('gives ERR_VERSION for another version, as the full decoder does', () => {
-    for (const v of [0, 2, 99, 2 ** 40]) {
+    for (const v of [0, 3, 99, 2 ** 40]) {
       const bytes = packr.pack({ v, packs: [] });
       expect(agree(bytes)).toBe(false);
       expect(load(bytes, true)).toMatchObject({ code: 'ERR_VERSION' });

@@ -1,13 +1,16 @@
 import { CairnError } from '@cairn/core';
-import type { CodecName } from '@cairn/core';
+import type { CodecName, Id } from '@cairn/core';
 import { checkRawLength, checkZstdLevel } from './zstd-codec.js';
 import type { ZstdCodec } from './zstd-codec.js';
+import { startsLikeDictionary } from './zstd-native.js';
 
 /** A blob as it is stored in a pack: its bytes, how they are encoded and the plaintext length. */
 export interface EncodedBlob {
   readonly codec: CodecName;
   readonly data: Uint8Array;
   readonly rawLength: number;
+  /** A delta's base blob (codec 'delta' only): see encodeDelta. */
+  readonly base?: Id;
 }
 
 /** Blobs shorter than this are stored as they are: a zstd frame's own overhead eats the gain. */
@@ -66,12 +69,33 @@ function incompressible(raw: Uint8Array, zstd: ZstdCodec): boolean {
 }
 
 /**
- * The plaintext of a stored blob (for codec 'none', `stored` itself), or, given `into` (of
- * `rawLength` bytes), `into` holding it. Any mismatch — a length that is not `rawLength`, a frame
- * that does not decompress — is ERR_INTEGRITY naming `where`. The blob's id is not checked here:
- * that is the repository's job.
+ * A delta is kept only when its frame is at most this fraction of the blob's plain encoding
+ * (3/4): a delta costs a read of its base at restore, so it must clearly pay for itself.
  */
-export function decodeBlob(stored: Uint8Array, codec: CodecName, rawLength: number, zstd: ZstdCodec, where: string, into?: Uint8Array): Uint8Array {
+const DELTA_GAIN = { num: 3, den: 4 } as const;
+
+/**
+ * Encodes `raw` as a delta against `base` (the plaintext of the data blob `baseId`) when the codec can
+ * and the delta frame is clearly smaller than `plain`, the blob's ordinary encoding (at most
+ * 3/4 of it); null otherwise (the caller stores `plain`). A base that starts with zstd's
+ * dictionary magic is never used (libzstd would read it as a structured dictionary).
+ */
+export function encodeDelta(raw: Uint8Array, base: Uint8Array, baseId: Id, plain: EncodedBlob, zstd: ZstdCodec, level: number): EncodedBlob | null {
+  checkZstdLevel(level);
+  if (zstd.compressWithBase === undefined || raw.length < MIN_COMPRESSED_BLOB || base.length < MIN_COMPRESSED_BLOB || startsLikeDictionary(base)) return null;
+  const frame = zstd.compressWithBase(raw, base, level);
+  if (frame.length * DELTA_GAIN.den > plain.data.length * DELTA_GAIN.num) return null;
+  return { codec: 'delta', data: frame, rawLength: raw.length, base: baseId };
+}
+
+/**
+ * The plaintext of a stored blob (for codec 'none', `stored` itself), or, given `into` (of
+ * `rawLength` bytes), `into` holding it. A delta (codec 'delta') needs `base`, the plaintext of
+ * its base blob. Any mismatch — a length that is not `rawLength`, a frame that does not
+ * decompress — is ERR_INTEGRITY naming `where`; a delta on a codec that cannot read one (the
+ * WASM fallback) is ERR_UNSUPPORTED. The blob's id is not checked here: that is the repository's job.
+ */
+export function decodeBlob(stored: Uint8Array, codec: CodecName, rawLength: number, zstd: ZstdCodec, where: string, into?: Uint8Array, base?: Uint8Array): Uint8Array {
   if (!(stored instanceof Uint8Array)) throw new TypeError(`decodeBlob: the bytes of ${where} must be a Uint8Array`);
   checkRawLength(rawLength);
   if (into !== undefined && into.byteLength !== rawLength) throw new RangeError(`decodeBlob: into holds ${into.byteLength} bytes, not rawLength ${rawLength}`);
@@ -93,6 +117,22 @@ export function decodeBlob(stored: Uint8Array, codec: CodecName, rawLength: numb
         if (!(error instanceof CairnError)) throw error;
         throw new CairnError(error.code, `${where}: ${error.message}`, { cause: error, hint: error.hint });
       }
+    case 'delta': {
+      if (base === undefined) throw new CairnError('ERR_INTEGRITY', `${where}: a delta blob was read without its base`);
+      if (zstd.decompressWithBase === undefined) {
+        throw new CairnError('ERR_UNSUPPORTED', `${where} is a delta blob, which the ${zstd.name} codec cannot read (it has no zstd dictionary support here)`, {
+          hint: 'install zstd-napi (the native zstd) to read a repository with delta blobs',
+        });
+      }
+      const output = into ?? new Uint8Array(rawLength);
+      try {
+        zstd.decompressWithBase(output, stored, base);
+      } catch (error) {
+        if (!(error instanceof CairnError)) throw error;
+        throw new CairnError(error.code, `${where}: ${error.message}`, { cause: error, hint: error.hint });
+      }
+      return output;
+    }
     default:
       throw new CairnError('ERR_FORMAT', `${where}: unknown codec ${JSON.stringify(codec)}`);
   }

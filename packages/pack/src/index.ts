@@ -10,7 +10,7 @@ export { decodePackHeader } from './pack-header.js';
 export { decodePack } from './decode-pack.js';
 export { createPackBuilder } from './pack-builder.js';
 export type { IncrementalHash, PackBuilder, PackBuilderOptions, FinishedPack } from './pack-builder.js';
-export { encodeBlob, encodeBlobInto, decodeBlob } from './blob-codec.js';
+export { encodeBlob, encodeBlobInto, encodeDelta, decodeBlob } from './blob-codec.js';
 export type { EncodedBlob, EncodeOptions } from './blob-codec.js';
 export type { ZstdCodec } from './zstd-codec.js';
 export { loadZstd } from './load-zstd.js';

@@ -71,6 +71,11 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
       if (codec === 'none' && data.length !== rawLength) {
         throw new RangeError(`a blob stored as is must have rawLength ${data.length}, got ${rawLength}`);
       }
+      const base = blob.base;
+      if ((codec === 'delta') !== (base !== undefined)) throw new TypeError('a delta blob, and only a delta blob, names its base');
+      if (base !== undefined && (!(base instanceof Uint8Array) || base.length !== ID_LENGTH || type !== 'data')) {
+        throw new TypeError(`a delta is a data blob whose base id is ${ID_LENGTH} bytes`);
+      }
       if (storage === null) {
         parts.push(data);
       } else {
@@ -82,7 +87,7 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
         storage.set(data, size);
       }
       hash.update(data);
-      blobs.push({ id: new Uint8Array(id), type, offset: size, length: data.length, rawLength, codec });
+      blobs.push({ id: new Uint8Array(id), type, offset: size, length: data.length, rawLength, codec, ...(base === undefined ? {} : { base: new Uint8Array(base) }) });
       size += data.length;
     },
 

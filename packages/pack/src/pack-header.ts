@@ -3,19 +3,31 @@ import type { PackedBlob } from '@cairn/core';
 import { blobTypeFromCode, codecFromCode } from '@cairn/core';
 import { requireBlobTypeCode, requireCodecCode } from './codes.js';
 import { packValue, unpackValue, wireUint } from './msgpack.js';
-import { PACK_FORMAT_VERSION, PACK_TRAILER_LENGTH } from './pack-trailer.js';
+import { PACK_DELTA_VERSION, PACK_FORMAT_VERSION, PACK_TRAILER_LENGTH } from './pack-trailer.js';
 
-/** The msgpack header listing `blobs`: `{ v: 1, blobs: [[type, id, offset, length, rawLength, codec], …] }`. */
+/**
+ * The msgpack header listing `blobs`: `{ v: 1, blobs: [[type, id, offset, length, rawLength, codec], …] }`;
+ * a pack holding a delta is `v: 2`, and each delta's entry has a seventh field, its base's id.
+ */
 export function encodePackHeader(blobs: readonly PackedBlob[]): Uint8Array {
-  const entries = blobs.map((blob) => [
-    requireBlobTypeCode(blob.type),
-    blob.id,
-    wireUint(blob.offset),
-    wireUint(blob.length),
-    wireUint(blob.rawLength),
-    requireCodecCode(blob.codec),
-  ]);
-  return packValue({ v: PACK_FORMAT_VERSION, blobs: entries });
+  let deltas = false;
+  const entries = blobs.map((blob) => {
+    const entry: unknown[] = [
+      requireBlobTypeCode(blob.type),
+      blob.id,
+      wireUint(blob.offset),
+      wireUint(blob.length),
+      wireUint(blob.rawLength),
+      requireCodecCode(blob.codec),
+    ];
+    if (blob.codec === 'delta') {
+      if (blob.base === undefined) throw new TypeError('a delta blob must name its base');
+      entry.push(blob.base);
+      deltas = true;
+    }
+    return entry;
+  });
+  return packValue({ v: deltas ? PACK_DELTA_VERSION : PACK_FORMAT_VERSION, blobs: entries });
 }
 
 function uint(value: unknown): number | undefined {
@@ -50,8 +62,8 @@ export function decodePackHeader(header: Uint8Array, packSize: number, where: st
   if (!isPlainMap(root)) throw fail('is not a map');
   const version = uint(root['v']);
   if (version === undefined) throw fail('has no version');
-  if (version !== PACK_FORMAT_VERSION) {
-    throw new CairnError('ERR_VERSION', `${where}: pack format version ${version} is not supported (this cairn reads version ${PACK_FORMAT_VERSION})`, {
+  if (version !== PACK_FORMAT_VERSION && version !== PACK_DELTA_VERSION) {
+    throw new CairnError('ERR_VERSION', `${where}: pack format version ${version} is not supported (this cairn reads versions ${PACK_FORMAT_VERSION} to ${PACK_DELTA_VERSION})`, {
       hint: 'a newer cairn wrote this repository; upgrade cairn to read it',
     });
   }
@@ -64,8 +76,8 @@ export function decodePackHeader(header: Uint8Array, packSize: number, where: st
   let previousEnd = 0;
   for (const [i, entry] of entries.entries()) {
     const bad = (problem: string): CairnError => fail(`entry ${i}: ${problem}`);
-    if (!Array.isArray(entry) || entry.length !== 6) throw bad('is not a list of 6 fields');
-    const [typeCode, id, offsetField, lengthField, rawLengthField, codecField] = entry as unknown[];
+    if (!Array.isArray(entry) || (entry.length !== 6 && entry.length !== 7)) throw bad('is not a list of 6 fields (7 for a delta)');
+    const [typeCode, id, offsetField, lengthField, rawLengthField, codecField, baseField] = entry as unknown[];
     const typeNumber = uint(typeCode);
     const type = typeNumber === undefined ? undefined : blobTypeFromCode(typeNumber);
     if (type === undefined) throw bad(`has unknown blob type ${String(typeCode)}`);
@@ -82,7 +94,15 @@ export function decodePackHeader(header: Uint8Array, packSize: number, where: st
     if (offset < previousEnd) throw bad(`at offset ${offset} overlaps the blob before it (which ends at ${previousEnd})`);
     if (offset + length > headerOffset) throw bad(`at [${offset}, ${offset + length}) lies outside the blob area [0, ${headerOffset})`);
     if (codec === 'none' && length !== rawLength) throw bad(`is stored as is, yet its length ${length} is not its raw length ${rawLength}`);
-    blobs.push({ id: new Uint8Array(id), type, offset, length, rawLength, codec });
+    if ((codec === 'delta') !== (entry.length === 7)) throw bad(codec === 'delta' ? 'is a delta without its base' : 'has a base but is not a delta');
+    if (codec === 'delta') {
+      if (version !== PACK_DELTA_VERSION) throw bad(`is a delta in a pack of version ${version}`);
+      if (type !== 'data') throw bad('is a delta but not a data blob');
+      if (!(baseField instanceof Uint8Array) || baseField.length !== ID_LENGTH) throw bad(`has a base that is not ${ID_LENGTH} bytes`);
+      blobs.push({ id: new Uint8Array(id), type, offset, length, rawLength, codec, base: new Uint8Array(baseField) });
+    } else {
+      blobs.push({ id: new Uint8Array(id), type, offset, length, rawLength, codec });
+    }
     previousEnd = offset + length;
   }
   return blobs;

@@ -4,8 +4,10 @@ import { CairnError } from '@cairn/core';
 export const PACK_MAGIC = 'CAIRNPK1';
 /** Bytes after the header: its length (uint32 little-endian) and PACK_MAGIC. */
 export const PACK_TRAILER_LENGTH = 12;
-/** The pack format this version writes and reads. */
+/** The pack header version of a pack without delta blobs (what every cairn reads). */
 export const PACK_FORMAT_VERSION = 1;
+/** The pack header version of a pack holding a delta blob (its entries name their base): the newest this version reads. */
+export const PACK_DELTA_VERSION = 2;
 /** The size the repository aims for before it finishes a pack. */
 export const TARGET_PACK_SIZE = 16 * 1024 * 1024;
 

@@ -14,6 +14,13 @@ export interface ZstdCodec {
   decompress(data: Uint8Array, rawLength: number): Uint8Array;
   /** Optional: decompress, writing into `destination` (exactly the frame's length); no allocation per call. */
   decompressInto?(destination: Uint8Array, data: Uint8Array): void;
+  /**
+   * Optional (delta blobs): compresses `data` into one frame with `base` as a raw-content
+   * dictionary (libzstd's ZSTD_compress_usingDict). Absent when the codec cannot: the WASM one.
+   */
+  compressWithBase?(data: Uint8Array, base: Uint8Array, level: number): Uint8Array;
+  /** Optional, with compressWithBase: decompresses a frame made with `base` into `destination` (exactly its length). */
+  decompressWithBase?(destination: Uint8Array, data: Uint8Array, base: Uint8Array): void;
 }
 
 /** The lowest compression level cairn accepts. */

@@ -13,9 +13,18 @@ interface NapiIndex {
   Compressor: new () => NapiCompressor;
 }
 interface NapiBinding {
-  DCtx: new () => { decompress(destination: Uint8Array, source: Uint8Array): number };
-  CCtx: new () => { setParameter(parameter: number, value: number): void; compress2(destination: Uint8Array, source: Uint8Array): number };
-  CParameter: { compressionLevel: number; checksumFlag: number };
+  DCtx: new () => {
+    decompress(destination: Uint8Array, source: Uint8Array): number;
+    decompressUsingDict(destination: Uint8Array, source: Uint8Array, dictionary: Uint8Array): number;
+  };
+  CCtx: new () => {
+    setParameter(parameter: number, value: number): void;
+    compress2(destination: Uint8Array, source: Uint8Array): number;
+    loadDictionary(dictionary: Uint8Array): void;
+    reset(directive: number): void;
+  };
+  CParameter: { compressionLevel: number; checksumFlag: number; windowLog: number; hashLog: number };
+  ResetDirective: { sessionAndParameters: number };
   compressBound(length: number): number;
 }
 
@@ -41,6 +50,7 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
   const compressor = new napi.Compressor();
   const dctx = new binding.DCtx();
   const cctx = new binding.CCtx();
+  const dictCctx = new binding.CCtx();
   cctx.setParameter(binding.CParameter.checksumFlag, 1);
   let currentLevel = 0;
   let cctxLevel = 0;
@@ -79,14 +89,35 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
     },
 
     decompressInto,
+
+    compressWithBase(data: Uint8Array, base: Uint8Array, level: number): Uint8Array {
+      if (!(data instanceof Uint8Array) || !(base instanceof Uint8Array)) throw new TypeError('zstd data and base must be Uint8Arrays');
+      checkZstdLevel(level);
+      // The window covers the base and the blob, so a match may reach back to any byte of the base
+      // (a level's own window, 2 MiB at level 3, would leave the start of a large base out of reach);
+      // the hash table grows with it. Frames carry the content size, no checksum (the blob id checks them).
+      const windowLog = Math.min(MAX_DELTA_WINDOW_LOG, Math.max(MIN_WINDOW_LOG, Math.ceil(Math.log2(data.length + base.length + 1))));
+      dictCctx.reset(binding.ResetDirective.sessionAndParameters);
+      dictCctx.setParameter(binding.CParameter.compressionLevel, level);
+      dictCctx.setParameter(binding.CParameter.windowLog, windowLog);
+      dictCctx.setParameter(binding.CParameter.hashLog, Math.min(windowLog - 1, MAX_DELTA_HASH_LOG));
+      dictCctx.loadDictionary(rawContent(base));
+      const frame = new Uint8Array(binding.compressBound(data.length));
+      const length = dictCctx.compress2(frame, data);
+      return frame.slice(0, length);
+    },
+
+    decompressWithBase(destination: Uint8Array, data: Uint8Array, base: Uint8Array): void {
+      decompressInto(destination, data, base);
+    },
   };
 
-  function decompressInto(destination: Uint8Array, data: Uint8Array): void {
+  function decompressInto(destination: Uint8Array, data: Uint8Array, base?: Uint8Array): void {
     const rawLength = destination.byteLength;
     checkZstdFrame(data, rawLength);
     let written: number;
     try {
-      written = dctx.decompress(destination, data);
+      written = base === undefined ? dctx.decompress(destination, data) : dctx.decompressUsingDict(destination, data, rawContent(base));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new CairnError('ERR_INTEGRITY', `zstd frame does not decompress: ${reason}`, { cause: error });
@@ -95,4 +126,28 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
       throw new CairnError('ERR_INTEGRITY', `zstd frame holds ${written} bytes, expected ${rawLength}`);
     }
   }
+}
+
+/** The largest window a delta frame asks for (128 MiB: within what every zstd decoder accepts by default, 2^27). */
+const MAX_DELTA_WINDOW_LOG = 27;
+const MIN_WINDOW_LOG = 10;
+/** The largest hash table of a delta's compression (2^22 entries, 16 MiB). */
+const MAX_DELTA_HASH_LOG = 22;
+
+/** zstd's magic number of a structured dictionary: content starting with it would be read as one, not as raw content. */
+const DICTIONARY_MAGIC = 0xec30a437;
+
+/**
+ * `base` as libzstd must see it to use it as raw content: the `*_usingDict` calls load a buffer
+ * that starts with the dictionary magic as a structured dictionary (ZSTD_dct_auto), so such a
+ * base is never used (the writer stores that blob whole: see startsLikeDictionary).
+ */
+function rawContent(base: Uint8Array): Uint8Array {
+  if (startsLikeDictionary(base)) throw new CairnError('ERR_FORMAT', 'a delta base that starts with the zstd dictionary magic cannot be used as raw content');
+  return base;
+}
+
+/** True when `base` starts with zstd's dictionary magic (such a base is not used for deltas). */
+export function startsLikeDictionary(base: Uint8Array): boolean {
+  return base.length >= 4 && (base[0]! | (base[1]! << 8) | (base[2]! << 16) | (base[3]! << 24)) >>> 0 === DICTIONARY_MAGIC;
 }

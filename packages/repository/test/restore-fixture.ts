@@ -104,17 +104,28 @@ export async function fileContents(repo: Repository, snapshotId: string): Promis
   return out;
 }
 
-/** Reads of packs holding data blobs, per pack (a read of exactly one tree blob's range is left out). */
-export function contentReads(repo: Repository, backend: CountingBackend): Map<string, number> {
+/**
+ * Reads of packs holding data blobs, per pack (a read of exactly one tree blob's range is left
+ * out, and so is a read of exactly one delta base's range: those are counted in `baseReads`, by range).
+ */
+export function contentReads(repo: Repository, backend: CountingBackend, baseReads?: Map<string, number>): Map<string, number> {
   const dataPacks = new Set<string>();
   const treeRanges = new Set<string>();
+  const baseRanges = new Set<string>();
   for (const [, location] of repo.index.entries()) {
     if (location.type === 'data') dataPacks.add(toHex(location.packId));
     else treeRanges.add(`${toHex(location.packId)}:${location.offset}:${location.length}`);
+    const base = location.base === undefined ? undefined : repo.index.lookup(location.base);
+    if (base !== undefined) baseRanges.add(`${toHex(base.packId)}:${base.offset}:${base.length}`);
   }
   const out = new Map<string, number>();
   for (const [pack, ranges] of backend.packReads) {
-    const n = ranges.filter((r) => !treeRanges.has(`${pack}:${r.offset}:${r.length}`)).length;
+    const n = ranges.filter((r) => {
+      const range = `${pack}:${r.offset}:${r.length}`;
+      if (!baseRanges.has(range)) return !treeRanges.has(range);
+      baseReads?.set(range, (baseReads.get(range) ?? 0) + 1);
+      return false;
+    }).length;
     if (n > 0 && dataPacks.has(pack)) out.set(pack, n);
   }
   return out;

@@ -32,6 +32,8 @@ interface BackupFlags extends SelectionFlags {
   readonly compression?: string;
   readonly vcs?: string;
   readonly policy: boolean;
+  /** False with --no-delta. */
+  readonly delta: boolean;
   readonly dryRun?: boolean;
   readonly stdin?: boolean;
   readonly stdinFilename?: string;
@@ -54,6 +56,7 @@ export function registerBackup(program: Command): void {
     .option('--time <iso-time>', 'record this time instead of now')
     .option('--force', 'read every file, even those whose size, mtime, ctime and inode match the parent snapshot')
     .option('--compression <mode>', `compression of new data: ${COMPRESSION_MODES.join(', ')} (default: the repository's, normally auto)`)
+    .option('--no-delta', 'store every new chunk whole, not as a delta against the same file\'s chunk in the parent snapshot (deltas are on when the repository allows them)')
     .option('--vcs <mode>', 'working copies (git, hg, svn): off; full (everything, plus their state); changes (only what their remote lacks, the rest recorded by reference). Default: the config\'s, else full')
     .option('--no-policy', 'store everything: no stack presets, no .gitignore, no configured globs (generated and dependency files are skipped by default, and listed)')
     .option('--dry-run', 'write nothing: list the files a backup would store (new or changed) and what the policy would skip, with the bytes it would read and add')
@@ -109,6 +112,7 @@ export function registerBackup(program: Command): void {
         ...(flags.parent === undefined ? {} : { parent: flags.parent }),
         ...(flags.time === undefined ? {} : { time: parseTime(flags.time) }),
         ...(compression === undefined ? {} : { compression }),
+        ...(flags.delta === false ? { deltas: false } : {}),
         force: flags.force === true,
         signal,
         ...(progress.active ? { onProgress: (p: BackupProgress) => progress.set({ filesDone: p.files, filesTotal: p.total?.files ?? null, bytesDone: p.bytesDone, bytesTotal: p.total?.bytes ?? null, path: p.path }) } : {}),

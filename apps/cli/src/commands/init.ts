@@ -19,8 +19,9 @@ export function registerInit(program: Command): void {
     .option('--compression <mode>', `compression of new data: ${COMPRESSION_MODES.join(', ')}`, 'auto')
     .option('--compression-level <n>', 'zstd level for new blobs (1-19; overrides the level of --compression)')
     .option('--encryption <cipher>', `encrypt the repository: ${CIPHER_NAMES.join(', ')} or none (default: aes-256-gcm when a password is given, else none)`)
+    .option('--no-delta', 'a repository of format version 1, readable by cairn before delta blobs: backups store changed chunks whole (default: they may store them as deltas, format version 2)')
     .option('--max-size <size>', 'keep the repository under this size: 500M, 2G, bytes, or N% of its filesystem (change it with `cairn config max-size`)')
-    .action(async (flags: { compression: string; compressionLevel?: string; maxSize?: string; encryption?: string }, command: Command) => {
+    .action(async (flags: { compression: string; compressionLevel?: string; maxSize?: string; encryption?: string; delta: boolean }, command: Command) => {
       const options = globals(command);
       const setting = compressionSetting(parseFlag('--compression', flags.compression, parseCompressionMode));
       const { min, max } = CONFIG_LIMITS.compressionLevel;
@@ -49,6 +50,7 @@ export function registerInit(program: Command): void {
         compression: setting.codec,
         compressionLevel: level,
         encryption,
+        deltas: flags.delta,
         ...(password === undefined ? {} : { password }),
       });
       const config = maxSize === undefined ? repo.config : await updateConfig(repo, { maxSize });

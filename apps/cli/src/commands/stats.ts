@@ -40,6 +40,7 @@ export function registerStats(program: Command): void {
           `in use:            ${formatBytes(s.usedBytes)} (${formatBytes(s.unusedBytes)} no snapshot uses: \`cairn prune\` frees it)`,
           `compression:       ${s.compressionRatio.toFixed(2)}x`,
           `deduplication:     ${s.dedupRatio.toFixed(2)}x`,
+          ...(s.deltaBlobs === 0 ? [] : [`deltas:            ${s.deltaBlobs} blobs, ${formatBytes(s.deltaBytes)} stored in ${formatBytes(s.deltaStoredBytes)}`]),
         ].join('\n') + '\n',
       );
     });

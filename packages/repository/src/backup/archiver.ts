@@ -79,6 +79,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
   const { walker, parent, vcs, inSnapshot, tree, paths, hostname } = await walkBackup(repo, options, () => createBlobWriter(repo, {
     ...(options.compression === undefined ? {} : { compression: compressionSetting(options.compression) }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.deltas === undefined ? {} : { deltas: options.deltas }),
   }));
 
   const ws = walker.writer.stats;

@@ -85,6 +85,11 @@ export interface BackupOptions {
   readonly force?: boolean;
   /** How new data is compressed (default: the repository's setting, normally `auto`). */
   readonly compression?: CompressionMode;
+  /**
+   * False: store every new chunk whole, never as a delta against the parent's (`--no-delta`).
+   * Default: deltas when the repository's config allows them (docs/FORMAT.md, "Delta blobs").
+   */
+  readonly deltas?: boolean;
   /** Threads compressing data; 0 compresses in the calling thread. Default: the CPUs. */
   readonly threads?: number;
   /** Bytes read from a file at a time. */

@@ -8,6 +8,7 @@ import type { BackupEntryStatus, BackupOptions, BackupTotal, BackupWarning, Back
 import { createExclusions, EXCLUDED_CLASS, excludesAnything, markerIn, markerReason } from './exclusions.js';
 import type { Exclusions } from './exclusions.js';
 import type { BlobWriter } from '../write/blob-writer.js';
+import { deltaBaseChooser } from './delta-base.js';
 import { naming } from '../repo/names.js';
 import type { Repository, TreeLoader } from '../repo/repository.js';
 
@@ -60,7 +61,7 @@ export class Walker {
   private exclusions: Exclusions | null;
 
   constructor(
-    private readonly repo: Pick<Repository, 'config' | 'loadTree'>,
+    private readonly repo: Pick<Repository, 'config' | 'loadTree' | 'index'>,
     private readonly options: BackupOptions,
     readonly writer: BlobWriter,
     /** The `skip` folders as lstat saw them: left out by identity, not only by path. */
@@ -325,7 +326,7 @@ export class Walker {
       if (before === null) return null;
       // A stream's size is known only at its end: read in full buffers, and its stat says nothing of a change.
       const stream = file.stream === true;
-      const read = await this.readContent(path, file, stream ? Number.MAX_SAFE_INTEGER - 1 : before.size);
+      const read = await this.readContent(path, file, stream ? Number.MAX_SAFE_INTEGER - 1 : before.size, previous?.type === 'file' ? previous.content : undefined);
       if (read === null) return null;
       const { content, size } = read;
       const after = await this.fromSource(path, () => file.stat());
@@ -350,8 +351,16 @@ export class Walker {
    * fails. With `readInto` one buffer serves every file; a file that fits in one read and is no
    * longer than the chunker's minimum is its own single chunk and skips the chunker.
    */
-  private async readContent(path: string, file: SourceFile, expected: number): Promise<{ content: Id[]; size: number } | null> {
+  private async readContent(path: string, file: SourceFile, expected: number, previous: readonly Id[] | undefined): Promise<{ content: Id[]; size: number } | null> {
     const content: Id[] = [];
+    // A new chunk's delta base: the parent file's chunk it overlaps most. None without a parent file.
+    const chooseBase = deltaBaseChooser(previous, this.repo.index);
+    let at = 0;
+    const baseOf = (chunk: Uint8Array): Id | undefined => {
+      const base = chooseBase(at, chunk.length);
+      at += chunk.length;
+      return base;
+    };
     let size = 0;
     const readInto = file.readInto;
     if (readInto === undefined) {
@@ -362,7 +371,7 @@ export class Walker {
         if (next === null) return null;
         if (next.done === true) break;
         size += next.value.byteLength;
-        for (const chunk of this.chunker.push(next.value)) content.push(await this.writer.saveData(chunk));
+        for (const chunk of this.chunker.push(next.value)) content.push(await this.writer.saveData(chunk, baseOf(chunk)));
       }
     } else {
       this.readBuffer ??= new Uint8Array(this.bufferSize);
@@ -375,15 +384,15 @@ export class Walker {
         // A short read that reaches the size stat gave is the end: no second read to see it.
         const end = n < buffer.length && size + n === expected;
         if (end && size === 0 && n <= this.chunkerMin) {
-          content.push(await this.writer.saveData(buffer.subarray(0, n)));
+          content.push(await this.writer.saveData(buffer.subarray(0, n), baseOf(buffer.subarray(0, n))));
           return { content, size: n };
         }
         size += n;
-        for (const chunk of this.chunker.push(buffer.subarray(0, n))) content.push(await this.writer.saveData(chunk));
+        for (const chunk of this.chunker.push(buffer.subarray(0, n))) content.push(await this.writer.saveData(chunk, baseOf(chunk)));
         if (end) break;
       }
     }
-    for (const chunk of this.chunker.finish()) content.push(await this.writer.saveData(chunk));
+    for (const chunk of this.chunker.finish()) content.push(await this.writer.saveData(chunk, baseOf(chunk)));
     return { content, size };
   }
 

@@ -3,6 +3,7 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { PackedBlob } from '@cairn/core';
 import { decodePack, decodePackHeader, PACK_TRAILER_LENGTH, parsePackTrailer } from '@cairn/pack';
 import { checkContentName, unpackBlob } from '../repo/blob-check.js';
+import { baseFailure } from '../repo/delta-chain.js';
 import { naming, packFileName, snapshotPath } from '../repo/names.js';
 import { readPruneRecords } from '../maintenance/prune-record.js';
 import { nodeProblem, snapshotRoots, walkTrees, whereIn } from '../tree/reachability.js';
@@ -73,7 +74,7 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
     }
     try {
       if (readWhole.has(hex)) {
-        verified.blobs += await verifyWholePack(repo, hex, where);
+        verified.blobs += await verifyWholePack(repo, hex, where, (error) => report(where, error));
         verified.bytesRead += size;
         verified.packsRead += 1;
       } else {
@@ -164,17 +165,33 @@ async function verifyPackHeader(repo: Pick<Repository, 'backend' | 'index'>, hex
   compareWithIndex(repo, hex, decodePackHeader(header, size, where), where);
 }
 
-/** Reads a whole pack: its hash must be its name and every blob must decode to its id. */
-async function verifyWholePack(repo: Pick<Repository, 'backend' | 'index' | 'zstd'>, hex: string, where: string): Promise<number> {
+/**
+ * Reads a whole pack: its hash must be its name and every blob must decode to its id (a delta
+ * through its base, read with loadBlob: a damaged base fails each of its deltas, by name).
+ */
+async function verifyWholePack(repo: Pick<Repository, 'backend' | 'index' | 'zstd' | 'loadBlob'>, hex: string, where: string, onLostBase: (error: CairnError) => void): Promise<number> {
   const bytes = await repo.backend.read('data', hex);
   const blobs = decodePack(bytes, where);
+  let lost = 0;
   for (const blob of blobs) {
     const blobWhere = `${blob.type} blob ${toHex(blob.id)} in ${where}`;
-    unpackBlob(bytes.subarray(blob.offset, blob.offset + blob.length), blob, repo, blobWhere);
+    let base: Uint8Array | undefined;
+    if (blob.base !== undefined) {
+      try {
+        base = await repo.loadBlob(blob.base, 'data');
+      } catch (error) {
+        if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED') throw error;
+        // The damage is the base's (its own pack reports it); each delta standing on it is named too, and the pack read on.
+        onLostBase(baseFailure(blobWhere, blob.base, error));
+        lost += 1;
+        continue;
+      }
+    }
+    unpackBlob(bytes.subarray(blob.offset, blob.offset + blob.length), blob, repo, blobWhere, undefined, base);
   }
   checkContentName(repo.backend, bytes, hex, where);
   compareWithIndex(repo, hex, blobs, where);
-  return blobs.length;
+  return blobs.length - lost;
 }
 
 /** The index must place each of the pack's blobs where the pack header does. */

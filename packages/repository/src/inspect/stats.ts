@@ -28,6 +28,11 @@ export interface RepositoryStats {
   readonly usedBytes: number;
   /** Stored bytes of indexed blobs no snapshot references: what a prune frees (packs no index names aside). */
   readonly unusedBytes: number;
+  /** Data blobs stored as deltas against another blob (docs/FORMAT.md, "Delta blobs"). */
+  readonly deltaBlobs: number;
+  /** Plaintext bytes of those deltas, and the bytes they are stored in. */
+  readonly deltaBytes: number;
+  readonly deltaStoredBytes: number;
 }
 
 /** Counts what the repository holds and what its snapshots would restore. */
@@ -43,6 +48,9 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
   let uniqueBytes = 0;
   let storedBytes = 0;
   let treeStoredBytes = 0;
+  let deltaBlobs = 0;
+  let deltaBytes = 0;
+  let deltaStoredBytes = 0;
   for (const [, location] of repo.index.entries()) {
     if (location.type === 'tree') {
       treeBlobs += 1;
@@ -52,6 +60,11 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
     dataBlobs += 1;
     uniqueBytes += location.rawLength;
     storedBytes += location.length;
+    if (location.codec === 'delta') {
+      deltaBlobs += 1;
+      deltaBytes += location.rawLength;
+      deltaStoredBytes += location.length;
+    }
   }
   const { snapshots } = await listSnapshots(repo);
   const used = new Set<string>();
@@ -80,5 +93,8 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
     dedupRatio: uniqueBytes === 0 ? 1 : restoreBytes / uniqueBytes,
     usedBytes,
     unusedBytes: storedBytes + treeStoredBytes - usedBytes,
+    deltaBlobs,
+    deltaBytes,
+    deltaStoredBytes,
   };
 }

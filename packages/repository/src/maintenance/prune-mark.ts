@@ -126,7 +126,9 @@ async function copyUsedBlobs(
     const blobWhere = `${blob.type} blob ${toHex(blob.id)} in ${where}`;
     const stored = bytes.slice(blob.offset, blob.offset + blob.length);
     try {
-      unpackBlob(stored, blob, repo, blobWhere);
+      // A delta is checked through its base (which the snapshots reference too, so it is kept) and copied as a delta.
+      const base = blob.base === undefined ? undefined : await repo.loadBlob(blob.base, 'data');
+      unpackBlob(stored, blob, repo, blobWhere, undefined, base);
     } catch (error) {
       if (!isCairnError(error, 'ERR_INTEGRITY')) throw error;
       throw new CairnError('ERR_INTEGRITY', `${error.message}; prune stops`, {
@@ -134,6 +136,6 @@ async function copyUsedBlobs(
         cause: error,
       });
     }
-    await add(blob.id, blob.type, { codec: blob.codec, data: stored, rawLength: blob.rawLength });
+    await add(blob.id, blob.type, { codec: blob.codec, data: stored, rawLength: blob.rawLength, ...(blob.base === undefined ? {} : { base: blob.base }) });
   }
 }

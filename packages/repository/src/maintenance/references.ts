@@ -19,7 +19,7 @@ export interface References {
 }
 
 /** Starts an empty set of references over a repository. */
-export function createReferences(repo: Pick<Repository, 'backend' | 'loadTree' | 'reloadIndex'>, signal?: AbortSignal): References {
+export function createReferences(repo: Pick<Repository, 'backend' | 'loadTree' | 'reloadIndex' | 'index'>, signal?: AbortSignal): References {
   const blobs = new Set<string>();
   const walked = new Set<string>();
   const seenTrees = new Set<string>();

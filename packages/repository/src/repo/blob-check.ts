@@ -17,15 +17,16 @@ export interface StoredBlob {
  * (loadBlob, restore, check --read-data, prune's repack, grep's workers) goes through here.
  * ERR_INTEGRITY naming `where` when it does not decode or does not hash to its id; `where` may be
  * a function, called only then (a search of many small blobs builds no name for each). Given
- * `into` (rawLength bytes), the plaintext is decoded into it and checked there.
+ * `into` (rawLength bytes), the plaintext is decoded into it and checked there. A delta blob
+ * (codec 'delta') needs `base`, the plaintext of its base blob (see repo/delta-chain.ts).
  */
-export function unpackBlob(stored: Uint8Array, blob: StoredBlob, codecs: BlobCodecs | BlobVerifier, where: string | (() => string), into?: Uint8Array): Uint8Array {
+export function unpackBlob(stored: Uint8Array, blob: StoredBlob, codecs: BlobCodecs | BlobVerifier, where: string | (() => string), into?: Uint8Array, base?: Uint8Array): Uint8Array {
   let plain: Uint8Array;
   if (typeof where === 'string') {
-    plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, where, into);
+    plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, where, into, base);
   } else {
     try {
-      plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, '', into);
+      plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, '', into, base);
     } catch (error) {
       // decodeBlob's messages start with `${where}: `; with an empty where, the name goes before the colon.
       if (!isCairnError(error)) throw error;

@@ -3,7 +3,7 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Backend, BlobType, CodecName, Id } from '@cairn/core';
 import { DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
 import type { ChunkerParams } from '@cairn/chunker';
-import { createBlobIndex, decodeConfig, decodeTree, encodeConfig, scanTree } from '@cairn/index';
+import { DELTA_FORMAT_VERSION, createBlobIndex, decodeConfig, decodeTree, encodeConfig, scanTree } from '@cairn/index';
 import type { BlobIndex, RepoConfig, TreeListing, TreeNode } from '@cairn/index';
 import { createMasterKey, loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
 import type { CipherName, ScryptParams, ZstdCodec } from '@cairn/pack';
@@ -15,6 +15,11 @@ import { loadIndexFiles } from './index-files.js';
 import type { IndexProblem } from './index-files.js';
 import { packFileName } from './names.js';
 import { createPackCache } from './pack-cache.js';
+import { baseFailure } from './delta-chain.js';
+import type { BaseLoader } from './delta-chain.js';
+
+/** loadBlob's own recursion through a delta chain stops here (deltaBases then names the damage). */
+const MAX_READ_DEPTH = 64;
 
 /** An open repository: its config, its blob index and the codec to read and write blobs. */
 export interface Repository {
@@ -31,14 +36,23 @@ export interface Repository {
   readonly indexFiles: readonly string[];
   /** Loads the index again from the index files there are now (a prune may have replaced some). */
   reloadIndex(): Promise<void>;
-  /** Reads a blob, checks its id and returns its plaintext. */
-  loadBlob(id: Id, type: BlobType): Promise<Uint8Array>;
+  /**
+   * Reads a blob, checks its id and returns its plaintext. A delta's base is read through
+   * `options.base` (default: loadBlob itself), so a caller that reads many deltas can read each base once.
+   */
+  loadBlob(id: Id, type: BlobType, options?: LoadBlobOptions): Promise<Uint8Array>;
   /** Reads and decodes a tree blob; `where` names it in errors. */
   loadTree(id: Id, where: string): Promise<TreeNode[]>;
   /** Reads a tree blob as a listing read in place (scanTree): for walks that need few full nodes. */
   loadTreeListing(id: Id, where: string): Promise<TreeListing>;
   /** Frees the tree packs kept for loadTree (up to 64 MB) once a walk is done with them: a restore after its plan. */
   forgetTreePacks(): void;
+}
+
+/** Options of Repository.loadBlob. */
+export interface LoadBlobOptions {
+  /** Gives a delta's base plaintext (checked against its id); default: loadBlob of the base. */
+  readonly base?: BaseLoader;
 }
 
 /** Where the repository's files are: what snapshots, locks, records and settings need. */
@@ -71,6 +85,11 @@ export interface InitOptions {
   readonly password?: string;
   /** scrypt's cost for the first key file (default DEFAULT_SCRYPT; tests choose less). */
   readonly kdf?: ScryptParams;
+  /**
+   * Whether backups may store delta blobs (default true): the config is then format version 2,
+   * which a cairn before delta blobs refuses; false keeps version 1, readable by every cairn.
+   */
+  readonly deltas?: boolean;
 }
 
 /** Options of openRepository. */
@@ -88,8 +107,9 @@ export async function initRepository(backend: Backend, options: InitOptions = {}
       hint: 'give one with --password-file, CAIRN_PASSWORD or CAIRN_PASSWORD_COMMAND, or type it when asked',
     });
   }
+  const deltas = options.deltas ?? true;
   const config: RepoConfig = {
-    version: 1,
+    version: deltas ? DELTA_FORMAT_VERSION : 1,
     id: randomBytes(32).toString('hex'),
     createdAt: new Date().toISOString(),
     chunker: { algorithm: 'fastcdc', min: chunker.min, avg: chunker.avg, max: chunker.max },
@@ -97,6 +117,7 @@ export async function initRepository(backend: Backend, options: InitOptions = {}
     compression: { codec: options.compression ?? 'zstd', level: options.compressionLevel ?? 3 },
     encryption,
     packSize: options.packSize ?? TARGET_PACK_SIZE,
+    ...(deltas ? { deltas: true } : {}),
   };
   await backend.create();
   let stored = backend;
@@ -159,7 +180,8 @@ export async function openRepository(rawBackend: Backend, options: OpenOptions =
   const zstd = await loadZstd();
   let loaded = await loadIndex(backend);
   const treePacks = createPackCache(backend, undefined, { treePack: true });
-  const loadBlob = async (id: Id, type: BlobType): Promise<Uint8Array> => {
+  const loadBlob = (id: Id, type: BlobType, options: LoadBlobOptions = {}): Promise<Uint8Array> => loadChained(id, type, options.base, 0);
+  const loadChained = async (id: Id, type: BlobType, baseLoader: BaseLoader | undefined, depth: number): Promise<Uint8Array> => {
     const location = loaded.index.lookup(id);
     const hex = toHex(id);
     if (location === undefined) {
@@ -180,7 +202,17 @@ export async function openRepository(rawBackend: Backend, options: OpenOptions =
       }
       throw error;
     }
-    return unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, { backend, zstd }, where);
+    let base: Uint8Array | undefined;
+    if (location.base !== undefined) {
+      if (depth >= MAX_READ_DEPTH) throw new CairnError('ERR_FORMAT', `${where} stands on a chain of more than ${MAX_READ_DEPTH} deltas (a loop, or damage)`);
+      try {
+        base = await (baseLoader ?? ((next: Id) => loadChained(next, 'data', undefined, depth + 1)))(location.base);
+      } catch (error) {
+        if (isCairnError(error, 'ERR_TRANSIENT') || isCairnError(error, 'ERR_ABORTED')) throw error;
+        throw baseFailure(where, location.base, error);
+      }
+    }
+    return unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, { backend, zstd }, where, undefined, base);
   };
   return {
     backend,

@@ -13,6 +13,8 @@ export interface DecodeTask {
   readonly packFile: string;
   /** The MAC key of an encrypted repository's ids; absent: ids are SHA-256. */
   readonly macKey?: Uint8Array;
+  /** The base plaintexts of the deltas, back to back in `buffer`; per blob `spans` holds (offset, length), -1 for a blob that is no delta. */
+  readonly bases?: { readonly buffer: ArrayBuffer; readonly spans: Float64Array };
   /** Where to write the plaintexts (room for all of them from `offset`); absent: in a buffer of their own. */
   readonly output?: { readonly buffer: SharedArrayBuffer; readonly offset: number };
 }
@@ -43,6 +45,7 @@ export function decodeStep(task: DecodeTask, zstd: ZstdCodec): DecodeResult {
   for (let b = 0; b < count; b += 1) total += task.blobs[b * 4 + 2]!;
   const out = task.output === undefined ? new Uint8Array(new ArrayBuffer(total)) : new Uint8Array(task.output.buffer, task.output.offset, total);
   const input = new Uint8Array(task.buffer);
+  const bases = task.bases === undefined ? undefined : new Uint8Array(task.bases.buffer);
   const failures: DecodeFailure[] = [];
   let at = 0;
   for (let b = 0; b < count; b += 1) {
@@ -51,8 +54,10 @@ export function decodeStep(task: DecodeTask, zstd: ZstdCodec): DecodeResult {
     const id = task.ids.subarray(b * 32, b * 32 + 32);
     try {
       const codec = codecFromCode(task.blobs[m + 3]!) ?? 'none';
+      const baseAt = task.bases?.spans[b * 2] ?? -1;
+      const base = bases === undefined || baseAt < 0 ? undefined : bases.subarray(baseAt, baseAt + task.bases!.spans[b * 2 + 1]!);
       // Decoded in its place in `out` (no buffer per blob) and checked there.
-      unpackBlob(input.subarray(task.blobs[m]!, task.blobs[m]! + task.blobs[m + 1]!), { id, codec, rawLength }, codecs, () => `data blob ${toHex(id)} in ${task.packFile}`, out.subarray(at, at + rawLength));
+      unpackBlob(input.subarray(task.blobs[m]!, task.blobs[m]! + task.blobs[m + 1]!), { id, codec, rawLength }, codecs, () => `data blob ${toHex(id)} in ${task.packFile}`, out.subarray(at, at + rawLength), base);
       at += rawLength;
     } catch (error) {
       if (!isCairnError(error)) throw error;

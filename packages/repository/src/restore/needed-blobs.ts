@@ -2,6 +2,7 @@ import { ID_LENGTH, codecCode, codecFromCode, toHex } from '@cairn/core';
 import type { CodecName, Id } from '@cairn/core';
 import type { BlobIndex } from '@cairn/index';
 import { grownCapacity, resized } from './columns.js';
+import { DeltaBaseCache } from './delta-base-cache.js';
 
 /**
  * The distinct blobs a restore reads, numbered 0, 1, … in order of first use, with where each
@@ -25,8 +26,14 @@ export class NeededBlobs {
   private readonly packs: Id[] = [];
   /** Pack numbers by the index's pack id object (shared by every location in one pack). */
   private readonly packNumbers = new Map<Id, number>();
+  /** The base of each delta blob (few are). */
+  private readonly deltaBases = new Map<number, Id>();
+  /** The bases the deltas among these blobs are decoded against, read once for all of them. */
+  readonly bases: DeltaBaseCache;
 
-  constructor(private readonly index: Pick<BlobIndex, 'lookup'>) {}
+  constructor(private readonly index: Pick<BlobIndex, 'lookup'>) {
+    this.bases = new DeltaBaseCache(index);
+  }
 
   /** The number of blob `id`, added (with its location) when new; RangeError when the index does not hold it. */
   add(id: Id): number {
@@ -55,6 +62,10 @@ export class NeededBlobs {
     this.fields[b * 3 + 2] = location.rawLength;
     this.codecs[b] = codecCode(location.codec);
     this.storedBytes += location.length;
+    if (location.base !== undefined) {
+      this.deltaBases.set(b, location.base);
+      this.bases.expect(location.base);
+    }
     if (first === undefined) this.byKey.set(key, b);
     else this.collided.set(toHex(id), b);
     return b;
@@ -96,6 +107,11 @@ export class NeededBlobs {
 
   codec(b: number): CodecName {
     return codecFromCode(this.codecs[b]!) ?? 'none';
+  }
+
+  /** The base of blob `b` when it is a delta, else undefined. */
+  base(b: number): Id | undefined {
+    return this.deltaBases.get(b);
   }
 
   /** The codec's wire code. */

@@ -2,6 +2,7 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import { unpackBlob } from '../repo/blob-check.js';
 import { packFileName } from '../repo/names.js';
+import { baseFailure } from '../repo/delta-chain.js';
 import type { Repository } from '../repo/repository.js';
 
 /** What reading a pack's blobs needs: the files, the codec, and the checked loader for a blob read alone. */
@@ -22,22 +23,27 @@ export type { StepData } from './read-steps.js';
  */
 export async function readStep(repo: PackReading, blobs: NeededBlobs, step: ReadStep, decoder?: StepDecoder): Promise<StepData> {
   const data: StepData = new Map();
+  blobs.bases.readFrom(repo);
   let bytes: Uint8Array;
   try {
     bytes = await repo.backend.read('data', toHex(step.packId), { offset: step.offset, length: step.length });
   } catch (error) {
     if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
-    for (const b of step.blobs) data.set(b, await loadEach(repo, blobs.id(b)));
+    for (const b of step.blobs) data.set(b, await loadEach(repo, blobs, b));
     return data;
   }
-  if (decoder !== undefined) return decoder.decode(bytes, step, blobs);
+  // A delta's base is read (once for all its deltas) before its step is decoded.
+  const bases = await stepBases(blobs, step);
+  if (decoder !== undefined) return decoder.decode(bytes, step, blobs, bases);
   const packFile = packFileName(step.packId);
   for (const b of step.blobs) {
     const id = blobs.id(b);
     const where = `data blob ${toHex(id)} in ${packFile}`;
     const start = blobs.offset(b) - step.offset;
     try {
-      data.set(b, unpackBlob(bytes.subarray(start, start + blobs.length(b)), { id, codec: blobs.codec(b), rawLength: blobs.rawLength(b) }, repo, where));
+      const base = bases.get(b);
+      if (base instanceof CairnError) throw base;
+      data.set(b, unpackBlob(bytes.subarray(start, start + blobs.length(b)), { id, codec: blobs.codec(b), rawLength: blobs.rawLength(b) }, repo, where, undefined, base));
     } catch (error) {
       if (!isCairnError(error)) throw error;
       data.set(b, error);
@@ -46,10 +52,30 @@ export async function readStep(repo: PackReading, blobs: NeededBlobs, step: Read
   return data;
 }
 
+/**
+ * The base plaintexts of the deltas of `step` (blob number → plaintext), or, for a delta whose
+ * base cannot be read, the error naming the delta and its base. A transient error is thrown.
+ */
+export async function stepBases(blobs: NeededBlobs, step: ReadStep): Promise<Map<number, Uint8Array | CairnError>> {
+  const bases = new Map<number, Uint8Array | CairnError>();
+  for (const b of step.blobs) {
+    const base = blobs.base(b);
+    if (base === undefined) continue;
+    try {
+      bases.set(b, await blobs.bases.take(base));
+    } catch (error) {
+      if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED') throw error;
+      bases.set(b, baseFailure(`data blob ${toHex(blobs.id(b))} in ${packFileName(step.packId)}`, base, error));
+    }
+  }
+  return bases;
+}
+
 /** One blob read alone: its plaintext, or the damage loadBlob names. */
-async function loadEach(repo: PackReading, id: Id): Promise<Uint8Array | CairnError> {
+async function loadEach(repo: PackReading, blobs: NeededBlobs, b: number): Promise<Uint8Array | CairnError> {
+  const id: Id = blobs.id(b);
   try {
-    return await repo.loadBlob(id, 'data');
+    return await repo.loadBlob(id, 'data', { base: (base) => blobs.bases.take(base) });
   } catch (error) {
     if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
     return error;

@@ -16,7 +16,7 @@ export interface StepDecoder {
    * a larger buffer, else transferred). They may lie in the decoder's arena: valid until
    * release(step), not to be kept after it.
    */
-  decode(bytes: Uint8Array, step: ReadStep, blobs: NeededBlobs): Promise<StepData>;
+  decode(bytes: Uint8Array, step: ReadStep, blobs: NeededBlobs, bases?: ReadonlyMap<number, Uint8Array | CairnError>): Promise<StepData>;
   /** The writes of `step` are done: the room its plaintexts took may be reused. */
   release(step: ReadStep): void;
   /** Stops the threads (once the reads are done). */
@@ -34,6 +34,24 @@ export interface StepDecoderOptions {
   readonly arenaBytes?: number;
 }
 
+/** The base plaintexts of a step's deltas, back to back in one buffer for the worker (a base that failed is left out: the blob fails with its error). */
+function baseTable(step: ReadStep, bases: ReadonlyMap<number, Uint8Array | CairnError>): NonNullable<DecodeTask['bases']> {
+  let total = 0;
+  for (const base of bases.values()) if (!(base instanceof CairnError)) total += base.length;
+  const buffer = new Uint8Array(total);
+  const spans = new Float64Array(step.blobs.length * 2).fill(-1);
+  let at = 0;
+  step.blobs.forEach((b, i) => {
+    const base = bases.get(b);
+    if (base === undefined || base instanceof CairnError) return;
+    buffer.set(base, at);
+    spans[i * 2] = at;
+    spans[i * 2 + 1] = base.length;
+    at += base.length;
+  });
+  return { buffer: buffer.buffer, spans };
+}
+
 /** Creates a StepDecoder of `threads` worker threads (started at once). */
 export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
   const worker = options.worker ?? workerModule(import.meta.url, 'decode-worker');
@@ -48,7 +66,7 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
     arena!.free(region);
   };
   return {
-    async decode(bytes, step, blobs) {
+    async decode(bytes, step, blobs, bases) {
       inFlight.rethrow();
       let total = 0;
       for (const b of step.blobs) total += blobs.rawLength(b);
@@ -70,11 +88,12 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
         buffer: own.buffer as ArrayBuffer,
         blobs: table,
         ids,
+        ...(bases === undefined || bases.size === 0 ? {} : { bases: baseTable(step, bases) }),
         packFile: packFileName(step.packId),
         ...(options.macKey === undefined ? {} : { macKey: options.macKey }),
         ...(region === undefined ? {} : { output: { buffer: arena!.buffer, offset: region.start } }),
       };
-      const work = pool.run(task, { transferList: [task.buffer] }) as Promise<DecodeResult>;
+      const work = pool.run(task, { transferList: task.bases === undefined ? [task.buffer] : [task.buffer, task.bases.buffer] }) as Promise<DecodeResult>;
       inFlight.track(work, 0);
       let result: DecodeResult;
       try {
@@ -92,7 +111,8 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
       step.blobs.forEach((b, i) => {
         const end = result.ends[i]!;
         const failure = failed.get(i);
-        data.set(b, failure === undefined
+        const lost = bases?.get(b);
+        data.set(b, lost instanceof CairnError ? lost : failure === undefined
           ? new Uint8Array(output, base + start, end - start)
           : new CairnError(failure.code as CairnError['code'], failure.message, failure.hint === undefined ? {} : { hint: failure.hint }));
         start = end;

@@ -2,7 +2,8 @@ import { CairnError, isCairnError, toHex, shortId } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { BlobIndex, Snapshot, TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
-import type { TreeLoader } from '../repo/repository.js';
+import type { IndexLookup, TreeLoader } from '../repo/repository.js';
+import { deltaBases } from '../repo/delta-chain.js';
 
 /**
  * What a snapshot references: its roots, and the one walk over the trees and blobs below them.
@@ -95,9 +96,13 @@ export function whereIn(snapshotId: string | undefined, root: SnapshotRoot, part
   return snapshotId === undefined ? inRoot : `snapshot ${shortId(snapshotId)}: ${inRoot}`;
 }
 
-/** Adds to `blobs` the hex ids of the trees and data blobs the given snapshots reference. */
+/**
+ * Adds to `blobs` the hex ids of the trees and data blobs the given snapshots reference, and
+ * the bases of the delta blobs among them (their whole chains): a base stays referenced while
+ * any delta needs it.
+ */
 export async function collectBlobs(
-  repo: TreeLoader,
+  repo: TreeLoader & IndexLookup,
   snapshots: readonly { readonly id: string; readonly snapshot: Pick<Snapshot, 'tree' | 'vcs'> }[],
   blobs: Set<string>,
   options: WalkOptions = {},
@@ -106,7 +111,14 @@ export async function collectBlobs(
   for (const { id, snapshot } of snapshots) {
     await walkTrees(repo, snapshotRoots(snapshot), (tree) => {
       blobs.add(tree.hex);
-      for (const node of tree.nodes) for (const blob of node.content ?? []) blobs.add(toHex(blob));
+      for (const node of tree.nodes) {
+        for (const blob of node.content ?? []) {
+          const hex = toHex(blob);
+          if (blobs.has(hex)) continue;
+          blobs.add(hex);
+          if (repo.index.lookup(blob)?.base !== undefined) for (const base of deltaBases(repo.index, blob)) blobs.add(toHex(base));
+        }
+      }
     }, { ...options, seen, snapshotId: id });
   }
 }
@@ -136,6 +148,17 @@ export function nodeProblem(node: TreeNode, index: Pick<BlobIndex, 'lookup'>): s
         const location = index.lookup(id);
         if (location === undefined) return `data blob ${toHex(id)} is not in the index (the pack holding it is missing or unindexed)`;
         if (location.type !== 'data') return `its content ${toHex(id)} is a ${location.type} blob, not file data`;
+        if (location.base !== undefined) {
+          let chain: Id[];
+          try {
+            chain = deltaBases(index, id);
+          } catch (error) {
+            return error instanceof Error ? error.message : String(error);
+          }
+          for (const base of chain) {
+            if (index.lookup(base) === undefined) return `data blob ${toHex(id)} is a delta whose base ${toHex(base)} is not in the index (the pack holding it is missing or unindexed)`;
+          }
+        }
         size += location.rawLength;
       }
       if (size !== node.size) return `records a size of ${node.size} bytes but its content is ${size} bytes`;

@@ -1,6 +1,7 @@
-import { toHex } from '@cairn/core';
+import { isCairnError, toHex } from '@cairn/core';
 import type { BlobType, CodecName, Id } from '@cairn/core';
-import { encodeBlob } from '@cairn/pack';
+import { encodeBlob, encodeDelta } from '@cairn/pack';
+import { deltaBases, deltaDepth, MAX_DELTA_DEPTH } from '../repo/delta-chain.js';
 import type { EncodedBlob } from '@cairn/pack';
 import { createCompressPool } from './compress-pool.js';
 import type { CompressPool } from './compress-pool.js';
@@ -15,6 +16,10 @@ export interface WriteStats {
   /** Stored (compressed) bytes of the blobs added. */
   bytesAdded: number;
   packsAdded: number;
+  /** Data blobs stored as deltas against the parent's chunk (counted in dataBlobsAdded too). */
+  deltaBlobsAdded: number;
+  /** Bytes the deltas saved: their plain encodings' length less their own. */
+  deltaBytesSaved: number;
 }
 
 /** How blobs are compressed: the repository's setting unless a backup asks for another. */
@@ -31,6 +36,12 @@ export interface BlobWriterOptions {
   readonly threads?: number;
   /** An index file is written after this many packs, so a crash loses at most that much work. Default 16. */
   readonly checkpointPacks?: number;
+  /**
+   * Store a new data blob that has a base candidate (saveData's `base`) as a delta when that is
+   * clearly smaller. Default: the repository config's `deltas`; never without it (an older
+   * cairn must refuse a repository holding deltas), nor when the zstd codec cannot (the WASM one).
+   */
+  readonly deltas?: boolean;
 }
 
 /**
@@ -47,9 +58,11 @@ export interface BlobWriter {
   save(type: BlobType, plain: Uint8Array): Promise<Id>;
   /**
    * Hashes a data blob and, unless it is known, queues it for compression in the worker pool;
-   * returns its id once there is room for more (it is stored by `finish` at the latest).
+   * returns its id once there is room for more (it is stored by `finish` at the latest). `base`
+   * is the parent's corresponding chunk: with deltas on, a new blob is then compressed against it
+   * (here, once) and stored as a delta when that is clearly smaller. Without `base` no delta work is done.
    */
-  saveData(plain: Uint8Array): Promise<Id>;
+  saveData(plain: Uint8Array, base?: Id): Promise<Id>;
   /** Stores a blob that is already hashed and encoded. */
   saveEncoded(type: BlobType, id: Id, blob: EncodedBlob): Promise<void>;
   /** Stores everything queued, writes the pending packs and an index file for the packs not yet indexed. */
@@ -64,7 +77,8 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   const blobId = contentIds(backend).id;
   const compression = options.compression ?? config.compression;
   const codec = compression.codec === 'zstd' ? zstd : null;
-  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0 };
+  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0 };
+  const deltas = options.deltas !== false && config.deltas === true && codec !== null && zstd.compressWithBase !== undefined;
   const pending = new Set<string>();
   const packs = createPackWriter(backend, {
     packSize: config.packSize,
@@ -100,6 +114,36 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
     return pending.has(hex) ? null : hex;
   };
 
+  /** A new blob's encoding: a delta against `base` when it may be one and is clearly smaller, else its plain encoding. */
+  const encodeAgainst = async (plain: Uint8Array, candidate: Id): Promise<EncodedBlob> => {
+    const encoded = encodeBlob(plain, codec, compression.level, { probe: true });
+    // A candidate that is itself a delta lends its own whole base: chains never grow (each version
+    // of a file is a delta against the last whole one), so a restore decodes at most one base per
+    // delta and every later version shares it.
+    let chain: Id[];
+    try {
+      chain = deltaBases(index, candidate);
+    } catch {
+      return encoded; // a chain that loops (damage): no delta on it
+    }
+    const base = chain.length > 0 ? chain[chain.length - 1]! : candidate;
+    const location = index.lookup(base);
+    if (location === undefined || location.type !== 'data' || deltaDepth(index, base, MAX_DELTA_DEPTH) >= MAX_DELTA_DEPTH) return encoded;
+    let basePlain: Uint8Array;
+    try {
+      basePlain = await repo.loadBlob(base, 'data');
+    } catch (error) {
+      // A damaged base only costs the delta: the blob is stored whole.
+      if (isCairnError(error) && error.code !== 'ERR_TRANSIENT' && error.code !== 'ERR_ABORTED') return encoded;
+      throw error;
+    }
+    const delta = encodeDelta(plain, basePlain, base, encoded, zstd, compression.level);
+    if (delta === null) return encoded;
+    stats.deltaBlobsAdded += 1;
+    stats.deltaBytesSaved += encoded.data.length - delta.data.length;
+    return delta;
+  };
+
   return {
     stats,
     has: (id) => index.has(id) || pending.has(toHex(id)),
@@ -113,10 +157,13 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
       if (hex !== null) await add(type, id, hex, encodeBlob(plain, codec, compression.level, { probe: true }));
       return id;
     },
-    async saveData(plain) {
+    async saveData(plain, base) {
       const id = blobId(plain);
       const hex = unknownHex(id);
-      if (hex !== null) {
+      if (hex !== null && base !== undefined && deltas) {
+        pending.add(hex);
+        await add('data', id, hex, await encodeAgainst(plain, base));
+      } else if (hex !== null) {
         pending.add(hex); // a second copy queued before the first is packed is known
         await pool.add(id, hex, plain);
       }

@@ -1,6 +1,6 @@
 /**
  * Random edits of a source tree between backups: files of random sizes (empty, small, larger
- * than the chunker's maximum), in-place changes, deletions, chmod, symlinks, hardlinks, empty
+ * than the chunker's maximum), in-place changes (patches of a few bytes: delta blobs), deletions, chmod, symlinks, hardlinks, empty
  * folders, and a file replaced by a folder or the other way round. Paths come from a small pool
  * whose names overlap ("d1" is a file in one edit and a folder in the next), so edits collide.
  */
@@ -13,6 +13,7 @@ import { seededBytes } from '../helpers.js';
 export type Edit =
   | { readonly op: 'write'; readonly path: string; readonly size: number; readonly seed: number }
   | { readonly op: 'modify'; readonly path: string; readonly seed: number }
+  | { readonly op: 'patch'; readonly path: string; readonly seed: number }
   | { readonly op: 'delete'; readonly path: string }
   | { readonly op: 'chmod'; readonly path: string; readonly mode: number }
   | { readonly op: 'mkdir'; readonly path: string }
@@ -30,6 +31,7 @@ const seed = fc.integer({ min: 1, max: 6 });
 export const editArb: fc.Arbitrary<Edit> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('write' as const), path, size, seed }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('modify' as const), path, seed }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('patch' as const), path, seed }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), path }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('chmod' as const), path, mode: fc.constantFrom(0o600, 0o640, 0o644, 0o700, 0o750, 0o755) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('mkdir' as const), path }) },
@@ -50,6 +52,7 @@ export function editText(edit: Edit): string {
   switch (edit.op) {
     case 'write': return `write ${edit.path} ${edit.size}B#${edit.seed}`;
     case 'modify': return `modify ${edit.path}#${edit.seed}`;
+    case 'patch': return `patch ${edit.path}#${edit.seed}`;
     case 'delete': return `delete ${edit.path}`;
     case 'chmod': return `chmod ${edit.mode.toString(8)} ${edit.path}`;
     case 'mkdir': return `mkdir ${edit.path}`;
@@ -102,6 +105,19 @@ export async function applyEdit(root: string, edit: Edit): Promise<void> {
         const { size } = await handle.stat();
         await handle.write(seededBytes(Math.min(size, 64), edit.seed + 100), 0, Math.min(size, 64), 0);
         await handle.write(Buffer.from([edit.seed]), 0, 1, size);
+      } finally {
+        await handle.close();
+      }
+      return;
+    }
+    case 'patch': {
+      if ((await kind(full)) !== 'file') return;
+      // In place, size kept: 8 bytes somewhere inside (the chunk holding them is stored as a delta against the parent's).
+      const handle = await open(full, 'r+');
+      try {
+        const { size } = await handle.stat();
+        const length = Math.min(size, 8);
+        await handle.write(seededBytes(length, edit.seed + 200), 0, length, Math.floor(((size - length) * edit.seed) / 7));
       } finally {
         await handle.close();
       }

@@ -3,10 +3,14 @@
  * snapshots of the model (none gone that no forget removed, none the model does not know), every
  * one restores as it was backed up, per-file versions and dump agree with it (versions-check.ts),
  * the diff of the newest two of the same paths agrees with the model, grep finds each one's files
- * (grep-check.ts), find over all of them agrees (find-check.ts), and `check --read-data` finds
- * nothing wrong.
+ * (grep-check.ts), find over all of them agrees (find-check.ts), every delta blob's chain of
+ * bases is whole and short, and `check --read-data` finds nothing wrong.
  */
+import { toHex } from '@cairn/core';
 import { check, listSnapshots } from '@cairn/repository';
+import type { Repository } from '@cairn/repository';
+import { deltaBases, MAX_DELTA_DEPTH } from '../../src/repo/delta-chain.js';
+import { COUNTS } from './settings.js';
 import { diffMismatch } from './diff-check.js';
 import type { Model } from './model-state.js';
 import { describeSnapshot } from './model-state.js';
@@ -15,6 +19,23 @@ import { findMismatch } from './find-check.js';
 import { restoreMismatch } from './restore-check.js';
 import { versionsMismatch } from './versions-check.js';
 import type { World } from './world.js';
+
+/** Every delta blob's chain of bases is in the index and at most MAX_DELTA_DEPTH deep (prune kept every base a delta needs). */
+function deltaChainProblems(repo: Repository): string[] {
+  const problems: string[] = [];
+  let count = 0;
+  for (const [id, location] of repo.index.entries()) {
+    if (location.base === undefined) continue;
+    count += 1;
+    const chain = deltaBases(repo.index, id);
+    COUNTS.deepestChain = Math.max(COUNTS.deepestChain, chain.length);
+    if (chain.length > MAX_DELTA_DEPTH) problems.push(`delta blob ${toHex(id).slice(0, 12)} stands on a chain of ${chain.length} deltas (at most ${MAX_DELTA_DEPTH})`);
+    const lost = chain.find((base) => repo.index.lookup(base) === undefined);
+    if (lost !== undefined) problems.push(`delta blob ${toHex(id).slice(0, 12)} lost its base ${toHex(lost).slice(0, 12)} (not in the index)`);
+  }
+  COUNTS.mostDeltas = Math.max(COUNTS.mostDeltas, count);
+  return problems;
+}
 
 /** A broken invariant: the message says after which command and what. */
 export class InvariantError extends Error {
@@ -39,6 +60,7 @@ export async function checkInvariants(model: Model, world: World, label: string,
     const lines = await restoreMismatch(repo, world, s);
     if (lines.length > 0) failures.push(`snapshot ${describeSnapshot(s)} does not restore as it was backed up:\n      ${lines.join('\n      ')}`);
   }
+  failures.push(...deltaChainProblems(repo));
   failures.push(...(await versionsMismatch(repo, model)));
   failures.push(...await diffMismatch(repo, [...model.snapshots.values()].filter((s) => held.has(s.id))));
   failures.push(...(await grepMismatch(repo, model, held)));

@@ -107,4 +107,31 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
       new CopyCommand({ side: 'plain', direction: 'in', picks: [] }),
     ],
   },
+  {
+    item: 'delta blobs: patched files stored as deltas, the snapshots of their bases forgotten and pruned (repacking), a --no-delta backup between',
+    commands: [
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 60_000, seed: 2 }, { op: 'write', path: 'd1/b', size: 20_000, seed: 3 }] }),
+      new BackupCommand({ ...plain, edits: [{ op: 'patch', path: 'a', seed: 1 }, { op: 'patch', path: 'd1/b', seed: 5 }] }),
+      new BackupCommand({ ...plain, edits: [{ op: 'patch', path: 'a', seed: 3 }], noDelta: true }),
+      new BackupCommand({ ...plain, edits: [{ op: 'patch', path: 'a', seed: 6 }, { op: 'modify', path: 'd1/b', seed: 2 }] }),
+      new ForgetCommand({ by: 'ids', picks: [0, 0] }),
+      new PruneCommand({ graceZero: true, maxUnused: 0 }),
+      new BackupCommand({ ...plain, edits: [{ op: 'patch', path: 'a', seed: 4 }] }),
+      new ForgetCommand({ by: 'policy', policy: { last: 1 }, groupBy: ['host', 'paths'] }),
+      new PruneCommand({ graceZero: true, maxUnused: 0 }),
+    ],
+  },
+  {
+    item: 'delta blobs meet copy: patched files (deltas) copied out to a plain and an encrypted repository, their bases' snapshots forgotten and pruned, copied back in',
+    commands: [
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 60_000, seed: 7 }] }),
+      new BackupCommand({ ...plain, edits: [{ op: 'patch', path: 'a', seed: 2 }] }),
+      new CopyCommand({ side: 'plain', direction: 'out', picks: [1] }),
+      new CopyCommand({ side: 'encrypted', direction: 'out', picks: [1] }),
+      new ForgetCommand({ by: 'ids', picks: [0, 0] }),
+      new PruneCommand({ graceZero: true, maxUnused: 0 }),
+      new CopyCommand({ side: 'plain', direction: 'in', picks: [] }),
+      new CopyCommand({ side: 'encrypted', direction: 'in', picks: [] }),
+    ],
+  },
 ];

@@ -30,12 +30,14 @@ export interface RootsBackup {
   readonly hours: number;
   /** Edits of the first root before the backup. */
   readonly edits: readonly Edit[];
+  /** True: `--no-delta` (every new chunk stored whole); else changed chunks may be deltas against the parent's. */
+  readonly noDelta?: boolean;
 }
 
 /** "alpha+beta host1 [keep] +5h (write a …; delete d1)" */
 export function rootsText(p: RootsBackup): string {
   const names = p.roots.map((i) => ROOTS[i] ?? '?').join('+');
-  return `${names} host${p.host} [${p.tags.join(',')}] +${p.hours}h (${p.edits.map(editText).join('; ')})`;
+  return `${names} host${p.host} [${p.tags.join(',')}] +${p.hours}h${p.noDelta === true ? ' no-delta' : ''} (${p.edits.map(editText).join('; ')})`;
 }
 
 /** Applies the edits and returns the roots' paths and what they hold now (paths start with the root names). */
@@ -52,6 +54,7 @@ export async function prepareRoots(world: World, p: RootsBackup): Promise<{ path
 export function backupRoots(repo: Repository, p: RootsBackup, paths: readonly string[], time: Date, exclude?: ExcludeChoice): Promise<BackupResult> {
   return backup(repo, {
     source: createLocalSource(), paths, tags: p.tags, time, ...(p.host === 1 ? { hostname: 'other-host' } : {}), ...excludeOption(exclude ?? null),
+    ...(p.noDelta === true ? { deltas: false } : {}),
   });
 }
 
