@@ -6,7 +6,7 @@ import { backup, check, copySnapshots, COPIED_TREE, initRepository, listSnapshot
 import type { Repository } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { buildSampleTree, describeTree, flipByte, seededBytes, tempDir } from './helpers.js';
-import { stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 
@@ -110,4 +110,38 @@ describe('copySnapshots', () => {
       expect((await listSnapshots(await reopen(join(work, 'dst')))).snapshots).toEqual([]);
     }, 60_000);
   }
+});
+
+describe('copySnapshots of delta blobs', () => {
+  it('copies snapshots whose chunks are deltas (into a plain and an encrypted repository): their bases are read through the source, each restores byte-exact, check --read-data is clean', async () => {
+    const work = await tempDir();
+    const tree = join(work, 'tree');
+    await mkdir(tree, { recursive: true });
+    const lines = Array.from({ length: 4000 }, (_, i) => `line ${i}: ${seededBytes(12, i).toString('hex')};`);
+    const source = await repoAt(join(work, 'src'));
+    const versions: { id: string; text: string }[] = [];
+    for (let v = 0; v < 3; v += 1) {
+      if (v > 0) lines[v * 977] = `edited in version ${v}`;
+      const text = `${lines.join('\n')}\n`;
+      await writeFile(join(tree, 'file.txt'), text);
+      versions.push({ id: (await backup(source, { source: createLocalSource(), paths: [tree], time: new Date(Date.UTC(2026, 0, 1 + v)) })).id, text });
+    }
+    const deltasIn = (repo: Repository): number => [...repo.index.entries()].filter(([, location]) => location.codec === 'delta').length;
+    expect(deltasIn(await reopen(join(work, 'src')))).toBe(2);
+    for (const password of [undefined, 'to-pw']) {
+      const dir = join(work, `dst-${password ?? 'plain'}`);
+      await repoAt(dir, password);
+      const result = await copySnapshots(await reopen(join(work, 'src')), await reopen(dir, password), { threads: 0 });
+      expect(result.failed).toEqual([]);
+      expect(result.copied.map((c) => c.source)).toEqual(versions.map((v) => v.id));
+      const dest = await reopen(dir, password);
+      expect(deltasIn(dest)).toBe(0); // stored whole: the destination holds no delta without its base
+      for (const [i, copied] of result.copied.entries()) {
+        const out = join(work, `out-${password ?? 'plain'}-${i}`);
+        expect((await restore(dest, copied.destination, { target: createLocalTarget(out) })).problems).toEqual([]);
+        expect(await readFile(join(out, 'tree', 'file.txt'), 'utf8')).toBe(versions[i]!.text);
+      }
+      expect((await check(dest, { readData: true })).problems).toEqual([]);
+    }
+  }, 60_000);
 });

@@ -13,6 +13,8 @@ const READ_GAP = 1024 * 1024;
 const READ_SPAN = 8 * 1024 * 1024;
 /** Reads in flight while the blobs of the previous ones are decoded and handed on. */
 const READS_AHEAD = 2;
+/** Delta bases kept decoded while a copy runs. */
+const BASES_KEPT = 16;
 
 /** One read of a source pack: a byte range and the blobs in it, or the whole pack (checked against its name). */
 interface PackRead {
@@ -47,7 +49,7 @@ export interface DataCopyTarget {
  * `mapped`). `onBlob` hears each blob's plaintext length.
  */
 export async function copyDataBlobs(
-  source: Pick<Repository, 'backend' | 'index' | 'zstd'>,
+  source: Pick<Repository, 'backend' | 'index' | 'zstd' | 'loadBlob'>,
   needed: ReadonlyMap<string, Id>,
   target: DataCopyTarget,
   options: { readonly signal?: AbortSignal; readonly onBlob?: (bytes: number) => void } = {},
@@ -64,6 +66,19 @@ export async function copyDataBlobs(
   const into = (length: number): Uint8Array => {
     if (scratch.length < length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
     return scratch.subarray(0, length);
+  };
+  // A delta's base, read (and checked) through the source's loadBlob, which follows its chain; the
+  // deltas of one file sit together, so a few bases kept serve most of them.
+  const bases = new Map<string, Uint8Array>();
+  const baseOf = async (base: Id): Promise<Uint8Array> => {
+    const key = toHex(base);
+    let plain = bases.get(key);
+    if (plain === undefined) {
+      plain = await source.loadBlob(base, 'data');
+      if (bases.size >= BASES_KEPT) bases.delete(bases.keys().next().value!);
+      bases.set(key, plain);
+    }
+    return plain;
   };
   const inFlight: Promise<Uint8Array>[] = [];
   for (let next = 0; next < Math.min(READS_AHEAD, reads.length); next += 1) inFlight.push(start(reads[next]!));
@@ -86,9 +101,12 @@ export async function copyDataBlobs(
       const buffer = location.codec === 'none' ? undefined : into(location.rawLength);
       // A whole blob ('none', 'zstd') of a pack checked whole needs decoding only; any other is
       // checked against its id too, through the one home of reading blob data (unpackBlob).
+      // A delta is stored whole in the destination: its base may not be copied, and the
+      // destination's writer decides on deltas only within a backup.
+      const base = location.codec === 'delta' ? await baseOf(location.base!) : undefined;
       const plain = read.whole && (location.codec === 'none' || location.codec === 'zstd')
         ? decodeBlob(stored, location.codec, location.rawLength, source.zstd, where, buffer)
-        : unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, codecs, where, buffer);
+        : unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, codecs, where, buffer, base);
       if (asStored) {
         await target.writer.saveEncoded('data', id, { codec: location.codec, data: stored, rawLength: location.rawLength });
       } else {

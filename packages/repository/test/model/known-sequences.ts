@@ -122,7 +122,7 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
     ],
   },
   {
-    item: 'delta blobs meet copy: patched files (deltas) copied out to a plain and an encrypted repository, their bases' snapshots forgotten and pruned, copied back in',
+    item: 'delta blobs meet copy: patched files (deltas) copied out to a plain and an encrypted repository, the snapshots of their bases forgotten and pruned, copied back in',
     commands: [
       new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 60_000, seed: 7 }] }),
       new BackupCommand({ ...plain, edits: [{ op: 'patch', path: 'a', seed: 2 }] }),
