@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import { decodeConfig } from '@cairn/index';
-import { backup, check, diffContent, diffSnapshots, dumpFile, grep, initRepository, openRepository, restore } from '@cairn/repository';
+import { backup, check, diffContent, diffSnapshots, dumpArchive, dumpFile, grep, initRepository, openRepository, restore } from '@cairn/repository';
 import type { DiffChange, GrepHit } from '@cairn/repository';
 import { forget, prune } from '@cairn/repository/maintenance';
 import type { Repository } from '@cairn/repository';
@@ -256,7 +257,7 @@ describe('delta blobs', () => {
     expect(() => decodeConfig(bad, 'old/config')).toThrow(/version is 1, expected 2 \(the config has deltas\)/);
   });
 
-  it('dump, grep and diff read deltas through loadBlob', async () => {
+  it('dump (one file and a tar archive), grep and diff read deltas through loadBlob', async () => {
     const work = await tempDir();
     const source = await sourceFolder(work);
     const repo = await initRepository(createLocalBackend(join(work, 'repo')));
@@ -266,6 +267,12 @@ describe('delta blobs', () => {
     const parts: Uint8Array[] = [];
     for await (const part of dumpFile(reopened, ids[2]!, 'src/file.txt')) parts.push(part);
     expect(Buffer.concat(parts).toString('utf8')).toBe(edited(BASE, 2));
+    const tar: Uint8Array[] = [];
+    for await (const part of dumpArchive(reopened, ids[2]!, [], { format: 'tar' })) tar.push(part);
+    const unpacked = join(work, 'unpacked');
+    await mkdir(unpacked);
+    execFileSync('tar', ['-x', '-C', unpacked], { input: Buffer.concat(tar) });
+    expect(await readFile(join(unpacked, 'src', 'file.txt'), 'utf8')).toBe(edited(BASE, 2));
     const found: GrepHit[] = [];
     await grep(reopened, { pattern: 'edited in version 2' }, (hit) => found.push(hit));
     expect(found.map((hit) => hit.path)).toEqual(['src/file.txt']);

@@ -60,7 +60,9 @@ export class BlobReadAhead {
         const stored = await request.stored;
         const { location } = request;
         try {
-          yield unpackBlob(stored, { id: request.id, codec: location.codec, rawLength: location.rawLength }, self.repo, `data blob ${toHex(request.id)} of ${where}`);
+          // A delta decodes against its base's plaintext, read (and checked) through loadBlob's chain.
+          const base = location.codec === 'delta' ? await self.repo.loadBlob(location.base!, 'data') : undefined;
+          yield unpackBlob(stored, { id: request.id, codec: location.codec, rawLength: location.rawLength }, self.repo, `data blob ${toHex(request.id)} of ${where}`, undefined, base);
         } finally {
           self.release(request);
         }
