@@ -1,6 +1,9 @@
-import cliProgress from 'cli-progress';
+import { lazyModule } from '@cairn/core';
 import { formatBytes } from './format.js';
 import { emit, jsonOutput, setTerminalLog } from './output.js';
+
+/** cli-progress, loaded when a bar is first drawn (only on a terminal). */
+const progressBars = lazyModule<typeof import('cli-progress')>(import.meta.url, 'cli-progress');
 
 /**
  * What long work has done so far. Files and bytes for work on files (backup, restore, device
@@ -65,6 +68,7 @@ export function startProgress(options: ProgressOptions): Progress {
   }
   if (process.stderr.isTTY !== true) return INACTIVE;
   // A MultiBar of one: its log() puts warnings above the line instead of through it.
+  const cliProgress = progressBars();
   const bars = new cliProgress.MultiBar({
     format: (barOptions) => terminalLine(options, state, clock, (fraction) => cliProgress.Format.BarFormat(fraction, barOptions)),
     stream: process.stderr,

@@ -21,3 +21,4 @@ export { formatBytes } from './bytes-text.js';
 export type { FormatBytesOptions } from './bytes-text.js';
 export { workerModule } from './worker-module.js';
 export type { WorkerModule } from './worker-module.js';
+export { lazyModule } from './lazy-module.js';

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import bcrypt from 'bcryptjs';
-import { CairnError } from '@cairn/core';
+import { CairnError, lazyModule } from '@cairn/core';
+
+/** bcryptjs, loaded when a bcrypt hash is first checked. */
+const bcrypt = lazyModule<typeof import('bcryptjs')>(import.meta.url, 'bcryptjs');
 
 /** Checks a user's password against an htpasswd file's entries. */
 export type PasswordCheck = (user: string, password: string) => Promise<boolean>;
@@ -52,5 +54,5 @@ async function verify(hash: string, password: string): Promise<boolean> {
     return want.byteLength === got.byteLength && timingSafeEqual(want, got);
   }
   // bcryptjs reads $2y$ (PHP's name for the same hash) once it is spelled $2b$.
-  return bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$'));
+  return bcrypt().compare(password, hash.replace(/^\$2y\$/, '$2b$'));
 }

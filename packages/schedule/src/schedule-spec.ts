@@ -1,5 +1,9 @@
-import { Cron } from 'croner';
+import { lazyModule } from '@cairn/core';
+import type { Cron } from 'croner';
 import { parseDuration } from './duration.js';
+
+/** croner, loaded when a cron expression is first parsed. */
+const croner = lazyModule<typeof import('croner')>(import.meta.url, 'croner');
 
 /** When a plan runs: a cron expression (five or six fields, or @daily…) or a fixed interval (`every 2h`). */
 export interface Schedule {
@@ -22,7 +26,7 @@ export function parseSchedule(text: string, options: { readonly timezone?: strin
   }
   let cron: Cron;
   try {
-    cron = new Cron(trimmed, { paused: true, ...(options.timezone === undefined ? {} : { timezone: options.timezone }) });
+    cron = new (croner().Cron)(trimmed, { paused: true, ...(options.timezone === undefined ? {} : { timezone: options.timezone }) });
   } catch (error) {
     throw new RangeError(`${JSON.stringify(text)} is neither "every <duration>" nor a cron expression (${error instanceof Error ? error.message : String(error)})`, { cause: error });
   }

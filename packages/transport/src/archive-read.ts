@@ -1,10 +1,13 @@
 import { once } from 'node:events';
-import { CairnError, nameFromBytes, wellFormedText } from '@cairn/core';
+import { CairnError, lazyModule, nameFromBytes, wellFormedText } from '@cairn/core';
 import type { NodeType, Xattr } from '@cairn/core';
-import tarStream from 'tar-stream';
 import type { Header } from 'tar-stream';
-import yauzl from 'yauzl';
+import type { Entry as ZipEntry, ZipFile } from 'yauzl';
 import type { ArchiveIndex, RawArchiveEntry } from './archive-index.js';
+
+/** tar-stream and yauzl, loaded when an archive is first read. */
+const tarStream = lazyModule<typeof import('tar-stream')>(import.meta.url, 'tar-stream');
+const yauzl = lazyModule<typeof import('yauzl')>(import.meta.url, 'yauzl');
 
 const encoder = new TextEncoder();
 /** cairn dump's pax records of bytes that are not UTF-8, in hex (see the tar writer of @cairn/repository). */
@@ -21,7 +24,7 @@ export async function readTar(input: AsyncIterable<Uint8Array>, index: ArchiveIn
   readonly keep?: (bytes: AsyncIterable<Uint8Array>) => Promise<number>;
 }, signal?: AbortSignal): Promise<void> {
   // latin1 keeps the bytes of a ustar or GNU name (one character per byte) for nameFromBytes.
-  const extract = tarStream.extract({ filenameEncoding: 'latin1' } as never);
+  const extract = tarStream().extract({ filenameEncoding: 'latin1' } as never);
   const feeding = (async () => {
     try {
       for await (const chunk of input) {
@@ -147,19 +150,19 @@ function makedev(major: number, minor: number): number {
 
 /** An open zip file: its entries go into the index; a file's bytes are read from it later, entry by entry. */
 export async function readZip(file: string, index: ArchiveIndex, where: string, signal?: AbortSignal): Promise<{ close(): void }> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, decodeStrings: false, autoClose: false }, (error, opened) => (error ? reject(error) : resolve(opened)));
+  const zip = await new Promise<ZipFile>((resolve, reject) => {
+    yauzl().open(file, { lazyEntries: true, decodeStrings: false, autoClose: false }, (error, opened) => (error ? reject(error) : resolve(opened)));
   }).catch((error: unknown) => {
     throw new CairnError('ERR_FORMAT', `${where} is not a readable zip archive: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
-  const open = (entry: yauzl.Entry): Promise<AsyncIterable<Uint8Array>> => new Promise((resolve, reject) => {
+  const open = (entry: ZipEntry): Promise<AsyncIterable<Uint8Array>> => new Promise((resolve, reject) => {
     zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream)));
   });
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   try {
     for (;;) {
-      const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+      const entry = await new Promise<ZipEntry | null>((resolve, reject) => {
         zip.once('entry', resolve).once('end', () => resolve(null)).once('error', reject);
         zip.readEntry();
       });

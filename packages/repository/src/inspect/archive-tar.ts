@@ -1,14 +1,16 @@
 import { once } from 'node:events';
-import { holdsRawBytes, nameToBytes, wellFormedText } from '@cairn/core';
+import { holdsRawBytes, lazyModule, nameToBytes, wellFormedText } from '@cairn/core';
 import type { Xattr } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
-import tarStream from 'tar-stream';
 import type { Header } from 'tar-stream';
+import type { ArchiveEntry, ArchiveWriter } from './archive-entry.js';
+import { dateOfNs } from './archive-entry.js';
 
 /** A header as tar-stream's pack takes it, with the pax header's records. */
 type Headers = Partial<Omit<Header, 'type'>> & { name: string; type?: Header['type'] | 'pax-header'; pax?: Record<string, string> };
-import type { ArchiveEntry, ArchiveWriter } from './archive-entry.js';
-import { dateOfNs } from './archive-entry.js';
+
+/** tar-stream, loaded when a tar is first written. */
+const tarStream = lazyModule<typeof import('tar-stream')>(import.meta.url, 'tar-stream');
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
@@ -28,7 +30,7 @@ const USTAR_MAX_ID = 0o777777;
  * `hdrcharset=BINARY`, so GNU tar recreates the exact bytes.
  */
 export function createTarWriter(): ArchiveWriter {
-  const pack = tarStream.pack();
+  const pack = tarStream().pack();
   const entry = async (header: Headers, data?: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> => {
     let done!: (error?: Error | null) => void;
     const written = new Promise<void>((resolve, reject) => {

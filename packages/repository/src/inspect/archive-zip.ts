@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { CairnError, holdsRawBytes, wellFormedText } from '@cairn/core';
-import yazl from 'yazl';
+import { CairnError, holdsRawBytes, lazyModule, wellFormedText } from '@cairn/core';
 import type { ArchiveWriter } from './archive-entry.js';
 import { dateOfNs } from './archive-entry.js';
+
+/** yazl, loaded when a zip is first written. */
+const yazl = lazyModule<typeof import('yazl')>(import.meta.url, 'yazl');
 
 /** Files queued in the zip writer at most before add() waits for the oldest to be written (bounded memory). */
 const QUEUED_FILES = 8;
@@ -15,7 +17,7 @@ const QUEUED_FILES = 8;
  * copy. A name that is not UTF-8 is ERR_UNSUPPORTED (zip names are UTF-8 here): tar keeps them.
  */
 export function createZipWriter(): ArchiveWriter {
-  const zip = new yazl.ZipFile();
+  const zip = new (yazl().ZipFile)();
   const queued: Readable[] = [];
   return {
     output: zip.outputStream as AsyncIterable<Uint8Array>,

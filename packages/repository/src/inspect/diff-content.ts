@@ -1,8 +1,11 @@
-import { createTwoFilesPatch } from 'diff';
+import { lazyModule } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { acquireReadLease } from '../locks/lease.js';
 import type { BlobLoader, Repository } from '../repo/repository.js';
 import type { DiffChange } from './diff.js';
+
+/** jsdiff, loaded when a text diff is first made. */
+const jsdiff = lazyModule<typeof import('diff')>(import.meta.url, 'diff');
 
 /** How many leading bytes decide whether a file is text (as git: a NUL among them makes it binary). */
 export const TEXT_SNIFF_BYTES = 8192;
@@ -44,7 +47,7 @@ export async function diffContent(repo: Repository, change: DiffChange, options:
     if (old === undefined) return { kind: 'binary' };
     const now = await readText(repo, after);
     if (now === undefined) return { kind: 'binary' };
-    const patch = createTwoFilesPatch(`a/${change.oldPath ?? change.path}`, `b/${change.path}`, old, now, undefined, undefined, {
+    const patch = jsdiff().createTwoFilesPatch(`a/${change.oldPath ?? change.path}`, `b/${change.path}`, old, now, undefined, undefined, {
       context: options.context ?? 3,
       headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true },
     });

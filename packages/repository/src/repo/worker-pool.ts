@@ -1,7 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { CairnError } from '@cairn/core';
+import { CairnError, lazyModule } from '@cairn/core';
 import type { WorkerModule } from '@cairn/core';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
+
+/** piscina, loaded when the first pool starts (a no-op backup or a listing starts none). */
+const piscina = lazyModule<typeof import('piscina')>(import.meta.url, 'piscina');
 
 export { workerModule } from '@cairn/core';
 export type { WorkerModule } from '@cairn/core';
@@ -22,7 +25,7 @@ export function workerFailed(role: string, worker: WorkerModule, error: unknown)
  * queued fails instead of waiting.
  */
 export function startWorkerPool(role: string, worker: WorkerModule, threads: number, onError: (error: CairnError) => void): Piscina {
-  const started = new Piscina({ filename: worker.filename, execArgv: [...worker.execArgv], minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const started = new (piscina().Piscina)({ filename: worker.filename, execArgv: [...worker.execArgv], minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
   started.on('error', (error: unknown) => {
     onError(workerFailed(role, worker, error));
     void started.destroy();
