@@ -270,6 +270,36 @@ describe('cairn import', () => {
     expect(strip(restored)).toEqual(strip(describeTree(source)));
   });
 
+  it('an imported stdin backup restores with --backup-existing: its file lands in the target, what it overwrote is saved and comes back', async () => {
+    const home = await tempDir();
+    const streamed = await savedId(await shell('printf x | $CAIRN backup --stdin', home));
+    const tar = join(home, 'stdin.tar');
+    expect((await cairn(['dump', streamed, '--archive', 'tar', '-o', tar], { home })).code).toBe(0);
+    const imported = await savedId(await cairn(['import', tar], { home }));
+
+    // Into an empty folder: nothing overwritten, no pre-restore snapshot.
+    const fresh = join(home, 'fresh');
+    const first = await cairn(['restore', imported, '--target', fresh, '--backup-existing'], { home });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('the restore overwrote nothing');
+    expect(readFileSync(join(fresh, 'stdin'), 'utf8')).toBe('x');
+
+    // Over an older stdin: that one is saved first, and restoring the saved snapshot puts it back.
+    const work = join(home, 'work');
+    mkdirSync(work);
+    writeFileSync(join(work, 'stdin'), 'older\n');
+    writeFileSync(join(work, 'other'), 'not in the snapshot\n');
+    const second = await cairn(['restore', imported, '--target', work, '--backup-existing'], { home });
+    expect(second.code, second.stderr).toBe(0);
+    const preId = /snapshot ([0-9a-f]{8}) \(tag pre-restore\)/.exec(second.stdout)?.[1];
+    expect(preId, second.stdout).toBeDefined();
+    expect(readFileSync(join(work, 'stdin'), 'utf8')).toBe('x');
+    expect(readFileSync(join(work, 'other'), 'utf8')).toBe('not in the snapshot\n');
+    expect((await cairn(['restore', preId!, '--target', work], { home })).code).toBe(0);
+    expect(readFileSync(join(work, 'stdin'), 'utf8')).toBe('older\n');
+    expect(readdirSync(work).sort()).toEqual(['other', 'stdin']);
+  });
+
   it('refuses a hostile tar or zip by the name of its entry, exit 1, nothing written to the repository', async () => {
     const home = await tempDir();
     const source = join(home, 'proj');

@@ -11,6 +11,7 @@ import { PruneCommand } from './commands/maintenance.js';
 import { ProtectCommand } from './commands/protect.js';
 import { QuotaBackupCommand } from './commands/quota-backup.js';
 import { RestoreUndoCommand } from './commands/restore-undo.js';
+import { StdinBackupCommand } from './commands/stdin-backup.js';
 import { TagCommand } from './commands/tag.js';
 import { VcsBackupCommand } from './commands/vcs-backup.js';
 import type { Model } from './model-state.js';
@@ -84,6 +85,23 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
       new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'b', size: 70_000, seed: 2 }, { op: 'hardlink', path: 'd1/a', to: 'b' }, { op: 'symlink', path: 'd1/s', target: '/etc/hostname' }, { op: 'symlink', path: 'up', target: '../a' }] }),
       new ArchiveImportCommand({ pick: 0, format: 'tar', hours: 1 }),
       new ArchiveImportCommand({ pick: 0, format: 'zip', hours: 1 }),
+    ],
+  },
+  {
+    item: 'found by the long run (seed 424242): restore --backup-existing of an imported stream snapshot (a snapshot of "/" holding stdin) checked no entry of it',
+    commands: [
+      new StdinBackupCommand({ name: 'stdin', size: 1, seed: 1, hours: 0 }),
+      new ArchiveImportCommand({ pick: 0, format: 'tar', hours: 31 }),
+      new RestoreUndoCommand({ pick: 1 }),
+    ],
+  },
+  {
+    item: 'restore --backup-existing of an imported snapshot of "/" over changed files saves what it overwrites',
+    commands: [
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 100, seed: 3 }] }),
+      new ArchiveImportCommand({ pick: 0, format: 'zip', hours: 1 }),
+      new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'a', size: 200, seed: 4 }, { op: 'write', path: 'd1/b', size: 10, seed: 5 }] }),
+      new RestoreUndoCommand({ pick: 1 }),
     ],
   },
   {

@@ -1,6 +1,7 @@
 /**
- * Restore with backup-existing (restoreUndoable) of a plain snapshot of one root back into the
- * sources folder, over the root's current, usually different, files. After it: every entry of
+ * Restore with backup-existing (restoreUndoable) of a plain snapshot of one root (or of an import:
+ * a snapshot of "/" whose root entries are the archive's top-level ones) back into the sources
+ * folder, over the root's current, usually different, files. After it: every entry of
  * the snapshot is in place; every file or link it replaced is in the pre-restore snapshot, which
  * the model adds (holding exactly what it held before); a non-empty folder standing where the
  * snapshot has a file is not deleted but refused with a problem naming it (issue item 5).
@@ -27,6 +28,17 @@ function foldersInTheWay(before: TreeState, snapshot: TreeState): string[] {
   return out;
 }
 
+/** The top-level names a restore of a snapshot of `path` (entries `wanted`) writes: the path's last name, or for "/" those of its entries. */
+function rootNames(path: string, wanted: TreeState): string[] {
+  const name = basename(path);
+  return name === '' ? [...new Set([...wanted.keys()].map((p) => p.split('/')[0] ?? p))] : [name];
+}
+
+/** The entries of `state` at or below one of the top-level names `tops`. */
+function within(state: TreeState, tops: readonly string[]): TreeState {
+  return new Map(tops.flatMap((top) => [...subtree(state, top)]));
+}
+
 function under(path: string, folders: readonly string[]): boolean {
   return folders.some((folder) => path === folder || path.startsWith(`${folder}/`));
 }
@@ -44,15 +56,17 @@ export class RestoreUndoCommand implements fc.AsyncCommand<Model, World> {
     const chosen = candidates[this.p.pick % candidates.length];
     if (chosen?.expect.kind !== 'tree') throw new Error('no plain snapshot to restore');
     const label = begin(model, 'restore-undo', `${this.toString()}: ${chosen.id.slice(0, 12)} (${chosen.label})`);
-    const name = basename(chosen.paths[0] ?? '');
     const wanted = chosen.expect.entries;
-    const before = subtree(await describeTree(world.sources), name);
+    // The restore writes the snapshot's root entries into the folder: one root (`alpha`, `stdin`) for a
+    // backup of one path, whatever the archive held at its top for an import (a snapshot of "/").
+    const tops = rootNames(chosen.paths[0] ?? '', wanted);
+    const before = within(await describeTree(world.sources), tops);
     const result = await restoreUndoable(await world.open(), chosen.id, {
       target: createLocalTarget(world.sources),
       source: createLocalSource(),
       targetPath: world.sources,
     });
-    const after = subtree(await describeTree(world.sources), name);
+    const after = within(await describeTree(world.sources), tops);
     const problems: string[] = [];
 
     const blocked = foldersInTheWay(before, wanted);
