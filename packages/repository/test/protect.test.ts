@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,28 @@ describe('protect: files kept before a tool changes them', () => {
     await expect(handle.commit()).rejects.toMatchObject({ code: 'ERR_USAGE' });
     await expect(handle.rollback()).rejects.toMatchObject({ code: 'ERR_USAGE' });
     expect(await check(await reopen(work), { readData: true })).toMatchObject({ problems: [] });
+  });
+
+  it('refuses to roll back through a symlink the change put where a protected file\'s folder was: nothing is written where it leads, nothing changes', async () => {
+    const { work, dir, protector } = await setup();
+    const outside = join(work, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'c.txt'), 'not the protected file\n');
+    const handle = await protect([join(dir, 'proj', 'sub', 'c.txt'), join(dir, 'proj', 'sub', 'new.txt')], { reason: 'edit c', repo: protector });
+    // The change swaps the folder for a symlink to another folder that has a c.txt of its own.
+    await rm(join(dir, 'proj', 'sub'), { recursive: true });
+    await symlink(outside, join(dir, 'proj', 'sub'));
+    await writeFile(join(outside, 'new.txt'), 'made through the link');
+    const before = { tree: await describeTree(dir), outside: await describeTree(outside) };
+    await expect(handle.rollback()).rejects.toMatchObject({ code: 'ERR_EXISTS', message: expect.stringContaining('cannot roll back') as unknown });
+    expect(await describeTree(dir)).toEqual(before.tree);
+    expect(await describeTree(outside)).toEqual(before.outside);
+    expect(await readFile(join(outside, 'c.txt'), 'utf8')).toBe('not the protected file\n');
+    // Put the folder back and the rollback goes through.
+    await rm(join(dir, 'proj', 'sub'));
+    await mkdir(join(dir, 'proj', 'sub'));
+    await handle.rollback();
+    expect(await readFile(join(dir, 'proj', 'sub', 'c.txt'), 'utf8')).toBe('gamma\n');
   });
 
   it('the snapshot is tagged protect, its meta holds the reason and the tool, and it is a protect snapshot, not a backup', async () => {

@@ -1,5 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import { CairnError, isCairnError, shortId } from '@cairn/core';
+import type { Source } from '@cairn/core';
 import { backup } from '../backup/archiver.js';
 import { holdLock } from '../locks/held-lock.js';
 import type { HeldLock } from '../locks/held-lock.js';
@@ -10,13 +11,20 @@ import type { SnapshotCache, SnapshotEntry } from '../repo/snapshots.js';
 import { applyProtectRetention, PROTECT_LEASE_KEY } from './protect-retention.js';
 import { DEFAULT_PROTECT_KEEP } from './protect-types.js';
 import type { ProtectHandle, ProtectOptions, ProtectorOptions, ProtectState, RollbackResult } from './protect-types.js';
-import { rollbackPaths, splitPath } from './rollback.js';
+import { rollbackPaths, splitPath, wayTo } from './rollback.js';
 
 /** The meta key of a protect snapshot naming the calling tool. */
 export const PROTECT_TOOL_KEY = 'protect.tool';
 
 /** The meta key of a protect snapshot listing (JSON) the protected paths that did not exist. */
 export const PROTECT_ABSENT_KEY = 'protect.absent';
+
+/**
+ * The meta key of a protect snapshot that names the nearest existing folder above each protected
+ * path and the symlinks on the way to it from "/" as they were then (JSON: folder → { symlink →
+ * its target }): a rollback writes only where the same way leads (checkFolders in rollback.ts).
+ */
+export const PROTECT_FOLDERS_KEY = 'protect.folders';
 
 /**
  * Protects files in one open repository, call after call: the repository stays open (no index
@@ -70,6 +78,7 @@ export function createProtector(repo: Repository, options: ProtectorOptions): Pr
           absent.push(path);
         }
       }
+      const folders = await folderIdentities(source, resolved);
       const lease = await holdLock(repo.backend, 'lease', `protect: ${call.reason.slice(0, 80)}`);
       let entry: SnapshotEntry | null = null;
       let forgotten: string[] = [];
@@ -79,6 +88,7 @@ export function createProtector(repo: Repository, options: ProtectorOptions): Pr
           const parentSnapshot = latestOfOrigin(snapshots, { paths: present, hostname }, 'protect');
           const meta: Record<string, string> = { [PROTECT_REASON_KEY]: call.reason, [PROTECT_TOOL_KEY]: call.tool ?? tool, [PROTECT_LEASE_KEY]: lease.token };
           if (absent.length > 0) meta[PROTECT_ABSENT_KEY] = JSON.stringify(absent);
+          meta[PROTECT_FOLDERS_KEY] = JSON.stringify(folders);
           const result = await backup(repo, {
             source, paths: present, hostname, parentSnapshot,
             tags: [PROTECT_TAG],
@@ -105,7 +115,7 @@ export function createProtector(repo: Repository, options: ProtectorOptions): Pr
         throw error;
       }
       open.add(lease);
-      return makeHandle(entry, resolved, present, absent, forgotten, lease);
+      return makeHandle(entry, resolved, present, absent, forgotten, lease, folders);
     },
     async withProtection(paths, fn, call) {
       const handle = await protector.protect(paths, call);
@@ -134,7 +144,7 @@ export function createProtector(repo: Repository, options: ProtectorOptions): Pr
     rollbackTo(entry, paths) {
       const resolved = resolvePaths(paths, (path) => source.resolve(path));
       const wasAbsent = absentIn(entry);
-      return rollbackPaths(repo, options, entry, resolved.filter((p) => !wasAbsent.includes(p)), resolved.filter((p) => wasAbsent.includes(p)));
+      return rollbackPaths(repo, options, entry, resolved.filter((p) => !wasAbsent.includes(p)), resolved.filter((p) => wasAbsent.includes(p)), foldersIn(entry));
     },
     async close() {
       const leases = [...open];
@@ -143,7 +153,7 @@ export function createProtector(repo: Repository, options: ProtectorOptions): Pr
     },
   };
 
-  function makeHandle(entry: SnapshotEntry | null, paths: string[], present: string[], absent: string[], forgotten: string[], lease: HeldLock): ProtectHandle {
+  function makeHandle(entry: SnapshotEntry | null, paths: string[], present: string[], absent: string[], forgotten: string[], lease: HeldLock, folders: Record<string, Record<string, string>>): ProtectHandle {
     let state: ProtectState = 'open';
     const finish = async (next: ProtectState): Promise<void> => {
       state = next;
@@ -163,7 +173,7 @@ export function createProtector(repo: Repository, options: ProtectorOptions): Pr
       },
       async rollback() {
         if (state !== 'open') throw closed('rolled back');
-        const result = await rollbackPaths(repo, options, entry, present, absent);
+        const result = await rollbackPaths(repo, options, entry, present, absent, folders);
         await finish('rolled-back');
         return result;
       },
@@ -193,6 +203,47 @@ export function protect(paths: readonly string[], options: ProtectCallOptions): 
 export function withProtection<T>(paths: readonly string[], fn: (handle: ProtectHandle) => Promise<T>, options: ProtectCallOptions): Promise<T> {
   const { repo, ...call } = options;
   return repo.withProtection(paths, fn, call);
+}
+
+/**
+ * For each path, the nearest folder above it that exists now (its own folder, or one further up
+ * when that is missing), with the symlinks on the way to it from "/" and their targets (see
+ * PROTECT_FOLDERS_KEY).
+ */
+async function folderIdentities(source: Source, paths: readonly string[]): Promise<Record<string, Record<string, string>>> {
+  const folders: Record<string, Record<string, string>> = {};
+  for (const path of paths) {
+    let { folder } = splitPath(path);
+    for (;;) {
+      if (Object.hasOwn(folders, folder)) break;
+      const way = await wayTo(source, folder);
+      if (way !== null) {
+        folders[folder] = way;
+        break;
+      }
+      if (folder === '/') throw new CairnError('ERR_NOT_FOUND', `no folder above ${path} exists`);
+      folder = splitPath(folder).folder;
+    }
+  }
+  return folders;
+}
+
+/** The folders a protect snapshot recorded (PROTECT_FOLDERS_KEY); none for one made before they were. */
+export function foldersIn(entry: SnapshotEntry): Record<string, Record<string, string>> {
+  const text = entry.snapshot.meta[PROTECT_FOLDERS_KEY];
+  if (text === undefined) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+    const folders: Record<string, Record<string, string>> = {};
+    for (const [folder, links] of Object.entries(value as Record<string, unknown>)) {
+      if (typeof links !== 'object' || links === null || Array.isArray(links)) continue;
+      folders[folder] = Object.fromEntries(Object.entries(links).filter((pair): pair is [string, string] => typeof pair[1] === 'string'));
+    }
+    return folders;
+  } catch {
+    return {};
+  }
 }
 
 /** The paths a protect snapshot records as absent when it was taken (meta protect.absent); [] for any other snapshot. */

@@ -27,9 +27,11 @@ export function splitPath(path: string): { folder: string; name: string } {
  * entry of another type) is removed first, then the entry is restored, overwriting. `absent` paths
  * (they did not exist when protected) are removed with everything below them. A path held below
  * a root of the snapshot (a file of a backup) comes back with restoreFile; a folder there is
- * ERR_UNSUPPORTED. ERR_IO naming the entries a restore could not write.
+ * ERR_UNSUPPORTED. ERR_IO naming the entries a restore could not write. Before anything changes,
+ * each path's folder must still be the one `folders` recorded at protect (checkFolders).
  */
-export async function rollbackPaths(repo: Repository, ports: RollbackPorts, entry: SnapshotEntry | null, paths: readonly string[], absent: readonly string[] = []): Promise<RollbackResult> {
+export async function rollbackPaths(repo: Repository, ports: RollbackPorts, entry: SnapshotEntry | null, paths: readonly string[], absent: readonly string[] = [], folders: Readonly<Record<string, Readonly<Record<string, string>>>> = {}): Promise<RollbackResult> {
+  await checkFolders(ports.source, paths, absent, folders);
   const removed: string[] = [];
   let restored = 0;
   for (const path of absent) {
@@ -110,4 +112,70 @@ async function lstatOrNull(source: Source, path: string): Promise<EntryStat | nu
     if (isCairnError(error, 'ERR_NOT_FOUND')) return null;
     throw error;
   }
+}
+
+/**
+ * The symlinks on the way from "/" to the folder `path` and their targets, or null when nothing
+ * is at `path` (a component on the way is missing, or is neither a folder nor a symlink).
+ */
+export async function wayTo(source: Source, path: string): Promise<Record<string, string> | null> {
+  const links: Record<string, string> = {};
+  let at = '';
+  for (const name of path.split('/').filter((part) => part !== '')) {
+    at = `${at}/${name}`;
+    const type = await typeOf(source, at);
+    if (type === 'gone') return null;
+    if (type === 'a symlink') links[at] = await source.readlink(at);
+    else if (type !== 'dir') return null;
+  }
+  return links;
+}
+
+/**
+ * Refuses (ERR_EXISTS, nothing changed) when a path could lead the rollback elsewhere than where
+ * it was protected: on the way from "/" to the path's folder, a component is now a symlink that
+ * was not one then (or points elsewhere), a file, or unreachable. `folders` is what protect
+ * recorded (folder → the symlinks on the way to it and their targets). A change that did that
+ * would otherwise have the rollback write, or remove, wherever it leads. A component that is gone
+ * is fine (the restore makes the folders again), and so is another folder in the place of one
+ * (or, on the way to a path that did not exist then, a file: nothing is below it to remove);
+ * paths protect recorded nothing for (a snapshot from before the record) are not checked.
+ */
+async function checkFolders(source: Source, present: readonly string[], absent: readonly string[], folders: Readonly<Record<string, Readonly<Record<string, string>>>>): Promise<void> {
+  for (const path of [...present, ...absent]) {
+    const { folder } = splitPath(path);
+    let anchor = folder;
+    while (!Object.hasOwn(folders, anchor) && anchor !== '/') anchor = splitPath(anchor).folder;
+    const links = folders[anchor];
+    if (links === undefined) continue;
+    let at = '';
+    for (const name of folder.split('/').filter((part) => part !== '')) {
+      at = `${at}/${name}`;
+      const type = await typeOf(source, at);
+      if (type === 'gone') break;
+      if (type === 'dir') continue;
+      // Below a file nothing is there to remove: an absent path is done. A present one would need it replaced: refused.
+      if (type !== 'a symlink' && !type.startsWith('unreachable') && absent.includes(path)) break;
+      if (type === 'a symlink' && Object.hasOwn(links, at) && await source.readlink(at) === links[at]) continue;
+      throw new CairnError('ERR_EXISTS', `cannot roll back ${path}: ${at} has become ${type === 'a symlink' ? 'a symlink (to ' + (await source.readlink(at)) + ')' : type} since it was protected, so the rollback would write where that leads; nothing was changed`, {
+        hint: `put a folder back at ${at} (or move what is there away) and roll back again`,
+      });
+    }
+  }
+}
+
+/** The type of what is at `path` (not followed): 'dir', 'gone', or what it is instead. */
+async function typeOf(source: Source, path: string): Promise<string> {
+  try {
+    const stat = await source.lstat(path);
+    return stat.type === 'dir' ? 'dir' : `a ${stat.type}`;
+  } catch (error) {
+    if (isGone(error)) return 'gone';
+    return `unreachable (${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+/** Nothing is there (ENOENT); not a folder on the way (ENOTDIR) or a symlink loop (ELOOP) is something else. */
+function isGone(error: unknown): boolean {
+  return isCairnError(error, 'ERR_NOT_FOUND') && (error.cause as { code?: unknown } | undefined)?.code === 'ENOENT';
 }

@@ -60,6 +60,15 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
     ],
   },
   {
+    item: 'found by the long run (seed 20261205): a change put a symlink where a protected file\'s folder was; the rollback must refuse, not write through it',
+    commands: [
+      new ProtectCommand({ root: 0, path: 'd1/a', edits: [{ op: 'symlink', path: 'd1', target: 'd1' }], then: 'rollback', keep: 1, hours: 0 }),
+      new ProtectCommand({ root: 0, path: 'd1/a', edits: [], then: 'rollback', keep: 1, hours: 1 }),
+      new ProtectCommand({ root: 1, path: 'd1/a', edits: [{ op: 'mkdir', path: 'd2' }, { op: 'symlink', path: 'd1', target: 'd2' }], then: 'rollback', keep: 1, hours: 1 }),
+      new ProtectCommand({ root: 2, path: 'd1/a', edits: [{ op: 'write', path: 'd1', size: 10, seed: 2 }], then: 'rollback', keep: 1, hours: 1 }),
+    ],
+  },
+  {
     item: '5: restore deletes a non-empty folder where the snapshot has a file',
     commands: [
       new BackupCommand({ ...plain, edits: [{ op: 'write', path: 'd2', size: 100, seed: 3 }] }),

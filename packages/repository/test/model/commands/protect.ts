@@ -6,6 +6,9 @@
  * the path is as it was and everything else in the root as the edits left it. Retention forgets
  * only protect snapshots of that path, and keeps `keep` of them.
  */
+import { lstat, readlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { isCairnError } from '@cairn/core';
 import { createProtector, PROTECT_TAG, snapshotKind } from '@cairn/repository';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
 import type fc from 'fast-check';
@@ -70,7 +73,18 @@ export class ProtectCommand implements fc.AsyncCommand<Model, World> {
     const time = advanceClock(model, this.p.hours);
     const protector = createProtector(await world.open(), { source: createLocalSource(), target: createLocalTarget, tool: 'model', keep: this.p.keep });
     const problems: string[] = [];
-    const handle = await protector.protect([abs], { reason: label, time });
+    const linksBefore = await linksTo(dirname(abs));
+    let handle: Awaited<ReturnType<typeof protector.protect>>;
+    try {
+      handle = await protector.protect([abs], { reason: label, time });
+    } catch (error) {
+      // A path an earlier change made unreachable (a symlink loop a refused rollback left) cannot be
+      // protected: a clear error, no snapshot, nothing changed.
+      await protector.close();
+      if (!isCairnError(error) || (error.cause as { code?: string } | undefined)?.code !== 'ELOOP') throw error;
+      await checkInvariants(model, world, label, []);
+      return;
+    }
     const existed = before.has(inModel);
     if (handle.snapshotId === null || handle.snapshot === null) {
       if (existed) problems.push(`protect of ${inModel}, which exists, made no snapshot`);
@@ -91,8 +105,23 @@ export class ProtectCommand implements fc.AsyncCommand<Model, World> {
 
     await applyEdits(world.root(rootName), this.p.edits);
     const edited = subtree(await describeTree(world.sources), rootName);
+    const redirected = await leadsElsewhere(linksBefore, dirname(abs), existed);
     if (this.p.then === 'commit') {
       await handle.commit();
+    } else if (redirected !== null) {
+      // The change put something else where the protected path's folder was (a symlink, a file,
+      // a new folder): the rollback must refuse and change nothing, never write where that leads.
+      let refused = false;
+      try {
+        await handle.rollback();
+      } catch (error) {
+        if (!isCairnError(error, 'ERR_EXISTS') || !/cannot roll back/.test(error.message)) throw error;
+        refused = true;
+      }
+      if (!refused) problems.push(`the rollback of ${abs} went ahead though ${redirected}`);
+      const after = subtree(await describeTree(world.sources), rootName);
+      for (const [p, entry] of edited) if (after.get(p) !== entry) problems.push(`a refused rollback changed ${p}: ${after.get(p) ?? 'absent'}, not ${entry}`);
+      for (const [p, got] of after) if (!edited.has(p)) problems.push(`a refused rollback made ${p} (${got})`);
     } else {
       await handle.rollback();
       const after = subtree(await describeTree(world.sources), rootName);
@@ -111,4 +140,49 @@ export class ProtectCommand implements fc.AsyncCommand<Model, World> {
     const root = ROOTS[this.p.root] ?? '?';
     return `protect ${this.p.path === '' ? root : `${root}/${this.p.path}`} keep ${this.p.keep} +${this.p.hours}h, edits (${this.p.edits.map(editText).join('; ')}), ${this.p.then}`;
   }
+}
+
+/** The symlinks on the way from "/" to `folder` and their targets (a missing or non-folder component ends the walk). */
+async function linksTo(folder: string): Promise<Map<string, string>> {
+  const links = new Map<string, string>();
+  let at = '';
+  for (const name of folder.split('/').filter((part) => part !== '')) {
+    at = `${at}/${name}`;
+    try {
+      const stat = await lstat(at);
+      if (stat.isSymbolicLink()) links.set(at, await readlink(at));
+      else if (!stat.isDirectory()) break;
+    } catch {
+      break;
+    }
+  }
+  return links;
+}
+
+/**
+ * Why a rollback into `folder` would lead elsewhere than at protect, or null: on the way from "/",
+ * a component is now a symlink that was not one then (`before`) or points elsewhere, or (for a
+ * path that existed) a file or something unreachable. Gone is fine: a rollback makes the folders again.
+ */
+async function leadsElsewhere(before: Map<string, string>, folder: string, existed: boolean): Promise<string | null> {
+  let at = '';
+  for (const name of folder.split('/').filter((part) => part !== '')) {
+    at = `${at}/${name}`;
+    let stat;
+    try {
+      stat = await lstat(at);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ENOENT') return null;
+      return `${at} is unreachable (${code ?? 'error'})`;
+    }
+    if (stat.isDirectory()) continue;
+    if (stat.isSymbolicLink()) {
+      if (before.get(at) === await readlink(at)) continue;
+      return `${at} is a new symlink`;
+    }
+    if (!existed) return null;
+    return `${at} is no longer a folder`;
+  }
+  return null;
 }
