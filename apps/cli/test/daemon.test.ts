@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cairn, jsonLines, startCli, tempDir } from './run-cli.js';
+import { cairn, jsonLines, readDaemonLog, startCli, tempDir, until } from './run-cli.js';
 
 /** An environment with the config, state and data folders in `home`. */
 const envOf = (home: string): Record<string, string> => ({
@@ -18,18 +18,7 @@ async function writePlans(home: string, plans: unknown[]): Promise<string> {
   return file;
 }
 
-async function readLog(home: string): Promise<Record<string, unknown>[]> {
-  const text = await readFile(join(home, 'state', 'cairn', 'daemon.log'), 'utf8').catch(() => '');
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
-async function until(what: string, test: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const backups = (log: Record<string, unknown>[], event: string): Record<string, unknown>[] => log.filter((e) => e['operation'] === 'backup' && e['event'] === event);
 
@@ -84,7 +73,7 @@ describe('cairn daemon', () => {
     for (let i = 0; i < 2; i += 1) expect((await cairn(['--repo', repo, 'backup', other], { home, env: envOf(home) })).code).toBe(0);
     const daemon = startCli(['daemon'], envOf(home));
     try {
-      await until('two backups', async () => backups(await readLog(home), 'success').length >= 2);
+      await until('two backups', async () => backups(await readDaemonLog(home), 'success').length >= 2);
       // A second daemon on the same state folder would run the same plans at once: refused.
       const second = await cairn(['daemon'], { home, env: envOf(home) });
       expect(second.code).toBe(1);
@@ -96,7 +85,7 @@ describe('cairn daemon', () => {
     const end = await daemon.done;
     server.close();
     expect(end.code).toBe(0);
-    const log = await readLog(home);
+    const log = await readDaemonLog(home);
     const first = backups(log, 'success')[0]!;
     expect(first).toMatchObject({ plan: 'docs', reason: 'schedule', result: 'success' });
     expect(first['snapshot']).toMatch(/^[0-9a-f]{64}$/);
@@ -133,12 +122,12 @@ describe('cairn daemon', () => {
     }]);
     const daemon = startCli(['daemon'], envOf(home));
     try {
-      await until('a retry', async () => backups(await readLog(home), 'failure').length >= 2);
+      await until('a retry', async () => backups(await readDaemonLog(home), 'failure').length >= 2);
     } finally {
       daemon.child.kill('SIGTERM');
     }
     expect((await daemon.done).code).toBe(0);
-    const failures = backups(await readLog(home), 'failure');
+    const failures = backups(await readDaemonLog(home), 'failure');
     expect(failures[0]).toMatchObject({ reason: 'schedule', failures: 1 });
     expect(failures[1]).toMatchObject({ reason: 'retry', failures: 2 });
     expect(String(failures[0]!['error'])).toMatch(/missing/);
@@ -198,7 +187,7 @@ describe('missed runs and projects', () => {
     const daemon = startCli(['daemon'], envOf(home));
     try {
       await until('the catch-up run and the check', async () => {
-        const log = await readLog(home);
+        const log = await readDaemonLog(home);
         return backups(log, 'success').length >= 1 && log.some((e) => e['operation'] === 'check' && e['event'] !== 'start');
       });
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -206,7 +195,7 @@ describe('missed runs and projects', () => {
       daemon.child.kill('SIGTERM');
     }
     expect((await daemon.done).code).toBe(0);
-    const log = await readLog(home);
+    const log = await readDaemonLog(home);
     const starts = backups(log, 'start');
     expect(starts.map((e) => e['reason'])).toEqual(['catch-up']); // once, not once per missed slot
     // The maintenance job never ran: it runs at once, on its own schedule.

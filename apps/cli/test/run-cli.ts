@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,4 +115,19 @@ export async function expectAllOrNothing(run: Run, repoFolder: string, failure: 
     expect(stored).toBe(0);
   }
   return stored;
+}
+
+/** The daemon's (and watch's) JSON Lines log under `home`'s state folder, one object a line; [] before it exists. */
+export async function readDaemonLog(home: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(join(home, 'state', 'cairn', 'daemon.log'), 'utf8').catch(() => '');
+  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Polls `test` every `everyMs` until it holds; throws naming `what` after `ms`. */
+export async function until(what: string, test: () => Promise<boolean>, ms = 20_000, everyMs = 100): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await test())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }

@@ -1,28 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cairn, startCli, tempDir } from './run-cli.js';
+import { cairn, readDaemonLog, startCli, tempDir, until as untilEvery } from './run-cli.js';
+
+/** until, polling every 50 ms (the burst test times the backup against the settle time). */
+const until = (what: string, test: () => Promise<boolean>, ms = 20_000): Promise<void> => untilEvery(what, test, ms, 50);
 
 const envOf = (home: string): Record<string, string> => ({
   HOME: home, XDG_CONFIG_HOME: join(home, 'config'), XDG_STATE_HOME: join(home, 'state'), XDG_DATA_HOME: join(home, 'data'), CAIRN_PASSWORD: '',
 });
 
-async function readLog(home: string): Promise<Record<string, unknown>[]> {
-  const text = await readFile(join(home, 'state', 'cairn', 'daemon.log'), 'utf8').catch(() => '');
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
-async function until(what: string, test: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const events = async (home: string, event: string): Promise<Record<string, unknown>[]> => (await readLog(home)).filter((e) => e['operation'] === 'backup' && e['event'] === event);
+const events = async (home: string, event: string): Promise<Record<string, unknown>[]> => (await readDaemonLog(home)).filter((e) => e['operation'] === 'backup' && e['event'] === event);
 
 describe('cairn watch', () => {
   it('gives none for an idle tree or ignored paths, one backup for a burst of 2,000 files after the settle time, and one for a single edit', async () => {
@@ -36,7 +28,7 @@ describe('cairn watch', () => {
     expect((await cairn(['init', '--repo', repo], { home, env: envOf(home) })).code).toBe(0);
     const watch = startCli(['--repo', repo, 'watch', project, '--settle', '1500ms', '--max-wait', '1m'], envOf(home));
     try {
-      await until('the watch', async () => (await readLog(home)).some((e) => e['event'] === 'watching'));
+      await until('the watch', async () => (await readDaemonLog(home)).some((e) => e['event'] === 'watching'));
       // Idle, then only ignored paths: no backup.
       await sleep(1500);
       await writeFile(join(project, 'node_modules', 'dep', 'index.js'), 'x'); // dependency folder: the policy skips it
@@ -57,11 +49,11 @@ describe('cairn watch', () => {
       const burstEnd = Date.now();
       await until('the backup of the burst', async () => (await events(home, 'success')).length === 1);
       const started = (await events(home, 'start'))[0]!;
-      expect(Date.parse(String(started['time'])) - burstEnd, JSON.stringify(await readLog(home))).toBeGreaterThanOrEqual(1400); // after the settle time…
+      expect(Date.parse(String(started['time'])) - burstEnd, JSON.stringify(await readDaemonLog(home))).toBeGreaterThanOrEqual(1400); // after the settle time…
       expect(Date.parse(String(started['time'])) - burstStart).toBeGreaterThan(0);
       await sleep(2000);
-      expect(await events(home, 'start'), JSON.stringify(await readLog(home))).toHaveLength(1); // …and only one
-      const changes = (await readLog(home)).filter((e) => e['event'] === 'changes');
+      expect(await events(home, 'start'), JSON.stringify(await readDaemonLog(home))).toHaveLength(1); // …and only one
+      const changes = (await readDaemonLog(home)).filter((e) => e['event'] === 'changes');
       expect(changes).toHaveLength(1);
       expect(changes[0]!['files']).toBeGreaterThanOrEqual(2000);
 
@@ -94,13 +86,13 @@ describe('cairn watch in a git working copy', () => {
     expect((await cairn(['init', '--repo', repo], { home, env: envOf(home) })).code).toBe(0);
     const watch = startCli(['--repo', repo, 'watch', project, '--settle', '500ms', '--min-files', '100'], envOf(home));
     try {
-      await until('the watch', async () => (await readLog(home)).some((e) => e['event'] === 'watching'));
+      await until('the watch', async () => (await readDaemonLog(home)).some((e) => e['event'] === 'watching'));
       await writeFile(join(project, 'scratch.txt'), 'notes');
       await sleep(2000);
       expect(await events(home, 'start')).toEqual([]);
       await writeFile(join(project, 'main.c'), 'int main(void) { return 0; }\n');
       await until('the backup of the tracked edit', async () => (await events(home, 'success')).length === 1);
-      const changes = (await readLog(home)).filter((e) => e['event'] === 'changes');
+      const changes = (await readDaemonLog(home)).filter((e) => e['event'] === 'changes');
       expect(changes.map((e) => e['files'])).toEqual([2]); // the scratch file waited, and went with it
     } finally {
       watch.child.kill('SIGTERM');
