@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, cairn, tempDir } from './run-cli.js';
+import { CLI, cairn, shell, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
 /** Bytes 66 ff 6f: "f", a byte that is not UTF-8, "o". */
@@ -85,22 +85,6 @@ async function snapshotContent(home: string, snapshot: string, options: { second
     });
 }
 
-/** Runs a shell pipeline with `cairn` standing for the built CLI; HOME points the default repository into `home`. */
-function shell(command: string, home: string, cwd = home): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], {
-      cwd,
-      env: { PATH: process.env['PATH'] ?? '', HOME: home, XDG_DATA_HOME: join(home, 'data'), CAIRN: `${process.execPath} ${CLI}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Every file of the repository with its size: what a refused import must leave as it was. */
 function repositoryFiles(home: string): string[] {
@@ -132,7 +116,7 @@ describe('cairn dump --archive', () => {
     expect((await cairn(['backup', source], { home })).code).toBe(0);
     const out = join(home, 'out');
     mkdirSync(out);
-    const piped = await shell(`$CAIRN dump latest --archive tar | tar --xattrs --xattrs-include='user.*' -x -p -C ${out}`, home);
+    const piped = await shell(`$CAIRN dump latest --archive tar | tar --xattrs --xattrs-include='user.*' -x -p -C ${out}`, { home });
     expect(piped.code, piped.stderr).toBe(0);
     const want = describeTree(source, { xattrs });
     expect(want.some((line) => line.includes('=a.txt'))).toBe(true); // the hardlink pair is there to check
@@ -146,7 +130,7 @@ describe('cairn dump --archive', () => {
     expect(execFileSync('tar', ['-tf', file]).toString().split('\n').filter(Boolean)).toEqual(['proj/sub/deep/', 'proj/sub/deep/big.bin', 'proj/a.txt']);
 
     // tar.zst: the same tar, compressed.
-    const zst = await shell(`$CAIRN dump latest --archive tar.zst | zstd -dc | tar -t`, home);
+    const zst = await shell(`$CAIRN dump latest --archive tar.zst | zstd -dc | tar -t`, { home });
     expect(zst.code, zst.stderr).toBe(0);
     expect(zst.stdout).toBe(execFileSync('sh', ['-c', `${process.execPath} ${CLI} dump latest --archive tar | tar -t`], { env: { ...process.env, HOME: home, XDG_DATA_HOME: join(home, 'data') } }).toString());
   });
@@ -185,7 +169,7 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     const source = join(home, 'proj');
     makeTree(source);
     expect((await cairn(['backup', source], { home })).code).toBe(0);
-    const tty = await shell(`script -qec "$CAIRN dump latest --archive tar" /dev/null`, home);
+    const tty = await shell(`script -qec "$CAIRN dump latest --archive tar" /dev/null`, { home });
     expect(tty.stdout).toMatch(/standard output is a terminal; give -o FILE/);
     const format = await cairn(['dump', 'latest', '--archive', 'rar'], { home });
     expect(format.code).toBe(1);
@@ -238,7 +222,7 @@ describe('cairn import', () => {
     expect((await cairn(['dump', backedUp, '--archive', 'tar', '-o', tar], { home })).code).toBe(0);
     const fromFile = await savedId(await cairn(['import', tar], { home }));
     expect(await snapshotContent(home, fromFile)).toEqual(want);
-    const fromStdin = await shell(`$CAIRN dump ${backedUp} --archive tar.zst | $CAIRN import -`, home);
+    const fromStdin = await shell(`$CAIRN dump ${backedUp} --archive tar.zst | $CAIRN import -`, { home });
     expect(fromStdin.stdout).toContain('(tar.zst, 9 entries)');
     expect(fromStdin.stdout).toContain('added 0 B in 0 blobs');
     expect(await snapshotContent(home, await savedId(fromStdin))).toEqual(want);
@@ -272,7 +256,7 @@ describe('cairn import', () => {
 
   it('an imported stdin backup restores with --backup-existing: its file lands in the target, what it overwrote is saved and comes back', async () => {
     const home = await tempDir();
-    const streamed = await savedId(await shell('printf x | $CAIRN backup --stdin', home));
+    const streamed = await savedId(await shell('printf x | $CAIRN backup --stdin', { home }));
     const tar = join(home, 'stdin.tar');
     expect((await cairn(['dump', streamed, '--archive', 'tar', '-o', tar], { home })).code).toBe(0);
     const imported = await savedId(await cairn(['import', tar], { home }));
@@ -346,7 +330,7 @@ with zipfile.ZipFile('symlink.zip', 'w') as z:
       expect(refused.stderr.split('\n')[0], file).toMatch(message);
       expect(refused.stderr).toContain('nothing was imported');
     }
-    const piped = await shell(`cat dotdot.tar | $CAIRN import -`, home);
+    const piped = await shell(`cat dotdot.tar | $CAIRN import -`, { home });
     expect(piped.code).toBe(1);
     expect(piped.stderr).toMatch(/refusing the entry "a\/\.\.\/\.\.\/evil\.txt"/);
     expect(repositoryFiles(home)).toEqual(before);
@@ -389,7 +373,7 @@ with zipfile.ZipFile('symlink.zip', 'w') as z:
     const backedUp = await savedId(await cairn(['backup', source], { home }));
     const out = join(home, 'out');
     mkdirSync(out);
-    const piped = await shell(`$CAIRN dump latest --archive tar | tar -x -C ${out}`, home);
+    const piped = await shell(`$CAIRN dump latest --archive tar | tar -x -C ${out}`, { home });
     expect(piped.code, piped.stderr).toBe(0);
     const proj = Buffer.from(join(out, 'proj'));
     expect(readdirSync(proj, { encoding: 'buffer' }).map((name) => name.toString('hex')).sort()).toEqual([RAW.toString('hex'), Buffer.from('link').toString('hex')].sort());

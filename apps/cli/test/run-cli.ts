@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,14 +21,29 @@ export interface Run {
 
 /** Runs `cairn args…` (in `cwd` when given) with an environment that points HOME and the default repository into `home`. */
 export function cairn(args: readonly string[], options: { home: string; env?: Record<string, string>; uid?: number; gid?: number; cwd?: string }): Promise<Run> {
+  return collect(spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env['PATH'] ?? '', HOME: options.home, XDG_DATA_HOME: join(options.home, 'data'), ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
+  }));
+}
+
+/**
+ * Runs `sh -c script` (in `cwd`, default `home`) where `$CAIRN` stands for the built CLI, with HOME
+ * and the default repository in `home`; `env` adds to that (e.g. CAIRN_REPO).
+ */
+export function shell(script: string, options: { home: string; cwd?: string; env?: Record<string, string> }): Promise<Run> {
+  return collect(spawn('sh', ['-c', script], {
+    cwd: options.cwd ?? options.home,
+    env: { PATH: process.env['PATH'] ?? '', HOME: options.home, XDG_DATA_HOME: join(options.home, 'data'), CAIRN: `${process.execPath} ${CLI}`, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }));
+}
+
+/** A child's exit code and all it wrote, once it has ended. */
+function collect(child: ChildProcessByStdio<null, Readable, Readable>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: options.home, XDG_DATA_HOME: join(options.home, 'data'), ...options.env };
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
-    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, cairn, jsonItems, jsonSummary, tempDir } from './run-cli.js';
+import { cairn, jsonItems, jsonSummary, shell, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
 interface Version {
@@ -36,21 +35,6 @@ async function setup(bigSize = 1000) {
   return { home, repo, run, runIn, proj, ids };
 }
 
-/** `sh -c script` with CAIRN pointing at the built CLI and CAIRN_REPO at `repo`. */
-function shell(script: string, repo: string, home: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', script], {
-      env: { PATH: process.env['PATH'] ?? '', HOME: home, CAIRN: `${process.execPath} ${CLI}`, CAIRN_REPO: repo },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A failure as the user sees it: exit 1, nothing on stdout, one `cairn: …` line naming `what` (and at most a hint). */
 function expectOneLineError(done: Run, what: RegExp): void {
@@ -143,13 +127,13 @@ describe('cairn dump', () => {
     expect((jsonItems(listed.stdout, 'entry') as { content: string[] }[])[0]!.content.length).toBeGreaterThan(2);
     const expected = createHash('sha256').update(await readFile(join(proj, 'big.bin'))).digest('hex');
     for (const args of ['latest:proj/big.bin', 'latest proj/big.bin', `latest:${join(proj, 'big.bin')}`]) {
-      const piped = await shell(`$CAIRN dump ${args} | sha256sum`, repo, home);
+      const piped = await shell(`$CAIRN dump ${args} | sha256sum`, { home, env: { CAIRN_REPO: repo } });
       expect(piped.code, piped.stderr).toBe(0);
       expect(piped.stderr).toBe('');
       expect(piped.stdout.split(' ')[0]).toBe(expected);
     }
     // A reader that stops early is no error.
-    const head = await shell('$CAIRN dump latest:proj/big.bin | head -c 10 | wc -c; exit $?', repo, home);
+    const head = await shell('$CAIRN dump latest:proj/big.bin | head -c 10 | wc -c; exit $?', { home, env: { CAIRN_REPO: repo } });
     expect(head.stdout.trim()).toBe('10');
     expect(head.stderr).toBe('');
   });
