@@ -5,7 +5,7 @@ import type { Snapshot, TreeNode } from '@cairn/index';
 import { withLease, withReadLease } from '../locks/lease.js';
 import type { LockTimings } from '../locks/lock-files.js';
 import { contentIds } from '../repo/content-ids.js';
-import { findSnapshot, listSnapshots, matchesFilter, sameOrigin, saveSnapshot } from '../repo/snapshots.js';
+import { byTime, listSnapshots, sameOrigin, saveSnapshot, selectSnapshots } from '../repo/snapshots.js';
 import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
 import { snapshotRoots, walkTrees } from '../tree/reachability.js';
@@ -102,7 +102,7 @@ export async function copySnapshots(source: Repository, destination: Repository,
 async function copyLeased(source: Repository, destination: Repository, options: CopyOptions): Promise<CopyResult> {
   const idsAlike = sameIdFunction(source, destination);
   const chunkerDiffers = ['min', 'avg', 'max'].some((key) => source.config.chunker[key as 'min'] !== destination.config.chunker[key as 'min']);
-  const selected = await selectSnapshots(source, options);
+  const selected = (await selectSnapshots(source, options.snapshots ?? [], options.filter)).sort(byTime);
   const present = (await listSnapshots(destination)).snapshots;
   const copied: CopiedSnapshot[] = [];
   const skipped: CopiedSnapshot[] = [];
@@ -218,16 +218,4 @@ async function rewrittenSnapshot(entry: SnapshotEntry, writer: Parameters<typeof
   };
 }
 
-/** The source snapshots named (each once) or every one that passes the filter, oldest first. */
-async function selectSnapshots(source: Repository, options: CopyOptions): Promise<SnapshotEntry[]> {
-  const filter = options.filter ?? {};
-  const named = options.snapshots ?? [];
-  if (named.length === 0) return (await listSnapshots(source)).snapshots.filter((entry) => matchesFilter(entry.snapshot, filter));
-  const found = new Map<string, SnapshotEntry>();
-  for (const ref of named) {
-    const entry = await findSnapshot(source, ref, { filter });
-    found.set(entry.id, entry);
-  }
-  return [...found.values()].sort((a, b) => (a.snapshot.time < b.snapshot.time ? -1 : a.snapshot.time > b.snapshot.time ? 1 : a.id.localeCompare(b.id)));
-}
 

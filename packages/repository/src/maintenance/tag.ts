@@ -1,7 +1,7 @@
 import { CairnError, isCairnError } from '@cairn/core';
 import type { LockTimings } from '../locks/lock-files.js';
 import { acquireExclusiveLock } from '../locks/locks.js';
-import { findSnapshot, KIND_TAGS, listSnapshots, matchesFilter, saveSnapshot, snapshotKind } from '../repo/snapshots.js';
+import { KIND_TAGS, saveSnapshot, selectSnapshots, snapshotKind } from '../repo/snapshots.js';
 import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { RepositoryFiles } from '../repo/repository.js';
 
@@ -74,7 +74,7 @@ export async function tagSnapshots(repo: RepositoryFiles, options: TagOptions): 
   const dryRun = options.dryRun === true;
   const lock = dryRun ? null : await acquireExclusiveLock(repo.backend, 'tag', options.lockTimings === undefined ? {} : { timings: options.lockTimings });
   try {
-    const selected = await selectSnapshots(repo, options);
+    const selected = await selectSnapshots(repo, options.snapshots ?? [], options.filter);
     const plan = selected.map((entry) => ({ entry, tags: changeTags(entry.snapshot.tags, changes) }));
     for (const { entry, tags } of plan) {
       for (const kindTag of KIND_TAGS) {
@@ -121,18 +121,6 @@ async function rewrite(repo: RepositoryFiles, entry: SnapshotEntry, tags: readon
   return newId;
 }
 
-/** The snapshots named (each once, in the order named), or every snapshot that passes the filter. */
-async function selectSnapshots(repo: RepositoryFiles, options: TagOptions): Promise<SnapshotEntry[]> {
-  const filter = options.filter ?? {};
-  const named = options.snapshots ?? [];
-  if (named.length === 0) return (await listSnapshots(repo)).snapshots.filter((entry) => matchesFilter(entry.snapshot, filter));
-  const found = new Map<string, SnapshotEntry>();
-  for (const ref of named) {
-    const entry = await findSnapshot(repo, ref, { filter });
-    found.set(entry.id, entry);
-  }
-  return [...found.values()];
-}
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const set = new Set(b);

@@ -251,7 +251,23 @@ export function createSnapshotCache(repo: RepositoryFiles): SnapshotCache {
   };
 }
 
-function byTime(a: SnapshotEntry, b: SnapshotEntry): number {
+/**
+ * The snapshots `named` (ids, prefixes or `latest`; each once, in the order named, every one
+ * passing `filter`), or, when none are named, every readable snapshot that passes `filter`
+ * (oldest first): what tag and copy act on.
+ */
+export async function selectSnapshots(repo: RepositoryFiles, named: readonly string[], filter: SnapshotFilter = {}): Promise<SnapshotEntry[]> {
+  if (named.length === 0) return (await listSnapshots(repo)).snapshots.filter((entry) => matchesFilter(entry.snapshot, filter));
+  const found = new Map<string, SnapshotEntry>();
+  for (const ref of named) {
+    const entry = await findSnapshot(repo, ref, { filter });
+    found.set(entry.id, entry);
+  }
+  return [...found.values()];
+}
+
+/** Oldest first; snapshots of the same time by id. */
+export function byTime(a: SnapshotEntry, b: SnapshotEntry): number {
   return a.snapshot.time < b.snapshot.time ? -1 : a.snapshot.time > b.snapshot.time ? 1 : a.id.localeCompare(b.id);
 }
 
