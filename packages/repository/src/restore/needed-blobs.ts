@@ -21,6 +21,10 @@ export class NeededBlobs {
   /** offset, length, rawLength of each blob. */
   private fields = new Uint32Array(0);
   private codecs = new Uint8Array(0);
+  /** groupAt, groupRaw of each group member (0 for other blobs). */
+  private groups = new Uint32Array(0);
+  /** Group frames decompressed by this restore so far (a group read once for all its members counts 1). */
+  groupsDecoded = 0;
   private readonly byKey = new Map<number, number>();
   private readonly collided = new Map<string, number>();
   private readonly packs: Id[] = [];
@@ -61,6 +65,8 @@ export class NeededBlobs {
     this.fields[b * 3 + 1] = location.length;
     this.fields[b * 3 + 2] = location.rawLength;
     this.codecs[b] = codecCode(location.codec);
+    this.groups[b * 2] = location.groupAt ?? 0;
+    this.groups[b * 2 + 1] = location.groupRaw ?? 0;
     this.storedBytes += location.length;
     if (location.base !== undefined) {
       this.deltaBases.set(b, location.base);
@@ -109,6 +115,16 @@ export class NeededBlobs {
     return codecFromCode(this.codecs[b]!) ?? 'none';
   }
 
+  /** A group member's offset in its group's plaintext (0 for other blobs). */
+  groupAt(b: number): number {
+    return this.groups[b * 2]!;
+  }
+
+  /** A group member's group's plaintext length (0 for other blobs). */
+  groupRaw(b: number): number {
+    return this.groups[b * 2 + 1]!;
+  }
+
   /** The base of blob `b` when it is a delta, else undefined. */
   base(b: number): Id | undefined {
     return this.deltaBases.get(b);
@@ -131,6 +147,7 @@ export class NeededBlobs {
     this.packOf = resized(this.packOf, this.capacity);
     this.fields = resized(this.fields, this.capacity * 3);
     this.codecs = resized(this.codecs, this.capacity);
+    this.groups = resized(this.groups, this.capacity * 2);
   }
 }
 
