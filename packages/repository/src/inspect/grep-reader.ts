@@ -1,3 +1,4 @@
+import { storedShare } from '../repo/blob-group.js';
 import { CairnError, codecCode, isCairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { BlobLocation } from '@cairn/index';
@@ -60,8 +61,9 @@ export function createBlobReader(repo: Repository, contents: Contents): BlobRead
     const pack = packs[n]!;
     pack.start = Math.min(pack.start, location.offset);
     pack.end = Math.max(pack.end, location.offset + location.length);
-    pack.needed += location.length;
-    storedBytes += location.length;
+    // A group member counts its share of its group's frame (the members add up to the frame once).
+    pack.needed += storedShare(location);
+    storedBytes += storedShare(location);
     return n;
   };
   for (let c = 0; c < count; c += 1) {

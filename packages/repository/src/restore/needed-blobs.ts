@@ -3,6 +3,7 @@ import type { CodecName, Id } from '@cairn/core';
 import type { BlobIndex } from '@cairn/index';
 import { grownCapacity, resized } from './columns.js';
 import { DeltaBaseCache } from './delta-base-cache.js';
+import { storedShare } from '../repo/blob-group.js';
 
 /**
  * The distinct blobs a restore reads, numbered 0, 1, … in order of first use, with where each
@@ -13,7 +14,7 @@ import { DeltaBaseCache } from './delta-base-cache.js';
 export class NeededBlobs {
   /** Number of blobs. */
   count = 0;
-  /** Stored bytes of all blobs (each counted once). */
+  /** Stored bytes of all blobs (each counted once; a group member by its share of its group's frame). */
   storedBytes = 0;
   private capacity = 0;
   private ids = new Uint8Array(0);
@@ -67,7 +68,8 @@ export class NeededBlobs {
     this.codecs[b] = codecCode(location.codec);
     this.groups[b * 2] = location.groupAt ?? 0;
     this.groups[b * 2 + 1] = location.groupRaw ?? 0;
-    this.storedBytes += location.length;
+    // A group member counts its share of the group's frame: the members of a group add up to the frame once.
+    this.storedBytes += storedShare(location);
     if (location.base !== undefined) {
       this.deltaBases.set(b, location.base);
       this.bases.expect(location.base);
