@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Restore a cairn snapshot using only docs/FORMAT.md: Python's standard library and the
 `zstd` command, no cairn code. It proves the format document is enough to read a
-repository, and tests run it against fixtures/golden-v1 and fixtures/golden-delta (format
-version 2: delta blobs, decompressed with `zstd -D <the base's plaintext>`).
+repository, and tests run it against fixtures/golden-v1, fixtures/golden-delta (format
+version 2: delta blobs, decompressed with `zstd -D <the base's plaintext>`) and
+fixtures/golden-group (format version 3: small blobs grouped in one zstd frame).
 
     python3 docs/read_cairn.py REPO SNAPSHOT-ID OUT-DIR
 """
@@ -81,22 +82,32 @@ def read_msgpack_file(path, versions=(1,)):
 
 def main(repo, snapshot_id, out):
     config = json.load(open(os.path.join(repo, 'config')))
-    assert config['version'] in (1, 2) and config['encryption'] == 'none', config
-    # Index: blob id -> (pack, offset, length, rawLength, codec, base); a delta's entry has a 7th field, its base.
+    assert config['version'] in (1, 2, 3) and config['encryption'] == 'none', config
+    # Index: blob id -> (pack, offset, length, rawLength, codec, extra); a delta's entry has a 7th
+    # field, its base; a group member's entry (codec 3) has two more, groupAt and groupRaw.
     where = {}
     for name in os.listdir(os.path.join(repo, 'index')):
-        for pack in read_msgpack_file(os.path.join(repo, 'index', name), (1, config['version']))['packs']:
+        for pack in read_msgpack_file(os.path.join(repo, 'index', name), tuple(range(1, config['version'] + 1)))['packs']:
             for entry in pack['blobs']:
                 _type, blob_id, offset, length, raw_length, codec = entry[:6]
-                base = entry[6] if codec == 2 else None
-                where.setdefault(blob_id, (pack['id'].hex(), offset, length, raw_length, codec, base))
+                extra = entry[6] if codec == 2 else (entry[6], entry[7]) if codec == 3 else None
+                where.setdefault(blob_id, (pack['id'].hex(), offset, length, raw_length, codec, extra))
 
     def blob(blob_id):
-        pack, offset, length, raw_length, codec, base = where[blob_id]
+        pack, offset, length, raw_length, codec, extra = where[blob_id]
         with open(os.path.join(repo, 'data', pack[:2], pack), 'rb') as f:
             f.seek(offset)
             stored = f.read(length)
-        if codec == 2:
+        if codec == 3:
+            # A group member: the stored range is its group's one zstd frame; the member is
+            # rawLength bytes at groupAt of the frame's groupRaw bytes of plaintext.
+            group_at, group_raw = extra
+            group = subprocess.run(['zstd', '-d', '-c', '-q'], input=stored, capture_output=True, check=True).stdout
+            if len(group) != group_raw:
+                raise ValueError(f'the group of blob {blob_id.hex()} in pack {pack} is damaged')
+            plain = group[group_at:group_at + raw_length]
+        elif codec == 2:
+            base = extra
             # A delta: one zstd frame whose dictionary is the base's plaintext (raw content).
             with tempfile.NamedTemporaryFile() as dictionary:
                 dictionary.write(blob(base))

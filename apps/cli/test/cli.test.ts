@@ -54,7 +54,7 @@ describe('cairn command', () => {
     expect(stats).toMatchObject({ snapshots: 1, restoreFiles: 3 });
 
     const config = JSON.parse((await cairn(['cat', 'config'], { home })).stdout) as { version: number; encryption: string };
-    expect(config).toMatchObject({ version: 2, deltas: true, encryption: 'none' });
+    expect(config).toMatchObject({ version: 3, deltas: true, groups: true, encryption: 'none' });
     const snap = jsonSummary((await cairn(['cat', 'snapshot', 'latest', '--json'], { home })).stdout) as { id: string; tree: string };
     expect(snap.id).toBe(id);
     const tree = JSON.parse((await cairn(['cat', 'tree', snap.tree], { home })).stdout) as { nodes: { name: string }[] };

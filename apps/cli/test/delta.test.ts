@@ -9,7 +9,7 @@ function text(lines: number, edit: number): string {
 }
 
 describe('cairn and delta blobs', () => {
-  it('backs up a changed file as a delta, `--no-delta` stores it whole, `init --no-delta` makes a version-1 repository', async () => {
+  it('backs up a changed file as a delta, `--no-delta` stores it whole, `init --no-delta --no-group` makes a version-1 repository', async () => {
     const home = await tempDir();
     const proj = join(home, 'proj');
     await mkdir(proj);
@@ -32,7 +32,7 @@ describe('cairn and delta blobs', () => {
     expect(await readFile(join(out, 'proj', 'a.txt'), 'utf8')).toBe(text(5000, 20));
 
     const old = join(home, 'old');
-    expect((await cairn(['init', '--repo', old, '--no-delta'], { home })).code).toBe(0);
+    expect((await cairn(['init', '--repo', old, '--no-delta', '--no-group'], { home })).code).toBe(0);
     expect(JSON.parse(await readFile(join(old, 'config'), 'utf8'))).toMatchObject({ version: 1 });
     expect(JSON.parse(await readFile(join(old, 'config'), 'utf8'))).not.toHaveProperty('deltas');
   });

@@ -15,6 +15,10 @@ export interface BlobLocation {
   readonly codec: CodecName;
   /** A delta's base blob (codec 'delta' only). */
   readonly base?: Id;
+  /** A group member's offset in its group's plaintext (codec 'group' only; offset and length are the group's frame). */
+  readonly groupAt?: number;
+  /** A group member's whole group's plaintext length (codec 'group' only). */
+  readonly groupRaw?: number;
 }
 
 /** Every blob of a repository by id: the in-memory index loaded from the index files. */
@@ -57,6 +61,8 @@ export interface BlobColumns {
   readonly fields: Uint32Array;
   /** Per blob, where its base's 32-byte id is in `idBytes` for a delta, 0 for every other blob; absent when none is a delta. */
   readonly baseAt?: Uint32Array;
+  /** Per blob, a group member's groupAt and groupRaw (two numbers; unused for other blobs); absent when none is a member. */
+  readonly groupFields?: Uint32Array;
 }
 
 const WORDS = ID_LENGTH / 4;
@@ -89,6 +95,8 @@ export function createBlobIndex(): BlobIndex {
   const packs: Id[] = [];
   /** The base id of each delta entry (few blobs are deltas, so no column for all). */
   const bases = new Map<number, Id>();
+  /** groupAt, groupRaw of each entry: allocated with the first group member (a repository without groups pays nothing). */
+  let groupFields: Uint32Array | null = null;
   const packOrdinals = new Map<string, number>();
   // The id being looked up, copied to an aligned buffer so it compares as 8 words.
   const key = new Uint8Array(ID_LENGTH);
@@ -133,6 +141,7 @@ export function createBlobIndex(): BlobIndex {
       rawLength: fields[f + 3]!,
       codec: codecFromCode(kind >>> 1)!,
       ...(bases.has(entry) ? { base: bases.get(entry)! } : {}),
+      ...(kind >>> 1 === GROUP_CODE ? { groupAt: groupFields![entry * 2]!, groupRaw: groupFields![entry * 2 + 1]! } : {}),
     };
   };
 
@@ -150,6 +159,13 @@ export function createBlobIndex(): BlobIndex {
     const nextKinds = new Uint8Array(capacity);
     nextKinds.set(kinds);
     kinds = nextKinds;
+    if (groupFields !== null) growGroups();
+  };
+
+  const growGroups = (): void => {
+    const next = new Uint32Array(capacity * 2);
+    if (groupFields !== null) next.set(groupFields);
+    groupFields = next;
   };
 
   const rehash = (needed: number): void => {
@@ -181,13 +197,18 @@ export function createBlobIndex(): BlobIndex {
   };
 
   /** Adds the blob whose id is in `key` (a duplicate only counts); `base` is a delta's base id. */
-  const insert = (ordinal: number, kind: number, offset: number, length: number, rawLength: number, base?: Id): void => {
+  const insert = (ordinal: number, kind: number, offset: number, length: number, rawLength: number, base?: Id, groupAt = 0, groupRaw = 0): void => {
     const slot = probe();
     if (table[slot] !== 0) {
       duplicates += 1;
       return;
     }
     if (base !== undefined) bases.set(count, base);
+    if (kind >>> 1 === GROUP_CODE) {
+      if (groupFields === null) growGroups();
+      groupFields![count * 2] = groupAt;
+      groupFields![count * 2 + 1] = groupRaw;
+    }
     const entry = count;
     count += 1;
     const w = entry * WORDS;
@@ -210,19 +231,19 @@ export function createBlobIndex(): BlobIndex {
       for (let i = 0; i < blobs.length; i += 1) {
         const blob = blobs[i]!;
         key.set(blob.id);
-        insert(ordinal, codes[i]!, blob.offset, blob.length, blob.rawLength, blob.base === undefined ? undefined : new Uint8Array(blob.base));
+        insert(ordinal, codes[i]!, blob.offset, blob.length, blob.rawLength, blob.base === undefined ? undefined : new Uint8Array(blob.base), blob.groupAt, blob.groupRaw);
       }
     },
     addPackColumns(packId, columns, from, to) {
       checkId(packId, 'packId');
-      const { idBytes, idAt, kind, fields: values, baseAt } = columns;
+      const { idBytes, idAt, kind, fields: values, baseAt, groupFields: groups } = columns;
       const view = new DataView(idBytes.buffer, idBytes.byteOffset, idBytes.byteLength);
       const ordinal = openPack(packId, to - from);
       for (let i = from; i < to; i += 1) {
         const at = idAt[i]!;
         for (let w = 0; w < WORDS; w += 1) key32[w] = view.getInt32(at + w * 4, LITTLE_ENDIAN);
         const at2 = baseAt?.[i] ?? 0;
-        insert(ordinal, kind[i]!, values[i * 3]!, values[i * 3 + 1]!, values[i * 3 + 2]!, at2 === 0 ? undefined : idBytes.slice(at2, at2 + ID_LENGTH));
+        insert(ordinal, kind[i]!, values[i * 3]!, values[i * 3 + 1]!, values[i * 3 + 2]!, at2 === 0 ? undefined : idBytes.slice(at2, at2 + ID_LENGTH), groups?.[i * 2], groups?.[i * 2 + 1]);
       }
     },
     reserve(more) {
@@ -252,7 +273,7 @@ export function createBlobIndex(): BlobIndex {
       }
     },
     memoryBytes: () =>
-      ids.byteLength + fields.byteLength + kinds.byteLength + table.byteLength + packs.length * ID_LENGTH + bases.size * (ID_LENGTH + 64),
+      ids.byteLength + fields.byteLength + kinds.byteLength + table.byteLength + packs.length * ID_LENGTH + bases.size * (ID_LENGTH + 64) + (groupFields?.byteLength ?? 0),
   };
 }
 
@@ -266,8 +287,18 @@ function blobCode(blob: PackedBlob): number | undefined {
   const valid =
     id instanceof Uint8Array && id.byteLength === ID_LENGTH && type >= 0 && codec >= 0 &&
     isUint32(offset) && isUint32(length) && isUint32(rawLength) &&
-    (blob.codec === 'delta' ? type === 0 && base instanceof Uint8Array && base.byteLength === ID_LENGTH : base === undefined);
+    (blob.codec === 'delta' ? type === 0 && base instanceof Uint8Array && base.byteLength === ID_LENGTH : base === undefined) &&
+    (blob.codec === 'group' ? type === 0 && validMember(blob) : blob.groupAt === undefined && blob.groupRaw === undefined);
   return valid ? type | (codec << 1) : undefined;
+}
+
+/** The wire code of codec 'group'. */
+const GROUP_CODE = codecCode('group');
+
+/** A group member's groupAt and groupRaw place it inside its group. */
+function validMember(blob: PackedBlob): boolean {
+  const { groupAt, groupRaw } = blob;
+  return isUint32(groupAt) && isUint32(groupRaw) && groupAt! + blob.rawLength <= groupRaw!;
 }
 
 function isUint32(value: unknown): boolean {
@@ -279,12 +310,20 @@ function checkBlob(blob: PackedBlob, name: string): never {
   if (typeof blob !== 'object' || blob === null) throw new TypeError(`${name} must be a PackedBlob, not ${describeValue(blob)}`);
   checkId(blob.id, `${name}.id`);
   if (blobTypeCode(blob.type) < 0) throw new TypeError(`${name}.type must be 'data' or 'tree', not ${describeValue(blob.type)}`);
-  if (codecCode(blob.codec) < 0) throw new TypeError(`${name}.codec must be 'none', 'zstd' or 'delta', not ${describeValue(blob.codec)}`);
+  if (codecCode(blob.codec) < 0) throw new TypeError(`${name}.codec must be 'none', 'zstd', 'delta' or 'group', not ${describeValue(blob.codec)}`);
   if (blob.codec === 'delta') {
     if (blob.type !== 'data') throw new TypeError(`${name} is a delta but not a data blob`);
     checkId(blob.base, `${name}.base`);
   } else if (blob.base !== undefined) {
     throw new TypeError(`${name}.base is set, but it is not a delta`);
+  }
+  if (blob.codec === 'group') {
+    if (blob.type !== 'data') throw new TypeError(`${name} is a group member but not a data blob`);
+    checkUint(blob.groupAt, `${name}.groupAt`, UINT32_MAX);
+    checkUint(blob.groupRaw, `${name}.groupRaw`, UINT32_MAX);
+    if (!validMember(blob)) throw new RangeError(`${name} lies outside its group (groupAt ${blob.groupAt} + rawLength ${blob.rawLength} > groupRaw ${blob.groupRaw})`);
+  } else if (blob.groupAt !== undefined || blob.groupRaw !== undefined) {
+    throw new TypeError(`${name}.groupAt or groupRaw is set, but it is not a group member`);
   }
   checkUint(blob.offset, `${name}.offset`, UINT32_MAX);
   checkUint(blob.length, `${name}.length`, UINT32_MAX);

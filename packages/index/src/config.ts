@@ -1,13 +1,16 @@
 import { CairnError, isHexId } from '@cairn/core';
 import type { CodecName } from '@cairn/core';
 import { describeValue } from './describe-value.js';
-import { checkFormatVersion, DELTA_FORMAT_VERSION } from './format-version.js';
+import { checkFormatVersion, DELTA_FORMAT_VERSION, GROUP_FORMAT_VERSION } from './format-version.js';
 import { MAX_DURATION_YEARS, parseCalendarDuration } from './calendar-duration.js';
 
 /** A repository's settings: the file `config`, JSON. */
 export interface RepoConfig {
-  /** 1, or 2 when backups may store delta blobs (`deltas`): cairn before version 2 refuses such a repository. */
-  readonly version: 1 | 2;
+  /**
+   * 1, 2 when backups may store delta blobs (`deltas`), 3 when they may also group small blobs
+   * (`groups`): a cairn before a version refuses a repository of that version.
+   */
+  readonly version: 1 | 2 | 3;
   /** 64 hex digits, random, naming the repository. */
   readonly id: string;
   /** ISO 8601 time of `init`. */
@@ -25,6 +28,8 @@ export interface RepoConfig {
   readonly retention?: ConfigRetention;
   /** Optional, version 2 only: true when backups store a changed chunk as a delta against the parent's (docs/FORMAT.md, "Delta blobs"). */
   readonly deltas?: boolean;
+  /** Optional, version 3 only: true when backups store small data blobs in groups sharing one zstd frame (docs/FORMAT.md, "Grouped small blobs"). */
+  readonly groups?: boolean;
 }
 
 /** A size limit: bytes, or a percentage of the filesystem holding the repository. */
@@ -60,7 +65,7 @@ export const CONFIG_LIMITS = {
   chunker: { min: { min: 64, max: 64 * MiB }, avg: { min: 256, max: 256 * MiB }, max: { min: 1024, max: 1024 * MiB } },
 } as const;
 
-const KEYS = ['version', 'id', 'createdAt', 'chunker', 'hash', 'compression', 'encryption', 'packSize', 'maxSize', 'retention', 'deltas'];
+const KEYS = ['version', 'id', 'createdAt', 'chunker', 'hash', 'compression', 'encryption', 'packSize', 'maxSize', 'retention', 'deltas', 'groups'];
 const COUNT_KEYS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -122,7 +127,7 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
   };
 
   const version = field(value, 'version');
-  if (version !== 1 && version !== DELTA_FORMAT_VERSION) expected('version', version, `1 or ${DELTA_FORMAT_VERSION}`);
+  if (version !== 1 && version !== DELTA_FORMAT_VERSION && version !== GROUP_FORMAT_VERSION) expected('version', version, `1, ${DELTA_FORMAT_VERSION} or ${GROUP_FORMAT_VERSION}`);
   // An encrypted repository may not even have the other fields in the clear: name it first.
   const encryption = known('encryption', field(value, 'encryption'), ['none', 'aes-256-gcm', 'chacha20-poly1305'] as const);
   refuseUnknownKeys(value, KEYS, '', fail);
@@ -145,9 +150,12 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
   const retention = Object.hasOwn(value, 'retention') ? checkRetention(value['retention'], expected, fail) : undefined;
   const deltas = Object.hasOwn(value, 'deltas') ? value['deltas'] : undefined;
   if (deltas !== undefined && typeof deltas !== 'boolean') expected('deltas', deltas, 'true or false');
-  if (deltas !== undefined && version !== DELTA_FORMAT_VERSION) expected('version', version, `${DELTA_FORMAT_VERSION} (the config has deltas)`);
+  if (deltas !== undefined && version === 1) expected('version', version, `${DELTA_FORMAT_VERSION} or more (the config has deltas)`);
+  const groups = Object.hasOwn(value, 'groups') ? value['groups'] : undefined;
+  if (groups !== undefined && typeof groups !== 'boolean') expected('groups', groups, 'true or false');
+  if (groups !== undefined && version !== GROUP_FORMAT_VERSION) expected('version', version, `${GROUP_FORMAT_VERSION} (the config has groups)`);
   return {
-    version: version as 1 | 2,
+    version: version as 1 | 2 | 3,
     id: id as string,
     createdAt: createdAt as string,
     chunker: { algorithm, min, avg, max },
@@ -158,6 +166,7 @@ function checkConfig(value: unknown, fail: Fail): RepoConfig {
     ...(maxSize === undefined ? {} : { maxSize }),
     ...(retention === undefined ? {} : { retention }),
     ...(deltas === undefined ? {} : { deltas: deltas as boolean }),
+    ...(groups === undefined ? {} : { groups: groups as boolean }),
   };
 }
 

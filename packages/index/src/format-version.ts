@@ -5,12 +5,19 @@ import { describeValue } from './describe-value.js';
  * The newest repository format version (config, index files) this code reads. Version 2 adds
  * delta blobs (a data blob stored as a zstd frame against another blob's plaintext): a config
  * of version 2 says the repository may hold them, and an index file naming one is version 2.
- * A repository without deltas stays version 1, which every cairn reads.
+ * A repository without deltas stays version 1, which every cairn reads. Version 3 adds grouped
+ * small blobs (GROUP_FORMAT_VERSION).
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 /** The format version that brought delta blobs (config `deltas`, index and pack entries naming a base). */
 export const DELTA_FORMAT_VERSION = 2;
+
+/**
+ * The format version that brought grouped small blobs (config `groups`; index and pack entries of
+ * codec 3, several small data blobs sharing one zstd frame): a cairn before it refuses such a repository.
+ */
+export const GROUP_FORMAT_VERSION = 3;
 
 /**
  * The newest version of snapshot files this code reads. Version 2 adds optional keys (working

@@ -6,7 +6,7 @@ import { blobTypeCode, blobTypeFromCode, codecCode, codecFromCode } from '@cairn
 import { describeValue } from './describe-value.js';
 import { createFieldReader, own } from './field-reader.js';
 import type { FieldReader } from './field-reader.js';
-import { DELTA_FORMAT_VERSION } from './format-version.js';
+import { DELTA_FORMAT_VERSION, GROUP_FORMAT_VERSION } from './format-version.js';
 import { packValue, unpackValue, wireInt } from './msgpack.js';
 import { keyBytes, MsgpackCursor, ScanMiss, scanMiss } from './msgpack-cursor.js';
 
@@ -18,7 +18,9 @@ export interface IndexPack {
 
 /**
  * Encodes an index file: `{ v: 1, packs: [{ id, blobs: [[type, id, offset, length, rawLength, codec], …] }, …] }`;
- * a file naming a delta blob is `v: 2`, and each delta's entry has a seventh field, its base's id.
+ * a file naming a delta blob is `v: 2`, and each delta's entry has a seventh field, its base's id;
+ * a file naming a group member is `v: 3`, and each member's entry (codec 3) has two more fields,
+ * `groupAt` and `groupRaw` (its offset and length are those of its group's frame).
  */
 export function encodeIndexFile(packs: readonly IndexPack[]): Uint8Array {
   if (!Array.isArray(packs)) throw new TypeError(`packs must be an array, not ${describeValue(packs)}`);
@@ -29,7 +31,8 @@ export function encodeIndexFile(packs: readonly IndexPack[]): Uint8Array {
     return { id: pack.id, blobs: pack.blobs.map((blob: PackedBlob, b) => blobEntry(blob, `packs[${p}].blobs[${b}]`)) };
   });
   const deltas = wirePacks.some((pack) => pack.blobs.some((entry) => entry.length === 7));
-  return packValue({ v: deltas ? DELTA_FORMAT_VERSION : 1, packs: wirePacks });
+  const groups = wirePacks.some((pack) => pack.blobs.some((entry) => entry.length === 8));
+  return packValue({ v: groups ? GROUP_FORMAT_VERSION : deltas ? DELTA_FORMAT_VERSION : 1, packs: wirePacks });
 }
 
 /** Decodes an index file; any deviation from the layout is ERR_FORMAT naming `where`, another `v` is ERR_VERSION. */
@@ -56,7 +59,7 @@ function blobEntry(blob: PackedBlob, name: string): unknown[] {
   checkUint(blob.length, `${name}.length`);
   checkUint(blob.rawLength, `${name}.rawLength`);
   const codec = codecCode(blob.codec);
-  if (codec < 0) throw new TypeError(`${name}.codec must be 'none', 'zstd' or 'delta', not ${describeValue(blob.codec)}`);
+  if (codec < 0) throw new TypeError(`${name}.codec must be 'none', 'zstd', 'delta' or 'group', not ${describeValue(blob.codec)}`);
   const entry: unknown[] = [type, blob.id, wireInt(blob.offset), wireInt(blob.length), wireInt(blob.rawLength), codec];
   if (blob.codec === 'delta') {
     if (blob.type !== 'data') throw new TypeError(`${name} is a delta but not a data blob`);
@@ -65,13 +68,26 @@ function blobEntry(blob: PackedBlob, name: string): unknown[] {
   } else if (blob.base !== undefined) {
     throw new TypeError(`${name}.base is set, but it is not a delta`);
   }
+  if (blob.codec === 'group') {
+    if (blob.type !== 'data') throw new TypeError(`${name} is a group member but not a data blob`);
+    checkUint(blob.groupAt, `${name}.groupAt`);
+    checkUint(blob.groupRaw, `${name}.groupRaw`);
+    if (blob.groupAt + blob.rawLength > blob.groupRaw) throw new RangeError(`${name} lies outside its group`);
+    entry.push(wireInt(blob.groupAt), wireInt(blob.groupRaw));
+  } else if (blob.groupAt !== undefined || blob.groupRaw !== undefined) {
+    throw new TypeError(`${name}.groupAt or groupRaw is set, but it is not a group member`);
+  }
   return entry;
 }
 
-/** Reads `[type, id, offset, length, rawLength, codec]`, and a delta's base after them (a file of version 2). */
+/**
+ * Reads `[type, id, offset, length, rawLength, codec]`, and a delta's base after them (a file of
+ * version 2 or more), or a group member's groupAt and groupRaw (version 3).
+ */
 function readBlobEntry(read: FieldReader, value: unknown, path: string, version: number): PackedBlob {
   const entry = read.array(value, path);
-  if (entry.length !== 6 && !(entry.length === 7 && version >= DELTA_FORMAT_VERSION)) read.fail(path, `has ${entry.length} fields, expected 6 [type, id, offset, length, rawLength, codec]${version >= DELTA_FORMAT_VERSION ? ' (7 for a delta, its base last)' : ''}`);
+  const allowed = entry.length === 6 || (entry.length === 7 && version >= DELTA_FORMAT_VERSION) || (entry.length === 8 && version >= GROUP_FORMAT_VERSION);
+  if (!allowed) read.fail(path, `has ${entry.length} fields, expected 6 [type, id, offset, length, rawLength, codec]${version >= DELTA_FORMAT_VERSION ? ' (7 for a delta, its base last)' : ''}${version >= GROUP_FORMAT_VERSION ? ' (8 for a group member)' : ''}`);
   const typeCode = read.uint(entry[0], `${path}[0] (type)`);
   const type = blobTypeFromCode(typeCode) ?? read.fail(`${path}[0] (type)`, `is ${typeCode}, expected 0 (data) or 1 (tree)`);
   const id = read.id(entry[1], `${path}[1] (id)`);
@@ -79,8 +95,16 @@ function readBlobEntry(read: FieldReader, value: unknown, path: string, version:
   const length = read.uint(entry[3], `${path}[3] (length)`);
   const rawLength = read.uint(entry[4], `${path}[4] (rawLength)`);
   const codecNumber = read.uint(entry[5], `${path}[5] (codec)`);
-  const codec = codecFromCode(codecNumber) ?? read.fail(`${path}[5] (codec)`, `is ${codecNumber}, expected 0 (none), 1 (zstd) or 2 (delta)`);
+  const codec = codecFromCode(codecNumber) ?? read.fail(`${path}[5] (codec)`, `is ${codecNumber}, expected 0 (none), 1 (zstd), 2 (delta) or 3 (group)`);
   if ((codec === 'delta') !== (entry.length === 7)) read.fail(path, codec === 'delta' ? 'is a delta without its base' : 'has a base but is not a delta');
+  if ((codec === 'group') !== (entry.length === 8)) read.fail(path, codec === 'group' ? 'is a group member without groupAt and groupRaw' : 'has group fields but is not a group member');
+  if (codec === 'group') {
+    if (type !== 'data') read.fail(path, 'is a group member but not a data blob');
+    const groupAt = read.uint(entry[6], `${path}[6] (groupAt)`);
+    const groupRaw = read.uint(entry[7], `${path}[7] (groupRaw)`);
+    if (groupAt + rawLength > groupRaw) read.fail(path, `lies outside its group (groupAt ${groupAt} + rawLength ${rawLength} > groupRaw ${groupRaw})`);
+    return { id, type, offset, length, rawLength, codec, groupAt, groupRaw };
+  }
   if (codec !== 'delta') return { id, type, offset, length, rawLength, codec };
   if (type !== 'data') read.fail(path, 'is a delta but not a data blob');
   return { id, type, offset, length, rawLength, codec, base: read.id(entry[6], `${path}[6] (base)`) };
@@ -111,7 +135,7 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
   const c = new MsgpackCursor(bytes);
   if (c.map() !== 2 || !c.key(KEY_V)) scanMiss();
   const version = c.uint();
-  if ((version !== 1 && version !== DELTA_FORMAT_VERSION) || !c.key(KEY_PACKS)) scanMiss();
+  if ((version !== 1 && version !== DELTA_FORMAT_VERSION && version !== GROUP_FORMAT_VERSION) || !c.key(KEY_PACKS)) scanMiss();
   const packCount = c.array();
   if (packCount * (3 + KEY_ID.length + 2 + ID_LENGTH + KEY_BLOBS.length + 1) > bytes.length) scanMiss();
   const packIdAt = new Uint32Array(packCount);
@@ -122,7 +146,8 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
   const idAt = new Uint32Array(most);
   const kind = new Uint8Array(most);
   const fields = new Uint32Array(most * 3);
-  const baseAt = version === DELTA_FORMAT_VERSION ? new Uint32Array(most) : undefined;
+  const baseAt = version >= DELTA_FORMAT_VERSION ? new Uint32Array(most) : undefined;
+  const groupFields = version >= GROUP_FORMAT_VERSION ? new Uint32Array(most * 2) : undefined;
   let n = 0;
   for (let p = 0; p < packCount; p += 1) {
     if (c.map() !== 2 || !c.key(KEY_ID)) scanMiss();
@@ -132,7 +157,7 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
     if (n + blobCount > most) scanMiss();
     for (let b = 0; b < blobCount; b += 1, n += 1) {
       const fieldCount = c.array();
-      if (fieldCount !== 6 && !(fieldCount === 7 && baseAt !== undefined)) scanMiss();
+      if (fieldCount !== 6 && !(fieldCount === 7 && baseAt !== undefined) && !(fieldCount === 8 && groupFields !== undefined)) scanMiss();
       const type = c.uint();
       if (type > 1) scanMiss();
       idAt[n] = c.binOf(ID_LENGTH);
@@ -140,9 +165,17 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
       const length = c.uint();
       const rawLength = c.uint();
       const codec = c.uint();
-      if (codec > 2 || offset > UINT32_MAX || length > UINT32_MAX || rawLength > UINT32_MAX) scanMiss();
+      if (codec > 3 || offset > UINT32_MAX || length > UINT32_MAX || rawLength > UINT32_MAX) scanMiss();
       if ((codec === 2) !== (fieldCount === 7) || (codec === 2 && type !== 0)) scanMiss();
+      if ((codec === 3) !== (fieldCount === 8) || (codec === 3 && type !== 0)) scanMiss();
       if (fieldCount === 7) baseAt![n] = c.binOf(ID_LENGTH);
+      if (fieldCount === 8) {
+        const groupAt = c.uint();
+        const groupRaw = c.uint();
+        if (groupRaw > UINT32_MAX || groupAt + rawLength > groupRaw) scanMiss();
+        groupFields![n * 2] = groupAt;
+        groupFields![n * 2 + 1] = groupRaw;
+      }
       kind[n] = type | (codec << 1);
       fields[n * 3] = offset;
       fields[n * 3 + 1] = length;
@@ -151,7 +184,7 @@ export function scanIndexFile(bytes: Uint8Array): ScannedIndexFile {
     packStart[p + 1] = n;
   }
   if (!c.atEnd) scanMiss();
-  return { idBytes: bytes, idAt, kind, fields, packIdAt, packStart, ...(baseAt === undefined ? {} : { baseAt }) };
+  return { idBytes: bytes, idAt, kind, fields, packIdAt, packStart, ...(baseAt === undefined ? {} : { baseAt }), ...(groupFields === undefined ? {} : { groupFields }) };
 }
 
 /** An index file read for a BlobIndex, not yet added to one. */

@@ -23,4 +23,4 @@ export type { RepoConfig, ConfigMaxSize, ConfigRetention, RetentionCount } from 
 export { treeToJson, snapshotToJson, indexFileToJson } from './json-views.js';
 export type { TreeNodeJson, SnapshotJson, IndexPackJson } from './json-views.js';
 export { nsToIso } from './ns-time.js';
-export { DELTA_FORMAT_VERSION } from './format-version.js';
+export { DELTA_FORMAT_VERSION, GROUP_FORMAT_VERSION } from './format-version.js';

@@ -54,7 +54,7 @@ export interface SnapshotJson {
 /** A pack of an index file as plain JSON. */
 export interface IndexPackJson {
   id: string;
-  blobs: { id: string; type: BlobType; offset: number; length: number; rawLength: number; codec: CodecName; base?: string }[];
+  blobs: { id: string; type: BlobType; offset: number; length: number; rawLength: number; codec: CodecName; base?: string; groupAt?: number; groupRaw?: number }[];
 }
 
 /** Tree nodes as plain JSON-safe objects, for `cairn cat --json` and `cairn ls --json`. */
@@ -121,6 +121,7 @@ export function indexFileToJson(packs: readonly IndexPack[]): { packs: IndexPack
         rawLength: blob.rawLength,
         codec: blob.codec,
         ...(blob.base === undefined ? {} : { base: toHex(blob.base) }),
+        ...(blob.codec === 'group' ? { groupAt: blob.groupAt ?? 0, groupRaw: blob.groupRaw ?? 0 } : {}),
       })),
     })),
   };

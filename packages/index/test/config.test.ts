@@ -36,7 +36,7 @@ describe('config', () => {
 
   it('refuses version 99 with ERR_VERSION and a hint', () => {
     const error = expectCairnError(() => decodeConfig(edited((v) => (v['version'] = 99)), WHERE), 'ERR_VERSION');
-    expect(error.message).toBe(`${WHERE} has format version 99; this cairn reads versions 1 to 2`);
+    expect(error.message).toBe(`${WHERE} has format version 99; this cairn reads versions 1 to 3`);
     expect(error.hint).toMatch(/upgrade cairn/);
   });
 

@@ -88,6 +88,32 @@ describe('the index-file scanner', () => {
     expect(agree(noBase)).toBe(false);
   });
 
+  it('reads group members (version 3: the group frame\'s offset and length, then groupAt and groupRaw) as the full decoder does', () => {
+    const member = (offset: number, groupAt: number, rawLength: number): IndexPack['blobs'][number] =>
+      ({ id: randomId(), type: 'data', offset, length: 300, rawLength, codec: 'group', groupAt, groupRaw: 900 });
+    const packs: IndexPack[] = [{ id: randomId(), blobs: [
+      { id: randomId(), type: 'data', offset: 0, length: 50, rawLength: 90, codec: 'zstd' },
+      member(50, 0, 400), member(50, 400, 500),
+      { id: randomId(), type: 'data', offset: 350, length: 7, rawLength: 90, codec: 'delta', base: randomId() },
+    ] }];
+    const bytes = encodeIndexFile(packs);
+    expect((packr.unpack(bytes) as { v: number }).v).toBe(3);
+    expect(agree(bytes)).toBe(true);
+    const index = createBlobIndex();
+    addIndexFile(index, bytes, WHERE);
+    expect(index.lookup(packs[0]!.blobs[2]!.id)).toMatchObject({ codec: 'group', offset: 50, length: 300, rawLength: 500, groupAt: 400, groupRaw: 900 });
+    expect(index.lookup(packs[0]!.blobs[0]!.id)!.groupAt).toBeUndefined();
+    expect(decodeIndexFile(bytes, WHERE)[0]!.blobs[1]).toEqual(packs[0]!.blobs[1]);
+    // A member in a file before version 3, one without its group fields, or one outside its group is refused.
+    const v2 = packr.pack({ v: 2, packs: [{ id: randomId(), blobs: [[0, randomId(), 0, 7, 90, 3, 0, 90]] }] });
+    expect(load(v2, false)).toMatchObject({ code: 'ERR_FORMAT' });
+    const bare = packr.pack({ v: 3, packs: [{ id: randomId(), blobs: [[0, randomId(), 0, 7, 90, 3]] }] });
+    expect(load(bare, false)).toMatchObject({ code: 'ERR_FORMAT', message: expect.stringContaining('a group member without groupAt and groupRaw') });
+    const outside = packr.pack({ v: 3, packs: [{ id: randomId(), blobs: [[0, randomId(), 0, 7, 90, 3, 20, 100]] }] });
+    expect(load(outside, false)).toMatchObject({ code: 'ERR_FORMAT', message: expect.stringContaining('lies outside its group') });
+    expect(agree(outside)).toBe(false);
+  });
+
   it('reads what encodeIndexFile writes, as the full decoder does (large arrays and every integer width)', () => {
     for (const packs of [[], randomPacks(1, 0), randomPacks(3, 20), randomPacks(20, 300)]) {
       expect(agree(encodeIndexFile(packs))).toBe(true);
@@ -172,7 +198,7 @@ describe('the index-file scanner', () => {
   });
 
   it('gives ERR_VERSION for another version, as the full decoder does', () => {
-    for (const v of [0, 3, 99, 2 ** 40]) {
+    for (const v of [0, 4, 99, 2 ** 40]) {
       const bytes = packr.pack({ v, packs: [] });
       expect(agree(bytes)).toBe(false);
       expect(load(bytes, true)).toMatchObject({ code: 'ERR_VERSION' });

@@ -64,7 +64,7 @@ describe('index files', () => {
   });
 
   it('refuses another format version with ERR_VERSION naming both versions', () => {
-    const error = expectCairnError(() => decodeIndexFile(packr.pack({ v: 3, packs: [] }), WHERE), 'ERR_VERSION', WHERE, 'version 3', 'reads versions 1 to 2');
+    const error = expectCairnError(() => decodeIndexFile(packr.pack({ v: 4, packs: [] }), WHERE), 'ERR_VERSION', WHERE, 'version 4', 'reads versions 1 to 3');
     expect(error.hint).toMatch(/upgrade/);
     expectCairnError(() => decodeIndexFile(packr.pack({ packs: [] }), WHERE), 'ERR_FORMAT', 'v is missing');
   });

@@ -89,6 +89,32 @@ export function encodeDelta(raw: Uint8Array, base: Uint8Array, baseId: Id, plain
 }
 
 /**
+ * One zstd frame of a group's plaintext (its members back to back), written into `destination`
+ * (at least the codec's compressBound of `raw.length`, when it has compressInto); its length, or
+ * -1 when the frame is not at most 98% of `raw` (the members are then stored one by one).
+ */
+export function encodeGroupInto(raw: Uint8Array, zstd: ZstdCodec, level: number, destination: Uint8Array): number {
+  checkZstdLevel(level);
+  let frame: Uint8Array;
+  if (zstd.compressInto === undefined) {
+    frame = zstd.compress(raw, level);
+    if (frame.length > destination.length) return -1;
+    destination.set(frame);
+  } else {
+    frame = destination.subarray(0, zstd.compressInto(destination, raw, level));
+  }
+  return frame.length * 50 <= raw.length * 49 ? frame.length : -1;
+}
+
+/**
+ * The plaintext of a group's frame (`groupRaw` bytes, into `into` when given); ERR_INTEGRITY
+ * naming `where` when it does not decompress to that length.
+ */
+export function decodeGroup(frame: Uint8Array, groupRaw: number, zstd: ZstdCodec, where: string, into?: Uint8Array): Uint8Array {
+  return decodeBlob(frame, 'zstd', groupRaw, zstd, where, into);
+}
+
+/**
  * The plaintext of a stored blob (for codec 'none', `stored` itself), or, given `into` (of
  * `rawLength` bytes), `into` holding it. A delta (codec 'delta') needs `base`, the plaintext of
  * its base blob. Any mismatch — a length that is not `rawLength`, a frame that does not
@@ -133,6 +159,8 @@ export function decodeBlob(stored: Uint8Array, codec: CodecName, rawLength: numb
       }
       return output;
     }
+    case 'group':
+      throw new CairnError('ERR_INTEGRITY', `${where}: a group member is read through its group's frame (decodeGroup), not alone`);
     default:
       throw new CairnError('ERR_FORMAT', `${where}: unknown codec ${JSON.stringify(codec)}`);
   }

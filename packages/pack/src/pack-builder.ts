@@ -34,10 +34,22 @@ export interface IncrementalHash {
   digest(): Buffer;
 }
 
+/** One blob of a group: its id and where its plaintext is in the group's plaintext. */
+export interface GroupMember {
+  readonly id: Id;
+  readonly at: number;
+  readonly rawLength: number;
+}
+
 /** Collects encoded blobs into one pack. */
 export interface PackBuilder {
   /** Appends a blob. Without `storage` its bytes are kept, not copied: do not change them afterwards. */
   add(id: Id, type: BlobType, blob: EncodedBlob): void;
+  /**
+   * Appends a group: one zstd `frame` holding the plaintexts of `members` (data blobs) back to
+   * back, `groupRaw` bytes in all; each member gets an entry naming the frame and its place in it.
+   */
+  addGroup(frame: Uint8Array, groupRaw: number, members: readonly GroupMember[]): void;
   /** Bytes of the blobs added so far (header and trailer not counted). */
   readonly size: number;
   /** Number of blobs added so far. */
@@ -59,6 +71,24 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
   let size = 0;
   let finished = false;
 
+  /** Appends stored bytes (copied into `storage` when there is one) and hashes them; returns their offset. */
+  const append = (data: Uint8Array): number => {
+    if (storage === null) {
+      parts.push(data);
+    } else {
+      if (size + data.length > storage.length) {
+        const grown = new Uint8Array(Math.max(size + data.length, storage.length * 2));
+        grown.set(storage.subarray(0, size));
+        storage = grown;
+      }
+      storage.set(data, size);
+    }
+    hash.update(data);
+    const offset = size;
+    size += data.length;
+    return offset;
+  };
+
   return {
     add(id: Id, type: BlobType, blob: EncodedBlob): void {
       if (finished) throw new TypeError('this pack is finished: start a new builder');
@@ -76,19 +106,26 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
       if (base !== undefined && (!(base instanceof Uint8Array) || base.length !== ID_LENGTH || type !== 'data')) {
         throw new TypeError(`a delta is a data blob whose base id is ${ID_LENGTH} bytes`);
       }
-      if (storage === null) {
-        parts.push(data);
-      } else {
-        if (size + data.length > storage.length) {
-          const grown = new Uint8Array(Math.max(size + data.length, storage.length * 2));
-          grown.set(storage.subarray(0, size));
-          storage = grown;
+      if (codec === 'group') throw new TypeError('a group is added with addGroup');
+      const offset = append(data);
+      blobs.push({ id: new Uint8Array(id), type, offset, length: data.length, rawLength, codec, ...(base === undefined ? {} : { base: new Uint8Array(base) }) });
+    },
+
+    addGroup(frame: Uint8Array, groupRaw: number, members: readonly GroupMember[]): void {
+      if (finished) throw new TypeError('this pack is finished: start a new builder');
+      if (!(frame instanceof Uint8Array)) throw new TypeError('a group frame must be a Uint8Array');
+      if (!Number.isSafeInteger(groupRaw) || groupRaw < 0 || groupRaw > 0xffff_ffff) throw new RangeError(`groupRaw must be a byte count, got ${groupRaw}`);
+      if (members.length === 0) throw new RangeError('a group has at least one member');
+      for (const { id, at, rawLength } of members) {
+        if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) throw new TypeError(`a blob id must be ${ID_LENGTH} bytes`);
+        if (!Number.isSafeInteger(at) || !Number.isSafeInteger(rawLength) || at < 0 || rawLength < 0 || at + rawLength > groupRaw) {
+          throw new RangeError(`a group member at ${at} of ${rawLength} bytes lies outside its group of ${groupRaw} bytes`);
         }
-        storage.set(data, size);
       }
-      hash.update(data);
-      blobs.push({ id: new Uint8Array(id), type, offset: size, length: data.length, rawLength, codec, ...(base === undefined ? {} : { base: new Uint8Array(base) }) });
-      size += data.length;
+      const offset = append(frame);
+      for (const { id, at, rawLength } of members) {
+        blobs.push({ id: new Uint8Array(id), type: 'data', offset, length: frame.length, rawLength, codec: 'group', groupAt: at, groupRaw });
+      }
     },
 
     get size(): number {

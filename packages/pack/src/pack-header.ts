@@ -3,14 +3,17 @@ import type { PackedBlob } from '@cairn/core';
 import { blobTypeFromCode, codecFromCode } from '@cairn/core';
 import { requireBlobTypeCode, requireCodecCode } from './codes.js';
 import { packValue, unpackValue, wireUint } from './msgpack.js';
-import { PACK_DELTA_VERSION, PACK_FORMAT_VERSION, PACK_TRAILER_LENGTH } from './pack-trailer.js';
+import { PACK_DELTA_VERSION, PACK_FORMAT_VERSION, PACK_GROUP_VERSION, PACK_TRAILER_LENGTH } from './pack-trailer.js';
 
 /**
  * The msgpack header listing `blobs`: `{ v: 1, blobs: [[type, id, offset, length, rawLength, codec], …] }`;
- * a pack holding a delta is `v: 2`, and each delta's entry has a seventh field, its base's id.
+ * a pack holding a delta is `v: 2`, and each delta's entry has a seventh field, its base's id; a
+ * pack holding a group is `v: 3`, and each member's entry (codec 3, the group's frame's offset and
+ * length) has two more fields, `groupAt` and `groupRaw`.
  */
 export function encodePackHeader(blobs: readonly PackedBlob[]): Uint8Array {
   let deltas = false;
+  let groups = false;
   const entries = blobs.map((blob) => {
     const entry: unknown[] = [
       requireBlobTypeCode(blob.type),
@@ -25,9 +28,14 @@ export function encodePackHeader(blobs: readonly PackedBlob[]): Uint8Array {
       entry.push(blob.base);
       deltas = true;
     }
+    if (blob.codec === 'group') {
+      if (blob.groupAt === undefined || blob.groupRaw === undefined) throw new TypeError('a group member must give groupAt and groupRaw');
+      entry.push(wireUint(blob.groupAt), wireUint(blob.groupRaw));
+      groups = true;
+    }
     return entry;
   });
-  return packValue({ v: deltas ? PACK_DELTA_VERSION : PACK_FORMAT_VERSION, blobs: entries });
+  return packValue({ v: groups ? PACK_GROUP_VERSION : deltas ? PACK_DELTA_VERSION : PACK_FORMAT_VERSION, blobs: entries });
 }
 
 function uint(value: unknown): number | undefined {
@@ -62,8 +70,8 @@ export function decodePackHeader(header: Uint8Array, packSize: number, where: st
   if (!isPlainMap(root)) throw fail('is not a map');
   const version = uint(root['v']);
   if (version === undefined) throw fail('has no version');
-  if (version !== PACK_FORMAT_VERSION && version !== PACK_DELTA_VERSION) {
-    throw new CairnError('ERR_VERSION', `${where}: pack format version ${version} is not supported (this cairn reads versions ${PACK_FORMAT_VERSION} to ${PACK_DELTA_VERSION})`, {
+  if (version < PACK_FORMAT_VERSION || version > PACK_GROUP_VERSION) {
+    throw new CairnError('ERR_VERSION', `${where}: pack format version ${version} is not supported (this cairn reads versions ${PACK_FORMAT_VERSION} to ${PACK_GROUP_VERSION})`, {
       hint: 'a newer cairn wrote this repository; upgrade cairn to read it',
     });
   }
@@ -74,10 +82,11 @@ export function decodePackHeader(header: Uint8Array, packSize: number, where: st
 
   const blobs: PackedBlob[] = [];
   let previousEnd = 0;
+  let previous: PackedBlob | undefined;
   for (const [i, entry] of entries.entries()) {
     const bad = (problem: string): CairnError => fail(`entry ${i}: ${problem}`);
-    if (!Array.isArray(entry) || (entry.length !== 6 && entry.length !== 7)) throw bad('is not a list of 6 fields (7 for a delta)');
-    const [typeCode, id, offsetField, lengthField, rawLengthField, codecField, baseField] = entry as unknown[];
+    if (!Array.isArray(entry) || entry.length < 6 || entry.length > 8) throw bad('is not a list of 6 fields (7 for a delta, 8 for a group member)');
+    const [typeCode, id, offsetField, lengthField, rawLengthField, codecField, baseField, groupRawField] = entry as unknown[];
     const typeNumber = uint(typeCode);
     const type = typeNumber === undefined ? undefined : blobTypeFromCode(typeNumber);
     if (type === undefined) throw bad(`has unknown blob type ${String(typeCode)}`);
@@ -91,12 +100,23 @@ export function decodePackHeader(header: Uint8Array, packSize: number, where: st
     const codecNumber = uint(codecField);
     const codec = codecNumber === undefined ? undefined : codecFromCode(codecNumber);
     if (codec === undefined) throw bad(`has unknown codec ${String(codecField)}`);
-    if (offset < previousEnd) throw bad(`at offset ${offset} overlaps the blob before it (which ends at ${previousEnd})`);
+    // The members of a group follow each other, each naming the group's one frame.
+    const sameGroup = codec === 'group' && previous?.codec === 'group' && previous.offset === offset && previous.length === length && previous.groupRaw === uint(groupRawField);
+    if (offset < previousEnd && !sameGroup) throw bad(`at offset ${offset} overlaps the blob before it (which ends at ${previousEnd})`);
     if (offset + length > headerOffset) throw bad(`at [${offset}, ${offset + length}) lies outside the blob area [0, ${headerOffset})`);
     if (codec === 'none' && length !== rawLength) throw bad(`is stored as is, yet its length ${length} is not its raw length ${rawLength}`);
     if ((codec === 'delta') !== (entry.length === 7)) throw bad(codec === 'delta' ? 'is a delta without its base' : 'has a base but is not a delta');
-    if (codec === 'delta') {
-      if (version !== PACK_DELTA_VERSION) throw bad(`is a delta in a pack of version ${version}`);
+    if ((codec === 'group') !== (entry.length === 8)) throw bad(codec === 'group' ? 'is a group member without groupAt and groupRaw' : 'has group fields but is not a group member');
+    if (codec === 'group') {
+      if (version < PACK_GROUP_VERSION) throw bad(`is a group member in a pack of version ${version}`);
+      if (type !== 'data') throw bad('is a group member but not a data blob');
+      const groupAt = uint(baseField);
+      const groupRaw = uint(groupRawField);
+      if (groupAt === undefined || groupRaw === undefined) throw bad('has a groupAt or groupRaw that is not an unsigned integer');
+      if (groupAt + rawLength > groupRaw) throw bad(`lies outside its group (groupAt ${groupAt} + rawLength ${rawLength} > groupRaw ${groupRaw})`);
+      blobs.push({ id: new Uint8Array(id), type, offset, length, rawLength, codec, groupAt, groupRaw });
+    } else if (codec === 'delta') {
+      if (version < PACK_DELTA_VERSION) throw bad(`is a delta in a pack of version ${version}`);
       if (type !== 'data') throw bad('is a delta but not a data blob');
       if (!(baseField instanceof Uint8Array) || baseField.length !== ID_LENGTH) throw bad(`has a base that is not ${ID_LENGTH} bytes`);
       blobs.push({ id: new Uint8Array(id), type, offset, length, rawLength, codec, base: new Uint8Array(baseField) });
@@ -104,6 +124,7 @@ export function decodePackHeader(header: Uint8Array, packSize: number, where: st
       blobs.push({ id: new Uint8Array(id), type, offset, length, rawLength, codec });
     }
     previousEnd = offset + length;
+    previous = blobs[blobs.length - 1];
   }
   return blobs;
 }

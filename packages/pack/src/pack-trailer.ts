@@ -6,8 +6,10 @@ export const PACK_MAGIC = 'CAIRNPK1';
 export const PACK_TRAILER_LENGTH = 12;
 /** The pack header version of a pack without delta blobs (what every cairn reads). */
 export const PACK_FORMAT_VERSION = 1;
-/** The pack header version of a pack holding a delta blob (its entries name their base): the newest this version reads. */
+/** The pack header version of a pack holding a delta blob (its entries name their base). */
 export const PACK_DELTA_VERSION = 2;
+/** The pack header version of a pack holding a group of small blobs (entries of codec 3): the newest this version reads. */
+export const PACK_GROUP_VERSION = 3;
 /** The size the repository aims for before it finishes a pack. */
 export const TARGET_PACK_SIZE = 16 * 1024 * 1024;
 

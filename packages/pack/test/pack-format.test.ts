@@ -74,8 +74,8 @@ describe('parsePackTrailer and decodePack', () => {
   });
 
   it('reject another version with ERR_VERSION naming where', () => {
-    const v3 = makePack(u8('hello'), { v: 3, blobs: [[0, id(1), 0, 5, 5, 0]], more: true });
-    const error = expectCairnError(() => decodePack(v3, 'pack 2f'), 'ERR_VERSION', /^pack 2f: pack format version 3 is not supported/);
+    const v4 = makePack(u8('hello'), { v: 4, blobs: [[0, id(1), 0, 5, 5, 0]], more: true });
+    const error = expectCairnError(() => decodePack(v4, 'pack 2f'), 'ERR_VERSION', /^pack 2f: pack format version 4 is not supported/);
     expect(error.hint).toMatch(/upgrade/);
   });
 

@@ -76,7 +76,7 @@ describe('delta blobs', () => {
     const work = await tempDir();
     const source = await sourceFolder(work);
     const repo = await initRepository(createLocalBackend(join(work, 'repo')));
-    expect(repo.config).toMatchObject({ version: 2, deltas: true });
+    expect(repo.config).toMatchObject({ version: 3, deltas: true });
     const ids = await backUpVersions(repo, source, 10);
     const found = deltas(repo);
     expect(found.length).toBeGreaterThanOrEqual(8);
@@ -211,7 +211,7 @@ describe('delta blobs', () => {
     const ids = await backUpVersions(repo, source, 4);
     expect(deltas(repo).length).toBe(3);
     const reopened = await openRepository(createLocalBackend(repoDir), { password: async () => 'pw' });
-    expect(reopened.config).toMatchObject({ version: 2, deltas: true, encryption: 'aes-256-gcm' });
+    expect(reopened.config).toMatchObject({ version: 3, deltas: true, encryption: 'aes-256-gcm' });
     for (let v = 0; v < 4; v += 1) {
       const out = join(work, `out-${v}`);
       const result = await restore(reopened, ids[v]!, { target: createLocalTarget(out) });
@@ -228,7 +228,7 @@ describe('delta blobs', () => {
     await backUpVersions(repo, source, 3, { deltas: false });
     expect(deltas(repo)).toEqual([]);
 
-    const old = await initRepository(createLocalBackend(join(work, 'old')), { deltas: false });
+    const old = await initRepository(createLocalBackend(join(work, 'old')), { deltas: false, groups: false });
     expect(old.config.version).toBe(1);
     expect(old.config.deltas).toBeUndefined();
     const ids = await backUpVersions(old, source, 3);
@@ -239,10 +239,10 @@ describe('delta blobs', () => {
     const restored = await restore(old, ids[2]!, { target: createLocalTarget(join(work, 'out')) });
     expect(restored.problems).toEqual([]);
 
-    // A delta repository's config is version 2: a reader of version 1 (checkFormatVersion with newest 1, as cairn before deltas) refuses it.
+    // A delta repository's config is version 2 or more (3 with groups, the default): a reader of version 1 (checkFormatVersion with newest 1, as cairn before deltas) refuses it.
     const { checkFormatVersion } = await import('../../index/src/format-version.js');
     const newConfig = JSON.parse(await readFile(join(work, 'repo', 'config'), 'utf8')) as { version: number };
-    expect(newConfig.version).toBe(2);
+    expect(newConfig.version).toBe(3);
     let refused: unknown;
     try {
       checkFormatVersion(newConfig.version, 'repo/config', 1);
@@ -251,10 +251,10 @@ describe('delta blobs', () => {
     }
     expect(refused).toBeInstanceOf(CairnError);
     expect((refused as CairnError).code).toBe('ERR_VERSION');
-    expect((refused as CairnError).message).toBe('repo/config has format version 2; this cairn reads version 1');
+    expect((refused as CairnError).message).toBe('repo/config has format version 3; this cairn reads version 1');
     // deltas without version 2 is malformed.
     const bad = new TextEncoder().encode(JSON.stringify({ ...JSON.parse(configText), deltas: true }));
-    expect(() => decodeConfig(bad, 'old/config')).toThrow(/version is 1, expected 2 \(the config has deltas\)/);
+    expect(() => decodeConfig(bad, 'old/config')).toThrow(/version is 1, expected 2 or more \(the config has deltas\)/);
   });
 
   it('dump (one file and a tar archive), grep and diff read deltas through loadBlob', async () => {

@@ -34,6 +34,8 @@ interface BackupFlags extends SelectionFlags {
   readonly policy: boolean;
   /** False with --no-delta. */
   readonly delta: boolean;
+  /** False with --no-group. */
+  readonly group: boolean;
   readonly dryRun?: boolean;
   readonly stdin?: boolean;
   readonly stdinFilename?: string;
@@ -56,6 +58,7 @@ export function registerBackup(program: Command): void {
     .option('--time <iso-time>', 'record this time instead of now')
     .option('--force', 'read every file, even those whose size, mtime, ctime and inode match the parent snapshot')
     .option('--compression <mode>', `compression of new data: ${COMPRESSION_MODES.join(', ')} (default: the repository's, normally auto)`)
+    .option('--no-group', 'store each small new file in a frame of its own, not in a group of small files sharing one zstd frame (groups are on when the repository allows them)')
     .option('--no-delta', 'store every new chunk whole, not as a delta against the same file\'s chunk in the parent snapshot (deltas are on when the repository allows them)')
     .option('--vcs <mode>', 'working copies (git, hg, svn): off; full (everything, plus their state); changes (only what their remote lacks, the rest recorded by reference). Default: the config\'s, else full')
     .option('--no-policy', 'store everything: no stack presets, no .gitignore, no configured globs (generated and dependency files are skipped by default, and listed)')
@@ -113,6 +116,7 @@ export function registerBackup(program: Command): void {
         ...(flags.time === undefined ? {} : { time: parseTime(flags.time) }),
         ...(compression === undefined ? {} : { compression }),
         ...(flags.delta === false ? { deltas: false } : {}),
+        ...(flags.group === false ? { groups: false } : {}),
         force: flags.force === true,
         signal,
         ...(progress.active ? { onProgress: (p: BackupProgress) => progress.set({ filesDone: p.files, filesTotal: p.total?.files ?? null, bytesDone: p.bytesDone, bytesTotal: p.total?.bytes ?? null, path: p.path }) } : {}),

@@ -19,9 +19,10 @@ export function registerInit(program: Command): void {
     .option('--compression <mode>', `compression of new data: ${COMPRESSION_MODES.join(', ')}`, 'auto')
     .option('--compression-level <n>', 'zstd level for new blobs (1-19; overrides the level of --compression)')
     .option('--encryption <cipher>', `encrypt the repository: ${CIPHER_NAMES.join(', ')} or none (default: aes-256-gcm when a password is given, else none)`)
-    .option('--no-delta', 'a repository of format version 1, readable by cairn before delta blobs: backups store changed chunks whole (default: they may store them as deltas, format version 2)')
+    .option('--no-delta', 'backups store changed chunks whole, never as deltas (default: they may store them as deltas, format version 2 or more)')
+    .option('--no-group', 'backups store each small file in a frame of its own, never in a group of small files sharing one (default: they group them, format version 3); with --no-delta too, the repository is format version 1, readable by every cairn')
     .option('--max-size <size>', 'keep the repository under this size: 500M, 2G, bytes, or N% of its filesystem (change it with `cairn config max-size`)')
-    .action(async (flags: { compression: string; compressionLevel?: string; maxSize?: string; encryption?: string; delta: boolean }, command: Command) => {
+    .action(async (flags: { compression: string; compressionLevel?: string; maxSize?: string; encryption?: string; delta: boolean; group: boolean }, command: Command) => {
       const options = globals(command);
       const setting = compressionSetting(parseFlag('--compression', flags.compression, parseCompressionMode));
       const { min, max } = CONFIG_LIMITS.compressionLevel;
@@ -51,6 +52,7 @@ export function registerInit(program: Command): void {
         compressionLevel: level,
         encryption,
         deltas: flags.delta,
+        groups: flags.group,
         ...(password === undefined ? {} : { password }),
       });
       const config = maxSize === undefined ? repo.config : await updateConfig(repo, { maxSize });

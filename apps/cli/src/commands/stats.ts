@@ -41,6 +41,7 @@ export function registerStats(program: Command): void {
           `compression:       ${s.compressionRatio.toFixed(2)}x`,
           `deduplication:     ${s.dedupRatio.toFixed(2)}x`,
           ...(s.deltaBlobs === 0 ? [] : [`deltas:            ${s.deltaBlobs} blobs, ${formatBytes(s.deltaBytes)} stored in ${formatBytes(s.deltaStoredBytes)}`]),
+          ...(s.groupedBlobs === 0 ? [] : [`groups:            ${s.groupedBlobs} small blobs in ${s.groups} groups`]),
         ].join('\n') + '\n',
       );
     });

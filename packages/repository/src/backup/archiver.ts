@@ -80,6 +80,7 @@ async function runBackup(repo: Repository, options: BackupOptions): Promise<Back
     ...(options.compression === undefined ? {} : { compression: compressionSetting(options.compression) }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
     ...(options.deltas === undefined ? {} : { deltas: options.deltas }),
+    ...(options.groups === undefined ? {} : { groups: options.groups }),
   }));
 
   const ws = walker.writer.stats;

@@ -90,6 +90,11 @@ export interface BackupOptions {
    * Default: deltas when the repository's config allows them (docs/FORMAT.md, "Delta blobs").
    */
   readonly deltas?: boolean;
+  /**
+   * False: store every small new data blob in a frame of its own, never in a group sharing one
+   * (`--no-group`). Default: groups when the repository's config allows them (docs/FORMAT.md, "Grouped small blobs").
+   */
+  readonly groups?: boolean;
   /** Threads compressing data; 0 compresses in the calling thread. Default: the CPUs. */
   readonly threads?: number;
   /** Bytes read from a file at a time. */

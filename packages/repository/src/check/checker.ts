@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { PackedBlob } from '@cairn/core';
-import { decodePack, decodePackHeader, PACK_TRAILER_LENGTH, parsePackTrailer } from '@cairn/pack';
+import { decodeGroup, decodePack, decodePackHeader, PACK_TRAILER_LENGTH, parsePackTrailer } from '@cairn/pack';
 import { checkContentName, unpackBlob } from '../repo/blob-check.js';
 import { baseFailure } from '../repo/delta-chain.js';
 import { naming, packFileName, snapshotPath } from '../repo/names.js';
@@ -58,6 +58,8 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
     problems.push({ file, message: naming(file, error.message) });
   };
 
+  // Group members found damaged (hex → why), so the snapshot walk names every file that holds one.
+  const damaged = new Map<string, string>();
   // Packs: every indexed pack exists and its header agrees with the index.
   const stored = new Map<string, number>();
   for await (const file of repo.backend.list('data')) stored.set(file.name, file.size);
@@ -74,7 +76,10 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
     }
     try {
       if (readWhole.has(hex)) {
-        verified.blobs += await verifyWholePack(repo, hex, where, (error) => report(where, error));
+        verified.blobs += await verifyWholePack(repo, hex, where, (error) => report(where, error), (id, error) => {
+          damaged.set(toHex(id), error.message);
+          report(where, error);
+        });
         verified.bytesRead += size;
         verified.packsRead += 1;
       } else {
@@ -109,6 +114,7 @@ export async function check(repo: Repository, options: CheckOptions = {}): Promi
       for (const node of tree.nodes) {
         const parts = [...tree.parts, node.name];
         const problem = nodeProblem(node, repo.index)
+          ?? (damaged.size === 0 ? undefined : damagedContent(node.content, damaged))
           ?? (node.ref !== undefined && tree.root.kind === 'tree' && !copies.some((copy) => copy === '' || snapshotPath(parts).startsWith(`${copy}/`))
             ? `is recorded by reference (${node.ref.id} in ${node.ref.commit}) but the snapshot records no working copy holding it`
             : undefined);
@@ -165,16 +171,55 @@ async function verifyPackHeader(repo: Pick<Repository, 'backend' | 'index'>, hex
   compareWithIndex(repo, hex, decodePackHeader(header, size, where), where);
 }
 
+/** Why a file's content cannot be read when one of its blobs is among the damaged ones; undefined when none is. */
+function damagedContent(content: readonly Uint8Array[] | undefined, damaged: ReadonlyMap<string, string>): string | undefined {
+  for (const id of content ?? []) {
+    const why = damaged.get(toHex(id));
+    if (why !== undefined) return `cannot be read: ${why}`;
+  }
+  return undefined;
+}
+
 /**
  * Reads a whole pack: its hash must be its name and every blob must decode to its id (a delta
- * through its base, read with loadBlob: a damaged base fails each of its deltas, by name).
+ * through its base, read with loadBlob: a damaged base fails each of its deltas, by name; a group
+ * decoded once for its members: a damaged group fails each member, by name, through onLostMember).
  */
-async function verifyWholePack(repo: Pick<Repository, 'backend' | 'index' | 'zstd' | 'loadBlob'>, hex: string, where: string, onLostBase: (error: CairnError) => void): Promise<number> {
+async function verifyWholePack(
+  repo: Pick<Repository, 'backend' | 'index' | 'zstd' | 'loadBlob'>,
+  hex: string,
+  where: string,
+  onLostBase: (error: CairnError) => void,
+  onLostMember: (id: Uint8Array, error: CairnError) => void,
+): Promise<number> {
   const bytes = await repo.backend.read('data', hex);
   const blobs = decodePack(bytes, where);
   let lost = 0;
+  const groups = new Map<number, Uint8Array | CairnError>();
   for (const blob of blobs) {
     const blobWhere = `${blob.type} blob ${toHex(blob.id)} in ${where}`;
+    if (blob.codec === 'group') {
+      const stored = bytes.subarray(blob.offset, blob.offset + blob.length);
+      let group = groups.get(blob.offset);
+      if (group === undefined) {
+        try {
+          group = decodeGroup(stored, blob.groupRaw ?? 0, repo.zstd, '');
+        } catch (error) {
+          if (!isCairnError(error)) throw error;
+          group = error;
+        }
+        groups.set(blob.offset, group);
+      }
+      try {
+        if (group instanceof CairnError) throw new CairnError(group.code, `${blobWhere}: its group does not decode${group.message}`);
+        unpackBlob(stored, blob, repo, blobWhere, undefined, undefined, group);
+      } catch (error) {
+        if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED') throw error;
+        onLostMember(blob.id, error);
+        lost += 1;
+      }
+      continue;
+    }
     let base: Uint8Array | undefined;
     if (blob.base !== undefined) {
       try {

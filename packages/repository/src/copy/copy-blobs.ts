@@ -1,7 +1,7 @@
 import { CairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { BlobIndex, BlobLocation } from '@cairn/index';
-import { decodeBlob } from '@cairn/pack';
+import { decodeBlob, decodeGroup } from '@cairn/pack';
 import { checkContentName, unpackBlob } from '../repo/blob-check.js';
 import { packFileName } from '../repo/names.js';
 import type { Repository } from '../repo/repository.js';
@@ -88,6 +88,9 @@ export async function copyDataBlobs(
     const bytes = await inFlight.shift()!;
     if (i + READS_AHEAD < reads.length) inFlight.push(start(reads[i + READS_AHEAD]!));
     if (read.whole) checkContentName(source.backend, bytes, read.pack, `${packFileName(read.pack)} of the source repository`);
+    // A group member is decoded from its group, decoded once per read for all its members, and
+    // stored as plaintext (the destination's writer groups small blobs again as it would in a backup).
+    const groups = new Map<number, Uint8Array>();
     for (const { id, hex, location } of read.blobs) {
       const stored = bytes.subarray(location.offset - read.offset, location.offset - read.offset + location.length);
       if (stored.length !== location.length) throw new CairnError('ERR_INTEGRITY', `${packFileName(read.pack)} of the source repository is shorter than its index says (data blob ${hex})`);
@@ -104,9 +107,14 @@ export async function copyDataBlobs(
       // A delta is stored whole in the destination: its base may not be copied, and the
       // destination's writer decides on deltas only within a backup.
       const base = location.codec === 'delta' ? await baseOf(location.base!) : undefined;
+      let group: Uint8Array | undefined;
+      if (location.codec === 'group') {
+        group = groups.get(location.offset) ?? decodeGroup(stored, location.groupRaw ?? 0, source.zstd, where);
+        groups.set(location.offset, group);
+      }
       const plain = read.whole && (location.codec === 'none' || location.codec === 'zstd')
         ? decodeBlob(stored, location.codec, location.rawLength, source.zstd, where, buffer)
-        : unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, codecs, where, buffer, base);
+        : unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength, ...(location.codec === 'group' ? { groupAt: location.groupAt ?? 0, groupRaw: location.groupRaw ?? 0 } : {}) }, codecs, where, buffer, base, group);
       if (asStored) {
         await target.writer.saveEncoded('data', id, { codec: location.codec, data: stored, rawLength: location.rawLength });
       } else {

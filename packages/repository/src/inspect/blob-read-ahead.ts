@@ -60,7 +60,12 @@ export class BlobReadAhead {
         const stored = await request.stored;
         const { location } = request;
         try {
-          // A delta decodes against its base's plaintext, read (and checked) through loadBlob's chain.
+          // A delta decodes against its base's plaintext, read (and checked) through loadBlob's chain;
+          // a group member is cut from its group by loadBlob, which decodes the group once for its neighbours.
+          if (location.codec === 'group') {
+            yield await self.repo.loadBlob(request.id, 'data');
+            continue;
+          }
           const base = location.codec === 'delta' ? await self.repo.loadBlob(location.base!, 'data') : undefined;
           yield unpackBlob(stored, { id: request.id, codec: location.codec, rawLength: location.rawLength }, self.repo, `data blob ${toHex(request.id)} of ${where}`, undefined, base);
         } finally {

@@ -1,3 +1,4 @@
+import { storedShare } from '../repo/blob-group.js';
 import { CairnError, codecCode, isCairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { BlobLocation } from '@cairn/index';
@@ -27,6 +28,12 @@ const SPANS_KEPT = 2;
 /** The wire codes of the codecs the reader treats apart: a delta is handed over decoded, as codec none. */
 const NONE = codecCode('none');
 const DELTA = codecCode('delta');
+const GROUP = codecCode('group');
+
+/** A delta (through its base) and a group member (through its group) are read with loadBlob and handed over decoded. */
+function readsThroughLoadBlob(codec: string | undefined): boolean {
+  return codec === 'delta' || codec === 'group';
+}
 
 /**
  * Reads the blobs of file contents as stored, in pack order. From each pack, the stretch from its
@@ -54,8 +61,9 @@ export function createBlobReader(repo: Repository, contents: Contents): BlobRead
     const pack = packs[n]!;
     pack.start = Math.min(pack.start, location.offset);
     pack.end = Math.max(pack.end, location.offset + location.length);
-    pack.needed += location.length;
-    storedBytes += location.length;
+    // A group member counts its share of its group's frame (the members add up to the frame once).
+    pack.needed += storedShare(location);
+    storedBytes += storedShare(location);
     return n;
   };
   for (let c = 0; c < count; c += 1) {
@@ -116,7 +124,7 @@ export function createBlobReader(repo: Repository, contents: Contents): BlobRead
       throw failed(error, id, pack, content, describe);
     }
   };
-  /** A delta's plaintext, read through its base by loadBlob (errors name the blob and a file holding it). */
+  /** A delta's plaintext, read through its base by loadBlob, or a group member's, cut from its group (errors name the blob and a file holding it). */
   const deltaPlain = async (id: Id, content: number, describe: (content: number) => string): Promise<Uint8Array> => {
     try {
       return await repo.loadBlob(id, 'data');
@@ -127,7 +135,7 @@ export function createBlobReader(repo: Repository, contents: Contents): BlobRead
   };
   const slow = async (content: number, describe: (content: number) => string, take: TakeBlob): Promise<void> => {
     for (const id of contents.blobs(content)) {
-      if (repo.index.lookup(id)?.codec === 'delta') {
+      if (readsThroughLoadBlob(repo.index.lookup(id)?.codec)) {
         // Handed over decoded (codec none): the worker still checks it against its id.
         const plain = await deltaPlain(id, content, describe);
         take(id, plain, plain.length, NONE);
@@ -143,7 +151,7 @@ export function createBlobReader(repo: Repository, contents: Contents): BlobRead
     storedSize: (content) => lengthOf[content] ?? 0,
     stored(content, describe, take) {
       const pack = packOf[content]!;
-      if (contents.blobCount(content) === 1 && pack !== -1 && codecOf[content] !== DELTA) {
+      if (contents.blobCount(content) === 1 && pack !== -1 && codecOf[content] !== DELTA && codecOf[content] !== GROUP) {
         const offset = offsetOf[content]!;
         const length = lengthOf[content]!;
         let stored: Uint8Array | undefined;
@@ -161,7 +169,7 @@ export function createBlobReader(repo: Repository, contents: Contents): BlobRead
     },
     async *plain(content, describe) {
       for (const id of contents.blobs(content)) {
-        if (repo.index.lookup(id)?.codec === 'delta') {
+        if (readsThroughLoadBlob(repo.index.lookup(id)?.codec)) {
           yield await deltaPlain(id, content, describe);
           continue;
         }

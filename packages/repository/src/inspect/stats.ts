@@ -1,3 +1,4 @@
+import { groupKey, storedShare } from '../repo/blob-group.js';
 import { toHex } from '@cairn/core';
 import { withReadLease } from '../locks/lease.js';
 import { collectBlobs } from '../tree/reachability.js';
@@ -33,6 +34,9 @@ export interface RepositoryStats {
   /** Plaintext bytes of those deltas, and the bytes they are stored in. */
   readonly deltaBytes: number;
   readonly deltaStoredBytes: number;
+  /** Data blobs stored as members of a group sharing one frame (docs/FORMAT.md, "Grouped small blobs"), and the groups. */
+  readonly groupedBlobs: number;
+  readonly groups: number;
 }
 
 /** Counts what the repository holds and what its snapshots would restore. */
@@ -51,6 +55,8 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
   let deltaBlobs = 0;
   let deltaBytes = 0;
   let deltaStoredBytes = 0;
+  let groupedBlobs = 0;
+  const groups = new Set<string>();
   for (const [, location] of repo.index.entries()) {
     if (location.type === 'tree') {
       treeBlobs += 1;
@@ -59,7 +65,11 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
     }
     dataBlobs += 1;
     uniqueBytes += location.rawLength;
-    storedBytes += location.length;
+    storedBytes += storedShare(location);
+    if (location.codec === 'group') {
+      groupedBlobs += 1;
+      groups.add(groupKey(location.packId, location.offset));
+    }
     if (location.codec === 'delta') {
       deltaBlobs += 1;
       deltaBytes += location.rawLength;
@@ -70,7 +80,7 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
   const used = new Set<string>();
   await withReadLease(repo, { purpose: 'stats' }, () => collectBlobs(repo, snapshots, used));
   let usedBytes = 0;
-  for (const [id, location] of repo.index.entries()) if (used.has(toHex(id))) usedBytes += location.length;
+  for (const [id, location] of repo.index.entries()) if (used.has(toHex(id))) usedBytes += storedShare(location);
   const treeSize = createTreeSizer(repo);
   let restoreFiles = 0;
   let restoreBytes = 0;
@@ -79,6 +89,9 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
     restoreFiles += size.files;
     restoreBytes += size.bytes;
   }
+  // A group member's share of its frame is fractional: the totals are whole bytes.
+  storedBytes = Math.round(storedBytes);
+  usedBytes = Math.round(usedBytes);
   return {
     snapshots: snapshots.length,
     packs,
@@ -96,5 +109,7 @@ export async function stats(repo: Repository): Promise<RepositoryStats> {
     deltaBlobs,
     deltaBytes,
     deltaStoredBytes,
+    groupedBlobs,
+    groups: groups.size,
   };
 }

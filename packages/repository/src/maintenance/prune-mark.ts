@@ -1,11 +1,14 @@
 import { CairnError, isCairnError, toHex } from '@cairn/core';
-import type { BlobType, Id, PackedBlob } from '@cairn/core';
-import type { EncodedBlob } from '@cairn/pack';
+import type { PackedBlob } from '@cairn/core';
+import { decodeGroup } from '@cairn/pack';
 import { unpackBlob } from '../repo/blob-check.js';
 import { readIndexFiles } from '../repo/index-files.js';
 import { naming, packFileName } from '../repo/names.js';
 import { listPacks } from '../repo/pack-headers.js';
 import { createPackWriter } from '../write/pack-writer.js';
+import type { PackWriter } from '../write/pack-writer.js';
+import { addRegrouped } from '../write/regroup.js';
+import type { PlainMember } from '../write/regroup.js';
 import { planPrune } from './prune-plan.js';
 import type { PackUsage } from './prune-plan.js';
 import { writePruneRecord } from './prune-record.js';
@@ -87,7 +90,7 @@ export async function markGarbage(repo: Repository, refs: References, options: M
     const writer = createPackWriter(backend, { packSize: repo.config.packSize, onPack: (pack) => rewritten.add(toHex(pack.id)) });
     for (const [i, usage] of plan.repack.entries()) {
       options.onProgress?.({ phase: 'repack', done: i, total: plan.repack.length });
-      await copyUsedBlobs(repo, usage, writer.add, options.signal);
+      await copyUsedBlobs(repo, usage, writer, options.signal);
     }
     options.onProgress?.({ phase: 'repack', done: plan.repack.length, total: plan.repack.length });
     await writer.finish();
@@ -112,17 +115,31 @@ export async function markGarbage(repo: Repository, refs: References, options: M
   };
 }
 
-/** Reads a pack whole and hands each used blob, checked against its id, to `add` (as stored: no recompression). */
-async function copyUsedBlobs(
-  repo: Repository,
-  usage: PackUsage,
-  add: (id: Id, type: BlobType, blob: EncodedBlob) => Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
+/**
+ * Reads a pack whole and hands each used blob, checked against its id, to `writer` (as stored: no
+ * recompression). The live members of a group are checked against their ids in the group's
+ * plaintext (decoded once) and stored as a new group of them alone (write/regroup.ts).
+ */
+async function copyUsedBlobs(repo: Repository, usage: PackUsage, writer: PackWriter, signal: AbortSignal | undefined): Promise<void> {
   if (signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'prune stopped while repacking; nothing was deleted');
   const where = packFileName(usage.id);
   const bytes = await repo.backend.read('data', usage.id);
+  const damaged = (error: unknown): Error => {
+    if (!isCairnError(error, 'ERR_INTEGRITY')) return error as Error;
+    return new CairnError('ERR_INTEGRITY', `${error.message}; prune stops`, {
+      hint: 'nothing was deleted; run `cairn check --read-data` to see the damage',
+      cause: error,
+    });
+  };
+  // The live members of each group (by frame offset), in pack order.
+  const groups = new Map<number, PackedBlob[]>();
   for (const blob of usage.used) {
+    if (blob.codec === 'group') {
+      const members = groups.get(blob.offset);
+      if (members === undefined) groups.set(blob.offset, [blob]);
+      else members.push(blob);
+      continue;
+    }
     const blobWhere = `${blob.type} blob ${toHex(blob.id)} in ${where}`;
     const stored = bytes.slice(blob.offset, blob.offset + blob.length);
     try {
@@ -130,12 +147,20 @@ async function copyUsedBlobs(
       const base = blob.base === undefined ? undefined : await repo.loadBlob(blob.base, 'data');
       unpackBlob(stored, blob, repo, blobWhere, undefined, base);
     } catch (error) {
-      if (!isCairnError(error, 'ERR_INTEGRITY')) throw error;
-      throw new CairnError('ERR_INTEGRITY', `${error.message}; prune stops`, {
-        hint: 'nothing was deleted; run `cairn check --read-data` to see the damage',
-        cause: error,
-      });
+      throw damaged(error);
     }
-    await add(blob.id, blob.type, { codec: blob.codec, data: stored, rawLength: blob.rawLength, ...(blob.base === undefined ? {} : { base: blob.base }) });
+    await writer.add(blob.id, blob.type, { codec: blob.codec, data: stored, rawLength: blob.rawLength, ...(blob.base === undefined ? {} : { base: blob.base }) });
+  }
+  for (const [offset, members] of groups) {
+    const first = members[0]!;
+    const stored = bytes.subarray(offset, offset + first.length);
+    const live: PlainMember[] = [];
+    try {
+      const group = decodeGroup(stored, first.groupRaw ?? 0, repo.zstd, `data blob ${toHex(first.id)} in ${where}`);
+      for (const blob of members) live.push({ id: blob.id, plain: unpackBlob(stored, blob, repo, `data blob ${toHex(blob.id)} in ${where}`, undefined, undefined, group) });
+    } catch (error) {
+      throw damaged(error);
+    }
+    await addRegrouped(writer, live, repo.zstd, repo.config.compression.level);
   }
 }

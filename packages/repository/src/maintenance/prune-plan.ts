@@ -1,5 +1,6 @@
 import { toHex } from '@cairn/core';
 import type { PackedBlob } from '@cairn/core';
+import { storedShare } from '../repo/blob-group.js';
 
 /** How much of a pack the snapshots use. Each used blob counts in one pack only (duplicates are unused). */
 export interface PackUsage {
@@ -72,9 +73,9 @@ export function planPrune(input: PlanInput): PrunePlan {
       if (input.referenced.has(hex) && !claimed.has(hex)) {
         claimed.add(hex);
         usage.used.push(blob);
-        usage.usedBytes += blob.length;
+        usage.usedBytes += storedShare(blob);
       } else {
-        usage.unusedBytes += blob.length;
+        usage.unusedBytes += storedShare(blob);
       }
     }
     if (rank(id) === 0) usages.push(usage);

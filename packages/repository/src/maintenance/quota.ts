@@ -7,6 +7,7 @@ import { describeMaxSize, policyFromConfig } from './quota-settings.js';
 import { applyPolicy, describePolicy, groupSnapshots, isEmptyPolicy } from './retention.js';
 import type { RetentionPolicy } from './retention.js';
 import { collectBlobs } from '../tree/reachability.js';
+import { storedShare } from '../repo/blob-group.js';
 import { listSnapshots } from '../repo/snapshots.js';
 import type { SnapshotEntry } from '../repo/snapshots.js';
 import type { Repository, RepositoryFiles } from '../repo/repository.js';
@@ -157,7 +158,7 @@ async function planForgets(repo: Pick<Repository, 'backend' | 'loadTree' | 'inde
     for (const hex of blobs) {
       if (kept.has(hex)) continue;
       const location = repo.index.lookup(fromHex(hex));
-      freed += (location?.length ?? 0) + BLOB_OVERHEAD;
+      freed += (location === undefined ? 0 : storedShare(location)) + BLOB_OVERHEAD;
     }
     if (freed >= need) return { chosen: candidates.slice(0, i + 1), freed };
   }

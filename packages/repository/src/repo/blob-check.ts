@@ -2,7 +2,8 @@ import { CairnError, idEquals, isCairnError, toHex } from '@cairn/core';
 import type { Backend, CodecName, Id } from '@cairn/core';
 import { contentIds, contentIdsOf } from './content-ids.js';
 import type { ContentIds } from './content-ids.js';
-import { decodeBlob } from '@cairn/pack';
+import { decodeBlob, decodeGroup } from '@cairn/pack';
+import { memberBytes } from './blob-group.js';
 import type { ZstdCodec } from '@cairn/pack';
 
 /** What decoding a stored blob needs to know of it. */
@@ -10,6 +11,9 @@ export interface StoredBlob {
   readonly id: Id;
   readonly codec: CodecName;
   readonly rawLength: number;
+  /** A group member's place in its group's plaintext, and that plaintext's length (codec 'group'). */
+  readonly groupAt?: number;
+  readonly groupRaw?: number;
 }
 
 /**
@@ -18,11 +22,21 @@ export interface StoredBlob {
  * ERR_INTEGRITY naming `where` when it does not decode or does not hash to its id; `where` may be
  * a function, called only then (a search of many small blobs builds no name for each). Given
  * `into` (rawLength bytes), the plaintext is decoded into it and checked there. A delta blob
- * (codec 'delta') needs `base`, the plaintext of its base blob (see repo/delta-chain.ts).
+ * (codec 'delta') needs `base`, the plaintext of its base blob (see repo/delta-chain.ts). A group
+ * member (codec 'group') is given its group's frame as `stored` (decoded here, whole) or, as
+ * `group`, its group's plaintext already decoded (a reader of many members decodes it once).
  */
-export function unpackBlob(stored: Uint8Array, blob: StoredBlob, codecs: BlobCodecs | BlobVerifier, where: string | (() => string), into?: Uint8Array, base?: Uint8Array): Uint8Array {
+export function unpackBlob(stored: Uint8Array, blob: StoredBlob, codecs: BlobCodecs | BlobVerifier, where: string | (() => string), into?: Uint8Array, base?: Uint8Array, group?: Uint8Array): Uint8Array {
   let plain: Uint8Array;
-  if (typeof where === 'string') {
+  if (blob.codec === 'group') {
+    const name = typeof where === 'string' ? where : where();
+    const whole = group ?? decodeGroup(stored, blob.groupRaw ?? 0, codecs.zstd, name);
+    plain = memberBytes(whole, blob, name);
+    if (into !== undefined) {
+      into.set(plain);
+      plain = into;
+    }
+  } else if (typeof where === 'string') {
     plain = decodeBlob(stored, blob.codec, blob.rawLength, codecs.zstd, where, into, base);
   } else {
     try {

@@ -3,7 +3,7 @@ import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Backend, BlobType, CodecName, Id } from '@cairn/core';
 import { DEFAULT_CHUNKER_PARAMS } from '@cairn/chunker';
 import type { ChunkerParams } from '@cairn/chunker';
-import { DELTA_FORMAT_VERSION, createBlobIndex, decodeConfig, decodeTree, encodeConfig, scanTree } from '@cairn/index';
+import { DELTA_FORMAT_VERSION, GROUP_FORMAT_VERSION, createBlobIndex, decodeConfig, decodeTree, encodeConfig, scanTree } from '@cairn/index';
 import type { BlobIndex, RepoConfig, TreeListing, TreeNode } from '@cairn/index';
 import { createMasterKey, loadZstd, TARGET_PACK_SIZE } from '@cairn/pack';
 import type { CipherName, ScryptParams, ZstdCodec } from '@cairn/pack';
@@ -16,6 +16,7 @@ import type { IndexProblem } from './index-files.js';
 import { packFileName } from './names.js';
 import { createPackCache } from './pack-cache.js';
 import { baseFailure } from './delta-chain.js';
+import { createGroupCache } from './blob-group.js';
 import type { BaseLoader } from './delta-chain.js';
 
 /** loadBlob's own recursion through a delta chain stops here (deltaBases then names the damage). */
@@ -90,6 +91,11 @@ export interface InitOptions {
    * which a cairn before delta blobs refuses; false keeps version 1, readable by every cairn.
    */
   readonly deltas?: boolean;
+  /**
+   * Whether backups may store small data blobs in groups sharing one zstd frame (default true):
+   * the config is then format version 3, which a cairn before grouped blobs refuses.
+   */
+  readonly groups?: boolean;
 }
 
 /** Options of openRepository. */
@@ -108,8 +114,9 @@ export async function initRepository(backend: Backend, options: InitOptions = {}
     });
   }
   const deltas = options.deltas ?? true;
+  const groups = options.groups ?? true;
   const config: RepoConfig = {
-    version: deltas ? DELTA_FORMAT_VERSION : 1,
+    version: groups ? GROUP_FORMAT_VERSION : deltas ? DELTA_FORMAT_VERSION : 1,
     id: randomBytes(32).toString('hex'),
     createdAt: new Date().toISOString(),
     chunker: { algorithm: 'fastcdc', min: chunker.min, avg: chunker.avg, max: chunker.max },
@@ -118,6 +125,7 @@ export async function initRepository(backend: Backend, options: InitOptions = {}
     encryption,
     packSize: options.packSize ?? TARGET_PACK_SIZE,
     ...(deltas ? { deltas: true } : {}),
+    ...(groups ? { groups: true } : {}),
   };
   await backend.create();
   let stored = backend;
@@ -180,6 +188,8 @@ export async function openRepository(rawBackend: Backend, options: OpenOptions =
   const zstd = await loadZstd();
   let loaded = await loadIndex(backend);
   const treePacks = createPackCache(backend, undefined, { treePack: true });
+  // A member read after its neighbours (the files of one folder) decodes its group once.
+  const groups = createGroupCache(zstd);
   const loadBlob = (id: Id, type: BlobType, options: LoadBlobOptions = {}): Promise<Uint8Array> => loadChained(id, type, options.base, 0);
   const loadChained = async (id: Id, type: BlobType, baseLoader: BaseLoader | undefined, depth: number): Promise<Uint8Array> => {
     const location = loaded.index.lookup(id);
@@ -191,17 +201,30 @@ export async function openRepository(rawBackend: Backend, options: OpenOptions =
     }
     const packFile = packFileName(location.packId);
     const where = `${type} blob ${hex} in ${packFile}`;
-    let stored: Uint8Array;
-    try {
-      stored = type === 'tree'
-        ? await treePacks.read(location.packId, location.offset, location.length)
-        : await backend.read('data', toHex(location.packId), { offset: location.offset, length: location.length });
-    } catch (error) {
-      if (isCairnError(error) && error.code !== 'ERR_TRANSIENT') {
-        throw new CairnError(error.code === 'ERR_NOT_FOUND' ? 'ERR_NOT_FOUND' : 'ERR_INTEGRITY', `${where}: ${error.message}`, { cause: error });
+    const read = async (): Promise<Uint8Array> => {
+      try {
+        return type === 'tree'
+          ? await treePacks.read(location.packId, location.offset, location.length)
+          : await backend.read('data', toHex(location.packId), { offset: location.offset, length: location.length });
+      } catch (error) {
+        if (isCairnError(error) && error.code !== 'ERR_TRANSIENT') {
+          throw new CairnError(error.code === 'ERR_NOT_FOUND' ? 'ERR_NOT_FOUND' : 'ERR_INTEGRITY', `${where}: ${error.message}`, { cause: error });
+        }
+        throw error;
       }
-      throw error;
+    };
+    if (location.codec === 'group') {
+      let group: Uint8Array;
+      try {
+        group = await groups.plain(location, read, where);
+      } catch (error) {
+        // A shared decode names the member that started it: each member names itself.
+        if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.message.startsWith(where)) throw error;
+        throw new CairnError(error.code, `${where}: its group cannot be read: ${error.message}`, { cause: error, ...(error.hint === undefined ? {} : { hint: error.hint }) });
+      }
+      return unpackBlob(group, { id, codec: 'group', rawLength: location.rawLength, groupAt: location.groupAt ?? 0, groupRaw: location.groupRaw ?? 0 }, { backend, zstd }, where, undefined, undefined, group);
     }
+    const stored = await read();
     let base: Uint8Array | undefined;
     if (location.base !== undefined) {
       if (depth >= MAX_READ_DEPTH) throw new CairnError('ERR_FORMAT', `${where} stands on a chain of more than ${MAX_READ_DEPTH} deltas (a loop, or damage)`);

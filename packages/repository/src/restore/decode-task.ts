@@ -1,4 +1,5 @@
-import { codecFromCode, isCairnError, toHex } from '@cairn/core';
+import { CairnError, codecFromCode, isCairnError, toHex } from '@cairn/core';
+import { decodeGroup } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
 import { unpackBlob, verifierOf } from '../repo/blob-check.js';
 
@@ -15,6 +16,8 @@ export interface DecodeTask {
   readonly macKey?: Uint8Array;
   /** The base plaintexts of the deltas, back to back in `buffer`; per blob `spans` holds (offset, length), -1 for a blob that is no delta. */
   readonly bases?: { readonly buffer: ArrayBuffer; readonly spans: Float64Array };
+  /** Per blob: a group member's groupAt and groupRaw (0 for other blobs); absent when the read holds no group member. */
+  readonly groups?: Uint32Array;
   /** Where to write the plaintexts (room for all of them from `offset`); absent: in a buffer of their own. */
   readonly output?: { readonly buffer: SharedArrayBuffer; readonly offset: number };
 }
@@ -34,6 +37,8 @@ export interface DecodeResult {
   /** Per blob: where its plaintext ends in buffer (it starts where the one before ends). */
   readonly ends: Float64Array;
   readonly failures: DecodeFailure[];
+  /** Group frames decompressed (once per group, for all its members in the read). */
+  readonly groupsDecoded: number;
 }
 
 /** Decodes and verifies every blob of `task` (unpackBlob, with its messages); see DecodeResult. */
@@ -47,6 +52,9 @@ export function decodeStep(task: DecodeTask, zstd: ZstdCodec): DecodeResult {
   const input = new Uint8Array(task.buffer);
   const bases = task.bases === undefined ? undefined : new Uint8Array(task.bases.buffer);
   const failures: DecodeFailure[] = [];
+  // The plaintext of each group of the read (by its frame's offset), decoded once for all its members.
+  const groups = new Map<number, Uint8Array | CairnError>();
+  let groupsDecoded = 0;
   let at = 0;
   for (let b = 0; b < count; b += 1) {
     const m = b * 4;
@@ -56,8 +64,29 @@ export function decodeStep(task: DecodeTask, zstd: ZstdCodec): DecodeResult {
       const codec = codecFromCode(task.blobs[m + 3]!) ?? 'none';
       const baseAt = task.bases?.spans[b * 2] ?? -1;
       const base = bases === undefined || baseAt < 0 ? undefined : bases.subarray(baseAt, baseAt + task.bases!.spans[b * 2 + 1]!);
-      // Decoded in its place in `out` (no buffer per blob) and checked there.
-      unpackBlob(input.subarray(task.blobs[m]!, task.blobs[m]! + task.blobs[m + 1]!), { id, codec, rawLength }, codecs, () => `data blob ${toHex(id)} in ${task.packFile}`, out.subarray(at, at + rawLength), base);
+      const stored = input.subarray(task.blobs[m]!, task.blobs[m]! + task.blobs[m + 1]!);
+      const where = (): string => `data blob ${toHex(id)} in ${task.packFile}`;
+      if (codec === 'group') {
+        const groupAt = task.groups?.[b * 2] ?? 0;
+        const groupRaw = task.groups?.[b * 2 + 1] ?? 0;
+        let group = groups.get(task.blobs[m]!);
+        if (group === undefined) {
+          groupsDecoded += 1;
+          try {
+            group = decodeGroup(stored, groupRaw, zstd, '');
+          } catch (error) {
+            if (!isCairnError(error)) throw error;
+            group = error;
+          }
+          groups.set(task.blobs[m]!, group);
+        }
+        // Each member of a group that does not decode fails by its own name.
+        if (group instanceof CairnError) throw new CairnError(group.code, `${where()}${group.message}`, group.hint === undefined ? {} : { hint: group.hint });
+        unpackBlob(stored, { id, codec, rawLength, groupAt, groupRaw }, codecs, where, out.subarray(at, at + rawLength), undefined, group);
+      } else {
+        // Decoded in its place in `out` (no buffer per blob) and checked there.
+        unpackBlob(stored, { id, codec, rawLength }, codecs, where, out.subarray(at, at + rawLength), base);
+      }
       at += rawLength;
     } catch (error) {
       if (!isCairnError(error)) throw error;
@@ -65,5 +94,5 @@ export function decodeStep(task: DecodeTask, zstd: ZstdCodec): DecodeResult {
     }
     ends[b] = at;
   }
-  return task.output === undefined ? { buffer: out.buffer as ArrayBuffer, ends, failures } : { ends, failures };
+  return task.output === undefined ? { buffer: out.buffer as ArrayBuffer, ends, failures, groupsDecoded } : { ends, failures, groupsDecoded };
 }

@@ -3,6 +3,7 @@ import type { CodecName, Id } from '@cairn/core';
 import type { BlobIndex } from '@cairn/index';
 import { grownCapacity, resized } from './columns.js';
 import { DeltaBaseCache } from './delta-base-cache.js';
+import { storedShare } from '../repo/blob-group.js';
 
 /**
  * The distinct blobs a restore reads, numbered 0, 1, … in order of first use, with where each
@@ -13,7 +14,7 @@ import { DeltaBaseCache } from './delta-base-cache.js';
 export class NeededBlobs {
   /** Number of blobs. */
   count = 0;
-  /** Stored bytes of all blobs (each counted once). */
+  /** Stored bytes of all blobs (each counted once; a group member by its share of its group's frame). */
   storedBytes = 0;
   private capacity = 0;
   private ids = new Uint8Array(0);
@@ -21,6 +22,10 @@ export class NeededBlobs {
   /** offset, length, rawLength of each blob. */
   private fields = new Uint32Array(0);
   private codecs = new Uint8Array(0);
+  /** groupAt, groupRaw of each group member (0 for other blobs). */
+  private groups = new Uint32Array(0);
+  /** Group frames decompressed by this restore so far (a group read once for all its members counts 1). */
+  groupsDecoded = 0;
   private readonly byKey = new Map<number, number>();
   private readonly collided = new Map<string, number>();
   private readonly packs: Id[] = [];
@@ -61,7 +66,10 @@ export class NeededBlobs {
     this.fields[b * 3 + 1] = location.length;
     this.fields[b * 3 + 2] = location.rawLength;
     this.codecs[b] = codecCode(location.codec);
-    this.storedBytes += location.length;
+    this.groups[b * 2] = location.groupAt ?? 0;
+    this.groups[b * 2 + 1] = location.groupRaw ?? 0;
+    // A group member counts its share of the group's frame: the members of a group add up to the frame once.
+    this.storedBytes += storedShare(location);
     if (location.base !== undefined) {
       this.deltaBases.set(b, location.base);
       this.bases.expect(location.base);
@@ -109,6 +117,16 @@ export class NeededBlobs {
     return codecFromCode(this.codecs[b]!) ?? 'none';
   }
 
+  /** A group member's offset in its group's plaintext (0 for other blobs). */
+  groupAt(b: number): number {
+    return this.groups[b * 2]!;
+  }
+
+  /** A group member's group's plaintext length (0 for other blobs). */
+  groupRaw(b: number): number {
+    return this.groups[b * 2 + 1]!;
+  }
+
   /** The base of blob `b` when it is a delta, else undefined. */
   base(b: number): Id | undefined {
     return this.deltaBases.get(b);
@@ -131,6 +149,7 @@ export class NeededBlobs {
     this.packOf = resized(this.packOf, this.capacity);
     this.fields = resized(this.fields, this.capacity * 3);
     this.codecs = resized(this.codecs, this.capacity);
+    this.groups = resized(this.groups, this.capacity * 2);
   }
 }
 

@@ -1,5 +1,6 @@
 import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
+import { decodeGroup } from '@cairn/pack';
 import { unpackBlob } from '../repo/blob-check.js';
 import { packFileName } from '../repo/names.js';
 import { baseFailure } from '../repo/delta-chain.js';
@@ -36,6 +37,8 @@ export async function readStep(repo: PackReading, blobs: NeededBlobs, step: Read
   const bases = await stepBases(blobs, step);
   if (decoder !== undefined) return decoder.decode(bytes, step, blobs, bases);
   const packFile = packFileName(step.packId);
+  // The plaintext of each group of the step (by offset), decoded once for all its members.
+  const groups = new Map<number, Uint8Array | CairnError>();
   for (const b of step.blobs) {
     const id = blobs.id(b);
     const where = `data blob ${toHex(id)} in ${packFile}`;
@@ -43,7 +46,25 @@ export async function readStep(repo: PackReading, blobs: NeededBlobs, step: Read
     try {
       const base = bases.get(b);
       if (base instanceof CairnError) throw base;
-      data.set(b, unpackBlob(bytes.subarray(start, start + blobs.length(b)), { id, codec: blobs.codec(b), rawLength: blobs.rawLength(b) }, repo, where, undefined, base));
+      const stored = bytes.subarray(start, start + blobs.length(b));
+      const codec = blobs.codec(b);
+      let plainGroup: Uint8Array | undefined;
+      if (codec === 'group') {
+        let group = groups.get(start);
+        if (group === undefined) {
+          blobs.groupsDecoded += 1;
+          try {
+            group = decodeGroup(stored, blobs.groupRaw(b), repo.zstd, '');
+          } catch (error) {
+            if (!isCairnError(error)) throw error;
+            group = error;
+          }
+          groups.set(start, group);
+        }
+        if (group instanceof CairnError) throw new CairnError(group.code, `${where}${group.message}`, group.hint === undefined ? {} : { hint: group.hint });
+        plainGroup = group;
+      }
+      data.set(b, unpackBlob(stored, { id, codec, rawLength: blobs.rawLength(b), groupAt: blobs.groupAt(b), groupRaw: blobs.groupRaw(b) }, repo, where, undefined, base, plainGroup));
     } catch (error) {
       if (!isCairnError(error)) throw error;
       data.set(b, error);

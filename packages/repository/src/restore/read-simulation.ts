@@ -107,8 +107,13 @@ export class ReadSimulation {
     const start = blobs.offset(range[0]!);
     let end = start;
     let decoded = 0;
+    let group = -1; // the offset of the last group counted: a group's plaintext is held once, while its members are cut out
     for (const b of range) {
       end = Math.max(end, blobs.offset(b) + blobs.length(b));
+      if (blobs.codec(b) === 'group') {
+        if (blobs.offset(b) !== group) decoded += blobs.groupRaw(b);
+        group = blobs.offset(b);
+      }
       if (blobs.codec(b) !== 'none') decoded += blobs.rawLength(b);
     }
     const work: number[] = [];

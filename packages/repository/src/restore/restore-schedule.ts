@@ -96,7 +96,10 @@ export class ReadScheduler implements ReadSteps {
   }
 }
 
-/** Groups blobs of one pack (sorted by offset) into reads within the limits. */
+/**
+ * Groups blobs of one pack (sorted by offset) into reads within the limits. The members of one
+ * group (same frame, same offset) always share a read, so the group is read and decompressed once.
+ */
 function splitRanges(sorted: readonly number[], blobs: NeededBlobs, limits: ScheduleLimits): number[][] {
   const ranges: number[][] = [];
   let current: number[] = [];
@@ -107,8 +110,9 @@ function splitRanges(sorted: readonly number[], blobs: NeededBlobs, limits: Sche
     const offset = blobs.offset(b);
     const length = blobs.length(b);
     const rawLength = blobs.rawLength(b);
-    const fits = current.length > 0 && offset - end < limits.maxGap
-      && Math.max(end, offset + length) - start <= limits.maxReadBytes && plain + rawLength <= limits.maxStepBytes;
+    const sameGroup = current.length > 0 && blobs.codec(b) === 'group' && blobs.offset(current[current.length - 1]!) === offset;
+    const fits = sameGroup || (current.length > 0 && offset - end < limits.maxGap
+      && Math.max(end, offset + length) - start <= limits.maxReadBytes && plain + rawLength <= limits.maxStepBytes);
     if (!fits && current.length > 0) {
       ranges.push(current);
       current = [];

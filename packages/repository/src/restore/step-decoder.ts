@@ -77,7 +77,13 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
       const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
       const table = new Uint32Array(step.blobs.length * 4);
       const ids = new Uint8Array(step.blobs.length * 32);
+      let groups: Uint32Array | undefined;
       step.blobs.forEach((b, i) => {
+        if (blobs.codec(b) === 'group') {
+          groups ??= new Uint32Array(step.blobs.length * 2);
+          groups[i * 2] = blobs.groupAt(b);
+          groups[i * 2 + 1] = blobs.groupRaw(b);
+        }
         table[i * 4] = blobs.offset(b) - step.offset;
         table[i * 4 + 1] = blobs.length(b);
         table[i * 4 + 2] = blobs.rawLength(b);
@@ -89,6 +95,7 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
         blobs: table,
         ids,
         ...(bases === undefined || bases.size === 0 ? {} : { bases: baseTable(step, bases) }),
+        ...(groups === undefined ? {} : { groups }),
         packFile: packFileName(step.packId),
         ...(options.macKey === undefined ? {} : { macKey: options.macKey }),
         ...(region === undefined ? {} : { output: { buffer: arena!.buffer, offset: region.start } }),
@@ -103,6 +110,7 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
         inFlight.rethrow(); // a worker that could not start or died: its own error
         throw error;
       }
+      blobs.groupsDecoded += result.groupsDecoded;
       const output = result.buffer ?? arena!.buffer;
       const base = result.buffer === undefined ? region!.start : 0;
       const data: StepData = new Map();

@@ -4,6 +4,7 @@ import { encodeBlob, encodeDelta } from '@cairn/pack';
 import { deltaBases, deltaDepth, MAX_DELTA_DEPTH } from '../repo/delta-chain.js';
 import type { EncodedBlob } from '@cairn/pack';
 import { createCompressPool } from './compress-pool.js';
+import { GROUP_LIMITS } from './compress-task.js';
 import type { CompressPool } from './compress-pool.js';
 import { createPackWriter } from './pack-writer.js';
 import type { Repository } from '../repo/repository.js';
@@ -20,6 +21,10 @@ export interface WriteStats {
   deltaBlobsAdded: number;
   /** Bytes the deltas saved: their plain encodings' length less their own. */
   deltaBytesSaved: number;
+  /** Groups of small data blobs written (each one frame). */
+  groupsAdded: number;
+  /** Data blobs stored in those groups (counted in dataBlobsAdded too). */
+  groupedBlobsAdded: number;
 }
 
 /** How blobs are compressed: the repository's setting unless a backup asks for another. */
@@ -42,6 +47,12 @@ export interface BlobWriterOptions {
    * cairn must refuse a repository holding deltas), nor when the zstd codec cannot (the WASM one).
    */
   readonly deltas?: boolean;
+  /**
+   * Compress small new data blobs that follow each other in groups sharing one zstd frame
+   * (GROUP_LIMITS). Default: the repository config's `groups`; never without it (an older cairn
+   * must refuse a repository holding groups), nor without zstd.
+   */
+  readonly groups?: boolean;
 }
 
 /**
@@ -77,8 +88,9 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   const blobId = contentIds(backend).id;
   const compression = options.compression ?? config.compression;
   const codec = compression.codec === 'zstd' ? zstd : null;
-  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0 };
+  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0, groupsAdded: 0, groupedBlobsAdded: 0 };
   const deltas = options.deltas !== false && config.deltas === true && codec !== null && zstd.compressWithBase !== undefined;
+  const groups = options.groups !== false && config.groups === true && codec !== null;
   const pending = new Set<string>();
   const packs = createPackWriter(backend, {
     packSize: config.packSize,
@@ -104,6 +116,19 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
     zstd,
     ...(options.threads === undefined ? {} : { threads: options.threads }),
     store: (id, hex, blob) => add('data', id, hex, blob),
+    ...(groups ? {
+      group: {
+        limits: GROUP_LIMITS,
+        store: async (frame: Uint8Array, groupRaw: number, members: readonly { id: Id; hex: string; at: number; rawLength: number }[]) => {
+          for (const member of members) pending.add(member.hex);
+          stats.bytesAdded += frame.byteLength;
+          stats.dataBlobsAdded += members.length;
+          stats.groupsAdded += 1;
+          stats.groupedBlobsAdded += members.length;
+          await packs.addGroup(frame, groupRaw, members);
+        },
+      },
+    } : {}),
     recycle: true, // the pack builders copy every blob into their own buffer
   });
 
@@ -115,8 +140,10 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   };
 
   /** A new blob's encoding: a delta against `base` when it may be one and is clearly smaller, else its plain encoding. */
-  const encodeAgainst = async (plain: Uint8Array, candidate: Id): Promise<EncodedBlob> => {
+  const encodeAgainst = async (plain: Uint8Array, candidate: Id): Promise<EncodedBlob | null> => {
     const encoded = encodeBlob(plain, codec, compression.level, { probe: true });
+    // A small blob that is no delta is left to the pool, which may group it (null); a delta is never grouped.
+    const whole = groups && plain.length <= GROUP_LIMITS.memberMax ? null : encoded;
     // A candidate that is itself a delta lends its own whole base: chains never grow (each version
     // of a file is a delta against the last whole one), so a restore decodes at most one base per
     // delta and every later version shares it.
@@ -124,21 +151,21 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
     try {
       chain = deltaBases(index, candidate);
     } catch {
-      return encoded; // a chain that loops (damage): no delta on it
+      return whole; // a chain that loops (damage): no delta on it
     }
     const base = chain.length > 0 ? chain[chain.length - 1]! : candidate;
     const location = index.lookup(base);
-    if (location === undefined || location.type !== 'data' || deltaDepth(index, base, MAX_DELTA_DEPTH) >= MAX_DELTA_DEPTH) return encoded;
+    if (location === undefined || location.type !== 'data' || deltaDepth(index, base, MAX_DELTA_DEPTH) >= MAX_DELTA_DEPTH) return whole;
     let basePlain: Uint8Array;
     try {
       basePlain = await repo.loadBlob(base, 'data');
     } catch (error) {
       // A damaged base only costs the delta: the blob is stored whole.
-      if (isCairnError(error) && error.code !== 'ERR_TRANSIENT' && error.code !== 'ERR_ABORTED') return encoded;
+      if (isCairnError(error) && error.code !== 'ERR_TRANSIENT' && error.code !== 'ERR_ABORTED') return whole;
       throw error;
     }
     const delta = encodeDelta(plain, basePlain, base, encoded, zstd, compression.level);
-    if (delta === null) return encoded;
+    if (delta === null) return whole;
     stats.deltaBlobsAdded += 1;
     stats.deltaBytesSaved += encoded.data.length - delta.data.length;
     return delta;
@@ -160,13 +187,11 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
     async saveData(plain, base) {
       const id = blobId(plain);
       const hex = unknownHex(id);
-      if (hex !== null && base !== undefined && deltas) {
-        pending.add(hex);
-        await add('data', id, hex, await encodeAgainst(plain, base));
-      } else if (hex !== null) {
-        pending.add(hex); // a second copy queued before the first is packed is known
-        await pool.add(id, hex, plain);
-      }
+      if (hex === null) return id;
+      pending.add(hex); // a second copy queued before the first is packed is known
+      const encoded = base !== undefined && deltas ? await encodeAgainst(plain, base) : null;
+      if (encoded !== null) await add('data', id, hex, encoded);
+      else await pool.add(id, hex, plain);
       return id;
     },
     async finish() {

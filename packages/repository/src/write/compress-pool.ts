@@ -1,11 +1,11 @@
 import { codecFromCode } from '@cairn/core';
 import type { CodecName, Id } from '@cairn/core';
-import { encodeBlob } from '@cairn/pack';
 import type { EncodedBlob, ZstdCodec } from '@cairn/pack';
 import type { Piscina } from 'piscina';
 import { createWorkInFlight, defaultThreads, startWorkerPool, workerFailed, workerModule } from '../repo/worker-pool.js';
 import type { WorkerModule } from '../repo/worker-pool.js';
-import type { CompressResult, CompressTask } from './compress-task.js';
+import { encodeBatch, META_FIELDS } from './compress-task.js';
+import type { CompressResult, CompressTask, GroupLimits } from './compress-task.js';
 
 /** A blob waiting for compression. */
 interface Queued {
@@ -17,6 +17,17 @@ interface Queued {
 /** What the pool does with each encoded blob (in the main thread). */
 export type StoreEncoded = (id: Id, hex: string, blob: EncodedBlob) => Promise<void>;
 
+/** One blob of a group the pool made: its id, hex and place in the group's plaintext. */
+export interface PooledMember {
+  readonly id: Id;
+  readonly hex: string;
+  readonly at: number;
+  readonly rawLength: number;
+}
+
+/** What the pool does with each group of small blobs (one frame of `groupRaw` plaintext bytes). */
+export type StoreGroup = (frame: Uint8Array, groupRaw: number, members: readonly PooledMember[]) => Promise<void>;
+
 /** Options of createCompressPool. */
 export interface CompressPoolOptions {
   readonly codec: CodecName;
@@ -26,6 +37,8 @@ export interface CompressPoolOptions {
   /** Worker threads; 0 compresses in the main thread. Default: the number of CPUs. */
   readonly threads?: number;
   readonly store: StoreEncoded;
+  /** Small blobs that follow each other in a batch are compressed as groups (see GroupLimits) and given here. */
+  readonly group?: { readonly limits: GroupLimits; readonly store: StoreGroup };
   /** True when `store` copies what it is given (so batch buffers may be reused once stored). */
   readonly recycle?: boolean;
   /** The worker's module and its thread's flags; default: the compiled worker beside this file (repo/worker-pool.ts: workerModule). */
@@ -96,16 +109,58 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
 
   const track = (work: Promise<void>, bytes: number): void => inFlight.track(work, bytes);
 
-  const storeAll = async (queued: readonly Queued[], encode: (index: number) => EncodedBlob): Promise<void> => {
+  /** Stores the blobs of an encoded batch in order: each alone, or a group's members together. */
+  const storeResult = async (queued: readonly Queued[], spans: Uint32Array, result: CompressResult): Promise<void> => {
+    // The blobs' lengths come from `spans`: their views of the batch buffer are detached once it went to a worker.
+    const input = new Uint8Array(result.input);
+    const meta = result.meta;
     for (let i = 0; i < queued.length; i++) {
-      const blob = queued[i];
-      if (blob !== undefined) await options.store(blob.id, blob.hex, encode(i));
+      const m = i * META_FIELDS;
+      const [offset, length, code] = [meta[m] ?? 0, meta[m + 1] ?? 0, meta[m + 2] ?? 0];
+      const codec = codecFromCode(code);
+      if (codec === undefined) throw new Error(`compression worker answered codec code ${code}`);
+      const frame = input.subarray(offset, offset + length);
+      if (codec === 'group') {
+        const members: PooledMember[] = [];
+        const groupRaw = meta[m + 4] ?? 0;
+        let j = i;
+        for (; j < queued.length && meta[j * META_FIELDS + 2] === code && meta[j * META_FIELDS] === offset; j += 1) {
+          const blob = queued[j]!;
+          members.push({ id: blob.id, hex: blob.hex, at: meta[j * META_FIELDS + 3] ?? 0, rawLength: spans[j * 2 + 1] ?? 0 });
+        }
+        if (options.group === undefined) throw new Error('compression worker answered a group, unasked');
+        await options.group.store(frame, groupRaw, members);
+        i = j - 1;
+      } else {
+        const blob = queued[i]!;
+        await options.store(blob.id, blob.hex, { codec, data: frame, rawLength: spans[i * 2 + 1] ?? 0 });
+      }
     }
   };
 
-  const inline = (queued: readonly Queued[]): Promise<void> => {
-    const codec = options.codec === 'zstd' ? options.zstd : null;
-    return storeAll(queued, (i) => encodeBlob(queued[i]?.plain ?? new Uint8Array(0), codec, options.level, { probe: true }));
+  /** The spans of `queued` in their batch buffer. */
+  const spansOf = (queued: readonly Queued[]): Uint32Array => {
+    const spans = new Uint32Array(queued.length * 2);
+    queued.forEach((blob, i) => {
+      spans[i * 2] = blob.plain.byteOffset;
+      spans[i * 2 + 1] = blob.plain.length;
+    });
+    return spans;
+  };
+
+  const taskOf = (queued: readonly Queued[], buffer: ArrayBuffer): CompressTask => ({
+    buffer,
+    spans: spansOf(queued),
+    codec: options.codec,
+    level: options.level,
+    ...(options.group === undefined ? {} : { group: options.group.limits }),
+  });
+
+  /** Encodes a batch in this thread (in its own buffer), as a worker would. */
+  const inline = async (queued: readonly Queued[], buffer: ArrayBuffer): Promise<void> => {
+    if (queued.length === 0) return;
+    const task = taskOf(queued, buffer);
+    await storeResult(queued, task.spans, encodeBatch(task, options.zstd));
   };
 
   /** The threads; a worker that cannot start fails the work queued (a backup stops with its error) instead of leaving it waiting. */
@@ -124,31 +179,17 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     arena = new Uint8Array(0);
     if (queued.length === 0) return;
     if (threads === 0) {
-      track(inline(queued), bytes);
+      track(inline(queued, buffer), bytes);
       return;
     }
     pool ??= startPool();
-    const spans = new Uint32Array(queued.length * 2);
-    queued.forEach((blob, i) => {
-      spans[i * 2] = blob.plain.byteOffset;
-      spans[i * 2 + 1] = blob.plain.length;
-    });
-    const task: CompressTask = { buffer, spans, codec: options.codec, level: options.level };
+    const task = taskOf(queued, buffer);
     const run = pool.run(task, { transferList: [buffer] }) as Promise<CompressResult>;
     const work = run.catch((error: unknown) => {
       throw workerFailed('compression', worker, error);
-    }).then((result) => {
-      const input = new Uint8Array(result.input);
-      return storeAll(queued, (i) => {
-        const m = i * 3;
-        const [offset, length, code] = [result.meta[m] ?? 0, result.meta[m + 1] ?? 0, result.meta[m + 2] ?? 0];
-        const codec = codecFromCode(code);
-        if (codec === undefined) throw new Error(`compression worker answered codec code ${code}`);
-        return { codec, data: input.subarray(offset, offset + length), rawLength: spans[i * 2 + 1] ?? 0 };
-      }).then(() => {
-        if (options.recycle === true) keepSpare(spareArenas, result.input, maxSpares);
-      });
-    });
+    }).then((result) => storeResult(queued, task.spans, result).then(() => {
+      if (options.recycle === true) keepSpare(spareArenas, result.input, maxSpares);
+    }));
     track(work, held); // the whole batch buffer is held until the answer is stored
   };
 
@@ -173,10 +214,11 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
       if (pool === null && threads > 0 && batchBytes < BATCH_BYTES) {
         const queued = batch;
         const bytes = batchBytes;
+        const buffer = arena.buffer;
         batch = [];
         batchBytes = 0;
         arena = new Uint8Array(0);
-        track(inline(queued), bytes);
+        track(inline(queued, buffer), bytes);
       } else {
         dispatch();
       }

@@ -2,7 +2,7 @@ import { toHex } from '@cairn/core';
 import type { Backend, BlobType, Id } from '@cairn/core';
 import type { IndexPack } from '@cairn/index';
 import { createPackBuilder } from '@cairn/pack';
-import type { EncodedBlob, PackBuilder } from '@cairn/pack';
+import type { EncodedBlob, GroupMember, PackBuilder } from '@cairn/pack';
 import { writeIndexFile } from '../repo/index-files.js';
 import { contentIds } from '../repo/content-ids.js';
 import { createWorkInFlight } from '../repo/worker-pool.js';
@@ -40,6 +40,8 @@ export interface PackWriterOptions {
 export interface PackWriter {
   /** Adds a blob (its bytes are copied); writes the pack of its type once it reaches the pack size. */
   add(id: Id, type: BlobType, blob: EncodedBlob): Promise<void>;
+  /** Adds a group of small data blobs, one zstd frame of `groupRaw` plaintext bytes (copied), as PackBuilder.addGroup. */
+  addGroup(frame: Uint8Array, groupRaw: number, members: readonly GroupMember[]): Promise<void>;
   /** Writes the packs not yet written and an index file for those not yet indexed. */
   finish(): Promise<void>;
   /** Waits for the pack files being written and writes an index file for those not yet indexed; drops the open packs. */
@@ -100,21 +102,25 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     await packWrites.waitBelow(parallelWrites - 1, 0);
   };
 
+  /** Adds `stored` bytes to the open pack of `type` through `put`, writing packs as they fill. */
+  const addTo = async (type: BlobType, stored: number, put: (builder: PackBuilder) => void): Promise<void> => {
+    packWrites.rethrow();
+    const open = builders[type];
+    // A blob that would not fit the pack's buffer (which would then double): a pack at least
+    // half full is written as it is, and the blob starts the next one.
+    if (open !== null && open.size >= packSize / 2 && open.size + stored > fullSize) await write(type);
+    // A new pack's buffer is taken only while fewer than parallelWrites packs are being written:
+    // blobs are added from several batches at once, and one that found no open pack while the
+    // others waited for a write took a third buffer.
+    if (builders[type] === null) await packWrites.waitBelow(parallelWrites - 1, 0);
+    const builder = (builders[type] ??= newBuilder(type));
+    put(builder);
+    if (builder.size >= packSize) await write(type);
+  };
+
   return {
-    async add(id, type, blob) {
-      packWrites.rethrow();
-      const open = builders[type];
-      // A blob that would not fit the pack's buffer (which would then double): a pack at least
-      // half full is written as it is, and the blob starts the next one.
-      if (open !== null && open.size >= packSize / 2 && open.size + blob.data.length > fullSize) await write(type);
-      // A new pack's buffer is taken only while fewer than parallelWrites packs are being written:
-      // blobs are added from several batches at once, and one that found no open pack while the
-      // others waited for a write took a third buffer.
-      if (builders[type] === null) await packWrites.waitBelow(parallelWrites - 1, 0);
-      const builder = (builders[type] ??= newBuilder(type));
-      builder.add(id, type, blob);
-      if (builder.size >= packSize) await write(type);
-    },
+    add: (id, type, blob) => addTo(type, blob.data.length, (builder) => builder.add(id, type, blob)),
+    addGroup: (frame, groupRaw, members) => addTo('data', frame.length, (builder) => builder.addGroup(frame, groupRaw, members)),
     async finish() {
       packWrites.track(flush('data'), 1);
       packWrites.track(flush('tree'), 1);

@@ -12,6 +12,8 @@ import { seededBytes } from '../helpers.js';
 /** One change of a tree; applying it never fails (what stands in the way is removed). */
 export type Edit =
   | { readonly op: 'write'; readonly path: string; readonly size: number; readonly seed: number }
+  /** Compressible text (lines drawn from the seed): small ones are stored in groups sharing a frame. */
+  | { readonly op: 'text'; readonly path: string; readonly size: number; readonly seed: number }
   | { readonly op: 'modify'; readonly path: string; readonly seed: number }
   | { readonly op: 'patch'; readonly path: string; readonly seed: number }
   | { readonly op: 'delete'; readonly path: string }
@@ -30,6 +32,7 @@ const seed = fc.integer({ min: 1, max: 6 });
 /** An edit of a general tree. */
 export const editArb: fc.Arbitrary<Edit> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('write' as const), path, size, seed }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('text' as const), path, size, seed }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('modify' as const), path, seed }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('patch' as const), path, seed }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), path }) },
@@ -51,6 +54,7 @@ export const boardEditArb: fc.Arbitrary<Edit> = fc.oneof(
 export function editText(edit: Edit): string {
   switch (edit.op) {
     case 'write': return `write ${edit.path} ${edit.size}B#${edit.seed}`;
+    case 'text': return `text ${edit.path} ${edit.size}B#${edit.seed}`;
     case 'modify': return `modify ${edit.path}#${edit.seed}`;
     case 'patch': return `patch ${edit.path}#${edit.seed}`;
     case 'delete': return `delete ${edit.path}`;
@@ -89,6 +93,14 @@ async function remove(full: string): Promise<void> {
   if ((await kind(full)) !== null) await rm(full, { recursive: true, force: true });
 }
 
+/** `size` bytes of text lines drawn from `seed`: compressible, as source files are. */
+export function seededText(size: number, seed: number): Buffer {
+  const words = seededBytes(Math.ceil(size / 8) * 4 + 4, seed);
+  let text = '';
+  for (let i = 0; text.length < size; i += 1) text += `#define VALUE_${seed}_${i} ${words.readUInt16LE((i * 2) % (words.length - 2))} /* ${i % 5} */\n`;
+  return Buffer.from(text.slice(0, size));
+}
+
 /** Applies one edit below `root`. */
 export async function applyEdit(root: string, edit: Edit): Promise<void> {
   const full = join(root, edit.path);
@@ -96,6 +108,10 @@ export async function applyEdit(root: string, edit: Edit): Promise<void> {
     case 'write':
       await clearFor(root, edit.path);
       await writeFile(full, seededBytes(edit.size, edit.seed));
+      return;
+    case 'text':
+      await clearFor(root, edit.path);
+      await writeFile(full, seededText(edit.size, edit.seed));
       return;
     case 'modify': {
       if ((await kind(full)) !== 'file') return;

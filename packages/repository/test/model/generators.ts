@@ -37,6 +37,7 @@ const rootsBackup: fc.Arbitrary<RootsBackup> = fc.record({
   hours,
   edits: fc.array(editArb, { maxLength: 4 }),
   noDelta: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  noGroup: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
 });
 
 /** Mostly none; else a pattern or a size (see ExcludeChoice). */

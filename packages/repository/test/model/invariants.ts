@@ -37,6 +37,36 @@ function deltaChainProblems(repo: Repository): string[] {
   return problems;
 }
 
+/**
+ * Every group is whole: its members follow each other in the index with the same frame (offset,
+ * length, groupRaw), each inside the group's plaintext, none a delta or a tree (prune's repack
+ * regrouped live members, never left a member pointing at a frame of another size).
+ */
+function groupProblems(repo: Repository): string[] {
+  const problems: string[] = [];
+  const frames = new Map<string, { length: number; groupRaw: number; members: number }>();
+  let grouped = 0;
+  for (const [id, location] of repo.index.entries()) {
+    if (location.codec !== 'group') continue;
+    grouped += 1;
+    const name = `group member ${toHex(id).slice(0, 12)}`;
+    if (location.type !== 'data' || location.base !== undefined) problems.push(`${name} is a ${location.type} blob${location.base === undefined ? '' : ' with a base'}`);
+    const groupAt = location.groupAt ?? -1;
+    const groupRaw = location.groupRaw ?? -1;
+    if (groupAt < 0 || groupRaw < 0 || groupAt + location.rawLength > groupRaw) problems.push(`${name} lies outside its group (${groupAt}+${location.rawLength} of ${groupRaw})`);
+    const key = `${toHex(location.packId)}:${location.offset}`;
+    const frame = frames.get(key);
+    if (frame === undefined) frames.set(key, { length: location.length, groupRaw, members: 1 });
+    else {
+      frame.members += 1;
+      if (frame.length !== location.length || frame.groupRaw !== groupRaw) problems.push(`${name} names its group's frame as ${location.length} bytes of ${groupRaw}, another member as ${frame.length} of ${frame.groupRaw}`);
+    }
+  }
+  COUNTS.mostGrouped = Math.max(COUNTS.mostGrouped, grouped);
+  COUNTS.mostGroups = Math.max(COUNTS.mostGroups, frames.size);
+  return problems;
+}
+
 /** A broken invariant: the message says after which command and what. */
 export class InvariantError extends Error {
   override readonly name = 'InvariantError';
@@ -61,6 +91,7 @@ export async function checkInvariants(model: Model, world: World, label: string,
     if (lines.length > 0) failures.push(`snapshot ${describeSnapshot(s)} does not restore as it was backed up:\n      ${lines.join('\n      ')}`);
   }
   failures.push(...deltaChainProblems(repo));
+  failures.push(...groupProblems(repo));
   failures.push(...(await versionsMismatch(repo, model)));
   failures.push(...await diffMismatch(repo, [...model.snapshots.values()].filter((s) => held.has(s.id))));
   failures.push(...(await grepMismatch(repo, model, held)));

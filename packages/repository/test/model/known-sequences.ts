@@ -161,4 +161,16 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
       new CopyCommand({ side: 'encrypted', direction: 'in', picks: [] }),
     ],
   },
+  {
+    item: 'grouped small blobs: small files written in groups, half of them deleted and their snapshot forgotten and pruned (live members regrouped), a --no-group backup between, copied out and back in',
+    commands: [
+      new BackupCommand({ ...plain, edits: [1, 2, 3, 4, 5, 6].map((seed) => ({ op: 'text' as const, path: seed % 2 === 0 ? `d1/s${seed}` : `s${seed}`, size: 900 * seed, seed })) }),
+      new BackupCommand({ ...plain, edits: [{ op: 'delete', path: 's1' }, { op: 'delete', path: 'd1/s4' }, { op: 'text', path: 's7', size: 3000, seed: 7 }, { op: 'text', path: 's8', size: 200, seed: 8 }], noGroup: true }),
+      new BackupCommand({ ...plain, edits: [{ op: 'delete', path: 's3' }, { op: 'text', path: 'd1/s9', size: 5000, seed: 9 }, { op: 'text', path: 'd1/s10', size: 700, seed: 10 }] }),
+      new CopyCommand({ side: 'plain', direction: 'out', picks: [2] }),
+      new ForgetCommand({ by: 'ids', picks: [0, 0] }),
+      new PruneCommand({ graceZero: true, maxUnused: 0 }),
+      new CopyCommand({ side: 'plain', direction: 'in', picks: [] }),
+    ],
+  },
 ];

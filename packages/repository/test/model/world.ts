@@ -25,6 +25,9 @@ const START: readonly Edit[] = [
   { op: 'write', path: 'a', size: 5000, seed: 1 },
   { op: 'write', path: 'd1/b', size: 20_000, seed: 2 },
   { op: 'mkdir', path: 'd2' },
+  // Small compressible files: a first backup stores them as a group sharing one frame.
+  { op: 'text', path: 'h1', size: 1500, seed: 3 },
+  { op: 'text', path: 'h2', size: 700, seed: 4 },
 ];
 
 /** One run's repository and sources. */

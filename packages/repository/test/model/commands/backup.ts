@@ -32,12 +32,14 @@ export interface RootsBackup {
   readonly edits: readonly Edit[];
   /** True: `--no-delta` (every new chunk stored whole); else changed chunks may be deltas against the parent's. */
   readonly noDelta?: boolean;
+  /** True: `--no-group` (every small new blob in a frame of its own); else runs of small blobs share group frames. */
+  readonly noGroup?: boolean;
 }
 
 /** "alpha+beta host1 [keep] +5h (write a …; delete d1)" */
 export function rootsText(p: RootsBackup): string {
   const names = p.roots.map((i) => ROOTS[i] ?? '?').join('+');
-  return `${names} host${p.host} [${p.tags.join(',')}] +${p.hours}h${p.noDelta === true ? ' no-delta' : ''} (${p.edits.map(editText).join('; ')})`;
+  return `${names} host${p.host} [${p.tags.join(',')}] +${p.hours}h${p.noDelta === true ? ' no-delta' : ''}${p.noGroup === true ? ' no-group' : ''} (${p.edits.map(editText).join('; ')})`;
 }
 
 /** Applies the edits and returns the roots' paths and what they hold now (paths start with the root names). */
@@ -55,6 +57,7 @@ export function backupRoots(repo: Repository, p: RootsBackup, paths: readonly st
   return backup(repo, {
     source: createLocalSource(), paths, tags: p.tags, time, ...(p.host === 1 ? { hostname: 'other-host' } : {}), ...excludeOption(exclude ?? null),
     ...(p.noDelta === true ? { deltas: false } : {}),
+    ...(p.noGroup === true ? { groups: false } : {}),
   });
 }
 
