@@ -1,5 +1,5 @@
 import { CairnError, toHex } from '@cairn/core';
-import type { Id } from '@cairn/core';
+import type { CodecName, Id, PackedBlob } from '@cairn/core';
 import type { BlobIndex, BlobLocation } from '@cairn/index';
 import { decodeBlob } from '@cairn/pack';
 import { checkContentName, unpackBlob } from '../repo/blob-check.js';
@@ -35,6 +35,12 @@ export interface DataCopyTarget {
   readonly idsAlike: boolean;
   /** Source blob (hex) → destination id, filled for blobs whose id changes. */
   readonly mapped: Map<string, Id>;
+  /**
+   * Set when the two repositories store pack files alike (copy.ts, packRule): which codecs the
+   * destination may hold; a pack whose every blob is wanted and of such codecs is then copied
+   * as it is (writer.adoptPack). Null: every blob is stored through the writer.
+   */
+  readonly packsAlike: ((codec: CodecName) => boolean) | null;
 }
 
 /**
@@ -87,7 +93,19 @@ export async function copyDataBlobs(
     const read = reads[i]!;
     const bytes = await inFlight.shift()!;
     if (i + READS_AHEAD < reads.length) inFlight.push(start(reads[i + READS_AHEAD]!));
-    if (read.whole) checkContentName(source.backend, bytes, read.pack, `${packFileName(read.pack)} of the source repository`);
+    if (read.whole) {
+      const where = `${packFileName(read.pack)} of the source repository`;
+      // A pack every blob of which is wanted, between repositories that store packs alike: copied
+      // as it is, checked once (its hash against its name, header against the source's index).
+      const outcome = target.packsAlike !== null && read.blobs.every((blob) => target.packsAlike!(blob.location.codec))
+        ? await target.writer.adoptPack(packOf(read), bytes, 'data', where)
+        : 'held';
+      if (outcome === 'adopted') {
+        for (const { location } of read.blobs) options.onBlob?.(location.rawLength);
+        continue;
+      }
+      if (outcome === 'held') checkContentName(source.backend, bytes, read.pack, where);
+    }
     for (const { id, hex, location } of read.blobs) {
       const stored = bytes.subarray(location.offset - read.offset, location.offset - read.offset + location.length);
       if (stored.length !== location.length) throw new CairnError('ERR_INTEGRITY', `${packFileName(read.pack)} of the source repository is shorter than its index says (data blob ${hex})`);
@@ -118,10 +136,22 @@ export async function copyDataBlobs(
   }
 }
 
-/** How many blobs the index places in each pack (keyed by the index's own pack id arrays, shared by every location in a pack). */
+/** A pack and the blobs of it a read names, with the source index's entries for them as they are. */
+export function packOf(read: { readonly blobs: readonly { readonly id: Id; readonly location: BlobLocation }[] }): { id: Id; blobs: PackedBlob[] } {
+  return { id: new Uint8Array(read.blobs[0]!.location.packId), blobs: read.blobs.map(({ id, location }) => entryOf(id, location)) };
+}
+
+/** The index entry of a blob as the source index holds it: every field of its location but the pack (a field a later format adds is kept). */
+function entryOf(id: Id, location: BlobLocation): PackedBlob {
+  const { packId: _pack, ...entry } = location;
+  return { id, ...entry };
+}
+
+/** How many blobs the index places in each pack (countBlobs; keyed by the index's own pack id arrays, shared by every location in a pack). */
 const blobsPerPack = new WeakMap<BlobIndex, Map<Id, number>>();
 
-function countBlobs(index: BlobIndex): Map<Id, number> {
+/** How many blobs `index` places in each pack, keyed by its pack id arrays (counted once per index). */
+export function countBlobs(index: BlobIndex): Map<Id, number> {
   let counts = blobsPerPack.get(index);
   if (counts !== undefined) return counts;
   counts = new Map();

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { idEquals, isCairnError, toHex } from '@cairn/core';
-import type { Id } from '@cairn/core';
+import type { CodecName, Id } from '@cairn/core';
 import type { Snapshot, TreeNode } from '@cairn/index';
 import { withLease, withReadLease } from '../locks/lease.js';
 import type { LockTimings } from '../locks/lock-files.js';
@@ -11,7 +11,7 @@ import type { Repository } from '../repo/repository.js';
 import { snapshotRoots, walkTrees } from '../tree/reachability.js';
 import { createBlobWriter } from '../write/blob-writer.js';
 import { copyDataBlobs } from './copy-blobs.js';
-import { copyTreesAsTheyAre, rewriteTrees } from './copy-trees.js';
+import { adoptTreePacks, copyTreesAsTheyAre, rewriteTrees } from './copy-trees.js';
 
 /** The meta key of a copied snapshot whose ids changed: the source snapshot's id. */
 export const COPIED_FROM = 'copied-from';
@@ -64,6 +64,8 @@ export interface CopyResult {
   /** What was added to the destination. */
   readonly dataBlobsAdded: number;
   readonly treeBlobsAdded: number;
+  /** Pack files copied as they are (counted in packsAdded too): see packRule. */
+  readonly packsCopiedWhole: number;
   readonly bytesAdded: number;
   readonly packsAdded: number;
   /** Plaintext bytes of the data blobs read from the source. */
@@ -107,7 +109,8 @@ async function copyLeased(source: Repository, destination: Repository, options: 
   const copied: CopiedSnapshot[] = [];
   const skipped: CopiedSnapshot[] = [];
   const failed: CopyResult['failed'] = [];
-  const totals = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, bytesRead: 0 };
+  const packsAlike = packRule(source, destination, chunkerDiffers);
+  const totals = { dataBlobsAdded: 0, treeBlobsAdded: 0, packsCopiedWhole: 0, bytesAdded: 0, packsAdded: 0, bytesRead: 0 };
   // Across snapshots: trees already walked (and so copied), and source ids → destination ids.
   let seen = new Set<string>();
   let mapped = new Map<string, Id>();
@@ -142,7 +145,7 @@ async function copyLeased(source: Repository, destination: Repository, options: 
       const progress = { snapshotsDone: n, snapshot: entry.id, blobsDone: 0, blobsTotal: needed.size, bytesDone: 0, bytesTotal: 0 };
       for (const id of needed.values()) progress.bytesTotal += source.index.lookup(id)?.rawLength ?? 0;
       report(progress);
-      await copyDataBlobs(source, needed, { writer, idsAlike, mapped }, {
+      await copyDataBlobs(source, needed, { writer, idsAlike, mapped, packsAlike }, {
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         onBlob: (bytes) => {
           progress.blobsDone += 1;
@@ -152,7 +155,7 @@ async function copyLeased(source: Repository, destination: Repository, options: 
         },
       });
       if (idsAlike) {
-        await copyTreesAsTheyAre(source, writer, treesToCopy);
+        await copyTreesAsTheyAre(source, writer, packsAlike === null ? treesToCopy : await adoptTreePacks(source, writer, treesToCopy, packsAlike));
         snapshot = entry.snapshot;
       } else {
         snapshot = await rewrittenSnapshot(entry, writer, listings, mapped);
@@ -171,6 +174,7 @@ async function copyLeased(source: Repository, destination: Repository, options: 
       totals.treeBlobsAdded += writer.stats.treeBlobsAdded;
       totals.bytesAdded += writer.stats.bytesAdded;
       totals.packsAdded += writer.stats.packsAdded;
+      totals.packsCopiedWhole += writer.stats.packsAdopted;
     }
     const existing = findCopy(present, snapshot, snapshot.tree);
     if (existing !== undefined) {
@@ -183,6 +187,20 @@ async function copyLeased(source: Repository, destination: Repository, options: 
     report({ snapshotsDone: n + 1, snapshot: null, blobsDone: 0, blobsTotal: 0, bytesDone: 0, bytesTotal: 0 });
   }
   return { copied, skipped, failed, ...totals, idsAlike, chunkerDiffers };
+}
+
+/**
+ * Which codecs the destination may take in pack files copied as they are, or null when it takes
+ * none: unless both repositories are unencrypted (pack files stored as their plaintext, named by
+ * its SHA-256) and cut files alike, every blob goes through the destination's writer. Blobs
+ * stored whole ('none', 'zstd') may go into any repository; a delta, or any later kind of entry,
+ * only into one whose format version is at least the source's (a reader of the destination
+ * reads every entry the source's format may hold).
+ */
+function packRule(source: Repository, destination: Repository, chunkerDiffers: boolean): ((codec: CodecName) => boolean) | null {
+  if (chunkerDiffers || contentIds(source.backend).keyed || contentIds(destination.backend).keyed) return null;
+  const later = destination.config.version >= source.config.version;
+  return (codec) => codec === 'none' || codec === 'zstd' || later;
 }
 
 /** True when both repositories give the same content the same id (repo/content-ids.ts). */

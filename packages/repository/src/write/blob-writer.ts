@@ -1,10 +1,12 @@
-import { isCairnError, toHex } from '@cairn/core';
+import { idEquals, isCairnError, toHex } from '@cairn/core';
 import type { BlobType, CodecName, Id } from '@cairn/core';
 import { encodeBlob, encodeDelta } from '@cairn/pack';
 import { deltaBases, deltaDepth, MAX_DELTA_DEPTH } from '../repo/delta-chain.js';
 import type { EncodedBlob } from '@cairn/pack';
+import type { IndexPack } from '@cairn/index';
 import { createCompressPool } from './compress-pool.js';
 import type { CompressPool } from './compress-pool.js';
+import { checkAdoptedPack } from './adopt-pack.js';
 import { createPackWriter } from './pack-writer.js';
 import type { Repository } from '../repo/repository.js';
 import { contentIds } from '../repo/content-ids.js';
@@ -20,7 +22,17 @@ export interface WriteStats {
   deltaBlobsAdded: number;
   /** Bytes the deltas saved: their plain encodings' length less their own. */
   deltaBytesSaved: number;
+  /** Packs taken as they are from another repository (adoptPack; counted in packsAdded too). */
+  packsAdopted: number;
 }
+
+/**
+ * What adoptPack did with a pack: `adopted` (checked, being written, indexed with the next index
+ * file); `held`: nothing, its bytes unchecked, as the repository holds one of its blobs already
+ * (or a pending pack does), or a delta's base is not in a written pack yet; `listed-otherwise`:
+ * nothing, its bytes checked against its name, as its header lists other blobs than the entries.
+ */
+export type AdoptOutcome = 'adopted' | 'held' | 'listed-otherwise';
 
 /** How blobs are compressed: the repository's setting unless a backup asks for another. */
 export interface BlobCompression {
@@ -65,6 +77,15 @@ export interface BlobWriter {
   saveData(plain: Uint8Array, base?: Id): Promise<Id>;
   /** Stores a blob that is already hashed and encoded. */
   saveEncoded(type: BlobType, id: Id, blob: EncodedBlob): Promise<void>;
+  /**
+   * Takes a pack file of another repository as it is (a copy between repositories that store
+   * bytes alike): when none of `pack.blobs` is held here and every delta's base is in a written
+   * pack (or in this one), the bytes are checked (write/adopt-pack.ts: the hash against the name,
+   * trailer and header, the header against `pack.blobs`) and written under the same name, and
+   * `pack.blobs` become its index entries as they are. ERR_INTEGRITY naming `where` when the bytes
+   * do not hash to the name.
+   */
+  adoptPack(pack: IndexPack, bytes: Uint8Array, type: BlobType, where: string): Promise<AdoptOutcome>;
   /** Stores everything queued, writes the pending packs and an index file for the packs not yet indexed. */
   finish(): Promise<void>;
   /** Stops early: drops what is queued and writes an index file for the packs already written. */
@@ -77,7 +98,7 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   const blobId = contentIds(backend).id;
   const compression = options.compression ?? config.compression;
   const codec = compression.codec === 'zstd' ? zstd : null;
-  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0 };
+  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0, packsAdopted: 0 };
   const deltas = options.deltas !== false && config.deltas === true && codec !== null && zstd.compressWithBase !== undefined;
   const pending = new Set<string>();
   const packs = createPackWriter(backend, {
@@ -146,10 +167,33 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
 
   return {
     stats,
-    has: (id) => index.has(id) || pending.has(toHex(id)),
+    has: (id) => index.has(id) || (pending.size > 0 && pending.has(toHex(id))),
     async saveEncoded(type, id, blob) {
       const hex = unknownHex(id);
       if (hex !== null) await add(type, id, hex, blob);
+    },
+    async adoptPack(pack, bytes, type, where) {
+      const hexes: string[] = [];
+      for (const blob of pack.blobs) {
+        const hex = unknownHex(blob.id);
+        if (hex === null) return 'held';
+        hexes.push(hex);
+      }
+      // A delta goes in only beside its base, in a pack written before it (so in the same index
+      // file or an earlier one, even when the copy stops) or in this one.
+      for (const blob of pack.blobs) {
+        if (blob.base !== undefined && !index.has(blob.base) && !pack.blobs.some((other) => idEquals(other.id, blob.base!))) return 'held';
+      }
+      if (!checkAdoptedPack(backend, toHex(pack.id), bytes, pack.blobs, where)) return 'listed-otherwise';
+      for (const hex of hexes) pending.add(hex);
+      for (const blob of pack.blobs) {
+        stats.bytesAdded += blob.length;
+        if (blob.type === 'data') stats.dataBlobsAdded += 1;
+        else stats.treeBlobsAdded += 1;
+      }
+      stats.packsAdopted += 1;
+      await packs.adopt(pack, bytes, type);
+      return 'adopted';
     },
     async save(type, plain) {
       const id = blobId(plain);

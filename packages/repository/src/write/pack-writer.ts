@@ -44,6 +44,12 @@ export interface PackWriter {
   finish(): Promise<void>;
   /** Waits for the pack files being written and writes an index file for those not yet indexed; drops the open packs. */
   abort(): Promise<void>;
+  /**
+   * Writes a finished pack taken as it is from another repository (write/adopt-pack.ts checked
+   * it): under its name, beside the packs this writer builds, and into the next index file with
+   * `pack.blobs` as its entries, as a pack built here would be.
+   */
+  adopt(pack: IndexPack, bytes: Uint8Array, type: BlobType): Promise<void>;
   /** Bytes of the pack files written so far. */
   readonly bytesWritten: number;
   /** Pack files written so far. */
@@ -94,6 +100,16 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     if (unindexed.length >= checkpointPacks) await writeIndex();
   };
 
+  /** Writes a pack adopted as it is; indexed as a built one is. */
+  const writeAdopted = async (pack: IndexPack, bytes: Uint8Array, type: BlobType): Promise<void> => {
+    await backend.write('data', toHex(pack.id), bytes, type === 'tree' ? { treePack: true } : undefined);
+    onPack?.(pack);
+    unindexed.push(pack);
+    bytesWritten += bytes.length;
+    packsWritten += 1;
+    if (unindexed.length >= checkpointPacks) await writeIndex();
+  };
+
   /** Starts writing the open pack of `type`; returns once fewer than parallelWrites are being written. */
   const write = async (type: BlobType): Promise<void> => {
     packWrites.track(flush(type), 1);
@@ -114,6 +130,11 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
       const builder = (builders[type] ??= newBuilder(type));
       builder.add(id, type, blob);
       if (builder.size >= packSize) await write(type);
+    },
+    async adopt(pack, bytes, type) {
+      packWrites.rethrow();
+      packWrites.track(writeAdopted(pack, bytes, type), 1);
+      await packWrites.waitBelow(parallelWrites - 1, 0);
     },
     async finish() {
       packWrites.track(flush('data'), 1);
