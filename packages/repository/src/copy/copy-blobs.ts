@@ -13,6 +13,8 @@ const READ_GAP = 1024 * 1024;
 const READ_SPAN = 8 * 1024 * 1024;
 /** Reads in flight while the blobs of the previous ones are decoded and handed on. */
 const READS_AHEAD = 2;
+/** Read buffers kept for reuse (reads ahead, the one at hand, pack writes in flight). */
+const SPARE_BUFFERS = 6;
 /** Delta bases kept decoded while a copy runs. */
 const BASES_KEPT = 16;
 
@@ -52,20 +54,31 @@ export interface DataCopyTarget {
  * name, never copied. Each blob is then stored through the destination's blob writer: as stored
  * when the ids are alike and its codec is self-contained ('none', 'zstd'), else as plaintext
  * (hashed with the destination's ids and compressed with its settings; the new id goes into
- * `mapped`). `onBlob` hears each blob's plaintext length.
+ * `mapped`). `onBlob` hears each blob's plaintext length (or, for a pack copied as it is, its
+ * blobs' sum and count at once).
  */
 export async function copyDataBlobs(
-  source: Pick<Repository, 'backend' | 'index' | 'zstd' | 'loadBlob'>,
+  source: Pick<Repository, 'backend' | 'config' | 'index' | 'zstd' | 'loadBlob'>,
   needed: ReadonlyMap<string, Id>,
   target: DataCopyTarget,
-  options: { readonly signal?: AbortSignal; readonly onBlob?: (bytes: number) => void } = {},
+  options: { readonly signal?: AbortSignal; readonly onBlob?: (bytes: number, blobs?: number) => void } = {},
 ): Promise<void> {
   const reads = planReads(source, needed);
   const codecs = { backend: source.backend, zstd: source.zstd };
-  const start = (read: PackRead): Promise<Uint8Array> => {
-    const reading = read.whole ? source.backend.read('data', read.pack) : source.backend.read('data', read.pack, { offset: read.offset, length: read.length });
+  // Reads go into buffers of a pack's size, each used again once its bytes are stored or
+  // written: a copy of a big repository allocates a few, not one per pack (whose churn made
+  // the collector run every few packs).
+  const spare: Uint8Array[] = [];
+  const bufferSize = source.config.packSize + 2 * 1024 * 1024;
+  const give = (buffer: Uint8Array): void => {
+    if (spare.length < SPARE_BUFFERS) spare.push(buffer);
+  };
+  const start = (read: PackRead): { buffer: Uint8Array; reading: Promise<Uint8Array> } => {
+    const buffer = spare.pop() ?? new Uint8Array(bufferSize);
+    const hint = { into: buffer };
+    const reading = read.whole ? source.backend.read('data', read.pack, undefined, hint) : source.backend.read('data', read.pack, { offset: read.offset, length: read.length }, hint);
     reading.catch(() => undefined); // a read left in flight when the copy stops fails no one
-    return reading;
+    return { buffer, reading };
   };
   // Plaintexts are decoded into one buffer, reused: the blob writer copies what it keeps, so a copy makes no garbage per blob.
   let scratch = new Uint8Array(0);
@@ -86,22 +99,25 @@ export async function copyDataBlobs(
     }
     return plain;
   };
-  const inFlight: Promise<Uint8Array>[] = [];
+  const inFlight: { buffer: Uint8Array; reading: Promise<Uint8Array> }[] = [];
   for (let next = 0; next < Math.min(READS_AHEAD, reads.length); next += 1) inFlight.push(start(reads[next]!));
   for (let i = 0; i < reads.length; i += 1) {
     if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'copy stopped');
     const read = reads[i]!;
-    const bytes = await inFlight.shift()!;
+    const { buffer, reading } = inFlight.shift()!;
+    const bytes = await reading;
     if (i + READS_AHEAD < reads.length) inFlight.push(start(reads[i + READS_AHEAD]!));
     if (read.whole) {
       const where = `${packFileName(read.pack)} of the source repository`;
       // A pack every blob of which is wanted, between repositories that store packs alike: copied
       // as it is, checked once (its hash against its name, header against the source's index).
       const outcome = target.packsAlike !== null && read.blobs.every((blob) => target.packsAlike!(blob.location.codec))
-        ? await target.writer.adoptPack(packOf(read), bytes, 'data', where)
+        ? await target.writer.adoptPack(packOf(read), bytes, 'data', where, () => give(buffer))
         : 'held';
       if (outcome === 'adopted') {
-        for (const { location } of read.blobs) options.onBlob?.(location.rawLength);
+        let plain = 0;
+        for (const { location } of read.blobs) plain += location.rawLength;
+        options.onBlob?.(plain, read.blobs.length);
         continue;
       }
       if (outcome === 'held') checkContentName(source.backend, bytes, read.pack, where);
@@ -133,6 +149,7 @@ export async function copyDataBlobs(
       }
       options.onBlob?.(location.rawLength);
     }
+    give(buffer); // the writer copied what it keeps
   }
 }
 

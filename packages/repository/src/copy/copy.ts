@@ -147,8 +147,8 @@ async function copyLeased(source: Repository, destination: Repository, options: 
       report(progress);
       await copyDataBlobs(source, needed, { writer, idsAlike, mapped, packsAlike }, {
         ...(options.signal === undefined ? {} : { signal: options.signal }),
-        onBlob: (bytes) => {
-          progress.blobsDone += 1;
+        onBlob: (bytes, blobs = 1) => {
+          progress.blobsDone += blobs;
           progress.bytesDone += bytes;
           totals.bytesRead += bytes;
           report(progress);

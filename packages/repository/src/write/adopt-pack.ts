@@ -32,8 +32,9 @@ function byPlace(a: PackedBlob, b: PackedBlob): number {
 function sameEntry(a: PackedBlob, b: PackedBlob): boolean {
   const x = a as unknown as Record<string, unknown>;
   const y = b as unknown as Record<string, unknown>;
-  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
-  for (const key of keys) {
+  let keys = 0;
+  for (const key in x) {
+    keys += 1;
     const u = x[key];
     const v = y[key];
     if (u instanceof Uint8Array && v instanceof Uint8Array) {
@@ -42,5 +43,6 @@ function sameEntry(a: PackedBlob, b: PackedBlob): boolean {
       return false;
     }
   }
-  return true;
+  for (const _key in y) keys -= 1;
+  return keys === 0;
 }

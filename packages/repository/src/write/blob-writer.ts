@@ -3,6 +3,7 @@ import type { BlobType, CodecName, Id } from '@cairn/core';
 import { encodeBlob, encodeDelta } from '@cairn/pack';
 import { deltaBases, deltaDepth, MAX_DELTA_DEPTH } from '../repo/delta-chain.js';
 import type { EncodedBlob } from '@cairn/pack';
+import { createBlobIndex } from '@cairn/index';
 import type { IndexPack } from '@cairn/index';
 import { createCompressPool } from './compress-pool.js';
 import type { CompressPool } from './compress-pool.js';
@@ -83,9 +84,10 @@ export interface BlobWriter {
    * pack (or in this one), the bytes are checked (write/adopt-pack.ts: the hash against the name,
    * trailer and header, the header against `pack.blobs`) and written under the same name, and
    * `pack.blobs` become its index entries as they are. ERR_INTEGRITY naming `where` when the bytes
-   * do not hash to the name.
+   * do not hash to the name. When adopted, `settled` is called once the write is over (then
+   * `bytes` may be reused).
    */
-  adoptPack(pack: IndexPack, bytes: Uint8Array, type: BlobType, where: string): Promise<AdoptOutcome>;
+  adoptPack(pack: IndexPack, bytes: Uint8Array, type: BlobType, where: string, settled?: () => void): Promise<AdoptOutcome>;
   /** Stores everything queued, writes the pending packs and an index file for the packs not yet indexed. */
   finish(): Promise<void>;
   /** Stops early: drops what is queued and writes an index file for the packs already written. */
@@ -101,12 +103,15 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0, packsAdopted: 0 };
   const deltas = options.deltas !== false && config.deltas === true && codec !== null && zstd.compressWithBase !== undefined;
   const pending = new Set<string>();
+  // The blobs of packs taken as they are, by id (no hex id per blob): known from adoptPack on.
+  const adopting = createBlobIndex();
+  const adopted = new WeakSet<IndexPack>();
   const packs = createPackWriter(backend, {
     packSize: config.packSize,
     checkpointPacks: options.checkpointPacks ?? 16,
     onPack: (pack) => {
       index.addPack(pack.id, pack.blobs);
-      for (const blob of pack.blobs) pending.delete(toHex(blob.id));
+      if (!adopted.has(pack)) for (const blob of pack.blobs) pending.delete(toHex(blob.id));
       stats.packsAdded += 1;
     },
   });
@@ -130,7 +135,7 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
 
   /** The hex id of a blob the repository does not hold yet, or null (one index lookup, one hex). */
   const unknownHex = (id: Id): string | null => {
-    if (index.has(id)) return null;
+    if (index.has(id) || (adopting.size > 0 && adopting.has(id))) return null;
     const hex = toHex(id);
     return pending.has(hex) ? null : hex;
   };
@@ -167,17 +172,14 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
 
   return {
     stats,
-    has: (id) => index.has(id) || (pending.size > 0 && pending.has(toHex(id))),
+    has: (id) => index.has(id) || (adopting.size > 0 && adopting.has(id)) || (pending.size > 0 && pending.has(toHex(id))),
     async saveEncoded(type, id, blob) {
       const hex = unknownHex(id);
       if (hex !== null) await add(type, id, hex, blob);
     },
-    async adoptPack(pack, bytes, type, where) {
-      const hexes: string[] = [];
+    async adoptPack(pack, bytes, type, where, settled) {
       for (const blob of pack.blobs) {
-        const hex = unknownHex(blob.id);
-        if (hex === null) return 'held';
-        hexes.push(hex);
+        if (index.has(blob.id) || (adopting.size > 0 && adopting.has(blob.id)) || (pending.size > 0 && pending.has(toHex(blob.id)))) return 'held';
       }
       // A delta goes in only beside its base, in a pack written before it (so in the same index
       // file or an earlier one, even when the copy stops) or in this one.
@@ -185,14 +187,15 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
         if (blob.base !== undefined && !index.has(blob.base) && !pack.blobs.some((other) => idEquals(other.id, blob.base!))) return 'held';
       }
       if (!checkAdoptedPack(backend, toHex(pack.id), bytes, pack.blobs, where)) return 'listed-otherwise';
-      for (const hex of hexes) pending.add(hex);
+      adopting.addPack(pack.id, pack.blobs);
+      adopted.add(pack);
       for (const blob of pack.blobs) {
         stats.bytesAdded += blob.length;
         if (blob.type === 'data') stats.dataBlobsAdded += 1;
         else stats.treeBlobsAdded += 1;
       }
       stats.packsAdopted += 1;
-      await packs.adopt(pack, bytes, type);
+      await packs.adopt(pack, bytes, type, settled);
       return 'adopted';
     },
     async save(type, plain) {

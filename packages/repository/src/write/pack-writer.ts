@@ -47,9 +47,10 @@ export interface PackWriter {
   /**
    * Writes a finished pack taken as it is from another repository (write/adopt-pack.ts checked
    * it): under its name, beside the packs this writer builds, and into the next index file with
-   * `pack.blobs` as its entries, as a pack built here would be.
+   * `pack.blobs` as its entries, as a pack built here would be. `settled` is called once the
+   * write is over (done or failed): `bytes` may then be reused.
    */
-  adopt(pack: IndexPack, bytes: Uint8Array, type: BlobType): Promise<void>;
+  adopt(pack: IndexPack, bytes: Uint8Array, type: BlobType, settled?: () => void): Promise<void>;
   /** Bytes of the pack files written so far. */
   readonly bytesWritten: number;
   /** Pack files written so far. */
@@ -131,9 +132,9 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
       builder.add(id, type, blob);
       if (builder.size >= packSize) await write(type);
     },
-    async adopt(pack, bytes, type) {
+    async adopt(pack, bytes, type, settled) {
       packWrites.rethrow();
-      packWrites.track(writeAdopted(pack, bytes, type), 1);
+      packWrites.track(writeAdopted(pack, bytes, type).finally(() => settled?.()), 1);
       await packWrites.waitBelow(parallelWrites - 1, 0);
     },
     async finish() {
