@@ -8,7 +8,7 @@ import { contentIds } from '../repo/content-ids.js';
 import { byTime, listSnapshots, sameOrigin, saveSnapshot, selectSnapshots } from '../repo/snapshots.js';
 import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
-import { snapshotRoots, walkTrees } from '../tree/reachability.js';
+import { snapshotRoots, walkTreeListings, walkTrees } from '../tree/reachability.js';
 import { createBlobWriter } from '../write/blob-writer.js';
 import { copyDataBlobs } from './copy-blobs.js';
 import { adoptTreePacks, copyTreesAsTheyAre, rewriteTrees } from './copy-trees.js';
@@ -128,20 +128,30 @@ async function copyLeased(source: Repository, destination: Repository, options: 
       const needed = new Map<string, Id>();
       const treesToCopy: Id[] = [];
       const listings = new Map<string, readonly TreeNode[]>();
-      await walkTrees(source, snapshotRoots(entry.snapshot), (tree) => {
-        if (idsAlike) {
-          if (!writer.has(tree.id)) treesToCopy.push(tree.id);
-        } else {
-          listings.set(tree.hex, tree.nodes);
-        }
-        for (const node of tree.nodes) {
-          for (const id of node.content ?? []) {
-            const hex = toHex(id);
-            if (needed.has(hex) || (idsAlike ? writer.has(id) : mapped.has(hex))) continue;
-            needed.set(hex, id);
+      const walkOptions = { seen, snapshotId: entry.id, ...(options.signal === undefined ? {} : { signal: options.signal }) };
+      const want = (id: Id, hex: string): void => {
+        if (!needed.has(hex)) needed.set(hex, id);
+      };
+      if (idsAlike) {
+        // The references only: each tree read in place, no node objects.
+        await walkTreeListings(source, snapshotRoots(entry.snapshot), ({ id, listing }) => {
+          if (!writer.has(id)) treesToCopy.push(id);
+          for (let i = 0; i < listing.length; i += 1) {
+            const content = listing.content(i);
+            if (content !== undefined) for (const blob of content) if (!writer.has(blob)) want(blob, toHex(blob));
           }
-        }
-      }, { seen, snapshotId: entry.id, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+        }, walkOptions);
+      } else {
+        await walkTrees(source, snapshotRoots(entry.snapshot), (tree) => {
+          listings.set(tree.hex, tree.nodes);
+          for (const node of tree.nodes) {
+            for (const blob of node.content ?? []) {
+              const hex = toHex(blob);
+              if (!mapped.has(hex)) want(blob, hex);
+            }
+          }
+        }, walkOptions);
+      }
       const progress = { snapshotsDone: n, snapshot: entry.id, blobsDone: 0, blobsTotal: needed.size, bytesDone: 0, bytesTotal: 0 };
       for (const id of needed.values()) progress.bytesTotal += source.index.lookup(id)?.rawLength ?? 0;
       report(progress);
