@@ -49,7 +49,9 @@ export interface DataCopyTarget {
  * Copies the data blobs `needed` (hex → source id) from `source` into the destination, each
  * source pack read once (READS_AHEAD reads in flight). A pack whose every indexed blob is needed
  * is read whole and checked against its name (the hash of its bytes: every stored byte of every
- * blob in it checked at once, no blob decoded for it); of any other pack, ranges that cover the
+ * blob in it checked at once, no blob decoded for it); when `target.packsAlike` allows, such a pack
+ * is handed to the writer's adoptPack and copied as it is (checked there, once), and goes blob by
+ * blob only when the writer does not take it; of any other pack, ranges that cover the
  * blobs wanted are read and each blob is decoded and checked against its id. Damage is refused by
  * name, never copied. Each blob is then stored through the destination's blob writer: as stored
  * when the ids are alike and its codec is self-contained ('none', 'zstd'), else as plaintext

@@ -83,7 +83,9 @@ export interface CopyResult {
  * Copies snapshots with their trees and data from `source` into `destination` (restic's copy).
  * What a snapshot references comes from the reachability walk (tree/reachability.ts); data blobs
  * the destination lacks are read pack by pack, checked, and stored through the destination's
- * blob writer (write/): dedup against what it holds is kept. When both repositories name
+ * blob writer (write/): dedup against what it holds is kept; between two unencrypted repositories
+ * that cut files alike, a pack whose every blob is wanted is copied as it is (packRule, the
+ * writer's adoptPack; packsCopiedWhole counts them). When both repositories name
  * content alike (both unencrypted, or sharing the key's MAC key) blobs, trees and the snapshot
  * keep their ids; otherwise every data blob is hashed again with the destination's ids, the
  * trees are rewritten with the new ids, and the snapshot records its source in its meta
