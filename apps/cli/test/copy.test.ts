@@ -17,6 +17,8 @@ interface CopySummary {
   skipped: { source: string; destination: string }[];
   failed: unknown[];
   dataBlobsAdded: number;
+  packsAdded: number;
+  packsCopiedWhole: number;
   bytesRead: number;
   idsAlike: boolean;
 }
@@ -62,6 +64,10 @@ describe('cairn copy', () => {
 
     const latestOfH1 = await copy('--host', 'h1', 'latest');
     expect(latestOfH1.copied).toEqual([{ source: s2.id, destination: s2.id }]);
+    // Into an empty unencrypted repository the packs s2 uses whole are copied as they are (not
+    // the one that also holds s1's old f0.bin: its other blobs are stored in a new pack).
+    expect(latestOfH1.packsCopiedWhole).toBeGreaterThan(0);
+    expect(latestOfH1.packsCopiedWhole).toBeLessThan(latestOfH1.packsAdded);
     const taggedA = await copy('--tag', 'a');
     expect(taggedA.copied.map((c) => c.source)).toEqual([s1.id, s3.id]);
     // s1 shares most data with s2, already there: only what differs is read.
@@ -124,6 +130,7 @@ describe('cairn copy', () => {
     const run = await cairn(['--repo', dst, 'copy', '--from-repo', src], { home });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^note: the two repositories cut files with different chunker parameters: blobs were copied as they are, so a later backup of the same files into this repository stores their data again \(once\)/m);
+    expect(run.stdout).not.toMatch(/copied as they are\)/); // no pack file is copied as it is between them
     expect(await restoredBy(home, dst, 'latest', 'tree')).toEqual(await fileHashes(tree));
   }, 60_000);
 
@@ -179,7 +186,7 @@ describe('cairn copy', () => {
     }
   }, 60_000);
 
-  it('kill -9 mid-copy leaves the destination consistent; the next copy finishes it and check --read-data is clean', async () => {
+  for (const encrypted of [true, false]) it(`kill -9 mid-copy into ${encrypted ? 'an encrypted repository (blob by blob)' : 'an unencrypted one (packs copied as they are)'} leaves the destination consistent; the next copy finishes it and check --read-data is clean`, async () => {
     const home = await tempDir();
     const tree = join(home, 'tree');
     const src = join(home, 'src');
@@ -187,8 +194,8 @@ describe('cairn copy', () => {
     await writeFiles(tree, 4, 80, 60_000); // ~7 MB: over a hundred small packs
     const from = await initRepository(createLocalBackend(src), SMALL);
     const made = await backup(from, { source: createLocalSource(), paths: [tree] });
-    await initRepository(createLocalBackend(dst), { ...SMALL, password: 'secret', kdf: FAST_KDF });
-    const env = { CAIRN_PASSWORD: 'secret' };
+    await initRepository(createLocalBackend(dst), encrypted ? { ...SMALL, password: 'secret', kdf: FAST_KDF } : SMALL);
+    const env: Record<string, string> = encrypted ? { CAIRN_PASSWORD: 'secret' } : {};
     const args = ['--repo', dst, 'copy', '--from-repo', src, '--json'];
     let killed = 0;
     for (let round = 0; round < 3; round += 1) {
@@ -218,6 +225,12 @@ describe('cairn copy', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const summary = jsonSummary(resumed.stdout) as CopySummary;
     expect(summary.copied.length + summary.skipped.length).toBe(1);
+    if (!encrypted) {
+      // Packs copied as they are (by whichever run got to them) keep their names.
+      const names = async (repo: string): Promise<Set<string>> => new Set((await readdir(join(repo, 'data'), { recursive: true })).map((path) => path.split('/').at(-1)!).filter((name) => /^[0-9a-f]{64}$/.test(name)));
+      const fromSource = await names(src);
+      expect([...(await names(dst))].filter((name) => fromSource.has(name)).length).toBeGreaterThan(0);
+    }
     const checked = await cairn(['--repo', dst, 'check', '--read-data'], { home, env });
     expect(checked.code, checked.stdout + checked.stderr).toBe(0);
     // The temporary files the kills left are gone (the resumed copy removed them, as a backup does).
@@ -225,7 +238,8 @@ describe('cairn copy', () => {
     expect(await restoredBy(home, dst, 'latest', 'tree', env)).toEqual(await fileHashes(tree));
     const snapshots = (await listSnapshots(await openRepository(createLocalBackend(dst), { password: async () => 'secret' }))).snapshots;
     expect(snapshots).toHaveLength(1);
-    expect(snapshots[0]!.snapshot.meta['copied-from']).toBe(made.id);
+    if (encrypted) expect(snapshots[0]!.snapshot.meta['copied-from']).toBe(made.id);
+    else expect(snapshots[0]!.id).toBe(made.id);
     // A copy after that adds nothing.
     const again = jsonSummary((await cairn(args, { home, env })).stdout) as CopySummary;
     expect(again.copied).toEqual([]);

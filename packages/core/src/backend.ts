@@ -20,6 +20,12 @@ export interface ByteRange {
 export interface FileHint {
   /** The data file is a pack of tree blobs: every walk of a snapshot reads it whole. */
   readonly treePack?: boolean;
+  /**
+   * Reading: a buffer the backend may read the file (or range) into when it is large enough; the
+   * bytes returned are then a view of it, so a reader of many large files (a copy's packs) reuses
+   * its memory. Decorators that keep what they read must copy it; a backend may ignore it.
+   */
+  readonly into?: Uint8Array;
 }
 
 /**

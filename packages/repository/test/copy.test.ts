@@ -43,6 +43,8 @@ describe('copySnapshots', () => {
       expect(result.idsAlike).toBe(from === undefined && to === undefined);
       expect(result.chunkerDiffers).toBe(false);
       expect(result.dataBlobsAdded).toBeGreaterThan(0);
+      // Pack files are copied as they are only between two unencrypted repositories.
+      expect(result.packsCopiedWhole > 0).toBe(from === undefined && to === undefined);
       if (result.idsAlike) expect(result.copied.map((c) => c.destination)).toEqual([first.id, second.id]);
 
       const again = await reopen(join(work, 'dst'), to);
@@ -135,7 +137,10 @@ describe('copySnapshots of delta blobs', () => {
       expect(result.failed).toEqual([]);
       expect(result.copied.map((c) => c.source)).toEqual(versions.map((v) => v.id));
       const dest = await reopen(dir, password);
-      expect(deltasIn(dest)).toBe(0); // stored whole: the destination holds no delta without its base
+      // Into a plain repository each pack is copied as it is, deltas kept (each base is in an
+      // earlier snapshot's pack, copied before); into an encrypted one every blob is stored whole.
+      expect(deltasIn(dest)).toBe(password === undefined ? 2 : 0);
+      expect(result.packsCopiedWhole > 0).toBe(password === undefined);
       for (const [i, copied] of result.copied.entries()) {
         const out = join(work, `out-${password ?? 'plain'}-${i}`);
         expect((await restore(dest, copied.destination, { target: createLocalTarget(out) })).problems).toEqual([]);

@@ -61,6 +61,21 @@ describe('the encryption layer of an encrypted repository', () => {
     }
   });
 
+  it('reads ranges of one file into a buffer the reader reuses: each is right (the file header it keeps is not a view of that buffer)', async () => {
+    const { dir } = await encrypted();
+    const repo = await openRepository(createLocalBackend(dir), { password });
+    const plain = seededBytes(200_000, 5);
+    const name = toHex(contentIds(repo.backend).id(plain));
+    await repo.backend.write('data', name, plain);
+    const into = new Uint8Array(300_000);
+    for (const [offset, length] of [[0, 1000], [70_000, 50_000], [150_000, 50_000]] as const) {
+      const bytes = await repo.backend.read('data', name, { offset, length }, { into });
+      expect(Buffer.from(bytes)).toEqual(plain.subarray(offset, offset + length));
+      into.fill(0x5a); // the reader reuses its buffer for the next read
+    }
+    expect(Buffer.from(await repo.backend.read('data', name, undefined, { into }))).toEqual(plain);
+  });
+
   it('needs a password to create and open one, names a repository without key files, and manages keys', async () => {
     const dir = join(await tempDir(), 'repo');
     await expect(initRepository(createLocalBackend(dir), { encryption: 'aes-256-gcm' })).rejects.toMatchObject({ code: 'ERR_PASSWORD' });

@@ -2,7 +2,7 @@ import { mkdir, open, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
-import type { Backend, ByteRange, FileInfo, StorageSpace } from '@cairn/core';
+import type { Backend, ByteRange, FileHint, FileInfo, StorageSpace } from '@cairn/core';
 import { assertRange, truncatedError } from './byte-range.js';
 import { toPieces } from './bytes.js';
 import { TEMP_PREFIX, tempFileName, tempWriterGone, writeExclusive } from './exclusive-write.js';
@@ -76,7 +76,7 @@ export function createLocalBackend(path: string): Backend {
       }
     },
 
-    async read(type, name, range?: ByteRange) {
+    async read(type, name, range?: ByteRange, hint?: FileHint) {
       assertFileName(type, name);
       if (range !== undefined) assertRange(range);
       const file = filePath(root, type, name);
@@ -86,7 +86,8 @@ export function createLocalBackend(path: string): Backend {
         const size = (await handle.stat()).size;
         const wanted = range ?? { offset: 0, length: size };
         if (wanted.offset + wanted.length > size) throw truncatedError(file, wanted, size);
-        const bytes = new Uint8Array(wanted.length);
+        const into = hint?.into;
+        const bytes = into !== undefined && into.length >= wanted.length ? into.subarray(0, wanted.length) : new Uint8Array(wanted.length);
         const got = await readFully(handle, bytes, wanted.offset);
         if (got < wanted.length) throw truncatedError(file, wanted, wanted.offset + got);
         return bytes;

@@ -126,6 +126,24 @@ describe('createLocalBackend', () => {
     expect((await backend.read('data', id, { offset: 500, length: 100 })).byteLength).toBe(100);
   });
 
+  it('reads into the buffer a reader hands it when the file or range fits, into a new one when it does not', async () => {
+    const { backend } = await newRepo();
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
+    const id = hexName(data);
+    await backend.write('data', id, data);
+    const into = new Uint8Array(2000).fill(9);
+    const whole = await backend.read('data', id, undefined, { into });
+    expect(Buffer.from(whole).equals(Buffer.from(data))).toBe(true);
+    expect(whole.buffer).toBe(into.buffer); // a view of the buffer given
+    const range = await backend.read('data', id, { offset: 100, length: 50 }, { into });
+    expect(Buffer.from(range).equals(Buffer.from(data.subarray(100, 150)))).toBe(true);
+    expect(range.buffer).toBe(into.buffer);
+    const small = new Uint8Array(10);
+    const fresh = await backend.read('data', id, undefined, { into: small });
+    expect(Buffer.from(fresh).equals(Buffer.from(data))).toBe(true);
+    expect(fresh.buffer).not.toBe(small.buffer);
+  });
+
   it('lists only valid names: temporary files, strays and misplaced files are skipped', async () => {
     const { root, backend } = await newRepo();
     const data = bytes('real');

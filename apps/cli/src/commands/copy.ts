@@ -91,7 +91,7 @@ function describeCopy(result: CopyResult, filter: SnapshotFilter, named: boolean
   }
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   lines.push(`copied ${plural(result.copied.length, 'snapshot')}, skipped ${result.skipped.length}${result.failed.length > 0 ? `, failed ${result.failed.length}` : ''}; `
-    + `added ${plural(result.dataBlobsAdded, 'data blob')} and ${plural(result.treeBlobsAdded, 'tree')}, ${formatBytes(result.bytesAdded)} in ${plural(result.packsAdded, 'pack')} (read ${formatBytes(result.bytesRead)} of data from the source)`);
+    + `added ${plural(result.dataBlobsAdded, 'data blob')} and ${plural(result.treeBlobsAdded, 'tree')}, ${formatBytes(result.bytesAdded)} in ${plural(result.packsAdded, 'pack')}${result.packsCopiedWhole > 0 ? ` (${result.packsCopiedWhole} copied as they are)` : ''} (read ${formatBytes(result.bytesRead)} of data from the source)`);
   if (!result.idsAlike && result.copied.length > 0) {
     lines.push('note: the two repositories name content with different keys (one is encrypted, or their keys differ): every blob copied was hashed again and its trees rewritten, so the copies have new ids (their meta "copied-from" names the source snapshot)');
   }

@@ -1,5 +1,5 @@
 import { CairnError, toHex } from '@cairn/core';
-import type { Id } from '@cairn/core';
+import type { CodecName, Id, PackedBlob } from '@cairn/core';
 import type { BlobIndex, BlobLocation } from '@cairn/index';
 import { decodeBlob, decodeGroup } from '@cairn/pack';
 import { checkContentName, unpackBlob } from '../repo/blob-check.js';
@@ -13,6 +13,8 @@ const READ_GAP = 1024 * 1024;
 const READ_SPAN = 8 * 1024 * 1024;
 /** Reads in flight while the blobs of the previous ones are decoded and handed on. */
 const READS_AHEAD = 2;
+/** Read buffers kept for reuse (reads ahead, the one at hand, pack writes in flight). */
+const SPARE_BUFFERS = 6;
 /** Delta bases kept decoded while a copy runs. */
 const BASES_KEPT = 16;
 
@@ -35,31 +37,50 @@ export interface DataCopyTarget {
   readonly idsAlike: boolean;
   /** Source blob (hex) → destination id, filled for blobs whose id changes. */
   readonly mapped: Map<string, Id>;
+  /**
+   * Set when the two repositories store pack files alike (copy.ts, packRule): which codecs the
+   * destination may hold; a pack whose every blob is wanted and of such codecs is then copied
+   * as it is (writer.adoptPack). Null: every blob is stored through the writer.
+   */
+  readonly packsAlike: ((codec: CodecName) => boolean) | null;
 }
 
 /**
  * Copies the data blobs `needed` (hex → source id) from `source` into the destination, each
  * source pack read once (READS_AHEAD reads in flight). A pack whose every indexed blob is needed
  * is read whole and checked against its name (the hash of its bytes: every stored byte of every
- * blob in it checked at once, no blob decoded for it); of any other pack, ranges that cover the
+ * blob in it checked at once, no blob decoded for it); when `target.packsAlike` allows, such a pack
+ * is handed to the writer's adoptPack and copied as it is (checked there, once), and goes blob by
+ * blob only when the writer does not take it; of any other pack, ranges that cover the
  * blobs wanted are read and each blob is decoded and checked against its id. Damage is refused by
  * name, never copied. Each blob is then stored through the destination's blob writer: as stored
  * when the ids are alike and its codec is self-contained ('none', 'zstd'), else as plaintext
  * (hashed with the destination's ids and compressed with its settings; the new id goes into
- * `mapped`). `onBlob` hears each blob's plaintext length.
+ * `mapped`). `onBlob` hears each blob's plaintext length (or, for a pack copied as it is, its
+ * blobs' sum and count at once).
  */
 export async function copyDataBlobs(
-  source: Pick<Repository, 'backend' | 'index' | 'zstd' | 'loadBlob'>,
+  source: Pick<Repository, 'backend' | 'config' | 'index' | 'zstd' | 'loadBlob'>,
   needed: ReadonlyMap<string, Id>,
   target: DataCopyTarget,
-  options: { readonly signal?: AbortSignal; readonly onBlob?: (bytes: number) => void } = {},
+  options: { readonly signal?: AbortSignal; readonly onBlob?: (bytes: number, blobs?: number) => void } = {},
 ): Promise<void> {
   const reads = planReads(source, needed);
   const codecs = { backend: source.backend, zstd: source.zstd };
-  const start = (read: PackRead): Promise<Uint8Array> => {
-    const reading = read.whole ? source.backend.read('data', read.pack) : source.backend.read('data', read.pack, { offset: read.offset, length: read.length });
+  // Reads go into buffers of a pack's size, each used again once its bytes are stored or
+  // written: a copy of a big repository allocates a few, not one per pack (whose churn made
+  // the collector run every few packs).
+  const spare: Uint8Array[] = [];
+  const bufferSize = source.config.packSize + 2 * 1024 * 1024;
+  const give = (buffer: Uint8Array): void => {
+    if (spare.length < SPARE_BUFFERS) spare.push(buffer);
+  };
+  const start = (read: PackRead): { buffer: Uint8Array; reading: Promise<Uint8Array> } => {
+    const buffer = spare.pop() ?? new Uint8Array(bufferSize);
+    const hint = { into: buffer };
+    const reading = read.whole ? source.backend.read('data', read.pack, undefined, hint) : source.backend.read('data', read.pack, { offset: read.offset, length: read.length }, hint);
     reading.catch(() => undefined); // a read left in flight when the copy stops fails no one
-    return reading;
+    return { buffer, reading };
   };
   // Plaintexts are decoded into one buffer, reused: the blob writer copies what it keeps, so a copy makes no garbage per blob.
   let scratch = new Uint8Array(0);
@@ -80,14 +101,29 @@ export async function copyDataBlobs(
     }
     return plain;
   };
-  const inFlight: Promise<Uint8Array>[] = [];
+  const inFlight: { buffer: Uint8Array; reading: Promise<Uint8Array> }[] = [];
   for (let next = 0; next < Math.min(READS_AHEAD, reads.length); next += 1) inFlight.push(start(reads[next]!));
   for (let i = 0; i < reads.length; i += 1) {
     if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'copy stopped');
     const read = reads[i]!;
-    const bytes = await inFlight.shift()!;
+    const { buffer, reading } = inFlight.shift()!;
+    const bytes = await reading;
     if (i + READS_AHEAD < reads.length) inFlight.push(start(reads[i + READS_AHEAD]!));
-    if (read.whole) checkContentName(source.backend, bytes, read.pack, `${packFileName(read.pack)} of the source repository`);
+    if (read.whole) {
+      const where = `${packFileName(read.pack)} of the source repository`;
+      // A pack every blob of which is wanted, between repositories that store packs alike: copied
+      // as it is, checked once (its hash against its name, header against the source's index).
+      const outcome = target.packsAlike !== null && read.blobs.every((blob) => target.packsAlike!(blob.location.codec))
+        ? await target.writer.adoptPack(packOf(read), bytes, 'data', where, () => give(buffer))
+        : 'held';
+      if (outcome === 'adopted') {
+        let plain = 0;
+        for (const { location } of read.blobs) plain += location.rawLength;
+        options.onBlob?.(plain, read.blobs.length);
+        continue;
+      }
+      if (outcome === 'held') checkContentName(source.backend, bytes, read.pack, where);
+    }
     // A group member is decoded from its group, decoded once per read for all its members, and
     // stored as plaintext (the destination's writer groups small blobs again as it would in a backup).
     const groups = new Map<number, Uint8Array>();
@@ -123,13 +159,26 @@ export async function copyDataBlobs(
       }
       options.onBlob?.(location.rawLength);
     }
+    give(buffer); // the writer copied what it keeps
   }
 }
 
-/** How many blobs the index places in each pack (keyed by the index's own pack id arrays, shared by every location in a pack). */
+/** A pack and the blobs of it a read names, with the source index's entries for them as they are. */
+export function packOf(read: { readonly blobs: readonly { readonly id: Id; readonly location: BlobLocation }[] }): { id: Id; blobs: PackedBlob[] } {
+  return { id: new Uint8Array(read.blobs[0]!.location.packId), blobs: read.blobs.map(({ id, location }) => entryOf(id, location)) };
+}
+
+/** The index entry of a blob as the source index holds it: every field of its location but the pack (a field a later format adds is kept). */
+function entryOf(id: Id, location: BlobLocation): PackedBlob {
+  const { packId: _pack, ...entry } = location;
+  return { id, ...entry };
+}
+
+/** How many blobs the index places in each pack (countBlobs; keyed by the index's own pack id arrays, shared by every location in a pack). */
 const blobsPerPack = new WeakMap<BlobIndex, Map<Id, number>>();
 
-function countBlobs(index: BlobIndex): Map<Id, number> {
+/** How many blobs `index` places in each pack, keyed by its pack id arrays (counted once per index). */
+export function countBlobs(index: BlobIndex): Map<Id, number> {
   let counts = blobsPerPack.get(index);
   if (counts !== undefined) return counts;
   counts = new Map();

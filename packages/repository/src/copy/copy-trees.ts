@@ -1,9 +1,43 @@
 import { idEquals, toHex } from '@cairn/core';
-import type { Id } from '@cairn/core';
+import type { CodecName, Id } from '@cairn/core';
 import { encodeTree } from '@cairn/index';
-import type { TreeNode } from '@cairn/index';
+import type { BlobLocation, TreeNode } from '@cairn/index';
+import { packFileName } from '../repo/names.js';
 import type { Repository } from '../repo/repository.js';
 import type { BlobWriter } from '../write/blob-writer.js';
+import { countBlobs, packOf } from './copy-blobs.js';
+
+/**
+ * Copies as they are the tree packs of `source` whose every indexed tree is in `trees` and of a
+ * codec `accepts` allows (writer.adoptPack: checked against their names, headers against the
+ * source's index); returns the trees left to copy one by one.
+ */
+export async function adoptTreePacks(source: Pick<Repository, 'backend' | 'index'>, writer: BlobWriter, trees: readonly Id[], accepts: (codec: CodecName) => boolean): Promise<Id[]> {
+  const counts = countBlobs(source.index);
+  const byPack = new Map<Id, { id: Id; location: BlobLocation }[]>();
+  const left: Id[] = [];
+  for (const id of trees) {
+    const location = source.index.lookup(id);
+    if (location === undefined || location.type !== 'tree' || !accepts(location.codec)) {
+      left.push(id); // the one-by-one path names what is wrong with it
+      continue;
+    }
+    let list = byPack.get(location.packId);
+    if (list === undefined) byPack.set(location.packId, (list = []));
+    list.push({ id, location });
+  }
+  for (const [packId, blobs] of byPack) {
+    if (counts.get(packId) !== blobs.length) {
+      for (const { id } of blobs) left.push(id);
+      continue;
+    }
+    const pack = toHex(packId);
+    const bytes = await source.backend.read('data', pack, undefined, { treePack: true });
+    const outcome = await writer.adoptPack(packOf({ blobs }), bytes, 'tree', `${packFileName(pack)} of the source repository`);
+    if (outcome !== 'adopted') for (const { id } of blobs) left.push(id);
+  }
+  return left;
+}
 
 /**
  * Copies tree blobs whose ids the destination shares with the source: each is read from the

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { idEquals, isCairnError, toHex } from '@cairn/core';
-import type { Id } from '@cairn/core';
+import type { CodecName, Id } from '@cairn/core';
 import type { Snapshot, TreeNode } from '@cairn/index';
 import { withLease, withReadLease } from '../locks/lease.js';
 import type { LockTimings } from '../locks/lock-files.js';
@@ -8,10 +8,10 @@ import { contentIds } from '../repo/content-ids.js';
 import { byTime, listSnapshots, sameOrigin, saveSnapshot, selectSnapshots } from '../repo/snapshots.js';
 import type { SnapshotEntry, SnapshotFilter } from '../repo/snapshots.js';
 import type { Repository } from '../repo/repository.js';
-import { snapshotRoots, walkTrees } from '../tree/reachability.js';
+import { snapshotRoots, walkTreeListings, walkTrees } from '../tree/reachability.js';
 import { createBlobWriter } from '../write/blob-writer.js';
 import { copyDataBlobs } from './copy-blobs.js';
-import { copyTreesAsTheyAre, rewriteTrees } from './copy-trees.js';
+import { adoptTreePacks, copyTreesAsTheyAre, rewriteTrees } from './copy-trees.js';
 
 /** The meta key of a copied snapshot whose ids changed: the source snapshot's id. */
 export const COPIED_FROM = 'copied-from';
@@ -64,6 +64,8 @@ export interface CopyResult {
   /** What was added to the destination. */
   readonly dataBlobsAdded: number;
   readonly treeBlobsAdded: number;
+  /** Pack files copied as they are (counted in packsAdded too): see packRule. */
+  readonly packsCopiedWhole: number;
   readonly bytesAdded: number;
   readonly packsAdded: number;
   /** Plaintext bytes of the data blobs read from the source. */
@@ -81,7 +83,9 @@ export interface CopyResult {
  * Copies snapshots with their trees and data from `source` into `destination` (restic's copy).
  * What a snapshot references comes from the reachability walk (tree/reachability.ts); data blobs
  * the destination lacks are read pack by pack, checked, and stored through the destination's
- * blob writer (write/): dedup against what it holds is kept. When both repositories name
+ * blob writer (write/): dedup against what it holds is kept; between two unencrypted repositories
+ * that cut files alike, a pack whose every blob is wanted is copied as it is (packRule, the
+ * writer's adoptPack; packsCopiedWhole counts them). When both repositories name
  * content alike (both unencrypted, or sharing the key's MAC key) blobs, trees and the snapshot
  * keep their ids; otherwise every data blob is hashed again with the destination's ids, the
  * trees are rewritten with the new ids, and the snapshot records its source in its meta
@@ -107,7 +111,8 @@ async function copyLeased(source: Repository, destination: Repository, options: 
   const copied: CopiedSnapshot[] = [];
   const skipped: CopiedSnapshot[] = [];
   const failed: CopyResult['failed'] = [];
-  const totals = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, bytesRead: 0 };
+  const packsAlike = packRule(source, destination, chunkerDiffers);
+  const totals = { dataBlobsAdded: 0, treeBlobsAdded: 0, packsCopiedWhole: 0, bytesAdded: 0, packsAdded: 0, bytesRead: 0 };
   // Across snapshots: trees already walked (and so copied), and source ids → destination ids.
   let seen = new Set<string>();
   let mapped = new Map<string, Id>();
@@ -125,34 +130,44 @@ async function copyLeased(source: Repository, destination: Repository, options: 
       const needed = new Map<string, Id>();
       const treesToCopy: Id[] = [];
       const listings = new Map<string, readonly TreeNode[]>();
-      await walkTrees(source, snapshotRoots(entry.snapshot), (tree) => {
-        if (idsAlike) {
-          if (!writer.has(tree.id)) treesToCopy.push(tree.id);
-        } else {
-          listings.set(tree.hex, tree.nodes);
-        }
-        for (const node of tree.nodes) {
-          for (const id of node.content ?? []) {
-            const hex = toHex(id);
-            if (needed.has(hex) || (idsAlike ? writer.has(id) : mapped.has(hex))) continue;
-            needed.set(hex, id);
+      const walkOptions = { seen, snapshotId: entry.id, ...(options.signal === undefined ? {} : { signal: options.signal }) };
+      const want = (id: Id, hex: string): void => {
+        if (!needed.has(hex)) needed.set(hex, id);
+      };
+      if (idsAlike) {
+        // The references only: each tree read in place, no node objects.
+        await walkTreeListings(source, snapshotRoots(entry.snapshot), ({ id, listing }) => {
+          if (!writer.has(id)) treesToCopy.push(id);
+          for (let i = 0; i < listing.length; i += 1) {
+            const content = listing.content(i);
+            if (content !== undefined) for (const blob of content) if (!writer.has(blob)) want(blob, toHex(blob));
           }
-        }
-      }, { seen, snapshotId: entry.id, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+        }, walkOptions);
+      } else {
+        await walkTrees(source, snapshotRoots(entry.snapshot), (tree) => {
+          listings.set(tree.hex, tree.nodes);
+          for (const node of tree.nodes) {
+            for (const blob of node.content ?? []) {
+              const hex = toHex(blob);
+              if (!mapped.has(hex)) want(blob, hex);
+            }
+          }
+        }, walkOptions);
+      }
       const progress = { snapshotsDone: n, snapshot: entry.id, blobsDone: 0, blobsTotal: needed.size, bytesDone: 0, bytesTotal: 0 };
       for (const id of needed.values()) progress.bytesTotal += source.index.lookup(id)?.rawLength ?? 0;
       report(progress);
-      await copyDataBlobs(source, needed, { writer, idsAlike, mapped }, {
+      await copyDataBlobs(source, needed, { writer, idsAlike, mapped, packsAlike }, {
         ...(options.signal === undefined ? {} : { signal: options.signal }),
-        onBlob: (bytes) => {
-          progress.blobsDone += 1;
+        onBlob: (bytes, blobs = 1) => {
+          progress.blobsDone += blobs;
           progress.bytesDone += bytes;
           totals.bytesRead += bytes;
           report(progress);
         },
       });
       if (idsAlike) {
-        await copyTreesAsTheyAre(source, writer, treesToCopy);
+        await copyTreesAsTheyAre(source, writer, packsAlike === null ? treesToCopy : await adoptTreePacks(source, writer, treesToCopy, packsAlike));
         snapshot = entry.snapshot;
       } else {
         snapshot = await rewrittenSnapshot(entry, writer, listings, mapped);
@@ -171,6 +186,7 @@ async function copyLeased(source: Repository, destination: Repository, options: 
       totals.treeBlobsAdded += writer.stats.treeBlobsAdded;
       totals.bytesAdded += writer.stats.bytesAdded;
       totals.packsAdded += writer.stats.packsAdded;
+      totals.packsCopiedWhole += writer.stats.packsAdopted;
     }
     const existing = findCopy(present, snapshot, snapshot.tree);
     if (existing !== undefined) {
@@ -183,6 +199,20 @@ async function copyLeased(source: Repository, destination: Repository, options: 
     report({ snapshotsDone: n + 1, snapshot: null, blobsDone: 0, blobsTotal: 0, bytesDone: 0, bytesTotal: 0 });
   }
   return { copied, skipped, failed, ...totals, idsAlike, chunkerDiffers };
+}
+
+/**
+ * Which codecs the destination may take in pack files copied as they are, or null when it takes
+ * none: unless both repositories are unencrypted (pack files stored as their plaintext, named by
+ * its SHA-256) and cut files alike, every blob goes through the destination's writer. Blobs
+ * stored whole ('none', 'zstd') may go into any repository; a delta, or any later kind of entry,
+ * only into one whose format version is at least the source's (a reader of the destination
+ * reads every entry the source's format may hold).
+ */
+function packRule(source: Repository, destination: Repository, chunkerDiffers: boolean): ((codec: CodecName) => boolean) | null {
+  if (chunkerDiffers || contentIds(source.backend).keyed || contentIds(destination.backend).keyed) return null;
+  const later = destination.config.version >= source.config.version;
+  return (codec) => codec === 'none' || codec === 'zstd' || later;
 }
 
 /** True when both repositories give the same content the same id (repo/content-ids.ts). */

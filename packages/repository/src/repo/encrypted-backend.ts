@@ -133,7 +133,10 @@ export function createEncryptedBackend(inner: Backend, cipherName: CipherName, m
         if (!Buffer.from(existing).equals(whole())) throw error;
       }
     },
-    async read(type, name, range, hint) {
+    async read(type, name, range, readHint) {
+      // A buffer to read into is not passed on: what is stored is not what is returned, and the
+      // header of a file read in ranges is kept (it would be a view of a buffer the reader reuses).
+      const { into: _into, ...hint } = readHint ?? {};
       if (type === 'key') return inner.read(type, name, range, hint);
       if (type === 'config') {
         const plain = openConfig(await inner.read(type, name));

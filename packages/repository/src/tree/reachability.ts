@@ -1,8 +1,8 @@
 import { CairnError, isCairnError, toHex, shortId } from '@cairn/core';
 import type { Id } from '@cairn/core';
-import type { BlobIndex, Snapshot, TreeNode } from '@cairn/index';
+import type { BlobIndex, Snapshot, TreeListing, TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
-import type { IndexLookup, TreeLoader } from '../repo/repository.js';
+import type { IndexLookup, TreeListingLoader, TreeLoader } from '../repo/repository.js';
 import { deltaBases } from '../repo/delta-chain.js';
 
 /**
@@ -61,6 +61,51 @@ export async function walkTrees(
   visit: (tree: VisitedTree) => void | Promise<void>,
   options: WalkOptions & { readonly snapshotId?: string } = {},
 ): Promise<void> {
+  await walkWith(roots, (id, where) => repo.loadTree(id, where), (nodes, add) => {
+    // Pushed in reverse so that the walk goes through a folder in name order.
+    for (let i = nodes.length - 1; i >= 0; i -= 1) {
+      const node = nodes[i]!;
+      if (node.subtree !== undefined) add(node.name, node.subtree);
+    }
+  }, (id, hex, nodes, parts, root) => visit({ id, hex, nodes, parts, root }), options);
+}
+
+/** What walkTreeListings hands to its visitor for each distinct tree: its entries read in place. */
+export interface VisitedListing {
+  readonly id: Id;
+  readonly hex: string;
+  /** The tree's entries (ids in it are views of the tree's bytes). */
+  readonly listing: TreeListing;
+  readonly parts: readonly string[];
+  readonly root: SnapshotRoot;
+}
+
+/**
+ * The same walk as walkTrees, each tree read in place (scanTree: no TreeNode per entry), for a
+ * walk that needs the references only (a copy between repositories that name content alike).
+ */
+export async function walkTreeListings(
+  repo: TreeListingLoader,
+  roots: readonly SnapshotRoot[],
+  visit: (tree: VisitedListing) => void | Promise<void>,
+  options: WalkOptions & { readonly snapshotId?: string } = {},
+): Promise<void> {
+  await walkWith(roots, (id, where) => repo.loadTreeListing(id, where), (listing, add) => {
+    for (let i = listing.length - 1; i >= 0; i -= 1) {
+      const subtree = listing.subtree(i);
+      if (subtree !== undefined) add(listing.name(i), subtree);
+    }
+  }, (id, hex, listing, parts, root) => visit({ id, hex, listing, parts, root }), options);
+}
+
+/** The one walk: each distinct tree below `roots` loaded once, visited, then its subtrees (as `subtrees` adds them) pushed. */
+async function walkWith<T>(
+  roots: readonly SnapshotRoot[],
+  load: (id: Id, where: string) => Promise<T>,
+  subtrees: (tree: T, add: (name: string, id: Id) => void) => void,
+  visit: (id: Id, hex: string, tree: T, parts: readonly string[], root: SnapshotRoot) => void | Promise<void>,
+  options: WalkOptions & { readonly snapshotId?: string },
+): Promise<void> {
   const seen = options.seen ?? new Set<string>();
   for (const root of roots) {
     const stack: { id: Id; parts: readonly string[] }[] = [{ id: root.tree, parts: [] }];
@@ -69,9 +114,9 @@ export async function walkTrees(
       if (seen.has(hex)) continue;
       if (options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', 'stopped while reading snapshots');
       const where = whereIn(options.snapshotId, root, next.parts);
-      let nodes: TreeNode[];
+      let tree: T;
       try {
-        nodes = await repo.loadTree(next.id, `tree ${hex} (${where})`);
+        tree = await load(next.id, `tree ${hex} (${where})`);
       } catch (error) {
         if (!isCairnError(error) || error.code === 'ERR_TRANSIENT' || error.code === 'ERR_ABORTED' || options.onUnreadable === undefined) throw error;
         seen.add(hex);
@@ -79,12 +124,9 @@ export async function walkTrees(
         continue;
       }
       seen.add(hex);
-      await visit({ id: next.id, hex, nodes, parts: next.parts, root });
-      // Pushed in reverse so that the walk goes through a folder in name order.
-      for (let i = nodes.length - 1; i >= 0; i -= 1) {
-        const node = nodes[i]!;
-        if (node.subtree !== undefined) stack.push({ id: node.subtree, parts: [...next.parts, node.name] });
-      }
+      await visit(next.id, hex, tree, next.parts, root);
+      const parts = next.parts;
+      subtrees(tree, (name, id) => stack.push({ id, parts: [...parts, name] }));
     }
   }
 }

@@ -1,11 +1,14 @@
-import { isCairnError, toHex } from '@cairn/core';
+import { idEquals, isCairnError, toHex } from '@cairn/core';
 import type { BlobType, CodecName, Id } from '@cairn/core';
 import { encodeBlob, encodeDelta } from '@cairn/pack';
 import { deltaBases, deltaDepth, MAX_DELTA_DEPTH } from '../repo/delta-chain.js';
 import type { EncodedBlob } from '@cairn/pack';
+import { createBlobIndex } from '@cairn/index';
+import type { IndexPack } from '@cairn/index';
 import { createCompressPool } from './compress-pool.js';
 import { GROUP_LIMITS } from './compress-task.js';
 import type { CompressPool } from './compress-pool.js';
+import { checkAdoptedPack } from './adopt-pack.js';
 import { createPackWriter } from './pack-writer.js';
 import type { Repository } from '../repo/repository.js';
 import { contentIds } from '../repo/content-ids.js';
@@ -25,7 +28,17 @@ export interface WriteStats {
   groupsAdded: number;
   /** Data blobs stored in those groups (counted in dataBlobsAdded too). */
   groupedBlobsAdded: number;
+  /** Packs taken as they are from another repository (adoptPack; counted in packsAdded too). */
+  packsAdopted: number;
 }
+
+/**
+ * What adoptPack did with a pack: `adopted` (checked, being written, indexed with the next index
+ * file); `held`: nothing, its bytes unchecked, as the repository holds one of its blobs already
+ * (or a pending pack does), or a delta's base is not in a written pack yet; `listed-otherwise`:
+ * nothing, its bytes checked against its name, as its header lists other blobs than the entries.
+ */
+export type AdoptOutcome = 'adopted' | 'held' | 'listed-otherwise';
 
 /** How blobs are compressed: the repository's setting unless a backup asks for another. */
 export interface BlobCompression {
@@ -76,6 +89,16 @@ export interface BlobWriter {
   saveData(plain: Uint8Array, base?: Id): Promise<Id>;
   /** Stores a blob that is already hashed and encoded. */
   saveEncoded(type: BlobType, id: Id, blob: EncodedBlob): Promise<void>;
+  /**
+   * Takes a pack file of another repository as it is (a copy between repositories that store
+   * bytes alike): when none of `pack.blobs` is held here and every delta's base is in a written
+   * pack (or in this one), the bytes are checked (write/adopt-pack.ts: the hash against the name,
+   * trailer and header, the header against `pack.blobs`) and written under the same name, and
+   * `pack.blobs` become its index entries as they are. ERR_INTEGRITY naming `where` when the bytes
+   * do not hash to the name. When adopted, `settled` is called once the write is over (then
+   * `bytes` may be reused).
+   */
+  adoptPack(pack: IndexPack, bytes: Uint8Array, type: BlobType, where: string, settled?: () => void): Promise<AdoptOutcome>;
   /** Stores everything queued, writes the pending packs and an index file for the packs not yet indexed. */
   finish(): Promise<void>;
   /** Stops early: drops what is queued and writes an index file for the packs already written. */
@@ -88,16 +111,19 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   const blobId = contentIds(backend).id;
   const compression = options.compression ?? config.compression;
   const codec = compression.codec === 'zstd' ? zstd : null;
-  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0, groupsAdded: 0, groupedBlobsAdded: 0 };
+  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0, groupsAdded: 0, groupedBlobsAdded: 0, packsAdopted: 0 };
   const deltas = options.deltas !== false && config.deltas === true && codec !== null && zstd.compressWithBase !== undefined;
   const groups = options.groups !== false && config.groups === true && codec !== null;
   const pending = new Set<string>();
+  // The blobs of packs taken as they are, by id (no hex id per blob): known from adoptPack on.
+  const adopting = createBlobIndex();
+  const adopted = new WeakSet<IndexPack>();
   const packs = createPackWriter(backend, {
     packSize: config.packSize,
     checkpointPacks: options.checkpointPacks ?? 16,
     onPack: (pack) => {
       index.addPack(pack.id, pack.blobs);
-      for (const blob of pack.blobs) pending.delete(toHex(blob.id));
+      if (!adopted.has(pack)) for (const blob of pack.blobs) pending.delete(toHex(blob.id));
       stats.packsAdded += 1;
     },
   });
@@ -134,7 +160,7 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
 
   /** The hex id of a blob the repository does not hold yet, or null (one index lookup, one hex). */
   const unknownHex = (id: Id): string | null => {
-    if (index.has(id)) return null;
+    if (index.has(id) || (adopting.size > 0 && adopting.has(id))) return null;
     const hex = toHex(id);
     return pending.has(hex) ? null : hex;
   };
@@ -173,10 +199,31 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
 
   return {
     stats,
-    has: (id) => index.has(id) || pending.has(toHex(id)),
+    has: (id) => index.has(id) || (adopting.size > 0 && adopting.has(id)) || (pending.size > 0 && pending.has(toHex(id))),
     async saveEncoded(type, id, blob) {
       const hex = unknownHex(id);
       if (hex !== null) await add(type, id, hex, blob);
+    },
+    async adoptPack(pack, bytes, type, where, settled) {
+      for (const blob of pack.blobs) {
+        if (index.has(blob.id) || (adopting.size > 0 && adopting.has(blob.id)) || (pending.size > 0 && pending.has(toHex(blob.id)))) return 'held';
+      }
+      // A delta goes in only beside its base, in a pack written before it (so in the same index
+      // file or an earlier one, even when the copy stops) or in this one.
+      for (const blob of pack.blobs) {
+        if (blob.base !== undefined && !index.has(blob.base) && !pack.blobs.some((other) => idEquals(other.id, blob.base!))) return 'held';
+      }
+      if (!checkAdoptedPack(backend, toHex(pack.id), bytes, pack.blobs, where)) return 'listed-otherwise';
+      adopting.addPack(pack.id, pack.blobs);
+      adopted.add(pack);
+      for (const blob of pack.blobs) {
+        stats.bytesAdded += blob.length;
+        if (blob.type === 'data') stats.dataBlobsAdded += 1;
+        else stats.treeBlobsAdded += 1;
+      }
+      stats.packsAdopted += 1;
+      await packs.adopt(pack, bytes, type, settled);
+      return 'adopted';
     },
     async save(type, plain) {
       const id = blobId(plain);

@@ -12,7 +12,7 @@ import { contentIds } from '../repo/content-ids.js';
  */
 export function createDryBlobWriter(repo: Pick<Repository, 'index' | 'backend'>): BlobWriter {
   const blobId = contentIds(repo.backend).id;
-  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0, groupsAdded: 0, groupedBlobsAdded: 0 };
+  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0, groupsAdded: 0, groupedBlobsAdded: 0, packsAdopted: 0 };
   const seen = new Set<string>();
   const count = (type: 'data' | 'tree', id: Id, size: number): void => {
     if (repo.index.has(id)) return;
@@ -39,6 +39,8 @@ export function createDryBlobWriter(repo: Pick<Repository, 'index' | 'backend'>)
     async saveEncoded(type, id, blob) {
       count(type, id, blob.data.byteLength);
     },
+    // A dry run takes no pack as it is: the caller stores each blob (and so counts it) instead.
+    adoptPack: async () => 'held',
     finish: async () => undefined,
     abort: async () => undefined,
   };

@@ -46,6 +46,13 @@ export interface PackWriter {
   finish(): Promise<void>;
   /** Waits for the pack files being written and writes an index file for those not yet indexed; drops the open packs. */
   abort(): Promise<void>;
+  /**
+   * Writes a finished pack taken as it is from another repository (write/adopt-pack.ts checked
+   * it): under its name, beside the packs this writer builds, and into the next index file with
+   * `pack.blobs` as its entries, as a pack built here would be. `settled` is called once the
+   * write is over (done or failed): `bytes` may then be reused.
+   */
+  adopt(pack: IndexPack, bytes: Uint8Array, type: BlobType, settled?: () => void): Promise<void>;
   /** Bytes of the pack files written so far. */
   readonly bytesWritten: number;
   /** Pack files written so far. */
@@ -96,6 +103,16 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     if (unindexed.length >= checkpointPacks) await writeIndex();
   };
 
+  /** Writes a pack adopted as it is; indexed as a built one is. */
+  const writeAdopted = async (pack: IndexPack, bytes: Uint8Array, type: BlobType): Promise<void> => {
+    await backend.write('data', toHex(pack.id), bytes, type === 'tree' ? { treePack: true } : undefined);
+    onPack?.(pack);
+    unindexed.push(pack);
+    bytesWritten += bytes.length;
+    packsWritten += 1;
+    if (unindexed.length >= checkpointPacks) await writeIndex();
+  };
+
   /** Starts writing the open pack of `type`; returns once fewer than parallelWrites are being written. */
   const write = async (type: BlobType): Promise<void> => {
     packWrites.track(flush(type), 1);
@@ -121,6 +138,11 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
   return {
     add: (id, type, blob) => addTo(type, blob.data.length, (builder) => builder.add(id, type, blob)),
     addGroup: (frame, groupRaw, members) => addTo('data', frame.length, (builder) => builder.addGroup(frame, groupRaw, members)),
+    async adopt(pack, bytes, type, settled) {
+      packWrites.rethrow();
+      packWrites.track(writeAdopted(pack, bytes, type).finally(() => settled?.()), 1);
+      await packWrites.waitBelow(parallelWrites - 1, 0);
+    },
     async finish() {
       packWrites.track(flush('data'), 1);
       packWrites.track(flush('tree'), 1);

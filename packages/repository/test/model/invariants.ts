@@ -20,8 +20,8 @@ import { restoreMismatch } from './restore-check.js';
 import { versionsMismatch } from './versions-check.js';
 import type { World } from './world.js';
 
-/** Every delta blob's chain of bases is in the index and at most MAX_DELTA_DEPTH deep (prune kept every base a delta needs). */
-function deltaChainProblems(repo: Repository): string[] {
+/** Every delta blob's chain of bases is in the index and at most MAX_DELTA_DEPTH deep (prune kept every base a delta needs; a copy took no delta without its base). */
+export function deltaChainProblems(repo: Repository): string[] {
   const problems: string[] = [];
   let count = 0;
   for (const [id, location] of repo.index.entries()) {

@@ -17,7 +17,7 @@ import { World } from './world.js';
 function summary(started: number): string {
   const by = [...COUNTS.byCommand].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `${kind} ${n}`).join(', ');
   const skipped = COUNTS.shrinkSkipped > 0 ? `, ${COUNTS.shrinkSkipped} shrink candidates not run (time)` : '';
-  const deltas = `delta blobs: up to ${COUNTS.mostDeltas} in a repository, chains up to ${COUNTS.deepestChain} deep; grouped blobs: up to ${COUNTS.mostGrouped} in ${COUNTS.mostGroups} groups`;
+  const deltas = `delta blobs: up to ${COUNTS.mostDeltas} in a repository, chains up to ${COUNTS.deepestChain} deep; grouped blobs: up to ${COUNTS.mostGrouped} in ${COUNTS.mostGroups} groups; ${COUNTS.packsCopiedWhole} packs copied as they are`;
   return `model test: ${COUNTS.operations} operations in ${COUNTS.runs} runs (${COUNTS.encryptedRuns} encrypted; ${by}; ${deltas}), ${((Date.now() - started) / 1000).toFixed(1)} s, seed ${SETTINGS.seed}${skipped}`;
 }
 

@@ -36,7 +36,7 @@ export const SETTINGS = {
 } as const;
 
 /** Counts of what the model test did (printed at its end). */
-export const COUNTS = { runs: 0, operations: 0, byCommand: new Map<string, number>(), firstFailure: 0, shrinkSkipped: 0, encryptedRuns: 0, deltaChecks: 0, mostDeltas: 0, deepestChain: 0, mostGrouped: 0, mostGroups: 0 };
+export const COUNTS = { runs: 0, operations: 0, byCommand: new Map<string, number>(), firstFailure: 0, shrinkSkipped: 0, encryptedRuns: 0, deltaChecks: 0, mostDeltas: 0, deepestChain: 0, mostGrouped: 0, mostGroups: 0, packsCopiedWhole: 0 };
 
 /** Counts one command about to run; returns its label ("#3 backup alpha …"). */
 export function begin(model: { step: number }, kind: string, text: string): string {

@@ -5,20 +5,21 @@
  * repository must not change. Copying back in, a snapshot the repository still holds (same
  * time, host, paths and tree, retagged or not) is skipped and named; one that a forget removed
  * comes back (under its old id when ids are alike) and the model holds it again, with what a
- * restore of it must give.
+ * restore of it must give. Between two plain repositories packs whose every blob is wanted are
+ * copied as they are: only then, and the second repository's deltas keep their bases.
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copySnapshots, initRepository, listSnapshots, openRepository } from '@cairn/repository';
-import type { Repository } from '@cairn/repository';
+import type { CopyResult, Repository } from '@cairn/repository';
 import { createLocalBackend } from '@cairn/transport';
 import type fc from 'fast-check';
 import { SMALL } from '../../lifecycle-helpers.js';
-import { checkInvariants } from '../invariants.js';
+import { checkInvariants, deltaChainProblems } from '../invariants.js';
 import { addSnapshot, describeSnapshot } from '../model-state.js';
 import type { Model, ModelSnapshot } from '../model-state.js';
 import { restoreMismatch } from '../restore-check.js';
-import { begin } from '../settings.js';
+import { begin, COUNTS } from '../settings.js';
 import type { World } from '../world.js';
 
 /** A copy command. */
@@ -47,6 +48,17 @@ async function openSide(world: World, side: CopyParams['side']): Promise<{ repo:
   return { repo, records: byWorld };
 }
 
+/**
+ * Pack files are copied as they are only between two unencrypted repositories (both made with
+ * the same chunker parameters here), and each such pack is one of the packs added.
+ */
+function packRuleProblems(result: CopyResult, bothPlain: boolean): string[] {
+  COUNTS.packsCopiedWhole += result.packsCopiedWhole;
+  if (!bothPlain && result.packsCopiedWhole > 0) return [`copy took ${result.packsCopiedWhole} pack files as they are, though a repository is encrypted`];
+  if (result.packsCopiedWhole > result.packsAdded) return [`copy reports ${result.packsCopiedWhole} packs copied as they are but only ${result.packsAdded} added`];
+  return [];
+}
+
 /** A copy out of the run's repository, or back into it. */
 export class CopyCommand implements fc.AsyncCommand<Model, World> {
   constructor(readonly p: CopyParams) {}
@@ -66,6 +78,9 @@ export class CopyCommand implements fc.AsyncCommand<Model, World> {
       const chosen = [...new Map(this.p.picks.map((i) => all[i % all.length]!).map((s) => [s.id, s])).values()];
       const result = await copySnapshots(await world.open(), side.repo, { snapshots: chosen.map((s) => s.id), threads: 0 });
       if (result.failed.length > 0) problems.push(`copy out failed for ${result.failed.map((f) => f.message).join('; ')}`);
+      problems.push(...packRuleProblems(result, world.password === undefined && this.p.side === 'plain'));
+      // Packs copied as they are bring their index entries: the second repository's deltas keep their bases.
+      for (const p of deltaChainProblems(await openSide(world, this.p.side).then((s) => s.repo))) problems.push(`in the ${this.p.side} repository after copy out: ${p}`);
       const byId = new Map(chosen.map((s) => [s.id, s]));
       for (const c of [...result.copied, ...result.skipped]) {
         const s = byId.get(c.source);
@@ -86,6 +101,7 @@ export class CopyCommand implements fc.AsyncCommand<Model, World> {
     } else {
       const result = await copySnapshots(side.repo, await world.open(), { threads: 0 });
       if (result.failed.length > 0) problems.push(`copy in failed for ${result.failed.map((f) => f.message).join('; ')}`);
+      problems.push(...packRuleProblems(result, world.password === undefined && this.p.side === 'plain'));
       for (const c of result.skipped) {
         if (!model.snapshots.has(c.destination)) problems.push(`copy in skipped ${c.source.slice(0, 12)} as held by ${c.destination.slice(0, 12)}, which the model does not hold`);
       }
