@@ -1,8 +1,14 @@
-import { codecFromCode, isCairnError, toHex } from '@cairn/core';
+import { codecFromCode, isCairnError, toHex, workerModule } from '@cairn/core';
+import type { WorkerModule } from '@cairn/core';
 import type { ZstdCodec } from '@cairn/pack';
-import { unpackBlob, verifierOf } from '../repo/blob-check.js';
+import { unpackBlob, verifierOf } from './blob-check.js';
 
-/** One read of a restore for the decode worker: the stored range, transferred, and its blobs. */
+/** The decode worker's module (decode-worker beside this file), which restore and dump both run. */
+export function decodeWorker(): WorkerModule {
+  return workerModule(import.meta.url, 'decode-worker');
+}
+
+/** One read for the decode worker (a restore's or a dump's): the stored range, transferred, and its blobs. */
 export interface DecodeTask {
   readonly buffer: ArrayBuffer;
   /** Per blob: offset in buffer, stored length, plaintext length, codec code. */

@@ -1,5 +1,5 @@
 /**
- * The worker side of a restore's decoding (run by piscina in a worker thread): decompresses and
+ * The worker side of blob decoding (a restore's reads, a dump's) (run by piscina in a worker thread): decompresses and
  * verifies the blobs of one read and sends their plaintexts back in one transferred buffer.
  */
 import { loadZstd } from '@cairn/pack';
