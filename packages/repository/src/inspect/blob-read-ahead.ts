@@ -25,14 +25,15 @@ const MAX_READS = 4;
 const THREADS_FROM = 8 * 1024 * 1024;
 
 const EMPTY = new Uint8Array(0);
+const NOTHING: Promise<(Uint8Array | CairnError)[]> = Promise.resolve([]);
 
 interface Request {
   readonly id: Id;
   readonly location: BlobLocation;
   readonly where: string;
-  /** Its plaintext, checked against its id (a delta's: its stored bytes, decoded when used). */
-  data?: Promise<Uint8Array>;
+  /** Its read, once started; its place in the read's results. */
   run?: Run;
+  index: number;
 }
 
 /** Blobs of one pack near each other, to be read in one read. */
@@ -45,10 +46,12 @@ interface PendingRun {
 
 const DONE: PendingRun = { packId: new Uint8Array(0), start: 0, end: 0, requests: [] };
 
+/** A read being made: its blobs' plaintexts (a delta's: its stored bytes, decoded when used), or the error of each. */
 interface Run {
   /** Bytes the run holds until its last blob is used: stored and decoded. */
   readonly bytes: number;
   remaining: number;
+  plains: Promise<(Uint8Array | CairnError)[]>;
   /** Where its plaintexts lie in the arena, freed once its last blob is used. */
   region?: ArenaRegion;
 }
@@ -107,7 +110,7 @@ export class BlobReadAhead {
       if (location === undefined) {
         throw new CairnError('ERR_NOT_FOUND', `data blob ${toHex(id)} of ${where} is not in the index`, { hint: 'run `cairn check` to see what is damaged' });
       }
-      const request: Request = { id, location, where };
+      const request: Request = { id, location, where, index: 0 };
       this.add(request);
       return request;
     });
@@ -116,10 +119,11 @@ export class BlobReadAhead {
     const self = this;
     return async function* () {
       for (const request of requests) {
-        self.issue(request.data === undefined);
-        if (request.data === undefined) throw new CairnError('ERR_IO', `${where}: a blob was asked for out of turn`);
+        self.issue(request.run === undefined);
+        if (request.run === undefined) throw new CairnError('ERR_IO', `${where}: a blob was asked for out of turn`);
         try {
-          const data = await request.data;
+          const data = (await request.run.plains)[request.index]!;
+          if (data instanceof CairnError) throw data;
           const { location } = request;
           // A delta decodes against its base's plaintext, read (and checked) through loadBlob's chain.
           if (location.codec !== 'delta') yield data;
@@ -183,7 +187,7 @@ export class BlobReadAhead {
       stored += request.location.length;
     }
     this.queuedBytes -= stored;
-    const run: Run = { bytes: end - start + raw, remaining: requests.length };
+    const run: Run = { bytes: end - start + raw, remaining: requests.length, plains: NOTHING };
     this.inFlight += run.bytes;
     this.reads += 1;
     const pack = toHex(pending.packId);
@@ -198,15 +202,11 @@ export class BlobReadAhead {
         throw error instanceof CairnError ? error : new CairnError('ERR_IO', `pack ${pack}: ${String(error)}`, { cause: error });
       },
     );
-    const decoded = read.then((bytes) => this.decode(bytes, start, requests, run));
+    run.plains = read.then((bytes) => this.decode(bytes, start, requests, run));
+    run.plains.catch(() => undefined); // told when a blob is used
     requests.forEach((request, i) => {
       request.run = run;
-      request.data = decoded.then((plains) => {
-        const plain = plains[i]!;
-        if (plain instanceof CairnError) throw plain;
-        return plain;
-      });
-      request.data.catch(() => undefined); // told when the blob is used
+      request.index = i;
     });
   }
 
@@ -225,7 +225,8 @@ export class BlobReadAhead {
    */
   private async decode(bytes: Uint8Array, start: number, requests: readonly Request[], run: Run): Promise<(Uint8Array | CairnError)[]> {
     const stored = (request: Request): Uint8Array => bytes.subarray(request.location.offset - start, request.location.offset - start + request.location.length);
-    const plains: (Uint8Array | CairnError)[] = requests.map((request) => (request.location.codec === 'delta' ? stored(request) : EMPTY));
+    // A delta's stored bytes are copied: the read's buffer may go to a thread.
+    const plains: (Uint8Array | CairnError)[] = requests.map((request) => (request.location.codec === 'delta' ? stored(request).slice() : EMPTY));
     const decoding = requests.flatMap((request, i) => (request.location.codec === 'delta' ? [] : [i]));
     if (decoding.length === 0) return plains;
     const threaded = this.threads > 0 && this.storedRead >= THREADS_FROM;
