@@ -19,6 +19,8 @@ const BUDGET = 48 * 1024 * 1024;
 const MAX_RUN = 8 * 1024 * 1024;
 /** Blobs of one pack this far apart or closer are read together (the bytes between are read and dropped). */
 const MAX_GAP = 256 * 1024;
+/** Stored bytes queued before a read of blobs that could still be joined by more is started. */
+const QUEUED_BEFORE_READ = 4 * 1024 * 1024;
 /** Reads in flight at once. */
 const MAX_READS = 4;
 /** Stored bytes decoded in the main thread before the decode threads start (a small dump starts none). */
@@ -115,7 +117,7 @@ export class BlobReadAhead {
       return request;
     });
     // Reads wait until a whole one is queued (or a blob of it is asked for): few, large reads.
-    if (this.queuedBytes >= MAX_RUN) this.issue(false);
+    if (this.queuedBytes >= QUEUED_BEFORE_READ) this.issue(false);
     const self = this;
     return async function* () {
       for (const request of requests) {
@@ -164,7 +166,7 @@ export class BlobReadAhead {
     while (this.queuedHead < this.queued.length && this.reads < MAX_READS && (this.inFlight < BUDGET || this.reads === 0)) {
       const pending = this.queued[this.queuedHead]!;
       const open = this.open.get(pending.packId) === pending;
-      if (open && !now && pending.end - pending.start < MAX_RUN && this.queuedBytes < 2 * MAX_RUN) return;
+      if (open && !now && pending.end - pending.start < MAX_RUN && this.queuedBytes < QUEUED_BEFORE_READ) return;
       now = false;
       if (open) this.open.delete(pending.packId);
       this.queued[this.queuedHead] = DONE;
@@ -254,6 +256,7 @@ export class BlobReadAhead {
       ids,
       packFile: packFileName(requests[0]!.location.packId),
       ...(this.macKey === undefined ? {} : { macKey: this.macKey }),
+      ...(threaded ? { returnInput: true } : {}),
       ...(region === undefined ? {} : { output: { buffer: this.arena!.buffer, offset: region.start } }),
     };
     let result: DecodeResult;

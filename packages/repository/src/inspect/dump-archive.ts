@@ -41,7 +41,9 @@ export interface DumpArchiveOptions {
  * A snapshot, or some of its paths (files or folders, as `cairn ls` shows them or absolute
  * below its recorded paths), as one archive, streamed: entries depth-first in tree order, each
  * named by its path in the snapshot, with modes, owners, mtimes, symlinks, hardlinks (tar) and
- * extended attributes (tar). Memory holds one blob and the folders on the way down. Errors about
+ * extended attributes (tar). Memory is bounded, whatever the snapshot's size: the walk runs at
+ * most 8,192 entries (64 MiB of files) ahead, 48 MiB are read ahead and decoded into a 64 MiB
+ * buffer, 8 MiB of archive wait for the reader. Errors about
  * the paths come before the first byte. No paths: the whole snapshot.
  */
 export async function* dumpArchive(repo: Repository, ref: string, paths: readonly string[], options: DumpArchiveOptions): AsyncGenerator<Uint8Array> {
@@ -96,7 +98,7 @@ async function resolveRoots(repo: Repository, tree: Id, snapshot: { readonly pat
 }
 
 /** Entries the walk may run ahead of the archive writer, and the bytes of their files (what the blob reads look ahead over). */
-const AHEAD_ENTRIES = 1024;
+const AHEAD_ENTRIES = 8192;
 const AHEAD_BYTES = 64 * 1024 * 1024;
 
 /** The read-ahead's arena: its budget of bytes not yet used and one more read. */

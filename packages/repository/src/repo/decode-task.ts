@@ -23,6 +23,8 @@ export interface DecodeTask {
   readonly bases?: { readonly buffer: ArrayBuffer; readonly spans: Float64Array };
   /** Where to write the plaintexts (room for all of them from `offset`); absent: in a buffer of their own. */
   readonly output?: { readonly buffer: SharedArrayBuffer; readonly offset: number };
+  /** Send `buffer` back with the result (DecodeResult.input). */
+  readonly returnInput?: boolean;
 }
 
 /** A blob of a DecodeTask that did not decode or did not match its id: its CairnError's parts. */
@@ -40,6 +42,8 @@ export interface DecodeResult {
   /** Per blob: where its plaintext ends in buffer (it starts where the one before ends). */
   readonly ends: Float64Array;
   readonly failures: DecodeFailure[];
+  /** The task's buffer, given back (returnInput). */
+  readonly input?: ArrayBuffer;
 }
 
 /** Decodes and verifies every blob of `task` (unpackBlob, with its messages); see DecodeResult. */
