@@ -135,6 +135,67 @@ describe('cairn dump --archive', () => {
     expect(zst.stdout).toBe(execFileSync('sh', ['-c', `${process.execPath} ${CLI} dump latest --archive tar | tar -t`], { env: { ...process.env, HOME: home, XDG_DATA_HOME: join(home, 'data') } }).toString());
   });
 
+  it('tar of a larger tree: many small files in many folders, hardlinks, symlinks, xattrs, whole-second and nanosecond times, long and non-ASCII names, a file larger than the read-ahead; tar -xp gives it back', async () => {
+    const home = await tempDir();
+    const source = join(home, 'big');
+    const xattrs = makeTree(join(source, 'base'));
+    // 1,500 small files in 30 folders (their blobs read many to a read, decoded in the decode thread once 8 MiB were read).
+    for (let d = 0; d < 30; d += 1) {
+      const dir = join(source, `dir-${d}`);
+      mkdirSync(dir);
+      for (let f = 0; f < 50; f += 1) {
+        const file = join(dir, `file-${f}.txt`);
+        writeFileSync(file, `${d}/${f} `.repeat(1 + ((d * 50 + f) % 700)));
+        // Whole seconds (no pax header), milliseconds and nanoseconds (a pax mtime) in turn.
+        if (f % 3 === 0) utimesSync(file, 1_500_000_000 + f, 1_500_000_000 + f);
+        else if (f % 3 === 1) utimesSync(file, new Date(1_600_000_000_123 + f), new Date(1_600_000_000_123 + f));
+      }
+      if (d % 5 === 0) execFileSync('touch', ['-h', '-d', `2020-01-0${1 + (d % 9)} 00:00:00.123456789`, join(dir, 'file-2.txt')]);
+      linkSync(join(dir, 'file-1.txt'), join(dir, 'hard-1.txt'));
+      symlinkSync(`file-${d}.txt`, join(dir, 'link'));
+      utimesSync(dir, 1_400_000_000 + d, 1_400_000_000 + d);
+    }
+    if (xattrs) setXattr(join(source, 'dir-3', 'file-3.txt'), 'user.note', 'small file');
+    // A name split into ustar's prefix and name, one too long for that (a pax path), and one not ASCII.
+    const long = join(source, 'a'.repeat(90), 'b'.repeat(60));
+    mkdirSync(long, { recursive: true });
+    writeFileSync(join(long, 'c'.repeat(90)), 'split\n');
+    writeFileSync(join(long, 'd'.repeat(200)), 'pax path\n');
+    writeFileSync(join(source, 'dir-0', 'naïve-😀.txt'), 'utf-8\n');
+    // Larger than the read-ahead's budget (48 MiB) and than one read (8 MiB); little compressible.
+    const large = Buffer.alloc(56 * 1024 * 1024);
+    for (let at = 0; at < large.length; at += 32) createHash('sha256').update(String(at)).digest().copy(large, at);
+    writeFileSync(join(source, 'large.bin'), large);
+    utimesSync(join(source, 'large.bin'), 1_234_567_890, 1_234_567_890);
+    expect((await cairn(['backup', source], { home })).code).toBe(0);
+    const out = join(home, 'out');
+    mkdirSync(out);
+    const piped = await shell(`$CAIRN dump latest --archive tar | tar --xattrs --xattrs-include='user.*' -x -p -C ${out}`, { home });
+    expect(piped.code, piped.stderr).toBe(0);
+    const want = describeTree(source);
+    expect(want.length).toBeGreaterThan(1_600);
+    expect(want.filter((line) => / =dir-\d+\/file-1\.txt/.test(line)).length).toBe(30); // the hardlinks are there to check
+    expect(describeTree(join(out, 'big'))).toEqual(want);
+    // (Attributes of the two files that have one: a python3 per entry would take minutes here.)
+    for (const path of xattrs ? ['dir-3/file-3.txt', 'base/sub/deep/big.bin'] : []) expect(getXattrs(join(out, 'big', path))).toBe(getXattrs(join(source, path)));
+    // A pax header only where ustar falls short: a fractional time, an attribute, a name too long to split or not ASCII.
+    const file = join(home, 'big.tar');
+    expect((await cairn(['dump', 'latest', '--archive', 'tar', '-o', file], { home })).code).toBe(0);
+    const keys = new Map(execFileSync('python3', ['-c', 'import sys, tarfile, json\nfor m in tarfile.open(sys.argv[1]): print(json.dumps([m.name, sorted(m.pax_headers)]))', file])
+      .toString().trim().split('\n').map((line) => JSON.parse(line) as [string, string[]]));
+    expect(keys.get('big/dir-0/file-0.txt')).toEqual([]);
+    expect(keys.get('big/dir-0/file-1.txt')).toEqual(['mtime']);
+    expect(keys.get('big/dir-0/file-2.txt')).toEqual(['mtime']);
+    expect(keys.get('big/dir-1')).toEqual([]);
+    expect(keys.get('big/large.bin')).toEqual([]);
+    expect(keys.get(`big/${'a'.repeat(90)}/${'b'.repeat(60)}/${'c'.repeat(90)}`)).toEqual(['mtime']); // split into prefix and name
+    expect(keys.get(`big/${'a'.repeat(90)}/${'b'.repeat(60)}/${'d'.repeat(200)}`)).toEqual(['mtime', 'path']);
+    expect(keys.get('big/dir-0/naïve-😀.txt')).toEqual(['mtime', 'path']);
+    if (xattrs) expect(keys.get('big/dir-3/file-3.txt')).toEqual(['SCHILY.xattr.user.note']);
+    // No pax header at all for the 500 whole-second files and 29 of the folders.
+    expect([...keys.values()].filter((names) => names.length === 0).length).toBeGreaterThanOrEqual(529);
+  }, 120_000);
+
   it('zip: python3 zipfile reads back the names, bytes, modes and the symlink', async () => {
     const home = await tempDir();
     const source = join(home, 'proj');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DecodeArena } from '../src/restore/decode-arena.js';
-import type { ArenaRegion } from '../src/restore/decode-arena.js';
+import { DecodeArena } from '../src/repo/decode-arena.js';
+import type { ArenaRegion } from '../src/repo/decode-arena.js';
 
 /** True when no two of `regions` share a byte. */
 function disjoint(regions: readonly ArenaRegion[]): boolean {

@@ -39,18 +39,24 @@ export function registerDump(program: Command): void {
       const options = globals(command);
       const repo = await openRepo(options);
       const { id } = await resolveSnapshot(repo, ref, snapshotFilter(flags));
-      // One blob at a time, each checked against its id; the next is read once the output took the last.
+      // Each blob checked against its id; each chunk written (and the write done) before the next
+      // is asked for, so an archive's buffers are reused (reuseChunks).
       await withInterrupt(async (signal) => {
-        const bytes = format === undefined ? dumpFile(repo, id, paths[0]!, { signal }) : dumpArchive(repo, id, paths, { format, signal });
+        const bytes = format === undefined ? dumpFile(repo, id, paths[0]!, { signal }) : dumpArchive(repo, id, paths, { format, signal, reuseChunks: true });
         await (flags.output === undefined ? toStdout(bytes) : toFile(bytes, flags.output));
       });
     });
 }
 
 async function toStdout(bytes: AsyncIterable<Uint8Array>): Promise<void> {
-  for await (const chunk of bytes) {
-    if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
-  }
+  for await (const chunk of bytes) await written(process.stdout, chunk);
+}
+
+/** Writes `chunk` and waits until the stream is done with it (its buffer may then be reused). */
+function written(stream: NodeJS.WritableStream, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(chunk, (error?: Error | null) => (error ? reject(error) : resolve()));
+  });
 }
 
 /** Writes under a temporary name beside `file`, renamed over it once complete: a failed dump leaves `file` as it was. */
@@ -59,9 +65,7 @@ async function toFile(bytes: AsyncIterable<Uint8Array>, file: string): Promise<v
   const out = createWriteStream(temporary, { flags: 'wx' });
   try {
     await once(out, 'open');
-    for await (const chunk of bytes) {
-      if (!out.write(chunk)) await once(out, 'drain');
-    }
+    for await (const chunk of bytes) await written(out, chunk);
     out.end();
     await once(out, 'finish');
     await rename(temporary, file);

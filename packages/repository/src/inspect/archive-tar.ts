@@ -1,16 +1,15 @@
-import { once } from 'node:events';
-import { holdsRawBytes, lazyModule, nameToBytes, wellFormedText } from '@cairn/core';
+import { CairnError, holdsRawBytes, lazyModule, nameToBytes, wellFormedText } from '@cairn/core';
 import type { Xattr } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
-import type { Header } from 'tar-stream';
+import type { Header } from 'tar/header';
 import type { ArchiveEntry, ArchiveWriter } from './archive-entry.js';
-import { dateOfNs } from './archive-entry.js';
+import { OutputQueue } from './output-queue.js';
 
-/** A header as tar-stream's pack takes it, with the pax header's records. */
-type Headers = Partial<Omit<Header, 'type'>> & { name: string; type?: Header['type'] | 'pax-header'; pax?: Record<string, string> };
+/** node-tar's header encoder, loaded when a tar is first written. */
+const nodeTar = lazyModule<typeof import('tar/header')>(import.meta.url, 'tar/header');
 
-/** tar-stream, loaded when a tar is first written. */
-const tarStream = lazyModule<typeof import('tar-stream')>(import.meta.url, 'tar-stream');
+/** A header's entry type, as node-tar names it. */
+type TarType = NonNullable<Header['type']>;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
@@ -21,70 +20,174 @@ const encoder = new TextEncoder();
 const HEX = 'CAIRN.hex.';
 /** The largest id the ustar header's 6 octal digits hold; a larger one goes into the pax header. */
 const USTAR_MAX_ID = 0o777777;
+/** The largest size the ustar header's 11 octal digits hold (8 GiB); a larger one goes into the pax header. */
+const USTAR_MAX_SIZE = 0o77777777777;
+/** The output is made in buffers of this size: headers and small files are copied in, so writes are large. */
+const BATCH = 1024 * 1024;
+/** Bytes queued for the reader before add() waits (backpressure). */
+const QUEUED = 8 * 1024 * 1024;
+const BLOCK = 512;
+
+/** Options of createTarWriter. */
+export interface TarWriterOptions {
+  /**
+   * Reuse the output's buffers: a chunk is valid only until the next one is asked for (for a
+   * reader that writes each chunk, and waits for the write, before it asks for the next).
+   */
+  readonly reuse?: boolean;
+}
+
+/** A pax record: its key and value (text, or bytes that are not UTF-8). */
+type PaxRecord = readonly [string, string | Uint8Array];
 
 /**
- * A tar writer (tar-stream): POSIX ustar headers, with a pax header where ustar cannot hold an
- * entry: a long or non-ASCII name, a time finer than a second, extended attributes
- * (`SCHILY.xattr.*`, as GNU tar and bsdtar write them), a large owner id. A name, link target or
- * attribute value whose bytes are not UTF-8 goes into a pax header of its own with
- * `hdrcharset=BINARY`, so GNU tar recreates the exact bytes.
+ * A tar writer: POSIX ustar headers (node-tar's header encoder), with a pax extended header
+ * only where ustar cannot hold an entry: a name or link target that is longer than ustar's
+ * fields (a name split into ustar's prefix and name needs none) or not ASCII, a time finer than
+ * a second or before 1970, extended attributes (`SCHILY.xattr.*`, as GNU tar and bsdtar write
+ * them), a large owner id or size. A name, link target or attribute value whose bytes are not
+ * UTF-8 goes into a pax header with `hdrcharset=BINARY`, so GNU tar recreates the exact bytes.
+ * Everything is copied into 1 MiB buffers, which are the output's chunks: few, large writes.
  */
-export function createTarWriter(): ArchiveWriter {
-  const pack = tarStream().pack();
-  const entry = async (header: Headers, data?: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> => {
-    let done!: (error?: Error | null) => void;
-    const written = new Promise<void>((resolve, reject) => {
-      done = (error) => (error ? reject(error) : resolve());
-    });
-    const sink = pack.entry(header as Parameters<typeof pack.entry>[0], (error?: Error | null) => done(error));
-    if (data instanceof Uint8Array) {
-      sink.end(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    } else if (data !== undefined) {
-      for await (const chunk of data) {
-        if (!sink.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
-      }
-      (sink as unknown as { end(): void }).end();
-    } else {
-      (sink as unknown as { end(): void }).end();
+export function createTarWriter(options: TarWriterOptions = {}): ArchiveWriter {
+  /** Batches the reader is done with (options.reuse), to be filled again. */
+  const spare: Buffer<ArrayBuffer>[] = [];
+  const out = new OutputQueue(QUEUED, options.reuse === true ? (chunk) => spare.push(Buffer.from(chunk.buffer as ArrayBuffer, 0, BATCH)) : undefined);
+  const header = new (nodeTar().Header)();
+  let batch = Buffer.allocUnsafe(BATCH);
+  let used = 0;
+  const flush = (): void => {
+    if (used === 0) return;
+    out.push(batch.subarray(0, used));
+    batch = spare.pop() ?? Buffer.allocUnsafe(BATCH);
+    used = 0;
+  };
+  /** Appends `bytes`, copied (a blob's bytes may lie in a buffer the read-ahead reuses). */
+  const put = (bytes: Uint8Array): void => {
+    let at = 0;
+    while (at < bytes.byteLength) {
+      const count = Math.min(BATCH - used, bytes.byteLength - at);
+      batch.set(at === 0 && count === bytes.byteLength ? bytes : bytes.subarray(at, at + count), used);
+      used += count;
+      at += count;
+      if (used === BATCH) flush();
     }
-    await written;
+  };
+  const zeros = (count: number): void => {
+    if (used + count > BATCH) flush();
+    batch.fill(0, used, used + count);
+    used += count;
+  };
+  const pad = (size: number): void => {
+    const rest = size % BLOCK;
+    if (rest !== 0) zeros(BLOCK - rest);
+  };
+  const entryBlock = Buffer.alloc(BLOCK);
+  const paxBlock = Buffer.alloc(BLOCK);
+  /** Writes the pax extended header of `records`, for the entry whose header follows. */
+  const writePax = (name: string, mtime: Date, records: readonly PaxRecord[]): void => {
+    const body = paxBody(records);
+    setFields(header, { name: placeholder(`PaxHeaders/${name}`), type: 'ExtendedHeader', mode: 0o644, uid: 0, gid: 0, size: body.byteLength, mtime });
+    header.encode(paxBlock.fill(0), 0);
+    put(paxBlock);
+    put(body);
+    pad(body.byteLength);
   };
   return {
-    output: pack as unknown as AsyncIterable<Uint8Array>,
+    output: out,
     async add(item) {
-      const base = headerOf(item);
-      if (base === null) return;
-      const { header, binary } = base;
-      if (binary !== null) {
-        // tar-stream takes no body for a pax header entry: it writes the header, and the records
-        // (padded to whole blocks, so it adds no padding of its own) follow it straight away.
-        const paxHeader = { name: placeholder(`PaxHeaders/${item.name}`), type: 'pax-header', size: binary.length, mtime: header.mtime ?? new Date(0) };
-        // Its sink is left open: ending it would count the records as missing.
-        await new Promise<void>((resolve, reject) => {
-          pack.entry(paxHeader as Parameters<typeof pack.entry>[0], (error?: Error | null) => (error ? reject(error) : resolve()));
-        });
-        pack.push(Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength));
+      const entry = headerOf(item);
+      if (entry === null) return;
+      const { fields, records, raw } = entry;
+      const name = fields.name;
+      const linkname = fields.linkname;
+      if (raw) {
+        fields.name = placeholder(name);
+        if (linkname !== undefined) fields.linkname = placeholder(linkname);
       }
-      await entry(header, item.linkTo === undefined && item.node.type === 'file' ? item.content?.() : undefined);
+      setFields(header, fields);
+      header.encode(entryBlock.fill(0), 0);
+      if (header.needPax && !raw) {
+        // Too long for ustar's fields (or not ASCII), or a size past 8 GiB: the pax header carries it.
+        records.unshift(['path', name], ...(linkname === undefined ? [] : [['linkpath', linkname] as PaxRecord]));
+        if (fields.size > USTAR_MAX_SIZE) records.push(['size', String(fields.size)]);
+        fields.name = placeholder(name);
+        if (linkname !== undefined) fields.linkname = placeholder(linkname);
+        fields.size = Math.min(fields.size, USTAR_MAX_SIZE);
+        setFields(header, fields);
+        header.encode(entryBlock.fill(0), 0);
+      }
+      if (records.length > 0) writePax(name, fields.mtime, records);
+      put(entryBlock);
+      if (item.linkTo === undefined && item.node.type === 'file' && item.content !== undefined) {
+        let written = 0;
+        for await (const chunk of item.content()) {
+          written += chunk.byteLength;
+          if (written > item.node.size) break;
+          put(chunk);
+          const room = out.room();
+          if (room !== undefined) await room;
+        }
+        if (written !== item.node.size) {
+          throw new CairnError('ERR_INTEGRITY', `${wellFormedText(item.name)}: its blobs hold ${written > item.node.size ? 'more' : written} bytes where its entry records ${item.node.size}`, { hint: 'run `cairn check --read-data` to see what is damaged' });
+        }
+        pad(written);
+      }
+      const room = out.room();
+      if (room !== undefined) await room;
     },
     async finish() {
-      pack.finalize();
+      // The end of an archive: two blocks of zeros.
+      zeros(2 * BLOCK);
+      flush();
+      out.end();
     },
     destroy(error) {
-      pack.destroy(error);
+      out.fail(error);
     },
   };
 }
 
-/** The tar header of an entry, with the bytes of its own pax header when a name or value is not UTF-8; null for a socket (tar has no type for it). */
-function headerOf(item: ArchiveEntry): { header: Headers; binary: Uint8Array | null } | null {
+/** The ustar fields of an entry, before node-tar encodes them. */
+interface HeaderFields {
+  name: string;
+  linkname?: string;
+  type: TarType;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: Date;
+  devmajor?: number;
+  devminor?: number;
+}
+
+/** Sets every field of the reused header (nothing from the entry before stays). */
+function setFields(header: Header, fields: HeaderFields): void {
+  header.path = fields.name;
+  header.linkpath = fields.linkname;
+  header.type = fields.type;
+  header.mode = fields.mode;
+  header.uid = fields.uid;
+  header.gid = fields.gid;
+  header.size = fields.size;
+  header.mtime = fields.mtime;
+  header.devmaj = fields.devmajor ?? 0;
+  header.devmin = fields.devminor ?? 0;
+}
+
+/**
+ * The ustar fields of an entry and the pax records it needs (times, large ids, attributes; for a
+ * name or value that is not UTF-8, the bytes: `raw`); null for a socket (tar has no type for it).
+ */
+function headerOf(item: ArchiveEntry): { fields: HeaderFields; records: PaxRecord[]; raw: boolean } | null {
   const node = item.node;
   const type = tarType(node, item.linkTo !== undefined);
   if (type === null) return null;
   const linkname = item.linkTo ?? (node.type === 'symlink' ? node.linkTarget ?? '' : undefined);
-  const records: [string, string | Uint8Array][] = [];
-  const fraction = node.mtimeNs % 1_000_000_000n;
-  if (fraction !== 0n) records.push(['mtime', paxTime(node.mtimeNs)]);
+  const records: PaxRecord[] = [];
+  const ns = node.mtimeNs;
+  if (ns < 0n || ns % 1_000_000_000n !== 0n) records.push(['mtime', paxTime(ns)]);
   if (node.uid > USTAR_MAX_ID) records.push(['uid', String(node.uid)]);
   if (node.gid > USTAR_MAX_ID) records.push(['gid', String(node.gid)]);
   for (const xattr of node.xattrs ?? []) {
@@ -95,36 +198,35 @@ function headerOf(item: ArchiveEntry): { header: Headers; binary: Uint8Array | n
   const raw = holdsRawBytes(item.name) || (linkname !== undefined && holdsRawBytes(linkname)) || records.some(([key, value]) => typeof value !== 'string' || holdsRawBytes(key));
   // A folder's name ends with '/' (what tar -t shows, and how old readers tell a folder).
   const name = node.type === 'dir' && item.linkTo === undefined ? `${item.name}/` : item.name;
-  const header: Headers = {
-    name: raw ? placeholder(name) : name,
+  const fields: HeaderFields = {
+    name,
+    type,
     mode: node.mode & 0o7777,
     uid: Math.min(node.uid, USTAR_MAX_ID),
     gid: Math.min(node.gid, USTAR_MAX_ID),
-    size: type === 'file' ? node.size : 0,
-    mtime: dateOfNs(node.mtimeNs),
-    type,
-    ...(linkname === undefined ? {} : { linkname: raw ? placeholder(linkname) : linkname }),
+    size: type === 'File' ? node.size : 0,
+    // Whole seconds (a time before 1970 is 0 here and exact in the pax header).
+    mtime: new Date(ns < 0n ? 0 : Number(ns / 1_000_000_000n) * 1000),
+    ...(linkname === undefined ? {} : { linkname }),
     ...(node.type === 'chardev' || node.type === 'blockdev' ? { devmajor: major(node.rdev ?? 0), devminor: minor(node.rdev ?? 0) } : {}),
   };
   if (raw) {
-    records.unshift(['hdrcharset', 'BINARY'], ['path', nameToBytes(name)], ...(linkname === undefined ? [] : [['linkpath', nameToBytes(linkname)] as [string, Uint8Array]]));
+    records.unshift(['hdrcharset', 'BINARY'], ['path', nameToBytes(name)], ...(linkname === undefined ? [] : [['linkpath', nameToBytes(linkname)] as PaxRecord]));
     // The same bytes again as text, for readers that decode every pax value as UTF-8 (cairn import's).
-    records.push([`${HEX}path`, hex(nameToBytes(name))], ...(linkname === undefined ? [] : [[`${HEX}linkpath`, hex(nameToBytes(linkname))] as [string, string]]));
-    return { header, binary: paxBytes(records) };
+    records.push([`${HEX}path`, hex(nameToBytes(name))], ...(linkname === undefined ? [] : [[`${HEX}linkpath`, hex(nameToBytes(linkname))] as PaxRecord]));
   }
-  if (records.length > 0) header.pax = Object.fromEntries(records.map(([key, value]) => [key, String(value)]));
-  return { header, binary: null };
+  return { fields, records, raw };
 }
 
-function tarType(node: TreeNode, hardlink: boolean): Headers['type'] | null {
-  if (hardlink) return 'link';
+function tarType(node: TreeNode, hardlink: boolean): TarType | null {
+  if (hardlink) return 'Link';
   switch (node.type) {
-    case 'file': return 'file';
-    case 'dir': return 'directory';
-    case 'symlink': return 'symlink';
-    case 'fifo': return 'fifo';
-    case 'chardev': return 'character-device';
-    case 'blockdev': return 'block-device';
+    case 'file': return 'File';
+    case 'dir': return 'Directory';
+    case 'symlink': return 'SymbolicLink';
+    case 'fifo': return 'FIFO';
+    case 'chardev': return 'CharacterDevice';
+    case 'blockdev': return 'BlockDevice';
     default: return null;
   }
 }
@@ -146,17 +248,24 @@ function paxTime(ns: bigint): string {
   return `${sign}${abs / 1_000_000_000n}${fraction === '' ? '' : `.${fraction}`}`;
 }
 
-/**
- * pax extended header records ("<length> <key>=<value>\n", the length counting itself) as bytes,
- * padded with a `comment` record (which readers ignore) to a whole number of 512-byte blocks.
- */
-function paxBytes(records: readonly (readonly [string, string | Uint8Array])[]): Uint8Array {
-  const parts = records.map(([key, value]) => paxRecord(key, typeof value === 'string' ? nameToBytes(value) : value));
-  const length = parts.reduce((sum, part) => sum + part.length, 0);
-  let pad = (512 - (length % 512)) % 512;
-  if (pad > 0 && pad < 16) pad += 512;
-  if (pad > 0) parts.push(paxRecord('comment', new Uint8Array(pad - String(pad).length - ' comment=\n'.length).fill(0x2e)));
-  return concat(parts);
+/** pax extended header records ("<length> <key>=<value>\n", the length counting itself) as bytes. */
+function paxBody(records: readonly PaxRecord[]): Uint8Array {
+  if (records.every(([, value]) => typeof value === 'string')) {
+    // The usual case (a time, an attribute or a name in text): one string, one encoding.
+    let text = '';
+    for (const [key, value] of records) text += textRecord(key, value as string);
+    return Buffer.from(text);
+  }
+  return concat(records.map(([key, value]) => paxRecord(key, typeof value === 'string' ? nameToBytes(value) : value)));
+}
+
+/** One record of text: its length in bytes counts the digits of the length too. */
+function textRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  const bytes = Buffer.byteLength(body);
+  let length = bytes + 1;
+  while (String(length).length + bytes !== length) length = String(length).length + bytes;
+  return `${length}${body}`;
 }
 
 function paxRecord(key: string, value: Uint8Array): Uint8Array {

@@ -29,13 +29,21 @@ export interface DumpArchiveOptions {
   readonly signal?: AbortSignal;
   /** The zstd level of tar.zst (default 3). */
   readonly zstdLevel?: number;
+  /**
+   * Reuse the buffers of the chunks given (tar): each chunk is valid only until the next is asked
+   * for, so write it, and wait for the write, before asking (what the CLI does). Saves
+   * allocating, and collecting, a buffer per MiB of archive.
+   */
+  readonly reuseChunks?: boolean;
 }
 
 /**
  * A snapshot, or some of its paths (files or folders, as `cairn ls` shows them or absolute
  * below its recorded paths), as one archive, streamed: entries depth-first in tree order, each
  * named by its path in the snapshot, with modes, owners, mtimes, symlinks, hardlinks (tar) and
- * extended attributes (tar). Memory holds one blob and the folders on the way down. Errors about
+ * extended attributes (tar). Memory is bounded, whatever the snapshot's size: the walk runs at
+ * most 8,192 entries (64 MiB of files) ahead, 48 MiB are read ahead and decoded into a 64 MiB
+ * buffer, 8 MiB of archive wait for the reader. Errors about
  * the paths come before the first byte. No paths: the whole snapshot.
  */
 export async function* dumpArchive(repo: Repository, ref: string, paths: readonly string[], options: DumpArchiveOptions): AsyncGenerator<Uint8Array> {
@@ -44,8 +52,10 @@ export async function* dumpArchive(repo: Repository, ref: string, paths: readonl
     const { id, snapshot } = await findSnapshot(repo, ref, options.filter === undefined ? {} : { filter: options.filter });
     const where = `snapshot ${id.slice(0, 8)}`;
     const roots = await resolveRoots(repo, snapshot.tree, snapshot, paths, where);
-    const writer = options.format === 'zip' ? createZipWriter() : createTarWriter();
-    const producing = writeEntries(repo, writer, roots, where, options.format !== 'zip', options.signal).then(
+    const writer = options.format === 'zip' ? createZipWriter() : createTarWriter({ reuse: options.format === 'tar' && options.reuseChunks === true });
+    // The tar writer copies each blob before it asks for the next: its blobs may be decoded into a reused buffer.
+    const reads = new BlobReadAhead(repo, { arenaBytes: options.format === 'zip' ? 0 : ARENA_BYTES });
+    const producing = writeEntries(repo, reads, writer, roots, where, options.format !== 'zip', options.signal).then(
       () => writer.finish(),
       (error: unknown) => {
         writer.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -53,9 +63,10 @@ export async function* dumpArchive(repo: Repository, ref: string, paths: readonl
       },
     );
     producing.catch(() => undefined); // awaited below; the output ends with the same error first
-    const output = options.format === 'tar.zst' ? compressed(writer.output, options.zstdLevel ?? 3) : writer.output;
+    // The tar writer makes large buffers itself; zip's pieces (and zstd's) are gathered here.
+    const output = options.format === 'tar' ? writer.output : batched(options.format === 'tar.zst' ? compressed(writer.output, options.zstdLevel ?? 3) : writer.output);
     try {
-      yield* batched(output);
+      yield* output;
       await producing;
     } finally {
       writer.destroy();
@@ -87,11 +98,21 @@ async function resolveRoots(repo: Repository, tree: Id, snapshot: { readonly pat
 }
 
 /** Entries the walk may run ahead of the archive writer, and the bytes of their files (what the blob reads look ahead over). */
-const AHEAD_ENTRIES = 1024;
+const AHEAD_ENTRIES = 8192;
 const AHEAD_BYTES = 64 * 1024 * 1024;
 
-async function writeEntries(repo: Repository, writer: ArchiveWriter, roots: readonly Root[], where: string, hardlinks: boolean, signal: AbortSignal | undefined): Promise<void> {
-  const walk = new EntryWalk(repo, new BlobReadAhead(repo), roots, where, hardlinks, signal);
+/** The read-ahead's arena: its budget of bytes not yet used and one more read. */
+const ARENA_BYTES = 64 * 1024 * 1024;
+
+async function writeEntries(repo: Repository, reads: BlobReadAhead, writer: ArchiveWriter, roots: readonly Root[], where: string, hardlinks: boolean, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await writeWalked(writer, new EntryWalk(repo, reads, roots, where, hardlinks, signal));
+  } finally {
+    await reads.close();
+  }
+}
+
+async function writeWalked(writer: ArchiveWriter, walk: EntryWalk): Promise<void> {
   // The walk runs ahead of the writer, so that the blobs of the files to come are being read meanwhile.
   const ahead: (ArchiveEntry | undefined)[] = new Array<ArchiveEntry | undefined>(AHEAD_ENTRIES);
   let first = 0;

@@ -1,11 +1,12 @@
 import { CairnError } from '@cairn/core';
 import type { Piscina } from 'piscina';
 import { packFileName } from '../repo/names.js';
-import { createWorkInFlight, startWorkerPool, workerModule } from '../repo/worker-pool.js';
+import { createWorkInFlight, startWorkerPool } from '../repo/worker-pool.js';
+import { decodeWorker } from '../repo/decode-task.js';
+import type { DecodeResult, DecodeTask } from '../repo/decode-task.js';
 import type { WorkerModule } from '../repo/worker-pool.js';
-import { DecodeArena } from './decode-arena.js';
-import type { ArenaRegion } from './decode-arena.js';
-import type { DecodeResult, DecodeTask } from './decode-task.js';
+import { DecodeArena } from '../repo/decode-arena.js';
+import type { ArenaRegion } from '../repo/decode-arena.js';
 import type { NeededBlobs } from './needed-blobs.js';
 import type { ReadStep, StepData } from './read-steps.js';
 
@@ -28,7 +29,7 @@ export interface StepDecoderOptions {
   readonly threads: number;
   /** The MAC key of an encrypted repository's ids (ContentIds.macKey); undefined: SHA-256. */
   readonly macKey: Uint8Array | undefined;
-  /** The worker's module; default: decode-worker beside this file. */
+  /** The worker's module; default: repo/decode-worker (decodeWorker). */
   readonly worker?: WorkerModule;
   /** Bytes of the shared arena the plaintexts are written to (see DecodeArena); 0 or absent: none, a buffer per read. */
   readonly arenaBytes?: number;
@@ -54,7 +55,7 @@ function baseTable(step: ReadStep, bases: ReadonlyMap<number, Uint8Array | Cairn
 
 /** Creates a StepDecoder of `threads` worker threads (started at once). */
 export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
-  const worker = options.worker ?? workerModule(import.meta.url, 'decode-worker');
+  const worker = options.worker ?? decodeWorker();
   const inFlight = createWorkInFlight();
   const pool: Piscina = startWorkerPool('restore decode', worker, options.threads, (error) => inFlight.fail(error));
   const arena = (options.arenaBytes ?? 0) > 0 ? new DecodeArena(options.arenaBytes!) : undefined;

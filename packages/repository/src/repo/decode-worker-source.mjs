@@ -1,6 +1,6 @@
-// The restore's decode worker started from its TypeScript source, for runs of src/ (the tests,
+// The decode worker (restore, dump) started from its TypeScript source, for runs of src/ (the tests,
 // through the `@cairn/source` export condition): tsx compiles the worker and what it imports as
-// they load. A build never uses this file: compiled, the pool starts dist/restore/decode-worker.js.
+// they load. A build never uses this file: compiled, the pool starts dist/repo/decode-worker.js.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -1,9 +1,15 @@
-import { CairnError, codecFromCode, isCairnError, toHex } from '@cairn/core';
+import { CairnError, codecFromCode, isCairnError, toHex, workerModule } from '@cairn/core';
+import type { WorkerModule } from '@cairn/core';
 import { decodeGroup } from '@cairn/pack';
 import type { ZstdCodec } from '@cairn/pack';
-import { unpackBlob, verifierOf } from '../repo/blob-check.js';
+import { unpackBlob, verifierOf } from './blob-check.js';
 
-/** One read of a restore for the decode worker: the stored range, transferred, and its blobs. */
+/** The decode worker's module (decode-worker beside this file), which restore and dump both run. */
+export function decodeWorker(): WorkerModule {
+  return workerModule(import.meta.url, 'decode-worker');
+}
+
+/** One read for the decode worker (a restore's or a dump's): the stored range, transferred, and its blobs. */
 export interface DecodeTask {
   readonly buffer: ArrayBuffer;
   /** Per blob: offset in buffer, stored length, plaintext length, codec code. */
@@ -20,6 +26,8 @@ export interface DecodeTask {
   readonly groups?: Uint32Array;
   /** Where to write the plaintexts (room for all of them from `offset`); absent: in a buffer of their own. */
   readonly output?: { readonly buffer: SharedArrayBuffer; readonly offset: number };
+  /** Send `buffer` back with the result (DecodeResult.input). */
+  readonly returnInput?: boolean;
 }
 
 /** A blob of a DecodeTask that did not decode or did not match its id: its CairnError's parts. */
@@ -39,6 +47,8 @@ export interface DecodeResult {
   readonly failures: DecodeFailure[];
   /** Group frames decompressed (once per group, for all its members in the read). */
   readonly groupsDecoded: number;
+  /** The task's buffer, given back (returnInput). */
+  readonly input?: ArrayBuffer;
 }
 
 /** Decodes and verifies every blob of `task` (unpackBlob, with its messages); see DecodeResult. */

@@ -6,7 +6,7 @@ export interface ArenaRegion {
 }
 
 /**
- * One shared buffer the decode threads write the plaintexts of a restore's reads into, handed
+ * One shared buffer the decode threads write the plaintexts of a restore's (or a dump's) reads into, handed
  * out as a ring: a read's region is taken after the newest one (or from the start once the end
  * is reached) and freed once its writes are done. Nothing is allocated per read, so no buffer
  * waits for a garbage collection (at 4 MiB a read, those had added up to 60 MB). A region is
