@@ -129,6 +129,11 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['cairn serve --repo /srv/cairn --listen 0.0.0.0:8000 --append-only --htpasswd /srv/cairn.htpasswd', 'let laptops add backups over the network (use it as rest:http://user:pass@server:8000/), never delete them'],
     ['cairn serve --repo /srv/cairn --tls-cert cert.pem --tls-key key.pem', 'serve https on 127.0.0.1:8000'],
   ],
+  ui: [
+    ['cairn ui', 'browse, diff, search and restore in a browser: open the printed URL (it holds the token)'],
+    ['cairn ui --open --restore-root ~/restored', 'open the page at once; restores may only write below ~/restored'],
+    ['CAIRN_UI_PASSWORD_COMMAND="pass show cairn-ui" cairn ui --listen 0.0.0.0:8080', 'reachable from the network, behind a password (user "cairn")'],
+  ],
   config: [['cairn config', 'show the size limit and the stored retention policy']],
   'config max-size': [
     ['cairn config max-size 20G', 'keep the repository under 20G'],

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { isCairnError } from '@cairn/core';
-import { check, parseDataSubset } from '@cairn/repository';
-import { withLease } from '@cairn/repository/locks';
-import type { CheckResult, Repository } from '@cairn/repository';
+import { parseDataSubset } from '@cairn/repository';
+import { checkUnderLease } from '../check-run.js';
 import { EXIT, globals, openRepo, printJson } from '../context.js';
 import { formatBytes } from '../format.js';
 import { withInterrupt } from '../interrupt.js';
@@ -22,12 +20,12 @@ export function registerCheck(program: Command): void {
       const repo = await openRepo(options);
       const progress = startProgress({ command: 'check', enabled: options.quiet !== true, initial: { phase: 'packs', done: 0, total: null } });
       // Ctrl-C (or SIGTERM) stops it between packs or snapshots (it changes nothing).
-      const result = await withInterrupt((signal) => underLease(repo, signal, () => check(repo, {
+      const result = await withInterrupt((signal) => checkUnderLease(repo, {
         readData: flags.readData === true,
         ...(subset === undefined ? {} : { readDataSubset: subset }),
         signal,
         onProgress: (p) => progress.set({ phase: p.phase, done: p.done, total: p.total }),
-      }))).finally(() => progress.stop());
+      }, (note) => process.stderr.write(`note: ${note}\n`))).finally(() => progress.stop());
       if (options.json === true) printJson(result);
       else {
         for (const note of result.notes) process.stdout.write(`note: ${note}\n`);
@@ -41,15 +39,4 @@ export function registerCheck(program: Command): void {
       }
       if (result.problems.length > 0) process.exitCode = EXIT.error;
     });
-}
-
-/** Checks under a lease (so no prune deletes meanwhile); a repository this user cannot write to is checked without one. */
-async function underLease(repo: Repository, signal: AbortSignal, run: () => Promise<CheckResult>): Promise<CheckResult> {
-  try {
-    return await withLease(repo, { purpose: 'check', signal }, run);
-  } catch (error) {
-    if (!isCairnError(error, 'ERR_PERMISSION')) throw error;
-    process.stderr.write(`note: cannot write a lease into ${repo.backend.location} (${error.message}); checking without one\n`);
-    return run();
-  }
 }

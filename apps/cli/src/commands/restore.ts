@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { matchesFilter, restore, restoreUndoable } from '@cairn/repository';
-import type { OverwritePolicy, Repository, RestoreOptions, RestoreProgress, RestoreResult, SnapshotFilter } from '@cairn/repository';
-import { createLocalSource, createLocalTarget } from '@cairn/transport';
-import { createWorkingCopyRebuilder } from '@cairn/vcs';
+import type { Repository, RestoreOptions, RestoreProgress, RestoreResult, SnapshotFilter } from '@cairn/repository';
+import { createLocalSource } from '@cairn/transport';
 import type { RemoteRewrite } from '@cairn/vcs';
 import { EXIT, globals, openRepo, printJson, readableSnapshots, repoLocation, resolveSnapshot } from '../context.js';
 import { formatBytes, shortId } from '../format.js';
@@ -13,9 +12,8 @@ import { withInterrupt } from '../interrupt.js';
 import { entryError, warn } from '../output.js';
 import { FILES_AND_BYTES, startProgress } from '../progress.js';
 import { latestProjectSnapshot } from '../projects.js';
+import { localRestoreTarget, OVERWRITE_POLICIES } from '../restore-target.js';
 import { usageError } from '../usage.js';
-
-const POLICIES: readonly OverwritePolicy[] = ['always', 'never', 'if-changed'];
 
 interface RestoreFlags extends SnapshotFilterFlags {
   readonly target: string;
@@ -43,8 +41,8 @@ export function registerRestore(program: Command): void {
     .option('--backup-existing', 'first back up the files the restore overwrites, as a snapshot tagged pre-restore: restoring it into the same target undoes the restore'))
     .action(async (given: string | undefined, paths: string[], flags: RestoreFlags, command: Command) => {
       const options = globals(command);
-      const overwrite = POLICIES.find((p) => p === flags.overwrite);
-      if (overwrite === undefined) throw usageError(`--overwrite wants one of ${POLICIES.join(', ')}, got ${JSON.stringify(flags.overwrite)}`);
+      const overwrite = OVERWRITE_POLICIES.find((p) => p === flags.overwrite);
+      if (overwrite === undefined) throw usageError(`--overwrite wants one of ${OVERWRITE_POLICIES.join(', ')}, got ${JSON.stringify(flags.overwrite)}`);
       if (flags.target === '') throw usageError('--target: an empty path ("") names no folder; give "." for the current folder');
       if (flags.target === '-') throw usageError('--target: "-" is not stdout here: a restore writes files into a folder; give ./- for a folder named "-"');
       const choice = chooseSnapshot(given, flags.project);
@@ -57,9 +55,7 @@ export function registerRestore(program: Command): void {
       // Totals come from the restore's plan: the files and bytes it is about to write.
       const progress = startProgress({ command: 'restore', enabled: options.quiet !== true && !dryRun, initial: FILES_AND_BYTES });
       const restoreOptions: RestoreOptions = {
-        target: createLocalTarget(flags.target),
-        localRoot: resolve(flags.target),
-        workingCopies: createWorkingCopyRebuilder({ localTarget: createLocalTarget, ...(vcsRemotes.length === 0 ? {} : { rewrites: vcsRemotes }) }),
+        ...localRestoreTarget(flags.target, vcsRemotes),
         include: paths,
         overwrite,
         dryRun,

@@ -4,12 +4,12 @@ import type { Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Command } from 'commander';
-import { CairnError } from '@cairn/core';
 import { createRestHandler, parseBackendUrl, parseHtpasswd } from '@cairn/remote';
 import type { PasswordCheck } from '@cairn/remote';
 import { createLocalBackend } from '@cairn/transport';
 import { globals, printJson, repoLocation } from '../context.js';
 import { emit, warn } from '../output.js';
+import { close, listen, parseListen, stopSignal } from '../listen.js';
 import { usageError } from '../usage.js';
 
 interface ServeFlags {
@@ -81,15 +81,6 @@ export function registerServe(program: Command): void {
     });
 }
 
-/** HOST:PORT, [IPv6]:PORT or PORT (on 127.0.0.1); ERR_USAGE naming --listen otherwise. */
-function parseListen(text: string): { host: string; port: number } {
-  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(text);
-  const port = match === null ? Number.NaN : Number(match[2]);
-  if (match === null || port > 65535) throw usageError(`--listen wants HOST:PORT (e.g. 127.0.0.1:8000, 0.0.0.0:8000, [::1]:8000), not ${JSON.stringify(text)}`);
-  const host = (match[1] ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
-  return { host: host === '' ? '0.0.0.0' : host, port };
-}
-
 async function readHtpasswd(file: string): Promise<PasswordCheck> {
   let text: string;
   try {
@@ -106,36 +97,4 @@ async function readPem(file: string, flag: string): Promise<Buffer> {
   } catch (error) {
     throw usageError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
   }
-}
-
-function listen(server: Server, host: string, port: number, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'EADDRINUSE' ? 'the address is in use (another server listens there)'
-        : error.code === 'EACCES' ? 'not allowed to listen there (ports below 1024 need root)'
-        : error.message;
-      reject(new CairnError(error.code === 'EACCES' ? 'ERR_PERMISSION' : 'ERR_USAGE', `--listen ${text}: ${why}`, { cause: error }));
-    });
-    server.listen(port, host, () => resolve());
-  });
-}
-
-/** Resolves with the name of the first SIGINT or SIGTERM. */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string): void => {
-      process.off('SIGINT', stop).off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop).on('SIGTERM', stop);
-  });
-}
-
-/** Stops accepting, lets requests under way finish for up to 10 s, then cuts the rest (every write is atomic: nothing half-written stays). */
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    const cut = setTimeout(() => server.closeAllConnections(), 10_000);
-    server.close(() => { clearTimeout(cut); resolve(); });
-    server.closeIdleConnections();
-  });
 }
