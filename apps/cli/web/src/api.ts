@@ -70,6 +70,8 @@ export interface FileDiff {
 /** A name match across history. */
 export interface FindMatch {
   readonly path: string;
+  readonly type?: string;
+  readonly size?: number;
   readonly snapshots: readonly string[];
   readonly first: string;
   readonly last: string;

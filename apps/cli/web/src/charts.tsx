@@ -1,8 +1,8 @@
 /** The repository over time, drawn as inline SVG: bytes added per backup (bars) and repository size (line). */
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { HistoryPoint } from './api.js';
 import { bytes, when } from './format.js';
 
-const W = 800;
 const H = 200;
 const PAD = { left: 56, right: 64, top: 12, bottom: 24 };
 
@@ -17,22 +17,32 @@ function ceiling(n: number): number {
 
 /** Bars of bytes added per backup and a line of repository size, oldest left. `onPick` gets a bar's snapshot. */
 export function GrowthChart({ points, onPick }: { points: readonly HistoryPoint[]; onPick?: (snapshot: string) => void }) {
-  if (points.length === 0) return <p class="muted">No backups to chart yet.</p>;
+  // The drawing is as wide as its box, so that its text keeps its size on a phone.
+  const box = useRef<HTMLElement>(null);
+  const [W, setW] = useState(800);
+  useEffect(() => {
+    const element = box.current;
+    if (element === null) return undefined;
+    const observer = new ResizeObserver(() => setW(Math.max(300, Math.round(element.clientWidth - 24))));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  if (points.length === 0) return <figure class="chart" ref={box}><p class="muted">No backups to chart yet.</p></figure>;
   const sorted = [...points].sort((a, b) => a.time.localeCompare(b.time));
   const maxAdded = ceiling(Math.max(...sorted.map((p) => p.bytesAdded)));
   const maxSize = ceiling(Math.max(...sorted.map((p) => p.repoSize)));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const step = plotW / sorted.length;
-  const barW = Math.max(0.5, step * 0.8);
+  const barW = Math.min(36, Math.max(0.5, step * 0.8));
   const y = (v: number, max: number) => PAD.top + plotH - (v / max) * plotH;
   const line = sorted.map((p, i) => `${i === 0 ? 'M' : 'L'}${(PAD.left + step * (i + 0.5)).toFixed(1)},${y(p.repoSize, maxSize).toFixed(1)}`).join('');
   const ticks = [0, 0.5, 1];
   const first = sorted[0]!;
   const last = sorted[sorted.length - 1]!;
   return (
-    <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`bytes added per backup and repository size, ${sorted.length} backups`}>
+    <figure class="chart" ref={box}>
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={`bytes added per backup and repository size, ${sorted.length} backups`}>
         {ticks.map((t) => (
           <g key={t}>
             <line class="grid" x1={PAD.left} x2={W - PAD.right} y1={y(t, 1)} y2={y(t, 1)} />

@@ -41,9 +41,10 @@ export function useListKeys(count: number, open: (row: number) => void, up?: () 
     document.addEventListener('keydown', on);
     return () => document.removeEventListener('keydown', on);
   }, []);
+  // A new list, or a new row to start from (the file a page opened): select it.
   useEffect(() => {
-    if (selected >= count && count > 0) setSelected(count - 1);
-  }, [count]);
+    setSelected(Math.max(0, Math.min(initial, count - 1)));
+  }, [initial, count]);
   return [selected, setSelected];
 }
 

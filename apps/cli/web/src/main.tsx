@@ -29,7 +29,7 @@ function Page({ route }: { route: Route }) {
   const line = p('line');
   switch (route.page) {
     case 'tree':
-      return <TreePage key={p('snap')} snapshot={p('snap') ?? 'latest'} path={p('path') ?? '/'} file={p('file')} line={line === undefined ? undefined : Number(line)} />;
+      return <TreePage key={`${p('snap') ?? ''}:${p('path') ?? '/'}`} snapshot={p('snap') ?? 'latest'} path={p('path') ?? '/'} file={p('file')} line={line === undefined ? undefined : Number(line)} />;
     case 'diff':
       return <DiffPage from={p('from')} to={p('to')} file={p('file')} />;
     case 'search':

@@ -78,7 +78,7 @@ export function DiffPage({ from, to, file }: { from: string | undefined; to: str
   const changes = useApi<{ changes: Change[] }>(ready ? `diff${query({ from: a, to: b })}` : null);
   const rows = changes.data?.changes ?? [];
   const open = (row: number) => { const c = rows[row]; if (c !== undefined) go('diff', { from: a, to: b, file: c.path }); };
-  const [selected, setSelected] = useListKeys(rows.length, open, () => (file === undefined ? go('snapshots') : go('diff', { from: a, to: b })));
+  const [selected, setSelected] = useListKeys(rows.length, open, () => (file === undefined ? go('snapshots') : go('diff', { from: a, to: b })), Math.max(0, rows.findIndex((c) => c.path === file)));
   return (
     <section class={`page diff${file === undefined ? '' : ' has-file'}`}>
       <Heading title="Compare snapshots">

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { FindMatch, GrepMatch } from '../api.js';
 import { query } from '../api.js';
 import { Heading, Status } from '../components.js';
-import { parentOf, when } from '../format.js';
+import { bytes, parentOf, when } from '../format.js';
 import { useListKeys } from '../list-keys.js';
 import { go, href } from '../route.js';
 import { useApi } from '../use-api.js';
@@ -31,7 +31,7 @@ export function SearchPage({ q, mode }: { q: string; mode: 'name' | 'content' })
   const found = useApi<{ matches: FindMatch[] }>(q !== '' && mode === 'name' ? `find${query({ pattern: namePattern(q), limit: 500 })}` : null);
   const grepped = useApi<{ matches: GrepMatch[] }>(q !== '' && mode === 'content' ? `grep${query({ q, limit: 500 })}` : null);
   const hits: Hit[] = mode === 'name'
-    ? (found.data?.matches ?? []).map((m) => ({ path: m.path, snapshot: m.snapshots[m.snapshots.length - 1] ?? '', detail: `in ${m.snapshots.length} snapshot${m.snapshots.length === 1 ? '' : 's'}, ${when(m.first)} – ${when(m.last)}` }))
+    ? (found.data?.matches ?? []).map((m) => ({ path: m.path, snapshot: m.snapshots[m.snapshots.length - 1] ?? '', detail: `${m.size === undefined || m.type === 'dir' ? '' : `${bytes(m.size)}, `}in ${m.snapshots.length} snapshot${m.snapshots.length === 1 ? '' : 's'}, ${when(m.first)} – ${when(m.last)}` }))
     : (grepped.data?.matches ?? []).map((m) => ({ path: m.path, snapshot: m.snapshot, line: m.line, text: m.text, detail: `snapshot ${m.snapshot}`, introduced: m.introduced }));
   const openHit = (hit: Hit) => go('tree', { snap: hit.snapshot, path: parentOf(hit.path), file: hit.path, line: hit.line });
   const [selected, setSelected] = useListKeys(hits.length, (row) => { const h = hits[row]; if (h !== undefined) openHit(h); }, () => go('snapshots'));

@@ -12,7 +12,12 @@ import { Preview } from './preview.js';
 /** The paths picked to restore, per snapshot; kept while the user moves between folders. */
 const picked = new Map<string, Set<string>>();
 
-const icon = (type: Entry['type']) => (type === 'dir' ? '📁' : type === 'symlink' ? '↪' : type === 'file' ? '📄' : '·');
+/** A small drawn icon per entry type (no icon font, no emoji: not every system has one). */
+function Icon({ type }: { type: Entry['type'] }) {
+  if (type === 'dir') return <svg class="icon dir" viewBox="0 0 16 16" aria-hidden="true"><path d="M1.5 3.5h4.2l1.5 1.6h7.3v8.4h-13z" /></svg>;
+  if (type === 'symlink') return <svg class="icon link" viewBox="0 0 16 16" aria-hidden="true"><path d="M3 12.5c0-4 2.5-6.5 7-6.5h2.5M10 3.5l3 2.5-3 2.5" /></svg>;
+  return <svg class="icon file" viewBox="0 0 16 16" aria-hidden="true"><path d="M3.5 1.5h6l3 3v10h-9zM9.5 1.5v3h3" /></svg>;
+}
 
 /** The tree page: `snap`, `path` (a folder) and optionally `file` (previewed) and `line`. */
 export function TreePage({ snapshot, path, file, line }: { snapshot: string; path: string; file: string | undefined; line: number | undefined }) {
@@ -70,7 +75,7 @@ export function TreePage({ snapshot, path, file, line }: { snapshot: string; pat
                 <li key={e.name} data-row={i} role="option" aria-selected={i === selected} class={`row ${e.type}${i === selected ? ' selected' : ''}${full === file ? ' open' : ''}`} onClick={() => setSelected(i)}>
                   <input type="checkbox" checked={selection.has(full)} onChange={() => toggle(full)} aria-label={`select ${e.name} to restore`} />
                   <a class="main" href={e.type === 'dir' ? href('tree', { snap: snapshot, path: full }) : href('tree', { snap: snapshot, path, file: full })}>
-                    <span class="icon" aria-hidden="true">{icon(e.type)}</span>
+                    <Icon type={e.type} />
                     <span class="name">{e.name}{e.type === 'symlink' && e.target !== undefined ? <span class="muted"> → {e.target}</span> : null}</span>
                   </a>
                   <span class="nums">{e.type === 'file' ? bytes(e.size) : ''}</span>
