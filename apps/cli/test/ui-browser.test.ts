@@ -178,7 +178,8 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
     const first = page.locator('.snapshots .row').first();
     expect(await first.locator('.id').textContent()).toBe(s.ids[2]);
     expect(await first.locator('.badge').allTextContents()).toEqual(['weekly']);
-    expect(await page.locator('.chart rect.bar').count()).toBe(3);
+    expect(await page.locator('.chart path.bars').getAttribute('data-count')).toBe('3');
+    expect((await page.locator('.chart path.bars').getAttribute('d'))?.match(/M/g)).toHaveLength(3);
     expect(await page.locator('.chart path.size-line').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+L/);
     await shoot('01-timeline', '.snapshots .row');
   });
@@ -273,6 +274,7 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
     await page.locator('form.form button[type=submit]').click();
     await page.locator('.job[data-state=done]').waitFor();
     expect(await page.locator('.job-end .state').textContent()).toBe('Restore: done');
+    expect(await page.locator('.job-result').textContent()).toMatch(/^1 file, 0 folders and 0 links restored \(85 B written\) into /);
     const files = await filesBelow(target);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/a\.ts$/);
@@ -299,8 +301,78 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
     await page.locator('button', { hasText: 'Check the repository' }).click();
     await page.locator('.job[data-state=done]').waitFor();
     expect(await page.locator('.job-end .state').textContent()).toBe('Check: done');
+    expect(await page.locator('.job-end .job-result').textContent()).toMatch(/^No problems found: 3 snapshots, \d+ trees, \d+ packs checked\.$/);
     await page.locator('.jobs-list .row').first().waitFor();
     await shoot('10-stats', 'dl.facts');
     expect(errors).toEqual([]);
   });
+});
+
+/**
+ * The page load with 1,000 snapshots (benchmarks/BENCHMARKS.md): made in one process by the engine
+ * (a thousand CLI runs would take minutes), three folders, a tag on every tenth (CAIRN_UI_BENCH_DIR: where, e.g. /dev/shm); then the real
+ * `cairn ui` and the time from navigation to the timeline drawn (rows and chart), median of 5 loads.
+ * Run with CAIRN_UI_BENCH=1.
+ */
+describe.runIf(haveChromium && process.env['CAIRN_UI_BENCH'] === '1')('cairn ui page load with 1,000 snapshots', () => {
+  it('draws the timeline in under a second', async () => {
+    const { backup, initRepository } = await import('@cairn/repository');
+    const { createLocalBackend, createLocalSource } = await import('@cairn/transport');
+    const home = await mkdtemp(join(process.env['CAIRN_UI_BENCH_DIR'] ?? tmpdir(), 'cairn-ui-bench-'));
+    try {
+      const repoDir = join(home, 'repo');
+      const repo = await initRepository(createLocalBackend(repoDir));
+      const folders = ['alpha', 'beta', 'gamma'].map((name) => join(home, name));
+      for (const folder of folders) await mkdir(folder, { recursive: true });
+      const made = Date.now();
+      for (let i = 0; i < 1000; i++) {
+        const folder = folders[i % 3]!;
+        await writeFile(join(folder, 'counter.txt'), `${i}\n`.repeat(1 + (i % 50)));
+        // No parent lookup, no worker pool, one tidy: a thousand backups in one process stay quick.
+        await backup(repo, {
+          source: createLocalSource(), paths: [folder], time: new Date(Date.UTC(2024, 0, 1) + i * 3_600_000), tags: i % 10 === 0 ? ['daily'] : [],
+          parentSnapshot: null, threads: 0, tidy: i === 0,
+        });
+      }
+      const makeSeconds = (Date.now() - made) / 1000;
+      const env = { HOME: home, XDG_CONFIG_HOME: join(home, 'config'), XDG_STATE_HOME: join(home, 'state'), CAIRN_PASSWORD: '' };
+      const ui = await startUi(['--repo', repoDir], env);
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+      try {
+        const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+        await page.goto(ui.url);
+        const times: number[] = [];
+        for (let run = 0; run < 6; run++) {
+          await page.goto(new URL('/#/snapshots', ui.url).href);
+          await page.reload();
+          await page.waitForFunction(() => {
+            const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document;
+            return doc.querySelectorAll('.snapshots .row').length > 0 && doc.querySelectorAll('.chart path.bars[data-count="1000"]').length === 1;
+          }, undefined, { polling: 'raf', timeout: 30_000 });
+          times.push(await page.evaluate(() => (globalThis as unknown as { performance: { now(): number } }).performance.now()));
+          if (run === 0) {
+            // Where the first load's time went: the API calls (the server reads the snapshots once, then keeps them).
+            const calls = await page.evaluate(() => (globalThis as unknown as { performance: { getEntriesByType(t: string): { name: string; duration: number }[] } }).performance
+              .getEntriesByType('resource').map((e) => `${new URL(e.name).pathname} ${e.duration.toFixed(0)} ms`));
+            process.stdout.write(`ui bench: first load: ${calls.join(', ')}\n`);
+          }
+        }
+        expect(await page.locator('.group').count()).toBe(3);
+        const [first, ...rest] = times;
+        const median = [...rest].sort((a, b) => a - b)[Math.floor(rest.length / 2)]!;
+        await mkdir(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: join(ARTIFACTS, 'bench-1000-snapshots-desktop.png') });
+        process.stdout.write(`ui bench: 1,000 snapshots made in ${makeSeconds.toFixed(1)} s; timeline drawn: first load ${first!.toFixed(0)} ms, median of ${rest.length} reloads ${median.toFixed(0)} ms (${rest.map((t) => t.toFixed(0)).join(', ')})\n`);
+        expect(median).toBeLessThan(1000);
+      } finally {
+        await browser.close();
+        ui.run.child.kill('SIGTERM');
+        await ui.run.done;
+      }
+    } finally {
+      if (process.env['CAIRN_UI_BENCH_KEEP'] === '1') process.stdout.write(`ui bench: the repository is kept in ${home}\n`);
+      else await rm(home, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

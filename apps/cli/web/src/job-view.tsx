@@ -2,7 +2,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { send, watchJob } from './api.js';
 import type { ApiErrorBody, JobState, Progress } from './api.js';
-import { Fields, ProgressBar } from './components.js';
+import { ProgressBar } from './components.js';
+import { JobResult } from './job-result.js';
 import { bytes } from './format.js';
 
 /** How a job ended. */
@@ -12,8 +13,8 @@ export interface JobEnd {
   readonly error?: ApiErrorBody;
 }
 
-/** Follows job `id` (server-sent events) until it ends; `unit` says whether progress counts bytes. */
-export function JobView({ id, label, unit, onEnd }: { id: string; label: string; unit: 'bytes' | 'items'; onEnd?: (end: JobEnd) => void }) {
+/** Follows job `id` of `kind` (server-sent events) until it ends; `unit` says whether progress counts bytes. */
+export function JobView({ id, kind, label, unit, onEnd }: { id: string; kind: string; label: string; unit: 'bytes' | 'items'; onEnd?: (end: JobEnd) => void }) {
   const [progress, setProgress] = useState<Progress>({});
   const [end, setEnd] = useState<JobEnd | undefined>(undefined);
   const [cancelling, setCancelling] = useState(false);
@@ -53,7 +54,7 @@ export function JobView({ id, label, unit, onEnd }: { id: string; label: string;
         <div class="job-end" role="status">
           <p class={`state ${end.state}`}>{label}: {end.state === 'done' ? 'done' : end.state === 'cancelled' ? 'cancelled' : 'failed'}</p>
           {end.error === undefined ? null : <p class="error">{end.error.message} <span class="muted">({end.error.code})</span></p>}
-          {end.result === undefined ? null : <Fields value={end.result} />}
+          {end.result === undefined ? null : <JobResult kind={kind} result={end.result} />}
         </div>
       )}
     </div>

@@ -57,7 +57,7 @@ export function RestorePage({ snapshot, paths }: { snapshot: string; paths: stri
         </div>
         {error === undefined ? null : <p class="error" role="alert">{error}</p>}
       </form>
-      {job === undefined ? null : <JobView key={job} id={job} label="Restore" unit="bytes" />}
+      {job === undefined ? null : <JobView key={job} id={job} kind="restore" label="Restore" unit="bytes" />}
     </section>
   );
 }

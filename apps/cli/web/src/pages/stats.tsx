@@ -3,7 +3,8 @@ import { useState } from 'preact/hooks';
 import { send } from '../api.js';
 import type { HistoryPoint, Job, RepoInfo } from '../api.js';
 import { GrowthChart } from '../charts.js';
-import { Badge, Fields, Heading, Status } from '../components.js';
+import { Badge, Heading, Status } from '../components.js';
+import { JobResult } from '../job-result.js';
 import { bytes } from '../format.js';
 import { JobView } from '../job-view.js';
 import { useUpKey } from '../list-keys.js';
@@ -53,7 +54,7 @@ export function StatsPage() {
         <button class="primary" onClick={check} disabled={job !== undefined && jobs.data?.jobs.find((j) => j.id === job)?.state === 'running'}>Check the repository</button>
       </div>
       {error === undefined ? null : <p class="error" role="alert">{error}</p>}
-      {job === undefined ? null : <JobView key={job} id={job} label="Check" unit="items" onEnd={() => setRefresh((n) => n + 1)} />}
+      {job === undefined ? null : <JobView key={job} id={job} kind="check" label="Check" unit="items" onEnd={() => setRefresh((n) => n + 1)} />}
       <h2>Jobs</h2>
       <Status error={jobs.error} loading={jobs.loading && jobs.data === undefined} what="jobs" />
       {jobs.data !== undefined && jobs.data.jobs.length === 0 ? <p class="muted">No jobs since `cairn ui` started.</p> : null}
@@ -63,7 +64,7 @@ export function StatsPage() {
             <span class="name">{j.kind}</span>
             <Badge kind={j.state === 'done' ? 'ok' : j.state === 'failed' ? 'failed' : j.state === 'cancelled' ? 'warn' : ''}>{j.state}</Badge>
             {j.error === undefined ? null : <span class="error">{j.error.message}</span>}
-            {j.result === undefined ? null : <details><summary>result</summary><Fields value={j.result} /></details>}
+            {j.result === undefined ? null : <JobResult kind={j.kind} result={j.result} />}
           </li>
         ))}
       </ol>

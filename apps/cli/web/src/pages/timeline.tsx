@@ -91,7 +91,7 @@ export function TimelinePage({ filter }: { filter: string }) {
                       {s.tags.map((t) => <Badge key={t}>{t}</Badge>)}
                     </span>
                     <span class="nums">
-                      {s.summary === null ? null : <><span title="files">{s.summary.files} files</span> <span class="added" title="bytes new to the repository">+{bytes(s.summary.bytesAdded)}</span></>}
+                      {s.summary === null ? null : <><span title="files">{s.summary.files} file{s.summary.files === 1 ? '' : 's'}</span> <span class="added" title="bytes new to the repository">+{bytes(s.summary.bytesAdded)}</span></>}
                     </span>
                     {prev === undefined ? <span class="link-slot" /> : <a class="link-slot" href={href('diff', { from: prev, to: s.short })} title="what changed since the snapshot before">changes</a>}
                   </li>
