@@ -138,6 +138,7 @@ export interface Progress {
   readonly done?: number;
   readonly total?: number;
   readonly files?: number;
+  readonly filesTotal?: number;
   readonly current?: string;
 }
 

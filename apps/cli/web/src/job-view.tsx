@@ -44,7 +44,7 @@ export function JobView({ id, kind, label, unit, onEnd }: { id: string; kind: st
         <>
           <ProgressBar done={progress.done ?? 0} total={progress.total} label={label} />
           <p class="job-line">
-            <span>{count(progress.done)} of {count(progress.total)}{progress.files === undefined ? '' : ` · ${progress.files} files`}</span>
+            <span>{count(progress.done)} of {count(progress.total)}{progress.files === undefined ? '' : ` · ${progress.files}${progress.filesTotal === undefined ? '' : ` of ${progress.filesTotal}`} file${(progress.filesTotal ?? progress.files) === 1 ? '' : 's'}`}</span>
             {progress.current === undefined ? null : <code class="current" title={progress.current}>{progress.current}</code>}
             <button class="danger" onClick={cancel} disabled={cancelling}>{cancelling ? 'Cancelling…' : 'Cancel'}</button>
           </p>

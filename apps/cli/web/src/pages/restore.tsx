@@ -20,6 +20,7 @@ export function RestorePage({ snapshot, paths }: { snapshot: string; paths: stri
   const [job, setJob] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  const [running, setRunning] = useState(false);
   useUpKey(() => history.back());
   const chosen = list.split('\n').map((p) => p.trim()).filter((p) => p !== '');
   const start = async (event: Event) => {
@@ -32,6 +33,7 @@ export function RestorePage({ snapshot, paths }: { snapshot: string; paths: stri
       localStorage.setItem('cairn.restoreTarget', target);
       const { job: id } = await send<{ job: string }>('POST', 'restore', { snapshot: snap.trim(), paths: chosen, target, overwrite });
       setJob(id);
+      setRunning(true);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -53,11 +55,11 @@ export function RestorePage({ snapshot, paths }: { snapshot: string; paths: stri
           </select>
         </label>
         <div class="form-actions">
-          <button type="submit" class="primary" disabled={busy || (job !== undefined && busy)}>Restore {chosen.length} path{chosen.length === 1 ? '' : 's'}</button>
+          <button type="submit" class="primary" disabled={busy || running}>Restore {chosen.length} path{chosen.length === 1 ? '' : 's'}</button>
         </div>
         {error === undefined ? null : <p class="error" role="alert">{error}</p>}
       </form>
-      {job === undefined ? null : <JobView key={job} id={job} kind="restore" label="Restore" unit="bytes" />}
+      {job === undefined ? null : <JobView key={job} id={job} kind="restore" label="Restore" unit="bytes" onEnd={() => setRunning(false)} />}
     </section>
   );
 }

@@ -20,11 +20,13 @@ export function StatsPage() {
   const [readData, setReadData] = useState(false);
   const [job, setJob] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const [running, setRunning] = useState(false);
   useUpKey(() => go('snapshots'));
   const check = async () => {
     setError(undefined);
     try {
       setJob((await send<{ job: string }>('POST', 'check', { readData })).job);
+      setRunning(true);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
@@ -51,10 +53,10 @@ export function StatsPage() {
       <h2>Check</h2>
       <div class="check-form">
         <label><input type="checkbox" checked={readData} onChange={(e) => setReadData((e.target as HTMLInputElement).checked)} /> also read every pack back (slower)</label>
-        <button class="primary" onClick={check} disabled={job !== undefined && jobs.data?.jobs.find((j) => j.id === job)?.state === 'running'}>Check the repository</button>
+        <button class="primary" onClick={check} disabled={running}>Check the repository</button>
       </div>
       {error === undefined ? null : <p class="error" role="alert">{error}</p>}
-      {job === undefined ? null : <JobView key={job} id={job} kind="check" label="Check" unit="items" onEnd={() => setRefresh((n) => n + 1)} />}
+      {job === undefined ? null : <JobView key={job} id={job} kind="check" label="Check" unit="items" onEnd={() => { setRunning(false); setRefresh((n) => n + 1); }} />}
       <h2>Jobs</h2>
       <Status error={jobs.error} loading={jobs.loading && jobs.data === undefined} what="jobs" />
       {jobs.data !== undefined && jobs.data.jobs.length === 0 ? <p class="muted">No jobs since `cairn ui` started.</p> : null}
