@@ -5,7 +5,7 @@
  * (a backup, a prune by another process): every answer reflects the repository as it is now.
  */
 import type { Backend, FileInfo, FileType } from '@cairn/core';
-import { findSnapshot, listSnapshots, openRepository } from '@cairn/repository';
+import { createSnapshotCache, findSnapshotAmong, openRepository } from '@cairn/repository';
 import type { Repository, SnapshotEntry, SnapshotProblem } from '@cairn/repository';
 import { openBackend } from '../backend.js';
 import { repositoryPassword } from '../password.js';
@@ -16,15 +16,17 @@ export interface RepoSession {
   readonly location: string;
   /** The repository with its index up to date with the index files stored now. */
   repo(): Promise<Repository>;
-  /** Every readable snapshot, oldest first (the engine's listSnapshots), and the files that could not be read. */
+  /** Every readable snapshot, oldest first (the engine's listSnapshots, through its SnapshotCache), and the files that could not be read. */
   snapshots(): Promise<{ snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }>;
-  /** The snapshot `ref` names: an id, a unique prefix or "latest" (the engine's findSnapshot). */
+  /** The snapshot `ref` names: an id, a unique prefix or "latest" (the engine's findSnapshot, among the cached list). */
   find(ref: string): Promise<SnapshotEntry>;
 }
 
 /** Opens the repository at `location` (password as for every command) for the server's lifetime. */
 export async function openRepoSession(location: string, passwordFile: string | undefined): Promise<RepoSession> {
   const repository = await openRepository(snapshotMemo(openBackend(location)), { password: repositoryPassword(passwordFile, location) });
+  // Each snapshot file is read and decoded once; every call lists the folder (new ones show, removed ones go).
+  const cache = createSnapshotCache(repository);
   let reloading: Promise<void> | undefined;
   const upToDate = async (): Promise<void> => {
     const stored = new Set<string>();
@@ -41,10 +43,10 @@ export async function openRepoSession(location: string, passwordFile: string | u
       return repository;
     },
     async snapshots() {
-      return listSnapshots(repository);
+      return cache.list();
     },
     async find(ref) {
-      return findSnapshot(repository, ref);
+      return findSnapshotAmong(await cache.list(), ref);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { CairnError, isCairnError, toHex } from '@cairn/core';
+import { CairnError, isCairnError, isHexId, toHex } from '@cairn/core';
 import { decodeSnapshot, encodeSnapshot } from '@cairn/index';
 import type { Snapshot } from '@cairn/index';
 import { matchIdPrefix } from './prefix.js';
@@ -108,8 +108,18 @@ export interface FindSnapshotOptions {
  * could be cannot be read.
  */
 export async function findSnapshot(repo: RepositoryFiles, ref: string, options: FindSnapshotOptions = {}): Promise<SnapshotEntry> {
+  // A full id names one file: read it alone (what the listing would find), not every snapshot.
+  // Missing or unreadable, the listing below says so the usual way.
+  if (isHexId(ref)) {
+    const snapshot = await readSnapshot(repo, ref).catch(() => undefined);
+    if (snapshot !== undefined && matchesFilter(snapshot, options.filter ?? {})) return { id: ref, snapshot };
+  }
+  return findSnapshotAmong(await listSnapshots(repo), ref, options);
+}
+
+/** findSnapshot among snapshots listed already (listSnapshots, or a SnapshotCache's list): the same answers and errors. */
+export function findSnapshotAmong({ snapshots, problems }: { snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }, ref: string, options: FindSnapshotOptions = {}): SnapshotEntry {
   const filter = options.filter ?? {};
-  const { snapshots, problems } = await listSnapshots(repo);
   if (isEmptyFilter(filter)) return findAmong({ snapshots, problems }, ref, options);
   if (ref === 'latest') {
     const matching = snapshots.filter((entry) => matchesFilter(entry.snapshot, filter));
