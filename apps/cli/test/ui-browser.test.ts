@@ -130,6 +130,8 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
   let page: Page;
   let small: Page;
   const errors: string[] = [];
+  /** Every address the pages asked for that is not `cairn ui`'s own (there must be none: no CDN, no fonts). */
+  const foreign: string[] = [];
 
   /** Opens `hash` in the page (after the token URL set the cookie). */
   const open = async (p: Page, hash: string) => {
@@ -157,6 +159,7 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
     small = await phone.newPage();
     for (const p of [page, small]) {
       p.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+      p.on('request', (r) => { if (!r.url().startsWith(new URL(ui.url).origin) && !r.url().startsWith('data:')) foreign.push(r.url()); });
       p.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
       // The printed URL: its token becomes a cookie and the page is served at /.
       await p.goto(ui.url);
@@ -214,9 +217,18 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
     await image.waitFor();
     await expect.poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(64);
     await shoot('03-preview-image', '.preview .image img');
-    // The folder as an archive and the file as a download are links to the API.
+    // The file and the folder (zip, tar) download: the file's bytes, a zip holding it.
     expect(await page.locator('a', { hasText: 'Folder as tar' }).getAttribute('href')).toMatch(/\/archive\?path=%2Fproj%2Fdocs&format=tar$/);
-    expect(await page.locator('.preview a', { hasText: 'Download' }).getAttribute('href')).toMatch(/\/file\?path=%2Fproj%2Fdocs%2Fpic.png&download=1$/);
+    const saved = async (link: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(link).click()]);
+      return { name: download.suggestedFilename(), bytes: await readFile((await download.path())!) };
+    };
+    const file = await saved('.preview a:has-text("Download")');
+    expect(file.name).toBe('pic.png');
+    expect(file.bytes.equals(png())).toBe(true);
+    const zip = await saved('.heading a:has-text("as zip")');
+    expect(zip.bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+    expect(zip.bytes.includes(Buffer.from('pic.png'))).toBe(true);
   });
 
   it('compares two snapshots: the changed files, then one file side by side', async () => {
@@ -279,7 +291,29 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/a\.ts$/);
     expect(await readFile(join(target, files[0]!), 'utf8')).toBe(V1);
-    await page.screenshot({ path: join(ARTIFACTS, '08-restore-done-desktop.png') });
+    await page.screenshot({ path: join(ARTIFACTS, '07-restore-done-desktop.png') });
+  });
+
+  it('restores files picked in the tree (two, from two folders) with the overwrite policy', async () => {
+    await open(page, `#/tree?snap=${s.ids[2]}&path=%2Fproj%2Fdocs`);
+    await page.locator('.entries .row', { hasText: 'notes.md' }).locator('input[type=checkbox]').check();
+    await page.locator('.crumbs a', { hasText: 'proj' }).click();
+    await page.locator('.entries .row', { hasText: 'config.ini' }).locator('input[type=checkbox]').check();
+    await page.locator('a', { hasText: 'Restore 2 selected' }).click();
+    await page.locator('form.form').waitFor();
+    expect((await page.locator('textarea[name=paths]').inputValue()).split('\n').sort()).toEqual(['/proj/config.ini', '/proj/docs/notes.md']);
+    const target = join(home, 'picked');
+    await mkdir(join(target, 'proj'), { recursive: true });
+    await writeFile(join(target, 'proj', 'config.ini'), 'mine\n');
+    await page.locator('input[name=target]').fill(target);
+    // never: the config.ini already there stays as it is; notes.md is written.
+    await page.locator('select[name=overwrite]').selectOption('never');
+    await page.locator('form.form button[type=submit]').click();
+    await page.locator('.job[data-state=done]').waitFor();
+    expect(await page.locator('.job-result').textContent()).toContain('1 file already there kept');
+    expect(await readFile(join(target, 'proj', 'config.ini'), 'utf8')).toBe('mine\n');
+    expect(await readFile(join(target, 'proj', 'docs', 'notes.md'), 'utf8')).toBe('# Notes\n\nfirst\nsecond\n');
+    await shoot('08-restore-picked', '.job-end, form.form');
   });
 
   it('flags the failed plan, in the list and in the header', async () => {
@@ -305,6 +339,7 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
     await page.locator('.jobs-list .row').first().waitFor();
     await shoot('10-stats', 'dl.facts');
     expect(errors).toEqual([]);
+    expect(foreign).toEqual([]);
   });
 });
 
