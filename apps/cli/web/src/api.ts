@@ -21,6 +21,7 @@ export interface Snapshot {
   readonly parent: string | null;
   readonly summary: Summary | null;
   readonly project: string | null;
+  readonly client?: string | null;
 }
 
 /** One entry of a folder in a snapshot. */

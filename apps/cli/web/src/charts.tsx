@@ -41,8 +41,9 @@ export function GrowthChart({ points, onPick }: { points: readonly HistoryPoint[
     const y = (v: number, max: number) => PAD.top + plotH - (v / max) * plotH;
     const bar = (i: number) => {
       const p = sorted[i]!;
-      const top = y(p.bytesAdded, maxAdded);
-      return { x: PAD.left + step * i + (step - barW) / 2, y: top, w: barW, h: Math.max(0, PAD.top + plotH - top) };
+      // A backup that added anything shows at least a sliver.
+      const h = Math.max(p.bytesAdded > 0 ? 1 : 0, PAD.top + plotH - y(p.bytesAdded, maxAdded));
+      return { x: PAD.left + step * i + (step - barW) / 2, y: PAD.top + plotH - h, w: barW, h };
     };
     const bars = sorted.map((_, i) => { const b = bar(i); return `M${b.x.toFixed(1)},${(b.y + b.h).toFixed(1)}v${(-b.h).toFixed(1)}h${b.w.toFixed(2)}v${b.h.toFixed(1)}z`; }).join('');
     const line = sorted.map((p, i) => `${i === 0 ? 'M' : 'L'}${(PAD.left + step * (i + 0.5)).toFixed(1)},${y(p.repoSize, maxSize).toFixed(1)}`).join('');

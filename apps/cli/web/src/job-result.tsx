@@ -5,6 +5,14 @@ import { bytes } from './format.js';
 const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/** "2 files and 1 folder": the kinds a restore wrote, those it wrote none of left out. */
+function restored(result: Record<string, unknown>): string {
+  const parts = [plural(num(result['files']), 'file')];
+  if (num(result['dirs']) > 0) parts.push(plural(num(result['dirs']), 'folder'));
+  if (num(result['symlinks']) > 0) parts.push(plural(num(result['symlinks']), 'link'));
+  return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]!}`;
+}
+
 /** Problems or notes as a list: each a sentence (or an object with one). */
 function Lines({ items, kind }: { items: unknown; kind: 'error' | 'muted' }) {
   if (!Array.isArray(items) || items.length === 0) return null;
@@ -25,7 +33,7 @@ export function JobResult({ kind, result }: { kind: string; result: Record<strin
     return (
       <div class="job-result">
         <p>
-          {plural(num(result['files']), 'file')}, {plural(num(result['dirs']), 'folder')} and {plural(num(result['symlinks']), 'link')} restored ({bytes(num(result['bytesWritten']))} written)
+          {restored(result)} restored ({bytes(num(result['bytesWritten']))} written)
           {typeof result['target'] === 'string' ? <> into <code>{result['target']}</code></> : null}
           {skipped > 0 ? `; ${plural(skipped, 'file')} already there kept` : ''}.
         </p>

@@ -1,4 +1,4 @@
-/** The snapshots as a timeline, grouped by host and project (or backed-up paths), with the repository's growth above. */
+/** The snapshots as a timeline, grouped by host and project or client (or backed-up paths), with the repository's growth above. */
 import { useMemo, useState } from 'preact/hooks';
 import type { HistoryPoint, Snapshot } from '../api.js';
 import { GrowthChart } from '../charts.js';
@@ -18,11 +18,11 @@ interface Group {
   readonly snapshots: Snapshot[];
 }
 
-/** Groups newest-first snapshots by host and project (or, without a project, by their paths). */
+/** Groups newest-first snapshots by host and project or client (or, without either, by their paths). */
 function groupSnapshots(snapshots: readonly Snapshot[]): Group[] {
   const groups = new Map<string, Group>();
   for (const s of snapshots) {
-    const label = s.project ?? s.paths.join(', ');
+    const label = s.project ?? s.client ?? s.paths.join(', ');
     const key = `${s.host}\u0000${label}`;
     let group = groups.get(key);
     if (group === undefined) groups.set(key, (group = { key, host: s.host, label, snapshots: [] }));
