@@ -28,8 +28,8 @@ export function SearchPage({ q, mode }: { q: string; mode: 'name' | 'content' })
   const field = useRef<HTMLInputElement>(null);
   useEffect(() => setText(q), [q]);
   useEffect(() => { if (q === '') field.current?.focus(); }, []);
-  const found = useApi<{ matches: FindMatch[] }>(q !== '' && mode === 'name' ? `find${query({ pattern: namePattern(q), limit: 500 })}` : null);
-  const grepped = useApi<{ matches: GrepMatch[] }>(q !== '' && mode === 'content' ? `grep${query({ q, limit: 500 })}` : null);
+  const found = useApi<{ matches: FindMatch[]; total?: number; truncated?: boolean }>(q !== '' && mode === 'name' ? `find${query({ pattern: namePattern(q), limit: 500 })}` : null);
+  const grepped = useApi<{ matches: GrepMatch[]; total?: number; truncated?: boolean }>(q !== '' && mode === 'content' ? `grep${query({ q, limit: 500 })}` : null);
   const hits: Hit[] = mode === 'name'
     ? (found.data?.matches ?? []).map((m) => ({ path: m.path, snapshot: m.snapshots[m.snapshots.length - 1] ?? '', detail: `${m.size === undefined || m.type === 'dir' ? '' : `${bytes(m.size)}, `}in ${m.snapshots.length} snapshot${m.snapshots.length === 1 ? '' : 's'}, ${when(m.first)} – ${when(m.last)}` }))
     : (grepped.data?.matches ?? []).map((m) => ({ path: m.path, snapshot: m.snapshot, line: m.line, text: m.text, detail: `snapshot ${m.snapshot}`, introduced: m.introduced }));
@@ -49,7 +49,7 @@ export function SearchPage({ q, mode }: { q: string; mode: 'name' | 'content' })
         <button type="submit" class="primary">Search</button>
       </form>
       <Status error={loaded.error} loading={loaded.loading} what="matches" />
-      {loaded.data !== undefined ? <p class="muted count">{hits.length} match{hits.length === 1 ? '' : 'es'}{hits.length >= 500 ? ' (the first 500)' : ''}</p> : null}
+      {loaded.data !== undefined ? <p class="muted count">{hits.length} match{hits.length === 1 ? '' : 'es'}{loaded.data.truncated === true ? ` shown, of ${loaded.data.total ?? 'more'}` : ''}</p> : null}
       <ol class="rows hits" aria-label="matches">
         {hits.map((h, i) => (
           <li key={`${h.path}:${h.line ?? ''}:${h.snapshot}`} data-row={i} class={`row${i === selected ? ' selected' : ''}`} onClick={() => setSelected(i)}>
