@@ -23,11 +23,12 @@ export function when(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-/** "3 min ago", "in 2 h". */
+/** "3 min ago", "in 2 h", "now" (within half a minute). */
 export function relative(iso: string | null | undefined, now = Date.now()): string {
   if (iso === null || iso === undefined) return '–';
   const ms = new Date(iso).getTime() - now;
   const abs = Math.abs(ms);
+  if (abs < 30_000) return 'now';
   const text = abs < 60_000 ? `${Math.round(abs / 1000)} s` : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : abs < 86_400_000 ? `${Math.round(abs / 3_600_000)} h` : `${Math.round(abs / 86_400_000)} d`;
   return ms < 0 ? `${text} ago` : `in ${text}`;
 }

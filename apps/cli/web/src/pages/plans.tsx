@@ -17,7 +17,7 @@ export function PlansPage() {
   const bad = plans.filter((p) => p.overdue || p.failures > 0).length;
   return (
     <section class="page plans">
-      <Heading title="Plans">{loaded.data === undefined ? null : bad > 0 ? <Badge kind="failed">{bad} need attention</Badge> : <Badge kind="ok">all on time</Badge>}</Heading>
+      <Heading title="Plans">{loaded.data === undefined ? null : bad > 0 ? <Badge kind="failed">{bad} need{bad === 1 ? 's' : ''} attention</Badge> : <Badge kind="ok">all on time</Badge>}</Heading>
       <Status error={loaded.error} loading={loaded.loading} what="the plans" />
       {loaded.data !== undefined && plans.length === 0 ? <p class="empty">No plans: write them in plans.json and run <code>cairn daemon</code>.</p> : null}
       <ol class="rows plan-list" aria-label="plans">
