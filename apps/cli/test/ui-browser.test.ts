@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,8 @@ const haveChromium = existsSync(CHROMIUM);
 /** Screenshots of every page, desktop and phone, for a person to look at (gitignored). */
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts', 'ui');
 const DESKTOP = { width: 1280, height: 800 };
+/** The size of the file whose restore is cancelled: random, so every byte is decoded and written. */
+const BULK_BYTES = 64 * 1024 * 1024;
 const PHONE = { width: 390, height: 844 };
 
 /** A 64×48 PNG gradient (written by hand: no image library needed). */
@@ -89,6 +92,13 @@ async function setup(home: string) {
   await backup(2, []);
   await writeFile(join(proj, 'docs', 'notes.md'), '# Notes\n\nfirst\nsecond\n');
   await backup(3, ['weekly']);
+  // Another folder, backed up earlier, with a file large enough that its restore can be cancelled on the way.
+  const bulk = join(home, 'bulk');
+  await mkdir(bulk);
+  await writeFile(join(bulk, 'large.bin'), randomBytes(BULK_BYTES));
+  const done = await run('backup', '--json', '--quiet', bulk, '--time', '2026-10-01T10:00:00Z');
+  expect(done.code, done.stderr).toBe(0);
+  const bulkId = (jsonSummary(done.stdout) as { id: string }).id.slice(0, 8);
   const plans = join(home, 'config', 'cairn', 'plans.json');
   await mkdir(dirname(plans), { recursive: true });
   await writeFile(plans, JSON.stringify({ plans: [
@@ -102,7 +112,7 @@ async function setup(home: string) {
     docs: { lastSlot: now - 600_000, lastSuccess: now - 599_000, failures: 0, lastRun: { result: 'success', reason: 'schedule', start: now - 600_000, end: now - 599_000, snapshot: 'ab'.repeat(32) } },
     broken: { lastSlot: now - 300_000, failures: 3, lastRun: { result: 'failure', reason: 'retry', start: now - 300_000, end: now - 299_500, error: 'missing: no such file or directory' } },
   } }));
-  return { repo, proj, ids, env, plans, stateDir };
+  return { repo, proj, ids, bulkId, env, plans, stateDir };
 }
 
 /** Starts `cairn ui` and waits for the URL it prints. */
@@ -175,14 +185,15 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
   });
 
   it('shows the snapshots as a timeline grouped by host and folder, with tags and the growth chart', async () => {
-    await page.locator('.snapshots .row').nth(2).waitFor();
-    expect(await page.locator('.snapshots .row').count()).toBe(3);
+    await page.locator('.snapshots .row').nth(3).waitFor();
+    expect(await page.locator('.snapshots .row').count()).toBe(4);
+    expect(await page.locator('.group h2 .label').allTextContents()).toEqual([s.proj, join(home, 'bulk')]);
     await expect.poll(() => page.locator('.group h2').first().textContent()).toContain(s.proj);
     const first = page.locator('.snapshots .row').first();
     expect(await first.locator('.id').textContent()).toBe(s.ids[2]);
     expect(await first.locator('.badge').allTextContents()).toEqual(['weekly']);
-    expect(await page.locator('.chart path.bars').getAttribute('data-count')).toBe('3');
-    expect((await page.locator('.chart path.bars').getAttribute('d'))?.match(/M/g)).toHaveLength(3);
+    expect(await page.locator('.chart path.bars').getAttribute('data-count')).toBe('4');
+    expect((await page.locator('.chart path.bars').getAttribute('d'))?.match(/M/g)).toHaveLength(4);
     expect(await page.locator('.chart path.size-line').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+L/);
     await shoot('01-timeline', '.snapshots .row');
   });
@@ -316,6 +327,24 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
     await shoot('08-restore-picked', '.job-end, form.form');
   });
 
+  it('shows a restore\'s progress and cancels it', async () => {
+    await open(page, `#/restore?snap=${s.bulkId}&paths=${encodeURIComponent('/bulk/large.bin')}`);
+    const target = join(home, 'cancelled');
+    await page.locator('input[name=target]').fill(target);
+    await page.locator('form.form button[type=submit]').click();
+    // The bar counts the bytes of the restore (its total comes with the first events).
+    const bar = page.locator('.job[data-state=running] [role=progressbar]');
+    await bar.waitFor();
+    expect(await page.locator('form.form button[type=submit]').isDisabled()).toBe(true);
+    await page.locator('.job button', { hasText: 'Cancel' }).click();
+    await page.locator('.job[data-state=cancelled]').waitFor();
+    expect(await page.locator('.job-end').textContent()).toContain('Restore: cancelled');
+    // Not the whole file: the restore stopped on the way (a partial file, if any, is not left at full size).
+    const written = await stat(join(target, 'bulk', 'large.bin')).then((st) => st.size, () => 0);
+    expect(written).toBeLessThan(BULK_BYTES);
+    expect(await page.locator('form.form button[type=submit]').isDisabled()).toBe(false);
+  });
+
   it('flags the failed plan, in the list and in the header', async () => {
     await open(page, '#/plans');
     const broken = page.locator('.plan-list .row[data-plan=broken]');
@@ -335,7 +364,7 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
     await page.locator('button', { hasText: 'Check the repository' }).click();
     await page.locator('.job[data-state=done]').waitFor();
     expect(await page.locator('.job-end .state').textContent()).toBe('Check: done');
-    expect(await page.locator('.job-end .job-result').textContent()).toMatch(/^No problems found: 3 snapshots, \d+ trees, \d+ packs checked\.$/);
+    expect(await page.locator('.job-end .job-result').textContent()).toMatch(/^No problems found: 4 snapshots, \d+ trees, \d+ packs checked\.$/);
     await page.locator('.jobs-list .row').first().waitFor();
     await shoot('10-stats', 'dl.facts');
     expect(errors).toEqual([]);

@@ -37,7 +37,8 @@ function Page({ route }: { route: Route }) {
     case 'versions':
       return <VersionsPage path={p('path') ?? ''} />;
     case 'restore':
-      return <RestorePage snapshot={p('snap') ?? 'latest'} paths={p('paths') ?? ''} />;
+      // A new address is a new form (its fields start from the address).
+      return <RestorePage key={`${p('snap') ?? ''}:${p('paths') ?? ''}`} snapshot={p('snap') ?? 'latest'} paths={p('paths') ?? ''} />;
     case 'plans':
       return <PlansPage />;
     case 'stats':
