@@ -379,6 +379,23 @@ describe('cairn ui: the command', () => {
     expect((await call(ui.base, 'GET', '/api/repo', { headers: basic('cairn', 'sesame') })).status).toBe(200);
   });
 
+  it('serves an encrypted repository opened with its password once, at start', async () => {
+    const home = await tempDir();
+    const repo = join(home, 'repo');
+    const proj = join(home, 'proj');
+    const env = { CAIRN_PASSWORD: 'ui test password' };
+    await mkdir(proj);
+    await writeFile(join(proj, 'secret.txt'), 'only with the password\n');
+    expect((await cairn(['--repo', repo, 'init', '--encryption', 'aes-256-gcm'], { home, env })).code).toBe(0);
+    expect((await cairn(['--repo', repo, 'backup', '--quiet', proj], { home, env })).code).toBe(0);
+    const wrong = await cairn(['--repo', repo, 'ui'], { home, env: { CAIRN_PASSWORD: 'not it' } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.split('\n')[0]).toMatch(/^cairn: .*password/);
+    const ui = await startUi(['--repo', repo], env);
+    expect((await call(ui.base, 'GET', '/api/repo', { token: ui.token })).json()).toMatchObject({ encrypted: true, encryption: 'aes-256-gcm', snapshots: 1 });
+    expect((await call(ui.base, 'GET', '/api/snapshots/latest/file?path=/proj/secret.txt', { token: ui.token })).body.toString()).toBe('only with the password\n');
+  });
+
   it('serves a plain 503 page naming the missing build when the page was not built', async () => {
     const home = await tempDir();
     const repo = join(home, 'repo');

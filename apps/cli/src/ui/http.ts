@@ -100,3 +100,12 @@ export function flag(query: URLSearchParams, name: string, fallback = false): bo
   if (text === '0' || text === 'false') return false;
   throw new ApiError(400, 'ERR_USAGE', `the query parameter "${name}" wants 1 or 0, not ${JSON.stringify(text)}`);
 }
+
+/** A signal that aborts when the client goes away before its answer was sent: a long search stops instead of running for nobody. */
+export function clientGone(response: ServerResponse): AbortSignal {
+  const stop = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) stop.abort();
+  });
+  return stop.signal;
+}

@@ -5,7 +5,7 @@ import { diffSnapshots, dumpFile, fileVersions, findFile, findInSnapshots, grep,
 import type { GrepHit, GrepOptions, PickaxeSpan, Repository } from '@cairn/repository';
 import { planStatuses } from '../plan-status.js';
 import { plansFilePath } from '../plans.js';
-import { flag, integer, required, sendJson } from './http.js';
+import { clientGone, flag, integer, required, sendJson } from './http.js';
 import { apiPath, snapshotPathParam } from './paths.js';
 import type { Route, RouteContext } from './router.js';
 import { isoTime } from './views.js';
@@ -74,7 +74,7 @@ async function find({ session, query, response }: RouteContext): Promise<void> {
   const repo = await session.repo();
   const { snapshots } = await session.snapshots();
   const times = new Map(snapshots.map((entry) => [entry.id, isoTime(entry.snapshot.time)]));
-  const result = await findInSnapshots(repo, { patterns, ignoreCase: flag(query, 'ignoreCase') });
+  const result = await findInSnapshots(repo, { patterns, ignoreCase: flag(query, 'ignoreCase'), signal: clientGone(response) });
   sendJson(response, 200, {
     matches: result.matches.slice(0, limit).map((m) => ({
       path: apiPath(m.path),
@@ -103,7 +103,7 @@ async function grepRoute({ session, query, response }: RouteContext): Promise<vo
   const paths = query.getAll('path').filter((p) => p !== '' && p !== '/').map((p) => snapshotPathParam(p));
   const options: GrepOptions = {
     pattern, fixed: !flag(query, 'regex'), ignoreCase: flag(query, 'ignoreCase'), word: false, paths,
-    binary: false, before: 0, after: 0, keepLines: true, maxCount: 20,
+    binary: false, before: 0, after: 0, keepLines: true, maxCount: 20, signal: clientGone(response),
   };
   const repo = await session.repo();
   const hits: GrepHit[] = [];

@@ -1,6 +1,6 @@
 /** The API's long operations: restore and check as jobs (jobs.ts), their list, their events and their cancelling. */
 import { parseDataSubset, restore } from '@cairn/repository';
-import type { OverwritePolicy, RestoreProblem } from '@cairn/repository';
+import type { OverwritePolicy } from '@cairn/repository';
 import { checkUnderLease } from '../check-run.js';
 import { localRestoreTarget, OVERWRITE_POLICIES } from '../restore-target.js';
 import { ApiError, readJsonBody, sendJson } from './http.js';
@@ -32,17 +32,16 @@ async function startRestore({ request, response, session, jobs, restoreRoot }: R
   const { id } = await session.find(body['snapshot']);
   const include = paths.includes('') ? [] : paths.map(literal);
   const job = jobs.start('restore', async ({ signal, progress }) => {
-    const problems: RestoreProblem[] = [];
     const result = await restore(repo, id, {
       ...localRestoreTarget(target),
       include,
       overwrite,
       dryRun,
       signal,
-      onProblem: (p) => problems.push(p),
       onProgress: (p) => progress({ done: p.bytesDone, total: p.bytesTotal, files: p.filesDone, filesTotal: p.filesTotal, current: p.path }),
     });
-    return { ...result, target };
+    // Entries that could not be restored are in result.problems (the CLI's exit code 3: partial).
+    return { ...result, target, partial: result.problems.length > 0 };
   });
   sendJson(response, 202, { job });
 }
