@@ -37,6 +37,7 @@ export function JobResult({ kind, result }: { kind: string; result: Record<strin
           {typeof result['target'] === 'string' ? <> into <code>{result['target']}</code></> : null}
           {skipped > 0 ? `; ${plural(skipped, 'file')} already there kept` : ''}.
         </p>
+        {result['partial'] === true ? <p class="error">Partial: these could not be restored.</p> : null}
         <Lines items={result['problems']} kind="error" />
         <Lines items={result['notRestored']} kind="error" />
       </div>
