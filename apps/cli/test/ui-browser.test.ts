@@ -345,6 +345,20 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
     expect(await page.locator('form.form button[type=submit]').isDisabled()).toBe(false);
   });
 
+  it('without the token the page loads but says to open the printed address', async () => {
+    const stranger = await browser.newPage({ viewport: DESKTOP });
+    try {
+      await stranger.goto(new URL('/#/snapshots', ui.url).href);
+      const alert = stranger.locator('.refused[role=alert]');
+      await alert.waitFor();
+      expect(await alert.textContent()).toContain('Open the address cairn ui printed (it ends in ?token=…) again.');
+      expect(await stranger.locator('.snapshots').count()).toBe(0);
+      await stranger.screenshot({ path: join(ARTIFACTS, '11-no-token-desktop.png') });
+    } finally {
+      await stranger.close();
+    }
+  });
+
   it('flags the failed plan, in the list and in the header', async () => {
     await open(page, '#/plans');
     const broken = page.locator('.plan-list .row[data-plan=broken]');

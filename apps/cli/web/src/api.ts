@@ -149,6 +149,9 @@ export interface ApiErrorBody {
   readonly message: string;
 }
 
+/** The event the window gets when the API refused the page (no token, or a `cairn ui` restarted with a new one). */
+export const UNAUTHORIZED = 'cairn:unauthorized';
+
 /** An API call that answered with an error. */
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -172,7 +175,10 @@ async function answer<T>(res: Response): Promise<T> {
     const body = (await res.json()) as { error?: ApiErrorBody };
     if (body.error !== undefined) ({ code, message } = body.error);
   } catch { /* not JSON */ }
-  if (res.status === 401) message += ' (open the address `cairn ui` printed, with its token)';
+  if (res.status === 401) {
+    message += ' (open the address `cairn ui` printed, with its token)';
+    window.dispatchEvent(new CustomEvent(UNAUTHORIZED));
+  }
   throw new ApiError(res.status, code, message);
 }
 

@@ -1,6 +1,7 @@
 /** The `cairn ui` page: a header with the pages and a search box, and the page the address's hash names. */
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { UNAUTHORIZED } from './api.js';
 import type { PlanStatus } from './api.js';
 import { typing } from './list-keys.js';
 import { go, href, useRoute } from './route.js';
@@ -81,6 +82,12 @@ function App() {
   const failing = (plans.data?.plans ?? []).filter((p) => p.overdue || p.failures > 0).length;
   const section = route.page === 'tree' || route.page === 'restore' ? 'snapshots' : route.page === 'versions' ? 'search' : route.page;
   useEffect(() => window.scrollTo(0, 0), [route.page]);
+  const [refused, setRefused] = useState(false);
+  useEffect(() => {
+    const on = () => setRefused(true);
+    window.addEventListener(UNAUTHORIZED, on);
+    return () => window.removeEventListener(UNAUTHORIZED, on);
+  }, []);
   return (
     <>
       <header class="top">
@@ -99,7 +106,12 @@ function App() {
         <SearchBox route={route} />
       </header>
       <main>
-        <Page route={route} />
+        {refused ? (
+          <section class="page refused" role="alert">
+            <h1>This page needs its key</h1>
+            <p>Open the address <code>cairn ui</code> printed (it ends in <code>?token=…</code>) again. Each start of <code>cairn ui</code> makes a new one.</p>
+          </section>
+        ) : <Page route={route} />}
       </main>
     </>
   );
