@@ -65,7 +65,7 @@ const changeKind: Record<Change['change'], string> = { added: 'added', removed: 
 
 /** The diff page: `from`, `to` (snapshots; default the latest and the one before it) and optionally `file`. */
 export function DiffPage({ from, to, file }: { from: string | undefined; to: string | undefined; file: string | undefined }) {
-  const list = useApi<{ snapshots: Snapshot[] }>('snapshots');
+  const list = useApi<{ snapshots: Snapshot[] }>('snapshots', 60_000);
   const snapshots = list.data?.snapshots ?? [];
   const latest = snapshots[0];
   // By default: the latest snapshot (or the one named) against its parent, else the next older one.

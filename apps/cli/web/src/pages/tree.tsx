@@ -1,8 +1,8 @@
 /** A snapshot's tree: one folder's entries, with a preview of the chosen file, downloads, and a selection to restore. */
 import { useMemo, useState } from 'preact/hooks';
 import { archiveUrl } from '../api.js';
-import type { Entry } from '../api.js';
-import { Crumbs, Heading, Status } from '../components.js';
+import type { Entry, Snapshot } from '../api.js';
+import { Badge, Crumbs, Heading, Status } from '../components.js';
 import { bytes, join, parentOf, when } from '../format.js';
 import { useListKeys } from '../list-keys.js';
 import { go, href } from '../route.js';
@@ -22,6 +22,9 @@ function Icon({ type }: { type: Entry['type'] }) {
 /** The tree page: `snap`, `path` (a folder) and optionally `file` (previewed) and `line`. */
 export function TreePage({ snapshot, path, file, line }: { snapshot: string; path: string; file: string | undefined; line: number | undefined }) {
   const listing = useApi<{ path: string; entries: Entry[] }>(`snapshots/${encodeURIComponent(snapshot)}/ls?path=${encodeURIComponent(path)}`);
+  // The snapshot's time, host and tags for the heading: a recent list is reused (moving between folders fetches it once).
+  const list = useApi<{ snapshots: Snapshot[] }>('snapshots', 60_000);
+  const about = list.data?.snapshots.find((s) => s.short === snapshot || s.id.startsWith(snapshot)) ?? (snapshot === 'latest' ? list.data?.snapshots[0] : undefined);
   const [, redraw] = useState(0);
   const selection = picked.get(snapshot) ?? new Set<string>();
   const entries = useMemo(() => {
@@ -51,7 +54,7 @@ export function TreePage({ snapshot, path, file, line }: { snapshot: string; pat
 
   return (
     <section class={`page tree${file === undefined ? '' : ' has-file'}`}>
-      <Heading title={<>Snapshot <code>{snapshot}</code></>}>
+      <Heading title={<>Snapshot <code>{about?.short ?? snapshot}</code>{about === undefined ? null : <span class="about"> {when(about.time)} · {about.host} · {about.project ?? about.client ?? about.paths.join(', ')} {about.tags.map((t) => <Badge key={t}>{t}</Badge>)}</span>}</>}>
         <a class="button" href={archiveUrl(snapshot, path, 'tar')} download>Folder as tar</a>
         <a class="button" href={archiveUrl(snapshot, path, 'zip')} download>as zip</a>
         {selection.size > 0 ? (
