@@ -1,4 +1,5 @@
 /** Small pieces several pages share: loading and error states, breadcrumbs, a progress bar. */
+import { Fragment } from 'preact';
 import type { ComponentChildren } from 'preact';
 import { href } from './route.js';
 
@@ -57,10 +58,10 @@ export function Fields({ value }: { value: Record<string, unknown> }) {
   return (
     <dl class="fields">
       {Object.entries(value).map(([key, v]) => (
-        <>
+        <Fragment key={key}>
           <dt>{key}</dt>
           <dd>{typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}</dd>
-        </>
+        </Fragment>
       ))}
     </dl>
   );
