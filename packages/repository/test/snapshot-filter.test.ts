@@ -1,7 +1,8 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '@cairn/core';
-import { backup, describeFilter, findSnapshot, listSnapshots, matchesFilter, restore } from '@cairn/repository';
+import { backup, createSnapshotCache, describeFilter, findSnapshot, listSnapshots, matchesFilter, restore } from '@cairn/repository';
 import { changeTags, tagSnapshots } from '@cairn/repository/maintenance';
 import { createLocalSource, createLocalTarget } from '@cairn/transport';
 import { describeTree, tempDir } from './helpers.js';
@@ -86,5 +87,45 @@ describe('tagSnapshots', () => {
     const nothing = await tagSnapshots(repo, { snapshots: [newId] }).catch((error: unknown) => error);
     expect(isCairnError(nothing, 'ERR_USAGE')).toBe(true);
     expect(await ids()).toEqual([newId]);
+  });
+});
+
+describe('createSnapshotCache (a process that lists snapshots again and again)', () => {
+  it('lists as listSnapshots does, reads each file once, shares a listing between concurrent calls, sees new and removed files, and retries a damaged one', async () => {
+    const work = await tempDir();
+    const repo = await smallRepo(work);
+    await writeFiles(join(work, 'x'), 1, 2, 2000);
+    const ids: string[] = [];
+    for (let day = 1; day <= 40; day += 1) {
+      ids.push((await backup(repo, { source: createLocalSource(), paths: [join(work, 'x')], hostname: 'h', time: new Date(Date.UTC(2024, 0, day)) })).id);
+    }
+    let reads = 0;
+    const read = repo.backend.read.bind(repo.backend);
+    repo.backend.read = (type, name, range, hint) => {
+      if (type === 'snapshot') reads += 1;
+      return read(type, name, range, hint);
+    };
+    const cache = createSnapshotCache(repo);
+    const [a, b] = await Promise.all([cache.list(), cache.list()]);
+    expect(a).toBe(b); // one listing for both
+    expect(reads).toBe(40);
+    expect(a.snapshots.map((e) => e.id)).toEqual(ids); // oldest first, as listSnapshots
+    expect(a.snapshots.map((e) => e.id)).toEqual((await listSnapshots(repo)).snapshots.map((e) => e.id));
+    reads = 0;
+    await cache.list();
+    const later = (await backup(repo, { source: createLocalSource(), paths: [join(work, 'x')], hostname: 'h', time: new Date(Date.UTC(2024, 2, 1)) })).id;
+    await repo.backend.remove('snapshot', ids[0]!);
+    const damaged = ids[1]!;
+    await writeFile(join(work, 'repo', 'snapshots', damaged), 'not a snapshot');
+    const c = await cache.list();
+    // Listing 40 files again read only the new one: the damaged file was read before and is kept as read.
+    expect(c.snapshots.map((e) => e.id)).toEqual([...ids.slice(1), later]);
+    const fresh = createSnapshotCache(repo);
+    const d = await fresh.list();
+    expect(d.snapshots.map((e) => e.id)).toEqual([...ids.slice(2), later]);
+    expect(d.problems.map((p) => p.file)).toEqual([`snapshots/${damaged}`]);
+    reads = 0;
+    await fresh.list();
+    expect(reads).toBe(1); // the damaged file is tried again, the others not
   });
 });

@@ -47,6 +47,8 @@ export function registerUi(program: Command): void {
       if (password === '') throw usageError('--ui-password-file: the password is empty');
       const { path } = repoLocation(options);
       const session = await openRepoSession(path, options.passwordFile);
+      // The snapshot files are read once, starting now: the first page load finds them read or shares the reading.
+      session.snapshots().catch(() => undefined);
       const jobs = createJobRegistry();
       const token = newToken();
       let boundPort = port;

@@ -227,36 +227,54 @@ export interface SnapshotCache {
   list(): Promise<{ snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }>;
 }
 
+/** Snapshot files a SnapshotCache reads at once when many are new (a first listing of a big repository). */
+const CACHE_READS = 16;
+
 /**
  * A listSnapshots that keeps what it read: a snapshot file is named by its hash and never changes,
- * so a process that asks many times (protect, one file after another) lists the folder each time
- * and reads only the files that are new. Files gone since are left out.
+ * so a process that asks many times (protect, one file after another; the web UI, request after
+ * request) lists the folder each time and reads only the files that are new, several at once.
+ * Files gone since are left out. Calls made while a listing runs share it (one listing, not one
+ * per request).
  */
 export function createSnapshotCache(repo: RepositoryFiles): SnapshotCache {
   const read = new Map<string, Snapshot>();
-  return {
-    async list() {
-      const snapshots: SnapshotEntry[] = [];
-      const problems: SnapshotProblem[] = [];
-      const present = new Set<string>();
-      for await (const file of repo.backend.list('snapshot')) {
-        present.add(file.name);
-        let snapshot = read.get(file.name);
-        if (snapshot === undefined) {
-          try {
-            snapshot = await readSnapshot(repo, file.name);
-          } catch (error) {
-            if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
-            problems.push({ file: `snapshots/${file.name}`, error });
-            continue;
-          }
-          read.set(file.name, snapshot);
+  let running: Promise<{ snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }> | undefined;
+  const listing = async (): Promise<{ snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }> => {
+    const problems: SnapshotProblem[] = [];
+    const names: string[] = [];
+    for await (const file of repo.backend.list('snapshot')) names.push(file.name);
+    const missing = names.filter((name) => !read.has(name));
+    const failed = new Set<string>();
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      while (next < missing.length) {
+        const name = missing[next]!;
+        next += 1;
+        try {
+          read.set(name, await readSnapshot(repo, name));
+        } catch (error) {
+          if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
+          problems.push({ file: `snapshots/${name}`, error });
+          failed.add(name);
         }
-        snapshots.push({ id: file.name, snapshot });
       }
-      for (const id of read.keys()) if (!present.has(id)) read.delete(id);
-      snapshots.sort(byTime);
-      return { snapshots, problems };
+    };
+    await Promise.all(Array.from({ length: Math.min(CACHE_READS, missing.length) }, reader));
+    const present = new Set(names);
+    for (const id of read.keys()) if (!present.has(id)) read.delete(id);
+    const snapshots: SnapshotEntry[] = [];
+    for (const name of names) if (!failed.has(name)) snapshots.push({ id: name, snapshot: read.get(name)! });
+    snapshots.sort(byTime);
+    problems.sort((a, b) => a.file.localeCompare(b.file));
+    return { snapshots, problems };
+  };
+  return {
+    list() {
+      running ??= listing().finally(() => {
+        running = undefined;
+      });
+      return running;
     },
   };
 }
