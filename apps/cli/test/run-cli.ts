@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, onTestFinished } from 'vitest';
 import { watchChild } from '../../../packages/repository/test/lifecycle-helpers.js';
 import type { ChildRun } from '../../../packages/repository/test/lifecycle-helpers.js';
 
@@ -71,6 +71,33 @@ afterEach(async () => {
 export function startCli(args: readonly string[], env: Record<string, string> = {}): ChildRun {
   return watchChild(spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_REPO: '', ...env } }));
 }
+
+/**
+ * Starts a serving command (`cairn serve`, `cairn ui`) and waits until its output gives the address
+ * `found` picks from it (all of stdout so far); rejects when the command ends first. With
+ * `killAfterTest`, a test that fails before stopping it leaves none running.
+ */
+export async function startListening(args: readonly string[], env: Record<string, string>, found: (out: string) => string | undefined, options: { readonly killAfterTest?: boolean } = {}): Promise<{ url: string; run: ChildRun }> {
+  const run = startCli(args, env);
+  if (options.killAfterTest === true) {
+    onTestFinished(() => {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    });
+  }
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    run.child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const address = found(out);
+      if (address !== undefined) resolve(address);
+    });
+    void run.done.then((end) => reject(new Error(`cairn ${args.find((a) => !a.startsWith('-') && !a.includes('/')) ?? ''} ended before listening: ${end.stderr}`)));
+  });
+  return { url, run };
+}
+
+/** The address `cairn ui` prints (`cairn ui: URL`), once it has. */
+export const uiAddress = (out: string): string | undefined => /^cairn ui: (\S+)$/m.exec(out)?.[1];
 
 /** One message of `--json` output (docs/JSON.md). */
 export type JsonMessage = { readonly type: string } & Record<string, unknown>;

@@ -5,9 +5,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import bcrypt from 'bcryptjs';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seededBytes } from '../../../packages/repository/test/helpers.js';
-import { cairn, expectAllOrNothing, jsonLines, jsonSummary, startCli, tempDir } from './run-cli.js';
+import { cairn, expectAllOrNothing, jsonLines, jsonSummary, startCli, startListening, tempDir } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
 /** Remote repositories are always encrypted: every run gives the password. */
@@ -15,20 +15,10 @@ const PW = { CAIRN_PASSWORD: 'remote test password' };
 
 /** Starts `cairn --repo <folder> serve --listen 127.0.0.1:0 --json …` and waits for the URL it prints. */
 async function serve(folder: string, flags: readonly string[] = []) {
-  const run = startCli(['--repo', folder, 'serve', '--listen', '127.0.0.1:0', '--json', ...flags]);
-  // A test that fails before stopping its server leaves none running.
-  onTestFinished(() => {
-    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    run.child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.includes('"listening"'));
-      if (line !== undefined) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    void run.done.then((end) => reject(new Error(`cairn serve ended before listening: ${end.stderr}`)));
-  });
+  const { url, run } = await startListening(['--repo', folder, 'serve', '--listen', '127.0.0.1:0', '--json', ...flags], {}, (out) => {
+    const line = out.split('\n').find((l) => l.includes('"listening"'));
+    return line === undefined ? undefined : (JSON.parse(line) as { url: string }).url;
+  }, { killAfterTest: true });
   return { url, run, stop: async () => { run.child.kill('SIGTERM'); return run.done; } };
 }
 

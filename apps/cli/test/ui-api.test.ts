@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { API_ROUTES } from '../src/ui/server.js';
-import { CLI, cairn, jsonSummary, startCli, tempDir } from './run-cli.js';
+import { CLI, cairn, jsonSummary, startCli, startListening, tempDir, uiAddress } from './run-cli.js';
 
 /** What one request got back. */
 interface Answer {
@@ -57,19 +57,7 @@ function events(base: string, token: string, job: string): Promise<[string, any]
 
 /** Starts `cairn ui` with `args` and waits for the URL it prints; killed when the test ends. */
 async function startUi(args: readonly string[], env: Record<string, string> = {}) {
-  const run = startCli(['ui', ...args], env);
-  onTestFinished(() => {
-    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    run.child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /^cairn ui: (\S+)$/m.exec(out);
-      if (match !== null) resolve(match[1]!);
-    });
-    void run.done.then((end) => reject(new Error(`cairn ui ended before listening: ${end.stderr}`)));
-  });
+  const { url, run } = await startListening(['ui', ...args], env, uiAddress, { killAfterTest: true });
   const parsed = new URL(url);
   return { url, base: parsed.origin, token: parsed.searchParams.get('token')!, port: Number(parsed.port), run };
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { expect } from 'vitest';
-import { cairn, jsonSummary, startCli } from './run-cli.js';
+import { cairn, jsonSummary, startListening, uiAddress } from './run-cli.js';
 import type { Run } from './run-cli.js';
 
 /** Debian's chromium; the browser tests need it (playwright-core downloads no browser). */
@@ -119,18 +119,8 @@ export async function setup(home: string) {
 }
 
 /** Starts `cairn ui` and waits for the URL it prints. */
-export async function startUi(args: readonly string[], env: Record<string, string>) {
-  const run = startCli(['ui', ...args], env);
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    run.child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /^cairn ui: (\S+)$/m.exec(out);
-      if (match !== null) resolve(match[1]!);
-    });
-    void run.done.then((end) => reject(new Error(`cairn ui ended before listening: ${end.stderr}`)));
-  });
-  return { url, run };
+export function startUi(args: readonly string[], env: Record<string, string>) {
+  return startListening(['ui', ...args], env, uiAddress);
 }
 
 /** Starts Debian's chromium, headless (without its sandbox when run as root, which it refuses otherwise). */
