@@ -14,7 +14,7 @@ import { createWorkInFlight, defaultThreads, startWorkerPool } from '../repo/wor
 import type { WorkInFlight, WorkerModule } from '../repo/worker-pool.js';
 
 /** Stored and decoded bytes read ahead and not yet used, at most (a single larger read is still made, alone). */
-const BUDGET = 48 * 1024 * 1024;
+const BUDGET = 24 * 1024 * 1024;
 /** The longest read: neighbouring blobs of one pack are read together up to this length. */
 const MAX_RUN = 8 * 1024 * 1024;
 /** Blobs of one pack this far apart or closer are read together (the bytes between are read and dropped). */

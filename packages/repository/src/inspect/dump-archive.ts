@@ -99,10 +99,10 @@ async function resolveRoots(repo: Repository, tree: Id, snapshot: { readonly pat
 
 /** Entries the walk may run ahead of the archive writer, and the bytes of their files (what the blob reads look ahead over). */
 const AHEAD_ENTRIES = 8192;
-const AHEAD_BYTES = 64 * 1024 * 1024;
+const AHEAD_BYTES = 32 * 1024 * 1024;
 
 /** The read-ahead's arena: its budget of bytes not yet used and one more read. */
-const ARENA_BYTES = 64 * 1024 * 1024;
+const ARENA_BYTES = 32 * 1024 * 1024;
 
 async function writeEntries(repo: Repository, reads: BlobReadAhead, writer: ArchiveWriter, roots: readonly Root[], where: string, hardlinks: boolean, signal: AbortSignal | undefined): Promise<void> {
   try {
