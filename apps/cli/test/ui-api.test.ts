@@ -316,6 +316,38 @@ describe('cairn ui: the JSON API', () => {
     expect((await ui.run.done).code).toBe(0);
   });
 
+  it('names that are not UTF-8: listed, read, downloaded, found and restored by their bytes', async () => {
+    s = await setup();
+    // A Latin-1 name (the byte 0xE9), as a file system holds it.
+    const raw = Buffer.concat([Buffer.from(join(s.proj, 'caf')), Buffer.from([0xe9]), Buffer.from('.txt')]);
+    await writeFile(raw, 'latin-1 name\n');
+    const done = await cairn(['--repo', s.repo, 'backup', '--json', '--quiet', s.proj], { home: s.home, env: s.env });
+    expect(done.code, done.stderr).toBe(0);
+    await serve();
+    const listing = (await get('/api/snapshots/latest/ls?path=/proj')).json();
+    const name = 'caf\udce9.txt'; // the byte kept as a lone surrogate (JSON: "caf\udce9.txt")
+    expect(listing.entries.map((e: { name: string }) => e.name)).toContain(name);
+    // The page writes the raw byte as its own %-escape (web/src/names.ts); the server reads it back as that byte.
+    const file = await get('/api/snapshots/latest/file?path=/proj/caf%E9.txt&download=1');
+    expect(file.status, file.body.toString()).toBe(200);
+    expect(file.body.toString()).toBe('latin-1 name\n');
+    expect(String(file.headers['content-disposition'])).toMatch(/filename="caf_\.txt"; filename\*=UTF-8''caf%EF%BF%BD\.txt/);
+    const versions = (await get('/api/versions?path=/proj/caf%E9.txt')).json();
+    expect(versions.versions).toHaveLength(1);
+    const found = (await get('/api/find?pattern=caf*')).json();
+    expect(found.matches.map((m: { path: string }) => m.path)).toContain(`/proj/${name}`);
+    // Restored by the name the API gave (JSON keeps the lone surrogate), to a file with the same bytes in its name.
+    const target = join(s.home, 'restored');
+    const started = await post('/api/restore', { snapshot: 'latest', paths: [`/proj/${name}`], target });
+    expect(started.status, started.body.toString()).toBe(202);
+    const seen = await events(ui.base, ui.token, started.json().job);
+    expect(seen.at(-1)).toEqual(['end', expect.objectContaining({ state: 'done', result: expect.objectContaining({ files: 1 }) })]);
+    const names = await readdir(join(target, 'proj'), { encoding: 'buffer' });
+    expect(names.map((n) => n.toString('hex'))).toEqual([Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x74, 0x78, 0x74]).toString('hex')]);
+    ui.run.child.kill('SIGTERM');
+    expect((await ui.run.done).code).toBe(0);
+  });
+
   it('runs check as a job with progress events; a restore cancelled with DELETE ends cancelled', async () => {
     s = await setup();
     await writeFile(join(s.proj, 'large.bin'), randomBytes(48 * 1024 * 1024));

@@ -1,6 +1,6 @@
 /** The web UI's HTTP plumbing: JSON answers, API errors, bounded request bodies, query parameters. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isCairnError } from '@cairn/core';
+import { isCairnError, nameFromBytes } from '@cairn/core';
 import type { ErrorCode } from '@cairn/core';
 import { jsonLine } from '../output.js';
 
@@ -76,15 +76,65 @@ export async function readJsonBody(request: IncomingMessage): Promise<Record<str
   return value as Record<string, unknown>;
 }
 
+/**
+ * A request's query parameters, decoded to the bytes their %-escapes give and then as cairn
+ * decodes entry names (nameFromBytes): a name that is not UTF-8 (`caf%E9.txt`) arrives with
+ * its raw byte as a lone surrogate, the form the engine keeps it in. URLSearchParams would turn
+ * it into U+FFFD, naming no entry.
+ */
+export class Query {
+  private readonly values = new Map<string, string[]>();
+
+  constructor(search: string) {
+    for (const part of search.replace(/^\?/, '').split('&')) {
+      if (part === '') continue;
+      const at = part.indexOf('=');
+      const key = decodeQueryText(at < 0 ? part : part.slice(0, at));
+      const value = at < 0 ? '' : decodeQueryText(part.slice(at + 1));
+      const list = this.values.get(key);
+      if (list === undefined) this.values.set(key, [value]);
+      else list.push(value);
+    }
+  }
+
+  /** The first value of `name`, or null. */
+  get(name: string): string | null {
+    return this.values.get(name)?.[0] ?? null;
+  }
+
+  /** Every value of `name`, in order. */
+  getAll(name: string): string[] {
+    return [...(this.values.get(name) ?? [])];
+  }
+}
+
+/** `text` of a query string: "+" is a space, each %XX its byte (a malformed escape stays as it is), the bytes a name. */
+function decodeQueryText(text: string): string {
+  const bytes: number[] = [];
+  const encoder = new TextEncoder();
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i]!;
+    if (char === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (char === '+') {
+      bytes.push(0x20);
+    } else {
+      for (const byte of encoder.encode(char)) bytes.push(byte);
+    }
+  }
+  return nameFromBytes(Uint8Array.from(bytes));
+}
+
 /** A query parameter that must be there; 400 naming it otherwise. */
-export function required(query: URLSearchParams, name: string): string {
+export function required(query: Query, name: string): string {
   const value = query.get(name);
   if (value === null || value === '') throw new ApiError(400, 'ERR_USAGE', `the query parameter "${name}" is missing`);
   return value;
 }
 
 /** A whole-number query parameter within [min, max] (`fallback` when absent); 400 naming it otherwise. */
-export function integer(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+export function integer(query: Query, name: string, fallback: number, min: number, max: number): number {
   const text = query.get(name);
   if (text === null || text === '') return fallback;
   const value = Number(text);
@@ -93,7 +143,7 @@ export function integer(query: URLSearchParams, name: string, fallback: number, 
 }
 
 /** A yes/no query parameter: 1/true or 0/false (`fallback` when absent). */
-export function flag(query: URLSearchParams, name: string, fallback = false): boolean {
+export function flag(query: Query, name: string, fallback = false): boolean {
   const text = query.get(name);
   if (text === null || text === '') return fallback;
   if (text === '1' || text === 'true') return true;

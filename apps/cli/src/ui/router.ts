@@ -1,6 +1,7 @@
 /** The web UI's API routes: a table of method, path pattern and handler; one handler per route. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './http.js';
+import type { Query } from './http.js';
 import type { JobRegistry } from './jobs.js';
 import type { RepoSession } from './repo-session.js';
 
@@ -8,7 +9,7 @@ import type { RepoSession } from './repo-session.js';
 export interface RouteContext {
   readonly request: IncomingMessage;
   readonly response: ServerResponse;
-  readonly query: URLSearchParams;
+  readonly query: Query;
   readonly params: Readonly<Record<string, string>>;
   readonly session: RepoSession;
   readonly jobs: JobRegistry;

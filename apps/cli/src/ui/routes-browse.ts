@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { extname, posix } from 'node:path';
 import { ARCHIVE_FORMATS, dumpArchive, dumpFile, findFile, listSnapshot, matchesFilter, stats } from '@cairn/repository';
 import { repositorySize } from '@cairn/repository/maintenance';
-import { shortId } from '@cairn/core';
+import { shortId, wellFormedText } from '@cairn/core';
 import { ApiError, flag, required, SAFE_HEADERS, sendJson } from './http.js';
 import { snapshotPathParam } from './paths.js';
 import type { Route, RouteContext } from './router.js';
@@ -79,10 +79,10 @@ async function stream(response: ServerResponse, bytes: AsyncIterable<Uint8Array>
   response.end();
 }
 
-/** A filename for Content-Disposition: ASCII in quotes, the full name as RFC 5987 UTF-8. */
+/** A filename for Content-Disposition: ASCII in quotes, the full name as RFC 5987 UTF-8 (a byte that is not UTF-8 as U+FFFD). */
 function disposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(wellFormedText(name))}`;
 }
 
 /** Headers of bytes from a snapshot: never run as a page of this origin (a sandbox without scripts). */

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { allowedHosts, basicAuthOk, cookieName, requestToken, sameSecret } from './auth.js';
-import { ApiError, apiErrorOf, SAFE_HEADERS, sendError } from './http.js';
+import { ApiError, apiErrorOf, Query, SAFE_HEADERS, sendError } from './http.js';
 import type { JobRegistry } from './jobs.js';
 import type { RepoSession } from './repo-session.js';
 import { createRouter } from './router.js';
@@ -93,7 +93,7 @@ async function handle(options: UiServerOptions, route: ReturnType<typeof createR
   }
   const { route: found, params } = route(method, url.pathname);
   await found.handle({
-    request, response, query: url.searchParams, params,
+    request, response, query: new Query(url.search), params,
     session: options.session, jobs: options.jobs, plans: options.plans, restoreRoot: options.restoreRoot,
   });
 }

@@ -1,4 +1,5 @@
 /** The shapes of the `cairn ui` JSON API (docs/API.md) and the calls the page makes. */
+import { encodeName, queryString } from './names.js';
 
 /** What a backup recorded about itself. */
 export interface Summary {
@@ -159,12 +160,9 @@ export class ApiError extends Error {
   }
 }
 
-/** The query string of `params`, leaving out undefined values. */
+/** The query string of `params`, leaving out undefined values (names that are not UTF-8 kept byte for byte: see names.ts). */
 export function query(params: Record<string, string | number | boolean | undefined>): string {
-  const q = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) q.set(key, String(value));
-  const text = q.toString();
-  return text === '' ? '' : `?${text}`;
+  return queryString(params);
 }
 
 async function answer<T>(res: Response): Promise<T> {
@@ -200,12 +198,12 @@ export async function send<T>(method: 'POST' | 'DELETE', route: string, body?: u
 
 /** The URL of a file's bytes in a snapshot (download=true: as an attachment). */
 export function fileUrl(snapshot: string, path: string, download = false): string {
-  return `/api/snapshots/${encodeURIComponent(snapshot)}/file${query({ path, download: download ? 1 : undefined })}`;
+  return `/api/snapshots/${encodeName(snapshot)}/file${query({ path, download: download ? 1 : undefined })}`;
 }
 
 /** The URL of a folder of a snapshot as a tar or zip archive. */
 export function archiveUrl(snapshot: string, path: string, format: 'tar' | 'zip'): string {
-  return `/api/snapshots/${encodeURIComponent(snapshot)}/archive${query({ path, format })}`;
+  return `/api/snapshots/${encodeName(snapshot)}/archive${query({ path, format })}`;
 }
 
 /** Follows a job's events until it ends; returns a function that stops listening. */

@@ -1,10 +1,11 @@
 /** Hash routes: `#/page?key=value`, so the browser's back button and links work without a server route per page. */
 import { useEffect, useState } from 'preact/hooks';
+import { NameParams, queryString } from './names.js';
 
 /** A parsed route: the page and its parameters. */
 export interface Route {
   readonly page: string;
-  readonly params: URLSearchParams;
+  readonly params: NameParams;
 }
 
 /** The route in the address bar now. */
@@ -12,15 +13,12 @@ export function currentRoute(): Route {
   const hash = location.hash.replace(/^#\/?/, '');
   const cut = hash.indexOf('?');
   const page = (cut < 0 ? hash : hash.slice(0, cut)) || 'snapshots';
-  return { page, params: new URLSearchParams(cut < 0 ? '' : hash.slice(cut + 1)) };
+  return { page, params: new NameParams(cut < 0 ? '' : hash.slice(cut + 1)) };
 }
 
 /** The link to `page` with `params` (undefined values left out). */
 export function href(page: string, params: Record<string, string | number | undefined> = {}): string {
-  const q = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') q.set(key, String(value));
-  const text = q.toString();
-  return `#/${page}${text === '' ? '' : `?${text}`}`;
+  return `#/${page}${queryString(params, true)}`;
 }
 
 /** Goes to `page` with `params`; `replace` keeps the browser history as it is. */

@@ -1,6 +1,7 @@
 /** A snapshot's tree: one folder's entries, with a preview of the chosen file, downloads, and a selection to restore. */
 import { useMemo, useState } from 'preact/hooks';
-import { archiveUrl } from '../api.js';
+import { archiveUrl, query } from '../api.js';
+import { encodeName } from '../names.js';
 import type { Entry, Snapshot } from '../api.js';
 import { Badge, Crumbs, Heading, Status } from '../components.js';
 import { bytes, join, parentOf, when } from '../format.js';
@@ -21,7 +22,7 @@ function Icon({ type }: { type: Entry['type'] }) {
 
 /** The tree page: `snap`, `path` (a folder) and optionally `file` (previewed) and `line`. */
 export function TreePage({ snapshot, path, file, line }: { snapshot: string; path: string; file: string | undefined; line: number | undefined }) {
-  const listing = useApi<{ path: string; entries: Entry[] }>(`snapshots/${encodeURIComponent(snapshot)}/ls?path=${encodeURIComponent(path)}`);
+  const listing = useApi<{ path: string; entries: Entry[] }>(`snapshots/${encodeName(snapshot)}/ls${query({ path })}`);
   // The snapshot's time, host and tags for the heading: a recent list is reused (moving between folders fetches it once).
   const list = useApi<{ snapshots: Snapshot[] }>('snapshots', 60_000);
   const about = list.data?.snapshots.find((s) => s.short === snapshot || s.id.startsWith(snapshot)) ?? (snapshot === 'latest' ? list.data?.snapshots[0] : undefined);
