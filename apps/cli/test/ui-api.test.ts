@@ -402,6 +402,31 @@ describe('cairn ui: the command', () => {
     expect((await call(ui.base, 'GET', '/api/repo', { headers: basic('cairn', 'sesame') })).status).toBe(200);
   });
 
+  it('--open hands the printed URL to the desktop\'s opener (xdg-open), and the server goes on when there is none', async () => {
+    const home = await tempDir();
+    const repo = join(home, 'repo');
+    expect((await cairn(['--repo', repo, 'init'], { home })).code).toBe(0);
+    // A stand-in xdg-open first on PATH that writes down what it was asked to open.
+    const bin = join(home, 'bin');
+    await mkdir(bin);
+    const opened = join(home, 'opened.txt');
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, { mode: 0o755 });
+    const ui = await startUi(['--repo', repo, '--open'], { HOME: home, PATH: `${bin}:${process.env['PATH'] ?? ''}` });
+    let url = '';
+    for (let i = 0; i < 100 && url === ''; i += 1) {
+      url = await readFile(opened, 'utf8').catch(() => '');
+      if (url === '') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(url).toBe(ui.url);
+    // Without any opener: a warning, and the server answers all the same.
+    const bare = await startUi(['--repo', repo, '--open'], { HOME: home, PATH: join(home, 'nothing') });
+    expect((await call(bare.base, 'GET', '/api/repo', { token: bare.token })).status).toBe(200);
+    bare.run.child.kill('SIGTERM');
+    const end = await bare.run.done;
+    expect(end.code).toBe(0);
+    expect(end.stderr).toMatch(/--open: could not start xdg-open/);
+  });
+
   it('serves an encrypted repository opened with its password once, at start', async () => {
     const home = await tempDir();
     const repo = join(home, 'repo');
