@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '@cairn/core';
 import { check, listSnapshots, openRepository, restore } from '@cairn/repository';
 import { createLocalBackend, createLocalTarget } from '@cairn/transport';
-import { tempDir } from './helpers.js';
+import { hasCommand, tempDir } from './helpers.js';
 import { findSnapshot } from '../src/repo/snapshots.js';
 import { RESTORE_LIMITS, writeByPosition } from '../src/restore/file-writer.js';
 import { RestoreContext } from '../src/restore/restore-context.js';
@@ -15,15 +15,6 @@ import { planRestore } from '../src/restore/restore-plan.js';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const golden = join(top, 'fixtures', 'golden-group');
-
-function hasCommand(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Manifest {
   snapshots: { id: string; files: Record<string, string> }[];

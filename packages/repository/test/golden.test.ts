@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { check, listSnapshots, openRepository, restore } from '@cairn/repository';
 import { createLocalBackend, createLocalTarget } from '@cairn/transport';
-import { tempDir } from './helpers.js';
+import { hasCommand, tempDir } from './helpers.js';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const golden = join(top, 'fixtures', 'golden-v1');
@@ -75,11 +75,3 @@ describe('golden repository of format version 1', () => {
   });
 });
 
-function hasCommand(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

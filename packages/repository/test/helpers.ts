@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, chown, link, lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,16 @@ export async function tempDir(prefix = 'cairn-test-'): Promise<string> {
 afterEach(async () => {
   await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
+
+/** True when the shell finds `name` (a Debian tool a test drives: zstd, python3, git, …). */
+export function hasCommand(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
 export function seededBytes(length: number, seed = 1): Buffer {
