@@ -7,7 +7,7 @@
 export { CairnError, isCairnError, fromSystemError } from './errors.js';
 export type { ErrorCode, CairnErrorOptions } from './errors.js';
 export { ID_LENGTH, toHex, fromHex, isHexId, idEquals, shortId } from './hex.js';
-export { nameFromBytes, nameToBytes, holdsRawBytes, compareNames, wellFormedText } from './names.js';
+export { nameFromBytes, nameFromQueryText, nameToBytes, holdsRawBytes, compareNames, wellFormedText } from './names.js';
 export type { Id } from './hex.js';
 export type { Backend, FileHint, FileType, FileInfo, ByteRange, StorageSpace } from './backend.js';
 export type { NodeType, EntryStat, EntryMetadata, Xattr, FileRef } from './node.js';

@@ -26,6 +26,27 @@ export function nameFromBytes(bytes: Uint8Array): string {
   }
 }
 
+/**
+ * The name a %-escaped text of a URL's query gives: each %XX is its byte, "+" a space, any other
+ * character its UTF-8 bytes (a malformed escape stays as it is); the bytes read as nameFromBytes
+ * does, so a raw byte written as its own %XX (`caf%E9`) comes back as U+DC80–U+DCFF.
+ */
+export function nameFromQueryText(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i]!;
+    if (char === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (char === '+') {
+      bytes.push(0x20);
+    } else {
+      for (const byte of encoder.encode(char)) bytes.push(byte);
+    }
+  }
+  return nameFromBytes(Uint8Array.from(bytes));
+}
+
 /** The bytes of `name`: UTF-8, with U+DC80–U+DCFF as the raw bytes 0x80–0xFF. RangeError for any other lone surrogate. */
 export function nameToBytes(name: string): Uint8Array {
   if (typeof name !== 'string') throw new TypeError(`a name must be a string, got ${typeof name}`);

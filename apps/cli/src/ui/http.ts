@@ -1,6 +1,6 @@
 /** The web UI's HTTP plumbing: JSON answers, API errors, bounded request bodies, query parameters. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isCairnError, nameFromBytes } from '@cairn/core';
+import { isCairnError, nameFromQueryText } from '@cairn/core';
 import type { ErrorCode } from '@cairn/core';
 import { jsonLine } from '../output.js';
 
@@ -89,8 +89,8 @@ export class Query {
     for (const part of search.replace(/^\?/, '').split('&')) {
       if (part === '') continue;
       const at = part.indexOf('=');
-      const key = decodeQueryText(at < 0 ? part : part.slice(0, at));
-      const value = at < 0 ? '' : decodeQueryText(part.slice(at + 1));
+      const key = nameFromQueryText(at < 0 ? part : part.slice(0, at));
+      const value = at < 0 ? '' : nameFromQueryText(part.slice(at + 1));
       const list = this.values.get(key);
       if (list === undefined) this.values.set(key, [value]);
       else list.push(value);
@@ -106,24 +106,6 @@ export class Query {
   getAll(name: string): string[] {
     return [...(this.values.get(name) ?? [])];
   }
-}
-
-/** `text` of a query string: "+" is a space, each %XX its byte (a malformed escape stays as it is), the bytes a name. */
-function decodeQueryText(text: string): string {
-  const bytes: number[] = [];
-  const encoder = new TextEncoder();
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i]!;
-    if (char === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (char === '+') {
-      bytes.push(0x20);
-    } else {
-      for (const byte of encoder.encode(char)) bytes.push(byte);
-    }
-  }
-  return nameFromBytes(Uint8Array.from(bytes));
 }
 
 /** A query parameter that must be there; 400 naming it otherwise. */

@@ -5,6 +5,7 @@
  * everything else as encodeURIComponent writes it, and read back the same way: the server reads
  * a query the same way (Query in src/ui/http.ts).
  */
+import { nameFromQueryText } from '../../../../packages/core/src/names.js';
 
 /** `text` for a query string or an address: UTF-8 %-escapes, a raw byte (U+DC80–U+DCFF) as its own %XX. */
 export function encodeName(text: string): string {
@@ -25,24 +26,7 @@ export function encodeName(text: string): string {
 }
 
 /** The inverse of encodeName: %XX escapes as bytes, "+" as a space, the bytes as UTF-8 with each stray byte as U+DC80–U+DCFF. */
-export function decodeName(text: string): string {
-  const bytes: number[] = [];
-  const utf8 = new TextEncoder();
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i]!;
-    if (char === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (char === '+') bytes.push(0x20);
-    else for (const byte of utf8.encode(char)) bytes.push(byte);
-  }
-  const all = Uint8Array.from(bytes);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(all);
-  } catch {
-    return decodeEscaping(all);
-  }
-}
+export const decodeName: (text: string) => string = nameFromQueryText;
 
 /** Parameters of a query string (`a=1&b=x`), read with decodeName. */
 export class NameParams {
@@ -71,30 +55,4 @@ export function queryString(params: Record<string, string | number | boolean | u
     parts.push(`${encodeName(key)}=${encodeName(String(value))}`);
   }
   return parts.length === 0 ? '' : `?${parts.join('&')}`;
-}
-
-/** Each valid UTF-8 sequence as its character, every other byte as U+DC80–U+DCFF. */
-function decodeEscaping(bytes: Uint8Array): string {
-  const strict = new TextDecoder('utf-8', { fatal: true });
-  let out = '';
-  let i = 0;
-  while (i < bytes.length) {
-    let length = 0;
-    for (const n of [1, 2, 3, 4]) {
-      if (i + n > bytes.length) break;
-      try {
-        strict.decode(bytes.subarray(i, i + n));
-        length = n;
-        break;
-      } catch { /* not a whole sequence of n bytes */ }
-    }
-    if (length === 0) {
-      out += String.fromCharCode(0xdc00 + bytes[i]!);
-      i += 1;
-    } else {
-      out += strict.decode(bytes.subarray(i, i + length));
-      i += length;
-    }
-  }
-  return out;
 }
