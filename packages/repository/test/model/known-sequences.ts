@@ -33,6 +33,13 @@ export const KNOWN_SEQUENCES: readonly { readonly item: string; readonly command
     ],
   },
   {
+    item: 'model: a policy that keeps none of a group (tags it lacks) is refused, nothing forgotten (CI drew it: seed 1324461141)',
+    commands: [
+      new BackupCommand({ ...plain, roots: [1, 0], edits: [] }),
+      new ForgetCommand({ by: 'policy', policy: { tags: [['keep']] }, groupBy: ['host', 'paths'] }),
+    ],
+  },
+  {
     item: '4: a pre-restore snapshot makes retention forget the real backup',
     commands: [
       new BackupCommand({ ...plain, edits: [] }),

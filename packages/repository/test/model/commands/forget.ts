@@ -74,10 +74,13 @@ export class ForgetCommand implements fc.AsyncCommand<Model, World> {
       try {
         removed = (await forget(repo, { policy: this.p.policy, groupBy: this.p.groupBy, timeZone: 'utc', now: new Date(model.clock) })).removed;
       } catch (error) {
-        // A policy that would forget a whole group is refused (RangeError), and so is an empty
-        // policy (ERR_USAGE: it would forget every snapshot); either way nothing is removed.
+        // A policy that keeps none of a group's snapshots is refused (ERR_USAGE, "keeps none of
+        // the N snapshots"), and so is an empty policy (ERR_USAGE: it would forget every
+        // snapshot); either way nothing is removed (the invariants compare the repository's
+        // snapshots with the model's, which keeps them all).
         const refusedEmpty = isEmptyPolicy(this.p.policy) && isCairnError(error, 'ERR_USAGE');
-        if (!(error instanceof RangeError) && !refusedEmpty) throw error;
+        const refusedGroup = isCairnError(error, 'ERR_USAGE') && /the policy keeps none of the \d+ snapshots/.test(error.message);
+        if (!(error instanceof RangeError) && !refusedEmpty && !refusedGroup) throw error;
       }
       if (isEmptyPolicy(this.p.policy) && removed.length > 0) problems.push(`forget with an empty policy removed ${removed.length} snapshot(s) instead of refusing`);
       if (keepsNewest(this.p.policy)) {
