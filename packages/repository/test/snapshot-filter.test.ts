@@ -100,17 +100,38 @@ describe('createSnapshotCache (a process that lists snapshots again and again)',
       ids.push((await backup(repo, { source: createLocalSource(), paths: [join(work, 'x')], hostname: 'h', time: new Date(Date.UTC(2024, 0, day)) })).id);
     }
     let reads = 0;
+    // The first read of the snapshot file named `held` waits until `release` is called.
+    let held = '';
+    let holding = false;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const read = repo.backend.read.bind(repo.backend);
-    repo.backend.read = (type, name, range, hint) => {
+    repo.backend.read = async (type, name, range, hint) => {
       if (type === 'snapshot') reads += 1;
+      if (type === 'snapshot' && name === held && !holding) {
+        holding = true;
+        await gate;
+      }
       return read(type, name, range, hint);
     };
     const cache = createSnapshotCache(repo);
-    const [a, b] = await Promise.all([cache.list(), cache.list()]);
-    expect(a).toBe(b); // one listing for both
-    expect(reads).toBe(40);
+    const [a, b, b2] = await Promise.all([cache.list(), cache.list(), cache.list()]);
+    expect(b).toBe(b2); // the calls made while a listing runs share the next one
+    expect(reads).toBe(40); // and it reads nothing the first one read
+    expect(b.snapshots.map((e) => e.id)).toEqual(a.snapshots.map((e) => e.id));
     expect(a.snapshots.map((e) => e.id)).toEqual(ids); // oldest first, as listSnapshots
     expect(a.snapshots.map((e) => e.id)).toEqual((await listSnapshots(repo)).snapshots.map((e) => e.id));
+    // A call made after a snapshot was written sees it, even while an older listing still runs.
+    held = (await backup(repo, { source: createLocalSource(), paths: [join(work, 'x')], hostname: 'h', time: new Date(Date.UTC(2024, 1, 15)) })).id;
+    const running = cache.list(); // stops at its read of `held`
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(holding).toBe(true);
+    const written = (await backup(repo, { source: createLocalSource(), paths: [join(work, 'x')], hostname: 'h', time: new Date(Date.UTC(2024, 1, 20)) })).id;
+    const after = cache.list();
+    release();
+    expect((await running).snapshots.map((e) => e.id)).not.toContain(written);
+    expect((await after).snapshots.map((e) => e.id)).toContain(written);
+    ids.push(held, written);
     reads = 0;
     await cache.list();
     const later = (await backup(repo, { source: createLocalSource(), paths: [join(work, 'x')], hostname: 'h', time: new Date(Date.UTC(2024, 2, 1)) })).id;

@@ -234,8 +234,8 @@ const CACHE_READS = 16;
  * A listSnapshots that keeps what it read: a snapshot file is named by its hash and never changes,
  * so a process that asks many times (protect, one file after another; the web UI, request after
  * request) lists the folder each time and reads only the files that are new, several at once.
- * Files gone since are left out. Calls made while a listing runs share it (one listing, not one
- * per request).
+ * Files gone since are left out. Calls made while a listing runs share the one after it (one
+ * listing for many requests, none older than the call).
  */
 export function createSnapshotCache(repo: RepositoryFiles): SnapshotCache {
   const read = new Map<string, Snapshot>();
@@ -269,12 +269,24 @@ export function createSnapshotCache(repo: RepositoryFiles): SnapshotCache {
     problems.sort((a, b) => a.file.localeCompare(b.file));
     return { snapshots, problems };
   };
+  // A call never gets a listing that began before it: calls made while one runs share the next
+  // one, which starts when it ends (and reads only the files that are new by then).
+  let next: Promise<{ snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }> | undefined;
+  const start = (): Promise<{ snapshots: SnapshotEntry[]; problems: SnapshotProblem[] }> => {
+    const run = listing().finally(() => {
+      if (running === run) running = undefined;
+    });
+    running = run;
+    return run;
+  };
   return {
     list() {
-      running ??= listing().finally(() => {
-        running = undefined;
+      if (running === undefined) return start();
+      next ??= running.catch(() => undefined).then(() => {
+        next = undefined;
+        return start();
       });
-      return running;
+      return next;
     },
   };
 }
