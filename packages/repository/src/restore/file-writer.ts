@@ -49,6 +49,9 @@ export const RESTORE_LIMITS: WriterLimits = Object.freeze({
   decodeThreadsFrom: 8 * MiB,
 });
 
+/** Room beyond maxReadBytes in the buffers reads are made into (an encrypted repository's whole segments around a range). */
+const READ_SLACK = 256 * 1024;
+
 /** The chain of a file nothing was started for yet. */
 const SETTLED: Promise<void> = Promise.resolve();
 
@@ -115,7 +118,15 @@ class PositionalWriter {
     // The stored bytes of the blobs (a pack range read again, or a gap read through, adds a little).
     if (limits.decodeThreads > 0 && files.blobs.storedBytes >= limits.decodeThreadsFrom) {
       // The arena holds what the read-ahead allows, and one more read.
-      this.decoder = createStepDecoder({ threads: limits.decodeThreads, macKey: contentIds(ctx.repo.backend).macKey, arenaBytes: limits.readAhead + limits.maxStepBytes });
+      // Reads are made into buffers that go to the decode thread and come back (one per read in
+      // flight), with room for what an encrypted repository reads around a range (its whole 64 KiB
+      // segments at both ends, and a tag per segment).
+      this.decoder = createStepDecoder({
+        threads: limits.decodeThreads,
+        macKey: contentIds(ctx.repo.backend).macKey,
+        arenaBytes: limits.readAhead + limits.maxStepBytes,
+        readBytes: limits.maxReadBytes + READ_SLACK,
+      });
     }
     const steps = new ReadScheduler(files.blobs, files.contents(), limits);
     this.prefetch = new StepPrefetch(ctx.repo, steps, files.blobs, limits.readAhead, this.decoder);
