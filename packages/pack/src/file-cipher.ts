@@ -70,9 +70,12 @@ export interface FileCipher {
   open(aad: Uint8Array, stored: Uint8Array, where: string): Uint8Array;
   /**
    * Decrypts consecutive segments read from `range` (sealedRange) of a file whose first
-   * SEALED_HEADER_LENGTH bytes are `header`; returns their plaintext from `range.skip` on.
+   * SEALED_HEADER_LENGTH bytes are `header`; returns their plaintext from `range.skip` on. With
+   * `into` large enough, the plaintext is written to it (from its start) and the result is a view
+   * of it; `stored` may lie in `into` itself, from its start or later (each segment's plaintext is
+   * shorter than what it was stored in, so it never overwrites a segment not yet decrypted).
    */
-  openSegments(aad: Uint8Array, header: Uint8Array, plainLength: number, range: SealedRange, stored: Uint8Array, where: string): Uint8Array;
+  openSegments(aad: Uint8Array, header: Uint8Array, plainLength: number, range: SealedRange, stored: Uint8Array, where: string, into?: Uint8Array): Uint8Array;
 }
 
 /** A FileCipher with the repository's 32-byte encryption key. */
@@ -184,9 +187,20 @@ export function createFileCipher(name: CipherName, key: Uint8Array): FileCipher 
       }
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     },
-    openSegments(aad, header, plainLength, range, stored, where) {
+    openSegments(aad, header, plainLength, range, stored, where, into) {
       const k = fileKey(checkHeader(header, where));
       const lastSegment = Math.floor(plainLength / SEGMENT_SIZE);
+      const inPlace = into !== undefined && into.length >= stored.length && (stored.buffer !== into.buffer || stored.byteOffset >= into.byteOffset);
+      if (inPlace) {
+        let written = 0;
+        for (let at = 0, i = range.segment; at < stored.length; i += 1) {
+          const length = i < lastSegment ? SEGMENT_SIZE : plainLength - i * SEGMENT_SIZE;
+          into.set(decryptSegment(k, i, i === lastSegment, aad, stored.subarray(at, at + length + TAG_LENGTH), where), written);
+          written += length;
+          at += length + TAG_LENGTH;
+        }
+        return into.subarray(range.skip, written);
+      }
       const plain: Buffer[] = [];
       for (let at = 0, i = range.segment; at < stored.length; i += 1) {
         const length = i < lastSegment ? SEGMENT_SIZE : plainLength - i * SEGMENT_SIZE;

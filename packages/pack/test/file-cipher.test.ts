@@ -32,6 +32,40 @@ describe.each<CipherName>(['aes-256-gcm', 'chacha20-poly1305'])('encrypted files
     }
   });
 
+  it('decrypts a range into the reader\'s buffer, in the place it was read into: the same plaintext, a view of that buffer', () => {
+    const plain = randomBytes(5 * SEGMENT_SIZE + 100);
+    const stored = cipher.seal(aad, [plain]);
+    const header = stored.subarray(0, SEALED_HEADER_LENGTH);
+    for (const [offset, length] of [[0, 1], [SEGMENT_SIZE - 3, 10], [2 * SEGMENT_SIZE, SEGMENT_SIZE], [5 * SEGMENT_SIZE + 50, 50], [0, plain.length], [100, 4 * SEGMENT_SIZE]] as const) {
+      const range = sealedRange(offset, length, plain.length);
+      const sealed = stored.subarray(range.offset, range.offset + range.length);
+      // Read into the buffer (at its start, as a backend does), decrypted over itself.
+      const into = new Uint8Array(range.length + 7);
+      into.set(sealed);
+      const got = cipher.openSegments(aad, header, plain.length, range, into.subarray(0, range.length), 'f', into);
+      expect(got.buffer).toBe(into.buffer);
+      expect(Buffer.from(got.subarray(0, length))).toEqual(plain.subarray(offset, offset + length));
+      // Read elsewhere: decrypted into the buffer all the same.
+      const other = new Uint8Array(range.length);
+      const apart = cipher.openSegments(aad, header, plain.length, range, sealed, 'f', other);
+      expect(apart.buffer).toBe(other.buffer);
+      expect(Buffer.from(apart.subarray(0, length))).toEqual(plain.subarray(offset, offset + length));
+      // Too small, or the stored bytes lying before it in the same memory (they would be overwritten before they are read): a buffer of its own.
+      const small = new Uint8Array(range.length - 1);
+      expect(cipher.openSegments(aad, header, plain.length, range, sealed, 'f', small).buffer).not.toBe(small.buffer);
+      const shared = new Uint8Array(range.length + 16);
+      shared.set(sealed);
+      const behind = cipher.openSegments(aad, header, plain.length, range, shared.subarray(0, range.length), 'f', shared.subarray(16));
+      expect(behind.buffer).not.toBe(shared.buffer);
+      expect(Buffer.from(behind.subarray(0, length))).toEqual(plain.subarray(offset, offset + length));
+    }
+    // A flipped byte still fails, in place.
+    const range = sealedRange(0, plain.length, plain.length);
+    const into = new Uint8Array(stored.subarray(range.offset, range.offset + range.length));
+    into[SEGMENT_SIZE + 40]! ^= 1;
+    expect(() => cipher.openSegments(aad, header, plain.length, range, into, 'data/abc', into)).toThrow(/data\/abc failed authentication \(segment 1\)/);
+  });
+
   it('detects a flipped byte, a truncation at a segment boundary, swapped segments, another name and another key', () => {
     const plain = randomBytes(3 * SEGMENT_SIZE + 10);
     const stored = cipher.seal(aad, [plain]);

@@ -75,20 +75,24 @@ export function createEncryptedBackend(inner: Backend, cipherName: CipherName, m
     return cipher.open(aad('config', 'config'), Buffer.from(envelope.sealed, 'base64'), where('config', 'config'));
   };
 
-  const readPlain = async (type: FileType, name: string, range?: ByteRange, hint?: FileHint): Promise<Uint8Array> => {
+  const readPlain = async (type: FileType, name: string, range?: ByteRange, hint?: FileHint, into?: Uint8Array): Promise<Uint8Array> => {
     if (range === undefined) return cipher.open(aad(type, name), await inner.read(type, name, undefined, hint), where(type, name));
     const cached = headers.has(`${type}/${name}`);
     try {
-      return await readRange(type, name, range, hint);
+      return await readRange(type, name, range, hint, into);
     } catch (error) {
       // A file removed and written again (by a prune, then a backup) has a new salt: read its header anew, once.
       if (!cached || !isCairnError(error, 'ERR_INTEGRITY')) throw error;
       headers.delete(`${type}/${name}`);
-      return readRange(type, name, range, hint);
+      return readRange(type, name, range, hint, into);
     }
   };
 
-  const readRange = async (type: FileType, name: string, range: ByteRange, hint?: FileHint): Promise<Uint8Array> => {
+  /**
+   * A range of a file's plaintext. With `into` (the reader's buffer) as large as the stored
+   * segments, they are read into it and decrypted in their place: no buffer per read.
+   */
+  const readRange = async (type: FileType, name: string, range: ByteRange, hint?: FileHint, into?: Uint8Array): Promise<Uint8Array> => {
     const key = `${type}/${name}`;
     let file = headers.get(key);
     if (file === undefined) {
@@ -102,8 +106,9 @@ export function createEncryptedBackend(inner: Backend, cipherName: CipherName, m
       throw new CairnError('ERR_INTEGRITY', `${where(type, name)}: short read (${range.offset}+${range.length} of ${file.plainLength} bytes)`);
     }
     const stored = sealedRange(range.offset, range.length, file.plainLength);
-    const bytes = await inner.read(type, name, { offset: stored.offset, length: stored.length }, hint);
-    return cipher.openSegments(aad(type, name), file.header, file.plainLength, stored, bytes, where(type, name)).subarray(0, range.length);
+    const fits = into !== undefined && into.length >= stored.length;
+    const bytes = await inner.read(type, name, { offset: stored.offset, length: stored.length }, fits ? { ...hint, into } : hint);
+    return cipher.openSegments(aad(type, name), file.header, file.plainLength, stored, bytes, where(type, name), fits ? into : undefined).subarray(0, range.length);
   };
 
   const backend: Backend = {
@@ -134,15 +139,16 @@ export function createEncryptedBackend(inner: Backend, cipherName: CipherName, m
       }
     },
     async read(type, name, range, readHint) {
-      // A buffer to read into is not passed on: what is stored is not what is returned, and the
-      // header of a file read in ranges is kept (it would be a view of a buffer the reader reuses).
-      const { into: _into, ...hint } = readHint ?? {};
+      // A buffer to read into is passed on only for a range's segments, which are decrypted in
+      // it (see readRange): the header of a file read in ranges is kept (it would be a view of a
+      // buffer the reader reuses), and a whole file's plaintext is not what is stored.
+      const { into, ...hint } = readHint ?? {};
       if (type === 'key') return inner.read(type, name, range, hint);
       if (type === 'config') {
         const plain = openConfig(await inner.read(type, name));
         return range === undefined ? plain : plain.subarray(range.offset, range.offset + range.length);
       }
-      return readPlain(type, name, range, hint);
+      return readPlain(type, name, range, hint, into);
     },
     async stat(type, name) {
       const info = await inner.stat(type, name);

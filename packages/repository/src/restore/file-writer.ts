@@ -30,10 +30,12 @@ export interface WriterLimits extends ScheduleLimits {
 }
 
 /**
- * The limits restore() uses: at most 28 MiB of blob data in memory (12 for reads, 16 cached), 32
+ * The limits restore() uses: at most 24 MiB of blob data in memory (8 for reads, 16 cached), 32
  * files open between reads. Reads of 4 MiB keep the decode thread and the writes in step with
- * little memory (16 MiB reads cost 100 MB more peak RSS and were no faster); three of them ahead
- * keep it busy as well as six did (24 MiB cost 30-40 MB more peak RSS, no faster on tmpfs).
+ * little memory (16 MiB reads cost 100 MB more peak RSS and were no faster); two of them ahead
+ * keep it busy as well as three (8 MiB against 12: 8 MB less peak RSS, the same CPU time, on
+ * tmpfs) and six did (24 MiB cost 30-40 MB more peak RSS, no faster). The decode thread's arena
+ * is the read-ahead and one more read; the buffers reads are made into, one per read in flight.
  */
 export const RESTORE_LIMITS: WriterLimits = Object.freeze({
   maxGap: 256 * 1024,
@@ -41,13 +43,16 @@ export const RESTORE_LIMITS: WriterLimits = Object.freeze({
   maxStepBytes: 4 * MiB,
   maxOpenFiles: 32,
   cacheBytes: 16 * MiB,
-  readAhead: 12 * MiB,
+  readAhead: 8 * MiB,
   fileTasks: 16,
   wholeFileBytes: 1024 * 1024,
   // One thread beside the main one on two cores; up to three on more.
   decodeThreads: Math.min(3, defaultThreads() - 1),
   decodeThreadsFrom: 8 * MiB,
 });
+
+/** Room beyond maxReadBytes in the buffers reads are made into (an encrypted repository's whole segments around a range). */
+const READ_SLACK = 256 * 1024;
 
 /** The chain of a file nothing was started for yet. */
 const SETTLED: Promise<void> = Promise.resolve();
@@ -115,7 +120,15 @@ class PositionalWriter {
     // The stored bytes of the blobs (a pack range read again, or a gap read through, adds a little).
     if (limits.decodeThreads > 0 && files.blobs.storedBytes >= limits.decodeThreadsFrom) {
       // The arena holds what the read-ahead allows, and one more read.
-      this.decoder = createStepDecoder({ threads: limits.decodeThreads, macKey: contentIds(ctx.repo.backend).macKey, arenaBytes: limits.readAhead + limits.maxStepBytes });
+      // Reads are made into buffers that go to the decode thread and come back (one per read in
+      // flight), with room for what an encrypted repository reads around a range (its whole 64 KiB
+      // segments at both ends, and a tag per segment).
+      this.decoder = createStepDecoder({
+        threads: limits.decodeThreads,
+        macKey: contentIds(ctx.repo.backend).macKey,
+        arenaBytes: limits.readAhead + limits.maxStepBytes,
+        readBytes: limits.maxReadBytes + READ_SLACK,
+      });
     }
     const steps = new ReadScheduler(files.blobs, files.contents(), limits);
     this.prefetch = new StepPrefetch(ctx.repo, steps, files.blobs, limits.readAhead, this.decoder);

@@ -26,13 +26,17 @@ export async function readStep(repo: PackReading, blobs: NeededBlobs, step: Read
   const data: StepData = new Map();
   blobs.bases.readFrom(repo);
   let bytes: Uint8Array;
+  // A decoder's buffer to read into (its reads are reused, see StepDecoder.readBuffer); a backend may ignore it.
+  const into = decoder?.readBuffer(step.length);
   try {
-    bytes = await repo.backend.read('data', toHex(step.packId), { offset: step.offset, length: step.length });
+    bytes = await repo.backend.read('data', toHex(step.packId), { offset: step.offset, length: step.length }, into === undefined ? undefined : { into });
   } catch (error) {
+    if (into !== undefined) decoder!.giveBack(into);
     if (!isCairnError(error) || error.code === 'ERR_TRANSIENT') throw error;
     for (const b of step.blobs) data.set(b, await loadEach(repo, blobs, b));
     return data;
   }
+  if (into !== undefined && bytes.buffer !== into.buffer) decoder!.giveBack(into);
   // A delta's base is read (once for all its deltas) before its step is decoded.
   const bases = await stepBases(blobs, step);
   if (decoder !== undefined) return decoder.decode(bytes, step, blobs, bases);

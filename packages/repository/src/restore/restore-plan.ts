@@ -4,7 +4,7 @@ import type { EntryMetadata, Id, Xattr } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
 import type { RestoreContext } from './restore-context.js';
-import { PlannedFiles } from './planned-files.js';
+import { ownString, PlannedFiles } from './planned-files.js';
 import { holdsContent } from './restore-unchanged.js';
 import type { OverwritePolicy, RestoreAction } from './restore-types.js';
 import { createSelection } from '../tree/path-selection.js';
@@ -84,8 +84,10 @@ class RestoreWalk {
     }
     for (const node of nodes) {
       this.ctx.checkAbort();
-      const childParts = [...parts, node.name];
-      const childPath = path === '' ? node.name : `${path}/${node.name}`;
+      // A folder's name is kept (in its parts and path, for its files and its metadata at the end): as a copy of its own.
+      const name = node.type === 'dir' ? ownString(node.name) : node.name;
+      const childParts = [...parts, name];
+      const childPath = path === '' ? name : `${path}/${name}`;
       const childSelected = selected || this.selection.matches(childPath);
       if (node.type === 'dir') {
         if (childSelected && !(await this.ensureDir(childParts, false, childPath))) continue;

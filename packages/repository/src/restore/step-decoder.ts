@@ -18,6 +18,17 @@ export interface StepDecoder {
    * release(step), not to be kept after it.
    */
   decode(bytes: Uint8Array, step: ReadStep, blobs: NeededBlobs, bases?: ReadonlyMap<number, Uint8Array | CairnError>): Promise<StepData>;
+  /**
+   * A buffer of the decoder's to read `bytes` stored bytes into (FileHint.into), or undefined
+   * when the read is larger than its reads are. A read made into it goes to the worker and comes
+   * back with the result, to be handed out again: no buffer per read waits for a collection.
+   * One not used for the read is given back with giveBack.
+   */
+  readBuffer(bytes: number): Uint8Array | undefined;
+  /** A buffer of readBuffer that the read did not use. */
+  giveBack(buffer: Uint8Array): void;
+  /** Buffers readBuffer has made so far (at most one per read in flight at once; the rest are reused). */
+  readonly readBuffersMade: number;
   /** The writes of `step` are done: the room its plaintexts took may be reused. */
   release(step: ReadStep): void;
   /** Stops the threads (once the reads are done). */
@@ -33,6 +44,10 @@ export interface StepDecoderOptions {
   readonly worker?: WorkerModule;
   /** Bytes of the shared arena the plaintexts are written to (see DecodeArena); 0 or absent: none, a buffer per read. */
   readonly arenaBytes?: number;
+  /** Bytes of each buffer readBuffer hands out (reads made into them are reused); 0 or absent: none. */
+  readonly readBytes?: number;
+  /** Buffers of readBuffer kept for reuse while none is in use (more are made when more reads are in flight). */
+  readonly spareReads?: number;
 }
 
 /** The base plaintexts of a step's deltas, back to back in one buffer for the worker (a base that failed is left out: the blob fails with its error). */
@@ -60,6 +75,15 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
   const pool: Piscina = startWorkerPool('restore decode', worker, options.threads, (error) => inFlight.fail(error));
   const arena = (options.arenaBytes ?? 0) > 0 ? new DecodeArena(options.arenaBytes!) : undefined;
   const regions = new Map<ReadStep, ArenaRegion>();
+  const readBytes = options.readBytes ?? 0;
+  // The read buffers not in use, and every one handed out (a read into one is transferred whole, and comes back).
+  const spare: ArrayBuffer[] = [];
+  const ours = new WeakSet<ArrayBuffer>();
+  let readBuffersMade = 0;
+  // (A buffer that comes back from the worker is a new ArrayBuffer object over the same memory: it is ours by where it comes from.)
+  const giveBack = (buffer: ArrayBuffer): void => {
+    if (buffer.byteLength === readBytes && spare.length < (options.spareReads ?? 4)) spare.push(buffer);
+  };
   const release = (step: ReadStep): void => {
     const region = regions.get(step);
     if (region === undefined) return;
@@ -74,8 +98,11 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
       // A read that finds no room in the arena (it is full, or the read is larger) gets a buffer of its own.
       const region = arena === undefined || total === 0 ? undefined : arena.take(total);
       if (region !== undefined) regions.set(step, region);
-      // The whole buffer goes to the worker: a view (of a pooled buffer, say) is copied first.
-      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+      // The whole buffer goes to the worker: one of readBuffer's as it is (the blobs' offsets are
+      // shifted by where the read lies in it), and back; any other view (of a pooled buffer, say) is copied first.
+      const reused = bytes.buffer instanceof ArrayBuffer && ours.has(bytes.buffer);
+      const own = reused || (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) ? bytes : bytes.slice();
+      const shift = reused ? bytes.byteOffset : 0;
       const table = new Uint32Array(step.blobs.length * 4);
       const ids = new Uint8Array(step.blobs.length * 32);
       let groups: Uint32Array | undefined;
@@ -85,7 +112,7 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
           groups[i * 2] = blobs.groupAt(b);
           groups[i * 2 + 1] = blobs.groupRaw(b);
         }
-        table[i * 4] = blobs.offset(b) - step.offset;
+        table[i * 4] = blobs.offset(b) - step.offset + shift;
         table[i * 4 + 1] = blobs.length(b);
         table[i * 4 + 2] = blobs.rawLength(b);
         table[i * 4 + 3] = blobs.codecCode(b);
@@ -100,6 +127,7 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
         packFile: packFileName(step.packId),
         ...(options.macKey === undefined ? {} : { macKey: options.macKey }),
         ...(region === undefined ? {} : { output: { buffer: arena!.buffer, offset: region.start } }),
+        ...(reused ? { returnInput: true } : {}),
       };
       const work = pool.run(task, { transferList: task.bases === undefined ? [task.buffer] : [task.buffer, task.bases.buffer] }) as Promise<DecodeResult>;
       inFlight.track(work, 0);
@@ -111,6 +139,7 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
         inFlight.rethrow(); // a worker that could not start or died: its own error
         throw error;
       }
+      if (result.input !== undefined) giveBack(result.input);
       blobs.groupsDecoded += result.groupsDecoded;
       const output = result.buffer ?? arena!.buffer;
       const base = result.buffer === undefined ? region!.start : 0;
@@ -127,6 +156,22 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
         start = end;
       });
       return data;
+    },
+    get readBuffersMade() {
+      return readBuffersMade;
+    },
+    readBuffer(bytes) {
+      if (bytes > readBytes) return undefined;
+      let buffer = spare.pop();
+      if (buffer === undefined) {
+        buffer = new ArrayBuffer(readBytes);
+        readBuffersMade += 1;
+      }
+      ours.add(buffer);
+      return new Uint8Array(buffer);
+    },
+    giveBack(buffer) {
+      if (buffer.buffer instanceof ArrayBuffer && ours.has(buffer.buffer)) giveBack(buffer.buffer);
     },
     release,
     async close() {
