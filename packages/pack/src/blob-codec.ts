@@ -75,16 +75,27 @@ function incompressible(raw: Uint8Array, zstd: ZstdCodec): boolean {
 const DELTA_GAIN = { num: 3, den: 4 } as const;
 
 /**
+ * A delta frame at most this fraction of the raw blob (1/16) is kept without the blob's plain
+ * encoding to compare, when the caller has not made it (a plain frame 12 times smaller than the
+ * blob is rare, and such a delta is small either way): a near-copy then costs one compression, not two.
+ */
+const DELTA_SURE = { num: 1, den: 16 } as const;
+
+/**
  * Encodes `raw` as a delta against `base` (the plaintext of the data blob `baseId`) when the codec can
  * and the delta frame is clearly smaller than `plain`, the blob's ordinary encoding (at most
- * 3/4 of it); null otherwise (the caller stores `plain`). A base that starts with zstd's
- * dictionary magic is never used (libzstd would read it as a structured dictionary).
+ * 3/4 of it); null otherwise (the caller stores `plain`). `plain` may be a function making the
+ * ordinary encoding: it is then called only for a frame more than 1/16 of `raw` (DELTA_SURE). A
+ * base that starts with zstd's dictionary magic is never used (libzstd would read it as a structured dictionary).
  */
-export function encodeDelta(raw: Uint8Array, base: Uint8Array, baseId: Id, plain: EncodedBlob, zstd: ZstdCodec, level: number): EncodedBlob | null {
+export function encodeDelta(raw: Uint8Array, base: Uint8Array, baseId: Id, plain: EncodedBlob | (() => EncodedBlob), zstd: ZstdCodec, level: number): EncodedBlob | null {
   checkZstdLevel(level);
   if (zstd.compressWithBase === undefined || raw.length < MIN_COMPRESSED_BLOB || base.length < MIN_COMPRESSED_BLOB || startsLikeDictionary(base)) return null;
   const frame = zstd.compressWithBase(raw, base, level);
-  if (frame.length * DELTA_GAIN.den > plain.data.length * DELTA_GAIN.num) return null;
+  if (typeof plain !== 'function' || frame.length * DELTA_SURE.den > raw.length * DELTA_SURE.num) {
+    const whole = typeof plain === 'function' ? plain() : plain;
+    if (frame.length * DELTA_GAIN.den > whole.data.length * DELTA_GAIN.num) return null;
+  }
   return { codec: 'delta', data: frame, rawLength: raw.length, base: baseId };
 }
 

@@ -100,7 +100,7 @@ export async function loadNativeZstd(): Promise<ZstdCodec> {
       dictCctx.reset(binding.ResetDirective.sessionAndParameters);
       dictCctx.setParameter(binding.CParameter.compressionLevel, level);
       dictCctx.setParameter(binding.CParameter.windowLog, windowLog);
-      dictCctx.setParameter(binding.CParameter.hashLog, Math.min(windowLog - 1, MAX_DELTA_HASH_LOG));
+      dictCctx.setParameter(binding.CParameter.hashLog, Math.min(windowLog - 3, MAX_DELTA_HASH_LOG));
       dictCctx.loadDictionary(rawContent(base));
       const frame = new Uint8Array(binding.compressBound(data.length));
       const length = dictCctx.compress2(frame, data);

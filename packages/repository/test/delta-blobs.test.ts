@@ -94,7 +94,7 @@ describe('delta blobs', () => {
     expect((await check(reopened, { readData: true })).problems).toEqual([]);
   });
 
-  it('keeps chains at most MAX_DELTA_DEPTH deep (every version a delta against the last whole one), and a restore decodes at most that many bases per chunk, each once (main thread and worker)', async () => {
+  it('keeps chains at most MAX_DELTA_DEPTH deep (version 2 a delta on version 1, every later one a delta on version 2), and a restore decodes at most that many bases per chunk, each once (main thread and worker)', async () => {
     const work = await tempDir();
     const source = await sourceFolder(work);
     const repo = await initRepository(createLocalBackend(join(work, 'repo')));
@@ -106,10 +106,13 @@ describe('delta blobs', () => {
       return folder.find((node) => node.name === 'file.txt')!.content![0]!;
     };
     const first = toHex(await chunkOf(ids[0]!));
+    const second = toHex(await chunkOf(ids[1]!));
+    expect(MAX_DELTA_DEPTH).toBe(2);
     expect(deltas(repo)).toHaveLength(9);
     for (const { id, base } of deltas(repo)) {
       expect(deltaDepth(repo.index, id)).toBeLessThanOrEqual(MAX_DELTA_DEPTH);
-      expect(toHex(base)).toBe(first); // the parent's chunk was a delta: its whole base is used instead
+      // Version 2 stands on version 1; every later one on version 2 (the parent's chunk, two deep, lends its base).
+      expect(toHex(base)).toBe(toHex(id) === second ? first : second);
     }
     const limits: WriterLimits[] = [
       { ...RESTORE_LIMITS, decodeThreads: 0 },

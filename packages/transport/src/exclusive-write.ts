@@ -56,7 +56,7 @@ function processAlive(pid: number): boolean {
  * its name: a synced temporary file in the same folder is hard-linked into place
  * (link fails when the name exists), then the folder is synced. When `file` exists
  * with the same bytes this succeeds; with other bytes it is ERR_EXISTS. With
- * `makeFolder`, a missing parent folder (not its parents) is created. Throws OS errors
+ * `makeFolder`, a missing parent folder (not its parents) is created (and its own parent synced). Throws OS errors
  * untranslated; the temporary file is removed on every path.
  */
 export async function writeExclusive(file: string, pieces: readonly Uint8Array[], makeFolder: boolean): Promise<void> {
@@ -91,9 +91,12 @@ async function openTemp(temp: string, makeFolder: boolean): Promise<FileHandle> 
     return await open(temp, 'wx', 0o644);
   } catch (error) {
     if (!makeFolder || errnoOf(error) !== 'ENOENT') throw error;
-    await mkdir(dirname(temp)).catch((mkdirError: unknown) => {
+    const made = await mkdir(dirname(temp)).then(() => true, (mkdirError: unknown) => {
       if (errnoOf(mkdirError) !== 'EEXIST') throw mkdirError;
+      return false;
     });
+    // The new folder's entry is synced too, so a crash cannot lose the folder of a file written in it.
+    if (made) await syncDir(dirname(dirname(temp)));
     return await open(temp, 'wx', 0o644);
   }
 }

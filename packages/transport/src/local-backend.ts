@@ -8,7 +8,7 @@ import { toPieces } from './bytes.js';
 import { TEMP_PREFIX, tempFileName, tempWriterGone, writeExclusive } from './exclusive-write.js';
 import { assertFileName, assertFileType, isFileName } from './file-names.js';
 import { errnoOf, readFully, syncDir, writeAll } from './file-io.js';
-import { filePath, repositoryFolders, typeFolder } from './local-layout.js';
+import { filePath, repositoryFolders, typeFolder, typeFolderNames } from './local-layout.js';
 
 /** A temporary file older than this is removed by removeStaleTemporaries whoever wrote it. */
 export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
@@ -24,8 +24,8 @@ export function packReserve(totalBytes: number): number {
 }
 
 /**
- * A repository in a local folder: `config`, `data/<2 hex>/<name>`, `index/`, `snapshots/`,
- * `keys/`, `locks/`. Writes are exclusive and atomic (synced temporary file
+ * A repository in a local folder: `config`, `data/<2 hex>/<name>` (a prefix folder made by the
+ * first pack written in it), `index/`, `snapshots/`, `keys/`, `locks/`. Writes are exclusive and atomic (synced temporary file
  * `.tmp-<host>-<pid>-<random>`, hard link); only `replaceConfig` renames over a file.
  */
 export function createLocalBackend(path: string): Backend {
@@ -56,7 +56,7 @@ export function createLocalBackend(path: string): Backend {
         throw new CairnError('ERR_EXISTS', `${root} exists and is not a folder`, { hint: 'choose another repository location' });
       }
       await makeFolder(root);
-      for (const folder of repositoryFolders) await makeFolder(join(root, folder));
+      for (const folder of typeFolderNames) await makeFolder(join(root, folder));
     },
 
     async write(type, name, data) {

@@ -9,9 +9,16 @@ const typeFolders: Readonly<Record<Exclude<FileType, 'config'>, string>> = {
   lock: 'locks',
 };
 
-/** The folders of a local repository below its root, data's 256 prefix folders included. */
+/**
+ * The folders a local repository's `create` makes below its root. data's 256 prefix folders are
+ * made by the first pack written in each (a small repository then holds a few, not 256 empty
+ * folders of 4 KiB each: 1 MiB on ext4).
+ */
+export const typeFolderNames: readonly string[] = Object.values(typeFolders);
+
+/** The folders of a local repository below its root, data's 256 prefix folders included (each may be missing). */
 export const repositoryFolders: readonly string[] = [
-  ...Object.values(typeFolders),
+  ...typeFolderNames,
   ...Array.from({ length: 256 }, (_, i) => join('data', i.toString(16).padStart(2, '0'))),
 ];
 

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdir, readFile, statfs, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, statfs, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLocalBackend } from '@cairn/transport';
 import { parseTempFileName, tempFileName, tempHost } from '../src/exclusive-write.js';
@@ -56,6 +56,7 @@ describe('temporary files of the local backend', () => {
       hidden: { path: 'data/ab/.keep', gone: false, mtime: old },
     };
     for (const file of Object.values(files)) {
+      await mkdir(dirname(join(root, file.path)), { recursive: true }); // data's prefix folders are made by their first pack
       await writeFile(join(root, file.path), 'partial');
       if (file.mtime !== undefined) await utimes(join(root, file.path), file.mtime, file.mtime);
     }

@@ -29,14 +29,17 @@ async function newRepo() {
 }
 
 describe('createLocalBackend', () => {
-  it('lays files out as config, data/<2 hex>/<name>, index/, snapshots/, keys/, locks/', async () => {
+  it('lays files out as config, data/<2 hex>/<name>, index/, snapshots/, keys/, locks/ (a prefix folder made by its first pack)', async () => {
     const { root, backend } = await newRepo();
-    for (const dir of ['data/00', 'data/9c', 'data/ff', 'index', 'snapshots', 'keys', 'locks']) {
+    for (const dir of ['data', 'index', 'snapshots', 'keys', 'locks']) {
       expect((await stat(join(root, dir))).isDirectory(), dir).toBe(true);
     }
+    expect(await readdir(join(root, 'data'))).toEqual([]); // no 256 empty prefix folders
     const data = bytes('pack');
     const id = hexName(data);
+    expect(await backend.list('data')[Symbol.asyncIterator]().next()).toMatchObject({ done: true });
     await backend.write('data', id, data);
+    expect(await readdir(join(root, 'data'))).toEqual([id.slice(0, 2)]);
     await backend.write('config', 'config', bytes('c'));
     await backend.write('snapshot', id, bytes('s'));
     await backend.write('index', id, bytes('i'));
@@ -81,7 +84,7 @@ describe('createLocalBackend', () => {
     const { root, backend } = await newRepo();
     const data = bytes('squatted');
     const id = hexName(data);
-    await mkdir(join(root, 'data', id.slice(0, 2), id));
+    await mkdir(join(root, 'data', id.slice(0, 2), id), { recursive: true });
     const error = await rejection(backend.write('data', id, data), 'ERR_EXISTS');
     expect(error.message).toContain(join(root, 'data', id.slice(0, 2), id));
     expect(await readdir(join(root, 'data', id.slice(0, 2)))).toEqual([id]);
@@ -103,7 +106,8 @@ describe('createLocalBackend', () => {
     const { root, backend } = await newRepo();
     const data = bytes('lazy');
     const id = hexName(data);
-    await rm(join(root, 'data', id.slice(0, 2)), { recursive: true });
+    await backend.write('data', hexName(bytes('first')), bytes('first'));
+    await rm(join(root, 'data', id.slice(0, 2)), { recursive: true, force: true });
     await backend.write('data', id, data);
     expect(await backend.read('data', id)).toEqual(data);
 
@@ -152,6 +156,7 @@ describe('createLocalBackend', () => {
     await backend.write('index', id, data);
     const elsewhere = id.slice(0, 2) === 'ab' ? 'cd' : 'ab';
     await writeFile(join(root, 'data', id.slice(0, 2), '.tmp-0123456789abcdef'), 'partial');
+    await mkdir(join(root, 'data', elsewhere), { recursive: true });
     await writeFile(join(root, 'data', elsewhere, id), 'misplaced');
     await mkdir(join(root, 'data', 'zz'));
     await writeFile(join(root, 'data', 'zz', id), 'not a prefix folder');

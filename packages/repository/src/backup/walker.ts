@@ -8,6 +8,8 @@ import type { BackupEntryStatus, BackupOptions, BackupTotal, BackupWarning, Back
 import { createExclusions, EXCLUDED_CLASS, excludesAnything, markerIn, markerReason } from './exclusions.js';
 import type { Exclusions } from './exclusions.js';
 import type { BlobWriter } from '../write/blob-writer.js';
+import { createResemblanceIndex, RESEMBLANCE, sketch } from './resemblance.js';
+import type { ResemblanceIndex } from './resemblance.js';
 import { deltaBaseChooser } from './delta-base.js';
 import { naming } from '../repo/names.js';
 import type { Repository, TreeLoader } from '../repo/repository.js';
@@ -59,6 +61,8 @@ export class Walker {
   total: BackupTotal | undefined;
   /** The exclude options, compiled; null while a walk outside the backup's paths (a working copy's extras) runs. */
   private exclusions: Exclusions | null;
+  /** This backup's whole chunks by resemblance: the delta base of a new chunk no parent file offers one (null without deltas). */
+  private readonly resemblance: ResemblanceIndex | null;
 
   constructor(
     private readonly repo: Pick<Repository, 'config' | 'loadTree' | 'index'>,
@@ -76,6 +80,7 @@ export class Walker {
     this.skip = new Set(options.skip ?? []);
     this.skipFolders = new Set(skipFolders.filter((stat) => stat.type === 'dir').map(identity));
     this.exclusions = excludesAnything(options.exclude) ? createExclusions(options.exclude ?? {}) : null;
+    this.resemblance = writer.deltas ? createResemblanceIndex() : null;
   }
 
   /** saveEntry without the exclude options: for what the backup adds beside its paths (a working copy's extras). */
@@ -353,13 +358,19 @@ export class Walker {
    */
   private async readContent(path: string, file: SourceFile, expected: number, previous: readonly Id[] | undefined): Promise<{ content: Id[]; size: number } | null> {
     const content: Id[] = [];
-    // A new chunk's delta base: the parent file's chunk it overlaps most. None without a parent file.
+    // A new chunk's delta base: the parent file's chunk it overlaps most; else (or when that gives
+    // no delta) the chunk of this backup that resembles it most (every chunk is remembered for later ones).
     const chooseBase = deltaBaseChooser(previous, this.repo.index);
+    const resemblance = this.resemblance;
     let at = 0;
-    const baseOf = (chunk: Uint8Array): Id | undefined => {
+    const save = async (chunk: Uint8Array): Promise<Id> => {
       const base = chooseBase(at, chunk.length);
       at += chunk.length;
-      return base;
+      if (resemblance === null || chunk.length < RESEMBLANCE.minChunk) return this.writer.saveData(chunk, base);
+      const features = sketch(chunk);
+      const id = await this.writer.saveData(chunk, base, resemblance.candidate(features));
+      resemblance.add(features, id);
+      return id;
     };
     let size = 0;
     const readInto = file.readInto;
@@ -371,7 +382,7 @@ export class Walker {
         if (next === null) return null;
         if (next.done === true) break;
         size += next.value.byteLength;
-        for (const chunk of this.chunker.push(next.value)) content.push(await this.writer.saveData(chunk, baseOf(chunk)));
+        for (const chunk of this.chunker.push(next.value)) content.push(await save(chunk));
       }
     } else {
       this.readBuffer ??= new Uint8Array(this.bufferSize);
@@ -384,15 +395,15 @@ export class Walker {
         // A short read that reaches the size stat gave is the end: no second read to see it.
         const end = n < buffer.length && size + n === expected;
         if (end && size === 0 && n <= this.chunkerMin) {
-          content.push(await this.writer.saveData(buffer.subarray(0, n), baseOf(buffer.subarray(0, n))));
+          content.push(await save(buffer.subarray(0, n)));
           return { content, size: n };
         }
         size += n;
-        for (const chunk of this.chunker.push(buffer.subarray(0, n))) content.push(await this.writer.saveData(chunk, baseOf(chunk)));
+        for (const chunk of this.chunker.push(buffer.subarray(0, n))) content.push(await save(chunk));
         if (end) break;
       }
     }
-    for (const chunk of this.chunker.finish()) content.push(await this.writer.saveData(chunk, baseOf(chunk)));
+    for (const chunk of this.chunker.finish()) content.push(await save(chunk));
     return { content, size };
   }
 

@@ -3,12 +3,14 @@ import type { Id } from '@cairn/core';
 import type { BlobIndex } from '@cairn/index';
 
 /**
- * The most deltas a chain holds: cairn writes a delta only against a whole blob (a candidate that
- * is itself a delta lends its whole base instead: see write/blob-writer.ts), so reading any blob
- * decompresses at most MAX_DELTA_DEPTH + 1 = 2 frames, and a base serves every later version.
- * Readers follow longer chains (up to 64 links) should a repository hold them.
+ * The most deltas a chain holds: a candidate base that stands on this many deltas lends the base
+ * under it instead (see write/blob-writer.ts), so reading any blob cairn writes decompresses at
+ * most MAX_DELTA_DEPTH + 1 = 3 frames, and a base serves every later version. Two, not one, so a
+ * chunk stored as a delta on another file's chunk (a resemblance within one backup) is still the
+ * base of its own file's later versions. Readers follow longer chains (up to 64 links) should a
+ * repository hold them.
  */
-export const MAX_DELTA_DEPTH = 1;
+export const MAX_DELTA_DEPTH = 2;
 
 /** Deeper chains than this are refused on reading (damage or a cycle, never written by cairn). */
 const MAX_READ_DEPTH = 64;

@@ -12,7 +12,7 @@ import { contentIds } from '../repo/content-ids.js';
  */
 export function createDryBlobWriter(repo: Pick<Repository, 'index' | 'backend'>): BlobWriter {
   const blobId = contentIds(repo.backend).id;
-  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0, groupsAdded: 0, groupedBlobsAdded: 0, packsAdopted: 0 };
+  const stats: WriteStats = { dataBlobsAdded: 0, treeBlobsAdded: 0, bytesAdded: 0, packsAdded: 0, deltaBlobsAdded: 0, deltaBytesSaved: 0, groupsAdded: 0, groupedBlobsAdded: 0, packsAdopted: 0, deltasHeld: 0 };
   const seen = new Set<string>();
   const count = (type: 'data' | 'tree', id: Id, size: number): void => {
     if (repo.index.has(id)) return;
@@ -25,6 +25,7 @@ export function createDryBlobWriter(repo: Pick<Repository, 'index' | 'backend'>)
   };
   return {
     stats,
+    deltas: false,
     has: (id) => repo.index.has(id) || seen.has(toHex(id)),
     async save(type, plain) {
       const id = blobId(plain);

@@ -42,6 +42,12 @@ export interface PackWriter {
   add(id: Id, type: BlobType, blob: EncodedBlob): Promise<void>;
   /** Adds a group of small data blobs, one zstd frame of `groupRaw` plaintext bytes (copied), as PackBuilder.addGroup. */
   addGroup(frame: Uint8Array, groupRaw: number, members: readonly GroupMember[]): Promise<void>;
+  /**
+   * Writes the open data pack now and waits for every pack file being written: each blob added
+   * before is then in a written pack (onPack called), so a blob added after lands in a later pack
+   * file and the same index file or a later one.
+   */
+  flushData(): Promise<void>;
   /** Writes the packs not yet written and an index file for those not yet indexed. */
   finish(): Promise<void>;
   /** Waits for the pack files being written and writes an index file for those not yet indexed; drops the open packs. */
@@ -142,6 +148,11 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
       packWrites.rethrow();
       packWrites.track(writeAdopted(pack, bytes, type).finally(() => settled?.()), 1);
       await packWrites.waitBelow(parallelWrites - 1, 0);
+    },
+    async flushData() {
+      packWrites.rethrow();
+      packWrites.track(flush('data'), 1);
+      await packWrites.drain();
     },
     async finish() {
       packWrites.track(flush('data'), 1);
