@@ -1,6 +1,7 @@
-import fastcdc from 'fastcdc-wasm';
 import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams } from './chunker-params.js';
 import type { ChunkerParams } from './chunker-params.js';
+import { createFastcdcWindow } from './fastcdc-window.js';
+import type { FastcdcWindow } from './fastcdc-window.js';
 
 /** Splits one stream of bytes into content-defined chunks, whatever the sizes of the pieces it is fed. */
 export interface StreamingChunker {
@@ -25,19 +26,13 @@ export interface ChunkerOptions {
 /**
  * The window holds one chunk of the largest size plus one piece of this size (the backup's read
  * size), so a stream fed in pieces up to this size is cut between pieces and never in the middle
- * of one (which would copy every chunk of the window). The window is allocated twice (here and in
- * the WASM memory fastcdc-wasm copies it into, which never shrinks), so it stays near `max`.
+ * of one (which would copy every chunk of the window).
  */
 const PIECE_ROOM = 4 * 1024 * 1024;
-/**
- * The first buffer of a stream, so small files stay cheap; a longer stream takes the whole window
- * at once. Only these two sizes: fastcdc-wasm copies the buffer into its WASM memory, which never
- * shrinks and, fed a buffer doubling in steps, grew to twice the window.
- */
-const FIRST_BUFFER = 256 * 1024;
 
 /**
- * A FastCDC chunker (fastcdc-wasm). Input is copied into a window of max + 4 MiB bytes; once a
+ * A FastCDC chunker (fastcdc-wasm). Input is copied into a window of max + 4 MiB bytes, which
+ * lives in the WASM memory fastcdc cuts it in (fastcdc-window.ts: one window, not two); once a
  * piece leaves more than `max` bytes in it (or, for a larger piece, each time it fills), the
  * window is cut, every complete chunk is returned and the unfinished tail (at most `max` bytes)
  * moves to the front when more input comes. A cut depends only on the bytes from the start of its
@@ -50,7 +45,9 @@ export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, op
   const views = options.views === true;
   const emit = views ? (from: number, to: number) => buffer.subarray(from, to) : (from: number, to: number) => buffer.slice(from, to);
   const windowSize = max + PIECE_ROOM;
-  let buffer = new Uint8Array(0);
+  /** Taken at the first byte, so a chunker that never sees one allocates nothing. */
+  let window: FastcdcWindow | null = null;
+  let buffer: Uint8Array = new Uint8Array(0);
   let fill = 0;
   /** Bytes at the front already emitted: moved out only when more input comes, so views stay valid until then. */
   let consumed = 0;
@@ -62,17 +59,16 @@ export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, op
     consumed = 0;
   }
 
-  function reserve(needed: number): void {
-    if (needed <= buffer.length) return;
-    const grown = new Uint8Array(needed <= FIRST_BUFFER ? FIRST_BUFFER : windowSize);
-    grown.set(buffer.subarray(0, fill));
-    buffer = grown;
+  function reserve(): void {
+    window ??= createFastcdcWindow(windowSize);
+    buffer = window.bytes;
   }
 
   // Cuts buffer[0, fill): emits every chunk, or all but the last one (which may not be a real
   // boundary) when more input follows. fastcdc returns the cut offsets including 0 and `fill`.
   function cut(out: Uint8Array[], final: boolean): void {
-    const offsets = fastcdc.get_chunks(buffer.subarray(0, fill), min, avg, max);
+    const offsets = (window ??= createFastcdcWindow(windowSize)).cut(fill, min, avg, max);
+    buffer = window.bytes; // the memory may have grown for the offsets: the chunks are views of the new one
     const complete = offsets.length - (final ? 1 : 2);
     if (!final && complete < 1) throw new Error(`fastcdc made no cut in a ${fill}-byte window (max ${max})`);
     for (let i = 0; i < complete; i++) out.push(emit(offsets[i] ?? 0, offsets[i + 1] ?? 0));
@@ -87,7 +83,7 @@ export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, op
       compact();
       while (offset < data.length) {
         const take = Math.min(data.length - offset, windowSize - fill);
-        reserve(fill + take);
+        reserve();
         buffer.set(data.subarray(offset, offset + take), fill);
         fill += take;
         offset += take;

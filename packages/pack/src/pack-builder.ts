@@ -16,6 +16,9 @@ export interface FinishedPack {
   readonly blobs: readonly PackedBlob[];
 }
 
+/** Ids per slab the entries' ids are copied into (2 KiB). */
+const ID_SLAB = 64;
+
 /** Options of createPackBuilder. */
 export interface PackBuilderOptions {
   /**
@@ -70,6 +73,21 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
   const blobs: PackedBlob[] = [];
   let size = 0;
   let finished = false;
+  // The entries' ids are copies in shared slabs of ID_SLAB ids: an id of its own ArrayBuffer
+  // costs ~200 bytes beside its 32 (the buffer object, its backing store, a malloc), and a
+  // backup holds the entries of up to 16 packs (tens of thousands) until their index file.
+  let slab = new Uint8Array(0);
+  let slabUsed = 0;
+  const copyId = (id: Id): Id => {
+    if (slabUsed === slab.length) {
+      slab = new Uint8Array(ID_LENGTH * ID_SLAB);
+      slabUsed = 0;
+    }
+    const copy = slab.subarray(slabUsed, slabUsed + ID_LENGTH);
+    copy.set(id);
+    slabUsed += ID_LENGTH;
+    return copy;
+  };
 
   /** Appends stored bytes (copied into `storage` when there is one) and hashes them; returns their offset. */
   const append = (data: Uint8Array): number => {
@@ -108,7 +126,7 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
       }
       if (codec === 'group') throw new TypeError('a group is added with addGroup');
       const offset = append(data);
-      blobs.push({ id: new Uint8Array(id), type, offset, length: data.length, rawLength, codec, ...(base === undefined ? {} : { base: new Uint8Array(base) }) });
+      blobs.push({ id: copyId(id), type, offset, length: data.length, rawLength, codec, ...(base === undefined ? {} : { base: copyId(base) }) });
     },
 
     addGroup(frame: Uint8Array, groupRaw: number, members: readonly GroupMember[]): void {
@@ -124,7 +142,7 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
       }
       const offset = append(frame);
       for (const { id, at, rawLength } of members) {
-        blobs.push({ id: new Uint8Array(id), type: 'data', offset, length: frame.length, rawLength, codec: 'group', groupAt: at, groupRaw });
+        blobs.push({ id: copyId(id), type: 'data', offset, length: frame.length, rawLength, codec: 'group', groupAt: at, groupRaw });
       }
     },
 

@@ -75,6 +75,23 @@ describe('createPackBuilder', () => {
     expect(other.finish().blobs[0]!.id).toEqual(new Uint8Array(32).fill(1));
   });
 
+  it('keeps its entries\' ids in shared slabs, not an ArrayBuffer each, and each id its own bytes', () => {
+    const many = createPackBuilder();
+    const id = new Uint8Array(32);
+    for (let i = 0; i < 200; i += 1) {
+      id.fill(i);
+      many.add(id, 'data', encodeBlob(new Uint8Array([i]), null, 3));
+    }
+    const id0 = new Uint8Array(32).fill(7);
+    many.addGroup(new Uint8Array(10), 4, [{ id: id0, at: 0, rawLength: 2 }, { id: id0.map((b) => b + 1), at: 2, rawLength: 2 }]);
+    const { blobs } = many.finish();
+    // 202 ids: four slabs of 64 (an id per ArrayBuffer was ~200 bytes more each, held until the index file).
+    expect(new Set(blobs.map((blob) => blob.id.buffer)).size).toBe(4);
+    blobs.slice(0, 200).forEach((blob, i) => expect(blob.id).toEqual(new Uint8Array(32).fill(i)));
+    expect(blobs[200]!.id).toEqual(new Uint8Array(32).fill(7));
+    expect(blobs[201]!.id).toEqual(new Uint8Array(32).fill(8));
+  });
+
   it('writes a valid pack with no blobs', () => {
     const empty = createPackBuilder().finish();
     expect(decodePack(new Uint8Array(Buffer.concat(empty.parts)), 'empty pack')).toEqual([]);

@@ -54,7 +54,7 @@ describe('the compression pool', () => {
   it('compresses each batch in its own buffer and reuses at most threads + 2 of them however many batches pass', { timeout: 60_000 }, async () => {
     const zstd = await loadZstd();
     const { pool, stored } = storingPool(zstd, true);
-    // 40 MiB in 256 KiB blobs: ten batches of 4 MiB; every third blob does not compress.
+    // 40 MiB in 256 KiB blobs: twenty batches of 2 MiB; every third blob does not compress.
     const blobs = new Map<string, Uint8Array>();
     for (let i = 0; i < 160; i += 1) {
       const plain = i % 3 === 0 ? seededBytes(256 * 1024, i + 1) : Buffer.alloc(256 * 1024, i);

@@ -17,6 +17,7 @@ import { openForDryRun, runDryRun } from '../backup-dry-run.js';
 import { DEFAULT_STDIN_NAME, stdinInput } from '../backup-stdin.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 import { parseFlag, usageError } from '../usage.js';
+import { capYoungGeneration } from '../young-generation.js';
 import { addSelectionFlags, excludedLines, readSelection } from '../exclude-flags.js';
 import type { SelectionFlags } from '../exclude-flags.js';
 
@@ -68,6 +69,8 @@ export function registerBackup(program: Command): void {
     .option('-q, --quiet', 'print no progress and no warnings');
   addSelectionFlags(command)
     .action(async (given: string[], flags: BackupFlags, command: Command) => {
+      // A walk that finds little new keeps a small young generation (released with the compression threads).
+      capYoungGeneration();
       const options = globals(command);
       // An empty argument would resolve to the current folder: nobody means that.
       if (given.some((p) => p === '')) throw usageError('backup: an empty path ("") names nothing to back up; give "." for the current folder');

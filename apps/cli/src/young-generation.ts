@@ -1,0 +1,35 @@
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+
+/** The young generation's size at which it stops growing: two semi-spaces of 4 MiB. */
+export const YOUNG_GENERATION_CAP = 8 * 1024 * 1024;
+
+/** How often the young generation's size is looked at until it reaches the cap (5 µs a look). */
+const POLL_MS = 10;
+
+/**
+ * Keeps the main thread's young generation (V8's new space) at YOUNG_GENERATION_CAP instead of
+ * the 32 MiB it grows to, until the process starts a worker thread. A no-op backup (a walk that
+ * compares, no new data) then peaks ~20 MB lower at the same CPU; a backup that compresses new
+ * data starts its compression threads, and from then on the young generation grows as V8 sees
+ * fit (capped there, its scavenges took 0.2-0.4 s more: benchmarks/BENCHMARKS.md, issue 15).
+ *
+ * Node 20 reads --max-semi-space-size only at start-up, but V8 reads --semi-space-growth-factor
+ * at each scavenge: it stays 2 (V8's default) until the cap is reached, then 1. A new isolate
+ * (a worker thread's) sets it back to 2 as it starts, which is the release. The flag is the
+ * process's: only the CLI, which owns the process, calls this.
+ */
+export function capYoungGeneration(): void {
+  let capped = false;
+  const poll = setInterval(() => {
+    const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+    if (newSpace === undefined || newSpace.space_size < YOUNG_GENERATION_CAP) return;
+    setFlagsFromString('--semi-space-growth-factor=1');
+    capped = true;
+    clearInterval(poll);
+  }, POLL_MS);
+  poll.unref();
+  process.once('worker', () => {
+    clearInterval(poll);
+    if (capped) setFlagsFromString('--semi-space-growth-factor=2');
+  });
+}
