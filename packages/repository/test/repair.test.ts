@@ -1,5 +1,5 @@
-import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@cairn/core';
 import { check, listSnapshots, repairIndex, repairSnapshots, restore } from '@cairn/repository';
@@ -108,6 +108,8 @@ describe('repair index', () => {
     expect((await check(broken)).problems.length).toBeGreaterThan(0);
 
     const garbage = 'ab'.padEnd(64, '0');
+    // A prefix folder is made by the first pack written in it: this one may not exist yet.
+    await mkdir(dirname(packPath(work, garbage)), { recursive: true });
     await writeFile(packPath(work, garbage), 'not a pack at all');
     const result = await repairIndex(broken);
     const packs = await packFiles(work);
