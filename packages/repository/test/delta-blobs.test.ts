@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CairnError, toHex } from '@cairn/core';
@@ -92,6 +93,32 @@ describe('delta blobs', () => {
       expect(await readFile(join(out, 'src', 'file.txt'), 'utf8')).toBe(edited(BASE, v));
     }
     expect((await check(reopened, { readData: true })).problems).toEqual([]);
+  });
+
+  it('a file renamed within its folder (same inode) and edited is a delta on its old name\'s version; one with a new inode under a new name is not', async () => {
+    const work = await tempDir();
+    const source = await sourceFolder(work);
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    await writeFile(join(source, 'old.txt'), edited(BASE, 0));
+    await writeFile(join(source, 'other.txt'), edited(sourceText(4000, 12), 0));
+    const at = (v: number): Date => new Date(Date.UTC(2026, 0, 1 + v));
+    await backup(repo, { source: createLocalSource(), paths: [source], time: at(0) });
+    // A rename keeps the inode; the edit is made in place (writeFile truncates, the inode stays).
+    await rename(join(source, 'old.txt'), join(source, 'new.txt'));
+    await writeFile(join(source, 'new.txt'), edited(BASE, 3));
+    const renamed = await backup(repo, { source: createLocalSource(), paths: [source], time: at(1) });
+    expect(deltas(repo)).toHaveLength(1);
+    // Its base is the old name's content (one chunk; an unencrypted repository's ids are SHA-256 of the content).
+    expect(toHex(deltas(repo)[0]!.base)).toBe(createHash('sha256').update(edited(BASE, 0)).digest('hex'));
+    // A new file under a new name (a new inode; the old name gone) gets no base: nothing to match it by.
+    await writeFile(join(source, 'fresh.txt'), edited(sourceText(4000, 12), 2));
+    await rm(join(source, 'other.txt'));
+    await backup(repo, { source: createLocalSource(), paths: [source], time: at(2) });
+    expect(deltas(repo)).toHaveLength(1);
+    const out = join(work, 'out');
+    expect((await restore(repo, renamed.id, { target: createLocalTarget(out) })).problems).toEqual([]);
+    expect(await readFile(join(out, 'src', 'new.txt'), 'utf8')).toBe(edited(BASE, 3));
+    expect((await check(repo, { readData: true })).problems).toEqual([]);
   });
 
   it('keeps chains at most MAX_DELTA_DEPTH deep (version 2 a delta on version 1, every later one a delta on version 2), and a restore decodes at most that many bases per chunk, each once (main thread and worker)', async () => {

@@ -63,6 +63,12 @@ export class Walker {
   private exclusions: Exclusions | null;
   /** This backup's whole chunks by resemblance: the delta base of a new chunk no parent file offers one (null without deltas). */
   private readonly resemblance: ResemblanceIndex | null;
+  /**
+   * The parent's content of a file renamed within its folder (same inode, its old name gone), by
+   * the new path, while that file is saved: its delta bases only (the file is new in every other
+   * respect: read, counted and reported as new).
+   */
+  private readonly renamedFrom = new Map<string, readonly Id[]>();
 
   constructor(
     private readonly repo: Pick<Repository, 'config' | 'loadTree' | 'index'>,
@@ -202,6 +208,8 @@ export class Walker {
     const marker = dir === null || exclusions === null ? null
       : await markerIn(dir, names, exclusions.markers, (name, read) => this.fromSource(this.options.source.join(path, name), read));
     const nodes: TreeNode[] = [];
+    // The parent's files whose names are gone from the folder, by inode (made at the first new file).
+    let gone: Map<bigint, TreeNode> | undefined;
     for (let i = 0; i < names.length; i += 1) {
       const child = names[i]!;
       const childPath = this.options.source.join(path, child);
@@ -239,8 +247,16 @@ export class Walker {
         const previousNode = before.get(child);
         const turn = this.takeTurn(childPath);
         if (turn !== undefined) await turn;
-        node = this.savedWithoutReading(childPath, child, childStat, previousNode, dir.xattrs !== undefined)
-          ?? await this.saveEntry(dir, childPath, child, childStat, previousNode, crossing);
+        // A new name for a file the parent held under another name of this folder (a rename keeps the inode).
+        const renamed = previousNode === undefined && childStat.type === 'file' && before.size > 0 && this.writer.deltas
+          ? (gone ??= goneFiles(before, names)).get(childStat.ino) : undefined;
+        if (renamed?.content !== undefined) this.renamedFrom.set(childPath, renamed.content);
+        try {
+          node = this.savedWithoutReading(childPath, child, childStat, previousNode, dir.xattrs !== undefined)
+            ?? await this.saveEntry(dir, childPath, child, childStat, previousNode, crossing);
+        } finally {
+          if (renamed !== undefined) this.renamedFrom.delete(childPath);
+        }
       }
       if (node !== null && node.type === 'file') this.countClass(decision, node.size);
       if (node !== null) nodes.push(node);
@@ -331,7 +347,7 @@ export class Walker {
       if (before === null) return null;
       // A stream's size is known only at its end: read in full buffers, and its stat says nothing of a change.
       const stream = file.stream === true;
-      const read = await this.readContent(path, file, stream ? Number.MAX_SAFE_INTEGER - 1 : before.size, previous?.type === 'file' ? previous.content : undefined);
+      const read = await this.readContent(path, file, stream ? Number.MAX_SAFE_INTEGER - 1 : before.size, previous?.type === 'file' ? previous.content : this.renamedFrom.get(path));
       if (read === null) return null;
       const { content, size } = read;
       const after = await this.fromSource(path, () => file.stat());
@@ -525,6 +541,14 @@ function entryStatus(node: TreeNode, previous: Previous | undefined): BackupEntr
 }
 
 /** What names an entry on its machine: its device and inode. */
+/** The parent folder's files (`before`, by name) whose names the folder no longer lists (`names`), by inode. */
+function goneFiles(before: ReadonlyMap<string, TreeNode>, names: readonly string[]): Map<bigint, TreeNode> {
+  const listed = new Set(names);
+  const gone = new Map<bigint, TreeNode>();
+  for (const [name, node] of before) if (node.type === 'file' && !listed.has(name)) gone.set(node.ino, node);
+  return gone;
+}
+
 function identity(stat: EntryStat): string {
   return `${stat.dev}:${stat.ino}`;
 }

@@ -4,7 +4,7 @@
  * folders, and a file replaced by a folder or the other way round. Paths come from a small pool
  * whose names overlap ("d1" is a file in one edit and a folder in the next), so edits collide.
  */
-import { chmod, link, lstat, mkdir, open, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { seededBytes } from '../helpers.js';
@@ -17,6 +17,7 @@ export type Edit =
   | { readonly op: 'modify'; readonly path: string; readonly seed: number }
   | { readonly op: 'patch'; readonly path: string; readonly seed: number }
   | { readonly op: 'delete'; readonly path: string }
+  | { readonly op: 'rename'; readonly path: string; readonly to: string }
   | { readonly op: 'chmod'; readonly path: string; readonly mode: number }
   | { readonly op: 'mkdir'; readonly path: string }
   | { readonly op: 'symlink'; readonly path: string; readonly target: string }
@@ -36,6 +37,7 @@ export const editArb: fc.Arbitrary<Edit> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('modify' as const), path, seed }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('patch' as const), path, seed }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), path }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('rename' as const), path, to: path }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('chmod' as const), path, mode: fc.constantFrom(0o600, 0o640, 0o644, 0o700, 0o750, 0o755) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('mkdir' as const), path }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('symlink' as const), path, target: fc.constantFrom('a', '../a', 'd1', 'nowhere/x', '/etc/hostname') }) },
@@ -58,6 +60,7 @@ export function editText(edit: Edit): string {
     case 'modify': return `modify ${edit.path}#${edit.seed}`;
     case 'patch': return `patch ${edit.path}#${edit.seed}`;
     case 'delete': return `delete ${edit.path}`;
+    case 'rename': return `rename ${edit.path} -> ${edit.to}`;
     case 'chmod': return `chmod ${edit.mode.toString(8)} ${edit.path}`;
     case 'mkdir': return `mkdir ${edit.path}`;
     case 'symlink': return `symlink ${edit.path} -> ${edit.target}`;
@@ -142,6 +145,14 @@ export async function applyEdit(root: string, edit: Edit): Promise<void> {
     case 'delete':
       await remove(full);
       return;
+    case 'rename': {
+      // A file moved to another name (in its folder or another), keeping its inode.
+      if (edit.to === edit.path || edit.to.startsWith(`${edit.path}/`) || (await kind(full)) !== 'file') return;
+      await clearFor(root, edit.to);
+      if ((await kind(full)) !== 'file') return; // clearing the way removed it
+      await rename(full, join(root, edit.to));
+      return;
+    }
     case 'chmod': {
       // A folder keeps its owner's rwx, so a test run as another user than root can still walk it.
       const found = await kind(full);
