@@ -50,6 +50,13 @@ async function sourceFolder(work: string): Promise<string> {
   return source;
 }
 
+/** a.txt, and b.txt and c.txt: near-copies of it (each a delta on a.txt's chunk in one backup). */
+async function writeNearCopies(source: string): Promise<void> {
+  await writeFile(join(source, 'a.txt'), nearCopy(TEXT, 0, 0));
+  await writeFile(join(source, 'b.txt'), nearCopy(TEXT, 20, 1));
+  await writeFile(join(source, 'c.txt'), nearCopy(TEXT, 20, 2));
+}
+
 describe('resemblance sketch', () => {
   it('a shifted near-copy shares most features and is found; unrelated text and random bytes are not', () => {
     const index = createResemblanceIndex();
@@ -129,9 +136,7 @@ describe('deltas across files of one backup', () => {
     const source = await sourceFolder(work);
     const repoDir = join(work, 'repo');
     const repo = await initRepository(createLocalBackend(repoDir));
-    await writeFile(join(source, 'a.txt'), nearCopy(TEXT, 0, 0));
-    await writeFile(join(source, 'b.txt'), nearCopy(TEXT, 20, 1));
-    await writeFile(join(source, 'c.txt'), nearCopy(TEXT, 20, 2));
+    await writeNearCopies(source);
     await writeFile(join(source, 'noise.bin'), seededBytes(300_000, 1));
     const first = await backup(repo, { source: createLocalSource(), paths: [source] });
     const a = await chunkOf(repo, (await findSnapshot(repo, first.id)).snapshot.tree, 'a.txt');
@@ -158,9 +163,7 @@ describe('deltas across files of one backup', () => {
     const source = await sourceFolder(work);
     const repoDir = join(work, 'repo');
     const repo = await initRepository(createLocalBackend(repoDir));
-    await writeFile(join(source, 'a.txt'), nearCopy(TEXT, 0, 0));
-    await writeFile(join(source, 'b.txt'), nearCopy(TEXT, 20, 1));
-    await writeFile(join(source, 'c.txt'), nearCopy(TEXT, 20, 2));
+    await writeNearCopies(source);
     await writeFile(join(source, 'other.txt'), nearCopy(OTHER, 0, 0));
     const result = await backup(repo, { source: createLocalSource(), paths: [source] });
     const a = await chunkOf(repo, (await findSnapshot(repo, result.id)).snapshot.tree, 'a.txt');
