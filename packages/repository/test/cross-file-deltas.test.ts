@@ -74,6 +74,22 @@ describe('resemblance sketch', () => {
   });
 });
 
+describe('resemblance index bound', () => {
+  it('holds at most maxFeatures (plus one chunk\'s): the oldest chunks are forgotten, the latest still found', () => {
+    const index = createResemblanceIndex(10_000);
+    const chunks = Array.from({ length: 40 }, (_, i) => sketch(seededBytes(RESEMBLANCE.minChunk, 100 + i)));
+    const perChunk = Math.max(...chunks.map((features) => features.length));
+    expect(perChunk).toBeGreaterThan(100);
+    chunks.forEach((features, i) => {
+      index.add(features, Buffer.alloc(32, i));
+      expect(index.size).toBeLessThanOrEqual(10_000 + perChunk);
+    });
+    expect(index.size).toBeGreaterThan(10_000 - perChunk);
+    expect(index.candidate(chunks[0]!), 'the first chunk is forgotten').toBeUndefined();
+    expect(toHex(index.candidate(chunks[39]!)!)).toBe(toHex(Buffer.alloc(32, 39)));
+  });
+});
+
 describe('deltas across files of one backup', () => {
   it('stores the second of two near-copy files (no parent) as a delta on the first; restore and check --read-data are exact', async () => {
     const work = await tempDir();

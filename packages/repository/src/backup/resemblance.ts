@@ -22,6 +22,12 @@ export const RESEMBLANCE = Object.freeze({
   /** A candidate shares at least this many features, and at least 1/minShareOf of the chunk's. */
   minShared: 2,
   minShareOf: 4,
+  /**
+   * Features held at most (about 1,000 chunks, a GiB of recent data): past it the oldest chunks
+   * are forgotten, so a backup of a terabyte keeps a few MB here, not gigabytes. A base older
+   * than that is still in the repository, but no longer found.
+   */
+  maxFeatures: 262_144,
 });
 
 const GEAR = gearTable();
@@ -48,13 +54,39 @@ export function sketch(chunk: Uint8Array): number[] {
 export interface ResemblanceIndex {
   /** The remembered blob sharing the most features with `features` (enough of them), else undefined. */
   candidate(features: readonly number[]): Id | undefined;
-  /** Remembers `id` under its features. */
+  /** Remembers `id` under its features (forgetting the oldest chunks past `maxFeatures`). */
   add(features: readonly number[], id: Id): void;
+  /** Features held now (at most `maxFeatures`, plus one chunk's). */
+  readonly size: number;
 }
 
-export function createResemblanceIndex(): ResemblanceIndex {
+export function createResemblanceIndex(maxFeatures: number = RESEMBLANCE.maxFeatures): ResemblanceIndex {
   const byFeature = new Map<number, Id[]>();
+  // The chunks remembered, oldest first, with the features each was filed under.
+  const order: ({ id: Id; features: number[] } | undefined)[] = [];
+  let oldest = 0;
+  let size = 0;
+  const forgetOldest = (): void => {
+    const { id, features } = order[oldest]!;
+    order[oldest] = undefined; // let go at once; the slots before `oldest` are dropped in bulk
+    oldest += 1;
+    if (oldest > 1024 && oldest * 2 > order.length) {
+      order.splice(0, oldest);
+      oldest = 0;
+    }
+    for (const feature of features) {
+      const ids = byFeature.get(feature);
+      const at = ids?.indexOf(id) ?? -1;
+      if (ids === undefined || at < 0) continue; // pushed out by later chunks already
+      ids.splice(at, 1);
+      if (ids.length === 0) byFeature.delete(feature);
+    }
+    size -= features.length;
+  };
   return {
+    get size() {
+      return size;
+    },
     candidate(features) {
       if (features.length === 0) return undefined;
       const score = new Map<Id, number>();
@@ -73,14 +105,20 @@ export function createResemblanceIndex(): ResemblanceIndex {
       return bestScore >= RESEMBLANCE.minShared && bestScore * RESEMBLANCE.minShareOf >= features.length ? best : undefined;
     },
     add(features, id) {
+      const filed: number[] = [];
       for (const feature of new Set(features)) {
         const ids = byFeature.get(feature);
         if (ids === undefined) byFeature.set(feature, [id]);
         else if (!ids.includes(id)) {
           if (ids.length >= RESEMBLANCE.perFeature) ids.shift();
           ids.push(id);
-        }
+        } else continue;
+        filed.push(feature);
       }
+      if (filed.length === 0) return;
+      order.push({ id, features: filed });
+      size += filed.length;
+      while (size > maxFeatures && oldest < order.length - 1) forgetOldest();
     },
   };
 }
