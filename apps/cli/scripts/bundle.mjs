@@ -2,7 +2,8 @@
 /**
  * Bundles the cairn command for installing: dist/cairn.js (the `cairn` bin, executable, with its
  * shebang), dist/compress-worker.js, dist/grep-worker.js and dist/decode-worker.js (the engine's
- * compression, grep and blob-decoding (restore, dump) workers, which the bundle starts from its own folder). The workspace packages (@cairn/*) are not on the npm registry, so they go
+ * compression, grep and blob-decoding (restore, dump) workers) and dist/whole-file-worker.js (the
+ * local restore target's writer of small files), which the bundle starts from its own folder. The workspace packages (@cairn/*) are not on the npm registry, so they go
  * into the bundle; every third-party package stays external and is a dependency of this package,
  * installed from the registry. Run by the build, after tsc (it bundles tsc's output).
  *
@@ -62,8 +63,9 @@ const workers = {
   'compress-worker': join(repository.dir, 'dist', 'write', 'compress-worker.js'),
   'grep-worker': join(repository.dir, 'dist', 'inspect', 'grep-worker.js'),
   'decode-worker': join(repository.dir, 'dist', 'repo', 'decode-worker.js'),
+  'whole-file-worker': join(bundled.get('@cairn/transport').dir, 'dist', 'whole-file-worker.js'),
 };
-for (const worker of Object.values(workers)) if (!existsSync(worker)) fail(`${worker} is missing: build @cairn/repository first`);
+for (const worker of Object.values(workers)) if (!existsSync(worker)) fail(`${worker} is missing: build the workspace packages first`);
 
 await build({
   entryPoints: { cairn: main, ...workers },

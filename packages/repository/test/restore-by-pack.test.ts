@@ -80,8 +80,8 @@ describe('restore by pack (Target.createFile)', () => {
   it('restores the same tree with one open file, no cache and tiny reads (packs read again), and decoding in a worker thread', async () => {
     const { work, source, repoDir, snapshotId } = await backedUpTree();
     const tight: WriterLimits[] = [
-      { maxGap: 0, maxReadBytes: 2048, maxStepBytes: 4096, maxOpenFiles: 1, cacheBytes: 0, readAhead: 1, fileTasks: 1, wholeFileBytes: 0, decodeThreads: 0, decodeThreadsFrom: 0 },
-      { maxGap: 4096, maxReadBytes: 8192, maxStepBytes: 16384, maxOpenFiles: 2, cacheBytes: 20_000, readAhead: 20_000, fileTasks: 3, wholeFileBytes: 20_000, decodeThreads: 0, decodeThreadsFrom: 0 },
+      { maxGap: 0, maxReadBytes: 2048, maxStepBytes: 4096, maxOpenFiles: 1, cacheBytes: 0, readAhead: 1, readsAhead: 1, fileTasks: 1, wholeFileBytes: 0, decodeThreads: 0, decodeThreadsFrom: 0 },
+      { maxGap: 4096, maxReadBytes: 8192, maxStepBytes: 16384, maxOpenFiles: 2, cacheBytes: 20_000, readAhead: 20_000, readsAhead: 4, fileTasks: 3, wholeFileBytes: 20_000, decodeThreads: 0, decodeThreadsFrom: 0 },
       // Decoded in a worker thread, small files written whole.
       { ...RESTORE_LIMITS, maxStepBytes: 65_536, decodeThreads: 1, decodeThreadsFrom: 0 },
     ];

@@ -89,38 +89,41 @@ describe('the reads of a restore decoded in a worker thread', () => {
     const { files } = await planRestore(ctx, (await findSnapshot(repo, snapshotId)).snapshot.tree);
     const limits = { ...RESTORE_LIMITS, maxReadBytes: 16 * 1024, maxStepBytes: 64 * 1024 };
     const budget = 64 * 1024;
-    const decoder = createStepDecoder({ threads: 1, macKey: undefined, arenaBytes: 1024 * 1024, readBytes: limits.maxReadBytes, spareReads: 1000 });
-    try {
-      const prefetch = new StepPrefetch(repo, new ReadScheduler(files.blobs, files.contents(), limits), files.blobs, budget, decoder);
-      let count = 0;
-      let smallest = Infinity;
-      const held: Promise<void>[] = [];
-      for (let taken = await prefetch.take(); taken !== undefined; taken = await prefetch.take()) {
-        const { step } = taken;
-        count += 1;
-        smallest = Math.min(smallest, step.memoryBytes);
-        // Released a little later, as the writes do: the prefetch reads ahead meanwhile.
-        held.push(new Promise<void>((resolve) => setTimeout(() => {
-          prefetch.release(step);
-          resolve();
-        }, 2)));
+    // The budget alone (its plaintext with a decoder: one buffer per read held), then at most two reads held as well.
+    for (const maxReads of [Number.POSITIVE_INFINITY, 2]) {
+      const decoder = createStepDecoder({ threads: 1, macKey: undefined, arenaBytes: 1024 * 1024, readBytes: limits.maxReadBytes, spareReads: 1000 });
+      try {
+        const prefetch = new StepPrefetch(repo, new ReadScheduler(files.blobs, files.contents(), limits), files.blobs, budget, decoder, maxReads);
+        let count = 0;
+        let smallest = Infinity;
+        const held: Promise<void>[] = [];
+        for (let taken = await prefetch.take(); taken !== undefined; taken = await prefetch.take()) {
+          const { step } = taken;
+          count += 1;
+          smallest = Math.min(smallest, step.plainBytes);
+          // Released a little later, as the writes do: the prefetch reads ahead meanwhile.
+          held.push(new Promise<void>((resolve) => setTimeout(() => {
+            prefetch.release(step);
+            resolve();
+          }, 2)));
+        }
+        await Promise.all(held);
+        expect(count).toBeGreaterThan(10);
+        // Reads in flight hold at most `budget` bytes of plaintext (one read always may), and are at most maxReads: that many buffers, never one per read.
+        expect(decoder.readBuffersMade).toBeGreaterThan(maxReads === 2 ? 1 : 0);
+        expect(decoder.readBuffersMade).toBeLessThanOrEqual(Math.min(Math.floor(budget / smallest) + 1, maxReads));
+        expect(decoder.readBuffersMade).toBeLessThan(count);
+      } finally {
+        await decoder.close();
       }
-      await Promise.all(held);
-      expect(count).toBeGreaterThan(10);
-      // Reads in flight hold at most `budget` bytes (one read always may): that many buffers, never one per read.
-      expect(decoder.readBuffersMade).toBeGreaterThan(0);
-      expect(decoder.readBuffersMade).toBeLessThanOrEqual(Math.floor(budget / smallest) + 1);
-      expect(decoder.readBuffersMade).toBeLessThan(count);
-    } finally {
-      await decoder.close();
     }
   });
 
   it('restore() bounds its blob memory: the decode arena, the read buffers and the cache stay within 48 MiB', () => {
-    const { readAhead, maxStepBytes, maxReadBytes, cacheBytes } = RESTORE_LIMITS;
+    const { readAhead, readsAhead, maxStepBytes, maxReadBytes, cacheBytes } = RESTORE_LIMITS;
     const arena = readAhead + maxStepBytes;
-    // Reads in flight: the read-ahead's worth of reads, and one more (each in a buffer of maxReadBytes and the room an encrypted read needs).
-    const reads = (Math.ceil(readAhead / maxReadBytes) + 1) * (maxReadBytes + 256 * 1024);
+    // Reads in flight: at most readsAhead (each in a buffer of maxReadBytes and the room an encrypted read needs).
+    const reads = readsAhead * (maxReadBytes + 256 * 1024);
     expect(arena + reads + cacheBytes).toBeLessThanOrEqual(48 * 1024 * 1024);
   });
 });

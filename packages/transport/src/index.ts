@@ -11,6 +11,7 @@ export type { StreamSourceOptions } from './stream-source.js';
 export { openArchiveSource } from './archive-source.js';
 export type { ArchiveKind, ArchiveSource, ArchiveSourceOptions } from './archive-source.js';
 export { createLocalTarget } from './local-target.js';
+export type { LocalTargetOptions } from './local-target.js';
 export { assertFileName, assertFileType, isFileName } from './file-names.js';
 export { assertRange, truncatedError } from './byte-range.js';
 export { concatPieces, samePieces, toPieces, totalLength } from './bytes.js';

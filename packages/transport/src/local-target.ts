@@ -13,6 +13,18 @@ import { writeSparse } from './sparse-write.js';
 import { partialNameFor, tempNameFor } from './temp-name.js';
 import { assertWholeFile, endsWriting, wholeFileError, writeWholeFileSync } from './whole-files.js';
 import { writeXattrs, xattrModule, xattrsSupported } from './xattrs.js';
+import { createWholeFileThread, defaultThreadFrom } from './whole-file-thread.js';
+import type { ThreadJob, WholeFileThread } from './whole-file-thread.js';
+
+/** How a local target works. */
+export interface LocalTargetOptions {
+  /**
+   * Files writeFiles writes on the calling thread before it hands the rest to a worker thread of
+   * its own (0: all on the thread; Infinity: none). Default: 256 on a machine with more than one
+   * CPU, else none.
+   */
+  readonly wholeFileThreadFrom?: number;
+}
 
 /**
  * A Target writing a restore below the local folder `root` (created when first used).
@@ -23,7 +35,7 @@ import { writeXattrs, xattrModule, xattrsSupported } from './xattrs.js';
  * non-enumerable properties: a wrapper built by spreading it (`{ ...target, writeFile }`)
  * does not inherit them, so such a wrapper still sees every file through its own writeFile.
  */
-export function createLocalTarget(root: string): Target {
+export function createLocalTarget(root: string, options: LocalTargetOptions = {}): Target {
   if (typeof root !== 'string' || root === '') {
     throw new TypeError(`target root must be a non-empty string, got ${JSON.stringify(root)}`);
   }
@@ -32,6 +44,10 @@ export function createLocalTarget(root: string): Target {
   const full = (path: readonly string[]): string => join(base, ...path);
   let ready: Promise<void> | undefined;
   let rootMade = false;
+  const threadFrom = options.wholeFileThreadFrom ?? defaultThreadFrom();
+  let thread: WholeFileThread | undefined;
+  /** Files handed to writeFiles so far. */
+  let written = 0;
 
   /** Creates the root folder; it may be a symlink to a folder (the user chose it), but it must be a folder. */
   const makeRoot = async (): Promise<void> => {
@@ -91,23 +107,52 @@ export function createLocalTarget(root: string): Target {
     return localTargetFile(handle, temp, final, size);
   };
 
-  /** Writes whole files with synchronous calls, one after the other; see Target.writeFiles. */
+  /**
+   * Writes whole files, one after the other; see Target.writeFiles. The first `threadFrom` are
+   * written here with synchronous calls; after them, on the whole-file thread.
+   */
   const writeFiles = async (files: readonly WholeFile[]): Promise<unknown[]> => {
     const results: unknown[] = [];
-    for (const file of files) {
+    const onThread = written >= threadFrom;
+    written += files.length;
+    /** Per file sent to the thread: its index in `files`. */
+    const sent: number[] = [];
+    const jobs: ThreadJob[] = [];
+    for (let i = 0; i < files.length; i += 1) {
+      const file = files[i]!;
       assertTargetPath(file.path);
       assertWholeFile(file);
       const final = full(file.path);
       try {
         // The folders above were made or checked by this restore: no await for them.
         if (!rootMade || !guard.knowsParents(file.path)) await prepare(file.path);
+        if (onThread) {
+          sent.push(i);
+          jobs.push({ final, file });
+          results.push(undefined);
+          continue;
+        }
         writeWholeFileSync(final, file);
         results.push(undefined);
       } catch (error) {
         const failure = wholeFileError(error, final);
         results.push(failure);
+        // A full target: the files before this one that wait for the thread are still written.
         if (endsWriting(failure)) break;
       }
+    }
+    if (jobs.length === 0) return results;
+    thread ??= createWholeFileThread();
+    const done = await thread.write(jobs);
+    for (let j = 0; j < sent.length; j += 1) {
+      const i = sent[j]!;
+      // The thread stopped at a full target: neither this file nor any after it has a result.
+      if (j >= done.length) return results.slice(0, i);
+      const error = done[j];
+      if (error === undefined) continue;
+      const failure = wholeFileError(error, jobs[j]!.final);
+      results[i] = failure;
+      if (endsWriting(failure)) return results.slice(0, i + 1);
     }
     return results;
   };

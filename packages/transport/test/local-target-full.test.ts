@@ -13,8 +13,8 @@ afterEach(() => {
 });
 
 describe('writeFiles on a target that fills up', () => {
-  {
-    it(`stops at the first full write: that file is named ERR_NO_SPACE and removed, the ones after it get no result`, { timeout: 60_000 }, async (context) => {
+  for (const [mode, wholeFileThreadFrom] of [['on the calling thread', Number.POSITIVE_INFINITY], ['on its own thread', 0]] as const) {
+    it(`stops at the first full write (${mode}): that file is named ERR_NO_SPACE and removed, the ones after it get no result`, { timeout: 60_000 }, async (context) => {
       const mnt = join(await tempDir(), 'mnt');
       await mkdir(mnt);
       try {
@@ -24,7 +24,7 @@ describe('writeFiles on a target that fills up', () => {
         return;
       }
       mounts.push(mnt);
-      const target = createLocalTarget(join(mnt, 'out'));
+      const target = createLocalTarget(join(mnt, 'out'), { wholeFileThreadFrom });
       await target.mkdir(['d']);
       const data = Array.from({ length: 12 }, () => randomBytes(200_000));
       const results = await target.writeFiles!(data.map((bytes, i) => ({ path: ['d', `big${i}`], data: bytes, metadata: undefined, fresh: true })));

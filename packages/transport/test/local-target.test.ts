@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CairnError } from '@cairn/core';
 import { createLocalTarget } from '@cairn/transport';
+import type { LocalTargetOptions } from '@cairn/transport';
 import { rejection } from './backend-contract.js';
 import { tempDir } from './temp-dir.js';
 
@@ -10,9 +11,9 @@ async function* pieces(...texts: string[]): AsyncGenerator<Uint8Array> {
   for (const text of texts) yield new TextEncoder().encode(text);
 }
 
-async function newTarget() {
+async function newTarget(options: LocalTargetOptions = {}) {
   const root = join(await tempDir(), 'restore', 'here');
-  return { root, target: createLocalTarget(root) };
+  return { root, target: createLocalTarget(root, options) };
 }
 
 const isTemp = (name: string): boolean => name.includes('.cairn-');
@@ -301,40 +302,56 @@ describe('createLocalTarget: createFile (positional writes)', () => {
     expect(wrapper.writeFiles).toBeUndefined();
   });
 
-  it('writeFiles: whole files with their metadata, new ones in place, others replacing what is there (never through a symlink)', async () => {
-    const { root, target } = await newTarget();
-    const other = await tempDir();
-    await writeFile(join(other, 'dest'), 'original');
-    await target.mkdir(['d']);
-    await writeFile(join(root, 'd', 'old'), 'old content that is longer');
-    await symlink(join(other, 'dest'), join(root, 'd', 'appeared'));
-    const mtimeNs = 981_173_106_789_123_000n;
-    const meta = { mode: 0o751, mtimeNs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-    const zeros = new Uint8Array(3 * 4096);
-    zeros[5000] = 9;
-    const results = await target.writeFiles!([
-      { path: ['d', 'new'], data: new TextEncoder().encode('new'), metadata: meta, fresh: true },
-      { path: ['d', 'old'], data: new TextEncoder().encode('replaced'), metadata: undefined, fresh: false },
-      // Said to be new, but a symlink appeared there since: it is replaced, its destination untouched.
-      { path: ['d', 'appeared'], data: new TextEncoder().encode('file'), metadata: meta, fresh: true },
-      { path: ['missing', 'x'], data: new Uint8Array(1), metadata: meta, fresh: true },
-      { path: ['d', 'empty'], data: new Uint8Array(0), metadata: meta, fresh: true },
-      { path: ['d', 'zeros'], data: zeros, metadata: undefined, fresh: true },
-    ]);
-    expect(results.map((r) => (r === undefined ? 'ok' : (r as CairnError).code))).toEqual(['ok', 'ok', 'ok', 'ERR_NOT_FOUND', 'ok', 'ok']);
-    expect((results[3] as CairnError).message).toContain(join(root, 'missing'));
-    expect(await readFile(join(root, 'd', 'new'), 'utf8')).toBe('new');
-    const st = await lstat(join(root, 'd', 'new'), { bigint: true });
-    expect(Number(st.mode & 0o7777n)).toBe(0o751);
-    expect(st.mtimeNs / 1000n).toBe(mtimeNs / 1000n);
-    expect(await readFile(join(root, 'd', 'old'), 'utf8')).toBe('replaced');
-    expect((await lstat(join(root, 'd', 'appeared'))).isFile()).toBe(true);
-    expect(await readFile(join(other, 'dest'), 'utf8')).toBe('original');
-    expect((await stat(join(root, 'd', 'empty'))).size).toBe(0);
-    expect(Buffer.compare(await readFile(join(root, 'd', 'zeros')), Buffer.from(zeros))).toBe(0);
-    expect((await readdir(join(root, 'd'))).filter(isTemp)).toEqual([]);
-    await expect(target.writeFiles!([{ path: ['..'], data: new Uint8Array(0), metadata: undefined, fresh: true }])).rejects.toThrow(TypeError);
-  });
+  for (const [mode, wholeFileThreadFrom] of [['on the calling thread', Number.POSITIVE_INFINITY], ['on its own thread', 0]] as const) {
+    it(`writeFiles ${mode}: whole files with their metadata, new ones in place, others replacing what is there (never through a symlink)`, async () => {
+      const { root, target } = await newTarget({ wholeFileThreadFrom });
+      const other = await tempDir();
+      await writeFile(join(other, 'dest'), 'original');
+      await target.mkdir(['d']);
+      await writeFile(join(root, 'd', 'old'), 'old content that is longer');
+      await mkdir(join(root, 'd', 'folder', 'inside'), { recursive: true });
+      // Bytes in a shared buffer (a decode thread's arena) and in part of a larger buffer.
+      const shared = new Uint8Array(new SharedArrayBuffer(64));
+      shared.set(new TextEncoder().encode('from the arena'), 10);
+      const larger = new TextEncoder().encode('..a part of it..');
+      await symlink(join(other, 'dest'), join(root, 'd', 'appeared'));
+      const mtimeNs = 981_173_106_789_123_000n;
+      const meta = { mode: 0o751, mtimeNs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+      const zeros = new Uint8Array(3 * 4096);
+      zeros[5000] = 9;
+      const results = await target.writeFiles!([
+        { path: ['d', 'new'], data: new TextEncoder().encode('new'), metadata: meta, fresh: true },
+        { path: ['d', 'old'], data: new TextEncoder().encode('replaced'), metadata: undefined, fresh: false },
+        // Said to be new, but a symlink appeared there since: it is replaced, its destination untouched.
+        { path: ['d', 'appeared'], data: new TextEncoder().encode('file'), metadata: meta, fresh: true },
+        { path: ['missing', 'x'], data: new Uint8Array(1), metadata: meta, fresh: true },
+        { path: ['d', 'empty'], data: new Uint8Array(0), metadata: meta, fresh: true },
+        { path: ['d', 'zeros'], data: zeros, metadata: undefined, fresh: true },
+        // A folder is never replaced by a file: the rename fails, named, and nothing is left of the file.
+        { path: ['d', 'folder'], data: new Uint8Array(1), metadata: undefined, fresh: false },
+        { path: ['d', 'shared'], data: shared.subarray(10, 24), metadata: undefined, fresh: true },
+        { path: ['d', 'part'], data: larger.subarray(2, 14), metadata: undefined, fresh: true },
+      ]);
+      expect(results.map((r) => (r === undefined ? 'ok' : (r as CairnError).code))).toEqual(['ok', 'ok', 'ok', 'ERR_NOT_FOUND', 'ok', 'ok', 'ERR_IO', 'ok', 'ok']);
+      expect((results[3] as CairnError).message).toContain(join(root, 'missing'));
+      expect(results[6]).toBeInstanceOf(CairnError);
+      expect((results[6] as CairnError).message).toBe(`${join(root, 'd', 'folder')}: illegal operation on a directory`);
+      expect((await readdir(join(root, 'd', 'folder')))).toEqual(['inside']);
+      expect(await readFile(join(root, 'd', 'shared'), 'utf8')).toBe('from the arena');
+      expect(await readFile(join(root, 'd', 'part'), 'utf8')).toBe('a part of it');
+      expect(await readFile(join(root, 'd', 'new'), 'utf8')).toBe('new');
+      const st = await lstat(join(root, 'd', 'new'), { bigint: true });
+      expect(Number(st.mode & 0o7777n)).toBe(0o751);
+      expect(st.mtimeNs / 1000n).toBe(mtimeNs / 1000n);
+      expect(await readFile(join(root, 'd', 'old'), 'utf8')).toBe('replaced');
+      expect((await lstat(join(root, 'd', 'appeared'))).isFile()).toBe(true);
+      expect(await readFile(join(other, 'dest'), 'utf8')).toBe('original');
+      expect((await stat(join(root, 'd', 'empty'))).size).toBe(0);
+      expect(Buffer.compare(await readFile(join(root, 'd', 'zeros')), Buffer.from(zeros))).toBe(0);
+      expect((await readdir(join(root, 'd'))).filter(isTemp)).toEqual([]);
+      await expect(target.writeFiles!([{ path: ['..'], data: new Uint8Array(0), metadata: undefined, fresh: true }])).rejects.toThrow(TypeError);
+    });
+  }
 });
 
 describe('a target root that is a file', () => {

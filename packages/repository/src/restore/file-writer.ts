@@ -17,8 +17,10 @@ const MiB = 1024 * 1024;
 
 /** How a positional restore bounds its reads, open files and memory. */
 export interface WriterLimits extends ScheduleLimits {
-  /** Memory of the reads done ahead of (or still held by) their writes (see ReadStep.memoryBytes). */
+  /** Memory of the reads done ahead of (or still held by) their writes (see StepPrefetch: with decode threads, their plaintext). */
   readonly readAhead: number;
+  /** Reads done ahead of (or still held by) their writes at once (with decode threads, each in a reused buffer). */
+  readonly readsAhead: number;
   /** File operations (create, write, commit, metadata) running at once. */
   readonly fileTasks: number;
   /** Files up to this size that one read holds whole go to Target.writeFiles, when the target has it. */
@@ -30,20 +32,23 @@ export interface WriterLimits extends ScheduleLimits {
 }
 
 /**
- * The limits restore() uses: at most 24 MiB of blob data in memory (8 for reads, 16 cached), 32
- * files open between reads. Reads of 4 MiB keep the decode thread and the writes in step with
- * little memory (16 MiB reads cost 100 MB more peak RSS and were no faster); two of them ahead
- * keep it busy as well as three (8 MiB against 12: 8 MB less peak RSS, the same CPU time, on
- * tmpfs) and six did (24 MiB cost 30-40 MB more peak RSS, no faster). The decode thread's arena
- * is the read-ahead and one more read; the buffers reads are made into, one per read in flight.
+ * The limits restore() uses: at most 24 MiB of blob data in memory (8 of plaintext read ahead, 16
+ * cached), 32 files open between reads. Reads of 2 MiB, up to three at once with 8 MiB of their
+ * plaintext, keep the decode thread and the writes (on the target's own thread) going side by
+ * side: reads of 4 MiB, whose bytes and plaintext had to fit in the 8 MiB together, left one read
+ * at a time, the decoding and the writing taking turns (/usr/share to tmpfs: 2.6 s against 2.2 s,
+ * the same peak RSS); four or six reads at once cost 35-45 MB more peak RSS and were no faster, and
+ * 16 MiB reads cost 100 MB more. The decode thread's arena is the read-ahead and one more read; the
+ * buffers reads are made into, one per read in flight.
  */
 export const RESTORE_LIMITS: WriterLimits = Object.freeze({
   maxGap: 256 * 1024,
-  maxReadBytes: 4 * MiB,
-  maxStepBytes: 4 * MiB,
+  maxReadBytes: 2 * MiB,
+  maxStepBytes: 2 * MiB,
   maxOpenFiles: 32,
   cacheBytes: 16 * MiB,
   readAhead: 8 * MiB,
+  readsAhead: 3,
   fileTasks: 16,
   wholeFileBytes: 1024 * 1024,
   // One thread beside the main one on two cores; up to three on more.
@@ -131,7 +136,7 @@ class PositionalWriter {
       });
     }
     const steps = new ReadScheduler(files.blobs, files.contents(), limits);
-    this.prefetch = new StepPrefetch(ctx.repo, steps, files.blobs, limits.readAhead, this.decoder);
+    this.prefetch = new StepPrefetch(ctx.repo, steps, files.blobs, limits.readAhead, this.decoder, limits.readsAhead);
   }
 
   async run(): Promise<void> {

@@ -107,6 +107,7 @@ export class ReadSimulation {
     const start = blobs.offset(range[0]!);
     let end = start;
     let decoded = 0;
+    let plain = 0;
     let group = -1; // the offset of the last group counted: a group's plaintext is held once, while its members are cut out
     for (const b of range) {
       end = Math.max(end, blobs.offset(b) + blobs.length(b));
@@ -115,6 +116,7 @@ export class ReadSimulation {
         group = blobs.offset(b);
       }
       if (blobs.codec(b) !== 'none') decoded += blobs.rawLength(b);
+      plain += blobs.rawLength(b);
     }
     const work: number[] = [];
     for (const file of served) this.serve(file, touched.get(file)!, work);
@@ -124,6 +126,7 @@ export class ReadSimulation {
       length: end - start,
       blobs: [...range],
       memoryBytes: end - start + decoded,
+      plainBytes: plain,
       keep: [...keep].map(([blob, uses]) => ({ blob, uses })),
       work,
     });

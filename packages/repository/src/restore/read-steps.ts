@@ -24,6 +24,8 @@ export interface ReadStep {
   readonly blobs: number[];
   /** What the step holds in memory: the bytes read, plus the plaintext of its compressed blobs. */
   readonly memoryBytes: number;
+  /** The plaintext of all its blobs: what it takes of a decode thread's arena (the bytes read are in a reused buffer). */
+  readonly plainBytes: number;
   /** Blobs to add references to in the cache (taking the data from this read when it is not cached yet). */
   readonly keep: { readonly blob: number; readonly uses: number }[];
   /**
