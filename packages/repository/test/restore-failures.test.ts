@@ -1,14 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CairnError, isCairnError, toHex } from '@cairn/core';
 import type { Id, Target } from '@cairn/core';
-import { listSnapshot, restore } from '@cairn/repository';
+import { backup, initRepository, listSnapshot, restore } from '@cairn/repository';
 import { packFileName } from '@cairn/repository/testing';
 import type { Repository } from '@cairn/repository';
-import { createLocalTarget } from '@cairn/transport';
-import { describeTree, flipByte } from './helpers.js';
+import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
+import { describeTree, flipByte, tempDir } from './helpers.js';
 import { backedUpTree, fileContents, openCounting, tempFilesBelow } from './restore-fixture.js';
 import { RESTORE_LIMITS, writeByPosition } from '../src/restore/file-writer.js';
 import { RestoreContext } from '../src/restore/restore-context.js';
@@ -182,6 +184,43 @@ describe('restore by pack: a failing target, an abort', () => {
       for (const [path, what] of await describeTree(join(out, 'tree'))) if (what.startsWith('file ')) expect(what.split(' ').slice(4, 6)).toEqual(want.get(path)?.split(' ').slice(4, 6));
     });
   }
+
+  it('a real full target, small files written on the target\'s own thread: the restore stops there, names the file and those after it; what was written is whole, no temporary file left', { timeout: 60_000 }, async (context) => {
+    const work = await tempDir('cairn-restore-full-');
+    const source = join(work, 'tree');
+    await mkdir(source);
+    const contents = new Map<string, Buffer>();
+    for (let i = 0; i < 30; i += 1) {
+      const name = `f${String(i).padStart(2, '0')}`;
+      contents.set(name, randomBytes(100_000));
+      await writeFile(join(source, name), contents.get(name)!);
+    }
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')), { packSize: 1024 * 1024 });
+    const { id } = await backup(repo, { source: createLocalSource(), paths: [source] });
+    const mnt = join(work, 'mnt');
+    await mkdir(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'pipe' });
+    } catch {
+      context.skip('cannot mount a size-limited tmpfs (needs root)');
+      return;
+    }
+    try {
+      const problems: string[] = [];
+      const target = createLocalTarget(join(mnt, 'out'), { wholeFileThreadFrom: 0 });
+      const result = await restore(repo, id, { target, onProblem: (p) => problems.push(p.message) });
+      expect(problems.join('\n')).toMatch(/no space left on device/);
+      expect(problems.join('\n')).toMatch(/file\(s\) were not restored, this one and those after it, because the target is full/);
+      expect(result.files).toBeGreaterThan(0);
+      expect(result.files).toBeLessThan(30);
+      expect(await tempFilesBelow(mnt)).toEqual([]);
+      const restored = await readdir(join(mnt, 'out', 'tree'));
+      expect(restored.length).toBe(result.files);
+      for (const name of restored) expect(Buffer.compare(await readFile(join(mnt, 'out', 'tree', name)), contents.get(name)!), name).toBe(0);
+    } finally {
+      execFileSync('umount', ['-l', mnt]);
+    }
+  });
 
   it('a target that refuses every file and folder changed nothing: the restore fails (exit 1: nothing changed) naming the first refusal', async () => {
     const d = await backedUpTree();
