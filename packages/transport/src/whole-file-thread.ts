@@ -52,7 +52,7 @@ export interface WholeFileThread {
   write(jobs: readonly ThreadJob[]): Promise<unknown[]>;
 }
 
-/** How long the thread waits for more files before it ends. */
+/** How long the thread waits for more files before it ends, by default. */
 const IDLE_MS = 1000;
 
 /** Whole files a target writes on its own thread before it starts one: a small restore is over before a thread would be up. None on one CPU. */
@@ -60,7 +60,8 @@ export function defaultThreadFrom(): number {
   return availableParallelism() > 1 ? 256 : Number.POSITIVE_INFINITY;
 }
 
-export function createWholeFileThread(): WholeFileThread {
+/** Creates the thread's handle (the thread starts with the first batch); `idleMs`: how long it waits for more before it ends. */
+export function createWholeFileThread(idleMs = IDLE_MS): WholeFileThread {
   const module = workerModule(import.meta.url, 'whole-file-worker');
   const pending = new Map<number, { resolve: (results: readonly (ThreadError | undefined)[]) => void; reject: (error: unknown) => void }>();
   let worker: Worker | undefined;
@@ -80,12 +81,15 @@ export function createWholeFileThread(): WholeFileThread {
       waiting?.resolve(reply.results);
       if (pending.size === 0 && worker === started) rest(started);
     });
+    // Only the current thread has batches out: one ended for idling (no longer `worker`) is let go.
     started.on('error', (error: unknown) => {
-      if (worker === started) worker = undefined;
+      if (worker !== started) return;
+      worker = undefined;
       failAll(new CairnError('ERR_IO', `the whole-file writer thread ${module.filename} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
     });
     started.on('exit', (code) => {
-      if (worker === started) worker = undefined;
+      if (worker !== started) return;
+      worker = undefined;
       if (pending.size > 0) failAll(new CairnError('ERR_IO', `the whole-file writer thread ${module.filename} stopped (exit code ${code}) with files to write`));
     });
     return started;
@@ -98,7 +102,7 @@ export function createWholeFileThread(): WholeFileThread {
       if (worker !== thread || pending.size > 0) return;
       worker = undefined;
       void thread.terminate();
-    }, IDLE_MS);
+    }, idleMs);
     idle.unref();
   };
 

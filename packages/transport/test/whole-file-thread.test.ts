@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { createWholeFileThread } from '../src/whole-file-thread.js';
 import { tempDir } from './temp-dir.js';
 
 /** The built package: the thread runs dist/whole-file-worker.js, as an installed cairn does. */
@@ -31,5 +33,21 @@ describe("a local target's whole-file thread", () => {
     // Ended by itself soon after the last write (an idle thread does not hold it for its idle time).
     expect(Date.now() - started).toBeLessThan(10_000);
     for (const name of ['a', 'b', 'c', 'd', 'e']) expect(await readFile(join(root, name), 'utf8')).toBe(`content of ${name}`);
+  });
+});
+
+describe('createWholeFileThread', () => {
+  it('a thread that ended for idling while the next batch starts a new one does not fail that batch', { timeout: 60_000 }, async () => {
+    const root = await tempDir();
+    const thread = createWholeFileThread(0);
+    const job = (name: string) => ({ final: join(root, name), file: { path: [name], data: new TextEncoder().encode(name), metadata: undefined, fresh: true } });
+    for (let round = 0; round < 5; round += 1) {
+      expect(await thread.write([job(`a${round}`)])).toEqual([undefined]);
+      // The idle time (0 ms) passes: the thread is told to end, and its exit comes while the next batch waits for a new thread.
+      await sleep(2);
+      expect(await thread.write([job(`b${round}`)])).toEqual([undefined]);
+      await sleep(2);
+    }
+    for (let round = 0; round < 5; round += 1) expect(await readFile(join(root, `b${round}`), 'utf8')).toBe(`b${round}`);
   });
 });
