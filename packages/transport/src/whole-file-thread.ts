@@ -129,7 +129,14 @@ export function createWholeFileThread(idleMs = IDLE_MS): WholeFileThread {
       const replied = new Promise<readonly (ThreadError | undefined)[]>((resolve, reject) => pending.set(id, { resolve, reject }));
       thread.ref();
       const batch: ThreadBatch = { id, files };
-      thread.postMessage(batch, [own.buffer]);
+      try {
+        thread.postMessage(batch, [own.buffer]);
+      } catch (error) {
+        // Not sent (a value that cannot cross to a thread): nothing waits for it.
+        pending.delete(id);
+        if (pending.size === 0) rest(thread);
+        throw error;
+      }
       const results = await replied;
       return results.map((result) => (result === undefined ? undefined : Object.assign(new Error(result.message), result)));
     },
