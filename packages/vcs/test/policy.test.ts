@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PolicyOptions } from '@cairn/vcs';
 import { classifyName } from '../src/policy/classify.js';
@@ -104,6 +104,19 @@ describe('policy presets', () => {
     for (const folder of ['', 'crates', 'crates/core']) walked.decideNow(folder === '' ? 'x' : `${folder}/x`);
     expect(walked.decideNow('crates/core/target', 'dir')?.reason).toBe('rust preset (crates/core/Cargo.toml): target is generated');
     expect(walked.decideNow('crates/core/node_modules', 'dir')?.reason).toMatch(/^node preset \(package\.json\): /);
+    // And below two .gitignore files: the outer one's rules still apply, the inner one's negation too.
+    const read = (path: string): string | null => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return null;
+      }
+    };
+    const ignoring = createPolicy(root, { fs: { readdir: async () => [], readText: async () => null, readdirSync: (path) => readdirSync(path), readTextSync: read } });
+    expect(ignoring.decideNow('services/api/app/main.py')?.action).toBe('store');
+    expect(ignoring.decideNow('services/api/app/other.log')?.reason).toBe('ignored by .gitignore ("*.log")');
+    expect(ignoring.decideNow('services/api/keep.log')?.rule).toBe('default');
+    expect(ignoring.decideNow('services/api/scratch.tmp')?.reason).toMatch(/^ignored by services\/api\/\.gitignore \("\*\.tmp"\)/);
   });
 
   it('applies nested .gitignore files and keeps ignored secrets, never silently skipping', async () => {
