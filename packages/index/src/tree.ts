@@ -5,6 +5,8 @@ import { describeValue } from './describe-value.js';
 import { createFieldReader, own } from './field-reader.js';
 import type { FieldReader, WireMap } from './field-reader.js';
 import { NEWEST_TREE_VERSION } from './format-version.js';
+import { ScanMiss } from './msgpack-cursor.js';
+import { decodeTreeInPlace } from './tree-decode-fast.js';
 import { packValue, unpackValue, wireInt } from './msgpack.js';
 import { EXTRA_KEY_OWNER, extraKeyRule, MAX_MODE, nameProblem, NODE_KEYS, NODE_KEYS_V2, NODE_KEYS_V3, NODE_TYPES } from './tree-node.js';
 import type { NodeExtraKey, TreeNode } from './tree-node.js';
@@ -37,8 +39,22 @@ export function encodeTree(nodes: readonly TreeNode[]): Uint8Array {
 /**
  * Decodes a tree. ERR_FORMAT naming `where` for any deviation: unsorted or repeated names,
  * names that are empty, '.', '..' or hold '/' or NUL, a node lacking what its type needs.
+ * Trees in the common layout are read straight from the bytes (decodeTreeInPlace: the same
+ * nodes, no msgpack map per node); any other, or a wrong one, through msgpack maps.
  */
 export function decodeTree(bytes: Uint8Array, where: string): TreeNode[] {
+  if (bytes instanceof Uint8Array) {
+    try {
+      return decodeTreeInPlace(bytes);
+    } catch (error) {
+      if (!(error instanceof ScanMiss)) throw error;
+    }
+  }
+  return decodeTreeFully(bytes, where);
+}
+
+/** decodeTree through msgpack maps: any tree, and the precise ERR_FORMAT for a wrong one (exported for the tests, not by the package). */
+export function decodeTreeFully(bytes: Uint8Array, where: string): TreeNode[] {
   const read = createFieldReader(where, 'tree');
   const root = read.root(unpackValue(bytes, where, 'tree'), ['v', 'nodes'], NEWEST_TREE_VERSION);
   let previous: string | undefined;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Backend, Source } from '@cairn/core';
@@ -69,6 +69,38 @@ describe('the unchanged-file shortcut', () => {
     await restore(repo, second.id, { target: createLocalTarget(join(work, 'out')) });
     expect(await readFile(join(work, 'out', 'proj', 'src', 'a.ts'), 'utf8')).toContain('a = 3');
     expect(await readFile(join(work, 'out', 'proj', 'src', 'b.ts'), 'utf8')).toContain('b = 22');
+  });
+
+  it('through open folders (the local source as the CLI uses it): nothing read when nothing changed; a new ctime, a new inode or a new size is a change', async () => {
+    const { work, dir } = await project();
+    const a = join(dir, 'src', 'a.ts');
+    const b = join(dir, 'src', 'b.ts');
+    const data = join(dir, 'data.bin');
+    // Whole seconds, so that utimes puts back exactly the mtime the parent recorded (to the nanosecond).
+    const noon = new Date(Date.UTC(2024, 0, 1, 12));
+    for (const path of [a, b, data]) await utimes(path, noon, noon);
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')), { chunker: smallChunks });
+    await backup(repo, { source: createLocalSource(), paths: [dir] });
+    const unchanged = await backup(repo, { source: createLocalSource(), paths: [dir] });
+    expect(unchanged.snapshot.summary).toMatchObject({ filesUnchanged: 3, filesChanged: 0, bytesRead: 0, treeBlobsAdded: 0 });
+    // a: rewritten in place, same size and mtime (only the ctime shows it); b: replaced by a copy (a
+    // new inode, same size and mtime); data.bin: one byte longer, same mtime.
+    await writeFile(a, 'export const a = 7;\n'.repeat(200));
+    await utimes(a, noon, noon);
+    const inodeBefore = (await stat(b)).ino;
+    await writeFile(`${b}.new`, 'export const b = 8;\n'.repeat(200));
+    await rename(`${b}.new`, b);
+    await utimes(b, noon, noon);
+    expect((await stat(b)).ino).not.toBe(inodeBefore);
+    await writeFile(data, Buffer.concat([seededBytes(200_000, 3), Buffer.from([1])]));
+    await utimes(data, noon, noon);
+    for (const path of [a, b, data]) expect((await stat(path, { bigint: true })).mtimeNs).toBe(BigInt(noon.getTime()) * 1_000_000n);
+    const changed = await backup(repo, { source: createLocalSource(), paths: [dir] });
+    expect(changed.snapshot.summary).toMatchObject({ filesChanged: 3, filesUnchanged: 0 });
+    await restore(repo, changed.id, { target: createLocalTarget(join(work, 'out')) });
+    expect(await readFile(join(work, 'out', 'proj', 'src', 'a.ts'), 'utf8')).toContain('a = 7');
+    expect(await readFile(join(work, 'out', 'proj', 'src', 'b.ts'), 'utf8')).toContain('b = 8');
+    expect((await readFile(join(work, 'out', 'proj', 'data.bin'))).length).toBe(200_001);
   });
 
   it('reads no symlink whose inode, ctime and mtime are the parent\'s, and the new target of one made again', async () => {

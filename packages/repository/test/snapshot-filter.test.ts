@@ -150,3 +150,40 @@ describe('createSnapshotCache (a process that lists snapshots again and again)',
     expect(reads).toBe(1); // the damaged file is tried again, the others not
   });
 });
+
+describe('listSnapshots (what a backup looks for its parent in)', () => {
+  it('reads several snapshot files at once: a slow one holds up none of the others; oldest first, a damaged file listed as a problem', async () => {
+    const work = await tempDir();
+    const repo = await smallRepo(work);
+    await writeFiles(join(work, 'x'), 1, 2, 2000);
+    const ids: string[] = [];
+    for (let day = 1; day <= 30; day += 1) {
+      ids.push((await backup(repo, { source: createLocalSource(), paths: [join(work, 'x')], hostname: 'h', time: new Date(Date.UTC(2024, 0, day)) })).id);
+    }
+    const damaged = ids[7]!;
+    await writeFile(join(work, 'repo', 'snapshots', damaged), 'not a snapshot');
+    let started = 0;
+    let held = false;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const read = repo.backend.read.bind(repo.backend);
+    repo.backend.read = async (type, name, range, hint) => {
+      if (type === 'snapshot') {
+        started += 1;
+        if (!held) {
+          held = true; // the first snapshot file read waits until released
+          await gate;
+        }
+      }
+      return read(type, name, range, hint);
+    };
+    const listing = listSnapshots(repo);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(started).toBe(30); // every other file was read while the first waited
+    release();
+    const { snapshots, problems } = await listing;
+    expect(snapshots.map((entry) => entry.id)).toEqual(ids.filter((id) => id !== damaged));
+    expect(problems.map((problem) => problem.file)).toEqual([`snapshots/${damaged}`]);
+    expect(problems[0]?.error.code).toBe('ERR_INTEGRITY');
+  });
+});

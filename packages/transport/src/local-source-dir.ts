@@ -8,6 +8,7 @@ import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 import { listFolder } from './list-names.js';
 import { openLocalFile, replacedEntry } from './local-source-file.js';
+import { procFdPath } from './proc-fd.js';
 
 /** How a local folder's entries are reached: through its open descriptor (/proc/self/fd), or by path. */
 export type LocalDirMode = 'descriptor' | 'path';
@@ -22,8 +23,8 @@ const dirFlags = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.
  * the folder `expected` describes (same device and inode): a symlink put in its place is never followed.
  *
  * In 'descriptor' mode the folder is opened with O_DIRECTORY | O_NOFOLLOW and its entries are
- * reached as /proc/self/fd/<fd>/<name>, which the kernel resolves from the open folder (as
- * openat would): renaming or swapping any folder above it cannot redirect them. In 'path' mode
+ * reached as /proc/self/fd/<fd>/<name> (spelt /proc/<pid>/fd/<fd>/<name>, see procFdPath), which
+ * the kernel resolves from the open folder (as openat would): renaming or swapping any folder above it cannot redirect them. In 'path' mode
  * (no /proc) entries are reached by path, and the folder's identity is checked when it is opened
  * and again after its listing and after each entry's lstat or readlink (this narrows the window
  * to a swap and a swap back between two calls, but cannot close it); files are opened with
@@ -60,7 +61,7 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
     closeSync(fd);
     throw fromSystemError(error, path);
   }
-  const self = `/proc/self/fd/${fd}`;
+  const self = procFdPath(fd);
   const child = (name: string): { path: string; at: string } => ({ path: posix.join(path, entryName(name)), at: `${self}/${name}` });
   // A file or folder is opened by its path first (the kernel resolves a path from "/" faster than
   // one through /proc): the open checks the device and inode its lstat (taken through `self`)

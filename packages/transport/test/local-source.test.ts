@@ -23,6 +23,12 @@ describe('createLocalSource: paths and metadata', () => {
     expect(source.resolve('x')).toBe(join(process.cwd(), 'x'));
     expect(source.join('/a/b', 'c')).toBe('/a/b/c');
     expect(source.join('/', 'c')).toBe('/c');
+    // Joined as posix.join joins, whichever folder came before (the last normal one is remembered).
+    const cases: [string, string][] = [
+      ['/a/b', 'c'], ['/a/b', '..'], ['/a/b', 'd'], ['/a/b/', 'c'], ['/a/b', 'c/d'], ['/a/./b', 'c'], ['/a/b', '.'], ['a/b', 'c'],
+      ['/a//b', 'c'], ['/a//b', 'd'], ['/a/b/..', 'c'], ['/a/b/..', 'd'], ['/a/b', ''], ['/', 'c'], ['/', 'd'], ['/a/b', 'e'], ['/a/../b', 'c'], ['/a/b/.', 'c'], ['/a/b/.', 'd'], ['/a/b', 'f'],
+    ];
+    for (const [dir, name] of cases) expect(source.join(dir, name), `${dir} + ${name}`).toBe(join(dir, name));
   });
 
   it('maps lstat of a file: mode bits, size, ns times, bigint ino/dev', async () => {

@@ -11,7 +11,8 @@ export function checkRelativePath(path: string, what: string): void {
 
 /** True when a '/'-separated path has a part '.' or '..' (checked without splitting it: this runs for every entry a policy decides). */
 function hasDotPart(path: string): boolean {
-  if (!path.includes('.')) return false;
+  // Such a part starts the path or follows a '/': one scan rules out most paths.
+  if (path.charCodeAt(0) !== 46 && !path.includes('/.')) return false;
   return path === '.' || path === '..' || path.startsWith('./') || path.startsWith('../') || path.endsWith('/.') || path.endsWith('/..')
     || path.includes('/./') || path.includes('/../');
 }

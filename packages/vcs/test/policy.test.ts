@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PolicyOptions } from '@cairn/vcs';
 import { classifyName } from '../src/policy/classify.js';
@@ -98,6 +99,24 @@ describe('policy presets', () => {
     });
     const reason = (await policy.decide('web/.next', 'dir')).reason;
     expect(reason).toBe('node preset (web/package.json): .next is generated');
+    // Below two markers (package.json at the root, Cargo.toml in crates/core), decided without waiting in walk order: the outer preset's rule still covers.
+    const walked = createPolicy(root, { fs: { readdir: async () => [], readText: async () => null, readdirSync: (path) => readdirSync(path), readTextSync: () => null } });
+    for (const folder of ['', 'crates', 'crates/core']) walked.decideNow(folder === '' ? 'x' : `${folder}/x`);
+    expect(walked.decideNow('crates/core/target', 'dir')?.reason).toBe('rust preset (crates/core/Cargo.toml): target is generated');
+    expect(walked.decideNow('crates/core/node_modules', 'dir')?.reason).toMatch(/^node preset \(package\.json\): /);
+    // And below two .gitignore files: the outer one's rules still apply, the inner one's negation too.
+    const read = (path: string): string | null => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return null;
+      }
+    };
+    const ignoring = createPolicy(root, { fs: { readdir: async () => [], readText: async () => null, readdirSync: (path) => readdirSync(path), readTextSync: read } });
+    expect(ignoring.decideNow('services/api/app/main.py')?.action).toBe('store');
+    expect(ignoring.decideNow('services/api/app/other.log')?.reason).toBe('ignored by .gitignore ("*.log")');
+    expect(ignoring.decideNow('services/api/keep.log')?.rule).toBe('default');
+    expect(ignoring.decideNow('services/api/scratch.tmp')?.reason).toMatch(/^ignored by services\/api\/\.gitignore \("\*\.tmp"\)/);
   });
 
   it('applies nested .gitignore files and keeps ignored secrets, never silently skipping', async () => {
@@ -168,6 +187,24 @@ describe('policy globs and options', () => {
     expect(['main.rs', 'README.md', 'tsconfig.json', 'Dockerfile', '.env.local', '.eslintrc', 'font.woff2', 'photo.JPG', 'src'].map(classifyName)).toEqual([
       'source', 'source', 'config', 'config', 'config', 'config', 'asset', 'asset', 'source',
     ]);
+    // By the extension alone only when no whole-name rule could apply: the same class as by the lowercased whole name.
+    const names = [
+      'DATA.JSON', 'LICENSE', 'License.txt', 'Makefile', 'makefile.am', 'a.Makefile', 'GNUmakefile', '.npmrc', '.NPMRC', '.Env.prod', '.bashrc',
+      '.config', '.png', 'x.PNG', 'archive.tar.gz', 'a.', '.', 'a.b.c.yml', 'Dockerfile.dev', 'codeowners', 'CODEOWNERS.bak', 'x.env', 'x.rc',
+    ];
+    expect(names.map(classifyName)).toEqual(names.map(classifiedByWholeName));
+    expect(names.map(classifyName)).toEqual([
+      'config', 'config', 'source', 'config', 'source', 'source', 'source', 'config', 'config', 'config', 'config',
+      'config', 'asset', 'asset', 'asset', 'source', 'source', 'config', 'source', 'config', 'source', 'config', 'source',
+    ]);
+  });
+
+  it('refuses paths with a "." or ".." part, and only those', async () => {
+    const policy = createPolicy(await tempDir(), { fs: { readdir: async () => [], readText: async () => null, readdirSync: () => [], readTextSync: () => null } });
+    for (const path of ['.', '..', './a', '../a', 'a/.', 'a/..', 'a/./b', 'a/../b', '/a', 'a/', 'a//b']) {
+      expect(() => policy.decideNow(path), path).toThrow(RangeError);
+    }
+    for (const path of ['.a', 'a/.b', '.a/..b', 'a..', 'a/b.', '...', 'a/.../b', 'x.y/z']) expect(policy.decideNow(path), path).toBeDefined();
   });
 });
 
@@ -261,3 +298,14 @@ describe('preset markers', () => {
   });
 });
 
+/** classifyName as it was written first: every rule on the lowercased whole name (the reference for its shortcut). */
+function classifiedByWholeName(name: string): string {
+  const lower = name.toLowerCase();
+  const configNames = ['dockerfile', 'makefile', 'procfile', 'gemfile', 'rakefile', 'vagrantfile', 'jenkinsfile', 'license', 'codeowners', '.env', '.npmrc'];
+  if (configNames.includes(lower) || lower.startsWith('.env.') || (lower.startsWith('.') && lower.endsWith('rc'))) return 'config';
+  const dot = lower.lastIndexOf('.');
+  const extension = dot > 0 ? lower.slice(dot + 1) : dot === 0 ? lower.slice(1) : '';
+  if (['json', 'yml', 'env', 'config'].includes(extension)) return 'config';
+  if (['png', 'gz'].includes(extension)) return 'asset';
+  return 'source';
+}

@@ -213,7 +213,7 @@ export class Walker {
     for (let i = 0; i < names.length; i += 1) {
       const child = names[i]!;
       const childPath = this.options.source.join(path, child);
-      if (dir === null || this.skip.has(childPath)) continue;
+      if (dir === null || (this.skip.size > 0 && this.skip.has(childPath))) continue;
       const listed = entries?.[i];
       let childStat: EntryStat | null;
       if (listed === undefined) {

@@ -19,10 +19,17 @@ const ASSET_EXTENSIONS = new Set([
  * lock files, dotfiles like .env), asset (images, fonts, media, archives, documents) or source.
  */
 export function classifyName(name: string): FileClass {
+  const dot = name.lastIndexOf('.');
+  // Most names: "x.ext", not starting with '.'. Every name of CONFIG_NAMES is a dotfile or has no
+  // '.', so only the extension decides (without lowercasing the whole name: this runs per file).
+  if (dot > 0 && name.charCodeAt(0) !== 46) return classOfExtension(name.slice(dot + 1).toLowerCase());
   const lower = name.toLowerCase();
   if (CONFIG_NAMES.has(lower) || lower.startsWith('.env.') || (lower.startsWith('.') && lower.endsWith('rc'))) return 'config';
-  const dot = lower.lastIndexOf('.');
-  const extension = dot > 0 ? lower.slice(dot + 1) : dot === 0 ? lower.slice(1) : '';
+  return classOfExtension(dot > 0 ? lower.slice(dot + 1) : dot === 0 ? lower.slice(1) : '');
+}
+
+/** The class of a file by its (lowercase) extension: config, asset or source. */
+function classOfExtension(extension: string): FileClass {
   if (CONFIG_EXTENSIONS.has(extension)) return 'config';
   if (ASSET_EXTENSIONS.has(extension)) return 'asset';
   return 'source';

@@ -11,6 +11,8 @@ export interface IgnoreVerdict {
 }
 
 const NOT_IGNORED: IgnoreVerdict = { ignored: false };
+/** A chain without .gitignore files (shared). */
+const NO_RULES: readonly never[] = [];
 
 /**
  * The .gitignore files of a tree, read on demand and cached: each applies to its own folder and
@@ -119,14 +121,13 @@ export class GitignoreTree {
   private chainNow(parent: string): readonly { folder: string; rules: Ignore }[] | undefined {
     let chain = this.chains.get(parent);
     if (chain === undefined) {
-      const found: { folder: string; rules: Ignore }[] = [];
-      for (let end = 0; end >= 0; end = end >= parent.length ? -1 : nextCut(parent, end)) {
-        const folder = parent.slice(0, end);
-        const rules = this.levelNow(folder);
-        if (rules === undefined) return undefined; // not read yet
-        if (rules !== null) found.push({ folder, rules });
-      }
-      chain = found;
+      // The chain of the folder above, and this folder's own file: one level looked up per folder, not one per folder above it.
+      const cut = parent.lastIndexOf('/');
+      const above = parent === '' ? NO_RULES : this.chainNow(cut < 0 ? '' : parent.slice(0, cut));
+      if (above === undefined) return undefined;
+      const rules = this.levelNow(parent);
+      if (rules === undefined) return undefined; // not read yet
+      chain = rules === null ? above : [...above, { folder: parent, rules }];
       this.chains.set(parent, chain);
     }
     return chain;

@@ -72,7 +72,12 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   const secrets = picomatch([...(policyOptions.secrets ?? DEFAULT_SECRET_PATTERNS)], { dot: true, basename: true });
   const keepSecrets = policyOptions.keepIgnoredSecrets !== false;
   const gitignore = policyOptions.gitignore === false ? null : new GitignoreTree(fs, top);
-  type FolderPresets = { presets: StackPreset[]; names: string[] };
+  /** A folder's presets, with its names when it has some (for naming the marker): a folder without any keeps no list. */
+  type FolderPresets = { presets: StackPreset[]; names: readonly string[] };
+  const folderPresetsOf = (names: string[]): FolderPresets => {
+    const presets = presetsFor(names).filter((preset) => enabled.includes(preset.stack));
+    return { names: presets.length === 0 ? NO_LINKS : names, presets };
+  };
   const folderPresets = new Map<string, Promise<FolderPresets>>();
   /** The listings read so far, for decideNow. */
   const knownPresets = new Map<string, FolderPresets>();
@@ -81,7 +86,7 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     let found = folderPresets.get(folder);
     if (found === undefined) {
       found = fs.readdir(folder === '' ? top : `${top}/${folder}`).then((names) => {
-        const known = { names, presets: presetsFor(names).filter((preset) => enabled.includes(preset.stack)) };
+        const known = folderPresetsOf(names);
         knownPresets.set(folder, known);
         return known;
       });
@@ -95,7 +100,7 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     let known = knownPresets.get(folder);
     if (known === undefined && fs.readdirSync !== undefined && !folderPresets.has(folder)) {
       const names = fs.readdirSync(folder === '' ? top : `${top}/${folder}`);
-      known = { names, presets: presetsFor(names).filter((preset) => enabled.includes(preset.stack)) };
+      known = folderPresetsOf(names);
       knownPresets.set(folder, known);
       folderPresets.set(folder, Promise.resolve(known));
     }
@@ -116,15 +121,13 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   function presetChain(parent: string): readonly ChainLink[] | undefined {
     let chain = presetChains.get(parent);
     if (chain === undefined) {
-      const links: ChainLink[] = [];
-      const folders = parent === '' ? [''] : foldersAbove(`${parent}/`);
-      for (let depth = 0; depth < folders.length; depth++) {
-        const folder = folders[depth]!;
-        const known = presetsNow(folder);
-        if (known === undefined) return undefined;
-        if (known.presets.length > 0) links.push({ depth, folder, known });
-      }
-      chain = links;
+      // The chain of the folder above, and this folder's own link: one listing looked up per folder, not one per folder above it.
+      const cut = parent.lastIndexOf('/');
+      const above = parent === '' ? NO_LINKS : presetChain(cut < 0 ? '' : parent.slice(0, cut));
+      if (above === undefined) return undefined;
+      const known = presetsNow(parent);
+      if (known === undefined) return undefined;
+      chain = known.presets.length === 0 ? above : [...above, { depth: depthOf(parent), folder: parent, known }];
       presetChains.set(parent, chain);
     }
     return chain;
@@ -194,9 +197,11 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     const isDir = kind === 'dir';
     if (path === '') return { class: 'source', action: 'store', reason: 'the root of the backup', rule: 'default' };
     const cut = path.lastIndexOf('/');
-    if (inPlainFolder(path) || isPlain(cut < 0 ? '' : path.slice(0, cut))) {
-      if (!inPlainFolder(path)) plainFolder = cut < 0 ? '' : path.slice(0, cut);
-      // What the rules below give when none reaches the folder: stored, classed by name.
+    // What the rules below give when none reaches the folder: stored, classed by name.
+    if (inPlainFolder(path)) return storedAs(isDir ? 'source' : classifyName(path.slice(cut + 1)));
+    const parent = cut < 0 ? '' : path.slice(0, cut);
+    if (isPlain(parent)) {
+      plainFolder = parent;
       return storedAs(isDir ? 'source' : classifyName(path.slice(cut + 1)));
     }
     const preset = presetRule(path, isDir);
@@ -232,6 +237,17 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   }
 
   return { root: top, decide, decideNow };
+}
+
+/** An empty list, shared: a preset chain without links, the names a folder without presets keeps. */
+const NO_LINKS: readonly never[] = [];
+
+/** How deep `folder` is below the root: 0 for the root (''), 1 for its entries, and so on. */
+function depthOf(folder: string): number {
+  if (folder === '') return 0;
+  let depth = 1;
+  for (let at = folder.indexOf('/'); at >= 0; at = folder.indexOf('/', at + 1)) depth += 1;
+  return depth;
 }
 
 /** A preset rule covering a path, with the folder whose marker chose it. */
