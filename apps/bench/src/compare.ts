@@ -1,5 +1,6 @@
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { copyTree } from './copy-tree.js';
 import { applySmallChange } from './apply-change.js';
 import type { ChangeSummary } from './apply-change.js';
 import { diskUsage } from './disk-usage.js';
@@ -85,7 +86,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     const repDir = join(options.targetDir ?? options.runDir, `rep-${rep}`);
     await rm(path, { recursive: true, force: true });
     await mkdir(join(options.runDir, 'data'), { recursive: true });
-    await cp(options.source, path, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+    await copyTree(options.source, path);
     if (corpus === undefined) {
       const { files, dirs, symlinks, bytes, hash } = await digestTree(path);
       corpus = { files, dirs, symlinks, bytes, hash };

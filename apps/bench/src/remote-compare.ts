@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { copyTree } from './copy-tree.js';
 import { CairnError } from '@cairn/core';
 import { rotate } from './rotate.js';
 import { runMeasured } from './run-measured.js';
@@ -109,7 +110,7 @@ export async function runRemoteComparison(options: RemoteComparisonOptions): Pro
       const repDir = join(options.runDir, `rep-${rep}`);
       await rm(path, { recursive: true, force: true });
       await mkdir(join(options.runDir, 'data'), { recursive: true });
-      await cp(options.source, path, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+      await copyTree(options.source, path);
       if (corpus === undefined) {
         const { files, dirs, symlinks, bytes, hash } = await digestTree(path);
         corpus = { files, dirs, symlinks, bytes, hash };
