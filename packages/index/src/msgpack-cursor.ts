@@ -229,3 +229,20 @@ const INT_SIZES: readonly (number | undefined)[] = [1, 2, 4, 8, 1, 2, 4, 8];
 export function keyBytes(key: string): Uint8Array {
   return new TextEncoder().encode(key);
 }
+
+/** True when the `length` bytes of `bytes` at `start` are `expected`. */
+export function sameBytes(bytes: Uint8Array, start: number, length: number, expected: Uint8Array): boolean {
+  if (length !== expected.length) return false;
+  for (let i = 0; i < length; i += 1) if (bytes[start + i] !== expected[i]) return false;
+  return true;
+}
+
+/** Compares two byte ranges of `bytes` as Buffer.compare does. */
+export function compareRanges(bytes: Uint8Array, a: number, aLength: number, b: number, bLength: number): number {
+  const n = Math.min(aLength, bLength);
+  for (let i = 0; i < n; i += 1) {
+    const d = bytes[a + i]! - bytes[b + i]!;
+    if (d !== 0) return d;
+  }
+  return aLength - bLength;
+}

@@ -1,6 +1,6 @@
 import { ID_LENGTH } from '@cairn/core';
 import type { Id, NodeType } from '@cairn/core';
-import { keyBytes, MsgpackCursor, scanMiss } from './msgpack-cursor.js';
+import { compareRanges, keyBytes, MsgpackCursor, sameBytes, scanMiss } from './msgpack-cursor.js';
 import { NEWEST_TREE_VERSION } from './format-version.js';
 import { extraKeyRule, MAX_MODE, NODE_KEYS, NODE_TYPES } from './tree-node.js';
 import type { NodeExtraKey, TreeNode } from './tree-node.js';
@@ -82,7 +82,7 @@ export function decodeTreeInPlace(bytes: Uint8Array): TreeNode[] {
           break;
         case 1: { // type
           const length = c.str();
-          for (let t = 0; t < TYPE_BYTES.length && type < 0; t += 1) if (same(bytes, c.start, length, TYPE_BYTES[t]!)) type = t;
+          for (let t = 0; t < TYPE_BYTES.length && type < 0; t += 1) if (sameBytes(bytes, c.start, length, TYPE_BYTES[t]!)) type = t;
           if (type < 0) scanMiss();
           break;
         }
@@ -141,7 +141,7 @@ export function decodeTreeInPlace(bytes: Uint8Array): TreeNode[] {
     if ((seen & BASE_KEYS) !== BASE_KEYS) scanMiss();
     const extras = seen & ~BASE_KEYS;
     if ((extras & REQUIRED[type]!) !== REQUIRED[type] || (extras & ~ALLOWED[type]!) !== 0) scanMiss();
-    if (previousLength >= 0 && compare(bytes, previousAt, previousLength, nameAt, nameLength) >= 0) scanMiss();
+    if (previousLength >= 0 && compareRanges(bytes, previousAt, previousLength, nameAt, nameLength) >= 0) scanMiss();
     previousAt = nameAt;
     previousLength = nameLength;
     // The object decodeTree builds: the same keys in the same order (one hidden class per kind of node).
@@ -200,20 +200,4 @@ function decodeUtf8(text: Buffer, start: number, length: number): string {
   } catch {
     return scanMiss();
   }
-}
-
-function same(bytes: Uint8Array, start: number, length: number, expected: Uint8Array): boolean {
-  if (length !== expected.length) return false;
-  for (let i = 0; i < length; i += 1) if (bytes[start + i] !== expected[i]) return false;
-  return true;
-}
-
-/** Compares two byte ranges of `bytes` as Buffer.compare does. */
-function compare(bytes: Uint8Array, a: number, aLength: number, b: number, bLength: number): number {
-  const n = Math.min(aLength, bLength);
-  for (let i = 0; i < n; i += 1) {
-    const d = bytes[a + i]! - bytes[b + i]!;
-    if (d !== 0) return d;
-  }
-  return aLength - bLength;
 }

@@ -1,7 +1,7 @@
 import { ID_LENGTH, nameToBytes } from '@cairn/core';
 import type { Id, NodeType } from '@cairn/core';
 import { decodeTree, decodeTreeNode } from './tree.js';
-import { keyBytes, MsgpackCursor, ScanMiss, scanMiss } from './msgpack-cursor.js';
+import { compareRanges, keyBytes, MsgpackCursor, sameBytes, ScanMiss, scanMiss } from './msgpack-cursor.js';
 import { MAX_MODE, NODE_KEYS, NODE_TYPES } from './tree-node.js';
 import type { TreeNode } from './tree-node.js';
 import { NEWEST_TREE_VERSION } from './format-version.js';
@@ -131,7 +131,7 @@ function scanInPlace(bytes: Uint8Array, where: string): TreeListing {
         case 1: { // type
           const length = c.str();
           let type = -1;
-          for (let t = 0; t < TYPE_BYTES.length && type < 0; t += 1) if (same(bytes, c.start, length, TYPE_BYTES[t]!)) type = t;
+          for (let t = 0; t < TYPE_BYTES.length && type < 0; t += 1) if (sameBytes(bytes, c.start, length, TYPE_BYTES[t]!)) type = t;
           if (type < 0) scanMiss();
           at[e + TYPE] = type;
           break;
@@ -179,7 +179,7 @@ function scanInPlace(bytes: Uint8Array, where: string): TreeListing {
     const nameAt = at[e + NAME_AT]!;
     const nameLength = at[e + NAME_LENGTH]!;
     names[i] = checkName(bytes, nameAt, nameLength);
-    if (previousLength >= 0 && compare(bytes, previousAt, previousLength, nameAt, nameLength) >= 0) scanMiss();
+    if (previousLength >= 0 && compareRanges(bytes, previousAt, previousLength, nameAt, nameLength) >= 0) scanMiss();
     previousAt = nameAt;
     previousLength = nameLength;
   }
@@ -239,20 +239,4 @@ function checkName(bytes: Uint8Array, start: number, length: number): string | u
   } catch {
     return scanMiss();
   }
-}
-
-function same(bytes: Uint8Array, start: number, length: number, expected: Uint8Array): boolean {
-  if (length !== expected.length) return false;
-  for (let i = 0; i < length; i += 1) if (bytes[start + i] !== expected[i]) return false;
-  return true;
-}
-
-/** Compares two byte ranges of `bytes` as Buffer.compare does. */
-function compare(bytes: Uint8Array, a: number, aLength: number, b: number, bLength: number): number {
-  const n = Math.min(aLength, bLength);
-  for (let i = 0; i < n; i += 1) {
-    const d = bytes[a + i]! - bytes[b + i]!;
-    if (d !== 0) return d;
-  }
-  return aLength - bLength;
 }
