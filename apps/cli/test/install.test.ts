@@ -60,7 +60,7 @@ describe('the install path', () => {
       throw error;
     });
     const { stdout } = await run('tar', ['-tzf', tarball]);
-    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/dist/decode-worker.js', 'package/dist/grep-worker.js', 'package/dist/web/app.css', 'package/dist/web/app.js', 'package/dist/web/index.html', 'package/package.json']);
+    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/dist/decode-worker.js', 'package/dist/grep-worker.js', 'package/dist/web/app.css', 'package/dist/web/app.js', 'package/dist/web/index.html', 'package/dist/whole-file-worker.js', 'package/package.json']);
     const packed = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
     expect(JSON.stringify(packed)).not.toContain('workspace:');
     expect(Object.keys(packed.dependencies).filter((name) => name.startsWith('@cairn/'))).toEqual([]);
@@ -87,7 +87,7 @@ describe('the install path', () => {
     // ~1.5 MB of stored text: more than a grep batch, so the grep worker (dist/grep-worker.js) runs.
     const lines = Array.from({ length: 40_000 }, (_, i) => `${randomBytes(32).toString('hex')}${i % 1000 === 0 ? ' marker' : ''}`);
     await writeFile(join(dir, 'src', 'log.txt'), `${lines.join('\n')}\n`);
-    // Small files, written whole by the local target.
+    // Small files, written whole by the local target: past its first 256, on its own thread (dist/whole-file-worker.js).
     await mkdir(join(dir, 'src', 'many'));
     for (let i = 0; i < 300; i += 1) await writeFile(join(dir, 'src', 'many', `n${i}.txt`), `note ${i}\n`);
     await run(bin, ['--repo', join(dir, 'repo'), 'init'], { env });
