@@ -246,3 +246,15 @@ export function compareRanges(bytes: Uint8Array, a: number, aLength: number, b: 
   }
   return aLength - bLength;
 }
+
+/**
+ * The number in `keys` of the map key at the cursor (read past it): `expected` is tried first (a
+ * writer that keeps the keys' order gives it), then the others; a key not in `keys`, or one whose
+ * bit is set in `seen` (given twice), is a miss.
+ */
+export function knownKey(c: MsgpackCursor, keys: readonly Uint8Array[], expected: number, seen: number): number {
+  let key = expected < keys.length && c.key(keys[expected]!) ? expected : -1;
+  for (let k = 0; k < keys.length && key < 0; k += 1) if (c.key(keys[k]!)) key = k;
+  if (key < 0 || (seen & (1 << key)) !== 0) scanMiss();
+  return key;
+}

@@ -1,6 +1,6 @@
 import { ID_LENGTH } from '@cairn/core';
 import type { Id, NodeType } from '@cairn/core';
-import { compareRanges, keyBytes, MsgpackCursor, sameBytes, scanMiss } from './msgpack-cursor.js';
+import { compareRanges, keyBytes, knownKey, MsgpackCursor, sameBytes, scanMiss } from './msgpack-cursor.js';
 import { NEWEST_TREE_VERSION } from './format-version.js';
 import { extraKeyRule, MAX_MODE, NODE_KEYS, NODE_TYPES } from './tree-node.js';
 import type { NodeExtraKey, TreeNode } from './tree-node.js';
@@ -65,14 +65,8 @@ export function decodeTreeInPlace(bytes: Uint8Array): TreeNode[] {
     let linkTarget: string | undefined;
     let rdev: number | undefined;
     for (let p = 0; p < pairs; p += 1) {
-      let key = next < KEYS.length && c.key(KEYS[next]!) ? next : -1;
-      if (key < 0) {
-        for (let k = 0; k < KEYS.length && key < 0; k += 1) if (c.key(KEYS[k]!)) key = k;
-        if (key < 0) scanMiss();
-      }
-      const bit = 1 << key;
-      if ((seen & bit) !== 0) scanMiss();
-      seen |= bit;
+      const key = knownKey(c, KEYS, next, seen);
+      seen |= 1 << key;
       next = key + 1;
       switch (key) {
         case 0: // name

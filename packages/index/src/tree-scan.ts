@@ -1,7 +1,7 @@
 import { ID_LENGTH, nameToBytes } from '@cairn/core';
 import type { Id, NodeType } from '@cairn/core';
 import { decodeTree, decodeTreeNode } from './tree.js';
-import { compareRanges, keyBytes, MsgpackCursor, sameBytes, ScanMiss, scanMiss } from './msgpack-cursor.js';
+import { compareRanges, keyBytes, knownKey, MsgpackCursor, sameBytes, ScanMiss, scanMiss } from './msgpack-cursor.js';
 import { MAX_MODE, NODE_KEYS, NODE_TYPES } from './tree-node.js';
 import type { TreeNode } from './tree-node.js';
 import { NEWEST_TREE_VERSION } from './format-version.js';
@@ -112,14 +112,8 @@ function scanInPlace(bytes: Uint8Array, where: string): TreeListing {
     let seen = 0;
     let next = 0; // the key expected next: keys are written in NODE_KEYS order
     for (let p = 0; p < pairs; p += 1) {
-      let key = next < KEYS.length && c.key(KEYS[next]!) ? next : -1;
-      if (key < 0) {
-        for (let k = 0; k < KEYS.length && key < 0; k += 1) if (c.key(KEYS[k]!)) key = k;
-        if (key < 0) scanMiss();
-      }
-      const bit = 1 << key;
-      if ((seen & bit) !== 0) scanMiss();
-      seen |= bit;
+      const key = knownKey(c, KEYS, next, seen);
+      seen |= 1 << key;
       next = key + 1;
       switch (key) {
         case 0: { // name
