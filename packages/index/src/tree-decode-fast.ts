@@ -1,7 +1,7 @@
 import { ID_LENGTH } from '@cairn/core';
 import type { Id, NodeType } from '@cairn/core';
+import { openTreeNodes } from './tree-header.js';
 import { compareRanges, keyBytes, knownKey, MsgpackCursor, sameBytes, scanMiss } from './msgpack-cursor.js';
-import { NEWEST_TREE_VERSION } from './format-version.js';
 import { extraKeyRule, MAX_MODE, NODE_KEYS, NODE_TYPES } from './tree-node.js';
 import type { NodeExtraKey, TreeNode } from './tree-node.js';
 
@@ -14,8 +14,6 @@ const EXTRA_KEYS: readonly NodeExtraKey[] = ['content', 'subtree', 'target', 'rd
 const REQUIRED = NODE_TYPES.map((type) => keyMask(type, 'required'));
 const ALLOWED = NODE_TYPES.map((type) => keyMask(type, 'required') | keyMask(type, 'optional'));
 const TYPE_BYTES = NODE_TYPES.map(keyBytes);
-const KEY_V = keyBytes('v');
-const KEY_NODES = keyBytes('nodes');
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function keyMask(type: NodeType, rule: 'required' | 'optional'): number {
@@ -33,12 +31,7 @@ function keyMask(type: NodeType, rule: 'required' | 'optional'): number {
  */
 export function decodeTreeInPlace(bytes: Uint8Array): TreeNode[] {
   const c = new MsgpackCursor(bytes);
-  if (c.map() !== 2 || !c.key(KEY_V)) scanMiss();
-  const version = c.uint();
-  if (version < 1 || version > NEWEST_TREE_VERSION || !c.key(KEY_NODES)) scanMiss();
-  const count = c.array();
-  // Every node takes at least its 11 keys and values.
-  if (count * 40 > bytes.length) scanMiss();
+  const { count } = openTreeNodes(c, bytes);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const nodes = new Array<TreeNode>(count);
   let previousAt = 0;

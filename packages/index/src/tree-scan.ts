@@ -1,10 +1,10 @@
 import { ID_LENGTH, nameToBytes } from '@cairn/core';
 import type { Id, NodeType } from '@cairn/core';
 import { decodeTree, decodeTreeNode } from './tree.js';
+import { openTreeNodes } from './tree-header.js';
 import { compareRanges, keyBytes, knownKey, MsgpackCursor, sameBytes, ScanMiss, scanMiss } from './msgpack-cursor.js';
 import { MAX_MODE, NODE_KEYS, NODE_TYPES } from './tree-node.js';
 import type { TreeNode } from './tree-node.js';
-import { NEWEST_TREE_VERSION } from './format-version.js';
 
 /**
  * The entries of one tree, read in place by scanTree: what a walk needs (name, type, subtree)
@@ -56,8 +56,6 @@ const TYPE_BYTES = NODE_TYPES.map(keyBytes);
 const FILE = NODE_TYPES.indexOf('file');
 const DIR = NODE_TYPES.indexOf('dir');
 const SYMLINK = NODE_TYPES.indexOf('symlink');
-const KEY_V = keyBytes('v');
-const KEY_NODES = keyBytes('nodes');
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
@@ -92,12 +90,7 @@ export function listNodes(nodes: readonly TreeNode[]): TreeListing {
 
 function scanInPlace(bytes: Uint8Array, where: string): TreeListing {
   const c = new MsgpackCursor(bytes);
-  if (c.map() !== 2 || !c.key(KEY_V)) scanMiss();
-  const version = c.uint();
-  if (version < 1 || version > NEWEST_TREE_VERSION || !c.key(KEY_NODES)) scanMiss();
-  const count = c.array();
-  // Every node takes at least its 11 keys and values.
-  if (count * 40 > bytes.length) scanMiss();
+  const { version, count } = openTreeNodes(c, bytes);
   const at = new Int32Array(count * STRIDE);
   const sizes = new Float64Array(count);
   const names: (string | undefined)[] = new Array<string | undefined>(count);
