@@ -7,6 +7,12 @@ import { expect } from 'vitest';
 /** The msgpack settings of the format, for crafting files by hand. */
 export const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
 
+/** The fields every tree node has, for the tree tests' nodes (spread, then name and type). */
+export const nodeFields = {
+  mode: 0o644, uid: 1000, gid: 100, mtimeNs: 1_704_164_645_123_456_789n, ctimeNs: 1_704_164_645_000_000_001n,
+  ino: 12345n, dev: 2049n, nlink: 1, size: 0,
+} as const;
+
 /** A random 32-byte id. */
 export function randomId(): Id {
   return new Uint8Array(randomBytes(32));

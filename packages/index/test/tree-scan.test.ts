@@ -2,13 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { CairnError, nameFromBytes, nameToBytes } from '@cairn/core';
 import { decodeTree, encodeTree, scanTree } from '@cairn/index';
 import type { TreeListing, TreeNode } from '@cairn/index';
-import { fixedId, packr, randomId } from './helpers.js';
+import { fixedId, nodeFields, packr, randomId } from './helpers.js';
 
 const WHERE = 'tree 3f2a… (snapshot 9c…: /src)';
-const base = {
-  mode: 0o644, uid: 1000, gid: 100, mtimeNs: 1_704_164_645_123_456_789n, ctimeNs: 1_704_164_645_000_000_001n,
-  ino: 12345n, dev: 2049n, nlink: 1, size: 0,
-} as const;
+const base = nodeFields;
 
 const plain: TreeNode[] = [
   { ...base, name: 'zeta.txt', type: 'file', size: 11, content: [fixedId(1), fixedId(2)] },

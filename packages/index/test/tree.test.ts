@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTree, encodeTree } from '@cairn/index';
 import type { TreeNode } from '@cairn/index';
-import { expectCairnError, fixedId, packr, thrown } from './helpers.js';
+import { expectCairnError, fixedId, nodeFields, packr, thrown } from './helpers.js';
 
-const base = {
-  mode: 0o644, uid: 1000, gid: 100, mtimeNs: 1_704_164_645_123_456_789n, ctimeNs: 1_704_164_645_000_000_001n,
-  ino: 12345n, dev: 2049n, nlink: 1, size: 0,
-} as const;
+const base = nodeFields;
 
 const nodes: TreeNode[] = [
   { ...base, name: 'zeta.txt', type: 'file', size: 11, content: [fixedId(1), fixedId(2)] },
