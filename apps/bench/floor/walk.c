@@ -1,13 +1,16 @@
 /*
  * walk.c: the floor of a no-op backup's walk, and of a first backup's reading, in C.
  *
- *   walk [-x] [-r] DIR
+ *   walk [-x] [-r] [-p] DIR
  *
  * Walks DIR with openat/fdopendir/readdir and calls fstatat(AT_SYMLINK_NOFOLLOW) on
  * every entry below it (what a no-op backup must do at least: compare each entry's
  * stat with the last snapshot's); -x also calls llistxattr on every entry; -r also
- * reads every regular file's bytes with read() (1 MiB at a time). Folders are entered
- * by what fstatat says, never through a symlink.
+ * reads every regular file's bytes with read() (1 MiB at a time); -p makes those
+ * calls as cairn's local source does, through the open folder's /proc entry:
+ * lstat and llistxattr of /proc/<pid>/fd/<folder fd>/<name> (the pid /proc/self
+ * names), which no swapped folder above can redirect. Folders are entered by what
+ * the stat says, never through a symlink.
  *
  * Prints one line: "entries N errors E bytes B xattr-bytes X" (N counts every entry
  * below DIR, DIR itself not; E the calls that failed, other than "no xattrs here").
@@ -30,6 +33,11 @@
 
 static int list_xattrs;
 static int read_files;
+static int through_proc;
+/* "/proc/<pid>/fd/": the start of every -p path. */
+static char proc_fd[64];
+/* /proc/<pid>/fd/<folder fd>/<name>, for -p. */
+static char through[64 + NAME_MAX + 2];
 static unsigned long long entries, errors, bytes_read, xattr_bytes;
 /* The path of the entry at hand, for llistxattr (there is no llistxattr relative to a folder fd). */
 static char path[4 * PATH_MAX];
@@ -68,7 +76,8 @@ static void walk(int fd, size_t len) {
     if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
     entries++;
     struct stat st;
-    if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (through_proc) snprintf(through, sizeof through, "%s%d/%s", proc_fd, dir, name);
+    if ((through_proc ? lstat(through, &st) : fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW)) != 0) {
       errors++;
       continue;
     }
@@ -80,7 +89,7 @@ static void walk(int fd, size_t len) {
     path[len] = '/';
     memcpy(path + len + 1, name, nlen + 1);
     if (list_xattrs) {
-      ssize_t n = llistxattr(path, xattr_names, sizeof xattr_names);
+      ssize_t n = llistxattr(through_proc ? through : path, xattr_names, sizeof xattr_names);
       if (n > 0) xattr_bytes += (unsigned long long)n;
       else if (n < 0 && errno != ENOTSUP && errno != ERANGE) errors++;
     }
@@ -102,14 +111,15 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-x") == 0) list_xattrs = 1;
     else if (strcmp(argv[i], "-r") == 0) read_files = 1;
+    else if (strcmp(argv[i], "-p") == 0) through_proc = 1;
     else if (root == NULL && argv[i][0] != '-') root = argv[i];
     else {
-      fprintf(stderr, "walk: unknown argument %s\nusage: walk [-x] [-r] DIR\n", argv[i]);
+      fprintf(stderr, "walk: unknown argument %s\nusage: walk [-x] [-r] [-p] DIR\n", argv[i]);
       return 2;
     }
   }
   if (root == NULL) {
-    fprintf(stderr, "usage: walk [-x] [-r] DIR\n");
+    fprintf(stderr, "usage: walk [-x] [-r] [-p] DIR\n");
     return 2;
   }
   size_t len = strlen(root);
@@ -120,6 +130,17 @@ int main(int argc, char **argv) {
   }
   memcpy(path, root, len);
   path[len] = '\0';
+  if (through_proc) {
+    /* The pid /proc itself gives (a process's pid in the namespace of that /proc), as cairn reads it. */
+    char pid[32];
+    ssize_t n = readlink("/proc/self", pid, sizeof pid - 1);
+    if (n <= 0) {
+      fprintf(stderr, "walk: -p needs /proc: %s\n", n < 0 ? strerror(errno) : "/proc/self is empty");
+      return 1;
+    }
+    pid[n] = '\0';
+    snprintf(proc_fd, sizeof proc_fd, "/proc/%s/fd/", pid);
+  }
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     fprintf(stderr, "walk: cannot open %s: %s\n", root, strerror(errno));

@@ -43,7 +43,7 @@ export function floorTable(medians: FloorMedians, skipped: FloorResult['skipped'
   return markdownTable(['floor', 'wall', 'user+sys', 'peak RSS'], rows);
 }
 
-/** What the rows say beside each other: Node over C, an idle Worker, the CLI's code, llistxattr. */
+/** What the rows say beside each other: Node over C, an idle Worker, the CLI's code, llistxattr, the /proc path. */
 export interface FloorDerived {
   /** Node walk − C fstatat walk (the same calls). */
   readonly nodeOverC?: { readonly seconds: number; readonly cpuSeconds?: number };
@@ -55,6 +55,9 @@ export interface FloorDerived {
   readonly cairnCode?: { readonly seconds: number; readonly peakRss?: number };
   /** C walk with llistxattr − without. */
   readonly xattr?: { readonly seconds: number; readonly cpuSeconds?: number };
+  /** C walk through /proc/PID/fd − the same by fstatat and path (cairn's calls over the least ones), without and with llistxattr. */
+  readonly throughProc?: { readonly seconds: number; readonly cpuSeconds?: number };
+  readonly throughProcXattr?: { readonly seconds: number; readonly cpuSeconds?: number };
 }
 
 /** Differences between rows, where both ran. */
@@ -83,6 +86,10 @@ export function deriveFloor(medians: FloorMedians, entries: number | undefined):
   if (cairnCode !== undefined) out.cairnCode = cairnCode;
   const xattr = pair('c-walk-xattr', 'c-walk', 'cpuSeconds');
   if (xattr !== undefined) out.xattr = xattr;
+  const throughProc = pair('c-walk-proc', 'c-walk', 'cpuSeconds');
+  if (throughProc !== undefined) out.throughProc = throughProc;
+  const throughProcXattr = pair('c-walk-proc-xattr', 'c-walk-xattr', 'cpuSeconds');
+  if (throughProcXattr !== undefined) out.throughProcXattr = throughProcXattr;
   return out;
 }
 
@@ -96,6 +103,8 @@ export function derivedLines(derived: FloorDerived): string[] {
     lines.push(`per entry, wall: Node ${derived.perEntryMicros.node.toFixed(2)} µs (its walk less the start-up of node -e ''), C ${derived.perEntryMicros.c.toFixed(2)} µs`);
   }
   if (derived.xattr !== undefined) lines.push(`llistxattr on every entry (C walk with it, over without): ${s(derived.xattr.seconds)} wall, ${s(derived.xattr.cpuSeconds)} user+sys`);
+  if (derived.throughProc !== undefined) lines.push(`lstat through the open folder's /proc/PID/fd entry, over fstatat (cairn's walk over the least one): ${s(derived.throughProc.seconds)} wall, ${s(derived.throughProc.cpuSeconds)} user+sys`);
+  if (derived.throughProcXattr !== undefined) lines.push(`the same with llistxattr on every entry: ${s(derived.throughProcXattr.seconds)} wall, ${s(derived.throughProcXattr.cpuSeconds)} user+sys`);
   if (derived.worker !== undefined) lines.push(`one idle worker_threads Worker: ${mb(derived.worker.peakRss)} peak RSS, ${s(derived.worker.seconds)} wall over node -e ''`);
   if (derived.cairnCode !== undefined) lines.push(`the cairn CLI's code (--help over node -e ''): ${mb(derived.cairnCode.peakRss)} peak RSS, ${s(derived.cairnCode.seconds)} wall`);
   return lines;

@@ -27,6 +27,8 @@ export const FLOOR_ROWS: readonly FloorRow[] = [
   { key: 'tar', label: 'restore floor: tar -c → tar -xp', group: 'restore' },
   { key: 'c-walk-xattr', label: 'no-op floor: C walk, fstatat + llistxattr', group: 'noop', walk: 'c' },
   { key: 'c-walk', label: 'no-op floor: C walk, fstatat', group: 'noop', walk: 'c' },
+  { key: 'c-walk-proc-xattr', label: "no-op floor: C walk, lstat + llistxattr through /proc/PID/fd (cairn's calls)", group: 'noop', walk: 'c' },
+  { key: 'c-walk-proc', label: "no-op floor: C walk, lstat through /proc/PID/fd (cairn's calls)", group: 'noop', walk: 'c' },
   { key: 'node-walk', label: 'no-op floor: Node walk, readdirSync + lstatSync', group: 'noop', walk: 'node' },
   { key: 'tar-zstd', label: 'first-backup floor: tar -c → zstd -3 -T0', group: 'first' },
   { key: 'tar-sha256', label: 'first-backup floor: tar -c → sha256sum', group: 'first' },
@@ -108,6 +110,8 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
       case 'tar': return needs(['tar'], () => pipeline('tar -C "$1" -cf - . | tar -C "$2" -xpf -', target));
       case 'c-walk-xattr': return walkC(['-x']);
       case 'c-walk': return walkC([]);
+      case 'c-walk-proc-xattr': return walkC(['-p', '-x']);
+      case 'c-walk-proc': return walkC(['-p']);
       case 'node-walk': return node([WALK_MJS, options.corpus]);
       case 'tar-zstd': return needs(['tar', 'zstd'], () => pipeline('tar -C "$1" -cf - . | zstd -3 -T0 -q > /dev/null'));
       case 'tar-sha256': return needs(['tar', 'sha256sum'], () => pipeline('tar -C "$1" -cf - . | sha256sum > /dev/null'));

@@ -59,6 +59,8 @@ describe('cairn-bench floor', () => {
       expect(cells![2], row.label).toMatch(/^\d+\.\d+ s$/);
       expect(cells![3], row.label).toMatch(/^\d+ MB$/);
     }
+    // What cairn's lstats through /proc cost over fstatat, said under the table.
+    expect(run.stdout).toMatch(/^lstat through the open folder's \/proc\/PID\/fd entry, over fstatat \(cairn's walk over the least one\): [+−]\d+\.\d+ s wall/m);
     const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson;
     expect(out.skipped).toEqual([]);
     expect(out.mismatch).toBeNull();
@@ -71,7 +73,7 @@ describe('cairn-bench floor', () => {
       if (sample.row.startsWith('node') || sample.row === 'cairn-help') expect(sample.userSeconds + sample.systemSeconds, sample.row).toBeGreaterThan(0);
     }
     const walks = out.samples.filter((s) => FLOOR_ROWS.find((row) => row.key === s.row)?.walk !== undefined);
-    expect(walks.map((s) => s.row)).toEqual(['c-walk-xattr', 'c-walk', 'node-walk', 'c-walk-read']);
+    expect(walks.map((s) => s.row)).toEqual(['c-walk-xattr', 'c-walk', 'c-walk-proc-xattr', 'c-walk-proc', 'node-walk', 'c-walk-read']);
     for (const sample of walks) expect(sample.count, sample.row).toMatchObject({ entries: tree.entries, errors: 0 });
     expect(walks.find((s) => s.row === 'c-walk-read')!.count!.bytes).toBe(tree.bytes);
     expect(out.corpus).toMatchObject({ entries: tree.entries, bytes: tree.bytes });
