@@ -49,6 +49,14 @@ export interface EntrySelector {
    * that knows it without waiting (a folder's presets already read) returns it as it is.
    */
   decide(path: string, type: NodeType): EntryDecision | Promise<EntryDecision>;
+  /**
+   * Optional, asked after enterDir(path): when every entry of the folder at `path` is decided by
+   * its name and type alone, the function that decides them, giving what decide() would; the walk
+   * then calls it instead of decide() for the folder's entries. Undefined when decide() must be
+   * asked (a rule, a working copy or another backup path reaches into the folder, or the selector
+   * does not know yet).
+   */
+  byName?(path: string): ((name: string, type: NodeType) => EntryDecision) | undefined;
   /** After the walk: every working copy found, with its extras written to local folders. */
   finish(signal?: AbortSignal): Promise<SelectedWorkingCopy[]>;
   /** Removes what finish() wrote; called whether the backup succeeded or not. */

@@ -6,7 +6,10 @@ import { backup, initRepository } from '@cairn/repository';
 import { createProjectSelector } from '@cairn/vcs/selector';
 import type { Repository } from '@cairn/repository';
 import type { PolicyOptions } from '@cairn/vcs';
+import type { EntrySelector } from '@cairn/core';
 import { createLocalBackend, createLocalSource } from '@cairn/transport';
+import { makeGitScenario } from '../../vcs/test/git-scenario.js';
+import { git } from '../../vcs/test/helpers.js';
 import { tempDir } from './helpers.js';
 
 async function write(root: string, files: Record<string, string>): Promise<void> {
@@ -77,5 +80,62 @@ describe('policies in a backup of a tree with several stacks', () => {
     expect(stored).toContain('clients/crate/target/debug/crate');
     expect(stored).not.toContain('clients/web/node_modules/react/index.js');
     expect((result.snapshot.skipped ?? []).find((entry) => entry.path === '/clients/notes.md')?.reason).toContain('excluded by the glob "notes.md"');
+  });
+});
+
+describe('folders decided by name', () => {
+  it('give the snapshot that deciding every entry gives: the same trees, skips, classes and working copies', async () => {
+    // Plain folders, stacks, .gitignore files and a git working copy (in `changes` mode) side by side.
+    const { base, wc } = await makeGitScenario();
+    await stacks(join(base, 'clients'));
+    await write(base, { 'docs/guide.md': '# guide', 'docs/img/shot.png': 'png', 'docs/deep/er/notes.txt': 'x', 'tools/.gitignore': '*.tmp\nout/\n', 'tools/a.tmp': 'x', 'tools/b.c': 'x', 'tools/out/c.o': 'x' });
+    await write(wc, { 'lib/plain/a.js': 'x', 'node_modules/dep/index.js': 'x' });
+    // A working copy without a stack's marker: its folders are plain to the policy, but their clean pushed files are references.
+    const plainCopy = join(base, 'plainwc');
+    git(base, 'init', '-q', '--bare', join(base, 'plain.git'));
+    git(base, 'clone', '-q', join(base, 'plain.git'), plainCopy);
+    await write(plainCopy, { 'notes/a.txt': 'pushed', 'notes/deeper/b.txt': 'pushed' });
+    git(plainCopy, 'add', '-A');
+    git(plainCopy, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'first');
+    git(plainCopy, 'push', '-q', '-u', 'origin', 'main');
+    await write(plainCopy, { 'notes/local.txt': 'not pushed' });
+    const backupWith = async (selector: EntrySelector) => {
+      const work = await tempDir();
+      const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+      return backup(repo, { source: createLocalSource(), paths: [base], selector, time: new Date('2026-01-01T00:00:00Z') });
+    };
+    const selector = (): EntrySelector => createProjectSelector({ roots: [base], vcs: 'changes', policy: () => ({}) });
+    // The same selector, asked entry by entry: byName hidden.
+    const everyEntry = (): EntrySelector => {
+      const inner = selector();
+      return { begin: (lookup) => inner.begin?.(lookup), enterDir: (path, names) => inner.enterDir(path, names), decide: (path, type) => inner.decide(path, type), finish: (signal) => inner.finish(signal), close: () => inner.close() };
+    };
+    const counted = selector();
+    const named: string[] = [];
+    const byName = counted.byName!.bind(counted);
+    counted.byName = (path) => {
+      const rule = byName(path);
+      if (rule !== undefined) named.push(path);
+      return rule;
+    };
+    const fast = await backupWith(counted);
+    const slow = await backupWith(everyEntry());
+    expect(fast.snapshot.tree).toEqual(slow.snapshot.tree);
+    expect(fast.snapshot.skipped).toEqual(slow.snapshot.skipped);
+    expect(fast.snapshot.classes).toEqual(slow.snapshot.classes);
+    // The counts of the walk (the bytes added differ by the working copies' extras: a git bundle is not byte-for-byte repeatable).
+    const counts = ({ filesNew, filesChanged, filesUnchanged, filesReferenced, dirs, symlinks, others }: typeof fast.snapshot.summary) => ({ filesNew, filesChanged, filesUnchanged, filesReferenced, dirs, symlinks, others });
+    expect(counts(fast.snapshot.summary)).toEqual(counts(slow.snapshot.summary));
+    const top = `/${base.split('/').pop()!}`;
+    expect(fast.snapshot.vcs?.map(({ path, mode }) => [path, mode])).toEqual([[`${top}/plainwc`, 'changes'], [`${top}/wc`, 'changes']]);
+    expect(fast.snapshot.summary.filesReferenced).toBe(6); // wc's four, and plainwc's notes/a.txt and notes/deeper/b.txt
+    expect(fast.snapshot.vcs?.map(({ path, mode }) => [path, mode])).toEqual(slow.snapshot.vcs?.map(({ path, mode }) => [path, mode]));
+    expect(fast.snapshot.skipped?.map((entry) => entry.path)).toContain(`${top}/tools/a.tmp`);
+    // Folders no rule reaches were decided by name; the working copy's, the stacks' and the .gitignore's never.
+    expect(named).toEqual(expect.arrayContaining([base, join(base, 'docs'), join(base, 'docs', 'img'), join(base, 'docs', 'deep', 'er')]));
+    for (const path of named) {
+      const inside = [wc, plainCopy, join(base, 'clients', 'web'), join(base, 'tools')].some((folder) => path === folder || path.startsWith(`${folder}/`));
+      expect(inside, path).toBe(false);
+    }
   });
 });

@@ -285,6 +285,42 @@ describe('policy decisions in folders no rule reaches', () => {
   });
 });
 
+describe('policy decisions by name', () => {
+  it('byName answers for a folder exactly when no rule reaches its entries, with what decideNow says of each', async () => {
+    const root = await tempDir();
+    await writeFiles(root, {
+      'docs/a.md': 'x\n', 'docs/img/shot.png': 'x\n', 'lib/x.c': 'x\n', 'app/package.json': '{}\n', 'app/node_modules/y.js': 'x\n',
+      'app/src/z.ts': 'x\n', 'tools/.gitignore': '*.tmp\n', 'tools/a.tmp': 'x\n', 'top.env': 'x\n', 'Makefile': 'x\n',
+    });
+    const readTextNow = (path: string): string | null => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return null;
+      }
+    };
+    const fs = { readdir: async (path: string) => readdirSync(path), readText: async (path: string) => readTextNow(path), readdirSync: (path: string) => readdirSync(path), readTextSync: readTextNow };
+    const policy = createPolicy(root, { fs });
+    const plain: string[] = [];
+    const walk = (folder: string): void => {
+      const rule = policy.byName(folder);
+      if (rule !== undefined) plain.push(folder);
+      for (const entry of readdirSync(folder === '' ? root : `${root}/${folder}`, { withFileTypes: true })) {
+        const path = folder === '' ? entry.name : `${folder}/${entry.name}`;
+        const kind = entry.isDirectory() ? 'dir' : 'file';
+        if (rule !== undefined) expect(rule(entry.name, kind), path).toEqual(policy.decideNow(path, kind));
+        if (kind === 'dir') walk(path);
+      }
+    };
+    walk('');
+    expect(plain.sort()).toEqual(['', 'docs', 'docs/img', 'lib']);
+    // Any glob reaches every folder: none is decided by name.
+    const globbed = createPolicy(root, { fs, exclude: ['*.log'] });
+    expect(['', 'docs', 'lib'].map((folder) => globbed.byName(folder))).toEqual([undefined, undefined, undefined]);
+    expect(() => policy.byName('../x')).toThrow(RangeError);
+  });
+});
+
 describe('preset markers', () => {
   it('are found in a listing as picomatch finds them', () => {
     const names = [

@@ -204,6 +204,10 @@ export class Walker {
     const before = previous?.type === 'dir' && previous.subtree !== undefined ? await loadNodeMap(this.repo, previous.subtree) : new Map<string, TreeNode>();
     const selector = this.options.selector;
     await selector?.enterDir(path, names);
+    // The folder's entries decided by name alone when the selector can say so: asked again once,
+    // after the first entry decide() took (deciding it may read what the folder's rules need).
+    let byName = selector?.byName?.(path);
+    let askAgain = byName === undefined && selector?.byName !== undefined;
     const exclusions = this.exclusions;
     const marker = dir === null || exclusions === null ? null
       : await markerIn(dir, names, exclusions.markers, (name, read) => this.fromSource(this.options.source.join(path, name), read));
@@ -232,8 +236,17 @@ export class Walker {
         this.recordSkipped(childPath, childStat, EXCLUDED_CLASS, excluded);
         continue;
       }
-      const asked = selector?.decide(childPath, childStat.type);
-      const decision = asked instanceof Promise ? await asked : asked;
+      let decision: EntryDecision | undefined;
+      if (byName !== undefined) {
+        decision = byName(child, childStat.type);
+      } else {
+        const asked = selector?.decide(childPath, childStat.type);
+        decision = asked instanceof Promise ? await asked : asked;
+        if (askAgain) {
+          askAgain = false;
+          byName = selector?.byName?.(path);
+        }
+      }
       let node: TreeNode | null;
       if (decision?.action === 'skip') {
         this.recordSkipped(childPath, childStat, decision.class, decision.reason);

@@ -30,6 +30,13 @@ export interface Policy {
    * not read yet (decide reads them; after it, the entries of that folder are decided here).
    */
   decideNow(path: string, kind?: 'file' | 'dir'): PolicyDecision | undefined;
+  /**
+   * When no glob, preset or .gitignore reaches the entries of `folder` (relative to the root, ''
+   * for the root itself), so that each is decided by its name alone: that decision, given the
+   * entry's name and kind, the same as decideNow's. Undefined otherwise, or while a listing or a
+   * .gitignore it needs is not read yet.
+   */
+  byName(folder: string): ((name: string, kind: 'file' | 'dir') => PolicyDecision) | undefined;
 }
 
 interface Glob {
@@ -198,11 +205,11 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     if (path === '') return { class: 'source', action: 'store', reason: 'the root of the backup', rule: 'default' };
     const cut = path.lastIndexOf('/');
     // What the rules below give when none reaches the folder: stored, classed by name.
-    if (inPlainFolder(path)) return storedAs(isDir ? 'source' : classifyName(path.slice(cut + 1)));
+    if (inPlainFolder(path)) return byNameOnly(path.slice(cut + 1), kind);
     const parent = cut < 0 ? '' : path.slice(0, cut);
     if (isPlain(parent)) {
       plainFolder = parent;
-      return storedAs(isDir ? 'source' : classifyName(path.slice(cut + 1)));
+      return byNameOnly(path.slice(cut + 1), kind);
     }
     const preset = presetRule(path, isDir);
     if (preset === UNKNOWN) return undefined;
@@ -236,7 +243,17 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     return storedAs(natural);
   }
 
-  return { root: top, decide, decideNow };
+  function byName(folder: string): ((name: string, kind: 'file' | 'dir') => PolicyDecision) | undefined {
+    if (folder !== '') checkRelativePath(folder, 'byName');
+    return isPlain(folder) ? byNameOnly : undefined;
+  }
+
+  return { root: top, decide, decideNow, byName };
+}
+
+/** The decision for an entry no rule reaches (a folder is source, a file is classed by its name): decideNow's, for an entry of a plain folder. */
+function byNameOnly(name: string, kind: 'file' | 'dir'): PolicyDecision {
+  return storedAs(kind === 'dir' ? 'source' : classifyName(name));
 }
 
 /** An empty list, shared: a preset chain without links, the names a folder without presets keeps. */

@@ -46,6 +46,7 @@ interface Scope {
 }
 
 const STORE: EntryDecision = { action: 'store' };
+const storeAll = (): EntryDecision => STORE;
 
 /**
  * An EntrySelector for local folders: applies each root's policy (presets, .gitignore, globs;
@@ -136,6 +137,18 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       }
       const ruled = owner?.policy == null ? STORE : policyDecision(owner.policy, owner.root, path, type);
       return ruled instanceof Promise ? ruled.then((decision) => inScope(scope, rel, type, decision)) : inScope(scope, rel, type, ruled);
+    },
+
+    // A folder outside every working copy whose policy decides its entries by name: one rule for all of them.
+    byName(path) {
+      const below = path === '/' ? '/' : `${path}/`;
+      if (mode !== 'off' && scopeOf(below) !== undefined) return undefined;
+      const owner = rootOf(path);
+      // Another backup path at or below this folder's entries is decided by decide() (it is its own root).
+      if (owner === undefined || roots.some(({ root }) => root !== owner.root && root.startsWith(below))) return undefined;
+      if (owner.policy === null) return storeAll;
+      const rule = owner.policy.byName(path === owner.root ? '' : path.slice(owner.root === '/' ? 1 : owner.root.length + 1));
+      return rule === undefined ? undefined : (name, type) => ruledDecision(rule(name, type === 'dir' ? 'dir' : 'file'));
     },
 
     async finish() {
