@@ -6,7 +6,9 @@
  */
 import { backup, listSnapshots } from '@cairn/repository';
 import type { BackupResult, ExcludeOptions, Repository } from '@cairn/repository';
+import { resolve } from 'node:path';
 import { createLocalSource } from '@cairn/transport';
+import { createProjectSelector } from '@cairn/vcs/selector';
 import type fc from 'fast-check';
 import { applyEdits, editText } from '../edits.js';
 import type { Edit } from '../edits.js';
@@ -39,7 +41,16 @@ export interface RootsBackup {
 /** "alpha+beta host1 [keep] +5h (write a …; delete d1)" */
 export function rootsText(p: RootsBackup): string {
   const names = p.roots.map((i) => ROOTS[i] ?? '?').join('+');
-  return `${names} host${p.host} [${p.tags.join(',')}] +${p.hours}h${p.noDelta === true ? ' no-delta' : ''}${p.noGroup === true ? ' no-group' : ''} (${p.edits.map(editText).join('; ')})`;
+  return `${names} host${p.host} [${p.tags.join(',')}] +${p.hours}h${p.noDelta === true ? ' no-delta' : ''}${p.noGroup === true ? ' no-group' : ''}${policed(p) ? ' policy' : ''} (${p.edits.map(editText).join('; ')})`;
+}
+
+/**
+ * Whether the backup asks the default policy about its entries (no working copies): an odd number
+ * of hours. The model's names match no stack marker, .gitignore or glob, so the policy skips
+ * nothing, and its folders are decided by name (EntrySelector.byName): the snapshot must be the same.
+ */
+export function policed(p: RootsBackup): boolean {
+  return p.hours % 2 === 1;
 }
 
 /** Applies the edits and returns the roots' paths and what they hold now (paths start with the root names). */
@@ -58,6 +69,7 @@ export function backupRoots(repo: Repository, p: RootsBackup, paths: readonly st
     source: createLocalSource(), paths, tags: p.tags, time, ...(p.host === 1 ? { hostname: 'other-host' } : {}), ...excludeOption(exclude ?? null),
     ...(p.noDelta === true ? { deltas: false } : {}),
     ...(p.noGroup === true ? { groups: false } : {}),
+    ...(policed(p) ? { selector: createProjectSelector({ roots: paths.map((path) => resolve(path)), vcs: 'off', policy: () => ({}) }) } : {}),
   });
 }
 
