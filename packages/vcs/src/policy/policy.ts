@@ -243,9 +243,31 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     return storedAs(natural);
   }
 
+  /** The folders byName found plain. */
+  const plainFolders = new Set<string>();
+
   function byName(folder: string): ((name: string, kind: 'file' | 'dir') => PolicyDecision) | undefined {
     if (folder !== '') checkRelativePath(folder, 'byName');
-    return isPlain(folder) ? byNameOnly : undefined;
+    if (plainFolders.has(folder)) return byNameOnly;
+    if (!(plainBelow(folder) || isPlain(folder))) return undefined;
+    plainFolders.add(folder);
+    return byNameOnly;
+  }
+
+  /**
+   * Whether `folder` is plain because its parent is (byName found it so) and its own names hold no
+   * marker of an enabled preset and no .gitignore: then no preset chain and no .gitignore reaches
+   * it or its entries (its parent's entries are reached by none, so it is not ignored either),
+   * and isPlain's lookups of the chains above it are not needed. False when that cannot be told
+   * here (isPlain then decides).
+   */
+  function plainBelow(folder: string): boolean {
+    if (folder === '' || fs.readdirSync === undefined) return false;
+    const cut = folder.lastIndexOf('/');
+    if (!plainFolders.has(cut < 0 ? '' : folder.slice(0, cut))) return false;
+    const names = fs.readdirSync(`${top}/${folder}`);
+    if (gitignore !== null && names.includes('.gitignore')) return false;
+    return folderPresetsOf(names).presets.length === 0;
   }
 
   return { root: top, decide, decideNow, byName };

@@ -65,6 +65,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   const scopes: Scope[] = [];
   const temporary: string[] = [];
   const rootsEntered = new Set<string>();
+  const byNameRules = new Map<(name: string, kind: 'file' | 'dir') => PolicyDecision, (name: string, type: NodeType) => EntryDecision>();
   let previous: (root: string) => PreviousWorkingCopy | undefined = () => undefined;
 
   const scopeOf = (path: string): Scope | undefined => {
@@ -148,7 +149,14 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       if (owner === undefined || roots.some(({ root }) => root !== owner.root && root.startsWith(below))) return undefined;
       if (owner.policy === null) return storeAll;
       const rule = owner.policy.byName(path === owner.root ? '' : path.slice(owner.root === '/' ? 1 : owner.root.length + 1));
-      return rule === undefined ? undefined : (name, type) => ruledDecision(rule(name, type === 'dir' ? 'dir' : 'file'));
+      if (rule === undefined) return undefined;
+      // One wrapper per rule (a policy gives the same rule for each of its plain folders).
+      let wrapped = byNameRules.get(rule);
+      if (wrapped === undefined) {
+        wrapped = (name, type) => ruledDecision(rule(name, type === 'dir' ? 'dir' : 'file'));
+        byNameRules.set(rule, wrapped);
+      }
+      return wrapped;
     },
 
     async finish() {
