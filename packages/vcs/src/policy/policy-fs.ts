@@ -2,12 +2,12 @@ import { readdir, readFile } from 'node:fs/promises';
 
 /** What a policy reads of the tree it decides for: folder listings (markers) and .gitignore files. */
 export interface PolicyFs {
-  /** Names in the folder at the absolute path; [] when it cannot be read. */
-  readdir(path: string): Promise<string[]>;
+  /** Names in the folder at the absolute path; [] when it cannot be read. The policy never changes the list. */
+  readdir(path: string): Promise<readonly string[]>;
   /** The text of the file at the absolute path, or null when there is none. */
   readText(path: string): Promise<string | null>;
   /** Optional: readdir without waiting (a walk's own listings): the policy then decides every entry without a promise. */
-  readdirSync?(path: string): string[];
+  readdirSync?(path: string): readonly string[];
   /** Optional: readText without waiting, beside readdirSync. */
   readTextSync?(path: string): string | null;
 }

@@ -81,7 +81,7 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   const gitignore = policyOptions.gitignore === false ? null : new GitignoreTree(fs, top);
   /** A folder's presets, with its names when it has some (for naming the marker): a folder without any keeps no list. */
   type FolderPresets = { presets: StackPreset[]; names: readonly string[] };
-  const folderPresetsOf = (names: string[]): FolderPresets => {
+  const folderPresetsOf = (names: readonly string[]): FolderPresets => {
     const presets = presetsFor(names).filter((preset) => enabled.includes(preset.stack));
     return { names: presets.length === 0 ? NO_LINKS : names, presets };
   };

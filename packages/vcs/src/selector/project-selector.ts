@@ -58,6 +58,8 @@ const storeAll = (): EntryDecision => STORE;
 export function createProjectSelector(options: ProjectSelectorOptions): EntrySelector {
   const mode = options.vcs ?? 'full';
   const listings = new Map<string, readonly string[]>();
+  /** The folders whose listings are kept, outermost first: the folder the walk is in and those above it. */
+  const open: string[] = [];
   const fs = walkedFs(listings);
   // `below`: what the paths under the root start with (made once: rootOf runs for every entry).
   const roots = options.roots.map((root) => ({ root, below: root === '/' ? '/' : `${root}/`, policy: policyFor(root, options.policy, fs) }));
@@ -109,7 +111,13 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
     },
 
     async enterDir(path, names) {
-      if (policed) listings.set(path, names); // what the policies read, kept only when there are some
+      if (policed) {
+        // What the policies read, kept only when there are some, and only for the folders the walk is in:
+        // a folder entered that is not below the last one means the walk is done with that one.
+        while (open.length > 0 && !path.startsWith(`${open[open.length - 1]!}/`) && open[open.length - 1] !== '/') listings.delete(open.pop()!);
+        listings.set(path, names);
+        open.push(path);
+      }
       if (mode === 'off') return;
       if (!rootsEntered.has(path) && roots.some(({ root }) => root === path)) {
         rootsEntered.add(path);
@@ -205,9 +213,9 @@ function policyFor(root: string, choose: ProjectSelectorOptions['policy'], fs: P
  * the listing has one.
  */
 function walkedFs(listings: ReadonlyMap<string, readonly string[]>): PolicyFs {
-  const readdirNow = (path: string): string[] => {
+  const readdirNow = (path: string): readonly string[] => {
     const known = listings.get(path);
-    if (known !== undefined) return [...known];
+    if (known !== undefined) return known;
     try {
       return readdirSync(path);
     } catch {
