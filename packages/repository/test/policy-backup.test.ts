@@ -1,12 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Id } from '@cairn/core';
+import type { EntrySelector, Id } from '@cairn/core';
 import { backup, initRepository } from '@cairn/repository';
 import { createProjectSelector } from '@cairn/vcs/selector';
 import type { Repository } from '@cairn/repository';
 import type { PolicyOptions } from '@cairn/vcs';
-import type { EntrySelector } from '@cairn/core';
 import { createLocalBackend, createLocalSource } from '@cairn/transport';
 import { makeGitScenario } from '../../vcs/test/git-scenario.js';
 import { git } from '../../vcs/test/helpers.js';

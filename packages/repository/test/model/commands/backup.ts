@@ -4,9 +4,9 @@
  * records the roots' exact content (less what the exclude option leaves out); the repository must
  * then hold at least that snapshot.
  */
+import { resolve } from 'node:path';
 import { backup, listSnapshots } from '@cairn/repository';
 import type { BackupResult, ExcludeOptions, Repository } from '@cairn/repository';
-import { resolve } from 'node:path';
 import { createLocalSource } from '@cairn/transport';
 import { createProjectSelector } from '@cairn/vcs/selector';
 import type fc from 'fast-check';
