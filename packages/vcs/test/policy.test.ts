@@ -321,6 +321,28 @@ describe('policy decisions by name', () => {
   });
 });
 
+describe('a policy of the root folder "/"', () => {
+  it('asks its fs for "/etc", "/etc/.gitignore", never "//etc": the paths a walk of "/" keeps its listings under', async () => {
+    const asked: string[] = [];
+    const listings = new Map<string, string[]>([['/', ['etc', 'srv']], ['/srv', ['app']], ['/srv/app', ['package.json', 'node_modules']]]);
+    const readdirNow = (path: string): string[] => {
+      asked.push(path);
+      return listings.get(path) ?? [];
+    };
+    const readTextNow = (path: string): string | null => {
+      asked.push(path);
+      return null;
+    };
+    const fs = { readdir: async (path: string) => readdirNow(path), readText: async (path: string) => readTextNow(path), readdirSync: readdirNow, readTextSync: readTextNow };
+    const policy = createPolicy('/', { fs });
+    expect(policy.byName('')).toBeDefined();
+    expect(policy.byName('srv')).toBeDefined();
+    expect((await policy.decide('srv/app/node_modules', 'dir')).action).toBe('skip');
+    expect(asked.filter((path) => path.startsWith('//'))).toEqual([]);
+    expect(asked).toEqual(expect.arrayContaining(['/', '/.gitignore', '/srv', '/srv/app']));
+  });
+});
+
 describe('preset markers', () => {
   it('are found in a listing as picomatch finds them', () => {
     const names = [

@@ -1,5 +1,6 @@
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
+import { pathBelow } from './policy-fs.js';
 import type { PolicyFs } from './policy-fs.js';
 
 /** Whether .gitignore rules exclude a path, and which file and pattern did. */
@@ -133,12 +134,17 @@ export class GitignoreTree {
     return chain;
   }
 
+  /** The absolute path of `folder`'s .gitignore. */
+  private fileOf(folder: string): string {
+    return pathBelow(this.root, folder === '' ? '.gitignore' : `${folder}/.gitignore`);
+  }
+
   /** The rules of `folder`'s .gitignore when known, read at once when the fs can (readTextSync). */
   private levelNow(folder: string): Ignore | null | undefined {
     let rules = this.knownLevels.get(folder);
     const readNow = this.fs.readTextSync;
     if (rules === undefined && readNow !== undefined && !this.levels.has(folder)) {
-      const text = readNow.call(this.fs, folder === '' ? `${this.root}/.gitignore` : `${this.root}/${folder}/.gitignore`);
+      const text = readNow.call(this.fs, this.fileOf(folder));
       rules = text === null ? null : ignore().add(text);
       this.knownLevels.set(folder, rules);
       this.levels.set(folder, Promise.resolve(rules));
@@ -149,8 +155,7 @@ export class GitignoreTree {
   private level(folder: string): Promise<Ignore | null> {
     let rules = this.levels.get(folder);
     if (rules === undefined) {
-      const file = folder === '' ? `${this.root}/.gitignore` : `${this.root}/${folder}/.gitignore`;
-      rules = this.fs.readText(file).then((text) => {
+      rules = this.fs.readText(this.fileOf(folder)).then((text) => {
         const read = text === null ? null : ignore().add(text);
         this.knownLevels.set(folder, read);
         return read;

@@ -17,3 +17,13 @@ export const localPolicyFs: PolicyFs = {
   readdir: (path) => readdir(path).catch(() => []),
   readText: (path) => readFile(path, 'utf8').catch(() => null),
 };
+
+/**
+ * The absolute path of `rel` (relative, '/'-separated; '' for the folder itself) below the folder
+ * `top`: "/srv/a" and "b/c" give "/srv/a/b/c", "/" and "etc" give "/etc" (not "//etc", which
+ * no walk's listing is kept under).
+ */
+export function pathBelow(top: string, rel: string): string {
+  if (rel === '') return top;
+  return top.endsWith('/') ? `${top}${rel}` : `${top}/${rel}`;
+}

@@ -5,7 +5,7 @@ import { classifyName } from './classify.js';
 import { GitignoreTree } from './gitignore.js';
 import { DEFAULT_SECRET_PATTERNS, DEFAULT_SKIP_CLASSES, policyOptionErrors } from './options.js';
 import type { PolicyOptions } from './options.js';
-import { localPolicyFs } from './policy-fs.js';
+import { localPolicyFs, pathBelow } from './policy-fs.js';
 import type { PolicyFs } from './policy-fs.js';
 import { matchRule, presetsFor, STACK_NAMES } from './presets.js';
 import type { FileClass, PresetRule, StackPreset } from './presets.js';
@@ -92,7 +92,7 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   function presetsAt(folder: string): Promise<FolderPresets> {
     let found = folderPresets.get(folder);
     if (found === undefined) {
-      found = fs.readdir(folder === '' ? top : `${top}/${folder}`).then((names) => {
+      found = fs.readdir(pathBelow(top, folder)).then((names) => {
         const known = folderPresetsOf(names);
         knownPresets.set(folder, known);
         return known;
@@ -106,7 +106,7 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   function presetsNow(folder: string): FolderPresets | undefined {
     let known = knownPresets.get(folder);
     if (known === undefined && fs.readdirSync !== undefined && !folderPresets.has(folder)) {
-      const names = fs.readdirSync(folder === '' ? top : `${top}/${folder}`);
+      const names = fs.readdirSync(pathBelow(top, folder));
       known = folderPresetsOf(names);
       knownPresets.set(folder, known);
       folderPresets.set(folder, Promise.resolve(known));
@@ -265,7 +265,7 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     if (folder === '' || fs.readdirSync === undefined) return false;
     const cut = folder.lastIndexOf('/');
     if (!plainFolders.has(cut < 0 ? '' : folder.slice(0, cut))) return false;
-    const names = fs.readdirSync(`${top}/${folder}`);
+    const names = fs.readdirSync(pathBelow(top, folder));
     if (gitignore !== null && names.includes('.gitignore')) return false;
     return folderPresetsOf(names).presets.length === 0;
   }
