@@ -13,7 +13,18 @@ export function typing(event: KeyboardEvent): boolean {
  * Backspace/Escape call `up` when given. The selected row scrolls into view (it carries `data-row`).
  */
 export function useListKeys(count: number, open: (row: number) => void, up?: () => void, initial = 0): [number, (row: number) => void] {
-  const [selected, setSelected] = useState(initial);
+  const start = (): number => Math.max(0, Math.min(initial, count - 1));
+  const [kept, setSelected] = useState(start);
+  // A new list, or a new row to start from (the file a page opened): select it in this render, so
+  // that a key pressed as soon as the list shows moves from there (an effect would run after it
+  // and undo the move).
+  const shown = useRef({ initial, count });
+  let selected = kept;
+  if (shown.current.initial !== initial || shown.current.count !== count) {
+    shown.current = { initial, count };
+    selected = start();
+    if (selected !== kept) setSelected(selected);
+  }
   const latest = useRef({ count, open, up, selected });
   latest.current = { count, open, up, selected };
   useEffect(() => {
@@ -41,10 +52,6 @@ export function useListKeys(count: number, open: (row: number) => void, up?: () 
     document.addEventListener('keydown', on);
     return () => document.removeEventListener('keydown', on);
   }, []);
-  // A new list, or a new row to start from (the file a page opened): select it.
-  useEffect(() => {
-    setSelected(Math.max(0, Math.min(initial, count - 1)));
-  }, [initial, count]);
   return [selected, setSelected];
 }
 
