@@ -137,4 +137,24 @@ describe('folders decided by name', () => {
       expect(inside, path).toBe(false);
     }
   });
+
+  it('leave an entry that is itself a backup path to decide(): a file given beside its folder keeps its own decision', async () => {
+    const base = await tempDir();
+    await write(base, { 'docs/guide.md': '# guide', 'docs/notes.txt': 'x' });
+    const file = join(base, 'docs', 'guide.md');
+    const folder = join(base, 'docs');
+    const selector = (): EntrySelector => createProjectSelector({ roots: [file, folder], vcs: 'off', policy: () => ({}) });
+    const everyEntry = (): EntrySelector => {
+      const inner = selector();
+      return { enterDir: (path, names) => inner.enterDir(path, names), decide: (path, type) => inner.decide(path, type), finish: (signal) => inner.finish(signal), close: () => inner.close() };
+    };
+    const classesWith = async (chosen: EntrySelector) => {
+      const repo = await initRepository(createLocalBackend(join(await tempDir(), 'repo')));
+      return (await backup(repo, { source: createLocalSource(), paths: [file, folder], selector: chosen })).snapshot.classes;
+    };
+    const fast = await classesWith(selector());
+    expect(fast).toEqual(await classesWith(everyEntry()));
+    // The file given as a path is stored without a class (decide's answer for a backup path), in the folder too.
+    expect(fast?.['source']?.files).toBe(1); // notes.txt only
+  });
 });
