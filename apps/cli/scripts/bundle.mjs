@@ -3,14 +3,15 @@
  * Bundles the cairn command for installing: dist/cairn.js (the `cairn` bin, executable, with its
  * shebang), dist/compress-worker.js, dist/grep-worker.js and dist/decode-worker.js (the engine's
  * compression, grep and blob-decoding (restore, dump) workers) and dist/whole-file-worker.js (the
- * local restore target's writer of small files), which the bundle starts from its own folder. The workspace packages (@cairn/*) are not on the npm registry, so they go
+ * local restore target's writer of small files), which the bundle starts from its own folder, and
+ * dist/pool-worker.cjs (copied: the module each pool thread starts, which imports its worker). The workspace packages (@cairn/*) are not on the npm registry, so they go
  * into the bundle; every third-party package stays external and is a dependency of this package,
  * installed from the registry. Run by the build, after tsc (it bundles tsc's output).
  *
  * Fails, naming the package, when a third-party dependency of a bundled workspace package is not
  * a dependency of apps/cli with the same range: the installed CLI would miss it.
  */
-import { chmodSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -66,6 +67,7 @@ const workers = {
   'whole-file-worker': join(bundled.get('@cairn/transport').dir, 'dist', 'whole-file-worker.js'),
 };
 for (const worker of Object.values(workers)) if (!existsSync(worker)) fail(`${worker} is missing: build the workspace packages first`);
+copyFileSync(join(repository.dir, 'src', 'repo', 'pool-worker.cjs'), join(cliDir, 'dist', 'pool-worker.cjs'));
 
 await build({
   entryPoints: { cairn: main, ...workers },

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, BULK_BYTES, CHROMIUM, DESKTOP, PHONE, V1, filesBelow, haveChromium, launchChromium, png, setup, startUi } from './ui-browser-fixture.js';
 
 describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM : `skipped: ${CHROMIUM} is not installed (apt-get install chromium)`})`, () => {
@@ -50,6 +50,17 @@ describe.skipIf(!haveChromium)(`cairn ui in a browser (${haveChromium ? CHROMIUM
       expect(new URL(p.url()).search).toBe('');
     }
   }, 120_000);
+
+  // A server that ended makes every later test time out on a page that no longer changes: the
+  // test after which it was found ended fails with how it ended and what it wrote.
+  let ended = false;
+  afterEach(async () => {
+    const child = ui?.run.child;
+    if (ended || child === undefined || (child.exitCode === null && child.signalCode === null)) return;
+    ended = true;
+    const end = await ui.run.done;
+    throw new Error(`cairn ui ended (${end.signal ?? `exit ${end.code}`}): ${end.stderr}`);
+  });
 
   afterAll(async () => {
     await browser?.close();

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { CairnError, lazyModule } from '@cairn/core';
 import type { WorkerModule } from '@cairn/core';
 import type { Piscina } from 'piscina';
@@ -20,12 +21,19 @@ export function workerFailed(role: string, worker: WorkerModule, error: unknown)
 }
 
 /**
+ * The CommonJS module every pool thread starts; it import()s the pool's worker module. Beside this
+ * module in src/ and dist/ (the build copies it) and beside the CLI's bundle; pool-worker.cjs says
+ * why piscina must not load an ES module itself.
+ */
+const POOL_ENTRY = fileURLToPath(new URL('./pool-worker.cjs', import.meta.url));
+
+/**
  * Starts `threads` threads of `worker` (kept for a minute when idle). A worker that cannot start
  * or dies calls `onError` once with workerFailed's error and the pool is destroyed, so the work
- * queued fails instead of waiting.
+ * queued fails instead of waiting; a worker module that cannot be loaded fails each task given to it.
  */
 export function startWorkerPool(role: string, worker: WorkerModule, threads: number, onError: (error: CairnError) => void): Piscina {
-  const started = new (piscina().Piscina)({ filename: worker.filename, execArgv: [...worker.execArgv], minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const started = new (piscina().Piscina)({ filename: POOL_ENTRY, workerData: { module: worker.filename }, execArgv: [...worker.execArgv], minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
   started.on('error', (error: unknown) => {
     onError(workerFailed(role, worker, error));
     void started.destroy();
