@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CairnError } from '@cairn/core';
 import { findExecutable } from './find-executable.js';
 import { parseWalkCount, WALK_MJS } from './floor-walk.js';
@@ -33,6 +35,7 @@ export const FLOOR_ROWS: readonly FloorRow[] = [
   { key: 'tar-zstd', label: 'first-backup floor: tar -c → zstd -3 -T0', group: 'first' },
   { key: 'tar-sha256', label: 'first-backup floor: tar -c → sha256sum', group: 'first' },
   { key: 'c-walk-read', label: 'first-backup floor: C walk + read()', group: 'first', walk: 'c' },
+  { key: 'node-pipeline', label: "first-backup floor: Node, walk + read + chunk + SHA-256 + zstd -3 on a thread per core (cairn's chunker and zstd, no engine)", group: 'first' },
   { key: 'node', label: "memory floor: node -e ''", group: 'memory' },
   { key: 'node-worker', label: 'memory floor: node + 1 idle Worker', group: 'memory' },
   { key: 'cairn-help', label: 'memory floor: cairn --help', group: 'memory' },
@@ -48,6 +51,26 @@ export interface FloorSample {
   readonly systemSeconds: number | undefined;
   /** What a walk row counted. */
   readonly count?: WalkCount;
+  /** What the Node pipeline row read and made. */
+  readonly pipeline?: PipelineCount;
+}
+
+/** The Node pipeline's line: "files F bytes B chunks C compressed Z". */
+export interface PipelineCount {
+  readonly files: number;
+  readonly bytes: number;
+  readonly chunks: number;
+  readonly compressed: number;
+}
+
+/** The first-backup data path in plain Node: apps/bench/floor/pipeline.mjs. */
+export const PIPELINE_MJS = fileURLToPath(new URL('../floor/pipeline.mjs', import.meta.url));
+
+/** Reads the line pipeline.mjs prints; undefined when there is none. */
+export function parsePipelineCount(stdout: string): PipelineCount | undefined {
+  const match = /^files (\d+) bytes (\d+) chunks (\d+) compressed (\d+)$/m.exec(stdout);
+  if (match === null) return undefined;
+  return { files: Number(match[1]), bytes: Number(match[2]), chunks: Number(match[3]), compressed: Number(match[4]) };
 }
 
 /** What runFloor needs. */
@@ -116,6 +139,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
       case 'tar-zstd': return needs(['tar', 'zstd'], () => pipeline('tar -C "$1" -cf - . | zstd -3 -T0 -q > /dev/null'));
       case 'tar-sha256': return needs(['tar', 'sha256sum'], () => pipeline('tar -C "$1" -cf - . | sha256sum > /dev/null'));
       case 'c-walk-read': return walkC(['-r']);
+      case 'node-pipeline': return node([PIPELINE_MJS, options.corpus, String(availableParallelism())]);
       case 'node': return node(['-e', '']);
       case 'node-worker': return node(['-e', WORKER_SCRIPT]);
       case 'cairn-help': return options.cairnCli === undefined ? 'the cairn CLI is not built' : node([options.cairnCli, '--help']);
@@ -146,7 +170,12 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
           count = parseWalkCount(run.stdout);
           if (count === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "entries N errors E …" line: ${run.stdout.trim().slice(-200)}`);
         }
-        samples.push({ rep, row: row.key, seconds: run.seconds, peakRss: run.peakRss, userSeconds: run.userSeconds, systemSeconds: run.systemSeconds, ...(count === undefined ? {} : { count }) });
+        let pipeline: PipelineCount | undefined;
+        if (row.key === 'node-pipeline') {
+          pipeline = parsePipelineCount(run.stdout);
+          if (pipeline === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "files F bytes B chunks C compressed Z" line: ${run.stdout.trim().slice(-200)}`);
+        }
+        samples.push({ rep, row: row.key, seconds: run.seconds, peakRss: run.peakRss, userSeconds: run.userSeconds, systemSeconds: run.systemSeconds, ...(count === undefined ? {} : { count }), ...(pipeline === undefined ? {} : { pipeline }) });
         options.log(`rep ${rep}: ${row.label} ${run.seconds.toFixed(3)} s${count === undefined ? '' : `, ${count.entries} entries`}`);
       } finally {
         if (row.group === 'restore') await rm(target, { recursive: true, force: true, maxRetries: 3 });

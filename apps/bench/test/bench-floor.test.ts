@@ -11,7 +11,7 @@ const shmIsTmpfs = await checkTmpfs().then(() => true, () => false);
 
 interface FloorJson {
   corpus: { entries: number; bytes: number };
-  samples: { row: string; seconds: number; peakRss: number; userSeconds: number; systemSeconds: number; count?: { entries: number; errors: number; bytes: number } }[];
+  samples: { row: string; seconds: number; peakRss: number; userSeconds: number; systemSeconds: number; count?: { entries: number; errors: number; bytes: number }; pipeline?: { files: number; bytes: number; chunks: number; compressed: number } }[];
   skipped: { row: string; reason: string }[];
   mismatch: string | null;
 }
@@ -77,6 +77,12 @@ describe('cairn-bench floor', () => {
     for (const sample of walks) expect(sample.count, sample.row).toMatchObject({ entries: tree.entries, errors: 0 });
     expect(walks.find((s) => s.row === 'c-walk-read')!.count!.bytes).toBe(tree.bytes);
     expect(out.corpus).toMatchObject({ entries: tree.entries, bytes: tree.bytes });
+    // The Node pipeline read every file (300, one chunk each: all are below the chunker's minimum) and compressed them.
+    const pipeline = out.samples.find((s) => s.row === 'node-pipeline')!.pipeline!;
+    expect(pipeline).toMatchObject({ files: 300, bytes: tree.bytes, chunks: 300 });
+    expect(pipeline.compressed).toBeGreaterThan(0);
+    expect(pipeline.compressed).toBeLessThan(tree.bytes);
+    expect(run.stdout).toMatch(/^the Node pipeline over tar \| zstd -3 -T0 .*: [+−]\d+\.\d+ s wall/m);
     // The restore copies and the compiled walk went with the run's folder.
     expect(readdirSync(work)).toEqual([]);
     // One idle Worker costs memory over bare node; the CLI's code more again.
@@ -98,7 +104,7 @@ describe('cairn-bench floor', () => {
     expect(tableRow(run.stdout, 'no-op floor: C walk, fstatat')![1]).toMatch(/^skipped: no C compiler/);
     expect(tableRow(run.stdout, 'restore floor: cp -a')![1]).toBe('skipped: cp not on PATH');
     const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson;
-    expect(out.samples.map((s) => s.row)).toEqual(['node-walk', 'node', 'node-worker', 'cairn-help']);
+    expect(out.samples.map((s) => s.row)).toEqual(['node-walk', 'node-pipeline', 'node', 'node-worker', 'cairn-help']);
     expect(out.samples[0]!.count!.entries).toBe(tree.entries);
   });
 
