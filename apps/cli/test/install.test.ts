@@ -60,7 +60,7 @@ describe('the install path', () => {
       throw error;
     });
     const { stdout } = await run('tar', ['-tzf', tarball]);
-    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/dist/decode-worker.js', 'package/dist/grep-worker.js', 'package/dist/web/app.css', 'package/dist/web/app.js', 'package/dist/web/index.html', 'package/dist/whole-file-worker.js', 'package/package.json']);
+    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/dist/decode-worker.js', 'package/dist/grep-worker.js', 'package/dist/pool-worker.cjs', 'package/dist/web/app.css', 'package/dist/web/app.js', 'package/dist/web/index.html', 'package/dist/whole-file-worker.js', 'package/package.json']);
     const packed = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
     expect(JSON.stringify(packed)).not.toContain('workspace:');
     expect(Object.keys(packed.dependencies).filter((name) => name.startsWith('@cairn/'))).toEqual([]);
