@@ -74,26 +74,26 @@ export function deriveFloor(medians: FloorMedians, entries: number | undefined):
     return { seconds, ...(other === undefined ? {} : { [field]: other }) };
   };
   const out: { -readonly [K in keyof FloorDerived]: FloorDerived[K] } = {};
-  const nodeOverC = pair('node-walk', 'c-walk', 'cpuSeconds');
-  if (nodeOverC !== undefined) out.nodeOverC = nodeOverC;
+  // Each difference: the derived figure, the row and the row it is measured over, the second figure compared.
+  const pairs: readonly (readonly [Exclude<keyof FloorDerived, 'perEntryMicros'>, string, string, 'cpuSeconds' | 'peakRss'])[] = [
+    ['nodeOverC', 'node-walk', 'c-walk', 'cpuSeconds'],
+    ['worker', 'node-worker', 'node', 'peakRss'],
+    ['cairnCode', 'cairn-help', 'node', 'peakRss'],
+    ['xattr', 'c-walk-xattr', 'c-walk', 'cpuSeconds'],
+    ['throughProc', 'c-walk-proc', 'c-walk', 'cpuSeconds'],
+    ['throughProcXattr', 'c-walk-proc-xattr', 'c-walk-xattr', 'cpuSeconds'],
+    ['pipelineOverTar', 'node-pipeline', 'tar-zstd', 'cpuSeconds'],
+  ];
+  for (const [key, row, over, field] of pairs) {
+    const difference = pair(row, over, field);
+    if (difference !== undefined) out[key] = difference;
+  }
   const nodeWalk = medians['node-walk']?.seconds;
   const start = medians['node']?.seconds;
   const cWalk = medians['c-walk']?.seconds;
   if (entries !== undefined && entries > 0 && nodeWalk !== undefined && start !== undefined && cWalk !== undefined) {
     out.perEntryMicros = { node: (Math.max(0, nodeWalk - start) / entries) * 1e6, c: (cWalk / entries) * 1e6 };
   }
-  const worker = pair('node-worker', 'node', 'peakRss');
-  if (worker !== undefined) out.worker = worker;
-  const cairnCode = pair('cairn-help', 'node', 'peakRss');
-  if (cairnCode !== undefined) out.cairnCode = cairnCode;
-  const xattr = pair('c-walk-xattr', 'c-walk', 'cpuSeconds');
-  if (xattr !== undefined) out.xattr = xattr;
-  const throughProc = pair('c-walk-proc', 'c-walk', 'cpuSeconds');
-  if (throughProc !== undefined) out.throughProc = throughProc;
-  const throughProcXattr = pair('c-walk-proc-xattr', 'c-walk-xattr', 'cpuSeconds');
-  if (throughProcXattr !== undefined) out.throughProcXattr = throughProcXattr;
-  const pipelineOverTar = pair('node-pipeline', 'tar-zstd', 'cpuSeconds');
-  if (pipelineOverTar !== undefined) out.pipelineOverTar = pipelineOverTar;
   return out;
 }
 
