@@ -58,6 +58,8 @@ export interface FloorDerived {
   /** C walk through /proc/PID/fd − the same by fstatat and path (cairn's calls over the least ones), without and with llistxattr. */
   readonly throughProc?: { readonly seconds: number; readonly cpuSeconds?: number };
   readonly throughProcXattr?: { readonly seconds: number; readonly cpuSeconds?: number };
+  /** The Node restore − tar -c | tar -xp (a restore's data work in Node, with decompression, over C tools without it). */
+  readonly nodeRestoreOverTar?: { readonly seconds: number; readonly cpuSeconds?: number };
   /** The Node pipeline − tar | zstd -3 -T0 (Node with cairn's libraries over C tools, for a first backup's data work). */
   readonly pipelineOverTar?: { readonly seconds: number; readonly cpuSeconds?: number };
 }
@@ -83,6 +85,7 @@ export function deriveFloor(medians: FloorMedians, entries: number | undefined):
     ['throughProc', 'c-walk-proc', 'c-walk', 'cpuSeconds'],
     ['throughProcXattr', 'c-walk-proc-xattr', 'c-walk-xattr', 'cpuSeconds'],
     ['pipelineOverTar', 'node-pipeline', 'tar-zstd', 'cpuSeconds'],
+    ['nodeRestoreOverTar', 'node-restore', 'tar', 'cpuSeconds'],
   ];
   for (const [key, row, over, field] of pairs) {
     const difference = pair(row, over, field);
@@ -109,6 +112,7 @@ export function derivedLines(derived: FloorDerived): string[] {
   if (derived.xattr !== undefined) lines.push(`llistxattr on every entry (C walk with it, over without): ${s(derived.xattr.seconds)} wall, ${s(derived.xattr.cpuSeconds)} user+sys`);
   if (derived.throughProc !== undefined) lines.push(`lstat through the open folder's /proc/PID/fd entry, over fstatat (cairn's walk over the least one): ${s(derived.throughProc.seconds)} wall, ${s(derived.throughProc.cpuSeconds)} user+sys`);
   if (derived.throughProcXattr !== undefined) lines.push(`the same with llistxattr on every entry: ${s(derived.throughProcXattr.seconds)} wall, ${s(derived.throughProcXattr.cpuSeconds)} user+sys`);
+  if (derived.nodeRestoreOverTar !== undefined) lines.push(`the Node restore over tar -c | tar -xp (a restore's data work in Node, with zstd decompression, over C tools without it): ${s(derived.nodeRestoreOverTar.seconds)} wall, ${s(derived.nodeRestoreOverTar.cpuSeconds)} user+sys`);
   if (derived.pipelineOverTar !== undefined) lines.push(`the Node pipeline over tar | zstd -3 -T0 (a first backup's data work in Node, with SHA-256 and the chunker, over C tools without them): ${s(derived.pipelineOverTar.seconds)} wall, ${s(derived.pipelineOverTar.cpuSeconds)} user+sys`);
   if (derived.worker !== undefined) lines.push(`one idle worker_threads Worker: ${mb(derived.worker.peakRss)} peak RSS, ${s(derived.worker.seconds)} wall over node -e ''`);
   if (derived.cairnCode !== undefined) lines.push(`the cairn CLI's code (--help over node -e ''): ${mb(derived.cairnCode.peakRss)} peak RSS, ${s(derived.cairnCode.seconds)} wall`);

@@ -27,6 +27,7 @@ export interface FloorRow {
 export const FLOOR_ROWS: readonly FloorRow[] = [
   { key: 'cp', label: 'restore floor: cp -a', group: 'restore' },
   { key: 'tar', label: 'restore floor: tar -c → tar -xp', group: 'restore' },
+  { key: 'node-restore', label: "restore floor: Node, read + zstd -d on a thread + write (cairn's zstd, 1 MiB frames, no engine)", group: 'restore' },
   { key: 'c-walk-xattr', label: 'no-op floor: C walk, fstatat + llistxattr', group: 'noop', walk: 'c' },
   { key: 'c-walk', label: 'no-op floor: C walk, fstatat', group: 'noop', walk: 'c' },
   { key: 'c-walk-proc-xattr', label: "no-op floor: C walk, lstat + llistxattr through /proc/PID/fd (cairn's calls)", group: 'noop', walk: 'c' },
@@ -53,6 +54,25 @@ export interface FloorSample {
   readonly count?: WalkCount;
   /** What the Node pipeline row read and made. */
   readonly pipeline?: PipelineCount;
+  /** What the Node restore row wrote. */
+  readonly restored?: RestoredCount;
+}
+
+/** The Node restore's line: "files F folders D bytes B". */
+export interface RestoredCount {
+  readonly files: number;
+  readonly folders: number;
+  readonly bytes: number;
+}
+
+/** A restore's data path in plain Node: apps/bench/floor/restore-pipeline.mjs. */
+export const RESTORE_MJS = fileURLToPath(new URL('../floor/restore-pipeline.mjs', import.meta.url));
+
+/** Reads the line restore-pipeline.mjs prints; undefined when there is none. */
+export function parseRestoredCount(stdout: string): RestoredCount | undefined {
+  const match = /^files (\d+) folders (\d+) bytes (\d+)$/m.exec(stdout);
+  if (match === null) return undefined;
+  return { files: Number(match[1]), folders: Number(match[2]), bytes: Number(match[3]) };
 }
 
 /** The Node pipeline's line: "files F bytes B chunks C compressed Z". */
@@ -131,6 +151,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
     switch (row.key) {
       case 'cp': return needs(['cp'], () => ({ file: tools.get('cp')!, args: ['-a', options.corpus, target], env: process.env }));
       case 'tar': return needs(['tar'], () => pipeline('tar -C "$1" -cf - . | tar -C "$2" -xpf -', target));
+      case 'node-restore': return node([RESTORE_MJS, 'restore', store, target]);
       case 'c-walk-xattr': return walkC(['-x']);
       case 'c-walk': return walkC([]);
       case 'c-walk-proc-xattr': return walkC(['-p', '-x']);
@@ -149,38 +170,51 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
   const samples: FloorSample[] = [];
   const skipped = new Map<string, string>();
   await mkdir(options.targetDir, { recursive: true });
-  for (let rep = 1; rep <= options.reps; rep += 1) {
-    await warmPageCache(options.corpus);
-    for (const row of FLOOR_ROWS) {
-      const target = join(options.targetDir, `${row.key}-${rep}`);
-      const command = commands(row, target);
-      if (typeof command === 'string') {
-        skipped.set(row.key, command);
-        continue;
-      }
-      try {
-        if (row.key === 'tar') await mkdir(target);
-        const run = await runMeasured(command, options.timeBinary, join(options.runDir, 'time-stats'));
-        if (run.code !== 0) {
-          const tail = run.stderr.trim().split('\n').slice(-6).join('\n') || run.stdout.trim().split('\n').slice(-6).join('\n');
-          throw new CairnError('ERR_IO', `${row.label} failed (exit code ${String(run.code)}): ${tail}`);
+  // The Node restore reads the corpus as it stores it (its frames and a manifest), made once, untimed.
+  const store = join(options.targetDir, 'node-restore-store');
+  const prepared = await runMeasured(node([RESTORE_MJS, 'prepare', options.corpus, store]), undefined, join(options.runDir, 'time-stats'));
+  if (prepared.code !== 0) throw new CairnError('ERR_IO', `the Node restore floor could not store the corpus (exit code ${String(prepared.code)}): ${prepared.stderr.trim().slice(-400)}`);
+  try {
+    for (let rep = 1; rep <= options.reps; rep += 1) {
+      await warmPageCache(options.corpus);
+      for (const row of FLOOR_ROWS) {
+        const target = join(options.targetDir, `${row.key}-${rep}`);
+        const command = commands(row, target);
+        if (typeof command === 'string') {
+          skipped.set(row.key, command);
+          continue;
         }
-        let count: WalkCount | undefined;
-        if (row.walk !== undefined) {
-          count = parseWalkCount(run.stdout);
-          if (count === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "entries N errors E …" line: ${run.stdout.trim().slice(-200)}`);
+        try {
+          if (row.key === 'tar') await mkdir(target);
+          const run = await runMeasured(command, options.timeBinary, join(options.runDir, 'time-stats'));
+          if (run.code !== 0) {
+            const tail = run.stderr.trim().split('\n').slice(-6).join('\n') || run.stdout.trim().split('\n').slice(-6).join('\n');
+            throw new CairnError('ERR_IO', `${row.label} failed (exit code ${String(run.code)}): ${tail}`);
+          }
+          let count: WalkCount | undefined;
+          if (row.walk !== undefined) {
+            count = parseWalkCount(run.stdout);
+            if (count === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "entries N errors E …" line: ${run.stdout.trim().slice(-200)}`);
+          }
+          let pipeline: PipelineCount | undefined;
+          if (row.key === 'node-pipeline') {
+            pipeline = parsePipelineCount(run.stdout);
+            if (pipeline === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "files F bytes B chunks C compressed Z" line: ${run.stdout.trim().slice(-200)}`);
+          }
+          let restored: RestoredCount | undefined;
+          if (row.key === 'node-restore') {
+            restored = parseRestoredCount(run.stdout);
+            if (restored === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "files F folders D bytes B" line: ${run.stdout.trim().slice(-200)}`);
+          }
+          samples.push({ rep, row: row.key, seconds: run.seconds, peakRss: run.peakRss, userSeconds: run.userSeconds, systemSeconds: run.systemSeconds, ...(count === undefined ? {} : { count }), ...(pipeline === undefined ? {} : { pipeline }), ...(restored === undefined ? {} : { restored }) });
+          options.log(`rep ${rep}: ${row.label} ${run.seconds.toFixed(3)} s${count === undefined ? '' : `, ${count.entries} entries`}`);
+        } finally {
+          if (row.group === 'restore') await rm(target, { recursive: true, force: true, maxRetries: 3 });
         }
-        let pipeline: PipelineCount | undefined;
-        if (row.key === 'node-pipeline') {
-          pipeline = parsePipelineCount(run.stdout);
-          if (pipeline === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "files F bytes B chunks C compressed Z" line: ${run.stdout.trim().slice(-200)}`);
-        }
-        samples.push({ rep, row: row.key, seconds: run.seconds, peakRss: run.peakRss, userSeconds: run.userSeconds, systemSeconds: run.systemSeconds, ...(count === undefined ? {} : { count }), ...(pipeline === undefined ? {} : { pipeline }) });
-        options.log(`rep ${rep}: ${row.label} ${run.seconds.toFixed(3)} s${count === undefined ? '' : `, ${count.entries} entries`}`);
-      } finally {
-        if (row.group === 'restore') await rm(target, { recursive: true, force: true, maxRetries: 3 });
       }
     }
+  } finally {
+    await rm(store, { recursive: true, force: true });
   }
   const counted = samples.filter((sample) => sample.count !== undefined);
   return { samples, skipped: [...skipped].map(([row, reason]) => ({ row, reason })), entries: counted[0]?.count?.entries, mismatch: walkMismatch(samples) };

@@ -11,7 +11,7 @@ const shmIsTmpfs = await checkTmpfs().then(() => true, () => false);
 
 interface FloorJson {
   corpus: { entries: number; bytes: number };
-  samples: { row: string; seconds: number; peakRss: number; userSeconds: number; systemSeconds: number; count?: { entries: number; errors: number; bytes: number }; pipeline?: { files: number; bytes: number; chunks: number; compressed: number } }[];
+  samples: { row: string; seconds: number; peakRss: number; userSeconds: number; systemSeconds: number; count?: { entries: number; errors: number; bytes: number }; pipeline?: { files: number; bytes: number; chunks: number; compressed: number }; restored?: { files: number; folders: number; bytes: number } }[];
   skipped: { row: string; reason: string }[];
   mismatch: string | null;
 }
@@ -83,6 +83,9 @@ describe('cairn-bench floor', () => {
     expect(pipeline.compressed).toBeGreaterThan(0);
     expect(pipeline.compressed).toBeLessThan(tree.bytes);
     expect(run.stdout).toMatch(/^the Node pipeline over tar \| zstd -3 -T0 .*: [+−]\d+\.\d+ s wall/m);
+    // The Node restore wrote every file and folder of the tree (its 300 files, 10 × 4 folders and the empty one).
+    expect(out.samples.find((s) => s.row === 'node-restore')!.restored).toEqual({ files: 300, folders: 41, bytes: tree.bytes });
+    expect(run.stdout).toMatch(/^the Node restore over tar -c \| tar -xp .*: [+−]\d+\.\d+ s wall/m);
     // The restore copies and the compiled walk went with the run's folder.
     expect(readdirSync(work)).toEqual([]);
     // One idle Worker costs memory over bare node; the CLI's code more again.
@@ -104,8 +107,8 @@ describe('cairn-bench floor', () => {
     expect(tableRow(run.stdout, 'no-op floor: C walk, fstatat')![1]).toMatch(/^skipped: no C compiler/);
     expect(tableRow(run.stdout, 'restore floor: cp -a')![1]).toBe('skipped: cp not on PATH');
     const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson;
-    expect(out.samples.map((s) => s.row)).toEqual(['node-walk', 'node-pipeline', 'node', 'node-worker', 'cairn-help']);
-    expect(out.samples[0]!.count!.entries).toBe(tree.entries);
+    expect(out.samples.map((s) => s.row)).toEqual(['node-restore', 'node-walk', 'node-pipeline', 'node', 'node-worker', 'cairn-help']);
+    expect(out.samples.find((s) => s.row === 'node-walk')!.count!.entries).toBe(tree.entries);
   });
 
   it.skipIf(!shmIsTmpfs)('with --target-tmpfs writes the restore floors under /dev/shm and removes them', async () => {
