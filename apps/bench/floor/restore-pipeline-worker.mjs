@@ -1,5 +1,5 @@
 // restore-pipeline-worker.mjs: restore-pipeline.mjs's decode thread: decompresses every frame of
-// one read (cairn's zstd) into one buffer (the one sent along, when it is large enough), and sends
+// one read (cairn's zstd) into the buffer sent along (large enough for any read), and sends
 // it back with each frame's file, place and length, and the read's buffer.
 import { parentPort } from 'node:worker_threads';
 import { loadZstd } from '@cairn/pack';
@@ -7,9 +7,7 @@ import { loadZstd } from '@cairn/pack';
 const zstd = await loadZstd();
 parentPort.on('message', ({ read, buffer, frames, out }) => {
   const stored = new Uint8Array(buffer);
-  let total = 0;
-  for (let f = 0; f < frames.length; f += 4) total += frames[f + 3];
-  const output = out !== undefined && out.byteLength >= total ? new Uint8Array(out) : new Uint8Array(total);
+  const output = new Uint8Array(out);
   const spans = [];
   let at = 0;
   for (let f = 0; f < frames.length; f += 4) {

@@ -7,10 +7,10 @@
 //     STORE/manifest.json listing the folders, symlinks and files with their pieces.
 //   node restore-pipeline.mjs restore STORE TARGET
 //     makes the folders and symlinks, reads STORE/frames in 4 MiB reads on the main thread, has one
-//     worker thread decompress them (two reads in flight; the read and decoded buffers come back
-//     and are used again, as cairn's restore does), and writes every file (open, write,
-//     fchmod, futimes, close) on the main thread, then the folders' modes and times. Prints
-//     "files F folders D bytes B".
+//     worker thread decompress them (two reads in flight, at most 8 MiB decoded each; the read and
+//     decoded buffers come back and are used again, as cairn's restore does), and writes every
+//     file (open, write, fchmod, futimes, close) on the main thread, then the folders' modes and
+//     times. Prints "files F folders D bytes B".
 import { chmodSync, closeSync, fchmodSync, futimesSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, readlinkSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -18,6 +18,8 @@ import { loadZstd } from '@cairn/pack';
 
 const PIECE = 1024 * 1024;
 const READ = 4 * 1024 * 1024;
+/** A read's decoded bytes at most: every decoded buffer is this long, so each comes back and is used again. */
+const DECODED = 8 * 1024 * 1024;
 const [mode, from, to] = process.argv.slice(2);
 if ((mode !== 'prepare' && mode !== 'restore') || from === undefined || to === undefined) {
   process.stderr.write('usage: node restore-pipeline.mjs prepare DIR STORE | restore STORE TARGET\n');
@@ -66,17 +68,18 @@ if (mode === 'prepare') {
   // The frames in file order, each with the file it belongs to; reads of about READ bytes, cut between frames.
   const files = entries.filter((entry) => entry.type === 'file');
   const reads = [];
-  let current = { start: 0, length: 0, frames: [] };
+  let current = { start: 0, length: 0, raw: 0, frames: [] };
   let at = 0;
   files.forEach((file, index) => {
     for (let p = 0; p < file.pieces.length; p += 2) {
       const [stored, raw] = [file.pieces[p], file.pieces[p + 1]];
-      if (current.length > 0 && current.length + stored > READ) {
+      if (current.length > 0 && (current.length + stored > READ || current.raw + raw > DECODED)) {
         reads.push(current);
-        current = { start: at, length: 0, frames: [] };
+        current = { start: at, length: 0, raw: 0, frames: [] };
       }
       current.frames.push(index, current.length, stored, raw);
       current.length += stored;
+      current.raw += raw;
       at += stored;
     }
   });
@@ -107,7 +110,8 @@ if (mode === 'prepare') {
     let done = 0;
     while (done < length) done += readSync(store, buffer, done, length - done, start + done);
     const out = spareOut.pop();
-    worker.postMessage({ read, buffer: buffer.buffer, frames, out }, out === undefined ? [buffer.buffer] : [buffer.buffer, out]);
+    const decoded = out ?? new ArrayBuffer(DECODED);
+    worker.postMessage({ read, buffer: buffer.buffer, frames, out: decoded }, [buffer.buffer, decoded]);
   };
   let fd = -1;
   let open = -1;
