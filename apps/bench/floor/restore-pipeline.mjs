@@ -108,7 +108,11 @@ if (mode === 'prepare') {
     const reused = spareIn.pop();
     const buffer = reused !== undefined && reused.byteLength >= length ? new Uint8Array(reused) : new Uint8Array(Math.max(length, READ));
     let done = 0;
-    while (done < length) done += readSync(store, buffer, done, length - done, start + done);
+    while (done < length) {
+      const n = readSync(store, buffer, done, length - done, start + done);
+      if (n === 0) throw new Error(`${join(from, 'frames')} ends at ${start + done}, before the ${bytes} bytes its manifest lists`);
+      done += n;
+    }
     const out = spareOut.pop();
     const decoded = out ?? new ArrayBuffer(DECODED);
     worker.postMessage({ read, buffer: buffer.buffer, frames, out: decoded }, [buffer.buffer, decoded]);
@@ -147,7 +151,8 @@ if (mode === 'prepare') {
   // Files with no bytes have no frames: they are made here.
   for (const file of files) {
     if (file.pieces.length > 0) continue;
-    const empty = openSync(join(to, file.name), 'w', file.mode);
+    const empty = openSync(join(to, file.name), 'w', 0o600);
+    fchmodSync(empty, file.mode);
     futimesSync(empty, file.mtime, file.mtime);
     closeSync(empty);
   }
