@@ -26,6 +26,8 @@ const PIECE = 4 * 1024 * 1024;
 const workers = Array.from({ length: threads }, () => new Worker(new URL('./pipeline-worker.mjs', import.meta.url)));
 const idle = [...workers];
 const waiting = [];
+/** Batch buffers back from the workers, used again. */
+const spare = [];
 let compressed = 0;
 let inFlight = 0;
 for (const worker of workers) {
@@ -41,7 +43,6 @@ for (const worker of workers) {
     waiting.shift()?.();
   });
 }
-const spare = [];
 let batch = new Uint8Array(BATCH);
 let spans = [];
 let used = 0;
@@ -68,9 +69,8 @@ async function take(list) {
     hash('sha256', chunk, 'buffer');
     chunks += 1;
     if (used + chunk.length > BATCH) await send();
-    if (chunk.length > BATCH) {
-      batch = new Uint8Array(chunk.length);
-    }
+    // A chunk longer than a batch goes alone, in a buffer of its size (kept among the spares after).
+    if (chunk.length > batch.length) batch = new Uint8Array(chunk.length);
     batch.set(chunk, used);
     spans.push(used, chunk.length);
     used += chunk.length;

@@ -172,9 +172,9 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
   await mkdir(options.targetDir, { recursive: true });
   // The Node restore reads the corpus as it stores it (its frames and a manifest), made once, untimed.
   const store = join(options.targetDir, 'node-restore-store');
-  const prepared = await runMeasured(node([RESTORE_MJS, 'prepare', options.corpus, store]), undefined, join(options.runDir, 'time-stats'));
-  if (prepared.code !== 0) throw new CairnError('ERR_IO', `the Node restore floor could not store the corpus (exit code ${String(prepared.code)}): ${prepared.stderr.trim().slice(-400)}`);
   try {
+    const prepared = await runMeasured(node([RESTORE_MJS, 'prepare', options.corpus, store]), undefined, join(options.runDir, 'time-stats'));
+    if (prepared.code !== 0) throw new CairnError('ERR_IO', `the Node restore floor could not store the corpus ${options.corpus} in ${store} (exit code ${String(prepared.code)}): ${prepared.stderr.trim().slice(-400)}`);
     for (let rep = 1; rep <= options.reps; rep += 1) {
       await warmPageCache(options.corpus);
       for (const row of FLOOR_ROWS) {

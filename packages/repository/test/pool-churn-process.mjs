@@ -4,7 +4,7 @@
 // exits 0 when none did. argv[2]: rounds per kind of pool.
 import { startWorkerPool } from '../dist/repo/worker-pool.js';
 
-const rounds = Number(process.argv[2] ?? '24');
+const rounds = Number(process.argv[2] ?? '48');
 const workers = ['repo/decode-worker.js', 'write/compress-worker.js', 'inspect/grep-worker.js'].map((file) => ({ filename: new URL(`../dist/${file}`, import.meta.url).href, execArgv: [] }));
 for (let round = 0; round < rounds; round += 1) {
   for (const worker of workers) {
