@@ -4,14 +4,16 @@
  * shebang), dist/compress-worker.js, dist/grep-worker.js and dist/decode-worker.js (the engine's
  * compression, grep and blob-decoding (restore, dump) workers) and dist/whole-file-worker.js (the
  * local restore target's writer of small files), which the bundle starts from its own folder, and
- * dist/pool-worker.cjs (copied: the module each pool thread starts, which imports its worker). The workspace packages (@cairn/*) are not on the npm registry, so they go
+ * dist/pool-worker.cjs (copied: the module each pool thread starts, which imports its worker) and
+ * dist/native/cairn-fs.node (copied when the transport's build made it: the local source's native
+ * folder calls). The workspace packages (@cairn/*) are not on the npm registry, so they go
  * into the bundle; every third-party package stays external and is a dependency of this package,
  * installed from the registry. Run by the build, after tsc (it bundles tsc's output).
  *
  * Fails, naming the package, when a third-party dependency of a bundled workspace package is not
  * a dependency of apps/cli with the same range: the installed CLI would miss it.
  */
-import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -68,6 +70,14 @@ const workers = {
 };
 for (const worker of Object.values(workers)) if (!existsSync(worker)) fail(`${worker} is missing: build the workspace packages first`);
 copyFileSync(join(repository.dir, 'src', 'repo', 'pool-worker.cjs'), join(cliDir, 'dist', 'pool-worker.cjs'));
+// The local source's native folder calls, where the transport's build could make them (Linux):
+// the bundle looks for them in native/ beside itself, and goes through /proc without them.
+const nativeFs = join(bundled.get('@cairn/transport').dir, 'dist', 'native', 'cairn-fs.node');
+rmSync(join(cliDir, 'dist', 'native'), { recursive: true, force: true });
+if (existsSync(nativeFs)) {
+  mkdirSync(join(cliDir, 'dist', 'native'), { recursive: true });
+  copyFileSync(nativeFs, join(cliDir, 'dist', 'native', 'cairn-fs.node'));
+}
 
 await build({
   entryPoints: { cairn: main, ...workers },

@@ -60,7 +60,9 @@ describe('the install path', () => {
       throw error;
     });
     const { stdout } = await run('tar', ['-tzf', tarball]);
-    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/dist/decode-worker.js', 'package/dist/grep-worker.js', 'package/dist/pool-worker.cjs', 'package/dist/web/app.css', 'package/dist/web/app.js', 'package/dist/web/index.html', 'package/dist/whole-file-worker.js', 'package/package.json']);
+    // The local source's native folder calls are built on Linux (packages/transport/scripts/build-native.mjs).
+    const native = process.platform === 'linux' ? ['package/dist/native/cairn-fs.node'] : [];
+    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/dist/decode-worker.js', 'package/dist/grep-worker.js', ...native, 'package/dist/pool-worker.cjs', 'package/dist/web/app.css', 'package/dist/web/app.js', 'package/dist/web/index.html', 'package/dist/whole-file-worker.js', 'package/package.json']);
     const packed = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
     expect(JSON.stringify(packed)).not.toContain('workspace:');
     expect(Object.keys(packed.dependencies).filter((name) => name.startsWith('@cairn/'))).toEqual([]);
@@ -77,6 +79,11 @@ describe('the install path', () => {
     const bin = join(prefix, 'bin', 'cairn');
     const env = { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_DATA_HOME: join(dir, 'data') };
     const version = await run(bin, ['version'], { env });
+    if (process.platform === 'linux') {
+      // The native folder calls came with it, and load.
+      const native = join(prefix, 'lib', 'node_modules', 'cairn-backup', 'dist', 'native', 'cairn-fs.node');
+      expect((await run(process.execPath, ['-e', `console.log(typeof require(${JSON.stringify(native)}).lstatAt)`])).stdout).toBe('function\n');
+    }
     expect(version.stdout).toBe(`cairn ${VERSION} (node ${process.version}, ${process.platform}/${process.arch})\n`);
 
     // 10 MiB of data fills more than one 4 MiB batch, so the compression worker (dist/compress-worker.js) runs,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { nameToBytes } from '@cairn/core';
 import { backup, check, initRepository, restore } from '@cairn/repository';
 import { createProjectSelector } from '@cairn/vcs/selector';
-import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
+import { createLocalBackend, createLocalSource, createLocalTarget, nativeFs } from '@cairn/transport';
 import { tempDir } from './helpers.js';
 
 /** Bytes 66 ff 6f: "f", a byte that is not UTF-8, "o". */
@@ -54,13 +54,12 @@ describe('names that are not valid UTF-8', () => {
     buildRawTree(source);
     const repo = await initRepository(createLocalBackend(join(work, 'repo')));
     const result = await backup(repo, { source: createLocalSource(), paths: [source] });
-    // Only the extended attributes of a file whose own name is not UTF-8 cannot be read (the module takes
-    // string paths): said, but the backup is complete.
-    expect(result.warnings.map((w) => [w.kind, Buffer.from(nameToBytes(w.path)).subarray(source.length + 1).toString('hex')])).toEqual([
-      ['special', Buffer.concat([RAW, Buffer.from('/'), RAW]).toString('hex')],
-      ['special', Buffer.concat([RAW, Buffer.from('.txt')]).toString('hex')],
-    ]);
-    expect(result.warnings[0]?.message).toContain('extended attributes cannot be reached');
+    // Without the native folder calls, only the extended attributes of a file whose own name is not
+    // UTF-8 cannot be read (the attribute module takes string paths): said, but the backup is complete.
+    // The native calls take names as bytes: nothing to say.
+    const unreachable = nativeFs() === null ? [Buffer.concat([RAW, Buffer.from('/'), RAW]), Buffer.concat([RAW, Buffer.from('.txt')])] : [];
+    expect(result.warnings.map((w) => [w.kind, Buffer.from(nameToBytes(w.path)).subarray(source.length + 1).toString('hex')])).toEqual(unreachable.map((name) => ['special', name.toString('hex')]));
+    if (nativeFs() === null) expect(result.warnings[0]?.message).toContain('extended attributes cannot be reached');
     expect(result.partial).toBe(false);
     const out = join(work, 'out');
     const restored = await restore(repo, result.id, { target: createLocalTarget(out) });

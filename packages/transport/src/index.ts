@@ -6,6 +6,8 @@
  */
 export { createLocalBackend, packReserve, STALE_TEMP_MS } from './local-backend.js';
 export { createLocalSource } from './local-source.js';
+export { nativeFs } from './native-fs.js';
+export type { NativeFs } from './native-fs.js';
 export { createStreamSource } from './stream-source.js';
 export type { StreamSourceOptions } from './stream-source.js';
 export { openArchiveSource } from './archive-source.js';

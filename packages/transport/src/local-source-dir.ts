@@ -3,11 +3,13 @@ import type { BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
 import { fromSystemError, nameFromBytes } from '@cairn/core';
 import type { DirEntry, EntryStat, SourceDir, Xattr } from '@cairn/core';
-import { nodeTypeOf, toEntryStat } from './entry-stat.js';
+import { entryStatOfRow, nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 import { listFolder } from './list-names.js';
 import { openLocalFile, replacedEntry } from './local-source-file.js';
+import { nativeFs, systemError } from './native-fs.js';
+import type { NativeFs } from './native-fs.js';
 import { procFdPath } from './proc-fd.js';
 
 /** How a local folder's entries are reached: through its open descriptor (/proc/self/fd), or by path. */
@@ -23,8 +25,10 @@ const dirFlags = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.
  * the folder `expected` describes (same device and inode): a symlink put in its place is never followed.
  *
  * In 'descriptor' mode the folder is opened with O_DIRECTORY | O_NOFOLLOW and its entries are
- * reached as /proc/self/fd/<fd>/<name> (spelt /proc/<pid>/fd/<fd>/<name>, see procFdPath), which
- * the kernel resolves from the open folder (as openat would): renaming or swapping any folder above it cannot redirect them. In 'path' mode
+ * reached from the open folder: with `native` (native-fs.ts: fstatat and listxattrat from the
+ * folder's descriptor), else as /proc/self/fd/<fd>/<name> (spelt /proc/<pid>/fd/<fd>/<name>, see
+ * procFdPath), which the kernel resolves from the open folder as openat would, at twice the cost
+ * of a lookup by path: renaming or swapping any folder above it cannot redirect them. In 'path' mode
  * (no /proc) entries are reached by path, and the folder's identity is checked when it is opened
  * and again after its listing and after each entry's lstat or readlink (this narrows the window
  * to a swap and a swap back between two calls, but cannot close it); files are opened with
@@ -38,14 +42,18 @@ const dirFlags = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.
  * (O_NONBLOCK), and a device would be opened and closed, as a backup by path (restic, borg)
  * always risks.
  */
-export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMode = defaultLocalDirMode, xattrs?: XattrReader): SourceDir {
-  return mode === 'descriptor' ? openByDescriptor(path, path, expected, xattrs) : openByPath(path, expected, xattrs);
+export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMode = defaultLocalDirMode, xattrs?: XattrReader, native: NativeFs | null = nativeFs()): SourceDir {
+  return mode === 'descriptor' ? openByDescriptor(path, path, expected, xattrs, native) : openByPath(path, expected, xattrs);
 }
 
-/** Reads the extended attributes of the entry reached at `at` (named `path` in messages). */
-export type XattrReader = (at: string, path: string) => Promise<readonly Xattr[]>;
+/**
+ * Reads the extended attributes of the entry reached at `at` (named `path` in messages, default
+ * `at`), or of the entry `from.name` of the open folder `from.dirfd` (the same entry) when the
+ * native calls can.
+ */
+export type XattrReader = (at: string, path?: string, from?: { readonly dirfd: number; readonly name: string }) => Promise<readonly Xattr[]>;
 
-function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs: XattrReader | undefined): SourceDir {
+function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs: XattrReader | undefined, native: NativeFs | null): SourceDir {
   let fd: number;
   try {
     fd = openSync(fsPath(at), dirFlags);
@@ -77,22 +85,28 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
   return {
     path,
     names: async () => listNames(path, self),
-    entries: async () => statEntries(path, self, listNames(path, self)),
+    entries: async () => {
+      const names = listNames(path, self);
+      return native === null ? statEntries(path, self, names) : statEntriesAt(native, path, fd, names);
+    },
     async lstat(name) {
       const entry = child(name);
-      return lstatEntry(entry.path, entry.at);
+      if (native === null) return lstatEntry(entry.path, entry.at);
+      const [stated] = statEntriesAt(native, path, fd, [entryName(name)]);
+      if (stated?.stat === undefined) throw stated?.error ?? new Error(`no lstat of ${entry.path}`);
+      return stated.stat;
     },
     async readlink(name) {
       const entry = child(name);
       return readlinkEntry(entry.path, entry.at);
     },
     openFile: async (name, expectedFile) => viaPath(name, (entryPath, at) => openLocalFile(entryPath, at, expectedFile)),
-    openDir: async (name, expectedDir) => viaPath(name, (entryPath, at) => openByDescriptor(entryPath, at, expectedDir, xattrs)),
+    openDir: async (name, expectedDir) => viaPath(name, (entryPath, at) => openByDescriptor(entryPath, at, expectedDir, xattrs, native)),
     ...(xattrs === undefined ? {} : {
       // Through the open folder only: a read of attributes cannot check which entry it reached.
       xattrs: async (name: string) => {
         const entry = child(name);
-        return xattrs(entry.at, entry.path);
+        return xattrs(entry.at, entry.path, native === null ? undefined : { dirfd: fd, name });
       },
     }),
     close: closeOnce(fd, path),
@@ -175,6 +189,35 @@ function statEntries(path: string, self: string, names: readonly string[]): DirE
     const entryPath = `${prefix}${name}`;
     try {
       return { name, stat: toEntryStat(lstatSync(fsPath(`${self}/${name}`), { bigint: true }), entryPath) };
+    } catch (error) {
+      return { name, error: fromSystemError(error, entryPath) };
+    }
+  });
+}
+
+/** Reused by statEntriesAt: STAT_FIELDS values per entry of the largest folder so far. */
+let statRows = new BigInt64Array(0);
+
+/**
+ * statEntries with the native calls: each name's fstatat from the open folder's descriptor `fd`
+ * itself (what /proc/self/fd/<fd>/<name> reaches, at half the kernel's cost), all in one call.
+ */
+function statEntriesAt(native: NativeFs, path: string, fd: number, names: readonly string[]): DirEntry[] {
+  const fields = native.STAT_FIELDS;
+  if (statRows.length < names.length * fields) statRows = new BigInt64Array(names.length * fields);
+  let errnos: Int32Array;
+  try {
+    errnos = native.lstatAt(fd, names.map(fsPath), statRows);
+  } catch (error) {
+    throw fromSystemError(error, path);
+  }
+  const prefix = path.endsWith('/') ? path : `${path}/`;
+  return names.map((name, i): DirEntry => {
+    const entryPath = `${prefix}${name}`;
+    const errno = errnos[i]!;
+    try {
+      if (errno !== 0) throw systemError(errno, 'lstat', entryPath);
+      return { name, stat: entryStatOfRow(statRows, i, fields, entryPath) };
     } catch (error) {
       return { name, error: fromSystemError(error, entryPath) };
     }

@@ -1,13 +1,15 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { CairnError, fromSystemError, nameFromBytes } from '@cairn/core';
-import type { Source, Xattr } from '@cairn/core';
+import type { Source } from '@cairn/core';
 import { toEntryStat } from './entry-stat.js';
 import { fsPath } from './fs-path.js';
 import { defaultLocalDirMode, openLocalDir } from './local-source-dir.js';
+import type { XattrReader } from './local-source-dir.js';
 import { openLocalFile } from './local-source-file.js';
 import { listFolder } from './list-names.js';
-import { readXattrs, xattrModule, xattrsSupported } from './xattrs.js';
+import { nativeFs } from './native-fs.js';
+import { readXattrs, readXattrsAt, xattrModule, xattrsSupported } from './xattrs.js';
 
 /**
  * A Source reading the local filesystem; errors are CairnErrors naming the path.
@@ -18,18 +20,7 @@ import { readXattrs, xattrModule, xattrsSupported } from './xattrs.js';
  * /usr/share: 62k entries walked in 0.35 s sync vs 1.7 s async; read in 1.2 s vs 10.5 s).
  */
 export function createLocalSource(): Source {
-  let unavailableReported = false;
-  const xattrs = async (at: string, path = at): Promise<readonly Xattr[]> => {
-    if (!xattrsSupported) return [];
-    const lib = xattrModule();
-    if (lib instanceof CairnError) {
-      // Said once per source (one backup), not for every entry.
-      if (unavailableReported) return [];
-      unavailableReported = true;
-      throw lib;
-    }
-    return readXattrs(lib, at, path);
-  };
+  const xattrs = createXattrReader();
   return {
     name: 'local',
     resolve: (path) => resolve(path),
@@ -59,6 +50,27 @@ export function createLocalSource(): Source {
     // A backup walks through open folders, so a folder swapped for a symlink is never followed.
     openDir: async (path, expected) => openLocalDir(path, expected, defaultLocalDirMode, xattrs),
     xattrs,
+  };
+}
+
+/**
+ * The local source's reader of extended attributes: of the entry at `at` (named `path` in
+ * messages), or from the open folder's descriptor with the native calls when `from` is given and
+ * they are loaded. The module that reads them failing to load is said once per reader (one
+ * backup), not for every entry.
+ */
+export function createXattrReader(): XattrReader {
+  let unavailableReported = false;
+  return async (at, path = at, from) => {
+    if (!xattrsSupported) return [];
+    const lib = xattrModule();
+    if (lib instanceof CairnError) {
+      if (unavailableReported) return [];
+      unavailableReported = true;
+      throw lib;
+    }
+    const native = from === undefined ? null : nativeFs();
+    return native === null || from === undefined ? readXattrs(lib, at, path) : readXattrsAt(native, from.dirfd, from.name, path);
   };
 }
 

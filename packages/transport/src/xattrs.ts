@@ -2,9 +2,11 @@ import { closeSync, constants, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import { dirname, basename } from 'node:path';
-import { CairnError, fromSystemError, holdsRawBytes } from '@cairn/core';
+import { CairnError, fromSystemError, holdsRawBytes, nameFromBytes } from '@cairn/core';
 import type { Xattr } from '@cairn/core';
 import { fsPath } from './fs-path.js';
+import type { NativeFs } from './native-fs.js';
+import { systemError as nativeError } from './native-fs.js';
 
 /** What cairn uses of @napi-rs/xattr (it never follows a symlink; paths are strings). */
 interface XattrModule {
@@ -49,19 +51,54 @@ export function readXattrs(lib: XattrModule, path: string, named = path): Xattr[
       if (isUnsupported(error)) return [];
       throw systemError(error, named);
     }
-    const out: Xattr[] = [];
-    for (const name of names) {
-      let value: Buffer | null;
-      try {
-        value = lib.getAttributeSync(at, name);
-      } catch (error) {
-        if (errnoName(error) === 'ENODATA') continue; // removed since it was listed
-        throw systemError(error, `${named} (extended attribute ${name})`);
-      }
-      if (value !== null) out.push({ name, value: new Uint8Array(value) });
-    }
-    return out.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    return attributeValues(lib, at, names, named);
   });
+}
+
+/** The values of the attributes `names` of the entry at `at` (a string path), sorted by name; those removed since they were listed are left out. */
+function attributeValues(lib: XattrModule, at: string, names: readonly string[], named: string): Xattr[] {
+  const out: Xattr[] = [];
+  for (const name of names) {
+    let value: Buffer | null;
+    try {
+      value = lib.getAttributeSync(at, name);
+    } catch (error) {
+      if (errnoName(error) === 'ENODATA') continue; // removed since it was listed
+      throw systemError(error, `${named} (extended attribute ${name})`);
+    }
+    if (value !== null) out.push({ name, value: new Uint8Array(value) });
+  }
+  return out.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+}
+
+/**
+ * The extended attributes of the entry `name` of the open folder `dirfd` (not following a
+ * symlink), sorted by name, as readXattrs gives them, with the native calls from the folder's
+ * descriptor (native-fs.ts): one call for the names, one per value. An entry whose name is not
+ * valid UTF-8 is no obstacle here. CairnError naming the entry as `named` when they cannot be read.
+ */
+export function readXattrsAt(native: NativeFs, dirfd: number, name: string, named: string): Xattr[] {
+  const entry = fsPath(name);
+  const listed = native.listXattrsAt(dirfd, entry);
+  if (typeof listed === 'number') {
+    const error = nativeError(listed, 'llistxattr', named);
+    if (isUnsupported(error)) return [];
+    throw systemError(error, named);
+  }
+  const out: Xattr[] = [];
+  for (const bytes of listed) {
+    const attribute = nameFromBytes(bytes);
+    // A tree records attribute names as text: one that is not UTF-8 is left out, as readXattrs does.
+    if (holdsRawBytes(attribute)) continue;
+    const value = native.getXattrAt(dirfd, entry, bytes);
+    if (typeof value === 'number') {
+      const error = nativeError(value, 'lgetxattr', named);
+      if (error.code === 'ENODATA') continue; // removed since it was listed
+      throw systemError(error, `${named} (extended attribute ${attribute})`);
+    }
+    out.push({ name: attribute, value: new Uint8Array(value.buffer, value.byteOffset, value.length) });
+  }
+  return out.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
 }
 
 /**

@@ -6,6 +6,9 @@ import type { SourceDir } from '@cairn/core';
 import { createLocalSource } from '@cairn/transport';
 import { openLocalDir } from '../src/local-source-dir.js';
 import type { LocalDirMode } from '../src/local-source-dir.js';
+import { createXattrReader } from '../src/local-source.js';
+import { nativeFs } from '../src/native-fs.js';
+import type { NativeFs } from '../src/native-fs.js';
 import { rejection } from './backend-contract.js';
 import { tempDir } from './temp-dir.js';
 
@@ -94,11 +97,16 @@ describe.each(modes)('the local SourceDir (%s mode)', (mode) => {
   });
 });
 
-describe.runIf(process.platform === 'linux')('the local SourceDir through its descriptor', () => {
+/** The descriptor mode's two ways to its entries: the native calls (built on Linux), and /proc. */
+const reaches: [string, NativeFs | null][] = [['native calls', nativeFs()], ['/proc', null]];
+
+describe.runIf(process.platform === 'linux').each(reaches)('the local SourceDir through its descriptor, by %s', (_how, native) => {
+  const openAt = (path: string, expected: Parameters<typeof openLocalDir>[1]): SourceDir => openLocalDir(path, expected, 'descriptor', createXattrReader(), native);
+
   it('keeps reading the folder it opened when a folder above it is swapped for a symlink', async () => {
     const { src, outside } = await layout();
     const sub = join(src, 'd', 'sub');
-    const d: SourceDir = openLocalDir(join(src, 'd'), await source.lstat(join(src, 'd')), 'descriptor');
+    const d: SourceDir = openAt(join(src, 'd'), await source.lstat(join(src, 'd')));
     const opened = await d.openDir('sub', await d.lstat('sub'));
     try {
       await swapForSymlink(join(src, 'd'), outside);
@@ -119,7 +127,7 @@ describe.runIf(process.platform === 'linux')('the local SourceDir through its de
   it('lists its entries with their lstats in one call, from the folder it opened, and leaves the current folder as it was', async () => {
     const { src, outside } = await layout();
     const cwd = process.cwd();
-    const d: SourceDir = openLocalDir(join(src, 'd'), await source.lstat(join(src, 'd')), 'descriptor');
+    const d: SourceDir = openAt(join(src, 'd'), await source.lstat(join(src, 'd')));
     const entries = d.entries;
     if (entries === undefined) throw new Error('a folder opened by descriptor lists entries');
     try {
@@ -140,7 +148,7 @@ describe.runIf(process.platform === 'linux')('the local SourceDir through its de
   it('lists from the folder it opened when a folder with the same names took its path, or the path of a folder above it', async () => {
     const { src } = await layout();
     const path = join(src, 'd');
-    const d: SourceDir = openLocalDir(path, await source.lstat(path), 'descriptor');
+    const d: SourceDir = openAt(path, await source.lstat(path));
     const sub = await d.openDir('sub', await d.lstat('sub'));
     try {
       const before = await d.entries!.call(d);
@@ -175,8 +183,7 @@ describe.runIf(process.platform === 'linux')('the local SourceDir through its de
     const { src } = await layout();
     const path = join(src, 'd');
     setAttributeSync(join(path, 'inside.txt'), 'user.kept', 'yes');
-    const d = source.openDir!.call(source, path, await source.lstat(path));
-    const opened = await d;
+    const opened = openAt(path, await source.lstat(path));
     try {
       await opened.entries!.call(opened);
       expect(await opened.xattrs!('inside.txt')).toEqual([{ name: 'user.kept', value: new Uint8Array(Buffer.from('yes')) }]);

@@ -1,0 +1,51 @@
+import { createRequire } from 'node:module';
+import { getSystemErrorMap } from 'node:util';
+
+/** What cairn-fs.node offers (src/native/cairn-fs.c says what each call does). */
+export interface NativeFs {
+  /** Values per name in lstatAt's output: mode, uid, gid, size, mtime ns, ctime ns, ino, dev, nlink, rdev. */
+  readonly STAT_FIELDS: number;
+  /** fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) of each name into `out`; the errno of each (0: done). */
+  lstatAt(dirfd: number, names: readonly (string | Buffer)[], out: BigInt64Array): Int32Array;
+  /** The entry's extended attribute names as bytes (not following a symlink), or a negative errno. */
+  listXattrsAt(dirfd: number, name: string | Buffer): Buffer[] | number;
+  /** The value of the entry's attribute `attribute` (its name's bytes; not following a symlink), or a negative errno. */
+  getXattrAt(dirfd: number, name: string | Buffer, attribute: Buffer): Buffer | number;
+}
+
+/** Where the module is, from this file: beside it (dist/, and the CLI's bundle), or in dist/ from src/ (tests). */
+const CANDIDATES = ['./native/cairn-fs.node', '../dist/native/cairn-fs.node'];
+
+let loaded: NativeFs | null | undefined;
+
+/**
+ * The native folder calls (Linux, when packages/transport/scripts/build-native.mjs could build
+ * them), or null: the local source then reaches entries through /proc. CAIRN_NATIVE=off leaves
+ * the module unloaded (to compare, or should it misbehave on some kernel).
+ */
+export function nativeFs(): NativeFs | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.platform !== 'linux' || process.env['CAIRN_NATIVE'] === 'off') return loaded;
+  const load = createRequire(import.meta.url);
+  for (const candidate of CANDIDATES) {
+    try {
+      const module = load(candidate) as NativeFs;
+      if (typeof module.lstatAt === 'function' && typeof module.listXattrsAt === 'function' && typeof module.getXattrAt === 'function') {
+        loaded = module;
+        break;
+      }
+    } catch {
+      // not built here, or built for another platform: the next candidate, else none
+    }
+  }
+  return loaded;
+}
+
+const systemErrors = getSystemErrorMap();
+
+/** An Error as node:fs gives for `errno` from `syscall` on `path` ("ENOENT: no such file or directory, lstat '/x'", with code, errno, syscall and path). */
+export function systemError(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
+  const [code, reason] = systemErrors.get(-Math.abs(errno)) ?? [`E${Math.abs(errno)}`, `system error ${Math.abs(errno)}`];
+  return Object.assign(new Error(`${code}: ${reason}, ${syscall} '${path}'`), { code, errno: -Math.abs(errno), syscall, path });
+}

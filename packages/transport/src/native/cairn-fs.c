@@ -1,0 +1,270 @@
+/*
+ * cairn-fs.c: the local source's folder calls, made from the open folder's descriptor (Linux).
+ *
+ * Node has no fstatat and no listxattrat: without this module the local source reaches each
+ * entry as /proc/<pid>/fd/<folder fd>/<name>, which the kernel resolves from the open folder (so
+ * no folder swapped above can redirect it) at twice the cost of a lookup by path, and
+ * @napi-rs/xattr asks for every entry's attributes twice (a size, then the list). Here each entry
+ * is reached from the folder's descriptor itself, as openat does, one system call per entry:
+ *
+ *   lstatAt(dirfd, names, out)   fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) of each name: STAT_FIELDS
+ *                                BigInt64 values per name into `out`; returns an Int32Array of the
+ *                                errno of each (0: done)
+ *   listXattrsAt(dirfd, name)    the entry's extended attribute names (not following a symlink),
+ *                                one listxattrat call (Linux 6.13), else one llistxattr of
+ *                                /proc/self/fd/<dirfd>/<name>; an array of Buffers (names are
+ *                                bytes), or a negative errno (a number)
+ *   getXattrAt(dirfd, name, attribute)
+ *                                the value of one of them (`attribute`: its name's bytes), by
+ *                                lgetxattr of /proc/self/fd/<dirfd>/<name>: a Buffer, or a
+ *                                negative errno
+ *
+ * Names are entry names, strings (UTF-8) or Buffers (a name that is not valid UTF-8, as its
+ * bytes); ".", "..", and a name with a '/' or a NUL are refused (TypeError). Built as a
+ * Node-API module by packages/transport/scripts/build-native.mjs; the local source works without it.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#define STAT_FIELDS 10
+#define NAME_MAX_BYTES 4096
+#ifndef SYS_listxattrat
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv)
+#define SYS_listxattrat 465
+#endif
+#endif
+
+static int listxattrat_missing = 0;
+
+/*
+ * The entry name at `value` (a string or a Buffer) into `buffer`, NUL-terminated; 0, or -1 when
+ * it is neither, too long, empty, "." or "..", or holds a NUL or a '/' (an entry of the folder,
+ * nothing below or above it).
+ */
+static int read_name(napi_env env, napi_value value, char *buffer, size_t size) {
+  napi_valuetype type;
+  size_t length = 0;
+  if (napi_typeof(env, value, &type) != napi_ok) return -1;
+  if (type == napi_string) {
+    if (napi_get_value_string_utf8(env, value, buffer, size, &length) != napi_ok || length + 1 >= size) return -1;
+  } else {
+    bool is_buffer = false;
+    void *data = NULL;
+    if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer) return -1;
+    if (napi_get_buffer_info(env, value, &data, &length) != napi_ok || length + 1 > size) return -1;
+    memcpy(buffer, data, length);
+    buffer[length] = '\0';
+  }
+  if (length == 0 || memchr(buffer, '\0', length) != NULL || memchr(buffer, '/', length) != NULL) return -1;
+  if (strcmp(buffer, ".") == 0 || strcmp(buffer, "..") == 0) return -1;
+  return 0;
+}
+
+static napi_value throw_type(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+static napi_value lstat_at(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return throw_type(env, "lstatAt(dirfd, names, out)");
+  int32_t dirfd;
+  if (napi_get_value_int32(env, argv[0], &dirfd) != napi_ok) return throw_type(env, "lstatAt: dirfd must be a number");
+  uint32_t count;
+  bool is_array = false;
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &count) != napi_ok) return throw_type(env, "lstatAt: names must be an array");
+  napi_typedarray_type out_type;
+  size_t out_length;
+  void *out_data;
+  napi_value out_buffer;
+  size_t out_offset;
+  bool is_typed = false;
+  if (napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed) return throw_type(env, "lstatAt: out must be a BigInt64Array");
+  if (napi_get_typedarray_info(env, argv[2], &out_type, &out_length, &out_data, &out_buffer, &out_offset) != napi_ok || out_type != napi_bigint64_array || out_length < (size_t)count * STAT_FIELDS) {
+    return throw_type(env, "lstatAt: out must be a BigInt64Array of STAT_FIELDS values per name");
+  }
+  int64_t *out = (int64_t *)out_data;
+  void *errs_data;
+  napi_value errs_buffer, errs;
+  if (napi_create_arraybuffer(env, (size_t)count * sizeof(int32_t), &errs_data, &errs_buffer) != napi_ok) return NULL;
+  if (napi_create_typedarray(env, napi_int32_array, count, errs_buffer, 0, &errs) != napi_ok) return NULL;
+  int32_t *codes = (int32_t *)errs_data;
+  char name[NAME_MAX_BYTES];
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    if (napi_get_element(env, argv[1], i, &element) != napi_ok || read_name(env, element, name, sizeof name) != 0) return throw_type(env, "lstatAt: each name must be an entry name (a string or a Buffer, no NUL, no '/')");
+    struct stat st;
+    int64_t *row = out + (size_t)i * STAT_FIELDS;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      codes[i] = errno;
+      memset(row, 0, STAT_FIELDS * sizeof(int64_t));
+      continue;
+    }
+    codes[i] = 0;
+    row[0] = (int64_t)st.st_mode;
+    row[1] = (int64_t)st.st_uid;
+    row[2] = (int64_t)st.st_gid;
+    row[3] = (int64_t)st.st_size;
+    row[4] = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    row[5] = (int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+    row[6] = (int64_t)st.st_ino;
+    row[7] = (int64_t)st.st_dev;
+    row[8] = (int64_t)st.st_nlink;
+    row[9] = (int64_t)st.st_rdev;
+  }
+  return errs;
+}
+
+/* listxattr of the entry `name` in `dirfd` into `list` of `size` bytes: the length, or -1 with errno. */
+static ssize_t list_at(int dirfd, const char *name, char *list, size_t size) {
+#ifdef SYS_listxattrat
+  if (!listxattrat_missing) {
+    long n = syscall(SYS_listxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, list, size);
+    if (n >= 0 || errno != ENOSYS) return (ssize_t)n;
+    listxattrat_missing = 1;
+  }
+#endif
+  char path[NAME_MAX_BYTES + 64];
+  int written = snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dirfd, name);
+  if (written < 0 || (size_t)written >= sizeof path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return llistxattr(path, list, size);
+}
+
+static napi_value list_xattrs_at(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return throw_type(env, "listXattrsAt(dirfd, name)");
+  int32_t dirfd;
+  if (napi_get_value_int32(env, argv[0], &dirfd) != napi_ok) return throw_type(env, "listXattrsAt: dirfd must be a number");
+  char name[NAME_MAX_BYTES];
+  if (read_name(env, argv[1], name, sizeof name) != 0) return throw_type(env, "listXattrsAt: the name must be an entry name (a string or a Buffer, no NUL, no '/')");
+  char small[4096];
+  char *list = small;
+  ssize_t n = list_at(dirfd, name, small, sizeof small);
+  if (n < 0 && errno == ERANGE) {
+    /* More than 4 KiB of names: ask the size, then the list (again if it grew meanwhile). */
+    for (int tries = 0; tries < 4; tries++) {
+      ssize_t wanted = list_at(dirfd, name, NULL, 0);
+      if (wanted < 0) break;
+      char *grown = realloc(list == small ? NULL : list, (size_t)wanted + 1);
+      if (grown == NULL) {
+        if (list != small) free(list);
+        napi_throw_error(env, NULL, "listXattrsAt: out of memory");
+        return NULL;
+      }
+      list = grown;
+      n = list_at(dirfd, name, list, (size_t)wanted + 1);
+      if (n >= 0 || errno != ERANGE) break;
+    }
+  }
+  napi_value result;
+  if (n < 0) {
+    int code = errno;
+    if (list != small) free(list);
+    napi_create_int32(env, -code, &result);
+    return result;
+  }
+  napi_create_array(env, &result);
+  uint32_t index = 0;
+  for (ssize_t at = 0; at < n;) {
+    size_t length = strnlen(list + at, (size_t)(n - at));
+    if (length > 0) {
+      napi_value entry;
+      void *copy;
+      if (napi_create_buffer_copy(env, length, list + at, &copy, &entry) == napi_ok) napi_set_element(env, result, index++, entry);
+    }
+    at += (ssize_t)length + 1;
+  }
+  if (list != small) free(list);
+  return result;
+}
+
+/* lgetxattr of the entry `name` in `dirfd`, through /proc/self/fd (values are read rarely: only of entries that list some). */
+static ssize_t get_at(int dirfd, const char *name, const char *attribute, char *value, size_t size) {
+  char path[NAME_MAX_BYTES + 64];
+  int written = snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dirfd, name);
+  if (written < 0 || (size_t)written >= sizeof path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return lgetxattr(path, attribute, value, size);
+}
+
+static napi_value get_xattr_at(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return throw_type(env, "getXattrAt(dirfd, name, attribute)");
+  int32_t dirfd;
+  if (napi_get_value_int32(env, argv[0], &dirfd) != napi_ok) return throw_type(env, "getXattrAt: dirfd must be a number");
+  char name[NAME_MAX_BYTES];
+  if (read_name(env, argv[1], name, sizeof name) != 0) return throw_type(env, "getXattrAt: the name must be an entry name (a string or a Buffer, no NUL, no '/')");
+  bool is_buffer = false;
+  void *data = NULL;
+  size_t length = 0;
+  char attribute[NAME_MAX_BYTES];
+  if (napi_is_buffer(env, argv[2], &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, argv[2], &data, &length) != napi_ok || length == 0 || length + 1 > sizeof attribute || memchr(data, '\0', length) != NULL) {
+    return throw_type(env, "getXattrAt: the attribute must be its name's bytes (a Buffer, no NUL)");
+  }
+  memcpy(attribute, data, length);
+  attribute[length] = '\0';
+  char small[4096];
+  char *value = small;
+  ssize_t n = get_at(dirfd, name, attribute, small, sizeof small);
+  for (int tries = 0; n < 0 && errno == ERANGE && tries < 4; tries++) {
+    ssize_t wanted = get_at(dirfd, name, attribute, NULL, 0);
+    if (wanted < 0) break;
+    char *grown = realloc(value == small ? NULL : value, (size_t)wanted + 1);
+    if (grown == NULL) {
+      if (value != small) free(value);
+      napi_throw_error(env, NULL, "getXattrAt: out of memory");
+      return NULL;
+    }
+    value = grown;
+    n = get_at(dirfd, name, attribute, value, (size_t)wanted + 1);
+  }
+  napi_value result;
+  if (n < 0) {
+    int code = errno;
+    if (value != small) free(value);
+    napi_create_int32(env, -code, &result);
+    return result;
+  }
+  void *copy;
+  napi_status status = napi_create_buffer_copy(env, (size_t)n, value, &copy, &result);
+  if (value != small) free(value);
+  return status == napi_ok ? result : NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_value fn;
+  napi_create_function(env, "lstatAt", NAPI_AUTO_LENGTH, lstat_at, NULL, &fn);
+  napi_set_named_property(env, exports, "lstatAt", fn);
+  napi_create_function(env, "listXattrsAt", NAPI_AUTO_LENGTH, list_xattrs_at, NULL, &fn);
+  napi_set_named_property(env, exports, "listXattrsAt", fn);
+  napi_create_function(env, "getXattrAt", NAPI_AUTO_LENGTH, get_xattr_at, NULL, &fn);
+  napi_set_named_property(env, exports, "getXattrAt", fn);
+  napi_value fields;
+  napi_create_int32(env, STAT_FIELDS, &fields);
+  napi_set_named_property(env, exports, "STAT_FIELDS", fields);
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }

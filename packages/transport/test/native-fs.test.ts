@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setAttributeSync } from '@napi-rs/xattr';
+import { describe, expect, it } from 'vitest';
+import { nameFromBytes } from '@cairn/core';
+import type { DirEntry, SourceDir } from '@cairn/core';
+import { createLocalSource } from '@cairn/transport';
+import { openLocalDir } from '../src/local-source-dir.js';
+import { createXattrReader } from '../src/local-source.js';
+import { nativeFs, systemError } from '../src/native-fs.js';
+import type { NativeFs } from '../src/native-fs.js';
+import { readXattrs, xattrModule } from '../src/xattrs.js';
+import { tempDir } from './temp-dir.js';
+
+const linux = process.platform === 'linux';
+const source = createLocalSource();
+/** Bytes 66 ff 6f: "f", a byte that is not UTF-8, "o". */
+const RAW = Buffer.from([0x66, 0xff, 0x6f]);
+
+/** A folder of every kind of entry the walk meets: a file with attributes, its hard link, a folder, symlinks, a fifo, a socket, names in UTF-8 and not. */
+async function everyKind(): Promise<{ dir: string; close: () => Promise<void> }> {
+  const dir = join(await tempDir(), 'kinds');
+  mkdirSync(join(dir, 'folder'), { recursive: true });
+  writeFileSync(join(dir, 'file.txt'), 'some bytes\n');
+  setAttributeSync(join(dir, 'file.txt'), 'user.b', 'second');
+  setAttributeSync(join(dir, 'file.txt'), 'user.a', 'first');
+  linkSync(join(dir, 'file.txt'), join(dir, 'hard-link'));
+  symlinkSync('file.txt', join(dir, 'link'));
+  symlinkSync('/nowhere/at/all', join(dir, 'dangling'));
+  writeFileSync(join(dir, 'été'), 'accents\n');
+  writeFileSync(Buffer.from(`${dir}/${RAW.toString('latin1')}`, 'latin1'), 'raw name\n');
+  execFileSync('mkfifo', [join(dir, 'fifo')]);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(join(dir, 'socket'), resolve));
+  return { dir, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+async function listed(dir: SourceDir): Promise<DirEntry[]> {
+  if (dir.entries === undefined) throw new Error(`${dir.path} lists no entries`);
+  return dir.entries.call(dir);
+}
+
+describe.runIf(linux)('the native folder calls', () => {
+  const native = nativeFs();
+  const needed = (): NativeFs => {
+    if (native === null) throw new Error('the native folder module is not built: packages/transport/scripts/build-native.mjs');
+    return native;
+  };
+
+  it('are built and loaded on Linux, and the local source walks with them', async () => {
+    const calls = needed();
+    const { dir, close } = await everyKind();
+    const lstatAt = calls.lstatAt;
+    let counted = 0;
+    Object.assign(calls, { lstatAt: (...args: Parameters<NativeFs['lstatAt']>) => ((counted += 1), lstatAt(...args)) });
+    try {
+      const opened = await source.openDir!.call(source, dir, await source.lstat(dir));
+      await listed(opened);
+      await opened.close();
+    } finally {
+      Object.assign(calls, { lstatAt });
+      await close();
+    }
+    expect(counted).toBe(1);
+  });
+
+  it('give every kind of entry the same lstat as node:fs through /proc, and the same attributes', async () => {
+    const calls = needed();
+    const { dir, close } = await everyKind();
+    try {
+      const expected = await source.lstat(dir);
+      const viaNative = openLocalDir(dir, expected, 'descriptor', createXattrReader(), calls);
+      const viaProc = openLocalDir(dir, expected, 'descriptor', createXattrReader(), null);
+      const fast = await listed(viaNative);
+      const slow = await listed(viaProc);
+      const types = Object.fromEntries(fast.map((entry) => [entry.name, entry.stat?.type]));
+      expect(types).toEqual({ dangling: 'symlink', fifo: 'fifo', 'file.txt': 'file', folder: 'dir', 'hard-link': 'file', link: 'symlink', socket: 'socket', 'été': 'file', [nameFromBytes(RAW)]: 'file' });
+      expect(fast).toEqual(slow);
+      for (const entry of fast) {
+        expect(await viaNative.lstat(entry.name)).toEqual(await viaProc.lstat(entry.name));
+        if (entry.name === nameFromBytes(RAW)) continue;
+        expect(await viaNative.xattrs!(entry.name)).toEqual(await viaProc.xattrs!(entry.name));
+      }
+      // A file whose name is not UTF-8: the attribute module takes string paths only, the native calls bytes.
+      await expect(viaProc.xattrs!(nameFromBytes(RAW))).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+      expect(await viaNative.xattrs!(nameFromBytes(RAW))).toEqual([]);
+      const file = fast.find((entry) => entry.name === 'file.txt')?.stat;
+      expect(file?.nlink).toBe(2);
+      expect(await viaNative.xattrs!('file.txt')).toEqual([
+        { name: 'user.a', value: new Uint8Array(Buffer.from('first')) },
+        { name: 'user.b', value: new Uint8Array(Buffer.from('second')) },
+      ]);
+      // An entry that is not there: the same error, naming it by its path.
+      const missing = await viaNative.lstat('missing').catch((error: unknown) => error);
+      expect(missing).toMatchObject({ code: 'ERR_NOT_FOUND', message: `${join(dir, 'missing')}: no such file or directory` });
+      expect(await viaProc.lstat('missing').catch((error: unknown) => error)).toMatchObject({ code: 'ERR_NOT_FOUND', message: `${join(dir, 'missing')}: no such file or directory` });
+      await expect(viaNative.xattrs!('missing')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND', message: expect.stringContaining(join(dir, 'missing')) });
+      await viaNative.close();
+      await viaProc.close();
+    } finally {
+      await close();
+    }
+  });
+
+  it('read a list of attribute names longer than their first buffer (4 KiB), and the attributes of a name that is not UTF-8', async () => {
+    const calls = needed();
+    const lib = xattrModule();
+    if (lib instanceof Error) throw lib;
+    // tmpfs keeps many attributes per file; ext4 one block of them.
+    const base = existsSync('/dev/shm') ? '/dev/shm' : await tempDir();
+    const dir = mkdtempSync(join(base, 'cairn-native-'));
+    try {
+      writeFileSync(join(dir, 'many'), '');
+      const names = Array.from({ length: 30 }, (_, i) => `user.${String(i).padStart(3, '0')}${'-'.repeat(190)}`);
+      for (const name of names) setAttributeSync(join(dir, 'many'), name, name.slice(5, 8));
+      const rawPath = Buffer.concat([Buffer.from(`${dir}/`), RAW]);
+      writeFileSync(rawPath, '');
+      // node:fs and the attribute module take no such path: python3's os.setxattr takes bytes.
+      execFileSync('python3', ['-c', 'import os, sys; os.setxattr(bytes.fromhex(sys.argv[1]), b"user.raw", b"value")', rawPath.toString('hex')]);
+      const opened = openLocalDir(dir, await source.lstat(dir), 'descriptor', createXattrReader(), calls);
+      try {
+        const entries = await listed(opened);
+        const many = await opened.xattrs!('many');
+        expect(many.map((xattr) => xattr.name)).toEqual(names);
+        expect(many).toEqual(readXattrs(lib, join(dir, 'many')));
+        const raw = entries.find((entry) => entry.name !== 'many');
+        expect(raw?.stat?.type).toBe('file');
+        expect(await opened.xattrs!(raw!.name)).toEqual([{ name: 'user.raw', value: new Uint8Array(Buffer.from('value')) }]);
+      } finally {
+        await opened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuse what is not a folder descriptor or not a name, and give the errno of each name that failed', async () => {
+    const calls = needed();
+    const dir = await tempDir();
+    writeFileSync(join(dir, 'here'), 'x');
+    const out = new BigInt64Array(3 * calls.STAT_FIELDS);
+    expect(() => calls.lstatAt(-1, ['here'], out)).not.toThrow();
+    expect([...calls.lstatAt(-1, ['here'], out)]).toEqual([9]); // EBADF
+    expect(() => calls.lstatAt(0, ['a\0c'], out)).toThrow(TypeError);
+    expect(() => calls.lstatAt(0, ['..'], out)).toThrow(TypeError);
+    expect(() => calls.lstatAt(0, ['ok', 'a/b'], out)).toThrow(TypeError);
+    expect(() => calls.lstatAt(0, [Buffer.from('a/b')], out)).toThrow(TypeError);
+    expect(() => calls.listXattrsAt(0, '')).toThrow(TypeError);
+    expect(() => calls.lstatAt(0, ['a', 'b', 'c', 'd'], out)).toThrow(TypeError); // out too short
+    expect(() => calls.lstatAt(0, [7 as unknown as string], out)).toThrow(TypeError);
+    expect(typeof calls.listXattrsAt(-1, 'here')).toBe('number');
+    const error = systemError(2, 'lstat', '/x/y');
+    expect(error).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'lstat', path: '/x/y', message: "ENOENT: no such file or directory, lstat '/x/y'" });
+  });
+});
