@@ -6,6 +6,7 @@ import type { DirEntry, EntryStat, SourceDir, Xattr } from '@cairn/core';
 import { entryStatOfRow, nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
+import { joinName } from './join-name.js';
 import { listFolder } from './list-names.js';
 import { openLocalFile, replacedEntry } from './local-source-file.js';
 import { nativeFs, systemError } from './native-fs.js';
@@ -70,7 +71,7 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
     throw fromSystemError(error, path);
   }
   const self = procFdPath(fd);
-  const child = (name: string): { path: string; at: string } => ({ path: posix.join(path, entryName(name)), at: `${self}/${name}` });
+  const child = (name: string): { path: string; at: string } => ({ path: joinName(path, entryName(name)), at: `${self}/${name}` });
   // A file or folder is opened by its path first (the kernel resolves a path from "/" faster than
   // one through /proc): the open checks the device and inode its lstat (taken through `self`)
   // gave, so a path that leads elsewhere now fails, and the open goes through `self`.

@@ -1,10 +1,10 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
-import type { BigIntStats } from 'node:fs';
 import { CairnError, fromSystemError } from '@cairn/core';
 import type { EntryStat, SourceFile } from '@cairn/core';
-import { nodeTypeOf, toEntryStat } from './entry-stat.js';
+import { entryStatOfRow, nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
+import { nativeFs, systemError } from './native-fs.js';
 
 const openFlags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
@@ -25,17 +25,33 @@ export function openLocalFile(path: string, at: string = path, expected?: EntryS
     if (code === 'ELOOP' || code === 'ENXIO' || code === 'ENODEV') refuseIfSpecial(path, at, error);
     throw fromSystemError(error, path);
   }
-  let opened: BigIntStats;
+  let opened: EntryStat;
   try {
-    opened = fstatSync(fd, { bigint: true });
-    const type = nodeTypeOf(opened);
-    if (type !== 'file') throw notRegular(path, type ?? 'unknown entry');
+    opened = fstatEntry(fd, path);
+    if (opened.type !== 'file') throw notRegular(path, opened.type);
     if (expected !== undefined && (opened.dev !== expected.dev || opened.ino !== expected.ino)) throw replacedEntry(path, 'file');
   } catch (error) {
     closeSync(fd);
     throw fromSystemError(error, path);
   }
   return wrapDescriptor(fd, path, opened);
+}
+
+/** Reused by fstatEntry: one row of the native calls' values. */
+let fstatRow: BigInt64Array | undefined;
+
+/**
+ * The fstat of the open `fd` as an EntryStat (ERR_UNSUPPORTED naming `path` for a kind of entry
+ * cairn does not know): with the native calls when they are loaded (no Stats object of eighteen
+ * BigInts per call: a first backup made two per file), else node:fs's bigint fstat.
+ */
+function fstatEntry(fd: number, path: string): EntryStat {
+  const native = nativeFs();
+  if (native === null) return toEntryStat(fstatSync(fd, { bigint: true }), path);
+  fstatRow ??= new BigInt64Array(native.STAT_FIELDS);
+  const errno = native.fstatInto(fd, fstatRow);
+  if (errno !== 0) throw systemError(errno, 'fstat', path);
+  return entryStatOfRow(fstatRow, 0, native.STAT_FIELDS, path);
 }
 
 function notRegular(path: string, type: string, cause?: unknown): CairnError {
@@ -60,17 +76,17 @@ function refuseIfSpecial(path: string, at: string, cause: unknown): void {
 }
 
 /** `opened` is the fstat made at open: the first stat() returns it instead of asking again. */
-function wrapDescriptor(fd: number, path: string, opened: BigIntStats): SourceFile {
-  let first: BigIntStats | null = opened;
+function wrapDescriptor(fd: number, path: string, opened: EntryStat): SourceFile {
+  let first: EntryStat | null = opened;
   return {
     async stat() {
       if (first !== null) {
-        const stats = first;
+        const stat = first;
         first = null;
-        return toEntryStat(stats, path);
+        return stat;
       }
       try {
-        return toEntryStat(fstatSync(fd, { bigint: true }), path);
+        return fstatEntry(fd, path);
       } catch (error) {
         throw fromSystemError(error, path);
       }

@@ -1,9 +1,10 @@
 import { lstatSync, readlinkSync } from 'node:fs';
-import { posix, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { CairnError, fromSystemError, nameFromBytes } from '@cairn/core';
 import type { Source } from '@cairn/core';
 import { toEntryStat } from './entry-stat.js';
 import { fsPath } from './fs-path.js';
+import { joinName } from './join-name.js';
 import { defaultLocalDirMode, openLocalDir } from './local-source-dir.js';
 import type { XattrReader } from './local-source-dir.js';
 import { openLocalFile } from './local-source-file.js';
@@ -72,19 +73,4 @@ export function createXattrReader(): XattrReader {
     const native = from === undefined ? null : nativeFs();
     return native === null || from === undefined ? readXattrs(lib, at, path) : readXattrsAt(native, from.dirfd, from.name, path);
   };
-}
-
-/** The last `dir` joinName found absolute and normal: a walk joins every entry of a folder to the same one. */
-let normalDir: string | undefined;
-
-/** `dir`/`name`, as posix.join gives it: joined as they are when `dir` is an absolute normal path and `name` a plain entry name (a walk's case), else by posix.join. */
-function joinName(dir: string, name: string): string {
-  if (name === '' || name === '.' || name === '..' || name.includes('/')) return posix.join(dir, name);
-  if (dir !== normalDir) {
-    if (!dir.startsWith('/')) return posix.join(dir, name);
-    if (dir === '/') return `/${name}`;
-    if (dir.endsWith('/') || dir.endsWith('/.') || dir.endsWith('/..') || dir.includes('//') || dir.includes('/./') || dir.includes('/../')) return posix.join(dir, name);
-    normalDir = dir;
-  }
-  return `${dir}/${name}`;
 }

@@ -7,6 +7,8 @@ export interface NativeFs {
   readonly STAT_FIELDS: number;
   /** fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) of each name into `out`; the errno of each (0: done). */
   lstatAt(dirfd: number, names: readonly (string | Buffer)[], out: BigInt64Array): Int32Array;
+  /** fstat(fd) into the first STAT_FIELDS values of `out`; its errno (0: done). */
+  fstatInto(fd: number, out: BigInt64Array): number;
   /** The entry's extended attribute names as bytes (not following a symlink), or a negative errno. */
   listXattrsAt(dirfd: number, name: string | Buffer): Buffer[] | number;
   /** The value of the entry's attribute `attribute` (its name's bytes; not following a symlink), or a negative errno. */
@@ -31,7 +33,7 @@ export function nativeFs(): NativeFs | null {
   for (const candidate of CANDIDATES) {
     try {
       const module = load(candidate) as NativeFs;
-      if (typeof module.lstatAt === 'function' && typeof module.listXattrsAt === 'function' && typeof module.getXattrAt === 'function') {
+      if (['lstatAt', 'fstatInto', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
         loaded = module;
         break;
       }

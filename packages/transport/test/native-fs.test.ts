@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, linkSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { nameFromBytes } from '@cairn/core';
 import type { DirEntry, SourceDir } from '@cairn/core';
 import { createLocalSource } from '@cairn/transport';
+import { entryStatOfRow, toEntryStat } from '../src/entry-stat.js';
 import { openLocalDir } from '../src/local-source-dir.js';
 import { createXattrReader } from '../src/local-source.js';
 import { nativeFs, systemError } from '../src/native-fs.js';
@@ -136,7 +137,7 @@ describe.runIf(linux)('the native folder calls', () => {
     }
   });
 
-  it('refuse what is not a folder descriptor or not a name, and give the errno of each name that failed', async () => {
+  it('refuse what is not a folder descriptor or not a name, give the errno of each name that failed, and an open file\'s fstat as node:fs does', async () => {
     const calls = needed();
     const dir = await tempDir();
     writeFileSync(join(dir, 'here'), 'x');
@@ -151,6 +152,21 @@ describe.runIf(linux)('the native folder calls', () => {
     expect(() => calls.lstatAt(0, ['a', 'b', 'c', 'd'], out)).toThrow(TypeError); // out too short
     expect(() => calls.lstatAt(0, [7 as unknown as string], out)).toThrow(TypeError);
     expect(typeof calls.listXattrsAt(-1, 'here')).toBe('number');
+    // An open file's fstat: what node:fs gives, and the errno of a descriptor that is not open.
+    const fd = openSync(join(dir, 'here'), 'r');
+    try {
+      const row = new BigInt64Array(calls.STAT_FIELDS);
+      expect(calls.fstatInto(fd, row)).toBe(0);
+      expect(entryStatOfRow(row, 0, calls.STAT_FIELDS, 'here')).toEqual(toEntryStat(fstatSync(fd, { bigint: true }), 'here'));
+      expect(calls.fstatInto(-1, row)).toBe(9); // EBADF
+      expect(() => calls.fstatInto(fd, new BigInt64Array(2))).toThrow(TypeError);
+      const file = await source.openFile(join(dir, 'here'));
+      expect(await file.stat()).toEqual(await source.lstat(join(dir, 'here')));
+      expect(await file.stat()).toEqual(await source.lstat(join(dir, 'here')));
+      await file.close();
+    } finally {
+      closeSync(fd);
+    }
     const error = systemError(2, 'lstat', '/x/y');
     expect(error).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'lstat', path: '/x/y', message: "ENOENT: no such file or directory, lstat '/x/y'" });
   });

@@ -10,6 +10,8 @@
  *   lstatAt(dirfd, names, out)   fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) of each name: STAT_FIELDS
  *                                BigInt64 values per name into `out`; returns an Int32Array of the
  *                                errno of each (0: done)
+ *   fstatInto(fd, out)           fstat(fd) into the first STAT_FIELDS values of `out` (an opened
+ *                                file's, without the object node:fs makes); returns its errno (0: done)
  *   listXattrsAt(dirfd, name)    the entry's extended attribute names (not following a symlink),
  *                                one listxattrat call (Linux 6.13), else one llistxattr of
  *                                /proc/self/fd/<dirfd>/<name>; an array of Buffers (names are
@@ -79,6 +81,35 @@ static napi_value throw_type(napi_env env, const char *message) {
   return NULL;
 }
 
+/* An lstat's STAT_FIELDS values: mode, uid, gid, size, mtime ns, ctime ns, ino, dev, nlink, rdev. */
+static void fill_row(const struct stat *st, int64_t *row) {
+  row[0] = (int64_t)st->st_mode;
+  row[1] = (int64_t)st->st_uid;
+  row[2] = (int64_t)st->st_gid;
+  row[3] = (int64_t)st->st_size;
+  row[4] = (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+  row[5] = (int64_t)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+  row[6] = (int64_t)st->st_ino;
+  row[7] = (int64_t)st->st_dev;
+  row[8] = (int64_t)st->st_nlink;
+  row[9] = (int64_t)st->st_rdev;
+}
+
+/* The BigInt64Array `value` of at least `fields` values: its data, or NULL (a TypeError is thrown). */
+static int64_t *stat_rows(napi_env env, napi_value value, size_t fields, const char *message) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buffer;
+  size_t offset;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_bigint64_array || length < fields) {
+    throw_type(env, message);
+    return NULL;
+  }
+  return (int64_t *)data;
+}
+
 static napi_value lstat_at(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -88,17 +119,8 @@ static napi_value lstat_at(napi_env env, napi_callback_info info) {
   uint32_t count;
   bool is_array = false;
   if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &count) != napi_ok) return throw_type(env, "lstatAt: names must be an array");
-  napi_typedarray_type out_type;
-  size_t out_length;
-  void *out_data;
-  napi_value out_buffer;
-  size_t out_offset;
-  bool is_typed = false;
-  if (napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed) return throw_type(env, "lstatAt: out must be a BigInt64Array");
-  if (napi_get_typedarray_info(env, argv[2], &out_type, &out_length, &out_data, &out_buffer, &out_offset) != napi_ok || out_type != napi_bigint64_array || out_length < (size_t)count * STAT_FIELDS) {
-    return throw_type(env, "lstatAt: out must be a BigInt64Array of STAT_FIELDS values per name");
-  }
-  int64_t *out = (int64_t *)out_data;
+  int64_t *out = stat_rows(env, argv[2], (size_t)count * STAT_FIELDS, "lstatAt: out must be a BigInt64Array of STAT_FIELDS values per name");
+  if (out == NULL) return NULL;
   void *errs_data;
   napi_value errs_buffer, errs;
   if (napi_create_arraybuffer(env, (size_t)count * sizeof(int32_t), &errs_data, &errs_buffer) != napi_ok) return NULL;
@@ -116,18 +138,30 @@ static napi_value lstat_at(napi_env env, napi_callback_info info) {
       continue;
     }
     codes[i] = 0;
-    row[0] = (int64_t)st.st_mode;
-    row[1] = (int64_t)st.st_uid;
-    row[2] = (int64_t)st.st_gid;
-    row[3] = (int64_t)st.st_size;
-    row[4] = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-    row[5] = (int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
-    row[6] = (int64_t)st.st_ino;
-    row[7] = (int64_t)st.st_dev;
-    row[8] = (int64_t)st.st_nlink;
-    row[9] = (int64_t)st.st_rdev;
+    fill_row(&st, row);
   }
   return errs;
+}
+
+static napi_value fstat_into(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return throw_type(env, "fstatInto(fd, out)");
+  int32_t fd;
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return throw_type(env, "fstatInto: fd must be a number");
+  int64_t *row = stat_rows(env, argv[1], STAT_FIELDS, "fstatInto: out must be a BigInt64Array of STAT_FIELDS values");
+  if (row == NULL) return NULL;
+  struct stat st;
+  int code = 0;
+  if (fstat(fd, &st) != 0) {
+    code = errno;
+    memset(row, 0, STAT_FIELDS * sizeof(int64_t));
+  } else {
+    fill_row(&st, row);
+  }
+  napi_value result;
+  napi_create_int32(env, code, &result);
+  return result;
 }
 
 /* listxattr of the entry `name` in `dirfd` into `list` of `size` bytes: the length, or -1 with errno. */
@@ -259,6 +293,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "lstatAt", fn);
   napi_create_function(env, "listXattrsAt", NAPI_AUTO_LENGTH, list_xattrs_at, NULL, &fn);
   napi_set_named_property(env, exports, "listXattrsAt", fn);
+  napi_create_function(env, "fstatInto", NAPI_AUTO_LENGTH, fstat_into, NULL, &fn);
+  napi_set_named_property(env, exports, "fstatInto", fn);
   napi_create_function(env, "getXattrAt", NAPI_AUTO_LENGTH, get_xattr_at, NULL, &fn);
   napi_set_named_property(env, exports, "getXattrAt", fn);
   napi_value fields;
