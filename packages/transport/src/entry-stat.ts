@@ -52,14 +52,16 @@ export function nodeTypeOfMode(mode: number): NodeType | undefined {
 /**
  * An EntryStat of the `row`th entry of a native lstatAt output (native-fs.ts: mode, uid, gid,
  * size, mtime ns, ctime ns, ino, dev, nlink, rdev), the same as toEntryStat gives for node:fs's
- * bigint lstat of it; ERR_UNSUPPORTED for an unknown kind of entry.
+ * bigint lstat of it; ERR_UNSUPPORTED naming `path` (a string, or made only then) for an unknown
+ * kind of entry.
  */
-export function entryStatOfRow(values: BigInt64Array, row: number, fields: number, path: string): EntryStat {
+export function entryStatOfRow(values: BigInt64Array, row: number, fields: number, path: string | (() => string)): EntryStat {
   const at = row * fields;
   const mode = Number(values[at]!);
   const type = nodeTypeOfMode(mode);
   if (type === undefined) {
-    throw new CairnError('ERR_UNSUPPORTED', `${path} is a kind of entry cairn does not know (mode 0o${mode.toString(8)})`);
+    const named = typeof path === 'string' ? path : path();
+    throw new CairnError('ERR_UNSUPPORTED', `${named} is a kind of entry cairn does not know (mode 0o${mode.toString(8)})`);
   }
   return {
     type,

@@ -7,7 +7,7 @@ import { entryStatOfRow, nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 import { joinName } from './join-name.js';
-import { listFolder } from './list-names.js';
+import { byteOrder, listFolder } from './list-names.js';
 import { openLocalFile, replacedEntry } from './local-source-file.js';
 import { nativeFs, systemError } from './native-fs.js';
 import type { NativeFs } from './native-fs.js';
@@ -86,10 +86,7 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
   return {
     path,
     names: async () => listNames(path, self),
-    entries: async () => {
-      const names = listNames(path, self);
-      return native === null ? statEntries(path, self, names) : statEntriesAt(native, path, fd, names);
-    },
+    entries: async () => (native === null ? statEntries(path, self, listNames(path, self)) : scanEntries(native, path, fd)),
     async lstat(name) {
       const entry = child(name);
       if (native === null) return lstatEntry(entry.path, entry.at);
@@ -212,15 +209,33 @@ function statEntriesAt(native: NativeFs, path: string, fd: number, names: readon
   } catch (error) {
     throw fromSystemError(error, path);
   }
-  const prefix = path.endsWith('/') ? path : `${path}/`;
-  return names.map((name, i): DirEntry => {
-    const entryPath = `${prefix}${name}`;
+  return entriesOfRows(path, names, names.map((_, i) => i), errnos, statRows, fields);
+}
+
+/**
+ * entries() with the native calls: the folder listed from its descriptor with each entry's
+ * fstatat, in one call; names and order as listFolder gives them.
+ */
+function scanEntries(native: NativeFs, path: string, fd: number): DirEntry[] {
+  const scan = native.scanAt(fd);
+  if (typeof scan === 'number') throw fromSystemError(systemError(scan, 'scandir', path), path);
+  const { errnos, rows } = scan;
+  const names = scan.names.map((name) => (typeof name === 'string' ? name : nameFromBytes(name)));
+  return entriesOfRows(path, names, byteOrder(names), errnos, rows, native.STAT_FIELDS);
+}
+
+/** The entries `names[i]` for each i of `order`, with the native calls' results: each its EntryStat from `rows`, or the error of its errno. */
+function entriesOfRows(path: string, names: readonly string[], order: readonly number[], errnos: Int32Array, rows: BigInt64Array, fields: number): DirEntry[] {
+  // An entry's path is made only for an error that names it.
+  const entryPath = (name: string): string => (path.endsWith('/') ? `${path}${name}` : `${path}/${name}`);
+  return order.map((i): DirEntry => {
+    const name = names[i]!;
     const errno = errnos[i]!;
     try {
-      if (errno !== 0) throw systemError(errno, 'lstat', entryPath);
-      return { name, stat: entryStatOfRow(statRows, i, fields, entryPath) };
+      if (errno !== 0) throw systemError(errno, 'lstat', entryPath(name));
+      return { name, stat: entryStatOfRow(rows, i, fields, () => entryPath(name)) };
     } catch (error) {
-      return { name, error: fromSystemError(error, entryPath) };
+      return { name, error: fromSystemError(error, entryPath(name)) };
     }
   });
 }

@@ -7,6 +7,12 @@ export interface NativeFs {
   readonly STAT_FIELDS: number;
   /** fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) of each name into `out`; the errno of each (0: done). */
   lstatAt(dirfd: number, names: readonly (string | Buffer)[], out: BigInt64Array): Int32Array;
+  /**
+   * The folder's entries in the order it lists them, each with its fstatat (STAT_FIELDS values per
+   * name in `rows`, its errno in `errnos`); a name is a string when valid UTF-8, else its bytes.
+   * A negative errno when the folder cannot be listed.
+   */
+  scanAt(dirfd: number): { names: (string | Buffer)[]; errnos: Int32Array; rows: BigInt64Array } | number;
   /** fstat(fd) into the first STAT_FIELDS values of `out`; its errno (0: done). */
   fstatInto(fd: number, out: BigInt64Array): number;
   /** The entry's extended attribute names as bytes (not following a symlink), or a negative errno. */
@@ -33,7 +39,7 @@ export function nativeFs(): NativeFs | null {
   for (const candidate of CANDIDATES) {
     try {
       const module = load(candidate) as NativeFs;
-      if (['lstatAt', 'fstatInto', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
+      if (['lstatAt', 'scanAt', 'fstatInto', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
         loaded = module;
         break;
       }

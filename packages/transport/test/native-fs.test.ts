@@ -8,6 +8,7 @@ import { nameFromBytes } from '@cairn/core';
 import type { DirEntry, SourceDir } from '@cairn/core';
 import { createLocalSource } from '@cairn/transport';
 import { entryStatOfRow, toEntryStat } from '../src/entry-stat.js';
+import { listFolder } from '../src/list-names.js';
 import { openLocalDir } from '../src/local-source-dir.js';
 import { createXattrReader } from '../src/local-source.js';
 import { nativeFs, systemError } from '../src/native-fs.js';
@@ -53,15 +54,15 @@ describe.runIf(linux)('the native folder calls', () => {
   it('are built and loaded on Linux, and the local source walks with them', async () => {
     const calls = needed();
     const { dir, close } = await everyKind();
-    const lstatAt = calls.lstatAt;
+    const scanAt = calls.scanAt;
     let counted = 0;
-    Object.assign(calls, { lstatAt: (...args: Parameters<NativeFs['lstatAt']>) => ((counted += 1), lstatAt(...args)) });
+    Object.assign(calls, { scanAt: (...args: Parameters<NativeFs['scanAt']>) => ((counted += 1), scanAt(...args)) });
     try {
       const opened = await source.openDir!.call(source, dir, await source.lstat(dir));
       await listed(opened);
       await opened.close();
     } finally {
-      Object.assign(calls, { lstatAt });
+      Object.assign(calls, { scanAt });
       await close();
     }
     expect(counted).toBe(1);
@@ -103,6 +104,32 @@ describe.runIf(linux)('the native folder calls', () => {
     } finally {
       await close();
     }
+  });
+
+  it('list a folder in one call with the names and the order of listFolder: many names, long ones, names in UTF-8 past U+D800 and names that are not UTF-8', async () => {
+    const calls = needed();
+    const dir = join(await tempDir(), 'names');
+    mkdirSync(dir);
+    const names = ['Zebra', 'apple', 'été', '日本', '😀-smile', 'ﬀ-ligature', 'bad\uFFFDname', 'x'.repeat(250), 'ä', 'a', 'B'];
+    for (let i = 0; i < 300; i += 1) names.push(`n${String(i).padStart(3, '0')}-${'y'.repeat(i % 40)}`);
+    for (const name of names) writeFileSync(join(dir, name), name);
+    const raws = [RAW, Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.from([0xe2, 0x82])];
+    for (const raw of raws) writeFileSync(Buffer.concat([Buffer.from(`${dir}/`), raw]), 'raw');
+    const expected = await source.lstat(dir);
+    const viaNative = openLocalDir(dir, expected, 'descriptor', createXattrReader(), calls);
+    const viaProc = openLocalDir(dir, expected, 'descriptor', createXattrReader(), null);
+    try {
+      const fast = await listed(viaNative);
+      expect(fast.map((entry) => entry.name)).toEqual(listFolder(dir));
+      expect(fast).toHaveLength(names.length + raws.length);
+      expect(fast).toEqual(await listed(viaProc));
+      // Listed again from the same descriptor: from its start again.
+      expect(await listed(viaNative)).toEqual(fast);
+    } finally {
+      await viaNative.close();
+      await viaProc.close();
+    }
+    expect(calls.scanAt(-1)).toBe(-9); // EBADF
   });
 
   it('read a list of attribute names longer than their first buffer (4 KiB), and the attributes of a name that is not UTF-8', async () => {

@@ -10,6 +10,10 @@
  *   lstatAt(dirfd, names, out)   fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) of each name: STAT_FIELDS
  *                                BigInt64 values per name into `out`; returns an Int32Array of the
  *                                errno of each (0: done)
+ *   scanAt(dirfd)                the folder's entries (not "." or "..") in the order it lists them,
+ *                                each with its fstatat: { names, errnos, rows } (a name is a string
+ *                                when it is valid UTF-8, else a Buffer of its bytes; rows holds
+ *                                STAT_FIELDS values per name), or a negative errno of the listing
  *   fstatInto(fd, out)           fstat(fd) into the first STAT_FIELDS values of `out` (an opened
  *                                file's, without the object node:fs makes); returns its errno (0: done)
  *   listXattrsAt(dirfd, name)    the entry's extended attribute names (not following a symlink),
@@ -28,6 +32,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -164,6 +169,147 @@ static napi_value fstat_into(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Whether `s` (of `n` bytes) is valid UTF-8 as a strict decoder sees it: no overlong form, no surrogate, nothing past U+10FFFF. */
+static int valid_utf8(const unsigned char *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      i += 1;
+      continue;
+    }
+    size_t length;
+    unsigned char low = 0x80, high = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) length = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+      length = 3;
+      if (c == 0xe0) low = 0xa0;
+      if (c == 0xed) high = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      length = 4;
+      if (c == 0xf0) low = 0x90;
+      if (c == 0xf4) high = 0x8f;
+    } else return 0;
+    if (i + length > n) return 0;
+    if (s[i + 1] < low || s[i + 1] > high) return 0;
+    for (size_t k = 2; k < length; k++) if (s[i + k] < 0x80 || s[i + k] > 0xbf) return 0;
+    i += length;
+  }
+  return 1;
+}
+
+static napi_value scan_at(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_type(env, "scanAt(dirfd)");
+  int32_t dirfd;
+  if (napi_get_value_int32(env, argv[0], &dirfd) != napi_ok) return throw_type(env, "scanAt: dirfd must be a number");
+  napi_value result;
+  int copy = dup(dirfd);
+  if (copy < 0) {
+    napi_create_int32(env, -errno, &result);
+    return result;
+  }
+  DIR *dir = fdopendir(copy);
+  if (dir == NULL) {
+    int code = errno;
+    close(copy);
+    napi_create_int32(env, -code, &result);
+    return result;
+  }
+  /* The descriptor's offset is shared with the folder's own: from the start, every time. */
+  rewinddir(dir);
+  char *names = NULL;
+  size_t used = 0, room = 0;
+  size_t *starts = NULL;
+  size_t count = 0, slots = 0;
+  int code = 0;
+  for (;;) {
+    errno = 0;
+    struct dirent *entry = readdir(dir);
+    if (entry == NULL) {
+      code = errno;
+      break;
+    }
+    const char *name = entry->d_name;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+    size_t length = strlen(name) + 1;
+    if (used + length > room) {
+      size_t wanted = room == 0 ? 4096 : room * 2;
+      while (wanted < used + length) wanted *= 2;
+      char *grown = realloc(names, wanted);
+      if (grown == NULL) {
+        code = ENOMEM;
+        break;
+      }
+      names = grown;
+      room = wanted;
+    }
+    if (count == slots) {
+      size_t wanted = slots == 0 ? 64 : slots * 2;
+      size_t *grown = realloc(starts, wanted * sizeof(size_t));
+      if (grown == NULL) {
+        code = ENOMEM;
+        break;
+      }
+      starts = grown;
+      slots = wanted;
+    }
+    memcpy(names + used, name, length);
+    starts[count++] = used;
+    used += length;
+  }
+  closedir(dir);
+  if (code != 0) {
+    free(names);
+    free(starts);
+    napi_create_int32(env, -code, &result);
+    return result;
+  }
+  napi_value list, errs_buffer, errs, rows_buffer, rows;
+  void *errs_data, *rows_data;
+  if (napi_create_array_with_length(env, count, &list) != napi_ok
+      || napi_create_arraybuffer(env, count * sizeof(int32_t), &errs_data, &errs_buffer) != napi_ok
+      || napi_create_typedarray(env, napi_int32_array, count, errs_buffer, 0, &errs) != napi_ok
+      || napi_create_arraybuffer(env, count * STAT_FIELDS * sizeof(int64_t), &rows_data, &rows_buffer) != napi_ok
+      || napi_create_typedarray(env, napi_bigint64_array, count * STAT_FIELDS, rows_buffer, 0, &rows) != napi_ok) {
+    free(names);
+    free(starts);
+    return NULL;
+  }
+  int32_t *codes = (int32_t *)errs_data;
+  int64_t *out = (int64_t *)rows_data;
+  for (size_t i = 0; i < count; i++) {
+    const char *name = names + starts[i];
+    size_t length = strlen(name);
+    napi_value value;
+    void *bytes;
+    napi_status status = valid_utf8((const unsigned char *)name, length)
+      ? napi_create_string_utf8(env, name, length, &value)
+      : napi_create_buffer_copy(env, length, name, &bytes, &value);
+    if (status != napi_ok || napi_set_element(env, list, (uint32_t)i, value) != napi_ok) {
+      free(names);
+      free(starts);
+      return NULL;
+    }
+    struct stat st;
+    int64_t *row = out + i * STAT_FIELDS;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      codes[i] = errno;
+      continue;
+    }
+    codes[i] = 0;
+    fill_row(&st, row);
+  }
+  free(names);
+  free(starts);
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "names", list);
+  napi_set_named_property(env, result, "errnos", errs);
+  napi_set_named_property(env, result, "rows", rows);
+  return result;
+}
+
 /* listxattr of the entry `name` in `dirfd` into `list` of `size` bytes: the length, or -1 with errno. */
 static ssize_t list_at(int dirfd, const char *name, char *list, size_t size) {
 #ifdef SYS_listxattrat
@@ -293,6 +439,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "lstatAt", fn);
   napi_create_function(env, "listXattrsAt", NAPI_AUTO_LENGTH, list_xattrs_at, NULL, &fn);
   napi_set_named_property(env, exports, "listXattrsAt", fn);
+  napi_create_function(env, "scanAt", NAPI_AUTO_LENGTH, scan_at, NULL, &fn);
+  napi_set_named_property(env, exports, "scanAt", fn);
   napi_create_function(env, "fstatInto", NAPI_AUTO_LENGTH, fstat_into, NULL, &fn);
   napi_set_named_property(env, exports, "fstatInto", fn);
   napi_create_function(env, "getXattrAt", NAPI_AUTO_LENGTH, get_xattr_at, NULL, &fn);
