@@ -88,7 +88,7 @@ export function readXattrsAt(native: NativeFs, dirfd: number, name: string, name
   const out: Xattr[] = [];
   for (const bytes of listed) {
     const attribute = nameFromBytes(bytes);
-    // A tree records attribute names as text: one that is not UTF-8 is left out, as readXattrs does.
+    // A tree records attribute names as text: one that is not UTF-8 is left out.
     if (holdsRawBytes(attribute)) continue;
     const value = native.getXattrAt(dirfd, entry, bytes);
     if (typeof value === 'number') {
