@@ -86,6 +86,31 @@ static napi_value throw_type(napi_env env, const char *message) {
   return NULL;
 }
 
+/*
+ * The arguments of a call whose first is a descriptor: `count` of them into `argv`, the first read
+ * into *fd; 0, or -1 with a TypeError thrown naming `call`.
+ */
+static int descriptor_arguments(napi_env env, napi_callback_info info, size_t count, napi_value *argv, int32_t *fd, const char *call) {
+  size_t argc = count;
+  char message[160];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < count) {
+    snprintf(message, sizeof message, "%s: expects %zu arguments", call, count);
+  } else if (napi_get_value_int32(env, argv[0], fd) != napi_ok) {
+    snprintf(message, sizeof message, "%s: the descriptor must be a number", call);
+  } else {
+    return 0;
+  }
+  throw_type(env, message);
+  return -1;
+}
+
+/* -code as a JS number: how a call says which system error it met. */
+static napi_value negative_errno(napi_env env, int code) {
+  napi_value result;
+  napi_create_int32(env, -code, &result);
+  return result;
+}
+
 /* An lstat's STAT_FIELDS values: mode, uid, gid, size, mtime ns, ctime ns, ino, dev, nlink, rdev. */
 static void fill_row(const struct stat *st, int64_t *row) {
   row[0] = (int64_t)st->st_mode;
@@ -116,11 +141,9 @@ static int64_t *stat_rows(napi_env env, napi_value value, size_t fields, const c
 }
 
 static napi_value lstat_at(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return throw_type(env, "lstatAt(dirfd, names, out)");
   int32_t dirfd;
-  if (napi_get_value_int32(env, argv[0], &dirfd) != napi_ok) return throw_type(env, "lstatAt: dirfd must be a number");
+  if (descriptor_arguments(env, info, 3, argv, &dirfd, "lstatAt(dirfd, names, out)") != 0) return NULL;
   uint32_t count;
   bool is_array = false;
   if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &count) != napi_ok) return throw_type(env, "lstatAt: names must be an array");
@@ -149,11 +172,9 @@ static napi_value lstat_at(napi_env env, napi_callback_info info) {
 }
 
 static napi_value fstat_into(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return throw_type(env, "fstatInto(fd, out)");
   int32_t fd;
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return throw_type(env, "fstatInto: fd must be a number");
+  if (descriptor_arguments(env, info, 2, argv, &fd, "fstatInto(fd, out)") != 0) return NULL;
   int64_t *row = stat_rows(env, argv[1], STAT_FIELDS, "fstatInto: out must be a BigInt64Array of STAT_FIELDS values");
   if (row == NULL) return NULL;
   struct stat st;
@@ -199,23 +220,16 @@ static int valid_utf8(const unsigned char *s, size_t n) {
 }
 
 static napi_value scan_at(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_type(env, "scanAt(dirfd)");
   int32_t dirfd;
-  if (napi_get_value_int32(env, argv[0], &dirfd) != napi_ok) return throw_type(env, "scanAt: dirfd must be a number");
-  napi_value result;
+  if (descriptor_arguments(env, info, 1, argv, &dirfd, "scanAt(dirfd)") != 0) return NULL;
   int copy = dup(dirfd);
-  if (copy < 0) {
-    napi_create_int32(env, -errno, &result);
-    return result;
-  }
+  if (copy < 0) return negative_errno(env, errno);
   DIR *dir = fdopendir(copy);
   if (dir == NULL) {
     int code = errno;
     close(copy);
-    napi_create_int32(env, -code, &result);
-    return result;
+    return negative_errno(env, code);
   }
   /* The descriptor's offset is shared with the folder's own: from the start, every time. */
   rewinddir(dir);
@@ -263,8 +277,7 @@ static napi_value scan_at(napi_env env, napi_callback_info info) {
   if (code != 0) {
     free(names);
     free(starts);
-    napi_create_int32(env, -code, &result);
-    return result;
+    return negative_errno(env, code);
   }
   napi_value list, errs_buffer, errs, rows_buffer, rows;
   void *errs_data, *rows_data;
@@ -303,6 +316,7 @@ static napi_value scan_at(napi_env env, napi_callback_info info) {
   }
   free(names);
   free(starts);
+  napi_value result;
   napi_create_object(env, &result);
   napi_set_named_property(env, result, "names", list);
   napi_set_named_property(env, result, "errnos", errs);
@@ -310,58 +324,85 @@ static napi_value scan_at(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* listxattr of the entry `name` in `dirfd` into `list` of `size` bytes: the length, or -1 with errno. */
-static ssize_t list_at(int dirfd, const char *name, char *list, size_t size) {
+/* "/proc/self/fd/<dirfd>/<name>" into `path` of `size` bytes: 0, or -1 with errno ENAMETOOLONG. */
+static int proc_path(int dirfd, const char *name, char *path, size_t size) {
+  int written = snprintf(path, size, "/proc/self/fd/%d/%s", dirfd, name);
+  if (written < 0 || (size_t)written >= size) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return 0;
+}
+
+/* One attribute call of an entry: its names (attribute NULL) or one value, into `out` of `size` bytes. */
+struct xattr_call {
+  int dirfd;
+  const char *name;
+  const char *attribute;
+};
+
+/* The length the call gave, or -1 with errno; names by listxattrat when the kernel has it. */
+static ssize_t xattr_call(const struct xattr_call *call, char *out, size_t size) {
 #ifdef SYS_listxattrat
-  if (!listxattrat_missing) {
-    long n = syscall(SYS_listxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, list, size);
+  if (call->attribute == NULL && !listxattrat_missing) {
+    long n = syscall(SYS_listxattrat, call->dirfd, call->name, AT_SYMLINK_NOFOLLOW, out, size);
     if (n >= 0 || errno != ENOSYS) return (ssize_t)n;
     listxattrat_missing = 1;
   }
 #endif
   char path[NAME_MAX_BYTES + 64];
-  int written = snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dirfd, name);
-  if (written < 0 || (size_t)written >= sizeof path) {
-    errno = ENAMETOOLONG;
-    return -1;
+  if (proc_path(call->dirfd, call->name, path, sizeof path) != 0) return -1;
+  return call->attribute == NULL ? llistxattr(path, out, size) : lgetxattr(path, call->attribute, out, size);
+}
+
+/*
+ * Makes the call into `small` (4 KiB), or when that is too short into a buffer of the size the
+ * kernel says (asked again if it grew meanwhile), left in *out (`small` or one to free). The
+ * length, or -1 with errno (ENOMEM when no buffer could be had).
+ */
+static ssize_t xattr_read(const struct xattr_call *call, char *small, size_t small_size, char **out) {
+  *out = small;
+  ssize_t n = xattr_call(call, small, small_size);
+  for (int tries = 0; n < 0 && errno == ERANGE && tries < 4; tries++) {
+    ssize_t wanted = xattr_call(call, NULL, 0);
+    if (wanted < 0) return -1;
+    char *grown = realloc(*out == small ? NULL : *out, (size_t)wanted + 1);
+    if (grown == NULL) {
+      if (*out != small) free(*out);
+      *out = small;
+      errno = ENOMEM;
+      return -1;
+    }
+    *out = grown;
+    n = xattr_call(call, grown, (size_t)wanted + 1);
   }
-  return llistxattr(path, list, size);
+  return n;
+}
+
+/*
+ * The arguments (dirfd, name, ...) of a call on one entry: `count` of them into `argv`, the
+ * folder's descriptor and the entry's name read; 0, or -1 with a TypeError thrown naming `call`.
+ */
+static int entry_arguments(napi_env env, napi_callback_info info, size_t count, napi_value *argv, int32_t *dirfd, char *name, const char *call) {
+  if (descriptor_arguments(env, info, count, argv, dirfd, call) != 0) return -1;
+  if (read_name(env, argv[1], name, NAME_MAX_BYTES) == 0) return 0;
+  char message[160];
+  snprintf(message, sizeof message, "%s: the name must be an entry name (a string or a Buffer, no NUL, no '/')", call);
+  throw_type(env, message);
+  return -1;
 }
 
 static napi_value list_xattrs_at(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return throw_type(env, "listXattrsAt(dirfd, name)");
   int32_t dirfd;
-  if (napi_get_value_int32(env, argv[0], &dirfd) != napi_ok) return throw_type(env, "listXattrsAt: dirfd must be a number");
   char name[NAME_MAX_BYTES];
-  if (read_name(env, argv[1], name, sizeof name) != 0) return throw_type(env, "listXattrsAt: the name must be an entry name (a string or a Buffer, no NUL, no '/')");
+  if (entry_arguments(env, info, 2, argv, &dirfd, name, "listXattrsAt(dirfd, name)") != 0) return NULL;
+  const struct xattr_call call = { dirfd, name, NULL };
   char small[4096];
-  char *list = small;
-  ssize_t n = list_at(dirfd, name, small, sizeof small);
-  if (n < 0 && errno == ERANGE) {
-    /* More than 4 KiB of names: ask the size, then the list (again if it grew meanwhile). */
-    for (int tries = 0; tries < 4; tries++) {
-      ssize_t wanted = list_at(dirfd, name, NULL, 0);
-      if (wanted < 0) break;
-      char *grown = realloc(list == small ? NULL : list, (size_t)wanted + 1);
-      if (grown == NULL) {
-        if (list != small) free(list);
-        napi_throw_error(env, NULL, "listXattrsAt: out of memory");
-        return NULL;
-      }
-      list = grown;
-      n = list_at(dirfd, name, list, (size_t)wanted + 1);
-      if (n >= 0 || errno != ERANGE) break;
-    }
-  }
+  char *list;
+  ssize_t n = xattr_read(&call, small, sizeof small, &list);
+  if (n < 0) return negative_errno(env, errno);
   napi_value result;
-  if (n < 0) {
-    int code = errno;
-    if (list != small) free(list);
-    napi_create_int32(env, -code, &result);
-    return result;
-  }
   napi_create_array(env, &result);
   uint32_t index = 0;
   for (ssize_t at = 0; at < n;) {
@@ -377,25 +418,11 @@ static napi_value list_xattrs_at(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* lgetxattr of the entry `name` in `dirfd`, through /proc/self/fd (values are read rarely: only of entries that list some). */
-static ssize_t get_at(int dirfd, const char *name, const char *attribute, char *value, size_t size) {
-  char path[NAME_MAX_BYTES + 64];
-  int written = snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dirfd, name);
-  if (written < 0 || (size_t)written >= sizeof path) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  return lgetxattr(path, attribute, value, size);
-}
-
 static napi_value get_xattr_at(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return throw_type(env, "getXattrAt(dirfd, name, attribute)");
   int32_t dirfd;
-  if (napi_get_value_int32(env, argv[0], &dirfd) != napi_ok) return throw_type(env, "getXattrAt: dirfd must be a number");
   char name[NAME_MAX_BYTES];
-  if (read_name(env, argv[1], name, sizeof name) != 0) return throw_type(env, "getXattrAt: the name must be an entry name (a string or a Buffer, no NUL, no '/')");
+  if (entry_arguments(env, info, 3, argv, &dirfd, name, "getXattrAt(dirfd, name, attribute)") != 0) return NULL;
   bool is_buffer = false;
   void *data = NULL;
   size_t length = 0;
@@ -405,28 +432,13 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info) {
   }
   memcpy(attribute, data, length);
   attribute[length] = '\0';
+  /* Values are read rarely (only of entries that list some): through /proc, as on kernels before getxattrat. */
+  const struct xattr_call call = { dirfd, name, attribute };
   char small[4096];
-  char *value = small;
-  ssize_t n = get_at(dirfd, name, attribute, small, sizeof small);
-  for (int tries = 0; n < 0 && errno == ERANGE && tries < 4; tries++) {
-    ssize_t wanted = get_at(dirfd, name, attribute, NULL, 0);
-    if (wanted < 0) break;
-    char *grown = realloc(value == small ? NULL : value, (size_t)wanted + 1);
-    if (grown == NULL) {
-      if (value != small) free(value);
-      napi_throw_error(env, NULL, "getXattrAt: out of memory");
-      return NULL;
-    }
-    value = grown;
-    n = get_at(dirfd, name, attribute, value, (size_t)wanted + 1);
-  }
+  char *value;
+  ssize_t n = xattr_read(&call, small, sizeof small, &value);
+  if (n < 0) return negative_errno(env, errno);
   napi_value result;
-  if (n < 0) {
-    int code = errno;
-    if (value != small) free(value);
-    napi_create_int32(env, -code, &result);
-    return result;
-  }
   void *copy;
   napi_status status = napi_create_buffer_copy(env, (size_t)n, value, &copy, &result);
   if (value != small) free(value);
