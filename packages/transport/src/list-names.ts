@@ -18,13 +18,3 @@ export function listFolder(at: string): string[] {
   // Below U+D800 the order of UTF-16 code units is the order of UTF-8 bytes.
   return names.some((name) => highUnits.test(name)) ? names.sort(compareNames) : names.sort();
 }
-
-/**
- * The indexes of `names` (as listFolder gives names: a name that is not valid UTF-8 holds its
- * bytes as U+DC80–U+DCFF) in listFolder's order, by their bytes.
- */
-export function byteOrder(names: readonly string[]): number[] {
-  const order = names.map((_, i) => i);
-  if (names.some((name) => highUnits.test(name))) return order.sort((a, b) => compareNames(names[a]!, names[b]!));
-  return order.sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
-}

@@ -7,7 +7,7 @@ import { entryStatOfRow, nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 import { joinName } from './join-name.js';
-import { byteOrder, listFolder } from './list-names.js';
+import { listFolder } from './list-names.js';
 import { openLocalFile, replacedEntry } from './local-source-file.js';
 import { nativeFs, systemError } from './native-fs.js';
 import type { NativeFs } from './native-fs.js';
@@ -209,27 +209,26 @@ function statEntriesAt(native: NativeFs, path: string, fd: number, names: readon
   } catch (error) {
     throw fromSystemError(error, path);
   }
-  return entriesOfRows(path, names, names.map((_, i) => i), errnos, statRows, fields);
+  return entriesOfRows(path, names, errnos, statRows, fields);
 }
 
 /**
  * entries() with the native calls: the folder listed from its descriptor with each entry's
- * fstatat, in one call; names and order as listFolder gives them.
+ * fstatat, in one call; names and order as listFolder gives them (sorted by their bytes there).
  */
 function scanEntries(native: NativeFs, path: string, fd: number): DirEntry[] {
   const scan = native.scanAt(fd);
   if (typeof scan === 'number') throw fromSystemError(systemError(scan, 'scandir', path), path);
   const { errnos, rows } = scan;
   const names = scan.names.map((name) => (typeof name === 'string' ? name : nameFromBytes(name)));
-  return entriesOfRows(path, names, byteOrder(names), errnos, rows, native.STAT_FIELDS);
+  return entriesOfRows(path, names, errnos, rows, native.STAT_FIELDS);
 }
 
-/** The entries `names[i]` for each i of `order`, with the native calls' results: each its EntryStat from `rows`, or the error of its errno. */
-function entriesOfRows(path: string, names: readonly string[], order: readonly number[], errnos: Int32Array, rows: BigInt64Array, fields: number): DirEntry[] {
+/** The entries `names`, with the native calls' results: each its EntryStat from `rows`, or the error of its errno. */
+function entriesOfRows(path: string, names: readonly string[], errnos: Int32Array, rows: BigInt64Array, fields: number): DirEntry[] {
   // An entry's path is made only for an error that names it.
   const entryPath = (name: string): string => (path.endsWith('/') ? `${path}${name}` : `${path}/${name}`);
-  return order.map((i): DirEntry => {
-    const name = names[i]!;
+  return names.map((name, i): DirEntry => {
     const errno = errnos[i]!;
     try {
       if (errno !== 0) throw systemError(errno, 'lstat', entryPath(name));

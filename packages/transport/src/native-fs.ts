@@ -8,7 +8,7 @@ export interface NativeFs {
   /** fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) of each name into `out`; the errno of each (0: done). */
   lstatAt(dirfd: number, names: readonly (string | Buffer)[], out: BigInt64Array): Int32Array;
   /**
-   * The folder's entries in the order it lists them, each with its fstatat (STAT_FIELDS values per
+   * The folder's entries sorted by their bytes, each with its fstatat (STAT_FIELDS values per
    * name in `rows`, its errno in `errnos`); a name is a string when valid UTF-8, else its bytes.
    * A negative errno when the folder cannot be listed.
    */

@@ -10,7 +10,7 @@
  *   lstatAt(dirfd, names, out)   fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) of each name: STAT_FIELDS
  *                                BigInt64 values per name into `out`; returns an Int32Array of the
  *                                errno of each (0: done)
- *   scanAt(dirfd)                the folder's entries (not "." or "..") in the order it lists them,
+ *   scanAt(dirfd)                the folder's entries (not "." or ".."), sorted by their bytes,
  *                                each with its fstatat: { names, errnos, rows } (a name is a string
  *                                when it is valid UTF-8, else a Buffer of its bytes; rows holds
  *                                STAT_FIELDS values per name), or a negative errno of the listing
@@ -219,6 +219,11 @@ static int valid_utf8(const unsigned char *s, size_t n) {
   return 1;
 }
 
+/* qsort_r's comparison of two names, given their offsets in the names' buffer. */
+static int compare_names(const void *a, const void *b, void *names) {
+  return strcmp((const char *)names + *(const size_t *)a, (const char *)names + *(const size_t *)b);
+}
+
 static napi_value scan_at(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t dirfd;
@@ -279,6 +284,8 @@ static napi_value scan_at(napi_env env, napi_callback_info info) {
     free(starts);
     return negative_errno(env, code);
   }
+  /* By their bytes: the order of listFolder (and of restic, git and ls in the C locale). */
+  qsort_r(starts, count, sizeof(size_t), compare_names, names);
   napi_value list, errs_buffer, errs, rows_buffer, rows;
   void *errs_data, *rows_data;
   if (napi_create_array_with_length(env, count, &list) != napi_ok
