@@ -4,35 +4,7 @@ import type { EntryStat, NodeType } from '@cairn/core';
 
 /** The NodeType of an lstat/fstat result, or undefined for a kind cairn does not know (a door, a whiteout). */
 export function nodeTypeOf(stats: BigIntStats): NodeType | undefined {
-  if (stats.isFile()) return 'file';
-  if (stats.isDirectory()) return 'dir';
-  if (stats.isSymbolicLink()) return 'symlink';
-  if (stats.isFIFO()) return 'fifo';
-  if (stats.isSocket()) return 'socket';
-  if (stats.isCharacterDevice()) return 'chardev';
-  if (stats.isBlockDevice()) return 'blockdev';
-  return undefined;
-}
-
-/** Maps a bigint lstat/fstat of `path` to an EntryStat; ERR_UNSUPPORTED for an unknown kind of entry. */
-export function toEntryStat(stats: BigIntStats, path: string): EntryStat {
-  const type = nodeTypeOf(stats);
-  if (type === undefined) {
-    throw new CairnError('ERR_UNSUPPORTED', `${path} is a kind of entry cairn does not know (mode 0o${stats.mode.toString(8)})`);
-  }
-  return {
-    type,
-    mode: Number(stats.mode & 0o7777n),
-    uid: Number(stats.uid),
-    gid: Number(stats.gid),
-    size: Number(stats.size),
-    mtimeNs: stats.mtimeNs,
-    ctimeNs: stats.ctimeNs,
-    ino: stats.ino,
-    dev: stats.dev,
-    nlink: Number(stats.nlink),
-    rdev: type === 'chardev' || type === 'blockdev' ? Number(stats.rdev) : 0,
-  };
+  return nodeTypeOfMode(Number(stats.mode));
 }
 
 /** The NodeType of an lstat mode's format bits, or undefined for a kind cairn does not know. */
@@ -49,6 +21,11 @@ export function nodeTypeOfMode(mode: number): NodeType | undefined {
   }
 }
 
+/** Maps a bigint lstat/fstat of `path` to an EntryStat; ERR_UNSUPPORTED for an unknown kind of entry. */
+export function toEntryStat(stats: BigIntStats, path: string): EntryStat {
+  return entryStat(path, stats.mode, stats.uid, stats.gid, stats.size, stats.mtimeNs, stats.ctimeNs, stats.ino, stats.dev, stats.nlink, stats.rdev);
+}
+
 /**
  * An EntryStat of the `row`th entry of a native lstatAt output (native-fs.ts: mode, uid, gid,
  * size, mtime ns, ctime ns, ino, dev, nlink, rdev), the same as toEntryStat gives for node:fs's
@@ -57,24 +34,30 @@ export function nodeTypeOfMode(mode: number): NodeType | undefined {
  */
 export function entryStatOfRow(values: BigInt64Array, row: number, fields: number, path: string | (() => string)): EntryStat {
   const at = row * fields;
-  const mode = Number(values[at]!);
-  const type = nodeTypeOfMode(mode);
+  // The kernel's ino, dev and rdev are unsigned, as node:fs gives them.
+  return entryStat(path, values[at]!, values[at + 1]!, values[at + 2]!, values[at + 3]!, values[at + 4]!, values[at + 5]!,
+    BigInt.asUintN(64, values[at + 6]!), BigInt.asUintN(64, values[at + 7]!), values[at + 8]!, BigInt.asUintN(64, values[at + 9]!));
+}
+
+/** The one place an EntryStat is made of a stat's values; ERR_UNSUPPORTED naming `path` for an unknown kind of entry. */
+function entryStat(path: string | (() => string), mode: bigint, uid: bigint, gid: bigint, size: bigint, mtimeNs: bigint, ctimeNs: bigint, ino: bigint, dev: bigint, nlink: bigint, rdev: bigint): EntryStat {
+  const bits = Number(mode);
+  const type = nodeTypeOfMode(bits);
   if (type === undefined) {
     const named = typeof path === 'string' ? path : path();
-    throw new CairnError('ERR_UNSUPPORTED', `${named} is a kind of entry cairn does not know (mode 0o${mode.toString(8)})`);
+    throw new CairnError('ERR_UNSUPPORTED', `${named} is a kind of entry cairn does not know (mode 0o${bits.toString(8)})`);
   }
   return {
     type,
-    mode: mode & 0o7777,
-    uid: Number(values[at + 1]!),
-    gid: Number(values[at + 2]!),
-    size: Number(values[at + 3]!),
-    mtimeNs: values[at + 4]!,
-    ctimeNs: values[at + 5]!,
-    // The kernel's numbers are unsigned, as node:fs gives them.
-    ino: BigInt.asUintN(64, values[at + 6]!),
-    dev: BigInt.asUintN(64, values[at + 7]!),
-    nlink: Number(values[at + 8]!),
-    rdev: type === 'chardev' || type === 'blockdev' ? Number(BigInt.asUintN(64, values[at + 9]!)) : 0,
+    mode: bits & 0o7777,
+    uid: Number(uid),
+    gid: Number(gid),
+    size: Number(size),
+    mtimeNs,
+    ctimeNs,
+    ino,
+    dev,
+    nlink: Number(nlink),
+    rdev: type === 'chardev' || type === 'blockdev' ? Number(rdev) : 0,
   };
 }

@@ -49,10 +49,10 @@ export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMo
 
 /**
  * Reads the extended attributes of the entry reached at `at` (named `path` in messages, default
- * `at`), or of the entry `from.name` of the open folder `from.dirfd` (the same entry) when the
- * native calls can.
+ * `at`), or, given `from`, of the same entry as `from.name` of the open folder `from.dirfd` with
+ * the native calls the folder uses.
  */
-export type XattrReader = (at: string, path?: string, from?: { readonly dirfd: number; readonly name: string }) => Promise<readonly Xattr[]>;
+export type XattrReader = (at: string, path?: string, from?: { readonly native: NativeFs; readonly dirfd: number; readonly name: string }) => Promise<readonly Xattr[]>;
 
 function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs: XattrReader | undefined, native: NativeFs | null): SourceDir {
   let fd: number;
@@ -104,7 +104,7 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
       // Through the open folder only: a read of attributes cannot check which entry it reached.
       xattrs: async (name: string) => {
         const entry = child(name);
-        return xattrs(entry.at, entry.path, native === null ? undefined : { dirfd: fd, name });
+        return xattrs(entry.at, entry.path, native === null ? undefined : { native, dirfd: fd, name });
       },
     }),
     close: closeOnce(fd, path),

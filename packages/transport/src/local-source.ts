@@ -9,7 +9,6 @@ import { defaultLocalDirMode, openLocalDir } from './local-source-dir.js';
 import type { XattrReader } from './local-source-dir.js';
 import { openLocalFile } from './local-source-file.js';
 import { listFolder } from './list-names.js';
-import { nativeFs } from './native-fs.js';
 import { readXattrs, readXattrsAt, xattrModule, xattrsSupported } from './xattrs.js';
 
 /**
@@ -55,22 +54,21 @@ export function createLocalSource(): Source {
 }
 
 /**
- * The local source's reader of extended attributes: of the entry at `at` (named `path` in
- * messages), or from the open folder's descriptor with the native calls when `from` is given and
- * they are loaded. The module that reads them failing to load is said once per reader (one
- * backup), not for every entry.
+ * The local source's reader of extended attributes: from the open folder's descriptor with the
+ * native calls when `from` gives them, else of the entry at `at` (named `path` in messages) with
+ * @napi-rs/xattr, whose failing to load is said once per reader (one backup), not for every entry.
  */
 export function createXattrReader(): XattrReader {
   let unavailableReported = false;
   return async (at, path = at, from) => {
     if (!xattrsSupported) return [];
+    if (from !== undefined) return readXattrsAt(from.native, from.dirfd, from.name, path);
     const lib = xattrModule();
     if (lib instanceof CairnError) {
       if (unavailableReported) return [];
       unavailableReported = true;
       throw lib;
     }
-    const native = from === undefined ? null : nativeFs();
-    return native === null || from === undefined ? readXattrs(lib, at, path) : readXattrsAt(native, from.dirfd, from.name, path);
+    return readXattrs(lib, at, path);
   };
 }

@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, linkSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, fstatSync, linkSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { describe, expect, it } from 'vitest';
 import { nameFromBytes } from '@cairn/core';
@@ -197,4 +198,38 @@ describe.runIf(linux)('the native folder calls', () => {
     const error = systemError(2, 'lstat', '/x/y');
     expect(error).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'lstat', path: '/x/y', message: "ENOENT: no such file or directory, lstat '/x/y'" });
   });
+
+  it('name the folder when it cannot be listed (its descriptor closed under it)', async () => {
+    const calls = needed();
+    const dir = await tempDir();
+    const opened = openLocalDir(dir, await source.lstat(dir), 'descriptor', createXattrReader(), calls);
+    await opened.close();
+    await expect(listed(opened)).rejects.toMatchObject({ message: `${dir}: bad file descriptor` });
+  });
 });
+
+describe.runIf(linux)('building the native folder calls', () => {
+  const script = fileURLToPath(new URL('../scripts/build-native.mjs', import.meta.url));
+  const headers = fileURLToPath(new URL('../node_modules', import.meta.url));
+  /** The build script in a tree of its own (scripts/, src/native/cairn-fs.c holding `source`), run with `path` as PATH. */
+  const build = async (source: string, path: string) => {
+    const root = await tempDir();
+    mkdirSync(join(root, 'scripts'));
+    mkdirSync(join(root, 'src', 'native'), { recursive: true });
+    copyFileSync(script, join(root, 'scripts', 'build-native.mjs'));
+    writeFileSync(join(root, 'src', 'native', 'cairn-fs.c'), source);
+    const run = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { encoding: 'utf8', env: { PATH: path, NODE_PATH: headers } });
+    return { ...run, built: existsSync(join(root, 'dist', 'native', 'cairn-fs.node')) };
+  };
+
+  it('warn, naming why, and go on (exit 0, no module) when no compiler is found or the source does not compile', async () => {
+    const empty = await tempDir();
+    const none = await build('int x;\n', empty);
+    expect({ status: none.status, built: none.built }).toEqual({ status: 0, built: false });
+    expect(none.stderr).toMatch(/^@cairn\/transport: the native folder module was not built \(cc: ENOENT; gcc: ENOENT; clang: ENOENT; g\+\+: ENOENT\); the local source reaches entries through \/proc instead\n$/);
+    const broken = await build('this is not C\n', process.env['PATH'] ?? '');
+    expect({ status: broken.status, built: broken.built }).toEqual({ status: 0, built: false });
+    expect(broken.stderr).toMatch(/not built \(\w+\+* exited 1: .*cairn-fs\.c/);
+  });
+});
+
