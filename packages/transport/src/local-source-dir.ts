@@ -1,14 +1,14 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, lstatSync, openSync, readlinkSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
 import { fromSystemError, nameFromBytes } from '@cairn/core';
-import type { DirEntry, EntryStat, SourceDir, Xattr } from '@cairn/core';
+import type { DirEntry, EntryStat, NodeType, SourceDir, Xattr } from '@cairn/core';
 import { entryStatOfRow, nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 import { joinName } from './join-name.js';
 import { listFolder } from './list-names.js';
-import { openLocalFile, replacedEntry } from './local-source-file.js';
+import { fstatEntry, openLocalFile, openLocalFileAt, replacedEntry } from './local-source-file.js';
 import { nativeFs, systemError } from './native-fs.js';
 import type { NativeFs } from './native-fs.js';
 import { procFdPath } from './proc-fd.js';
@@ -35,13 +35,14 @@ const dirFlags = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.
  * to a swap and a swap back between two calls, but cannot close it); files are opened with
  * O_NOFOLLOW and checked against their lstat in both modes.
  * The calls are synchronous (see createLocalSource). In 'descriptor' mode `entries()` lists the
- * folder with every entry's lstat in one call (see statEntries), through the open folder; files
- * and folders are opened by path first, checked against the device and inode of that lstat, and
- * through /proc/self/fd when that fails (a path from "/" costs the kernel less than one through
- * /proc: a twentieth of a first backup). A swapped path can thus make an open reach another
- * folder's entry of the same name before the check refuses it: a fifo is never blocked on
- * (O_NONBLOCK), and a device would be opened and closed, as a backup by path (restic, borg)
- * always risks.
+ * folder with every entry's lstat in one call (see statEntries), through the open folder. With
+ * `native`, files and folders are opened from the folder's descriptor (openat), so an open
+ * reaches the entry the listing saw, or fails. Without it they are opened by path first, checked
+ * against the device and inode of that lstat, and through /proc/self/fd when that fails (a path
+ * from "/" costs the kernel less than one through /proc: a twentieth of a first backup). A
+ * swapped path can then make an open reach another folder's entry of the same name before the
+ * check refuses it: a fifo is never blocked on (O_NONBLOCK), and a device would be opened and
+ * closed, as a backup by path (restic, borg) always risks.
  */
 export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMode = defaultLocalDirMode, xattrs?: XattrReader, native: NativeFs | null = nativeFs()): SourceDir {
   return mode === 'descriptor' ? openByDescriptor(path, path, expected, xattrs, native) : openByPath(path, expected, xattrs);
@@ -59,22 +60,61 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
   try {
     fd = openSync(fsPath(at), dirFlags);
   } catch (error) {
-    // O_NOFOLLOW on a symlink gives ELOOP, O_DIRECTORY on anything else ENOTDIR.
-    const code = errnoOf(error);
-    if (code === 'ELOOP' || code === 'ENOTDIR') throw replacedEntry(path, 'folder');
-    throw fromSystemError(error, path);
+    throw folderOpenError(path, errnoOf(error), error);
   }
+  let opened: EntryStat;
   try {
-    checkFolder(path, fstatSync(fd, { bigint: true }), expected);
+    opened = fstatEntry(fd, path);
   } catch (error) {
     closeSync(fd);
     throw fromSystemError(error, path);
   }
+  return openedFolder(path, fd, opened, expected, xattrs, native);
+}
+
+/** Reused by openFolderAt: one row of the native calls' values. */
+let openRow: BigInt64Array | undefined;
+
+/**
+ * openByDescriptor of the entry `name` of the open folder `dirfd`, with the native calls: one
+ * openat from the folder's descriptor and the fstat of what it opened, in one call.
+ */
+function openFolderAt(native: NativeFs, dirfd: number, name: string, path: string, expected: EntryStat, xattrs: XattrReader | undefined): SourceDir {
+  openRow ??= new BigInt64Array(native.STAT_FIELDS);
+  const fd = native.openAt(dirfd, fsPath(name), true, openRow);
+  if (fd < 0) {
+    const error = systemError(fd, 'open', path);
+    throw folderOpenError(path, error.code, error);
+  }
+  let opened: EntryStat;
+  try {
+    opened = entryStatOfRow(openRow, 0, native.STAT_FIELDS, path);
+  } catch (error) {
+    closeSync(fd);
+    throw fromSystemError(error, path);
+  }
+  return openedFolder(path, fd, opened, expected, xattrs, native);
+}
+
+/** What a folder's failed open means: O_NOFOLLOW on a symlink gives ELOOP, O_DIRECTORY on anything else ENOTDIR (something was put in its place). */
+function folderOpenError(path: string, code: string | undefined, error: unknown): Error {
+  return code === 'ELOOP' || code === 'ENOTDIR' ? replacedEntry(path, 'folder') : fromSystemError(error, path);
+}
+
+/** The SourceDir of the folder open as `fd` (its fstat `opened`), when it is the folder `expected` describes; else `fd` is closed and ERR_NOT_FOUND thrown. */
+function openedFolder(path: string, fd: number, opened: EntryStat, expected: EntryStat, xattrs: XattrReader | undefined, native: NativeFs | null): SourceDir {
+  try {
+    checkFolder(path, opened, expected);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
   const self = procFdPath(fd);
   const child = (name: string): { path: string; at: string } => ({ path: joinName(path, entryName(name)), at: `${self}/${name}` });
-  // A file or folder is opened by its path first (the kernel resolves a path from "/" faster than
-  // one through /proc): the open checks the device and inode its lstat (taken through `self`)
-  // gave, so a path that leads elsewhere now fails, and the open goes through `self`.
+  // Without the native calls a file or folder is opened by its path first (the kernel resolves a
+  // path from "/" faster than one through /proc): the open checks the device and inode its lstat
+  // (taken through `self`) gave, so a path that leads elsewhere now fails, and the open goes
+  // through `self`. With them, it is opened from `fd` itself (openat), which nothing can redirect.
   const viaPath = <T>(name: string, open: (path: string, at: string) => T): T => {
     const entry = child(name);
     try {
@@ -98,8 +138,12 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
       const entry = child(name);
       return readlinkEntry(entry.path, entry.at);
     },
-    openFile: async (name, expectedFile) => viaPath(name, (entryPath, at) => openLocalFile(entryPath, at, expectedFile)),
-    openDir: async (name, expectedDir) => viaPath(name, (entryPath, at) => openByDescriptor(entryPath, at, expectedDir, xattrs, native)),
+    openFile: async (name, expectedFile) => (native === null
+      ? viaPath(name, (entryPath, at) => openLocalFile(entryPath, at, expectedFile))
+      : openLocalFileAt(native, fd, entryName(name), joinName(path, name), expectedFile)),
+    openDir: async (name, expectedDir) => (native === null
+      ? viaPath(name, (entryPath, at) => openByDescriptor(entryPath, at, expectedDir, xattrs, native))
+      : openFolderAt(native, fd, entryName(name), joinName(path, name), expectedDir, xattrs)),
     ...(xattrs === undefined ? {} : {
       // Through the open folder only: a read of attributes cannot check which entry it reached.
       xattrs: async (name: string) => {
@@ -119,7 +163,7 @@ function openByPath(path: string, expected: EntryStat, xattrs: XattrReader | und
     } catch (error) {
       throw fromSystemError(error, path);
     }
-    checkFolder(path, stats, expected);
+    checkFolder(path, { type: nodeTypeOf(stats), dev: stats.dev, ino: stats.ino }, expected);
   };
   verify();
   const child = (name: string): string => posix.join(path, entryName(name));
@@ -149,8 +193,8 @@ function openByPath(path: string, expected: EntryStat, xattrs: XattrReader | und
 }
 
 /** Throws ERR_NOT_FOUND ("replaced") unless `stats` is the folder `expected` describes. */
-function checkFolder(path: string, stats: BigIntStats, expected: EntryStat): void {
-  if (nodeTypeOf(stats) !== 'dir' || expected.type !== 'dir' || stats.dev !== expected.dev || stats.ino !== expected.ino) {
+function checkFolder(path: string, stats: { readonly type: NodeType | undefined; readonly dev: bigint; readonly ino: bigint }, expected: EntryStat): void {
+  if (stats.type !== 'dir' || expected.type !== 'dir' || stats.dev !== expected.dev || stats.ino !== expected.ino) {
     throw replacedEntry(path, 'folder');
   }
 }

@@ -1,10 +1,11 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { CairnError, fromSystemError } from '@cairn/core';
 import type { EntryStat, SourceFile } from '@cairn/core';
-import { entryStatOfRow, nodeTypeOf, toEntryStat } from './entry-stat.js';
+import { entryStatOfRow, nodeTypeOf, nodeTypeOfMode, toEntryStat } from './entry-stat.js';
 import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 import { nativeFs, systemError } from './native-fs.js';
+import type { NativeFs } from './native-fs.js';
 
 const openFlags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
@@ -21,37 +22,84 @@ export function openLocalFile(path: string, at: string = path, expected?: EntryS
     fd = openSync(fsPath(at), openFlags);
   } catch (error) {
     // O_NOFOLLOW on a symlink gives ELOOP; opening a socket gives ENXIO.
-    const code = errnoOf(error);
-    if (code === 'ELOOP' || code === 'ENXIO' || code === 'ENODEV') refuseIfSpecial(path, at, error);
+    if (isSpecialOpenError(errnoOf(error))) refuseIfSpecial(path, () => nodeTypeOf(lstatSync(fsPath(at), { bigint: true })), error);
     throw fromSystemError(error, path);
   }
   let opened: EntryStat;
   try {
     opened = fstatEntry(fd, path);
-    if (opened.type !== 'file') throw notRegular(path, opened.type);
-    if (expected !== undefined && (opened.dev !== expected.dev || opened.ino !== expected.ino)) throw replacedEntry(path, 'file');
   } catch (error) {
     closeSync(fd);
     throw fromSystemError(error, path);
   }
+  return checkedFile(fd, path, opened, expected);
+}
+
+/**
+ * openLocalFile of the entry `name` of the open folder `dirfd`, with the native calls: one
+ * openat from the folder's descriptor (no path to resolve, nothing above the folder to redirect
+ * it) and the fstat of what it opened, in one call.
+ */
+export function openLocalFileAt(native: NativeFs, dirfd: number, name: string, path: string, expected?: EntryStat): SourceFile {
+  const row = rowFor(native);
+  const fd = native.openAt(dirfd, fsPath(name), false, row);
+  if (fd < 0) {
+    const error = systemError(fd, 'open', path);
+    if (isSpecialOpenError(error.code)) {
+      refuseIfSpecial(path, () => {
+        const [errno] = native.lstatAt(dirfd, [fsPath(name)], row);
+        return errno === 0 ? nodeTypeOfMode(Number(row[0])) : undefined;
+      }, error);
+    }
+    throw fromSystemError(error, path);
+  }
+  let opened: EntryStat;
+  try {
+    opened = entryStatOfRow(row, 0, native.STAT_FIELDS, path);
+  } catch (error) {
+    closeSync(fd);
+    throw fromSystemError(error, path);
+  }
+  return checkedFile(fd, path, opened, expected);
+}
+
+/** The opened `fd` as a SourceFile when it is a regular file and (given `expected`) that entry; else closed, and an error naming `path`. */
+function checkedFile(fd: number, path: string, opened: EntryStat, expected: EntryStat | undefined): SourceFile {
+  try {
+    if (opened.type !== 'file') throw notRegular(path, opened.type);
+    if (expected !== undefined && (opened.dev !== expected.dev || opened.ino !== expected.ino)) throw replacedEntry(path, 'file');
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
   return wrapDescriptor(fd, path, opened);
 }
 
-/** Reused by fstatEntry: one row of the native calls' values. */
+/** An open's error code that may mean the entry is no regular file: O_NOFOLLOW on a symlink gives ELOOP, a socket ENXIO. */
+function isSpecialOpenError(code: string | undefined): boolean {
+  return code === 'ELOOP' || code === 'ENXIO' || code === 'ENODEV';
+}
+
+/** Reused by fstatEntry and openLocalFileAt: one row of the native calls' values. */
 let fstatRow: BigInt64Array | undefined;
+
+function rowFor(native: NativeFs): BigInt64Array {
+  fstatRow ??= new BigInt64Array(native.STAT_FIELDS);
+  return fstatRow;
+}
 
 /**
  * The fstat of the open `fd` as an EntryStat (ERR_UNSUPPORTED naming `path` for a kind of entry
  * cairn does not know): with the native calls when they are loaded (no Stats object of eighteen
  * BigInts per call: a first backup made two per file), else node:fs's bigint fstat.
  */
-function fstatEntry(fd: number, path: string): EntryStat {
+export function fstatEntry(fd: number, path: string): EntryStat {
   const native = nativeFs();
   if (native === null) return toEntryStat(fstatSync(fd, { bigint: true }), path);
-  fstatRow ??= new BigInt64Array(native.STAT_FIELDS);
-  const errno = native.fstatInto(fd, fstatRow);
+  const row = rowFor(native);
+  const errno = native.fstatInto(fd, row);
   if (errno !== 0) throw systemError(errno, 'fstat', path);
-  return entryStatOfRow(fstatRow, 0, native.STAT_FIELDS, path);
+  return entryStatOfRow(row, 0, native.STAT_FIELDS, path);
 }
 
 function notRegular(path: string, type: string, cause?: unknown): CairnError {
@@ -65,10 +113,11 @@ export function replacedEntry(path: string, what: 'file' | 'folder' | 'symlink')
   });
 }
 
-function refuseIfSpecial(path: string, at: string, cause: unknown): void {
+/** Throws "not a regular file" when `typeOf` (the entry's lstat) says it is another kind of entry; nothing when it cannot say. */
+function refuseIfSpecial(path: string, typeOf: () => string | undefined, cause: unknown): void {
   let type: string | undefined;
   try {
-    type = nodeTypeOf(lstatSync(fsPath(at), { bigint: true }));
+    type = typeOf();
   } catch {
     return;
   }

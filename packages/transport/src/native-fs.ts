@@ -15,6 +15,12 @@ export interface NativeFs {
   scanAt(dirfd: number): { names: (string | Buffer)[]; errnos: Int32Array; rows: BigInt64Array } | number;
   /** fstat(fd) into the first STAT_FIELDS values of `out`; its errno (0: done). */
   fstatInto(fd: number, out: BigInt64Array): number;
+  /**
+   * openat(dirfd, name) read-only, close-on-exec, never following a symlink (a folder with
+   * O_DIRECTORY when `folder`, else with O_NONBLOCK), and its fstat into `out`: the new
+   * descriptor, or a negative errno (nothing left open).
+   */
+  openAt(dirfd: number, name: string | Buffer, folder: boolean, out: BigInt64Array): number;
   /** The entry's extended attribute names as bytes (not following a symlink), or a negative errno. */
   listXattrsAt(dirfd: number, name: string | Buffer): Buffer[] | number;
   /** The value of the entry's attribute `attribute` (its name's bytes; not following a symlink), or a negative errno. */
@@ -39,7 +45,7 @@ export function nativeFs(): NativeFs | null {
   for (const candidate of CANDIDATES) {
     try {
       const module = load(candidate) as NativeFs;
-      if (['lstatAt', 'scanAt', 'fstatInto', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
+      if (['lstatAt', 'scanAt', 'fstatInto', 'openAt', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
         loaded = module;
         break;
       }

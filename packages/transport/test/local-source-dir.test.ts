@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { describe, expect, it } from 'vitest';
-import type { SourceDir } from '@cairn/core';
+import type { EntryStat, SourceDir } from '@cairn/core';
 import { createLocalSource } from '@cairn/transport';
 import { openLocalDir } from '../src/local-source-dir.js';
 import type { LocalDirMode } from '../src/local-source-dir.js';
@@ -174,6 +177,56 @@ describe.runIf(process.platform === 'linux').each(reaches)('the local SourceDir 
       expect((await again.entries!.call(again)).map((entry) => entry.stat?.ino)).toEqual(deepBefore.map((entry) => entry.stat?.ino));
       await again.close();
     } finally {
+      await sub.close();
+      await d.close();
+    }
+  });
+
+  it('opens a file only when it is a regular file and a folder only when it is a folder, naming the entry otherwise', async () => {
+    const { src, outside } = await layout();
+    const path = join(src, 'd');
+    execFileSync('mkfifo', [join(path, 'fifo')]);
+    await symlink(join(outside, 'inside.txt'), join(path, 'link'));
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(path, 'sock'), resolve));
+    const d = openAt(path, await source.lstat(path));
+    try {
+      const statOf = async (name: string): Promise<EntryStat> => d.lstat(name);
+      // The fifo is not waited on (O_NONBLOCK); a symlink is not followed (O_NOFOLLOW); a socket cannot be opened.
+      for (const [name, type] of [['fifo', 'fifo'], ['link', 'symlink'], ['sock', 'socket'], ['sub', 'dir']] as const) {
+        const error = await rejection(d.openFile(name, await statOf(name)), 'ERR_UNSUPPORTED');
+        expect(error.message).toBe(`${join(path, name)} is a ${type}, not a regular file`);
+      }
+      for (const name of ['inside.txt', 'link', 'fifo']) {
+        const error = await rejection(d.openDir(name, await statOf(name)), 'ERR_NOT_FOUND');
+        expect(error.message).toContain(`${join(path, name)}: the folder was replaced`);
+      }
+      const missing = await rejection(d.openFile('missing', await statOf('inside.txt')), 'ERR_NOT_FOUND');
+      expect(missing.message).toContain(join(path, 'missing'));
+      await rejection(d.openDir('missing', await statOf('sub')), 'ERR_NOT_FOUND');
+      await expect(d.openFile('sub/deep.txt', await statOf('inside.txt'))).rejects.toThrow(TypeError);
+      await expect(d.openDir('..', await statOf('sub'))).rejects.toThrow(TypeError);
+    } finally {
+      await d.close();
+      server.close();
+    }
+  });
+
+  it('leaves no descriptor it opens to a process the backup starts (close-on-exec)', async () => {
+    const { src } = await layout();
+    const path = join(src, 'd');
+    const d = openAt(path, await source.lstat(path));
+    const file = await d.openFile('inside.txt', await d.lstat('inside.txt'));
+    const sub = await d.openDir('sub', await d.lstat('sub'));
+    try {
+      const mine = readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } });
+      expect(mine).toEqual(expect.arrayContaining([join(path, 'inside.txt'), join(path, 'sub')]));
+      const childs = execFileSync('sh', ['-c', 'for f in /proc/$$/fd/*; do readlink "$f" || true; done'], { encoding: 'utf8' }).split('\n');
+      expect(childs).not.toContain(join(path, 'inside.txt'));
+      expect(childs).not.toContain(join(path, 'sub'));
+      expect(childs).not.toContain(path);
+    } finally {
+      await file.close();
       await sub.close();
       await d.close();
     }

@@ -195,6 +195,24 @@ describe.runIf(linux)('the native folder calls', () => {
     } finally {
       closeSync(fd);
     }
+    // openAt: the descriptor and its fstat, or a negative errno, nothing left open.
+    const dirfd = openSync(dir, 'r');
+    try {
+      const row = new BigInt64Array(calls.STAT_FIELDS);
+      const opened = calls.openAt(dirfd, 'here', false, row);
+      expect(opened).toBeGreaterThan(2);
+      expect(entryStatOfRow(row, 0, calls.STAT_FIELDS, 'here')).toEqual(toEntryStat(fstatSync(opened, { bigint: true }), 'here'));
+      closeSync(opened);
+      expect(calls.openAt(dirfd, 'here', true, row)).toBe(-20); // ENOTDIR
+      expect(calls.openAt(dirfd, 'missing', false, row)).toBe(-2); // ENOENT
+      expect(calls.openAt(-1, 'here', false, row)).toBe(-9); // EBADF
+      expect(() => calls.openAt(dirfd, 'a/b', false, row)).toThrow(TypeError);
+      expect(() => calls.openAt(dirfd, '..', true, row)).toThrow(TypeError);
+      expect(() => calls.openAt(dirfd, 'here', 1 as unknown as boolean, row)).toThrow(TypeError);
+      expect(() => calls.openAt(dirfd, 'here', false, new BigInt64Array(2))).toThrow(TypeError);
+    } finally {
+      closeSync(dirfd);
+    }
     const error = systemError(2, 'lstat', '/x/y');
     expect(error).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'lstat', path: '/x/y', message: "ENOENT: no such file or directory, lstat '/x/y'" });
   });

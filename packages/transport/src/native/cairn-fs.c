@@ -16,6 +16,12 @@
  *                                STAT_FIELDS values per name), or a negative errno of the listing
  *   fstatInto(fd, out)           fstat(fd) into the first STAT_FIELDS values of `out` (an opened
  *                                file's, without the object node:fs makes); returns its errno (0: done)
+ *   openAt(dirfd, name, folder, out)
+ *                                openat(dirfd, name) read-only, close-on-exec, never following a
+ *                                symlink: a folder (O_DIRECTORY) when `folder`, else without
+ *                                blocking (O_NONBLOCK: a fifo is not waited on); then its fstat into
+ *                                `out` as fstatInto. The new descriptor, or a negative errno (of the
+ *                                open, or of the fstat, after which it is closed)
  *   listXattrsAt(dirfd, name)    the entry's extended attribute names (not following a symlink),
  *                                one listxattrat call (Linux 6.13), else one llistxattr of
  *                                /proc/self/fd/<dirfd>/<name>; an array of Buffers (names are
@@ -452,6 +458,30 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info) {
   return status == napi_ok ? result : NULL;
 }
 
+static napi_value open_at(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t dirfd;
+  char name[NAME_MAX_BYTES];
+  if (entry_arguments(env, info, 4, argv, &dirfd, name, "openAt(dirfd, name, folder, out)") != 0) return NULL;
+  bool folder = false;
+  if (napi_get_value_bool(env, argv[2], &folder) != napi_ok) return throw_type(env, "openAt: folder must be a boolean");
+  int64_t *row = stat_rows(env, argv[3], STAT_FIELDS, "openAt: out must be a BigInt64Array of STAT_FIELDS values");
+  if (row == NULL) return NULL;
+  int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (folder ? O_DIRECTORY : O_NONBLOCK);
+  int fd = openat(dirfd, name, flags);
+  if (fd < 0) return negative_errno(env, errno);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int code = errno;
+    close(fd);
+    return negative_errno(env, code);
+  }
+  fill_row(&st, row);
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "lstatAt", NAPI_AUTO_LENGTH, lstat_at, NULL, &fn);
@@ -462,6 +492,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "scanAt", fn);
   napi_create_function(env, "fstatInto", NAPI_AUTO_LENGTH, fstat_into, NULL, &fn);
   napi_set_named_property(env, exports, "fstatInto", fn);
+  napi_create_function(env, "openAt", NAPI_AUTO_LENGTH, open_at, NULL, &fn);
+  napi_set_named_property(env, exports, "openAt", fn);
   napi_create_function(env, "getXattrAt", NAPI_AUTO_LENGTH, get_xattr_at, NULL, &fn);
   napi_set_named_property(env, exports, "getXattrAt", fn);
   napi_value fields;
