@@ -7,6 +7,7 @@ import type { FieldReader, WireMap } from './field-reader.js';
 import { NEWEST_TREE_VERSION } from './format-version.js';
 import { ScanMiss } from './msgpack-cursor.js';
 import { decodeTreeInPlace } from './tree-decode-fast.js';
+import { encodeTreeInPlace } from './tree-encode-fast.js';
 import { packValue, unpackValue, wireInt } from './msgpack.js';
 import { EXTRA_KEY_OWNER, extraKeyRule, MAX_MODE, nameProblem, NODE_KEYS, NODE_KEYS_V2, NODE_KEYS_V3, NODE_TYPES } from './tree-node.js';
 import type { NodeExtraKey, TreeNode } from './tree-node.js';
@@ -16,10 +17,16 @@ import type { NodeExtraKey, TreeNode } from './tree-node.js';
  * the same listing always gives the same bytes; `v` is 3 when a name or symlink target is not
  * valid UTF-8 (written as bin) or a node has extended attributes, else 2 when a node is recorded
  * by reference, else 1. TypeError / RangeError on a bad node, a name a reader would refuse, or a
- * duplicate name.
+ * duplicate name. Trees in the common layout are written straight (encodeTreeInPlace: the same
+ * bytes, no msgpack object per node); any other, or a wrong one, through msgpackr.
  */
 export function encodeTree(nodes: readonly TreeNode[]): Uint8Array {
   if (!Array.isArray(nodes)) throw new TypeError(`nodes must be an array, not ${describeValue(nodes)}`);
+  return encodeTreeInPlace(nodes) ?? encodeTreeByMsgpack(nodes);
+}
+
+/** encodeTree through msgpackr: any tree, and the precise error for a wrong one (exported for the tests, not by the package). */
+export function encodeTreeByMsgpack(nodes: readonly TreeNode[]): Uint8Array {
   const keyed = nodes.map((node: TreeNode, i) => {
     const wire = wireNode(node, `nodes[${i}]`);
     return { name: node.name, bytes: Buffer.from(nameToBytes(node.name)), wire };
