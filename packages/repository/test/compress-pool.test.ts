@@ -51,7 +51,7 @@ describe('the compression pool', () => {
     expect(stored.get(Buffer.from(blobId(Buffer.alloc(256 * 1024, 0))).toString('hex'))?.codec).toBe('zstd');
   });
 
-  it('compresses each batch in its own buffer and reuses at most threads + 2 of them however many batches pass', { timeout: 60_000 }, async () => {
+  it('compresses each batch in its own buffer and reuses at most 2 × (threads + 1) + 1 of them however many batches pass', { timeout: 60_000 }, async () => {
     const zstd = await loadZstd();
     const { pool, stored } = storingPool(zstd, true);
     // 40 MiB in 256 KiB blobs: twenty batches of 2 MiB; every third blob does not compress.
@@ -65,7 +65,7 @@ describe('the compression pool', () => {
     await pool.drain();
     await pool.close();
     expect(pool.buffersAllocated).toBeGreaterThan(0);
-    expect(pool.buffersAllocated).toBeLessThanOrEqual(4);
+    expect(pool.buffersAllocated).toBeLessThanOrEqual(7); // two per thread and two more in flight, one filling
     expect(stored.size).toBe(160);
     for (const [hex, plain] of blobs) {
       const blob = stored.get(hex);

@@ -49,8 +49,8 @@ export interface CompressPoolOptions {
  * Compresses new data blobs in worker threads while the main thread goes on walking, reading
  * and hashing. Blobs are copied back to back into a batch buffer of BATCH_BYTES (or one blob's
  * size when larger), which is transferred, not copied, to a worker, compressed there in place
- * and transferred back; at most one batch per thread plus one more is queued or being
- * compressed, and the buffers that come back are reused (no more than may be in flight), so
+ * and transferred back; at most BATCHES_IN_FLIGHT batches per thread, and as many more, are
+ * queued or being compressed, and the buffers that come back are reused (no more than may be in flight), so
  * memory stays flat whatever the size of the backup and no fresh megabytes are asked of the
  * allocator per batch.
  */
@@ -66,11 +66,19 @@ export interface CompressPool {
 }
 
 /**
- * A batch's bytes: (threads + 1) of them are in flight and one fills. 2 MiB rather than 4 took
- * 10-25 MB off a first backup's peak RSS on 2 cores at the same CPU time, and stored 0.004% more
- * (groups end at a batch's end): benchmarks/BENCHMARKS.md, issue 15.
+ * A batch's bytes. 2 MiB rather than 4 took 10-25 MB off a first backup's peak RSS on 2 cores at
+ * the same CPU time, and stored 0.004% more (groups end at a batch's end): benchmarks/BENCHMARKS.md,
+ * issue 15.
  */
 const BATCH_BYTES = 2 * 1024 * 1024;
+/**
+ * Batches queued or being compressed at most, per thread and one more: while the threads work
+ * through a run of large files the walk goes on into the small files after it, whose reading and
+ * hashing keep the main thread busy while the threads are short of work. Two per thread and two
+ * more rather than one and one: a first backup of /usr/share 7% faster on 2 cores for ~9 MB of
+ * peak RSS (benchmarks/BENCHMARKS.md, issue 15).
+ */
+const BATCHES_IN_FLIGHT = 2;
 const BATCH_BLOBS = 2048;
 
 /** Takes from `spares` a buffer of at least `bytes`, if one is there. */
@@ -98,10 +106,10 @@ function keepSpare(spares: ArrayBuffer[], buffer: ArrayBuffer, max: number): voi
 /** Creates a CompressPool; threads start with the first full batch, not before. */
 export function createCompressPool(options: CompressPoolOptions): CompressPool {
   const threads = options.threads ?? defaultThreads();
-  /** Batches queued or being compressed, at most: one per thread and one waiting for the first free thread. */
-  const maxInFlight = (Math.max(1, threads) + 1) * BATCH_BYTES;
+  /** Bytes of the batches queued or being compressed, at most (BATCHES_IN_FLIGHT). */
+  const maxInFlight = (Math.max(1, threads) + 1) * BATCHES_IN_FLIGHT * BATCH_BYTES;
   /** Spare batch buffers kept: as many as may be in flight. */
-  const maxSpares = Math.max(1, threads) + 1;
+  const maxSpares = (Math.max(1, threads) + 1) * BATCHES_IN_FLIGHT;
   let pool: Piscina | null = null;
   let batch: Queued[] = [];
   let batchBytes = 0;
