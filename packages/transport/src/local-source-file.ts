@@ -80,10 +80,10 @@ function isSpecialOpenError(code: string | undefined): boolean {
   return code === 'ELOOP' || code === 'ENXIO' || code === 'ENODEV';
 }
 
-/** Reused by fstatEntry and openLocalFileAt: one row of the native calls' values. */
+/** One row of the native calls' values, reused by every call that reads it at once (fstatEntry, the opens). */
 let fstatRow: BigInt64Array | undefined;
 
-function rowFor(native: NativeFs): BigInt64Array {
+export function rowFor(native: NativeFs): BigInt64Array {
   fstatRow ??= new BigInt64Array(native.STAT_FIELDS);
   return fstatRow;
 }
