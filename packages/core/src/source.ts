@@ -53,6 +53,12 @@ export interface SourceDir {
   digest?(name: string): Promise<Uint8Array>;
   /** The entry's extended attributes, sorted by name (see Source.xattrs). Optional. */
   xattrs?(name: string): Promise<readonly Xattr[]>;
+  /**
+   * Optional hint: the backup is about to read the regular files `names` of this folder, so the
+   * source may start reading them ahead (a disk then serves many at once). No result and never
+   * an error: what cannot be read ahead is read, or fails, when it is opened.
+   */
+  prefetch?(names: readonly string[]): void;
   /** Releases the folder; its children stay usable only until then. */
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Backend, Source } from '@cairn/core';
+import type { Backend, Source, SourceDir } from '@cairn/core';
 import { backup, initRepository, openRepository, restore } from '@cairn/repository';
 import { createLocalBackend, createLocalSource, createLocalTarget } from '@cairn/transport';
 import { seededBytes, tempDir } from './helpers.js';
@@ -149,6 +149,49 @@ describe('the unchanged-file shortcut', () => {
     const second = await backup(await openRepository(backend), { source, paths: [dir], parent: first.id });
     expect(source.opened).toHaveLength(3);
     expect(second.snapshot.summary.bytesRead).toBe(200_000 + 2 * 20 * 200);
+  });
+});
+
+/** The local source with open folders, each recording the names the walk asks it to read ahead (by their paths). */
+function readAheadSource(): Source & { readAhead: string[][] } {
+  const local = createLocalSource();
+  const readAhead: string[][] = [];
+  const recording = (dir: SourceDir): SourceDir => ({
+    ...dir,
+    names: () => dir.names(),
+    lstat: (name) => dir.lstat(name),
+    readlink: (name) => dir.readlink(name),
+    openFile: (name, expected) => dir.openFile(name, expected),
+    openDir: async (name, expected) => recording(await dir.openDir(name, expected)),
+    close: () => dir.close(),
+    ...(dir.entries === undefined ? {} : { entries: () => dir.entries!() }),
+    ...(dir.xattrs === undefined ? {} : { xattrs: (name: string) => dir.xattrs!(name) }),
+    prefetch: (names) => {
+      readAhead.push(names.map((name) => join(dir.path, name)));
+      dir.prefetch?.(names);
+    },
+  });
+  return { ...local, readAhead, openDir: async (path, expected) => recording(await local.openDir!(path, expected)) };
+}
+
+describe('reading ahead', () => {
+  it('asks the source to read ahead, folder by folder, exactly the files the walk will read: new or changed, not empty', async () => {
+    const { work, dir } = await project();
+    await writeFile(join(dir, 'empty'), '');
+    await symlink('data.bin', join(dir, 'link'));
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')), { chunker: smallChunks });
+    const first = readAheadSource();
+    await backup(repo, { source: first, paths: [dir] });
+    expect(first.readAhead).toEqual([[join(dir, 'data.bin')], [join(dir, 'src', 'a.ts'), join(dir, 'src', 'b.ts')]]);
+    const unchanged = readAheadSource();
+    await backup(repo, { source: unchanged, paths: [dir] });
+    expect(unchanged.readAhead).toEqual([]);
+    await writeFile(join(dir, 'src', 'b.ts'), 'export const b = 22;\n'.repeat(200));
+    await writeFile(join(dir, 'src', 'c.ts'), 'export const c = 3;\n');
+    const changed = readAheadSource();
+    const third = await backup(repo, { source: changed, paths: [dir] });
+    expect(changed.readAhead).toEqual([[join(dir, 'src', 'b.ts'), join(dir, 'src', 'c.ts')]]);
+    expect(third.snapshot.summary).toMatchObject({ filesNew: 1, filesChanged: 1, filesUnchanged: 3 });
   });
 });
 

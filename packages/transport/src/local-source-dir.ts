@@ -12,6 +12,8 @@ import { fstatEntry, openLocalFile, openLocalFileAt, replacedEntry, rowFor } fro
 import { nativeFs, systemError } from './native-fs.js';
 import type { NativeFs } from './native-fs.js';
 import { procFdPath } from './proc-fd.js';
+import { createReadAheadGate } from './read-ahead.js';
+import type { ReadAheadGate } from './read-ahead.js';
 
 /** How a local folder's entries are reached: through its open descriptor (/proc/self/fd), or by path. */
 export type LocalDirMode = 'descriptor' | 'path';
@@ -55,7 +57,7 @@ export function openLocalDir(path: string, expected: EntryStat, mode: LocalDirMo
  */
 export type XattrReader = (at: string, path?: string, from?: { readonly native: NativeFs; readonly dirfd: number; readonly name: string }) => Promise<readonly Xattr[]>;
 
-function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs: XattrReader | undefined, native: NativeFs | null): SourceDir {
+function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs: XattrReader | undefined, native: NativeFs | null, gate: ReadAheadGate = createReadAheadGate()): SourceDir {
   let fd: number;
   try {
     fd = openSync(fsPath(at), dirFlags);
@@ -69,14 +71,14 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
     closeSync(fd);
     throw fromSystemError(error, path);
   }
-  return openedFolder(path, fd, opened, expected, xattrs, native);
+  return openedFolder(path, fd, opened, expected, xattrs, native, gate);
 }
 
 /**
  * openByDescriptor of the entry `name` of the open folder `dirfd`, with the native calls: one
  * openat from the folder's descriptor and the fstat of what it opened, in one call.
  */
-function openFolderAt(native: NativeFs, dirfd: number, name: string, path: string, expected: EntryStat, xattrs: XattrReader | undefined): SourceDir {
+function openFolderAt(native: NativeFs, dirfd: number, name: string, path: string, expected: EntryStat, xattrs: XattrReader | undefined, gate: ReadAheadGate): SourceDir {
   const row = rowFor(native);
   const fd = native.openAt(dirfd, fsPath(name), true, row);
   if (fd < 0) {
@@ -90,7 +92,7 @@ function openFolderAt(native: NativeFs, dirfd: number, name: string, path: strin
     closeSync(fd);
     throw fromSystemError(error, path);
   }
-  return openedFolder(path, fd, opened, expected, xattrs, native);
+  return openedFolder(path, fd, opened, expected, xattrs, native, gate);
 }
 
 /** What a folder's failed open means: O_NOFOLLOW on a symlink gives ELOOP, O_DIRECTORY on anything else ENOTDIR (something was put in its place). */
@@ -99,7 +101,8 @@ function folderOpenError(path: string, code: string | undefined, error: unknown)
 }
 
 /** The SourceDir of the folder open as `fd` (its fstat `opened`), when it is the folder `expected` describes; else `fd` is closed and ERR_NOT_FOUND thrown. */
-function openedFolder(path: string, fd: number, opened: EntryStat, expected: EntryStat, xattrs: XattrReader | undefined, native: NativeFs | null): SourceDir {
+/** The folders of one walk share `gate` (see read-ahead.ts). */
+function openedFolder(path: string, fd: number, opened: EntryStat, expected: EntryStat, xattrs: XattrReader | undefined, native: NativeFs | null, gate: ReadAheadGate): SourceDir {
   try {
     checkFolder(path, opened, expected);
   } catch (error) {
@@ -139,8 +142,14 @@ function openedFolder(path: string, fd: number, opened: EntryStat, expected: Ent
       ? viaPath(name, (entryPath, at) => openLocalFile(entryPath, at, expectedFile))
       : openLocalFileAt(native, fd, entryName(name), joinName(path, name), expectedFile)),
     openDir: async (name, expectedDir) => (native === null
-      ? viaPath(name, (entryPath, at) => openByDescriptor(entryPath, at, expectedDir, xattrs, native))
-      : openFolderAt(native, fd, entryName(name), joinName(path, name), expectedDir, xattrs)),
+      ? viaPath(name, (entryPath, at) => openByDescriptor(entryPath, at, expectedDir, xattrs, native, gate))
+      : openFolderAt(native, fd, entryName(name), joinName(path, name), expectedDir, xattrs, gate)),
+    // Read ahead from the folder's descriptor, in a thread of Node's pool, when the walk meets files not in memory.
+    ...(native === null ? {} : {
+      prefetch: (names: readonly string[]) => {
+        if (gate.wanted()) native.prefetchAt(fd, names.map((name) => fsPath(entryName(name))), gate.found);
+      },
+    }),
     ...(xattrs === undefined ? {} : {
       // Through the open folder only: a read of attributes cannot check which entry it reached.
       xattrs: async (name: string) => {

@@ -21,6 +21,14 @@ export interface NativeFs {
    * descriptor, or a negative errno (nothing left open).
    */
   openAt(dirfd: number, name: string | Buffer, folder: boolean, out: BigInt64Array): number;
+  /**
+   * Asks the kernel to start reading those of the regular files `names` of the folder whose first
+   * page is not in memory (their first 4 MiB), in a thread of Node's pool from a duplicate of
+   * `dirfd`; returns at once and calls `done` with how many it found not in memory (none on a
+   * filesystem that cannot say, such as tmpfs). A name it cannot open is skipped (TypeError only
+   * for what is no entry name).
+   */
+  prefetchAt(dirfd: number, names: readonly (string | Buffer)[], done: (uncached: number) => void): void;
   /** The entry's extended attribute names as bytes (not following a symlink), or a negative errno. */
   listXattrsAt(dirfd: number, name: string | Buffer): Buffer[] | number;
   /** The value of the entry's attribute `attribute` (its name's bytes; not following a symlink), or a negative errno. */
@@ -45,7 +53,7 @@ export function nativeFs(): NativeFs | null {
   for (const candidate of CANDIDATES) {
     try {
       const module = load(candidate) as NativeFs;
-      if (['lstatAt', 'scanAt', 'fstatInto', 'openAt', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
+      if (['lstatAt', 'scanAt', 'fstatInto', 'openAt', 'prefetchAt', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
         loaded = module;
         break;
       }

@@ -212,6 +212,22 @@ describe.runIf(process.platform === 'linux').each(reaches)('the local SourceDir 
     }
   });
 
+  it('reads files ahead only with the native calls, and never fails for a name it cannot read ahead', async () => {
+    const { src } = await layout();
+    const d = openAt(join(src, 'd'), await source.lstat(join(src, 'd')));
+    try {
+      expect(typeof d.prefetch).toBe(native === null ? 'undefined' : 'function');
+      d.prefetch?.(['inside.txt', 'sub', 'missing']);
+      const file = await d.openFile('inside.txt', await d.lstat('inside.txt'));
+      expect(await collect(file.chunks(64))).toBe('inside\n');
+      await file.close();
+    } finally {
+      await d.close();
+    }
+    const byPath = openLocalDir(join(src, 'd'), await source.lstat(join(src, 'd')), 'path');
+    expect(byPath.prefetch).toBeUndefined();
+  });
+
   it('leaves no descriptor it opens to a process the backup starts (close-on-exec)', async () => {
     const { src } = await layout();
     const path = join(src, 'd');

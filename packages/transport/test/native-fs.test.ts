@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, fstatSync, linkSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fstatSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,21 @@ async function listed(dir: SourceDir): Promise<DirEntry[]> {
   if (dir.entries === undefined) throw new Error(`${dir.path} lists no entries`);
   return dir.entries.call(dir);
 }
+
+/** Python: drops a file's pages, prints "evicted" when a read of its first byte would then block (else "cached" or "unknown"). */
+const EVICT = `
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.fsync(fd)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+try:
+    os.preadv(fd, [bytearray(1)], 0, os.RWF_NOWAIT)
+    print('cached')
+except OSError as error:
+    time.sleep(0.2)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    print('evicted' if error.errno == 11 else 'unknown')
+`;
 
 describe.runIf(linux)('the native folder calls', () => {
   const native = nativeFs();
@@ -215,6 +230,31 @@ describe.runIf(linux)('the native folder calls', () => {
     }
     const error = systemError(2, 'lstat', '/x/y');
     expect(error).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'lstat', path: '/x/y', message: "ENOENT: no such file or directory, lstat '/x/y'" });
+  });
+
+  it('read files ahead from a folder of their own, in the pool: done(n) with the files not in memory, nothing left open', async () => {
+    const calls = needed();
+    const dir = await tempDir();
+    writeFileSync(join(dir, 'cold.bin'), Buffer.alloc(256 * 1024, 7));
+    writeFileSync(join(dir, 'warm.txt'), 'warm\n');
+    mkdirSync(join(dir, 'folder'));
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    // cold.bin out of memory, where the filesystem can say so (not tmpfs): written out, dropped,
+    // seen missing by a read that would block, and dropped again (that read starts one of its own).
+    const evicted = execFileSync('python3', ['-c', EVICT, join(dir, 'cold.bin')], { encoding: 'utf8' }).trim() === 'evicted';
+    const dirfd = openSync(dir, 'r');
+    const found = new Promise<number>((resolve) => calls.prefetchAt(dirfd, ['cold.bin', 'warm.txt', 'folder', 'fifo', 'missing', Buffer.from('warm.txt')], resolve));
+    closeSync(dirfd); // the job reads from a descriptor of its own
+    expect(await found).toBe(evicted ? 1 : 0);
+    const open = readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } });
+    expect(open).not.toContain(dir);
+    let none = -1;
+    calls.prefetchAt(0, [], (n) => { none = n; });
+    expect(none).toBe(0); // nothing to read ahead: done at once
+    expect(() => calls.prefetchAt(0, ['a/b'], () => undefined)).toThrow(TypeError);
+    expect(() => calls.prefetchAt(0, ['..'], () => undefined)).toThrow(TypeError);
+    expect(() => calls.prefetchAt(0, 'names' as unknown as string[], () => undefined)).toThrow(TypeError);
+    expect(() => calls.prefetchAt(0, ['a'], 5 as unknown as () => void)).toThrow(TypeError);
   });
 
   it('name the folder when it cannot be listed (its descriptor closed under it)', async () => {

@@ -211,6 +211,7 @@ export class Walker {
     const exclusions = this.exclusions;
     const marker = dir === null || exclusions === null ? null
       : await markerIn(dir, names, exclusions.markers, (name, read) => this.fromSource(this.options.source.join(path, name), read));
+    if (dir?.prefetch !== undefined && entries !== null) this.prefetchFiles(dir, entries, before);
     const nodes: TreeNode[] = [];
     // The parent's files whose names are gone from the folder, by inode (made at the first new file).
     let gone: Map<bigint, TreeNode> | undefined;
@@ -281,6 +282,21 @@ export class Walker {
     this.counts.dirs += 1;
     this.progress(path);
     return makeNode(name, stat, { subtree, size: 0 });
+  }
+
+  /**
+   * Tells the source which regular files of the folder the walk will read (those not empty and
+   * new or changed since the parent, by size and change stamp), so that it may read them ahead.
+   */
+  private prefetchFiles(dir: SourceDir, entries: readonly DirEntry[], before: ReadonlyMap<string, TreeNode>): void {
+    const names: string[] = [];
+    for (const { name, stat } of entries) {
+      if (stat === undefined || stat.type !== 'file' || stat.size === 0) continue;
+      const previous = before.get(name);
+      if (previous?.type === 'file' && previous.size === stat.size && this.sameChangeStamp(stat, previous)) continue;
+      names.push(name);
+    }
+    if (names.length > 0) dir.prefetch?.(names);
   }
 
   /**

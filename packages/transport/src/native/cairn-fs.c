@@ -22,6 +22,15 @@
  *                                blocking (O_NONBLOCK: a fifo is not waited on); then its fstat into
  *                                `out` as fstatInto. The new descriptor, or a negative errno (of the
  *                                open, or of the fstat, after which it is closed)
+ *   prefetchAt(dirfd, names, done)
+ *                                asks the kernel to start reading those of the regular files
+ *                                `names` of the folder whose first page is not in memory (their
+ *                                first PREFETCH_BYTES; posix_fadvise WILLNEED), in a thread of
+ *                                Node's pool, from a duplicate of the folder's descriptor; returns
+ *                                at once, and calls done(n) when through, n the files it found
+ *                                not in memory (a read with RWF_NOWAIT would block; a filesystem
+ *                                that cannot say, such as tmpfs, counts none). What cannot be
+ *                                opened is skipped: the read that follows says why
  *   listXattrsAt(dirfd, name)    the entry's extended attribute names (not following a symlink),
  *                                one listxattrat call (Linux 6.13), else one llistxattr of
  *                                /proc/self/fd/<dirfd>/<name>; an array of Buffers (names are
@@ -48,12 +57,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 #define NAPI_VERSION 8
 #include <node_api.h>
 
 #define STAT_FIELDS 10
+#define PREFETCH_BYTES (4 << 20)
 #define NAME_MAX_BYTES 4096
 #ifndef SYS_listxattrat
 #if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv)
@@ -482,6 +493,112 @@ static napi_value open_at(napi_env env, napi_callback_info info) {
   return result;
 }
 
+
+/* One prefetchAt call: the folder (a duplicate descriptor, closed when done) and the names, back to back with their NULs. */
+struct prefetch {
+  napi_async_work work;
+  napi_ref done;
+  int dirfd;
+  uint32_t count;
+  uint32_t uncached;
+  char *names;
+};
+
+static void prefetch_execute(napi_env env, void *data) {
+  (void)env;
+  struct prefetch *job = data;
+  const char *name = job->names;
+  for (uint32_t i = 0; i < job->count; i++, name += strlen(name) + 1) {
+    int fd = openat(job->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st;
+    char byte;
+    struct iovec one = { &byte, 1 };
+    /* Only a file whose first page a read would wait for: the others are in memory already. */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && preadv2(fd, &one, 1, 0, RWF_NOWAIT) < 0 && errno == EAGAIN) {
+      job->uncached += 1;
+      posix_fadvise(fd, 0, st.st_size < PREFETCH_BYTES ? st.st_size : PREFETCH_BYTES, POSIX_FADV_WILLNEED);
+    }
+    close(fd);
+  }
+}
+
+static void prefetch_complete(napi_env env, napi_status status, void *data) {
+  struct prefetch *job = data;
+  close(job->dirfd);
+  napi_value done, global, count;
+  if (status == napi_ok && napi_get_reference_value(env, job->done, &done) == napi_ok && done != NULL
+      && napi_get_global(env, &global) == napi_ok && napi_create_uint32(env, job->uncached, &count) == napi_ok) {
+    napi_call_function(env, global, done, 1, &count, NULL);
+  }
+  napi_delete_reference(env, job->done);
+  napi_delete_async_work(env, job->work);
+  free(job->names);
+  free(job);
+}
+
+static napi_value prefetch_at(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t dirfd;
+  if (descriptor_arguments(env, info, 3, argv, &dirfd, "prefetchAt(dirfd, names, done)") != 0) return NULL;
+  napi_valuetype done_type;
+  if (napi_typeof(env, argv[2], &done_type) != napi_ok || done_type != napi_function) return throw_type(env, "prefetchAt: done must be a function");
+  uint32_t count;
+  bool is_array = false;
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &count) != napi_ok) return throw_type(env, "prefetchAt: names must be an array");
+  size_t size = 0, used = 0;
+  char *names = NULL;
+  char name[NAME_MAX_BYTES];
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    if (napi_get_element(env, argv[1], i, &element) != napi_ok || read_name(env, element, name, sizeof name) != 0) {
+      free(names);
+      return throw_type(env, "prefetchAt: each name must be an entry name (a string or a Buffer, no NUL, no '/')");
+    }
+    size_t length = strlen(name) + 1;
+    if (used + length > size) {
+      size_t grown = (used + length) * 2 + 256;
+      char *more = realloc(names, grown);
+      if (more == NULL) {
+        free(names);
+        return NULL; /* no memory: nothing is prefetched */
+      }
+      names = more;
+      size = grown;
+    }
+    memcpy(names + used, name, length);
+    used += length;
+  }
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  /* Nothing to read ahead, or no thread for it: done(0) at once, as a job that found all in memory. */
+  struct prefetch *job = count == 0 ? NULL : calloc(1, sizeof *job);
+  int folder = job == NULL ? -1 : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  napi_value resource_name;
+  if (folder < 0 || napi_create_string_utf8(env, "cairn.prefetchAt", NAPI_AUTO_LENGTH, &resource_name) != napi_ok
+      || napi_create_reference(env, argv[2], 1, &job->done) != napi_ok) {
+    if (folder >= 0) close(folder);
+    free(job);
+    free(names);
+    napi_value zero;
+    napi_create_uint32(env, 0, &zero);
+    napi_call_function(env, undefined, argv[2], 1, &zero, NULL);
+    return undefined;
+  }
+  job->dirfd = folder;
+  job->count = count;
+  job->names = names;
+  if (napi_create_async_work(env, NULL, resource_name, prefetch_execute, prefetch_complete, job, &job->work) != napi_ok
+      || napi_queue_async_work(env, job->work) != napi_ok) {
+    if (job->work != NULL) napi_delete_async_work(env, job->work);
+    napi_delete_reference(env, job->done);
+    close(folder);
+    free(job);
+    free(names);
+  }
+  return undefined;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "lstatAt", NAPI_AUTO_LENGTH, lstat_at, NULL, &fn);
@@ -492,6 +609,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "scanAt", fn);
   napi_create_function(env, "fstatInto", NAPI_AUTO_LENGTH, fstat_into, NULL, &fn);
   napi_set_named_property(env, exports, "fstatInto", fn);
+  napi_create_function(env, "prefetchAt", NAPI_AUTO_LENGTH, prefetch_at, NULL, &fn);
+  napi_set_named_property(env, exports, "prefetchAt", fn);
   napi_create_function(env, "openAt", NAPI_AUTO_LENGTH, open_at, NULL, &fn);
   napi_set_named_property(env, exports, "openAt", fn);
   napi_create_function(env, "getXattrAt", NAPI_AUTO_LENGTH, get_xattr_at, NULL, &fn);
