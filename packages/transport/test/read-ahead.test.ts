@@ -29,4 +29,14 @@ describe('the read-ahead gate', () => {
     // One warm folder between cold ones keeps reading ahead.
     expect(run(6, (i) => (i === 2 ? 0 : 1))).toEqual([0, 1, 2, 3, 4, 5]);
   });
+
+  it('reads at most eight folders ahead at a time: the next waits until one is through', () => {
+    const gate = createReadAheadGate(16, 2, 8);
+    expect(gate.wanted()).toBe(true);
+    gate.found(1); // cold: every folder from now on
+    expect(Array.from({ length: 10 }, () => gate.wanted())).toEqual([true, true, true, true, true, true, true, true, false, false]);
+    gate.found(1);
+    expect(gate.wanted()).toBe(true);
+    expect(gate.wanted()).toBe(false);
+  });
 });
