@@ -4,30 +4,12 @@ import { decodeTree, encodeTree } from '@cairn/index';
 import type { TreeNode } from '@cairn/index';
 import { decodeTreeFully } from '../src/tree.js';
 import { decodeTreeInPlace } from '../src/tree-decode-fast.js';
-import { fixedId, nodeFields, packr, randomId } from './helpers.js';
+import { fixedId, nodeFields, packr, plainNodes, randomId } from './helpers.js';
 
 const WHERE = 'tree 3f2a… (snapshot 9c…: /src)';
 const base = nodeFields;
 
-const plain: TreeNode[] = [
-  { ...base, name: 'zeta.txt', type: 'file', size: 11, content: [fixedId(1), fixedId(2)] },
-  { ...base, name: 'src', type: 'dir', mode: 0o755, subtree: fixedId(3) },
-  { ...base, name: 'link', type: 'symlink', mode: 0o777, linkTarget: '../elsewhere' },
-  { ...base, name: 'ünïcode', type: 'symlink', mode: 0o777, linkTarget: 'zïel/\u{1F600}' },
-  { ...base, name: 'pipe', type: 'fifo', rdev: 0 },
-  { ...base, name: 'pipe2', type: 'fifo' },
-  { ...base, name: 'tty', type: 'chardev', rdev: 0x0501 },
-  { ...base, name: 'disk', type: 'blockdev', rdev: 2 ** 40 },
-  { ...base, name: 'sock', type: 'socket' },
-  { ...base, name: 'empty', type: 'file', content: [] },
-  { ...base, name: '\uFF21', type: 'file', content: [fixedId(4)] },
-  { ...base, name: '\u{1F600}', type: 'file', content: [fixedId(5)] },
-  { ...base, name: 'x'.repeat(300), type: 'file', content: [] },
-  {
-    ...base, name: 'old', type: 'file', content: [randomId()], mtimeNs: -1_500_000_000n, ctimeNs: -(2n ** 63n),
-    ino: 2n ** 64n - 1n, dev: 2n ** 40n, size: Number.MAX_SAFE_INTEGER, uid: 2 ** 32, nlink: 70_000,
-  },
-];
+const plain = plainNodes;
 
 /** What decoding gives: the nodes (with their keys in order), or the error. */
 function outcome(decode: () => TreeNode[]): unknown {

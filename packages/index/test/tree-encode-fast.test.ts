@@ -5,7 +5,7 @@ import { decodeTree, encodeTree } from '@cairn/index';
 import type { TreeNode } from '@cairn/index';
 import { encodeTreeByMsgpack } from '../src/tree.js';
 import { encodeTreeInPlace } from '../src/tree-encode-fast.js';
-import { fixedId, nodeFields, randomId } from './helpers.js';
+import { fixedId, nodeFields, plainNodes, randomId } from './helpers.js';
 
 const base = nodeFields;
 
@@ -31,25 +31,14 @@ const UNSIGNED = [0n, 0x7fn, 0x80n, 0xffff_ffffn, 0x1_0000_0000n, 2n ** 63n - 1n
 describe('encodeTree written straight', () => {
   it('writes what msgpackr writes for every kind of node, name and integer edge', () => {
     const nodes: TreeNode[] = [
-      { ...base, name: 'zeta.txt', type: 'file', size: 11, content: [fixedId(1), fixedId(2)] },
-      { ...base, name: 'src', type: 'dir', mode: 0o755, subtree: fixedId(3) },
-      { ...base, name: 'link', type: 'symlink', mode: 0o777, linkTarget: '../elsewhere' },
-      { ...base, name: 'ünïcode', type: 'symlink', mode: 0o777, linkTarget: `zïel/\u{1F600}/${'é'.repeat(200)}` },
+      ...plainNodes,
       { ...base, name: 'long-target', type: 'symlink', linkTarget: 'x'.repeat(70_000) },
-      { ...base, name: 'pipe', type: 'fifo', rdev: 0 },
-      { ...base, name: 'pipe2', type: 'fifo' },
-      { ...base, name: 'tty', type: 'chardev', rdev: 0x0501 },
-      { ...base, name: 'disk', type: 'blockdev', rdev: 2 ** 40 },
-      { ...base, name: 'sock', type: 'socket' },
-      { ...base, name: 'empty', type: 'file', content: [] },
+      { ...base, name: 'accented-target', type: 'symlink', linkTarget: `zïel/\u{1F600}/${'é'.repeat(200)}` },
       { ...base, name: 'many', type: 'file', content: Array.from({ length: 70_000 }, (_, i) => fixedId(i % 256)) },
       { ...base, name: 'sixteen', type: 'file', content: Array.from({ length: 16 }, () => randomId()) },
-      { ...base, name: '\uFF21', type: 'file', content: [fixedId(4)] },
-      { ...base, name: '\u{1F600}', type: 'file', content: [fixedId(5)] },
       { ...base, name: 'x'.repeat(31), type: 'file', content: [] },
       { ...base, name: 'y'.repeat(32), type: 'file', content: [] },
       { ...base, name: 'é'.repeat(16), type: 'file', content: [] }, // 16 characters, 32 bytes: str8
-      { ...base, name: 'z'.repeat(300), type: 'file', content: [] },
     ];
     EDGES.forEach((n, i) => nodes.push({ ...base, name: `uint-${i}`, type: 'file', content: [], uid: n, gid: n, nlink: n, size: n, mode: Math.min(n, 0o7777) }));
     SIGNED.forEach((n, i) => nodes.push({ ...base, name: `time-${i}`, type: 'file', content: [], mtimeNs: n, ctimeNs: -n < 2n ** 63n ? -n : n }));

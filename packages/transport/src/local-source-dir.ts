@@ -8,7 +8,7 @@ import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 import { joinName } from './join-name.js';
 import { listFolder } from './list-names.js';
-import { fstatEntry, openLocalFile, openLocalFileAt, replacedEntry, rowFor } from './local-source-file.js';
+import { fstatEntry, openEntryAt, openLocalFile, openLocalFileAt, replacedEntry } from './local-source-file.js';
 import { nativeFs, systemError } from './native-fs.js';
 import type { NativeFs } from './native-fs.js';
 import { procFdPath } from './proc-fd.js';
@@ -79,19 +79,9 @@ function openByDescriptor(path: string, at: string, expected: EntryStat, xattrs:
  * openat from the folder's descriptor and the fstat of what it opened, in one call.
  */
 function openFolderAt(native: NativeFs, dirfd: number, name: string, path: string, expected: EntryStat, xattrs: XattrReader | undefined, gate: ReadAheadGate): SourceDir {
-  const row = rowFor(native);
-  const fd = native.openAt(dirfd, fsPath(name), true, row);
-  if (fd < 0) {
-    const error = systemError(fd, 'open', path);
+  const { fd, opened } = openEntryAt(native, dirfd, name, path, true, (error) => {
     throw folderOpenError(path, error.code, error);
-  }
-  let opened: EntryStat;
-  try {
-    opened = entryStatOfRow(row, 0, native.STAT_FIELDS, path);
-  } catch (error) {
-    closeSync(fd);
-    throw fromSystemError(error, path);
-  }
+  });
   return openedFolder(path, fd, opened, expected, xattrs, native, gate);
 }
 

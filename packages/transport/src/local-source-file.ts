@@ -41,26 +41,34 @@ export function openLocalFile(path: string, at: string = path, expected?: EntryS
  * it) and the fstat of what it opened, in one call.
  */
 export function openLocalFileAt(native: NativeFs, dirfd: number, name: string, path: string, expected?: EntryStat): SourceFile {
-  const row = rowFor(native);
-  const fd = native.openAt(dirfd, fsPath(name), false, row);
-  if (fd < 0) {
-    const error = systemError(fd, 'open', path);
+  const { fd, opened } = openEntryAt(native, dirfd, name, path, false, (error) => {
     if (isSpecialOpenError(error.code)) {
       refuseIfSpecial(path, () => {
+        const row = rowFor(native);
         const [errno] = native.lstatAt(dirfd, [fsPath(name)], row);
         return errno === 0 ? nodeTypeOfMode(Number(row[0])) : undefined;
       }, error);
     }
     throw fromSystemError(error, path);
-  }
-  let opened: EntryStat;
+  });
+  return checkedFile(fd, path, opened, expected);
+}
+
+/**
+ * The entry `name` of the open folder `dirfd` opened with the native openAt (a folder when
+ * `folder`), and its fstat as an EntryStat. An open that fails is given to `failed`, which
+ * throws; an fstat of a kind cairn does not know closes the descriptor and throws naming `path`.
+ */
+export function openEntryAt(native: NativeFs, dirfd: number, name: string, path: string, folder: boolean, failed: (error: NodeJS.ErrnoException) => never): { fd: number; opened: EntryStat } {
+  const row = rowFor(native);
+  const fd = native.openAt(dirfd, fsPath(name), folder, row);
+  if (fd < 0) failed(systemError(fd, 'open', path));
   try {
-    opened = entryStatOfRow(row, 0, native.STAT_FIELDS, path);
+    return { fd, opened: entryStatOfRow(row, 0, native.STAT_FIELDS, path) };
   } catch (error) {
     closeSync(fd);
     throw fromSystemError(error, path);
   }
-  return checkedFile(fd, path, opened, expected);
 }
 
 /** The opened `fd` as a SourceFile when it is a regular file and (given `expected`) that entry; else closed, and an error naming `path`. */
@@ -83,7 +91,7 @@ function isSpecialOpenError(code: string | undefined): boolean {
 /** One row of the native calls' values, reused by every call that reads it at once (fstatEntry, the opens). */
 let fstatRow: BigInt64Array | undefined;
 
-export function rowFor(native: NativeFs): BigInt64Array {
+function rowFor(native: NativeFs): BigInt64Array {
   fstatRow ??= new BigInt64Array(native.STAT_FIELDS);
   return fstatRow;
 }
