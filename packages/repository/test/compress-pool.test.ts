@@ -74,6 +74,25 @@ describe('the compression pool', () => {
     }
   });
 
+  it('keeps no more bytes of spare buffers than may be in flight when blobs are larger than a batch', { timeout: 60_000 }, async () => {
+    const zstd = await loadZstd();
+    const { pool, stored } = storingPool(zstd, true);
+    // Chunks of 3 to 8 MiB (a big file's): each batch buffer is one blob's size.
+    const sizes = [3, 8, 5, 7, 4, 8, 6, 3, 8, 5, 7, 6].map((mib) => mib * 1024 * 1024);
+    let most = 0;
+    for (const [i, size] of sizes.entries()) {
+      const plain = Buffer.alloc(size, i + 1);
+      await pool.add(blobId(plain), String(i), plain);
+      most = Math.max(most, pool.spareBytes);
+    }
+    await pool.drain();
+    most = Math.max(most, pool.spareBytes);
+    await pool.close();
+    expect(stored.size).toBe(sizes.length);
+    expect(most).toBeGreaterThan(0); // buffers came back and were kept for reuse
+    expect(most).toBeLessThanOrEqual(3 * 2 * 2 * 1024 * 1024); // (threads + 1) × 2 batches of 2 MiB
+  });
+
   it('fails the work with an error naming the worker when the worker cannot start, instead of waiting forever', { timeout: 30_000 }, async () => {
     const zstd = await loadZstd();
     // A .ts file Node cannot load without a loader: the worker dies before it is ready.

@@ -63,6 +63,8 @@ export interface CompressPool {
   close(): Promise<void>;
   /** Batch buffers allocated so far (the others were reused). */
   readonly buffersAllocated: number;
+  /** Bytes of the batch buffers kept for reuse now (at most as many as may be in flight). */
+  readonly spareBytes: number;
 }
 
 /**
@@ -88,11 +90,15 @@ function takeSpare(spares: ArrayBuffer[], bytes: number): ArrayBuffer | undefine
 }
 
 /**
- * Keeps `buffer` among at most `max` spares; when they are all there, it takes the place of the
- * smallest if it is larger (so a blob larger than a batch soon finds a buffer it fits).
+ * Keeps `buffer` among the spares while they hold at most `maxBytes` in all; past it, it takes
+ * the place of the smallest if it is larger and that keeps them within `maxBytes` (so a blob
+ * larger than a batch soon finds a buffer it fits), else it is let go. Bytes, not buffers, are
+ * bounded: a backup of large chunks (up to 8 MiB each) would otherwise keep one per batch in
+ * flight, 48 MiB (benchmarks/BENCHMARKS.md, issue 15).
  */
-function keepSpare(spares: ArrayBuffer[], buffer: ArrayBuffer, max: number): void {
-  if (spares.length < max) {
+function keepSpare(spares: ArrayBuffer[], buffer: ArrayBuffer, maxBytes: number): void {
+  const held = spareBytes(spares);
+  if (held + buffer.byteLength <= maxBytes) {
     spares.push(buffer);
     return;
   }
@@ -100,7 +106,12 @@ function keepSpare(spares: ArrayBuffer[], buffer: ArrayBuffer, max: number): voi
   spares.forEach((spare, i) => {
     if (spare.byteLength < (spares[smallest]?.byteLength ?? 0)) smallest = i;
   });
-  if ((spares[smallest]?.byteLength ?? 0) < buffer.byteLength) spares[smallest] = buffer;
+  const replaced = spares[smallest]?.byteLength ?? 0;
+  if (spares.length > 0 && replaced < buffer.byteLength && held - replaced + buffer.byteLength <= maxBytes) spares[smallest] = buffer;
+}
+
+function spareBytes(spares: readonly ArrayBuffer[]): number {
+  return spares.reduce((sum, spare) => sum + spare.byteLength, 0);
 }
 
 /** Creates a CompressPool; threads start with the first full batch, not before. */
@@ -108,8 +119,6 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
   const threads = options.threads ?? defaultThreads();
   /** Bytes of the batches queued or being compressed, at most (BATCHES_IN_FLIGHT). */
   const maxInFlight = (Math.max(1, threads) + 1) * BATCHES_IN_FLIGHT * BATCH_BYTES;
-  /** Spare batch buffers kept: as many as may be in flight. */
-  const maxSpares = (Math.max(1, threads) + 1) * BATCHES_IN_FLIGHT;
   let pool: Piscina | null = null;
   let batch: Queued[] = [];
   let batchBytes = 0;
@@ -201,7 +210,7 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     const work = run.catch((error: unknown) => {
       throw workerFailed('compression', worker, error);
     }).then((result) => storeResult(queued, task.spans, result).then(() => {
-      if (options.recycle === true) keepSpare(spareArenas, result.input, maxSpares);
+      if (options.recycle === true) keepSpare(spareArenas, result.input, maxInFlight); // as many bytes as may be in flight
     }));
     track(work, held); // the whole batch buffer is held until the answer is stored
   };
@@ -239,6 +248,9 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
     },
     get buffersAllocated() {
       return buffersAllocated;
+    },
+    get spareBytes() {
+      return spareBytes(spareArenas);
     },
     async close() {
       batch = [];
