@@ -90,8 +90,11 @@ function folderOpenError(path: string, code: string | undefined, error: unknown)
   return code === 'ELOOP' || code === 'ENOTDIR' ? replacedEntry(path, 'folder') : fromSystemError(error, path);
 }
 
-/** The SourceDir of the folder open as `fd` (its fstat `opened`), when it is the folder `expected` describes; else `fd` is closed and ERR_NOT_FOUND thrown. */
-/** The folders of one walk share `gate` (see read-ahead.ts). */
+/**
+ * The SourceDir of the folder open as `fd` (its fstat `opened`), when it is the folder `expected`
+ * describes; else `fd` is closed and ERR_NOT_FOUND thrown. The folders of one walk share `gate`
+ * (read-ahead.ts).
+ */
 function openedFolder(path: string, fd: number, opened: EntryStat, expected: EntryStat, xattrs: XattrReader | undefined, native: NativeFs | null, gate: ReadAheadGate): SourceDir {
   try {
     checkFolder(path, opened, expected);
@@ -137,7 +140,8 @@ function openedFolder(path: string, fd: number, opened: EntryStat, expected: Ent
     // Read ahead from the folder's descriptor, in a thread of Node's pool, when the walk meets files not in memory.
     ...(native === null ? {} : {
       prefetch: (names: readonly string[]) => {
-        if (gate.wanted()) native.prefetchAt(fd, names.map((name) => fsPath(entryName(name))), gate.found);
+        const paths = names.map((name) => fsPath(entryName(name)));
+        if (gate.wanted()) native.prefetchAt(fd, paths, gate.found);
       },
     }),
     ...(xattrs === undefined ? {} : {

@@ -49,9 +49,9 @@ export interface CompressPoolOptions {
  * Compresses new data blobs in worker threads while the main thread goes on walking, reading
  * and hashing. Blobs are copied back to back into a batch buffer of BATCH_BYTES (or one blob's
  * size when larger), which is transferred, not copied, to a worker, compressed there in place
- * and transferred back; at most BATCHES_IN_FLIGHT batches per thread, and as many more, are
- * queued or being compressed, and the buffers that come back are reused (no more than may be in flight), so
- * memory stays flat whatever the size of the backup and no fresh megabytes are asked of the
+ * and transferred back; at most BATCHES_IN_FLIGHT batches for each thread and for one more are
+ * queued or being compressed, and the buffers that come back are reused (no more bytes of them
+ * than may be in flight), so memory stays flat whatever the size of the backup and no fresh megabytes are asked of the
  * allocator per batch.
  */
 export interface CompressPool {
@@ -74,11 +74,11 @@ export interface CompressPool {
  */
 const BATCH_BYTES = 2 * 1024 * 1024;
 /**
- * Batches queued or being compressed at most, per thread and one more: while the threads work
- * through a run of large files the walk goes on into the small files after it, whose reading and
- * hashing keep the main thread busy while the threads are short of work. Two per thread and two
- * more rather than one and one: a first backup of /usr/share 7% faster on 2 cores for ~9 MB of
- * peak RSS (benchmarks/BENCHMARKS.md, issue 15).
+ * Batches queued or being compressed at most, for each thread and for one more: while the threads
+ * work through a run of large files, the walk goes on into the small files after it, whose
+ * reading and hashing keep the main thread busy while the threads would be short of work. Two
+ * (12 MiB on 2 cores) rather than one: a first backup of /usr/share 7% faster for ~9 MB of peak
+ * RSS (benchmarks/BENCHMARKS.md, issue 15).
  */
 const BATCHES_IN_FLIGHT = 2;
 const BATCH_BLOBS = 2048;

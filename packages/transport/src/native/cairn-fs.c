@@ -493,7 +493,6 @@ static napi_value open_at(napi_env env, napi_callback_info info) {
   return result;
 }
 
-
 /* One prefetchAt call: the folder (a duplicate descriptor, closed when done) and the names, back to back with their NULs. */
 struct prefetch {
   napi_async_work work;
@@ -537,6 +536,14 @@ static void prefetch_complete(napi_env env, napi_status status, void *data) {
   free(job);
 }
 
+/* done(0) now: a prefetchAt that reads nothing ahead still says it is through (the caller counts what is in flight). */
+static napi_value done_now(napi_env env, napi_value done) {
+  napi_value undefined, zero;
+  napi_get_undefined(env, &undefined);
+  if (napi_create_uint32(env, 0, &zero) == napi_ok) napi_call_function(env, undefined, done, 1, &zero, NULL);
+  return undefined;
+}
+
 static napi_value prefetch_at(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   int32_t dirfd;
@@ -561,7 +568,7 @@ static napi_value prefetch_at(napi_env env, napi_callback_info info) {
       char *more = realloc(names, grown);
       if (more == NULL) {
         free(names);
-        return NULL; /* no memory: nothing is prefetched */
+        return done_now(env, argv[2]); /* no memory: nothing is read ahead */
       }
       names = more;
       size = grown;
@@ -569,8 +576,6 @@ static napi_value prefetch_at(napi_env env, napi_callback_info info) {
     memcpy(names + used, name, length);
     used += length;
   }
-  napi_value undefined;
-  napi_get_undefined(env, &undefined);
   /* Nothing to read ahead, or no thread for it: done(0) at once, as a job that found all in memory. */
   struct prefetch *job = count == 0 ? NULL : calloc(1, sizeof *job);
   int folder = job == NULL ? -1 : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
@@ -580,10 +585,7 @@ static napi_value prefetch_at(napi_env env, napi_callback_info info) {
     if (folder >= 0) close(folder);
     free(job);
     free(names);
-    napi_value zero;
-    napi_create_uint32(env, 0, &zero);
-    napi_call_function(env, undefined, argv[2], 1, &zero, NULL);
-    return undefined;
+    return done_now(env, argv[2]);
   }
   job->dirfd = folder;
   job->count = count;
@@ -595,7 +597,10 @@ static napi_value prefetch_at(napi_env env, napi_callback_info info) {
     close(folder);
     free(job);
     free(names);
+    return done_now(env, argv[2]);
   }
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
   return undefined;
 }
 
