@@ -88,6 +88,70 @@ describe('resemblance index bound', () => {
     expect(index.candidate(chunks[0]!), 'the first chunk is forgotten').toBeUndefined();
     expect(toHex(index.candidate(chunks[39]!)!)).toBe(toHex(Buffer.alloc(32, 39)));
   });
+
+  it('chooses as the plain form of the index does (a list of ids per feature), through repeats, full features and forgetting', () => {
+    // The plain form: every feature's latest RESEMBLANCE.perFeature ids, the oldest chunks forgotten past maxFeatures.
+    const plainIndex = (maxFeatures: number): { add(features: readonly number[], id: Id): void; candidate(features: readonly number[]): Id | undefined } => {
+      const byFeature = new Map<number, Id[]>();
+      const order: { id: Id; features: number[] }[] = [];
+      let size = 0;
+      return {
+        add(features, id) {
+          const filed: number[] = [];
+          for (const feature of new Set(features)) {
+            const ids = byFeature.get(feature) ?? [];
+            if (ids.length >= RESEMBLANCE.perFeature) ids.shift();
+            ids.push(id);
+            byFeature.set(feature, ids);
+            filed.push(feature);
+          }
+          if (filed.length === 0) return;
+          order.push({ id, features: filed });
+          size += filed.length;
+          while (size > maxFeatures && order.length > 1) {
+            const gone = order.shift()!;
+            for (const feature of gone.features) {
+              const ids = byFeature.get(feature) ?? [];
+              if (ids.includes(gone.id)) ids.splice(ids.indexOf(gone.id), 1);
+              if (ids.length === 0) byFeature.delete(feature);
+            }
+            size -= gone.features.length;
+          }
+        },
+        candidate(features) {
+          const score = new Map<Id, number>();
+          let best: Id | undefined;
+          let bestScore = 0;
+          for (const feature of new Set(features)) {
+            for (const id of byFeature.get(feature) ?? []) {
+              const n = (score.get(id) ?? 0) + 1;
+              score.set(id, n);
+              if (n > bestScore) [best, bestScore] = [id, n];
+            }
+          }
+          return bestScore >= RESEMBLANCE.minShared && bestScore * RESEMBLANCE.minShareOf >= features.length ? best : undefined;
+        },
+      };
+    };
+    // Feature sets from a small alphabet, so features repeat within a chunk and fill their RESEMBLANCE.perFeature slots across chunks.
+    const bytes = seededBytes(400 * 64 * 2, 7);
+    const featureSet = (i: number): number[] => Array.from({ length: 8 + (i % 57) }, (_, k) => bytes.readUInt16LE(((i * 64 + k) * 2) % (bytes.length - 2)) % 300);
+    for (const maxFeatures of [150, 1_000, 100_000]) {
+      const index = createResemblanceIndex(maxFeatures);
+      const plain = plainIndex(maxFeatures);
+      let found = 0;
+      for (let i = 0; i < 400; i += 1) {
+        const features = featureSet(i);
+        const expected = plain.candidate(features);
+        expect(index.candidate(features), `lookup ${i} of maxFeatures ${maxFeatures}`).toBe(expected);
+        if (expected !== undefined) found += 1;
+        const id = Buffer.alloc(32, i % 256);
+        index.add(features, id);
+        plain.add(features, id);
+      }
+      expect(found, 'the lookups found chunks').toBeGreaterThan(20);
+    }
+  });
 });
 
 describe('deltas across files of one backup', () => {

@@ -60,28 +60,63 @@ export interface ResemblanceIndex {
   readonly size: number;
 }
 
+/** A chunk the index remembers: its id, the features it was filed under, and its score in the lookup that last met it. */
+interface Remembered {
+  readonly id: Id;
+  readonly features: number[];
+  score: number;
+  lookup: number;
+}
+
+/**
+ * The chunks filed under one feature, latest last: most features of a backup are met once, so
+ * one chunk is held as itself and only a feature met again gets an array (an array per feature
+ * held 35 MB for the 262,144 features of a large file's backup: benchmarks/BENCHMARKS.md, issue 15).
+ */
+type Filed = Remembered | Remembered[];
+
 export function createResemblanceIndex(maxFeatures: number = RESEMBLANCE.maxFeatures): ResemblanceIndex {
-  const byFeature = new Map<number, Id[]>();
-  // The chunks remembered, oldest first, with the features each was filed under.
-  const order: ({ id: Id; features: number[] } | undefined)[] = [];
+  const byFeature = new Map<number, Filed>();
+  // The chunks remembered, oldest first.
+  const order: (Remembered | undefined)[] = [];
   let oldest = 0;
   let size = 0;
+  // Lookups and additions allocate nothing per chunk: a score lives on the chunk it counts,
+  // valid for the lookup numbered `lookup`, and features are told apart with `distinct`.
+  let lookups = 0;
+  const distinct = createDistinct();
   const forgetOldest = (): void => {
-    const { id, features } = order[oldest]!;
+    const chunk = order[oldest]!;
     order[oldest] = undefined; // let go at once; the slots before `oldest` are dropped in bulk
     oldest += 1;
     if (oldest > 1024 && oldest * 2 > order.length) {
       order.splice(0, oldest);
       oldest = 0;
     }
-    for (const feature of features) {
-      const ids = byFeature.get(feature);
-      const at = ids?.indexOf(id) ?? -1;
-      if (ids === undefined || at < 0) continue; // pushed out by later chunks already
-      ids.splice(at, 1);
-      if (ids.length === 0) byFeature.delete(feature);
+    for (const feature of chunk.features) {
+      const filed = byFeature.get(feature);
+      if (filed === chunk) byFeature.delete(feature);
+      else if (Array.isArray(filed)) {
+        const at = filed.indexOf(chunk);
+        if (at < 0) continue; // pushed out by later chunks already
+        filed.splice(at, 1);
+        if (filed.length === 1) byFeature.set(feature, filed[0]!);
+      }
     }
-    size -= features.length;
+    size -= chunk.features.length;
+  };
+  let best: Remembered | undefined;
+  let bestScore = 0;
+  const count = (chunk: Remembered): void => {
+    if (chunk.lookup !== lookups) {
+      chunk.lookup = lookups;
+      chunk.score = 0;
+    }
+    chunk.score += 1;
+    if (chunk.score > bestScore) {
+      best = chunk;
+      bestScore = chunk.score;
+    }
   };
   return {
     get size() {
@@ -89,36 +124,78 @@ export function createResemblanceIndex(maxFeatures: number = RESEMBLANCE.maxFeat
     },
     candidate(features) {
       if (features.length === 0) return undefined;
-      const score = new Map<Id, number>();
-      let best: Id | undefined;
-      let bestScore = 0;
-      for (const feature of new Set(features)) {
-        for (const id of byFeature.get(feature) ?? []) {
-          const n = (score.get(id) ?? 0) + 1;
-          score.set(id, n);
-          if (n > bestScore) {
-            best = id;
-            bestScore = n;
-          }
-        }
+      lookups += 1;
+      best = undefined;
+      bestScore = 0;
+      distinct.reset(features.length);
+      for (const feature of features) {
+        if (!distinct.first(feature)) continue;
+        const filed = byFeature.get(feature);
+        if (filed === undefined) continue;
+        if (Array.isArray(filed)) for (const chunk of filed) count(chunk);
+        else count(filed);
       }
-      return bestScore >= RESEMBLANCE.minShared && bestScore * RESEMBLANCE.minShareOf >= features.length ? best : undefined;
+      const found = best as Remembered | undefined; // set by count()
+      best = undefined;
+      return bestScore >= RESEMBLANCE.minShared && bestScore * RESEMBLANCE.minShareOf >= features.length ? found?.id : undefined;
     },
     add(features, id) {
-      const filed: number[] = [];
-      for (const feature of new Set(features)) {
-        const ids = byFeature.get(feature);
-        if (ids === undefined) byFeature.set(feature, [id]);
-        else if (!ids.includes(id)) {
-          if (ids.length >= RESEMBLANCE.perFeature) ids.shift();
-          ids.push(id);
-        } else continue;
-        filed.push(feature);
+      const chunk: Remembered = { id, features: [], score: 0, lookup: 0 };
+      distinct.reset(features.length);
+      for (const feature of features) {
+        if (!distinct.first(feature)) continue;
+        const filed = byFeature.get(feature);
+        if (filed === undefined) byFeature.set(feature, chunk);
+        else if (!Array.isArray(filed)) byFeature.set(feature, [filed, chunk]);
+        else {
+          if (filed.length >= RESEMBLANCE.perFeature) filed.shift();
+          filed.push(chunk);
+        }
+        chunk.features.push(feature);
       }
-      if (filed.length === 0) return;
-      order.push({ id, features: filed });
-      size += filed.length;
+      if (chunk.features.length === 0) return;
+      order.push(chunk);
+      size += chunk.features.length;
       while (size > maxFeatures && oldest < order.length - 1) forgetOldest();
+    },
+  };
+}
+
+/**
+ * Tells the first time a feature is met apart from a repeat, among up to a few thousand per chunk,
+ * without a Set per chunk: an open-addressed table of the features met, cleared by a generation
+ * number rather than by filling.
+ */
+function createDistinct(): { reset(count: number): void; first(feature: number): boolean } {
+  let keys = new Int32Array(1024);
+  let marks = new Uint32Array(1024);
+  let mask = 1023;
+  let generation = 0;
+  return {
+    reset(count) {
+      if (count * 2 > keys.length) {
+        let size = keys.length;
+        while (count * 2 > size) size *= 2;
+        keys = new Int32Array(size);
+        marks = new Uint32Array(size);
+        mask = size - 1;
+        generation = 0;
+      }
+      generation += 1;
+      if (generation === 0xffff_ffff) {
+        marks.fill(0);
+        generation = 1;
+      }
+    },
+    first(feature) {
+      for (let slot = (Math.imul(feature, 0x9e3779b1) >>> 0) & mask; ; slot = (slot + 1) & mask) {
+        if (marks[slot] !== generation) {
+          marks[slot] = generation;
+          keys[slot] = feature;
+          return true;
+        }
+        if (keys[slot] === feature) return false;
+      }
     },
   };
 }
