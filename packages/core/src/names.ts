@@ -67,9 +67,28 @@ export function wellFormedText(text: string): string {
   return holdsRawBytes(text) ? text.replace(/\p{Surrogate}/gu, '\uFFFD') : text;
 }
 
-/** Orders two names by their bytes (what a filesystem and a tree sort by). */
+/**
+ * Orders two names by their bytes (what a filesystem and a tree sort by), without encoding them
+ * where that is not needed: UTF-16 units compare as the UTF-8 bytes do below U+D800, and above it
+ * once the surrogate pairs (U+10000 and up) are ranked after U+E000–U+FFFF. Only a name holding
+ * raw bytes (U+DC80–U+DCFF, see nameFromBytes) is compared by its bytes; half a pair that is no
+ * raw byte is no name, and throws (RangeError) only where its bytes are needed.
+ */
 export function compareNames(a: string, b: string): number {
-  return compareBytes(nameToBytes(a), nameToBytes(b));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i += 1) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return holdsRawBytes(a) || holdsRawBytes(b) ? compareBytes(nameToBytes(a), nameToBytes(b)) : codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length; // one is a prefix of the other
+}
+
+/** A UTF-16 unit of a well-formed string, ranked as its UTF-8 lead byte ranks: surrogates (U+10000 and up) after U+E000–U+FFFF. */
+function codePointRank(unit: number): number {
+  return unit < 0xd800 ? unit : unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

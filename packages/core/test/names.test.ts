@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareNames, holdsRawBytes, nameFromBytes, nameToBytes } from '@cairn/core';
 
@@ -44,5 +45,20 @@ describe('names as bytes', () => {
   it('orders names by their bytes', () => {
     const names = ['\udcff', 'z', '\u00e9', 'a', '🦀', '\uffff'];
     expect([...names].sort(compareNames)).toEqual(['a', 'z', '\u00e9', '\uffff', '🦀', '\udcff']);
+  });
+
+  it('orders any two names as their bytes compare: UTF-8 of every plane, raw bytes, prefixes', () => {
+    const byBytes = (a: string, b: string): number => Math.sign(Buffer.compare(Buffer.from(nameToBytes(a)), Buffer.from(nameToBytes(b))));
+    const name = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 8 }),
+      fc.string({ unit: fc.constantFrom('a', 'é', '\uD7FF', '\uE000', '\uFFFF', '🦀', '\u{10000}'), maxLength: 6 }),
+      fc.uint8Array({ maxLength: 8 }).map((bytes) => nameFromBytes(bytes)),
+    );
+    fc.assert(fc.property(name, name, (a, b) => {
+      expect(Math.sign(compareNames(a, b))).toBe(byBytes(a, b));
+      expect(Math.sign(compareNames(a + b, a))).toBe(byBytes(a + b, a));
+    }), { numRuns: 2000 });
+    // Half a pair that is no raw byte is no name: where its bytes decide, the comparison says so.
+    expect(() => compareNames('a\ud800', 'a\ue000')).toThrow(RangeError);
   });
 });

@@ -1,4 +1,4 @@
-import { holdsRawBytes, ID_LENGTH } from '@cairn/core';
+import { compareNames, holdsRawBytes, ID_LENGTH } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import { INT64_MAX, INT64_MIN, UINT64_MAX } from './argument-checks.js';
 import { extraKeyRule, MAX_MODE, NODE_TYPES } from './tree-node.js';
@@ -29,7 +29,7 @@ export function encodeTreeInPlace(nodes: readonly TreeNode[]): Uint8Array | null
     bound += size;
     if (i > 0 && order === nodes && compareNames(nodes[i - 1]!.name, node!.name) >= 0) order = nodes.slice().sort((a, b) => compareNames(a.name, b.name));
   }
-  for (let i = 1; i < order.length; i += 1) if (order !== nodes && compareNames(order[i - 1]!.name, order[i]!.name) === 0) return null;
+  if (order !== nodes) for (let i = 1; i < order.length; i += 1) if (compareNames(order[i - 1]!.name, order[i]!.name) === 0) return null;
   const out = room(bound);
   out.start();
   out.mapHeader(2);
@@ -120,25 +120,6 @@ const isUint = (value: unknown): value is number => typeof value === 'number' &&
 const isInt64 = (value: unknown): value is bigint => typeof value === 'bigint' && value >= INT64_MIN && value <= INT64_MAX;
 const isUint64 = (value: unknown): value is bigint => typeof value === 'bigint' && value >= 0n && value <= UINT64_MAX;
 const isId = (value: unknown): value is Id => value instanceof Uint8Array && value.byteLength === ID_LENGTH;
-
-/**
- * Orders names as their UTF-8 bytes do (encodeTree's order), for strings without lone
- * surrogates: UTF-16 units compare as code points once the surrogates (U+10000 and above) are
- * moved above U+E000–U+FFFF.
- */
-function compareNames(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i += 1) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-function codePointRank(unit: number): number {
-  return unit < 0xd800 ? unit : unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
-}
 
 /** The msgpack bytes of a fixstr: how map keys and node types are written. */
 function fixstr(text: string): Uint8Array {

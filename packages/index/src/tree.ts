@@ -69,22 +69,13 @@ export function decodeTreeFully(bytes: Uint8Array, where: string): TreeNode[] {
   return read.array(own(root, 'nodes'), 'nodes').map((value, i) => {
     const node = readNode(read, read.map(value, `nodes[${i}]`, keys), `nodes[${i}]`, root.v);
     if (previous !== undefined) {
-      const order = byteOrder(previous, node.name);
+      const order = compareNames(previous, node.name);
       if (order === 0) read.fail(`nodes[${i}].name`, `${JSON.stringify(node.name)} is repeated: names in a tree must be unique`);
       if (order > 0) read.fail(`nodes[${i}].name`, `${JSON.stringify(node.name)} comes after ${JSON.stringify(previous)}: names are not sorted`);
     }
     previous = node.name;
     return node;
   });
-}
-
-/** Code units at or above U+D800: only there does UTF-16 order differ from the order of the UTF-8 bytes. */
-const highUnits = /[\uD800-\uFFFF]/;
-
-/** compareNames, without encoding the names when UTF-16 order is their byte order (most names). */
-function byteOrder(a: string, b: string): number {
-  if (highUnits.test(a) || highUnits.test(b)) return compareNames(a, b);
-  return a < b ? -1 : a === b ? 0 : 1;
 }
 
 /**

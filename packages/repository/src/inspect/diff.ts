@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CairnError, toHex } from '@cairn/core';
+import { CairnError, compareNames, toHex } from '@cairn/core';
 import type { Id } from '@cairn/core';
 import type { TreeNode } from '@cairn/index';
 import { snapshotPath } from '../repo/names.js';
@@ -223,11 +223,6 @@ class TreeDiffer {
     for (const id of a.content) if (!inB.has(toHex(id))) removedBytes += size(id);
     return { addedBytes, removedBytes };
   }
-}
-
-/** Names in the order trees keep them (by code unit, as the tree encoder sorts). */
-function compareNames(x: string, y: string): number {
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function sameId(a: Id, b: Id): boolean {
