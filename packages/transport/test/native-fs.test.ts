@@ -15,6 +15,7 @@ import { createXattrReader } from '../src/local-source.js';
 import { nativeFs, systemError } from '../src/native-fs.js';
 import type { NativeFs } from '../src/native-fs.js';
 import { readXattrs, xattrModule } from '../src/xattrs.js';
+import { evictFromMemory } from './page-cache.js';
 import { tempDir } from './temp-dir.js';
 
 const linux = process.platform === 'linux';
@@ -44,21 +45,6 @@ async function listed(dir: SourceDir): Promise<DirEntry[]> {
   if (dir.entries === undefined) throw new Error(`${dir.path} lists no entries`);
   return dir.entries.call(dir);
 }
-
-/** Python: drops a file's pages, prints "evicted" when a read of its first byte would then block (else "cached" or "unknown"). */
-const EVICT = `
-import os, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY)
-os.fsync(fd)
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-try:
-    os.preadv(fd, [bytearray(1)], 0, os.RWF_NOWAIT)
-    print('cached')
-except OSError as error:
-    time.sleep(0.2)
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    print('evicted' if error.errno == 11 else 'unknown')
-`;
 
 describe.runIf(linux)('the native folder calls', () => {
   const native = nativeFs();
@@ -241,7 +227,7 @@ describe.runIf(linux)('the native folder calls', () => {
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     // cold.bin out of memory, where the filesystem can say so (not tmpfs): written out, dropped,
     // seen missing by a read that would block, and dropped again (that read starts one of its own).
-    const evicted = execFileSync('python3', ['-c', EVICT, join(dir, 'cold.bin')], { encoding: 'utf8' }).trim() === 'evicted';
+    const evicted = evictFromMemory(join(dir, 'cold.bin'));
     const dirfd = openSync(dir, 'r');
     const found = new Promise<number>((resolve) => calls.prefetchAt(dirfd, ['cold.bin', 'warm.txt', 'folder', 'fifo', 'missing', Buffer.from('warm.txt')], resolve));
     closeSync(dirfd); // the job reads from a descriptor of its own
