@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Bundles the cairn command for installing: dist/cairn.js (the `cairn` bin, executable, with its
- * shebang), dist/compress-worker.js, dist/grep-worker.js and dist/decode-worker.js (the engine's
+ * shebang: the launcher, src/launch.ts), dist/cairn-main.cjs (the command, which the launcher runs
+ * with its compiled code cached between runs), dist/compress-worker.js, dist/grep-worker.js and dist/decode-worker.js (the engine's
  * compression, grep and blob-decoding (restore, dump) workers) and dist/whole-file-worker.js (the
  * local restore target's writer of small files), which the bundle starts from its own folder, and
  * dist/pool-worker.cjs (copied: the module each pool thread starts, which imports its worker) and
@@ -60,7 +61,8 @@ for (const [name, { manifest }] of bundled) {
 for (const name of Object.keys(cli.dependencies ?? {})) if (workspace.has(name)) fail(`${name} is a dependency of apps/cli: workspace packages are bundled, so it belongs in devDependencies`);
 
 const main = join(cliDir, 'dist', 'main.js');
-if (!existsSync(main)) fail('apps/cli/dist/main.js is missing: run tsc first (npx --yes pnpm@10 run build)');
+const launcher = join(cliDir, 'dist', 'launch.js');
+for (const file of [main, launcher]) if (!existsSync(file)) fail(`${file} is missing: run tsc first (npx --yes pnpm@10 run build)`);
 const repository = bundled.get('@cairn/repository');
 const workers = {
   'compress-worker': join(repository.dir, 'dist', 'write', 'compress-worker.js'),
@@ -79,16 +81,23 @@ if (existsSync(nativeFs)) {
   copyFileSync(nativeFs, join(cliDir, 'dist', 'native', 'cairn-fs.node'));
 }
 
+const common = { bundle: true, platform: 'node', target: 'node20', external: [...external], logLevel: 'warning', legalComments: 'none' };
+// The command itself: a CommonJS script, so that the launcher can compile it with V8's code cache
+// (apps/cli/src/code-cache.ts). Its import.meta.url is its own file's URL, as in an ES module.
 await build({
-  entryPoints: { cairn: main, ...workers },
+  ...common,
+  entryPoints: [main],
+  outfile: join(cliDir, 'dist', 'cairn-main.cjs'),
+  format: 'cjs',
+  define: { 'import.meta.url': '__cairnImportMetaUrl' },
+  banner: { js: 'var __cairnImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+// The `cairn` bin: the launcher; and the workers the bundle starts from its own folder.
+await build({
+  ...common,
+  entryPoints: { cairn: launcher, ...workers },
   outdir: join(cliDir, 'dist'),
-  bundle: true,
-  platform: 'node',
   format: 'esm',
-  target: 'node20',
-  external: [...external],
-  logLevel: 'warning',
-  legalComments: 'none',
 });
 chmodSync(join(cliDir, 'dist', 'cairn.js'), 0o755);
 chmodSync(main, 0o755);

@@ -115,17 +115,25 @@ applyVerbosity(program);
 attachExamples(program);
 nameCommandsInErrors(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  const json = process.argv.includes('--json');
-  const verbose = program.opts<GlobalOptions>().verbose === true;
-  if (error instanceof ParseError) {
-    process.exitCode = reportError(parseErrorToUsage(error), json);
-  } else if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.error;
-  } else {
-    process.exitCode = reportError(error, json, verbose);
+/**
+ * Runs the command line. Not a top-level await: the installed bundle is a CommonJS script, so
+ * that its compiled code can be cached between runs (code-cache.ts).
+ */
+async function run(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    const json = process.argv.includes('--json');
+    const verbose = program.opts<GlobalOptions>().verbose === true;
+    if (error instanceof ParseError) {
+      process.exitCode = reportError(parseErrorToUsage(error), json);
+    } else if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.error;
+    } else {
+      process.exitCode = reportError(error, json, verbose);
+    }
   }
+  releaseStdout(Number(process.exitCode ?? EXIT.ok));
 }
-releaseStdout(Number(process.exitCode ?? EXIT.ok));
+
+void run();

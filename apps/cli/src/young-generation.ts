@@ -30,6 +30,15 @@ export function capYoungGeneration(): void {
   poll.unref();
   process.once('worker', () => {
     clearInterval(poll);
-    if (capped) setFlagsFromString('--semi-space-growth-factor=2');
+    if (capped) releaseYoungGeneration();
   });
+}
+
+/**
+ * Lets the young generation grow again: V8's own growth factor (2) put back. Harmless when the
+ * cap was never set; the code cache (code-cache.ts) calls it before it is made, since V8 refuses
+ * a cache made under other flags than the next run starts with.
+ */
+export function releaseYoungGeneration(): void {
+  setFlagsFromString('--semi-space-growth-factor=2');
 }

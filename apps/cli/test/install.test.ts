@@ -62,7 +62,7 @@ describe('the install path', () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
     // The local source's native folder calls are built on Linux (packages/transport/scripts/build-native.mjs).
     const native = process.platform === 'linux' ? ['package/dist/native/cairn-fs.node'] : [];
-    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/dist/decode-worker.js', 'package/dist/grep-worker.js', ...native, 'package/dist/pool-worker.cjs', 'package/dist/web/app.css', 'package/dist/web/app.js', 'package/dist/web/index.html', 'package/dist/whole-file-worker.js', 'package/package.json']);
+    expect(stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/dist/cairn-main.cjs', 'package/dist/cairn.js', 'package/dist/compress-worker.js', 'package/dist/decode-worker.js', 'package/dist/grep-worker.js', ...native, 'package/dist/pool-worker.cjs', 'package/dist/web/app.css', 'package/dist/web/app.js', 'package/dist/web/index.html', 'package/dist/whole-file-worker.js', 'package/package.json']);
     const packed = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
     expect(JSON.stringify(packed)).not.toContain('workspace:');
     expect(Object.keys(packed.dependencies).filter((name) => name.startsWith('@cairn/'))).toEqual([]);

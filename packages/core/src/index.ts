@@ -22,3 +22,5 @@ export type { FormatBytesOptions } from './bytes-text.js';
 export { workerModule } from './worker-module.js';
 export type { WorkerModule } from './worker-module.js';
 export { lazyModule } from './lazy-module.js';
+export { defaultCacheDir } from './cache-dir.js';
+export { IMPORT_HOOK, importModule } from './import-module.js';

@@ -18,7 +18,9 @@ export { createS3Backend } from './s3-backend.js';
 export type { S3BackendOptions } from './s3-backend.js';
 export { parseS3Location } from './s3-location.js';
 export type { S3Location } from './s3-location.js';
-export { defaultCacheDir, withCache } from './with-cache.js';
+export { withCache } from './with-cache.js';
+/** Where cairn keeps caches (from @cairn/core, kept here for the packages that import it from here). */
+export { defaultCacheDir } from '@cairn/core';
 export type { CacheOptions } from './with-cache.js';
 export { createRestBackend, isAppendOnly } from './rest-backend.js';
 export type { RestBackendOptions } from './rest-backend.js';

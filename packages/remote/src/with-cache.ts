@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, readdir, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend, ByteRange, FileHint, FileType } from '@cairn/core';
 import { assertRange, concatPieces, toPieces, truncatedError } from '@cairn/transport';
@@ -13,11 +12,6 @@ export interface CacheOptions {
   readonly id?: string;
 }
 
-/** Where cairn keeps caches: $XDG_CACHE_HOME/cairn, else ~/.cache/cairn. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env['XDG_CACHE_HOME'];
-  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'cairn');
-}
 
 /** File types the cache keeps whole; data files only when they are tree packs. */
 const KEPT: ReadonlySet<FileType> = new Set(['index', 'snapshot', 'key', 'data']);

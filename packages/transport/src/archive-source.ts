@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, writeSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,7 +209,6 @@ async function peek(input: string | AsyncIterable<Uint8Array>, where: string): P
       const head = new Uint8Array(4);
       const { bytesRead } = await handle.read(head, 0, 4, 0);
       await handle.close();
-      const { createReadStream } = await import('node:fs');
       return { head: head.subarray(0, bytesRead), stream: createReadStream(input, { highWaterMark: SPOOL_BUFFER }) };
     } catch (error) {
       throw fromSystemError(error, input);

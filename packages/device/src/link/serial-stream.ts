@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { CairnError } from '@cairn/core';
+import { CairnError, importModule } from '@cairn/core';
 
 /**
  * Opens the serial port at `path` with the `serialport` package (imported only here, so
@@ -10,7 +10,7 @@ export async function openSerialStream(path: string, baudRate: number): Promise<
   if (!Number.isSafeInteger(baudRate) || baudRate <= 0) throw new RangeError(`baud rate must be a positive integer, got ${String(baudRate)}`);
   let serialport: typeof import('serialport');
   try {
-    serialport = await import('serialport');
+    serialport = await importModule('serialport', () => import('serialport'));
   } catch (error) {
     throw new CairnError('ERR_UNSUPPORTED', `serial ports need the serialport package, which could not be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }

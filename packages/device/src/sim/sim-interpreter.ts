@@ -1,4 +1,4 @@
-import { CairnError } from '@cairn/core';
+import { CairnError, importModule } from '@cairn/core';
 
 /** The part of Emscripten's FS the simulator uses. */
 export interface EmscriptenFs {
@@ -46,7 +46,7 @@ export interface Interpreter {
 export async function loadInterpreter(onOutput: (byte: number) => void, canWrite: (bytes: number) => boolean): Promise<Interpreter> {
   let mod: MicroPythonModule;
   try {
-    mod = (await import(PACKAGE)) as MicroPythonModule;
+    mod = await importModule<MicroPythonModule>(PACKAGE, () => import(PACKAGE));
   } catch (error) {
     throw new CairnError('ERR_UNSUPPORTED', `the simulated board needs ${PACKAGE}, which could not be loaded`, { cause: error });
   }

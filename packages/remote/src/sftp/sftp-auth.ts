@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CairnError } from '@cairn/core';
+import { CairnError, importModule } from '@cairn/core';
 
 /** The keys ssh tries when none is named, in its order. */
 const DEFAULT_KEY_NAMES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -44,7 +44,7 @@ export async function planAuth(username: string, sources: AuthSources, where: st
     methods.push({ type: 'agent', username, agent: sources.agent });
     notes.push(`the ssh agent (${sources.agent})`);
   }
-  const { utils } = (await import('ssh2')).default;
+  const { utils } = (await importModule('ssh2', () => import('ssh2'))).default;
   for (const file of sources.identityFiles) {
     let key: Buffer;
     try {

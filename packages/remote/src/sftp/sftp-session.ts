@@ -1,7 +1,7 @@
 import { connect as connectTcp } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Client, SFTPWrapper } from 'ssh2';
-import { CairnError } from '@cairn/core';
+import { CairnError, importModule } from '@cairn/core';
 import { addKnownHost, fingerprint, keyTypeOf, knownHostName, readKnownHosts } from './known-hosts.js';
 import { planAuth } from './sftp-auth.js';
 import type { AuthSources } from './sftp-auth.js';
@@ -117,7 +117,7 @@ export function createSftpSession(options: SftpSessionOptions): SftpSession {
   async function open(): Promise<Connection> {
     const knownHosts = await readKnownHosts(options.knownHostsFiles);
     const plan = await planAuth(location.user, options.auth, where, options.keyNamed);
-    const { Client } = (await import('ssh2')).default;
+    const { Client } = (await importModule('ssh2', () => import('ssh2'))).default;
     const socket = await openSocket();
     const client = new Client();
     let refusal: CairnError | undefined;

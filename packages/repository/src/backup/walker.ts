@@ -34,6 +34,9 @@ export type Previous = Pick<TreeNode, 'type' | 'content' | 'subtree'> & Partial<
 /** The event loop gets a turn at least this often (ms): the local source's calls are synchronous. */
 const YIELD_EVERY_MS = 10;
 
+/** How many entries the walk takes between two looks at the clock (an entry not read takes microseconds). */
+const CLOCK_EVERY = 16;
+
 type Counts = { -readonly [K in 'filesNew' | 'filesChanged' | 'filesUnchanged' | 'filesReferenced' | 'dirs' | 'symlinks' | 'others' | 'bytesRead']: SnapshotSummary[K] };
 
 /** Walks a source depth-first, storing file content and writing trees bottom-up. */
@@ -52,6 +55,8 @@ export class Walker {
   /** Folders left out wherever they are reached ("dev:ino"): the repository through a symlink or a bind mount. */
   private readonly skipFolders: ReadonlySet<string>;
   private lastYield = performance.now();
+  /** Entries since the clock was last read (it is read every CLOCK_EVERY). */
+  private sinceClock = 0;
   /** Reused for every file whose source offers readInto. */
   private readBuffer: Uint8Array | null = null;
   private readonly chunkerMin: number;
@@ -146,7 +151,11 @@ export class Walker {
    * stops when the backup is aborted. No promise otherwise: most entries need none.
    */
   private takeTurn(path: string): Promise<void> | undefined {
-    if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
+    // The clock is read every CLOCK_EVERY entries: once per entry it cost a no-op of /usr/share 5 ms.
+    this.sinceClock += 1;
+    const looks = this.sinceClock >= CLOCK_EVERY;
+    if (looks) this.sinceClock = 0;
+    if (looks && performance.now() - this.lastYield > YIELD_EVERY_MS) {
       // Lets pack writes complete, compressed batches come back, progress draw and signals arrive.
       return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
         this.lastYield = performance.now();

@@ -193,14 +193,13 @@ export async function openRepository(rawBackend: Backend, options: OpenOptions =
   const loadBlob = (id: Id, type: BlobType, options: LoadBlobOptions = {}): Promise<Uint8Array> => loadChained(id, type, options.base, 0);
   const loadChained = async (id: Id, type: BlobType, baseLoader: BaseLoader | undefined, depth: number): Promise<Uint8Array> => {
     const location = loaded.index.lookup(id);
-    const hex = toHex(id);
     if (location === undefined) {
-      throw new CairnError('ERR_NOT_FOUND', `${type} blob ${hex} is not in the index`, {
+      throw new CairnError('ERR_NOT_FOUND', `${type} blob ${toHex(id)} is not in the index`, {
         hint: 'run `cairn check` to see what is damaged',
       });
     }
-    const packFile = packFileName(location.packId);
-    const where = `${type} blob ${hex} in ${packFile}`;
+    // Named only when something goes wrong (or for a group): most loads never need the text.
+    const named = (): string => `${type} blob ${toHex(id)} in ${packFileName(location.packId)}`;
     const read = async (): Promise<Uint8Array> => {
       try {
         return type === 'tree'
@@ -208,12 +207,13 @@ export async function openRepository(rawBackend: Backend, options: OpenOptions =
           : await backend.read('data', toHex(location.packId), { offset: location.offset, length: location.length });
       } catch (error) {
         if (isCairnError(error) && error.code !== 'ERR_TRANSIENT') {
-          throw new CairnError(error.code === 'ERR_NOT_FOUND' ? 'ERR_NOT_FOUND' : 'ERR_INTEGRITY', `${where}: ${error.message}`, { cause: error });
+          throw new CairnError(error.code === 'ERR_NOT_FOUND' ? 'ERR_NOT_FOUND' : 'ERR_INTEGRITY', `${named()}: ${error.message}`, { cause: error });
         }
         throw error;
       }
     };
     if (location.codec === 'group') {
+      const where = named();
       let group: Uint8Array;
       try {
         group = await groups.plain(location, read, where);
@@ -227,15 +227,15 @@ export async function openRepository(rawBackend: Backend, options: OpenOptions =
     const stored = await read();
     let base: Uint8Array | undefined;
     if (location.base !== undefined) {
-      if (depth >= MAX_READ_DEPTH) throw new CairnError('ERR_FORMAT', `${where} stands on a chain of more than ${MAX_READ_DEPTH} deltas (a loop, or damage)`);
+      if (depth >= MAX_READ_DEPTH) throw new CairnError('ERR_FORMAT', `${named()} stands on a chain of more than ${MAX_READ_DEPTH} deltas (a loop, or damage)`);
       try {
         base = await (baseLoader ?? ((next: Id) => loadChained(next, 'data', undefined, depth + 1)))(location.base);
       } catch (error) {
         if (isCairnError(error, 'ERR_TRANSIENT') || isCairnError(error, 'ERR_ABORTED')) throw error;
-        throw baseFailure(where, location.base, error);
+        throw baseFailure(named(), location.base, error);
       }
     }
-    return unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, { backend, zstd }, where, undefined, base);
+    return unpackBlob(stored, { id, codec: location.codec, rawLength: location.rawLength }, { backend, zstd }, named, undefined, base);
   };
   return {
     backend,

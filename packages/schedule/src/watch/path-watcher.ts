@@ -1,4 +1,5 @@
 import type { AsyncSubscription } from '@parcel/watcher';
+import { importModule } from '@cairn/core';
 
 /** Options of watchPaths. */
 export interface WatchPathsOptions {
@@ -27,7 +28,7 @@ export interface PathWatch {
  */
 export async function watchPaths(options: WatchPathsOptions): Promise<PathWatch> {
   // Loaded here, not at import: a program that bundles this module loads the native addon only when it watches.
-  const { subscribe } = await import('@parcel/watcher');
+  const { subscribe } = await importModule('@parcel/watcher', () => import('@parcel/watcher'));
   const subscriptions: AsyncSubscription[] = [];
   try {
     for (const root of options.roots) {
