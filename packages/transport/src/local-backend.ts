@@ -1,5 +1,6 @@
 import { mkdir, open, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
 import type { Backend, ByteRange, FileHint, FileInfo, StorageSpace } from '@cairn/core';
@@ -8,10 +9,13 @@ import { toPieces } from './bytes.js';
 import { TEMP_PREFIX, tempFileName, tempWriterGone, writeExclusive } from './exclusive-write.js';
 import { assertFileName, assertFileType, isFileName } from './file-names.js';
 import { errnoOf, readFully, syncDir, writeAll } from './file-io.js';
-import { filePath, repositoryFolders, typeFolder, typeFolderNames } from './local-layout.js';
+import { filePath, isPrefixFolder, typeFolder, typeFolderNames } from './local-layout.js';
 
 /** A temporary file older than this is removed by removeStaleTemporaries whoever wrote it. */
 export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+
+/** How many of data's prefix folders removeStaleTemporaries reads at a time. */
+const SWEEP_AT_ONCE = 16;
 
 /**
  * The bytes a pack write leaves free on the repository's filesystem: 1% of it, at least 256 KiB
@@ -164,11 +168,11 @@ export function createLocalBackend(path: string): Backend {
     },
 
     async removeStaleTemporaries() {
-      const removed: string[] = [];
       const now = Date.now();
-      const folders = ['', ...repositoryFolders];
-      for (const folder of folders) {
-        for (const entry of await entries(join(root, folder))) {
+      /** The stale temporaries of one folder (relative to the root), removed. */
+      const sweep = async (folder: string, listed?: readonly Dirent[]): Promise<string[]> => {
+        const removed: string[] = [];
+        for (const entry of listed ?? await entries(join(root, folder))) {
           if (!entry.name.startsWith(TEMP_PREFIX)) continue;
           const file = join(root, folder, entry.name);
           if (!tempWriterGone(entry.name)) {
@@ -182,8 +186,18 @@ export function createLocalBackend(path: string): Backend {
           }
           removed.push(folder === '' ? entry.name : `${folder}/${entry.name}`);
         }
+        return removed;
+      };
+      // The root and the type folders side by side; then data's prefix folders, those data/ holds
+      // (a pack makes its own), SWEEP_AT_ONCE at a time. All 256 asked one after the other took
+      // every backup's start 18 ms on tmpfs.
+      const data = await entries(join(root, 'data'));
+      const prefixes = data.filter((entry) => entry.isDirectory() && isPrefixFolder(entry.name)).map((entry) => join('data', entry.name));
+      const found = await Promise.all(['', ...typeFolderNames].map((folder) => sweep(folder, folder === 'data' ? data : undefined)));
+      for (let at = 0; at < prefixes.length; at += SWEEP_AT_ONCE) {
+        found.push(...await Promise.all(prefixes.slice(at, at + SWEEP_AT_ONCE).map((folder) => sweep(folder))));
       }
-      return removed;
+      return found.flat();
     },
   };
 

@@ -16,11 +16,10 @@ const typeFolders: Readonly<Record<Exclude<FileType, 'config'>, string>> = {
  */
 export const typeFolderNames: readonly string[] = Object.values(typeFolders);
 
-/** The folders of a local repository below its root, data's 256 prefix folders included (each may be missing). */
-export const repositoryFolders: readonly string[] = [
-  ...typeFolderNames,
-  ...Array.from({ length: 256 }, (_, i) => join('data', i.toString(16).padStart(2, '0'))),
-];
+/** Whether `name` is one of data's 256 prefix folders (`00` to `ff`: the first two hex digits of its packs' names). */
+export function isPrefixFolder(name: string): boolean {
+  return /^[0-9a-f]{2}$/.test(name);
+}
 
 /** The folder holding files of `type` (the root for config; data's files sit one level further down). */
 export function typeFolder(root: string, type: FileType): string {

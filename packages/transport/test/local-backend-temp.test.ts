@@ -70,6 +70,24 @@ describe('temporary files of the local backend', () => {
     expect(await backend.removeStaleTemporaries?.()).toEqual([]);
   });
 
+  it('removeStaleTemporaries finds those of every one of data\'s 256 prefix folders, and leaves other folders of data/ alone', async () => {
+    const { root, backend } = await newRepo();
+    const dead = deadPid();
+    const expected: string[] = [];
+    for (let i = 0; i < 256; i += 1) {
+      const path = `data/${i.toString(16).padStart(2, '0')}/.tmp-${tempHost()}-${dead}-${RANDOM}`;
+      await mkdir(dirname(join(root, path)), { recursive: true });
+      await writeFile(join(root, path), 'partial');
+      expected.push(path);
+    }
+    // Not a prefix folder: nothing of cairn's is there.
+    await mkdir(join(root, 'data', 'notes'));
+    await writeFile(join(root, 'data', 'notes', `.tmp-${tempHost()}-${dead}-${RANDOM}`), 'kept');
+    expect((await backend.removeStaleTemporaries?.())?.sort()).toEqual(expected);
+    expect(await readdir(join(root, 'data', 'notes'))).toHaveLength(1);
+    expect(await backend.removeStaleTemporaries?.()).toEqual([]);
+  });
+
   it('a writer killed with SIGKILL in the middle of a write leaves a temporary file that the next cleanup removes', async () => {
     const { root, backend } = await newRepo();
     // A child that opens a temporary file the way writeExclusive names it, then waits to be killed.
