@@ -8,29 +8,34 @@ const POLL_MS = 10;
 
 /**
  * Keeps the main thread's young generation (V8's new space) at YOUNG_GENERATION_CAP instead of
- * the 32 MiB it grows to, until the process starts a worker thread. A no-op backup (a walk that
- * compares, no new data) then peaks ~20 MB lower at the same CPU; a backup that compresses new
- * data starts its compression threads, and from then on the young generation grows as V8 sees
- * fit (capped there, its scavenges took 0.2-0.4 s more: benchmarks/BENCHMARKS.md, issue 15).
+ * the 32 MiB it grows to, for the whole run. A no-op backup (a walk that compares, no new data)
+ * then peaks ~20 MB lower at the same CPU, a backup of one 4 GiB file 30-70 MB lower, and a first
+ * backup of /usr/share takes as long as without the cap (benchmarks/BENCHMARKS.md, issue 15;
+ * when the walk still made a wire object per node, the cap had cost it 0.2-0.4 s of scavenges, and
+ * was lifted as the compression threads started).
  *
  * Node 20 reads --max-semi-space-size only at start-up, but V8 reads --semi-space-growth-factor
- * at each scavenge: it stays 2 (V8's default) until the cap is reached, then 1. A new isolate
- * (a worker thread's) sets it back to 2 as it starts, which is the release. The flag is the
- * process's: only the CLI, which owns the process, calls this.
+ * at each scavenge: it stays 2 (V8's default) until the cap is reached, then 1. A new isolate (a
+ * worker thread's) sets it back to 2 as it starts, so it is set to 1 again once the thread runs.
+ * The flag is the process's: only the CLI, which owns the process, calls this.
  */
 export function capYoungGeneration(): void {
   let capped = false;
+  const cap = (): void => {
+    setFlagsFromString('--semi-space-growth-factor=1');
+    capped = true;
+  };
   const poll = setInterval(() => {
     const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
     if (newSpace === undefined || newSpace.space_size < YOUNG_GENERATION_CAP) return;
-    setFlagsFromString('--semi-space-growth-factor=1');
-    capped = true;
+    cap();
     clearInterval(poll);
   }, POLL_MS);
   poll.unref();
-  process.once('worker', () => {
-    clearInterval(poll);
-    if (capped) releaseYoungGeneration();
+  process.on('worker', (worker) => {
+    worker.once('online', () => {
+      if (capped) cap();
+    });
   });
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ID_LENGTH } from '@cairn/core';
+import { ID_LENGTH, idEquals } from '@cairn/core';
 import type { BlobType, Id, PackedBlob } from '@cairn/core';
 import type { EncodedBlob } from './blob-codec.js';
 import { requireBlobTypeCode, requireCodecCode } from './codes.js';
@@ -53,6 +53,12 @@ export interface PackBuilder {
    * back, `groupRaw` bytes in all; each member gets an entry naming the frame and its place in it.
    */
   addGroup(frame: Uint8Array, groupRaw: number, members: readonly GroupMember[]): void;
+  /**
+   * A blob added so far and stored whole (not a delta, not in a group), with a view of its stored
+   * bytes (valid until the pack's buffer is used again: copy what must outlive that); undefined
+   * for any other id. Also after `finish`, while the caller keeps the pack's bytes.
+   */
+  stored(id: Id): { readonly blob: PackedBlob; readonly data: Uint8Array } | undefined;
   /** Bytes of the blobs added so far (header and trailer not counted). */
   readonly size: number;
   /** Number of blobs added so far. */
@@ -107,6 +113,17 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
     return offset;
   };
 
+  /** The stored bytes at `offset` (a view of `storage`, or of the part that starts there). */
+  const storedBytes = (offset: number, length: number): Uint8Array => {
+    if (storage !== null) return storage.subarray(offset, offset + length);
+    let at = 0;
+    for (const part of parts) {
+      if (at === offset) return part.subarray(0, length);
+      at += part.length;
+    }
+    throw new RangeError(`no stored bytes start at ${offset}`);
+  };
+
   return {
     add(id: Id, type: BlobType, blob: EncodedBlob): void {
       if (finished) throw new TypeError('this pack is finished: start a new builder');
@@ -144,6 +161,17 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
       for (const { id, at, rawLength } of members) {
         blobs.push({ id: copyId(id), type: 'data', offset, length: frame.length, rawLength, codec: 'group', groupAt: at, groupRaw });
       }
+    },
+
+    stored(id: Id) {
+      // Newest first: a base is most often a blob added shortly before.
+      for (let i = blobs.length - 1; i >= 0; i -= 1) {
+        const blob = blobs[i]!;
+        if (!idEquals(blob.id, id)) continue;
+        if (blob.codec === 'delta' || blob.codec === 'group') return undefined;
+        return { blob, data: storedBytes(blob.offset, blob.length) };
+      }
+      return undefined;
     },
 
     get size(): number {

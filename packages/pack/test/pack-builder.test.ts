@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BlobType } from '@cairn/core';
-import { PACK_TRAILER_LENGTH, TARGET_PACK_SIZE, createPackBuilder, decodeBlob, decodePack, encodeBlob } from '@cairn/pack';
+import { PACK_TRAILER_LENGTH, TARGET_PACK_SIZE, createPackBuilder, decodeBlob, decodePack, encodeBlob, encodeDelta } from '@cairn/pack';
 import { PACK_MAGIC } from '../src/pack-trailer.js';
 import { loadNativeZstd } from '../src/zstd-native.js';
 import { loadWasmZstd } from '../src/zstd-wasm.js';
@@ -90,6 +90,34 @@ describe('createPackBuilder', () => {
     blobs.slice(0, 200).forEach((blob, i) => expect(blob.id).toEqual(new Uint8Array(32).fill(i)));
     expect(blobs[200]!.id).toEqual(new Uint8Array(32).fill(7));
     expect(blobs[201]!.id).toEqual(new Uint8Array(32).fill(8));
+  });
+
+  it('finds a blob stored whole by its id, with its stored bytes, before and after finish, in its own buffer or not; not a delta or a group member', () => {
+    const base = sourceText(600_000, 7);
+    const near = base.slice();
+    near[1000] = near[1000]! ^ 1;
+    for (const storage of [undefined, new Uint8Array(1 << 20)]) {
+      const builder = createPackBuilder(storage === undefined ? {} : { storage });
+      const ids = raws.map(([, raw]) => sha256(raw));
+      raws.forEach(([type, raw], i) => builder.add(ids[i]!, type, encodeBlob(raw, native, 3)));
+      const delta = encodeDelta(near, base, ids[0]!, encodeBlob(near, native, 3), native, 3);
+      expect(delta?.codec).toBe('delta');
+      builder.add(sha256(near), 'data', delta!);
+      builder.addGroup(native.compress(base, 3), base.length, [{ id: sha256(base), at: 0, rawLength: base.length }]);
+      const check = (): void => {
+        raws.forEach(([, raw], i) => {
+          const found = builder.stored(ids[i]!);
+          expect(found?.blob.rawLength).toBe(raw.length);
+          expect(sameBytes(decodeBlob(found!.data, found!.blob.codec, raw.length, native, `blob ${i}`), raw)).toBe(true);
+        });
+        expect(builder.stored(sha256(near))).toBeUndefined();
+        expect(builder.stored(sha256(base))).toBeUndefined();
+        expect(builder.stored(sha256(new Uint8Array(3)))).toBeUndefined();
+      };
+      check();
+      builder.finish();
+      check();
+    }
   });
 
   it('writes a valid pack with no blobs', () => {

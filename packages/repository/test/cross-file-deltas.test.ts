@@ -185,6 +185,28 @@ describe('deltas across files of one backup', () => {
     expect(deltas(plain)).toEqual([]);
   });
 
+  it('a near-copy found after more new data than the ring of bases holds is still a delta on it: from the pack not yet written, or read back once written', async () => {
+    // Packs of 64 MiB: the base is in the open pack when its near-copy comes; of 256 KiB: in a written one.
+    for (const packSize of [64 * 1024 * 1024, 256 * 1024]) {
+      const work = await tempDir();
+      const source = await sourceFolder(work);
+      const repo = await initRepository(createLocalBackend(join(work, 'repo')), { packSize });
+      await writeFile(join(source, 'a.txt'), nearCopy(TEXT, 0, 0));
+      // 16 files of 640 KB that resemble nothing (10 MB, more than the ring's 8 MiB), walked between the two.
+      for (let i = 0; i < 16; i += 1) await writeFile(join(source, `m${String(i).padStart(2, '0')}.bin`), seededBytes(640 * 1024, 1000 + i));
+      await writeFile(join(source, 'z.txt'), nearCopy(TEXT, 20, 1, 11));
+      const result = await backup(repo, { source: createLocalSource(), paths: [source] });
+      const { snapshot } = await findSnapshot(repo, result.id);
+      const a = await chunkOf(repo, snapshot.tree, 'a.txt');
+      const z = await chunkOf(repo, snapshot.tree, 'z.txt');
+      expect(deltas(repo).map(({ id, base }) => [toHex(id), toHex(base)]), `packs of ${packSize} bytes`).toEqual([[toHex(z), toHex(a)]]);
+      expect((await check(repo, { readData: true })).problems).toEqual([]);
+      const out = join(work, 'out');
+      expect((await restore(repo, result.id, { target: createLocalTarget(out) })).problems).toEqual([]);
+      expect(await readFile(join(out, 'src', 'z.txt'), 'utf8')).toBe(nearCopy(TEXT, 20, 1, 11));
+    }
+  });
+
   it('a later version of a file stored as a delta on another file stands on it (two deltas deep at most)', async () => {
     const work = await tempDir();
     const source = await sourceFolder(work);

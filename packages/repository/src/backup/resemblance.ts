@@ -23,11 +23,14 @@ export const RESEMBLANCE = Object.freeze({
   minShared: 2,
   minShareOf: 4,
   /**
-   * Features held at most (about 1,000 chunks, a GiB of recent data): past it the oldest chunks
+   * Features held at most (about 750 chunks, 750 MiB of recent data): past it the oldest chunks
    * are forgotten, so a backup of a terabyte keeps a few MB here, not gigabytes. A base older
-   * than that is still in the repository, but no longer found.
+   * than that is still in the repository, but no longer found. Three quarters of 2^18: V8's Map
+   * of the features then keeps a table of 2^18 entries (7.3 MB) with room for the forgotten ones
+   * until it is rebuilt; at 2^18 features it took one of 2^19 (14.7 MB: benchmarks/BENCHMARKS.md,
+   * issue 15).
    */
-  maxFeatures: 262_144,
+  maxFeatures: 196_608,
 });
 
 const GEAR = gearTable();

@@ -12,6 +12,7 @@ import { checkAdoptedPack } from './adopt-pack.js';
 import { createPackWriter } from './pack-writer.js';
 import type { Repository } from '../repo/repository.js';
 import { contentIds } from '../repo/content-ids.js';
+import { unpackBlob } from '../repo/blob-check.js';
 
 /** What a BlobWriter has added to the repository. */
 export interface WriteStats {
@@ -117,8 +118,14 @@ export interface BlobWriter {
 /** Bytes of deltas held back for their base at most (see saveData): past it their bases are written at once. */
 const HELD_BYTES = 64 * 1024 * 1024;
 
-/** Plaintext bytes of recent new data blobs kept as possible delta bases (see saveData). */
-const RECENT_BYTES = 32 * 1024 * 1024;
+/**
+ * Plaintext bytes of recent new data blobs kept as possible delta bases (see saveData). A base
+ * the ring no longer holds is decoded from the pack it is in (not written yet, or read back from
+ * the repository); one still being compressed waits for the compression queue. With 32 MiB and
+ * no such fallback the ring took a third of a 4 GiB file's backup memory; 8 MiB with it stores
+ * the typescript release history in the same bytes (benchmarks/BENCHMARKS.md, issue 15).
+ */
+const RECENT_BYTES = 8 * 1024 * 1024;
 
 /**
  * Data blobs this long or longer are kept (RECENT_BYTES in all) as possible delta bases of blobs
@@ -139,7 +146,7 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   const groups = options.groups !== false && config.groups === true && codec !== null;
   const pending = new Set<string>();
   // The plaintext of the latest new data blobs long enough to be a delta's base (RECENT_BYTES in
-  // all, oldest dropped first): a base of this backup is read from here, written or not.
+  // all, oldest dropped first): a base of this backup is read from here first (see deltaOn).
   // One buffer of RECENT_BYTES, taken at the first blob kept and filled in turn (no garbage per
   // blob); `recent` maps a kept blob's hex id to its view there, dropped once overwritten.
   let ring: Uint8Array | null = null;
@@ -243,6 +250,22 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   };
 
   /**
+   * The plaintext of a data blob of this writer in a pack not written yet (a copy: the pack's
+   * buffer is reused once written), or undefined when no such pack holds it whole or its bytes do
+   * not decode to its id. What the ring no longer holds is found here until it is in the index.
+   */
+  const unwrittenPlain = (id: Id, hex: string): Uint8Array | undefined => {
+    const found = packs.unwritten(id);
+    if (found === undefined) return undefined;
+    try {
+      const plain = unpackBlob(found.data, { id, codec: found.blob.codec, rawLength: found.blob.rawLength }, { backend, zstd }, () => `data blob ${hex} in a pack being written`);
+      return plain.buffer === found.data.buffer ? plain.slice() : plain;
+    } catch {
+      return undefined;
+    }
+  };
+
+  /**
    * A new blob's encoding as a delta against `base` (else against `similar`, as a delta on a
    * whole blob) when it may be one and is clearly smaller; null otherwise (its plain encoding,
    * when it was made to compare, in `encoded.plain`).
@@ -268,9 +291,15 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
     const lend = chain.length - maxDepth + 1;
     const base = lend <= 0 ? candidate : chain[lend - 1]!;
     const hex = toHex(base);
-    let basePlain = recent.get(hex);
+    let basePlain = recent.get(hex) ?? unwrittenPlain(base, hex);
+    if (basePlain === undefined && pending.has(hex) && !pendingBases.has(hex) && index.lookup(base) === undefined) {
+      // Still being compressed (its plaintext went to a compression thread): once the queue is
+      // drained it is in a pack, written or not. Rare: the ring holds the latest blobs.
+      await pool.drain();
+      basePlain = unwrittenPlain(base, hex);
+    }
     if (basePlain === undefined) {
-      // Not kept: read from the repository, when written (a blob of this backup still in an open pack is not used).
+      // Not kept: read from the repository, when written.
       const location = index.lookup(base);
       if (location === undefined || location.type !== 'data' || deltaDepth(index, base, maxDepth) >= maxDepth) return null;
       try {

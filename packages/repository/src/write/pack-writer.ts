@@ -1,5 +1,5 @@
 import { toHex } from '@cairn/core';
-import type { Backend, BlobType, Id } from '@cairn/core';
+import type { Backend, BlobType, Id, PackedBlob } from '@cairn/core';
 import type { IndexPack } from '@cairn/index';
 import { createPackBuilder } from '@cairn/pack';
 import type { EncodedBlob, GroupMember, PackBuilder } from '@cairn/pack';
@@ -59,6 +59,12 @@ export interface PackWriter {
    * write is over (done or failed): `bytes` may then be reused.
    */
   adopt(pack: IndexPack, bytes: Uint8Array, type: BlobType, settled?: () => void): Promise<void>;
+  /**
+   * A data blob in a pack not written yet (the open one, or one being written) and stored whole,
+   * with a view of its stored bytes, valid until the next await (the pack's buffer is reused once
+   * written); undefined otherwise. Once the pack is written the blob is in the index (onPack).
+   */
+  unwritten(id: Id): { readonly blob: PackedBlob; readonly data: Uint8Array } | undefined;
   /** Bytes of the pack files written so far. */
   readonly bytesWritten: number;
   /** Pack files written so far. */
@@ -93,12 +99,20 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     await writeIndexFile(backend, packs);
   };
 
+  /** The data packs being written, until their blobs are in the index (see unwritten). */
+  const writing = new Set<PackBuilder>();
+
   const flush = async (type: BlobType): Promise<void> => {
     const builder = builders[type];
     if (builder === null || builder.count === 0) return;
     builders[type] = null;
     const pack = builder.finish();
-    await backend.write('data', toHex(pack.id), pack.parts, type === 'tree' ? { treePack: true } : undefined);
+    if (type === 'data') writing.add(builder);
+    try {
+      await backend.write('data', toHex(pack.id), pack.parts, type === 'tree' ? { treePack: true } : undefined);
+    } finally {
+      writing.delete(builder);
+    }
     const storage = pack.parts[0];
     if (type === 'data' && storage !== undefined && spare.length < 1 && storage.byteOffset === 0 && storage.buffer.byteLength === fullSize) spare.push(new Uint8Array(storage.buffer));
     const indexed: IndexPack = { id: pack.id, blobs: [...pack.blobs] };
@@ -163,6 +177,15 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     async abort() {
       await packWrites.settle();
       await writeIndex();
+    },
+    unwritten(id) {
+      const open = builders.data?.stored(id);
+      if (open !== undefined) return open;
+      for (const builder of writing) {
+        const found = builder.stored(id);
+        if (found !== undefined) return found;
+      }
+      return undefined;
     },
     get bytesWritten() {
       return bytesWritten;
