@@ -69,7 +69,7 @@ export function registerBackup(program: Command): void {
     .option('-q, --quiet', 'print no progress and no warnings');
   addSelectionFlags(command)
     .action(async (given: string[], flags: BackupFlags, command: Command) => {
-      // A walk that finds little new keeps a small young generation (released with the compression threads).
+      // A small young generation for the whole run: the walk's garbage dies young, and a backup peaks lower at the same speed.
       capYoungGeneration();
       const options = globals(command);
       // An empty argument would resolve to the current folder: nobody means that.
