@@ -169,6 +169,24 @@ describe('the installed command (the launcher and its bundle)', () => {
     expect(uncached.stdout).toBe(ls.stdout);
   }, 60_000);
 
+  it('starts without loading what only a few commands use (HTTP, archives, diff, schedules, progress bars)', async () => {
+    const dir = await tempDir();
+    const preload = join(dir, 'modules.cjs');
+    await writeFile(preload, [
+      "const Module = require('node:module');",
+      'const load = Module._load;',
+      'const seen = new Set();',
+      'Module._load = function (request) { seen.add(request); return load.apply(this, arguments); };',
+      "process.on('exit', () => process.stderr.write(JSON.stringify([...seen])));",
+      '',
+    ].join('\n'));
+    const run = spawnSync(process.execPath, ['--require', preload, BIN, '--version'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_CACHE_HOME: join(dir, 'cache') } });
+    const loaded = JSON.parse(run.stderr) as string[];
+    expect(loaded).toContain('commander');
+    const lazy = ['node:http', 'node:https', 'node:http2', 'http', 'https', 'http2', 'tar', 'tar/header', 'tar-stream', 'yazl', 'yauzl', 'diff', 'croner', 'cli-progress', 'bcryptjs', 'ssh2', 'serialport', '@parcel/watcher', '@aws-sdk/client-s3'];
+    expect(loaded.filter((request) => lazy.includes(request))).toEqual([]);
+  });
+
   it('loads an ES module with a top-level await (the simulated board) through the launcher', async () => {
     const dir = await tempDir();
     const board = join(dir, 'board');

@@ -1,9 +1,10 @@
-import { request as httpRequest } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Agent, IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { CairnError } from '@cairn/core';
+import { CairnError, lazyModule } from '@cairn/core';
 import { codeOfStatus, ERROR_HEADER, fromNetworkError } from './rest-protocol.js';
+
+/** node:http and node:https, loaded on first use (with node:http2, 4 ms of every command's start otherwise). */
+const http = lazyModule<typeof import('node:http')>(import.meta.url, 'node:http');
+const https = lazyModule<typeof import('node:https')>(import.meta.url, 'node:https');
 
 /** An HTTP response with its whole body. */
 export interface HttpReply {
@@ -40,7 +41,7 @@ export interface HttpClientOptions {
 
 /** An HttpClient for `base` (http: or https:, ending with "/"). */
 export function createHttpClient(base: URL, options: HttpClientOptions): HttpClient {
-  const request = base.protocol === 'https:' ? httpsRequest : httpRequest;
+  const request = base.protocol === 'https:' ? https().request : http().request;
   const auth = options.user !== undefined
     ? `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}`
     : undefined;
@@ -96,7 +97,7 @@ export function checkReply(what: string, status: number, headers: IncomingHttpHe
   const code = codeOfStatus(status, typeof header === 'string' ? header : undefined);
   const hint = status === 401 ? 'give the user and password in the URL (rest:http://user:pass@host:port/) or CAIRN_REST_USER / CAIRN_REST_PASSWORD'
     : typeof headers['cairn-hint'] === 'string' ? headers['cairn-hint'] : undefined;
-  return throwError(new CairnError(code, `${what}: ${status} ${STATUS_CODES[status] ?? ''}${text === '' ? '' : `: ${text}`}`.replace(/ +:/, ':'), { hint }));
+  return throwError(new CairnError(code, `${what}: ${status} ${http().STATUS_CODES[status] ?? ''}${text === '' ? '' : `: ${text}`}`.replace(/ +:/, ':'), { hint }));
 }
 
 function throwError(error: Error): never {

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import { Agent as HttpAgent } from 'node:http';
 import type { Agent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { CairnError, isCairnError } from '@cairn/core';
+import { CairnError, isCairnError, lazyModule } from '@cairn/core';
 import type { Backend, ByteRange, FileInfo, FileType } from '@cairn/core';
 import { assertFileName, assertFileType, assertRange, isFileName, samePieces, toPieces, totalLength, truncatedError } from '@cairn/transport';
 import { createHttpClient } from './http-client.js';
 import type { HttpClient, HttpClientOptions, HttpReply } from './http-client.js';
 import { APPEND_ONLY_HEADER, filePath, folderPath, LISTING_V2 } from './rest-protocol.js';
+
+/** node:http and node:https, loaded on first use. */
+const http = lazyModule<typeof import('node:http')>(import.meta.url, 'node:http');
+const https = lazyModule<typeof import('node:https')>(import.meta.url, 'node:https');
 
 /** Options of createRestBackend. */
 export interface RestBackendOptions {
@@ -54,8 +56,8 @@ export function createRestBackend(url: string, options: RestBackendOptions = {})
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   const agentOptions = { keepAlive: true, maxSockets: options.connections ?? 8, maxFreeSockets: options.connections ?? 8 };
   const agent: Agent = base.protocol === 'https:'
-    ? new HttpsAgent({ ...agentOptions, ...(options.ca !== undefined ? { ca: options.ca } : {}) })
-    : new HttpAgent(agentOptions);
+    ? new (https().Agent)({ ...agentOptions, ...(options.ca !== undefined ? { ca: options.ca } : {}) })
+    : new (http().Agent)(agentOptions);
   const clientOptions: HttpClientOptions = { agent, ...(user !== undefined ? { user, password: password ?? '' } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
   return createRestBackendOver({ client: createHttpClient(base, clientOptions), location: `rest:${base.href}`, writeOnce: 'server' });
 }

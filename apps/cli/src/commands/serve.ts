@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Command } from 'commander';
+import { lazyModule } from '@cairn/core';
 import { createRestHandler, parseBackendUrl, parseHtpasswd } from '@cairn/remote';
 import type { PasswordCheck } from '@cairn/remote';
 import { createLocalBackend } from '@cairn/transport';
@@ -11,6 +10,10 @@ import { globals, printJson, repoLocation } from '../context.js';
 import { emit, warn } from '../output.js';
 import { close, listen, parseListen, stopSignal } from '../listen.js';
 import { usageError } from '../usage.js';
+
+/** node:http and node:https, loaded when the command runs. */
+const http = lazyModule<typeof import('node:http')>(import.meta.url, 'node:http');
+const https = lazyModule<typeof import('node:https')>(import.meta.url, 'node:https');
 
 interface ServeFlags {
   listen: string;
@@ -52,7 +55,7 @@ export function registerServe(program: Command): void {
         ? { cert: await readPem(flags.tlsCert, '--tls-cert'), key: await readPem(flags.tlsKey, '--tls-key') }
         : undefined;
       const serverOptions = { keepAliveTimeout: 30_000, requestTimeout: 30 * 60_000 };
-      const server: Server = tls !== undefined ? createTlsServer({ ...serverOptions, ...tls }, counted) : createServer(serverOptions, counted);
+      const server: Server = tls !== undefined ? https().createServer({ ...serverOptions, ...tls }, counted) : http().createServer(serverOptions, counted);
       // Bytes written to clients' connections (headers, bodies; TLS records under https): what they downloaded, in the stop summary.
       const open = new Set<Socket>();
       let closedBytes = 0;

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { lazyModule } from '@cairn/core';
 import { globals, printJson, repoLocation } from '../context.js';
 import { listen, parseListen, stopSignal } from '../listen.js';
 import { emit, warn } from '../output.js';
@@ -14,6 +14,9 @@ import { createUiHandler } from '../ui/server.js';
 import { webDir } from '../ui/static-files.js';
 import { usageError } from '../usage.js';
 import { addPlanFlags } from './daemon.js';
+
+/** node:http, loaded when the command runs. */
+const http = lazyModule<typeof import('node:http')>(import.meta.url, 'node:http');
 
 interface UiFlags {
   readonly listen: string;
@@ -60,7 +63,7 @@ export function registerUi(program: Command): void {
         restoreRoot: flags.restoreRoot === undefined ? undefined : resolve(flags.restoreRoot),
         onError: (error, request) => warn(`${request.method ?? ''} ${request.url?.replace(/token=[^&]*/, 'token=…') ?? ''}: ${error instanceof Error ? error.message : String(error)}`),
       });
-      const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 30 * 60_000 }, handler);
+      const server = http().createServer({ keepAliveTimeout: 30_000, requestTimeout: 30 * 60_000 }, handler);
       await listen(server, host, port, flags.listen);
       boundPort = (server.address() as AddressInfo).port;
       const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;

@@ -1,4 +1,4 @@
-import { CairnError, idEquals, isCairnError, toHex, wellFormedText } from '@cairn/core';
+import { CairnError, idEquals, isCairnError, wellFormedText } from '@cairn/core';
 import type { DirEntry, EntryDecision, EntryStat, FileRef, Id, SourceDir, SourceFile, Xattr } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
@@ -19,7 +19,9 @@ const DEFAULT_READ_BUFFER = 4 * 1024 * 1024;
 /** The parent snapshot's nodes of a tree by name; empty when it cannot be read. */
 export async function loadNodeMap(repo: TreeLoader, tree: Id): Promise<Map<string, TreeNode>> {
   try {
-    const nodes = await repo.loadTree(tree, `parent tree ${toHex(tree)}`);
+    // Named without its id: a parent tree that cannot be read is only left out of the comparison
+    // (below), so the name is never shown, and its hex cost a no-op 5 ms per 6,000 folders.
+    const nodes = await repo.loadTree(tree, 'a tree of the parent snapshot');
     return new Map(nodes.map((node) => [node.name, node]));
   } catch (error) {
     // A damaged parent only costs the comparison; the backup itself reads everything.
