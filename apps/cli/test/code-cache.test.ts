@@ -185,6 +185,9 @@ describe('the installed command (the launcher and its bundle)', () => {
     expect(loaded).toContain('commander');
     const lazy = ['node:http', 'node:https', 'node:http2', 'http', 'https', 'http2', 'tar', 'tar/header', 'tar-stream', 'yazl', 'yauzl', 'diff', 'croner', 'cli-progress', 'bcryptjs', 'ssh2', 'serialport', '@parcel/watcher', '@aws-sdk/client-s3'];
     expect(loaded.filter((request) => lazy.includes(request))).toEqual([]);
+    // msgpackr decodes in JavaScript: its native decoder is not worth its 5 ms of start-up.
+    expect(loaded).toContain('msgpackr');
+    expect(loaded).not.toContain('msgpackr-extract');
   });
 
   it('loads an ES module with a top-level await (the simulated board) through the launcher', async () => {
