@@ -9,7 +9,7 @@ import { releaseYoungGeneration } from './young-generation.js';
  * Compiled code kept between runs of the installed `cairn` (Node 20 has no compile cache of its
  * own for modules): the bundle is a CommonJS script compiled through `vm.Script`, with V8's code
  * cache of the previous run of the same command. A run then skips most of the parsing and
- * compiling of the 1.2 MB bundle: `cairn --version` 0.10 → 0.07 s, 30-45 ms off every command
+ * compiling of the 1.2 MB bundle: `cairn --version` 0.12 → 0.08 s, 30-45 ms off every command
  * (benchmarks/BENCHMARKS.md, issue 15).
  *
  * The cache is one file per command (`backup`, `restore`, …: each compiles its own functions),
