@@ -16,7 +16,9 @@ const POLL_MS = 10;
  *
  * Node 20 reads --max-semi-space-size only at start-up, but V8 reads --semi-space-growth-factor
  * at each scavenge: it stays 2 (V8's default) until the cap is reached, then 1. A new isolate (a
- * worker thread's) sets it back to 2 as it starts, so it is set to 1 again once the thread runs.
+ * worker thread's) sets it back to 2 as it starts, so it is set to 1 again once the thread is
+ * online; a scavenge of the main thread in between may still double the young generation once
+ * (16 MiB, never the 32 it would reach).
  * The flag is the process's: only the CLI, which owns the process, calls this.
  */
 export function capYoungGeneration(): void {
