@@ -29,6 +29,11 @@ async function cacheFiles(cache: string): Promise<string[]> {
   return found.sort();
 }
 
+/** Writes `lines` to `file`, one a line. */
+async function writeLines(file: string, lines: readonly string[]): Promise<void> {
+  await writeFile(file, `${lines.join('\n')}\n`);
+}
+
 /**
  * A CommonJS script that uses what a module has (require, module, __filename, __dirname), and a
  * runner that runs it through runWithCodeCache with the arguments after it and prints how the
@@ -36,7 +41,7 @@ async function cacheFiles(cache: string): Promise<string[]> {
  */
 async function scriptAndRunner(dir: string): Promise<{ script: string; runner: string }> {
   const script = join(dir, 'script.cjs');
-  await writeFile(script, [
+  await writeLines(script, [
     '#!/usr/bin/env node',
     "const { basename } = require('node:path');",
     'module.exports.name = basename(__filename);',
@@ -44,16 +49,14 @@ async function scriptAndRunner(dir: string): Promise<{ script: string; runner: s
     "console.log(`ran ${module.exports.name} in ${basename(__dirname)}: ${square(7)}`);",
     // What the backup's young-generation cap does: a flag of V8 changed while running.
     "if (process.env.CHANGE_FLAG === '1') require('node:v8').setFlagsFromString('--semi-space-growth-factor=1');",
-    '',
-  ].join('\n'));
+  ]);
   const runner = join(dir, 'runner.mjs');
-  await writeFile(runner, [
+  await writeLines(runner, [
     `import { codeCacheFile, runWithCodeCache } from ${JSON.stringify(MODULE)};`,
     `const script = ${JSON.stringify(script)};`,
     'const use = runWithCodeCache(script, codeCacheFile(script, process.argv.slice(2)));',
     "console.log(`cache: ${use}`);",
-    '',
-  ].join('\n'));
+  ]);
   return { script, runner };
 }
 
@@ -172,14 +175,13 @@ describe('the installed command (the launcher and its bundle)', () => {
   it('starts without loading what only a few commands use (HTTP, archives, diff, schedules, progress bars)', async () => {
     const dir = await tempDir();
     const preload = join(dir, 'modules.cjs');
-    await writeFile(preload, [
+    await writeLines(preload, [
       "const Module = require('node:module');",
       'const load = Module._load;',
       'const seen = new Set();',
       'Module._load = function (request) { seen.add(request); return load.apply(this, arguments); };',
       "process.on('exit', () => process.stderr.write(JSON.stringify([...seen])));",
-      '',
-    ].join('\n'));
+    ]);
     const run = spawnSync(process.execPath, ['--require', preload, BIN, '--version'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_CACHE_HOME: join(dir, 'cache') } });
     const loaded = JSON.parse(run.stderr) as string[];
     expect(loaded).toContain('commander');
