@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fastcdc from 'fastcdc-wasm';
 import { DEFAULT_CHUNKER_PARAMS, blobId, createChunker } from '@cairn/chunker';
+import type { StreamingChunker } from '@cairn/chunker';
 import { chunkStream } from '../src/chunk-stream.js';
 import { toHex } from '@cairn/core';
 import { chunkInPieces, concat, lengths, pseudoRandomBytes, sameBytes, seededRandom } from './helpers.js';
@@ -177,5 +178,77 @@ describe('createChunker memory', () => {
     const offsets = fastcdc.get_chunks(new Uint8Array(data), params.min, params.avg, params.max);
     expect(lengths(chunks)).toEqual(Array.from(offsets.subarray(1), (end, i) => end - offsets[i]!));
     expect(sameBytes(concat(chunks), data)).toBe(true);
+  });
+});
+
+/** Feeds `data` to `chunker` by reading it into room() (short reads of `nextSize` bytes at most); collects every chunk (copies). */
+function chunkThroughRoom(chunker: StreamingChunker, data: Uint8Array, roomSize: number, nextSize: () => number, seen?: (fill: number) => void): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  let start: number | undefined;
+  for (let offset = 0; offset < data.length; ) {
+    const room = chunker.room(roomSize);
+    start ??= room.byteOffset;
+    seen?.(room.byteOffset - start);
+    const n = Math.min(room.length, nextSize(), data.length - offset);
+    room.set(data.subarray(offset, offset + n));
+    chunks.push(...chunker.pushed(n).map((chunk) => chunk.slice()));
+    offset += n;
+  }
+  chunks.push(...chunker.finish().map((chunk) => chunk.slice()));
+  return chunks;
+}
+
+describe('createChunker, read straight into its window (room, pushed)', () => {
+  const expected = referenceLengths(input);
+
+  it.each([
+    ['1 MiB rooms, full reads', 1 * MiB, () => 1 * MiB],
+    ['4 MiB rooms, short reads', 4 * MiB, (() => { const rng = seededRandom(11); return () => 1 + (rng.next() % (4 * MiB)); })()],
+    ['a 20 MiB room (the most it gives is the free window)', 20 * MiB, () => 20 * MiB],
+  ])('cuts like one fastcdc pass: %s', (_name, roomSize, nextSize) => {
+    for (const views of [true, false]) {
+      const chunks = chunkThroughRoom(createChunker(undefined, { views }), input, roomSize, nextSize);
+      expect(lengths(chunks)).toEqual(expected);
+      expect(sameBytes(concat(chunks), input)).toBe(true);
+    }
+  });
+
+  it('cuts like one pass where the content has no boundary for more than max bytes (a run of zeros), mixed with push()', () => {
+    const data = concat([input.subarray(0, 3 * MiB), new Uint8Array(19 * MiB), input.subarray(3 * MiB, 9 * MiB)]);
+    const chunker = createChunker(undefined, { views: true });
+    const chunks: Uint8Array[] = [];
+    for (let offset = 0, i = 0; offset < data.length; i += 1) {
+      const n = Math.min(MiB + 17, data.length - offset);
+      if (i % 3 === 2) {
+        chunks.push(...chunker.push(data.subarray(offset, offset + n)).map((chunk) => chunk.slice()));
+      } else {
+        chunker.room(n).set(data.subarray(offset, offset + n));
+        chunks.push(...chunker.pushed(n).map((chunk) => chunk.slice()));
+      }
+      offset += n;
+    }
+    chunks.push(...chunker.finish().map((chunk) => chunk.slice()));
+    expect(lengths(chunks)).toEqual(referenceLengths(data));
+    expect(chunks.some((chunk) => chunk.length === max)).toBe(true);
+  });
+
+  it('keeps the window short: read in 1 MiB pieces, what it holds before a read stays a few average chunks, far below max', () => {
+    let most = 0;
+    chunkThroughRoom(createChunker(undefined, { views: true }), input, MiB, () => MiB, (fill) => (most = Math.max(most, fill)));
+    // Cut only past `max` (as before), it would hold up to 8 MiB before a read.
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThan(max / 2);
+  });
+
+  it('refuses pushed() without a room, longer than the room, and a room of no bytes', () => {
+    const chunker = createChunker();
+    expect(() => chunker.pushed(1)).toThrow(TypeError);
+    chunker.room(10);
+    expect(() => chunker.pushed(11)).toThrow(RangeError);
+    expect(() => chunker.room(0)).toThrow(RangeError);
+    chunker.room(10);
+    expect(chunker.pushed(10)).toEqual([]);
+    expect(() => chunker.pushed(0)).toThrow(TypeError);
+    expect(lengths(chunker.finish())).toEqual([10]);
   });
 });

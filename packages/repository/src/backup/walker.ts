@@ -15,6 +15,12 @@ import { naming } from '../repo/names.js';
 import type { Repository, TreeLoader } from '../repo/repository.js';
 
 const DEFAULT_READ_BUFFER = 4 * 1024 * 1024;
+/**
+ * A file that is chunked is read in pieces this long, into the chunker's window: with its cuts
+ * every two average chunks, the window's pages in use are an unfinished chunk and one piece
+ * (benchmarks/BENCHMARKS.md, issue 15).
+ */
+const CHUNKED_PIECE = 1024 * 1024;
 
 /** The parent snapshot's nodes of a tree by name; empty when it cannot be read. */
 export async function loadNodeMap(repo: TreeLoader, tree: Id): Promise<Map<string, TreeNode>> {
@@ -441,21 +447,26 @@ export class Walker {
         for (const chunk of this.chunker.push(next.value)) content.push(await save(chunk));
       }
     } else {
-      this.readBuffer ??= new Uint8Array(this.bufferSize);
-      const buffer = this.readBuffer.subarray(0, Math.min(this.bufferSize, expected + 1));
+      // A file longer than the chunker's minimum is read straight into the chunker's window, in
+      // pieces of CHUNKED_PIECE (no copy, and the window's pages in use stay few); a shorter one
+      // into one buffer (its own single chunk, unless it grew).
+      const chunked = expected > this.chunkerMin;
+      this.readBuffer ??= new Uint8Array(Math.min(this.bufferSize, this.chunkerMin + 1));
+      const piece = Math.min(chunked ? CHUNKED_PIECE : this.readBuffer.length, this.bufferSize, expected + 1);
       for (;;) {
         if (this.options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', `backup interrupted at ${path}`);
+        const buffer = chunked ? this.chunker.room(piece) : this.readBuffer.subarray(0, piece);
         const n = await this.fromSource(path, () => readInto.call(file, buffer, size));
         if (n === null) return null;
         if (n === 0) break;
         // A short read that reaches the size stat gave is the end: no second read to see it.
         const end = n < buffer.length && size + n === expected;
-        if (end && size === 0 && n <= this.chunkerMin) {
+        if (end && size === 0 && n <= this.chunkerMin && !chunked) {
           content.push(await save(buffer.subarray(0, n)));
           return { content, size: n };
         }
         size += n;
-        for (const chunk of this.chunker.push(buffer.subarray(0, n))) content.push(await save(chunk));
+        for (const chunk of chunked ? this.chunker.pushed(n) : this.chunker.push(buffer.subarray(0, n))) content.push(await save(chunk));
         if (end) break;
       }
     }
