@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { defaultCacheDir } from '@cairn/core';
-import { releaseYoungGeneration } from './young-generation.js';
+import { putBackHeapFlags } from './heap-flags.js';
 
 /**
  * Compiled code kept between runs of the installed `cairn` (Node 20 has no compile cache of its
@@ -80,9 +80,10 @@ function readIfThere(file: string): Buffer | undefined {
 /** Writes the script's compiled code to `file` (a new file renamed over it), and drops the other versions' folders. */
 function writeCodeCache(script: Script, file: string): void {
   try {
-    // V8 refuses a cache made under other flags than the next run's: the backup's cap on the
-    // young generation changes one, so it is put back first (the process is ending).
-    releaseYoungGeneration();
+    // V8 refuses a cache made under other flags than the next run's: the heap's growth (every
+    // command) and the backup's cap on the young generation change two, so they are put back first
+    // (the process is ending).
+    putBackHeapFlags();
     const data = script.createCachedData();
     const folder = dirname(file);
     mkdirSync(folder, { recursive: true, mode: 0o700 });

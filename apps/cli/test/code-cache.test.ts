@@ -47,8 +47,9 @@ async function scriptAndRunner(dir: string): Promise<{ script: string; runner: s
     'module.exports.name = basename(__filename);',
     'function square(n) { return n * n; }',
     "console.log(`ran ${module.exports.name} in ${basename(__dirname)}: ${square(7)}`);",
-    // What the backup's young-generation cap does: a flag of V8 changed while running.
+    // What the CLI's heap flags do (heap-flags.ts): flags of V8 changed while running.
     "if (process.env.CHANGE_FLAG === '1') require('node:v8').setFlagsFromString('--semi-space-growth-factor=1');",
+    "if (process.env.CHANGE_FLAG === '1') require('node:v8').setFlagsFromString('--heap-growing-percent=100');",
   ]);
   const runner = join(dir, 'runner.mjs');
   await writeLines(runner, [
@@ -106,7 +107,7 @@ describe('the compiled code kept between runs', () => {
     expect(node(runner, ['ls'], cache).stdout).toContain('cache: accepted');
   });
 
-  it('makes a cache the next run accepts when the run changed a flag of V8 (the young-generation cap)', async () => {
+  it('makes a cache the next run accepts when the run changed flags of V8 (the heap growth, the young-generation cap)', async () => {
     const dir = await tempDir();
     const cache = join(dir, 'cache');
     const { runner } = await scriptAndRunner(dir);

@@ -17,7 +17,7 @@ import { openForDryRun, runDryRun } from '../backup-dry-run.js';
 import { DEFAULT_STDIN_NAME, stdinInput } from '../backup-stdin.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 import { parseFlag, usageError } from '../usage.js';
-import { capYoungGeneration } from '../young-generation.js';
+import { capYoungGeneration } from '../heap-flags.js';
 import { addSelectionFlags, excludedLines, readSelection } from '../exclude-flags.js';
 import type { SelectionFlags } from '../exclude-flags.js';
 

@@ -42,10 +42,34 @@ export function capYoungGeneration(): void {
 }
 
 /**
- * Lets the young generation grow again: V8's own growth factor (2) put back. Harmless when the
- * cap was never set; the code cache (code-cache.ts) calls it before it is made, since V8 refuses
- * a cache made under other flags than the next run starts with.
+ * How far V8 lets the old generation grow past what its last full collection kept, in percent:
+ * to twice it, where V8 alone picks up to four times when collecting is fast (as in a backup,
+ * whose garbage is mostly short-lived). A first backup of /usr/share then peaks ~20 MB lower
+ * (270 -> 245-250 MB, 8 and 10 pairs), a restore of it ~9 MB lower, at the same wall time and
+ * 1% more CPU (benchmarks/BENCHMARKS.md, issue 15).
  */
-export function releaseYoungGeneration(): void {
+export const HEAP_GROWING_PERCENT = 100;
+
+/**
+ * Sets V8's heap growing factor to HEAP_GROWING_PERCENT for the rest of the run (V8 reads it after
+ * each full collection) once the process starts a worker thread: what a command does that moves
+ * data (a backup with new data compresses in threads, a restore decompresses in them). A command
+ * that starts none keeps V8's own choice: a no-op backup was 3% slower with the limit from its
+ * start, at the same peak. The flag is the process's: only the CLI, which owns the process, calls this.
+ */
+export function limitHeapGrowth(): void {
+  process.once('worker', (worker) => {
+    worker.once('online', () => setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`));
+  });
+}
+
+/**
+ * Puts back V8's own heap flags: the young generation's growth factor (2) and the old
+ * generation's growing factor (0: V8 chooses). Harmless when neither was changed; the code cache
+ * (code-cache.ts) calls it before it is made, since V8 refuses a cache made under other flags
+ * than the next run starts with.
+ */
+export function putBackHeapFlags(): void {
   setFlagsFromString('--semi-space-growth-factor=2');
+  setFlagsFromString('--heap-growing-percent=0');
 }

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { HEAP_GROWING_PERCENT } from '../src/heap-flags.js';
 
-const MODULE = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'young-generation.js')).href;
+const MODULE = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'heap-flags.js')).href;
 
 /**
  * Runs, in a process of its own (V8's flags are the process's), an allocation that keeps a third
@@ -65,5 +66,47 @@ describe('capYoungGeneration', () => {
     // Without the cap set again, the worker's start puts V8's growth back: it grows to V8's 32 MiB.
     const lost = newSpacePeaks(true, true, false);
     expect(lost.after).toBeGreaterThan(2 * lost.limit);
+  });
+});
+
+/**
+ * Runs, in a process of its own with V8's trace of its heap limits, full collections of a growing
+ * heap, with or without limitHeapGrowth, before and after a worker thread starts, and returns the
+ * growing factor of each new limit of the old generation, before and after.
+ */
+function growingFactors(limit: boolean): { before: number[]; after: number[] } {
+  const script = `
+    import { Worker } from 'node:worker_threads';
+    const { limitHeapGrowth } = await import(${JSON.stringify(MODULE)});
+    if (${limit}) limitHeapGrowth();
+    const live = [];
+    const grow = () => {
+      for (let i = 0; i < 100_000; i += 1) live.push({ i, s: 'x' + i });
+      globalThis.gc();
+    };
+    grow();
+    console.log('worker');
+    const thread = new Worker('setTimeout(() => {}, 10)', { eval: true });
+    await new Promise((resolve) => thread.once('online', resolve));
+    await thread.terminate();
+    for (let round = 0; round < 4; round += 1) grow();
+    process.exit(0);
+  `;
+  const run = spawnSync(process.execPath, ['--expose-gc', '--trace-gc-verbose', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  expect(run.status).toBe(0);
+  // "[HeapController] Limit: old size: 10127 KB, new limit: 28308 KB (2.0)"
+  const factors = (text: string): number[] => [...text.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)/g)].map((match) => Number(match[1]));
+  const [before = '', after = ''] = run.stdout.split('\nworker\n');
+  return { before: factors(before), after: factors(after) };
+}
+
+describe('limitHeapGrowth', () => {
+  it('once a worker thread starts, sets the old generation to grow to twice what a full collection kept; before, and without it, V8 picks its own factor', () => {
+    const limited = growingFactors(true);
+    expect(limited.after.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(limited.after)).toEqual(new Set([1 + HEAP_GROWING_PERCENT / 100]));
+    // V8's own choice: 4.0 for this fast collector (a heap grown to four times what survived).
+    expect(limited.before.some((factor) => factor !== 2)).toBe(true);
+    expect(growingFactors(false).after.some((factor) => factor !== 2)).toBe(true);
   });
 });
