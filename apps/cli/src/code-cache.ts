@@ -80,9 +80,8 @@ function readIfThere(file: string): Buffer | undefined {
 /** Writes the script's compiled code to `file` (a new file renamed over it), and drops the other versions' folders. */
 function writeCodeCache(script: Script, file: string): void {
   try {
-    // V8 refuses a cache made under other flags than the next run's: the heap's growth (every
-    // command) and the backup's cap on the young generation change two, so they are put back first
-    // (the process is ending).
+    // V8 refuses a cache made under other flags than the next run's: the backup's limits on the
+    // heap (heap-flags.ts) change two, so they are put back first (the process is ending).
     putBackHeapFlags();
     const data = script.createCachedData();
     const folder = dirname(file);

@@ -44,18 +44,17 @@ export function capYoungGeneration(): void {
 /**
  * How far V8 lets the old generation grow past what its last full collection kept, in percent:
  * to twice it, where V8 alone picks up to four times when collecting is fast (as in a backup,
- * whose garbage is mostly short-lived). A first backup of /usr/share then peaks ~20 MB lower
- * (270 -> 245-250 MB, 8 and 10 pairs), a restore of it ~9 MB lower, at the same wall time and
- * 1% more CPU (benchmarks/BENCHMARKS.md, issue 15).
+ * whose garbage is mostly short-lived). A first backup of /usr/share then peaks 15-20 MB lower
+ * (8 and 10 pairs) at 1-2% more CPU; a restore gained 6 MB for 2.5% more time, and is left to
+ * V8 (benchmarks/BENCHMARKS.md, issue 15).
  */
 export const HEAP_GROWING_PERCENT = 100;
 
 /**
  * Sets V8's heap growing factor to HEAP_GROWING_PERCENT for the rest of the run (V8 reads it after
- * each full collection) once the process starts a worker thread: what a command does that moves
- * data (a backup with new data compresses in threads, a restore decompresses in them). A command
- * that starts none keeps V8's own choice: a no-op backup was 3% slower with the limit from its
- * start, at the same peak. The flag is the process's: only the CLI, which owns the process, calls this.
+ * each full collection) once the process starts a worker thread: a backup with new data, which it
+ * compresses in threads. A no-op backup starts none and keeps V8's own choice (it peaks no lower
+ * with the limit). The flag is the process's: only the CLI's backup, which owns the process, calls this.
  */
 export function limitHeapGrowth(): void {
   process.once('worker', (worker) => {

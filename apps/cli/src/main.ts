@@ -45,7 +45,6 @@ import { nameCommandsInErrors, ParseError, parseErrorToUsage, quietParseErrors, 
 import { setJsonOutput } from './output.js';
 import { refuseExcessArguments } from './usage.js';
 import { applyVerbosity, releaseStdout } from './verbosity.js';
-import { limitHeapGrowth } from './heap-flags.js';
 
 // A reader that stops early (`cairn ls … | head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -121,7 +120,6 @@ nameCommandsInErrors(program);
  * that its compiled code can be cached between runs (code-cache.ts).
  */
 async function run(): Promise<void> {
-  limitHeapGrowth();
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

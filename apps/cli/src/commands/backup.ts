@@ -17,7 +17,7 @@ import { openForDryRun, runDryRun } from '../backup-dry-run.js';
 import { DEFAULT_STDIN_NAME, stdinInput } from '../backup-stdin.js';
 import { skippedLine, viewState, workingCopiesJson } from '../snapshot-report.js';
 import { parseFlag, usageError } from '../usage.js';
-import { capYoungGeneration } from '../heap-flags.js';
+import { capYoungGeneration, limitHeapGrowth } from '../heap-flags.js';
 import { addSelectionFlags, excludedLines, readSelection } from '../exclude-flags.js';
 import type { SelectionFlags } from '../exclude-flags.js';
 
@@ -71,6 +71,8 @@ export function registerBackup(program: Command): void {
     .action(async (given: string[], flags: BackupFlags, command: Command) => {
       // A small young generation for the whole run: the walk's garbage dies young, and a backup peaks lower at the same speed.
       capYoungGeneration();
+      // And an old generation that grows to twice what survives, once new data is compressed in threads.
+      limitHeapGrowth();
       const options = globals(command);
       // An empty argument would resolve to the current folder: nobody means that.
       if (given.some((p) => p === '')) throw usageError('backup: an empty path ("") names nothing to back up; give "." for the current folder');
