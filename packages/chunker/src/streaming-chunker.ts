@@ -93,7 +93,7 @@ export function createChunker(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, op
     // More than `max` bytes hold a complete chunk; fewer (an early cut) may not yet.
     if (!final && complete < 1 && fill > max) throw new Error(`fastcdc made no cut in a ${fill}-byte window (max ${max})`);
     for (let i = 0; i < complete; i++) out.push(emit(offsets[i] ?? 0, offsets[i + 1] ?? 0));
-    consumed = offsets[Math.max(0, complete)] ?? fill;
+    consumed = offsets[complete] ?? fill;
   }
 
   /** Bytes held (not emitted) at which the next cut between pieces is made: `cutAt` more than a cut that found no chunk to return. */
