@@ -143,7 +143,17 @@ describe.skipIf(unavailable !== undefined)(`sftp backend against a real OpenSSH 
     const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
     try {
       for (let i = 0; i < 100 && !(await stat(socket).then(() => true, () => false)); i++) await sleep(20);
-      execFileSync('ssh-add', ['-q', sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      // The socket's file exists from its bind, before the agent listens: a loaded machine (CI) saw
+      // ssh-add refused in between, so it is asked again for up to 2 s.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          execFileSync('ssh-add', ['-q', sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+          break;
+        } catch (error) {
+          if (attempt >= 100) throw error;
+          await sleep(20);
+        }
+      }
       const before = process.env['SSH_AUTH_SOCK'];
       process.env['SSH_AUTH_SOCK'] = socket;
       const backend = open({ agent: undefined, identityFiles: [] });
