@@ -62,6 +62,30 @@ export interface Backend {
   appendOnly?(): Promise<boolean>;
   /** Optional: removes temporary files that writers which died left behind; returns their names. */
   removeStaleTemporaries?(): Promise<string[]>;
+  /**
+   * Optional: a pack file written as it is built, for a name known only at its end (its bytes'
+   * hash), so that a writer holds a few of its bytes at a time instead of all of them. A backend
+   * that cannot write a file before it knows its name (an encrypted one: the name is sealed with
+   * its bytes) leaves it out, and packs are given to `write` whole.
+   */
+  createWriter?(type: 'data'): Promise<FileWriter>;
+}
+
+/**
+ * A data file being written (Backend.createWriter): nothing appears under any name until
+ * `finish`, which makes it appear as `write` would have (synced, never replacing another file;
+ * the same bytes under that name already: done). After a failed `append` or `finish`, or after
+ * `abort`, nothing is left of it.
+ */
+export interface FileWriter {
+  /** Appends `bytes` after what was appended before (one append at a time); they are the caller's again once it settles. */
+  append(bytes: Uint8Array): Promise<void>;
+  /** A copy of `length` bytes at `offset` of what earlier appends wrote (settled ones only); also during `finish`. */
+  readBack(offset: number, length: number): Uint8Array;
+  /** Gives the file its name (`data/<name>` as `write` places it), after the last append settled. */
+  finish(name: string): Promise<void>;
+  /** Drops the file; nothing appears. Safe after a failure, and more than once. */
+  abort(): Promise<void>;
 }
 
 /** The capacity of the storage a backend writes to, in bytes. */

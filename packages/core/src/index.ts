@@ -9,7 +9,7 @@ export type { ErrorCode, CairnErrorOptions } from './errors.js';
 export { ID_LENGTH, toHex, fromHex, isHexId, idEquals, shortId } from './hex.js';
 export { nameFromBytes, nameFromQueryText, nameToBytes, holdsRawBytes, compareNames, wellFormedText } from './names.js';
 export type { Id } from './hex.js';
-export type { Backend, FileHint, FileType, FileInfo, ByteRange, StorageSpace } from './backend.js';
+export type { Backend, FileHint, FileType, FileInfo, FileWriter, ByteRange, StorageSpace } from './backend.js';
 export type { NodeType, EntryStat, EntryMetadata, Xattr, FileRef } from './node.js';
 export type { DirEntry, Source, SourceDir, SourceFile, Target, TargetFile, WholeFile } from './source.js';
 export { assertTargetPath, assertMetadata } from './target-checks.js';

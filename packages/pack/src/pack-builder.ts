@@ -10,7 +10,7 @@ import { PACK_TRAILER_LENGTH, encodePackTrailer } from './pack-trailer.js';
 export interface FinishedPack {
   /** SHA-256 (keyed in an encrypted repository) of all the pack's bytes (blobs, header, trailer): its name in the repository. */
   readonly id: Id;
-  /** The pack's bytes, to be written back to back: the blobs, then header and trailer. */
+  /** The pack's bytes, to be written back to back: the blobs (those not spilled), then header and trailer. */
   readonly parts: readonly Uint8Array[];
   readonly size: number;
   readonly blobs: readonly PackedBlob[];
@@ -29,6 +29,11 @@ export interface PackBuilderOptions {
   readonly storage?: Uint8Array;
   /** The hash naming the pack (default SHA-256; an encrypted repository's keyed HMAC-SHA-256). */
   readonly hash?: () => IncrementalHash;
+  /**
+   * With `storage`: reads back `length` stored bytes at `offset` that `spill` handed over (a pack
+   * written as it is built), for `stored`. Without it `stored` finds only blobs not spilled.
+   */
+  readonly readSpilled?: (offset: number, length: number) => Uint8Array | undefined;
 }
 
 /** A hash fed in pieces (node:crypto's Hash and Hmac). */
@@ -55,10 +60,20 @@ export interface PackBuilder {
   addGroup(frame: Uint8Array, groupRaw: number, members: readonly GroupMember[]): void;
   /**
    * A blob added so far and stored whole (not a delta, not in a group), with a view of its stored
-   * bytes (valid until the pack's buffer is used again: copy what must outlive that); undefined
-   * for any other id. Also after `finish`, while the caller keeps the pack's bytes.
+   * bytes (valid until the pack's buffer is used again: copy what must outlive that), or what
+   * `readSpilled` gives for a spilled one; undefined for any other id. Also after `finish`, while
+   * the caller keeps the pack's bytes.
    */
   stored(id: Id): { readonly blob: PackedBlob; readonly data: Uint8Array } | undefined;
+  /**
+   * With `storage`: hands over the stored bytes added since the last spill (a view of the
+   * storage, from offset `spilled` on) and goes on storing into `next`, from its start. For a
+   * pack written as it is built: the caller writes those bytes out, in order, and may reuse their
+   * buffer once they are written. `finish` then gives only the bytes not spilled, and the header.
+   */
+  spill(next: Uint8Array): Uint8Array;
+  /** Bytes handed over by `spill` so far: the offset in the pack of the storage's first byte. */
+  readonly spilled: number;
   /** Bytes of the blobs added so far (header and trailer not counted). */
   readonly size: number;
   /** Number of blobs added so far. */
@@ -76,6 +91,8 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
   const hash = options.hash?.() ?? createHash('sha256');
   const parts: Uint8Array[] = [];
   let storage = options.storage ?? null;
+  // The pack's offset of storage[0]: the bytes before it were handed over by spill.
+  let spilled = 0;
   const blobs: PackedBlob[] = [];
   let size = 0;
   let finished = false;
@@ -100,12 +117,13 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
     if (storage === null) {
       parts.push(data);
     } else {
-      if (size + data.length > storage.length) {
-        const grown = new Uint8Array(Math.max(size + data.length, storage.length * 2));
-        grown.set(storage.subarray(0, size));
+      const used = size - spilled;
+      if (used + data.length > storage.length) {
+        const grown = new Uint8Array(Math.max(used + data.length, storage.length * 2));
+        grown.set(storage.subarray(0, used));
         storage = grown;
       }
-      storage.set(data, size);
+      storage.set(data, used);
     }
     hash.update(data);
     const offset = size;
@@ -114,8 +132,8 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
   };
 
   /** The stored bytes at `offset` (a view of `storage`, or of the part that starts there). */
-  const storedBytes = (offset: number, length: number): Uint8Array => {
-    if (storage !== null) return storage.subarray(offset, offset + length);
+  const storedBytes = (offset: number, length: number): Uint8Array | undefined => {
+    if (storage !== null) return offset >= spilled ? storage.subarray(offset - spilled, offset - spilled + length) : options.readSpilled?.(offset, length);
     let at = 0;
     for (const part of parts) {
       if (at === offset) return part.subarray(0, length);
@@ -169,9 +187,23 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
         const blob = blobs[i]!;
         if (!idEquals(blob.id, id)) continue;
         if (blob.codec === 'delta' || blob.codec === 'group') return undefined;
-        return { blob, data: storedBytes(blob.offset, blob.length) };
+        const data = storedBytes(blob.offset, blob.length);
+        return data === undefined ? undefined : { blob, data };
       }
       return undefined;
+    },
+
+    spill(next: Uint8Array): Uint8Array {
+      if (finished) throw new TypeError('this pack is finished: start a new builder');
+      if (storage === null) throw new TypeError('only a builder with storage spills');
+      const out = storage.subarray(0, size - spilled);
+      storage = next;
+      spilled = size;
+      return out;
+    },
+
+    get spilled(): number {
+      return spilled;
     },
 
     get size(): number {
@@ -192,7 +224,7 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
       const digest = hash.digest();
       return {
         id: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength),
-        parts: storage === null ? [...parts, header, trailer] : [storage.subarray(0, size), header, trailer],
+        parts: storage === null ? [...parts, header, trailer] : [storage.subarray(0, size - spilled), header, trailer],
         size: size + header.length + PACK_TRAILER_LENGTH,
         blobs,
       };

@@ -138,3 +138,41 @@ describe('createPackBuilder', () => {
     expect(() => other.finish()).toThrow(TypeError);
   });
 });
+
+describe('a pack builder that spills (a pack written as it is built)', () => {
+  it('hands over its bytes in order: the spills and finish give the same pack, with the same id, as one built whole', () => {
+    const whole = build().pack;
+    const spills: Uint8Array[] = [];
+    const readSpilled = (offset: number, length: number): Uint8Array => new Uint8Array(Buffer.concat(spills)).slice(offset, offset + length);
+    const builder = createPackBuilder({ storage: new Uint8Array(1024), readSpilled });
+    for (const [i, [type, raw]] of raws.entries()) {
+      builder.add(sha256(raw), type, encodeBlob(raw, native, 3));
+      if (i % 2 === 0) {
+        const before = builder.size;
+        spills.push(builder.spill(new Uint8Array(1024)).slice());
+        expect(builder.spilled).toBe(before);
+      }
+    }
+    // A blob spilled long ago is read back through readSpilled, one in storage from it.
+    for (const [type, raw] of raws) {
+      const found = builder.stored(sha256(raw))!;
+      expect(found.blob.type).toBe(type);
+      expect(sameBytes(decodeBlob(found.data, found.blob.codec, raw.length, native, "a spilled blob"), raw)).toBe(true);
+    }
+    const pack = builder.finish();
+    expect(Buffer.from(pack.id).toString('hex')).toBe(Buffer.from(whole.id).toString('hex'));
+    expect(sameBytes(new Uint8Array(Buffer.concat([...spills, ...pack.parts])), new Uint8Array(Buffer.concat(whole.parts)))).toBe(true);
+    expect(pack.size).toBe(whole.size);
+  });
+
+  it('without readSpilled finds only what it still holds; a builder without storage cannot spill', () => {
+    const builder = createPackBuilder({ storage: new Uint8Array(16) });
+    const [[type, first], [, second]] = [raws[3]!, raws[2]!];
+    builder.add(sha256(first), type, encodeBlob(first, native, 3));
+    builder.spill(new Uint8Array(16));
+    builder.add(sha256(second), 'tree', encodeBlob(second, native, 3));
+    expect(builder.stored(sha256(first))).toBeUndefined();
+    expect(builder.stored(sha256(second))).toBeDefined();
+    expect(() => createPackBuilder().spill(new Uint8Array(1))).toThrow(TypeError);
+  });
+});

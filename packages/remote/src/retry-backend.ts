@@ -141,9 +141,10 @@ export function withRetries<B extends Backend>(backend: B, options: RetryOptions
     }
   }
 
-  const { replaceConfig, space, removeStaleTemporaries, appendOnly } = backend;
+  // createWriter is not passed on: its appends would go untried; packs then go through `write`.
+  const { replaceConfig, space, removeStaleTemporaries, appendOnly, createWriter: _notRetried, ...rest } = backend;
   return {
-    ...backend,
+    ...rest,
     ...wrapped,
     ...(replaceConfig === undefined ? {} : {
       replaceConfig: (data: Uint8Array) => retrying('replace the config file', () => replaceConfig.call(backend, data)),

@@ -217,17 +217,26 @@ describe('compression modes', () => {
 });
 
 describe('the compression pool', () => {
-  it('a repository that fails mid-backup ends the backup with its error and the pool stops', async () => {
+  it.each(['a whole pack write', 'a pack written as it is built'])('a repository that fails mid-backup (%s) ends the backup with its error and the pool stops', async (how) => {
     const { work, dir } = await project();
     await writeFile(join(dir, 'big.bin'), seededBytes(12 * 1024 * 1024, 5)); // several batches through the workers
     const real = createLocalBackend(join(work, 'repo'));
     await initRepository(real, { chunker: smallChunks, packSize: 1024 * 1024 });
     let packs = 0;
-    const failing: Backend = {
-      ...real,
+    const onFire = (): Error => Object.assign(new Error('disk on fire'), { code: 'EIO' });
+    const { createWriter, ...whole } = real;
+    const failing: Backend = how === 'a whole pack write' ? {
+      ...whole,
       async write(type, name, data) {
-        if (type === 'data' && ++packs === 3) throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
+        if (type === 'data' && ++packs === 3) throw onFire();
         return real.write(type, name, data);
+      },
+    } : {
+      ...real,
+      async createWriter(type) {
+        const writer = await createWriter!.call(real, type);
+        if (++packs !== 3) return writer;
+        return { ...writer, append: async () => { await writer.abort(); throw onFire(); } };
       },
     };
     const repo = await openRepository(failing);

@@ -128,3 +128,130 @@ describe('the pack writer bounds its buffers', () => {
     expect(sizes).toEqual([3.5 * MiB, 4 * MiB]);
   });
 });
+
+/**
+ * A memory backend that also writes packs as they are built (createWriter), keeping each append's
+ * size; the `failAt`-th append fails. Packs appear through the inner backend's write at finish.
+ */
+function streamingBackend(failAt = 0): { backend: Backend; appends: number[]; aborted: () => number; open: () => number } {
+  const inner = createMemoryBackend();
+  const appends: number[] = [];
+  let aborted = 0;
+  let open = 0;
+  const backend: Backend = {
+    ...withWrite(inner, (type, name, data) => inner.write(type, name, data)),
+    async createWriter() {
+      const pieces: Uint8Array[] = [];
+      let ended = false;
+      open += 1;
+      const end = (): void => {
+        if (!ended) open -= 1;
+        ended = true;
+      };
+      return {
+        async append(bytes) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          if (appends.length + 1 === failAt) {
+            end();
+            throw new CairnError('ERR_IO', `append ${failAt} failed on purpose`);
+          }
+          appends.push(bytes.length);
+          pieces.push(bytes.slice());
+        },
+        readBack(offset, length) {
+          let at = 0;
+          for (const piece of pieces) {
+            if (offset >= at && offset + length <= at + piece.length) return piece.slice(offset - at, offset - at + length);
+            at += piece.length;
+          }
+          throw new RangeError(`no part holds bytes ${offset} to ${offset + length}`);
+        },
+        async finish(name) {
+          await inner.write('data', name, pieces);
+          end();
+        },
+        async abort() {
+          aborted += 1;
+          end();
+        },
+      };
+    },
+  };
+  return { backend, appends, aborted: () => aborted, open: () => open };
+}
+
+/** Every data file of `backend`: name and bytes, sorted by name. */
+async function dataFiles(backend: Backend): Promise<[string, string][]> {
+  const files: [string, string][] = [];
+  for await (const { name } of backend.list('data')) files.push([name, Buffer.from(await backend.read('data', name)).toString('base64')]);
+  return files.sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+describe('data packs written as they are built (Backend.createWriter)', () => {
+  const MiB = 1024 * 1024;
+  /** Blobs of 64 KiB to 3 MiB (one larger than a part), distinct. */
+  const blobs = Array.from({ length: 90 }, (_, i) => seededBytes(i === 40 ? 3 * MiB : 64 * 1024 + i, i + 1));
+
+  it('gives the same pack files, byte for byte, as whole writes, in parts of at most 2 MiB (a larger blob alone)', async () => {
+    const whole = createMemoryBackend();
+    const { backend, appends, open } = streamingBackend();
+    for (const target of [whole, backend]) {
+      const writer = createPackWriter(target, { packSize: 4 * MiB });
+      for (const plain of blobs) await writer.add(blobId(plain), 'data', encodeBlob(plain, null, 3));
+      const tree = seededBytes(5000, 999);
+      await writer.add(blobId(tree), 'tree', encodeBlob(tree, null, 3));
+      await writer.finish();
+    }
+    expect(await dataFiles(backend)).toEqual(await dataFiles(whole));
+    expect((await dataFiles(backend)).length).toBeGreaterThanOrEqual(3);
+    expect(appends.length).toBeGreaterThan(4);
+    // Each part holds at most 2 MiB, but for the one that is a single larger blob.
+    expect(appends.filter((size) => size > 2 * MiB)).toEqual([3 * MiB]);
+    expect(open()).toBe(0);
+  });
+
+  it('finds a blob of the open pack whether its part is written, being written or filling (unwritten)', async () => {
+    const { backend } = streamingBackend();
+    const writer = createPackWriter(backend, { packSize: 64 * MiB });
+    const added: [Uint8Array, Uint8Array][] = [];
+    for (const plain of blobs) {
+      const blob = encodeBlob(plain, null, 3);
+      await writer.add(blobId(plain), 'data', blob);
+      added.push([blobId(plain), blob.data.slice()]);
+      // Every blob so far, the newest and the earliest (spilled long ago).
+      for (const [id, data] of [added[0]!, added[added.length - 1]!]) expect(Buffer.from(writer.unwritten(id)!.data).equals(data)).toBe(true);
+    }
+    for (const [id, data] of added) expect(Buffer.from(writer.unwritten(id)!.data).equals(data)).toBe(true);
+    await writer.finish();
+    expect(writer.unwritten(added[0]![0])).toBeUndefined();
+  });
+
+  it('a part that fails to be written fails a later add or finish with its error; the pack is dropped and never indexed', async () => {
+    for (const failAt of [1, 2, 5]) {
+      const { backend, aborted, open } = streamingBackend(failAt);
+      const indexed: number[] = [];
+      const writer = createPackWriter(backend, { packSize: 4 * MiB, onPack: (pack) => indexed.push(pack.blobs.length) });
+      const failed = await (async () => {
+        for (const plain of blobs) await writer.add(blobId(plain), 'data', encodeBlob(plain, null, 3));
+        await writer.finish();
+      })().catch((error: unknown) => error);
+      expect(String(failed)).toContain(`append ${failAt} failed on purpose`);
+      await writer.abort();
+      expect(aborted()).toBeGreaterThanOrEqual(1);
+      expect(open()).toBe(0);
+      // What was indexed is exactly what was written whole.
+      const written = await dataFiles(backend);
+      expect(indexed).toHaveLength(written.length);
+    }
+  });
+
+  it('abort drops the open streamed pack: nothing appears under a name', async () => {
+    const { backend, aborted, open } = streamingBackend();
+    const writer = createPackWriter(backend, { packSize: 64 * MiB });
+    for (const plain of blobs.slice(0, 60)) await writer.add(blobId(plain), 'data', encodeBlob(plain, null, 3));
+    await writer.abort();
+    expect(aborted()).toBe(1);
+    expect(open()).toBe(0);
+    expect(await dataFiles(backend)).toEqual([]);
+  });
+});

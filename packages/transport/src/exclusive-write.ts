@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, rm, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -83,6 +83,42 @@ export async function writeExclusive(file: string, pieces: readonly Uint8Array[]
     await handle?.close().catch(() => undefined);
     await rm(temp, { force: true }).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Gives the synced temporary file `temp` (anywhere on the filesystem of `file`) the name `file`
+ * as writeExclusive does: a hard link (with `makeFolder`, a missing parent folder of `file` is
+ * made and its own parent synced), then the folder synced. When `file` exists with the same bytes
+ * this succeeds; with other bytes it is ERR_EXISTS. Throws OS errors untranslated; `temp` is
+ * removed on every path.
+ */
+export async function linkInPlace(temp: string, file: string, makeFolder: boolean): Promise<void> {
+  try {
+    try {
+      await linkMakingFolder(temp, file, makeFolder);
+    } catch (error) {
+      if (errnoOf(error) !== 'EEXIST') throw error;
+      await assertSameContent(file, [await readFile(temp)]);
+      return;
+    }
+    await syncDir(dirname(file));
+  } finally {
+    await rm(temp, { force: true }).catch(() => undefined);
+  }
+}
+
+async function linkMakingFolder(temp: string, file: string, makeFolder: boolean): Promise<void> {
+  try {
+    await link(temp, file);
+  } catch (error) {
+    if (!makeFolder || errnoOf(error) !== 'ENOENT') throw error;
+    const made = await mkdir(dirname(file)).then(() => true, (mkdirError: unknown) => {
+      if (errnoOf(mkdirError) !== 'EEXIST') throw mkdirError;
+      return false;
+    });
+    if (made) await syncDir(dirname(dirname(file)));
+    await link(temp, file);
   }
 }
 

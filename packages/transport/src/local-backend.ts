@@ -1,12 +1,13 @@
 import { mkdir, open, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { readSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
-import type { Backend, ByteRange, FileHint, FileInfo, StorageSpace } from '@cairn/core';
+import type { Backend, ByteRange, FileHint, FileInfo, FileWriter, StorageSpace } from '@cairn/core';
 import { assertRange, truncatedError } from './byte-range.js';
 import { toPieces } from './bytes.js';
-import { TEMP_PREFIX, tempFileName, tempWriterGone, writeExclusive } from './exclusive-write.js';
+import { TEMP_PREFIX, linkInPlace, tempFileName, tempWriterGone, writeExclusive } from './exclusive-write.js';
 import { assertFileName, assertFileType, isFileName } from './file-names.js';
 import { errnoOf, readFully, syncDir, writeAll } from './file-io.js';
 import { filePath, isPrefixFolder, typeFolder, typeFolderNames } from './local-layout.js';
@@ -78,6 +79,80 @@ export function createLocalBackend(path: string): Backend {
       } finally {
         packBytesInFlight -= size;
       }
+    },
+
+    /**
+     * A pack written as it is built: a temporary file in `data/` (the sweep of stale temporaries
+     * finds it there), appended to, then synced and hard-linked as `data/<2 hex>/<name>` as
+     * `write` places it. Each append keeps the reserve as a write does: a part that would take it
+     * is refused (ERR_NO_SPACE) and the file dropped.
+     */
+    async createWriter(type): Promise<FileWriter> {
+      if (type !== 'data') throw new TypeError(`createWriter writes data files, not ${String(type)}`);
+      const temp = join(typeFolder(root, 'data'), tempFileName());
+      let handle: FileHandle;
+      try {
+        await keepReserve(temp, 0, 'a new pack');
+        handle = await open(temp, 'wx+', 0o644); // read too: readBack
+      } catch (error) {
+        throw translate(error, temp);
+      }
+      let written = 0;
+      let ended = false;
+      const drop = async (): Promise<void> => {
+        if (ended) return;
+        ended = true;
+        await handle.close().catch(() => undefined);
+        await rm(temp, { force: true }).catch(() => undefined);
+      };
+      const refuseEnded = (): void => {
+        if (ended) throw new CairnError('ERR_IO', `${temp}: this pack file was finished or dropped`);
+      };
+      return {
+        async append(bytes) {
+          refuseEnded();
+          packBytesInFlight += bytes.length;
+          try {
+            await keepReserve(temp, bytes.length, 'the next part of a pack');
+            await writeAll(handle, [bytes]);
+            written += bytes.length;
+          } catch (error) {
+            await drop();
+            throw translate(error, temp);
+          } finally {
+            packBytesInFlight -= bytes.length;
+          }
+        },
+        readBack(offset, length) {
+          if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > written) {
+            throw new RangeError(`bytes ${offset} to ${offset + length} of ${temp} are not written (${written} are)`);
+          }
+          const bytes = new Uint8Array(length);
+          let done = 0;
+          while (done < length) {
+            const n = readSync(handle.fd, bytes, done, length - done, offset + done);
+            if (n === 0) throw truncatedError(temp, { offset, length }, offset + done);
+            done += n;
+          }
+          return bytes;
+        },
+        async finish(name) {
+          assertFileName('data', name);
+          refuseEnded();
+          const file = filePath(root, 'data', name);
+          try {
+            await handle.sync();
+            // The descriptor stays open through the link: readBack works until finish returns.
+            await linkInPlace(temp, file, true);
+          } catch (error) {
+            await drop();
+            throw translate(error, file);
+          }
+          ended = true;
+          await handle.close().catch(() => undefined);
+        },
+        abort: drop,
+      };
     },
 
     async read(type, name, range?: ByteRange, hint?: FileHint) {
@@ -205,12 +280,12 @@ export function createLocalBackend(path: string): Backend {
    * Refuses a pack that would leave less than packReserve free, counting every pack this backend
    * is writing at the moment (`size` among them) as still to be written (a system error: translated by the caller).
    */
-  async function keepReserve(file: string, size: number): Promise<void> {
+  async function keepReserve(file: string, size: number, what = 'the pack'): Promise<void> {
     const fs = await statfs(root);
     const free = fs.bavail * fs.bsize;
     const reserve = packReserve(fs.blocks * fs.bsize);
     if (free - packBytesInFlight >= reserve) return;
-    throw new CairnError('ERR_NO_SPACE', `no space left for repository ${root} (writing ${file}): ${free} bytes free, the pack takes ${size}${packBytesInFlight > size ? ` (packs being written beside it ${packBytesInFlight - size} more)` : ''} and ${reserve} stay free for locks, indexes and prune`, {
+    throw new CairnError('ERR_NO_SPACE', `no space left for repository ${root} (writing ${file}): ${free} bytes free, ${what} takes ${size}${packBytesInFlight > size ? ` (packs being written beside it ${packBytesInFlight - size} more)` : ''} and ${reserve} stay free for locks, indexes and prune`, {
       hint: 'free some space on the device holding the repository (cairn forget/prune work), or use another one',
     });
   }

@@ -1,5 +1,5 @@
 import { toHex } from '@cairn/core';
-import type { Backend, BlobType, Id, PackedBlob } from '@cairn/core';
+import type { Backend, BlobType, FileWriter, Id, PackedBlob } from '@cairn/core';
 import type { IndexPack } from '@cairn/index';
 import { createPackBuilder } from '@cairn/pack';
 import type { EncodedBlob, GroupMember, PackBuilder } from '@cairn/pack';
@@ -9,6 +9,24 @@ import { createWorkInFlight } from '../repo/worker-pool.js';
 
 /** The first buffer of a tree pack (it doubles as trees arrive, up to the pack size). */
 const TREE_PACK_START = 1024 * 1024;
+
+/**
+ * A data pack written as it is built (Backend.createWriter) goes out in parts of this size: one
+ * filling while the one before is appended. A blob larger than a part gets a buffer of its own.
+ */
+const STREAM_PART = 2 * 1024 * 1024;
+
+/** Spare parts kept for the next ones (the open pack's and the one being finished). */
+const SPARE_PARTS = 4;
+
+/** A data pack being written as it is built: its file, and its parts handed to it and not yet written. */
+interface Streamed {
+  readonly writer: FileWriter;
+  /** Parts appended or waiting to be, in order, each with its offset in the pack (read by `unwritten` until written). */
+  readonly sending: { readonly at: number; readonly bytes: Uint8Array }[];
+  /** Settles once every part handed over is appended; rejects with the first failure. */
+  tail: Promise<void>;
+}
 
 /** Options of createPackWriter. */
 export interface PackWriterOptions {
@@ -82,6 +100,57 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
   const spare: Uint8Array[] = [];
   const newBuilder = (type: BlobType): PackBuilder =>
     createPackBuilder({ storage: type === 'tree' ? new Uint8Array(Math.min(fullSize, TREE_PACK_START)) : spare.pop() ?? new Uint8Array(fullSize), hash: ids.hash });
+
+  // Data packs written as they are built, when the backend can (a local folder that is not
+  // encrypted): a writer holds a few parts of each, not a buffer of the whole pack.
+  const streams = new Map<PackBuilder, Streamed>();
+  const spareParts: Uint8Array[] = [];
+  const takePart = (): Uint8Array => spareParts.pop() ?? new Uint8Array(STREAM_PART);
+  const givePart = (bytes: Uint8Array): void => {
+    if (bytes.byteOffset === 0 && bytes.buffer.byteLength === STREAM_PART && spareParts.length < SPARE_PARTS) spareParts.push(new Uint8Array(bytes.buffer));
+  };
+  /** The open data pack being made by its backend's writer (set as builders.data once it is open). */
+  let opening: Promise<void> | null = null;
+  const openStreamed = async (createWriter: NonNullable<Backend['createWriter']>): Promise<void> => {
+    const writer = await createWriter.call(backend, 'data');
+    const stream: Streamed = { writer, sending: [], tail: Promise.resolve() };
+    // A spilled blob is read from the part still being appended, else back from the file.
+    const readSpilled = (offset: number, length: number): Uint8Array | undefined => {
+      for (const part of stream.sending) {
+        if (offset >= part.at && offset + length <= part.at + part.bytes.length) return part.bytes.subarray(offset - part.at, offset - part.at + length);
+      }
+      try {
+        return writer.readBack(offset, length);
+      } catch {
+        return undefined;
+      }
+    };
+    const builder = createPackBuilder({ storage: takePart(), hash: ids.hash, readSpilled });
+    streams.set(builder, stream);
+    builders.data = builder;
+  };
+  /** Hands what the streamed pack holds beyond its last part to its writer, after the parts before it. */
+  const send = (builder: PackBuilder, stream: Streamed): void => {
+    const part = { at: builder.spilled, bytes: builder.spill(takePart()) };
+    stream.sending.push(part);
+    stream.tail = stream.tail.then(async () => {
+      await stream.writer.append(part.bytes);
+      stream.sending.shift();
+      givePart(part.bytes);
+    });
+    stream.tail.catch(() => undefined); // awaited by the next add, or by the pack's flush
+  };
+  /** Finishes the streamed pack's file: the parts handed over, then the rest, header and trailer, named by its hash. */
+  const finishStreamed = async (stream: Streamed, parts: readonly Uint8Array[], name: string): Promise<void> => {
+    try {
+      await stream.tail;
+      for (const part of parts) if (part.length > 0) await stream.writer.append(part);
+      await stream.writer.finish(name);
+    } catch (error) {
+      await stream.writer.abort();
+      throw error;
+    }
+  };
   /** The open pack of each type, started by its first blob (so `finish` allocates no buffer). */
   const builders: Record<BlobType, PackBuilder | null> = { data: null, tree: null };
   let unindexed: IndexPack[] = [];
@@ -107,14 +176,18 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     if (builder === null || builder.count === 0) return;
     builders[type] = null;
     const pack = builder.finish();
+    const stream = streams.get(builder);
     if (type === 'data') writing.add(builder);
     try {
-      await backend.write('data', toHex(pack.id), pack.parts, type === 'tree' ? { treePack: true } : undefined);
+      if (stream === undefined) await backend.write('data', toHex(pack.id), pack.parts, type === 'tree' ? { treePack: true } : undefined);
+      else await finishStreamed(stream, pack.parts, toHex(pack.id));
     } finally {
       writing.delete(builder);
+      streams.delete(builder);
     }
     const storage = pack.parts[0];
-    if (type === 'data' && storage !== undefined && spare.length < 1 && storage.byteOffset === 0 && storage.buffer.byteLength === fullSize) spare.push(new Uint8Array(storage.buffer));
+    if (stream !== undefined && storage !== undefined) givePart(storage);
+    else if (type === 'data' && storage !== undefined && spare.length < 1 && storage.byteOffset === 0 && storage.buffer.byteLength === fullSize) spare.push(new Uint8Array(storage.buffer));
     const indexed: IndexPack = { id: pack.id, blobs: [...pack.blobs] };
     onPack?.(indexed);
     unindexed.push(indexed);
@@ -149,10 +222,29 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     // A new pack's buffer is taken only while fewer than parallelWrites packs are being written:
     // blobs are added from several batches at once, and one that found no open pack while the
     // others waited for a write took a third buffer.
-    if (builders[type] === null) await packWrites.waitBelow(parallelWrites - 1, 0);
-    const builder = (builders[type] ??= newBuilder(type));
+    const createWriter = type === 'data' ? backend.createWriter : undefined;
+    while (builders[type] === null) {
+      await packWrites.waitBelow(parallelWrites - 1, 0);
+      if (builders[type] !== null) break;
+      if (createWriter === undefined) {
+        builders[type] = newBuilder(type);
+        break;
+      }
+      // One writer for the adds that wait for it; a pack filled and flushed meanwhile: again.
+      opening ??= openStreamed(createWriter).finally(() => {
+        opening = null;
+      });
+      await opening;
+    }
+    const builder = builders[type]!;
+    const stream = streams.get(builder);
+    // A streamed pack's part that would not hold the blob goes out first (the blob starts the next).
+    if (stream !== undefined && builder.size > builder.spilled && builder.size - builder.spilled + stored > STREAM_PART) send(builder, stream);
     put(builder);
+    if (stream !== undefined && builder.size - builder.spilled >= STREAM_PART) send(builder, stream);
     if (builder.size >= packSize) await write(type);
+    // At most one part waits to be appended: the writer keeps pace with the adds.
+    else if (stream !== undefined && stream.sending.length > 1) await stream.tail;
   };
 
   return {
@@ -176,6 +268,16 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     },
     async abort() {
       await packWrites.settle();
+      await opening?.catch(() => undefined);
+      // The open streamed pack's file is dropped with it.
+      const open = builders.data;
+      const stream = open === null ? undefined : streams.get(open);
+      if (open !== null && stream !== undefined) {
+        builders.data = null;
+        streams.delete(open);
+        await stream.tail.catch(() => undefined);
+        await stream.writer.abort();
+      }
       await writeIndex();
     },
     unwritten(id) {
