@@ -109,31 +109,29 @@ export async function linkInPlace(temp: string, file: string, makeFolder: boolea
 }
 
 async function linkMakingFolder(temp: string, file: string, makeFolder: boolean): Promise<void> {
-  try {
-    await link(temp, file);
-  } catch (error) {
-    if (!makeFolder || errnoOf(error) !== 'ENOENT') throw error;
-    const made = await mkdir(dirname(file)).then(() => true, (mkdirError: unknown) => {
-      if (errnoOf(mkdirError) !== 'EEXIST') throw mkdirError;
-      return false;
-    });
-    if (made) await syncDir(dirname(dirname(file)));
-    await link(temp, file);
-  }
+  await inFolderMade(file, makeFolder, () => link(temp, file));
 }
 
 async function openTemp(temp: string, makeFolder: boolean): Promise<FileHandle> {
+  return inFolderMade(temp, makeFolder, () => open(temp, 'wx', 0o644));
+}
+
+/**
+ * `create()` of an entry at `path`; when its folder is missing (ENOENT) and `makeFolder`, the
+ * folder is made and `create()` tried again. The new folder's entry is synced too, so a crash
+ * cannot lose the folder of a file written in it.
+ */
+async function inFolderMade<T>(path: string, makeFolder: boolean, create: () => Promise<T>): Promise<T> {
   try {
-    return await open(temp, 'wx', 0o644);
+    return await create();
   } catch (error) {
     if (!makeFolder || errnoOf(error) !== 'ENOENT') throw error;
-    const made = await mkdir(dirname(temp)).then(() => true, (mkdirError: unknown) => {
+    const made = await mkdir(dirname(path)).then(() => true, (mkdirError: unknown) => {
       if (errnoOf(mkdirError) !== 'EEXIST') throw mkdirError;
       return false;
     });
-    // The new folder's entry is synced too, so a crash cannot lose the folder of a file written in it.
-    if (made) await syncDir(dirname(dirname(temp)));
-    return await open(temp, 'wx', 0o644);
+    if (made) await syncDir(dirname(dirname(path)));
+    return await create();
   }
 }
 
