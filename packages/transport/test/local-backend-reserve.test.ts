@@ -1,31 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, statfs } from 'node:fs/promises';
+import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCairnError } from '@cairn/core';
 import { createLocalBackend, packReserve } from '@cairn/transport';
 import { hexName } from './backend-contract.js';
-import { tempDir } from './temp-dir.js';
+import { smallFs as smallTmpfs } from './small-fs.js';
 
-const mounts: string[] = [];
 const name = (n: number): string => hexName(new TextEncoder().encode(String(n)));
-afterEach(() => {
-  for (const dir of mounts.splice(0)) execFileSync('umount', ['-l', dir]);
-});
-
-/** A 4 MiB tmpfs mounted for this test (unmounted after it), or undefined where it cannot be mounted (not root). */
-async function smallFs(): Promise<string | undefined> {
-  const mnt = join(await tempDir(), 'mnt');
-  await mkdir(mnt);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt], { stdio: 'pipe' });
-  } catch {
-    return undefined;
-  }
-  mounts.push(mnt);
-  return mnt;
-}
+const smallFs = (): Promise<string | undefined> => smallTmpfs('4m'); // the reserve's figures below are for 4 MiB
 
 describe('the local backend on a filesystem that fills up', () => {
   it('refuses the pack that would take the reserve, so a lock, an index and a snapshot still fit afterwards', async (context) => {

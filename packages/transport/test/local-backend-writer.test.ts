@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCairnError } from '@cairn/core';
 import type { Backend, FileWriter } from '@cairn/core';
 import { createLocalBackend } from '@cairn/transport';
 import { hexName } from './backend-contract.js';
+import { smallFs } from './small-fs.js';
 import { tempDir } from './temp-dir.js';
 
 async function newRepo(at?: string): Promise<{ root: string; backend: Backend; create: () => Promise<FileWriter> }> {
@@ -28,11 +29,6 @@ async function dataFiles(root: string): Promise<string[]> {
   }
   return found.sort();
 }
-
-const mounts: string[] = [];
-afterEach(() => {
-  for (const dir of mounts.splice(0)) execFileSync('umount', ['-l', dir]);
-});
 
 describe('a pack file written as it is built (local backend)', () => {
   it('appears under its name only when finished, with exactly the bytes appended, and no temporary file is left', async () => {
@@ -130,15 +126,11 @@ describe('a pack file written as it is built (local backend)', () => {
   });
 
   it('on a filesystem that fills up, the part that would take the reserve is refused with ERR_NO_SPACE and its file dropped; packs written before stay', async (context) => {
-    const mnt = join(await tempDir(), 'mnt');
-    await mkdir(mnt);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt], { stdio: 'pipe' });
-    } catch {
+    const mnt = await smallFs('4m');
+    if (mnt === undefined) {
       context.skip('cannot mount a size-limited tmpfs (needs root)');
       return;
     }
-    mounts.push(mnt);
     const { root, backend, create } = await newRepo(mnt);
     const first = randomBytes(1024 * 1024);
     const kept = await create();

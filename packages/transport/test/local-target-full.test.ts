@@ -1,29 +1,19 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CairnError } from '@cairn/core';
 import { createLocalTarget } from '@cairn/transport';
-import { tempDir } from './temp-dir.js';
-
-const mounts: string[] = [];
-afterEach(() => {
-  for (const dir of mounts.splice(0)) execFileSync('umount', ['-l', dir]);
-});
+import { smallFs } from './small-fs.js';
 
 describe('writeFiles on a target that fills up', () => {
   for (const [mode, wholeFileThreadFrom] of [['on the calling thread', Number.POSITIVE_INFINITY], ['on its own thread', 0]] as const) {
     it(`stops at the first full write (${mode}): that file is named ERR_NO_SPACE and removed, the ones after it get no result`, { timeout: 60_000 }, async (context) => {
-      const mnt = join(await tempDir(), 'mnt');
-      await mkdir(mnt);
-      try {
-        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'pipe' });
-      } catch {
+      const mnt = await smallFs('1m');
+      if (mnt === undefined) {
         context.skip('cannot mount a size-limited tmpfs (needs root)');
         return;
       }
-      mounts.push(mnt);
       const target = createLocalTarget(join(mnt, 'out'), { wholeFileThreadFrom });
       await target.mkdir(['d']);
       const data = Array.from({ length: 12 }, () => randomBytes(200_000));
