@@ -66,7 +66,9 @@ export interface Backend {
    * Optional: a pack file written as it is built, for a name known only at its end (its bytes'
    * hash), so that a writer holds a few of its bytes at a time instead of all of them. A backend
    * that cannot write a file before it knows its name (an encrypted one: the name is sealed with
-   * its bytes) leaves it out, and packs are given to `write` whole.
+   * its bytes) leaves it out, and packs are given to `write` whole. A decorator that changes how
+   * files are written wraps it as well or leaves it out: spreading the inner backend passes it on,
+   * and packs then bypass the decorator's `write`.
    */
   createWriter?(type: 'data'): Promise<FileWriter>;
 }
