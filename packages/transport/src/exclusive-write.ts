@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rm, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -60,52 +60,42 @@ function processAlive(pid: number): boolean {
  * untranslated; the temporary file is removed on every path.
  */
 export async function writeExclusive(file: string, pieces: readonly Uint8Array[], makeFolder: boolean): Promise<void> {
-  const dir = dirname(file);
-  const temp = join(dir, tempFileName());
+  const temp = join(dirname(file), tempFileName());
   let handle: FileHandle | undefined;
   try {
     handle = await openTemp(temp, makeFolder);
     await writeAll(handle, pieces);
     await handle.sync();
     await handle.close();
-    handle = undefined;
-    try {
-      await link(temp, file);
-    } catch (error) {
-      if (errnoOf(error) !== 'EEXIST') throw error;
-      await unlink(temp);
-      await assertSameContent(file, pieces);
-      return;
-    }
-    await unlink(temp);
-    await syncDir(dir);
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
+  await linkInPlace(temp, file, false, pieces);
 }
 
 /**
  * Gives the synced temporary file `temp` (anywhere on the filesystem of `file`) the name `file`
  * as writeExclusive does: a hard link (with `makeFolder`, a missing parent folder of `file` is
  * made and its own parent synced), then the folder synced. When `file` exists with the same bytes
- * this succeeds; with other bytes it is ERR_EXISTS. Throws OS errors untranslated; `temp` is
- * removed on every path.
+ * (`written`, else what `temp` holds) this succeeds; with other bytes it is ERR_EXISTS. Throws OS
+ * errors untranslated; `temp` is removed on every path.
  */
-export async function linkInPlace(temp: string, file: string, makeFolder: boolean): Promise<void> {
+export async function linkInPlace(temp: string, file: string, makeFolder: boolean, written?: readonly Uint8Array[]): Promise<void> {
+  let linked = false;
   try {
     try {
       await linkMakingFolder(temp, file, makeFolder);
+      linked = true;
     } catch (error) {
       if (errnoOf(error) !== 'EEXIST') throw error;
-      await assertSameContent(file, [await readFile(temp)]);
-      return;
+      await assertSameContent(file, written ?? [await readFile(temp)]);
     }
-    await syncDir(dirname(file));
   } finally {
     await rm(temp, { force: true }).catch(() => undefined);
   }
+  if (linked) await syncDir(dirname(file));
 }
 
 async function linkMakingFolder(temp: string, file: string, makeFolder: boolean): Promise<void> {
