@@ -80,6 +80,15 @@ describe('withRetries', () => {
     expect(state.calls).toBe(1);
   });
 
+  it('does not pass createWriter on: a pack then goes through its retried write, not around it', async () => {
+    const inner = createMemoryBackend('memory:streams');
+    let created = 0;
+    const streaming: Backend = { ...inner, location: inner.location, createWriter: async () => { created++; throw new Error('not to be called'); } };
+    const wrapped = withRetries(streaming, { ...fast, attempts: 2 });
+    expect(wrapped.createWriter).toBeUndefined();
+    expect(created).toBe(0);
+  });
+
   it('passes TypeError and RangeError straight through', async () => {
     const retried = withRetries(createMemoryBackend(), fast);
     await expect(retried.write('data', 'nope', bytes('x'))).rejects.toThrow(TypeError);
