@@ -245,6 +245,29 @@ describe('data packs written as they are built (Backend.createWriter)', () => {
     }
   });
 
+  it('a pack file that cannot be opened (no space for it) fails the add with its error, and the next pack tries again', async () => {
+    const { backend: streaming, open } = streamingBackend();
+    let refusals = 1;
+    const backend: Backend = {
+      ...streaming,
+      async createWriter(type) {
+        if (refusals-- > 0) throw new CairnError('ERR_NO_SPACE', 'no space left for repository memory: (a new pack) on purpose');
+        return streaming.createWriter!(type);
+      },
+    };
+    const indexed: number[] = [];
+    const writer = createPackWriter(backend, { packSize: 4 * MiB, onPack: (pack) => indexed.push(pack.blobs.length) });
+    const [first, ...rest] = blobs;
+    const refused = await writer.add(blobId(first!), 'data', encodeBlob(first!, null, 3)).catch((error: unknown) => error);
+    expect(String(refused)).toContain('no space left for repository memory');
+    expect(writer.unwritten(blobId(first!))).toBeUndefined();
+    for (const plain of rest) await writer.add(blobId(plain), 'data', encodeBlob(plain, null, 3));
+    await writer.finish();
+    expect(indexed.reduce((sum, count) => sum + count, 0)).toBe(rest.length);
+    expect((await dataFiles(backend)).length).toBe(indexed.length);
+    expect(open()).toBe(0);
+  });
+
   it('abort drops the open streamed pack: nothing appears under a name', async () => {
     const { backend, aborted, open } = streamingBackend();
     const writer = createPackWriter(backend, { packSize: 64 * MiB });

@@ -22,8 +22,8 @@ const SPARE_PARTS = 4;
 /** A data pack being written as it is built: its file, and its parts handed to it and not yet written. */
 interface Streamed {
   readonly writer: FileWriter;
-  /** Parts appended or waiting to be, in order, each with its offset in the pack (read by `unwritten` until written). */
-  readonly sending: { readonly at: number; readonly bytes: Uint8Array }[];
+  /** Parts appended or waiting to be, in order: each its offset in the pack (read by `unwritten` until written) and when it is written. */
+  readonly sending: { readonly at: number; readonly bytes: Uint8Array; readonly written: Promise<void> }[];
   /** Settles once every part handed over is appended; rejects with the first failure. */
   tail: Promise<void>;
 }
@@ -131,14 +131,16 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
   };
   /** Hands what the streamed pack holds beyond its last part to its writer, after the parts before it. */
   const send = (builder: PackBuilder, stream: Streamed): void => {
-    const part = { at: builder.spilled, bytes: builder.spill(takePart()) };
-    stream.sending.push(part);
-    stream.tail = stream.tail.then(async () => {
-      await stream.writer.append(part.bytes);
+    const at = builder.spilled;
+    const bytes = builder.spill(takePart());
+    const written = stream.tail.then(async () => {
+      await stream.writer.append(bytes);
       stream.sending.shift();
-      givePart(part.bytes);
+      givePart(bytes);
     });
-    stream.tail.catch(() => undefined); // awaited by the next add, or by the pack's flush
+    written.catch(() => undefined); // awaited by a later add, or by the pack's flush
+    stream.sending.push({ at, bytes, written });
+    stream.tail = written;
   };
   /** Finishes the streamed pack's file: the parts handed over, then the rest, header and trailer, named by its hash. */
   const finishStreamed = async (stream: Streamed, parts: readonly Uint8Array[], name: string): Promise<void> => {
@@ -243,8 +245,8 @@ export function createPackWriter(backend: Backend, options: PackWriterOptions): 
     put(builder);
     if (stream !== undefined && builder.size - builder.spilled >= STREAM_PART) send(builder, stream);
     if (builder.size >= packSize) await write(type);
-    // At most one part waits to be appended: the writer keeps pace with the adds.
-    else if (stream !== undefined && stream.sending.length > 1) await stream.tail;
+    // At most one part waits to be appended (the newest: its write overlaps the next part's filling).
+    else if (stream !== undefined && stream.sending.length > 1) await stream.sending[0]!.written;
   };
 
   return {
