@@ -11,7 +11,7 @@ export { nameFromBytes, nameFromQueryText, nameToBytes, holdsRawBytes, compareNa
 export type { Id } from './hex.js';
 export type { Backend, FileHint, FileType, FileInfo, FileWriter, ByteRange, StorageSpace } from './backend.js';
 export type { NodeType, EntryStat, EntryMetadata, Xattr, FileRef } from './node.js';
-export type { DirEntry, Source, SourceDir, SourceFile, Target, TargetFile, WholeFile } from './source.js';
+export type { DirEntry, Source, SourceDir, SourceFile, Target, TargetFile, WholeFile, WholeRead } from './source.js';
 export { assertTargetPath, assertMetadata } from './target-checks.js';
 export type { EntrySelector, EntryDecision, SelectedWorkingCopy, PreviousWorkingCopy, WorkingCopyMode } from './entry-selector.js';
 export type { WorkingCopyRebuilder, RecordedWorkingCopy, RebuildReport, ExtrasFolder } from './working-copy-rebuilder.js';

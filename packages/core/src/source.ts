@@ -23,6 +23,18 @@ export interface SourceFile {
 /** An entry of a folder as SourceDir.entries lists it: its lstat, or why it could not be read. */
 export type DirEntry = { readonly name: string; readonly stat: EntryStat; readonly error?: undefined } | { readonly name: string; readonly stat?: undefined; readonly error: CairnError };
 
+/** What SourceDir.readWhole read: the file was in `buffer[0, length)`. */
+export interface WholeRead {
+  /** The open file's metadata before the read (an fstat). */
+  readonly stat: EntryStat;
+  /** The bytes read: the whole file, as long as it did not change during the read. */
+  readonly length: number;
+  /** Its size and mtime after the read (an fstat): a file that changed while read shows here. */
+  readonly after: { readonly size: number; readonly mtimeNs: bigint };
+  /** True when the file has no extended attributes (its xattrs need not be asked for); false when it may have some, or when attributes are not read. */
+  readonly noXattrs: boolean;
+}
+
 /**
  * An open folder of a Source: its entries are reached relative to the folder itself, so that a
  * folder above it renamed or swapped for a symlink while a backup runs cannot redirect them.
@@ -47,6 +59,15 @@ export interface SourceDir {
    * source can tell, refuses (ERR_NOT_FOUND) a file that is no longer the entry `expected` describes.
    */
   openFile(name: string, expected: EntryStat): Promise<SourceFile>;
+  /**
+   * Optional, and synchronous: the regular file `name` read whole into `buffer` in one go, from
+   * its open to its close, when it is still the entry `expected` describes (device and inode) and
+   * shorter than the buffer. Null when it is not done so, for any reason (a longer file, another
+   * entry, not a regular file, a call that failed): the caller then opens the file with openFile,
+   * which says why. A source offers it where one call costs less than openFile's several (a
+   * backup of many small files); an adapter that wraps openFile must wrap or leave out this too.
+   */
+  readWhole?(name: string, expected: EntryStat, buffer: Uint8Array): WholeRead | null;
   /** Opens a child folder, refusing (ERR_NOT_FOUND) one that is no longer the folder `expected` describes. */
   openDir(name: string, expected: EntryStat): Promise<SourceDir>;
   /** The source's own SHA-256 of a whole regular file (see Source.digest). Optional. */

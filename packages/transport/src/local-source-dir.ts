@@ -8,7 +8,7 @@ import { closeOnce, errnoOf } from './file-io.js';
 import { fsPath } from './fs-path.js';
 import { joinName } from './join-name.js';
 import { listFolder } from './list-names.js';
-import { fstatEntry, openEntryAt, openLocalFile, openLocalFileAt, replacedEntry } from './local-source-file.js';
+import { fstatEntry, openEntryAt, openLocalFile, openLocalFileAt, readWholeAt, replacedEntry } from './local-source-file.js';
 import { nativeFs, systemError } from './native-fs.js';
 import type { NativeFs } from './native-fs.js';
 import { procFdPath } from './proc-fd.js';
@@ -139,6 +139,7 @@ function openedFolder(path: string, fd: number, opened: EntryStat, expected: Ent
       : openFolderAt(native, fd, entryName(name), joinName(path, name), expectedDir, xattrs, gate)),
     // Read ahead from the folder's descriptor, in a thread of Node's pool, when the walk meets files not in memory.
     ...(native === null ? {} : {
+      readWhole: (name: string, expectedFile: EntryStat, buffer: Uint8Array) => readWholeAt(native, fd, entryName(name), expectedFile, buffer, xattrs !== undefined),
       prefetch: (names: readonly string[]) => {
         const paths = names.map((name) => fsPath(entryName(name)));
         if (gate.wanted()) native.prefetchAt(fd, paths, gate.found);

@@ -29,6 +29,14 @@ export interface NativeFs {
    * for what is no entry name).
    */
   prefetchAt(dirfd: number, names: readonly (string | Buffer)[], done: (uncached: number) => void): void;
+  /**
+   * The regular file `name` of the folder read whole in one call: opened as openAt opens a file,
+   * its fstat into out[0, STAT_FIELDS), read from offset 0 until `buffer` is full or the file
+   * ends, its fstat again into out[STAT_FIELDS, 2 STAT_FIELDS), with `xattrs` the length of its
+   * attribute-name list at out[2 STAT_FIELDS] (-1: unknown), closed. The bytes read, or a
+   * negative errno (NOT_REGULAR for another kind of entry); nothing stays open.
+   */
+  readWholeAt(dirfd: number, name: string | Buffer, buffer: Uint8Array, out: BigInt64Array, xattrs: boolean): number;
   /** The entry's extended attribute names as bytes (not following a symlink), or a negative errno. */
   listXattrsAt(dirfd: number, name: string | Buffer): Buffer[] | number;
   /** The value of the entry's attribute `attribute` (its name's bytes; not following a symlink), or a negative errno. */
@@ -53,7 +61,7 @@ export function nativeFs(): NativeFs | null {
   for (const candidate of CANDIDATES) {
     try {
       const module = load(candidate) as NativeFs;
-      if (['lstatAt', 'scanAt', 'fstatInto', 'openAt', 'prefetchAt', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
+      if (['lstatAt', 'scanAt', 'fstatInto', 'openAt', 'readWholeAt', 'prefetchAt', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
         loaded = module;
         break;
       }
@@ -63,6 +71,9 @@ export function nativeFs(): NativeFs | null {
   }
   return loaded;
 }
+
+/** readWholeAt's answer (negated) for an entry that is not a regular file. */
+export const NOT_REGULAR = 1000;
 
 const systemErrors = getSystemErrorMap();
 

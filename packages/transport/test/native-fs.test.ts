@@ -218,6 +218,86 @@ describe.runIf(linux)('the native folder calls', () => {
     expect(error).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'lstat', path: '/x/y', message: "ENOENT: no such file or directory, lstat '/x/y'" });
   });
 
+  it('read a short file whole in one call: its bytes, its fstat before and after, whether it has attributes; anything else a negative errno, nothing left open', async () => {
+    const calls = needed();
+    const openBefore = readdirSync('/proc/self/fd').length;
+    const { dir, close } = await everyKind();
+    const fields = calls.STAT_FIELDS;
+    const dirfd = openSync(dir, 'r');
+    try {
+      const buffer = new Uint8Array(64);
+      const row = new BigInt64Array(2 * fields + 1);
+      // file.txt has two attributes (user.a, user.b): their names' list is 14 bytes.
+      expect(calls.readWholeAt(dirfd, 'file.txt', buffer, row, true)).toBe(11);
+      expect(Buffer.from(buffer.subarray(0, 11)).toString()).toBe('some bytes\n');
+      const lstat = await source.lstat(join(dir, 'file.txt'));
+      expect(entryStatOfRow(row, 0, fields, 'file.txt')).toEqual(lstat);
+      expect(entryStatOfRow(row, 1, fields, 'file.txt')).toEqual(lstat);
+      expect(row[2 * fields]).toBe(14n);
+      row[2 * fields] = 99n;
+      expect(calls.readWholeAt(dirfd, 'été', buffer, row, false)).toBe(8);
+      expect(row[2 * fields]).toBe(99n); // not asked
+      expect(calls.readWholeAt(dirfd, 'été', buffer, row, true)).toBe(8);
+      expect(row[2 * fields]).toBe(0n);
+      expect(calls.readWholeAt(dirfd, RAW, buffer, row, true)).toBe(9);
+      // Longer than the buffer: it is filled, and the caller sees it full.
+      expect(calls.readWholeAt(dirfd, 'file.txt', buffer.subarray(0, 4), row, false)).toBe(4);
+      expect(calls.readWholeAt(dirfd, 'fifo', buffer, row, false)).toBe(-1000); // not waited on
+      expect(calls.readWholeAt(dirfd, 'socket', buffer, row, false)).toBeLessThan(0); // ENXIO
+      expect(calls.readWholeAt(dirfd, 'folder', buffer, row, false)).toBe(-1000);
+      expect(calls.readWholeAt(dirfd, 'link', buffer, row, false)).toBe(-40); // ELOOP: never followed
+      expect(calls.readWholeAt(dirfd, 'missing', buffer, row, false)).toBe(-2);
+      expect(calls.readWholeAt(-1, 'file.txt', buffer, row, false)).toBe(-9);
+      expect(() => calls.readWholeAt(dirfd, 'a/b', buffer, row, false)).toThrow(TypeError);
+      expect(() => calls.readWholeAt(dirfd, 'file.txt', Buffer.alloc(4).buffer as unknown as Uint8Array, row, false)).toThrow(TypeError);
+      expect(() => calls.readWholeAt(dirfd, 'file.txt', buffer, new BigInt64Array(fields), false)).toThrow(TypeError);
+      expect(() => calls.readWholeAt(dirfd, 'file.txt', buffer, row, 1 as unknown as boolean)).toThrow(TypeError);
+    } finally {
+      closeSync(dirfd);
+      await close();
+    }
+    expect(readdirSync('/proc/self/fd').length).toBe(openBefore);
+  });
+
+  it('give a folder readWhole: the file whole when it is the entry listed and shorter than the buffer; null for anything else, which openFile then explains', async () => {
+    needed();
+    const { dir, close } = await everyKind();
+    try {
+      const opened = await source.openDir!.call(source, dir, await source.lstat(dir));
+      const entries = new Map((await listed(opened)).map((entry) => [entry.name, entry.stat!]));
+      expect(opened.readWhole).toBeDefined();
+      const buffer = new Uint8Array(32);
+      const read = opened.readWhole!('file.txt', entries.get('file.txt')!, buffer);
+      expect(read).toEqual({ stat: entries.get('file.txt'), length: 11, after: { size: 11, mtimeNs: entries.get('file.txt')!.mtimeNs }, noXattrs: false });
+      expect(opened.readWhole!('été', entries.get('été')!, buffer)).toMatchObject({ length: 8, noXattrs: true });
+      // The hard link is the same inode: the same file.
+      expect(opened.readWhole!('hard-link', entries.get('file.txt')!, buffer)).toMatchObject({ length: 11 });
+      // Another entry than the one listed (another inode under the name): null, and openFile says it was replaced.
+      expect(opened.readWhole!('été', entries.get('file.txt')!, buffer)).toBeNull();
+      await expect(opened.openFile('été', entries.get('file.txt')!)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+      // A file as long as the buffer, or longer, may be longer still: null.
+      expect(opened.readWhole!('file.txt', entries.get('file.txt')!, buffer.subarray(0, 11))).toBeNull();
+      expect(opened.readWhole!('file.txt', entries.get('file.txt')!, buffer.subarray(0, 12))).toMatchObject({ length: 11 });
+      for (const name of ['fifo', 'socket', 'folder', 'link', 'missing']) {
+        expect(opened.readWhole!(name, entries.get('file.txt')!, buffer)).toBeNull();
+      }
+      await expect(opened.openFile('fifo', entries.get('fifo')!)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+      expect(() => opened.readWhole!('../x', entries.get('file.txt')!, buffer)).toThrow(TypeError);
+      await opened.close();
+      // Without the native calls, or by path, a folder offers none.
+      const viaProc = openLocalDir(dir, await source.lstat(dir), 'descriptor', createXattrReader(), null);
+      expect(viaProc.readWhole).toBeUndefined();
+      expect(openLocalDir(dir, await source.lstat(dir), 'path').readWhole).toBeUndefined();
+      // Without attributes read, none are asked for.
+      const bare = openLocalDir(dir, await source.lstat(dir), 'descriptor', undefined, nativeFs());
+      expect(bare.readWhole!('été', entries.get('été')!, buffer)).toMatchObject({ length: 8, noXattrs: false });
+      await viaProc.close();
+      await bare.close();
+    } finally {
+      await close();
+    }
+  });
+
   it('read files ahead from a folder of their own, in the pool: done(n) with the files not in memory, nothing left open', async () => {
     const calls = needed();
     const dir = await tempDir();

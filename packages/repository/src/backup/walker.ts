@@ -1,5 +1,5 @@
 import { CairnError, idEquals, isCairnError, wellFormedText } from '@cairn/core';
-import type { DirEntry, EntryDecision, EntryStat, FileRef, Id, SourceDir, SourceFile, Xattr } from '@cairn/core';
+import type { DirEntry, EntryDecision, EntryStat, FileRef, Id, SourceDir, SourceFile, WholeRead, Xattr } from '@cairn/core';
 import { createChunker } from '@cairn/chunker';
 import type { StreamingChunker } from '@cairn/chunker';
 import { encodeTree } from '@cairn/index';
@@ -65,7 +65,9 @@ export class Walker {
   private lastYield = performance.now();
   /** Entries since the clock was last read (it is read every CLOCK_EVERY). */
   private sinceClock = 0;
-  /** Reused for every file whose source offers readInto. */
+  /** The listing's stat of the file just read whole, when its readWhole found no extended attributes (withXattrs then asks none). */
+  private xattrsNone: EntryStat | null = null;
+  /** Reused for every small file read whole or with readInto (see smallBuffer). */
   private readBuffer: Uint8Array | null = null;
   private readonly chunkerMin: number;
   /** Bytes of the files done, read or found unchanged (progress only). */
@@ -134,6 +136,11 @@ export class Walker {
   private async withXattrs(parent: SourceDir, path: string, name: string, stat: EntryStat, node: TreeNode, previous: Previous | undefined): Promise<TreeNode> {
     const read = parent.xattrs;
     if (read === undefined) return node;
+    if (this.xattrsNone === stat) {
+      // Its readWhole found it has none.
+      this.xattrsNone = null;
+      return node;
+    }
     if (this.keepsParentXattrs(stat, previous)) return previous?.xattrs === undefined ? node : { ...node, xattrs: previous.xattrs };
     try {
       const xattrs = await read.call(parent, name);
@@ -385,6 +392,14 @@ export class Walker {
       this.progress(path);
       return makeNode(name, stat, { content: reused, size: stat.size });
     }
+    const previousContent = previous?.type === 'file' ? previous.content : this.renamedFrom.get(path);
+    const whole = this.readWhole(parent, name, stat);
+    if (whole !== null) {
+      // The whole file in one synchronous call: one chunk (it is no longer than the chunker's minimum), or none.
+      const content = whole.length === 0 ? [] : [await this.chunkSaver(previousContent)(this.smallBuffer().subarray(0, whole.length))];
+      if (whole.noXattrs) this.xattrsNone = stat;
+      return this.fileRead(path, name, whole.stat, whole.after, content, whole.length, previous, linkKey);
+    }
     // Errors of the source (the file) only warn; errors of the repository end the backup.
     const file = await this.fromSource(path, () => parent.openFile(name, stat));
     if (file === null) return null;
@@ -393,24 +408,48 @@ export class Walker {
       if (before === null) return null;
       // A stream's size is known only at its end: read in full buffers, and its stat says nothing of a change.
       const stream = file.stream === true;
-      const read = await this.readContent(path, file, stream ? Number.MAX_SAFE_INTEGER - 1 : before.size, previous?.type === 'file' ? previous.content : this.renamedFrom.get(path));
+      const read = await this.readContent(path, file, stream ? Number.MAX_SAFE_INTEGER - 1 : before.size, previousContent);
       if (read === null) return null;
-      const { content, size } = read;
       const after = await this.fromSource(path, () => file.stat());
       if (after === null) return null;
-      this.counts.bytesRead += size;
-      this.bytesDone += size;
-      if (!stream && (after.size !== before.size || after.mtimeNs !== before.mtimeNs || size !== before.size)) {
-        this.warn('changed', path, `${path} changed while it was read (size ${before.size} -> ${after.size}, ${size} bytes read); the stored copy may be inconsistent`);
-      }
-      if (linkKey !== undefined) this.hardlinks.set(linkKey, { content, size });
-      this.countFile(content, previous);
-      this.progress(path);
-      return makeNode(name, before, { content, size });
+      return this.fileRead(path, name, before, stream ? null : after, read.content, read.size, previous, linkKey);
     } finally {
       this.chunker.finish(); // drops what a file abandoned part-way left (empty otherwise)
       await file.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * The file `name` read whole by the source's readWhole, when the source offers it and the file
+   * is one chunk at most (no longer than the chunker's minimum), into the walk's read buffer; null
+   * otherwise, and when the source could not (saveFile then opens the file, and learns why).
+   */
+  private readWhole(parent: SourceDir, name: string, stat: EntryStat): WholeRead | null {
+    const read = parent.readWhole;
+    if (read === undefined || stat.size > this.chunkerMin) return null;
+    return read.call(parent, name, stat, this.smallBuffer());
+  }
+
+  /** The buffer every file no longer than the chunker's minimum is read into (one chunk, unless it grew). */
+  private smallBuffer(): Uint8Array {
+    return (this.readBuffer ??= new Uint8Array(Math.min(this.bufferSize, this.chunkerMin + 1)));
+  }
+
+  /**
+   * The node of a file read: `before` its stat at open, `after` its size and mtime after the read
+   * (null for a stream, whose stat says nothing of a change), `size` the bytes read. Counts it,
+   * warns when it changed while read, and remembers a hardlink's content.
+   */
+  private fileRead(path: string, name: string, before: EntryStat, after: { readonly size: number; readonly mtimeNs: bigint } | null, content: Id[], size: number, previous: Previous | undefined, linkKey: string | undefined): TreeNode {
+    this.counts.bytesRead += size;
+    this.bytesDone += size;
+    if (after !== null && (after.size !== before.size || after.mtimeNs !== before.mtimeNs || size !== before.size)) {
+      this.warn('changed', path, `${path} changed while it was read (size ${before.size} -> ${after.size}, ${size} bytes read); the stored copy may be inconsistent`);
+    }
+    if (linkKey !== undefined) this.hardlinks.set(linkKey, { content, size });
+    this.countFile(content, previous);
+    this.progress(path);
+    return makeNode(name, before, { content, size });
   }
 
   /**
@@ -420,20 +459,7 @@ export class Walker {
    */
   private async readContent(path: string, file: SourceFile, expected: number, previous: readonly Id[] | undefined): Promise<{ content: Id[]; size: number } | null> {
     const content: Id[] = [];
-    // A new chunk's delta base: the parent file's chunk it overlaps most; else (or when that gives
-    // no delta) the chunk of this backup that resembles it most (every chunk is remembered for later ones).
-    const chooseBase = deltaBaseChooser(previous, this.repo.index);
-    const resemblance = this.resemblance;
-    let at = 0;
-    const save = async (chunk: Uint8Array): Promise<Id> => {
-      const base = chooseBase(at, chunk.length);
-      at += chunk.length;
-      if (resemblance === null || chunk.length < RESEMBLANCE.minChunk) return this.writer.saveData(chunk, base);
-      const features = sketch(chunk);
-      const id = await this.writer.saveData(chunk, base, resemblance.candidate(features));
-      resemblance.add(features, id);
-      return id;
-    };
+    const save = this.chunkSaver(previous);
     let size = 0;
     const readInto = file.readInto;
     if (readInto === undefined) {
@@ -451,11 +477,11 @@ export class Walker {
       // pieces of CHUNKED_PIECE (no copy, and the window's pages in use stay few); a shorter one
       // into one buffer (its own single chunk, unless it grew).
       const chunked = expected > this.chunkerMin;
-      this.readBuffer ??= new Uint8Array(Math.min(this.bufferSize, this.chunkerMin + 1));
-      const piece = Math.min(chunked ? CHUNKED_PIECE : this.readBuffer.length, this.bufferSize, expected + 1);
+      const small = this.smallBuffer();
+      const piece = Math.min(chunked ? CHUNKED_PIECE : small.length, this.bufferSize, expected + 1);
       for (;;) {
         if (this.options.signal?.aborted === true) throw new CairnError('ERR_ABORTED', `backup interrupted at ${path}`);
-        const buffer = chunked ? this.chunker.room(piece) : this.readBuffer.subarray(0, piece);
+        const buffer = chunked ? this.chunker.room(piece) : small.subarray(0, piece);
         const n = await this.fromSource(path, () => readInto.call(file, buffer, size));
         if (n === null) return null;
         if (n === 0) break;
@@ -472,6 +498,26 @@ export class Walker {
     }
     for (const chunk of this.chunker.finish()) content.push(await save(chunk));
     return { content, size };
+  }
+
+  /**
+   * Stores a file's chunks, given in order, each with its delta base: the parent file's chunk
+   * (`previous`) it overlaps most; else (or when that gives no delta) the chunk of this backup that
+   * resembles it most (every chunk is remembered for later ones).
+   */
+  private chunkSaver(previous: readonly Id[] | undefined): (chunk: Uint8Array) => Promise<Id> {
+    const chooseBase = deltaBaseChooser(previous, this.repo.index);
+    const resemblance = this.resemblance;
+    let at = 0;
+    return async (chunk) => {
+      const base = chooseBase(at, chunk.length);
+      at += chunk.length;
+      if (resemblance === null || chunk.length < RESEMBLANCE.minChunk) return this.writer.saveData(chunk, base);
+      const features = sketch(chunk);
+      const id = await this.writer.saveData(chunk, base, resemblance.candidate(features));
+      resemblance.add(features, id);
+      return id;
+    };
   }
 
   /**
