@@ -130,8 +130,9 @@ describe('folders decided by name', () => {
     expect(fast.snapshot.summary.filesReferenced).toBe(6); // wc's four, and plainwc's notes/a.txt and notes/deeper/b.txt
     expect(fast.snapshot.vcs?.map(({ path, mode }) => [path, mode])).toEqual(slow.snapshot.vcs?.map(({ path, mode }) => [path, mode]));
     expect(fast.snapshot.skipped?.map((entry) => entry.path)).toContain(`${top}/tools/a.tmp`);
-    // Folders no rule reaches were decided by name; the working copy's, the stacks' and the .gitignore's never.
-    expect(named).toEqual(expect.arrayContaining([base, join(base, 'docs'), join(base, 'docs', 'img'), join(base, 'docs', 'deep', 'er')]));
+    // Folders no glob and no .gitignore reaches were decided by name, those of the stacks too; the working copies' and those a .gitignore reaches never.
+    expect(named).toEqual(expect.arrayContaining([base, join(base, 'docs'), join(base, 'docs', 'img'), join(base, 'docs', 'deep', 'er'),
+      join(base, 'clients', 'crate'), join(base, 'clients', 'crate', 'src'), join(base, 'clients', 'py'), join(base, 'clients', 'py', 'pkg'), join(base, 'clients', 'cpp')]));
     for (const path of named) {
       const inside = [wc, plainCopy, join(base, 'clients', 'web'), join(base, 'tools')].some((folder) => path === folder || path.startsWith(`${folder}/`));
       expect(inside, path).toBe(false);

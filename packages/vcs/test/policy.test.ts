@@ -286,11 +286,17 @@ describe('policy decisions in folders no rule reaches', () => {
 });
 
 describe('policy decisions by name', () => {
-  it('byName answers for a folder exactly when no rule reaches its entries, with what decideNow says of each', async () => {
+  it('byName answers for a folder exactly when no glob and no .gitignore reaches its entries, with what decideNow says of each', async () => {
     const root = await tempDir();
     await writeFiles(root, {
       'docs/a.md': 'x\n', 'docs/img/shot.png': 'x\n', 'lib/x.c': 'x\n', 'app/package.json': '{}\n', 'app/node_modules/y.js': 'x\n',
       'app/src/z.ts': 'x\n', 'tools/.gitignore': '*.tmp\n', 'tools/a.tmp': 'x\n', 'top.env': 'x\n', 'Makefile': 'x\n',
+      // Presets below presets: a package in node_modules with its own marker, an anchored rule (dist) one level
+      // down, a file rule at any depth (*.pyc), a marker that is a glob (*.csproj).
+      'app/node_modules/dep/package.json': '{}\n', 'app/node_modules/dep/dist/d.js': 'x\n', 'app/node_modules/dep/lib/dist/e.js': 'x\n',
+      'app/src/dist/f.ts': 'x\n', 'app/dist/g.js': 'x\n',
+      'py/setup.py': 'x\n', 'py/pkg/m.py': 'x\n', 'py/pkg/m.pyc': 'x\n', 'py/pkg/__pycache__/m.pyc': 'x\n', 'py/pkg/deep/n.pyc': 'x\n', 'py/.venv/bin/python': 'x\n',
+      'net/app.csproj': 'x\n', 'net/bin/app.dll': 'x\n', 'net/src/bin/keep.cs': 'x\n', 'net/obj': 'a file named like a rule folder\n',
     });
     const readTextNow = (path: string): string | null => {
       try {
@@ -313,7 +319,18 @@ describe('policy decisions by name', () => {
       }
     };
     walk('');
-    expect(plain.sort()).toEqual(['', 'docs', 'docs/img', 'lib']);
+    // Every folder but the one a .gitignore reaches (tools), including those presets reach.
+    expect(plain.sort()).toEqual([
+      '', 'app', 'app/dist', 'app/node_modules', 'app/node_modules/dep', 'app/node_modules/dep/dist', 'app/node_modules/dep/lib', 'app/node_modules/dep/lib/dist',
+      'app/src', 'app/src/dist', 'docs', 'docs/img', 'lib', 'net', 'net/bin', 'net/src', 'net/src/bin', 'py', 'py/.venv', 'py/.venv/bin', 'py/pkg', 'py/pkg/__pycache__', 'py/pkg/deep',
+    ]);
+    // What the presets class, as decideNow does (walked into, as a backup keeping those classes would).
+    expect(policy.decideNow('app/node_modules', 'dir')).toMatchObject({ action: 'skip', class: 'dependency' });
+    expect(policy.decideNow('app/node_modules/dep/dist', 'dir')).toMatchObject({ action: 'skip', class: 'dependency' });
+    expect(policy.decideNow('app/src/dist', 'dir')).toMatchObject({ action: 'store', class: 'source' });
+    expect(policy.decideNow('py/pkg/deep/n.pyc', 'file')).toMatchObject({ action: 'skip', class: 'generated' });
+    expect(policy.decideNow('net/src/bin', 'dir')).toMatchObject({ action: 'store', class: 'source' });
+    expect(policy.decideNow('net/obj', 'file')).toMatchObject({ action: 'store' });
     // Any glob reaches every folder: none is decided by name.
     const globbed = createPolicy(root, { fs, exclude: ['*.log'] });
     expect(['', 'docs', 'lib'].map((folder) => globbed.byName(folder))).toEqual([undefined, undefined, undefined]);

@@ -31,10 +31,10 @@ export interface Policy {
    */
   decideNow(path: string, kind?: 'file' | 'dir'): PolicyDecision | undefined;
   /**
-   * When no glob, preset or .gitignore reaches the entries of `folder` (relative to the root, ''
-   * for the root itself), so that each is decided by its name alone: that decision, given the
-   * entry's name and kind, the same as decideNow's. Undefined otherwise, or while a listing or a
-   * .gitignore it needs is not read yet.
+   * When no glob and no .gitignore reaches the entries of `folder` (relative to the root, '' for
+   * the root itself), so that each is decided by its name (and the presets of the folders above
+   * it): that decision, given the entry's name and kind, the same as decideNow's. Undefined
+   * otherwise, or while a listing or a .gitignore it needs is not read yet.
    */
   byName(folder: string): ((name: string, kind: 'file' | 'dir') => PolicyDecision) | undefined;
 }
@@ -249,9 +249,40 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   function byName(folder: string): ((name: string, kind: 'file' | 'dir') => PolicyDecision) | undefined {
     if (folder !== '') checkRelativePath(folder, 'byName');
     if (plainFolders.has(folder)) return byNameOnly;
-    if (!(plainBelow(folder) || isPlain(folder))) return undefined;
+    if (!(plainBelow(folder) || isPlain(folder))) return presetsByName(folder);
     plainFolders.add(folder);
     return byNameOnly;
+  }
+
+  /**
+   * For a folder that presets reach but no glob and no .gitignore does (a package's folder with its
+   * package.json, and the folders below it): its entries decided by name, as decideNow decides
+   * them. The folder's own path below each preset's folder is fixed, so only an entry's name is
+   * matched against the rules; an entry a rule covers (rare: `node_modules`, `dist`, a `*.pyc`)
+   * goes to decideNow, for the rule's reason. Undefined when a glob or a .gitignore reaches the
+   * folder, or while a listing its presets need is not read yet.
+   */
+  function presetsByName(folder: string): ((name: string, kind: 'file' | 'dir') => PolicyDecision) | undefined {
+    if (includes.length > 0 || excludes.length > 0 || (gitignore !== null && !gitignore.reachesNoEntryOf(folder))) return undefined;
+    const chain = presetChain(folder);
+    if (chain === undefined || chain.length === 0) return undefined;
+    const segments = folder === '' ? [] : folder.split('/');
+    // An entry's path below each preset's folder: the folder's own segments, then its name (set per entry).
+    const below = chain.map(({ depth }) => [...segments.slice(depth), '']);
+    return (name, kind) => {
+      const isDir = kind === 'dir';
+      for (let i = 0; i < chain.length; i += 1) {
+        const path = below[i]!;
+        path[path.length - 1] = name;
+        for (const preset of chain[i]!.known.presets) {
+          if (matchRule(preset, path, isDir) === undefined) continue;
+          const decided = decideNow(folder === '' ? name : `${folder}/${name}`, kind);
+          if (decided === undefined) throw new Error(`byName: ${folder}/${name} undecided with its folder's presets known`);
+          return decided;
+        }
+      }
+      return byNameOnly(name, kind);
+    };
   }
 
   /**

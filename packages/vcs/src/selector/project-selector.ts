@@ -67,7 +67,8 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   const scopes: Scope[] = [];
   const temporary: string[] = [];
   const rootsEntered = new Set<string>();
-  const byNameRules = new Map<(name: string, kind: 'file' | 'dir') => PolicyDecision, (name: string, type: NodeType) => EntryDecision>();
+  // Weak: a folder that presets reach has a rule of its own, let go with it.
+  const byNameRules = new WeakMap<(name: string, kind: 'file' | 'dir') => PolicyDecision, (name: string, type: NodeType) => EntryDecision>();
   let previous: (root: string) => PreviousWorkingCopy | undefined = () => undefined;
 
   const scopeOf = (path: string): Scope | undefined => {
@@ -158,7 +159,7 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       if (owner.policy === null) return storeAll;
       const rule = owner.policy.byName(path === owner.root ? '' : path.slice(owner.root === '/' ? 1 : owner.root.length + 1));
       if (rule === undefined) return undefined;
-      // One wrapper per rule (a policy gives the same rule for each of its plain folders).
+      // One wrapper per rule (a policy gives the same rule for each of its plain folders, one of its own to a folder presets reach).
       let wrapped = byNameRules.get(rule);
       if (wrapped === undefined) {
         wrapped = (name, type) => ruledDecision(rule(name, type === 'dir' ? 'dir' : 'file'));
