@@ -37,6 +37,7 @@ export const FLOOR_ROWS: readonly FloorRow[] = [
   { key: 'tar-sha256', label: 'first-backup floor: tar -c → sha256sum', group: 'first' },
   { key: 'c-walk-read', label: 'first-backup floor: C walk + read()', group: 'first', walk: 'c' },
   { key: 'node-pipeline', label: "first-backup floor: Node, walk + read + chunk + SHA-256 + zstd -3 on a thread per core (cairn's chunker and zstd, no engine)", group: 'first' },
+  { key: 'node-pipeline-packs', label: "first-backup floor: the same + each entry's attribute list + the frames written to 16 MiB pack files (SHA-256, fsync) in the target", group: 'first' },
   { key: 'node', label: "memory floor: node -e ''", group: 'memory' },
   { key: 'node-worker', label: 'memory floor: node + 1 idle Worker', group: 'memory' },
   { key: 'cairn-help', label: 'memory floor: cairn --help', group: 'memory' },
@@ -75,12 +76,14 @@ export function parseRestoredCount(stdout: string): RestoredCount | undefined {
   return { files: Number(match[1]), folders: Number(match[2]), bytes: Number(match[3]) };
 }
 
-/** The Node pipeline's line: "files F bytes B chunks C compressed Z". */
+/** The Node pipeline's line: "files F bytes B chunks C compressed Z", and " packs P attributes A" when it wrote packs. */
 export interface PipelineCount {
   readonly files: number;
   readonly bytes: number;
   readonly chunks: number;
   readonly compressed: number;
+  readonly packs?: number;
+  readonly attributes?: number;
 }
 
 /** The first-backup data path in plain Node: apps/bench/floor/pipeline.mjs. */
@@ -88,9 +91,10 @@ export const PIPELINE_MJS = fileURLToPath(new URL('../floor/pipeline.mjs', impor
 
 /** Reads the line pipeline.mjs prints; undefined when there is none. */
 export function parsePipelineCount(stdout: string): PipelineCount | undefined {
-  const match = /^files (\d+) bytes (\d+) chunks (\d+) compressed (\d+)$/m.exec(stdout);
+  const match = /^files (\d+) bytes (\d+) chunks (\d+) compressed (\d+)(?: packs (\d+) attributes (\d+))?$/m.exec(stdout);
   if (match === null) return undefined;
-  return { files: Number(match[1]), bytes: Number(match[2]), chunks: Number(match[3]), compressed: Number(match[4]) };
+  const counts = { files: Number(match[1]), bytes: Number(match[2]), chunks: Number(match[3]), compressed: Number(match[4]) };
+  return match[5] === undefined ? counts : { ...counts, packs: Number(match[5]), attributes: Number(match[6]) };
 }
 
 /** What runFloor needs. */
@@ -161,6 +165,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
       case 'tar-sha256': return needs(['tar', 'sha256sum'], () => pipeline('tar -C "$1" -cf - . | sha256sum > /dev/null'));
       case 'c-walk-read': return walkC(['-r']);
       case 'node-pipeline': return node([PIPELINE_MJS, options.corpus, String(availableParallelism())]);
+      case 'node-pipeline-packs': return node([PIPELINE_MJS, options.corpus, String(availableParallelism()), target]);
       case 'node': return node(['-e', '']);
       case 'node-worker': return node(['-e', WORKER_SCRIPT]);
       case 'cairn-help': return options.cairnCli === undefined ? 'the cairn CLI is not built' : node([options.cairnCli, '--help']);
@@ -197,7 +202,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
             if (count === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "entries N errors E …" line: ${run.stdout.trim().slice(-200)}`);
           }
           let pipeline: PipelineCount | undefined;
-          if (row.key === 'node-pipeline') {
+          if (row.key === 'node-pipeline' || row.key === 'node-pipeline-packs') {
             pipeline = parsePipelineCount(run.stdout);
             if (pipeline === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "files F bytes B chunks C compressed Z" line: ${run.stdout.trim().slice(-200)}`);
           }
@@ -209,7 +214,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
           samples.push({ rep, row: row.key, seconds: run.seconds, peakRss: run.peakRss, userSeconds: run.userSeconds, systemSeconds: run.systemSeconds, ...(count === undefined ? {} : { count }), ...(pipeline === undefined ? {} : { pipeline }), ...(restored === undefined ? {} : { restored }) });
           options.log(`rep ${rep}: ${row.label} ${run.seconds.toFixed(3)} s${count === undefined ? '' : `, ${count.entries} entries`}`);
         } finally {
-          if (row.group === 'restore') await rm(target, { recursive: true, force: true, maxRetries: 3 });
+          if (row.group === 'restore' || row.key === 'node-pipeline-packs') await rm(target, { recursive: true, force: true, maxRetries: 3 });
         }
       }
     }

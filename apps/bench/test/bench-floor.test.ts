@@ -82,6 +82,8 @@ describe('cairn-bench floor', () => {
     expect(pipeline).toMatchObject({ files: 300, bytes: tree.bytes, chunks: 300 });
     expect(pipeline.compressed).toBeGreaterThan(0);
     expect(pipeline.compressed).toBeLessThan(tree.bytes);
+    // The same with packs written: the same chunks, in one pack file (a few KB), and every entry's attributes asked for (none here).
+    expect(out.samples.find((s) => s.row === 'node-pipeline-packs')!.pipeline!).toEqual({ ...pipeline, packs: 1, attributes: 0 });
     expect(run.stdout).toMatch(/^the Node pipeline over tar \| zstd -3 -T0 .*: [+−]\d+\.\d+ s wall/m);
     // The Node restore wrote every file and folder of the tree (its 300 files, 10 × 4 folders and the empty one).
     expect(out.samples.find((s) => s.row === 'node-restore')!.restored).toEqual({ files: 300, folders: 41, bytes: tree.bytes });
@@ -107,7 +109,7 @@ describe('cairn-bench floor', () => {
     expect(tableRow(run.stdout, 'no-op floor: C walk, fstatat')![1]).toMatch(/^skipped: no C compiler/);
     expect(tableRow(run.stdout, 'restore floor: cp -a')![1]).toBe('skipped: cp not on PATH');
     const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson;
-    expect(out.samples.map((s) => s.row)).toEqual(['node-restore', 'node-walk', 'node-pipeline', 'node', 'node-worker', 'cairn-help']);
+    expect(out.samples.map((s) => s.row)).toEqual(['node-restore', 'node-walk', 'node-pipeline', 'node-pipeline-packs', 'node', 'node-worker', 'cairn-help']);
     expect(out.samples.find((s) => s.row === 'node-walk')!.count!.entries).toBe(tree.entries);
   });
 

@@ -153,15 +153,22 @@ static void fill_row(const struct stat *st, int64_t *row) {
   row[9] = (int64_t)st->st_rdev;
 }
 
-/* The BigInt64Array `value` of at least `fields` values: its data, or NULL (a TypeError is thrown). */
-static int64_t *stat_rows(napi_env env, napi_value value, size_t fields, const char *message) {
+/* The data of the typed array `value` when it is of type `wanted` (its length in *length), else NULL. */
+static void *typed_array_data(napi_env env, napi_value value, napi_typedarray_type wanted, size_t *length) {
   bool is_typed = false;
   napi_typedarray_type type;
-  size_t length;
   void *data;
   napi_value buffer;
   size_t offset;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_bigint64_array || length < fields) {
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, value, &type, length, &data, &buffer, &offset) != napi_ok || type != wanted) return NULL;
+  return data;
+}
+
+/* The BigInt64Array `value` of at least `fields` values: its data, or NULL (a TypeError is thrown). */
+static int64_t *stat_rows(napi_env env, napi_value value, size_t fields, const char *message) {
+  size_t length = 0;
+  void *data = typed_array_data(env, value, napi_bigint64_array, &length);
+  if (data == NULL || length < fields) {
     throw_type(env, message);
     return NULL;
   }
@@ -512,15 +519,9 @@ static napi_value read_whole_at(napi_env env, napi_callback_info info) {
   int32_t dirfd;
   char name[NAME_MAX_BYTES];
   if (entry_arguments(env, info, 5, argv, &dirfd, name, "readWholeAt(dirfd, name, buffer, out, xattrs)") != 0) return NULL;
-  bool is_typed = false;
-  napi_typedarray_type type;
   size_t length = 0;
-  void *data = NULL;
-  napi_value arraybuffer;
-  size_t offset;
-  if (napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, argv[2], &type, &length, &data, &arraybuffer, &offset) != napi_ok || type != napi_uint8_array) {
-    return throw_type(env, "readWholeAt: buffer must be a Uint8Array");
-  }
+  void *data = typed_array_data(env, argv[2], napi_uint8_array, &length);
+  if (data == NULL) return throw_type(env, "readWholeAt: buffer must be a Uint8Array");
   int64_t *row = stat_rows(env, argv[3], 2 * STAT_FIELDS + 1, "readWholeAt: out must be a BigInt64Array of 2 STAT_FIELDS + 1 values");
   if (row == NULL) return NULL;
   bool xattrs = false;
