@@ -114,6 +114,22 @@ describe.runIf(process.platform === 'linux')('small files read whole (SourceDir.
     expect(() => readFileSync(join(out, 'proj', 'swapped.txt'))).toThrow(/ENOENT/);
   });
 
+  it('with a read buffer shorter than the chunker\'s minimum, offers readWhole only the files shorter than the buffer', async () => {
+    const work = await tempDir();
+    const dir = join(work, 'proj');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'short.bin'), seededBytes(300, 4));
+    writeFileSync(join(dir, 'longer.bin'), seededBytes(700, 5));
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')), { chunker });
+    const source = recordingSource();
+    const result = await backup(repo, { source, paths: [dir], readBufferSize: 512 });
+    expect(source.asked.readWhole).toEqual(['short.bin']);
+    expect(source.asked.openFile).toEqual(['longer.bin']);
+    const out = join(work, 'out');
+    await restore(repo, result.id, { target: createLocalTarget(out) });
+    for (const name of ['short.bin', 'longer.bin']) expect(readFileSync(join(out, 'proj', name))).toEqual(readFileSync(join(dir, name)));
+  });
+
   it('an abort in a backup of small files stops it before the next file', async () => {
     const work = await tempDir();
     const dir = join(work, 'proj');

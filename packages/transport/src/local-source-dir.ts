@@ -137,9 +137,10 @@ function openedFolder(path: string, fd: number, opened: EntryStat, expected: Ent
     openDir: async (name, expectedDir) => (native === null
       ? viaPath(name, (entryPath, at) => openByDescriptor(entryPath, at, expectedDir, xattrs, native, gate))
       : openFolderAt(native, fd, entryName(name), joinName(path, name), expectedDir, xattrs, gate)),
-    // Read ahead from the folder's descriptor, in a thread of Node's pool, when the walk meets files not in memory.
     ...(native === null ? {} : {
+      // A short file read whole from the folder's descriptor, in one call (whether it has attributes asked of it when they are read).
       readWhole: (name: string, expectedFile: EntryStat, buffer: Uint8Array) => readWholeAt(native, fd, entryName(name), expectedFile, buffer, xattrs !== undefined),
+      // Read ahead from the folder's descriptor, in a thread of Node's pool, when the walk meets files not in memory.
       prefetch: (names: readonly string[]) => {
         const paths = names.map((name) => fsPath(entryName(name)));
         if (gate.wanted()) native.prefetchAt(fd, paths, gate.found);

@@ -421,13 +421,15 @@ export class Walker {
 
   /**
    * The file `name` read whole by the source's readWhole, when the source offers it and the file
-   * is one chunk at most (no longer than the chunker's minimum), into the walk's read buffer; null
-   * otherwise, and when the source could not (saveFile then opens the file, and learns why).
+   * is one chunk at most (no longer than the chunker's minimum) and shorter than the walk's read
+   * buffer, into that buffer; null otherwise, and when the source could not (saveFile then opens
+   * the file, and learns why).
    */
   private readWhole(parent: SourceDir, name: string, stat: EntryStat): WholeRead | null {
     const read = parent.readWhole;
-    if (read === undefined || stat.size > this.chunkerMin) return null;
-    return read.call(parent, name, stat, this.smallBuffer());
+    if (read === undefined) return null;
+    const buffer = this.smallBuffer();
+    return stat.size < buffer.length ? read.call(parent, name, stat, buffer) : null;
   }
 
   /** The buffer every file no longer than the chunker's minimum is read into (one chunk, unless it grew). */
