@@ -104,13 +104,15 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
 
   /** The presets of `folder` when known, read at once when the fs can (readdirSync). */
   function presetsNow(folder: string): FolderPresets | undefined {
-    let known = knownPresets.get(folder);
-    if (known === undefined && fs.readdirSync !== undefined && !folderPresets.has(folder)) {
-      const names = fs.readdirSync(pathBelow(top, folder));
-      known = folderPresetsOf(names);
-      knownPresets.set(folder, known);
-      folderPresets.set(folder, Promise.resolve(known));
-    }
+    const known = knownPresets.get(folder);
+    if (known !== undefined || fs.readdirSync === undefined || folderPresets.has(folder)) return known;
+    return keepPresets(folder, folderPresetsOf(fs.readdirSync(pathBelow(top, folder))));
+  }
+
+  /** Keeps `known`, the presets of `folder`, for presetsNow and presetsAt; returns it. */
+  function keepPresets(folder: string, known: FolderPresets): FolderPresets {
+    knownPresets.set(folder, known);
+    folderPresets.set(folder, Promise.resolve(known));
     return known;
   }
 
@@ -298,7 +300,11 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     if (!plainFolders.has(cut < 0 ? '' : folder.slice(0, cut))) return false;
     const names = fs.readdirSync(pathBelow(top, folder));
     if (gitignore !== null && names.includes('.gitignore')) return false;
-    return folderPresetsOf(names).presets.length === 0;
+    const found = folderPresetsOf(names);
+    if (found.presets.length === 0) return true;
+    // Kept only for a folder with markers, which isPlain and presetChain look up next (a plain folder's would cost memory for every folder of the tree).
+    keepPresets(folder, found);
+    return false;
   }
 
   return { root: top, decide, decideNow, byName };
