@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Source, SourceDir } from '@cairn/core';
@@ -86,32 +86,36 @@ describe.runIf(process.platform === 'linux')('small files read whole (SourceDir.
     expect(attribute(join(out, 'proj', 'tagged.txt'), 'user.note')).toBe('kept');
   });
 
-  it('a file swapped for another between the listing and its read is left out as replaced; one the source saw change while read is kept, with a warning', async () => {
+  it('a file swapped for another (or removed) between the listing and its read is left out, saying why; one the source saw change while read is kept, with a warning', async () => {
     const work = await tempDir();
     const dir = join(work, 'proj');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'grows.txt'), 'before\n');
     writeFileSync(join(dir, 'swapped.txt'), 'listed\n');
     writeFileSync(join(dir, 'stays.txt'), 'stays\n');
+    writeFileSync(join(dir, 'gone.txt'), 'removed before its read\n');
     const repo = await initRepository(createLocalBackend(join(work, 'repo')), { chunker });
     const source = recordingSource((name) => {
+      if (name === 'gone.txt') rmSync(join(dir, 'gone.txt'));
       if (name !== 'swapped.txt') return;
       writeFileSync(join(dir, 'other'), 'another inode\n');
       renameSync(join(dir, 'other'), join(dir, 'swapped.txt'));
     }, (name, read) => (name === 'grows.txt' && read !== null ? { ...read, after: { ...read.after, size: read.after.size + 5 } } : read));
     const result = await backup(repo, { source, paths: [dir] });
     expect(result.warnings).toEqual([
+      expect.objectContaining({ kind: 'unreadable', path: join(dir, 'gone.txt'), message: `${join(dir, 'gone.txt')}: no such file or directory` }),
       expect.objectContaining({ kind: 'changed', path: join(dir, 'grows.txt'), message: expect.stringContaining('changed while it was read (size 7 -> 12, 7 bytes read)') }),
       expect.objectContaining({ kind: 'unreadable', path: join(dir, 'swapped.txt'), message: expect.stringContaining('replaced while it was read') }),
     ]);
-    // The swapped file was offered to readWhole, which declined it, then opened, which said why.
-    expect(source.asked.readWhole.sort()).toEqual(['grows.txt', 'stays.txt', 'swapped.txt']);
-    expect(source.asked.openFile).toEqual(['swapped.txt']);
+    // The swapped and the removed file were offered to readWhole, which declined them, then opened, which said why.
+    expect(source.asked.readWhole.sort()).toEqual(['gone.txt', 'grows.txt', 'stays.txt', 'swapped.txt']);
+    expect(source.asked.openFile.sort()).toEqual(['gone.txt', 'swapped.txt']);
     const out = join(work, 'out');
     await restore(repo, result.id, { target: createLocalTarget(out) });
     expect(readFileSync(join(out, 'proj', 'grows.txt'), 'utf8')).toBe('before\n');
     expect(readFileSync(join(out, 'proj', 'stays.txt'), 'utf8')).toBe('stays\n');
     expect(() => readFileSync(join(out, 'proj', 'swapped.txt'))).toThrow(/ENOENT/);
+    expect(() => readFileSync(join(out, 'proj', 'gone.txt'))).toThrow(/ENOENT/);
   });
 
   it('with a read buffer shorter than the chunker\'s minimum, offers readWhole only the files shorter than the buffer', async () => {

@@ -134,13 +134,11 @@ export class Walker {
    * such as no xattr module or a name the OS call cannot take, does not make the backup partial).
    */
   private async withXattrs(parent: SourceDir, path: string, name: string, stat: EntryStat, node: TreeNode, previous: Previous | undefined): Promise<TreeNode> {
+    // Its readWhole found it has none: nothing to ask (the mark is for this entry only).
+    const none = this.xattrsNone === stat;
+    this.xattrsNone = null;
     const read = parent.xattrs;
-    if (read === undefined) return node;
-    if (this.xattrsNone === stat) {
-      // Its readWhole found it has none.
-      this.xattrsNone = null;
-      return node;
-    }
+    if (read === undefined || none) return node;
     if (this.keepsParentXattrs(stat, previous)) return previous?.xattrs === undefined ? node : { ...node, xattrs: previous.xattrs };
     try {
       const xattrs = await read.call(parent, name);
