@@ -188,8 +188,11 @@ export interface Target {
    * so the files after it have no result. A restore hands it the small files of each read.
    */
   writeFiles?(files: readonly WholeFile[]): Promise<readonly unknown[]>;
-  /** Creates a symlink (replacing what is at `path`, never following it). */
-  symlink(path: readonly string[], linkTarget: string): Promise<void>;
+  /**
+   * Creates a symlink (replacing what is at `path`, never following it); with `metadata`, sets
+   * its owner (where permitted) and mtime too, as setMetadata would for the symlink it made.
+   */
+  symlink(path: readonly string[], linkTarget: string, metadata?: EntryMetadata): Promise<void>;
   /** Makes `path` a hardlink of `existing` (replacing what is at `path`). */
   link(existing: readonly string[], path: readonly string[]): Promise<void>;
   /** Removes a file, symlink or empty folder at `path` (nothing there is fine); a folder that is not empty is ERR_EXISTS: a restore never deletes what it did not write. */

@@ -1,6 +1,7 @@
 import { linkSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { lstat, mkdir, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { assertMetadata, assertTargetPath, CairnError, fromSystemError } from '@cairn/core';
 import type { EntryMetadata, Target, TargetFile, WholeFile } from '@cairn/core';
@@ -8,13 +9,16 @@ import { nodeTypeOf, toEntryStat } from './entry-stat.js';
 import { errnoOf } from './file-io.js';
 import { createFolderGuard } from './folder-guard.js';
 import { fsPath } from './fs-path.js';
-import { applyMetadata, isRoot, utimeArgument } from './set-metadata.js';
+import { nativeFs, SYMLINK_STEPS, systemError, writeFailure } from './native-fs.js';
+import { applyMetadata, isRoot, setSymlinkMetadata, utimeArgument } from './set-metadata.js';
 import { writeSparse } from './sparse-write.js';
 import { partialNameFor, tempNameFor } from './temp-name.js';
 import { assertWholeFile, endsWriting, wholeFileError, writeWholeFileSync } from './whole-files.js';
 import { writeXattrs, xattrModule, xattrsSupported } from './xattrs.js';
 import { createWholeFileThread, defaultThreadFrom } from './whole-file-thread.js';
 import type { ThreadJob, WholeFileThread } from './whole-file-thread.js';
+
+const { EEXIST } = constants.errno;
 
 /** How a local target works. */
 export interface LocalTargetOptions {
@@ -217,21 +221,37 @@ export function createLocalTarget(root: string, options: LocalTargetOptions = {}
       });
     },
 
-    async symlink(path, linkTarget) {
+    async symlink(path, linkTarget, metadata) {
       if (typeof linkTarget !== 'string' || linkTarget === '' || linkTarget.includes('\0')) {
         throw new TypeError(`a symlink target must be a non-empty string without NUL, got ${JSON.stringify(linkTarget)}`);
       }
+      if (metadata !== undefined) assertMetadata(metadata);
       // From its bytes: a target that is not valid UTF-8 holds them as U+DC80–U+DCFF. Made in
       // place when nothing is there (symlink() never follows or replaces an entry), else under a
-      // temporary name renamed over what is there.
+      // temporary name renamed over what is there. Its metadata is set on what was just made:
+      // no lstat to check that it is a symlink.
       const final = await prepare(path);
-      try {
-        symlinkSync(fsPath(linkTarget), fsPath(final));
-        return;
-      } catch (error) {
-        if (errnoOf(error) !== 'EEXIST') throw fromSystemError(error, final);
+      const native = metadata === undefined ? null : nativeFs();
+      if (native !== null && metadata !== undefined) {
+        const result = native.symlinkWith(fsPath(linkTarget), fsPath(final), metadata.uid, metadata.gid, metadata.mtimeNs, isRoot);
+        if (result === 0) return;
+        const { errno, syscall } = writeFailure(result, SYMLINK_STEPS);
+        if (syscall !== 'symlink' || errno !== EEXIST) throw fromSystemError(systemError(errno, syscall, final), final);
+      } else {
+        let made = false;
+        try {
+          symlinkSync(fsPath(linkTarget), fsPath(final));
+          made = true;
+        } catch (error) {
+          if (errnoOf(error) !== 'EEXIST') throw fromSystemError(error, final);
+        }
+        if (made) {
+          if (metadata !== undefined) setSymlinkMetadata(final, metadata);
+          return;
+        }
       }
       await replaceWith(path, (temp) => symlinkSync(fsPath(linkTarget), temp));
+      if (metadata !== undefined) setSymlinkMetadata(final, metadata);
     },
 
     async link(existing, path) {

@@ -37,6 +37,23 @@ export interface NativeFs {
    * negative errno (NOT_REGULAR for another kind of entry); nothing stays open.
    */
   readWholeAt(dirfd: number, name: string | Buffer, buffer: Uint8Array, out: BigInt64Array, xattrs: boolean): number;
+  /**
+   * A new file at the full path `path` in one call: created with O_EXCL (never through a symlink)
+   * with mode's permission bits (0600 when mode is -1), `data` written with its aligned 4 KiB
+   * blocks of zeros left as holes, its size set; unless mode is -1, then its owner (when `owner`
+   * and it differs; EPERM and EINVAL ignored), its mode (when it differs: always when it holds
+   * setuid, setgid or sticky bits, after the owner) and its mtime (floored to the microsecond;
+   * access time now); closed. 0, or -(errno | step << 16) with the step that failed
+   * (WRITE_STEPS); a file made is then removed.
+   */
+  writeWholeAt(path: string | Buffer, data: Uint8Array, mode: number, uid: number, gid: number, mtimeNs: bigint, owner: boolean): number;
+  /**
+   * The symlink `path` (a full path) to `linkTarget` with its metadata in one call: symlink(),
+   * then its owner when `owner` (EPERM and EINVAL ignored) and its mtime (floored to the
+   * microsecond; access time now), never following it. 0, or -(errno | step << 16) with the step
+   * that failed (SYMLINK_STEPS); a symlink made stays.
+   */
+  symlinkWith(linkTarget: string | Buffer, path: string | Buffer, uid: number, gid: number, mtimeNs: bigint, owner: boolean): number;
   /** The entry's extended attribute names as bytes (not following a symlink), or a negative errno. */
   listXattrsAt(dirfd: number, name: string | Buffer): Buffer[] | number;
   /** The value of the entry's attribute `attribute` (its name's bytes; not following a symlink), or a negative errno. */
@@ -61,7 +78,7 @@ export function nativeFs(): NativeFs | null {
   for (const candidate of CANDIDATES) {
     try {
       const module = load(candidate) as NativeFs;
-      if (['lstatAt', 'scanAt', 'fstatInto', 'openAt', 'readWholeAt', 'prefetchAt', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
+      if (['lstatAt', 'scanAt', 'fstatInto', 'openAt', 'readWholeAt', 'writeWholeAt', 'symlinkWith', 'prefetchAt', 'listXattrsAt', 'getXattrAt'].every((call) => typeof (module as unknown as Record<string, unknown>)[call] === 'function')) {
         loaded = module;
         break;
       }
@@ -70,6 +87,18 @@ export function nativeFs(): NativeFs | null {
     }
   }
   return loaded;
+}
+
+/** The system call of each step of writeWholeAt (its errors hold the step above their errno's 16 bits). */
+export const WRITE_STEPS: readonly string[] = ['', 'open', 'write', 'ftruncate', 'fstat', 'fchown', 'fchmod', 'futime', 'close'];
+
+/** The system call of each step of symlinkWith. */
+export const SYMLINK_STEPS: readonly string[] = ['', 'symlink', 'lchown', 'lutime'];
+
+/** A failure `result` of writeWholeAt (or, with SYMLINK_STEPS, of symlinkWith) as its errno and the system call that met it. */
+export function writeFailure(result: number, steps: readonly string[] = WRITE_STEPS): { errno: number; syscall: string } {
+  const code = -result;
+  return { errno: code & 0xffff, syscall: steps[code >>> 16] ?? 'write' };
 }
 
 /** readWholeAt's answer (negated) for an entry that is not a regular file. */

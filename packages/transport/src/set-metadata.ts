@@ -35,16 +35,38 @@ export async function applyMetadata(file: string, type: NodeType, meta: EntryMet
     if ((actual === 'symlink') !== (type === 'symlink')) {
       throw new CairnError('ERR_EXISTS', `${file} is a ${actual ?? 'unknown entry'}, not a ${type}: its metadata was not set`);
     }
-    if (isRoot) {
-      try {
-        lchownSync(at, meta.uid, meta.gid);
-      } catch (error) {
-        if (errnoOf(error) !== 'EPERM' && errnoOf(error) !== 'EINVAL') throw error;
-      }
+    if (type !== 'symlink') {
+      setOwner(at, meta);
+      chmodSync(at, meta.mode);
+      lutimesSync(at, Date.now() / 1000, utimeArgument(meta.mtimeNs));
+      return;
     }
-    if (type !== 'symlink') chmodSync(at, meta.mode);
-    lutimesSync(at, Date.now() / 1000, utimeArgument(meta.mtimeNs));
+    setOwnerAndTime(at, meta);
   } catch (error) {
     throw fromSystemError(error, file);
+  }
+}
+
+/** Owner (only as root; EPERM/EINVAL ignored) and mtime of the symlink at `file` this target just made: applyMetadata without looking at it again. */
+export function setSymlinkMetadata(file: string, meta: EntryMetadata): void {
+  try {
+    setOwnerAndTime(fsPath(file), meta);
+  } catch (error) {
+    throw fromSystemError(error, file);
+  }
+}
+
+/** lchown (as root; EPERM/EINVAL ignored) and lutimes of `at`, never following it. */
+function setOwnerAndTime(at: string | Buffer, meta: EntryMetadata): void {
+  setOwner(at, meta);
+  lutimesSync(at, Date.now() / 1000, utimeArgument(meta.mtimeNs));
+}
+
+function setOwner(at: string | Buffer, meta: EntryMetadata): void {
+  if (!isRoot) return;
+  try {
+    lchownSync(at, meta.uid, meta.gid);
+  } catch (error) {
+    if (errnoOf(error) !== 'EPERM' && errnoOf(error) !== 'EINVAL') throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, fstatSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,8 @@ import { entryStatOfRow, toEntryStat } from '../src/entry-stat.js';
 import { listFolder } from '../src/list-names.js';
 import { openLocalDir } from '../src/local-source-dir.js';
 import { createXattrReader } from '../src/local-source.js';
-import { nativeFs, systemError } from '../src/native-fs.js';
+import { nativeFs, SYMLINK_STEPS, systemError, writeFailure } from '../src/native-fs.js';
+import { writeWholeFileSync } from '../src/whole-files.js';
 import type { NativeFs } from '../src/native-fs.js';
 import { readXattrs, xattrModule } from '../src/xattrs.js';
 import { evictFromMemory } from './page-cache.js';
@@ -257,6 +258,97 @@ describe.runIf(linux)('the native folder calls', () => {
       await close();
     }
     expect(readdirSync('/proc/self/fd').length).toBe(openBefore);
+  });
+
+  it('write a new file whole in one call as writeWholeFileSync writes it through node:fs: bytes, holes, owner, mode, mtime; never through a symlink; each failure named by its step, nothing left', async () => {
+    const calls = needed();
+    const openBefore = readdirSync('/proc/self/fd').length;
+    const dir = await tempDir();
+    const root = process.getuid?.() === 0;
+    const uid = root ? 1234 : process.getuid?.() ?? 0;
+    const gid = root ? 5678 : process.getgid?.() ?? 0;
+    // Data, then two blocks of zeros (a hole: more than 64 KiB of them), then data again.
+    const sparse = new Uint8Array(200_000);
+    sparse.fill(7, 0, 5000);
+    sparse.fill(9, 150_000, 150_100);
+    const cases: { name: string; data: Uint8Array; mode: number; mtimeNs: bigint }[] = [
+      { name: 'plain', data: new TextEncoder().encode('plain bytes\n'), mode: 0o644, mtimeNs: 1_700_000_000_123_456_789n },
+      { name: 'empty', data: new Uint8Array(0), mode: 0o600, mtimeNs: 1_000_000_000_000_000_000n },
+      { name: 'zeros', data: new Uint8Array(3 * 4096 + 10), mode: 0o640, mtimeNs: 0n },
+      { name: 'sparse', data: sparse, mode: 0o755, mtimeNs: 1_600_000_000_999_999_999n },
+      // Read-only, and setuid with setgid and sticky bits (a chown clears them: set after it).
+      { name: 'read-only', data: new Uint8Array([1, 2, 3]), mode: 0o444, mtimeNs: 1_500_000_000_000_000_001n },
+      { name: 'setuid', data: new Uint8Array([4]), mode: 0o7755, mtimeNs: -1_500_000_000_500n },
+    ];
+    for (const { name, data, mode, mtimeNs } of cases) {
+      const meta = { mode, uid, gid, mtimeNs };
+      expect(calls.writeWholeAt(join(dir, name), data, mode, uid, gid, mtimeNs, root)).toBe(0);
+      // node:fs's path: the same file through a temporary name (not fresh).
+      writeWholeFileSync(join(dir, `${name}.js`), { data, metadata: meta, fresh: false });
+      const made = lstatSync(join(dir, name), { bigint: true });
+      const expected = lstatSync(join(dir, `${name}.js`), { bigint: true });
+      expect(Buffer.compare(readFileSync(join(dir, name)), Buffer.from(data))).toBe(0);
+      expect([made.mode, made.uid, made.gid, made.size, made.mtimeNs, made.blocks]).toEqual([expected.mode, expected.uid, expected.gid, expected.size, expected.mtimeNs, expected.blocks]);
+      expect(Number(made.mode & 0o7777n)).toBe(mode);
+      expect(made.mtimeNs).toBe(mtimeNs >= 0n ? (mtimeNs / 1000n) * 1000n : -((-mtimeNs + 999n) / 1000n) * 1000n);
+    }
+    // The holes: fewer blocks than the bytes need (tmpfs and most filesystems keep them).
+    expect(Number(lstatSync(join(dir, 'zeros'), { bigint: true }).blocks)).toBe(0);
+    expect(Number(lstatSync(join(dir, 'sparse')).blocks) * 512).toBeLessThan(sparse.byteLength);
+    // Without metadata: 0600, owned by this process, its mtime now.
+    expect(calls.writeWholeAt(join(dir, 'bare'), new Uint8Array([1]), -1, 0, 0, 0n, false)).toBe(0);
+    expect(lstatSync(join(dir, 'bare')).mode & 0o7777).toBe(0o600);
+    expect(lstatSync(join(dir, 'bare')).uid).toBe(process.getuid?.());
+    // A name that is not UTF-8, given as its bytes.
+    const raw = Buffer.concat([Buffer.from(`${dir}/`), RAW]);
+    expect(calls.writeWholeAt(raw, new Uint8Array([5]), 0o644, uid, gid, 0n, root)).toBe(0);
+    expect(readdirSync(dir, { encoding: 'buffer' }).some((name) => name.equals(RAW))).toBe(true);
+    // Something there already (a file, a symlink, even dangling): EEXIST at the open, nothing followed or changed.
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'link'));
+    const failure = (result: number): string => { const { errno, syscall } = writeFailure(result); return `${syscall} ${errno}`; };
+    expect(failure(calls.writeWholeAt(join(dir, 'plain'), new Uint8Array([1]), 0o644, uid, gid, 0n, root))).toBe('open 17');
+    expect(failure(calls.writeWholeAt(join(dir, 'link'), new Uint8Array([1]), 0o644, uid, gid, 0n, root))).toBe('open 17');
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
+    expect(readFileSync(join(dir, 'plain'), 'utf8')).toBe('plain bytes\n');
+    expect(failure(calls.writeWholeAt(join(dir, 'missing', 'x'), new Uint8Array([1]), 0o644, uid, gid, 0n, root))).toBe('open 2');
+    const error = systemError(writeFailure(-(2 | (1 << 16))).errno, 'open', join(dir, 'missing', 'x'));
+    expect(error.code).toBe('ENOENT');
+    expect(() => calls.writeWholeAt('', new Uint8Array(1), 0o644, 0, 0, 0n, false)).toThrow(TypeError);
+    expect(() => calls.writeWholeAt(join(dir, 'u16'), new Uint16Array(1) as unknown as Uint8Array, 0o644, 0, 0, 0n, false)).toThrow(TypeError);
+    expect(() => calls.writeWholeAt(join(dir, 'n'), new Uint8Array(1), 0o644, 0, 0, 5 as unknown as bigint, false)).toThrow(TypeError);
+    expect(existsSync(join(dir, 'u16'))).toBe(false);
+    expect(readdirSync('/proc/self/fd').length).toBe(openBefore);
+  });
+
+  it('make a symlink with its owner and mtime in one call, never following it; each failure named by its step', async () => {
+    const calls = needed();
+    const dir = await tempDir();
+    const root = process.getuid?.() === 0;
+    const uid = root ? 4321 : process.getuid?.() ?? 0;
+    const gid = root ? 8765 : process.getgid?.() ?? 0;
+    writeFileSync(join(dir, 'dest'), 'x');
+    const dest = lstatSync(join(dir, 'dest'), { bigint: true });
+    expect(calls.symlinkWith('dest', join(dir, 'link'), uid, gid, 1_500_000_000_123_456_789n, root)).toBe(0);
+    const link = lstatSync(join(dir, 'link'), { bigint: true });
+    expect(link.isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dir, 'link'))).toBe('dest');
+    expect([Number(link.uid), Number(link.gid), link.mtimeNs]).toEqual([uid, gid, 1_500_000_000_123_456_000n]);
+    // Before 1970, floored to the microsecond as node's utimes sets it.
+    expect(calls.symlinkWith('dest', join(dir, 'old'), uid, gid, -1_500_000_000_500n, root)).toBe(0);
+    expect(lstatSync(join(dir, 'old'), { bigint: true }).mtimeNs).toBe(-1_500_000_001_000n);
+    // Its destination is untouched.
+    const after = lstatSync(join(dir, 'dest'), { bigint: true });
+    expect([after.uid, after.gid, after.mtimeNs]).toEqual([dest.uid, dest.gid, dest.mtimeNs]);
+    // A target that is not UTF-8, as its bytes.
+    expect(calls.symlinkWith(RAW, join(dir, 'raw'), uid, gid, 0n, root)).toBe(0);
+    expect(readlinkSync(join(dir, 'raw'), { encoding: 'buffer' })).toEqual(RAW);
+    const failure = (result: number): string => { const { errno, syscall } = writeFailure(result, SYMLINK_STEPS); return `${syscall} ${errno}`; };
+    expect(failure(calls.symlinkWith('other', join(dir, 'link'), uid, gid, 0n, root))).toBe('symlink 17');
+    expect(readlinkSync(join(dir, 'link'))).toBe('dest');
+    expect(failure(calls.symlinkWith('other', join(dir, 'missing', 'link'), uid, gid, 0n, root))).toBe('symlink 2');
+    expect(() => calls.symlinkWith('', join(dir, 'x'), uid, gid, 0n, root)).toThrow(TypeError);
+    expect(() => calls.symlinkWith('a', join(dir, 'x'), uid, gid, 0 as unknown as bigint, root)).toThrow(TypeError);
+    expect(existsSync(join(dir, 'x'))).toBe(false);
   });
 
   it('give a folder readWhole: the file whole when it is the entry listed and shorter than the buffer; null for anything else, which openFile then explains', async () => {

@@ -69,6 +69,27 @@ describe('createLocalTarget: setMetadata', () => {
     expect(after.mode).toBe(before.mode);
   });
 
+  it('makes a symlink with its metadata (owner as root, mtime), new or replacing what is there, its destination untouched', async () => {
+    const { root, target } = await newTarget();
+    const other = await tempDir();
+    await writeFile(join(other, 'dest'), 'x', { mode: 0o644 });
+    const before = await stat(join(other, 'dest'), { bigint: true });
+    const uid = asRoot ? 4321 : process.getuid?.() ?? 0;
+    const gid = asRoot ? 8765 : process.getgid?.() ?? 0;
+    await target.symlink(['l'], join(other, 'dest'), { mode: 0o777, mtimeNs: 1_500_000_000_000_001_000n, uid, gid });
+    await writeFile(join(root, 'there'), 'a file');
+    await target.symlink(['there'], 'l', { mode: 0o777, mtimeNs: 1_400_000_000_000_002_000n, uid, gid });
+    for (const [name, mtimeNs] of [['l', 1_500_000_000_000_001_000n], ['there', 1_400_000_000_000_002_000n]] as const) {
+      const link = await lstat(join(root, name), { bigint: true });
+      expect(link.isSymbolicLink()).toBe(true);
+      expect([link.mtimeNs, Number(link.uid), Number(link.gid)]).toEqual([mtimeNs, uid, gid]);
+    }
+    const after = await stat(join(other, 'dest'), { bigint: true });
+    expect([after.mtimeNs, after.mode, after.uid]).toEqual([before.mtimeNs, before.mode, before.uid]);
+    await expect(target.symlink(['m'], 'l', { mode: 0o777, mtimeNs: 5 as unknown as bigint, uid, gid })).rejects.toThrow(TypeError);
+    await expect(lstat(join(root, 'm'))).rejects.toThrow();
+  });
+
   it('refuses metadata for a file when a symlink is there, leaving its destination alone', async () => {
     const { root, target } = await newTarget();
     const other = await tempDir();

@@ -144,9 +144,15 @@ class RestoreWalk {
         return;
       }
       try {
-        await target.symlink(parts, node.linkTarget ?? '');
-        this.ctx.changed = true;
-        await this.ctx.setMetadata(parts, node);
+        // Its metadata with it, in one call of a local target; attributes first, when it has any.
+        if (node.xattrs === undefined) {
+          await target.symlink(parts, node.linkTarget ?? '', this.ctx.metadataOf(node));
+          this.ctx.changed = true;
+        } else {
+          await target.symlink(parts, node.linkTarget ?? '');
+          this.ctx.changed = true;
+          await this.ctx.setMetadata(parts, node);
+        }
       } catch (error) {
         this.ctx.entryFailed(path, error);
         return;

@@ -1,5 +1,6 @@
 /*
- * cairn-fs.c: the local source's folder calls, made from the open folder's descriptor (Linux).
+ * cairn-fs.c: the local source's folder calls, made from the open folder's descriptor, and the
+ * local target's write of a new small file in one call (Linux).
  *
  * Node has no fstatat and no listxattrat: without this module the local source reaches each
  * entry as /proc/<pid>/fd/<folder fd>/<name>, which the kernel resolves from the open folder (so
@@ -50,6 +51,26 @@
  *                                the value of one of them (`attribute`: its name's bytes), by
  *                                lgetxattr of /proc/self/fd/<dirfd>/<name>: a Buffer, or a
  *                                negative errno
+ *   writeWholeAt(path, data, mode, uid, gid, mtimeNs, owner)
+ *                                a restore's new small file in one call instead of six: creates
+ *                                `path` (a full path) with O_EXCL, never through a symlink, with
+ *                                `mode`'s permission bits (0600 when mode is -1), writes `data`
+ *                                leaving its aligned 4 KiB blocks of zeros as holes (as
+ *                                sparse-write.ts does), sets the size when the writes stop short of
+ *                                it, then, unless mode is -1: the owner (only when `owner`, and only
+ *                                when the new file's differs; EPERM and EINVAL ignored), the mode
+ *                                when the file's differs (always for setuid, setgid and sticky bits,
+ *                                which the open does not set: after the chown, which clears them), the mtime (`mtimeNs`, a BigInt, floored to
+ *                                the microsecond as node's utimes sets it; the access time now);
+ *                                closes it. Returns 0, or -(errno | step << 16) with the step that
+ *                                failed (WRITE_STEPS in native-fs.ts); after a failure past the
+ *                                open, the file is removed
+ *   symlinkWith(linkTarget, path, uid, gid, mtimeNs, owner)
+ *                                a restore's symlink with its metadata in one call: symlink(), then
+ *                                its owner when `owner` (lchown; EPERM and EINVAL ignored) and its
+ *                                mtime (`mtimeNs` floored to the microsecond, the access time now),
+ *                                never following it. 0, or -(errno | step << 16) with the step that
+ *                                failed (SYMLINK_STEPS in native-fs.ts); a symlink made stays
  *
  * Names are entry names, strings (UTF-8) or Buffers (a name that is not valid UTF-8, as its
  * bytes); ".", "..", and a name with a '/' or a NUL are refused (TypeError). Built as a
@@ -511,6 +532,181 @@ static napi_value open_at(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* writeWholeAt's steps, for its errors (native-fs.ts names their system calls). */
+enum write_step { STEP_OPEN = 1, STEP_WRITE, STEP_TRUNCATE, STEP_FSTAT, STEP_CHOWN, STEP_CHMOD, STEP_UTIMES, STEP_CLOSE };
+
+#define HOLE_BLOCK 4096
+#define HOLE_MIN_GAP (64 * 1024)
+
+/* Whether `n` bytes at `p` are all zero. */
+static int all_zero(const unsigned char *p, size_t n) {
+  if (n == 0) return 1;
+  if (p[0] != 0 || p[n - 1] != 0) return 0;
+  return memcmp(p, p + 1, n - 1) == 0;
+}
+
+/* pwrite of all `n` bytes at `at`; 0, or -1 with errno. */
+static int write_all(int fd, const unsigned char *p, size_t n, off_t at) {
+  while (n > 0) {
+    ssize_t done = pwrite(fd, p, n, at);
+    if (done < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    p += done;
+    at += done;
+    n -= (size_t)done;
+  }
+  return 0;
+}
+
+/*
+ * Writes `data` into the new empty file `fd` from offset 0, skipping its blocks of zeros: the
+ * blocks holding a byte other than zero, merged across fewer than HOLE_MIN_GAP zeros. The end of
+ * the last byte written (0: none) in *reached; 0, or -1 with errno.
+ */
+static int write_sparse(int fd, const unsigned char *data, size_t length, size_t *reached) {
+  size_t run_start = 0, run_end = 0;
+  int have = 0;
+  *reached = 0;
+  for (size_t start = 0; start < length;) {
+    size_t end = start + HOLE_BLOCK < length ? start + HOLE_BLOCK : length;
+    if (!all_zero(data + start, end - start)) {
+      if (have && start - run_end < HOLE_MIN_GAP) {
+        run_end = end;
+      } else {
+        if (have && write_all(fd, data + run_start, run_end - run_start, (off_t)run_start) != 0) return -1;
+        run_start = start;
+        run_end = end;
+        have = 1;
+      }
+    }
+    start = end;
+  }
+  if (have) {
+    if (write_all(fd, data + run_start, run_end - run_start, (off_t)run_start) != 0) return -1;
+    *reached = run_end;
+  }
+  return 0;
+}
+
+/* A full path (a string or a Buffer) into `buffer`, NUL-terminated; 0, or -1 when it is neither, empty, too long or holds a NUL. */
+static int read_path(napi_env env, napi_value value, char *buffer, size_t size) {
+  napi_valuetype type;
+  size_t length = 0;
+  if (napi_typeof(env, value, &type) != napi_ok) return -1;
+  if (type == napi_string) {
+    if (napi_get_value_string_utf8(env, value, buffer, size, &length) != napi_ok || length + 1 >= size) return -1;
+  } else {
+    bool is_buffer = false;
+    void *data = NULL;
+    if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer) return -1;
+    if (napi_get_buffer_info(env, value, &data, &length) != napi_ok || length + 1 > size) return -1;
+    memcpy(buffer, data, length);
+    buffer[length] = '\0';
+  }
+  return length == 0 || memchr(buffer, '\0', length) != NULL ? -1 : 0;
+}
+
+/* The access time now and the mtime `mtime_ns` floored to the microsecond (as node's utimes sets it), for utimensat. */
+static void utime_pair(int64_t mtime_ns, struct timespec times[2]) {
+  int64_t micros = mtime_ns >= 0 ? mtime_ns / 1000 : -((-mtime_ns + 999) / 1000);
+  int64_t seconds = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);
+  times[0].tv_sec = 0;
+  times[0].tv_nsec = UTIME_NOW;
+  times[1].tv_sec = (time_t)seconds;
+  times[1].tv_nsec = (long)((micros - seconds * 1000000) * 1000);
+}
+
+/* The owner arguments, the BigInt mtime and the owner flag at argv[first..first+3]; 0, or -1 with a TypeError thrown naming `call`. */
+static int metadata_arguments(napi_env env, napi_value *argv, int32_t *uid, int32_t *gid, int64_t *mtime_ns, bool *owner, const char *call) {
+  bool lossless = true;
+  char message[160];
+  if (napi_get_value_int32(env, argv[0], uid) != napi_ok || napi_get_value_int32(env, argv[1], gid) != napi_ok) {
+    snprintf(message, sizeof message, "%s: uid and gid must be numbers", call);
+  } else if (napi_get_value_bigint_int64(env, argv[2], mtime_ns, &lossless) != napi_ok || !lossless) {
+    snprintf(message, sizeof message, "%s: mtimeNs must be a BigInt of 64 bits", call);
+  } else if (napi_get_value_bool(env, argv[3], owner) != napi_ok) {
+    snprintf(message, sizeof message, "%s: owner must be a boolean", call);
+  } else {
+    return 0;
+  }
+  throw_type(env, message);
+  return -1;
+}
+
+static napi_value symlink_with(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  size_t argc = 6;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6) return throw_type(env, "symlinkWith(linkTarget, path, uid, gid, mtimeNs, owner): expects 6 arguments");
+  char link_target[PATH_MAX], path[PATH_MAX];
+  if (read_path(env, argv[0], link_target, sizeof link_target) != 0 || read_path(env, argv[1], path, sizeof path) != 0) return throw_type(env, "symlinkWith: the target and the path must be strings or Buffers, not empty, no NUL");
+  int32_t uid, gid;
+  int64_t mtime_ns;
+  bool owner;
+  if (metadata_arguments(env, argv + 2, &uid, &gid, &mtime_ns, &owner, "symlinkWith") != 0) return NULL;
+  if (symlink(link_target, path) != 0) return negative_errno(env, errno | (1 << 16));
+  if (owner && lchown(path, (uid_t)uid, (gid_t)gid) != 0 && errno != EPERM && errno != EINVAL) return negative_errno(env, errno | (2 << 16));
+  struct timespec times[2];
+  utime_pair(mtime_ns, times);
+  if (utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) != 0) return negative_errno(env, errno | (3 << 16));
+  napi_value result;
+  napi_create_int32(env, 0, &result);
+  return result;
+}
+
+static napi_value write_whole_at(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  size_t argc = 7;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 7) return throw_type(env, "writeWholeAt(path, data, mode, uid, gid, mtimeNs, owner): expects 7 arguments");
+  char path[PATH_MAX];
+  if (read_path(env, argv[0], path, sizeof path) != 0) return throw_type(env, "writeWholeAt: the path must be a string or a Buffer, not empty, no NUL");
+  size_t length = 0;
+  void *bytes = NULL;
+  bool is_typed = false;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  // An empty array may have no data pointer: its type is what is checked.
+  if (napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, argv[1], &type, &length, &bytes, &buffer, &offset) != napi_ok || type != napi_uint8_array || (bytes == NULL && length > 0)) {
+    return throw_type(env, "writeWholeAt: data must be a Uint8Array");
+  }
+  const unsigned char *data = bytes;
+  int32_t mode, uid, gid;
+  int64_t mtime_ns = 0;
+  bool owner = false;
+  if (napi_get_value_int32(env, argv[2], &mode) != napi_ok) return throw_type(env, "writeWholeAt: mode must be a number");
+  if (metadata_arguments(env, argv + 3, &uid, &gid, &mtime_ns, &owner, "writeWholeAt") != 0) return NULL;
+  int meta = mode >= 0;
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, meta ? (mode_t)(mode & 0777) : 0600);
+  if (fd < 0) return negative_errno(env, errno | (STEP_OPEN << 16));
+  int step = 0, code = 0;
+  size_t reached = 0;
+  struct stat st;
+  if (write_sparse(fd, data, length, &reached) != 0) step = STEP_WRITE;
+  else if (reached != length && ftruncate(fd, (off_t)length) != 0) step = STEP_TRUNCATE;
+  else if (meta && fstat(fd, &st) != 0) step = STEP_FSTAT;
+  else if (meta && owner && (st.st_uid != (uid_t)uid || st.st_gid != (gid_t)gid) && fchown(fd, (uid_t)uid, (gid_t)gid) != 0 && errno != EPERM && errno != EINVAL) step = STEP_CHOWN;
+  else if (meta && (st.st_mode & 07777) != (mode_t)(mode & 07777) && fchmod(fd, (mode_t)(mode & 07777)) != 0) step = STEP_CHMOD;
+  else if (meta) {
+    struct timespec times[2];
+    utime_pair(mtime_ns, times);
+    if (futimens(fd, times) != 0) step = STEP_UTIMES;
+  }
+  if (step != 0) code = errno;
+  if (close(fd) != 0 && step == 0 && errno != EINTR) {
+    step = STEP_CLOSE;
+    code = errno;
+  }
+  if (step == 0) {
+    napi_value result;
+    napi_create_int32(env, 0, &result);
+    return result;
+  }
+  unlink(path);
+  return negative_errno(env, code | (step << 16));
+}
+
 /* readWholeAt's answer for an entry that is not a regular file (no errno says that). */
 #define NOT_REGULAR 1000
 
@@ -692,6 +888,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "getXattrAt", fn);
   napi_create_function(env, "readWholeAt", NAPI_AUTO_LENGTH, read_whole_at, NULL, &fn);
   napi_set_named_property(env, exports, "readWholeAt", fn);
+  napi_create_function(env, "writeWholeAt", NAPI_AUTO_LENGTH, write_whole_at, NULL, &fn);
+  napi_set_named_property(env, exports, "writeWholeAt", fn);
+  napi_create_function(env, "symlinkWith", NAPI_AUTO_LENGTH, symlink_with, NULL, &fn);
+  napi_set_named_property(env, exports, "symlinkWith", fn);
   napi_value fields;
   napi_create_int32(env, STAT_FIELDS, &fields);
   napi_set_named_property(env, exports, "STAT_FIELDS", fields);
