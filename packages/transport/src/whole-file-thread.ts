@@ -1,22 +1,25 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CairnError, workerModule } from '@cairn/core';
-import type { EntryMetadata, WholeFile } from '@cairn/core';
+import type { WholeFile } from '@cairn/core';
 
-/** One file of a batch: its full path, its bytes as a range of a buffer (shared, or the batch's own), its metadata. */
-export interface ThreadFile {
-  readonly final: string;
-  readonly buffer: ArrayBufferLike;
-  readonly offset: number;
-  readonly length: number;
-  readonly metadata: EntryMetadata | undefined;
-  readonly fresh: boolean;
-}
+/** Numbers per file in a ThreadBatch: its buffer (an index into buffers), offset, length, mode (-1: no metadata), uid, gid, fresh (1 or 0). */
+export const THREAD_FIELDS = 7;
 
-/** A batch of files the worker writes in order. */
+/**
+ * A batch of files the worker writes in order, as a few flat values (cloning an object per file,
+ * with its path and metadata, cost the main thread more than the worker's writes of them).
+ */
 export interface ThreadBatch {
   readonly id: number;
-  readonly files: readonly ThreadFile[];
+  /** The files' full paths, each followed by a NUL (no path holds one). */
+  readonly paths: string;
+  /** The buffers the files' bytes are in: shared ones (a decode thread's arena), or the batch's own. */
+  readonly buffers: readonly ArrayBufferLike[];
+  /** THREAD_FIELDS numbers per file. */
+  readonly numbers: Float64Array;
+  /** Per file, its mtime in nanoseconds (0n without metadata). */
+  readonly mtimes: BigInt64Array;
 }
 
 /** Node's error for a file, as it crosses to the main thread. */
@@ -114,13 +117,34 @@ export function createWholeFileThread(idleMs = IDLE_MS): WholeFileThread {
       for (const { file } of jobs) if (!(file.data.buffer instanceof SharedArrayBuffer)) copied += file.data.byteLength;
       const own = new Uint8Array(copied);
       let at = 0;
-      const files: ThreadFile[] = jobs.map(({ final, file }) => {
+      const buffers: ArrayBufferLike[] = [own.buffer];
+      const numbers = new Float64Array(jobs.length * THREAD_FIELDS);
+      const mtimes = new BigInt64Array(jobs.length);
+      let paths = '';
+      for (let i = 0; i < jobs.length; i += 1) {
+        const { final, file } = jobs[i]!;
         const { data, metadata, fresh } = file;
-        if (data.buffer instanceof SharedArrayBuffer) return { final, buffer: data.buffer, offset: data.byteOffset, length: data.byteLength, metadata, fresh };
-        own.set(data, at);
-        at += data.byteLength;
-        return { final, buffer: own.buffer, offset: at - data.byteLength, length: data.byteLength, metadata, fresh };
-      });
+        let buffer = 0;
+        let offset = at;
+        if (data.buffer instanceof SharedArrayBuffer) {
+          buffer = buffers.indexOf(data.buffer);
+          if (buffer < 0) buffer = buffers.push(data.buffer) - 1;
+          offset = data.byteOffset;
+        } else {
+          own.set(data, at);
+          at += data.byteLength;
+        }
+        paths += `${final}\0`;
+        const n = i * THREAD_FIELDS;
+        numbers[n] = buffer;
+        numbers[n + 1] = offset;
+        numbers[n + 2] = data.byteLength;
+        numbers[n + 3] = metadata === undefined ? -1 : metadata.mode;
+        numbers[n + 4] = metadata?.uid ?? 0;
+        numbers[n + 5] = metadata?.gid ?? 0;
+        numbers[n + 6] = fresh ? 1 : 0;
+        mtimes[i] = metadata?.mtimeNs ?? 0n;
+      }
       if (idle !== undefined) clearTimeout(idle);
       idle = undefined;
       worker ??= start();
@@ -128,9 +152,9 @@ export function createWholeFileThread(idleMs = IDLE_MS): WholeFileThread {
       const id = nextId++;
       const replied = new Promise<readonly (ThreadError | undefined)[]>((resolve, reject) => pending.set(id, { resolve, reject }));
       thread.ref();
-      const batch: ThreadBatch = { id, files };
+      const batch: ThreadBatch = { id, paths, buffers, numbers, mtimes };
       try {
-        thread.postMessage(batch, [own.buffer]);
+        thread.postMessage(batch, [own.buffer, numbers.buffer, mtimes.buffer]);
       } catch (error) {
         // Not sent (a value that cannot cross to a thread): nothing waits for it.
         pending.delete(id);

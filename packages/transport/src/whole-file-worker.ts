@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { endsWriting, wholeFileError, writeWholeFileSync } from './whole-files.js';
+import { THREAD_FIELDS } from './whole-file-thread.js';
 import type { ThreadBatch, ThreadError, ThreadReply } from './whole-file-thread.js';
 
 if (parentPort === null) throw new Error('whole-file-worker runs only as a worker thread');
@@ -12,14 +13,20 @@ const port = parentPort;
 
 port.on('message', (batch: ThreadBatch) => {
   const results: (ThreadError | undefined)[] = [];
-  for (const file of batch.files) {
+  const { buffers, numbers, mtimes } = batch;
+  const paths = batch.paths.split('\0');
+  for (let i = 0; i < mtimes.length; i += 1) {
+    const final = paths[i]!;
+    const n = i * THREAD_FIELDS;
+    const mode = numbers[n + 3]!;
+    const metadata = mode < 0 ? undefined : { mode, uid: numbers[n + 4]!, gid: numbers[n + 5]!, mtimeNs: mtimes[i]! };
     try {
-      writeWholeFileSync(file.final, { data: new Uint8Array(file.buffer, file.offset, file.length), metadata: file.metadata, fresh: file.fresh });
+      writeWholeFileSync(final, { data: new Uint8Array(buffers[numbers[n]!]!, numbers[n + 1]!, numbers[n + 2]!), metadata, fresh: numbers[n + 6] === 1 });
       results.push(undefined);
     } catch (error) {
       results.push(threadError(error));
       // A full target takes no more writes: the files after this one get no result.
-      if (endsWriting(wholeFileError(error, file.final))) break;
+      if (endsWriting(wholeFileError(error, final))) break;
     }
   }
   const reply: ThreadReply = { id: batch.id, results };
