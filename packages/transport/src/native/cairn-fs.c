@@ -106,12 +106,8 @@
 
 static int listxattrat_missing = 0;
 
-/*
- * The entry name at `value` (a string or a Buffer) into `buffer`, NUL-terminated; 0, or -1 when
- * it is neither, too long, empty, "." or "..", or holds a NUL or a '/' (an entry of the folder,
- * nothing below or above it).
- */
-static int read_name(napi_env env, napi_value value, char *buffer, size_t size) {
+/* A path or name (a string or a Buffer) into `buffer`, NUL-terminated; 0, or -1 when it is neither, empty, too long or holds a NUL. */
+static int read_path(napi_env env, napi_value value, char *buffer, size_t size) {
   napi_valuetype type;
   size_t length = 0;
   if (napi_typeof(env, value, &type) != napi_ok) return -1;
@@ -125,9 +121,17 @@ static int read_name(napi_env env, napi_value value, char *buffer, size_t size) 
     memcpy(buffer, data, length);
     buffer[length] = '\0';
   }
-  if (length == 0 || memchr(buffer, '\0', length) != NULL || memchr(buffer, '/', length) != NULL) return -1;
-  if (strcmp(buffer, ".") == 0 || strcmp(buffer, "..") == 0) return -1;
-  return 0;
+  return length == 0 || memchr(buffer, '\0', length) != NULL ? -1 : 0;
+}
+
+/*
+ * The entry name at `value` (a string or a Buffer) into `buffer`, NUL-terminated; 0, or -1 when
+ * it is neither, too long, empty, "." or "..", or holds a NUL or a '/' (an entry of the folder,
+ * nothing below or above it).
+ */
+static int read_name(napi_env env, napi_value value, char *buffer, size_t size) {
+  if (read_path(env, value, buffer, size) != 0 || strchr(buffer, '/') != NULL) return -1;
+  return strcmp(buffer, ".") == 0 || strcmp(buffer, "..") == 0 ? -1 : 0;
 }
 
 static napi_value throw_type(napi_env env, const char *message) {
@@ -588,24 +592,6 @@ static int write_sparse(int fd, const unsigned char *data, size_t length, size_t
     *reached = run_end;
   }
   return 0;
-}
-
-/* A full path (a string or a Buffer) into `buffer`, NUL-terminated; 0, or -1 when it is neither, empty, too long or holds a NUL. */
-static int read_path(napi_env env, napi_value value, char *buffer, size_t size) {
-  napi_valuetype type;
-  size_t length = 0;
-  if (napi_typeof(env, value, &type) != napi_ok) return -1;
-  if (type == napi_string) {
-    if (napi_get_value_string_utf8(env, value, buffer, size, &length) != napi_ok || length + 1 >= size) return -1;
-  } else {
-    bool is_buffer = false;
-    void *data = NULL;
-    if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer) return -1;
-    if (napi_get_buffer_info(env, value, &data, &length) != napi_ok || length + 1 > size) return -1;
-    memcpy(buffer, data, length);
-    buffer[length] = '\0';
-  }
-  return length == 0 || memchr(buffer, '\0', length) != NULL ? -1 : 0;
 }
 
 /* The access time now and the mtime `mtime_ns` floored to the microsecond (as node's utimes sets it), for utimensat. */
