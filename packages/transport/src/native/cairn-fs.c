@@ -59,12 +59,13 @@
  *                                sparse-write.ts does), sets the size when the writes stop short of
  *                                it, then, unless mode is -1: the owner (only when `owner`, and only
  *                                when the new file's differs; EPERM and EINVAL ignored), the mode
- *                                when the file's differs (always for setuid, setgid and sticky bits,
- *                                which the open does not set: after the chown, which clears them), the mtime (`mtimeNs`, a BigInt, floored to
- *                                the microsecond as node's utimes sets it; the access time now);
- *                                closes it. Returns 0, or -(errno | step << 16) with the step that
- *                                failed (WRITE_STEPS in native-fs.ts); after a failure past the
- *                                open, the file is removed
+ *                                when the file's differs (always for setuid, setgid and sticky
+ *                                bits, which the open does not set: after the chown, which clears
+ *                                them), the mtime (`mtimeNs`, a BigInt, floored to the microsecond
+ *                                as node's utimes sets it; the access time now); closes it.
+ *                                Returns 0, or -(errno | step << 16) with the step that failed
+ *                                (WRITE_STEPS in native-fs.ts); after a failure past the open,
+ *                                the file is removed
  *   symlinkWith(linkTarget, path, uid, gid, mtimeNs, owner)
  *                                a restore's symlink with its metadata in one call: symlink(), then
  *                                its owner when `owner` (lchown; EPERM and EINVAL ignored) and its
@@ -73,8 +74,9 @@
  *                                failed (SYMLINK_STEPS in native-fs.ts); a symlink made stays
  *
  * Names are entry names, strings (UTF-8) or Buffers (a name that is not valid UTF-8, as its
- * bytes); ".", "..", and a name with a '/' or a NUL are refused (TypeError). Built as a
- * Node-API module by packages/transport/scripts/build-native.mjs; the local source works without it.
+ * bytes); ".", "..", and a name with a '/' or a NUL are refused (TypeError); a path (writeWholeAt,
+ * symlinkWith) is a string or a Buffer without a NUL. Built as a Node-API module by
+ * packages/transport/scripts/build-native.mjs; the local source and target work without it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -604,7 +606,7 @@ static void utime_pair(int64_t mtime_ns, struct timespec times[2]) {
   times[1].tv_nsec = (long)((micros - seconds * 1000000) * 1000);
 }
 
-/* The owner arguments, the BigInt mtime and the owner flag at argv[first..first+3]; 0, or -1 with a TypeError thrown naming `call`. */
+/* uid, gid, the BigInt mtime and the owner flag from argv[0..3]; 0, or -1 with a TypeError thrown naming `call`. */
 static int metadata_arguments(napi_env env, napi_value *argv, int32_t *uid, int32_t *gid, int64_t *mtime_ns, bool *owner, const char *call) {
   bool lossless = true;
   char message[160];
