@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, readFile, readlink, symlink, utimes, writeFile } from 'node:fs/promises';
+import { lchown, lstat, lutimes, mkdir, readFile, readlink, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
@@ -148,5 +149,50 @@ describe('a failing target', () => {
     expect(problems[0]).toMatch(/no space left on device/);
     expect(problems.at(-1)).toMatch(/file\(s\) were not restored, this one and those after it, because the target is full/);
     expect(problems.join('\n')).not.toMatch(/blob|pack/);
+  });
+});
+
+describe('restored symlinks', () => {
+  it('get their owner (as root) and mtime with them, those with extended attributes too (as root: trusted.*), their destination untouched', async () => {
+    const work = await tempDir();
+    const source = join(work, 'links');
+    await mkdir(source);
+    await writeFile(join(source, 'dest'), 'the destination');
+    const asRoot = process.getuid?.() === 0;
+    const owner = asRoot ? [4321, 8765] : [process.getuid?.() ?? 0, process.getgid?.() ?? 0];
+    const made: [string, number][] = [['plain', 1_500_000_000.123456], ['attributed', 1_400_000_000.654321]];
+    for (const [name, seconds] of made) {
+      await symlink('dest', join(source, name));
+      if (asRoot) await lchown(join(source, name), owner[0]!, owner[1]!);
+      await lutimes(join(source, name), seconds, seconds);
+    }
+    // Linux takes no user.* attribute on a symlink; root may set trusted.* ones.
+    let attributed = false;
+    if (asRoot) {
+      const set = spawnSync('python3', ['-c', 'import os, sys; os.setxattr(sys.argv[1], "trusted.cairn", b"on a link", follow_symlinks=False)', join(source, 'attributed')]);
+      attributed = set.status === 0;
+    }
+    const repo = await initRepository(createLocalBackend(join(work, 'repo')));
+    const { id } = await backup(repo, { source: createLocalSource(), paths: [source] });
+    const destBefore = await lstat(join(source, 'dest'), { bigint: true });
+    const out = join(work, 'out');
+    const result = await restore(repo, id, { target: createLocalTarget(out) });
+    expect(result.problems).toEqual([]);
+    expect(result.symlinks).toBe(2);
+    for (const [name] of made) {
+      const original = await lstat(join(source, name), { bigint: true });
+      const restored = await lstat(join(out, 'links', name), { bigint: true });
+      expect(restored.isSymbolicLink()).toBe(true);
+      expect(await readlink(join(out, 'links', name))).toBe('dest');
+      expect([Number(restored.uid), Number(restored.gid)]).toEqual(owner);
+      expect(restored.mtimeNs / 1000n).toBe(original.mtimeNs / 1000n);
+    }
+    if (attributed) {
+      const read = spawnSync('python3', ['-c', 'import os, sys; print(os.getxattr(sys.argv[1], "trusted.cairn", follow_symlinks=False).decode(), end="")', join(out, 'links', 'attributed')], { encoding: 'utf8' });
+      expect(read.stdout).toBe('on a link');
+    }
+    // Its own mtime (to the microsecond), not a link's: setting a link's metadata did not follow it.
+    const dest = await lstat(join(out, 'links', 'dest'), { bigint: true });
+    expect(dest.mtimeNs / 1000n).toBe(destBefore.mtimeNs / 1000n);
   });
 });
