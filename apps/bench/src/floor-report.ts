@@ -62,10 +62,18 @@ export interface FloorDerived {
   readonly nodeRestoreOverTar?: { readonly seconds: number; readonly cpuSeconds?: number };
   /** The Node pipeline − tar | zstd -3 -T0 (Node with cairn's libraries over C tools, for a first backup's data work). */
   readonly pipelineOverTar?: { readonly seconds: number; readonly cpuSeconds?: number };
+  /** cairn's no-op − its Node floor (what the walk does beyond reading the parent and comparing). */
+  readonly noopOverFloor?: { readonly seconds: number; readonly cpuSeconds?: number };
+  /**
+   * The no-op floor's and cairn's wall time over restic's (the issue's ratio); `floorWork`: the
+   * floor less its own start-up and module loading, plus bare node's start-up (node -e ''), over
+   * restic's: the least any Node program doing that work pays.
+   */
+  readonly noopRatios?: { readonly floor?: number; readonly floorWork?: number; readonly cairn?: number };
 }
 
 /** Differences between rows, where both ran. */
-export function deriveFloor(medians: FloorMedians, entries: number | undefined): FloorDerived {
+export function deriveFloor(medians: FloorMedians, entries: number | undefined, noopLoadedSeconds?: number): FloorDerived {
   const diff = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a - b);
   const pair = (a: string, b: string, field: 'cpuSeconds' | 'peakRss'): { seconds: number; cpuSeconds?: number; peakRss?: number } | undefined => {
     const x = medians[a];
@@ -77,7 +85,7 @@ export function deriveFloor(medians: FloorMedians, entries: number | undefined):
   };
   const out: { -readonly [K in keyof FloorDerived]: FloorDerived[K] } = {};
   // Each difference: the derived figure, the row and the row it is measured over, the second figure compared.
-  const pairs: readonly (readonly [Exclude<keyof FloorDerived, 'perEntryMicros'>, string, string, 'cpuSeconds' | 'peakRss'])[] = [
+  const pairs: readonly (readonly [Exclude<keyof FloorDerived, 'perEntryMicros' | 'noopRatios'>, string, string, 'cpuSeconds' | 'peakRss'])[] = [
     ['nodeOverC', 'node-walk', 'c-walk', 'cpuSeconds'],
     ['worker', 'node-worker', 'node', 'peakRss'],
     ['cairnCode', 'cairn-help', 'node', 'peakRss'],
@@ -86,10 +94,21 @@ export function deriveFloor(medians: FloorMedians, entries: number | undefined):
     ['throughProcXattr', 'c-walk-proc-xattr', 'c-walk-xattr', 'cpuSeconds'],
     ['pipelineOverTar', 'node-pipeline', 'tar-zstd', 'cpuSeconds'],
     ['nodeRestoreOverTar', 'node-restore', 'tar', 'cpuSeconds'],
+    ['noopOverFloor', 'cairn-noop', 'node-noop', 'cpuSeconds'],
   ];
   for (const [key, row, over, field] of pairs) {
     const difference = pair(row, over, field);
     if (difference !== undefined) out[key] = difference;
+  }
+  const resticNoop = medians['restic-noop']?.seconds;
+  if (resticNoop !== undefined && resticNoop > 0) {
+    const ratio = (key: string): number | undefined => (medians[key]?.seconds === undefined ? undefined : medians[key]!.seconds! / resticNoop);
+    const floor = ratio('node-noop');
+    const cairn = ratio('cairn-noop');
+    const bare = medians['node']?.seconds;
+    const floorSeconds = medians['node-noop']?.seconds;
+    const floorWork = floorSeconds === undefined || bare === undefined || noopLoadedSeconds === undefined ? undefined : (floorSeconds - noopLoadedSeconds + bare) / resticNoop;
+    if (floor !== undefined || cairn !== undefined) out.noopRatios = { ...(floor === undefined ? {} : { floor }), ...(floorWork === undefined ? {} : { floorWork }), ...(cairn === undefined ? {} : { cairn }) };
   }
   const nodeWalk = medians['node-walk']?.seconds;
   const start = medians['node']?.seconds;
@@ -112,6 +131,11 @@ export function derivedLines(derived: FloorDerived): string[] {
   if (derived.xattr !== undefined) lines.push(`llistxattr on every entry (C walk with it, over without): ${s(derived.xattr.seconds)} wall, ${s(derived.xattr.cpuSeconds)} user+sys`);
   if (derived.throughProc !== undefined) lines.push(`lstat through the open folder's /proc/PID/fd entry, over fstatat (cairn's walk over the least one): ${s(derived.throughProc.seconds)} wall, ${s(derived.throughProc.cpuSeconds)} user+sys`);
   if (derived.throughProcXattr !== undefined) lines.push(`the same with llistxattr on every entry: ${s(derived.throughProcXattr.seconds)} wall, ${s(derived.throughProcXattr.cpuSeconds)} user+sys`);
+  if (derived.noopOverFloor !== undefined) lines.push(`cairn's no-op over its Node floor (what its walk does beyond reading the parent's trees and comparing): ${s(derived.noopOverFloor.seconds)} wall, ${s(derived.noopOverFloor.cpuSeconds)} user+sys`);
+  if (derived.noopRatios !== undefined) {
+    const x = (value: number | undefined): string => (value === undefined ? '–' : `${value.toFixed(2)}×`);
+    lines.push(`no-op wall time over restic's: the Node floor ${x(derived.noopRatios.floor)} (its work alone, with bare node's start-up instead of its own loading: ${x(derived.noopRatios.floorWork)}), cairn ${x(derived.noopRatios.cairn)}`);
+  }
   if (derived.nodeRestoreOverTar !== undefined) lines.push(`the Node restore over tar -c | tar -xp (a restore's data work in Node, with zstd decompression, over C tools without it): ${s(derived.nodeRestoreOverTar.seconds)} wall, ${s(derived.nodeRestoreOverTar.cpuSeconds)} user+sys`);
   if (derived.pipelineOverTar !== undefined) lines.push(`the Node pipeline over tar | zstd -3 -T0 (a first backup's data work in Node, with SHA-256 and the chunker, over C tools without them): ${s(derived.pipelineOverTar.seconds)} wall, ${s(derived.pipelineOverTar.cpuSeconds)} user+sys`);
   if (derived.worker !== undefined) lines.push(`one idle worker_threads Worker: ${mb(derived.worker.peakRss)} peak RSS, ${s(derived.worker.seconds)} wall over node -e ''`);

@@ -21,6 +21,8 @@ export interface FloorRow {
   readonly group: FloorGroup;
   /** The row runs walk.c or walk.mjs, which print the entries they counted. */
   readonly walk?: 'c' | 'node';
+  /** The row measures a no-op backup of a repository the run made of the corpus (its floor in Node, cairn, restic). */
+  readonly noop?: 'node' | 'cairn' | 'restic';
 }
 
 /** The rows of the floor table, in the order they run in every repetition. */
@@ -33,6 +35,9 @@ export const FLOOR_ROWS: readonly FloorRow[] = [
   { key: 'c-walk-proc-xattr', label: "no-op floor: C walk, lstat + llistxattr through /proc/PID/fd (cairn's calls)", group: 'noop', walk: 'c' },
   { key: 'c-walk-proc', label: "no-op floor: C walk, lstat through /proc/PID/fd (cairn's calls)", group: 'noop', walk: 'c' },
   { key: 'node-walk', label: 'no-op floor: Node walk, readdirSync + lstatSync', group: 'noop', walk: 'node' },
+  { key: 'node-noop', label: "no-op floor: Node, the repository and the parent's trees read (cairn's readers) + cairn's native listing + the comparison, no walker", group: 'noop', noop: 'node' },
+  { key: 'cairn-noop', label: 'no-op: cairn backup --no-policy --vcs off, the same repository (beside its floor)', group: 'noop', noop: 'cairn' },
+  { key: 'restic-noop', label: 'no-op: restic backup, a repository of the same corpus (beside the floor)', group: 'noop', noop: 'restic' },
   { key: 'tar-zstd', label: 'first-backup floor: tar -c → zstd -3 -T0', group: 'first' },
   { key: 'tar-sha256', label: 'first-backup floor: tar -c → sha256sum', group: 'first' },
   { key: 'c-walk-read', label: 'first-backup floor: C walk + read()', group: 'first', walk: 'c' },
@@ -57,7 +62,32 @@ export interface FloorSample {
   readonly pipeline?: PipelineCount;
   /** What the Node restore row wrote. */
   readonly restored?: RestoredCount;
+  /** What the Node no-op floor compared. */
+  readonly noop?: NoopCount;
 }
+
+/** The Node no-op floor's line: "folders F entries E unchanged U changed C loaded L". */
+export interface NoopCount {
+  readonly folders: number;
+  readonly entries: number;
+  readonly unchanged: number;
+  readonly changed: number;
+  /** Milliseconds from the process's start to the script's first line: node's start-up and the loading of cairn's packages. */
+  readonly loadedMs: number;
+}
+
+/** The no-op floor in Node: apps/bench/floor/noop.mjs. */
+export const NOOP_MJS = fileURLToPath(new URL('../floor/noop.mjs', import.meta.url));
+
+/** Reads the line noop.mjs prints; undefined when there is none. */
+export function parseNoopCount(stdout: string): NoopCount | undefined {
+  const match = /^folders (\d+) entries (\d+) unchanged (\d+) changed (\d+) loaded (\d+)$/m.exec(stdout);
+  if (match === null) return undefined;
+  return { folders: Number(match[1]), entries: Number(match[2]), unchanged: Number(match[3]), changed: Number(match[4]), loadedMs: Number(match[5]) };
+}
+
+/** restic's password for the no-op rows' repository (a scratch repository, removed with the run). */
+const RESTIC_PASSWORD = 'cairn-bench-floor';
 
 /** The Node restore's line: "files F folders D bytes B". */
 export interface RestoredCount {
@@ -109,7 +139,7 @@ export interface FloorOptions {
   /** GNU time, for CPU time and peak RSS; undefined: only wall time. */
   readonly timeBinary: string | undefined;
   readonly walk: CompiledWalk;
-  /** The built cairn CLI; undefined when it is missing (its row is skipped). */
+  /** The built cairn CLI; undefined when it is missing (its rows are skipped: its --help, and the no-op rows, whose repository it makes). */
   readonly cairnCli: string | undefined;
   readonly log: (line: string) => void;
 }
@@ -161,6 +191,9 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
       case 'c-walk-proc-xattr': return walkC(['-p', '-x']);
       case 'c-walk-proc': return walkC(['-p']);
       case 'node-walk': return node([WALK_MJS, options.corpus]);
+      case 'node-noop': return typeof noopRepos.cairn === 'string' ? node([NOOP_MJS, noopRepos.cairn, options.corpus]) : noopRepos.cairn.reason;
+      case 'cairn-noop': return typeof noopRepos.cairn === 'string' ? node([options.cairnCli!, 'backup', '-q', '--no-policy', '--vcs', 'off', '--repo', noopRepos.cairn, options.corpus]) : noopRepos.cairn.reason;
+      case 'restic-noop': return typeof noopRepos.restic === 'string' ? { ...restic(['--repo', noopRepos.restic, 'backup', '-q', options.corpus]) } : noopRepos.restic.reason;
       case 'tar-zstd': return needs(['tar', 'zstd'], () => pipeline('tar -C "$1" -cf - . | zstd -3 -T0 -q > /dev/null'));
       case 'tar-sha256': return needs(['tar', 'sha256sum'], () => pipeline('tar -C "$1" -cf - . | sha256sum > /dev/null'));
       case 'c-walk-read': return walkC(['-r']);
@@ -172,14 +205,20 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
       default: throw new RangeError(`no command for the floor row ${row.key}`);
     }
   };
+  const resticBinary = findExecutable('restic');
+  const restic = (args: readonly string[]): CommandSpec => ({ file: resticBinary!, args: [...args], env: { ...process.env, RESTIC_PASSWORD, RESTIC_CACHE_DIR: join(options.runDir, 'restic-cache') } });
   const samples: FloorSample[] = [];
   const skipped = new Map<string, string>();
   await mkdir(options.targetDir, { recursive: true });
+  // The no-op rows' repositories of the corpus, made once, untimed (a repository path, or why there is none).
+  const noopRepos: { cairn: string | { reason: string }; restic: string | { reason: string } } = { cairn: { reason: 'the cairn CLI is not built' }, restic: { reason: 'restic not on PATH' } };
   // The Node restore reads the corpus as it stores it (its frames and a manifest), made once, untimed.
   const store = join(options.targetDir, 'node-restore-store');
   try {
     const prepared = await runMeasured(node([RESTORE_MJS, 'prepare', options.corpus, store]), undefined, join(options.runDir, 'time-stats'));
     if (prepared.code !== 0) throw new CairnError('ERR_IO', `the Node restore floor could not store the corpus ${options.corpus} in ${store} (exit code ${String(prepared.code)}): ${prepared.stderr.trim().slice(-400)}`);
+    if (options.cairnCli !== undefined) noopRepos.cairn = await prepareNoopRepository(join(options.targetDir, 'noop-cairn'), options.runDir, [node([options.cairnCli, 'init', '--repo', join(options.targetDir, 'noop-cairn')]), node([options.cairnCli, 'backup', '-q', '--no-policy', '--vcs', 'off', '--repo', join(options.targetDir, 'noop-cairn'), options.corpus])]);
+    if (resticBinary !== undefined) noopRepos.restic = await prepareNoopRepository(join(options.targetDir, 'noop-restic'), options.runDir, [restic(['--repo', join(options.targetDir, 'noop-restic'), 'init']), restic(['--repo', join(options.targetDir, 'noop-restic'), 'backup', '-q', options.corpus])]);
     for (let rep = 1; rep <= options.reps; rep += 1) {
       await warmPageCache(options.corpus);
       for (const row of FLOOR_ROWS) {
@@ -192,7 +231,8 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
         try {
           if (row.key === 'tar') await mkdir(target);
           const run = await runMeasured(command, options.timeBinary, join(options.runDir, 'time-stats'));
-          if (run.code !== 0) {
+          // restic's 3: a snapshot made, some files unreadable (the walks count those as errors alike).
+          if (run.code !== 0 && !(row.noop === 'restic' && run.code === 3)) {
             const tail = run.stderr.trim().split('\n').slice(-6).join('\n') || run.stdout.trim().split('\n').slice(-6).join('\n');
             throw new CairnError('ERR_IO', `${row.label} failed (exit code ${String(run.code)}): ${tail}`);
           }
@@ -211,7 +251,12 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
             restored = parseRestoredCount(run.stdout);
             if (restored === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "files F folders D bytes B" line: ${run.stdout.trim().slice(-200)}`);
           }
-          samples.push({ rep, row: row.key, seconds: run.seconds, peakRss: run.peakRss, userSeconds: run.userSeconds, systemSeconds: run.systemSeconds, ...(count === undefined ? {} : { count }), ...(pipeline === undefined ? {} : { pipeline }), ...(restored === undefined ? {} : { restored }) });
+          let noop: NoopCount | undefined;
+          if (row.noop === 'node') {
+            noop = parseNoopCount(run.stdout);
+            if (noop === undefined) throw new CairnError('ERR_FORMAT', `${row.label} printed no "folders F entries E unchanged U changed C loaded L" line: ${run.stdout.trim().slice(-200)}`);
+          }
+          samples.push({ rep, row: row.key, seconds: run.seconds, peakRss: run.peakRss, userSeconds: run.userSeconds, systemSeconds: run.systemSeconds, ...(count === undefined ? {} : { count }), ...(pipeline === undefined ? {} : { pipeline }), ...(restored === undefined ? {} : { restored }), ...(noop === undefined ? {} : { noop }) });
           options.log(`rep ${rep}: ${row.label} ${run.seconds.toFixed(3)} s${count === undefined ? '' : `, ${count.entries} entries`}`);
         } finally {
           if (row.group === 'restore' || row.key === 'node-pipeline-packs') await rm(target, { recursive: true, force: true, maxRetries: 3 });
@@ -220,9 +265,27 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
     }
   } finally {
     await rm(store, { recursive: true, force: true });
+    for (const repo of [noopRepos.cairn, noopRepos.restic]) if (typeof repo === 'string') await rm(repo, { recursive: true, force: true, maxRetries: 3 });
   }
   const counted = samples.filter((sample) => sample.count !== undefined);
   return { samples, skipped: [...skipped].map(([row, reason]) => ({ row, reason })), entries: counted[0]?.count?.entries, mismatch: walkMismatch(samples) };
+}
+
+/**
+ * Runs `commands` (a repository's init, then a backup of the corpus into it) untimed: the
+ * repository's path, or why there is none (the no-op rows are then skipped with it).
+ */
+async function prepareNoopRepository(repo: string, runDir: string, commands: readonly CommandSpec[]): Promise<string | { reason: string }> {
+  for (const command of commands) {
+    const run = await runMeasured(command, undefined, join(runDir, 'time-stats'));
+    // restic's 3: the snapshot was made without some unreadable files (so is cairn's, with 3).
+    if (run.code !== 0 && run.code !== 3) {
+      await rm(repo, { recursive: true, force: true });
+      const tail = (run.stderr.trim() || run.stdout.trim()).split('\n').slice(-2).join(' | ');
+      return { reason: `${command.args.slice(-2).join(' ')} exited ${String(run.code)}: ${tail}` };
+    }
+  }
+  return repo;
 }
 
 /** Why the walks' entry counts disagree (every walk of one corpus must count the same entries), or undefined when they agree. */

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FLOOR_ROWS, walkMismatch } from '../src/floor.js';
+import { FLOOR_ROWS, parseNoopCount, walkMismatch } from '../src/floor.js';
+import { deriveFloor } from '../src/floor-report.js';
 import { checkTmpfs } from '../src/target-dir.js';
 import type { FloorSample } from '../src/floor.js';
 import { bench, tableRow } from './run-bench.js';
@@ -11,7 +12,7 @@ const shmIsTmpfs = await checkTmpfs().then(() => true, () => false);
 
 interface FloorJson {
   corpus: { entries: number; bytes: number };
-  samples: { row: string; seconds: number; peakRss: number; userSeconds: number; systemSeconds: number; count?: { entries: number; errors: number; bytes: number }; pipeline?: { files: number; bytes: number; chunks: number; compressed: number }; restored?: { files: number; folders: number; bytes: number } }[];
+  samples: { row: string; seconds: number; peakRss: number; userSeconds: number; systemSeconds: number; count?: { entries: number; errors: number; bytes: number }; pipeline?: { files: number; bytes: number; chunks: number; compressed: number }; restored?: { files: number; folders: number; bytes: number }; noop?: { folders: number; entries: number; unchanged: number; changed: number; loadedMs: number } }[];
   skipped: { row: string; reason: string }[];
   mismatch: string | null;
 }
@@ -88,7 +89,12 @@ describe('cairn-bench floor', () => {
     // The Node restore wrote every file and folder of the tree (its 300 files, 10 × 4 folders and the empty one).
     expect(out.samples.find((s) => s.row === 'node-restore')!.restored).toEqual({ files: 300, folders: 41, bytes: tree.bytes });
     expect(run.stdout).toMatch(/^the Node restore over tar -c \| tar -xp .*: [+−]\d+\.\d+ s wall/m);
-    // The restore copies and the compiled walk went with the run's folder.
+    // The Node no-op floor compared every entry of the tree with the snapshot the run made: its 300
+    // files and 10 symlinks unchanged, in 42 folders (the corpus's own among them).
+    expect(out.samples.find((s) => s.row === 'node-noop')!.noop).toMatchObject({ folders: 42, entries: tree.entries, unchanged: 310, changed: 0 });
+    expect(run.stdout).toMatch(/^cairn's no-op over its Node floor .*: [+−]\d+\.\d+ s wall/m);
+    expect(run.stdout).toMatch(/^no-op wall time over restic's: the Node floor \d+\.\d\d× \(its work alone, .*: \d+\.\d\d×\), cairn \d+\.\d\d×$/m);
+    // The restore copies, the no-op rows' repositories and the compiled walk went with the run's folder.
     expect(readdirSync(work)).toEqual([]);
     // One idle Worker costs memory over bare node; the CLI's code more again.
     const rss = (key: string): number => out.samples.find((s) => s.row === key)!.peakRss;
@@ -109,7 +115,8 @@ describe('cairn-bench floor', () => {
     expect(tableRow(run.stdout, 'no-op floor: C walk, fstatat')![1]).toMatch(/^skipped: no C compiler/);
     expect(tableRow(run.stdout, 'restore floor: cp -a')![1]).toBe('skipped: cp not on PATH');
     const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson;
-    expect(out.samples.map((s) => s.row)).toEqual(['node-restore', 'node-walk', 'node-pipeline', 'node-pipeline-packs', 'node', 'node-worker', 'cairn-help']);
+    expect(out.samples.map((s) => s.row)).toEqual(['node-restore', 'node-walk', 'node-noop', 'cairn-noop', 'node-pipeline', 'node-pipeline-packs', 'node', 'node-worker', 'cairn-help']);
+    expect(run.stdout).toContain('skipped: restic-noop: restic not on PATH');
     expect(out.samples.find((s) => s.row === 'node-walk')!.count!.entries).toBe(tree.entries);
   });
 
@@ -134,6 +141,22 @@ describe('cairn-bench floor', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`is inside the corpus folder ${dir}`);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reads the Node no-op floor\'s line, and puts the no-op rows over restic\'s', () => {
+    expect(parseNoopCount('folders 3515 entries 58728 unchanged 55213 changed 0 loaded 171\n')).toEqual({ folders: 3515, entries: 58728, unchanged: 55213, changed: 0, loadedMs: 171 });
+    expect(parseNoopCount('folders 3515 entries 58728 unchanged 55213 changed 0\n')).toBeUndefined();
+    const m = (seconds: number, cpuSeconds: number) => ({ seconds, cpuSeconds, peakRss: 1 });
+    const derived = deriveFloor({ 'node-noop': m(0.6, 0.8), 'cairn-noop': m(0.7, 0.95), 'restic-noop': m(2, 2.5), node: m(0.05, 0.04) }, undefined, 0.17);
+    expect(derived.noopOverFloor!.seconds).toBeCloseTo(0.1, 10);
+    expect(derived.noopOverFloor!.cpuSeconds).toBeCloseTo(0.15, 10);
+    expect(derived.noopRatios!.floor).toBeCloseTo(0.3, 10);
+    expect(derived.noopRatios!.cairn).toBeCloseTo(0.35, 10);
+    // Less the floor's own 0.17 s of start-up and loading, plus bare node's 0.05 s.
+    expect(derived.noopRatios!.floorWork).toBeCloseTo(0.24, 10);
+    // Without restic's row there is no ratio; without the loading figure, no floorWork.
+    expect(deriveFloor({ 'node-noop': m(0.6, 0.8), 'cairn-noop': m(0.7, 0.95) }, undefined).noopRatios).toBeUndefined();
+    expect(deriveFloor({ 'node-noop': m(0.6, 0.8), 'restic-noop': m(2, 2.5), node: m(0.05, 0.04) }, undefined).noopRatios).toEqual({ floor: 0.3 });
   });
 
   it('names the walks whose entry counts disagree', () => {

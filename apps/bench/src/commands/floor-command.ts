@@ -11,6 +11,7 @@ import { floorToolVersions, runFloor } from '../floor.js';
 import { computeFloorMedians, deriveFloor, derivedLines, floorTable } from '../floor-report.js';
 import { compileWalk } from '../floor-walk.js';
 import { formatMegabytes } from '../format.js';
+import { median } from '../stats.js';
 import { formatMachine, machineInfo } from '../machine-info.js';
 import { writeJson } from '../session.js';
 import { checkTmpfs, openTargetDir, SHM } from '../target-dir.js';
@@ -33,13 +34,13 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 export function registerFloor(program: Command): void {
   program
     .command('floor')
-    .description('the floor under cairn on a folder: cp -a and tar for a restore, a C and a Node walk for a no-op backup, tar | zstd, tar | sha256sum and a C read for a first backup, Node\'s own RSS')
+    .description('the floor under cairn on a folder: cp -a and tar for a restore, a C and a Node walk and a Node no-op (cairn and restic beside it) for a no-op backup, tar | zstd, tar | sha256sum and a C read for a first backup, Node\'s own RSS')
     .requiredOption('--corpus <dir>', 'the folder to measure on (read, never changed), e.g. a copy of /usr/share')
     .addOption(new Option('--reps <n>', 'repetitions (medians are reported)').default(3).argParser(integer(1, 1000)))
     .option('--work <dir>', 'scratch space: the compiled C walk, and the restore copies unless --target-tmpfs', DEFAULT_WORK)
     .option('--json <file>', 'write every raw sample and the medians as JSON to <file>')
     .option('--target-tmpfs', `the restore floors write to a folder under ${SHM} made and removed by the run`)
-    .option('--cairn-cli <path>', 'the built cairn CLI (for the memory floor of its --help)', DEFAULT_CAIRN_CLI)
+    .option('--cairn-cli <path>', 'the built cairn CLI (for the memory floor of its --help, and the no-op rows: it makes their repository and is measured beside their floor)', DEFAULT_CAIRN_CLI)
     .option('--no-install', 'do not apt-get install GNU time when it is missing')
     .action(async (flags: FloorFlags) => {
       const corpus = resolve(flags.corpus);
@@ -74,7 +75,8 @@ async function floor(flags: FloorFlags, corpus: string, runDir: string, targetDi
   const versions = { ...floorToolVersions(), ...(walk.executable === undefined ? {} : { cc: walk.compiler }) };
   const result = await runFloor({ corpus, targetDir: join(targetDir, 'floor'), runDir, reps: flags.reps, timeBinary, walk, cairnCli, log });
   const medians = computeFloorMedians(result.samples);
-  const derived = deriveFloor(medians, result.entries);
+  const loaded = result.samples.filter((s) => s.noop !== undefined).map((s) => s.noop!.loadedMs / 1000);
+  const derived = deriveFloor(medians, result.entries, loaded.length === 0 ? undefined : median(loaded));
   const table = floorTable(medians, result.skipped);
   const read = result.samples.find((s) => s.row === 'c-walk-read')?.count;
   const walkErrors = result.samples.filter((s) => (s.count?.errors ?? 0) > 0).map((s) => `${s.row} (rep ${s.rep}): ${s.count!.errors} calls failed`);
