@@ -193,7 +193,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
       case 'node-walk': return node([WALK_MJS, options.corpus]);
       case 'node-noop': return typeof noopRepos.cairn === 'string' ? node([NOOP_MJS, noopRepos.cairn, options.corpus]) : noopRepos.cairn.reason;
       case 'cairn-noop': return typeof noopRepos.cairn === 'string' ? node([options.cairnCli!, 'backup', '-q', '--no-policy', '--vcs', 'off', '--repo', noopRepos.cairn, options.corpus]) : noopRepos.cairn.reason;
-      case 'restic-noop': return typeof noopRepos.restic === 'string' ? { ...restic(['--repo', noopRepos.restic, 'backup', '-q', options.corpus]) } : noopRepos.restic.reason;
+      case 'restic-noop': return typeof noopRepos.restic === 'string' ? restic(['--repo', noopRepos.restic, 'backup', '-q', options.corpus]) : noopRepos.restic.reason;
       case 'tar-zstd': return needs(['tar', 'zstd'], () => pipeline('tar -C "$1" -cf - . | zstd -3 -T0 -q > /dev/null'));
       case 'tar-sha256': return needs(['tar', 'sha256sum'], () => pipeline('tar -C "$1" -cf - . | sha256sum > /dev/null'));
       case 'c-walk-read': return walkC(['-r']);
@@ -217,8 +217,20 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
   try {
     const prepared = await runMeasured(node([RESTORE_MJS, 'prepare', options.corpus, store]), undefined, join(options.runDir, 'time-stats'));
     if (prepared.code !== 0) throw new CairnError('ERR_IO', `the Node restore floor could not store the corpus ${options.corpus} in ${store} (exit code ${String(prepared.code)}): ${prepared.stderr.trim().slice(-400)}`);
-    if (options.cairnCli !== undefined) noopRepos.cairn = await prepareNoopRepository(join(options.targetDir, 'noop-cairn'), options.runDir, [node([options.cairnCli, 'init', '--repo', join(options.targetDir, 'noop-cairn')]), node([options.cairnCli, 'backup', '-q', '--no-policy', '--vcs', 'off', '--repo', join(options.targetDir, 'noop-cairn'), options.corpus])]);
-    if (resticBinary !== undefined) noopRepos.restic = await prepareNoopRepository(join(options.targetDir, 'noop-restic'), options.runDir, [restic(['--repo', join(options.targetDir, 'noop-restic'), 'init']), restic(['--repo', join(options.targetDir, 'noop-restic'), 'backup', '-q', options.corpus])]);
+    if (options.cairnCli !== undefined) {
+      const repo = join(options.targetDir, 'noop-cairn');
+      noopRepos.cairn = await prepareNoopRepository(repo, options.runDir, [
+        ['cairn init', node([options.cairnCli, 'init', '--repo', repo])],
+        ['cairn backup', node([options.cairnCli, 'backup', '-q', '--no-policy', '--vcs', 'off', '--repo', repo, options.corpus])],
+      ]);
+    }
+    if (resticBinary !== undefined) {
+      const repo = join(options.targetDir, 'noop-restic');
+      noopRepos.restic = await prepareNoopRepository(repo, options.runDir, [
+        ['restic init', restic(['--repo', repo, 'init'])],
+        ['restic backup', restic(['--repo', repo, 'backup', '-q', options.corpus])],
+      ]);
+    }
     for (let rep = 1; rep <= options.reps; rep += 1) {
       await warmPageCache(options.corpus);
       for (const row of FLOOR_ROWS) {
@@ -272,17 +284,17 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
 }
 
 /**
- * Runs `commands` (a repository's init, then a backup of the corpus into it) untimed: the
- * repository's path, or why there is none (the no-op rows are then skipped with it).
+ * Runs `commands` (a repository's init, then a backup of the corpus into it, each named) untimed:
+ * the repository's path, or why there is none (the no-op rows are then skipped with it).
  */
-async function prepareNoopRepository(repo: string, runDir: string, commands: readonly CommandSpec[]): Promise<string | { reason: string }> {
-  for (const command of commands) {
+async function prepareNoopRepository(repo: string, runDir: string, commands: readonly (readonly [string, CommandSpec])[]): Promise<string | { reason: string }> {
+  for (const [what, command] of commands) {
     const run = await runMeasured(command, undefined, join(runDir, 'time-stats'));
     // restic's 3: the snapshot was made without some unreadable files (so is cairn's, with 3).
     if (run.code !== 0 && run.code !== 3) {
       await rm(repo, { recursive: true, force: true });
       const tail = (run.stderr.trim() || run.stdout.trim()).split('\n').slice(-2).join(' | ');
-      return { reason: `${command.args.slice(-2).join(' ')} exited ${String(run.code)}: ${tail}` };
+      return { reason: `${what} of the corpus into ${repo} exited ${String(run.code)}: ${tail}` };
     }
   }
   return repo;

@@ -120,6 +120,26 @@ describe('cairn-bench floor', () => {
     expect(out.samples.find((s) => s.row === 'node-walk')!.count!.entries).toBe(tree.entries);
   });
 
+  it('skips the no-op rows, naming the step, when the CLI cannot make their repository', async () => {
+    const dir = await tempDir();
+    const corpus = join(dir, 'corpus');
+    makeTree(corpus);
+    // A CLI that answers --help and refuses everything else, as a broken build might.
+    const cli = join(dir, 'fake-cairn.mjs');
+    writeFileSync(cli, "if (process.argv[2] === '--help') console.log('usage'); else { console.error('cairn: cannot create the repository'); process.exit(1); }\n");
+    const json = join(dir, 'floor.json');
+    const run = await bench(['floor', '--corpus', corpus, '--reps', '1', '--work', join(dir, 'work'), '--json', json, '--cairn-cli', cli, '--no-install']);
+    expect(run.code).toBe(0);
+    const reason = `cairn init of the corpus into ${join(dir, 'work')}`;
+    expect(tableRow(run.stdout, 'no-op floor: Node, the repository and the parent\'s trees read')![1]).toContain(`skipped: ${reason}`);
+    expect(run.stdout).toMatch(/^skipped: node-noop: cairn init of the corpus into .*noop-cairn exited 1: cairn: cannot create the repository$/m);
+    expect(run.stdout).toMatch(/^skipped: cairn-noop: cairn init .* exited 1/m);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson;
+    expect(out.samples.map((s) => s.row)).not.toContain('node-noop');
+    expect(out.samples.map((s) => s.row)).toContain('restic-noop');
+    expect(readdirSync(join(dir, 'work'))).toEqual([]);
+  });
+
   it.skipIf(!shmIsTmpfs)('with --target-tmpfs writes the restore floors under /dev/shm and removes them', async () => {
     const dir = await tempDir();
     const corpus = join(dir, 'corpus');
