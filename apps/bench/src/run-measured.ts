@@ -96,17 +96,35 @@ let stopping = false;
  */
 export async function stopMeasured(): Promise<void> {
   stopping = true;
+  const killed: number[] = [];
   for (const child of running.keys()) {
     if (child.pid === undefined) continue;
     for (const pid of [...descendants(child.pid), child.pid]) {
       try {
         process.kill(pid, 'SIGKILL');
+        killed.push(pid);
       } catch {
         // Already gone.
       }
     }
   }
   await Promise.all(running.values());
+  // A killed process closes its files before it is dead: the pipes can close, and the
+  // measured command end, while a tool below it is still exiting. Wait for those too.
+  const deadline = performance.now() + STOP_WAIT_MS;
+  while (killed.some(stillRunning) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** How long stopMeasured waits for killed tools to finish dying. */
+const STOP_WAIT_MS = 5000;
+
+/** Whether process `pid` still runs: it exists and is not a zombie waiting to be reaped (Linux /proc). */
+function stillRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** The processes below `pid`, deepest last (Linux /proc; none where it cannot be read). */
