@@ -86,6 +86,13 @@ export function parseNoopCount(stdout: string): NoopCount | undefined {
   return { folders: Number(match[1]), entries: Number(match[2]), unchanged: Number(match[3]), changed: Number(match[4]), loadedMs: Number(match[5]) };
 }
 
+/**
+ * cairn's and restic's exit code for a backup that made its snapshot without some files it could
+ * not read: their no-op rows, and the backups that make those rows' repositories, count it as done
+ * (the walks count such files as errors alike).
+ */
+const PARTIAL = 3;
+
 /** restic's password for the no-op rows' repository (a scratch repository, removed with the run). */
 const RESTIC_PASSWORD = 'cairn-bench-floor';
 
@@ -243,8 +250,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
         try {
           if (row.key === 'tar') await mkdir(target);
           const run = await runMeasured(command, options.timeBinary, join(options.runDir, 'time-stats'));
-          // restic's 3: a snapshot made, some files unreadable (the walks count those as errors alike).
-          if (run.code !== 0 && !(row.noop === 'restic' && run.code === 3)) {
+          if (run.code !== 0 && !(row.noop !== undefined && row.noop !== 'node' && run.code === PARTIAL)) {
             const tail = run.stderr.trim().split('\n').slice(-6).join('\n') || run.stdout.trim().split('\n').slice(-6).join('\n');
             throw new CairnError('ERR_IO', `${row.label} failed (exit code ${String(run.code)}): ${tail}`);
           }
@@ -290,8 +296,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
 async function prepareNoopRepository(repo: string, runDir: string, commands: readonly (readonly [string, CommandSpec])[]): Promise<string | { reason: string }> {
   for (const [what, command] of commands) {
     const run = await runMeasured(command, undefined, join(runDir, 'time-stats'));
-    // restic's 3: the snapshot was made without some unreadable files (so is cairn's, with 3).
-    if (run.code !== 0 && run.code !== 3) {
+    if (run.code !== 0 && run.code !== PARTIAL) {
       await rm(repo, { recursive: true, force: true });
       const tail = (run.stderr.trim() || run.stdout.trim()).split('\n').slice(-2).join(' | ');
       return { reason: `${what} of the corpus into ${repo} exited ${String(run.code)}: ${tail}` };

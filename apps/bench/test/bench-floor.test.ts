@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CAIRN_CLI } from '../src/cli-options.js';
 import { FLOOR_ROWS, parseNoopCount, walkMismatch } from '../src/floor.js';
 import { deriveFloor } from '../src/floor-report.js';
 import { checkTmpfs } from '../src/target-dir.js';
@@ -138,6 +139,26 @@ describe('cairn-bench floor', () => {
     expect(out.samples.map((s) => s.row)).not.toContain('node-noop');
     expect(out.samples.map((s) => s.row)).toContain('restic-noop');
     expect(readdirSync(join(dir, 'work'))).toEqual([]);
+  });
+
+  it('measures the cairn no-op that exits 3 (a snapshot made, some files unreadable), as it takes restic\'s', async () => {
+    const dir = await tempDir();
+    const corpus = join(dir, 'corpus');
+    makeTree(corpus);
+    // The built CLI, whose backups answer 3 as they do when some files cannot be read (as root, every file here can).
+    const cli = join(dir, 'partial-cairn.mjs');
+    writeFileSync(cli, [
+      "import { spawnSync } from 'node:child_process';",
+      `const run = spawnSync(process.execPath, [${JSON.stringify(DEFAULT_CAIRN_CLI)}, ...process.argv.slice(2)], { stdio: 'inherit' });`,
+      "process.exit(run.status === 0 && process.argv[2] === 'backup' ? 3 : run.status ?? 1);",
+    ].join('\n'));
+    const json = join(dir, 'floor.json');
+    const run = await bench(['floor', '--corpus', corpus, '--reps', '1', '--work', join(dir, 'work'), '--json', json, '--cairn-cli', cli, '--no-install']);
+    expect(run.stderr).not.toMatch(/exit code 3/);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as FloorJson;
+    expect(out.samples.map((s) => s.row)).toEqual(expect.arrayContaining(['node-noop', 'cairn-noop']));
+    expect(tableRow(run.stdout, 'no-op: cairn backup --no-policy --vcs off, the same repository (beside its floor)')![1]).toMatch(/^\d+\.\d+ s$/);
   });
 
   it.skipIf(!shmIsTmpfs)('with --target-tmpfs writes the restore floors under /dev/shm and removes them', async () => {
