@@ -42,8 +42,8 @@ export interface PreviousWorkingCopy {
 export interface EntrySelector {
   /** Called once before the walk: how the parent snapshot recorded the working copy at a source path, if it did. */
   begin?(previous: (root: string) => PreviousWorkingCopy | undefined): void;
-  /** Called with a folder's entry names before any of them is decided: where working copies are found. */
-  enterDir(path: string, names: readonly string[]): Promise<void>;
+  /** Called with a folder's entry names before any of them is decided: where working copies are found; a promise only when it has to wait. */
+  enterDir(path: string, names: readonly string[]): void | Promise<void>;
   /**
    * The decision for the entry at `path` (never called for the backup's own paths); a selector
    * that knows it without waiting (a folder's presets already read) returns it as it is.

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CairnError, fromSystemError } from '@cairn/core';
 import type { WorkingCopy } from './types.js';
 
-/** Names of VCS data folders: never descended into. */
+/** Names of VCS data folders: never descended into. Each starts with '.' (the selector looks up only such names). */
 export const VCS_META_NAMES: ReadonlySet<string> = new Set(['.git', '.hg', '.svn']);
 
 async function statOrNull(path: string, follow = false): Promise<import('node:fs').Stats | null> {

@@ -306,24 +306,43 @@ describe('policy decisions by name', () => {
       }
     };
     const fs = { readdir: async (path: string) => readdirSync(path), readText: async (path: string) => readTextNow(path), readdirSync: (path: string) => readdirSync(path), readTextSync: readTextNow };
+    const folders: string[] = [];
+    const listing = (folder: string) => readdirSync(folder === '' ? root : `${root}/${folder}`, { withFileTypes: true });
+    // Asked as a walk asks (a folder after its parent, with its names or without), each folder before its parent, and
+    // keeping every class (so that entries below a folder a rule covers are walked and decided too).
+    for (const { order, names, options } of [
+      { order: 'walk', names: false, options: {} }, { order: 'walk', names: true, options: {} },
+      { order: 'reversed', names: false, options: {} }, { order: 'walk', names: true, options: { skipClasses: [] } },
+    ] as const) {
+      const policy = createPolicy(root, { fs, ...options });
+      const plain: string[] = [];
+      const check = (folder: string): boolean => {
+        const entries = listing(folder);
+        const rule = policy.byName(folder, names ? entries.map((entry) => entry.name) : undefined);
+        if (rule !== undefined) plain.push(folder);
+        for (const entry of entries) {
+          const path = folder === '' ? entry.name : `${folder}/${entry.name}`;
+          const kind = entry.isDirectory() ? 'dir' : 'file';
+          if (rule !== undefined) expect(rule(entry.name, kind), `${order} ${JSON.stringify(options)}: ${path}`).toEqual(policy.decideNow(path, kind));
+        }
+        return rule !== undefined;
+      };
+      const walk = (folder: string): void => {
+        if (!folders.includes(folder)) folders.push(folder);
+        check(folder);
+        for (const entry of listing(folder)) if (entry.isDirectory()) walk(folder === '' ? entry.name : `${folder}/${entry.name}`);
+      };
+      if (order === 'walk') walk('');
+      else for (const folder of [...folders].reverse()) check(folder); // each folder before its parent
+      // Every folder but the one a .gitignore reaches (tools), including those presets reach.
+      expect(plain.sort(), order).toEqual([
+        '', 'app', 'app/dist', 'app/node_modules', 'app/node_modules/dep', 'app/node_modules/dep/dist', 'app/node_modules/dep/lib', 'app/node_modules/dep/lib/dist',
+        'app/src', 'app/src/dist', 'docs', 'docs/img', 'lib', 'net', 'net/bin', 'net/src', 'net/src/bin', 'py', 'py/.venv', 'py/.venv/bin', 'py/pkg', 'py/pkg/__pycache__', 'py/pkg/deep',
+      ]);
+    }
     const policy = createPolicy(root, { fs });
-    const plain: string[] = [];
-    const walk = (folder: string): void => {
-      const rule = policy.byName(folder);
-      if (rule !== undefined) plain.push(folder);
-      for (const entry of readdirSync(folder === '' ? root : `${root}/${folder}`, { withFileTypes: true })) {
-        const path = folder === '' ? entry.name : `${folder}/${entry.name}`;
-        const kind = entry.isDirectory() ? 'dir' : 'file';
-        if (rule !== undefined) expect(rule(entry.name, kind), path).toEqual(policy.decideNow(path, kind));
-        if (kind === 'dir') walk(path);
-      }
-    };
-    walk('');
-    // Every folder but the one a .gitignore reaches (tools), including those presets reach.
-    expect(plain.sort()).toEqual([
-      '', 'app', 'app/dist', 'app/node_modules', 'app/node_modules/dep', 'app/node_modules/dep/dist', 'app/node_modules/dep/lib', 'app/node_modules/dep/lib/dist',
-      'app/src', 'app/src/dist', 'docs', 'docs/img', 'lib', 'net', 'net/bin', 'net/src', 'net/src/bin', 'py', 'py/.venv', 'py/.venv/bin', 'py/pkg', 'py/pkg/__pycache__', 'py/pkg/deep',
-    ]);
+    // A symlink (any kind but a folder) is decided as a file.
+    expect(policy.byName('py/pkg')?.('x.pyc', 'symlink')).toMatchObject({ action: 'skip', class: 'generated' });
     // What the presets class, as decideNow does (walked into, as a backup keeping those classes would).
     expect(policy.decideNow('app/node_modules', 'dir')).toMatchObject({ action: 'skip', class: 'dependency' });
     expect(policy.decideNow('app/node_modules/dep/dist', 'dir')).toMatchObject({ action: 'skip', class: 'dependency' });

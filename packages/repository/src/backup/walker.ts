@@ -225,7 +225,8 @@ export class Walker {
     const names = listsEntries ? entries?.map((entry) => entry.name) ?? [] : (dir === null ? null : await this.fromSource(path, () => dir.names())) ?? [];
     const before = previous?.type === 'dir' && previous.subtree !== undefined ? await loadNodeMap(this.repo, previous.subtree) : new Map<string, TreeNode>();
     const selector = this.options.selector;
-    await selector?.enterDir(path, names);
+    const entered = selector?.enterDir(path, names);
+    if (entered !== undefined) await entered;
     // The folder's entries decided by name alone when the selector can say so: asked again once,
     // after the first entry decide() took (deciding it may read what the folder's rules need).
     let byName = selector?.byName?.(path);

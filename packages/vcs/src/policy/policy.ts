@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { NodeType } from '@cairn/core';
 import picomatch from 'picomatch';
 import { checkRelativePath } from '../status.js';
 import { classifyName } from './classify.js';
@@ -7,7 +8,7 @@ import { DEFAULT_SECRET_PATTERNS, DEFAULT_SKIP_CLASSES, policyOptionErrors } fro
 import type { PolicyOptions } from './options.js';
 import { localPolicyFs, pathBelow } from './policy-fs.js';
 import type { PolicyFs } from './policy-fs.js';
-import { matchRule, presetsFor, STACK_NAMES } from './presets.js';
+import { GLOB_CHARS, matchRule, presetsFor, segmentMatcher, STACK_NAMES, STACK_PRESETS } from './presets.js';
 import type { FileClass, PresetRule, StackPreset } from './presets.js';
 
 /** What a policy says about one path. For a folder, 'store' means: walk into it and decide its entries one by one. */
@@ -33,10 +34,12 @@ export interface Policy {
   /**
    * When no glob and no .gitignore reaches the entries of `folder` (relative to the root, '' for
    * the root itself), so that each is decided by its name (and the presets of the folders above
-   * it): that decision, given the entry's name and kind, the same as decideNow's. Undefined
-   * otherwise, or while a listing or a .gitignore it needs is not read yet.
+   * it): that decision, given the entry's name and kind ('dir' for a folder, any other kind is
+   * decided as a file), the same as decideNow's. Undefined otherwise, or while a listing or a
+   * .gitignore it needs is not read yet. `names`, the folder's entries when the caller has them,
+   * spare a listing; fastest when asked folder by folder as a walk goes (a folder after its parent).
    */
-  byName(folder: string): ((name: string, kind: 'file' | 'dir') => PolicyDecision) | undefined;
+  byName(folder: string, names?: readonly string[]): ((name: string, kind: 'file' | 'dir' | NodeType) => PolicyDecision) | undefined;
 }
 
 interface Glob {
@@ -245,73 +248,145 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
     return storedAs(natural);
   }
 
-  /** The folders byName found plain. */
-  const plainFolders = new Set<string>();
+  /**
+   * The folders byName answered for, from the root down to the last one asked: a walk asks for a
+   * folder after its parent, so the parent's answer is on top (or under its finished siblings,
+   * popped). A folder whose parent is not here is worked out from the chains (fromChains).
+   */
+  const named: NamedFolder[] = [];
 
-  function byName(folder: string): ((name: string, kind: 'file' | 'dir') => PolicyDecision) | undefined {
+  function byName(folder: string, names?: readonly string[]): ByName | undefined {
     if (folder !== '') checkRelativePath(folder, 'byName');
-    if (plainFolders.has(folder)) return byNameOnly;
-    if (!(plainBelow(folder) || isPlain(folder))) return presetsByName(folder);
-    plainFolders.add(folder);
-    return byNameOnly;
+    let last = named[named.length - 1];
+    if (last?.folder === folder) return last.decide;
+    const cut = folder.lastIndexOf('/');
+    const parent = cut < 0 ? '' : folder.slice(0, cut);
+    while (last !== undefined && (folder === '' || last.folder !== parent)) {
+      named.pop();
+      last = named[named.length - 1];
+    }
+    const found = last === undefined ? fromChains(folder) : below(last, folder, folder.slice(cut + 1), names);
+    if (found !== undefined) named.push(found);
+    return found?.decide;
   }
 
   /**
-   * For a folder that presets reach but no glob and no .gitignore does (a package's folder with its
-   * package.json, and the folders below it): its entries decided by name, as decideNow decides
-   * them. The folder's own path below each preset's folder is fixed, so only an entry's name is
-   * matched against the rules; an entry a rule covers (rare: `node_modules`, `dist`, a `*.pyc`)
-   * goes to decideNow, for the rule's reason. Undefined when a glob or a .gitignore reaches the
-   * folder, or while a listing its presets need is not read yet.
+   * byName's answer for `folder`, an entry `name` of `parent` (which byName answered for), from
+   * the parent's answer and the folder's own names: no glob reaches it (none reaches the parent),
+   * nor a .gitignore unless it holds one (then fromChains reads it). It is covered when a preset
+   * rule covers it or a folder above it (the parent's tests say so of its name).
    */
-  function presetsByName(folder: string): ((name: string, kind: 'file' | 'dir') => PolicyDecision) | undefined {
+  function below(parent: NamedFolder, folder: string, name: string, names: readonly string[] | undefined): NamedFolder | undefined {
+    const listed = names ?? fs.readdirSync?.(pathBelow(top, folder));
+    if (listed === undefined || (gitignore !== null && listed.includes('.gitignore'))) return fromChains(folder);
+    const own = presetMask(folderPresetsOf(listed).presets);
+    return namedFolder(folder, parent.deep | own, own, parent.covered || parent.tests.dir(name));
+  }
+
+  /** byName's answer for `folder` from its preset and .gitignore chains; undefined when a glob or a .gitignore reaches its entries, or a chain is not known yet. */
+  function fromChains(folder: string): NamedFolder | undefined {
     if (includes.length > 0 || excludes.length > 0 || (gitignore !== null && !gitignore.reachesNoEntryOf(folder))) return undefined;
     const chain = presetChain(folder);
-    if (chain === undefined || chain.length === 0) return undefined;
-    const segments = folder === '' ? [] : folder.split('/');
-    // An entry's path below each preset's folder: the folder's own segments, then its name (set per entry).
-    const below = chain.map(({ depth }) => [...segments.slice(depth), '']);
-    return (name, kind) => {
-      const isDir = kind === 'dir';
-      for (let i = 0; i < chain.length; i += 1) {
-        const path = below[i]!;
-        path[path.length - 1] = name;
-        for (const preset of chain[i]!.known.presets) {
-          if (matchRule(preset, path, isDir) === undefined) continue;
-          const decided = decideNow(folder === '' ? name : `${folder}/${name}`, kind);
-          if (decided === undefined) throw new Error(`byName: ${folder}/${name} undecided with its folder's presets known`);
-          return decided;
-        }
-      }
-      return byNameOnly(name, kind);
-    };
+    if (chain === undefined) return undefined;
+    let deep = 0;
+    for (const { known } of chain) deep |= presetMask(known.presets);
+    const at = chain[chain.length - 1];
+    const own = at?.folder === folder ? presetMask(at.known.presets) : 0;
+    const hit = folder === '' ? undefined : presetRule(folder, true);
+    if (hit === UNKNOWN) return undefined;
+    return namedFolder(folder, deep, own, hit !== undefined);
   }
 
   /**
-   * Whether `folder` is plain because its parent is (byName found it so) and its own names hold no
-   * marker of an enabled preset and no .gitignore: then no preset chain and no .gitignore reaches
-   * it or its entries (its parent's entries are reached by none, so it is not ignored either),
-   * and isPlain's lookups of the chains above it are not needed. False when that cannot be told
-   * here (isPlain then decides).
+   * A folder's answer: its entries are decided by name unless a preset rule covers the folder
+   * (each entry then goes to decideNow) or an entry's name matches a rule that reaches it (that
+   * entry goes to decideNow, for the rule's reason). The folder's own path below each preset's
+   * folder is covered by no rule, so only the entry's name can match: a rule that reaches any
+   * depth (`node_modules`, `*.pyc`), or one anchored to the folder's own marker (`dist`).
    */
-  function plainBelow(folder: string): boolean {
-    if (folder === '' || fs.readdirSync === undefined) return false;
-    const cut = folder.lastIndexOf('/');
-    if (!plainFolders.has(cut < 0 ? '' : folder.slice(0, cut))) return false;
-    const names = fs.readdirSync(pathBelow(top, folder));
-    if (gitignore !== null && names.includes('.gitignore')) return false;
-    const found = folderPresetsOf(names);
-    if (found.presets.length === 0) return true;
-    // Kept only for a folder with markers, which isPlain and presetChain look up next (a plain folder's would cost memory for every folder of the tree).
-    keepPresets(folder, found);
-    return false;
+  function namedFolder(folder: string, deep: number, own: number, covered: boolean): NamedFolder {
+    const tests = nameTests(deep, own);
+    const pathOf = (name: string): string => (folder === '' ? name : `${folder}/${name}`);
+    const exactly = (name: string, kind: ByNameKind): PolicyDecision => {
+      const decided = decideNow(pathOf(name), kind === 'dir' ? 'dir' : 'file');
+      if (decided === undefined) throw new Error(`byName: ${pathOf(name)} undecided with its folder's presets known`);
+      return decided;
+    };
+    const decide: ByName = covered ? exactly
+      : tests.none ? byNameOnly
+        : (name, kind) => ((kind === 'dir' ? tests.dir(name) : tests.file(name)) ? exactly(name, kind) : byNameOnly(name, kind));
+    return { folder, deep, tests, covered, decide };
   }
 
   return { root: top, decide, decideNow, byName };
 }
 
+/** What byName gives: an entry's decision from its name and kind ('dir' for a folder; any other kind is decided as a file). */
+type ByName = (name: string, kind: ByNameKind) => PolicyDecision;
+type ByNameKind = 'file' | 'dir' | NodeType;
+
+/** A folder byName answered for, and what its own folders take from it. */
+interface NamedFolder {
+  readonly folder: string;
+  /** The presets of the folders from the root down to this one (a bit per STACK_PRESETS entry): their rules that reach any depth apply below it. */
+  readonly deep: number;
+  /** Which names of its entries a preset rule may cover. */
+  readonly tests: NameTests;
+  /** A preset rule covers the folder itself (or one above it): every entry is decided by decideNow. */
+  readonly covered: boolean;
+  readonly decide: ByName;
+}
+
+/** The preset rules that may cover an entry by its name, as tests on the name. */
+interface NameTests {
+  /** No rule reaches the entries. */
+  readonly none: boolean;
+  dir(name: string): boolean;
+  file(name: string): boolean;
+}
+
+/** The bits of `presets` in a preset mask. */
+function presetMask(presets: readonly StackPreset[]): number {
+  let mask = 0;
+  for (const preset of presets) mask |= 1 << STACK_PRESETS.indexOf(preset);
+  return mask;
+}
+
+const NAME_TESTS = new Map<number, NameTests>();
+
+/**
+ * The tests for the entries of a folder below the presets `deep` (their rules that reach any
+ * depth) holding the markers of `own` (their rules anchored to it too); one per pair, shared.
+ */
+function nameTests(deep: number, own: number): NameTests {
+  const key = deep * 256 + own;
+  let tests = NAME_TESTS.get(key);
+  if (tests === undefined) {
+    const rules: PresetRule[] = [];
+    STACK_PRESETS.forEach((preset, bit) => {
+      for (const rule of preset.rules) if (((rule.anchored ? own : deep) >> bit) & 1) rules.push(rule);
+    });
+    tests = { none: rules.length === 0, dir: nameTest(rules.filter((rule) => rule.kind === 'dir')), file: nameTest(rules.filter((rule) => rule.kind === 'file')) };
+    NAME_TESTS.set(key, tests);
+  }
+  return tests;
+}
+
+/** Whether a name matches one of `rules` (plain names looked up, globs matched as matchRule does). */
+function nameTest(rules: readonly PresetRule[]): (name: string) => boolean {
+  if (rules.length === 0) return () => false;
+  const plain = new Set<string>();
+  const globbed: ((name: string) => boolean)[] = [];
+  for (const rule of rules) {
+    if (GLOB_CHARS.test(rule.name)) globbed.push(segmentMatcher(rule.name));
+    else plain.add(rule.name);
+  }
+  if (globbed.length === 0) return (name) => plain.has(name);
+  return (name) => plain.has(name) || globbed.some((test) => test(name));
+}
+
 /** The decision for an entry no rule reaches (a folder is source, a file is classed by its name): decideNow's, for an entry of a plain folder. */
-function byNameOnly(name: string, kind: 'file' | 'dir'): PolicyDecision {
+function byNameOnly(name: string, kind: ByNameKind): PolicyDecision {
   return storedAs(kind === 'dir' ? 'source' : classifyName(name));
 }
 

@@ -49,7 +49,7 @@ export const STACK_PRESETS: readonly StackPreset[] = [
 export const STACK_NAMES: readonly StackName[] = STACK_PRESETS.map((preset) => preset.stack);
 
 /** Characters that make a marker a glob rather than a plain name. */
-const GLOB_CHARS = /[*?[\]{}()!+@\\]/;
+export const GLOB_CHARS = /[*?[\]{}()!+@\\]/;
 
 /**
  * How the markers are found in a listing, each name looked at once (a folder's every entry is
@@ -67,17 +67,19 @@ const markerIndex = (() => {
       else globs.push({ test: picomatch(marker, { dot: true }), preset });
     }
   }
-  return { plain, endings, globs };
+  // The last characters of the endings: a name ending otherwise (most names) is not compared with each.
+  const lastChars = new Set(endings.map(({ ending }) => ending.charCodeAt(ending.length - 1)));
+  return { plain, endings, lastChars, globs };
 })();
 
 /** The presets whose markers are among `names` (the entries of one folder), in preset order. */
 export function presetsFor(names: readonly string[]): StackPreset[] {
-  const { plain, endings, globs } = markerIndex;
+  const { plain, endings, lastChars, globs } = markerIndex;
   let found: Set<StackPreset> | undefined;
   for (const name of names) {
     const byName = plain.get(name);
     if (byName !== undefined) for (const preset of byName) (found ??= new Set()).add(preset);
-    for (const { ending, preset } of endings) if (name.endsWith(ending)) (found ??= new Set()).add(preset);
+    if (lastChars.has(name.charCodeAt(name.length - 1))) for (const { ending, preset } of endings) if (name.endsWith(ending)) (found ??= new Set()).add(preset);
     for (const { test, preset } of globs) if (test(name)) (found ??= new Set()).add(preset);
   }
   return found === undefined ? [] : STACK_PRESETS.filter((preset) => found.has(preset));
@@ -89,7 +91,8 @@ export function stacksFor(names: readonly string[]): StackName[] {
 }
 
 const ruleMatchers = new Map<string, (segment: string) => boolean>();
-function segmentMatcher(glob: string): (segment: string) => boolean {
+/** The test of one path segment against a rule's glob (made once per glob). */
+export function segmentMatcher(glob: string): (segment: string) => boolean {
   let test = ruleMatchers.get(glob);
   if (test === undefined) {
     test = picomatch(glob, { dot: true });

@@ -57,9 +57,8 @@ const storeAll = (): EntryDecision => STORE;
  */
 export function createProjectSelector(options: ProjectSelectorOptions): EntrySelector {
   const mode = options.vcs ?? 'full';
-  const listings = new Map<string, readonly string[]>();
-  /** The folders whose listings are kept, outermost first: the folder the walk is in and those above it. */
-  const open: string[] = [];
+  /** The listings kept: of the folder the walk is in and those above it, outermost first (a few, so looked up from the top). */
+  const listings = new OpenListings();
   const fs = walkedFs(listings);
   // `below`: what the paths under the root start with (made once: rootOf runs for every entry).
   const roots = options.roots.map((root) => ({ root, below: root === '/' ? '/' : `${root}/`, policy: policyFor(root, options.policy, fs) }));
@@ -67,8 +66,6 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
   const scopes: Scope[] = [];
   const temporary: string[] = [];
   const rootsEntered = new Set<string>();
-  // Weak: a folder that presets reach has a rule of its own, let go with it.
-  const byNameRules = new WeakMap<(name: string, kind: 'file' | 'dir') => PolicyDecision, (name: string, type: NodeType) => EntryDecision>();
   let previous: (root: string) => PreviousWorkingCopy | undefined = () => undefined;
 
   const scopeOf = (path: string): Scope | undefined => {
@@ -106,30 +103,34 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
     scopes.push({ copy, status, mode: scopeMode, at, extras, warnings, ...(extrasKey === null ? {} : { extrasKey }) });
   };
 
+  /** enterDir's reading of the working copies that `path` starts or holds. */
+  const enterWorkingCopies = async (path: string, names: readonly string[], atRoot: boolean, copyMode: WorkingCopyMode): Promise<void> => {
+    if (atRoot) {
+      rootsEntered.add(path);
+      // A backup that starts inside a working copy records its state; its files are stored.
+      const enclosing = await enclosingWorkingCopy(path);
+      if (enclosing !== null && enclosing.root !== path) await addScope(enclosing, 'full', path);
+    }
+    if (holdsVcsMeta(names)) {
+      const copy = await workingCopyAt(path);
+      if (copy !== null) await addScope(copy, copyMode, path);
+    }
+  };
+
   return {
     begin(lookup) {
       previous = lookup;
     },
 
-    async enterDir(path, names) {
+    // A promise only where a working copy is read (a backup path, a folder holding a VCS's folder).
+    enterDir(path, names) {
       if (policed) {
-        // What the policies read, kept only when there are some, and only for the folders the walk is in:
-        // a folder entered that is not below the last one means the walk is done with that one.
-        while (open.length > 0 && !path.startsWith(`${open[open.length - 1]!}/`) && open[open.length - 1] !== '/') listings.delete(open.pop()!);
-        listings.set(path, names);
-        open.push(path);
+        // What the policies read, kept only when there are some, and only for the folders the walk is in.
+        listings.enter(path, names);
       }
-      if (mode === 'off') return;
-      if (!rootsEntered.has(path) && roots.some(({ root }) => root === path)) {
-        rootsEntered.add(path);
-        // A backup that starts inside a working copy records its state; its files are stored.
-        const enclosing = await enclosingWorkingCopy(path);
-        if (enclosing !== null && enclosing.root !== path) await addScope(enclosing, 'full', path);
-      }
-      if (names.some((name) => VCS_META_NAMES.has(name))) {
-        const copy = await workingCopyAt(path);
-        if (copy !== null) await addScope(copy, mode, path);
-      }
+      if (mode === 'off') return undefined;
+      const atRoot = !rootsEntered.has(path) && roots.some(({ root }) => root === path);
+      return atRoot || holdsVcsMeta(names) ? enterWorkingCopies(path, names, atRoot, mode) : undefined;
     },
 
     // Synchronous once the policy knows the folder (see Policy.decideNow): a promise only for the first entries of a folder.
@@ -151,21 +152,15 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
 
     // A folder outside every working copy whose policy decides its entries by name: one rule for all of them.
     byName(path) {
-      const below = path === '/' ? '/' : `${path}/`;
-      if (mode !== 'off' && scopeOf(below) !== undefined) return undefined;
+      // (`below` made only when there is a working copy or another backup path to compare it with.)
+      const below = scopes.length === 0 && roots.length === 1 ? '' : path === '/' ? '/' : `${path}/`;
+      if (mode !== 'off' && scopes.length > 0 && scopeOf(below) !== undefined) return undefined;
       const owner = rootOf(path);
       // Another backup path at or below this folder's entries is decided by decide() (it is its own root).
-      if (owner === undefined || roots.some(({ root }) => root !== owner.root && root.startsWith(below))) return undefined;
+      if (owner === undefined || (roots.length > 1 && roots.some(({ root }) => root !== owner.root && root.startsWith(below)))) return undefined;
       if (owner.policy === null) return storeAll;
-      const rule = owner.policy.byName(path === owner.root ? '' : path.slice(owner.root === '/' ? 1 : owner.root.length + 1));
-      if (rule === undefined) return undefined;
-      // One wrapper per rule (a policy gives the same rule for each of its plain folders, one of its own to a folder presets reach).
-      let wrapped = byNameRules.get(rule);
-      if (wrapped === undefined) {
-        wrapped = (name, type) => ruledDecision(rule(name, type === 'dir' ? 'dir' : 'file'));
-        byNameRules.set(rule, wrapped);
-      }
-      return wrapped;
+      // The policy's decisions are EntryDecisions as they are (its stored ones shared, one per class); the walk's listing spares it one.
+      return owner.policy.byName(path === owner.root ? '' : path.slice(owner.root === '/' ? 1 : owner.root.length + 1), listings.get(path));
     },
 
     async finish() {
@@ -186,6 +181,40 @@ export function createProjectSelector(options: ProjectSelectorOptions): EntrySel
       await Promise.all(temporary.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
     },
   };
+}
+
+/** The listings of the folders a walk is in, outermost first. */
+class OpenListings {
+  private readonly paths: string[] = [];
+  private readonly names: (readonly string[])[] = [];
+
+  /** Keeps the listing of the folder the walk enters: a folder not below the last one means the walk is done with that one. */
+  enter(path: string, names: readonly string[]): void {
+    while (this.paths.length > 0 && !isBelow(path, this.paths[this.paths.length - 1]!)) {
+      this.paths.pop();
+      this.names.pop();
+    }
+    this.paths.push(path);
+    this.names.push(names);
+  }
+
+  get(path: string): readonly string[] | undefined {
+    for (let i = this.paths.length - 1; i >= 0; i -= 1) if (this.paths[i] === path) return this.names[i];
+    return undefined;
+  }
+}
+
+/** Whether `path` is below the folder `folder` ('/' holds every other absolute path). */
+function isBelow(path: string, folder: string): boolean {
+  if (folder === '/') return true;
+  return path.length > folder.length && path.charCodeAt(folder.length) === 47 && path.startsWith(folder);
+}
+
+/** Whether a folder's `names` hold a VCS's own folder (.git, .hg, .svn). */
+function holdsVcsMeta(names: readonly string[]): boolean {
+  // Each starts with '.': most names are not looked up.
+  for (const name of names) if (name.charCodeAt(0) === 46 && VCS_META_NAMES.has(name)) return true;
+  return false;
 }
 
 /** The decision for the entry `rel` of a working copy's scope, from its policy's `decision`. */
@@ -213,7 +242,7 @@ function policyFor(root: string, choose: ProjectSelectorOptions['policy'], fs: P
  * not read twice, and a .gitignore is read (synchronously, like the local source) only where
  * the listing has one.
  */
-function walkedFs(listings: ReadonlyMap<string, readonly string[]>): PolicyFs {
+function walkedFs(listings: OpenListings): PolicyFs {
   const readdirNow = (path: string): readonly string[] => {
     const known = listings.get(path);
     if (known !== undefined) return known;
