@@ -83,9 +83,11 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   const keepSecrets = policyOptions.keepIgnoredSecrets !== false;
   const gitignore = policyOptions.gitignore === false ? null : new GitignoreTree(fs, top);
   /** A folder's presets, with its names when it has some (for naming the marker): a folder without any keeps no list. */
-  type FolderPresets = { presets: StackPreset[]; names: readonly string[] };
+  type FolderPresets = { readonly presets: readonly StackPreset[]; readonly names: readonly string[] };
   const folderPresetsOf = (names: readonly string[]): FolderPresets => {
-    const presets = presetsFor(names).filter((preset) => enabled.includes(preset.stack));
+    const found = presetsFor(names);
+    if (found.length === 0) return NO_PRESETS; // most folders: nothing made
+    const presets = found.filter((preset) => enabled.includes(preset.stack));
     return { names: presets.length === 0 ? NO_LINKS : names, presets };
   };
   const folderPresets = new Map<string, Promise<FolderPresets>>();
@@ -306,15 +308,15 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
    */
   function namedFolder(folder: string, deep: number, own: number, covered: boolean): NamedFolder {
     const tests = nameTests(deep, own);
-    const pathOf = (name: string): string => (folder === '' ? name : `${folder}/${name}`);
+    if (!covered && tests.none) return { folder, deep, tests, covered, decide: byNameOnly }; // most folders: nothing made but this
     const exactly = (name: string, kind: ByNameKind): PolicyDecision => {
-      const decided = decideNow(pathOf(name), kind === 'dir' ? 'dir' : 'file');
-      if (decided === undefined) throw new Error(`byName: ${pathOf(name)} undecided with its folder's presets known`);
+      const path = folder === '' ? name : `${folder}/${name}`;
+      const decided = decideNow(path, kind === 'dir' ? 'dir' : 'file');
+      if (decided === undefined) throw new Error(`byName: ${path} undecided with its folder's presets known`);
       return decided;
     };
     const decide: ByName = covered ? exactly
-      : tests.none ? byNameOnly
-        : (name, kind) => ((kind === 'dir' ? tests.dir(name) : tests.file(name)) ? exactly(name, kind) : byNameOnly(name, kind));
+      : (name, kind) => ((kind === 'dir' ? tests.dir(name) : tests.file(name)) ? exactly(name, kind) : byNameOnly(name, kind));
     return { folder, deep, tests, covered, decide };
   }
 
@@ -392,6 +394,8 @@ function byNameOnly(name: string, kind: ByNameKind): PolicyDecision {
 
 /** An empty list, shared: a preset chain without links, the names a folder without presets keeps. */
 const NO_LINKS: readonly never[] = [];
+/** What a folder without markers holds (shared). */
+const NO_PRESETS: { readonly presets: readonly StackPreset[]; readonly names: readonly string[] } = Object.freeze({ presets: NO_LINKS, names: NO_LINKS });
 
 /** How deep `folder` is below the root: 0 for the root (''), 1 for its entries, and so on. */
 function depthOf(folder: string): number {
