@@ -41,6 +41,11 @@ async function stacks(root: string): Promise<void> {
   });
 }
 
+/** The same selector, asked entry by entry: byName hidden. */
+function entryByEntry(inner: EntrySelector): EntrySelector {
+  return { begin: (lookup) => inner.begin?.(lookup), enterDir: (path, names) => inner.enterDir(path, names), decide: (path, type) => inner.decide(path, type), finish: (signal) => inner.finish(signal), close: () => inner.close() };
+}
+
 async function run(policy: PolicyOptions) {
   const work = await tempDir();
   const root = join(work, 'clients');
@@ -104,11 +109,7 @@ describe('folders decided by name', () => {
       return backup(repo, { source: createLocalSource(), paths: [base], selector, time: new Date('2026-01-01T00:00:00Z') });
     };
     const selector = (): EntrySelector => createProjectSelector({ roots: [base], vcs: 'changes', policy: () => ({}) });
-    // The same selector, asked entry by entry: byName hidden.
-    const everyEntry = (): EntrySelector => {
-      const inner = selector();
-      return { begin: (lookup) => inner.begin?.(lookup), enterDir: (path, names) => inner.enterDir(path, names), decide: (path, type) => inner.decide(path, type), finish: (signal) => inner.finish(signal), close: () => inner.close() };
-    };
+    const everyEntry = (): EntrySelector => entryByEntry(selector());
     const counted = selector();
     const named: string[] = [];
     const byName = counted.byName!.bind(counted);
@@ -139,16 +140,48 @@ describe('folders decided by name', () => {
     }
   });
 
+  it('below stack markers (packages in node_modules, each with its own), give the snapshot deciding every entry gives, with the default classes skipped or all kept', async () => {
+    const base = await tempDir();
+    await write(base, {
+      'modules/node_modules/a/package.json': '{}', 'modules/node_modules/a/index.js': 'x', 'modules/node_modules/a/dist/a.js': 'x',
+      'modules/node_modules/a/lib/dist/keep.js': 'x', 'modules/node_modules/a/node_modules/b/package.json': '{}', 'modules/node_modules/a/node_modules/b/b.js': 'x',
+      'modules/node_modules/c/package.json': '{}', 'modules/node_modules/c/coverage/lcov.info': 'x', 'modules/node_modules/c/src/deep/er/c.ts': 'x',
+      'modules/node_modules/c/tool/setup.py': 'x', 'modules/node_modules/c/tool/m.pyc': 'x', 'modules/node_modules/c/tool/sub/n.pyc': 'x', 'modules/node_modules/c/tool/dist/d.js': 'x',
+      'app/package.json': '{}', 'app/node_modules/d/package.json': '{}', 'app/node_modules/d/d.js': 'x', 'app/src/dist/e.ts': 'x', 'app/dist/f.js': 'x',
+    });
+    for (const policy of [{}, { skipClasses: [] }] as const) {
+      const selector = (): EntrySelector => createProjectSelector({ roots: [base], vcs: 'off', policy: () => policy });
+      const snapshotWith = async (chosen: EntrySelector) => {
+        const repo = await initRepository(createLocalBackend(join(await tempDir(), 'repo')));
+        const { snapshot } = await backup(repo, { source: createLocalSource(), paths: [base], selector: chosen, time: new Date('2026-01-01T00:00:00Z') });
+        return { repo, snapshot };
+      };
+      const fast = await snapshotWith(selector());
+      const slow = await snapshotWith(entryByEntry(selector()));
+      expect(fast.snapshot.tree, JSON.stringify(policy)).toEqual(slow.snapshot.tree);
+      expect(fast.snapshot.skipped, JSON.stringify(policy)).toEqual(slow.snapshot.skipped);
+      expect(fast.snapshot.classes, JSON.stringify(policy)).toEqual(slow.snapshot.classes);
+      const top = `/${base.split('/').pop()!}`;
+      const skipped = (fast.snapshot.skipped ?? []).map((entry) => entry.path.slice(top.length + 1)).sort();
+      if (policy.skipClasses === undefined) {
+        expect(skipped).toEqual(['app/dist/', 'app/node_modules/', 'modules/node_modules/a/dist/', 'modules/node_modules/a/node_modules/',
+          'modules/node_modules/c/coverage/', 'modules/node_modules/c/tool/m.pyc', 'modules/node_modules/c/tool/sub/n.pyc']);
+        const stored = await storedPaths(fast.repo, fast.snapshot.tree);
+        expect(stored).toEqual(expect.arrayContaining(['modules/node_modules/a/lib/dist/keep.js', 'modules/node_modules/c/tool/dist/d.js', 'app/src/dist/e.ts'].map((path) => `${top.slice(1)}/${path}`)));
+      } else {
+        expect(skipped).toEqual([]);
+        expect(fast.snapshot.classes?.['dependency']?.files).toBe(4); // app/node_modules/d's two and a/node_modules/b's two
+      }
+    }
+  });
+
   it('leave an entry that is itself a backup path to decide(): a file given beside its folder keeps its own decision', async () => {
     const base = await tempDir();
     await write(base, { 'docs/guide.md': '# guide', 'docs/notes.txt': 'x' });
     const file = join(base, 'docs', 'guide.md');
     const folder = join(base, 'docs');
     const selector = (): EntrySelector => createProjectSelector({ roots: [file, folder], vcs: 'off', policy: () => ({}) });
-    const everyEntry = (): EntrySelector => {
-      const inner = selector();
-      return { enterDir: (path, names) => inner.enterDir(path, names), decide: (path, type) => inner.decide(path, type), finish: (signal) => inner.finish(signal), close: () => inner.close() };
-    };
+    const everyEntry = (): EntrySelector => entryByEntry(selector());
     const classesWith = async (chosen: EntrySelector) => {
       const repo = await initRepository(createLocalBackend(join(await tempDir(), 'repo')));
       return (await backup(repo, { source: createLocalSource(), paths: [file, folder], selector: chosen })).snapshot.classes;
