@@ -343,6 +343,13 @@ describe('policy decisions by name', () => {
     const policy = createPolicy(root, { fs });
     // A symlink (any kind but a folder) is decided as a file.
     expect(policy.byName('py/pkg')?.('x.pyc', 'symlink')).toMatchObject({ action: 'skip', class: 'generated' });
+    // An fs that only reads asynchronously: no answer until decide() has read the folders, then the same answers.
+    const later = createPolicy(root, { fs: { readdir: fs.readdir, readText: fs.readText } });
+    expect(later.byName('app/node_modules/dep')).toBeUndefined();
+    await later.decide('app/node_modules/dep/index.js');
+    const rule = later.byName('app/node_modules/dep');
+    expect(['package.json', 'dist', 'lib'].map((name) => rule?.(name, name.includes('.') ? 'file' : 'dir'))).toEqual(
+      ['package.json', 'dist', 'lib'].map((name) => policy.decideNow(`app/node_modules/dep/${name}`, name.includes('.') ? 'file' : 'dir')));
     // What the presets class, as decideNow does (walked into, as a backup keeping those classes would).
     expect(policy.decideNow('app/node_modules', 'dir')).toMatchObject({ action: 'skip', class: 'dependency' });
     expect(policy.decideNow('app/node_modules/dep/dist', 'dir')).toMatchObject({ action: 'skip', class: 'dependency' });

@@ -39,7 +39,7 @@ export interface Policy {
    * .gitignore it needs is not read yet. `names`, the folder's entries when the caller has them,
    * spare a listing; fastest when asked folder by folder as a walk goes (a folder after its parent).
    */
-  byName(folder: string, names?: readonly string[]): ((name: string, kind: 'file' | 'dir' | NodeType) => PolicyDecision) | undefined;
+  byName(folder: string, names?: readonly string[]): ((name: string, kind: NodeType) => PolicyDecision) | undefined;
 }
 
 interface Glob {
@@ -309,7 +309,7 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
   function namedFolder(folder: string, deep: number, own: number, covered: boolean): NamedFolder {
     const tests = nameTests(deep, own);
     if (!covered && tests.none) return { folder, deep, tests, covered, decide: byNameOnly }; // most folders: nothing made but this
-    const exactly = (name: string, kind: ByNameKind): PolicyDecision => {
+    const exactly = (name: string, kind: NodeType): PolicyDecision => {
       const path = folder === '' ? name : `${folder}/${name}`;
       const decided = decideNow(path, kind === 'dir' ? 'dir' : 'file');
       if (decided === undefined) throw new Error(`byName: ${path} undecided with its folder's presets known`);
@@ -324,8 +324,7 @@ export function createPolicy(root: string, options: PolicyOptions & { readonly f
 }
 
 /** What byName gives: an entry's decision from its name and kind ('dir' for a folder; any other kind is decided as a file). */
-type ByName = (name: string, kind: ByNameKind) => PolicyDecision;
-type ByNameKind = 'file' | 'dir' | NodeType;
+type ByName = (name: string, kind: NodeType) => PolicyDecision;
 
 /** A folder byName answered for, and what its own folders take from it. */
 interface NamedFolder {
@@ -388,7 +387,7 @@ function nameTest(rules: readonly PresetRule[]): (name: string) => boolean {
 }
 
 /** The decision for an entry no rule reaches (a folder is source, a file is classed by its name): decideNow's, for an entry of a plain folder. */
-function byNameOnly(name: string, kind: ByNameKind): PolicyDecision {
+function byNameOnly(name: string, kind: NodeType): PolicyDecision {
   return storedAs(kind === 'dir' ? 'source' : classifyName(name));
 }
 
