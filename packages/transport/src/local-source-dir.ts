@@ -266,7 +266,8 @@ function scanEntries(native: NativeFs, path: string, fd: number): DirEntry[] {
   const scan = native.scanAt(fd);
   if (typeof scan === 'number') throw fromSystemError(systemError(scan, 'scandir', path), path);
   const { errnos, rows } = scan;
-  const names = scan.names.map((name) => (typeof name === 'string' ? name : nameFromBytes(name)));
+  const names: string[] = [];
+  for (const name of scan.names) names.push(typeof name === 'string' ? name : nameFromBytes(name));
   return entriesOfRows(path, names, errnos, rows, native.STAT_FIELDS);
 }
 
@@ -274,15 +275,20 @@ function scanEntries(native: NativeFs, path: string, fd: number): DirEntry[] {
 function entriesOfRows(path: string, names: readonly string[], errnos: Int32Array, rows: BigInt64Array, fields: number): DirEntry[] {
   // An entry's path is made only for an error that names it.
   const entryPath = (name: string): string => (path.endsWith('/') ? `${path}${name}` : `${path}/${name}`);
-  return names.map((name, i): DirEntry => {
+  // Pushed, not mapped: Array.prototype.map gives packed or holey arrays depending on whether V8
+  // has optimized its caller yet, and each new kind the walk meets makes it recompile saveOpenDir.
+  const entries: DirEntry[] = [];
+  for (let i = 0; i < names.length; i += 1) {
+    const name = names[i]!;
     const errno = errnos[i]!;
     try {
       if (errno !== 0) throw systemError(errno, 'lstat', entryPath(name));
-      return { name, stat: entryStatOfRow(rows, i, fields, () => entryPath(name)) };
+      entries.push({ name, stat: entryStatOfRow(rows, i, fields, () => entryPath(name)) });
     } catch (error) {
-      return { name, error: fromSystemError(error, entryPath(name)) };
+      entries.push({ name, error: fromSystemError(error, entryPath(name)) });
     }
-  });
+  }
+  return entries;
 }
 
 function lstatEntry(path: string, at: string): EntryStat {

@@ -222,7 +222,7 @@ export class Walker {
     // With entries() the folder's lstats come with its names (one call for the folder, not one per entry).
     const listsEntries = dir?.entries !== undefined;
     const entries: readonly DirEntry[] | null = dir === null || !listsEntries ? null : await this.fromSource(path, () => dir.entries!());
-    const names = listsEntries ? entries?.map((entry) => entry.name) ?? [] : (dir === null ? null : await this.fromSource(path, () => dir.names())) ?? [];
+    const names = listsEntries ? namesOf(entries) : (dir === null ? null : await this.fromSource(path, () => dir.names())) ?? [];
     const before = previous?.type === 'dir' && previous.subtree !== undefined ? await loadNodeMap(this.repo, previous.subtree) : new Map<string, TreeNode>();
     const selector = this.options.selector;
     const entered = selector?.enterDir(path, names);
@@ -639,6 +639,17 @@ function entryStatus(node: TreeNode, previous: Previous | undefined): BackupEntr
 }
 
 /** What names an entry on its machine: its device and inode. */
+/**
+ * The names of a folder's entries, pushed into a new array (not mapped): Array.prototype.map
+ * returns packed or holey arrays depending on whether V8 has optimized its caller yet, and each
+ * kind the walk meets after saveOpenDir was optimized makes V8 compile that function again.
+ */
+function namesOf(entries: readonly DirEntry[] | null): string[] {
+  const names: string[] = [];
+  if (entries !== null) for (let i = 0; i < entries.length; i += 1) names.push(entries[i]!.name);
+  return names;
+}
+
 /** The parent folder's files (`before`, by name) whose names the folder no longer lists (`names`), by inode. */
 function goneFiles(before: ReadonlyMap<string, TreeNode>, names: readonly string[]): Map<bigint, TreeNode> {
   const listed = new Set(names);
