@@ -134,141 +134,153 @@ const KEY = {
 } as const;
 const TYPE: Readonly<Record<string, Uint8Array>> = Object.fromEntries(NODE_TYPES.map((type) => [type, fixstr(type)]));
 
-/** The buffer trees are written into, reused from tree to tree (grown to the largest so far). */
-interface Writer {
-  start(): void;
-  raw(bytes: Uint8Array): void;
-  mapHeader(size: number): void;
-  arrayHeader(length: number): void;
-  uint(value: number): void;
+/**
+ * The buffer trees are written into, reused from tree to tree (grown to the largest so far). One
+ * instance with its methods on the prototype: a writer of closures made anew when the buffer grew
+ * gave writeNode new call targets, and V8 dropped its optimized code each time.
+ */
+class Writer {
+  private buffer: Buffer = Buffer.alloc(0);
+  private view = new DataView(this.buffer.buffer, 0, 0);
+  private at = 0;
+
+  /** Room for at least `bytes` from start(): the buffer, replaced by a larger one when it is smaller. */
+  room(bytes: number): void {
+    if (this.buffer.length >= bytes) return;
+    this.buffer = Buffer.allocUnsafe(Math.max(bytes, this.buffer.length * 2, 64 * 1024));
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+  }
+
+  start(): void {
+    this.at = 0;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.buffer.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  mapHeader(size: number): void {
+    const buffer = this.buffer;
+    buffer[this.at++] = 0xde;
+    buffer[this.at++] = size >> 8;
+    buffer[this.at++] = size & 0xff;
+  }
+
+  arrayHeader(length: number): void {
+    const buffer = this.buffer;
+    if (length < 0x10) buffer[this.at++] = 0x90 | length;
+    else if (length < 0x10000) {
+      buffer[this.at++] = 0xdc;
+      this.view.setUint16(this.at, length);
+      this.at += 2;
+    } else {
+      buffer[this.at++] = 0xdd;
+      this.view.setUint32(this.at, length);
+      this.at += 4;
+    }
+  }
+
+  uint(value: number): void {
+    this.number(value);
+  }
+
   /** An integer as wireInt gives it to msgpack: a number when it fits 32 bits, else a bigint. */
-  wireInt(value: number | bigint): void;
-  str(text: string): void;
-  id(id: Id): void;
+  wireInt(value: number | bigint): void {
+    if (typeof value === 'number') {
+      if (value >= -0x8000_0000 && value <= 0xffff_ffff) this.number(value);
+      else this.big(BigInt(value));
+    } else if (value >= -0x8000_0000n && value <= 0xffff_ffffn) this.number(Number(value));
+    else this.big(value);
+  }
+
+  str(text: string): void {
+    const buffer = this.buffer;
+    // The header's size follows the UTF-8 length; ASCII (most names) is written by hand.
+    let ascii = text.length < 0x20;
+    for (let i = 0; ascii && i < text.length; i += 1) if (text.charCodeAt(i) >= 0x80) ascii = false;
+    if (ascii) {
+      buffer[this.at++] = 0xa0 | text.length;
+      for (let i = 0; i < text.length; i += 1) buffer[this.at++] = text.charCodeAt(i);
+      return;
+    }
+    const length = Buffer.byteLength(text, 'utf8');
+    if (length < 0x20) buffer[this.at++] = 0xa0 | length;
+    else if (length < 0x100) {
+      buffer[this.at++] = 0xd9;
+      buffer[this.at++] = length;
+    } else if (length < 0x10000) {
+      buffer[this.at++] = 0xda;
+      this.view.setUint16(this.at, length);
+      this.at += 2;
+    } else {
+      buffer[this.at++] = 0xdb;
+      this.view.setUint32(this.at, length);
+      this.at += 4;
+    }
+    this.at += buffer.write(text, this.at, length, 'utf8');
+  }
+
+  id(id: Id): void {
+    const buffer = this.buffer;
+    buffer[this.at++] = 0xc4;
+    buffer[this.at++] = ID_LENGTH;
+    buffer.set(id, this.at);
+    this.at += ID_LENGTH;
+  }
+
   /** A copy of what was written since start(), exactly sized. */
-  take(): Uint8Array;
+  take(): Uint8Array {
+    return new Uint8Array(this.buffer.subarray(0, this.at));
+  }
+
+  private number(value: number): void {
+    const buffer = this.buffer;
+    if (value >= 0) {
+      if (value < 0x80) buffer[this.at++] = value;
+      else if (value < 0x100) {
+        buffer[this.at++] = 0xcc;
+        buffer[this.at++] = value;
+      } else if (value < 0x10000) {
+        buffer[this.at++] = 0xcd;
+        this.view.setUint16(this.at, value);
+        this.at += 2;
+      } else {
+        buffer[this.at++] = 0xce;
+        this.view.setUint32(this.at, value);
+        this.at += 4;
+      }
+    } else if (value >= -0x20) buffer[this.at++] = 0x100 + value;
+    else if (value >= -0x80) {
+      buffer[this.at++] = 0xd0;
+      buffer[this.at++] = value + 0x100;
+    } else if (value >= -0x8000) {
+      buffer[this.at++] = 0xd1;
+      this.view.setInt16(this.at, value);
+      this.at += 2;
+    } else {
+      buffer[this.at++] = 0xd2;
+      this.view.setInt32(this.at, value);
+      this.at += 4;
+    }
+  }
+
+  private big(value: bigint): void {
+    if (value <= INT64_MAX) {
+      this.buffer[this.at++] = 0xd3;
+      this.view.setBigInt64(this.at, value);
+    } else {
+      this.buffer[this.at++] = 0xcf;
+      this.view.setBigUint64(this.at, value);
+    }
+    this.at += 8;
+  }
 }
 
-let writer: Writer | undefined;
-let capacity = 0;
+const writer = new Writer();
 
 /** The Writer, with at least `bytes` of room. */
 function room(bytes: number): Writer {
-  if (writer === undefined || capacity < bytes) {
-    capacity = Math.max(bytes, capacity * 2, 64 * 1024);
-    writer = createWriter(Buffer.allocUnsafe(capacity));
-  }
+  writer.room(bytes);
   return writer;
-}
-
-function createWriter(buffer: Buffer): Writer {
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  let at = 0;
-  const number = (value: number): void => {
-    if (value >= 0) {
-      if (value < 0x80) buffer[at++] = value;
-      else if (value < 0x100) {
-        buffer[at++] = 0xcc;
-        buffer[at++] = value;
-      } else if (value < 0x10000) {
-        buffer[at++] = 0xcd;
-        view.setUint16(at, value);
-        at += 2;
-      } else {
-        buffer[at++] = 0xce;
-        view.setUint32(at, value);
-        at += 4;
-      }
-    } else if (value >= -0x20) buffer[at++] = 0x100 + value;
-    else if (value >= -0x80) {
-      buffer[at++] = 0xd0;
-      buffer[at++] = value + 0x100;
-    } else if (value >= -0x8000) {
-      buffer[at++] = 0xd1;
-      view.setInt16(at, value);
-      at += 2;
-    } else {
-      buffer[at++] = 0xd2;
-      view.setInt32(at, value);
-      at += 4;
-    }
-  };
-  const big = (value: bigint): void => {
-    if (value <= INT64_MAX) {
-      buffer[at++] = 0xd3;
-      view.setBigInt64(at, value);
-    } else {
-      buffer[at++] = 0xcf;
-      view.setBigUint64(at, value);
-    }
-    at += 8;
-  };
-  return {
-    start() {
-      at = 0;
-    },
-    raw(bytes) {
-      buffer.set(bytes, at);
-      at += bytes.length;
-    },
-    mapHeader(size) {
-      buffer[at++] = 0xde;
-      buffer[at++] = size >> 8;
-      buffer[at++] = size & 0xff;
-    },
-    arrayHeader(length) {
-      if (length < 0x10) buffer[at++] = 0x90 | length;
-      else if (length < 0x10000) {
-        buffer[at++] = 0xdc;
-        view.setUint16(at, length);
-        at += 2;
-      } else {
-        buffer[at++] = 0xdd;
-        view.setUint32(at, length);
-        at += 4;
-      }
-    },
-    uint: number,
-    wireInt(value) {
-      if (typeof value === 'number') {
-        if (value >= -0x8000_0000 && value <= 0xffff_ffff) number(value);
-        else big(BigInt(value));
-      } else if (value >= -0x8000_0000n && value <= 0xffff_ffffn) number(Number(value));
-      else big(value);
-    },
-    str(text) {
-      // The header's size follows the UTF-8 length; ASCII (most names) is written by hand.
-      let ascii = text.length < 0x20;
-      for (let i = 0; ascii && i < text.length; i += 1) if (text.charCodeAt(i) >= 0x80) ascii = false;
-      if (ascii) {
-        buffer[at++] = 0xa0 | text.length;
-        for (let i = 0; i < text.length; i += 1) buffer[at++] = text.charCodeAt(i);
-        return;
-      }
-      const length = Buffer.byteLength(text, 'utf8');
-      if (length < 0x20) buffer[at++] = 0xa0 | length;
-      else if (length < 0x100) {
-        buffer[at++] = 0xd9;
-        buffer[at++] = length;
-      } else if (length < 0x10000) {
-        buffer[at++] = 0xda;
-        view.setUint16(at, length);
-        at += 2;
-      } else {
-        buffer[at++] = 0xdb;
-        view.setUint32(at, length);
-        at += 4;
-      }
-      at += buffer.write(text, at, length, 'utf8');
-    },
-    id(id) {
-      buffer[at++] = 0xc4;
-      buffer[at++] = ID_LENGTH;
-      buffer.set(id, at);
-      at += ID_LENGTH;
-    },
-    take() {
-      return new Uint8Array(buffer.subarray(0, at));
-    },
-  };
 }

@@ -57,6 +57,16 @@ describe('encodeTree written straight', () => {
     agree(nodes.slice().reverse());
   });
 
+  it('writes the same bytes before and after its buffer grew, and after it went back to small trees', () => {
+    const small = plainNodes.slice(0, 3);
+    const large = Array.from({ length: 3_000 }, (_, i): TreeNode => ({ ...base, name: `file-${String(i).padStart(5, '0')}`, type: 'file', content: [fixedId(i % 256)] }));
+    const huge = [{ ...base, name: 'huge', type: 'file' as const, content: Array.from({ length: 40_000 }, (_, i) => fixedId(i % 256)) }];
+    for (const nodes of [small, large, small, huge, large, small]) {
+      expect(encodeTreeInPlace(nodes)).not.toBeNull();
+      agree(nodes);
+    }
+  });
+
   it('agrees with msgpackr on random trees', () => {
     const name = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }))
       .filter((text) => text !== '.' && text !== '..' && !text.includes('/') && !text.includes('\0'));
