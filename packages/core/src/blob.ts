@@ -30,6 +30,15 @@ export interface PackedBlob {
   readonly groupRaw?: number;
 }
 
+/**
+ * A PackedBlob with every field present, in one order (those that do not apply undefined): the
+ * pack builder's entries all have one shape, so the code that reads them (the index's addPack,
+ * the writer's onPack) stays optimized when deltas or groups first appear in a backup.
+ */
+export function packedBlob(id: Id, type: BlobType, offset: number, length: number, rawLength: number, codec: CodecName, base?: Id, groupAt?: number, groupRaw?: number): PackedBlob {
+  return { id, type, offset, length, rawLength, codec, base, groupAt, groupRaw };
+}
+
 // The wire codes of pack headers and index files: a code is the position in its list.
 // New codes only ever go at the end.
 const BLOB_TYPES: readonly BlobType[] = ['data', 'tree'];

@@ -15,7 +15,7 @@ export type { DirEntry, Source, SourceDir, SourceFile, Target, TargetFile, Whole
 export { assertTargetPath, assertMetadata } from './target-checks.js';
 export type { EntrySelector, EntryDecision, SelectedWorkingCopy, PreviousWorkingCopy, WorkingCopyMode } from './entry-selector.js';
 export type { WorkingCopyRebuilder, RecordedWorkingCopy, RebuildReport, ExtrasFolder } from './working-copy-rebuilder.js';
-export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode } from './blob.js';
+export { blobTypeCode, codecCode, blobTypeFromCode, codecFromCode, packedBlob } from './blob.js';
 export type { BlobType, CodecName, PackedBlob } from './blob.js';
 export { formatBytes } from './bytes-text.js';
 export type { FormatBytesOptions } from './bytes-text.js';

@@ -133,6 +133,9 @@ export function createBlobIndex(): BlobIndex {
   const locationAt = (entry: number): BlobLocation => {
     const kind = kinds[entry]!;
     const f = entry * FIELDS;
+    const group = kind >>> 1 === GROUP_CODE;
+    // Every field present, in one order (base, groupAt and groupRaw undefined where they do not
+    // apply): locations of one shape keep their readers optimized as deltas and groups turn up.
     return {
       packId: packs[fields[f]!]!,
       type: blobTypeFromCode(kind & 1)!,
@@ -140,8 +143,9 @@ export function createBlobIndex(): BlobIndex {
       length: fields[f + 2]!,
       rawLength: fields[f + 3]!,
       codec: codecFromCode(kind >>> 1)!,
-      ...(bases.has(entry) ? { base: bases.get(entry)! } : {}),
-      ...(kind >>> 1 === GROUP_CODE ? { groupAt: groupFields![entry * 2]!, groupRaw: groupFields![entry * 2 + 1]! } : {}),
+      base: bases.size === 0 ? undefined : bases.get(entry),
+      groupAt: group ? groupFields![entry * 2]! : undefined,
+      groupRaw: group ? groupFields![entry * 2 + 1]! : undefined,
     };
   };
 

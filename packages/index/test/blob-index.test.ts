@@ -128,3 +128,22 @@ describe('createBlobIndex', () => {
     expect(() => index.lookup(new Uint8Array(3))).toThrow(TypeError);
   });
 });
+
+describe('lookup', () => {
+  it('gives locations of one shape whatever their codec (readers of them stay optimized): the fields that do not apply are undefined', () => {
+    const index = createBlobIndex();
+    const ids = [randomId(), randomId(), randomId(), randomId()];
+    index.addPack(fixedId(1), [
+      { id: ids[0]!, type: 'tree', offset: 0, length: 10, rawLength: 10, codec: 'none' },
+      { id: ids[1]!, type: 'data', offset: 10, length: 10, rawLength: 30, codec: 'zstd' },
+      { id: ids[2]!, type: 'data', offset: 20, length: 10, rawLength: 30, codec: 'delta', base: ids[1]! },
+      { id: ids[3]!, type: 'data', offset: 30, length: 10, rawLength: 4, codec: 'group', groupAt: 2, groupRaw: 8 },
+    ]);
+    const locations = ids.map((id) => index.lookup(id)!);
+    expect(locations.map((location) => location.codec)).toEqual(['none', 'zstd', 'delta', 'group']);
+    for (const location of locations) expect(Object.keys(location)).toEqual(['packId', 'type', 'offset', 'length', 'rawLength', 'codec', 'base', 'groupAt', 'groupRaw']);
+    expect(locations[0]).toMatchObject({ base: undefined, groupAt: undefined, groupRaw: undefined });
+    expect(locations[2]!.base).toEqual(ids[1]);
+    expect(locations[3]).toMatchObject({ base: undefined, groupAt: 2, groupRaw: 8 });
+  });
+});

@@ -41,9 +41,9 @@ export function encodeBlob(raw: Uint8Array, zstd: ZstdCodec | null, level: numbe
   checkZstdLevel(level);
   if (zstd !== null && raw.length >= MIN_COMPRESSED_BLOB && !(options.probe === true && incompressible(raw, zstd))) {
     const frame = zstd.compress(raw, level);
-    if (frame.length * 50 <= raw.length * 49) return { codec: 'zstd', data: frame, rawLength: raw.length };
+    if (frame.length * 50 <= raw.length * 49) return { codec: 'zstd', data: frame, rawLength: raw.length, base: undefined };
   }
-  return { codec: 'none', data: raw, rawLength: raw.length };
+  return { codec: 'none', data: raw, rawLength: raw.length, base: undefined };
 }
 
 /**
@@ -56,9 +56,9 @@ export function encodeBlobInto(raw: Uint8Array, zstd: ZstdCodec | null, level: n
   checkZstdLevel(level);
   if (raw.length >= MIN_COMPRESSED_BLOB && !(options.probe === true && incompressible(raw, zstd))) {
     const length = zstd.compressInto(destination, raw, level);
-    if (length * 50 <= raw.length * 49) return { codec: 'zstd', data: destination.subarray(0, length), rawLength: raw.length };
+    if (length * 50 <= raw.length * 49) return { codec: 'zstd', data: destination.subarray(0, length), rawLength: raw.length, base: undefined };
   }
-  return { codec: 'none', data: raw, rawLength: raw.length };
+  return { codec: 'none', data: raw, rawLength: raw.length, base: undefined };
 }
 
 function incompressible(raw: Uint8Array, zstd: ZstdCodec): boolean {

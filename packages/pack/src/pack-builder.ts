@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ID_LENGTH, idEquals } from '@cairn/core';
+import { ID_LENGTH, idEquals, packedBlob } from '@cairn/core';
 import type { BlobType, Id, PackedBlob } from '@cairn/core';
 import type { EncodedBlob } from './blob-codec.js';
 import { requireBlobTypeCode, requireCodecCode } from './codes.js';
@@ -161,7 +161,7 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
       }
       if (codec === 'group') throw new TypeError('a group is added with addGroup');
       const offset = append(data);
-      blobs.push({ id: copyId(id), type, offset, length: data.length, rawLength, codec, ...(base === undefined ? {} : { base: copyId(base) }) });
+      blobs.push(packedBlob(copyId(id), type, offset, data.length, rawLength, codec, base === undefined ? undefined : copyId(base)));
     },
 
     addGroup(frame: Uint8Array, groupRaw: number, members: readonly GroupMember[]): void {
@@ -177,7 +177,7 @@ export function createPackBuilder(options: PackBuilderOptions = {}): PackBuilder
       }
       const offset = append(frame);
       for (const { id, at, rawLength } of members) {
-        blobs.push({ id: copyId(id), type: 'data', offset, length: frame.length, rawLength, codec: 'group', groupAt: at, groupRaw });
+        blobs.push(packedBlob(copyId(id), 'data', offset, frame.length, rawLength, 'group', undefined, at, groupRaw));
       }
     },
 

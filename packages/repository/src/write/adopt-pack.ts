@@ -32,10 +32,12 @@ function byPlace(a: PackedBlob, b: PackedBlob): number {
 function sameEntry(a: PackedBlob, b: PackedBlob): boolean {
   const x = a as unknown as Record<string, unknown>;
   const y = b as unknown as Record<string, unknown>;
+  // A field set to undefined is a field the entry does not have (packedBlob sets every field).
   let keys = 0;
   for (const key in x) {
-    keys += 1;
     const u = x[key];
+    if (u === undefined) continue;
+    keys += 1;
     const v = y[key];
     if (u instanceof Uint8Array && v instanceof Uint8Array) {
       if (Buffer.compare(u, v) !== 0) return false;
@@ -43,6 +45,6 @@ function sameEntry(a: PackedBlob, b: PackedBlob): boolean {
       return false;
     }
   }
-  for (const _key in y) keys -= 1;
+  for (const key in y) if (y[key] !== undefined) keys -= 1;
   return keys === 0;
 }

@@ -155,7 +155,7 @@ export function createCompressPool(options: CompressPoolOptions): CompressPool {
         i = j - 1;
       } else {
         const blob = queued[i]!;
-        await options.store(blob.id, blob.hex, { codec, data: frame, rawLength: spans[i * 2 + 1] ?? 0 });
+        await options.store(blob.id, blob.hex, { codec, data: frame, rawLength: spans[i * 2 + 1] ?? 0, base: undefined });
       }
     }
   };
