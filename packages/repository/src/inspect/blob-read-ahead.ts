@@ -6,7 +6,7 @@ import { unpackBlob } from '../repo/blob-check.js';
 import { contentIds } from '../repo/content-ids.js';
 import { DecodeArena } from '../repo/decode-arena.js';
 import type { ArenaRegion } from '../repo/decode-arena.js';
-import { decodeStep, decodeWorker } from '../repo/decode-task.js';
+import { decodeStep, decodeTask, decodeWorker } from '../repo/decode-task.js';
 import type { DecodeResult, DecodeTask } from '../repo/decode-task.js';
 import { packFileName } from '../repo/names.js';
 import type { Repository } from '../repo/repository.js';
@@ -257,16 +257,12 @@ export class BlobReadAhead {
         groups[i * 2 + 1] = location.groupRaw ?? 0;
       }
     });
-    const task: DecodeTask = {
-      buffer: own.buffer as ArrayBuffer,
-      blobs: table,
-      ids,
-      packFile: packFileName(requests[0]!.location.packId),
-      ...(this.macKey === undefined ? {} : { macKey: this.macKey }),
-      ...(groups === undefined ? {} : { groups }),
-      ...(threaded ? { returnInput: true } : {}),
-      ...(region === undefined ? {} : { output: { buffer: this.arena!.buffer, offset: region.start } }),
-    };
+    const task = decodeTask(own.buffer as ArrayBuffer, table, ids, packFileName(requests[0]!.location.packId), {
+      macKey: this.macKey,
+      groups,
+      output: region === undefined ? undefined : { buffer: this.arena!.buffer, offset: region.start },
+      returnInput: threaded,
+    });
     let result: DecodeResult;
     try {
       result = threaded ? await this.inThread(task) : decodeStep(task, this.repo.zstd);

@@ -30,6 +30,16 @@ export interface DecodeTask {
   readonly returnInput?: boolean;
 }
 
+/**
+ * A DecodeTask with every field present, in one order (those not given undefined): tasks of one
+ * shape keep the decode thread's decodeStep optimized, where each new combination of fields
+ * the thread met made V8 compile it again.
+ */
+export function decodeTask(buffer: ArrayBuffer, blobs: Uint32Array, ids: Uint8Array, packFile: string, optional: Pick<DecodeTask, 'macKey' | 'bases' | 'groups' | 'output' | 'returnInput'>): DecodeTask {
+  const { macKey, bases, groups, output, returnInput } = optional;
+  return { buffer, blobs, ids, packFile, macKey, bases, groups, output, returnInput: returnInput === true ? true : undefined };
+}
+
 /** A blob of a DecodeTask that did not decode or did not match its id: its CairnError's parts. */
 export interface DecodeFailure {
   readonly blob: number;

@@ -2,7 +2,7 @@ import { CairnError } from '@cairn/core';
 import type { Piscina } from 'piscina';
 import { packFileName } from '../repo/names.js';
 import { createWorkInFlight, startWorkerPool } from '../repo/worker-pool.js';
-import { decodeWorker } from '../repo/decode-task.js';
+import { decodeTask, decodeWorker } from '../repo/decode-task.js';
 import type { DecodeResult, DecodeTask } from '../repo/decode-task.js';
 import type { WorkerModule } from '../repo/worker-pool.js';
 import { DecodeArena } from '../repo/decode-arena.js';
@@ -118,17 +118,13 @@ export function createStepDecoder(options: StepDecoderOptions): StepDecoder {
         table[i * 4 + 3] = blobs.codecCode(b);
         ids.set(blobs.id(b), i * 32);
       });
-      const task: DecodeTask = {
-        buffer: own.buffer as ArrayBuffer,
-        blobs: table,
-        ids,
-        ...(bases === undefined || bases.size === 0 ? {} : { bases: baseTable(step, bases) }),
-        ...(groups === undefined ? {} : { groups }),
-        packFile: packFileName(step.packId),
-        ...(options.macKey === undefined ? {} : { macKey: options.macKey }),
-        ...(region === undefined ? {} : { output: { buffer: arena!.buffer, offset: region.start } }),
-        ...(reused ? { returnInput: true } : {}),
-      };
+      const task = decodeTask(own.buffer as ArrayBuffer, table, ids, packFileName(step.packId), {
+        macKey: options.macKey,
+        bases: bases === undefined || bases.size === 0 ? undefined : baseTable(step, bases),
+        groups,
+        output: region === undefined ? undefined : { buffer: arena!.buffer, offset: region.start },
+        returnInput: reused,
+      });
       const work = pool.run(task, { transferList: task.bases === undefined ? [task.buffer] : [task.buffer, task.bases.buffer] }) as Promise<DecodeResult>;
       inFlight.track(work, 0);
       let result: DecodeResult;
