@@ -155,7 +155,7 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   // The base of each delta of this writer not yet in a written pack (by hex id), and the deltas
   // held back until their base is in one, oldest first.
   const pendingBases = new Map<string, Id>();
-  let held: { id: Id; hex: string; blob: EncodedBlob }[] = [];
+  const held: { id: Id; hex: string; blob: EncodedBlob }[] = [];
   let heldBytes = 0;
   // The packs written when the held deltas were last looked at (none is ready before another is).
   let heldChecked = -1;
@@ -316,8 +316,8 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
   /** Stores the held deltas whose base is now in a written pack (in the order they came). */
   const storeReady = async (): Promise<void> => {
     heldChecked = stats.packsAdded;
-    const waiting = held;
-    held = [];
+    // Emptied in place: a new [] would give saveData's checks of held another array map each time.
+    const waiting = held.splice(0);
     heldBytes = 0;
     for (const delta of waiting) {
       if (index.has(delta.blob.base!)) {
@@ -388,7 +388,7 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
         return id;
       }
       if (held.length > 0 && heldChecked !== stats.packsAdded) await storeReady();
-      const encoded: { plain?: EncodedBlob } = {};
+      const encoded: { plain?: EncodedBlob } = { plain: undefined };
       const delta = base !== undefined || similar !== undefined ? await encodeAgainst(plain, base, similar, encoded) : null;
       remember(hex, plain);
       if (delta !== null) {
@@ -420,7 +420,7 @@ export function createBlobWriter(repo: Repository, options: BlobWriterOptions = 
       await packs.finish();
     },
     async abort() {
-      held = [];
+      held.length = 0;
       heldBytes = 0;
       await pool.close();
       await packs.abort();
