@@ -206,18 +206,7 @@ class Writer {
     }
     const length = Buffer.byteLength(text, 'utf8');
     if (length < 0x20) buffer[this.at++] = 0xa0 | length;
-    else if (length < 0x100) {
-      buffer[this.at++] = 0xd9;
-      buffer[this.at++] = length;
-    } else if (length < 0x10000) {
-      buffer[this.at++] = 0xda;
-      this.view.setUint16(this.at, length);
-      this.at += 2;
-    } else {
-      buffer[this.at++] = 0xdb;
-      this.view.setUint32(this.at, length);
-      this.at += 4;
-    }
+    else this.sized(length, 0xd9, 0xda, 0xdb);
     this.at += buffer.write(text, this.at, length, 'utf8');
   }
 
@@ -238,18 +227,7 @@ class Writer {
     const buffer = this.buffer;
     if (value >= 0) {
       if (value < 0x80) buffer[this.at++] = value;
-      else if (value < 0x100) {
-        buffer[this.at++] = 0xcc;
-        buffer[this.at++] = value;
-      } else if (value < 0x10000) {
-        buffer[this.at++] = 0xcd;
-        this.view.setUint16(this.at, value);
-        this.at += 2;
-      } else {
-        buffer[this.at++] = 0xce;
-        this.view.setUint32(this.at, value);
-        this.at += 4;
-      }
+      else this.sized(value, 0xcc, 0xcd, 0xce);
     } else if (value >= -0x20) buffer[this.at++] = 0x100 + value;
     else if (value >= -0x80) {
       buffer[this.at++] = 0xd0;
@@ -261,6 +239,23 @@ class Writer {
     } else {
       buffer[this.at++] = 0xd2;
       this.view.setInt32(this.at, value);
+      this.at += 4;
+    }
+  }
+
+  /** An unsigned value (a uint or a str's length) after its tag, in the smallest of 8, 16 and 32 bits. */
+  private sized(value: number, tag8: number, tag16: number, tag32: number): void {
+    const buffer = this.buffer;
+    if (value < 0x100) {
+      buffer[this.at++] = tag8;
+      buffer[this.at++] = value;
+    } else if (value < 0x10000) {
+      buffer[this.at++] = tag16;
+      this.view.setUint16(this.at, value);
+      this.at += 2;
+    } else {
+      buffer[this.at++] = tag32;
+      this.view.setUint32(this.at, value);
       this.at += 4;
     }
   }
