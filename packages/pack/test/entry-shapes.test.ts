@@ -6,7 +6,7 @@ import { pseudoRandomBytes, sha256, sourceText } from './helpers.js';
 // The hot loops that read these objects (the index's addPack, the blob writer's onPack and
 // saveData) stay optimized only while the objects have one shape: the same fields in the same
 // order. An object of a new shape, met after V8 optimized them, made it compile them again
-// (each deltas' or groups' first blob in a backup did). These tests fail on a field added only
+// (the first delta or group member of a backup did). These tests fail on a field added only
 // to some of them.
 
 const zstd = await loadNativeZstd();
